@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ParrainagesConfig(AppConfig):
+    name = "parrainages"
+    verbose_name = "Parrainages"

@@ -1,0 +1,26 @@
+from .charte import Charte, Signature
+from .parrainage import (
+    Candidature,
+    Immersion,
+    Parrainage,
+    Rencontre,
+    Sortie,
+    Theme,
+    add_months,
+)
+from .personnes import Filleul, Parrain, age_on
+
+__all__ = [
+    "Candidature",
+    "Charte",
+    "Filleul",
+    "Immersion",
+    "Parrain",
+    "Parrainage",
+    "Rencontre",
+    "Signature",
+    "Sortie",
+    "Theme",
+    "add_months",
+    "age_on",
+]

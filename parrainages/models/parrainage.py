@@ -1,0 +1,499 @@
+"""Applications, pairs and what happens in a pair: meetings, immersions, outcomes."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from programmes.models import Forme, StatusMachine
+
+
+class CandidatureQuerySet(models.QuerySet):
+    def du_programme(self, programme):
+        return self.filter(programme=programme)
+
+    def retenues(self):
+        return self.filter(statut=Candidature.Statut.RETENUE)
+
+
+class Candidature(StatusMachine, models.Model):
+    class Statut(models.TextChoices):
+        DEPOSEE = "deposee", "Déposée"
+        EN_ETUDE = "en_etude", "En cours d'étude"
+        RETENUE = "retenue", "Retenue"
+        REFUSEE = "refusee", "Non retenue"
+        DESISTEE = "desistee", "Désistement"
+
+    class Source(models.TextChoices):
+        EN_LIGNE = "en_ligne", "Inscription en ligne"
+        PRESCRIPTION = "prescription", "Prescription d'un partenaire"
+        IMPORT = "import", "Import"
+
+    TRANSITIONS = {
+        Statut.DEPOSEE: (Statut.EN_ETUDE, Statut.RETENUE, Statut.REFUSEE, Statut.DESISTEE),
+        Statut.EN_ETUDE: (Statut.RETENUE, Statut.REFUSEE, Statut.DESISTEE),
+        Statut.RETENUE: (Statut.DESISTEE,),
+        Statut.REFUSEE: (Statut.EN_ETUDE,),
+        Statut.DESISTEE: (),
+    }
+
+    filleul = models.ForeignKey(
+        "Filleul", verbose_name="filleul", on_delete=models.CASCADE, related_name="candidatures"
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        verbose_name="programme",
+        on_delete=models.PROTECT,
+        related_name="candidatures",
+    )
+    statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.DEPOSEE)
+    etape = models.ForeignKey(
+        "programmes.Etape",
+        verbose_name="étape",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidatures",
+    )
+    source = models.CharField("origine", max_length=20, choices=Source, default=Source.EN_LIGNE)
+    prescripteur = models.ForeignKey(
+        "partenaires.Partenaire",
+        verbose_name="prescripteur",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidatures_prescrites",
+    )
+    eligible = models.BooleanField("éligible", default=False)
+    eligibilite = models.JSONField(
+        "détail de l'éligibilité", default=dict, blank=True, help_text="Instantané au dépôt."
+    )
+    motif_refus = models.TextField("motif de non-retenue", blank=True)
+    decidee_le = models.DateTimeField("décidée le", null=True, blank=True)
+    decidee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="décidée par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("déposée le", default=timezone.now)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = CandidatureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "candidature"
+        verbose_name_plural = "candidatures"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["programme", "statut"]),
+            models.Index(fields=["prescripteur", "created_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filleul", "programme"], name="candidature_unique_par_programme"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.filleul} — {self.programme}"
+
+    def _decider(self, cible, par):
+        self._passer_a(cible)
+        self.decidee_le = timezone.now()
+        self.decidee_par = par
+
+    def etudier(self, par=None):
+        self._decider(self.Statut.EN_ETUDE, par)
+
+    def retenir(self, par=None):
+        self._decider(self.Statut.RETENUE, par)
+
+    def refuser(self, motif: str, par=None):
+        if not motif.strip():
+            raise ValidationError({"motif_refus": "Indiquez le motif de la décision."})
+        self._decider(self.Statut.REFUSEE, par)
+        self.motif_refus = motif
+
+    def desister(self):
+        self._passer_a(self.Statut.DESISTEE)
+
+
+class ParrainageQuerySet(models.QuerySet):
+    def ouverts(self):
+        return self.filter(statut__in=Parrainage.STATUTS_OUVERTS)
+
+    def actifs(self):
+        return self.filter(statut=Parrainage.Statut.ACTIF)
+
+    def formes(self):
+        """Pairs that were accepted at some point (active or ended)."""
+        return self.filter(statut__in=Parrainage.STATUTS_FORMES)
+
+    def du_programme(self, programme):
+        return self.filter(programme=programme)
+
+
+class Parrainage(StatusMachine, models.Model):
+    class Statut(models.TextChoices):
+        PROPOSITION = "proposition", "Proposition à valider"
+        ATTENTE_PARRAIN = "attente_parrain", "En attente de la réponse du parrain"
+        ACTIF = "actif", "En cours"
+        DECLINE = "decline", "Décliné par le parrain"
+        EXPIRE = "expire", "Proposition expirée"
+        ANNULE = "annule", "Annulé"
+        TERMINE = "termine", "Terminé"
+        INTERROMPU = "interrompu", "Interrompu"
+
+    STATUTS_OUVERTS = (Statut.PROPOSITION, Statut.ATTENTE_PARRAIN, Statut.ACTIF)
+    STATUTS_FORMES = (Statut.ACTIF, Statut.TERMINE, Statut.INTERROMPU)
+
+    TRANSITIONS = {
+        Statut.PROPOSITION: (Statut.ATTENTE_PARRAIN, Statut.ANNULE),
+        Statut.ATTENTE_PARRAIN: (Statut.ACTIF, Statut.DECLINE, Statut.EXPIRE, Statut.ANNULE),
+        Statut.ACTIF: (Statut.TERMINE, Statut.INTERROMPU),
+        Statut.DECLINE: (),
+        Statut.EXPIRE: (),
+        Statut.ANNULE: (),
+        Statut.TERMINE: (),
+        Statut.INTERROMPU: (),
+    }
+
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        verbose_name="programme",
+        on_delete=models.PROTECT,
+        related_name="parrainages",
+    )
+    parrain = models.ForeignKey(
+        "Parrain", verbose_name="parrain", on_delete=models.PROTECT, related_name="parrainages"
+    )
+    filleul = models.ForeignKey(
+        "Filleul", verbose_name="filleul", on_delete=models.PROTECT, related_name="parrainages"
+    )
+    candidature = models.ForeignKey(
+        Candidature,
+        verbose_name="candidature",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="parrainages",
+    )
+    forme = models.CharField("forme", max_length=20, choices=Forme, default=Forme.REGULIER)
+    statut = models.CharField(
+        "statut", max_length=20, choices=Statut, default=Statut.PROPOSITION, db_index=True
+    )
+    objectifs = models.TextField("objectifs", blank=True)
+    score = models.FloatField("score d'appariement", null=True, blank=True)
+    raisons = models.JSONField("raisons de l'appariement", default=list, blank=True)
+    propose_le = models.DateTimeField("proposé le", default=timezone.now)
+    envoye_le = models.DateTimeField("envoyé au parrain le", null=True, blank=True)
+    repondu_le = models.DateTimeField("réponse le", null=True, blank=True)
+    motif_declin = models.TextField("motif du refus", blank=True)
+    date_debut = models.DateField("date de début", null=True, blank=True)
+    date_fin_prevue = models.DateField("date de fin prévue", null=True, blank=True)
+    date_fin = models.DateField("date de fin", null=True, blank=True)
+    motif_fin = models.TextField("motif de fin", blank=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    objects = ParrainageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "parrainage"
+        verbose_name_plural = "parrainages"
+        ordering = ["-propose_le"]
+        indexes = [
+            models.Index(fields=["parrain", "statut"]),
+            models.Index(fields=["filleul", "statut"]),
+            models.Index(fields=["programme", "statut"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filleul", "programme"],
+                condition=Q(statut__in=["proposition", "attente_parrain", "actif"]),
+                name="parrainage_un_binome_ouvert_par_filleul",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_fin__isnull=True)
+                | Q(date_debut__isnull=True)
+                | Q(date_fin__gte=F("date_debut")),
+                name="parrainage_dates_ordonnees",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_fin_prevue__isnull=True)
+                | Q(date_debut__isnull=True)
+                | Q(date_fin_prevue__gte=F("date_debut")),
+                name="parrainage_fin_prevue_apres_debut",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0), name="parrainage_score_positif"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.parrain} × {self.filleul} ({self.programme})"
+
+    @property
+    def est_ouvert(self) -> bool:
+        return self.statut in self.STATUTS_OUVERTS
+
+    def confirmer(self):
+        """Staff confirm a proposal: it goes to the mentor."""
+        self._passer_a(self.Statut.ATTENTE_PARRAIN)
+        self.envoye_le = timezone.now()
+
+    def ecarter(self):
+        self._passer_a(self.Statut.ANNULE)
+
+    def accepter(self, *, debut=None):
+        self._passer_a(self.Statut.ACTIF)
+        self.repondu_le = timezone.now()
+        self.date_debut = debut or timezone.localdate()
+        if not self.date_fin_prevue:
+            mois = self.programme.duree_parrainage_mois
+            self.date_fin_prevue = add_months(self.date_debut, mois)
+
+    def decliner(self, motif: str):
+        if not motif.strip():
+            raise ValidationError({"motif_declin": "Indiquez la raison du refus."})
+        self._passer_a(self.Statut.DECLINE)
+        self.repondu_le = timezone.now()
+        self.motif_declin = motif
+
+    def expirer(self):
+        self._passer_a(self.Statut.EXPIRE)
+
+    def terminer(self, *, fin=None, motif=""):
+        self._finir(self.Statut.TERMINE, fin, motif)
+
+    def interrompre(self, *, motif: str, fin=None):
+        if not motif.strip():
+            raise ValidationError({"motif_fin": "Indiquez pourquoi le parrainage s'interrompt."})
+        self._finir(self.Statut.INTERROMPU, fin, motif)
+
+    def _finir(self, cible, fin, motif):
+        fin = fin or timezone.localdate()
+        if self.date_debut and fin < self.date_debut:
+            raise ValidationError({"date_fin": "La fin ne peut pas précéder le début du parrainage."})
+        self._passer_a(cible)
+        self.date_fin = fin
+        self.motif_fin = motif
+
+
+def add_months(day, months: int):
+    """The same day ``months`` later, clamped to the end of shorter months."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class Theme(models.TextChoices):
+    CV = "cv", "CV et lettre de motivation"
+    ENTRETIEN = "entretien", "Simulation d'entretien"
+    RESEAU = "reseau", "Réseau et carnet d'adresses"
+    PROJET = "projet", "Projet professionnel"
+    VISITE = "visite", "Visite d'entreprise"
+    FORMATION = "formation", "Conseils de formation"
+    CANDIDATURES = "candidatures", "Suivi des candidatures"
+    AUTRE = "autre", "Autre"
+
+
+class RencontreQuerySet(models.QuerySet):
+    def a_venir(self):
+        return self.filter(statut=Rencontre.Statut.PREVUE, debut__gte=timezone.now())
+
+    def tenues(self):
+        return self.filter(statut=Rencontre.Statut.TENUE)
+
+
+class Rencontre(StatusMachine, models.Model):
+    class Modalite(models.TextChoices):
+        PRESENTIEL = "presentiel", "En personne"
+        VISIO = "visio", "Visioconférence"
+        TELEPHONE = "telephone", "Téléphone"
+
+    class Statut(models.TextChoices):
+        PREVUE = "prevue", "Prévue"
+        TENUE = "tenue", "Tenue"
+        ANNULEE = "annulee", "Annulée"
+
+    TRANSITIONS = {
+        Statut.PREVUE: (Statut.TENUE, Statut.ANNULEE),
+        Statut.TENUE: (),
+        Statut.ANNULEE: (),
+    }
+
+    parrainage = models.ForeignKey(
+        Parrainage, verbose_name="parrainage", on_delete=models.CASCADE, related_name="rencontres"
+    )
+    debut = models.DateTimeField("date et heure")
+    duree_minutes = models.PositiveSmallIntegerField("durée (minutes)", default=60)
+    modalite = models.CharField("modalité", max_length=20, choices=Modalite, default=Modalite.PRESENTIEL)
+    lieu = models.CharField("lieu", max_length=250, blank=True)
+    lien = models.URLField("lien de visioconférence", blank=True)
+    sujet = models.CharField("sujet", max_length=200, blank=True)
+    statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.PREVUE)
+    themes = models.JSONField("thèmes abordés", default=list, blank=True)
+    compte_rendu = models.TextField(
+        "notes privées", blank=True, help_text="Visibles du parrain et de l'équipe uniquement."
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    objects = RencontreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "rencontre"
+        verbose_name_plural = "rencontres"
+        ordering = ["-debut"]
+        indexes = [
+            models.Index(fields=["parrainage", "debut"]),
+            models.Index(fields=["statut", "debut"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duree_minutes__gt=0) & Q(duree_minutes__lte=600),
+                name="rencontre_duree_valide",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Rencontre du {timezone.localtime(self.debut):%d/%m/%Y %H:%M}"
+
+    def marquer_tenue(self, *, themes=(), compte_rendu=""):
+        unknown = set(themes) - set(Theme.values)
+        if unknown:
+            raise ValidationError({"themes": "Thème inconnu : " + ", ".join(sorted(unknown))})
+        self._passer_a(self.Statut.TENUE)
+        self.themes = list(themes)
+        self.compte_rendu = compte_rendu
+
+    def annuler(self):
+        self._passer_a(self.Statut.ANNULEE)
+
+
+class Immersion(StatusMachine, models.Model):
+    class Statut(models.TextChoices):
+        PROPOSEE = "proposee", "Proposée (à valider)"
+        VALIDEE = "validee", "Validée"
+        REFUSEE = "refusee", "Refusée"
+        TERMINEE = "terminee", "Terminée"
+        ANNULEE = "annulee", "Annulée"
+
+    TRANSITIONS = {
+        Statut.PROPOSEE: (Statut.VALIDEE, Statut.REFUSEE, Statut.ANNULEE),
+        Statut.VALIDEE: (Statut.TERMINEE, Statut.ANNULEE),
+        Statut.REFUSEE: (),
+        Statut.TERMINEE: (),
+        Statut.ANNULEE: (),
+    }
+
+    parrainage = models.ForeignKey(
+        Parrainage, verbose_name="parrainage", on_delete=models.CASCADE, related_name="immersions"
+    )
+    date_debut = models.DateField("date de début")
+    date_fin = models.DateField("date de fin")
+    lieu = models.CharField("lieu", max_length=250)
+    tuteur = models.CharField("tuteur", max_length=200)
+    objectifs = models.TextField("objectifs")
+    statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.PROPOSEE)
+    created_at = models.DateTimeField("proposée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "immersion"
+        verbose_name_plural = "immersions"
+        ordering = ["-date_debut"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_fin__gte=F("date_debut")), name="immersion_dates_ordonnees"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Immersion du {self.date_debut:%d/%m/%Y} au {self.date_fin:%d/%m/%Y}"
+
+    def clean(self):
+        if self.date_debut and self.date_fin and self.date_fin < self.date_debut:
+            raise ValidationError({"date_fin": "La fin doit suivre le début."})
+
+    def valider(self):
+        self._passer_a(self.Statut.VALIDEE)
+
+    def refuser(self):
+        self._passer_a(self.Statut.REFUSEE)
+
+    def terminer(self):
+        self._passer_a(self.Statut.TERMINEE)
+
+    def annuler(self):
+        self._passer_a(self.Statut.ANNULEE)
+
+
+class SortieQuerySet(models.QuerySet):
+    def positives(self):
+        return self.filter(type__in=Sortie.TYPES_POSITIFS)
+
+
+class Sortie(models.Model):
+    """The situation of a mentee at the end of a pair, and six months later."""
+
+    class Moment(models.TextChoices):
+        FIN = "fin", "Fin du parrainage"
+        SIX_MOIS = "six_mois", "Six mois après la fin"
+
+    class Type(models.TextChoices):
+        CDI = "cdi", "CDI"
+        CDD_LONG = "cdd_long", "CDD de 6 mois ou plus"
+        CDD_COURT = "cdd_court", "CDD de moins de 6 mois"
+        INTERIM_LONG = "interim_long", "Intérim de 6 mois ou plus"
+        ALTERNANCE = "alternance", "Alternance (apprentissage, professionnalisation)"
+        FORMATION = "formation", "Formation qualifiante"
+        CREATION = "creation", "Création d'entreprise"
+        AUCUNE = "aucune", "Sans emploi ni formation"
+        ABANDON = "abandon", "Abandon du parcours"
+
+    class Source(models.TextChoices):
+        PARRAIN = "parrain", "Parrain"
+        FILLEUL = "filleul", "Filleul"
+        EQUIPE = "equipe", "Équipe"
+        ENQUETE = "enquete", "Enquête"
+
+    TYPES_POSITIFS = (
+        Type.CDI,
+        Type.CDD_LONG,
+        Type.INTERIM_LONG,
+        Type.ALTERNANCE,
+        Type.FORMATION,
+    )
+
+    parrainage = models.ForeignKey(
+        Parrainage, verbose_name="parrainage", on_delete=models.CASCADE, related_name="sorties"
+    )
+    moment = models.CharField("moment", max_length=10, choices=Moment, default=Moment.FIN)
+    type = models.CharField("situation", max_length=20, choices=Type)
+    date = models.DateField("date")
+    employeur = models.CharField("employeur ou organisme", max_length=200, blank=True)
+    commentaire = models.TextField("commentaire", blank=True)
+    source = models.CharField("déclarée par", max_length=10, choices=Source, default=Source.EQUIPE)
+    created_at = models.DateTimeField("enregistrée le", auto_now_add=True)
+
+    objects = SortieQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "sortie"
+        verbose_name_plural = "sorties"
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["parrainage", "moment"], name="sortie_unique_par_moment"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_display()} ({self.get_moment_display().lower()})"
+
+    @property
+    def positive(self) -> bool:
+        return self.type in self.TYPES_POSITIFS

@@ -1,0 +1,222 @@
+"""The people of a mentorship: mentors (parrains) and mentees (filleuls)."""
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from mentorat.fields import ChoiceListField
+from programmes.models import Disponibilite, NiveauDiplome, Situation, formes_offertes
+
+FRANCE_TRAVAIL_ID = re.compile(r"^[0-9]{7}[0-9A-Z]([0-9]{3})?$")
+
+
+def validate_identifiant_france_travail(value: str):
+    if not FRANCE_TRAVAIL_ID.match(value.strip().upper()):
+        raise ValidationError(
+            "L'identifiant France Travail compte 7 chiffres suivis d'un chiffre ou d'une lettre "
+            "(ex. 1234567A), parfois suivis de 3 chiffres.",
+            code="invalid",
+        )
+
+
+class ParrainQuerySet(models.QuerySet):
+    def actifs(self):
+        return self.filter(statut=Parrain.Statut.ACTIF)
+
+    def avec_places(self):
+        """Active mentors annotated with ``places_restantes`` (capacity minus open pairs)."""
+        from .parrainage import Parrainage
+
+        return self.annotate(
+            binomes_ouverts=Count(
+                "parrainages", filter=Q(parrainages__statut__in=Parrainage.STATUTS_OUVERTS)
+            )
+        ).annotate(places_restantes=F("capacite") - F("binomes_ouverts"))
+
+
+class Parrain(models.Model):
+    class Statut(models.TextChoices):
+        INVITE = "invite", "Invité (compte à activer)"
+        A_VALIDER = "a_valider", "Candidature à valider"
+        ACTIF = "actif", "Actif"
+        PAUSE = "pause", "En pause (pas de nouvelle proposition)"
+        INACTIF = "inactif", "Inactif"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="compte",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="parrain",
+    )
+    entreprise = models.CharField("entreprise", max_length=200)
+    fonction = models.CharField("fonction", max_length=200)
+    secteurs = models.ManyToManyField(
+        "programmes.Secteur", verbose_name="secteurs", blank=True, related_name="parrains"
+    )
+    programmes = models.ManyToManyField(
+        "programmes.Programme", verbose_name="programmes", blank=True, related_name="parrains"
+    )
+    offre_reguliere = models.BooleanField("parrainage régulier", default=True)
+    offre_ponctuelle = models.BooleanField("actions ponctuelles", default=False)
+    offre_immersion = models.BooleanField("immersion en entreprise", default=False)
+    capacite = models.PositiveSmallIntegerField(
+        "capacité", default=1, help_text="Nombre de filleuls suivis en même temps."
+    )
+    disponibilites = ChoiceListField("disponibilités", item_choices=Disponibilite.choices)
+    commune = models.ForeignKey(
+        "programmes.Commune",
+        verbose_name="commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    distanciel_accepte = models.BooleanField("accepte les rencontres à distance", default=True)
+    annees_experience = models.PositiveSmallIntegerField("années d'expérience", default=10)
+    bio = models.TextField("présentation", blank=True)
+    statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.A_VALIDER)
+    valide_le = models.DateTimeField("validé le", null=True, blank=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+
+    objects = ParrainQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "parrain ou marraine"
+        verbose_name_plural = "parrains et marraines"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["statut"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacite__gte=0), name="parrain_capacite_positive"),
+        ]
+
+    def __str__(self):
+        nom = self.user.get_full_name() if self.user_id else "Parrain anonymisé"
+        return f"{nom} ({self.entreprise})"
+
+    @property
+    def formes(self) -> list[str]:
+        return formes_offertes(self)
+
+
+class FilleulQuerySet(models.QuerySet):
+    def avec_identite(self):
+        return self.select_related("user", "commune")
+
+
+class Filleul(models.Model):
+    class StatutQPV(models.TextChoices):
+        NON = "non", "Non"
+        DECLARE = "declare", "Déclaré (à confirmer)"
+        CONFIRME = "confirme", "Confirmé"
+        INFIRME = "infirme", "Infirmé"
+
+    class Source(models.TextChoices):
+        FRANCE_TRAVAIL = "france_travail", "France Travail"
+        MISSION_LOCALE = "mission_locale", "Mission locale"
+        ASSOCIATION = "association", "Une association"
+        ENTOURAGE = "entourage", "Famille ou amis"
+        RESEAUX_SOCIAUX = "reseaux_sociaux", "Réseaux sociaux"
+        ETABLISSEMENT = "etablissement", "Mon collège, lycée ou université"
+        SITE_VILLE = "site_ville", "Site de la ville"
+        AUTRE = "autre", "Autre"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="compte",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="filleul",
+    )
+    date_naissance = models.DateField("date de naissance")
+    commune = models.ForeignKey(
+        "programmes.Commune", verbose_name="commune", on_delete=models.PROTECT, related_name="+"
+    )
+    qpv = models.CharField(
+        "résidence en quartier prioritaire (QPV)",
+        max_length=10,
+        choices=StatutQPV,
+        default=StatutQPV.NON,
+    )
+    niveau_diplome = models.PositiveSmallIntegerField(
+        "niveau de diplôme", choices=NiveauDiplome, default=NiveauDiplome.AUCUN
+    )
+    situation = models.CharField("situation", max_length=30, choices=Situation)
+    inscrit_france_travail_depuis = models.DateField(
+        "inscrit à France Travail depuis", null=True, blank=True
+    )
+    identifiant_france_travail = models.CharField(
+        "identifiant France Travail",
+        max_length=11,
+        blank=True,
+        validators=[validate_identifiant_france_travail],
+    )
+    secteurs_souhaites = models.ManyToManyField(
+        "programmes.Secteur", verbose_name="secteurs souhaités", blank=True, related_name="filleuls"
+    )
+    disponibilites = ChoiceListField("disponibilités", item_choices=Disponibilite.choices)
+    mobilite_km = models.PositiveSmallIntegerField("mobilité (km)", default=10)
+    source = models.CharField(
+        "a connu le programme par", max_length=20, choices=Source, blank=True
+    )
+    prescripteur = models.ForeignKey(
+        "partenaires.Partenaire",
+        verbose_name="prescripteur",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="filleuls_prescrits",
+    )
+    consentement_version = models.CharField("version du consentement", max_length=20, blank=True)
+    consentement_le = models.DateTimeField("consentement donné le", null=True, blank=True)
+    anonymise_le = models.DateTimeField("anonymisé le", null=True, blank=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+
+    objects = FilleulQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "filleul ou filleule"
+        verbose_name_plural = "filleuls et filleules"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["prescripteur", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_naissance__gt=dt.date(1900, 1, 1)),
+                name="filleul_date_naissance_plausible",
+            ),
+        ]
+
+    def __str__(self):
+        if self.user_id:
+            return self.user.get_full_name() or self.user.email
+        return f"Filleul anonymisé n° {self.pk}"
+
+    def clean(self):
+        errors = {}
+        today = timezone.localdate()
+        if self.date_naissance:
+            if self.date_naissance > today:
+                errors["date_naissance"] = "La date de naissance ne peut pas être dans le futur."
+            elif age_on(self.date_naissance, today) > 100 or age_on(self.date_naissance, today) < 11:
+                errors["date_naissance"] = "Cette date de naissance n'est pas plausible."
+        if self.inscrit_france_travail_depuis and self.inscrit_france_travail_depuis > today:
+            errors["inscrit_france_travail_depuis"] = "Cette date ne peut pas être dans le futur."
+        if self.identifiant_france_travail:
+            self.identifiant_france_travail = self.identifiant_france_travail.strip().upper()
+        if errors:
+            raise ValidationError(errors)
+
+    def age(self, on: dt.date | None = None) -> int:
+        return age_on(self.date_naissance, on or timezone.localdate())
+
+
+def age_on(naissance: dt.date, jour: dt.date) -> int:
+    """Age in whole years on ``jour`` (a birthday counts from its very day)."""
+    return jour.year - naissance.year - ((jour.month, jour.day) < (naissance.month, naissance.day))

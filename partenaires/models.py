@@ -1,0 +1,284 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from mentorat.fields import private_storage
+from programmes.models import StatusMachine
+
+
+class Partenaire(models.Model):
+    class Type(models.TextChoices):
+        FRANCE_TRAVAIL = "france_travail", "Agence France Travail"
+        MISSION_LOCALE = "mission_locale", "Mission locale"
+        ASSOCIATION = "association", "Association"
+        ENTREPRISE = "entreprise", "Entreprise"
+        COLLECTIVITE = "collectivite", "Collectivité territoriale"
+        ETABLISSEMENT_SCOLAIRE = "etablissement_scolaire", "Établissement scolaire"
+        CLUB_ENTREPRISES = "club_entreprises", "Club ou réseau d'entreprises"
+
+    nom = models.CharField("nom", max_length=200)
+    type = models.CharField("type", max_length=30, choices=Type)
+    siret = models.CharField("SIRET", max_length=14, blank=True)
+    commune = models.ForeignKey(
+        "programmes.Commune",
+        verbose_name="commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    adresse = models.CharField("adresse", max_length=250, blank=True)
+    email = models.EmailField("e-mail de contact", blank=True)
+    telephone = models.CharField("téléphone", max_length=20, blank=True)
+    site_web = models.URLField("site web", blank=True)
+    actif = models.BooleanField("actif", default=True)
+    membres = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membre", related_name="partenaires", blank=True
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "partenaire"
+        verbose_name_plural = "partenaires"
+        ordering = ["nom"]
+        constraints = [
+            models.UniqueConstraint(fields=["nom", "type"], name="partenaire_nom_type_unique"),
+            models.CheckConstraint(
+                condition=Q(siret="") | Q(siret__regex=r"^[0-9]{14}$"), name="partenaire_siret_valide"
+            ),
+        ]
+
+    def __str__(self):
+        return self.nom
+
+
+class MembreQuerySet(models.QuerySet):
+    def actifs(self):
+        return self.filter(actif=True)
+
+
+class Membre(models.Model):
+    """A user's membership of a partner organisation (gives access to the partner portal)."""
+
+    class Role(models.TextChoices):
+        REFERENT = "referent", "Référent de la convention"
+        CONSEILLER = "conseiller", "Conseiller (prescripteur)"
+        LECTEUR = "lecteur", "Lecture seule"
+
+    partenaire = models.ForeignKey(
+        Partenaire, verbose_name="partenaire", on_delete=models.CASCADE, related_name="adhesions"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        on_delete=models.CASCADE,
+        related_name="adhesions",
+    )
+    role = models.CharField("rôle", max_length=20, choices=Role, default=Role.CONSEILLER)
+    actif = models.BooleanField("actif", default=True)
+    created_at = models.DateTimeField("depuis le", auto_now_add=True)
+
+    objects = MembreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "membre"
+        verbose_name_plural = "membres"
+        ordering = ["partenaire", "user"]
+        indexes = [models.Index(fields=["user", "actif"])]
+        constraints = [
+            models.UniqueConstraint(fields=["partenaire", "user"], name="membre_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.partenaire}"
+
+
+class ConventionQuerySet(models.QuerySet):
+    def en_vigueur(self):
+        return self.filter(statut__in=[Convention.Statut.SIGNEE, Convention.Statut.ACTIVE])
+
+
+class Convention(StatusMachine, models.Model):
+    class Statut(models.TextChoices):
+        BROUILLON = "brouillon", "Brouillon"
+        SIGNEE = "signee", "Signée"
+        ACTIVE = "active", "Active"
+        TERMINEE = "terminee", "Terminée"
+
+    TRANSITIONS = {
+        Statut.BROUILLON: (Statut.SIGNEE,),
+        Statut.SIGNEE: (Statut.ACTIVE, Statut.TERMINEE),
+        Statut.ACTIVE: (Statut.TERMINEE,),
+        Statut.TERMINEE: (),
+    }
+
+    partenaire = models.ForeignKey(
+        Partenaire, verbose_name="partenaire", on_delete=models.PROTECT, related_name="conventions"
+    )
+    programmes = models.ManyToManyField(
+        "programmes.Programme", verbose_name="programmes", related_name="conventions"
+    )
+    reference = models.CharField("référence", max_length=40, unique=True)
+    titre = models.CharField("titre", max_length=250)
+    date_debut = models.DateField("date de début")
+    date_fin = models.DateField("date de fin")
+    statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.BROUILLON)
+    plan_action = models.TextField("plan d'action", blank=True)
+    engagements_partenaire = models.TextField("engagements du partenaire", blank=True)
+    engagements_ville = models.TextField("engagements de la ville", blank=True)
+    modalites_suivi = models.TextField("modalités de suivi", blank=True)
+    criteres_evaluation = models.TextField("critères d'évaluation", blank=True)
+    signataires = models.TextField("signataires", blank=True, help_text="Un signataire par ligne.")
+    signee_le = models.DateField("signée le", null=True, blank=True)
+    pdf_signe = models.FileField(
+        "convention signée (PDF)", storage=private_storage, upload_to="conventions/", blank=True
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    objects = ConventionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "convention"
+        verbose_name_plural = "conventions"
+        ordering = ["-date_debut"]
+        indexes = [models.Index(fields=["partenaire", "statut"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_fin__gte=F("date_debut")), name="convention_dates_ordonnees"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — {self.titre}"
+
+    def clean(self):
+        if self.date_debut and self.date_fin and self.date_fin < self.date_debut:
+            raise ValidationError({"date_fin": "La date de fin doit suivre la date de début."})
+
+    def signer(self, *, le=None):
+        if not self.pk or not self.objectifs.exists():
+            raise ValidationError("Une convention sans objectif ne peut pas être signée.")
+        self._passer_a(self.Statut.SIGNEE)
+        self.signee_le = le or timezone.localdate()
+
+    def activer(self):
+        self._passer_a(self.Statut.ACTIVE)
+
+    def terminer(self):
+        self._passer_a(self.Statut.TERMINEE)
+
+
+class Objectif(models.Model):
+    class Indicateur(models.TextChoices):
+        FILLEULS_ORIENTES = "filleuls_orientes", "Filleuls orientés"
+        PARRAINS_APPORTES = "parrains_apportes", "Parrains apportés"
+        BINOMES_FORMES = "binomes_formes", "Binômes formés"
+        RENCONTRES_TENUES = "rencontres_tenues", "Rencontres tenues"
+        SORTIES_POSITIVES_6_MOIS = "sorties_positives_6_mois", "Sorties positives à 6 mois"
+        EVENEMENTS_ORGANISES = "evenements_organises", "Événements organisés"
+        PARTICIPATION = "participation", "Participations aux événements"
+
+    class Periode(models.TextChoices):
+        CONVENTION = "convention", "Sur toute la durée de la convention"
+        ANNEE = "annee", "Par année"
+        TRIMESTRE = "trimestre", "Par trimestre"
+        MOIS = "mois", "Par mois"
+
+    convention = models.ForeignKey(
+        Convention, verbose_name="convention", on_delete=models.CASCADE, related_name="objectifs"
+    )
+    indicateur = models.CharField("indicateur", max_length=40, choices=Indicateur)
+    valeur_cible = models.PositiveIntegerField("valeur cible")
+    periode = models.CharField("période", max_length=20, choices=Periode, default=Periode.CONVENTION)
+
+    class Meta:
+        verbose_name = "objectif"
+        verbose_name_plural = "objectifs"
+        ordering = ["convention", "indicateur"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "indicateur", "periode"], name="objectif_unique"
+            ),
+            models.CheckConstraint(condition=Q(valeur_cible__gte=0), name="objectif_cible_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_indicateur_display()} : {self.valeur_cible} ({self.get_periode_display().lower()})"
+
+
+class Rapport(StatusMachine, models.Model):
+    class Statut(models.TextChoices):
+        EN_ATTENTE = "en_attente", "En attente"
+        EN_COURS = "en_cours", "En cours de production"
+        PRET = "pret", "Prêt"
+        ECHEC = "echec", "Échec"
+
+    TRANSITIONS = {
+        Statut.EN_ATTENTE: (Statut.EN_COURS, Statut.ECHEC),
+        Statut.EN_COURS: (Statut.PRET, Statut.ECHEC),
+        Statut.ECHEC: (Statut.EN_ATTENTE,),
+        Statut.PRET: (),
+    }
+
+    convention = models.ForeignKey(
+        Convention, verbose_name="convention", on_delete=models.CASCADE, related_name="rapports"
+    )
+    periode_debut = models.DateField("début de la période")
+    periode_fin = models.DateField("fin de la période")
+    statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.EN_ATTENTE)
+    progression = models.PositiveSmallIntegerField("progression (%)", default=0)
+    automatique = models.BooleanField("produit automatiquement", default=False)
+    demande_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="demandé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    pdf = models.FileField("PDF", storage=private_storage, upload_to="rapports/%Y/", blank=True)
+    csv = models.FileField("CSV", storage=private_storage, upload_to="rapports/%Y/", blank=True)
+    xlsx = models.FileField("XLSX", storage=private_storage, upload_to="rapports/%Y/", blank=True)
+    erreur = models.TextField("erreur", blank=True)
+    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    genere_le = models.DateTimeField("produit le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "rapport"
+        verbose_name_plural = "rapports"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["convention", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(periode_fin__gte=F("periode_debut")), name="rapport_periode_ordonnee"
+            ),
+            models.CheckConstraint(
+                condition=Q(progression__lte=100), name="rapport_progression_bornee"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Rapport {self.convention.reference} du {self.periode_debut:%d/%m/%Y} au {self.periode_fin:%d/%m/%Y}"
+
+    def clean(self):
+        if self.periode_debut and self.periode_fin and self.periode_fin < self.periode_debut:
+            raise ValidationError({"periode_fin": "La fin de la période doit suivre son début."})
+
+    def demarrer(self):
+        self._passer_a(self.Statut.EN_COURS)
+
+    def terminer(self):
+        self._passer_a(self.Statut.PRET)
+        self.progression = 100
+        self.genere_le = timezone.now()
+
+    def echouer(self, erreur: str):
+        self._passer_a(self.Statut.ECHEC)
+        self.erreur = erreur
+
+    def relancer(self):
+        self._passer_a(self.Statut.EN_ATTENTE)
+        self.progression = 0
+        self.erreur = ""

@@ -1,0 +1,448 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from mentorat.fields import ChoiceListField
+from mentorat.territoires import DEPARTEMENTS
+
+
+class Forme(models.TextChoices):
+    REGULIER = "regulier", "Parrainage régulier"
+    PONCTUEL = "ponctuel", "Actions ponctuelles"
+    IMMERSION = "immersion", "Immersion en entreprise"
+
+
+class NiveauDiplome(models.IntegerChoices):
+    """Levels of the French national qualifications framework (2019 nomenclature)."""
+
+    AUCUN = 0, "Aucun diplôme"
+    BREVET = 2, "Brevet des collèges"
+    CAP_BEP = 3, "CAP, BEP (niveau 3)"
+    BAC = 4, "Baccalauréat (niveau 4)"
+    BAC_2 = 5, "Bac+2 : BTS, DUT, DEUST (niveau 5)"
+    BAC_3 = 6, "Bac+3 / Bac+4 : licence, BUT, master 1 (niveau 6)"
+    BAC_5 = 7, "Bac+5 : master, diplôme d'ingénieur (niveau 7)"
+    BAC_8 = 8, "Doctorat (niveau 8)"
+
+
+class Situation(models.TextChoices):
+    DEMANDEUR_EMPLOI = "demandeur_emploi", "Demandeur d'emploi inscrit à France Travail"
+    MISSION_LOCALE = "mission_locale", "Jeune suivi par une Mission locale"
+    ELEVE_3E_REP = "eleve_3e_rep", "Élève de 3e dans un collège REP ou REP+"
+    ETUDIANT = "etudiant", "Étudiant ou étudiante"
+    JEUNE_DIPLOME = "jeune_diplome", "Jeune diplômé en recherche d'emploi"
+    SALARIE = "salarie", "Salarié en reconversion ou en recherche"
+    SANS_ACTIVITE = "sans_activite", "Sans activité, non inscrit"
+
+
+class Disponibilite(models.TextChoices):
+    LUNDI_MATIN = "lun_matin", "Lundi matin"
+    LUNDI_APREM = "lun_aprem", "Lundi après-midi"
+    LUNDI_SOIR = "lun_soir", "Lundi soir"
+    MARDI_MATIN = "mar_matin", "Mardi matin"
+    MARDI_APREM = "mar_aprem", "Mardi après-midi"
+    MARDI_SOIR = "mar_soir", "Mardi soir"
+    MERCREDI_MATIN = "mer_matin", "Mercredi matin"
+    MERCREDI_APREM = "mer_aprem", "Mercredi après-midi"
+    MERCREDI_SOIR = "mer_soir", "Mercredi soir"
+    JEUDI_MATIN = "jeu_matin", "Jeudi matin"
+    JEUDI_APREM = "jeu_aprem", "Jeudi après-midi"
+    JEUDI_SOIR = "jeu_soir", "Jeudi soir"
+    VENDREDI_MATIN = "ven_matin", "Vendredi matin"
+    VENDREDI_APREM = "ven_aprem", "Vendredi après-midi"
+    VENDREDI_SOIR = "ven_soir", "Vendredi soir"
+    SAMEDI_MATIN = "sam_matin", "Samedi matin"
+
+
+class TransitionError(ValidationError):
+    """An illegal status move: the message says which and why, in French."""
+
+
+class StatusMachine:
+    """Mixin for models whose ``statut`` moves only along ``TRANSITIONS``."""
+
+    TRANSITIONS: dict = {}
+
+    def peut_passer_a(self, cible) -> bool:
+        return cible in self.TRANSITIONS.get(self.statut, ())
+
+    def _passer_a(self, cible):
+        if not self.peut_passer_a(cible):
+            courant = self.Statut(self.statut).label
+            raise TransitionError(
+                f"Passage impossible de « {courant} » à « {self.Statut(cible).label} »."
+            )
+        self.statut = cible
+
+
+class Secteur(models.Model):
+    """One of the 14 "grands domaines" of the ROME occupations directory (A to N)."""
+
+    code = models.CharField("code ROME", max_length=1, unique=True)
+    libelle = models.CharField("libellé", max_length=120)
+
+    class Meta:
+        verbose_name = "secteur"
+        verbose_name_plural = "secteurs"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} — {self.libelle}"
+
+
+class CommuneQuerySet(models.QuerySet):
+    def recherche(self, terme: str):
+        terme = terme.strip()
+        if terme.isdigit():
+            return self.filter(Q(code_postal__startswith=terme) | Q(code_insee__startswith=terme))
+        return self.filter(nom__icontains=terme)
+
+
+class Commune(models.Model):
+    code_insee = models.CharField("code INSEE", max_length=5, unique=True)
+    nom = models.CharField("nom", max_length=100, db_index=True)
+    code_postal = models.CharField("code postal principal", max_length=5, db_index=True)
+    codes_postaux = models.CharField(
+        "codes postaux", max_length=200, blank=True, help_text="Tous les codes postaux, séparés par des espaces."
+    )
+    departement = models.CharField("département", max_length=3, db_index=True)
+    latitude = models.FloatField("latitude", null=True, blank=True)
+    longitude = models.FloatField("longitude", null=True, blank=True)
+
+    objects = CommuneQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "commune"
+        verbose_name_plural = "communes"
+        ordering = ["nom"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="commune_latitude_valide",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="commune_longitude_valide",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.nom} ({self.code_postal})"
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def ouverts(self):
+        return self.filter(statut=Programme.Statut.OUVERT)
+
+    def publics(self):
+        return self.filter(statut__in=[Programme.Statut.OUVERT, Programme.Statut.EN_COURS])
+
+
+class Programme(StatusMachine, models.Model):
+    class Statut(models.TextChoices):
+        BROUILLON = "brouillon", "Brouillon"
+        OUVERT = "ouvert", "Ouvert aux candidatures"
+        EN_COURS = "en_cours", "En cours (candidatures fermées)"
+        CLOS = "clos", "Clos"
+
+    TRANSITIONS = {
+        Statut.BROUILLON: (Statut.OUVERT,),
+        Statut.OUVERT: (Statut.EN_COURS, Statut.CLOS),
+        Statut.EN_COURS: (Statut.OUVERT, Statut.CLOS),
+        Statut.CLOS: (),
+    }
+
+    nom = models.CharField("nom", max_length=200)
+    slug = models.SlugField("identifiant d'URL", max_length=80, unique=True)
+    porteur = models.CharField("porteur", max_length=200, help_text="Qui pilote le programme.")
+    accroche = models.CharField("accroche", max_length=300)
+    description = models.TextField("description")
+    public_vise = models.TextField("public visé")
+    engagements_filleul = models.TextField("ce à quoi s'engage le filleul", blank=True)
+    statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.BROUILLON)
+    date_debut = models.DateField("date de début")
+    date_fin = models.DateField("date de fin", null=True, blank=True)
+    cible_binomes = models.PositiveIntegerField("objectif de binômes", default=0)
+
+    offre_reguliere = models.BooleanField("parrainage régulier", default=True)
+    offre_ponctuelle = models.BooleanField("actions ponctuelles", default=False)
+    offre_immersion = models.BooleanField("immersion en entreprise", default=False)
+
+    # Eligibility criteria. An empty criterion does not restrict.
+    age_min = models.PositiveSmallIntegerField("âge minimum", null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField("âge maximum", null=True, blank=True)
+    qpv_requis = models.BooleanField("résidence en quartier prioritaire (QPV) exigée", default=False)
+    niveau_diplome_min = models.PositiveSmallIntegerField(
+        "niveau de diplôme minimum", choices=NiveauDiplome, null=True, blank=True
+    )
+    situations_acceptees = ChoiceListField(
+        "situations acceptées", item_choices=Situation.choices, help_text="Aucune cochée : toutes."
+    )
+    inscription_france_travail_min_mois = models.PositiveSmallIntegerField(
+        "ancienneté d'inscription à France Travail minimum (mois)",
+        null=True,
+        blank=True,
+        help_text="Pour les programmes réservés aux demandeurs d'emploi de longue durée.",
+    )
+    departements = ChoiceListField(
+        "territoire (départements)", item_choices=DEPARTEMENTS, help_text="Aucun : tout le territoire national."
+    )
+
+    # Running rules.
+    distance_max_km = models.PositiveSmallIntegerField(
+        "distance maximale parrain–filleul (km)", null=True, blank=True
+    )
+    duree_parrainage_mois = models.PositiveSmallIntegerField("durée d'un parrainage (mois)", default=6)
+    delai_reponse_jours = models.PositiveSmallIntegerField(
+        "délai de réponse à une proposition (jours)", default=7
+    )
+    signature_coordinateur = models.BooleanField(
+        "la charte est aussi signée par un coordinateur", default=False
+    )
+    coordinateur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="coordinateur",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="programmes_coordonnes",
+        limit_choices_to={"is_staff": True},
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "programme"
+        verbose_name_plural = "programmes"
+        ordering = ["nom"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_fin__isnull=True) | Q(date_fin__gte=F("date_debut")),
+                name="programme_dates_ordonnees",
+            ),
+            models.CheckConstraint(
+                condition=Q(age_min__isnull=True) | Q(age_max__isnull=True) | Q(age_max__gte=F("age_min")),
+                name="programme_ages_ordonnes",
+            ),
+            models.CheckConstraint(
+                condition=Q(offre_reguliere=True) | Q(offre_ponctuelle=True) | Q(offre_immersion=True),
+                name="programme_au_moins_une_forme",
+            ),
+        ]
+
+    def __str__(self):
+        return self.nom
+
+    def get_absolute_url(self):
+        return reverse("programmes:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        errors = {}
+        if self.date_fin and self.date_debut and self.date_fin < self.date_debut:
+            errors["date_fin"] = "La date de fin doit suivre la date de début."
+        if self.age_min is not None and self.age_max is not None and self.age_max < self.age_min:
+            errors["age_max"] = "L'âge maximum doit être supérieur ou égal à l'âge minimum."
+        if not (self.offre_reguliere or self.offre_ponctuelle or self.offre_immersion):
+            errors["offre_reguliere"] = "Cochez au moins une forme de parrainage."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def formes(self) -> list[str]:
+        return formes_offertes(self)
+
+    def ouvrir(self):
+        self._passer_a(self.Statut.OUVERT)
+
+    def fermer_candidatures(self):
+        self._passer_a(self.Statut.EN_COURS)
+
+    def clore(self):
+        self._passer_a(self.Statut.CLOS)
+
+
+def formes_offertes(obj) -> list[str]:
+    """The forms a programme or a mentor offers, from their three flags."""
+    return [
+        forme
+        for forme, offered in (
+            (Forme.REGULIER, obj.offre_reguliere),
+            (Forme.PONCTUEL, obj.offre_ponctuelle),
+            (Forme.IMMERSION, obj.offre_immersion),
+        )
+        if offered
+    ]
+
+
+class Etape(models.Model):
+    """A step of a programme's selection or insertion path (e.g. the selection week)."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name="programme", on_delete=models.CASCADE, related_name="etapes"
+    )
+    ordre = models.PositiveSmallIntegerField("ordre")
+    nom = models.CharField("nom", max_length=150)
+    description = models.TextField("description", blank=True)
+
+    class Meta:
+        verbose_name = "étape"
+        verbose_name_plural = "étapes"
+        ordering = ["programme", "ordre"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "ordre"], name="etape_ordre_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.ordre}. {self.nom}"
+
+
+class ModeleChartes(models.QuerySet):
+    def courant(self, programme):
+        return self.filter(programme=programme).order_by("-version").first()
+
+
+class ModeleCharte(models.Model):
+    """A version of a programme's charter text. Editing makes a new version."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name="programme", on_delete=models.PROTECT, related_name="modeles_charte"
+    )
+    version = models.PositiveIntegerField("version")
+    titre = models.CharField("titre", max_length=200)
+    texte = models.TextField(
+        "texte",
+        help_text="Engagements du parrain, du filleul et du programme. Variables : "
+        "{parrain}, {filleul}, {programme}, {date_debut}, {date_fin}.",
+    )
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="créé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ModeleChartes.as_manager()
+
+    class Meta:
+        verbose_name = "modèle de charte"
+        verbose_name_plural = "modèles de charte"
+        ordering = ["programme", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "version"], name="modele_charte_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.titre} (v{self.version})"
+
+
+class Evenement(StatusMachine, models.Model):
+    class Type(models.TextChoices):
+        VISITE_ENTREPRISE = "visite_entreprise", "Visite d'entreprise"
+        RENCONTRE_METIER = "rencontre_metier", "Rencontre métier"
+        SEMAINE_SELECTION = "semaine_selection", "Semaine de mobilisation et de sélection"
+        SIMULATION_ENTRETIEN = "simulation_entretien", "Atelier de simulation d'entretien"
+        WEBINAIRE = "webinaire", "Webinaire"
+        REUNION_INFORMATION = "reunion_information", "Réunion d'information"
+        JOB_DATING = "job_dating", "Job dating"
+        SALON_EN_LIGNE = "salon_en_ligne", "Salon en ligne"
+        TABLE_RONDE = "table_ronde", "Table ronde"
+
+    class Statut(models.TextChoices):
+        PROPOSE = "propose", "Proposé (à publier)"
+        PUBLIE = "publie", "Publié"
+        ANNULE = "annule", "Annulé"
+        TERMINE = "termine", "Terminé"
+
+    TRANSITIONS = {
+        Statut.PROPOSE: (Statut.PUBLIE, Statut.ANNULE),
+        Statut.PUBLIE: (Statut.TERMINE, Statut.ANNULE),
+        Statut.ANNULE: (),
+        Statut.TERMINE: (),
+    }
+
+    programme = models.ForeignKey(
+        Programme, verbose_name="programme", on_delete=models.CASCADE, related_name="evenements"
+    )
+    type = models.CharField("type", max_length=30, choices=Type)
+    titre = models.CharField("titre", max_length=200)
+    description = models.TextField("description", blank=True)
+    debut = models.DateTimeField("début")
+    fin = models.DateTimeField("fin")
+    lieu = models.CharField("lieu", max_length=250, blank=True)
+    commune = models.ForeignKey(
+        Commune, verbose_name="commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    en_ligne = models.BooleanField("en ligne", default=False)
+    lien = models.URLField("lien de connexion", blank=True)
+    places = models.PositiveIntegerField("nombre de places", null=True, blank=True)
+    organisateur = models.ForeignKey(
+        "parrainages.Parrain",
+        verbose_name="parrain organisateur",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evenements_organises",
+    )
+    statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.PROPOSE)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "événement"
+        verbose_name_plural = "événements"
+        ordering = ["-debut"]
+        indexes = [models.Index(fields=["programme", "statut", "debut"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(fin__gt=F("debut")), name="evenement_dates_ordonnees"),
+        ]
+
+    def __str__(self):
+        return f"{self.titre} ({self.debut:%d/%m/%Y})"
+
+    def clean(self):
+        if self.debut and self.fin and self.fin <= self.debut:
+            raise ValidationError({"fin": "La fin doit suivre le début."})
+
+    def publier(self):
+        self._passer_a(self.Statut.PUBLIE)
+
+    def annuler(self):
+        self._passer_a(self.Statut.ANNULE)
+
+    def terminer(self):
+        self._passer_a(self.Statut.TERMINE)
+
+
+class Inscription(models.Model):
+    class Statut(models.TextChoices):
+        INSCRIT = "inscrit", "Inscrit"
+        PRESENT = "present", "Présent"
+        ABSENT = "absent", "Absent"
+        ANNULE = "annule", "Inscription annulée"
+
+    evenement = models.ForeignKey(
+        Evenement, verbose_name="événement", on_delete=models.CASCADE, related_name="inscriptions"
+    )
+    filleul = models.ForeignKey(
+        "parrainages.Filleul", verbose_name="filleul", on_delete=models.CASCADE, related_name="inscriptions"
+    )
+    statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.INSCRIT)
+    created_at = models.DateTimeField("inscrit le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "inscription"
+        verbose_name_plural = "inscriptions"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["evenement", "filleul"], name="inscription_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.filleul} → {self.evenement}"

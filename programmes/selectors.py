@@ -1,0 +1,39 @@
+"""Reads across apps about programmes, as plain data for pages."""
+
+from django.db.models import Count, Q
+
+from .models import Programme
+
+
+def tableau_de_bord_programmes():
+    """Per programme: pairs formed vs target, active pairs, positive outcomes (one query)."""
+    from parrainages.models import Parrainage, Sortie
+
+    formes = Q(parrainages__statut__in=Parrainage.STATUTS_FORMES)
+    lignes = Programme.objects.exclude(statut=Programme.Statut.BROUILLON).annotate(
+        binomes_formes=Count("parrainages", filter=formes, distinct=True),
+        binomes_actifs=Count(
+            "parrainages", filter=Q(parrainages__statut=Parrainage.Statut.ACTIF), distinct=True
+        ),
+        sorties_positives=Count(
+            "parrainages__sorties",
+            filter=Q(parrainages__sorties__type__in=Sortie.TYPES_POSITIFS)
+            & Q(parrainages__sorties__moment=Sortie.Moment.FIN),
+            distinct=True,
+        ),
+    ).order_by("nom")
+    resultat = []
+    for p in lignes:
+        taux = round(100 * p.binomes_formes / p.cible_binomes) if p.cible_binomes else None
+        resultat.append(
+            {
+                "programme": p,
+                "binomes_formes": p.binomes_formes,
+                "cible": p.cible_binomes,
+                "taux": min(taux, 100) if taux is not None else None,
+                "taux_reel": taux,
+                "binomes_actifs": p.binomes_actifs,
+                "sorties_positives": p.sorties_positives,
+            }
+        )
+    return resultat
