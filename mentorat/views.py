@@ -47,4 +47,6 @@ def sante(request):
     etat = {"base_de_donnees": _database_state(), "courtier": _broker_state()}
     en_panne = [nom for nom, valeur in etat.items() if valeur == "indisponible"]
     etat["statut"] = "indisponible" if en_panne else "ok"
-    return JsonResponse(etat, status=503 if en_panne else 200, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        etat, status=503 if en_panne else 200, json_dumps_params={"ensure_ascii": False}
+    )

@@ -46,7 +46,8 @@ class Partenaire(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["nom", "type"], name="partenaire_nom_type_unique"),
             models.CheckConstraint(
-                condition=Q(siret="") | Q(siret__regex=r"^[0-9]{14}$"), name="partenaire_siret_valide"
+                condition=Q(siret="") | Q(siret__regex=r"^[0-9]{14}$"),
+                name="partenaire_siret_valide",
             ),
         ]
 
@@ -191,7 +192,9 @@ class Objectif(models.Model):
     )
     indicateur = models.CharField("indicateur", max_length=40, choices=Indicateur)
     valeur_cible = models.PositiveIntegerField("valeur cible")
-    periode = models.CharField("période", max_length=20, choices=Periode, default=Periode.CONVENTION)
+    periode = models.CharField(
+        "période", max_length=20, choices=Periode, default=Periode.CONVENTION
+    )
 
     class Meta:
         verbose_name = "objectif"
@@ -201,11 +204,14 @@ class Objectif(models.Model):
             models.UniqueConstraint(
                 fields=["convention", "indicateur", "periode"], name="objectif_unique"
             ),
-            models.CheckConstraint(condition=Q(valeur_cible__gte=0), name="objectif_cible_positive"),
+            models.CheckConstraint(
+                condition=Q(valeur_cible__gte=0), name="objectif_cible_positive"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_indicateur_display()} : {self.valeur_cible} ({self.get_periode_display().lower()})"
+        periode = self.get_periode_display().lower()
+        return f"{self.get_indicateur_display()} : {self.valeur_cible} ({periode})"
 
 
 class Rapport(StatusMachine, models.Model):
@@ -260,7 +266,8 @@ class Rapport(StatusMachine, models.Model):
         ]
 
     def __str__(self):
-        return f"Rapport {self.convention.reference} du {self.periode_debut:%d/%m/%Y} au {self.periode_fin:%d/%m/%Y}"
+        du, au = f"{self.periode_debut:%d/%m/%Y}", f"{self.periode_fin:%d/%m/%Y}"
+        return f"Rapport {self.convention.reference} du {du} au {au}"
 
     def clean(self):
         if self.periode_debut and self.periode_fin and self.periode_fin < self.periode_debut:

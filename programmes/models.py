@@ -106,7 +106,10 @@ class Commune(models.Model):
     nom = models.CharField("nom", max_length=100, db_index=True)
     code_postal = models.CharField("code postal principal", max_length=5, db_index=True)
     codes_postaux = models.CharField(
-        "codes postaux", max_length=200, blank=True, help_text="Tous les codes postaux, séparés par des espaces."
+        "codes postaux",
+        max_length=200,
+        blank=True,
+        help_text="Tous les codes postaux, séparés par des espaces.",
     )
     departement = models.CharField("département", max_length=3, db_index=True)
     latitude = models.FloatField("latitude", null=True, blank=True)
@@ -174,7 +177,9 @@ class Programme(StatusMachine, models.Model):
     # Eligibility criteria. An empty criterion does not restrict.
     age_min = models.PositiveSmallIntegerField("âge minimum", null=True, blank=True)
     age_max = models.PositiveSmallIntegerField("âge maximum", null=True, blank=True)
-    qpv_requis = models.BooleanField("résidence en quartier prioritaire (QPV) exigée", default=False)
+    qpv_requis = models.BooleanField(
+        "résidence en quartier prioritaire (QPV) exigée", default=False
+    )
     niveau_diplome_min = models.PositiveSmallIntegerField(
         "niveau de diplôme minimum", choices=NiveauDiplome, null=True, blank=True
     )
@@ -188,14 +193,18 @@ class Programme(StatusMachine, models.Model):
         help_text="Pour les programmes réservés aux demandeurs d'emploi de longue durée.",
     )
     departements = ChoiceListField(
-        "territoire (départements)", item_choices=DEPARTEMENTS, help_text="Aucun : tout le territoire national."
+        "territoire (départements)",
+        item_choices=DEPARTEMENTS,
+        help_text="Aucun : tout le territoire national.",
     )
 
     # Running rules.
     distance_max_km = models.PositiveSmallIntegerField(
         "distance maximale parrain–filleul (km)", null=True, blank=True
     )
-    duree_parrainage_mois = models.PositiveSmallIntegerField("durée d'un parrainage (mois)", default=6)
+    duree_parrainage_mois = models.PositiveSmallIntegerField(
+        "durée d'un parrainage (mois)", default=6
+    )
     delai_reponse_jours = models.PositiveSmallIntegerField(
         "délai de réponse à une proposition (jours)", default=7
     )
@@ -226,11 +235,15 @@ class Programme(StatusMachine, models.Model):
                 name="programme_dates_ordonnees",
             ),
             models.CheckConstraint(
-                condition=Q(age_min__isnull=True) | Q(age_max__isnull=True) | Q(age_max__gte=F("age_min")),
+                condition=Q(age_min__isnull=True)
+                | Q(age_max__isnull=True)
+                | Q(age_max__gte=F("age_min")),
                 name="programme_ages_ordonnes",
             ),
             models.CheckConstraint(
-                condition=Q(offre_reguliere=True) | Q(offre_ponctuelle=True) | Q(offre_immersion=True),
+                condition=Q(offre_reguliere=True)
+                | Q(offre_ponctuelle=True)
+                | Q(offre_immersion=True),
                 name="programme_au_moins_une_forme",
             ),
         ]
@@ -336,7 +349,9 @@ class ModeleCharte(models.Model):
         verbose_name_plural = "modèles de charte"
         ordering = ["programme", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["programme", "version"], name="modele_charte_version_unique"),
+            models.UniqueConstraint(
+                fields=["programme", "version"], name="modele_charte_version_unique"
+            ),
         ]
 
     def __str__(self):
@@ -378,7 +393,12 @@ class Evenement(StatusMachine, models.Model):
     fin = models.DateTimeField("fin")
     lieu = models.CharField("lieu", max_length=250, blank=True)
     commune = models.ForeignKey(
-        Commune, verbose_name="commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Commune,
+        verbose_name="commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     en_ligne = models.BooleanField("en ligne", default=False)
     lien = models.URLField("lien de connexion", blank=True)
@@ -400,7 +420,9 @@ class Evenement(StatusMachine, models.Model):
         ordering = ["-debut"]
         indexes = [models.Index(fields=["programme", "statut", "debut"])]
         constraints = [
-            models.CheckConstraint(condition=Q(fin__gt=F("debut")), name="evenement_dates_ordonnees"),
+            models.CheckConstraint(
+                condition=Q(fin__gt=F("debut")), name="evenement_dates_ordonnees"
+            ),
         ]
 
     def __str__(self):
@@ -431,7 +453,10 @@ class Inscription(models.Model):
         Evenement, verbose_name="événement", on_delete=models.CASCADE, related_name="inscriptions"
     )
     filleul = models.ForeignKey(
-        "parrainages.Filleul", verbose_name="filleul", on_delete=models.CASCADE, related_name="inscriptions"
+        "parrainages.Filleul",
+        verbose_name="filleul",
+        on_delete=models.CASCADE,
+        related_name="inscriptions",
     )
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.INSCRIT)
     created_at = models.DateTimeField("inscrit le", auto_now_add=True)

@@ -10,18 +10,22 @@ def tableau_de_bord_programmes():
     from parrainages.models import Parrainage, Sortie
 
     formes = Q(parrainages__statut__in=Parrainage.STATUTS_FORMES)
-    lignes = Programme.objects.exclude(statut=Programme.Statut.BROUILLON).annotate(
-        binomes_formes=Count("parrainages", filter=formes, distinct=True),
-        binomes_actifs=Count(
-            "parrainages", filter=Q(parrainages__statut=Parrainage.Statut.ACTIF), distinct=True
-        ),
-        sorties_positives=Count(
-            "parrainages__sorties",
-            filter=Q(parrainages__sorties__type__in=Sortie.TYPES_POSITIFS)
-            & Q(parrainages__sorties__moment=Sortie.Moment.FIN),
-            distinct=True,
-        ),
-    ).order_by("nom")
+    lignes = (
+        Programme.objects.exclude(statut=Programme.Statut.BROUILLON)
+        .annotate(
+            binomes_formes=Count("parrainages", filter=formes, distinct=True),
+            binomes_actifs=Count(
+                "parrainages", filter=Q(parrainages__statut=Parrainage.Statut.ACTIF), distinct=True
+            ),
+            sorties_positives=Count(
+                "parrainages__sorties",
+                filter=Q(parrainages__sorties__type__in=Sortie.TYPES_POSITIFS)
+                & Q(parrainages__sorties__moment=Sortie.Moment.FIN),
+                distinct=True,
+            ),
+        )
+        .order_by("nom")
+    )
     resultat = []
     for p in lignes:
         taux = round(100 * p.binomes_formes / p.cible_binomes) if p.cible_binomes else None

@@ -9,9 +9,7 @@ def accueil(request):
 
 
 def detail(request, slug):
-    programme = get_object_or_404(
-        Programme.objects.publics().prefetch_related("etapes"), slug=slug
-    )
+    programme = get_object_or_404(Programme.objects.publics().prefetch_related("etapes"), slug=slug)
     partenaires = (
         programme.conventions.en_vigueur()
         .select_related("partenaire")

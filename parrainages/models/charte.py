@@ -45,8 +45,12 @@ class Charte(StatusMachine, models.Model):
     signee_le = models.DateTimeField("signée le", null=True, blank=True)
     annulee_le = models.DateTimeField("annulée le", null=True, blank=True)
     motif_annulation = models.TextField("motif d'annulation", blank=True)
-    pdf = models.FileField("PDF scellé", storage=private_storage, upload_to="chartes/%Y/%m/", blank=True)
-    pdf_sha256 = models.CharField("empreinte SHA-256 du PDF", max_length=64, blank=True, db_index=True)
+    pdf = models.FileField(
+        "PDF scellé", storage=private_storage, upload_to="chartes/%Y/%m/", blank=True
+    )
+    pdf_sha256 = models.CharField(
+        "empreinte SHA-256 du PDF", max_length=64, blank=True, db_index=True
+    )
 
     class Meta:
         verbose_name = "charte"
@@ -101,7 +105,9 @@ class Signature(models.Model):
     signee_le = models.DateTimeField("signée le", default=timezone.now)
     adresse_ip = models.GenericIPAddressField("adresse IP", null=True, blank=True)
     user_agent = models.CharField("navigateur", max_length=400, blank=True)
-    methode = models.CharField("méthode", max_length=20, choices=Methode, default=Methode.CODE_EMAIL)
+    methode = models.CharField(
+        "méthode", max_length=20, choices=Methode, default=Methode.CODE_EMAIL
+    )
     texte_sha256 = models.CharField("empreinte du texte signé", max_length=64)
 
     class Meta:

@@ -277,7 +277,9 @@ class Parrainage(StatusMachine, models.Model):
     def _finir(self, cible, fin, motif):
         fin = fin or timezone.localdate()
         if self.date_debut and fin < self.date_debut:
-            raise ValidationError({"date_fin": "La fin ne peut pas précéder le début du parrainage."})
+            raise ValidationError(
+                {"date_fin": "La fin ne peut pas précéder le début du parrainage."}
+            )
         self._passer_a(cible)
         self.date_fin = fin
         self.motif_fin = motif
@@ -289,7 +291,9 @@ def add_months(day, months: int):
 
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
 
 
 class Theme(models.TextChoices):
@@ -333,7 +337,9 @@ class Rencontre(StatusMachine, models.Model):
     )
     debut = models.DateTimeField("date et heure")
     duree_minutes = models.PositiveSmallIntegerField("durée (minutes)", default=60)
-    modalite = models.CharField("modalité", max_length=20, choices=Modalite, default=Modalite.PRESENTIEL)
+    modalite = models.CharField(
+        "modalité", max_length=20, choices=Modalite, default=Modalite.PRESENTIEL
+    )
     lieu = models.CharField("lieu", max_length=250, blank=True)
     lien = models.URLField("lien de visioconférence", blank=True)
     sujet = models.CharField("sujet", max_length=200, blank=True)
@@ -488,7 +494,9 @@ class Sortie(models.Model):
         verbose_name_plural = "sorties"
         ordering = ["-date"]
         constraints = [
-            models.UniqueConstraint(fields=["parrainage", "moment"], name="sortie_unique_par_moment"),
+            models.UniqueConstraint(
+                fields=["parrainage", "moment"], name="sortie_unique_par_moment"
+            ),
         ]
 
     def __str__(self):

@@ -163,9 +163,7 @@ class Filleul(models.Model):
     )
     disponibilites = ChoiceListField("disponibilités", item_choices=Disponibilite.choices)
     mobilite_km = models.PositiveSmallIntegerField("mobilité (km)", default=10)
-    source = models.CharField(
-        "a connu le programme par", max_length=20, choices=Source, blank=True
-    )
+    source = models.CharField("a connu le programme par", max_length=20, choices=Source, blank=True)
     prescripteur = models.ForeignKey(
         "partenaires.Partenaire",
         verbose_name="prescripteur",
@@ -204,7 +202,9 @@ class Filleul(models.Model):
         if self.date_naissance:
             if self.date_naissance > today:
                 errors["date_naissance"] = "La date de naissance ne peut pas être dans le futur."
-            elif age_on(self.date_naissance, today) > 100 or age_on(self.date_naissance, today) < 11:
+            elif (
+                age_on(self.date_naissance, today) > 100 or age_on(self.date_naissance, today) < 11
+            ):
                 errors["date_naissance"] = "Cette date de naissance n'est pas plausible."
         if self.inscrit_france_travail_depuis and self.inscrit_france_travail_depuis > today:
             errors["inscrit_france_travail_depuis"] = "Cette date ne peut pas être dans le futur."

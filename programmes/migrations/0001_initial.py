@@ -2,194 +2,658 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import mentorat.fields
-import programmes.models
 from django.conf import settings
 from django.db import migrations, models
 
+import mentorat.fields
+import programmes.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('parrainages', '0001_initial'),
+        ("parrainages", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Secteur',
+            name="Secteur",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=1, unique=True, verbose_name='code ROME')),
-                ('libelle', models.CharField(max_length=120, verbose_name='libellé')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=1, unique=True, verbose_name="code ROME")),
+                ("libelle", models.CharField(max_length=120, verbose_name="libellé")),
             ],
             options={
-                'verbose_name': 'secteur',
-                'verbose_name_plural': 'secteurs',
-                'ordering': ['code'],
+                "verbose_name": "secteur",
+                "verbose_name_plural": "secteurs",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Commune',
+            name="Commune",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_insee', models.CharField(max_length=5, unique=True, verbose_name='code INSEE')),
-                ('nom', models.CharField(db_index=True, max_length=100, verbose_name='nom')),
-                ('code_postal', models.CharField(db_index=True, max_length=5, verbose_name='code postal principal')),
-                ('codes_postaux', models.CharField(blank=True, help_text='Tous les codes postaux, séparés par des espaces.', max_length=200, verbose_name='codes postaux')),
-                ('departement', models.CharField(db_index=True, max_length=3, verbose_name='département')),
-                ('latitude', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('longitude', models.FloatField(blank=True, null=True, verbose_name='longitude')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code_insee",
+                    models.CharField(max_length=5, unique=True, verbose_name="code INSEE"),
+                ),
+                ("nom", models.CharField(db_index=True, max_length=100, verbose_name="nom")),
+                (
+                    "code_postal",
+                    models.CharField(
+                        db_index=True, max_length=5, verbose_name="code postal principal"
+                    ),
+                ),
+                (
+                    "codes_postaux",
+                    models.CharField(
+                        blank=True,
+                        help_text="Tous les codes postaux, séparés par des espaces.",
+                        max_length=200,
+                        verbose_name="codes postaux",
+                    ),
+                ),
+                (
+                    "departement",
+                    models.CharField(db_index=True, max_length=3, verbose_name="département"),
+                ),
+                ("latitude", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("longitude", models.FloatField(blank=True, null=True, verbose_name="longitude")),
             ],
             options={
-                'verbose_name': 'commune',
-                'verbose_name_plural': 'communes',
-                'ordering': ['nom'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='commune_latitude_valide'), models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='commune_longitude_valide')],
+                "verbose_name": "commune",
+                "verbose_name_plural": "communes",
+                "ordering": ["nom"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("latitude__isnull", True),
+                            models.Q(("latitude__gte", -90), ("latitude__lte", 90)),
+                            _connector="OR",
+                        ),
+                        name="commune_latitude_valide",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("longitude__isnull", True),
+                            models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                            _connector="OR",
+                        ),
+                        name="commune_longitude_valide",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nom', models.CharField(max_length=200, verbose_name='nom')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name="identifiant d'URL")),
-                ('porteur', models.CharField(help_text='Qui pilote le programme.', max_length=200, verbose_name='porteur')),
-                ('accroche', models.CharField(max_length=300, verbose_name='accroche')),
-                ('description', models.TextField(verbose_name='description')),
-                ('public_vise', models.TextField(verbose_name='public visé')),
-                ('engagements_filleul', models.TextField(blank=True, verbose_name="ce à quoi s'engage le filleul")),
-                ('statut', models.CharField(choices=[('brouillon', 'Brouillon'), ('ouvert', 'Ouvert aux candidatures'), ('en_cours', 'En cours (candidatures fermées)'), ('clos', 'Clos')], default='brouillon', max_length=20, verbose_name='statut')),
-                ('date_debut', models.DateField(verbose_name='date de début')),
-                ('date_fin', models.DateField(blank=True, null=True, verbose_name='date de fin')),
-                ('cible_binomes', models.PositiveIntegerField(default=0, verbose_name='objectif de binômes')),
-                ('offre_reguliere', models.BooleanField(default=True, verbose_name='parrainage régulier')),
-                ('offre_ponctuelle', models.BooleanField(default=False, verbose_name='actions ponctuelles')),
-                ('offre_immersion', models.BooleanField(default=False, verbose_name='immersion en entreprise')),
-                ('age_min', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='âge minimum')),
-                ('age_max', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='âge maximum')),
-                ('qpv_requis', models.BooleanField(default=False, verbose_name='résidence en quartier prioritaire (QPV) exigée')),
-                ('niveau_diplome_min', models.PositiveSmallIntegerField(blank=True, choices=[(0, 'Aucun diplôme'), (2, 'Brevet des collèges'), (3, 'CAP, BEP (niveau 3)'), (4, 'Baccalauréat (niveau 4)'), (5, 'Bac+2 : BTS, DUT, DEUST (niveau 5)'), (6, 'Bac+3 / Bac+4 : licence, BUT, master 1 (niveau 6)'), (7, "Bac+5 : master, diplôme d'ingénieur (niveau 7)"), (8, 'Doctorat (niveau 8)')], null=True, verbose_name='niveau de diplôme minimum')),
-                ('situations_acceptees', mentorat.fields.ChoiceListField(help_text='Aucune cochée : toutes.', item_choices=[('demandeur_emploi', "Demandeur d'emploi inscrit à France Travail"), ('mission_locale', 'Jeune suivi par une Mission locale'), ('eleve_3e_rep', 'Élève de 3e dans un collège REP ou REP+'), ('etudiant', 'Étudiant ou étudiante'), ('jeune_diplome', "Jeune diplômé en recherche d'emploi"), ('salarie', 'Salarié en reconversion ou en recherche'), ('sans_activite', 'Sans activité, non inscrit')], verbose_name='situations acceptées')),
-                ('inscription_france_travail_min_mois', models.PositiveSmallIntegerField(blank=True, help_text="Pour les programmes réservés aux demandeurs d'emploi de longue durée.", null=True, verbose_name="ancienneté d'inscription à France Travail minimum (mois)")),
-                ('departements', mentorat.fields.ChoiceListField(help_text='Aucun : tout le territoire national.', item_choices=[('01', 'Ain'), ('02', 'Aisne'), ('03', 'Allier'), ('04', 'Alpes-de-Haute-Provence'), ('05', 'Hautes-Alpes'), ('06', 'Alpes-Maritimes'), ('07', 'Ardèche'), ('08', 'Ardennes'), ('09', 'Ariège'), ('10', 'Aube'), ('11', 'Aude'), ('12', 'Aveyron'), ('13', 'Bouches-du-Rhône'), ('14', 'Calvados'), ('15', 'Cantal'), ('16', 'Charente'), ('17', 'Charente-Maritime'), ('18', 'Cher'), ('19', 'Corrèze'), ('2A', 'Corse-du-Sud'), ('2B', 'Haute-Corse'), ('21', "Côte-d'Or"), ('22', "Côtes-d'Armor"), ('23', 'Creuse'), ('24', 'Dordogne'), ('25', 'Doubs'), ('26', 'Drôme'), ('27', 'Eure'), ('28', 'Eure-et-Loir'), ('29', 'Finistère'), ('30', 'Gard'), ('31', 'Haute-Garonne'), ('32', 'Gers'), ('33', 'Gironde'), ('34', 'Hérault'), ('35', 'Ille-et-Vilaine'), ('36', 'Indre'), ('37', 'Indre-et-Loire'), ('38', 'Isère'), ('39', 'Jura'), ('40', 'Landes'), ('41', 'Loir-et-Cher'), ('42', 'Loire'), ('43', 'Haute-Loire'), ('44', 'Loire-Atlantique'), ('45', 'Loiret'), ('46', 'Lot'), ('47', 'Lot-et-Garonne'), ('48', 'Lozère'), ('49', 'Maine-et-Loire'), ('50', 'Manche'), ('51', 'Marne'), ('52', 'Haute-Marne'), ('53', 'Mayenne'), ('54', 'Meurthe-et-Moselle'), ('55', 'Meuse'), ('56', 'Morbihan'), ('57', 'Moselle'), ('58', 'Nièvre'), ('59', 'Nord'), ('60', 'Oise'), ('61', 'Orne'), ('62', 'Pas-de-Calais'), ('63', 'Puy-de-Dôme'), ('64', 'Pyrénées-Atlantiques'), ('65', 'Hautes-Pyrénées'), ('66', 'Pyrénées-Orientales'), ('67', 'Bas-Rhin'), ('68', 'Haut-Rhin'), ('69', 'Rhône'), ('70', 'Haute-Saône'), ('71', 'Saône-et-Loire'), ('72', 'Sarthe'), ('73', 'Savoie'), ('74', 'Haute-Savoie'), ('75', 'Paris'), ('76', 'Seine-Maritime'), ('77', 'Seine-et-Marne'), ('78', 'Yvelines'), ('79', 'Deux-Sèvres'), ('80', 'Somme'), ('81', 'Tarn'), ('82', 'Tarn-et-Garonne'), ('83', 'Var'), ('84', 'Vaucluse'), ('85', 'Vendée'), ('86', 'Vienne'), ('87', 'Haute-Vienne'), ('88', 'Vosges'), ('89', 'Yonne'), ('90', 'Territoire de Belfort'), ('91', 'Essonne'), ('92', 'Hauts-de-Seine'), ('93', 'Seine-Saint-Denis'), ('94', 'Val-de-Marne'), ('95', "Val-d'Oise"), ('971', 'Guadeloupe'), ('972', 'Martinique'), ('973', 'Guyane'), ('974', 'La Réunion'), ('976', 'Mayotte')], verbose_name='territoire (départements)')),
-                ('distance_max_km', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='distance maximale parrain–filleul (km)')),
-                ('duree_parrainage_mois', models.PositiveSmallIntegerField(default=6, verbose_name="durée d'un parrainage (mois)")),
-                ('delai_reponse_jours', models.PositiveSmallIntegerField(default=7, verbose_name='délai de réponse à une proposition (jours)')),
-                ('signature_coordinateur', models.BooleanField(default=False, verbose_name='la charte est aussi signée par un coordinateur')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('coordinateur', models.ForeignKey(blank=True, limit_choices_to={'is_staff': True}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='programmes_coordonnes', to=settings.AUTH_USER_MODEL, verbose_name='coordinateur')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("nom", models.CharField(max_length=200, verbose_name="nom")),
+                (
+                    "slug",
+                    models.SlugField(max_length=80, unique=True, verbose_name="identifiant d'URL"),
+                ),
+                (
+                    "porteur",
+                    models.CharField(
+                        help_text="Qui pilote le programme.", max_length=200, verbose_name="porteur"
+                    ),
+                ),
+                ("accroche", models.CharField(max_length=300, verbose_name="accroche")),
+                ("description", models.TextField(verbose_name="description")),
+                ("public_vise", models.TextField(verbose_name="public visé")),
+                (
+                    "engagements_filleul",
+                    models.TextField(blank=True, verbose_name="ce à quoi s'engage le filleul"),
+                ),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("brouillon", "Brouillon"),
+                            ("ouvert", "Ouvert aux candidatures"),
+                            ("en_cours", "En cours (candidatures fermées)"),
+                            ("clos", "Clos"),
+                        ],
+                        default="brouillon",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("date_debut", models.DateField(verbose_name="date de début")),
+                ("date_fin", models.DateField(blank=True, null=True, verbose_name="date de fin")),
+                (
+                    "cible_binomes",
+                    models.PositiveIntegerField(default=0, verbose_name="objectif de binômes"),
+                ),
+                (
+                    "offre_reguliere",
+                    models.BooleanField(default=True, verbose_name="parrainage régulier"),
+                ),
+                (
+                    "offre_ponctuelle",
+                    models.BooleanField(default=False, verbose_name="actions ponctuelles"),
+                ),
+                (
+                    "offre_immersion",
+                    models.BooleanField(default=False, verbose_name="immersion en entreprise"),
+                ),
+                (
+                    "age_min",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="âge minimum"
+                    ),
+                ),
+                (
+                    "age_max",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="âge maximum"
+                    ),
+                ),
+                (
+                    "qpv_requis",
+                    models.BooleanField(
+                        default=False, verbose_name="résidence en quartier prioritaire (QPV) exigée"
+                    ),
+                ),
+                (
+                    "niveau_diplome_min",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (0, "Aucun diplôme"),
+                            (2, "Brevet des collèges"),
+                            (3, "CAP, BEP (niveau 3)"),
+                            (4, "Baccalauréat (niveau 4)"),
+                            (5, "Bac+2 : BTS, DUT, DEUST (niveau 5)"),
+                            (6, "Bac+3 / Bac+4 : licence, BUT, master 1 (niveau 6)"),
+                            (7, "Bac+5 : master, diplôme d'ingénieur (niveau 7)"),
+                            (8, "Doctorat (niveau 8)"),
+                        ],
+                        null=True,
+                        verbose_name="niveau de diplôme minimum",
+                    ),
+                ),
+                (
+                    "situations_acceptees",
+                    mentorat.fields.ChoiceListField(
+                        help_text="Aucune cochée : toutes.",
+                        item_choices=[
+                            ("demandeur_emploi", "Demandeur d'emploi inscrit à France Travail"),
+                            ("mission_locale", "Jeune suivi par une Mission locale"),
+                            ("eleve_3e_rep", "Élève de 3e dans un collège REP ou REP+"),
+                            ("etudiant", "Étudiant ou étudiante"),
+                            ("jeune_diplome", "Jeune diplômé en recherche d'emploi"),
+                            ("salarie", "Salarié en reconversion ou en recherche"),
+                            ("sans_activite", "Sans activité, non inscrit"),
+                        ],
+                        verbose_name="situations acceptées",
+                    ),
+                ),
+                (
+                    "inscription_france_travail_min_mois",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Pour les programmes réservés aux demandeurs d'emploi de longue durée.",
+                        null=True,
+                        verbose_name="ancienneté d'inscription à France Travail minimum (mois)",
+                    ),
+                ),
+                (
+                    "departements",
+                    mentorat.fields.ChoiceListField(
+                        help_text="Aucun : tout le territoire national.",
+                        item_choices=[
+                            ("01", "Ain"),
+                            ("02", "Aisne"),
+                            ("03", "Allier"),
+                            ("04", "Alpes-de-Haute-Provence"),
+                            ("05", "Hautes-Alpes"),
+                            ("06", "Alpes-Maritimes"),
+                            ("07", "Ardèche"),
+                            ("08", "Ardennes"),
+                            ("09", "Ariège"),
+                            ("10", "Aube"),
+                            ("11", "Aude"),
+                            ("12", "Aveyron"),
+                            ("13", "Bouches-du-Rhône"),
+                            ("14", "Calvados"),
+                            ("15", "Cantal"),
+                            ("16", "Charente"),
+                            ("17", "Charente-Maritime"),
+                            ("18", "Cher"),
+                            ("19", "Corrèze"),
+                            ("2A", "Corse-du-Sud"),
+                            ("2B", "Haute-Corse"),
+                            ("21", "Côte-d'Or"),
+                            ("22", "Côtes-d'Armor"),
+                            ("23", "Creuse"),
+                            ("24", "Dordogne"),
+                            ("25", "Doubs"),
+                            ("26", "Drôme"),
+                            ("27", "Eure"),
+                            ("28", "Eure-et-Loir"),
+                            ("29", "Finistère"),
+                            ("30", "Gard"),
+                            ("31", "Haute-Garonne"),
+                            ("32", "Gers"),
+                            ("33", "Gironde"),
+                            ("34", "Hérault"),
+                            ("35", "Ille-et-Vilaine"),
+                            ("36", "Indre"),
+                            ("37", "Indre-et-Loire"),
+                            ("38", "Isère"),
+                            ("39", "Jura"),
+                            ("40", "Landes"),
+                            ("41", "Loir-et-Cher"),
+                            ("42", "Loire"),
+                            ("43", "Haute-Loire"),
+                            ("44", "Loire-Atlantique"),
+                            ("45", "Loiret"),
+                            ("46", "Lot"),
+                            ("47", "Lot-et-Garonne"),
+                            ("48", "Lozère"),
+                            ("49", "Maine-et-Loire"),
+                            ("50", "Manche"),
+                            ("51", "Marne"),
+                            ("52", "Haute-Marne"),
+                            ("53", "Mayenne"),
+                            ("54", "Meurthe-et-Moselle"),
+                            ("55", "Meuse"),
+                            ("56", "Morbihan"),
+                            ("57", "Moselle"),
+                            ("58", "Nièvre"),
+                            ("59", "Nord"),
+                            ("60", "Oise"),
+                            ("61", "Orne"),
+                            ("62", "Pas-de-Calais"),
+                            ("63", "Puy-de-Dôme"),
+                            ("64", "Pyrénées-Atlantiques"),
+                            ("65", "Hautes-Pyrénées"),
+                            ("66", "Pyrénées-Orientales"),
+                            ("67", "Bas-Rhin"),
+                            ("68", "Haut-Rhin"),
+                            ("69", "Rhône"),
+                            ("70", "Haute-Saône"),
+                            ("71", "Saône-et-Loire"),
+                            ("72", "Sarthe"),
+                            ("73", "Savoie"),
+                            ("74", "Haute-Savoie"),
+                            ("75", "Paris"),
+                            ("76", "Seine-Maritime"),
+                            ("77", "Seine-et-Marne"),
+                            ("78", "Yvelines"),
+                            ("79", "Deux-Sèvres"),
+                            ("80", "Somme"),
+                            ("81", "Tarn"),
+                            ("82", "Tarn-et-Garonne"),
+                            ("83", "Var"),
+                            ("84", "Vaucluse"),
+                            ("85", "Vendée"),
+                            ("86", "Vienne"),
+                            ("87", "Haute-Vienne"),
+                            ("88", "Vosges"),
+                            ("89", "Yonne"),
+                            ("90", "Territoire de Belfort"),
+                            ("91", "Essonne"),
+                            ("92", "Hauts-de-Seine"),
+                            ("93", "Seine-Saint-Denis"),
+                            ("94", "Val-de-Marne"),
+                            ("95", "Val-d'Oise"),
+                            ("971", "Guadeloupe"),
+                            ("972", "Martinique"),
+                            ("973", "Guyane"),
+                            ("974", "La Réunion"),
+                            ("976", "Mayotte"),
+                        ],
+                        verbose_name="territoire (départements)",
+                    ),
+                ),
+                (
+                    "distance_max_km",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="distance maximale parrain–filleul (km)"
+                    ),
+                ),
+                (
+                    "duree_parrainage_mois",
+                    models.PositiveSmallIntegerField(
+                        default=6, verbose_name="durée d'un parrainage (mois)"
+                    ),
+                ),
+                (
+                    "delai_reponse_jours",
+                    models.PositiveSmallIntegerField(
+                        default=7, verbose_name="délai de réponse à une proposition (jours)"
+                    ),
+                ),
+                (
+                    "signature_coordinateur",
+                    models.BooleanField(
+                        default=False, verbose_name="la charte est aussi signée par un coordinateur"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "coordinateur",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"is_staff": True},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="programmes_coordonnes",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="coordinateur",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'programme',
-                'verbose_name_plural': 'programmes',
-                'ordering': ['nom'],
+                "verbose_name": "programme",
+                "verbose_name_plural": "programmes",
+                "ordering": ["nom"],
             },
             bases=(programmes.models.StatusMachine, models.Model),
         ),
         migrations.CreateModel(
-            name='ModeleCharte',
+            name="ModeleCharte",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('titre', models.CharField(max_length=200, verbose_name='titre')),
-                ('texte', models.TextField(help_text='Engagements du parrain, du filleul et du programme. Variables : {parrain}, {filleul}, {programme}, {date_debut}, {date_fin}.', verbose_name='texte')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='créé le')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='créé par')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='modeles_charte', to='programmes.programme', verbose_name='programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                ("titre", models.CharField(max_length=200, verbose_name="titre")),
+                (
+                    "texte",
+                    models.TextField(
+                        help_text="Engagements du parrain, du filleul et du programme. Variables : {parrain}, {filleul}, {programme}, {date_debut}, {date_fin}.",
+                        verbose_name="texte",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="créé le"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="créé par",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="modeles_charte",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'modèle de charte',
-                'verbose_name_plural': 'modèles de charte',
-                'ordering': ['programme', '-version'],
+                "verbose_name": "modèle de charte",
+                "verbose_name_plural": "modèles de charte",
+                "ordering": ["programme", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='Evenement',
+            name="Evenement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('visite_entreprise', "Visite d'entreprise"), ('rencontre_metier', 'Rencontre métier'), ('semaine_selection', 'Semaine de mobilisation et de sélection'), ('simulation_entretien', "Atelier de simulation d'entretien"), ('webinaire', 'Webinaire'), ('reunion_information', "Réunion d'information"), ('job_dating', 'Job dating'), ('salon_en_ligne', 'Salon en ligne'), ('table_ronde', 'Table ronde')], max_length=30, verbose_name='type')),
-                ('titre', models.CharField(max_length=200, verbose_name='titre')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('debut', models.DateTimeField(verbose_name='début')),
-                ('fin', models.DateTimeField(verbose_name='fin')),
-                ('lieu', models.CharField(blank=True, max_length=250, verbose_name='lieu')),
-                ('en_ligne', models.BooleanField(default=False, verbose_name='en ligne')),
-                ('lien', models.URLField(blank=True, verbose_name='lien de connexion')),
-                ('places', models.PositiveIntegerField(blank=True, null=True, verbose_name='nombre de places')),
-                ('statut', models.CharField(choices=[('propose', 'Proposé (à publier)'), ('publie', 'Publié'), ('annule', 'Annulé'), ('termine', 'Terminé')], default='propose', max_length=20, verbose_name='statut')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programmes.commune', verbose_name='commune')),
-                ('organisateur', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='evenements_organises', to='parrainages.parrain', verbose_name='parrain organisateur')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evenements', to='programmes.programme', verbose_name='programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("visite_entreprise", "Visite d'entreprise"),
+                            ("rencontre_metier", "Rencontre métier"),
+                            ("semaine_selection", "Semaine de mobilisation et de sélection"),
+                            ("simulation_entretien", "Atelier de simulation d'entretien"),
+                            ("webinaire", "Webinaire"),
+                            ("reunion_information", "Réunion d'information"),
+                            ("job_dating", "Job dating"),
+                            ("salon_en_ligne", "Salon en ligne"),
+                            ("table_ronde", "Table ronde"),
+                        ],
+                        max_length=30,
+                        verbose_name="type",
+                    ),
+                ),
+                ("titre", models.CharField(max_length=200, verbose_name="titre")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("debut", models.DateTimeField(verbose_name="début")),
+                ("fin", models.DateTimeField(verbose_name="fin")),
+                ("lieu", models.CharField(blank=True, max_length=250, verbose_name="lieu")),
+                ("en_ligne", models.BooleanField(default=False, verbose_name="en ligne")),
+                ("lien", models.URLField(blank=True, verbose_name="lien de connexion")),
+                (
+                    "places",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="nombre de places"
+                    ),
+                ),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("propose", "Proposé (à publier)"),
+                            ("publie", "Publié"),
+                            ("annule", "Annulé"),
+                            ("termine", "Terminé"),
+                        ],
+                        default="propose",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programmes.commune",
+                        verbose_name="commune",
+                    ),
+                ),
+                (
+                    "organisateur",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="evenements_organises",
+                        to="parrainages.parrain",
+                        verbose_name="parrain organisateur",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evenements",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'événement',
-                'verbose_name_plural': 'événements',
-                'ordering': ['-debut'],
+                "verbose_name": "événement",
+                "verbose_name_plural": "événements",
+                "ordering": ["-debut"],
             },
             bases=(programmes.models.StatusMachine, models.Model),
         ),
         migrations.CreateModel(
-            name='Etape',
+            name="Etape",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ordre', models.PositiveSmallIntegerField(verbose_name='ordre')),
-                ('nom', models.CharField(max_length=150, verbose_name='nom')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='etapes', to='programmes.programme', verbose_name='programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ordre", models.PositiveSmallIntegerField(verbose_name="ordre")),
+                ("nom", models.CharField(max_length=150, verbose_name="nom")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="etapes",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'étape',
-                'verbose_name_plural': 'étapes',
-                'ordering': ['programme', 'ordre'],
+                "verbose_name": "étape",
+                "verbose_name_plural": "étapes",
+                "ordering": ["programme", "ordre"],
             },
         ),
         migrations.CreateModel(
-            name='Inscription',
+            name="Inscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('statut', models.CharField(choices=[('inscrit', 'Inscrit'), ('present', 'Présent'), ('absent', 'Absent'), ('annule', 'Inscription annulée')], default='inscrit', max_length=20, verbose_name='statut')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='inscrit le')),
-                ('evenement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inscriptions', to='programmes.evenement', verbose_name='événement')),
-                ('filleul', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inscriptions', to='parrainages.filleul', verbose_name='filleul')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("inscrit", "Inscrit"),
+                            ("present", "Présent"),
+                            ("absent", "Absent"),
+                            ("annule", "Inscription annulée"),
+                        ],
+                        default="inscrit",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="inscrit le")),
+                (
+                    "evenement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inscriptions",
+                        to="programmes.evenement",
+                        verbose_name="événement",
+                    ),
+                ),
+                (
+                    "filleul",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inscriptions",
+                        to="parrainages.filleul",
+                        verbose_name="filleul",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inscription',
-                'verbose_name_plural': 'inscriptions',
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('evenement', 'filleul'), name='inscription_unique')],
+                "verbose_name": "inscription",
+                "verbose_name_plural": "inscriptions",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("evenement", "filleul"), name="inscription_unique"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('date_fin__isnull', True), ('date_fin__gte', models.F('date_debut')), _connector='OR'), name='programme_dates_ordonnees'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("date_fin__isnull", True),
+                    ("date_fin__gte", models.F("date_debut")),
+                    _connector="OR",
+                ),
+                name="programme_dates_ordonnees",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('age_min__isnull', True), ('age_max__isnull', True), ('age_max__gte', models.F('age_min')), _connector='OR'), name='programme_ages_ordonnes'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("age_min__isnull", True),
+                    ("age_max__isnull", True),
+                    ("age_max__gte", models.F("age_min")),
+                    _connector="OR",
+                ),
+                name="programme_ages_ordonnes",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('offre_reguliere', True), ('offre_ponctuelle', True), ('offre_immersion', True), _connector='OR'), name='programme_au_moins_une_forme'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("offre_reguliere", True),
+                    ("offre_ponctuelle", True),
+                    ("offre_immersion", True),
+                    _connector="OR",
+                ),
+                name="programme_au_moins_une_forme",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='modelecharte',
-            constraint=models.UniqueConstraint(fields=('programme', 'version'), name='modele_charte_version_unique'),
+            model_name="modelecharte",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "version"), name="modele_charte_version_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='evenement',
-            index=models.Index(fields=['programme', 'statut', 'debut'], name='programmes__program_c6a4ae_idx'),
+            model_name="evenement",
+            index=models.Index(
+                fields=["programme", "statut", "debut"], name="programmes__program_c6a4ae_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evenement',
-            constraint=models.CheckConstraint(condition=models.Q(('fin__gt', models.F('debut'))), name='evenement_dates_ordonnees'),
+            model_name="evenement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fin__gt", models.F("debut"))), name="evenement_dates_ordonnees"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='etape',
-            constraint=models.UniqueConstraint(fields=('programme', 'ordre'), name='etape_ordre_unique'),
+            model_name="etape",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "ordre"), name="etape_ordre_unique"
+            ),
         ),
     ]

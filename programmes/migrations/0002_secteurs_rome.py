@@ -27,7 +27,9 @@ def charger(apps, schema_editor):
 
 
 def retirer(apps, schema_editor):
-    apps.get_model("programmes", "Secteur").objects.filter(code__in=[c for c, _ in SECTEURS]).delete()
+    apps.get_model("programmes", "Secteur").objects.filter(
+        code__in=[c for c, _ in SECTEURS]
+    ).delete()
 
 
 class Migration(migrations.Migration):

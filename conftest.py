@@ -1,0 +1,70 @@
+"""Shared test configuration: strictness, fast hashing, and real-service gating."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def service_missing(reason: str):
+    """Skip with a visible reason, or fail when the run requires every service (CI)."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"Service requis absent (REQUIRE_SERVICES=1) : {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    from mentorat.celery import app
+
+    app.conf.task_always_eager = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def private_storage_dir(settings, tmp_path):
+    """Private storage in a temporary folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
+    return tmp_path / "private"
+
+
+@pytest.fixture
+def postgres(db):
+    """The test needs PostgreSQL."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        service_missing("PostgreSQL requis (DATABASE_URL=postgres://… non défini)")
+    return connection
+
+
+@pytest.fixture
+def redis_url(settings):
+    """The test needs a reachable Redis."""
+    import redis
+
+    url = settings.REDIS_URL or os.environ.get("REDIS_URL", "")
+    if not url:
+        service_missing("Redis requis (REDIS_URL non défini)")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        service_missing(f"Redis injoignable à {url} : {exc}")
+    return url

@@ -1,0 +1,66 @@
+"""Production settings: `check --deploy` is clean with DEBUG=False and a real secret."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run_manage(*args, env_overrides, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+            "ALLOWED_HOSTS": "mentorat.exemple.fr",
+            **env_overrides,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    result = _run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_overrides={"DEBUG": "False", "SECRET_KEY": secrets.token_urlsafe(50)},
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path):
+    result = _run_manage("check", env_overrides={"DEBUG": "False"}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY est obligatoire" in result.stderr
+
+
+def test_french_and_safe_defaults():
+    assert settings.LANGUAGE_CODE == "fr-fr"
+    assert settings.TIME_ZONE == "Europe/Paris"
+    assert settings.DATABASES["default"]["ATOMIC_REQUESTS"] is True
+    loaders = settings.TEMPLATES[0]["OPTIONS"]["loaders"]
+    assert loaders[0][0] == "django.template.loaders.cached.Loader"
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        assert "statement_timeout" in settings.DATABASES["default"]["OPTIONS"]["options"]
+
+
+def test_postgres_statement_timeout_is_applied(postgres):
+    with postgres.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        (value,) = cursor.fetchone()
+    assert value not in ("0", "0ms")

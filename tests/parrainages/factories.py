@@ -1,0 +1,125 @@
+import datetime as dt
+import hashlib
+
+import factory
+from django.utils import timezone
+
+from parrainages.models import (
+    Candidature,
+    Charte,
+    Filleul,
+    Immersion,
+    Parrain,
+    Parrainage,
+    Rencontre,
+    Signature,
+    Sortie,
+)
+from programmes.models import Situation
+from tests.mentorat.factories import UserFactory
+from tests.programmes.factories import CommuneFactory, ModeleCharteFactory, ProgrammeFactory
+
+
+class ParrainFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Parrain
+
+    user = factory.SubFactory(UserFactory)
+    entreprise = factory.Sequence(lambda n: f"Entreprise {n}")
+    fonction = "Directrice des ressources humaines"
+    capacite = 2
+    statut = Parrain.Statut.ACTIF
+    commune = factory.SubFactory(CommuneFactory)
+
+
+class FilleulFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Filleul
+
+    user = factory.SubFactory(UserFactory)
+    date_naissance = dt.date(2000, 5, 17)
+    commune = factory.SubFactory(CommuneFactory)
+    situation = Situation.DEMANDEUR_EMPLOI
+    niveau_diplome = 4
+
+
+class CandidatureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Candidature
+
+    filleul = factory.SubFactory(FilleulFactory)
+    programme = factory.SubFactory(ProgrammeFactory)
+    eligible = True
+
+
+class ParrainageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Parrainage
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    parrain = factory.SubFactory(ParrainFactory)
+    filleul = factory.SubFactory(FilleulFactory)
+    statut = Parrainage.Statut.PROPOSITION
+
+    class Params:
+        actif = factory.Trait(
+            statut=Parrainage.Statut.ACTIF,
+            date_debut=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30)),
+            date_fin_prevue=factory.LazyFunction(
+                lambda: timezone.localdate() + dt.timedelta(days=150)
+            ),
+        )
+        attente = factory.Trait(statut=Parrainage.Statut.ATTENTE_PARRAIN)
+
+
+class RencontreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rencontre
+
+    parrainage = factory.SubFactory(ParrainageFactory, actif=True)
+    debut = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=3))
+    sujet = "Préparer un entretien"
+
+
+class ImmersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Immersion
+
+    parrainage = factory.SubFactory(ParrainageFactory, actif=True)
+    date_debut = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=10))
+    date_fin = factory.LazyAttribute(lambda o: o.date_debut + dt.timedelta(days=14))
+    lieu = "Siège, 10 rue de Rivoli, Paris"
+    tuteur = "Mme Martin"
+    objectifs = "Découvrir le métier de gestionnaire de paie."
+
+
+class SortieFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sortie
+
+    parrainage = factory.SubFactory(ParrainageFactory, actif=True)
+    type = Sortie.Type.CDI
+    date = factory.LazyFunction(timezone.localdate)
+
+
+class CharteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Charte
+
+    parrainage = factory.SubFactory(ParrainageFactory, actif=True)
+    modele = factory.SubFactory(
+        ModeleCharteFactory, programme=factory.SelfAttribute("..parrainage.programme")
+    )
+    texte = "Texte figé de la charte."
+    texte_sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.texte.encode()).hexdigest())
+
+
+class SignatureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Signature
+
+    charte = factory.SubFactory(CharteFactory)
+    role = Signature.Role.PARRAIN
+    signataire = factory.SubFactory(UserFactory)
+    nom_signataire = factory.LazyAttribute(lambda o: str(o.signataire))
+    texte_sha256 = factory.LazyAttribute(lambda o: o.charte.texte_sha256)

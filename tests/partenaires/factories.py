@@ -1,0 +1,51 @@
+import datetime as dt
+
+import factory
+
+from partenaires.models import Convention, Membre, Objectif, Partenaire, Rapport
+from tests.mentorat.factories import UserFactory
+
+
+class PartenaireFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partenaire
+
+    nom = factory.Sequence(lambda n: f"Mission locale {n}")
+    type = Partenaire.Type.MISSION_LOCALE
+
+
+class MembreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membre
+
+    partenaire = factory.SubFactory(PartenaireFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class ConventionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Convention
+
+    partenaire = factory.SubFactory(PartenaireFactory)
+    reference = factory.Sequence(lambda n: f"CONV-2026-{n:04d}")
+    titre = "Convention de partenariat"
+    date_debut = dt.date(2026, 1, 1)
+    date_fin = dt.date(2026, 12, 31)
+
+
+class ObjectifFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Objectif
+
+    convention = factory.SubFactory(ConventionFactory)
+    indicateur = Objectif.Indicateur.FILLEULS_ORIENTES
+    valeur_cible = 50
+
+
+class RapportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rapport
+
+    convention = factory.SubFactory(ConventionFactory)
+    periode_debut = dt.date(2026, 1, 1)
+    periode_fin = dt.date(2026, 3, 31)

@@ -1,0 +1,92 @@
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from programmes.models import (
+    Commune,
+    Etape,
+    Evenement,
+    Inscription,
+    ModeleCharte,
+    Programme,
+    Secteur,
+)
+
+
+class CommuneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Commune
+        django_get_or_create = ("code_insee",)
+
+    code_insee = factory.Sequence(
+        lambda n: f"75{101 + n % 20:03d}" if n < 20 else f"{1000 + n:05d}"
+    )
+    nom = factory.Sequence(lambda n: f"Commune {n}")
+    code_postal = factory.LazyAttribute(lambda o: o.code_insee)
+    codes_postaux = factory.LazyAttribute(lambda o: o.code_postal)
+    departement = factory.LazyAttribute(lambda o: o.code_insee[:2])
+    latitude = 48.8566
+    longitude = 2.3522
+
+
+def secteur(code="G"):
+    return Secteur.objects.get(code=code)
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+        django_get_or_create = ("slug",)
+
+    nom = factory.Sequence(lambda n: f"Programme {n}")
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    porteur = "Ville de Paris"
+    accroche = "Un parrain ou une marraine pour retrouver un emploi."
+    description = "Des professionnels RH accompagnent des demandeurs d'emploi."
+    public_vise = "Demandeurs d'emploi de la ville."
+    statut = Programme.Statut.OUVERT
+    date_debut = dt.date(2026, 1, 1)
+    cible_binomes = 100
+
+    class Params:
+        brouillon = factory.Trait(statut=Programme.Statut.BROUILLON)
+
+
+class EtapeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Etape
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    ordre = factory.Sequence(lambda n: n + 1)
+    nom = factory.Sequence(lambda n: f"Étape {n}")
+
+
+class ModeleCharteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ModeleCharte
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    titre = "Charte du parrainage"
+    texte = "Le parrain {parrain} et le filleul {filleul} s'engagent dans {programme}."
+
+
+class EvenementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evenement
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    type = Evenement.Type.VISITE_ENTREPRISE
+    titre = factory.Sequence(lambda n: f"Visite d'entreprise {n}")
+    debut = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
+    fin = factory.LazyAttribute(lambda o: o.debut + dt.timedelta(hours=2))
+    places = 12
+
+
+class InscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Inscription
+
+    evenement = factory.SubFactory(EvenementFactory)
+    filleul = factory.SubFactory("tests.parrainages.factories.FilleulFactory")
