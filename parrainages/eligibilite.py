@@ -1,0 +1,180 @@
+"""Eligibility of a mentee for a programme: a pure function, one line per criterion.
+
+No database access beyond the objects passed in (the filleul's commune must be loaded).
+"""
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from django.utils import timezone
+
+from mentorat.territoires import DEPARTEMENT_NOMS
+from programmes.models import NiveauDiplome, Programme, Situation
+
+from .models.personnes import Filleul, age_on
+
+OK, KO = "✓", "✗"
+
+
+@dataclass(frozen=True)
+class Critere:
+    code: str
+    libelle: str
+    valeur: str
+    exigence: str
+    ok: bool
+
+    @property
+    def ligne(self) -> str:
+        return f"{self.libelle} : {self.valeur} — {self.exigence} {OK if self.ok else KO}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    eligible: bool
+    criteres: list[Critere] = field(default_factory=list)
+
+    @property
+    def motifs(self) -> list[str]:
+        """The lines of the criteria that are not met."""
+        return [c.ligne for c in self.criteres if not c.ok]
+
+    def as_snapshot(self) -> dict:
+        return {
+            "eligible": self.eligible,
+            "criteres": [{**asdict(c), "ligne": c.ligne} for c in self.criteres],
+        }
+
+
+def _ans(n: int) -> str:
+    return f"{n} an" if n < 2 else f"{n} ans"
+
+
+def _age(programme: Programme, filleul: Filleul, jour: dt.date) -> Critere | None:
+    mini, maxi = programme.age_min, programme.age_max
+    if mini is None and maxi is None:
+        return None
+    age = age_on(filleul.date_naissance, jour)
+    if mini is not None and maxi is not None:
+        exigence = f"entre {mini} et {_ans(maxi)}"
+    elif mini is not None:
+        exigence = f"au moins {_ans(mini)}"
+    else:
+        exigence = f"au plus {_ans(maxi)}"
+    ok = (mini is None or age >= mini) and (maxi is None or age <= maxi)
+    return Critere("age", "Âge", _ans(age), exigence, ok)
+
+
+def _qpv(programme: Programme, filleul: Filleul) -> Critere | None:
+    if not programme.qpv_requis:
+        return None
+    statut = Filleul.StatutQPV
+    ok = filleul.qpv in (statut.DECLARE, statut.CONFIRME)
+    valeurs = {
+        statut.NON: "non",
+        statut.DECLARE: "oui, déclaré (à confirmer par un prescripteur ou l'équipe)",
+        statut.CONFIRME: "oui, confirmé",
+        statut.INFIRME: "non confirmé après vérification",
+    }
+    return Critere("qpv", "Résidence en quartier prioritaire", valeurs[filleul.qpv], "exigée", ok)
+
+
+def _diplome(programme: Programme, filleul: Filleul) -> Critere | None:
+    if programme.niveau_diplome_min is None:
+        return None
+    minimum = NiveauDiplome(programme.niveau_diplome_min)
+    niveau = NiveauDiplome(filleul.niveau_diplome)
+    return Critere(
+        "diplome",
+        "Diplôme",
+        niveau.label,
+        f"minimum : {minimum.label}",
+        niveau >= minimum,
+    )
+
+
+def _situation(programme: Programme, filleul: Filleul) -> Critere | None:
+    acceptees = programme.situations_acceptees
+    if not acceptees:
+        return None
+    libelles = [Situation(s).label for s in acceptees if s in Situation.values]
+    exigence = "acceptées : " + " ; ".join(libelles)
+    return Critere(
+        "situation",
+        "Situation",
+        Situation(filleul.situation).label,
+        exigence,
+        filleul.situation in acceptees,
+    )
+
+
+def _mois_entre(debut: dt.date, fin: dt.date) -> int:
+    return (fin.year - debut.year) * 12 + fin.month - debut.month - (fin.day < debut.day)
+
+
+def _inscription(programme: Programme, filleul: Filleul, jour: dt.date) -> Critere | None:
+    minimum = programme.inscription_france_travail_min_mois
+    if not minimum:
+        return None
+    depuis = filleul.inscrit_france_travail_depuis
+    exigence = f"au moins {minimum} mois"
+    if depuis is None:
+        return Critere(
+            "inscription", "Inscription à France Travail", "non renseignée", exigence, False
+        )
+    mois = _mois_entre(depuis, jour)
+    return Critere(
+        "inscription",
+        "Inscription à France Travail",
+        f"depuis {mois} mois (le {depuis:%d/%m/%Y})",
+        exigence,
+        mois >= minimum,
+    )
+
+
+def _territoire(programme: Programme, filleul: Filleul) -> Critere | None:
+    if not programme.departements:
+        return None
+    commune = filleul.commune
+    noms = ", ".join(
+        f"{DEPARTEMENT_NOMS.get(code, code)} ({code})" for code in programme.departements
+    )
+    return Critere(
+        "territoire",
+        "Lieu de résidence",
+        f"{commune.nom} ({commune.departement})",
+        f"territoire : {noms}",
+        commune.departement in programme.departements,
+    )
+
+
+def eligibility(programme: Programme, filleul: Filleul, *, on: dt.date | None = None) -> Verdict:
+    """Whether ``filleul`` may apply to ``programme`` on day ``on``, and why, line by line.
+
+    A criterion the programme does not set is not listed. Programmes that are not open for
+    applications add a line saying so.
+    """
+    jour = on or timezone.localdate()
+    criteres = [
+        c
+        for c in (
+            _age(programme, filleul, jour),
+            _territoire(programme, filleul),
+            _qpv(programme, filleul),
+            _diplome(programme, filleul),
+            _situation(programme, filleul),
+            _inscription(programme, filleul, jour),
+        )
+        if c is not None
+    ]
+    if programme.statut != Programme.Statut.OUVERT:
+        criteres.append(
+            Critere(
+                "ouverture",
+                "Candidatures",
+                Programme.Statut(programme.statut).label.lower(),
+                "le programme doit être ouvert aux candidatures",
+                False,
+            )
+        )
+    return Verdict(eligible=all(c.ok for c in criteres), criteres=criteres)
