@@ -97,7 +97,11 @@ class CommuneQuerySet(models.QuerySet):
     def recherche(self, terme: str):
         terme = terme.strip()
         if terme.isdigit():
-            return self.filter(Q(code_postal__startswith=terme) | Q(code_insee__startswith=terme))
+            return self.filter(
+                Q(code_postal__startswith=terme)
+                | Q(codes_postaux__contains=terme)
+                | Q(code_insee__startswith=terme)
+            )
         return self.filter(nom__icontains=terme)
 
 

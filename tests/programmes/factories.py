@@ -23,7 +23,7 @@ class CommuneFactory(factory.django.DjangoModelFactory):
         lambda n: f"75{101 + n % 20:03d}" if n < 20 else f"{1000 + n:05d}"
     )
     nom = factory.Sequence(lambda n: f"Commune {n}")
-    code_postal = factory.LazyAttribute(lambda o: o.code_insee)
+    code_postal = factory.Sequence(lambda n: f"{10000 + n:05d}")
     codes_postaux = factory.LazyAttribute(lambda o: o.code_postal)
     departement = factory.LazyAttribute(lambda o: o.code_insee[:2])
     latitude = 48.8566
@@ -90,3 +90,17 @@ class InscriptionFactory(factory.django.DjangoModelFactory):
 
     evenement = factory.SubFactory(EvenementFactory)
     filleul = factory.SubFactory("tests.parrainages.factories.FilleulFactory")
+
+
+SECTEUR_CODES_LIBRES = "OPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+class SecteurFactory(factory.django.DjangoModelFactory):
+    """Extra sectors beyond the 14 ROME domains A–N (seeded by a migration), for volume tests."""
+
+    class Meta:
+        model = Secteur
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: SECTEUR_CODES_LIBRES[n % len(SECTEUR_CODES_LIBRES)])
+    libelle = factory.Sequence(lambda n: f"Domaine {n}")
