@@ -1,11 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from parrainages.views.public import InscriptionView
+
 from . import views
 
 urlpatterns = [
     path("", include("programmes.urls")),
+    path("", include("parrainages.urls")),
+    path("comptes/signup/", InscriptionView.as_view(), name="inscription"),
     path("comptes/", include("allauth.urls")),
+    path("filleul/", include("parrainages.urls_filleul")),
+    path("partenaire/", include("partenaires.urls")),
     path("admin/", admin.site.urls),
     path("sante/", views.sante, name="sante"),
 ]

@@ -289,3 +289,57 @@ class Rapport(StatusMachine, models.Model):
         self._passer_a(self.Statut.EN_ATTENTE)
         self.progression = 0
         self.erreur = ""
+
+
+class PrescriptionQuerySet(models.QuerySet):
+    def du_partenaire(self, partenaire):
+        return self.filter(partenaire=partenaire)
+
+
+class Prescription(models.Model):
+    """A partner counsellor refers a person to a programme; the person gets an invitation link."""
+
+    partenaire = models.ForeignKey(
+        Partenaire,
+        verbose_name="partenaire prescripteur",
+        on_delete=models.PROTECT,
+        related_name="prescriptions",
+    )
+    conseiller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="conseiller",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="prescriptions_faites",
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        verbose_name="programme",
+        on_delete=models.PROTECT,
+        related_name="prescriptions",
+    )
+    prenom = models.CharField("prénom", max_length=150)
+    nom = models.CharField("nom", max_length=150)
+    email = models.EmailField("adresse e-mail")
+    message = models.TextField("message du conseiller", blank=True)
+    created_at = models.DateTimeField("prescrite le", default=timezone.now)
+    utilisee_le = models.DateTimeField("invitation utilisée le", null=True, blank=True)
+    filleul = models.ForeignKey(
+        "parrainages.Filleul",
+        verbose_name="filleul",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="prescriptions",
+    )
+
+    objects = PrescriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "prescription"
+        verbose_name_plural = "prescriptions"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["partenaire", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.prenom} {self.nom} → {self.programme} ({self.partenaire})"

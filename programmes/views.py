@@ -1,6 +1,9 @@
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
 
-from .models import Programme
+from .forms import commune_label
+from .models import Commune, Programme
 
 
 def accueil(request):
@@ -21,4 +24,17 @@ def detail(request, slug):
         request,
         "programmes/detail.html",
         {"programme": programme, "partenaires": list(partenaires)},
+    )
+
+
+@require_GET
+def communes_recherche(request):
+    """Suggestions of communes for a typed name or postcode (public reference data)."""
+    terme = request.GET.get("q", "").strip()
+    if len(terme) < 2:
+        return JsonResponse({"resultats": []})
+    communes = Commune.objects.recherche(terme).order_by("nom")[:15]
+    return JsonResponse(
+        {"resultats": [{"id": c.pk, "label": commune_label(c)} for c in communes]},
+        json_dumps_params={"ensure_ascii": False},
     )

@@ -1,0 +1,265 @@
+"""Writes of the parrainages app: profile, application, account deletion, mentor offers."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from mentorat.emails import envoyer_email
+
+from . import consentement
+from .eligibilite import eligibility
+from .models import Candidature, Charte, Filleul, Parrain, Rencontre, Signature, Sortie
+
+QPV_DEPUIS_FORMULAIRE = {"oui": Filleul.StatutQPV.DECLARE, "non": Filleul.StatutQPV.NON}
+
+
+@transaction.atomic
+def filleul_enregistrer_profil(*, user, donnees: dict) -> Filleul:
+    """Create or update the mentee profile of ``user`` from the validated steps.
+
+    ``donnees`` merges the cleaned data of every step. A priority-neighbourhood answer that
+    does not change keeps its confirmation; a new "oui" is recorded as declared, to confirm.
+    """
+    user.first_name = donnees["first_name"]
+    user.last_name = donnees["last_name"]
+    user.telephone = donnees.get("telephone", "")
+    user.save(update_fields=["first_name", "last_name", "telephone"])
+
+    filleul = Filleul.objects.filter(user=user).first() or Filleul(user=user)
+    qpv = QPV_DEPUIS_FORMULAIRE[donnees["qpv"]]
+    deja_oui = filleul.qpv in (Filleul.StatutQPV.DECLARE, Filleul.StatutQPV.CONFIRME)
+    if not (qpv == Filleul.StatutQPV.DECLARE and deja_oui):
+        filleul.qpv = qpv
+    filleul.date_naissance = donnees["date_naissance"]
+    filleul.commune = donnees["commune"]
+    filleul.situation = donnees["situation"]
+    filleul.inscrit_france_travail_depuis = donnees.get("inscrit_france_travail_depuis")
+    filleul.identifiant_france_travail = donnees.get("identifiant_france_travail", "")
+    filleul.niveau_diplome = donnees["niveau_diplome"]
+    filleul.disponibilites = list(donnees.get("disponibilites", []))
+    filleul.mobilite_km = donnees["mobilite_km"]
+    filleul.source = donnees.get("source", "")
+    if donnees.get("consentement"):
+        filleul.consentement_version = consentement.VERSION
+        filleul.consentement_le = timezone.now()
+    filleul.full_clean(exclude=["user", "prescripteur"])
+    filleul.save()
+    filleul.secteurs_souhaites.set(donnees.get("secteurs_souhaites", []))
+    return filleul
+
+
+def candidature_deposer(*, filleul: Filleul, programme, source=None) -> Candidature:
+    """Apply to ``programme``: eligibility is checked and kept as a snapshot.
+
+    Refused with a French message when the person is not eligible or has already applied.
+    A person referred to this programme by a partner gets the partner recorded.
+    """
+    from partenaires.models import Prescription
+
+    verdict = eligibility(programme, filleul)
+    if not verdict.eligible:
+        raise ValidationError(
+            "Vous ne remplissez pas les conditions de ce programme : " + " ; ".join(verdict.motifs)
+        )
+    prescription = (
+        Prescription.objects.filter(filleul=filleul, programme=programme)
+        .select_related("partenaire")
+        .first()
+    )
+    if source is None:
+        source = Candidature.Source.PRESCRIPTION if prescription else Candidature.Source.EN_LIGNE
+    try:
+        with transaction.atomic():
+            return Candidature.objects.create(
+                filleul=filleul,
+                programme=programme,
+                source=source,
+                prescripteur=prescription.partenaire if prescription else filleul.prescripteur,
+                eligible=True,
+                eligibilite=verdict.as_snapshot(),
+            )
+    except IntegrityError:
+        raise ValidationError("Vous avez déjà déposé une candidature à ce programme.") from None
+
+
+def filleul_exporter(*, filleul: Filleul) -> dict:
+    """Everything the platform holds about a mentee, machine-readable."""
+    user = filleul.user
+
+    def day(value):
+        return value.isoformat() if value else None
+
+    parrainages = filleul.parrainages.select_related("programme", "parrain__user").order_by(
+        "propose_le"
+    )
+    return {
+        "export_le": timezone.now().isoformat(),
+        "identite": {
+            "prenom": user.first_name if user else "",
+            "nom": user.last_name if user else "",
+            "email": user.email if user else "",
+            "telephone": user.telephone if user else "",
+            "date_naissance": day(filleul.date_naissance),
+        },
+        "profil": {
+            "commune": f"{filleul.commune.nom} ({filleul.commune.code_postal})",
+            "quartier_prioritaire": filleul.get_qpv_display(),
+            "situation": filleul.get_situation_display(),
+            "inscrit_france_travail_depuis": day(filleul.inscrit_france_travail_depuis),
+            "identifiant_france_travail": filleul.identifiant_france_travail,
+            "niveau_diplome": filleul.get_niveau_diplome_display(),
+            "secteurs_souhaites": [s.libelle for s in filleul.secteurs_souhaites.all()],
+            "disponibilites": filleul.disponibilites,
+            "mobilite_km": filleul.mobilite_km,
+            "a_connu_le_programme_par": filleul.get_source_display(),
+            "prescripteur": filleul.prescripteur.nom if filleul.prescripteur else None,
+            "cree_le": filleul.created_at.isoformat(),
+        },
+        "consentement": {
+            "version": filleul.consentement_version,
+            "donne_le": filleul.consentement_le.isoformat() if filleul.consentement_le else None,
+        },
+        "candidatures": [
+            {
+                "programme": c.programme.nom,
+                "statut": c.get_statut_display(),
+                "deposee_le": c.created_at.isoformat(),
+                "origine": c.get_source_display(),
+                "eligibilite": [
+                    critere.get("ligne") for critere in c.eligibilite.get("criteres", [])
+                ],
+            }
+            for c in filleul.candidatures.select_related("programme").order_by("created_at")
+        ],
+        "parrainages": [
+            {
+                "programme": p.programme.nom,
+                "parrain": str(p.parrain.user) if p.parrain.user_id else "Parrain anonymisé",
+                "entreprise": p.parrain.entreprise,
+                "statut": p.get_statut_display(),
+                "debut": day(p.date_debut),
+                "fin": day(p.date_fin),
+                "rencontres": [
+                    {
+                        "date": r.debut.isoformat(),
+                        "modalite": r.get_modalite_display(),
+                        "sujet": r.sujet,
+                        "statut": r.get_statut_display(),
+                        "themes": r.themes,
+                    }
+                    for r in p.rencontres.all()
+                ],
+                "sorties": [
+                    {
+                        "moment": s.get_moment_display(),
+                        "situation": s.get_type_display(),
+                        "date": day(s.date),
+                    }
+                    for s in p.sorties.all()
+                ],
+            }
+            for p in parrainages.prefetch_related("rencontres", "sorties")
+        ],
+        "evenements": [
+            {
+                "evenement": i.evenement.titre,
+                "date": i.evenement.debut.isoformat(),
+                "statut": i.get_statut_display(),
+            }
+            for i in filleul.inscriptions.select_related("evenement")
+        ],
+        "signatures": [
+            {
+                "charte": str(s.charte.parrainage.programme),
+                "role": s.get_role_display(),
+                "signee_le": s.signee_le.isoformat(),
+            }
+            for s in Signature.objects.filter(signataire=user).select_related(
+                "charte__parrainage__programme"
+            )
+        ]
+        if user
+        else [],
+    }
+
+
+ANONYME = "Personne anonymisée"
+
+
+@transaction.atomic
+def compte_filleul_supprimer(*, user) -> None:
+    """Erase a mentee's identity at once; keep the anonymous records statistics rely on.
+
+    Kept, without identity: the profile's coarse fields (birth year, commune, situation,
+    diploma), applications, pairs and their outcomes. Erased: the account, names, contact
+    details, France Travail identifier, private meeting notes, free-text outcome details,
+    signers' names and network traces, charter texts and PDFs. A confirmation is e-mailed.
+    """
+    from partenaires.models import Prescription
+
+    email, prenom = user.email, user.first_name
+    filleul = Filleul.objects.select_for_update().filter(user=user).first()
+    if filleul is not None:
+        filleul.user = None
+        filleul.date_naissance = dt.date(filleul.date_naissance.year, 1, 1)
+        filleul.identifiant_france_travail = ""
+        filleul.anonymise_le = timezone.now()
+        filleul.save()
+        Rencontre.objects.filter(parrainage__filleul=filleul).update(compte_rendu="")
+        Sortie.objects.filter(parrainage__filleul=filleul).update(employeur="", commentaire="")
+        Prescription.objects.filter(filleul=filleul).update(
+            prenom="Personne", nom="anonymisée", email="", message=""
+        )
+        chartes = Charte.objects.filter(parrainage__filleul=filleul)
+        for charte in chartes.exclude(pdf=""):
+            charte.pdf.delete(save=False)
+        chartes.update(
+            texte=f"[Texte effacé le {timezone.localdate():%d/%m/%Y} : compte supprimé]", pdf=""
+        )
+    Prescription.objects.filter(email__iexact=email, filleul__isnull=True).update(
+        prenom="Personne", nom="anonymisée", email="", message=""
+    )
+    Signature.objects.filter(signataire=user).update(
+        nom_signataire=ANONYME, adresse_ip=None, user_agent=""
+    )
+    user.delete()
+    transaction.on_commit(
+        lambda: envoyer_email(
+            a=email,
+            sujet="Votre compte a été supprimé",
+            gabarit="parrainages/emails/compte_supprime",
+            contexte={"prenom": prenom},
+        )
+    )
+
+
+@transaction.atomic
+def parrain_proposer(*, user, programme, donnees: dict) -> Parrain:
+    """An HR professional offers to mentor in ``programme``: waits for staff validation."""
+    if Parrain.objects.filter(user=user).exists():
+        parrain = Parrain.objects.get(user=user)
+        parrain.programmes.add(programme)
+        return parrain
+    user.first_name = donnees["first_name"]
+    user.last_name = donnees["last_name"]
+    user.telephone = donnees.get("telephone", "")
+    user.save(update_fields=["first_name", "last_name", "telephone"])
+    parrain = Parrain.objects.create(
+        user=user,
+        entreprise=donnees["entreprise"],
+        fonction=donnees["fonction"],
+        commune=donnees["commune"],
+        offre_reguliere=donnees.get("offre_reguliere", False),
+        offre_ponctuelle=donnees.get("offre_ponctuelle", False),
+        offre_immersion=donnees.get("offre_immersion", False),
+        capacite=donnees["capacite"],
+        annees_experience=donnees["annees_experience"],
+        distanciel_accepte=donnees.get("distanciel_accepte", False),
+        bio=donnees.get("bio", ""),
+        statut=Parrain.Statut.A_VALIDER,
+    )
+    parrain.secteurs.set(donnees.get("secteurs", []))
+    parrain.programmes.add(programme)
+    return parrain

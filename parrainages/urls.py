@@ -1,0 +1,11 @@
+from django.urls import path
+
+from .views import filleul, public
+
+urlpatterns = [
+    path("espace/", public.espace, name="espace"),
+    path("invitation/<str:jeton>/", public.invitation, name="invitation"),
+    path("programmes/<slug:slug>/candidater/", filleul.candidater, name="candidater"),
+    path("programmes/<slug:slug>/devenir-parrain/", public.devenir_parrain, name="devenir_parrain"),
+    path("confidentialite/", public.confidentialite, name="confidentialite"),
+]

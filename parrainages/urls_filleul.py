@@ -1,0 +1,13 @@
+from django.urls import path
+
+from .views import filleul
+
+app_name = "filleul"
+
+urlpatterns = [
+    path("", filleul.tableau_de_bord, name="tableau_de_bord"),
+    path("profil/<int:etape>/", filleul.profil, name="profil"),
+    path("donnees/", filleul.donnees, name="donnees"),
+    path("donnees.json", filleul.donnees_json, name="donnees_json"),
+    path("supprimer/", filleul.supprimer, name="supprimer"),
+]

@@ -1,0 +1,121 @@
+"""Pages reached from the public site: routing after login, invitations, mentor offers."""
+
+from allauth.account.views import SignupView
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from partenaires.models import Membre
+from partenaires.services import InvitationInvalide, prescription_depuis_jeton
+from programmes.models import Programme
+
+from ..access import filleul_of, parrain_of
+from ..forms_parrain import ProposerParrainForm
+from ..services import parrain_proposer
+from .filleul import SESSION_PRESCRIPTION
+
+SESSION_INVITATION = "invitation"
+
+
+@login_required
+@never_cache
+def espace(request):
+    """Where a person lands after signing in: their own space, by role."""
+    user = request.user
+    if user.is_staff:
+        return redirect("admin:index")
+    if parrain_of(user) is not None:
+        return redirect("/parrain/")
+    if Membre.objects.filter(user=user, actif=True).exists():
+        return redirect("partenaires:accueil")
+    if filleul_of(user) is not None:
+        return redirect("filleul:tableau_de_bord")
+    return redirect("filleul:profil", etape=1)
+
+
+@never_cache
+def invitation(request, jeton):
+    """A referred person opens their invitation: sign-up pre-filled, referral remembered."""
+    try:
+        prescription = prescription_depuis_jeton(jeton)
+    except InvitationInvalide as exc:
+        return render(
+            request, "parrainages/invitation_invalide.html", {"raison": str(exc)}, status=400
+        )
+    request.session[SESSION_PRESCRIPTION] = prescription.pk
+    request.session[SESSION_INVITATION] = {
+        "first_name": prescription.prenom,
+        "last_name": prescription.nom,
+        "email": prescription.email,
+    }
+    suite = reverse("candidater", kwargs={"slug": prescription.programme.slug})
+    if request.user.is_authenticated:
+        return redirect(suite)
+    messages.info(
+        request,
+        f"{prescription.partenaire.nom} vous propose le programme "
+        f"« {prescription.programme.nom} ». Créez votre compte pour continuer.",
+    )
+    query = urlencode({"email": prescription.email, "next": suite})
+    return redirect(f"{reverse('account_signup')}?{query}")
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def devenir_parrain(request, slug):
+    """An HR professional offers to mentor in a programme; staff validate the offer."""
+    programme = get_object_or_404(Programme.objects.publics(), slug=slug)
+    parrain = parrain_of(request.user)
+    if parrain is not None and parrain.programmes.filter(pk=programme.pk).exists():
+        messages.info(
+            request, "Vous êtes déjà inscrit(e) comme parrain ou marraine de ce programme."
+        )
+        return redirect(programme.get_absolute_url())
+    if filleul_of(request.user) is not None:
+        messages.error(
+            request,
+            "Ce compte est celui d'un filleul. Pour parrainer, créez un compte avec votre "
+            "adresse e-mail professionnelle.",
+        )
+        return redirect(programme.get_absolute_url())
+    form = ProposerParrainForm(
+        request.POST if request.method == "POST" else None,
+        initial={"first_name": request.user.first_name, "last_name": request.user.last_name},
+        parrain_existant=parrain,
+    )
+    if request.method == "POST" and form.is_valid():
+        parrain_proposer(user=request.user, programme=programme, donnees=form.cleaned_data)
+        messages.success(
+            request,
+            "Merci ! Votre proposition est enregistrée. L'équipe du programme la valide et vous "
+            "écrit sous quelques jours.",
+        )
+        return redirect(programme.get_absolute_url())
+    return render(
+        request,
+        "parrainages/devenir_parrain.html",
+        {"programme": programme, "form": form, "parrain": parrain},
+    )
+
+
+def confidentialite(request):
+    from .. import consentement
+
+    return render(request, "parrainages/confidentialite.html", {"consentement": consentement})
+
+
+class InscriptionView(SignupView):
+    """allauth's sign-up, pre-filled from a partner's invitation when there is one."""
+
+    def get_initial(self):
+        initial = super().get_initial()
+        invitation = self.request.session.get(SESSION_INVITATION) or {}
+        for key in ("first_name", "last_name", "email"):
+            if invitation.get(key):
+                initial.setdefault(key, invitation[key])
+        return initial

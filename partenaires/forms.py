@@ -1,0 +1,30 @@
+from django import forms
+
+from programmes.models import Programme
+
+from .models import Partenaire
+
+
+class PrescriptionForm(forms.Form):
+    partenaire = forms.ModelChoiceField(label="Au nom de", queryset=Partenaire.objects.none())
+    programme = forms.ModelChoiceField(
+        label="Programme proposé", queryset=Programme.objects.ouverts().order_by("nom")
+    )
+    prenom = forms.CharField(label="Prénom de la personne", max_length=150)
+    nom = forms.CharField(label="Nom de la personne", max_length=150)
+    email = forms.EmailField(
+        label="Son adresse e-mail", help_text="L'invitation lui est envoyée à cette adresse."
+    )
+    message = forms.CharField(
+        label="Un mot pour la personne (facultatif)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=1000,
+    )
+
+    def __init__(self, *args, partenaires, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partenaire"].queryset = partenaires
+        if len(partenaires) == 1:
+            self.fields["partenaire"].initial = partenaires[0]
+            self.fields["partenaire"].widget = forms.HiddenInput()
