@@ -233,7 +233,11 @@ LOGGING = {
     "formatters": {"simple": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simple"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Requests with an unknown Host header are scanners' noise, not errors of ours.
+        "django.security.DisallowedHost": {"level": "CRITICAL", "propagate": False},
+    },
 }
 
 # Demo data password, for the logins that seed_demo prints.

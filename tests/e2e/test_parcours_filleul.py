@@ -1,0 +1,95 @@
+"""The whole path of a job seeker on a phone: programme page to their space."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from parrainages.models import Candidature
+from programmes.models import Commune
+from tests.programmes.factories import ProgrammeFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+
+
+@pytest.fixture
+def programme():
+    Commune.objects.create(
+        code_insee="31555",
+        nom="Toulouse",
+        code_postal="31000",
+        codes_postaux="31000 31100 31200 31300 31400 31500",
+        departement="31",
+        latitude=43.6,
+        longitude=1.44,
+    )
+    return ProgrammeFactory(
+        nom="Profession-emploi",
+        slug="profession-emploi",
+        porteur="Mission locale Haute-Garonne",
+        age_min=16,
+        age_max=25,
+        departements=["31"],
+        offre_ponctuelle=True,
+    )
+
+
+def test_programme_to_application_on_a_phone(live_server, phone_page, axe, programme):
+    page = phone_page
+    page.goto(f"{live_server.url}/")
+    axe(page)
+    page.get_by_role("link", name="Profession-emploi").click()
+    axe(page)
+    page.get_by_role("link", name=re.compile("je candidate")).click()
+    # Not signed in: the login page offers to create an account, keeping the way back.
+    axe(page)
+    page.get_by_role("link", name="enregistrer").click()
+    axe(page)
+    page.get_by_label("Prénom").fill("Inès")
+    page.get_by_label(re.compile(r"^Nom\s*:?$")).fill("Benali")
+    page.get_by_label("Courriel").fill("ines@exemple.fr")
+    page.get_by_label(re.compile(r"^Mot de passe\s*:?$")).fill("un-mot-de-passe-solide-42")
+    page.get_by_label("Mot de passe (confirmation)").fill("un-mot-de-passe-solide-42")
+    page.get_by_role("button", name="Création de compte").click()
+
+    # The e-mail code, as the person reads it on their phone.
+    axe(page)
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[-1].body, re.MULTILINE)[1]
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name=re.compile("Confirm", re.IGNORECASE)).click()
+
+    # Profile, in five short steps.
+    page.wait_for_url(re.compile("/filleul/profil/1/"))
+    axe(page)
+    page.get_by_label("Date de naissance").fill("2004-03-15")
+    page.get_by_role("button", name="Continuer").click()
+    axe(page)
+    page.get_by_label("Commune de résidence").fill("31400")
+    page.get_by_label("Non").check()
+    page.get_by_role("button", name="Continuer").click()
+    axe(page)
+    page.get_by_label("Votre situation aujourd'hui").select_option("mission_locale")
+    page.get_by_label("Votre diplôme le plus élevé").select_option("4")
+    page.get_by_role("button", name="Continuer").click()
+    axe(page)
+    page.get_by_label("Mardi soir").check()
+    page.get_by_role("button", name="Continuer").click()
+    axe(page)
+    page.get_by_label(re.compile("^J'accepte")).check()
+    page.get_by_role("button", name="Enregistrer mon profil").click()
+
+    # Back to the application: eligibility line by line, then apply.
+    page.wait_for_url(re.compile("/programmes/profession-emploi/candidater/"))
+    axe(page)
+    assert page.get_by_text(re.compile(r"Âge : \d+ ans — entre 16 et 25 ans ✓")).is_visible()
+    page.get_by_label(re.compile("Je confirme ma candidature")).check()
+    page.get_by_role("button", name="Déposer ma candidature").click()
+
+    page.wait_for_url(re.compile("/filleul/$"))
+    axe(page)
+    assert page.get_by_text("Profession-emploi").first.is_visible()
+    assert page.get_by_text("Déposée", exact=True).is_visible()
+    candidature = Candidature.objects.get()
+    assert candidature.filleul.user.email == "ines@exemple.fr"
+    assert candidature.filleul.commune.nom == "Toulouse"
+    assert len(axe.visited) == 12
