@@ -1,0 +1,76 @@
+"""Accounts: login by e-mail, rate limits, password reset, no account enumeration."""
+
+import html
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from tests.mentorat.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def verified_user(**kwargs):
+    from allauth.account.models import EmailAddress
+
+    user = UserFactory(**kwargs)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def test_login_then_routed_to_own_space(client):
+    user = verified_user()
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": "motdepasse-de-test"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("espace")
+    # No mentee profile yet: the first profile step.
+    assert client.get(reverse("espace"))["Location"] == reverse(
+        "filleul:profil", kwargs={"etape": 1}
+    )
+
+
+def test_failed_logins_are_rate_limited(client):
+    user = verified_user()
+    limited = "Trop de tentatives de connexion échouées"
+    for attempt in range(5):
+        response = client.post(
+            reverse("account_login"), {"login": user.email, "password": "mauvais"}
+        )
+        assert limited not in html.unescape(response.content.decode()), attempt
+    # Even the right password is refused while the limit holds.
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": "motdepasse-de-test"}
+    )
+    assert limited in html.unescape(response.content.decode())
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_by_link_and_no_enumeration(client):
+    user = verified_user()
+    known = client.post(reverse("account_reset_password"), {"email": user.email})
+    unknown = client.post(reverse("account_reset_password"), {"email": "inconnu@exemple.fr"})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+    assert len(mail.outbox) == 2  # the unknown address gets a neutral notice, not an error
+    link = re.search(r"https?://\S+/comptes/password/reset/key/\S+", mail.outbox[0].body)[0]
+    path = link.split("testserver", 1)[1]
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200
+    action = form_page.redirect_chain[-1][0] if form_page.redirect_chain else path
+    done = client.post(
+        action, {"password1": "nouveau-mot-de-passe-42", "password2": "nouveau-mot-de-passe-42"}
+    )
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("nouveau-mot-de-passe-42")
+
+
+def test_login_page_is_french_and_in_the_site_layout(client):
+    content = html.unescape(client.get(reverse("account_login")).content.decode())
+    assert '<html lang="fr">' in content
+    assert "Mot de passe oublié" in content
+    assert "Vos données personnelles" in content  # the site's own footer
