@@ -5,7 +5,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 
-def envoyer_email(*, a: list[str] | str, sujet: str, gabarit: str, contexte: dict) -> int:
+def envoyer_email(
+    *,
+    a: list[str] | str,
+    sujet: str,
+    gabarit: str,
+    contexte: dict,
+    pieces_jointes: list[tuple[str, bytes, str]] = (),
+) -> int:
     """Render ``<gabarit>.txt`` and ``<gabarit>.html`` and send them; returns 1 when sent.
 
     ``gabarit`` is a template path without extension, e.g. ``parrainages/emails/suppression``.
@@ -21,4 +28,6 @@ def envoyer_email(*, a: list[str] | str, sujet: str, gabarit: str, contexte: dic
         to=destinataires,
     )
     message.attach_alternative(html, "text/html")
+    for nom, contenu, type_mime in pieces_jointes:
+        message.attach(nom, contenu, type_mime)
     return message.send()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("comptes/signup/", InscriptionView.as_view(), name="inscription"),
     path("comptes/", include("allauth.urls")),
     path("filleul/", include("parrainages.urls_filleul")),
+    path("parrain/", include("parrainages.urls_parrain")),
     path("partenaire/", include("partenaires.urls")),
     path("admin/", admin.site.urls),
     path("sante/", views.sante, name="sante"),

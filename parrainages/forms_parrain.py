@@ -55,3 +55,157 @@ class ProposerParrainForm(forms.Form):
         ):
             raise forms.ValidationError("Choisissez au moins une forme de parrainage.")
         return data
+
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ProfilParrainForm(forms.ModelForm):
+    commune = CommuneField(label="Commune où vous recevez")
+    en_pause = forms.BooleanField(
+        label="Mettre en pause : ne plus recevoir de nouvelle proposition",
+        required=False,
+        help_text="Vos binômes en cours continuent normalement.",
+    )
+
+    class Meta:
+        from .models import Parrain
+
+        model = Parrain
+        fields = [
+            "entreprise",
+            "fonction",
+            "annees_experience",
+            "commune",
+            "secteurs",
+            "offre_reguliere",
+            "offre_ponctuelle",
+            "offre_immersion",
+            "capacite",
+            "disponibilites",
+            "distanciel_accepte",
+            "bio",
+        ]
+        widgets = {"secteurs": forms.CheckboxSelectMultiple}
+
+
+class DeclinForm(forms.Form):
+    motif = forms.CharField(
+        label="Pourquoi déclinez-vous ?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={"required": "Indiquez la raison, elle aide l'équipe à mieux proposer."},
+    )
+
+
+class RencontreForm(forms.Form):
+    from .models import Rencontre as _Rencontre
+
+    debut = forms.DateTimeField(label="Date et heure", widget=DATETIME_WIDGET)
+    duree_minutes = forms.IntegerField(
+        label="Durée (minutes)", min_value=15, max_value=480, initial=60
+    )
+    modalite = forms.ChoiceField(
+        label="Modalité", choices=_Rencontre.Modalite.choices, widget=forms.RadioSelect
+    )
+    lieu = forms.CharField(label="Lieu (en personne)", max_length=250, required=False)
+    lien = forms.URLField(label="Lien de visioconférence", required=False, assume_scheme="https")
+    sujet = forms.CharField(label="Sujet", max_length=200, required=False)
+
+
+class ConsignerRencontreForm(forms.Form):
+    from .models import Theme as _Theme
+
+    themes = forms.MultipleChoiceField(
+        label="Thèmes abordés",
+        choices=_Theme.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Cochez au moins un thème abordé."},
+    )
+    compte_rendu = forms.CharField(
+        label="Notes privées (visibles de vous et de l'équipe seulement)",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+    )
+
+
+class ImmersionForm(forms.Form):
+    date_debut = forms.DateField(label="Premier jour", widget=DATE_WIDGET)
+    date_fin = forms.DateField(label="Dernier jour", widget=DATE_WIDGET)
+    lieu = forms.CharField(label="Lieu", max_length=250)
+    tuteur = forms.CharField(label="Tuteur ou tutrice sur place", max_length=200)
+    objectifs = forms.CharField(label="Objectifs", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("date_debut")
+            and data.get("date_fin")
+            and data["date_fin"] < data["date_debut"]
+        ):
+            self.add_error("date_fin", "Le dernier jour doit suivre le premier.")
+        return data
+
+
+class CloturerForm(forms.Form):
+    from .models import Sortie as _Sortie
+
+    type = forms.ChoiceField(
+        label="Situation de la personne aujourd'hui", choices=_Sortie.Type.choices
+    )
+    date = forms.DateField(label="Date de fin du parrainage", widget=DATE_WIDGET)
+    employeur = forms.CharField(
+        label="Employeur ou organisme de formation (facultatif)", max_length=200, required=False
+    )
+    interrompu = forms.BooleanField(label="Le parrainage s'arrête avant son terme", required=False)
+    motif = forms.CharField(
+        label="Motif (obligatoire en cas d'arrêt anticipé)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    commentaire = forms.CharField(
+        label="Commentaire (facultatif)", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("interrompu") and not data.get("motif", "").strip():
+            self.add_error("motif", "Indiquez pourquoi le parrainage s'arrête.")
+        return data
+
+
+class ActionPonctuelleForm(forms.Form):
+    from programmes.models import Evenement as _Evenement
+
+    TYPES = [
+        (_Evenement.Type.VISITE_ENTREPRISE, _Evenement.Type.VISITE_ENTREPRISE.label),
+        (_Evenement.Type.RENCONTRE_METIER, _Evenement.Type.RENCONTRE_METIER.label),
+        (_Evenement.Type.SIMULATION_ENTRETIEN, _Evenement.Type.SIMULATION_ENTRETIEN.label),
+    ]
+    programme = forms.ModelChoiceField(label="Programme", queryset=None)
+    type = forms.ChoiceField(label="Type d'action", choices=TYPES)
+    titre = forms.CharField(label="Titre", max_length=200)
+    description = forms.CharField(
+        label="Description", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    debut = forms.DateTimeField(label="Début", widget=DATETIME_WIDGET)
+    fin = forms.DateTimeField(label="Fin", widget=DATETIME_WIDGET)
+    lieu = forms.CharField(label="Lieu", max_length=250)
+    places = forms.IntegerField(label="Nombre de places", min_value=1, max_value=500)
+
+    def __init__(self, *args, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes
+
+    def clean(self):
+        from django.utils import timezone
+
+        data = super().clean()
+        debut, fin = data.get("debut"), data.get("fin")
+        if debut and debut <= timezone.now():
+            self.add_error("debut", "L'action doit avoir lieu dans le futur.")
+        if debut and fin and fin <= debut:
+            self.add_error("fin", "La fin doit suivre le début.")
+        return data

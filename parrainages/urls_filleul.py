@@ -10,4 +10,5 @@ urlpatterns = [
     path("donnees/", filleul.donnees, name="donnees"),
     path("donnees.json", filleul.donnees_json, name="donnees_json"),
     path("supprimer/", filleul.supprimer, name="supprimer"),
+    path("evenements/", filleul.evenements, name="evenements"),
 ]

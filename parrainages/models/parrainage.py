@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from programmes.models import Forme, StatusMachine
@@ -235,6 +236,9 @@ class Parrainage(StatusMachine, models.Model):
 
     def __str__(self):
         return f"{self.parrain} × {self.filleul} ({self.programme})"
+
+    def get_portal_url(self):
+        return reverse("parrain:binome", kwargs={"pk": self.pk})
 
     @property
     def est_ouvert(self) -> bool:

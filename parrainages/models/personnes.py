@@ -104,6 +104,10 @@ class Parrain(models.Model):
     def formes(self) -> list[str]:
         return formes_offertes(self)
 
+    @property
+    def disponibilites_libelles(self) -> list[str]:
+        return libelles_disponibilites(self.disponibilites)
+
 
 class FilleulQuerySet(models.QuerySet):
     def avec_identite(self):
@@ -213,8 +217,17 @@ class Filleul(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    @property
+    def disponibilites_libelles(self) -> list[str]:
+        return libelles_disponibilites(self.disponibilites)
+
     def age(self, on: dt.date | None = None) -> int:
         return age_on(self.date_naissance, on or timezone.localdate())
+
+
+def libelles_disponibilites(valeurs) -> list[str]:
+    labels = dict(Disponibilite.choices)
+    return [labels[v] for v in valeurs if v in labels]
 
 
 def age_on(naissance: dt.date, jour: dt.date) -> int:

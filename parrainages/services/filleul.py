@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from mentorat.emails import envoyer_email
 
-from . import consentement
-from .eligibilite import eligibility
-from .models import Candidature, Charte, Filleul, Parrain, Rencontre, Signature, Sortie
+from .. import consentement
+from ..eligibilite import eligibility
+from ..models import Candidature, Charte, Filleul, Parrain, Rencontre, Signature, Sortie
 
 QPV_DEPUIS_FORMULAIRE = {"oui": Filleul.StatutQPV.DECLARE, "non": Filleul.StatutQPV.NON}
 

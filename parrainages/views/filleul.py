@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from partenaires.services import prescription_rattacher
-from programmes.models import Programme
+from programmes.models import Evenement, Inscription, Programme
 
 from .. import consentement
 from ..access import a_un_autre_role, filleul_of
@@ -27,6 +28,9 @@ from ..models import Charte, Parrainage, Rencontre, Signature
 from ..services import (
     candidature_deposer,
     compte_filleul_supprimer,
+    evenement_desinscrire,
+    evenement_inscrire,
+    evenements_ouverts_au_filleul,
     filleul_enregistrer_profil,
     filleul_exporter,
 )
@@ -264,7 +268,9 @@ def donnees_json(request):
 @filleul_requis
 @require_http_methods(["GET", "POST"])
 def supprimer(request):
-    form = SuppressionCompteForm(request.POST if request.method == "POST" else None, user=request.user)
+    form = SuppressionCompteForm(
+        request.POST if request.method == "POST" else None, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
@@ -275,3 +281,45 @@ def supprimer(request):
         )
         return redirect("programmes:accueil")
     return render(request, "parrainages/filleul/supprimer.html", {"form": form})
+
+
+@filleul_requis
+@require_http_methods(["GET", "POST"])
+def evenements(request):
+    """Published one-off actions of the mentee's programmes: register or cancel."""
+    filleul = request.filleul
+    if request.method == "POST":
+        evenement = get_object_or_404(
+            Evenement.objects.filter(statut=Evenement.Statut.PUBLIE),
+            pk=request.POST.get("evenement"),
+        )
+        try:
+            if request.POST.get("action") == "annuler":
+                evenement_desinscrire(evenement=evenement, filleul=filleul)
+                messages.success(request, f"Inscription à « {evenement.titre} » annulée.")
+            else:
+                evenement_inscrire(evenement=evenement, filleul=filleul)
+                messages.success(request, f"Vous êtes inscrit(e) à « {evenement.titre} ».")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("filleul:evenements")
+    ouverts = (
+        evenements_ouverts_au_filleul(filleul)
+        .select_related("programme")
+        .annotate(
+            inscrits=Count(
+                "inscriptions", filter=Q(inscriptions__statut=Inscription.Statut.INSCRIT)
+            )
+        )
+        .order_by("debut")
+    )
+    mes_inscriptions = set(
+        filleul.inscriptions.filter(statut=Inscription.Statut.INSCRIT).values_list(
+            "evenement_id", flat=True
+        )
+    )
+    return render(
+        request,
+        "parrainages/filleul/evenements.html",
+        {"evenements": ouverts, "mes_inscriptions": mes_inscriptions},
+    )

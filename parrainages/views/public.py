@@ -29,7 +29,7 @@ def espace(request):
     if user.is_staff:
         return redirect("admin:index")
     if parrain_of(user) is not None:
-        return redirect("/parrain/")
+        return redirect("parrain:tableau_de_bord")
     if Membre.objects.filter(user=user, actif=True).exists():
         return redirect("partenaires:accueil")
     if filleul_of(user) is not None:

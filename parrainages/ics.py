@@ -1,0 +1,46 @@
+"""Calendar invitations (.ics) for meetings, readable by every calendar application."""
+
+import datetime as dt
+
+from django.conf import settings
+from icalendar import Calendar, Event, vCalAddress, vText
+
+
+def rencontre_ics(rencontre, *, methode: str = "REQUEST") -> bytes:
+    """An iCalendar invitation for a meeting; ``methode`` CANCEL withdraws it."""
+    parrainage = rencontre.parrainage
+    parrain_user = parrainage.parrain.user
+    filleul_user = parrainage.filleul.user
+    cal = Calendar()
+    cal.add("prodid", "-//Mentorat//Rencontres de parrainage//FR")
+    cal.add("version", "2.0")
+    cal.add("method", methode)
+    event = Event()
+    event.add("uid", f"rencontre-{rencontre.pk}@{settings.SITE_URL.split('//')[-1]}")
+    event.add("dtstamp", dt.datetime.now(tz=dt.UTC))
+    event.add("dtstart", rencontre.debut)
+    event.add("dtend", rencontre.debut + dt.timedelta(minutes=rencontre.duree_minutes))
+    event.add("summary", f"Parrainage — {rencontre.sujet or 'rencontre'}")
+    lieu = rencontre.lieu or rencontre.lien or rencontre.get_modalite_display()
+    event.add("location", lieu)
+    description = [
+        f"Programme : {parrainage.programme.nom}",
+        f"Modalité : {rencontre.get_modalite_display()}",
+    ]
+    if rencontre.lien:
+        description.append(f"Lien : {rencontre.lien}")
+    event.add("description", "\n".join(description))
+    event.add("sequence", 1 if methode == "CANCEL" else 0)
+    event.add("status", "CANCELLED" if methode == "CANCEL" else "CONFIRMED")
+    if parrain_user:
+        organizer = vCalAddress(f"mailto:{parrain_user.email}")
+        organizer.params["cn"] = vText(parrain_user.get_full_name())
+        event["organizer"] = organizer
+    for user in (parrain_user, filleul_user):
+        if user:
+            attendee = vCalAddress(f"mailto:{user.email}")
+            attendee.params["cn"] = vText(user.get_full_name())
+            attendee.params["role"] = vText("REQ-PARTICIPANT")
+            event.add("attendee", attendee, encode=0)
+    cal.add_component(event)
+    return cal.to_ical()

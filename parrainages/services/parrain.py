@@ -1,0 +1,248 @@
+"""Writes of the mentor portal: proposals, meetings, immersions, outcomes, profile."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from mentorat.emails import envoyer_email
+
+from ..ics import rencontre_ics
+from ..models import Immersion, Parrain, Parrainage, Rencontre, Sortie
+from .charte import charte_emettre
+
+
+def _verrouiller(parrainage) -> Parrainage:
+    return Parrainage.objects.select_for_update().select_related("programme").get(pk=parrainage.pk)
+
+
+@transaction.atomic
+def parrainage_accepter(*, parrainage, par) -> Parrainage:
+    """The mentor accepts a proposal: the pair starts and its charter is issued."""
+    parrainage = _verrouiller(parrainage)
+    _exiger_parrain(parrainage, par)
+    parrainage.accepter()
+    parrainage.save()
+    charte_emettre(parrainage=parrainage)
+    filleul_user = parrainage.filleul.user
+    if filleul_user:
+        transaction.on_commit(
+            lambda: envoyer_email(
+                a=filleul_user.email,
+                sujet="Votre parrain ou votre marraine a accepté de vous accompagner",
+                gabarit="parrainages/emails/parrainage_accepte",
+                contexte={"parrainage": parrainage},
+            )
+        )
+    return parrainage
+
+
+@transaction.atomic
+def parrainage_decliner(*, parrainage, par, motif: str) -> Parrainage:
+    """The mentor declines: the mentee is free again for the next matching run."""
+    parrainage = _verrouiller(parrainage)
+    _exiger_parrain(parrainage, par)
+    parrainage.decliner(motif)
+    parrainage.save()
+    return parrainage
+
+
+def propositions_expirer(*, maintenant=None) -> int:
+    """Proposals left unanswered past their programme's delay expire (one query a programme)."""
+    maintenant = maintenant or timezone.now()
+    total = 0
+    delais = (
+        Parrainage.objects.filter(statut=Parrainage.Statut.ATTENTE_PARRAIN)
+        .values_list("programme_id", "programme__delai_reponse_jours")
+        .distinct()
+    )
+    for programme_id, delai in delais:
+        total += Parrainage.objects.filter(
+            programme_id=programme_id,
+            statut=Parrainage.Statut.ATTENTE_PARRAIN,
+            envoye_le__lt=maintenant - dt.timedelta(days=delai),
+        ).update(statut=Parrainage.Statut.EXPIRE, repondu_le=maintenant)
+    return total
+
+
+def _exiger_parrain(parrainage, par):
+    if parrainage.parrain.user_id != par.pk:
+        raise ValidationError("Ce parrainage n'est pas le vôtre.")
+
+
+def _exiger_actif(parrainage):
+    if parrainage.statut != Parrainage.Statut.ACTIF:
+        raise ValidationError("Ce parrainage n'est pas en cours.")
+
+
+def _invitation(rencontre, methode, sujet):
+    parrainage = rencontre.parrainage
+    destinataires = [u.email for u in (parrainage.parrain.user, parrainage.filleul.user) if u]
+    ics = rencontre_ics(rencontre, methode=methode)
+    for email in destinataires:
+        envoyer_email(
+            a=email,
+            sujet=sujet,
+            gabarit="parrainages/emails/rencontre",
+            contexte={"rencontre": rencontre, "annulation": methode == "CANCEL"},
+            pieces_jointes=[
+                ("rencontre.ics", ics, f"text/calendar; charset=utf-8; method={methode}")
+            ],
+        )
+
+
+@transaction.atomic
+def rencontre_planifier(*, parrainage, par, donnees: dict) -> Rencontre:
+    """Plan a meeting of an active pair; both receive an e-mail with an .ics invitation."""
+    parrainage = _verrouiller(parrainage)
+    _exiger_parrain(parrainage, par)
+    _exiger_actif(parrainage)
+    if donnees["debut"] <= timezone.now():
+        raise ValidationError({"debut": "Une rencontre à planifier doit être dans le futur."})
+    if donnees["modalite"] == Rencontre.Modalite.PRESENTIEL and not donnees.get("lieu"):
+        raise ValidationError({"lieu": "Indiquez le lieu de la rencontre."})
+    if donnees["modalite"] == Rencontre.Modalite.VISIO and not donnees.get("lien"):
+        raise ValidationError({"lien": "Indiquez le lien de la visioconférence."})
+    rencontre = Rencontre.objects.create(
+        parrainage=parrainage,
+        debut=donnees["debut"],
+        duree_minutes=donnees["duree_minutes"],
+        modalite=donnees["modalite"],
+        lieu=donnees.get("lieu", ""),
+        lien=donnees.get("lien", ""),
+        sujet=donnees.get("sujet", ""),
+    )
+    transaction.on_commit(
+        lambda: _invitation(rencontre, "REQUEST", "Rencontre de parrainage planifiée")
+    )
+    return rencontre
+
+
+@transaction.atomic
+def rencontre_consigner(*, rencontre, par, themes, compte_rendu: str = "") -> Rencontre:
+    """Log a meeting that took place: topics and private notes."""
+    rencontre = (
+        Rencontre.objects.select_for_update()
+        .select_related("parrainage__parrain")
+        .get(pk=rencontre.pk)
+    )
+    _exiger_parrain(rencontre.parrainage, par)
+    if rencontre.debut > timezone.now():
+        raise ValidationError("Une rencontre ne peut être consignée qu'une fois passée.")
+    if not themes:
+        raise ValidationError({"themes": "Cochez au moins un thème abordé."})
+    rencontre.marquer_tenue(themes=themes, compte_rendu=compte_rendu)
+    rencontre.save()
+    return rencontre
+
+
+@transaction.atomic
+def rencontre_annuler(*, rencontre, par) -> Rencontre:
+    rencontre = (
+        Rencontre.objects.select_for_update()
+        .select_related("parrainage__parrain")
+        .get(pk=rencontre.pk)
+    )
+    _exiger_parrain(rencontre.parrainage, par)
+    rencontre.annuler()
+    rencontre.save()
+    if rencontre.debut > timezone.now():
+        transaction.on_commit(
+            lambda: _invitation(rencontre, "CANCEL", "Rencontre de parrainage annulée")
+        )
+    return rencontre
+
+
+@transaction.atomic
+def immersion_proposer(*, parrainage, par, donnees: dict) -> Immersion:
+    """Propose an immersion in the mentor's company; staff approve it."""
+    parrainage = _verrouiller(parrainage)
+    _exiger_parrain(parrainage, par)
+    _exiger_actif(parrainage)
+    debut, fin = donnees["date_debut"], donnees["date_fin"]
+    if fin < debut:
+        raise ValidationError({"date_fin": "La fin de l'immersion doit suivre son début."})
+    if debut < timezone.localdate():
+        raise ValidationError({"date_debut": "Une immersion se propose pour une date à venir."})
+    chevauche = Immersion.objects.filter(
+        parrainage__filleul=parrainage.filleul,
+        date_debut__lte=fin,
+        date_fin__gte=debut,
+    ).exclude(statut__in=[Immersion.Statut.REFUSEE, Immersion.Statut.ANNULEE])
+    if chevauche.exists():
+        raise ValidationError("Ces dates chevauchent une autre immersion de la même personne.")
+    return Immersion.objects.create(
+        parrainage=parrainage,
+        date_debut=debut,
+        date_fin=fin,
+        lieu=donnees["lieu"],
+        tuteur=donnees["tuteur"],
+        objectifs=donnees["objectifs"],
+    )
+
+
+@transaction.atomic
+def parrainage_cloturer(*, parrainage, par, donnees: dict) -> Sortie:
+    """Record the mentee's situation at the end and end the pair (normally or early)."""
+    parrainage = _verrouiller(parrainage)
+    _exiger_parrain(parrainage, par)
+    _exiger_actif(parrainage)
+    date = donnees["date"]
+    if date > timezone.localdate():
+        raise ValidationError({"date": "La date de fin ne peut pas être dans le futur."})
+    if parrainage.date_debut and date < parrainage.date_debut:
+        raise ValidationError({"date": "La date de fin ne peut pas précéder le début."})
+    if donnees.get("interrompu"):
+        parrainage.interrompre(motif=donnees.get("motif", ""), fin=date)
+    else:
+        parrainage.terminer(fin=date, motif=donnees.get("motif", ""))
+    parrainage.save()
+    return Sortie.objects.create(
+        parrainage=parrainage,
+        moment=Sortie.Moment.FIN,
+        type=donnees["type"],
+        date=date,
+        employeur=donnees.get("employeur", ""),
+        commentaire=donnees.get("commentaire", ""),
+        source=Sortie.Source.PARRAIN,
+    )
+
+
+@transaction.atomic
+def parrain_mettre_a_jour(*, parrain, donnees: dict) -> Parrain:
+    """Edit one's mentor profile; capacity never below the pairs in progress."""
+    parrain = Parrain.objects.select_for_update().get(pk=parrain.pk)
+    ouverts = parrain.parrainages.filter(statut__in=Parrainage.STATUTS_OUVERTS).count()
+    if donnees["capacite"] < ouverts:
+        raise ValidationError(
+            {
+                "capacite": f"Vous suivez ou avez en attente {ouverts} binôme(s) : la capacité ne "
+                f"peut pas être inférieure."
+            }
+        )
+    if not (
+        donnees.get("offre_reguliere")
+        or donnees.get("offre_ponctuelle")
+        or donnees.get("offre_immersion")
+    ):
+        raise ValidationError("Choisissez au moins une forme de parrainage.")
+    for champ in (
+        "entreprise",
+        "fonction",
+        "annees_experience",
+        "commune",
+        "offre_reguliere",
+        "offre_ponctuelle",
+        "offre_immersion",
+        "capacite",
+        "disponibilites",
+        "distanciel_accepte",
+        "bio",
+    ):
+        setattr(parrain, champ, donnees[champ])
+    if parrain.statut in (Parrain.Statut.ACTIF, Parrain.Statut.PAUSE):
+        parrain.statut = Parrain.Statut.PAUSE if donnees.get("en_pause") else Parrain.Statut.ACTIF
+    parrain.save()
+    parrain.secteurs.set(donnees["secteurs"])
+    return parrain

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from .views import parrain
+
+app_name = "parrain"
+
+urlpatterns = [
+    path("", parrain.tableau_de_bord, name="tableau_de_bord"),
+    path("profil/", parrain.profil, name="profil"),
+    path("binomes/", parrain.binomes, name="binomes"),
+    path("propositions/<int:pk>/", parrain.proposition, name="proposition"),
+    path("binomes/<int:pk>/", parrain.binome, name="binome"),
+    path("binomes/<int:pk>/rencontres/", parrain.rencontre_nouvelle, name="rencontre_nouvelle"),
+    path("binomes/<int:pk>/immersions/", parrain.immersion_nouvelle, name="immersion_nouvelle"),
+    path("binomes/<int:pk>/cloturer/", parrain.cloturer, name="cloturer"),
+    path(
+        "rencontres/<int:pk>/consigner/",
+        parrain.rencontre_consigner_vue,
+        name="rencontre_consigner",
+    ),
+    path("rencontres/<int:pk>/annuler/", parrain.rencontre_annuler_vue, name="rencontre_annuler"),
+    path("rencontres/<int:pk>/invitation.ics", parrain.rencontre_ics_vue, name="rencontre_ics"),
+    path("actions/", parrain.actions, name="actions"),
+    path("actions/<int:pk>/presences/", parrain.presences, name="presences"),
+]
