@@ -41,12 +41,19 @@ def sync_groups(apps, using="default"):
         group.permissions.set(_permissions_for(Permission, name))
 
 
-def sync_groups_after_migrate(sender, app_config=None, using="default", apps=None, **kwargs):
-    """Keep the groups' permissions complete as models are added in later migrations."""
+def sync_groups_after_migrate(sender, app_config=None, using="default", **kwargs):
+    """Keep the groups' permissions complete as models are added in later migrations.
+
+    Runs at this app's post_migrate, which may come before other apps have had their
+    permissions created: create them all first.
+    """
+    from django.apps import apps as global_apps
     from django.contrib.auth.models import Group, Permission
 
     if not Group.objects.using(using).filter(name__in=[GESTIONNAIRE, ADMINISTRATEUR]).exists():
         return
+    for config in global_apps.get_app_configs():
+        create_permissions(config, verbosity=0, using=using)
     for name in (GESTIONNAIRE, ADMINISTRATEUR):
         group = Group.objects.using(using).get(name=name)
         group.permissions.set(_permissions_for(Permission, name))

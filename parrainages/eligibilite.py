@@ -113,8 +113,9 @@ def _mois_entre(debut: dt.date, fin: dt.date) -> int:
 
 
 def _inscription(programme: Programme, filleul: Filleul, jour: dt.date) -> Critere | None:
+    """Seniority of registration applies to job seekers only (not to pupils, say)."""
     minimum = programme.inscription_france_travail_min_mois
-    if not minimum:
+    if not minimum or filleul.situation != Situation.DEMANDEUR_EMPLOI:
         return None
     depuis = filleul.inscrit_france_travail_depuis
     exigence = f"au moins {minimum} mois"

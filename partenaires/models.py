@@ -37,7 +37,7 @@ class Partenaire(models.Model):
     membres = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membre", related_name="partenaires", blank=True
     )
-    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
 
     class Meta:
         verbose_name = "partenaire"
@@ -79,7 +79,7 @@ class Membre(models.Model):
     )
     role = models.CharField("rôle", max_length=20, choices=Role, default=Role.CONSEILLER)
     actif = models.BooleanField("actif", default=True)
-    created_at = models.DateTimeField("depuis le", auto_now_add=True)
+    created_at = models.DateTimeField("depuis le", default=timezone.now)
 
     objects = MembreQuerySet.as_manager()
 
@@ -136,7 +136,7 @@ class Convention(StatusMachine, models.Model):
     pdf_signe = models.FileField(
         "convention signée (PDF)", storage=private_storage, upload_to="conventions/", blank=True
     )
-    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    created_at = models.DateTimeField("créée le", default=timezone.now)
 
     objects = ConventionQuerySet.as_manager()
 
@@ -248,7 +248,7 @@ class Rapport(StatusMachine, models.Model):
     csv = models.FileField("CSV", storage=private_storage, upload_to="rapports/%Y/", blank=True)
     xlsx = models.FileField("XLSX", storage=private_storage, upload_to="rapports/%Y/", blank=True)
     erreur = models.TextField("erreur", blank=True)
-    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    created_at = models.DateTimeField("demandé le", default=timezone.now)
     genere_le = models.DateTimeField("produit le", null=True, blank=True)
 
     class Meta:

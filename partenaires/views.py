@@ -54,7 +54,8 @@ def accueil(request):
 def prescrire(request):
     ids = [p.pk for p in request.partenaires]
     form = PrescriptionForm(
-        request.POST if request.method == "POST" else None, partenaires=Partenaire.objects.filter(pk__in=ids).order_by("nom")
+        request.POST if request.method == "POST" else None,
+        partenaires=Partenaire.objects.filter(pk__in=ids).order_by("nom"),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -224,7 +224,7 @@ class Programme(StatusMachine, models.Model):
         related_name="programmes_coordonnes",
         limit_choices_to={"is_staff": True},
     )
-    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
     objects = ProgrammeQuerySet.as_manager()
@@ -416,7 +416,7 @@ class Evenement(StatusMachine, models.Model):
         related_name="evenements_organises",
     )
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.PROPOSE)
-    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
 
     class Meta:
         verbose_name = "événement"
@@ -463,7 +463,7 @@ class Inscription(models.Model):
         related_name="inscriptions",
     )
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.INSCRIT)
-    created_at = models.DateTimeField("inscrit le", auto_now_add=True)
+    created_at = models.DateTimeField("inscrit le", default=timezone.now)
 
     class Meta:
         verbose_name = "inscription"

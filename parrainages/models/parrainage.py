@@ -198,7 +198,7 @@ class Parrainage(StatusMachine, models.Model):
     date_fin_prevue = models.DateField("date de fin prévue", null=True, blank=True)
     date_fin = models.DateField("date de fin", null=True, blank=True)
     motif_fin = models.TextField("motif de fin", blank=True)
-    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
 
     objects = ParrainageQuerySet.as_manager()
 
@@ -352,7 +352,7 @@ class Rencontre(StatusMachine, models.Model):
     compte_rendu = models.TextField(
         "notes privées", blank=True, help_text="Visibles du parrain et de l'équipe uniquement."
     )
-    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    created_at = models.DateTimeField("créée le", default=timezone.now)
 
     objects = RencontreQuerySet.as_manager()
 
@@ -411,7 +411,7 @@ class Immersion(StatusMachine, models.Model):
     tuteur = models.CharField("tuteur", max_length=200)
     objectifs = models.TextField("objectifs")
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.PROPOSEE)
-    created_at = models.DateTimeField("proposée le", auto_now_add=True)
+    created_at = models.DateTimeField("proposée le", default=timezone.now)
 
     class Meta:
         verbose_name = "immersion"
@@ -489,7 +489,7 @@ class Sortie(models.Model):
     employeur = models.CharField("employeur ou organisme", max_length=200, blank=True)
     commentaire = models.TextField("commentaire", blank=True)
     source = models.CharField("déclarée par", max_length=10, choices=Source, default=Source.EQUIPE)
-    created_at = models.DateTimeField("enregistrée le", auto_now_add=True)
+    created_at = models.DateTimeField("enregistrée le", default=timezone.now)
 
     objects = SortieQuerySet.as_manager()
 

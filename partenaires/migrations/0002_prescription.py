@@ -7,35 +7,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parrainages', '0002_initial'),
-        ('partenaires', '0001_initial'),
-        ('programmes', '0002_secteurs_rome'),
+        ("parrainages", "0002_initial"),
+        ("partenaires", "0001_initial"),
+        ("programmes", "0002_secteurs_rome"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Prescription',
+            name="Prescription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prenom', models.CharField(max_length=150, verbose_name='prénom')),
-                ('nom', models.CharField(max_length=150, verbose_name='nom')),
-                ('email', models.EmailField(max_length=254, verbose_name='adresse e-mail')),
-                ('message', models.TextField(blank=True, verbose_name='message du conseiller')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='prescrite le')),
-                ('utilisee_le', models.DateTimeField(blank=True, null=True, verbose_name='invitation utilisée le')),
-                ('conseiller', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='prescriptions_faites', to=settings.AUTH_USER_MODEL, verbose_name='conseiller')),
-                ('filleul', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='prescriptions', to='parrainages.filleul', verbose_name='filleul')),
-                ('partenaire', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='prescriptions', to='partenaires.partenaire', verbose_name='partenaire prescripteur')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='prescriptions', to='programmes.programme', verbose_name='programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("prenom", models.CharField(max_length=150, verbose_name="prénom")),
+                ("nom", models.CharField(max_length=150, verbose_name="nom")),
+                ("email", models.EmailField(max_length=254, verbose_name="adresse e-mail")),
+                ("message", models.TextField(blank=True, verbose_name="message du conseiller")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="prescrite le"
+                    ),
+                ),
+                (
+                    "utilisee_le",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="invitation utilisée le"
+                    ),
+                ),
+                (
+                    "conseiller",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="prescriptions_faites",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="conseiller",
+                    ),
+                ),
+                (
+                    "filleul",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="prescriptions",
+                        to="parrainages.filleul",
+                        verbose_name="filleul",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="prescriptions",
+                        to="partenaires.partenaire",
+                        verbose_name="partenaire prescripteur",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="prescriptions",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'prescription',
-                'verbose_name_plural': 'prescriptions',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['partenaire', '-created_at'], name='partenaires_partena_151930_idx')],
+                "verbose_name": "prescription",
+                "verbose_name_plural": "prescriptions",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["partenaire", "-created_at"], name="partenaires_partena_151930_idx"
+                    )
+                ],
             },
         ),
     ]

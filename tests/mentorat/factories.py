@@ -36,3 +36,15 @@ def gestionnaire(**kwargs):
 
 def administrateur(**kwargs):
     return UserFactory(is_staff=True, groupes=[ADMINISTRATEUR], **kwargs)
+
+
+class EmailAddressFactory(factory.django.DjangoModelFactory):
+    """allauth's verified address of an account."""
+
+    class Meta:
+        model = "account.EmailAddress"
+
+    user = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda o: o.user.email)
+    verified = True
+    primary = True

@@ -4,6 +4,8 @@ import datetime as dt
 
 import pytest
 
+from parrainages.demo import programmes as demo_programmes
+from parrainages.demo.programmes import PROGRAMMES as DEMO_PROGRAMMES
 from parrainages.eligibilite import eligibility
 from parrainages.models import Filleul
 from programmes.models import Commune, NiveauDiplome, Programme, Situation
@@ -21,24 +23,23 @@ TOULOUSE = Commune(code_insee="31555", nom="Toulouse", code_postal="31000", depa
 LYON = Commune(code_insee="69123", nom="Lyon", code_postal="69001", departement="69")
 
 
-def programme(**criteria):
-    base = {"nom": "Programme", "statut": Programme.Statut.OUVERT}
-    return Programme(**{**base, **criteria})
+def programme(slug=None, **overrides):
+    """A programme with the criteria of a demo programme (open, so only criteria count)."""
+    champs = {"nom": "Programme"}
+    if slug:
+        demo = next(p for p in DEMO_PROGRAMMES if p.slug == slug)
+        champs.update(demo.champs)
+    return Programme(**{**champs, "statut": Programme.Statut.OUVERT, **overrides})
 
 
-# The criteria of the five demo programmes (see parrainages/demo).
-PARIS_1000 = dict(
-    departements=["75"],
-    situations_acceptees=[Situation.DEMANDEUR_EMPLOI, Situation.MISSION_LOCALE],
+# The five demo programmes, as seed_demo creates them.
+PARIS_1000, STRASBOURG_100, NQT, AUVERGNE, HAUTE_GARONNE = (
+    demo_programmes.PARIS,
+    demo_programmes.STRASBOURG,
+    demo_programmes.NQT,
+    demo_programmes.AUVERGNE,
+    demo_programmes.HAUTE_GARONNE,
 )
-STRASBOURG_100 = dict(age_min=18, age_max=30, qpv_requis=True, departements=["67"])
-NQT = dict(age_max=29, qpv_requis=True, niveau_diplome_min=NiveauDiplome.BAC_3)
-AUVERGNE = dict(
-    departements=["03", "15", "43", "63"],
-    situations_acceptees=[Situation.DEMANDEUR_EMPLOI, Situation.ELEVE_3E_REP],
-    inscription_france_travail_min_mois=12,
-)
-HAUTE_GARONNE = dict(age_min=16, age_max=25, departements=["31"])
 
 
 def filleul(**fields):
@@ -61,9 +62,10 @@ def lines(verdict):
 
 
 def test_paris_job_seeker_in_paris_is_eligible():
-    verdict = eligibility(programme(**PARIS_1000), filleul(), on=TODAY)
+    verdict = eligibility(programme(PARIS_1000), filleul(), on=TODAY)
     assert verdict.eligible
     assert lines(verdict) == [
+        "Âge : 26 ans — au moins 18 ans ✓",
         "Lieu de résidence : Paris 19e Arrondissement (75) — territoire : Paris (75) ✓",
         "Situation : Demandeur d'emploi inscrit à France Travail — acceptées : "
         "Demandeur d'emploi inscrit à France Travail ; Jeune suivi par une Mission locale ✓",
@@ -72,11 +74,17 @@ def test_paris_job_seeker_in_paris_is_eligible():
 
 def test_paris_outside_the_territory_or_situation():
     verdict = eligibility(
-        programme(**PARIS_1000), filleul(commune=LYON, situation=Situation.ETUDIANT), on=TODAY
+        programme(PARIS_1000), filleul(commune=LYON, situation=Situation.ETUDIANT), on=TODAY
     )
     assert not verdict.eligible
     assert [c.code for c in verdict.criteres if not c.ok] == ["territoire", "situation"]
     assert verdict.motifs[0].endswith("✗")
+
+
+def test_paris_minor_is_not_eligible():
+    seventeen = filleul(date_naissance=born_years_ago(18, days=1))
+    verdict = eligibility(programme(PARIS_1000), seventeen, on=TODAY)
+    assert verdict.motifs == ["Âge : 17 ans — au moins 18 ans ✗"]
 
 
 @pytest.mark.parametrize(
@@ -90,7 +98,7 @@ def test_paris_outside_the_territory_or_situation():
 )
 def test_strasbourg_age_boundaries(naissance, eligible, age):
     person = filleul(date_naissance=naissance, commune=STRASBOURG, qpv=Filleul.StatutQPV.DECLARE)
-    verdict = eligibility(programme(**STRASBOURG_100), person, on=TODAY)
+    verdict = eligibility(programme(STRASBOURG_100), person, on=TODAY)
     assert verdict.eligible is eligible
     age_line = verdict.criteres[0]
     assert age_line.code == "age"
@@ -108,7 +116,7 @@ def test_strasbourg_age_boundaries(naissance, eligible, age):
 )
 def test_strasbourg_priority_neighbourhood(qpv, ok):
     person = filleul(date_naissance=born_years_ago(22), commune=STRASBOURG, qpv=qpv)
-    verdict = eligibility(programme(**STRASBOURG_100), person, on=TODAY)
+    verdict = eligibility(programme(STRASBOURG_100), person, on=TODAY)
     qpv_line = next(c for c in verdict.criteres if c.code == "qpv")
     assert qpv_line.ok is ok
     assert verdict.eligible is ok
@@ -130,7 +138,7 @@ def test_nqt_diploma_minimum(niveau, ok):
         commune=LYON,
         situation=Situation.JEUNE_DIPLOME,
     )
-    verdict = eligibility(programme(**NQT), person, on=TODAY)
+    verdict = eligibility(programme(NQT), person, on=TODAY)
     assert verdict.eligible is ok
     line = next(c for c in verdict.criteres if c.code == "diplome")
     assert "minimum : Bac+3 / Bac+4" in line.ligne
@@ -142,13 +150,13 @@ def test_nqt_under_30_means_at_most_29():
         niveau_diplome=NiveauDiplome.BAC_5,
         qpv=Filleul.StatutQPV.CONFIRME,
     )
-    assert eligibility(programme(**NQT), young, on=TODAY).eligible
+    assert eligibility(programme(NQT), young, on=TODAY).eligible
     thirty = filleul(
         date_naissance=born_years_ago(30),
         niveau_diplome=NiveauDiplome.BAC_5,
         qpv=Filleul.StatutQPV.CONFIRME,
     )
-    verdict = eligibility(programme(**NQT), thirty, on=TODAY)
+    verdict = eligibility(programme(NQT), thirty, on=TODAY)
     assert not verdict.eligible
     assert verdict.motifs == ["Âge : 30 ans — au plus 29 ans ✗"]
 
@@ -163,27 +171,28 @@ def test_nqt_under_30_means_at_most_29():
 )
 def test_auvergne_long_term_job_seekers(depuis, ok, mois):
     person = filleul(commune=CLERMONT, inscrit_france_travail_depuis=depuis)
-    verdict = eligibility(programme(**AUVERGNE), person, on=TODAY)
+    verdict = eligibility(programme(AUVERGNE), person, on=TODAY)
     assert verdict.eligible is ok
     line = next(c for c in verdict.criteres if c.code == "inscription")
     assert line.valeur.startswith(f"depuis {mois} mois")
 
 
 def test_auvergne_registration_date_missing():
-    verdict = eligibility(programme(**AUVERGNE), filleul(commune=CLERMONT), on=TODAY)
+    verdict = eligibility(programme(AUVERGNE), filleul(commune=CLERMONT), on=TODAY)
     assert not verdict.eligible
     assert verdict.motifs == ["Inscription à France Travail : non renseignée — au moins 12 mois ✗"]
 
 
 def test_auvergne_rep_pupil_situation_is_accepted_but_not_a_student():
+    # Registration seniority concerns job seekers only: a pupil has none to show.
     eleve = filleul(
-        commune=CLERMONT,
-        situation=Situation.ELEVE_3E_REP,
-        inscrit_france_travail_depuis=dt.date(2024, 1, 1),
+        commune=CLERMONT, situation=Situation.ELEVE_3E_REP, date_naissance=born_years_ago(14)
     )
-    assert eligibility(programme(**AUVERGNE), eleve, on=TODAY).eligible
+    verdict = eligibility(programme(AUVERGNE), eleve, on=TODAY)
+    assert verdict.eligible
+    assert "inscription" not in {c.code for c in verdict.criteres}
     etudiant = filleul(commune=CLERMONT, situation=Situation.ETUDIANT)
-    assert not eligibility(programme(**AUVERGNE), etudiant, on=TODAY).eligible
+    assert not eligibility(programme(AUVERGNE), etudiant, on=TODAY).eligible
 
 
 @pytest.mark.parametrize(
@@ -197,8 +206,8 @@ def test_auvergne_rep_pupil_situation_is_accepted_but_not_a_student():
     ],
 )
 def test_haute_garonne(naissance, commune, eligible):
-    person = filleul(date_naissance=naissance, commune=commune)
-    assert eligibility(programme(**HAUTE_GARONNE), person, on=TODAY).eligible is eligible
+    person = filleul(date_naissance=naissance, commune=commune, situation=Situation.MISSION_LOCALE)
+    assert eligibility(programme(HAUTE_GARONNE), person, on=TODAY).eligible is eligible
 
 
 def test_a_programme_closed_to_applications_says_so():
@@ -216,10 +225,10 @@ def test_no_criteria_means_eligible_and_snapshot_is_json():
 
     verdict = eligibility(programme(), filleul(), on=TODAY)
     assert verdict.eligible and verdict.criteres == []
-    snap = eligibility(programme(**STRASBOURG_100), filleul(), on=TODAY).as_snapshot()
+    snap = eligibility(programme(STRASBOURG_100), filleul(), on=TODAY).as_snapshot()
     assert json.loads(json.dumps(snap)) == snap
     assert snap["eligible"] is False
-    assert {c["code"] for c in snap["criteres"]} == {"age", "territoire", "qpv"}
+    assert {c["code"] for c in snap["criteres"]} == {"age", "territoire", "qpv", "situation"}
 
 
 def test_birthday_on_29_february():

@@ -16,9 +16,7 @@ def test_expiry_is_scheduled_hourly():
 
 
 def test_expiry_task_runs_the_service():
-    pair = ParrainageFactory(
-        attente=True, envoye_le=timezone.now() - dt.timedelta(days=30)
-    )
+    pair = ParrainageFactory(attente=True, envoye_le=timezone.now() - dt.timedelta(days=30))
     assert expirer_propositions.delay().get() == 1
     pair.refresh_from_db()
     assert pair.statut == "expire"

@@ -49,3 +49,17 @@ class RapportFactory(factory.django.DjangoModelFactory):
     convention = factory.SubFactory(ConventionFactory)
     periode_debut = dt.date(2026, 1, 1)
     periode_fin = dt.date(2026, 3, 31)
+
+
+class PrescriptionFactory(factory.django.DjangoModelFactory):
+    """A referral as the partner portal records it (no invitation e-mail)."""
+
+    class Meta:
+        model = "partenaires.Prescription"
+
+    partenaire = factory.SubFactory(PartenaireFactory)
+    conseiller = factory.SubFactory(UserFactory)
+    programme = factory.SubFactory("tests.programmes.factories.ProgrammeFactory")
+    prenom = "Camille"
+    nom = factory.Sequence(lambda n: f"Durand {n}")
+    email = factory.Sequence(lambda n: f"invitee{n}@exemple.fr")

@@ -1,0 +1,516 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+
+from mentorat.admin import (
+    HTTPS_URLS,
+    Decision,
+    DecisionAdminMixin,
+    SelectRelatedMixin,
+    TransitionAdminMixin,
+    json_html,
+    transition_action,
+)
+
+from .models import (
+    Candidature,
+    Charte,
+    Filleul,
+    Immersion,
+    Parrain,
+    Parrainage,
+    Rencontre,
+    Signature,
+    Sortie,
+)
+
+PERSON_SEARCH = ("user__email", "user__last_name", "user__first_name")
+PAIR_RELATED = ("programme", "parrain__user", "filleul__user")
+PAIR_SEARCH = (
+    "parrain__user__last_name",
+    "parrain__user__email",
+    "parrain__entreprise",
+    "filleul__user__last_name",
+    "filleul__user__email",
+)
+
+
+def _of_pair(prefix, names):
+    return tuple(f"{prefix}__{name}" for name in names)
+
+
+# --- People ------------------------------------------------------------------------------------
+
+
+@admin.register(Parrain)
+class ParrainAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    list_display = (
+        "nom",
+        "user__email",
+        "entreprise",
+        "fonction",
+        "commune",
+        "capacite",
+        "places_restantes",
+        "statut",
+    )
+    list_filter = (
+        "statut",
+        "programmes",
+        "secteurs",
+        "offre_reguliere",
+        "offre_ponctuelle",
+        "offre_immersion",
+        "distanciel_accepte",
+    )
+    list_select_related = ("user", "commune")
+    search_fields = (*PERSON_SEARCH, "entreprise", "fonction")
+    autocomplete_fields = ("user", "commune", "secteurs", "programmes")
+    readonly_fields = ("created_at", "valide_le")
+    ordering = ("-created_at",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fieldsets = (
+        (
+            None,
+            {"fields": ("user", "statut", "entreprise", "fonction", "annees_experience", "bio")},
+        ),
+        ("Programmes et secteurs", {"fields": ("programmes", "secteurs")}),
+        (
+            "Offre et disponibilités",
+            {
+                "fields": (
+                    "offre_reguliere",
+                    "offre_ponctuelle",
+                    "offre_immersion",
+                    "capacite",
+                    "disponibilites",
+                    "commune",
+                    "distanciel_accepte",
+                )
+            },
+        ),
+        ("Historique", {"fields": ("created_at", "valide_le")}),
+    )
+
+    def get_queryset(self, request):
+        ouverts = Q(parrainages__statut__in=Parrainage.STATUTS_OUVERTS)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(binomes_ouverts=Count("parrainages", filter=ouverts))
+        )
+
+    @admin.display(description="nom", ordering="user__last_name")
+    def nom(self, obj):
+        return obj.user.get_full_name() if obj.user_id else "Parrain anonymisé"
+
+    @admin.display(description="places restantes")
+    def places_restantes(self, obj):
+        return obj.capacite - obj.binomes_ouverts
+
+
+@admin.register(Filleul)
+class FilleulAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "user__email",
+        "age",
+        "commune",
+        "qpv",
+        "niveau_diplome",
+        "situation",
+        "prescripteur",
+        "created_at",
+    )
+    list_filter = ("qpv", "situation", "niveau_diplome", "source", "prescripteur__type")
+    list_select_related = ("user", "commune", "prescripteur")
+    search_fields = (*PERSON_SEARCH, "identifiant_france_travail")
+    autocomplete_fields = ("user", "commune", "secteurs_souhaites", "prescripteur")
+    readonly_fields = ("consentement_version", "consentement_le", "anonymise_le", "created_at")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fieldsets = (
+        (None, {"fields": ("user", "date_naissance", "commune", "qpv")}),
+        (
+            "Parcours",
+            {
+                "fields": (
+                    "situation",
+                    "niveau_diplome",
+                    "inscrit_france_travail_depuis",
+                    "identifiant_france_travail",
+                    "secteurs_souhaites",
+                    "disponibilites",
+                    "mobilite_km",
+                )
+            },
+        ),
+        ("Orientation", {"fields": ("source", "prescripteur")}),
+        (
+            "Consentement et données",
+            {"fields": ("consentement_version", "consentement_le", "anonymise_le", "created_at")},
+        ),
+    )
+
+    @admin.display(description="âge", ordering="-date_naissance")
+    def age(self, obj):
+        return obj.age()
+
+
+# --- Applications ------------------------------------------------------------------------------
+
+
+@admin.register(Candidature)
+class CandidatureAdmin(DecisionAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "filleul",
+        "programme",
+        "etape",
+        "eligible",
+        "source",
+        "prescripteur",
+        "created_at",
+        "statut",
+    )
+    list_filter = ("statut", "programme", "eligible", "source")
+    list_select_related = ("filleul__user", "programme", "etape", "prescripteur")
+    search_fields = _of_pair("filleul", PERSON_SEARCH)
+    autocomplete_fields = ("filleul", "programme", "etape", "prescripteur")
+    readonly_fields = (
+        "eligible",
+        "eligibilite_detail",
+        "motif_refus",
+        "decidee_le",
+        "decidee_par",
+        "created_at",
+        "updated_at",
+    )
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    decisions = {
+        "etudier": Decision(
+            "Passer à l'étude",
+            Candidature.Statut.EN_ETUDE,
+            lambda c, *, motif, par: c.etudier(par=par),
+        ),
+        "retenir": Decision(
+            "Retenir", Candidature.Statut.RETENUE, lambda c, *, motif, par: c.retenir(par=par)
+        ),
+        "refuser": Decision(
+            "Ne pas retenir (motif obligatoire)",
+            Candidature.Statut.REFUSEE,
+            lambda c, *, motif, par: c.refuser(motif, par=par),
+        ),
+        "desister": Decision(
+            "Enregistrer un désistement",
+            Candidature.Statut.DESISTEE,
+            lambda c, *, motif, par: c.desister(),
+        ),
+    }
+    actions = [
+        transition_action(
+            "etudier",
+            "Passer les candidatures sélectionnées à l'étude",
+            ("candidature passée à l'étude", "candidatures passées à l'étude"),
+            lambda c, request: c.etudier(par=request.user),
+        ),
+        transition_action(
+            "retenir",
+            "Retenir les candidatures sélectionnées",
+            ("candidature retenue", "candidatures retenues"),
+            lambda c, request: c.retenir(par=request.user),
+        ),
+        transition_action(
+            "desister",
+            "Enregistrer le désistement des candidats sélectionnés",
+            ("désistement enregistré", "désistements enregistrés"),
+        ),
+    ]
+
+    @admin.display(description="détail de l'éligibilité")
+    def eligibilite_detail(self, obj):
+        return json_html(obj.eligibilite)
+
+
+# --- Pairs and their life ----------------------------------------------------------------------
+
+
+class RencontreInline(admin.TabularInline):
+    model = Rencontre
+    extra = 0
+    fields = ("debut", "duree_minutes", "modalite", "sujet", "statut")
+    readonly_fields = ("statut",)
+
+
+class ImmersionInline(admin.TabularInline):
+    model = Immersion
+    extra = 0
+    fields = ("date_debut", "date_fin", "lieu", "tuteur", "objectifs", "statut")
+    readonly_fields = ("statut",)
+
+
+class SortieInline(admin.TabularInline):
+    model = Sortie
+    extra = 0
+    max_num = len(Sortie.Moment)
+    fields = ("moment", "type", "date", "employeur", "source", "commentaire")
+
+
+@admin.register(Parrainage)
+class ParrainageAdmin(DecisionAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "parrain",
+        "filleul",
+        "programme",
+        "forme",
+        "score",
+        "propose_le",
+        "date_debut",
+        "date_fin_prevue",
+        "statut",
+    )
+    list_filter = ("statut", "programme", "forme")
+    list_select_related = PAIR_RELATED
+    search_fields = PAIR_SEARCH
+    autocomplete_fields = ("programme", "parrain", "filleul", "candidature")
+    readonly_fields = (
+        "score",
+        "raisons_detail",
+        "propose_le",
+        "envoye_le",
+        "repondu_le",
+        "motif_declin",
+        "date_fin",
+        "motif_fin",
+        "created_at",
+    )
+    date_hierarchy = "propose_le"
+    show_full_result_count = False
+    inlines = (RencontreInline, ImmersionInline, SortieInline)
+    fieldsets = (
+        (None, {"fields": ("programme", "parrain", "filleul", "candidature", "forme", "statut")}),
+        ("Appariement", {"fields": ("score", "raisons_detail", "objectifs")}),
+        (
+            "Dates",
+            {
+                "fields": (
+                    "propose_le",
+                    "envoye_le",
+                    "repondu_le",
+                    "motif_declin",
+                    "date_debut",
+                    "date_fin_prevue",
+                    "date_fin",
+                    "motif_fin",
+                    "created_at",
+                )
+            },
+        ),
+    )
+    decisions = {
+        "confirmer": Decision(
+            "Confirmer (envoyer au parrain)",
+            Parrainage.Statut.ATTENTE_PARRAIN,
+            lambda p, *, motif, par: p.confirmer(),
+        ),
+        "ecarter": Decision(
+            "Écarter la proposition", Parrainage.Statut.ANNULE, lambda p, *, motif, par: p.ecarter()
+        ),
+        "terminer": Decision(
+            "Terminer le parrainage",
+            Parrainage.Statut.TERMINE,
+            lambda p, *, motif, par: p.terminer(motif=motif),
+        ),
+        "interrompre": Decision(
+            "Interrompre le parrainage (motif obligatoire)",
+            Parrainage.Statut.INTERROMPU,
+            lambda p, *, motif, par: p.interrompre(motif=motif),
+        ),
+    }
+    actions = [
+        transition_action(
+            "confirmer",
+            "Confirmer les propositions (envoyer aux parrains)",
+            ("proposition confirmée", "propositions confirmées"),
+        ),
+        transition_action(
+            "ecarter",
+            "Écarter les propositions",
+            ("proposition écartée", "propositions écartées"),
+        ),
+        transition_action(
+            "terminer",
+            "Terminer les parrainages (fin aujourd'hui)",
+            ("parrainage terminé", "parrainages terminés"),
+        ),
+    ]
+
+    @admin.display(description="raisons de l'appariement")
+    def raisons_detail(self, obj):
+        return json_html(obj.raisons)
+
+
+PAIR_OF_ROW = _of_pair("parrainage", PAIR_RELATED)
+PAIR_OF_ROW_SEARCH = _of_pair("parrainage", PAIR_SEARCH)
+
+
+@admin.register(Rencontre)
+class RencontreAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
+    list_display = ("__str__", "parrainage", "modalite", "duree_minutes", "sujet", "statut")
+    list_filter = ("statut", "modalite", "parrainage__programme")
+    list_select_related = PAIR_OF_ROW
+    search_fields = ("sujet", *PAIR_OF_ROW_SEARCH)
+    autocomplete_fields = ("parrainage",)
+    readonly_fields = ("themes_libelles", "created_at")
+    exclude = ("themes",)
+    date_hierarchy = "debut"
+    show_full_result_count = False
+    # No cancel action here: cancelling must also withdraw the calendar invitation, which
+    # only the mentor's service (``rencontre_annuler``) does today.
+
+    @admin.display(description="thèmes abordés")
+    def themes_libelles(self, obj):
+        from .models import Theme
+
+        labels = dict(Theme.choices)
+        return ", ".join(labels.get(t, t) for t in obj.themes) or "—"
+
+
+@admin.register(Immersion)
+class ImmersionAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    list_display = ("__str__", "parrainage", "lieu", "tuteur", "statut")
+    list_filter = ("statut", "parrainage__programme")
+    list_select_related = PAIR_OF_ROW
+    search_fields = ("lieu", "tuteur", *PAIR_OF_ROW_SEARCH)
+    autocomplete_fields = ("parrainage",)
+    readonly_fields = ("created_at",)
+    date_hierarchy = "date_debut"
+    actions = [
+        transition_action(
+            "valider", "Valider les immersions", ("immersion validée", "immersions validées")
+        ),
+        transition_action(
+            "refuser", "Refuser les immersions", ("immersion refusée", "immersions refusées")
+        ),
+        transition_action(
+            "terminer", "Marquer comme terminées", ("immersion terminée", "immersions terminées")
+        ),
+        transition_action(
+            "annuler", "Annuler les immersions", ("immersion annulée", "immersions annulées")
+        ),
+    ]
+
+
+@admin.register(Sortie)
+class SortieAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "parrainage",
+        "moment",
+        "type",
+        "positive",
+        "date",
+        "employeur",
+        "source",
+    )
+    list_filter = ("moment", "type", "source", "parrainage__programme")
+    list_select_related = PAIR_OF_ROW
+    search_fields = ("employeur", *PAIR_OF_ROW_SEARCH)
+    autocomplete_fields = ("parrainage",)
+    readonly_fields = ("created_at",)
+    date_hierarchy = "date"
+    show_full_result_count = False
+
+    @admin.display(description="sortie positive", boolean=True)
+    def positive(self, obj):
+        return obj.positive
+
+
+# --- Charters: evidence, never edited by hand -------------------------------------------------
+
+
+class SignatureInline(admin.TabularInline):
+    model = Signature
+    extra = 0
+    can_delete = False
+    fields = (
+        "role",
+        "signataire",
+        "nom_signataire",
+        "signee_le",
+        "methode",
+        "adresse_ip",
+        "texte_sha256",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("signataire")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+CHARTE_FIELDS = (
+    "uuid",
+    "parrainage",
+    "modele",
+    "statut",
+    "emise_le",
+    "signee_le",
+    "annulee_le",
+    "motif_annulation",
+    "texte",
+    "texte_sha256",
+    "pdf",
+    "pdf_sha256",
+)
+
+
+@admin.register(Charte)
+class CharteAdmin(DecisionAdminMixin, admin.ModelAdmin):
+    """Issued by the charter service when a pair is accepted; staff may only cancel one."""
+
+    list_display = ("__str__", "parrainage", "modele", "emise_le", "signee_le", "statut")
+    list_filter = ("statut", "parrainage__programme")
+    list_select_related = (*PAIR_OF_ROW, "modele")
+    search_fields = ("=pdf_sha256", *PAIR_OF_ROW_SEARCH)
+    readonly_fields = CHARTE_FIELDS
+    fields = CHARTE_FIELDS
+    date_hierarchy = "emise_le"
+    inlines = (SignatureInline,)
+    decisions = {
+        "annuler": Decision(
+            "Annuler la charte (motif obligatoire)",
+            Charte.Statut.ANNULEE,
+            lambda c, *, motif, par: c.annuler(motif=motif),
+        ),
+    }
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Signature)
+class SignatureAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    list_display = ("__str__", "charte", "role", "signataire", "signee_le", "methode")
+    list_filter = ("role", "methode")
+    list_select_related = ("signataire", *_of_pair("charte", PAIR_OF_ROW))
+    search_fields = ("nom_signataire", "signataire__email")
+    date_hierarchy = "signee_le"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,143 @@
+"""Seed the demo: communes, the fixed part, then (once) the population; and say what is there."""
+
+import io
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Count
+
+from partenaires.models import Convention, Membre, Objectif, Partenaire
+from programmes.models import Commune, Etape, Evenement, Inscription, ModeleCharte, Programme
+
+from ..models import (
+    Candidature,
+    Charte,
+    Filleul,
+    Immersion,
+    Parrain,
+    Parrainage,
+    Rencontre,
+    Signature,
+    Sortie,
+)
+from .population import DOMAINE, Population, population_existe
+from .socle import creer_comptes, creer_partenaires, creer_programmes
+from .suivi import Suivi
+
+User = get_user_model()
+
+COMMUNES_CSV = settings.BASE_DIR / "programmes" / "data" / "communes_echantillon.csv"
+
+MODELES = [
+    ("Communes", Commune),
+    ("Programmes", Programme),
+    ("Étapes", Etape),
+    ("Modèles de charte", ModeleCharte),
+    ("Événements", Evenement),
+    ("Inscriptions aux événements", Inscription),
+    ("Partenaires", Partenaire),
+    ("Membres de partenaires", Membre),
+    ("Conventions", Convention),
+    ("Objectifs de convention", Objectif),
+    ("Parrains et marraines", Parrain),
+    ("Filleuls et filleules", Filleul),
+    ("Candidatures", Candidature),
+    ("Parrainages", Parrainage),
+    ("Rencontres", Rencontre),
+    ("Immersions", Immersion),
+    ("Sorties", Sortie),
+    ("Chartes", Charte),
+    ("Signatures", Signature),
+]
+
+LOGINS = [
+    ("Gestionnaire", "gestionnaire@demo.mentorat.fr", "/admin/"),
+    ("Administrateur", "admin@demo.mentorat.fr", "/admin/"),
+    ("Parrain", "parrain@demo.mentorat.fr", "/parrain/"),
+    ("Filleul", "filleul@demo.mentorat.fr", "/filleul/"),
+    ("Partenaire", "partenaire@demo.mentorat.fr", "/partenaire/"),
+]
+
+
+@dataclass
+class Resultat:
+    population_creee: bool
+    duree: float
+    comptes: dict = field(default_factory=dict)
+
+
+def importer_communes():
+    """The sample communes (the import is an idempotent upsert)."""
+    call_command("import_communes", str(COMMUNES_CSV), stdout=io.StringIO())
+
+
+def seed_demo() -> Resultat:
+    debut = time.monotonic()
+    password_hash = make_password(settings.DEMO_PASSWORD)
+    with transaction.atomic():
+        importer_communes()
+        comptes = creer_comptes(password_hash)
+        # The printed password works for every demo account, even if it changed since.
+        User.objects.filter(email__endswith="@" + DOMAINE).update(password=password_hash)
+        programmes = creer_programmes(comptes)
+        partenaires = creer_partenaires(programmes, password_hash)
+        creee = not population_existe()
+        if creee:
+            population = Population(
+                programmes=programmes,
+                partenaires=partenaires,
+                comptes=comptes,
+                password_hash=password_hash,
+            )
+            population.generer()
+            evenements = list(
+                Evenement.objects.filter(programme__in=programmes.values())
+                .select_related("programme")
+                .order_by("programme__slug", "debut", "titre")
+            )
+            suivi = Suivi(population)
+            suivi.choisir_hotes(evenements)
+            population.enregistrer()
+            suivi.generer(evenements)
+            suivi.enregistrer()
+    return Resultat(population_creee=creee, duree=time.monotonic() - debut, comptes=comptes)
+
+
+def compter() -> dict[str, int]:
+    comptes = {"Utilisateurs": User.objects.count()}
+    comptes.update({libelle: model.objects.count() for libelle, model in MODELES})
+    return comptes
+
+
+def resume(resultat: Resultat) -> str:
+    lignes = []
+    if resultat.population_creee:
+        lignes.append(f"Données de démonstration créées en {resultat.duree:.1f} s.")
+    else:
+        lignes.append(
+            "La population de démonstration existait déjà : programmes, partenaires et comptes "
+            f"mis à jour, rien d'autre n'a été ajouté ({resultat.duree:.1f} s)."
+        )
+    lignes.append("")
+    comptes = compter()
+    largeur = max(len(x) for x in [*comptes, *Parrainage.Statut.labels])
+    lignes += [f"  {libelle:<{largeur}}  {n:>6}" for libelle, n in comptes.items()]
+    par_statut = dict(
+        Parrainage.objects.values_list("statut").annotate(n=Count("pk")).order_by("statut")
+    )
+    lignes.append("")
+    lignes.append("Parrainages par statut :")
+    lignes += [
+        f"  {statut.label:<{largeur}}  {par_statut.get(statut.value, 0):>6}"
+        for statut in Parrainage.Statut
+    ]
+    site = settings.SITE_URL
+    lignes += ["", f"Comptes de démonstration (mot de passe : {settings.DEMO_PASSWORD}) :"]
+    for role, email, chemin in LOGINS:
+        lignes.append(f"  {role:<15} {email:<32} {site}{chemin}")
+    return "\n".join(lignes)

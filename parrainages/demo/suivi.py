@@ -1,0 +1,522 @@
+"""What happens inside the demo pairs: meetings, immersions, outcomes, charters; and who
+registered for the programmes' events."""
+
+import datetime as dt
+
+from programmes.models import Evenement, Forme, Inscription, ModeleCharte, Situation
+
+from ..models import (
+    Candidature,
+    Charte,
+    Immersion,
+    Parrain,
+    Parrainage,
+    Rencontre,
+    Signature,
+    Sortie,
+    Theme,
+)
+from ..models.charte import sha256_text
+from ..services.charte import charte_rendre_texte
+from . import noms
+from .population import a_heure, jours
+from .programmes import AUVERGNE, HAUTE_GARONNE, PARIS, PROGRAMMES, STRASBOURG
+
+PS = Parrainage.Statut
+
+SUJETS = {
+    Theme.CV: "Relecture du CV",
+    Theme.ENTRETIEN: "Simulation d'entretien",
+    Theme.RESEAU: "Réseau et carnet d'adresses",
+    Theme.PROJET: "Point sur le projet professionnel",
+    Theme.VISITE: "Visite de l'entreprise",
+    Theme.FORMATION: "Choix d'une formation",
+    Theme.CANDIDATURES: "Suivi des candidatures",
+    Theme.AUTRE: "Point d'étape",
+}
+
+NOTES = {
+    Theme.CV: [
+        "CV relu ligne à ligne : accroche reformulée, missions d'intérim regroupées, "
+        "compétences mises en avant. À faire : une version courte pour les salons.",
+        "Lettre de motivation raccourcie à dix lignes ; CV adapté aux offres repérées.",
+    ],
+    Theme.ENTRETIEN: [
+        "Simulation d'entretien de 45 minutes. Bonne présentation ; à travailler : les "
+        "questions sur les points faibles et les prétentions salariales.",
+        "Entretien filmé puis revu ensemble : regard, débit, exemples concrets. Net progrès "
+        "depuis la dernière fois.",
+    ],
+    Theme.RESEAU: [
+        "Liste de cinq contacts de mon réseau à solliciter ; message de prise de contact "
+        "préparé ensemble.",
+        "Présentation à deux collègues du service recrutement ; profil professionnel en ligne "
+        "complété.",
+    ],
+    Theme.PROJET: [
+        "Projet clarifié : deux métiers cibles, un plan B. Enquêtes métier à mener d'ici la "
+        "prochaine rencontre.",
+        "Bilan des expériences passées et des envies ; le secteur visé se confirme.",
+    ],
+    Theme.VISITE: [
+        "Visite des locaux et échange avec deux managers ; très bonne impression laissée.",
+        "Découverte d'un atelier et des postes ouverts au recrutement.",
+    ],
+    Theme.FORMATION: [
+        "Comparaison de trois formations qualifiantes (titre professionnel) ; financement "
+        "possible par France Travail ou le CPF.",
+        "Dossier d'inscription à une formation en alternance préparé ensemble.",
+    ],
+    Theme.CANDIDATURES: [
+        "Revue des candidatures de la semaine : deux relances à faire, un entretien obtenu.",
+        "Tableau de suivi des candidatures mis en place ; six envois cette quinzaine.",
+    ],
+    Theme.AUTRE: [
+        "Point d'étape, moral en hausse. Prochaine rencontre dans quinze jours.",
+        "Échange sur l'organisation personnelle (garde d'enfant, transports) pour reprendre un "
+        "emploi.",
+    ],
+}
+
+THEMES_POIDS = [
+    (Theme.CV, 14),
+    (Theme.ENTRETIEN, 16),
+    (Theme.RESEAU, 12),
+    (Theme.PROJET, 14),
+    (Theme.VISITE, 5),
+    (Theme.FORMATION, 8),
+    (Theme.CANDIDATURES, 14),
+    (Theme.AUTRE, 4),
+]
+
+LIEUX = [
+    "Locaux de {entreprise}",
+    "Café près de la gare",
+    "Médiathèque de {commune}",
+    "Maison de l'emploi de {commune}",
+]
+
+SORTIES_FIN = [
+    (Sortie.Type.CDI, 18),
+    (Sortie.Type.CDD_LONG, 14),
+    (Sortie.Type.CDD_COURT, 10),
+    (Sortie.Type.INTERIM_LONG, 8),
+    (Sortie.Type.ALTERNANCE, 8),
+    (Sortie.Type.FORMATION, 12),
+    (Sortie.Type.CREATION, 3),
+    (Sortie.Type.AUCUNE, 20),
+]
+
+COMMENTAIRES = {
+    Sortie.Type.CDI: "Embauche en CDI après deux entretiens.",
+    Sortie.Type.CDD_LONG: "CDD de neuf mois, avec une perspective de CDI.",
+    Sortie.Type.CDD_COURT: "Remplacement de trois mois.",
+    Sortie.Type.INTERIM_LONG: "Missions d'intérim continues depuis plus de six mois.",
+    Sortie.Type.ALTERNANCE: "Contrat d'apprentissage signé pour deux ans.",
+    Sortie.Type.FORMATION: "Entrée en formation qualifiante (titre professionnel).",
+    Sortie.Type.CREATION: "Création d'une micro-entreprise, accompagnée par une couveuse.",
+    Sortie.Type.AUCUNE: "Toujours en recherche ; candidatures en cours.",
+    Sortie.Type.ABANDON: "N'a plus donné de nouvelles.",
+}
+
+USER_AGENTS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+    "Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.4 Safari/605.1.15",
+]
+
+
+def nom_complet(user) -> str:
+    return user.get_full_name() or user.email
+
+
+class Suivi:
+    def __init__(self, population):
+        self.pop = population
+        self.rng = population.rng
+        self.today = population.today
+        self.now = population.now
+        self.rencontres = []
+        self.immersions = []
+        self.sorties = []
+        self.chartes = []
+        self.signatures = []
+        self.demo = population.demo
+
+    def pick(self, poids):
+        return self.pop.pick(poids)
+
+    # Meetings ---------------------------------------------------------------------------------
+
+    def rencontre(self, p, debut, statut, themes=()):
+        rng = self.rng
+        modalite = self.pick(
+            [
+                (Rencontre.Modalite.PRESENTIEL, 2 if p.programme.distance_max_km else 1),
+                (Rencontre.Modalite.VISIO, 1 if p.programme.distance_max_km else 3),
+                (Rencontre.Modalite.TELEPHONE, 0.4),
+            ]
+        )
+        theme = themes[0] if themes else self.pick(THEMES_POIDS)
+        lieu = lien = ""
+        if modalite == Rencontre.Modalite.PRESENTIEL:
+            commune = p.parrain.commune.nom if p.parrain.commune else ""
+            lieu = rng.choice(LIEUX).format(entreprise=p.parrain.entreprise, commune=commune)
+        elif modalite == Rencontre.Modalite.VISIO:
+            lien = f"https://visio.mentorat.example/r/{rng.getrandbits(48):012x}"
+        rencontre = Rencontre(
+            parrainage=p,
+            debut=debut,
+            duree_minutes=rng.choice([45, 60, 60, 90, 120]),
+            modalite=modalite,
+            lieu=lieu,
+            lien=lien,
+            sujet=SUJETS[theme],
+            statut=statut,
+            themes=list(themes),
+            compte_rendu=rng.choice(NOTES[theme]) if statut == Rencontre.Statut.TENUE else "",
+        )
+        self.rencontres.append(rencontre)
+        return rencontre
+
+    def themes(self):
+        n = self.pick([(1, 5), (2, 4), (3, 1)])
+        choisis = []
+        while len(choisis) < n:
+            theme = self.pick(THEMES_POIDS)
+            if theme not in choisis:
+                choisis.append(theme)
+        return choisis
+
+    def heure(self, jour):
+        return a_heure(jour, self.rng.choice([9, 10, 12, 14, 17, 18, 19]), self.rng.choice([0, 30]))
+
+    def rencontres_passees(self, p, fin):
+        jour = p.date_debut + jours(self.rng.randint(3, 10))
+        while jour < fin:
+            if self.rng.random() < 0.12:
+                self.rencontre(p, self.heure(jour), Rencontre.Statut.ANNULEE)
+            else:
+                self.rencontre(p, self.heure(jour), Rencontre.Statut.TENUE, self.themes())
+            jour += jours(self.rng.randint(12, 30))
+
+    def rencontres_de(self, p):
+        if p.statut not in Parrainage.STATUTS_FORMES:
+            return
+        if p.statut != PS.ACTIF:
+            self.rencontres_passees(p, p.date_fin)
+            return
+        self.rencontres_passees(p, self.today - jours(10))
+        if self.rng.random() < 0.25:  # a past meeting the mentor has not logged yet
+            jour = max(p.date_debut, self.today - jours(self.rng.randint(1, 8)))
+            if jour < self.today:
+                self.rencontre(p, self.heure(jour), Rencontre.Statut.PREVUE)
+        if self.rng.random() < 0.7:
+            self.rencontre(
+                p, self.heure(self.today + jours(self.rng.randint(2, 21))), Rencontre.Statut.PREVUE
+            )
+
+    # Immersions -------------------------------------------------------------------------------
+
+    def immersion(self, p, statut, debut, duree_jours):
+        eleve = p.filleul.situation == Situation.ELEVE_3E_REP
+        secteur = self.pop.secteurs[p.parrain.demo_secteurs[0]].libelle.split(",")[0].lower()
+        prenom = self.rng.choice(noms.PRENOMS_FEMININS_PARRAINS + noms.PRENOMS_MASCULINS_PARRAINS)
+        tuteur = f"{prenom} {self.rng.choice(noms.NOMS)}"
+        objectifs = (
+            "Stage d'observation de 3e : découvrir l'entreprise, ses métiers et ses règles ; "
+            "préparer le rapport de stage."
+            if eleve
+            else f"Découvrir les métiers de l'entreprise ({secteur}) en situation réelle, "
+            "participer aux tâches de l'équipe avec le tuteur et valider le projet professionnel."
+        )
+        commune = p.parrain.commune.nom if p.parrain.commune else ""
+        self.immersions.append(
+            Immersion(
+                parrainage=p,
+                date_debut=debut,
+                date_fin=debut + jours(4 if eleve else duree_jours),
+                lieu=f"{p.parrain.entreprise}, {commune}".strip(", "),
+                tuteur=tuteur,
+                objectifs=objectifs,
+                statut=statut,
+            )
+        )
+
+    def immersions_de(self, p):
+        if not p.programme.offre_immersion:
+            return
+        if p.forme != Forme.IMMERSION and not (
+            p.parrain.offre_immersion
+            and p.statut in (PS.ACTIF, PS.TERMINE)
+            and self.rng.random() < 0.1
+        ):
+            return
+        rng, today = self.rng, self.today
+        duree = rng.randint(5, 55)
+        IS = Immersion.Statut
+        if p.statut == PS.ACTIF:
+            statut = self.pick(
+                [(IS.PROPOSEE, 3), (IS.VALIDEE, 4), (IS.REFUSEE, 1), (IS.ANNULEE, 1)]
+            )
+            if statut == IS.VALIDEE:
+                debut = max(p.date_debut + jours(7), today - jours(rng.randint(0, 5)))
+                debut += jours(rng.randint(0, 20))
+            else:
+                debut = today + jours(rng.randint(8, 40))
+        elif p.statut == PS.TERMINE:
+            statut = self.pick([(IS.TERMINEE, 5), (IS.ANNULEE, 1)])
+            marge = max(0, (p.date_fin - p.date_debut).days - duree - 20)
+            debut = p.date_debut + jours(20 + rng.randint(0, marge))
+            duree = min(duree, max(0, (p.date_fin - debut).days))
+        elif p.statut == PS.INTERROMPU:
+            statut = IS.ANNULEE
+            debut = p.date_debut + jours(min(15, (p.date_fin - p.date_debut).days // 2))
+            duree = min(duree, (p.date_fin - debut).days)
+        else:
+            return
+        self.immersion(p, statut, debut, duree)
+
+    # Outcomes ---------------------------------------------------------------------------------
+
+    def employeur(self, p, type_sortie):
+        if type_sortie in (Sortie.Type.AUCUNE, Sortie.Type.ABANDON, Sortie.Type.CREATION):
+            return ""
+        if type_sortie == Sortie.Type.FORMATION:
+            return "Centre de formation professionnelle pour adultes"
+        if self.rng.random() < 0.2:
+            return p.parrain.entreprise
+        territoire = {
+            PARIS: "paris",
+            STRASBOURG: "strasbourg",
+            AUVERGNE: "auvergne",
+            HAUTE_GARONNE: "toulouse",
+        }.get(p.programme.slug, "national")
+        return self.rng.choice(noms.ENTREPRISES[territoire])[0]
+
+    def sortie(self, p, moment, type_sortie, date, source):
+        self.sorties.append(
+            Sortie(
+                parrainage=p,
+                moment=moment,
+                type=type_sortie,
+                date=date,
+                employeur=self.employeur(p, type_sortie),
+                commentaire=COMMENTAIRES[type_sortie],
+                source=source,
+            )
+        )
+
+    def sorties_de(self, p, *, fin=None, six_mois=None):
+        rng = self.rng
+        if p.statut == PS.TERMINE:
+            fin = fin or self.pick(SORTIES_FIN)
+        elif p.statut == PS.INTERROMPU and rng.random() < 0.8:
+            fin = fin or rng.choice(p.demo_issues)
+        else:
+            return
+        source = self.pick(
+            [(Sortie.Source.PARRAIN, 3), (Sortie.Source.EQUIPE, 3), (Sortie.Source.FILLEUL, 2)]
+        )
+        self.sortie(p, Sortie.Moment.FIN, fin, p.date_fin, source)
+        date_six_mois = p.date_fin + jours(183)
+        if date_six_mois > self.today or (six_mois is None and rng.random() < 0.2):
+            return
+        if six_mois is None:
+            if fin in Sortie.TYPES_POSITIFS:
+                six_mois = fin if rng.random() < 0.7 else Sortie.Type.CDI
+            else:
+                six_mois = self.pick(SORTIES_FIN + [(Sortie.Type.AUCUNE, 20)])
+        self.sortie(p, Sortie.Moment.SIX_MOIS, six_mois, date_six_mois, Sortie.Source.ENQUETE)
+
+    # Charters ---------------------------------------------------------------------------------
+
+    def charte(self, p, modele, signes, *, annulee=False):
+        """A frozen charter; ``signes``: roles that signed (all of them: signed charter)."""
+        rng = self.rng
+        programme = p.programme
+        texte = charte_rendre_texte(modele=modele, parrainage=p)
+        empreinte = sha256_text(texte)
+        emise = p.repondu_le + dt.timedelta(minutes=rng.randint(1, 30))
+        roles = [Signature.Role.PARRAIN, Signature.Role.FILLEUL]
+        if programme.signature_coordinateur:
+            roles.append(Signature.Role.COORDINATEUR)
+        signataires = {
+            Signature.Role.PARRAIN: p.parrain.user,
+            Signature.Role.FILLEUL: p.filleul.user,
+            Signature.Role.COORDINATEUR: programme.coordinateur,
+        }
+        charte = Charte(
+            parrainage=p,
+            modele=modele,
+            texte=texte,
+            texte_sha256=empreinte,
+            emise_le=emise,
+        )
+        quand = emise
+        for role in roles:
+            if role not in signes:
+                continue
+            quand = min(self.now, quand + dt.timedelta(hours=rng.randint(1, 60)))
+            self.signatures.append(
+                Signature(
+                    charte=charte,
+                    role=role,
+                    signataire=signataires[role],
+                    nom_signataire=nom_complet(signataires[role]),
+                    signee_le=quand,
+                    adresse_ip=f"{rng.choice(['192.0.2', '198.51.100', '203.0.113'])}."
+                    f"{rng.randint(1, 254)}",
+                    user_agent=rng.choice(USER_AGENTS),
+                    texte_sha256=empreinte,
+                )
+            )
+        if all(role in signes for role in roles):
+            charte.statut, charte.signee_le = Charte.Statut.SIGNEE, quand
+        if annulee:
+            charte.statut = Charte.Statut.ANNULEE
+            charte.annulee_le = a_heure(p.date_fin, 17)
+            charte.motif_annulation = f"Parrainage interrompu : {p.motif_fin}"
+        self.chartes.append(charte)
+        return charte
+
+    def chartes_de(self, p, modele):
+        tous = {Signature.Role.PARRAIN, Signature.Role.FILLEUL, Signature.Role.COORDINATEUR}
+        if p.statut == PS.TERMINE:
+            self.charte(p, modele, tous)
+        elif p.statut == PS.INTERROMPU:
+            self.charte(p, modele, tous, annulee=True)
+        elif p.statut == PS.ACTIF:
+            choix = self.pick([("toutes", 55), ("une", 25), ("aucune", 20)])
+            if choix == "toutes":
+                signes = tous
+            elif choix == "une":
+                signes = {self.rng.choice([Signature.Role.PARRAIN, Signature.Role.FILLEUL])}
+            else:
+                signes = set()
+            self.charte(p, modele, signes)
+
+    # Events -----------------------------------------------------------------------------------
+
+    def choisir_hotes(self, evenements):
+        """Each company visit is hosted by a mentor working there (before mentors are saved)."""
+        specs = {(pd.slug, e.titre): e for pd in PROGRAMMES for e in pd.evenements}
+        choisis = {}
+        for ev in evenements:
+            spec = specs.get((ev.programme.slug, ev.titre))
+            if spec is None or not spec.organise_par_parrain:
+                continue
+            entreprise = spec.lieu.split(",")[0]
+            mentors = [
+                m
+                for m in self.pop.parrains_par_programme[ev.programme.slug]
+                if m.statut == Parrain.Statut.ACTIF and not getattr(m, "demo_reserve", False)
+            ]
+            hote = next((m for m in mentors if m.entreprise == entreprise), None)
+            if hote is None:
+                hote = mentors[len(choisis) % len(mentors)]
+                hote.bio = hote.bio.replace(hote.entreprise, entreprise)
+                hote.entreprise = entreprise
+            choisis[ev.pk] = hote
+        self.hotes = choisis
+
+    def inscriptions(self, evenements):
+        rng = self.rng
+        candidatures = {}
+        for c in self.pop.candidatures:
+            candidatures.setdefault(c.programme.slug, []).append(c)
+        rows = []
+        ES, IS = Evenement.Statut, Inscription.Statut
+        for ev in evenements:
+            if ev.statut == ES.PROPOSE:
+                continue
+            semaine = ev.type == Evenement.Type.SEMAINE_SELECTION
+            statuts_ok = (Candidature.Statut.EN_ETUDE, Candidature.Statut.RETENUE)
+            if semaine:
+                statuts_ok += (Candidature.Statut.REFUSEE,)
+            public = [
+                c
+                for c in candidatures.get(ev.programme.slug, [])
+                if c.statut in statuts_ok and c.created_at < ev.debut
+            ]
+            places = ev.places or 30
+            n = min(len(public), places if semaine else rng.randint(8, min(places, 35)))
+            for c in rng.sample(public, n):
+                if ev.statut == ES.ANNULE:
+                    statut = IS.ANNULE
+                elif ev.statut == ES.TERMINE:
+                    present = 9 if c.statut == Candidature.Statut.RETENUE else 6
+                    statut = self.pick([(IS.PRESENT, present), (IS.ABSENT, 2), (IS.ANNULE, 1)])
+                else:
+                    statut = self.pick([(IS.INSCRIT, 9), (IS.ANNULE, 1)])
+                rows.append(Inscription(evenement=ev, filleul=c.filleul, statut=statut))
+        # The demo mentee went to one job talk and registered for the next one.
+        filleul = self.demo["filleul"]
+        deja = {(r.evenement.pk, id(r.filleul)) for r in rows}
+        for ev in evenements:
+            if ev.programme.slug != PARIS or ev.type != Evenement.Type.RENCONTRE_METIER:
+                continue
+            if ev.statut not in (ES.TERMINE, ES.PUBLIE) or (ev.pk, id(filleul)) in deja:
+                continue
+            statut = IS.PRESENT if ev.statut == ES.TERMINE else IS.INSCRIT
+            rows.append(Inscription(evenement=ev, filleul=filleul, statut=statut))
+        return rows
+
+    # Orchestration -----------------------------------------------------------------------------
+
+    def generer(self, evenements):
+        """Meetings, immersions, outcomes, charters, registrations (the pairs are saved)."""
+        demo = self.demo
+        modeles = {m.programme_id: m for m in ModeleCharte.objects.filter(version=1)}
+        forces = {id(demo["actif_filleul_demo"]), id(demo["actif_immersion"]), id(demo["termine"])}
+        for p in self.pop.parrainages:
+            if id(p) in forces:
+                continue
+            self.rencontres_de(p)
+            self.immersions_de(p)
+            self.sorties_de(p)
+            if p.programme.slug in (PARIS, STRASBOURG):
+                self.chartes_de(p, modeles[p.programme.pk])
+        self.generer_demo(modeles[demo["parrain"].demo_programmes[0].pk])
+        self.lignes_inscriptions = self.inscriptions(evenements)
+
+    def generer_demo(self, modele):
+        """The demo mentor's pairs: meetings to log, upcoming ones, an immersion, outcomes."""
+        demo, today = self.demo, self.today
+        R = Signature.Role
+        p = demo["actif_filleul_demo"]
+        for n, theme in enumerate([[Theme.PROJET, Theme.CV], [Theme.CV], [Theme.ENTRETIEN]]):
+            self.rencontre(
+                p, a_heure(p.date_debut + jours(3 + 14 * n), 18, 30), Rencontre.Statut.TENUE, theme
+            )
+        self.rencontre(p, a_heure(today - jours(2), 18, 30), Rencontre.Statut.PREVUE)
+        self.rencontre(p, a_heure(today + jours(5), 18, 30), Rencontre.Statut.PREVUE)
+        self.charte(p, modele, {R.PARRAIN})
+
+        p = demo["actif_immersion"]
+        self.rencontres_passees(p, today - jours(12))
+        self.rencontre(p, a_heure(today - jours(6), 12, 30), Rencontre.Statut.PREVUE)
+        self.rencontre(p, a_heure(today + jours(9), 12, 30), Rencontre.Statut.PREVUE)
+        self.rencontre(p, a_heure(today + jours(23), 12, 30), Rencontre.Statut.PREVUE)
+        self.immersion(p, Immersion.Statut.VALIDEE, today + jours(14), 27)
+        self.charte(p, modele, {R.FILLEUL})
+
+        p = demo["termine"]
+        self.rencontres_passees(p, p.date_fin)
+        self.sorties_de(p, fin=Sortie.Type.CDD_LONG, six_mois=Sortie.Type.CDI)
+        self.charte(p, modele, {R.PARRAIN, R.FILLEUL})
+
+    def enregistrer(self):
+        Rencontre.objects.bulk_create(self.rencontres)
+        Immersion.objects.bulk_create(self.immersions)
+        Sortie.objects.bulk_create(self.sorties)
+        Charte.objects.bulk_create(self.chartes)
+        Signature.objects.bulk_create(self.signatures)
+        Inscription.objects.bulk_create(self.lignes_inscriptions)
+        for pk, hote in self.hotes.items():
+            Evenement.objects.filter(pk=pk).update(organisateur=hote)

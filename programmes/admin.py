@@ -1,0 +1,248 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, Max, Q
+
+from mentorat.admin import (
+    HTTPS_URLS,
+    LoadedAutocompleteMixin,
+    SelectRelatedMixin,
+    TransitionAdminMixin,
+    transition_action,
+)
+
+from .models import Commune, Etape, Evenement, Inscription, ModeleCharte, Programme, Secteur
+
+
+@admin.register(Secteur)
+class SecteurAdmin(admin.ModelAdmin):
+    list_display = ("code", "libelle")
+    list_display_links = ("code", "libelle")
+    search_fields = ("code", "libelle")
+
+
+@admin.register(Commune)
+class CommuneAdmin(admin.ModelAdmin):
+    list_display = ("nom", "code_postal", "code_insee", "departement")
+    search_fields = ("nom", "^code_postal", "^code_insee")
+    show_full_result_count = False
+
+
+class EtapeInline(admin.TabularInline):
+    model = Etape
+    extra = 0
+    fields = ("ordre", "nom", "description")
+
+
+class ModeleCharteInline(admin.StackedInline):
+    """Versions already issued stay as they are: a new text is a new version."""
+
+    model = ModeleCharte
+    extra = 0
+    fields = ("version", "titre", "texte", "created_at", "created_by")
+    readonly_fields = ("version", "created_at", "created_by")
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def prochaine_version(programme) -> int:
+    derniere = ModeleCharte.objects.filter(programme=programme).aggregate(v=Max("version"))["v"]
+    return (derniere or 0) + 1
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "nom",
+        "porteur",
+        "statut",
+        "date_debut",
+        "date_fin",
+        "cible_binomes",
+        "coordinateur",
+    )
+    list_filter = ("statut", "offre_reguliere", "offre_ponctuelle", "offre_immersion")
+    list_select_related = ("coordinateur",)
+    search_fields = ("nom", "slug", "porteur")
+    prepopulated_fields = {"slug": ("nom",)}
+    autocomplete_fields = ("coordinateur",)
+    readonly_fields = ("created_at", "updated_at")
+    date_hierarchy = "date_debut"
+    inlines = (EtapeInline, ModeleCharteInline)
+    fieldsets = (
+        (None, {"fields": ("nom", "slug", "porteur", "statut", "coordinateur")}),
+        (
+            "Présentation",
+            {"fields": ("accroche", "description", "public_vise", "engagements_filleul")},
+        ),
+        ("Calendrier et objectif", {"fields": ("date_debut", "date_fin", "cible_binomes")}),
+        (
+            "Formes proposées",
+            {"fields": ("offre_reguliere", "offre_ponctuelle", "offre_immersion")},
+        ),
+        (
+            "Critères d'éligibilité",
+            {
+                "fields": (
+                    "age_min",
+                    "age_max",
+                    "qpv_requis",
+                    "niveau_diplome_min",
+                    "situations_acceptees",
+                    "inscription_france_travail_min_mois",
+                    "departements",
+                )
+            },
+        ),
+        (
+            "Fonctionnement",
+            {
+                "fields": (
+                    "distance_max_km",
+                    "duree_parrainage_mois",
+                    "delai_reponse_jours",
+                    "signature_coordinateur",
+                )
+            },
+        ),
+        ("Historique", {"fields": ("created_at", "updated_at")}),
+    )
+    actions = [
+        transition_action(
+            "ouvrir",
+            "Ouvrir aux candidatures",
+            ("programme ouvert", "programmes ouverts"),
+        ),
+        transition_action(
+            "fermer_candidatures",
+            "Fermer les candidatures",
+            ("programme fermé aux candidatures", "programmes fermés aux candidatures"),
+        ),
+        transition_action("clore", "Clore les programmes", ("programme clos", "programmes clos")),
+    ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "departements":
+            kwargs["widget"] = forms.SelectMultiple(attrs={"size": 12})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is ModeleCharte:
+            version = prochaine_version(form.instance)
+            for modele in formset.save(commit=False):
+                modele.version, modele.created_by = version, request.user
+                modele.save()
+                version += 1
+            formset.save_m2m()
+            return
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(Etape)
+class EtapeAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    list_display = ("nom", "ordre", "programme")
+    list_filter = ("programme",)
+    list_select_related = ("programme",)
+    search_fields = ("nom", "programme__nom")
+    autocomplete_fields = ("programme",)
+    ordering = ("programme__nom", "ordre")
+
+
+@admin.register(ModeleCharte)
+class ModeleCharteAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    """A charter text is never edited once saved: a new text is a new version."""
+
+    list_display = ("titre", "programme", "version", "created_at", "created_by")
+    list_filter = ("programme",)
+    list_select_related = ("programme", "created_by")
+    search_fields = ("titre", "programme__nom")
+    autocomplete_fields = ("programme",)
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("version", "created_at", "created_by")
+        return ("programme", "version", "titre", "texte", "created_at", "created_by")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.version = prochaine_version(obj.programme)
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class InscriptionInline(LoadedAutocompleteMixin, admin.TabularInline):
+    model = Inscription
+    extra = 0
+    fields = ("filleul", "statut", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("filleul",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("evenement", "filleul__user")
+
+
+@admin.register(Evenement)
+class EvenementAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
+    list_display = (
+        "titre",
+        "programme",
+        "type",
+        "debut",
+        "commune",
+        "en_ligne",
+        "places_prises",
+        "statut",
+    )
+    list_filter = ("statut", "type", "en_ligne", "programme")
+    list_select_related = ("programme", "commune")
+    search_fields = ("titre", "lieu", "programme__nom")
+    autocomplete_fields = ("programme", "commune", "organisateur")
+    readonly_fields = ("created_at",)
+    ordering = ("-debut",)
+    date_hierarchy = "debut"
+    inlines = (InscriptionInline,)
+    actions = [
+        transition_action("publier", "Publier", ("événement publié", "événements publiés")),
+        transition_action("annuler", "Annuler", ("événement annulé", "événements annulés")),
+        transition_action(
+            "terminer", "Marquer comme terminés", ("événement terminé", "événements terminés")
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                nb_inscrits=Count(
+                    "inscriptions", filter=~Q(inscriptions__statut=Inscription.Statut.ANNULE)
+                )
+            )
+        )
+
+    @admin.display(description="inscrits / places", ordering="nb_inscrits")
+    def places_prises(self, obj):
+        return f"{obj.nb_inscrits} / {obj.places}" if obj.places else str(obj.nb_inscrits)
+
+
+@admin.register(Inscription)
+class InscriptionAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    list_display = ("filleul", "evenement", "statut", "created_at")
+    list_filter = ("statut", "evenement__type", "evenement__programme")
+    list_select_related = ("filleul__user", "evenement")
+    search_fields = (
+        "filleul__user__email",
+        "filleul__user__last_name",
+        "filleul__user__first_name",
+        "evenement__titre",
+    )
+    autocomplete_fields = ("evenement", "filleul")
+    readonly_fields = ("created_at",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False

@@ -1,0 +1,701 @@
+"""The staff admin: every model's pages, permissions, transition actions and the home page."""
+
+import datetime as dt
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.apps import apps
+from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.forms import CheckboxSelectMultiple, SelectMultiple
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from mentorat.admin import RIGHTS_FIELDS as RIGHTS
+from mentorat.models import User
+from parrainages.models import (
+    Candidature,
+    Charte,
+    Filleul,
+    Immersion,
+    Parrainage,
+    Rencontre,
+    Signature,
+    Sortie,
+)
+from partenaires.models import Convention, Objectif
+from programmes.models import Evenement, ModeleCharte, Programme
+from tests.mentorat.factories import EmailAddressFactory, UserFactory, administrateur, gestionnaire
+from tests.parrainages.factories import (
+    CandidatureFactory,
+    CharteFactory,
+    FilleulFactory,
+    ImmersionFactory,
+    ParrainageFactory,
+    ParrainFactory,
+    RencontreFactory,
+    SignatureFactory,
+    SortieFactory,
+)
+from tests.partenaires.factories import (
+    ConventionFactory,
+    MembreFactory,
+    ObjectifFactory,
+    PartenaireFactory,
+    PrescriptionFactory,
+    RapportFactory,
+)
+from tests.programmes.factories import (
+    CommuneFactory,
+    EtapeFactory,
+    EvenementFactory,
+    InscriptionFactory,
+    ModeleCharteFactory,
+    ProgrammeFactory,
+    SecteurFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+DOMAIN_APPS = ("mentorat", "programmes", "parrainages", "partenaires")
+HOME_QUERIES = 8
+
+
+@pytest.fixture(autouse=True)
+def _cold_content_type_cache():
+    # The content-type cache lives for the whole process: start every test cold so that the
+    # pinned query counts do not depend on which tests ran before.
+    ContentType.objects.clear_cache()
+    yield
+    ContentType.objects.clear_cache()
+
+
+def url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def login(client, user):
+    client.force_login(user)
+    return user
+
+
+# Per model: the factory, and the exact queries of its changelist, add page and change page
+# for a Gestionnaire. ``None``: no add page on purpose (charters and signatures are issued by
+# the charter service, referrals by the partner portal: never typed in).
+PAGES = [
+    pytest.param(UserFactory, 11, 7, 10, id="user"),
+    pytest.param(SecteurFactory, 9, 7, 8, id="secteur"),
+    pytest.param(CommuneFactory, 8, 7, 8, id="commune"),
+    pytest.param(ProgrammeFactory, 11, 7, 10, id="programme"),
+    pytest.param(EtapeFactory, 10, 7, 8, id="etape"),
+    pytest.param(ModeleCharteFactory, 12, 7, 8, id="modelecharte"),
+    pytest.param(EvenementFactory, 12, 7, 9, id="evenement"),
+    pytest.param(InscriptionFactory, 11, 7, 8, id="inscription"),
+    pytest.param(ParrainFactory, 12, 7, 10, id="parrain"),
+    pytest.param(FilleulFactory, 10, 7, 9, id="filleul"),
+    pytest.param(CandidatureFactory, 11, 7, 8, id="candidature"),
+    pytest.param(ParrainageFactory, 11, 7, 11, id="parrainage"),
+    pytest.param(RencontreFactory, 11, 7, 8, id="rencontre"),
+    pytest.param(ImmersionFactory, 12, 7, 8, id="immersion"),
+    pytest.param(SortieFactory, 11, 7, 8, id="sortie"),
+    pytest.param(CharteFactory, 12, None, 9, id="charte"),
+    pytest.param(SignatureFactory, 11, None, 8, id="signature"),
+    pytest.param(PartenaireFactory, 9, 7, 9, id="partenaire"),
+    pytest.param(MembreFactory, 9, 7, 8, id="membre"),
+    pytest.param(ConventionFactory, 12, 7, 10, id="convention"),
+    pytest.param(ObjectifFactory, 9, 7, 8, id="objectif"),
+    pytest.param(RapportFactory, 11, 7, 8, id="rapport"),
+    pytest.param(PrescriptionFactory, 11, None, 8, id="prescription"),
+]
+
+
+def test_every_domain_model_is_registered():
+    covered = {p.values[0]._meta.model for p in PAGES}
+    for app_label in DOMAIN_APPS:
+        for model in apps.get_app_config(app_label).get_models():
+            assert model in admin.site._registry, model
+            assert model in covered, f"{model} manque dans PAGES"
+
+
+@pytest.mark.parametrize(("factory", "changelist", "add", "change"), PAGES)
+def test_changelist_queries_do_not_grow_with_rows(
+    client, django_assert_num_queries, factory, changelist, add, change
+):
+    login(client, gestionnaire())
+    model = factory._meta.model
+    factory.create_batch(5)
+    with django_assert_num_queries(changelist):
+        assert client.get(url(model, "changelist")).status_code == 200
+    factory.create_batch(45)
+    with django_assert_num_queries(changelist):
+        response = client.get(url(model, "changelist"))
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 50
+    assert client.get(url(model, "changelist"), {"q": "Du 1"}).status_code == 200
+
+
+@pytest.mark.parametrize(("factory", "changelist", "add", "change"), PAGES)
+def test_add_and_change_pages(client, django_assert_num_queries, factory, changelist, add, change):
+    login(client, gestionnaire())
+    model = factory._meta.model
+    if add is None:
+        assert client.get(url(model, "add")).status_code == 403
+    else:
+        with django_assert_num_queries(add):
+            assert client.get(url(model, "add")).status_code == 200
+    obj = factory()
+    ContentType.objects.clear_cache()
+    with django_assert_num_queries(change):
+        response = client.get(url(model, "change", obj.pk))
+    assert response.status_code == 200
+
+
+# --- Inlines: a change page does not grow with its inline rows -------------------------------
+
+
+def _programme_children(programme, i):
+    EtapeFactory(programme=programme)
+    ModeleCharteFactory(programme=programme)
+
+
+def _parrainage_children(parrainage, i):
+    RencontreFactory(parrainage=parrainage)
+    ImmersionFactory(parrainage=parrainage)
+    if i < len(Sortie.Moment):
+        SortieFactory(parrainage=parrainage, moment=Sortie.Moment.values[i])
+
+
+def _charte_children(charte, i):
+    SignatureFactory(charte=charte, role=Signature.Role.values[i])
+
+
+def _convention_children(convention, i):
+    ObjectifFactory(convention=convention, indicateur=Objectif.Indicateur.values[i])
+
+
+INLINE_PARENTS = [
+    pytest.param(ProgrammeFactory, _programme_children, 10, id="programme"),
+    pytest.param(EvenementFactory, lambda e, i: InscriptionFactory(evenement=e), 9, id="evenement"),
+    pytest.param(lambda: ParrainageFactory(actif=True), _parrainage_children, 11, id="parrainage"),
+    pytest.param(CharteFactory, _charte_children, 9, id="charte"),
+    pytest.param(ConventionFactory, _convention_children, 10, id="convention"),
+    pytest.param(PartenaireFactory, lambda p, i: MembreFactory(partenaire=p), 9, id="partenaire"),
+]
+
+
+@pytest.mark.parametrize(("parent_factory", "add_child", "queries"), INLINE_PARENTS)
+def test_change_page_with_inlines(
+    client, django_assert_num_queries, parent_factory, add_child, queries
+):
+    login(client, gestionnaire())
+    parent = parent_factory()
+    add_child(parent, 0)
+    page = url(type(parent), "change", parent.pk)
+    with django_assert_num_queries(queries):
+        assert client.get(page).status_code == 200
+    add_child(parent, 1)
+    add_child(parent, 2)
+    ContentType.objects.clear_cache()
+    with django_assert_num_queries(queries):
+        response = client.get(page)
+    assert response.status_code == 200
+    assert all(len(f.formset.queryset) >= 2 for f in response.context["inline_admin_formsets"])
+
+
+# --- Autocomplete: one page of results, whatever the number of rows ----------------------------
+
+AUTOCOMPLETE = [
+    pytest.param("parrainages", "parrainage", "parrain", ParrainFactory, id="parrain"),
+    pytest.param("parrainages", "parrainage", "filleul", FilleulFactory, id="filleul"),
+    pytest.param("parrainages", "parrainage", "candidature", CandidatureFactory, id="candidature"),
+    pytest.param("parrainages", "rencontre", "parrainage", ParrainageFactory, id="parrainage"),
+    pytest.param("parrainages", "candidature", "programme", ProgrammeFactory, id="programme"),
+    pytest.param("parrainages", "candidature", "etape", EtapeFactory, id="etape"),
+    pytest.param("parrainages", "candidature", "prescripteur", PartenaireFactory, id="partenaire"),
+    pytest.param("parrainages", "parrain", "secteurs", SecteurFactory, id="secteur"),
+    pytest.param("partenaires", "membre", "user", UserFactory, id="user"),
+    pytest.param("programmes", "evenement", "commune", CommuneFactory, id="commune"),
+    pytest.param("programmes", "inscription", "evenement", EvenementFactory, id="evenement"),
+    pytest.param("partenaires", "objectif", "convention", ConventionFactory, id="convention"),
+]
+
+
+@pytest.mark.parametrize(("app_label", "model_name", "field_name", "factory"), AUTOCOMPLETE)
+def test_autocomplete(
+    client, django_assert_num_queries, app_label, model_name, field_name, factory
+):
+    login(client, gestionnaire())
+    params = {"app_label": app_label, "model_name": model_name, "field_name": field_name}
+    factory.create_batch(5)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(reverse("admin:autocomplete"), params).status_code == 200
+    factory.create_batch(25)
+    with django_assert_num_queries(len(first)):
+        response = client.get(reverse("admin:autocomplete"), params)
+    assert len(response.json()["results"]) == 20
+    assert len(first) <= 8
+
+
+# --- Who gets in -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["anonyme", "non_staff"])
+def test_only_staff_reach_the_admin(client, who):
+    if who == "non_staff":
+        login(client, UserFactory())
+    for page in (reverse("admin:index"), url(Filleul, "changelist")):
+        response = client.get(page)
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('admin:login')}?next={page}"
+
+
+def test_staff_without_group_sees_no_model(client):
+    ProgrammeFactory()
+    user = UserFactory(is_staff=True)
+    user.groups.clear()
+    login(client, user)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 200
+    assert response.context["app_list"] == []
+    assert "Binômes formés" not in response.content.decode()
+    assert client.get(url(Filleul, "changelist")).status_code == 403
+
+
+def _action_names(response):
+    form = response.context["action_form"]
+    return {name for name, _label in form.fields["action"].choices} if form else set()
+
+
+@pytest.mark.parametrize("factory", [FilleulFactory, ParrainFactory, UserFactory])
+def test_only_administrateur_deletes_people(client, factory):
+    person = factory()
+    model = factory._meta.model
+    login(client, gestionnaire())
+    assert client.get(url(model, "delete", person.pk)).status_code == 403
+    assert client.post(url(model, "delete", person.pk), {"post": "yes"}).status_code == 403
+    assert "delete_selected" not in _action_names(client.get(url(model, "changelist")))
+
+    login(client, administrateur())
+    assert client.get(url(model, "delete", person.pk)).status_code == 200
+    assert "delete_selected" in _action_names(client.get(url(model, "changelist")))
+    assert model.objects.filter(pk=person.pk).exists()
+
+
+def test_gestionnaire_deletes_working_records(client):
+    rencontre = RencontreFactory()
+    login(client, gestionnaire())
+    assert "delete_selected" in _action_names(client.get(url(Rencontre, "changelist")))
+    response = client.post(url(Rencontre, "delete", rencontre.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Rencontre.objects.filter(pk=rencontre.pk).exists()
+
+
+def test_gestionnaire_cannot_hand_out_rights(client):
+    login(client, gestionnaire())
+    person = UserFactory()
+    response = client.get(url(User, "change", person.pk))
+    assert not set(RIGHTS) & set(response.context["adminform"].form.fields)
+    data = {
+        "email": person.email,
+        "first_name": "Inès",
+        "last_name": person.last_name,
+        "telephone": "",
+        "is_active": "on",
+        "is_staff": "on",
+        "is_superuser": "on",
+    }
+    assert client.post(url(User, "change", person.pk), data).status_code == 302
+    person.refresh_from_db()
+    assert person.first_name == "Inès"
+    assert not person.is_staff and not person.is_superuser
+
+    # Staff accounts are read-only for a Gestionnaire: no e-mail or password take-over.
+    staff = administrateur()
+    response = client.get(url(User, "change", staff.pk))
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    assert (
+        client.post(url(User, "change", staff.pk), {**data, "email": "moi@exemple.fr"}).status_code
+        == 403
+    )
+    password_page = reverse("admin:auth_user_password_change", args=[staff.pk])
+    assert client.get(password_page).status_code == 403
+
+
+def test_administrateur_hands_out_rights(client):
+    login(client, administrateur())
+    person = UserFactory()
+    response = client.get(url(User, "change", person.pk))
+    assert set(RIGHTS) <= set(response.context["adminform"].form.fields)
+
+
+def test_user_add_page_creates_an_email_account(client):
+    login(client, gestionnaire())
+    data = {
+        "email": "Nouvelle.Personne@Exemple.fr",
+        "usable_password": "true",
+        "password1": "un-mot-de-passe-solide",
+        "password2": "un-mot-de-passe-solide",
+    }
+    assert client.post(url(User, "add"), data).status_code == 302
+    created = User.objects.get(email__iexact="nouvelle.personne@exemple.fr")
+    assert created.check_password("un-mot-de-passe-solide")
+    assert not created.is_staff
+
+
+# --- Third-party models registered on the site -------------------------------------------------
+
+THIRD_PARTY = [m for m in admin.site._registry if m._meta.app_label not in DOMAIN_APPS]
+
+
+@pytest.mark.parametrize("model", THIRD_PARTY, ids=lambda m: m._meta.label)
+def test_third_party_changelists(client, model):
+    login(client, administrateur())
+    assert client.get(url(model, "changelist")).status_code == 200
+    assert client.get(url(model, "add")).status_code == 200
+
+
+def test_email_address_changelist_loads_its_accounts(client, django_assert_num_queries):
+    login(client, administrateur())
+    EmailAddressFactory.create_batch(5)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url(EmailAddress, "changelist")).status_code == 200
+    EmailAddressFactory.create_batch(45)
+    with django_assert_num_queries(len(first)):
+        assert client.get(url(EmailAddress, "changelist")).status_code == 200
+
+
+# --- The admin home ----------------------------------------------------------------------------
+
+
+def _pair(programme, statut, sortie=None, moment=Sortie.Moment.FIN):
+    pair = ParrainageFactory(programme=programme, statut=statut)
+    if sortie:
+        SortieFactory(parrainage=pair, type=sortie, moment=moment)
+    return pair
+
+
+def test_home_shows_each_programme_figures(client, django_assert_num_queries):
+    S = Parrainage.Statut
+    paris = ProgrammeFactory(nom="1.000 parrains pour 1.000 emplois", cible_binomes=10)
+    for statut in (S.ACTIF, S.ACTIF, S.ACTIF, S.PROPOSITION, S.ATTENTE_PARRAIN, S.DECLINE):
+        _pair(paris, statut)
+    _pair(paris, S.TERMINE, sortie=Sortie.Type.CDI)
+    _pair(paris, S.TERMINE, sortie=Sortie.Type.CDD_COURT)
+    _pair(paris, S.INTERROMPU, sortie=Sortie.Type.FORMATION, moment=Sortie.Moment.SIX_MOIS)
+    strasbourg = ProgrammeFactory(nom="100 chances 100 emplois", cible_binomes=0)
+    _pair(strasbourg, S.ACTIF, sortie=Sortie.Type.ALTERNANCE)
+    ProgrammeFactory(nom="Programme en préparation", brouillon=True)
+    login(client, gestionnaire())
+
+    with django_assert_num_queries(HOME_QUERIES):
+        response = client.get(reverse("admin:index"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    rows = {row["programme"].nom: row for row in response.context["programmes_stats"]}
+    assert set(rows) == {paris.nom, strasbourg.nom}
+    # Paris: 3 active + 2 ended + 1 interrupted pairs formed, out of 10; one positive outcome.
+    assert f'href="{url(Programme, "change", paris.pk)}">{paris.nom}</a>' in html
+    assert '<progress max="10" value="6"' in html
+    assert f'aria-label="Binômes formés pour {paris.nom} : 6 sur 10"' in html
+    assert "6 / 10" in html and "(60 %)" in html
+    assert (rows[paris.nom]["binomes_actifs"], rows[paris.nom]["sorties_positives"]) == (3, 1)
+    assert '<td class="nombre">3</td>\n          <td class="nombre">1</td>' in html
+    # Strasbourg has no target: no gauge, but its figures.
+    assert "(pas d'objectif fixé)" in html
+    assert html.count("<progress") == 1
+    assert '<td class="nombre">1</td>\n          <td class="nombre">1</td>' in html
+    assert "Programme en préparation" not in html.split("Binômes formés")[1].split("</table>")[0]
+
+    ProgrammeFactory.create_batch(5)
+    ContentType.objects.clear_cache()
+    with django_assert_num_queries(HOME_QUERIES):
+        assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_home_gauge_is_full_past_the_target(client):
+    programme = ProgrammeFactory(cible_binomes=1)
+    _pair(programme, Parrainage.Statut.ACTIF)
+    _pair(programme, Parrainage.Statut.TERMINE)
+    login(client, gestionnaire())
+    html = client.get(reverse("admin:index")).content.decode()
+    assert '<progress max="1" value="1"' in html
+    assert "2 / 1" in html and "(200 %)" in html
+
+
+# --- Transition actions ------------------------------------------------------------------------
+
+
+def _snapshot(obj):
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+P, E, C, PA, IM, CV = (
+    Programme.Statut,
+    Evenement.Statut,
+    Candidature.Statut,
+    Parrainage.Statut,
+    Immersion.Statut,
+    Convention.Statut,
+)
+
+
+def _convention_with_objective(**kwargs):
+    return ObjectifFactory(convention=ConventionFactory(**kwargs)).convention
+
+
+ACTIONS = [
+    (Programme, "ouvrir", lambda: ProgrammeFactory(brouillon=True), P.CLOS, P.OUVERT),
+    (Programme, "fermer_candidatures", ProgrammeFactory, P.BROUILLON, P.EN_COURS),
+    (Programme, "clore", ProgrammeFactory, P.BROUILLON, P.CLOS),
+    (Evenement, "publier", EvenementFactory, E.ANNULE, E.PUBLIE),
+    (Evenement, "annuler", EvenementFactory, E.TERMINE, E.ANNULE),
+    (Evenement, "terminer", lambda: EvenementFactory(statut=E.PUBLIE), E.PROPOSE, E.TERMINE),
+    (Candidature, "etudier", CandidatureFactory, C.RETENUE, C.EN_ETUDE),
+    (Candidature, "retenir", CandidatureFactory, C.DESISTEE, C.RETENUE),
+    (Candidature, "desister", lambda: CandidatureFactory(statut=C.RETENUE), C.REFUSEE, C.DESISTEE),
+    (Parrainage, "confirmer", ParrainageFactory, PA.ACTIF, PA.ATTENTE_PARRAIN),
+    (Parrainage, "ecarter", ParrainageFactory, PA.ACTIF, PA.ANNULE),
+    (Parrainage, "terminer", lambda: ParrainageFactory(actif=True), PA.PROPOSITION, PA.TERMINE),
+    (Immersion, "valider", ImmersionFactory, IM.TERMINEE, IM.VALIDEE),
+    (Immersion, "refuser", ImmersionFactory, IM.VALIDEE, IM.REFUSEE),
+    (Immersion, "terminer", lambda: ImmersionFactory(statut=IM.VALIDEE), IM.PROPOSEE, IM.TERMINEE),
+    (Immersion, "annuler", ImmersionFactory, IM.REFUSEE, IM.ANNULEE),
+    (Convention, "signer", _convention_with_objective, CV.SIGNEE, CV.SIGNEE),
+    (Convention, "activer", lambda: ConventionFactory(statut=CV.SIGNEE), CV.BROUILLON, CV.ACTIVE),
+    (
+        Convention,
+        "terminer",
+        lambda: ConventionFactory(statut=CV.ACTIVE),
+        CV.BROUILLON,
+        CV.TERMINEE,
+    ),
+]
+
+
+def run_action(client, model, action, objs):
+    response = client.post(
+        url(model, "changelist"),
+        {"action": action, "_selected_action": [o.pk for o in objs], "index": "0"},
+    )
+    assert response.status_code == 302
+    return [(m.level, m.message) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.parametrize(
+    ("model", "action", "legal", "illegal_statut", "target"),
+    ACTIONS,
+    ids=[f"{m._meta.model_name}-{a}" for m, a, *_ in ACTIONS],
+)
+def test_transition_action(client, model, action, legal, illegal_statut, target):
+    user = login(client, gestionnaire())
+    ok, ok_too, bystander = legal(), legal(), legal()
+    illegal = legal()
+    model.objects.filter(pk=illegal.pk).update(statut=illegal_statut)
+    illegal.refresh_from_db()
+    untouched = {o.pk: _snapshot(o) for o in (illegal, bystander)}
+
+    sent = run_action(client, model, action, [ok, ok_too, illegal])
+
+    for obj in (ok, ok_too, illegal, bystander):
+        obj.refresh_from_db()
+    assert ok.statut == ok_too.statut == target
+    assert {o.pk: _snapshot(o) for o in (illegal, bystander)} == untouched
+    assert [level for level, _ in sent] == [messages.SUCCESS, messages.WARNING]
+    assert sent[0][1].startswith("2 ")
+    assert sent[1][1] == (
+        f"« {illegal} » n'a pas été modifié(e) : Passage impossible de "
+        f"« {model.Statut(illegal_statut).label} » à « {model.Statut(target).label} »."
+    )
+    logged = LogEntry.objects.filter(user=user, object_id__in=[str(ok.pk), str(ok_too.pk)])
+    assert logged.count() == 2
+    if action in ("etudier", "retenir"):
+        assert ok.decidee_par == user
+
+
+def test_transition_action_labels_are_french(client):
+    login(client, gestionnaire())
+    labels = dict(
+        client.get(url(Candidature, "changelist")).context["action_form"].fields["action"].choices
+    )
+    assert labels["retenir"] == "Retenir les candidatures sélectionnées"
+    labels = dict(
+        client.get(url(Parrainage, "changelist")).context["action_form"].fields["action"].choices
+    )
+    assert labels["confirmer"] == "Confirmer les propositions (envoyer aux parrains)"
+    assert labels["ecarter"] == "Écarter les propositions"
+    labels = dict(
+        client.get(url(Convention, "changelist")).context["action_form"].fields["action"].choices
+    )
+    assert labels["signer"] == "Signer la convention"
+    assert labels["activer"] == "Activer"
+
+
+def test_a_convention_without_objective_is_not_signed(client):
+    login(client, gestionnaire())
+    draft, ready = ConventionFactory(), _convention_with_objective()
+    sent = run_action(client, Convention, "signer", [draft, ready])
+    draft.refresh_from_db()
+    ready.refresh_from_db()
+    assert (draft.statut, ready.statut) == (CV.BROUILLON, CV.SIGNEE)
+    assert ready.signee_le is not None
+    assert sent == [
+        (messages.SUCCESS, "1 convention signée."),
+        (
+            messages.WARNING,
+            f"« {draft} » n'a pas été modifié(e) : "
+            "Une convention sans objectif ne peut pas être signée.",
+        ),
+    ]
+
+
+def test_status_is_read_only_on_change_forms(client):
+    login(client, gestionnaire())
+    for obj in (
+        CandidatureFactory(),
+        ParrainageFactory(),
+        ConventionFactory(),
+        CharteFactory(),
+        RapportFactory(),
+        ImmersionFactory(),
+    ):
+        response = client.get(url(type(obj), "change", obj.pk))
+        assert "statut" not in response.context["adminform"].form.fields
+        assert "statut" in response.context["adminform"].readonly_fields
+
+
+# --- Decisions on a change form ----------------------------------------------------------------
+
+
+def _candidature_data(c, **extra):
+    return {
+        "filleul": c.filleul_id,
+        "programme": c.programme_id,
+        "etape": "",
+        "source": c.source,
+        "prescripteur": "",
+        **extra,
+    }
+
+
+def test_refusing_a_candidature_needs_a_reason(client):
+    user = login(client, gestionnaire())
+    candidature = CandidatureFactory()
+    page = url(Candidature, "change", candidature.pk)
+
+    response = client.post(page, _candidature_data(candidature, decision="refuser", motif=" "))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["motif"] == [
+        "Indiquez le motif de la décision."
+    ]
+    candidature.refresh_from_db()
+    assert candidature.statut == C.DEPOSEE
+
+    motif = "Le projet professionnel ne relève pas de ce programme."
+    response = client.post(page, _candidature_data(candidature, decision="refuser", motif=motif))
+    assert response.status_code == 302
+    candidature.refresh_from_db()
+    assert (candidature.statut, candidature.motif_refus) == (C.REFUSEE, motif)
+    assert candidature.decidee_par == user
+
+    # Once refused, the only move left is back to review.
+    form = client.get(page).context["adminform"].form
+    assert [key for key, _ in form.fields["decision"].choices] == ["", "etudier"]
+    response = client.post(page, _candidature_data(candidature, decision="retenir"))
+    assert "decision" in response.context["adminform"].form.errors
+
+
+def test_a_closed_record_offers_no_decision(client):
+    login(client, gestionnaire())
+    candidature = CandidatureFactory(statut=C.DESISTEE)
+    response = client.get(url(Candidature, "change", candidature.pk))
+    assert "Décision" not in [name for name, _ in response.context["adminform"].fieldsets]
+
+
+def test_interrupting_a_pair_from_its_page(client):
+    login(client, gestionnaire())
+    pair = ParrainageFactory(actif=True)
+    page = url(Parrainage, "change", pair.pk)
+    response = client.get(page)
+    data = form_data(response)
+    data.update(decision="interrompre", motif="Le filleul a déménagé.")
+    assert client.post(page, data).status_code == 302
+    pair.refresh_from_db()
+    assert (pair.statut, pair.motif_fin) == (PA.INTERROMPU, "Le filleul a déménagé.")
+
+
+def form_data(response):
+    """The POST data of a change page as it was displayed (main form and inline formsets)."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        forms += list(formset.forms)
+        management = formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            key = form.add_prefix(name)
+            if isinstance(value, list | tuple):
+                data[key] = [str(v) for v in value]
+            elif isinstance(value, dt.datetime):
+                data[key + "_0"], data[key + "_1"] = (
+                    value.date().isoformat(),
+                    value.time().isoformat(),
+                )
+            elif value is True:
+                data[key] = "on"
+            else:
+                data[key] = str(value)
+    return data
+
+
+# --- Charter model versions --------------------------------------------------------------------
+
+
+def test_a_new_charter_text_is_a_new_version(client):
+    user = login(client, gestionnaire())
+    premier = ModeleCharteFactory(version=3)
+    data = {"programme": premier.programme_id, "titre": "Charte 2026", "texte": "Nouveau texte."}
+    assert client.post(url(ModeleCharte, "add"), data).status_code == 302
+    nouveau = ModeleCharte.objects.get(titre="Charte 2026")
+    assert (nouveau.version, nouveau.created_by) == (4, user)
+    response = client.get(url(ModeleCharte, "change", premier.pk))
+    assert not {"titre", "texte", "version"} & set(response.context["adminform"].form.fields)
+
+
+def test_programme_form_widgets(client):
+    login(client, gestionnaire())
+    form = client.get(url(Programme, "add")).context["adminform"].form
+    departements = form.fields["departements"].widget
+    assert type(departements) is SelectMultiple and departements.attrs["size"] == 12
+    assert len(form.fields["departements"].choices) == 101
+    assert type(form.fields["situations_acceptees"].widget) is CheckboxSelectMultiple
+
+
+@pytest.mark.parametrize(("factory", "changelist", "add", "change"), PAGES)
+def test_history_and_delete_pages_for_administrateur(client, factory, changelist, add, change):
+    login(client, administrateur())
+    obj = factory()
+    model = type(obj)
+    assert client.get(url(model, "history", obj.pk)).status_code == 200
+    deletable = model not in (Charte, Signature)
+    assert client.get(url(model, "delete", obj.pk)).status_code == (200 if deletable else 403)
+
+
+def test_illegal_rows_with_the_same_reason_share_one_warning(client):
+    login(client, gestionnaire())
+    parties = CandidatureFactory.create_batch(2, statut=C.DESISTEE)
+    sent = run_action(client, Candidature, "retenir", parties)
+    assert len(sent) == 1
+    level, text = sent[0]
+    assert level == messages.WARNING
+    assert text.startswith("2 lignes n'ont pas été modifiées (« ")
+    assert text.endswith(": Passage impossible de « Désistement » à « Retenue ».")
+    assert {c.statut for c in Candidature.objects.all()} == {C.DESISTEE}

@@ -1,0 +1,223 @@
+"""``manage.py seed_demo``: the five programmes, a population in every state, the demo logins,
+and a second run that changes nothing.
+
+Seeding takes a few seconds, so it runs once for the module (twice, to check idempotency)
+inside a transaction that is rolled back at the end; each test runs in a savepoint of it.
+"""
+
+import hashlib
+import io
+from types import SimpleNamespace
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from mentorat.models import User
+from mentorat.roles import ADMINISTRATEUR, GESTIONNAIRE
+from parrainages.models import (
+    Candidature,
+    Charte,
+    Immersion,
+    Parrain,
+    Parrainage,
+    Rencontre,
+    Sortie,
+)
+from partenaires.models import Convention, Membre
+from programmes.models import Evenement, NiveauDiplome, Programme, Situation
+
+LOGINS = [
+    "gestionnaire@demo.mentorat.fr",
+    "admin@demo.mentorat.fr",
+    "parrain@demo.mentorat.fr",
+    "filleul@demo.mentorat.fr",
+    "partenaire@demo.mentorat.fr",
+]
+
+
+def compter_tout():
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+@pytest.fixture(scope="module")
+def seed(django_db_setup, django_db_blocker):
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast, transaction.atomic():
+        premier, second = io.StringIO(), io.StringIO()
+        call_command("seed_demo", stdout=premier)
+        apres_premier = compter_tout()
+        call_command("seed_demo", stdout=second)
+        yield SimpleNamespace(
+            premier=premier.getvalue(),
+            second=second.getvalue(),
+            apres_premier=apres_premier,
+            apres_second=compter_tout(),
+        )
+        transaction.set_rollback(True)
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_second_run_changes_no_count(seed):
+    assert seed.apres_premier["parrainages.Parrainage"] > 300
+    assert seed.apres_second == seed.apres_premier
+    assert "existait déjà" in seed.second
+
+
+def test_population_size(seed):
+    assert 190 <= Parrain.objects.count() <= 220
+    assert 580 <= User.objects.filter(filleul__isnull=False).count() <= 620
+    assert Rencontre.objects.count() > 1000
+
+
+def test_the_five_programmes_and_their_rules(seed):
+    programmes = {p.slug: p for p in Programme.objects.prefetch_related("etapes")}
+    assert set(programmes) == {
+        "1000-parrains-1000-emplois",
+        "100-chances-100-emplois",
+        "nqt-1-jeune-1-mentor",
+        "club-1000-entreprises-auvergne",
+        "profession-emploi-haute-garonne",
+    }
+    paris = programmes["1000-parrains-1000-emplois"]
+    assert (paris.offre_reguliere, paris.offre_ponctuelle, paris.offre_immersion) == (
+        True,
+        True,
+        True,
+    )
+    assert paris.cible_binomes == 1000
+    assert paris.departements == ["75"]
+
+    strasbourg = programmes["100-chances-100-emplois"]
+    assert (strasbourg.age_min, strasbourg.age_max, strasbourg.qpv_requis) == (18, 30, True)
+    assert strasbourg.departements == ["67"]
+    assert strasbourg.cible_binomes == 100
+    assert strasbourg.signature_coordinateur
+    assert strasbourg.coordinateur.email == "gestionnaire@demo.mentorat.fr"
+    assert [e.nom for e in strasbourg.etapes.all()][1] == "Semaine de mobilisation et de sélection"
+    assert strasbourg.evenements.filter(type=Evenement.Type.SEMAINE_SELECTION).exists()
+
+    nqt = programmes["nqt-1-jeune-1-mentor"]
+    assert nqt.niveau_diplome_min == NiveauDiplome.BAC_3
+    assert (nqt.age_max, nqt.qpv_requis, nqt.departements) == (29, True, [])
+
+    auvergne = programmes["club-1000-entreprises-auvergne"]
+    assert auvergne.inscription_france_travail_min_mois == 12
+    assert set(auvergne.situations_acceptees) == {
+        Situation.DEMANDEUR_EMPLOI,
+        Situation.ELEVE_3E_REP,
+    }
+    assert sorted(auvergne.departements) == ["03", "15", "43", "63"]
+
+    haute_garonne = programmes["profession-emploi-haute-garonne"]
+    assert (haute_garonne.age_min, haute_garonne.age_max) == (16, 25)
+    assert haute_garonne.departements == ["31"]
+    assert haute_garonne.evenements.filter(type=Evenement.Type.TABLE_RONDE).exists()
+
+    statuts = [p.statut for p in programmes.values()]
+    assert statuts.count(Programme.Statut.EN_COURS) == 1
+    assert statuts.count(Programme.Statut.OUVERT) == 4
+    for programme in programmes.values():
+        assert programme.etapes.count() >= 3
+        modele = programme.modeles_charte.get(version=1)
+        for variable in ("{parrain}", "{filleul}", "{programme}", "{date_debut}", "{date_fin}"):
+            assert variable in modele.texte
+
+
+def test_every_status_is_present(seed):
+    def valeurs(model, champ="statut"):
+        return set(model.objects.values_list(champ, flat=True).distinct())
+
+    assert valeurs(Parrainage) == set(Parrainage.Statut.values)
+    assert valeurs(Candidature) == set(Candidature.Statut.values)
+    assert valeurs(Convention) == set(Convention.Statut.values)
+    assert valeurs(Rencontre) == set(Rencontre.Statut.values)
+    assert valeurs(Immersion) == set(Immersion.Statut.values)
+    assert valeurs(Charte) == set(Charte.Statut.values)
+    assert valeurs(Sortie, "type") == set(Sortie.Type.values)
+    assert valeurs(Sortie, "moment") == set(Sortie.Moment.values)
+    assert not Candidature.objects.filter(statut="refusee", motif_refus="").exists()
+    assert not Parrainage.objects.filter(statut="decline", motif_declin="").exists()
+
+
+def test_candidatures_carry_an_eligibility_snapshot(seed):
+    assert Candidature.objects.filter(eligible=False).exists()
+    for candidature in Candidature.objects.all():
+        instantane = candidature.eligibilite
+        assert instantane["eligible"] is candidature.eligible
+        assert instantane["eligible"] == all(c["ok"] for c in instantane["criteres"])
+        for critere in instantane["criteres"]:
+            assert {"code", "libelle", "valeur", "exigence", "ok", "ligne"} <= set(critere)
+    assert not Parrainage.objects.filter(candidature__eligible=False).exists()
+
+
+def test_no_mentor_exceeds_capacity(seed):
+    assert not Parrain.objects.avec_places().filter(places_restantes__lt=0).exists()
+
+
+def test_charters_are_frozen_texts(seed):
+    chartes = Charte.objects.filter(parrainage__programme__slug="1000-parrains-1000-emplois")
+    assert chartes.filter(statut=Charte.Statut.SIGNEE).exists()
+    assert chartes.filter(statut=Charte.Statut.A_SIGNER, signatures__isnull=False).exists()
+    for charte in chartes.prefetch_related("signatures"):
+        assert "{" not in charte.texte
+        assert charte.texte_sha256 == hashlib.sha256(charte.texte.encode()).hexdigest()
+        if charte.statut == Charte.Statut.SIGNEE:
+            assert {s.role for s in charte.signatures.all()} == {"parrain", "filleul"}
+    strasbourg = Charte.objects.filter(
+        parrainage__programme__slug="100-chances-100-emplois", statut=Charte.Statut.SIGNEE
+    )
+    assert strasbourg.exists()
+    assert all(c.signatures.filter(role="coordinateur").exists() for c in strasbourg)
+
+
+def test_demo_logins_can_log_in(seed, client):
+    for email in LOGINS:
+        user = User.objects.get(email=email)
+        assert user.check_password(settings.DEMO_PASSWORD)
+        assert EmailAddress.objects.filter(user=user, email=email, verified=True, primary=True)
+        assert client.login(email=email, password=settings.DEMO_PASSWORD)
+        client.logout()
+    gestionnaire = User.objects.get(email="gestionnaire@demo.mentorat.fr")
+    assert gestionnaire.is_staff
+    assert gestionnaire.groups.filter(name=GESTIONNAIRE).exists()
+    admin = User.objects.get(email="admin@demo.mentorat.fr")
+    assert admin.is_staff and admin.is_superuser
+    assert admin.groups.filter(name=ADMINISTRATEUR).exists()
+
+
+def test_demo_partner_refers_candidates(seed):
+    membre = Membre.objects.get(user__email="partenaire@demo.mentorat.fr")
+    assert membre.partenaire.nom == "Mission locale de Paris"
+    assert membre.partenaire.candidatures_prescrites.count() > 20
+    assert membre.partenaire.conventions.filter(statut=Convention.Statut.ACTIVE).exists()
+
+
+def test_demo_mentor_has_something_to_do(seed):
+    parrain = Parrain.objects.get(user__email="parrain@demo.mentorat.fr")
+    pairs = parrain.parrainages.all()
+    assert pairs.filter(statut=Parrainage.Statut.ACTIF).count() == 2
+    assert pairs.filter(statut=Parrainage.Statut.ATTENTE_PARRAIN).count() >= 2
+    assert pairs.filter(statut=Parrainage.Statut.TERMINE, sorties__isnull=False).exists()
+    rencontres = Rencontre.objects.filter(parrainage__parrain=parrain, statut="prevue")
+    assert rencontres.filter(debut__lt=timezone.now()).exists()
+    assert rencontres.filter(debut__gt=timezone.now()).exists()
+    filleul = User.objects.get(email="filleul@demo.mentorat.fr").filleul
+    assert filleul.parrainages.get(statut=Parrainage.Statut.ACTIF).parrain == parrain
+
+
+def test_output_lists_the_logins(seed):
+    for sortie in (seed.premier, seed.second):
+        for email in LOGINS:
+            assert email in sortie
+        assert settings.DEMO_PASSWORD in sortie
+        for chemin in ("/admin/", "/parrain/", "/filleul/", "/partenaire/"):
+            assert chemin in sortie
+    assert "Parrainages" in seed.premier
