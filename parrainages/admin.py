@@ -1,5 +1,10 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from mentorat.admin import (
     HTTPS_URLS,
@@ -10,6 +15,7 @@ from mentorat.admin import (
     json_html,
     transition_action,
 )
+from programmes.models import Programme
 
 from .models import (
     Candidature,
@@ -22,6 +28,7 @@ from .models import (
     Signature,
     Sortie,
 )
+from .services import lire_csv_parrains, parrains_inviter, parrains_valider
 
 PERSON_SEARCH = ("user__email", "user__last_name", "user__first_name")
 PAIR_RELATED = ("programme", "parrain__user", "filleul__user")
@@ -41,8 +48,31 @@ def _of_pair(prefix, names):
 # --- People ------------------------------------------------------------------------------------
 
 
+class InvitationParrainForm(forms.Form):
+    prenom = forms.CharField(label="Prénom", max_length=150)
+    nom = forms.CharField(label="Nom", max_length=150)
+    email = forms.EmailField(label="Adresse e-mail")
+    entreprise = forms.CharField(label="Entreprise", max_length=200)
+    fonction = forms.CharField(label="Fonction", max_length=200, required=False)
+    programme = forms.ModelChoiceField(
+        label="Programme", queryset=Programme.objects.publics().order_by("nom"), required=False
+    )
+
+
+class ImportParrainsForm(forms.Form):
+    fichier = forms.FileField(
+        label="Fichier CSV",
+        help_text="Colonnes : prenom, nom, email, entreprise, fonction (séparateur , ou ;).",
+    )
+    programme = forms.ModelChoiceField(
+        label="Programme", queryset=Programme.objects.publics().order_by("nom"), required=False
+    )
+
+
 @admin.register(Parrain)
 class ParrainAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    change_list_template = "admin/parrainages/parrain/change_list.html"
+    actions = ["valider"]
     list_display = (
         "nom",
         "user__email",
@@ -107,6 +137,78 @@ class ParrainAdmin(SelectRelatedMixin, admin.ModelAdmin):
     @admin.display(description="places restantes")
     def places_restantes(self, obj):
         return obj.capacite - obj.binomes_ouverts
+
+    @admin.action(description="Valider les parrains sélectionnés", permissions=["change"])
+    def valider(self, request, queryset):
+        n = parrains_valider(parrains=list(queryset), par=request.user)
+        ignores = queryset.count() - n
+        self.message_user(request, f"{n} parrain(s) validé(s) et prévenu(s) par e-mail.")
+        if ignores:
+            self.message_user(
+                request,
+                f"{ignores} ligne(s) ignorée(s) : seuls les parrains « à valider » le sont.",
+                messages.WARNING,
+            )
+
+    def get_urls(self):
+        inviter = self.admin_site.admin_view(self.inviter_view)
+        return [
+            path("inviter/", inviter, name="parrainages_parrain_inviter"),
+            *super().get_urls(),
+        ]
+
+    def inviter_view(self, request):
+        """Invite mentors one by one, or many from a CSV file checked line by line first."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        seul = InvitationParrainForm(
+            request.POST if request.POST.get("mode") == "un" else None, prefix="un"
+        )
+        fichier = ImportParrainsForm(
+            request.POST if request.POST.get("mode") == "csv" else None,
+            request.FILES or None,
+            prefix="csv",
+        )
+        erreurs_csv = []
+        if request.method == "POST":
+            lignes, programme = None, None
+            if request.POST.get("mode") == "un" and seul.is_valid():
+                data = seul.cleaned_data
+                lignes = [{**data, "email": data["email"].lower()}]
+                programme = data["programme"]
+            elif request.POST.get("mode") == "csv" and fichier.is_valid():
+                programme = fichier.cleaned_data["programme"]
+                try:
+                    lignes = lire_csv_parrains(fichier.cleaned_data["fichier"])
+                except ValidationError as exc:
+                    erreurs_csv = exc.messages
+            if lignes:
+                try:
+                    parrains = parrains_inviter(
+                        lignes=lignes, programme=programme, par=request.user
+                    )
+                except ValidationError as exc:
+                    target = seul if request.POST.get("mode") == "un" else None
+                    if target is not None:
+                        target.add_error(None, exc)
+                    else:
+                        erreurs_csv = exc.messages
+                else:
+                    self.message_user(
+                        request,
+                        f"{len(parrains)} parrain(s) invité(s) : chacun reçoit un lien pour "
+                        "choisir son mot de passe.",
+                    )
+                    return redirect("admin:parrainages_parrain_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Inviter des parrains et marraines",
+            "opts": self.model._meta,
+            "seul": seul,
+            "fichier": fichier,
+            "erreurs_csv": erreurs_csv,
+        }
+        return TemplateResponse(request, "admin/parrainages/parrain/inviter.html", context)
 
 
 @admin.register(Filleul)

@@ -8,4 +8,9 @@ urlpatterns = [
     path("programmes/<slug:slug>/candidater/", filleul.candidater, name="candidater"),
     path("programmes/<slug:slug>/devenir-parrain/", public.devenir_parrain, name="devenir_parrain"),
     path("confidentialite/", public.confidentialite, name="confidentialite"),
+    path(
+        "parrain/activer/<str:uidb64>/<str:token>/",
+        public.parrain_activer_vue,
+        name="parrain_activer",
+    ),
 ]

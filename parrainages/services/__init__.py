@@ -15,6 +15,13 @@ from .filleul import (
     filleul_exporter,
     parrain_proposer,
 )
+from .onboarding import (
+    activation_url,
+    lire_csv_parrains,
+    parrain_activer,
+    parrains_inviter,
+    parrains_valider,
+)
 from .parrain import (
     immersion_proposer,
     parrain_mettre_a_jour,
@@ -28,6 +35,11 @@ from .parrain import (
 )
 
 __all__ = [
+    "activation_url",
+    "lire_csv_parrains",
+    "parrain_activer",
+    "parrains_inviter",
+    "parrains_valider",
     "action_ponctuelle_proposer",
     "evenement_desinscrire",
     "evenement_inscrire",

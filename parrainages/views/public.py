@@ -2,20 +2,24 @@
 
 from allauth.account.views import SignupView
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.tokens import default_token_generator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import urlencode, urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from mentorat.models import User
 from partenaires.models import Membre
 from partenaires.services import InvitationInvalide, prescription_depuis_jeton
 from programmes.models import Programme
 
 from ..access import filleul_of, parrain_of
 from ..forms_parrain import ProposerParrainForm
-from ..services import parrain_proposer
+from ..services import parrain_activer, parrain_proposer
 from .filleul import SESSION_PRESCRIPTION
 
 SESSION_INVITATION = "invitation"
@@ -119,3 +123,49 @@ class InscriptionView(SignupView):
             if invitation.get(key):
                 initial.setdefault(key, invitation[key])
         return initial
+
+
+SESSION_ACTIVATION = "activation_parrain"
+JETON_EN_SESSION = "definir-mot-de-passe"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def parrain_activer_vue(request, uidb64, token):
+    """An invited mentor chooses a password from the e-mailed link (single use).
+
+    As in Django's password reset, the token leaves the URL at once (kept in the session) so
+    that it never leaks through the Referer header.
+    """
+    try:
+        user = User.objects.get(pk=urlsafe_base64_decode(uidb64).decode())
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
+        user = None
+    if token != JETON_EN_SESSION:
+        if user is not None and default_token_generator.check_token(user, token):
+            request.session[SESSION_ACTIVATION] = token
+            return redirect("parrain_activer", uidb64=uidb64, token=JETON_EN_SESSION)
+        return _lien_invalide(request)
+    token = request.session.get(SESSION_ACTIVATION, "")
+    if user is None or not default_token_generator.check_token(user, token):
+        return _lien_invalide(request)
+    form = SetPasswordForm(user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        parrain_activer(user=user, mot_de_passe=form.cleaned_data["new_password1"])
+        request.session.pop(SESSION_ACTIVATION, None)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Votre compte est activé. Complétez votre profil de parrain.")
+        return redirect("parrain:profil")
+    return render(request, "parrainages/parrain/activer.html", {"form": form, "user_invite": user})
+
+
+def _lien_invalide(request):
+    return render(
+        request,
+        "parrainages/invitation_invalide.html",
+        {
+            "raison": "Ce lien d'activation n'est pas valide ou a déjà servi. Si votre compte est "
+            "déjà activé, connectez-vous ; sinon, demandez une nouvelle invitation à l'équipe."
+        },
+        status=400,
+    )
