@@ -235,6 +235,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # Requests with an unknown Host header are scanners' noise, not errors of ours.
         "django.security.DisallowedHost": {"level": "CRITICAL", "propagate": False},
     },

@@ -20,6 +20,7 @@ from programmes.models import Programme
 from .models import (
     Candidature,
     Charte,
+    DemandeSignature,
     Filleul,
     Immersion,
     Parrain,
@@ -607,6 +608,28 @@ class SignatureAdmin(SelectRelatedMixin, admin.ModelAdmin):
     list_select_related = ("signataire", *_of_pair("charte", PAIR_OF_ROW))
     search_fields = ("nom_signataire", "signataire__email")
     date_hierarchy = "signee_le"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DemandeSignature)
+class DemandeSignatureAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    """Signature codes sent: when, to whom, tries used (the code itself is never stored)."""
+
+    list_display = ("__str__", "charte", "role", "signataire", "expire_le", "essais", "utilisee_le")
+    list_filter = ("role",)
+    list_select_related = ("signataire", *_of_pair("charte", PAIR_OF_ROW))
+    search_fields = ("signataire__email",)
+    exclude = ("code_hash",)
+    date_hierarchy = "creee_le"
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

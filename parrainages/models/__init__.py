@@ -1,4 +1,4 @@
-from .charte import Charte, Signature
+from .charte import Charte, DemandeSignature, Signature
 from .parrainage import (
     Candidature,
     Immersion,
@@ -13,6 +13,7 @@ from .personnes import Filleul, Parrain, age_on
 __all__ = [
     "Candidature",
     "Charte",
+    "DemandeSignature",
     "Filleul",
     "Immersion",
     "Parrain",

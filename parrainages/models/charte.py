@@ -51,6 +51,8 @@ class Charte(StatusMachine, models.Model):
     pdf_sha256 = models.CharField(
         "empreinte SHA-256 du PDF", max_length=64, blank=True, db_index=True
     )
+    pdf_produit_le = models.DateTimeField("PDF produit le", null=True, blank=True)
+    envoyee_le = models.DateTimeField("PDF envoyé aux parties le", null=True, blank=True)
 
     class Meta:
         verbose_name = "charte"
@@ -120,3 +122,35 @@ class Signature(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()} — {self.nom_signataire}"
+
+
+class DemandeSignature(models.Model):
+    """A one-time code e-mailed to a signer; its hash only is kept."""
+
+    DUREE_MINUTES = 10
+    ESSAIS_MAX = 5
+
+    charte = models.ForeignKey(
+        Charte, verbose_name="charte", on_delete=models.CASCADE, related_name="demandes"
+    )
+    role = models.CharField("rôle", max_length=20, choices=Signature.Role)
+    signataire = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="signataire",
+        on_delete=models.CASCADE,
+        related_name="demandes_signature",
+    )
+    code_hash = models.CharField("empreinte du code", max_length=64)
+    creee_le = models.DateTimeField("demandée le", default=timezone.now)
+    expire_le = models.DateTimeField("expire le")
+    essais = models.PositiveSmallIntegerField("essais", default=0)
+    utilisee_le = models.DateTimeField("utilisée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "demande de signature"
+        verbose_name_plural = "demandes de signature"
+        ordering = ["-creee_le"]
+        indexes = [models.Index(fields=["charte", "signataire", "-creee_le"])]
+
+    def __str__(self):
+        return f"Code pour {self.get_role_display()} — {self.creee_le:%d/%m/%Y %H:%M}"

@@ -19,6 +19,7 @@ from mentorat.models import User
 from parrainages.models import (
     Candidature,
     Charte,
+    DemandeSignature,
     Filleul,
     Immersion,
     Parrainage,
@@ -32,6 +33,7 @@ from tests.mentorat.factories import EmailAddressFactory, UserFactory, administr
 from tests.parrainages.factories import (
     CandidatureFactory,
     CharteFactory,
+    DemandeSignatureFactory,
     FilleulFactory,
     ImmersionFactory,
     ParrainageFactory,
@@ -103,6 +105,7 @@ PAGES = [
     pytest.param(SortieFactory, 11, 7, 8, id="sortie"),
     pytest.param(CharteFactory, 12, None, 9, id="charte"),
     pytest.param(SignatureFactory, 11, None, 8, id="signature"),
+    pytest.param(DemandeSignatureFactory, 10, None, 8, id="demande_signature"),
     pytest.param(PartenaireFactory, 9, 7, 9, id="partenaire"),
     pytest.param(MembreFactory, 9, 7, 8, id="membre"),
     pytest.param(ConventionFactory, 12, 7, 10, id="convention"),
@@ -685,7 +688,7 @@ def test_history_and_delete_pages_for_administrateur(client, factory, changelist
     obj = factory()
     model = type(obj)
     assert client.get(url(model, "history", obj.pk)).status_code == 200
-    deletable = model not in (Charte, Signature)
+    deletable = model not in (Charte, Signature, DemandeSignature)
     assert client.get(url(model, "delete", obj.pk)).status_code == (200 if deletable else 403)
 
 

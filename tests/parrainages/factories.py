@@ -7,6 +7,7 @@ from django.utils import timezone
 from parrainages.models import (
     Candidature,
     Charte,
+    DemandeSignature,
     Filleul,
     Immersion,
     Parrain,
@@ -123,3 +124,14 @@ class SignatureFactory(factory.django.DjangoModelFactory):
     signataire = factory.SubFactory(UserFactory)
     nom_signataire = factory.LazyAttribute(lambda o: str(o.signataire))
     texte_sha256 = factory.LazyAttribute(lambda o: o.charte.texte_sha256)
+
+
+class DemandeSignatureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DemandeSignature
+
+    charte = factory.SubFactory(CharteFactory)
+    role = Signature.Role.FILLEUL
+    signataire = factory.SubFactory(UserFactory)
+    code_hash = "0" * 64
+    expire_le = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(minutes=10))
