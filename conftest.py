@@ -68,3 +68,27 @@ def redis_url(settings):
     except redis.RedisError as exc:
         service_missing(f"Redis injoignable à {url} : {exc}")
     return url
+
+
+@pytest.fixture(scope="session")
+def certificat_sceau(tmp_path_factory):
+    """A self-signed sealing certificate, made once for the whole run."""
+    from mentorat.scellement import creer_certificat_autosigne
+
+    chemin = tmp_path_factory.mktemp("certs") / "sceau.p12"
+    certificat = creer_certificat_autosigne(
+        chemin, mot_de_passe="secret-de-test", nom="Sceau de test"
+    )
+    return chemin, certificat
+
+
+@pytest.fixture
+def sceau(settings, certificat_sceau, private_storage_dir):
+    """Seal PDFs with the test certificate; store them in a temporary folder."""
+    from mentorat.scellement import _signataire
+
+    settings.SCEAU_CERTIFICAT = certificat_sceau[0]
+    settings.SCEAU_MOT_DE_PASSE = "secret-de-test"
+    _signataire.cache_clear()
+    yield certificat_sceau[1]
+    _signataire.cache_clear()

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
 from django.db import models
 
 
@@ -55,8 +56,49 @@ class ChoiceListField(models.JSONField):
         return form_class(**defaults)
 
 
+class PrivateStorage(Storage):
+    """Delegates to the "private" storage of STORAGES at each call.
+
+    A FileField resolves its storage once, at import; delegating keeps the configured backend
+    (and a test's temporary folder) authoritative.
+    """
+
+    def _backend(self):
+        from django.core.files.storage import storages
+
+        return storages["private"]
+
+    def _open(self, name, mode="rb"):
+        return self._backend()._open(name, mode)
+
+    def _save(self, name, content):
+        return self._backend()._save(name, content)
+
+    def get_available_name(self, name, max_length=None):
+        return self._backend().get_available_name(name, max_length=max_length)
+
+    def delete(self, name):
+        return self._backend().delete(name)
+
+    def exists(self, name):
+        return self._backend().exists(name)
+
+    def listdir(self, path):
+        return self._backend().listdir(path)
+
+    def size(self, name):
+        return self._backend().size(name)
+
+    def path(self, name):
+        return self._backend().path(name)
+
+    def url(self, name):
+        raise NotImplementedError("Les documents privés ne sont servis que par une vue.")
+
+    def get_modified_time(self, name):
+        return self._backend().get_modified_time(name)
+
+
 def private_storage():
     """Storage for generated documents: never under a public URL."""
-    from django.core.files.storage import storages
-
-    return storages["private"]
+    return PrivateStorage()

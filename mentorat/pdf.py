@@ -5,26 +5,28 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 
-def _fetcher(url, *args, **kwargs):
-    """Resolve /static/ URLs on disk; refuse any other fetch (no network at render time)."""
-    from weasyprint.urls import default_url_fetcher
+def _fetcher():
+    """Static files are read from disk and data: URIs decoded; nothing is fetched remotely."""
+    from weasyprint.urls import URLFetcher, path2url
 
-    if url.startswith("file://") or url.startswith("data:"):
-        return default_url_fetcher(url, *args, **kwargs)
-    prefix = f"{settings.SITE_URL}{settings.STATIC_URL}"
-    if url.startswith(prefix) or url.startswith(settings.STATIC_URL):
-        chemin = url.split(settings.STATIC_URL, 1)[1]
-        trouve = finders.find(chemin)
-        if trouve:
-            return default_url_fetcher(f"file://{trouve}", *args, **kwargs)
-    raise ValueError(f"Ressource externe refusée dans un PDF : {url}")
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            for prefix in (f"{settings.SITE_URL}{settings.STATIC_URL}", settings.STATIC_URL):
+                if url.startswith(prefix):
+                    trouve = finders.find(url[len(prefix) :])
+                    if trouve:
+                        url = path2url(trouve)
+                    break
+            return super().fetch(url, headers)
+
+    return StaticOnlyFetcher(allowed_protocols={"file", "data"})
 
 
 def html_vers_pdf(html: str, *, base_url: str | None = None) -> bytes:
     from weasyprint import HTML
 
     return HTML(
-        string=html, base_url=base_url or settings.SITE_URL, url_fetcher=_fetcher
+        string=html, base_url=base_url or settings.SITE_URL, url_fetcher=_fetcher()
     ).write_pdf()
 
 

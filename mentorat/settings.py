@@ -138,6 +138,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# PDFs (charters, reports) go to their own queue so that e-mails never wait behind them.
+CELERY_TASK_ROUTES = {
+    "parrainages.produire_charte_pdf": {"queue": "pdf"},
+    "partenaires.*rapport*": {"queue": "pdf"},
+}
 
 # E-mail: console by default, any backend from EMAIL_URL (smtp://, smtp+tls://…).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -212,6 +217,14 @@ STORAGES = {
         )
     },
 }
+
+# The certificate that seals generated PDFs (PKCS#12), kept outside the repository.
+SCEAU_CERTIFICAT = Path(
+    env("SCEAU_CERTIFICAT", default=str(BASE_DIR / "var" / "certs" / "sceau.p12"))
+)
+SCEAU_MOT_DE_PASSE = env("SCEAU_MOT_DE_PASSE", default="")
+# Largest PDF accepted on the public verification page.
+VERIFICATION_TAILLE_MAX = 5 * 1024 * 1024
 
 # Production hardening, on whenever DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

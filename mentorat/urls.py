@@ -13,6 +13,7 @@ urlpatterns = [
     path("filleul/", include("parrainages.urls_filleul")),
     path("parrain/", include("parrainages.urls_parrain")),
     path("partenaire/", include("partenaires.urls")),
+    path("charte/", include("parrainages.urls_charte")),
     path("admin/", admin.site.urls),
     path("sante/", views.sante, name="sante"),
 ]

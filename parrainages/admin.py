@@ -29,7 +29,7 @@ from .models import (
     Signature,
     Sortie,
 )
-from .services import lire_csv_parrains, parrains_inviter, parrains_valider
+from .services import charte_emettre, lire_csv_parrains, parrains_inviter, parrains_valider
 
 PERSON_SEARCH = ("user__email", "user__last_name", "user__first_name")
 PAIR_RELATED = ("programme", "parrain__user", "filleul__user")
@@ -592,6 +592,11 @@ class CharteAdmin(DecisionAdminMixin, admin.ModelAdmin):
             Charte.Statut.ANNULEE,
             lambda c, *, motif, par: c.annuler(motif=motif),
         ),
+        "reemettre": Decision(
+            "Annuler et réémettre avec le modèle en vigueur (motif obligatoire)",
+            Charte.Statut.ANNULEE,
+            lambda c, *, motif, par: _annuler_pour_reemettre(c, motif),
+        ),
     }
 
     def has_add_permission(self, request):
@@ -599,6 +604,20 @@ class CharteAdmin(DecisionAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if getattr(obj, "_a_reemettre", False):
+            nouvelle = charte_emettre(parrainage=obj.parrainage)
+            if nouvelle is not None:
+                self.message_user(
+                    request, f"Nouvelle charte émise le {nouvelle.emise_le:%d/%m/%Y} : à signer."
+                )
+
+
+def _annuler_pour_reemettre(charte, motif):
+    charte.annuler(motif=motif)
+    charte._a_reemettre = True
 
 
 @admin.register(Signature)

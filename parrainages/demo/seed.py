@@ -105,7 +105,52 @@ def seed_demo() -> Resultat:
             population.enregistrer()
             suivi.generer(evenements)
             suivi.enregistrer()
+            produire_pdf_chartes()
     return Resultat(population_creee=creee, duree=time.monotonic() - debut, comptes=comptes)
+
+
+PDF_DEMO = 12
+
+
+def produire_pdf_chartes():
+    """Seal the PDF of a dozen signed charters, the demo accounts' first.
+
+    Rendering and sealing take about half a second each: the other signed charters keep their
+    PDF to be produced by `manage.py produire_chartes` (or the scheduled catch-up), which keeps
+    the demo quick to start.
+    """
+    from django.db.models import Case, IntegerField, Value, When
+    from django.utils import timezone
+
+    from mentorat.scellement import creer_certificat_autosigne
+    from parrainages.models import Charte
+    from parrainages.services import charte_produire_pdf
+
+    if not settings.SCEAU_CERTIFICAT.is_file():
+        creer_certificat_autosigne(
+            settings.SCEAU_CERTIFICAT,
+            mot_de_passe=settings.SCEAU_MOT_DE_PASSE,
+            nom="Mentorat — sceau de démonstration",
+        )
+    demo = [f"{role}@{DOMAINE}" for role in ("parrain", "filleul")]
+    ids = (
+        Charte.objects.filter(statut=Charte.Statut.SIGNEE, pdf="")
+        .annotate(
+            prioritaire=Case(
+                When(parrainage__parrain__user__email__in=demo, then=Value(0)),
+                When(parrainage__filleul__user__email__in=demo, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("prioritaire", "pk")
+        .values_list("pk", flat=True)[:PDF_DEMO]
+    )
+    ids = list(ids)
+    for charte_id in ids:
+        charte_produire_pdf(charte_id=charte_id)
+    # The parties of demo charters are not e-mailed.
+    Charte.objects.filter(pk__in=ids).update(envoyee_le=timezone.now())
 
 
 def compter() -> dict[str, int]:

@@ -1,6 +1,22 @@
 """Writes of the parrainages app (services), by who triggers them."""
 
-from .charte import charte_emettre, charte_rendre_texte, sha256_text
+from .charte import (
+    CodeIncorrect,
+    charte_emettre,
+    charte_envoyer_pdf,
+    charte_produire_pdf,
+    charte_reemettre,
+    charte_rendre_pdf,
+    charte_rendre_texte,
+    charte_verifier_fichier,
+    chartes_a_rattraper,
+    nom_fichier_charte,
+    roles_de,
+    roles_requis,
+    sha256_text,
+    signature_confirmer,
+    signature_demander_code,
+)
 from .evenements import (
     action_ponctuelle_proposer,
     evenement_desinscrire,
@@ -35,6 +51,18 @@ from .parrain import (
 )
 
 __all__ = [
+    "CodeIncorrect",
+    "charte_envoyer_pdf",
+    "charte_produire_pdf",
+    "charte_reemettre",
+    "charte_rendre_pdf",
+    "charte_verifier_fichier",
+    "chartes_a_rattraper",
+    "nom_fichier_charte",
+    "roles_de",
+    "roles_requis",
+    "signature_confirmer",
+    "signature_demander_code",
     "activation_url",
     "lire_csv_parrains",
     "parrain_activer",

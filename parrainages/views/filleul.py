@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -211,6 +211,13 @@ def tableau_de_bord(request):
     parrainages = list(
         filleul.parrainages.filter(statut__in=Parrainage.STATUTS_FORMES)
         .select_related("programme", "parrain__user")
+        .prefetch_related(
+            Prefetch(
+                "chartes",
+                queryset=Charte.objects.exclude(statut=Charte.Statut.ANNULEE),
+                to_attr="chartes_en_vigueur",
+            )
+        )
         .order_by("-date_debut")
     )
     maintenant = timezone.now()

@@ -205,6 +205,7 @@ def _page_binome(request, parrainage, **forms):
         "maintenant": maintenant,
         "immersions": list(parrainage.immersions.order_by("-date_debut")),
         "sorties": list(parrainage.sorties.all()),
+        "charte": parrainage.chartes.exclude(statut=Charte.Statut.ANNULEE).first(),
         "rencontre_form": forms.get("rencontre_form") or RencontreForm(),
         "immersion_form": forms.get("immersion_form") or ImmersionForm(),
         "cloturer_form": forms.get("cloturer_form")

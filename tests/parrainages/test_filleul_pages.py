@@ -265,8 +265,9 @@ def test_space_shows_own_things_in_constant_queries(client, django_assert_num_qu
     other = FilleulFactory()
     other_pair = build_space(other, 2)
     client.force_login(filleul.user)
-    # savepoints, session, user, filleul, candidatures, pairs, meetings, events, charters
-    with django_assert_num_queries(10):
+    # savepoints, session, user, filleul, candidatures, pairs (+ their charters), meetings,
+    # events, charters to sign
+    with django_assert_num_queries(11):
         response = client.get(reverse("filleul:tableau_de_bord"))
     content = response.content.decode()
     assert pair.parrain.user.email in content

@@ -46,8 +46,22 @@ def compter_tout():
 
 
 @pytest.fixture(scope="module")
-def seed(django_db_setup, django_db_blocker):
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+def seed(django_db_setup, django_db_blocker, certificat_sceau, tmp_path_factory):
+    from mentorat.scellement import _signataire
+
+    fast = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        SCEAU_CERTIFICAT=certificat_sceau[0],
+        SCEAU_MOT_DE_PASSE="secret-de-test",
+        STORAGES={
+            **settings.STORAGES,
+            "private": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(tmp_path_factory.mktemp("prive"))},
+            },
+        },
+    )
+    _signataire.cache_clear()
     with django_db_blocker.unblock(), fast, transaction.atomic():
         premier, second = io.StringIO(), io.StringIO()
         call_command("seed_demo", stdout=premier)
@@ -176,6 +190,18 @@ def test_charters_are_frozen_texts(seed):
     )
     assert strasbourg.exists()
     assert all(c.signatures.filter(role="coordinateur").exists() for c in strasbourg)
+
+
+def test_some_signed_charters_have_their_sealed_pdf(seed):
+    with_pdf = Charte.objects.filter(statut=Charte.Statut.SIGNEE).exclude(pdf="")
+    assert with_pdf.count() == 12
+    assert with_pdf.filter(parrainage__parrain__user__email="parrain@demo.mentorat.fr").exists()
+    for charte in with_pdf[:2]:
+        with charte.pdf.open("rb") as fichier:
+            contenu = fichier.read()
+        assert contenu.startswith(b"%PDF-")
+        assert hashlib.sha256(contenu).hexdigest() == charte.pdf_sha256
+    assert not with_pdf.filter(envoyee_le__isnull=True).exists()
 
 
 def test_demo_logins_can_log_in(seed, client):
