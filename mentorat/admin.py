@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.html import format_html, format_html_join
 
-from .models import User
+from .models import Envoi, User
 
 # --- Shared helpers ----------------------------------------------------------------------------
 
@@ -365,3 +365,32 @@ admin.site.unregister(Authenticator)
 @admin.register(Authenticator)
 class AuthenticatorAdmin(allauth.mfa.admin.AuthenticatorAdmin):
     list_select_related = ("user",)
+
+
+@admin.register(Envoi)
+class EnvoiAdmin(admin.ModelAdmin):
+    """The outbox: what was sent to whom and when, and what failed (staff can retry)."""
+
+    list_display = ("sujet", "email", "regle", "statut", "tentatives", "envoye_le", "cree_le")
+    list_filter = ("statut", "regle", "essentiel")
+    search_fields = ("email", "cle", "sujet")
+    date_hierarchy = "cree_le"
+    show_full_result_count = False
+    list_select_related = ("destinataire",)
+    readonly_fields = [f.name for f in Envoi._meta.fields]
+    actions = ["reessayer"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Renvoyer les envois en échec", permissions=["change"])
+    def reessayer(self, request, queryset):
+        from django.utils import timezone
+
+        n = queryset.filter(statut=Envoi.Statut.ECHEC).update(
+            statut=Envoi.Statut.A_ENVOYER, tentatives=0, prochain_essai=timezone.now()
+        )
+        self.message_user(request, f"{n} envoi(s) remis dans la file d'envoi.")

@@ -12,6 +12,7 @@ def envoyer_email(
     gabarit: str,
     contexte: dict,
     pieces_jointes: list[tuple[str, bytes, str]] = (),
+    entetes: dict | None = None,
 ) -> int:
     """Render ``<gabarit>.txt`` and ``<gabarit>.html`` and send them; returns 1 when sent.
 
@@ -26,6 +27,7 @@ def envoyer_email(
         body=texte,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=destinataires,
+        headers=entetes or {},
     )
     message.attach_alternative(html, "text/html")
     for nom, contenu, type_mime in pieces_jointes:

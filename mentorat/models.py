@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class UserManager(BaseUserManager):
@@ -36,6 +37,12 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("adresse e-mail", unique=True)
     telephone = models.CharField("téléphone", max_length=20, blank=True)
+    relances_non_essentielles = models.BooleanField(
+        "reçoit les rappels non essentiels",
+        default=True,
+        help_text="Rappels de rencontre, fin de parrainage… Les messages essentiels "
+        "(codes, invitations, charte) sont toujours envoyés.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -56,3 +63,63 @@ class User(AbstractUser):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+
+class EnvoiQuerySet(models.QuerySet):
+    def dus(self, maintenant):
+        return self.filter(statut=Envoi.Statut.A_ENVOYER, prochain_essai__lte=maintenant)
+
+
+class Envoi(models.Model):
+    """An e-mail to send exactly once: written first with a unique key, then claimed and sent.
+
+    The key says what the e-mail is about (rule, object, recipient, period): generating the same
+    reminder twice, from two beats or a rerun, hits the unique constraint and changes nothing.
+    """
+
+    class Statut(models.TextChoices):
+        A_ENVOYER = "a_envoyer", "À envoyer"
+        EN_COURS = "en_cours", "En cours d'envoi"
+        ENVOYE = "envoye", "Envoyé"
+        ECHEC = "echec", "Échec"
+        ANNULE = "annule", "Annulé (désabonnement)"
+
+    regle = models.CharField("règle", max_length=50, db_index=True)
+    cle = models.CharField("clé", max_length=200, unique=True)
+    destinataire = models.ForeignKey(
+        User,
+        verbose_name="destinataire",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="envois",
+    )
+    email = models.EmailField("adresse")
+    sujet = models.CharField("sujet", max_length=250)
+    gabarit = models.CharField("gabarit", max_length=150)
+    contexte = models.JSONField("contexte", default=dict, blank=True)
+    essentiel = models.BooleanField(
+        "essentiel", default=True, help_text="Un envoi non essentiel respecte le désabonnement."
+    )
+    statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.A_ENVOYER)
+    tentatives = models.PositiveSmallIntegerField("tentatives", default=0)
+    prochain_essai = models.DateTimeField("prochain essai", default=timezone.now)
+    reserve_le = models.DateTimeField("réservé le", null=True, blank=True)
+    reserve_par = models.CharField("réservé par", max_length=40, blank=True)
+    envoye_le = models.DateTimeField("envoyé le", null=True, blank=True)
+    erreur = models.TextField("erreur", blank=True)
+    cree_le = models.DateTimeField("créé le", default=timezone.now, db_index=True)
+
+    objects = EnvoiQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "envoi d'e-mail"
+        verbose_name_plural = "envois d'e-mails"
+        ordering = ["-cree_le"]
+        indexes = [
+            models.Index(fields=["statut", "prochain_essai"]),
+            models.Index(fields=["destinataire", "-cree_le"]),
+        ]
+
+    def __str__(self):
+        return f"{self.sujet} → {self.email}"

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("programmes.urls")),
     path("", include("parrainages.urls")),
     path("comptes/signup/", InscriptionView.as_view(), name="inscription"),
+    path("comptes/preferences/", views.preferences, name="preferences"),
+    path("comptes/desabonnement/<str:jeton>/", views.desabonnement, name="desabonnement"),
     path("comptes/", include("allauth.urls")),
     path("filleul/", include("parrainages.urls_filleul")),
     path("parrain/", include("parrainages.urls_parrain")),

@@ -452,6 +452,29 @@ class ParrainageAdmin(DecisionAdminMixin, admin.ModelAdmin):
     def raisons_detail(self, obj):
         return json_html(obj.raisons)
 
+    def get_urls(self):
+        suivi = self.admin_site.admin_view(self.suivi_view)
+        return [path("suivi/", suivi, name="parrainages_parrainage_suivi"), *super().get_urls()]
+
+    def suivi_view(self, request):
+        """Stalled pairs, overdue surveys, and the reminders sent lately."""
+        from .suivi import binomes_en_panne, derniers_envois, enquetes_en_retard, envois_en_echec
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        sans_fin, sans_six = enquetes_en_retard()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Suivi des binômes",
+            "opts": self.model._meta,
+            "en_panne": binomes_en_panne(),
+            "sans_fin": sans_fin,
+            "sans_six": sans_six,
+            "envois": derniers_envois(),
+            "echecs": envois_en_echec(),
+        }
+        return TemplateResponse(request, "admin/parrainages/parrainage/suivi.html", context)
+
 
 PAIR_OF_ROW = _of_pair("parrainage", PAIR_RELATED)
 PAIR_OF_ROW_SEARCH = _of_pair("parrainage", PAIR_SEARCH)

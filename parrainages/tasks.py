@@ -2,6 +2,9 @@
 
 from celery import shared_task
 
+from mentorat.envois import envois_expedier
+
+from .relances import relances_planifier
 from .services import (
     charte_envoyer_pdf,
     charte_produire_pdf,
@@ -34,3 +37,17 @@ def produire_charte_pdf(charte_id: int) -> bool:
 def rattraper_chartes() -> int:
     """Re-enqueue signed charters whose PDF is missing or unsent (a lost message, a crash)."""
     return len(chartes_a_rattraper(enqueue=produire_charte_pdf.delay))
+
+
+@shared_task(name="parrainages.planifier_relances")
+def planifier_relances() -> dict:
+    """Write today's due reminders to the outbox (idempotent), then send them."""
+    crees = relances_planifier()
+    envoyer_relances.delay()
+    return crees
+
+
+@shared_task(name="parrainages.envoyer_relances", acks_late=True)
+def envoyer_relances() -> dict:
+    """Claim and send due e-mails of the outbox (safe to run from several workers)."""
+    return dict(envois_expedier())

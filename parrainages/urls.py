@@ -8,6 +8,7 @@ urlpatterns = [
     path("programmes/<slug:slug>/candidater/", filleul.candidater, name="candidater"),
     path("programmes/<slug:slug>/devenir-parrain/", public.devenir_parrain, name="devenir_parrain"),
     path("confidentialite/", public.confidentialite, name="confidentialite"),
+    path("enquete/<str:jeton>/", public.enquete, name="enquete"),
     path(
         "parrain/activer/<str:uidb64>/<str:token>/",
         public.parrain_activer_vue,

@@ -212,6 +212,21 @@ class Programme(StatusMachine, models.Model):
     delai_reponse_jours = models.PositiveSmallIntegerField(
         "délai de réponse à une proposition (jours)", default=7
     )
+    # Reminders (see parrainages/relances.py).
+    relance_proposition_jours = models.PositiveSmallIntegerField(
+        "relancer une proposition sans réponse après (jours)", default=3
+    )
+    relance_charte_jours = models.PositiveSmallIntegerField(
+        "relancer une charte non signée tous les (jours)", default=3
+    )
+    relance_sans_rencontre_jours = models.PositiveSmallIntegerField(
+        "alerter sans rencontre consignée depuis (jours)",
+        default=21,
+        help_text="Le parrain est relancé ; au double de ce délai, l'équipe est alertée.",
+    )
+    alerte_fin_jours = models.PositiveSmallIntegerField(
+        "prévenir de la fin du parrainage (jours avant)", default=14
+    )
     signature_coordinateur = models.BooleanField(
         "la charte est aussi signée par un coordinateur", default=False
     )

@@ -39,6 +39,7 @@ from .onboarding import (
     parrains_valider,
 )
 from .parrain import (
+    enquete_repondre,
     immersion_proposer,
     parrain_mettre_a_jour,
     parrainage_accepter,
@@ -51,6 +52,7 @@ from .parrain import (
 )
 
 __all__ = [
+    "enquete_repondre",
     "CodeIncorrect",
     "charte_envoyer_pdf",
     "charte_produire_pdf",

@@ -246,3 +246,35 @@ def parrain_mettre_a_jour(*, parrain, donnees: dict) -> Parrain:
     parrain.save()
     parrain.secteurs.set(donnees["secteurs"])
     return parrain
+
+
+@transaction.atomic
+def enquete_repondre(
+    *, parrainage_id: int, moment: str, user_id: int, type: str, employeur: str = ""
+) -> Sortie:
+    """Record a survey answer as the pair's outcome for that moment (once)."""
+    from django.db import IntegrityError
+
+    parrainage = Parrainage.objects.select_related("parrain", "filleul").get(pk=parrainage_id)
+    if user_id == parrainage.filleul.user_id:
+        source = Sortie.Source.FILLEUL
+    elif user_id == parrainage.parrain.user_id:
+        source = Sortie.Source.PARRAIN
+    else:
+        raise ValidationError("Ce questionnaire ne vous concerne plus.")
+    if Sortie.objects.filter(parrainage=parrainage, moment=moment).exists():
+        raise ValidationError("Merci : une réponse a déjà été enregistrée pour ce parrainage.")
+    try:
+        with transaction.atomic():
+            return Sortie.objects.create(
+                parrainage=parrainage,
+                moment=moment,
+                type=type,
+                date=timezone.localdate(),
+                employeur=employeur,
+                source=source,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            "Merci : une réponse a déjà été enregistrée pour ce parrainage."
+        ) from None

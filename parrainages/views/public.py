@@ -1,11 +1,13 @@
 """Pages reached from the public site: routing after login, invitations, mentor offers."""
 
 from allauth.account.views import SignupView
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode, urlsafe_base64_decode
@@ -18,8 +20,10 @@ from partenaires.services import InvitationInvalide, prescription_depuis_jeton
 from programmes.models import Programme
 
 from ..access import filleul_of, parrain_of
+from ..enquetes import LienInvalide, lire_jeton
 from ..forms_parrain import ProposerParrainForm
-from ..services import parrain_activer, parrain_proposer
+from ..models import Parrainage, Sortie
+from ..services import enquete_repondre, parrain_activer, parrain_proposer
 from .filleul import SESSION_PRESCRIPTION
 
 SESSION_INVITATION = "invitation"
@@ -168,4 +172,49 @@ def _lien_invalide(request):
             "déjà activé, connectez-vous ; sinon, demandez une nouvelle invitation à l'équipe."
         },
         status=400,
+    )
+
+
+class EnqueteForm(forms.Form):
+    type = forms.ChoiceField(
+        label="Quelle est la situation aujourd'hui ?",
+        choices=Sortie.Type.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez une réponse."},
+    )
+    employeur = forms.CharField(
+        label="Employeur ou organisme de formation (facultatif)", max_length=200, required=False
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enquete(request, jeton):
+    """The outcome survey of an e-mail link (no login: the signed link says who and what)."""
+    try:
+        donnees = lire_jeton(jeton)
+    except LienInvalide as exc:
+        return render(
+            request, "parrainages/invitation_invalide.html", {"raison": str(exc)}, status=400
+        )
+    parrainage = get_object_or_404(Parrainage.objects.select_related("programme"), pk=donnees["p"])
+    moment = Sortie.Moment(donnees["m"])
+    form = EnqueteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enquete_repondre(
+                parrainage_id=parrainage.pk,
+                moment=moment,
+                user_id=donnees["u"],
+                type=form.cleaned_data["type"],
+                employeur=form.cleaned_data["employeur"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return render(request, "parrainages/enquete_merci.html", {"parrainage": parrainage})
+    return render(
+        request,
+        "parrainages/enquete.html",
+        {"form": form, "parrainage": parrainage, "moment": moment},
     )

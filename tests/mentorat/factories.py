@@ -48,3 +48,23 @@ class EmailAddressFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda o: o.user.email)
     verified = True
     primary = True
+
+
+class EnvoiFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "mentorat.Envoi"
+
+    regle = "essai"
+    cle = factory.Sequence(lambda n: f"essai:{n}")
+    destinataire = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda o: o.destinataire.email)
+    sujet = "Un rappel"
+    gabarit = "parrainages/emails/relance"
+    contexte = factory.LazyFunction(
+        lambda: {
+            "titre": "Bonjour,",
+            "lignes": ["Un rappel."],
+            "lien": "http://x/",
+            "libelle_lien": "Voir",
+        }
+    )

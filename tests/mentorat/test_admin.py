@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mentorat.admin import RIGHTS_FIELDS as RIGHTS
-from mentorat.models import User
+from mentorat.models import Envoi, User
 from parrainages.models import (
     Candidature,
     Charte,
@@ -29,7 +29,13 @@ from parrainages.models import (
 )
 from partenaires.models import Convention, Objectif
 from programmes.models import Evenement, ModeleCharte, Programme
-from tests.mentorat.factories import EmailAddressFactory, UserFactory, administrateur, gestionnaire
+from tests.mentorat.factories import (
+    EmailAddressFactory,
+    EnvoiFactory,
+    UserFactory,
+    administrateur,
+    gestionnaire,
+)
 from tests.parrainages.factories import (
     CandidatureFactory,
     CharteFactory,
@@ -46,6 +52,7 @@ from tests.partenaires.factories import (
     ConventionFactory,
     MembreFactory,
     ObjectifFactory,
+    ParrainApporteFactory,
     PartenaireFactory,
     PrescriptionFactory,
     RapportFactory,
@@ -112,6 +119,8 @@ PAGES = [
     pytest.param(ObjectifFactory, 9, 7, 8, id="objectif"),
     pytest.param(RapportFactory, 11, 7, 8, id="rapport"),
     pytest.param(PrescriptionFactory, 11, None, 8, id="prescription"),
+    pytest.param(EnvoiFactory, 11, None, 9, id="envoi"),
+    pytest.param(ParrainApporteFactory, 9, 7, 8, id="parrain_apporte"),
 ]
 
 
@@ -688,7 +697,7 @@ def test_history_and_delete_pages_for_administrateur(client, factory, changelist
     obj = factory()
     model = type(obj)
     assert client.get(url(model, "history", obj.pk)).status_code == 200
-    deletable = model not in (Charte, Signature, DemandeSignature)
+    deletable = model not in (Charte, Signature, DemandeSignature, Envoi)
     assert client.get(url(model, "delete", obj.pk)).status_code == (200 if deletable else 403)
 
 

@@ -1,0 +1,488 @@
+"""Reminder rules: set-based queries that write e-mails to the outbox (mentorat.envois).
+
+Each rule takes ``maintenant`` and returns unsaved `Envoi` rows with a unique key (rule,
+object, recipient, period): running a rule twice for the same period adds nothing. Delays are
+set per programme. No rule runs a query per row.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Exists, Max, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from mentorat.models import Envoi
+
+from .models import Charte, Parrainage, Rencontre, Signature, Sortie
+from .models.parrainage import Forme
+
+GABARIT = "parrainages/emails/relance"
+
+
+def _url(nom, **kwargs) -> str:
+    return f"{settings.SITE_URL}{reverse(nom, kwargs=kwargs or None)}"
+
+
+def _envoi(regle, cle, user_id, email, sujet, *, essentiel, titre, lignes, lien, libelle_lien):
+    return Envoi(
+        regle=regle,
+        cle=cle,
+        destinataire_id=user_id,
+        email=email,
+        sujet=sujet,
+        gabarit=GABARIT,
+        essentiel=essentiel,
+        contexte={"titre": titre, "lignes": lignes, "lien": lien, "libelle_lien": libelle_lien},
+    )
+
+
+def _nom(prenom, nom):
+    return f"{prenom} {nom}".strip()
+
+
+def _par_programme(qs, prefixe, champ_delai, filtre):
+    """``qs`` restricted programme by programme with its own delay (one query a programme).
+
+    ``filtre(delai)`` returns the lookups for one programme's delay, in days.
+    """
+    delais = qs.values_list(f"{prefixe}programme_id", f"{prefixe}programme__{champ_delai}")
+    conditions = Q(pk__in=[])
+    for programme_id, delai in set(delais.distinct()):
+        conditions |= Q(**{f"{prefixe}programme_id": programme_id}, **filtre(delai))
+    return qs.filter(conditions)
+
+
+def proposition_sans_reponse(maintenant) -> list[Envoi]:
+    """A proposal waits for the mentor's answer for the programme's reminder delay."""
+    attente = Parrainage.objects.filter(
+        statut=Parrainage.Statut.ATTENTE_PARRAIN, parrain__user__isnull=False
+    )
+    rows = _par_programme(
+        attente,
+        "",
+        "relance_proposition_jours",
+        lambda delai: {"envoye_le__lte": maintenant - dt.timedelta(days=delai)},
+    ).values(
+        "pk",
+        "parrain__user_id",
+        "parrain__user__email",
+        "parrain__user__first_name",
+        "filleul__user__first_name",
+        "programme__nom",
+    )
+    return [
+        _envoi(
+            "proposition_sans_reponse",
+            f"proposition_sans_reponse:{r['pk']}:{r['parrain__user_id']}",
+            r["parrain__user_id"],
+            r["parrain__user__email"],
+            "Une proposition de parrainage attend votre réponse",
+            essentiel=True,
+            titre=f"Bonjour {r['parrain__user__first_name']},",
+            lignes=[
+                f"{r['filleul__user__first_name'] or 'Une personne'} attend votre réponse pour un "
+                f"parrainage dans le programme « {r['programme__nom']} ».",
+                "Accepter ou décliner prend une minute ; sans réponse, la proposition expirera.",
+            ],
+            lien=_url("parrain:proposition", pk=r["pk"]),
+            libelle_lien="Répondre à la proposition",
+        )
+        for r in rows
+    ]
+
+
+def charte_a_signer(maintenant) -> list[Envoi]:
+    """Each party who has not signed, every N days of the programme (three times at most)."""
+    chartes = list(
+        _par_programme(
+            Charte.objects.filter(statut=Charte.Statut.A_SIGNER),
+            "parrainage__",
+            "relance_charte_jours",
+            lambda delai: {"emise_le__lte": maintenant - dt.timedelta(days=delai)},
+        ).values(
+            "pk",
+            "uuid",
+            "emise_le",
+            "parrainage__programme__nom",
+            "parrainage__programme__relance_charte_jours",
+            "parrainage__programme__signature_coordinateur",
+            "parrainage__parrain__user_id",
+            "parrainage__parrain__user__email",
+            "parrainage__filleul__user_id",
+            "parrainage__filleul__user__email",
+            "parrainage__programme__coordinateur_id",
+            "parrainage__programme__coordinateur__email",
+        )
+    )
+    signees = set(
+        Signature.objects.filter(charte_id__in=[c["pk"] for c in chartes]).values_list(
+            "charte_id", "role"
+        )
+    )
+    envois = []
+    for c in chartes:
+        pas = max(c["parrainage__programme__relance_charte_jours"], 1)
+        periode = (maintenant - c["emise_le"]).days // pas
+        if periode > 3:
+            continue
+        parties = [
+            ("parrain", c["parrainage__parrain__user_id"], c["parrainage__parrain__user__email"]),
+            ("filleul", c["parrainage__filleul__user_id"], c["parrainage__filleul__user__email"]),
+        ]
+        if c["parrainage__programme__signature_coordinateur"]:
+            parties.append(
+                (
+                    "coordinateur",
+                    c["parrainage__programme__coordinateur_id"],
+                    c["parrainage__programme__coordinateur__email"],
+                )
+            )
+        for role, user_id, email in parties:
+            if user_id is None or (c["pk"], role) in signees:
+                continue
+            envois.append(
+                _envoi(
+                    "charte_a_signer",
+                    f"charte_a_signer:{c['pk']}:{role}:{periode}",
+                    user_id,
+                    email,
+                    "Votre charte de parrainage attend votre signature",
+                    essentiel=True,
+                    titre="Bonjour,",
+                    lignes=[
+                        "La charte du parrainage « "
+                        f"{c['parrainage__programme__nom']} » attend encore votre signature.",
+                        "La signature se fait en ligne, avec un code reçu par e-mail.",
+                    ],
+                    lien=_url("charte_detail", uuid=c["uuid"]),
+                    libelle_lien="Lire et signer la charte",
+                )
+            )
+    return envois
+
+
+def rencontre_demain(maintenant) -> list[Envoi]:
+    """The day before a planned meeting, both parties."""
+    demain = timezone.localtime(maintenant).date() + dt.timedelta(days=1)
+    debut = timezone.make_aware(dt.datetime.combine(demain, dt.time.min))
+    fin = debut + dt.timedelta(days=1)
+    rows = Rencontre.objects.filter(
+        statut=Rencontre.Statut.PREVUE,
+        debut__gte=debut,
+        debut__lt=fin,
+        parrainage__statut=Parrainage.Statut.ACTIF,
+    ).values(
+        "pk",
+        "debut",
+        "modalite",
+        "lieu",
+        "lien",
+        "sujet",
+        "parrainage__programme__nom",
+        "parrainage__parrain__user_id",
+        "parrainage__parrain__user__email",
+        "parrainage__parrain__user__first_name",
+        "parrainage__parrain__user__last_name",
+        "parrainage__filleul__user_id",
+        "parrainage__filleul__user__email",
+        "parrainage__filleul__user__first_name",
+        "parrainage__filleul__user__last_name",
+    )
+    envois = []
+    for r in rows:
+        quand = timezone.localtime(r["debut"]).strftime("%d/%m/%Y à %H:%M")
+        ou = r["lieu"] or r["lien"] or dict(Rencontre.Modalite.choices)[r["modalite"]]
+        for cote, autre in (("parrain", "filleul"), ("filleul", "parrain")):
+            user_id = r[f"parrainage__{cote}__user_id"]
+            if user_id is None:
+                continue
+            avec = _nom(
+                r[f"parrainage__{autre}__user__first_name"] or "",
+                r[f"parrainage__{autre}__user__last_name"] or "",
+            )
+            envois.append(
+                _envoi(
+                    "rencontre_demain",
+                    f"rencontre_demain:{r['pk']}:{user_id}",
+                    user_id,
+                    r[f"parrainage__{cote}__user__email"],
+                    f"Rappel : rencontre de parrainage demain à {quand[-5:]}",
+                    essentiel=False,
+                    titre="Bonjour,",
+                    lignes=[
+                        f"Rappel : vous avez rendez-vous demain, le {quand}, "
+                        f"avec {avec or 'votre binôme'}.",
+                        f"Lieu : {ou}." + (f" Sujet : {r['sujet']}." if r["sujet"] else ""),
+                    ],
+                    lien=_url("espace"),
+                    libelle_lien="Voir mon espace",
+                )
+            )
+    return envois
+
+
+def sans_rencontre(maintenant) -> list[Envoi]:
+    """Active regular pairs with no meeting logged for N days: the mentor; at 2N, the team."""
+    rows = (
+        Parrainage.objects.filter(statut=Parrainage.Statut.ACTIF, forme=Forme.REGULIER)
+        .annotate(
+            derniere=Max("rencontres__debut", filter=Q(rencontres__statut=Rencontre.Statut.TENUE))
+        )
+        .values(
+            "pk",
+            "date_debut",
+            "derniere",
+            "programme__nom",
+            "programme__relance_sans_rencontre_jours",
+            "programme__coordinateur_id",
+            "programme__coordinateur__email",
+            "parrain__user_id",
+            "parrain__user__email",
+            "parrain__user__first_name",
+            "parrain__user__last_name",
+            "filleul__user__first_name",
+            "filleul__user__last_name",
+        )
+    )
+    aujourd_hui = timezone.localtime(maintenant).date()
+    envois = []
+    for r in rows:
+        n = max(r["programme__relance_sans_rencontre_jours"], 1)
+        depuis = timezone.localtime(r["derniere"]).date() if r["derniere"] else r["date_debut"]
+        if depuis is None:
+            continue
+        jours = (aujourd_hui - depuis).days
+        if jours < n:
+            continue
+        periode = jours // n
+        filleul = _nom(r["filleul__user__first_name"] or "", r["filleul__user__last_name"] or "")
+        parrain = _nom(r["parrain__user__first_name"] or "", r["parrain__user__last_name"] or "")
+        if r["parrain__user_id"]:
+            envois.append(
+                _envoi(
+                    "sans_rencontre",
+                    f"sans_rencontre:{r['pk']}:{r['parrain__user_id']}:{periode}",
+                    r["parrain__user_id"],
+                    r["parrain__user__email"],
+                    "Pensez à consigner vos rencontres de parrainage",
+                    essentiel=False,
+                    titre=f"Bonjour {r['parrain__user__first_name']},",
+                    lignes=[
+                        f"Aucune rencontre n'est consignée avec {filleul or 'votre filleul'} "
+                        f"depuis {jours} jours.",
+                        "Planifiez la prochaine ou consignez celles qui ont eu lieu : "
+                        "cela nous aide à suivre le parcours.",
+                    ],
+                    lien=_url("parrain:binome", pk=r["pk"]),
+                    libelle_lien="Ouvrir le binôme",
+                )
+            )
+        if jours >= 2 * n and r["programme__coordinateur_id"]:
+            envois.append(
+                _envoi(
+                    "alerte_sans_rencontre",
+                    f"alerte_sans_rencontre:{r['pk']}:{periode}",
+                    r["programme__coordinateur_id"],
+                    r["programme__coordinateur__email"],
+                    f"Binôme sans rencontre depuis {jours} jours",
+                    essentiel=True,
+                    titre="Alerte de suivi",
+                    lignes=[
+                        f"Le binôme de {parrain} et {filleul} ({r['programme__nom']}) n'a "
+                        f"consigné aucune rencontre depuis {jours} jours, malgré la relance du "
+                        "parrain.",
+                    ],
+                    lien=_url("admin:parrainages_parrainage_change", object_id=r["pk"]),
+                    libelle_lien="Voir le binôme dans l'administration",
+                )
+            )
+    return envois
+
+
+def _enquete(regle, moment, rows):
+    from .enquetes import lien_enquete
+
+    envois = []
+    for r in rows:
+        for cote in ("filleul", "parrain"):
+            user_id = r[f"{cote}__user_id"]
+            if user_id is None:
+                continue
+            envois.append(
+                _envoi(
+                    regle,
+                    f"{regle}:{r['pk']}:{user_id}",
+                    user_id,
+                    r[f"{cote}__user__email"],
+                    "Une question sur votre situation aujourd'hui"
+                    if cote == "filleul"
+                    else "Une question sur la situation de votre filleul",
+                    essentiel=True,
+                    titre="Bonjour,",
+                    lignes=[
+                        f"Le parrainage « {r['programme__nom']} » "
+                        + (
+                            "s'est terminé."
+                            if moment == Sortie.Moment.FIN
+                            else "s'est terminé il y a six mois."
+                        ),
+                        "Quelle est la situation aujourd'hui ? Une question, un clic : c'est ce "
+                        "qui permet de mesurer l'utilité du programme.",
+                    ],
+                    lien=lien_enquete(parrainage_id=r["pk"], moment=moment, user_id=user_id),
+                    libelle_lien="Répondre (1 minute)",
+                )
+            )
+    return envois
+
+
+_ENQUETE_VALUES = (
+    "pk",
+    "programme__nom",
+    "filleul__user_id",
+    "filleul__user__email",
+    "parrain__user_id",
+    "parrain__user__email",
+)
+
+
+def enquete_fin(maintenant) -> list[Envoi]:
+    """Pairs ended without an end-of-pair outcome: ask both parties."""
+    sortie = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.FIN)
+    rows = (
+        Parrainage.objects.filter(
+            statut__in=[Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU],
+            date_fin__lte=timezone.localtime(maintenant).date(),
+        )
+        .filter(~Exists(sortie))
+        .values(*_ENQUETE_VALUES)
+    )
+    return _enquete("enquete_fin", Sortie.Moment.FIN, rows)
+
+
+def enquete_six_mois(maintenant) -> list[Envoi]:
+    """Six months after the end, the outcome survey again (kept apart from the end one)."""
+    sortie = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.SIX_MOIS)
+    limite = timezone.localtime(maintenant).date() - dt.timedelta(days=183)
+    rows = (
+        Parrainage.objects.filter(
+            statut__in=[Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU],
+            date_fin__lte=limite,
+        )
+        .filter(~Exists(sortie))
+        .values(*_ENQUETE_VALUES)
+    )
+    return _enquete("enquete_six_mois", Sortie.Moment.SIX_MOIS, rows)
+
+
+def fin_proche(maintenant) -> list[Envoi]:
+    """An active pair's planned end is within the programme's notice: both parties."""
+    aujourd_hui = timezone.localtime(maintenant).date()
+    rows = _par_programme(
+        Parrainage.objects.filter(statut=Parrainage.Statut.ACTIF, date_fin_prevue__gte=aujourd_hui),
+        "",
+        "alerte_fin_jours",
+        lambda delai: {"date_fin_prevue__lte": aujourd_hui + dt.timedelta(days=delai)},
+    ).values(
+        "pk",
+        "date_fin_prevue",
+        "programme__nom",
+        "parrain__user_id",
+        "parrain__user__email",
+        "filleul__user_id",
+        "filleul__user__email",
+    )
+    envois = []
+    for r in rows:
+        for cote in ("parrain", "filleul"):
+            user_id = r[f"{cote}__user_id"]
+            if user_id is None:
+                continue
+            envois.append(
+                _envoi(
+                    "fin_proche",
+                    f"fin_proche:{r['pk']}:{user_id}",
+                    user_id,
+                    r[f"{cote}__user__email"],
+                    "Votre parrainage se termine bientôt",
+                    essentiel=False,
+                    titre="Bonjour,",
+                    lignes=[
+                        f"Le parrainage « {r['programme__nom']} » se termine le "
+                        f"{r['date_fin_prevue']:%d/%m/%Y}.",
+                        "C'est le moment de faire le point ensemble sur le chemin parcouru et "
+                        "sur la suite.",
+                    ],
+                    lien=_url("espace"),
+                    libelle_lien="Voir mon espace",
+                )
+            )
+    return envois
+
+
+def rapport_pret(maintenant) -> list[Envoi]:
+    """A monthly report was produced this week: tell the partner's active members."""
+    from partenaires.models import Membre, Rapport
+
+    rapports = list(
+        Rapport.objects.filter(
+            statut=Rapport.Statut.PRET,
+            automatique=True,
+            genere_le__gte=maintenant - dt.timedelta(days=7),
+        ).values(
+            "pk",
+            "convention_id",
+            "convention__partenaire_id",
+            "convention__titre",
+            "periode_debut",
+            "periode_fin",
+        )
+    )
+    membres = {}
+    for m in Membre.objects.filter(
+        actif=True, partenaire_id__in={r["convention__partenaire_id"] for r in rapports}
+    ).values("partenaire_id", "user_id", "user__email"):
+        membres.setdefault(m["partenaire_id"], []).append(m)
+    envois = []
+    for r in rapports:
+        for m in membres.get(r["convention__partenaire_id"], []):
+            envois.append(
+                _envoi(
+                    "rapport_pret",
+                    f"rapport_pret:{r['pk']}:{m['user_id']}",
+                    m["user_id"],
+                    m["user__email"],
+                    "Le rapport mensuel de votre convention est disponible",
+                    essentiel=False,
+                    titre="Bonjour,",
+                    lignes=[
+                        f"Le rapport de la convention « {r['convention__titre']} » pour la "
+                        f"période du {r['periode_debut']:%d/%m/%Y} au "
+                        f"{r['periode_fin']:%d/%m/%Y} est prêt.",
+                    ],
+                    lien=_url("partenaires:accueil"),
+                    libelle_lien="Voir l'espace partenaire",
+                )
+            )
+    return envois
+
+
+REGLES = {
+    "proposition_sans_reponse": proposition_sans_reponse,
+    "charte_a_signer": charte_a_signer,
+    "rencontre_demain": rencontre_demain,
+    "sans_rencontre": sans_rencontre,
+    "enquete_fin": enquete_fin,
+    "enquete_six_mois": enquete_six_mois,
+    "fin_proche": fin_proche,
+    "rapport_pret": rapport_pret,
+}
+
+
+def relances_planifier(*, maintenant=None, regles=None) -> dict[str, int]:
+    """Run the rules and write the new reminders to the outbox; returns new rows per rule."""
+    from mentorat.envois import envois_creer
+
+    maintenant = maintenant or timezone.now()
+    return {nom: envois_creer(REGLES[nom](maintenant)) for nom in (regles or list(REGLES))}
