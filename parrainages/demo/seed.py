@@ -25,6 +25,7 @@ from ..models import (
     Signature,
     Sortie,
 )
+from .partenaires import produire_rapport_demo, rattacher_parrains
 from .population import DOMAINE, Population, population_existe
 from .socle import creer_comptes, creer_partenaires, creer_programmes
 from .suivi import Suivi
@@ -106,10 +107,41 @@ def seed_demo() -> Resultat:
             suivi.generer(evenements)
             suivi.enregistrer()
             produire_pdf_chartes()
+            rendez_vous_demain()
+        rattacher_parrains(partenaires)
+        produire_rapport_demo(comptes["gestionnaire"])
     return Resultat(population_creee=creee, duree=time.monotonic() - debut, comptes=comptes)
 
 
 PDF_DEMO = 12
+
+
+def rendez_vous_demain():
+    """A meeting tomorrow evening for the demo mentor, so that the day's reminders include one."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from parrainages.models import Parrainage, Rencontre
+
+    pair = (
+        Parrainage.objects.filter(
+            statut=Parrainage.Statut.ACTIF, parrain__user__email=f"parrain@{DOMAINE}"
+        )
+        .order_by("pk")
+        .first()
+    )
+    if pair is None:
+        return
+    demain = timezone.localdate() + dt.timedelta(days=1)
+    Rencontre.objects.create(
+        parrainage=pair,
+        debut=timezone.make_aware(dt.datetime.combine(demain, dt.time(18, 30))),
+        duree_minutes=60,
+        modalite=Rencontre.Modalite.VISIO,
+        lien="https://visio.exemple.fr/mentorat-demo",
+        sujet="Préparer l'entretien de la semaine prochaine",
+    )
 
 
 def produire_pdf_chartes():

@@ -247,3 +247,20 @@ def test_output_lists_the_logins(seed):
         for chemin in ("/admin/", "/parrain/", "/filleul/", "/partenaire/"):
             assert chemin in sortie
     assert "Parrainages" in seed.premier
+
+
+def test_reminders_are_due_today_across_the_rules(seed):
+    from parrainages import relances
+
+    now = timezone.now()
+    dues = {nom: len(regle(now)) for nom, regle in relances.REGLES.items()}
+    for nom in (
+        "proposition_sans_reponse",
+        "charte_a_signer",
+        "rencontre_demain",
+        "sans_rencontre",
+        "enquete_fin",
+        "enquete_six_mois",
+        "fin_proche",
+    ):
+        assert dues[nom] > 0, nom
