@@ -47,20 +47,28 @@ def envois_creer(envois: list[Envoi], *, taille_lot: int = 2000) -> int:
 
 
 def envois_reserver(*, lot: int = LOT, maintenant=None) -> tuple[str, list[Envoi]]:
-    """Claim up to ``lot`` due rows for this worker (a conditional update, one statement)."""
+    """Claim up to ``lot`` due rows for this worker.
+
+    The candidates are read through the (statut, prochain_essai) index — rows still due first,
+    then rows claimed long ago by a worker that died — and taken by one conditional UPDATE that
+    re-checks the same conditions, so two workers never take the same row.
+    """
     maintenant = maintenant or timezone.now()
     jeton = secrets.token_hex(16)
-    disponibles = Q(statut=Envoi.Statut.A_ENVOYER, prochain_essai__lte=maintenant) | Q(
-        statut=Envoi.Statut.EN_COURS, reserve_le__lt=maintenant - REPRISE_APRES
-    )
+    dus = Q(statut=Envoi.Statut.A_ENVOYER, prochain_essai__lte=maintenant)
+    abandonnes = Q(statut=Envoi.Statut.EN_COURS, reserve_le__lt=maintenant - REPRISE_APRES)
     candidats = list(
-        Envoi.objects.filter(disponibles)
-        .order_by("prochain_essai", "pk")
-        .values_list("pk", flat=True)[:lot]
+        Envoi.objects.filter(dus).order_by("prochain_essai").values_list("pk", flat=True)[:lot]
     )
+    if len(candidats) < lot:
+        candidats += list(
+            Envoi.objects.filter(abandonnes)
+            .order_by("prochain_essai")
+            .values_list("pk", flat=True)[: lot - len(candidats)]
+        )
     if not candidats:
         return jeton, []
-    Envoi.objects.filter(disponibles, pk__in=candidats).update(
+    Envoi.objects.filter(dus | abandonnes, pk__in=candidats).update(
         statut=Envoi.Statut.EN_COURS, reserve_le=maintenant, reserve_par=jeton
     )
     return jeton, list(

@@ -224,8 +224,22 @@ def rencontre_demain(maintenant) -> list[Envoi]:
 
 def sans_rencontre(maintenant) -> list[Envoi]:
     """Active regular pairs with no meeting logged for N days: the mentor; at 2N, the team."""
+    actifs = Parrainage.objects.filter(statut=Parrainage.Statut.ACTIF, forme=Forme.REGULIER)
+
+    def sans_rencontre_recente(delai):
+        # An anti-join on the (parrainage, debut) index keeps only the stalled pairs.
+        recente = Rencontre.objects.filter(
+            parrainage=OuterRef("pk"),
+            statut=Rencontre.Statut.TENUE,
+            debut__gt=maintenant - dt.timedelta(days=delai),
+        )
+        return {
+            "date_debut__lte": maintenant.date() - dt.timedelta(days=delai),
+            "pk__in": (actifs.filter(~Exists(recente)).values("pk")),
+        }
+
     rows = (
-        Parrainage.objects.filter(statut=Parrainage.Statut.ACTIF, forme=Forme.REGULIER)
+        _par_programme(actifs, "", "relance_sans_rencontre_jours", sans_rencontre_recente)
         .annotate(
             derniere=Max("rencontres__debut", filter=Q(rencontres__statut=Rencontre.Statut.TENUE))
         )
