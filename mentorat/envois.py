@@ -32,18 +32,14 @@ SALT_DESABONNEMENT = "mentorat.desabonnement"
 ERREURS_PASSAGERES = (smtplib.SMTPException, OSError, ConnectionError, TimeoutError)
 
 
-def envois_creer(envois: list[Envoi], *, taille_lot: int = 2000) -> int:
-    """Write the rows whose key is new; returns how many were new."""
-    crees = 0
+def envois_creer(envois: list[Envoi], *, taille_lot: int = 5000) -> int:
+    """Write the rows whose key is new (the unique key drops the others); returns how many."""
+    if not envois:
+        return 0
+    avant = Envoi.objects.count()
     for debut in range(0, len(envois), taille_lot):
-        lot = envois[debut : debut + taille_lot]
-        existantes = set(
-            Envoi.objects.filter(cle__in=[e.cle for e in lot]).values_list("cle", flat=True)
-        )
-        nouveaux = [e for e in lot if e.cle not in existantes]
-        Envoi.objects.bulk_create(nouveaux, ignore_conflicts=True)
-        crees += len(nouveaux)
-    return crees
+        Envoi.objects.bulk_create(envois[debut : debut + taille_lot], ignore_conflicts=True)
+    return Envoi.objects.count() - avant
 
 
 def envois_reserver(*, lot: int = LOT, maintenant=None) -> tuple[str, list[Envoi]]:
