@@ -269,7 +269,7 @@ def charte_produire_pdf(*, charte_id: int) -> bool:
 
     with transaction.atomic():
         charte = (
-            Charte.objects.select_for_update()
+            Charte.objects.select_for_update(of=("self",))
             .select_related("parrainage__programme", "parrainage__parrain__user")
             .select_related("parrainage__filleul__user", "modele")
             .get(pk=charte_id)

@@ -163,7 +163,7 @@ def parrains_valider(*, parrains, par) -> int:
     """Staff validate self-offered mentors; each is told by e-mail."""
     ids = [p.pk for p in parrains]
     a_valider = list(
-        Parrain.objects.select_for_update()
+        Parrain.objects.select_for_update(of=("self",))
         .filter(pk__in=ids, statut=Parrain.Statut.A_VALIDER)
         .select_related("user")
     )
