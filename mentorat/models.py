@@ -84,7 +84,7 @@ class Envoi(models.Model):
         ECHEC = "echec", "Échec"
         ANNULE = "annule", "Annulé (désabonnement)"
 
-    regle = models.CharField("règle", max_length=50, db_index=True)
+    regle = models.CharField("règle", max_length=50)
     cle = models.CharField("clé", max_length=200, unique=True)
     destinataire = models.ForeignKey(
         User,
@@ -108,7 +108,7 @@ class Envoi(models.Model):
     reserve_par = models.CharField("réservé par", max_length=40, blank=True)
     envoye_le = models.DateTimeField("envoyé le", null=True, blank=True)
     erreur = models.TextField("erreur", blank=True)
-    cree_le = models.DateTimeField("créé le", default=timezone.now, db_index=True)
+    cree_le = models.DateTimeField("créé le", default=timezone.now)
 
     objects = EnvoiQuerySet.as_manager()
 
@@ -116,10 +116,8 @@ class Envoi(models.Model):
         verbose_name = "envoi d'e-mail"
         verbose_name_plural = "envois d'e-mails"
         ordering = ["-cree_le"]
-        indexes = [
-            models.Index(fields=["statut", "prochain_essai"]),
-            models.Index(fields=["destinataire", "-cree_le"]),
-        ]
+        # Few indexes: every claim rewrites the row.
+        indexes = [models.Index(fields=["statut", "prochain_essai"])]
 
     def __str__(self):
         return f"{self.sujet} → {self.email}"

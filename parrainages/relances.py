@@ -6,6 +6,7 @@ set per programme. No rule runs a query per row.
 """
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Q
@@ -20,8 +21,25 @@ from .models.parrainage import Forme
 GABARIT = "parrainages/emails/relance"
 
 
+_SENTINELLE = "999999999"
+_SENTINELLE_UUID = "99999999-9999-4999-8999-999999999999"
+
+
+@functools.cache
+def _gabarit_url(nom: str, cle: str | None) -> str:
+    if cle is None:
+        return f"{settings.SITE_URL}{reverse(nom)}"
+    valeur = _SENTINELLE_UUID if cle == "uuid" else _SENTINELLE
+    return f"{settings.SITE_URL}{reverse(nom, kwargs={cle: valeur})}"
+
+
 def _url(nom, **kwargs) -> str:
-    return f"{settings.SITE_URL}{reverse(nom, kwargs=kwargs or None)}"
+    """reverse() once per URL name, then fill the value in (rules build thousands of links)."""
+    if not kwargs:
+        return _gabarit_url(nom, None)
+    ((cle, valeur),) = kwargs.items()
+    sentinelle = _SENTINELLE_UUID if cle == "uuid" else _SENTINELLE
+    return _gabarit_url(nom, cle).replace(sentinelle, str(valeur))
 
 
 def _envoi(regle, cle, user_id, email, sujet, *, essentiel, titre, lignes, lien, libelle_lien):
