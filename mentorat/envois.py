@@ -89,8 +89,11 @@ def _entetes(envoi: Envoi) -> dict:
 
 
 def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
-    """Send one claimed row; returns the outcome ("envoye", "annule", "reessai", "echec")."""
+    """Send one claimed row; returns "envoye", "annule", "reessai", "echec" or "perdu"."""
     mine = Envoi.objects.filter(pk=envoi.pk, reserve_par=jeton, statut=Envoi.Statut.EN_COURS)
+    if not mine.exists():
+        # Taken over by another worker after our claim expired: not ours to send any more.
+        return "perdu"
     if (
         not envoi.essentiel
         and envoi.destinataire

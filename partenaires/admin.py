@@ -1,15 +1,40 @@
-from django.contrib import admin
-from django.db.models import Count
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.cache import never_cache
 
 from mentorat.admin import (
     HTTPS_URLS,
     LoadedAutocompleteMixin,
+    LoadedRelationsForm,
     SelectRelatedMixin,
     TransitionAdminMixin,
     transition_action,
 )
 
-from .models import Convention, Membre, Objectif, Partenaire, Prescription, Rapport
+from . import selectors, services
+from .forms import PeriodeForm
+from .indicateurs import DEFINITIONS, IND
+from .models import (
+    Convention,
+    Membre,
+    Objectif,
+    ParrainApporte,
+    Partenaire,
+    Prescription,
+    Rapport,
+)
+from .views import reponse_convention_pdf, reponse_convention_signee, reponse_fichier_rapport
 
 
 class MembreInline(LoadedAutocompleteMixin, admin.TabularInline):
@@ -26,7 +51,16 @@ class MembreInline(LoadedAutocompleteMixin, admin.TabularInline):
 @admin.register(Partenaire)
 class PartenaireAdmin(SelectRelatedMixin, admin.ModelAdmin):
     formfield_overrides = HTTPS_URLS
-    list_display = ("nom", "type", "commune", "email", "telephone", "nb_membres", "actif")
+    list_display = (
+        "nom",
+        "type",
+        "commune",
+        "email",
+        "telephone",
+        "nb_membres",
+        "nb_parrains",
+        "actif",
+    )
     list_filter = ("type", "actif")
     list_select_related = ("commune",)
     search_fields = ("nom", "siret", "email")
@@ -36,11 +70,29 @@ class PartenaireAdmin(SelectRelatedMixin, admin.ModelAdmin):
     inlines = (MembreInline,)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(nombre_membres=Count("adhesions"))
+        apports = (
+            ParrainApporte.objects.filter(partenaire=OuterRef("pk"))
+            .order_by()
+            .values("partenaire")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                nombre_membres=Count("adhesions"),
+                nombre_parrains=Coalesce(Subquery(apports, output_field=IntegerField()), 0),
+            )
+        )
 
     @admin.display(description="membres", ordering="nombre_membres")
     def nb_membres(self, obj):
         return obj.nombre_membres
+
+    @admin.display(description="parrains apportés", ordering="nombre_parrains")
+    def nb_parrains(self, obj):
+        return obj.nombre_parrains
 
 
 @admin.register(Membre)
@@ -53,14 +105,57 @@ class MembreAdmin(SelectRelatedMixin, admin.ModelAdmin):
     readonly_fields = ("created_at",)
 
 
+@admin.register(ParrainApporte)
+class ParrainApporteAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    """Which partner brought which mentor: what the "parrains apportés" indicator counts, and
+    how that mentor's pairs are attributed to the partner."""
+
+    list_display = ("parrain", "parrain__entreprise", "partenaire", "created_at")
+    list_filter = ("partenaire__type", "partenaire")
+    list_select_related = ("parrain__user", "partenaire")
+    search_fields = (
+        "parrain__user__last_name",
+        "parrain__user__first_name",
+        "parrain__user__email",
+        "parrain__entreprise",
+        "partenaire__nom",
+    )
+    autocomplete_fields = ("partenaire", "parrain")
+    readonly_fields = ("created_at",)
+    show_full_result_count = False
+
+
+class ObjectifFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        convention = self.instance
+        if convention.pk is None or convention.statut == Convention.Statut.BROUILLON:
+            return
+        restants = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("indicateur")
+        ]
+        if not restants:
+            raise ValidationError(
+                "Une convention signée garde au moins un objectif : modifiez-le plutôt que de "
+                "le supprimer."
+            )
+
+
 class ObjectifInline(admin.TabularInline):
     model = Objectif
+    formset = ObjectifFormSet
     extra = 0
     fields = ("indicateur", "valeur_cible", "periode")
 
 
 @admin.register(Convention)
 class ConventionAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    change_form_template = "partenaires/admin/convention_change_form.html"
+    change_list_template = "partenaires/admin/convention_change_list.html"
     list_display = (
         "reference",
         "titre",
@@ -100,7 +195,121 @@ class ConventionAdmin(TransitionAdminMixin, admin.ModelAdmin):
         ),
         transition_action("activer", "Activer", ("convention activée", "conventions activées")),
         transition_action("terminer", "Terminer", ("convention terminée", "conventions terminées")),
+        "produire_rapport",
     ]
+
+    def has_rapport_permission(self, request):
+        return request.user.has_perm("partenaires.add_rapport")
+
+    @admin.action(description="Produire un rapport sur une période…", permissions=["rapport"])
+    def produire_rapport(self, request, queryset):
+        """Ask for a period, then request a report on each selected convention."""
+        conventions = list(queryset.select_related("partenaire").order_by("reference"))
+        if "appliquer" in request.POST:
+            form = PeriodeForm(request.POST)
+            if form.is_valid():
+                self._demander_rapports(request, conventions, **form.cleaned_data)
+                return None
+        else:
+            debut, fin = services.mois_precedent(timezone.localdate())
+            form = PeriodeForm(initial={"debut": debut, "fin": fin})
+        return TemplateResponse(
+            request,
+            "partenaires/admin/produire_rapport.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Produire un rapport",
+                "opts": self.model._meta,
+                "form": form,
+                "conventions": conventions,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    def _demander_rapports(self, request, conventions, *, debut, fin):
+        demandes, refus = [], []
+        for convention in conventions:
+            try:
+                demandes.append(
+                    services.rapport_demander(
+                        convention=convention, debut=debut, fin=fin, par=request.user
+                    )
+                )
+            except ValidationError as exc:
+                refus.append(" ".join(exc.messages))
+        if demandes:
+            n = len(demandes)
+            du, au = f"{debut:%d/%m/%Y}", f"{fin:%d/%m/%Y}"
+            self.message_user(
+                request,
+                f"{n} rapport{'s' if n > 1 else ''} du {du} au {au} en cours de production.",
+                messages.SUCCESS,
+            )
+        for raison in refus:
+            self.message_user(request, raison, messages.WARNING)
+
+    def get_urls(self):
+        def vue(fonction):
+            return self.admin_site.admin_view(never_cache(fonction))
+
+        return [
+            path("indicateurs/", vue(self.indicateurs_view), name="partenaires_indicateurs"),
+            path(
+                "<int:pk>/convention.pdf",
+                vue(self.convention_pdf_view),
+                name="partenaires_convention_pdf",
+            ),
+            path(
+                "<int:pk>/convention-signee.pdf",
+                vue(self.convention_signee_view),
+                name="partenaires_convention_signee",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _convention_visible(self, request, pk):
+        convention = get_object_or_404(
+            Convention.objects.select_related("partenaire").prefetch_related("programmes"),
+            pk=pk,
+        )
+        if not self.has_view_permission(request, convention):
+            raise PermissionDenied
+        return convention
+
+    def convention_pdf_view(self, request, pk):
+        return reponse_convention_pdf(self._convention_visible(request, pk))
+
+    def convention_signee_view(self, request, pk):
+        return reponse_convention_signee(self._convention_visible(request, pk))
+
+    def indicateurs_view(self, request):
+        """Every partner's figures side by side, over one period."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        aujourd_hui = timezone.localdate()
+        form = PeriodeForm(
+            request.GET or None,
+            initial={"debut": dt.date(aujourd_hui.year, 1, 1), "fin": aujourd_hui},
+        )
+        if form.is_bound and form.is_valid():
+            debut, fin = form.cleaned_data["debut"], form.cleaned_data["fin"]
+        else:
+            debut, fin = form.initial["debut"], form.initial["fin"]
+        conventions = None if form.errors else selectors.comparatif_conventions(debut, fin)
+        return TemplateResponse(
+            request,
+            "partenaires/admin/indicateurs.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Indicateurs des partenaires",
+                "opts": self.model._meta,
+                "form": form,
+                "debut": debut,
+                "fin": fin,
+                "conventions": conventions,
+                "entetes": [DEFINITIONS[ind] for ind in IND.values],
+            },
+        )
 
 
 @admin.register(Objectif)
@@ -112,9 +321,45 @@ class ObjectifAdmin(SelectRelatedMixin, admin.ModelAdmin):
     autocomplete_fields = ("convention",)
 
 
+class RapportForm(LoadedRelationsForm):
+    class Meta:
+        model = Rapport
+        fields = ("convention", "periode_debut", "periode_fin")
+
+    def clean(self):
+        cleaned = super().clean()
+        convention = cleaned.get("convention")
+        debut, fin = cleaned.get("periode_debut"), cleaned.get("periode_fin")
+        if self.instance.pk is None and convention and debut and fin:
+            try:
+                services.periode_verifier(convention=convention, debut=debut, fin=fin)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict") and "fin" in exc.error_dict:
+                    self.add_error("periode_fin", exc.error_dict["fin"])
+                else:
+                    self.add_error("convention", exc)
+        return cleaned
+
+
 @admin.register(Rapport)
 class RapportAdmin(TransitionAdminMixin, admin.ModelAdmin):
     """Reports are produced by a task; staff request one and then only read it."""
+
+    form = RapportForm
+    fields = (
+        "convention",
+        "periode_debut",
+        "periode_fin",
+        "statut",
+        "progression",
+        "automatique",
+        "demande_par",
+        "fichiers",
+        "erreur",
+        "created_at",
+        "demarre_le",
+        "genere_le",
+    )
 
     list_display = (
         "__str__",
@@ -134,14 +379,65 @@ class RapportAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "progression",
         "automatique",
         "demande_par",
-        "pdf",
-        "csv",
-        "xlsx",
+        "fichiers",
         "erreur",
         "created_at",
+        "demarre_le",
         "genere_le",
     )
     date_hierarchy = "created_at"
+    actions = ["relancer"]
+
+    @admin.display(description="fichiers")
+    def fichiers(self, obj):
+        if obj.pk is None or not obj.est_pret:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a></li>',
+                (
+                    (
+                        reverse("admin:partenaires_rapport_fichier", args=[obj.pk, extension]),
+                        f"Télécharger le {extension.upper()}",
+                    )
+                    for extension in ("pdf", "csv", "xlsx")
+                    if getattr(obj, extension)
+                ),
+            ),
+        )
+
+    @admin.action(
+        description="Relancer la production des rapports en échec", permissions=["change"]
+    )
+    def relancer(self, request, queryset):
+        relances = 0
+        for rapport in queryset.filter(statut=Rapport.Statut.ECHEC).order_by("pk"):
+            services.rapport_relancer(rapport=rapport)
+            relances += 1
+        if relances:
+            self.message_user(request, f"{relances} rapport(s) relancé(s).", messages.SUCCESS)
+        else:
+            self.message_user(
+                request, "Aucun des rapports choisis n'est en échec.", messages.WARNING
+            )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/fichier/<str:extension>/",
+                self.admin_site.admin_view(never_cache(self.fichier_view)),
+                name="partenaires_rapport_fichier",
+            ),
+            *super().get_urls(),
+        ]
+
+    def fichier_view(self, request, pk, extension):
+        rapport = get_object_or_404(Rapport.objects.select_related("convention"), pk=pk)
+        if not self.has_view_permission(request, rapport):
+            raise PermissionDenied
+        return reponse_fichier_rapport(rapport, extension)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -153,6 +449,8 @@ class RapportAdmin(TransitionAdminMixin, admin.ModelAdmin):
         if not change:
             obj.demande_par = request.user
         super().save_model(request, obj, form, change)
+        if not change:
+            services.rapport_planifier(rapport=obj)
 
 
 @admin.register(Prescription)

@@ -28,3 +28,23 @@ class PrescriptionForm(forms.Form):
         if len(partenaires) == 1:
             self.fields["partenaire"].initial = partenaires[0]
             self.fields["partenaire"].widget = forms.HiddenInput()
+
+
+class PeriodeForm(forms.Form):
+    """A report period: first and last day, both included."""
+
+    debut = forms.DateField(
+        label="Premier jour de la période",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    fin = forms.DateField(
+        label="Dernier jour de la période",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        debut, fin = cleaned.get("debut"), cleaned.get("fin")
+        if debut and fin and fin < debut:
+            self.add_error("fin", "La fin de la période doit suivre son début.")
+        return cleaned

@@ -8,6 +8,14 @@ from mentorat.fields import private_storage
 from programmes.models import StatusMachine
 
 
+class PartenaireQuerySet(models.QuerySet):
+    def du_membre(self, user):
+        """The partners ``user`` is an active member of (none for an anonymous visitor)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(actif=True, adhesions__user=user, adhesions__actif=True).distinct()
+
+
 class Partenaire(models.Model):
     class Type(models.TextChoices):
         FRANCE_TRAVAIL = "france_travail", "Agence France Travail"
@@ -38,6 +46,8 @@ class Partenaire(models.Model):
         settings.AUTH_USER_MODEL, through="Membre", related_name="partenaires", blank=True
     )
     created_at = models.DateTimeField("créé le", default=timezone.now)
+
+    objects = PartenaireQuerySet.as_manager()
 
     class Meta:
         verbose_name = "partenaire"
@@ -99,6 +109,17 @@ class Membre(models.Model):
 class ConventionQuerySet(models.QuerySet):
     def en_vigueur(self):
         return self.filter(statut__in=[Convention.Statut.SIGNEE, Convention.Statut.ACTIVE])
+
+    def actives(self):
+        return self.filter(statut=Convention.Statut.ACTIVE)
+
+    def suivies(self):
+        """Signed at some point: their indicators are followed and reported."""
+        return self.exclude(statut=Convention.Statut.BROUILLON)
+
+    def du_membre(self, user):
+        """The conventions of the partners ``user`` is an active member of."""
+        return self.filter(partenaire__in=Partenaire.objects.du_membre(user))
 
 
 class Convention(StatusMachine, models.Model):
@@ -170,6 +191,14 @@ class Convention(StatusMachine, models.Model):
     def terminer(self):
         self._passer_a(self.Statut.TERMINEE)
 
+    @property
+    def est_suivie(self) -> bool:
+        return self.statut != self.Statut.BROUILLON
+
+    @property
+    def liste_signataires(self) -> list[str]:
+        return [ligne.strip() for ligne in self.signataires.splitlines() if ligne.strip()]
+
 
 class Objectif(models.Model):
     class Indicateur(models.TextChoices):
@@ -214,6 +243,12 @@ class Objectif(models.Model):
         return f"{self.get_indicateur_display()} : {self.valeur_cible} ({periode})"
 
 
+class RapportQuerySet(models.QuerySet):
+    def du_membre(self, user):
+        """The reports of the conventions of the partners ``user`` is an active member of."""
+        return self.filter(convention__partenaire__in=Partenaire.objects.du_membre(user))
+
+
 class Rapport(StatusMachine, models.Model):
     class Statut(models.TextChoices):
         EN_ATTENTE = "en_attente", "En attente"
@@ -249,7 +284,10 @@ class Rapport(StatusMachine, models.Model):
     xlsx = models.FileField("XLSX", storage=private_storage, upload_to="rapports/%Y/", blank=True)
     erreur = models.TextField("erreur", blank=True)
     created_at = models.DateTimeField("demandé le", default=timezone.now)
+    demarre_le = models.DateTimeField("production commencée le", null=True, blank=True)
     genere_le = models.DateTimeField("produit le", null=True, blank=True)
+
+    objects = RapportQuerySet.as_manager()
 
     class Meta:
         verbose_name = "rapport"
@@ -257,6 +295,13 @@ class Rapport(StatusMachine, models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["convention", "-created_at"])]
         constraints = [
+            # The monthly task may run twice (retries, two beats): one automatic report per
+            # convention and period.
+            models.UniqueConstraint(
+                fields=["convention", "periode_debut", "periode_fin"],
+                condition=Q(automatique=True),
+                name="rapport_automatique_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(periode_fin__gte=F("periode_debut")), name="rapport_periode_ordonnee"
             ),
@@ -272,6 +317,14 @@ class Rapport(StatusMachine, models.Model):
     def clean(self):
         if self.periode_debut and self.periode_fin and self.periode_fin < self.periode_debut:
             raise ValidationError({"periode_fin": "La fin de la période doit suivre son début."})
+
+    @property
+    def est_pret(self) -> bool:
+        return self.statut == self.Statut.PRET
+
+    @property
+    def est_en_production(self) -> bool:
+        return self.statut in (self.Statut.EN_ATTENTE, self.Statut.EN_COURS)
 
     def demarrer(self):
         self._passer_a(self.Statut.EN_COURS)
@@ -343,3 +396,38 @@ class Prescription(models.Model):
 
     def __str__(self):
         return f"{self.prenom} {self.nom} → {self.programme} ({self.partenaire})"
+
+
+class ParrainApporte(models.Model):
+    """A mentor a partner brought to the programmes (companies, HR networks, business clubs).
+
+    What the "parrains apportés" indicator counts, and how the pairs, meetings and outcomes
+    of that mentor are attributed to the partner (see ``partenaires.indicateurs``).
+    """
+
+    partenaire = models.ForeignKey(
+        Partenaire,
+        verbose_name="partenaire",
+        on_delete=models.CASCADE,
+        related_name="parrains_apportes",
+    )
+    parrain = models.ForeignKey(
+        "parrainages.Parrain",
+        verbose_name="parrain ou marraine",
+        on_delete=models.CASCADE,
+        related_name="apports",
+    )
+    created_at = models.DateTimeField("rattaché le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "parrain apporté"
+        verbose_name_plural = "parrains apportés"
+        ordering = ["partenaire", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partenaire", "parrain"], name="parrain_apporte_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.parrain} — apporté par {self.partenaire}"

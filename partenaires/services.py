@@ -1,13 +1,26 @@
-"""Writes of the partenaires app: referrals ("prescriptions") and their invitation links."""
+"""Writes of the partenaires app: referrals ("prescriptions") and their invitation links;
+convention reports (requested, produced by a task, monthly).
+
+The partner's members hear of a monthly report through the reminders outbox
+(``parrainages.relances``, rule ``rapport_pret``), which sends each e-mail once."""
+
+import contextlib
+import datetime as dt
+import logging
 
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from mentorat.emails import envoyer_email
 
-from .models import Membre, Prescription
+from .models import Convention, Membre, Prescription, Rapport
+
+logger = logging.getLogger(__name__)
 
 INVITATION_SALT = "mentorat.prescription.invitation"
 INVITATION_DUREE_JOURS = 30
@@ -116,3 +129,141 @@ def prescription_rattacher(*, prescription_id: int, filleul) -> Prescription | N
         filleul.prescripteur = prescription.partenaire
         filleul.save(update_fields=["prescripteur"])
     return prescription
+
+
+# --- Reports ------------------------------------------------------------------------------------
+
+# A production "in progress" for longer than the task's hard time limit was lost with its
+# worker: the next delivery of the task takes it over.
+REPRISE_APRES = dt.timedelta(minutes=20)
+
+
+def periode_verifier(*, convention: Convention, debut: dt.date, fin: dt.date) -> None:
+    """Refuse, in French, a period that ends before it starts or a convention not yet signed."""
+    if fin < debut:
+        raise ValidationError({"fin": "La fin de la période doit suivre son début."})
+    if not convention.est_suivie:
+        raise ValidationError(
+            f"La convention {convention.reference} est encore un brouillon : ses indicateurs "
+            "seront suivis, et ses rapports produits, une fois qu'elle aura été signée."
+        )
+
+
+def rapport_planifier(*, rapport: Rapport) -> None:
+    """Produce the report in the background once the current transaction is committed."""
+    from .tasks import produire_rapport
+
+    rapport_id = rapport.pk
+    transaction.on_commit(lambda: produire_rapport.delay(rapport_id))
+
+
+@transaction.atomic
+def rapport_demander(
+    *, convention: Convention, debut: dt.date, fin: dt.date, par=None, sur_le_champ=False
+) -> Rapport:
+    """A report on ``convention`` for [debut, fin], produced by a task — or at once with
+    ``sur_le_champ`` (demo data, benchmarks)."""
+    periode_verifier(convention=convention, debut=debut, fin=fin)
+    rapport = Rapport.objects.create(
+        convention=convention, periode_debut=debut, periode_fin=fin, demande_par=par
+    )
+    if sur_le_champ:
+        return rapport_produire(rapport_id=rapport.pk)
+    rapport_planifier(rapport=rapport)
+    return rapport
+
+
+@transaction.atomic
+def rapport_relancer(*, rapport: Rapport) -> Rapport:
+    """Start a failed production again."""
+    rapport.relancer()
+    rapport.save(update_fields=["statut", "progression", "erreur"])
+    rapport_planifier(rapport=rapport)
+    return rapport
+
+
+def _avancer(rapport_id: int, progression: int) -> None:
+    Rapport.objects.filter(pk=rapport_id, statut=Rapport.Statut.EN_COURS).update(
+        progression=progression
+    )
+
+
+def rapport_produire(*, rapport_id: int) -> Rapport | None:
+    """Compute a report and store its PDF, CSV and XLSX; progress is written on the row.
+
+    Claimed with a conditional update, so a second delivery of the task does nothing; a
+    failure is recorded on the row (``echec``), to be started again from the admin.
+    """
+    maintenant = timezone.now()
+    pris = (
+        Rapport.objects.filter(pk=rapport_id)
+        .filter(
+            Q(statut=Rapport.Statut.EN_ATTENTE)
+            | Q(statut=Rapport.Statut.EN_COURS, demarre_le__lt=maintenant - REPRISE_APRES)
+        )
+        .update(statut=Rapport.Statut.EN_COURS, demarre_le=maintenant, progression=5, erreur="")
+    )
+    if not pris:
+        return None
+    rapport = Rapport.objects.select_related("convention__partenaire").get(pk=rapport_id)
+    # In a worker each step commits, so the page sees the progress. Called inside a
+    # transaction (in-process tasks, demo), a savepoint keeps a failed query from breaking it.
+    en_transaction = transaction.get_connection().in_atomic_block
+    try:
+        with transaction.atomic() if en_transaction else contextlib.nullcontext():
+            _rapport_calculer_fichiers(rapport)
+    except Exception as exc:
+        logger.exception("Rapport %s : échec de la production", rapport_id)
+        rapport.refresh_from_db(fields=["statut"])
+        rapport.echouer(f"{type(exc).__name__} : {exc}")
+        rapport.save(update_fields=["statut", "erreur"])
+        return rapport
+    return rapport
+
+
+def _rapport_calculer_fichiers(rapport: Rapport) -> None:
+    """The figures, then the PDF, CSV and XLSX of a report being produced; saved as ready."""
+    from . import documents, selectors
+
+    convention, debut, fin = rapport.convention, rapport.periode_debut, rapport.periode_fin
+    contenu = selectors.contenu_rapport(convention, debut, fin)
+    _avancer(rapport.pk, 30)
+    pdf = documents.rapport_pdf(contenu)
+    _avancer(rapport.pk, 60)
+    lignes = list(selectors.lignes_filleuls(convention, debut, fin))
+    csv = documents.rapport_csv(lignes)
+    _avancer(rapport.pk, 75)
+    xlsx = documents.rapport_xlsx(contenu, lignes)
+    _avancer(rapport.pk, 90)
+    for champ, contenu_fichier in (("pdf", pdf), ("csv", csv), ("xlsx", xlsx)):
+        nom = documents.nom_rapport(rapport, champ).removesuffix(f".{champ}")
+        getattr(rapport, champ).save(
+            f"{nom}-{rapport.pk}.{champ}", ContentFile(contenu_fichier), save=False
+        )
+    rapport.terminer()
+    rapport.save(update_fields=["statut", "progression", "genere_le", "pdf", "csv", "xlsx"])
+
+
+def mois_precedent(jour: dt.date) -> tuple[dt.date, dt.date]:
+    fin = jour.replace(day=1) - dt.timedelta(days=1)
+    return fin.replace(day=1), fin
+
+
+def rapports_mensuels_creer(*, jour: dt.date | None = None) -> list[Rapport]:
+    """The previous month's report of every active convention, once.
+
+    Safe to run any number of times (the task runs daily, so a missed day is caught up):
+    the unique constraint on automatic reports keeps one per convention and month.
+    """
+    debut, fin = mois_precedent(jour or timezone.localdate())
+    crees = []
+    conventions = Convention.objects.actives().filter(date_debut__lte=fin, date_fin__gte=debut)
+    for convention in conventions.order_by("pk"):
+        with transaction.atomic():
+            rapport, cree = Rapport.objects.get_or_create(
+                convention=convention, periode_debut=debut, periode_fin=fin, automatique=True
+            )
+            if cree:
+                rapport_planifier(rapport=rapport)
+                crees.append(rapport)
+    return crees

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -6,5 +6,21 @@ app_name = "partenaires"
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
+    path("conventions/<int:pk>/", views.convention, name="convention"),
+    path("conventions/<int:pk>/convention.pdf", views.convention_pdf, name="convention_pdf"),
+    path(
+        "conventions/<int:pk>/convention-signee.pdf",
+        views.convention_signee,
+        name="convention_signee",
+    ),
+    path("filleuls/", views.filleuls, name="filleuls"),
     path("prescrire/", views.prescrire, name="prescrire"),
+    path("rapports/", views.rapports, name="rapports"),
+    path("rapports/<int:pk>/", views.rapport, name="rapport"),
+    path("rapports/<int:pk>/statut/", views.rapport_statut, name="rapport_statut"),
+    re_path(
+        r"^rapports/(?P<pk>[0-9]+)/(?P<extension>pdf|csv|xlsx)/$",
+        views.rapport_fichier,
+        name="rapport_fichier",
+    ),
 ]

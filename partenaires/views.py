@@ -1,32 +1,39 @@
-"""Partner pages: referring a person to a programme."""
+"""Partner portal: the partner's conventions and indicators, referred people, referrals, reports.
+
+Only active members of an active partner get in; anyone else signed in gets a 404, and so
+does a member asking for another partner's convention or report by its id.
+"""
 
 import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from .forms import PrescriptionForm
-from .models import Partenaire, Prescription
+from . import documents, graphiques, selectors, services
+from .forms import PeriodeForm, PrescriptionForm
+from .indicateurs import DEFINITIONS, IND
+from .models import Partenaire
 from .services import prescription_creer
+
+PAR_PAGE = 50
 
 
 def membre_requis(view):
-    """Signed in and an active member of at least one partner (404 otherwise)."""
+    """Signed in and an active member of at least one active partner (404 otherwise)."""
 
     @functools.wraps(view)
     @login_required
     @never_cache
     def wrapper(request, *args, **kwargs):
-        partenaires = list(
-            Partenaire.objects.filter(adhesions__user=request.user, adhesions__actif=True)
-            .order_by("nom")
-            .distinct()
-        )
+        partenaires = selectors.partenaires_du_membre(request.user)
         if not partenaires:
             raise Http404
         request.partenaires = partenaires
@@ -35,18 +42,176 @@ def membre_requis(view):
     return wrapper
 
 
+# --- Files (shared with the admin, which checks staff permissions itself) ----------------------
+
+
+def reponse_convention_pdf(convention) -> HttpResponse:
+    response = HttpResponse(documents.convention_pdf(convention), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{documents.nom_convention(convention)}"'
+    )
+    return response
+
+
+def reponse_convention_signee(convention) -> FileResponse:
+    if not convention.pdf_signe:
+        raise Http404
+    try:
+        fichier = convention.pdf_signe.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    nom = documents.nom_convention(convention).replace(".pdf", "-signee.pdf")
+    return FileResponse(fichier, as_attachment=True, filename=nom, content_type="application/pdf")
+
+
+def reponse_fichier_rapport(rapport, extension: str) -> FileResponse:
+    champ = getattr(rapport, extension, None) if extension in documents.TYPES_MIME else None
+    if not champ or not rapport.est_pret:
+        raise Http404
+    try:
+        fichier = champ.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        fichier,
+        as_attachment=True,
+        filename=documents.nom_rapport(rapport, extension),
+        content_type=documents.TYPES_MIME[extension],
+    )
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
 @membre_requis
 def accueil(request):
-    prescriptions = (
-        Prescription.objects.filter(partenaire__in=request.partenaires)
-        .select_related("programme", "partenaire", "conseiller")
-        .order_by("-created_at")[:200]
-    )
+    partenaires = request.partenaires
     return render(
         request,
         "partenaires/accueil.html",
-        {"partenaires": request.partenaires, "prescriptions": prescriptions},
+        {
+            "page": "accueil",
+            "partenaires": partenaires,
+            "conventions": selectors.conventions_des_partenaires(partenaires),
+            "filleuls": selectors.libeller_situations(
+                list(selectors.filleuls_orientes(partenaires)[:10])
+            ),
+            "prescriptions": selectors.invitations_des_partenaires(partenaires)[:10],
+            "rapports": selectors.rapports_des_partenaires(partenaires)[:5],
+        },
     )
+
+
+def periode_par_defaut(convention) -> dict:
+    """The last full month, inside the convention's dates when possible."""
+    debut, fin = services.mois_precedent(timezone.localdate())
+    if fin < convention.date_debut or debut > convention.date_fin:
+        debut, fin = convention.date_debut, min(convention.date_fin, timezone.localdate())
+        fin = max(fin, debut)
+    return {"debut": debut, "fin": fin}
+
+
+@membre_requis
+@require_http_methods(["GET", "POST"])
+def convention(request, pk):
+    """A convention: its objectives today, the curves since its start, its reports; the form
+    to request a report on a period."""
+    convention = selectors.convention_du_membre(request.user, pk)
+    if request.method == "POST":
+        form = PeriodeForm(request.POST)
+        if form.is_valid():
+            try:
+                rapport = services.rapport_demander(
+                    convention=convention,
+                    debut=form.cleaned_data["debut"],
+                    fin=form.cleaned_data["fin"],
+                    par=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Votre rapport est en cours de production.")
+                return redirect("partenaires:rapport", pk=rapport.pk)
+    else:
+        form = PeriodeForm(initial=periode_par_defaut(convention))
+    contexte = {
+        "page": "accueil",
+        "convention": convention,
+        "form": form,
+        "definitions": [DEFINITIONS[ind] for ind in IND.values],
+        "rapports": selectors.rapports_des_partenaires([convention.partenaire_id]).filter(
+            convention=convention
+        )[:10],
+    }
+    if convention.est_suivie:
+        tableau = selectors.tableau_de_bord_convention(convention)
+        contexte.update(tableau)
+        contexte["graphique"] = graphiques.courbes(tableau["series"])
+    else:
+        contexte["objectifs"] = list(convention.objectifs.all())
+    return render(request, "partenaires/convention.html", contexte)
+
+
+@membre_requis
+@require_GET
+def convention_pdf(request, pk):
+    return reponse_convention_pdf(selectors.convention_du_membre(request.user, pk))
+
+
+@membre_requis
+@require_GET
+def convention_signee(request, pk):
+    return reponse_convention_signee(selectors.convention_du_membre(request.user, pk))
+
+
+@membre_requis
+def filleuls(request):
+    page = selectors.page_de_filleuls(
+        request.partenaires, request.GET.get("page"), par_page=PAR_PAGE
+    )
+    return render(
+        request,
+        "partenaires/filleuls.html",
+        {"page": "filleuls", "partenaires": request.partenaires, "filleuls": page},
+    )
+
+
+@membre_requis
+def rapports(request):
+    page = Paginator(selectors.rapports_des_partenaires(request.partenaires), PAR_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "partenaires/rapports.html", {"page": "rapports", "rapports": page})
+
+
+@membre_requis
+def rapport(request, pk):
+    rapport = selectors.rapport_du_membre(request.user, pk)
+    return render(request, "partenaires/rapport.html", {"page": "rapports", "rapport": rapport})
+
+
+@membre_requis
+@require_GET
+def rapport_statut(request, pk):
+    """Where the production stands, for the page's polling script."""
+    rapport = selectors.rapport_du_membre(request.user, pk)
+    return JsonResponse(
+        {
+            "statut": rapport.statut,
+            "libelle": rapport.get_statut_display(),
+            "progression": rapport.progression,
+            "pret": rapport.est_pret,
+            "termine": not rapport.est_en_production,
+            "url": reverse("partenaires:rapport", kwargs={"pk": rapport.pk}),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@membre_requis
+@require_GET
+def rapport_fichier(request, pk, extension):
+    return reponse_fichier_rapport(selectors.rapport_du_membre(request.user, pk), extension)
 
 
 @membre_requis
@@ -77,4 +242,4 @@ def prescrire(request):
                 f"Invitation envoyée à {data['prenom']} {data['nom']} ({data['email']}).",
             )
             return redirect("partenaires:accueil")
-    return render(request, "partenaires/prescrire.html", {"form": form})
+    return render(request, "partenaires/prescrire.html", {"page": "prescrire", "form": form})

@@ -693,3 +693,51 @@ MEMBRES = [
     MembreDemo("nicolas.pujol@demo.mentorat.fr", "Nicolas", "Pujol", ML_HAUTE_GARONNE),
     MembreDemo("sandrine.escudier@demo.mentorat.fr", "Sandrine", "Escudier", FT_TOULOUSE),
 ]
+
+
+# Mentors a partner brought: HR networks and clubs bring their programme's mentors, companies
+# their own employees (``ParrainApporte``, what the "parrains apportés" indicator counts).
+RESEAUX_DE_PARRAINS = {ANDRH_IDF: PARIS, CLUB_AUVERGNE: AUVERGNE, NQT_ASSO: NQT}
+ENTREPRISES_PARTENAIRES = [
+    HOTELS_HAUSSMANN,
+    RHENANE,
+    GARONNE_AERO,
+    BATISSEURS_SO,
+    DOMICILE_OCCITANIE,
+]
+# The demo partner's convention gets a report of the last full month.
+CONVENTION_RAPPORT = "CONV-75-MLP"
+
+
+def rattacher_parrains(partenaires) -> None:
+    """Link each partner to the mentors it brought (idempotent)."""
+    from partenaires.models import ParrainApporte
+
+    from ..models import Parrain
+
+    liens = []
+    for nom, slug in RESEAUX_DE_PARRAINS.items():
+        for parrain_id in Parrain.objects.filter(programmes__slug=slug).values_list(
+            "pk", flat=True
+        ):
+            liens.append(ParrainApporte(partenaire=partenaires[nom], parrain_id=parrain_id))
+    for nom in ENTREPRISES_PARTENAIRES:
+        for parrain_id in Parrain.objects.filter(entreprise=nom).values_list("pk", flat=True):
+            liens.append(ParrainApporte(partenaire=partenaires[nom], parrain_id=parrain_id))
+    ParrainApporte.objects.bulk_create(liens, ignore_conflicts=True)
+
+
+def produire_rapport_demo(gestionnaire) -> None:
+    """A report of the demo partner's convention for the last full month, requested by the
+    demo staff member and produced at once (about a second), the first time only."""
+    from django.utils import timezone
+
+    from partenaires.models import Rapport
+    from partenaires.services import mois_precedent, rapport_demander
+
+    convention = Convention.objects.get(reference=CONVENTION_RAPPORT)
+    debut, fin = mois_precedent(timezone.localdate())
+    if not Rapport.objects.filter(convention=convention, periode_debut=debut).exists():
+        rapport_demander(
+            convention=convention, debut=debut, fin=fin, par=gestionnaire, sur_le_champ=True
+        )

@@ -4,30 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programmes', '0003_dates_modifiables'),
+        ("programmes", "0003_dates_modifiables"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='programme',
-            name='alerte_fin_jours',
-            field=models.PositiveSmallIntegerField(default=14, verbose_name='prévenir de la fin du parrainage (jours avant)'),
+            model_name="programme",
+            name="alerte_fin_jours",
+            field=models.PositiveSmallIntegerField(
+                default=14, verbose_name="prévenir de la fin du parrainage (jours avant)"
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='relance_charte_jours',
-            field=models.PositiveSmallIntegerField(default=3, verbose_name='relancer une charte non signée tous les (jours)'),
+            model_name="programme",
+            name="relance_charte_jours",
+            field=models.PositiveSmallIntegerField(
+                default=3, verbose_name="relancer une charte non signée tous les (jours)"
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='relance_proposition_jours',
-            field=models.PositiveSmallIntegerField(default=3, verbose_name='relancer une proposition sans réponse après (jours)'),
+            model_name="programme",
+            name="relance_proposition_jours",
+            field=models.PositiveSmallIntegerField(
+                default=3, verbose_name="relancer une proposition sans réponse après (jours)"
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='relance_sans_rencontre_jours',
-            field=models.PositiveSmallIntegerField(default=21, help_text="Le parrain est relancé ; au double de ce délai, l'équipe est alertée.", verbose_name='alerter sans rencontre consignée depuis (jours)'),
+            model_name="programme",
+            name="relance_sans_rencontre_jours",
+            field=models.PositiveSmallIntegerField(
+                default=21,
+                help_text="Le parrain est relancé ; au double de ce délai, l'équipe est alertée.",
+                verbose_name="alerter sans rencontre consignée depuis (jours)",
+            ),
         ),
     ]

@@ -63,3 +63,11 @@ class PrescriptionFactory(factory.django.DjangoModelFactory):
     prenom = "Camille"
     nom = factory.Sequence(lambda n: f"Durand {n}")
     email = factory.Sequence(lambda n: f"invitee{n}@exemple.fr")
+
+
+class ParrainApporteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partenaires.ParrainApporte"
+
+    partenaire = factory.SubFactory(PartenaireFactory)
+    parrain = factory.SubFactory("tests.parrainages.factories.ParrainFactory")

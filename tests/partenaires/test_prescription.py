@@ -110,7 +110,8 @@ def test_partner_sees_only_its_referrals(client, membre, programme, django_asser
         email="autre@exemple.fr",
     )
     client.force_login(membre.user)
-    with django_assert_num_queries(6):
+    # Session, user, partners, conventions, referred people, invitations, reports, savepoints.
+    with django_assert_num_queries(9):
         content = client.get(reverse("partenaires:accueil")).content.decode()
     assert "Personne5 Orientée" in content
     assert "Autre Structure" not in content

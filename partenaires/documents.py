@@ -1,0 +1,159 @@
+"""The documents of a partnership: the convention to sign (PDF) and a report's PDF, CSV, XLSX."""
+
+import csv
+import datetime as dt
+import io
+
+from django.utils import timezone
+from django.utils.text import slugify
+
+from mentorat.pdf import rendre_pdf
+
+from . import graphiques
+from .indicateurs import DEFINITIONS
+from .selectors import COLONNES_FILLEULS
+from .tableur import Classeur
+
+TYPES_MIME = {
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+# --- File names ---------------------------------------------------------------------------------
+
+
+def nom_convention(convention) -> str:
+    return f"convention-{slugify(convention.reference)}.pdf"
+
+
+def nom_rapport(rapport, extension: str) -> str:
+    reference = slugify(rapport.convention.reference)
+    du, au = f"{rapport.periode_debut:%Y-%m-%d}", f"{rapport.periode_fin:%Y-%m-%d}"
+    return f"rapport-{reference}-{du}-au-{au}.{extension}"
+
+
+# --- Convention ---------------------------------------------------------------------------------
+
+
+def convention_pdf(convention) -> bytes:
+    objectifs = list(convention.objectifs.all())
+    return rendre_pdf(
+        "partenaires/pdf/convention.html",
+        {
+            "convention": convention,
+            "partenaire": convention.partenaire,
+            "programmes": list(convention.programmes.all()),
+            "objectifs": [(o, DEFINITIONS[o.indicateur]) for o in objectifs],
+        },
+    )
+
+
+# --- Report -------------------------------------------------------------------------------------
+
+
+def rapport_pdf(contenu: dict) -> bytes:
+    return rendre_pdf(
+        "partenaires/pdf/rapport.html",
+        {
+            **contenu,
+            "graphique_temps": graphiques.courbes(contenu["series"], largeur=680, hauteur=260),
+            "graphique_sorties": graphiques.barres(contenu["sorties"], largeur=680),
+        },
+    )
+
+
+def _cellule(valeur):
+    if isinstance(valeur, dt.date):
+        return valeur.strftime("%d/%m/%Y")
+    return "" if valeur is None else valeur
+
+
+def rapport_csv(lignes) -> bytes:
+    """The referred people, one per line; semicolons and a BOM, as spreadsheet software in
+    France expects."""
+    tampon = io.StringIO()
+    writer = csv.writer(tampon, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLONNES_FILLEULS)
+    for ligne in lignes:
+        writer.writerow([_cellule(v) for v in ligne])
+    return tampon.getvalue().encode("utf-8-sig")
+
+
+def rapport_xlsx(contenu: dict, lignes) -> bytes:
+    """Sheets: the referred people, the indicators, the outcomes, the events, the definitions."""
+    convention, debut, fin = contenu["convention"], contenu["debut"], contenu["fin"]
+    classeur = Classeur()
+    classeur.feuille("Filleuls orientés", lignes, entete=COLONNES_FILLEULS, figer_entete=True)
+
+    indicateurs = [
+        [f"Convention {convention.reference} — {convention.partenaire.nom}"],
+        [f"Période du {debut:%d/%m/%Y} au {fin:%d/%m/%Y}"],
+        [],
+        [
+            "Indicateur",
+            "Sur la période",
+            "Depuis le début de la convention",
+            "Objectif",
+            "Fenêtre",
+            "Réalisé sur la fenêtre",
+            "Taux d'atteinte (%)",
+        ],
+    ]
+    for ligne in contenu["lignes"]:
+        if not ligne.avancements:
+            indicateurs.append([ligne.libelle, ligne.valeur, ligne.cumul])
+        for a in ligne.avancements:
+            indicateurs.append(
+                [
+                    ligne.libelle,
+                    ligne.valeur,
+                    ligne.cumul,
+                    a.cible,
+                    a.libelle_fenetre,
+                    a.valeur,
+                    a.taux,
+                ]
+            )
+    classeur.feuille("Indicateurs", indicateurs)
+    classeur.feuille(
+        "Sorties",
+        [
+            [s.libelle, "oui" if s.positive else "non", s.fin, s.six_mois]
+            for s in contenu["sorties"]
+        ],
+        entete=["Situation", "Sortie positive", "À la fin du parrainage", "À six mois"],
+    )
+    classeur.feuille(
+        "Événements",
+        [
+            [
+                e.titre,
+                e.programme.nom,
+                e.get_type_display(),
+                timezone.localtime(e.debut).replace(tzinfo=None),
+                "oui" if e.compte else "non",
+                e.inscrits,
+                e.presents,
+                e.presences_attribuees,
+            ]
+            for e in contenu["evenements"]
+        ],
+        entete=[
+            "Événement",
+            "Programme",
+            "Type",
+            "Date",
+            "Compté pour le partenaire",
+            "Inscrits",
+            "Présents",
+            "Présences attribuées au partenaire",
+        ],
+    )
+    classeur.feuille(
+        "Définitions",
+        [[d.libelle, d.definition, d.date, d.attribution] for d in contenu["definitions"]],
+        entete=["Indicateur", "Ce qui est compté", "Date retenue", "Attribution au partenaire"],
+    )
+    return classeur.contenu()

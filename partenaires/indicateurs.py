@@ -1,0 +1,463 @@
+"""Convention indicators: the one place where they are defined, attributed and counted.
+
+Every figure a partner sees (portal, report PDF, CSV/XLSX, staff comparison) comes from
+``lignes()``: for an indicator, a convention (its partner and its programmes) and a period, the
+queryset of the rows that count. Counting is set-based: one correlated subquery per indicator
+and period, all in one SQL query (``compter``), or one grouped query per monthly series
+(``par_mois``). ``DEFINITIONS`` holds the French text shown in the portal and the PDF, and
+``docs/indicateurs.md`` explains the same rules at more length.
+
+Attribution to the partner goes through people:
+
+- a mentee is the partner's for a programme when the partner is the prescriber of their
+  application to it (``Candidature.prescripteur``, recorded from the partner's invitation);
+- a mentor is the partner's when staff recorded that the partner brought them
+  (``ParrainApporte``);
+- a pair, its meetings and its outcomes are the partner's when the mentee or the mentor is;
+- an event is the partner's when one of its mentors runs it, and a programme-team event (no
+  mentor organiser) counts for every convention of the programme.
+
+A period runs from its first to its last day included, in Paris time; a row counts in the
+period that holds its date (``DATES``), so an outcome recorded after the period counts in a
+later one. Only the convention's programmes are looked at.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from parrainages.models import Candidature, Parrain, Parrainage, Rencontre, Sortie, add_months
+from programmes.models import Evenement, Inscription
+
+from .models import Convention, Objectif, ParrainApporte
+
+IND = Objectif.Indicateur
+
+
+@dataclass(frozen=True)
+class Definition:
+    libelle: str
+    definition: str
+    date: str
+    attribution: str
+
+
+SORTIE_POSITIVE = (
+    "Une sortie positive est un CDI, un CDD ou une mission d'intérim de six mois ou plus, un "
+    "contrat en alternance (apprentissage, professionnalisation) ou une formation qualifiante."
+)
+BINOME_ATTRIBUE = (
+    "le binôme est attribué au partenaire quand il a orienté le filleul vers ce programme ou "
+    "apporté le parrain"
+)
+
+DEFINITIONS = {
+    IND.FILLEULS_ORIENTES: Definition(
+        libelle=IND.FILLEULS_ORIENTES.label,
+        definition=(
+            "Candidatures déposées dans un programme de la convention par des personnes que le "
+            "partenaire a orientées. Une personne orientée vers deux programmes de la "
+            "convention compte deux fois ; une invitation pas encore suivie d'une candidature "
+            "ne compte pas."
+        ),
+        date="date de dépôt de la candidature",
+        attribution="le partenaire est le prescripteur de la candidature",
+    ),
+    IND.PARRAINS_APPORTES: Definition(
+        libelle=IND.PARRAINS_APPORTES.label,
+        definition=(
+            "Parrains et marraines que le partenaire a mobilisés, inscrits dans un programme de "
+            "la convention et validés par l'équipe."
+        ),
+        date="date de validation du parrain",
+        attribution="l'équipe a rattaché le parrain au partenaire (parrains apportés)",
+    ),
+    IND.BINOMES_FORMES: Definition(
+        libelle=IND.BINOMES_FORMES.label,
+        definition=(
+            "Binômes acceptés par le parrain dans un programme de la convention, qu'ils soient "
+            "en cours, terminés ou interrompus : un binôme interrompu avant son terme a bien "
+            "été formé."
+        ),
+        date="date de début du binôme",
+        attribution=BINOME_ATTRIBUE,
+    ),
+    IND.RENCONTRES_TENUES: Definition(
+        libelle=IND.RENCONTRES_TENUES.label,
+        definition=(
+            "Rencontres consignées comme tenues par les binômes du partenaire, y compris celles "
+            "d'un binôme interrompu depuis ; les rencontres prévues ou annulées ne comptent pas."
+        ),
+        date="date de la rencontre",
+        attribution=BINOME_ATTRIBUE,
+    ),
+    IND.SORTIES_POSITIVES_6_MOIS: Definition(
+        libelle=IND.SORTIES_POSITIVES_6_MOIS.label,
+        definition=(
+            "Situations relevées six mois après la fin du parrainage qui sont des sorties "
+            f"positives. {SORTIE_POSITIVE}"
+        ),
+        date="date de la situation relevée (une sortie relevée après la période compte dans "
+        "une période suivante)",
+        attribution=BINOME_ATTRIBUE,
+    ),
+    IND.EVENEMENTS_ORGANISES: Definition(
+        libelle=IND.EVENEMENTS_ORGANISES.label,
+        definition=(
+            "Événements des programmes de la convention qui ont eu lieu (marqués terminés ; "
+            "les événements annulés ne comptent pas)."
+        ),
+        date="date de début de l'événement",
+        attribution=(
+            "l'événement est animé par un parrain apporté par le partenaire ; un événement de "
+            "l'équipe du programme (sans parrain organisateur) compte pour chaque convention "
+            "du programme"
+        ),
+    ),
+    IND.PARTICIPATION: Definition(
+        libelle=IND.PARTICIPATION.label,
+        definition=(
+            "Présences constatées aux événements des programmes de la convention (une "
+            "inscription marquée « présent » ; une personne présente à trois événements compte "
+            "trois fois)."
+        ),
+        date="date de l'événement",
+        attribution=(
+            "le participant est un filleul orienté par le partenaire vers le programme de "
+            "l'événement, ou l'événement est animé par un parrain apporté par le partenaire"
+        ),
+    ),
+}
+
+# The date that places a counted row in a period.
+DATES = {
+    IND.FILLEULS_ORIENTES: "created_at",
+    IND.PARRAINS_APPORTES: "valide_le",
+    IND.BINOMES_FORMES: "date_debut",
+    IND.RENCONTRES_TENUES: "debut",
+    IND.SORTIES_POSITIVES_6_MOIS: "date",
+    IND.EVENEMENTS_ORGANISES: "debut",
+    IND.PARTICIPATION: "evenement__debut",
+}
+
+MOIS_PAR_PERIODE = {
+    Objectif.Periode.ANNEE: 12,
+    Objectif.Periode.TRIMESTRE: 3,
+    Objectif.Periode.MOIS: 1,
+}
+
+
+# --- Periods ------------------------------------------------------------------------------------
+
+
+def debut_du_jour(jour: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(jour, dt.time.min))
+
+
+def bornes(debut: dt.date, fin: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[first instant of ``debut``, first instant after ``fin``) in the current time zone."""
+    return debut_du_jour(debut), debut_du_jour(fin + dt.timedelta(days=1))
+
+
+def mois_entre(debut: dt.date, fin: dt.date) -> list[dt.date]:
+    """The first day of every month from ``debut``'s month to ``fin``'s month."""
+    mois, dernier = debut.replace(day=1), fin.replace(day=1)
+    resultat = []
+    while mois <= dernier:
+        resultat.append(mois)
+        mois = add_months(mois, 1)
+    return resultat
+
+
+def fenetre_objectif(objectif: Objectif, reference: dt.date) -> tuple[dt.date, dt.date]:
+    """The window an objective is measured on at ``reference``.
+
+    The whole convention, or the year, quarter or month of the convention (counted from its
+    start date) that holds ``reference`` — clamped to the convention's dates.
+    """
+    convention = objectif.convention
+    debut, fin = convention.date_debut, convention.date_fin
+    if objectif.periode == Objectif.Periode.CONVENTION:
+        return debut, fin
+    pas = MOIS_PAR_PERIODE[objectif.periode]
+    jour = min(max(reference, debut), fin)
+    rang = 0
+    while add_months(debut, (rang + 1) * pas) <= jour:
+        rang += 1
+    return add_months(debut, rang * pas), min(
+        add_months(debut, (rang + 1) * pas) - dt.timedelta(days=1), fin
+    )
+
+
+# --- What counts --------------------------------------------------------------------------------
+
+
+def oriente_par(partenaire, *, filleul: str, programme: str):
+    """The mentee at ``filleul`` was referred to the programme at ``programme`` by the partner."""
+    return Exists(
+        Candidature.objects.filter(
+            filleul=OuterRef(filleul),
+            programme=OuterRef(programme),
+            prescripteur=partenaire,
+        )
+    )
+
+
+def apporte_par(partenaire, *, parrain: str):
+    """The mentor at ``parrain`` was brought by the partner."""
+    return Exists(ParrainApporte.objects.filter(parrain=OuterRef(parrain), partenaire=partenaire))
+
+
+def binome_attribue(partenaire, prefixe: str = "") -> Q:
+    """A pair is the partner's when the partner referred its mentee or brought its mentor."""
+    return Q(
+        oriente_par(partenaire, filleul=f"{prefixe}filleul", programme=f"{prefixe}programme")
+    ) | Q(apporte_par(partenaire, parrain=f"{prefixe}parrain"))
+
+
+def sorties(*, partenaire, convention, debut: dt.date, fin: dt.date):
+    """The outcomes of the partner's pairs in the convention's programmes, dated in the period."""
+    return Sortie.objects.filter(
+        parrainage__programme__conventions=convention, date__gte=debut, date__lte=fin
+    ).filter(binome_attribue(partenaire, "parrainage__"))
+
+
+def lignes(indicateur: str, *, partenaire, convention, debut: dt.date, fin: dt.date):
+    """The rows ``indicateur`` counts for the partner's convention over [debut, fin].
+
+    ``partenaire`` and ``convention`` are primary keys: kept as constants, they let the
+    database turn the attribution tests into semi-joins.
+    """
+    t1, t2 = bornes(debut, fin)
+    if indicateur == IND.FILLEULS_ORIENTES:
+        return Candidature.objects.filter(
+            prescripteur=partenaire,
+            programme__conventions=convention,
+            created_at__gte=t1,
+            created_at__lt=t2,
+        )
+    if indicateur == IND.PARRAINS_APPORTES:
+        return Parrain.objects.filter(
+            apporte_par(partenaire, parrain="pk"),
+            Exists(
+                Parrain.programmes.through.objects.filter(
+                    parrain=OuterRef("pk"), programme__conventions=convention
+                )
+            ),
+            valide_le__gte=t1,
+            valide_le__lt=t2,
+        )
+    if indicateur == IND.BINOMES_FORMES:
+        return Parrainage.objects.filter(
+            binome_attribue(partenaire),
+            statut__in=Parrainage.STATUTS_FORMES,
+            programme__conventions=convention,
+            date_debut__gte=debut,
+            date_debut__lte=fin,
+        )
+    if indicateur == IND.RENCONTRES_TENUES:
+        return Rencontre.objects.filter(
+            binome_attribue(partenaire, "parrainage__"),
+            statut=Rencontre.Statut.TENUE,
+            parrainage__programme__conventions=convention,
+            debut__gte=t1,
+            debut__lt=t2,
+        )
+    if indicateur == IND.SORTIES_POSITIVES_6_MOIS:
+        return sorties(partenaire=partenaire, convention=convention, debut=debut, fin=fin).filter(
+            moment=Sortie.Moment.SIX_MOIS, type__in=Sortie.TYPES_POSITIFS
+        )
+    if indicateur == IND.EVENEMENTS_ORGANISES:
+        return Evenement.objects.filter(
+            Q(organisateur__isnull=True) | Q(apporte_par(partenaire, parrain="organisateur")),
+            statut=Evenement.Statut.TERMINE,
+            programme__conventions=convention,
+            debut__gte=t1,
+            debut__lt=t2,
+        )
+    if indicateur == IND.PARTICIPATION:
+        return Inscription.objects.filter(
+            Q(oriente_par(partenaire, filleul="filleul", programme="evenement__programme"))
+            | Q(apporte_par(partenaire, parrain="evenement__organisateur")),
+            statut=Inscription.Statut.PRESENT,
+            evenement__programme__conventions=convention,
+            evenement__debut__gte=t1,
+            evenement__debut__lt=t2,
+        ).exclude(evenement__statut=Evenement.Statut.ANNULE)
+    raise ValueError(f"Indicateur inconnu : {indicateur}")
+
+
+# --- Counting -----------------------------------------------------------------------------------
+
+
+class _Compte(Subquery):
+    """``COUNT(*)`` of a subquery's rows, as a scalar subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS lignes_comptees)"
+    output_field = IntegerField()
+
+
+@dataclass(frozen=True)
+class Demande:
+    """One figure to count: an indicator over a period."""
+
+    indicateur: str
+    debut: dt.date
+    fin: dt.date
+
+
+def compter_pour(plan: dict[Convention, list[Demande]]) -> dict[int, dict[Demande, int]]:
+    """Count every requested figure of several conventions: one query per indicator.
+
+    Each figure is an uncorrelated scalar subquery (partner and convention are constants in
+    it), evaluated once with the plan the database would choose for it alone. Grouping by
+    indicator keeps each statement small: PostgreSQL compiles a statement whose estimated cost
+    is high (JIT), and one statement holding every figure of a large convention costs seconds
+    of compilation for a few hundred milliseconds of work.
+    """
+    groupes: dict[str, dict] = {}
+    for convention, demandes in plan.items():
+        for demande in dict.fromkeys(demandes):
+            groupe = groupes.setdefault(demande.indicateur, {})
+            rows = lignes(
+                demande.indicateur,
+                partenaire=convention.partenaire_id,
+                convention=convention.pk,
+                debut=demande.debut,
+                fin=demande.fin,
+            )
+            groupe[f"f{len(groupe)}"] = (convention.pk, demande, rows)
+    resultat = {convention.pk: {} for convention in plan}
+    if not groupes:
+        return resultat
+    premiere = next(iter(plan))
+    for groupe in groupes.values():
+        annotations = {
+            nom: _Compte(rows.order_by().values("pk")) for nom, (_c, _d, rows) in groupe.items()
+        }
+        ligne = Convention.objects.filter(pk=premiere.pk).values(**annotations).get()
+        for nom, (convention_id, demande, _rows) in groupe.items():
+            resultat[convention_id][demande] = ligne[nom]
+    return resultat
+
+
+def compter(convention: Convention, demandes: list[Demande]) -> dict[Demande, int]:
+    """Count every requested figure of one convention (one query per indicator)."""
+    return compter_pour({convention: demandes})[convention.pk]
+
+
+def compter_conventions(conventions, debut: dt.date, fin: dt.date) -> list[Convention]:
+    """The conventions, each with every indicator over the period as an attribute (one query
+    for the conventions, one per indicator)."""
+    conventions = list(conventions)
+    if not conventions:
+        return []
+    demandes = [Demande(ind, debut, fin) for ind in IND.values]
+    valeurs = compter_pour(dict.fromkeys(conventions, demandes))
+    for convention in conventions:
+        for demande in demandes:
+            setattr(convention, demande.indicateur, valeurs[convention.pk][demande])
+    return conventions
+
+
+def par_mois(
+    indicateur: str, *, convention: Convention, debut: dt.date, fin: dt.date
+) -> list[tuple[dt.date, int]]:
+    """Monthly counts of ``indicateur`` over [debut, fin], every month listed (one query)."""
+    rows = (
+        lignes(
+            indicateur,
+            partenaire=convention.partenaire_id,
+            convention=convention.pk,
+            debut=debut,
+            fin=fin,
+        )
+        .order_by()
+        .annotate(mois=TruncMonth(DATES[indicateur]))
+        .values("mois")
+        .annotate(n=Count("pk"))
+    )
+    comptes = {}
+    for row in rows:
+        mois = row["mois"]
+        if isinstance(mois, dt.datetime):
+            mois = timezone.localtime(mois).date() if timezone.is_aware(mois) else mois.date()
+        comptes[mois] = comptes.get(mois, 0) + row["n"]
+    return [(mois, comptes.get(mois, 0)) for mois in mois_entre(debut, fin)]
+
+
+def sorties_par_type(
+    convention: Convention, debut: dt.date, fin: dt.date
+) -> dict[tuple[str, str], int]:
+    """Outcomes of the partner's pairs dated in the period, by (moment, type) (one query)."""
+    rows = (
+        sorties(partenaire=convention.partenaire_id, convention=convention.pk, debut=debut, fin=fin)
+        .order_by()
+        .values("moment", "type")
+        .annotate(n=Count("pk"))
+    )
+    return {(r["moment"], r["type"]): r["n"] for r in rows}
+
+
+# --- Objectives ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Avancement:
+    """Where an objective stands: the value counted on its window up to a day."""
+
+    objectif: Objectif
+    debut: dt.date
+    fin: dt.date
+    jusqu_au: dt.date
+    valeur: int
+
+    @property
+    def cible(self) -> int:
+        return self.objectif.valeur_cible
+
+    @property
+    def taux(self) -> int | None:
+        return round(100 * self.valeur / self.cible) if self.cible else None
+
+    @property
+    def taux_jauge(self) -> int:
+        """The value for a gauge: never past the target."""
+        return min(self.valeur, self.cible)
+
+    @property
+    def atteint(self) -> bool:
+        return self.valeur >= self.cible
+
+    @property
+    def libelle(self) -> str:
+        return DEFINITIONS[self.objectif.indicateur].libelle
+
+    @property
+    def libelle_fenetre(self) -> str:
+        du, au = f"{self.debut:%d/%m/%Y}", f"{self.fin:%d/%m/%Y}"
+        nom = {
+            Objectif.Periode.CONVENTION: "durée de la convention",
+            Objectif.Periode.ANNEE: "année de convention",
+            Objectif.Periode.TRIMESTRE: "trimestre de convention",
+            Objectif.Periode.MOIS: "mois de convention",
+        }[self.objectif.periode]
+        return f"{nom}, du {du} au {au}"
+
+
+def avancements(convention: Convention, objectifs, reference: dt.date) -> list[Avancement]:
+    """Each objective's value on its window at ``reference``, counted up to that day."""
+    objectifs = list(objectifs)
+    plan = []
+    for objectif in objectifs:
+        debut, fin = fenetre_objectif(objectif, reference)
+        jusqu_au = min(reference, fin)
+        plan.append((objectif, debut, fin, jusqu_au, Demande(objectif.indicateur, debut, jusqu_au)))
+    valeurs = compter(convention, [p[-1] for p in plan])
+    return [
+        Avancement(objectif=o, debut=d, fin=f, jusqu_au=j, valeur=valeurs[demande])
+        for o, d, f, j, demande in plan
+    ]

@@ -1,0 +1,459 @@
+"""Reads of the partenaires app: what a partner member may see, and the content of reports.
+
+Every object a portal page shows is fetched here, scoped to the partners the signed-in user
+is an active member of: another partner's convention or report answers 404.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from parrainages.models import Candidature, Parrainage, Rencontre, Sortie
+from programmes.models import Evenement, Inscription
+
+from . import indicateurs
+from .indicateurs import DEFINITIONS, IND, Demande
+from .models import Convention, Objectif, Partenaire, Prescription, Rapport
+
+# --- Access -------------------------------------------------------------------------------------
+
+
+def partenaires_du_membre(user) -> list[Partenaire]:
+    return list(Partenaire.objects.du_membre(user).order_by("nom"))
+
+
+def convention_du_membre(user, pk) -> Convention:
+    """A convention of one of the user's partners, or 404."""
+    convention = (
+        Convention.objects.du_membre(user)
+        .select_related("partenaire")
+        .prefetch_related("programmes")
+        .filter(pk=pk)
+        .first()
+    )
+    if convention is None:
+        raise Http404
+    return convention
+
+
+def rapport_du_membre(user, pk) -> Rapport:
+    """A report on a convention of one of the user's partners, or 404."""
+    rapport = (
+        Rapport.objects.du_membre(user)
+        .select_related("convention__partenaire")
+        .filter(pk=pk)
+        .first()
+    )
+    if rapport is None:
+        raise Http404
+    return rapport
+
+
+# --- Portal lists -------------------------------------------------------------------------------
+
+
+def conventions_des_partenaires(partenaires):
+    return (
+        Convention.objects.filter(partenaire__in=partenaires)
+        .select_related("partenaire")
+        .annotate(nb_objectifs=Count("objectifs"))
+        .order_by("-date_debut", "reference")
+    )
+
+
+def rapports_des_partenaires(partenaires):
+    return (
+        Rapport.objects.filter(convention__partenaire__in=partenaires)
+        .select_related("convention__partenaire")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def invitations_des_partenaires(partenaires):
+    return (
+        Prescription.objects.filter(partenaire__in=partenaires)
+        .select_related("programme", "partenaire", "conseiller")
+        .order_by("-created_at")
+    )
+
+
+def _dernier_binome():
+    return Parrainage.objects.filter(
+        filleul=OuterRef("filleul_id"), programme=OuterRef("programme_id")
+    ).order_by("-propose_le", "-pk")
+
+
+def filleuls_orientes(partenaires):
+    """The applications the partners' referred people filed, with where each one stands.
+
+    Only the partners' own people: applications whose prescriber is one of them.
+    """
+    binome = _dernier_binome()
+    sortie = Sortie.objects.filter(
+        parrainage__filleul=OuterRef("filleul_id"), parrainage__programme=OuterRef("programme_id")
+    ).order_by("-date", "-pk")
+    return (
+        Candidature.objects.filter(prescripteur__in=partenaires)
+        .select_related("filleul__user", "programme", "prescripteur")
+        .annotate(
+            binome_statut=Subquery(binome.values("statut")[:1]),
+            binome_debut=Subquery(binome.values("date_debut")[:1]),
+            sortie_type=Subquery(sortie.values("type")[:1]),
+            sortie_moment=Subquery(sortie.values("moment")[:1]),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def page_de_filleuls(partenaires, numero, *, par_page: int = 50):
+    """A page of ``filleuls_orientes``: the ids are paged first, then only that page's rows
+    get their pair and outcome looked up (deep pages stay fast)."""
+    from django.core.paginator import Paginator
+
+    ids = (
+        Candidature.objects.filter(prescripteur__in=partenaires)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+    page = Paginator(ids, par_page).get_page(numero)
+    rangs = {pk: i for i, pk in enumerate(page.object_list)}
+    lignes = filleuls_orientes(partenaires).filter(pk__in=list(rangs))
+    page.object_list = libeller_situations(sorted(lignes, key=lambda c: rangs[c.pk]))
+    return page
+
+
+def libeller_situations(candidatures):
+    """Labels of the annotated statuses (no query): ``binome_libelle``, ``sortie_libelle``."""
+    binomes, types, moments = (
+        dict(Parrainage.Statut.choices),
+        dict(Sortie.Type.choices),
+        dict(Sortie.Moment.choices),
+    )
+    for c in candidatures:
+        c.binome_libelle = binomes.get(c.binome_statut, "")
+        c.sortie_libelle = (
+            f"{types[c.sortie_type]} ({moments[c.sortie_moment].lower()})" if c.sortie_type else ""
+        )
+    return candidatures
+
+
+def nom_filleul(filleul_id, prenom, nom) -> tuple[str, str]:
+    if prenom or nom:
+        return prenom or "", nom or ""
+    return "Filleul anonymisé", f"n° {filleul_id}"
+
+
+# --- A convention's figures ---------------------------------------------------------------------
+
+
+@dataclass
+class Serie:
+    libelle: str
+    points: list[tuple[dt.date, int]]  # (month, count in that month)
+
+    @property
+    def cumul(self) -> list[tuple[dt.date, int]]:
+        total, resultat = 0, []
+        for mois, n in self.points:
+            total += n
+            resultat.append((mois, total))
+        return resultat
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.points)
+
+
+def series_dans_le_temps(convention, debut: dt.date, fin: dt.date) -> list[Serie]:
+    """Monthly referrals and pairs formed over [debut, fin] (two queries)."""
+    return [
+        Serie(
+            DEFINITIONS[ind].libelle,
+            indicateurs.par_mois(ind, convention=convention, debut=debut, fin=fin),
+        )
+        for ind in (IND.FILLEULS_ORIENTES, IND.BINOMES_FORMES)
+    ]
+
+
+@dataclass
+class LigneIndicateur:
+    indicateur: str
+    libelle: str
+    valeur: int  # over the period
+    cumul: int  # since the convention's start, up to the period's end
+    avancements: list
+
+
+def tableau_indicateurs(convention, objectifs, debut: dt.date, fin: dt.date):
+    """Every indicator over the period and since the start, and each objective (one query)."""
+    depart = min(convention.date_debut, debut)
+    objectifs = list(objectifs)
+    plan = []
+    for objectif in objectifs:
+        f_debut, f_fin = indicateurs.fenetre_objectif(objectif, fin)
+        plan.append((objectif, f_debut, f_fin, min(fin, f_fin)))
+    demandes = [Demande(ind, debut, fin) for ind in IND.values]
+    demandes += [Demande(ind, depart, fin) for ind in IND.values]
+    demandes += [Demande(o.indicateur, d, j) for o, d, _f, j in plan]
+    valeurs = indicateurs.compter(convention, demandes)
+    par_indicateur = {ind: [] for ind in IND.values}
+    for objectif, f_debut, f_fin, jusqu_au in plan:
+        par_indicateur[objectif.indicateur].append(
+            indicateurs.Avancement(
+                objectif=objectif,
+                debut=f_debut,
+                fin=f_fin,
+                jusqu_au=jusqu_au,
+                valeur=valeurs[Demande(objectif.indicateur, f_debut, jusqu_au)],
+            )
+        )
+    return [
+        LigneIndicateur(
+            indicateur=ind,
+            libelle=DEFINITIONS[ind].libelle,
+            valeur=valeurs[Demande(ind, debut, fin)],
+            cumul=valeurs[Demande(ind, depart, fin)],
+            avancements=par_indicateur[ind],
+        )
+        for ind in IND.values
+    ]
+
+
+def tableau_de_bord_convention(convention, *, aujourd_hui: dt.date | None = None) -> dict:
+    """The portal's view of a convention: objectives today and the curves since its start."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    reference = min(max(aujourd_hui, convention.date_debut), convention.date_fin)
+    objectifs = list(convention.objectifs.all())
+    avancements = indicateurs.avancements(convention, objectifs, reference)
+    series = series_dans_le_temps(convention, convention.date_debut, reference)
+    return {"reference": reference, "avancements": avancements, "series": series}
+
+
+# --- A report's content -------------------------------------------------------------------------
+
+
+@dataclass
+class LigneSortie:
+    type: str
+    libelle: str
+    positive: bool
+    fin: int
+    six_mois: int
+
+
+def repartition_sorties(convention, debut: dt.date, fin: dt.date) -> list[LigneSortie]:
+    comptes = indicateurs.sorties_par_type(convention, debut, fin)
+    return [
+        LigneSortie(
+            type=t.value,
+            libelle=t.label,
+            positive=t in Sortie.TYPES_POSITIFS,
+            fin=comptes.get((Sortie.Moment.FIN, t.value), 0),
+            six_mois=comptes.get((Sortie.Moment.SIX_MOIS, t.value), 0),
+        )
+        for t in Sortie.Type
+    ]
+
+
+def evenements_du_rapport(convention, debut: dt.date, fin: dt.date) -> list[Evenement]:
+    """Events counted for the partner in the period, or where one of its people was present.
+
+    Each with its registrations, attendance, and the attendance counted for the partner
+    (``presences_attribuees``) — figures only, never other partners' people (two queries).
+    """
+    p, c = convention.partenaire_id, convention.pk
+    organises = indicateurs.lignes(
+        IND.EVENEMENTS_ORGANISES, partenaire=p, convention=c, debut=debut, fin=fin
+    )
+    presences = indicateurs.lignes(
+        IND.PARTICIPATION, partenaire=p, convention=c, debut=debut, fin=fin
+    )
+    attribuees = dict(
+        presences.order_by()
+        .values("evenement_id")
+        .annotate(n=Count("pk"))
+        .values_list("evenement_id", "n")
+    )
+    evenements = list(
+        Evenement.objects.filter(Q(pk__in=organises.values("pk")) | Q(pk__in=attribuees.keys()))
+        .select_related("programme")
+        .annotate(
+            inscrits=Count(
+                "inscriptions", filter=~Q(inscriptions__statut=Inscription.Statut.ANNULE)
+            ),
+            presents=Count(
+                "inscriptions", filter=Q(inscriptions__statut=Inscription.Statut.PRESENT)
+            ),
+        )
+        .order_by("debut", "pk")
+    )
+    ids_organises = set(organises.values_list("pk", flat=True))
+    for evenement in evenements:
+        evenement.presences_attribuees = attribuees.get(evenement.pk, 0)
+        evenement.compte = evenement.pk in ids_organises
+    return evenements
+
+
+def contenu_rapport(convention, debut: dt.date, fin: dt.date) -> dict:
+    """Everything a report shows for a convention and a period."""
+    objectifs = list(convention.objectifs.all())
+    lignes = tableau_indicateurs(convention, objectifs, debut, fin)
+    depart = min(convention.date_debut, debut)
+    sorties = repartition_sorties(convention, debut, fin)
+    evenements = evenements_du_rapport(convention, debut, fin)
+    return {
+        "convention": convention,
+        "partenaire": convention.partenaire,
+        "programmes": list(convention.programmes.all()),
+        "debut": debut,
+        "fin": fin,
+        "lignes": lignes,
+        "avancements": [a for ligne in lignes for a in ligne.avancements],
+        "series": series_dans_le_temps(convention, depart, fin),
+        "sorties": sorties,
+        "sorties_total": sum(s.fin + s.six_mois for s in sorties),
+        "evenements": evenements,
+        "evenements_comptes": sum(1 for e in evenements if e.compte),
+        "presences_attribuees": sum(e.presences_attribuees for e in evenements),
+        "definitions": [DEFINITIONS[ind] for ind in IND.values],
+        "sortie_positive": indicateurs.SORTIE_POSITIVE,
+        "produit_le": timezone.now(),
+    }
+
+
+# --- A report's rows (CSV, XLSX) ---------------------------------------------------------------
+
+COLONNES_FILLEULS = [
+    "Prénom",
+    "Nom",
+    "Programme",
+    "Orienté(e) le",
+    "Orienté(e) pendant la période",
+    "Candidature",
+    "Binôme",
+    "Début du binôme",
+    "Fin du binôme",
+    "Rencontres tenues pendant la période",
+    "Sortie à la fin du parrainage",
+    "Sortie à six mois",
+]
+
+
+def lignes_filleuls(convention, debut: dt.date, fin: dt.date):
+    """One row per application the partner referred to the convention's programmes, filed by
+    the period's end: the partner's own people, nothing about anyone else (four queries).
+
+    The pair shown is the latest proposed by the period's end, with its status today;
+    meetings are those held in the period; outcomes those dated by the period's end.
+    """
+    p, c = convention.partenaire_id, convention.pk
+    t1, t2 = indicateurs.bornes(debut, fin)
+    candidatures = (
+        Candidature.objects.filter(prescripteur=p, programme__conventions=c, created_at__lt=t2)
+        .order_by("created_at", "pk")
+        .values_list(
+            "filleul_id",
+            "programme_id",
+            "programme__nom",
+            "created_at",
+            "statut",
+            "filleul__user__first_name",
+            "filleul__user__last_name",
+        )
+    )
+    oriente = indicateurs.oriente_par(p, filleul="filleul", programme="programme")
+    binomes = {}
+    for pk, filleul_id, programme_id, statut, date_debut, date_fin in (
+        Parrainage.objects.filter(oriente, programme__conventions=c, propose_le__lt=t2)
+        .order_by("propose_le", "pk")
+        .values_list("pk", "filleul_id", "programme_id", "statut", "date_debut", "date_fin")
+    ):
+        binomes[(filleul_id, programme_id)] = (pk, statut, date_debut, date_fin)
+    oriente_binome = indicateurs.oriente_par(
+        p, filleul="parrainage__filleul", programme="parrainage__programme"
+    )
+    rencontres = dict(
+        Rencontre.objects.filter(
+            oriente_binome,
+            statut=Rencontre.Statut.TENUE,
+            parrainage__programme__conventions=c,
+            debut__gte=t1,
+            debut__lt=t2,
+        )
+        .order_by()
+        .values("parrainage_id")
+        .annotate(n=Count("pk"))
+        .values_list("parrainage_id", "n")
+    )
+    sorties = {
+        (parrainage_id, moment): type_
+        for parrainage_id, moment, type_ in Sortie.objects.filter(
+            oriente_binome, parrainage__programme__conventions=c, date__lte=fin
+        ).values_list("parrainage_id", "moment", "type")
+    }
+    statuts_c, statuts_b, types = (
+        dict(Candidature.Statut.choices),
+        dict(Parrainage.Statut.choices),
+        dict(Sortie.Type.choices),
+    )
+    for filleul_id, programme_id, programme, cree, statut, prenom, nom in candidatures.iterator(
+        chunk_size=5000
+    ):
+        binome = binomes.get((filleul_id, programme_id))
+        b_pk, b_statut, b_debut, b_fin = binome or (None, "", None, None)
+        prenom, nom = nom_filleul(filleul_id, prenom, nom)
+        yield (
+            prenom,
+            nom,
+            programme,
+            timezone.localtime(cree).date(),
+            "oui" if cree >= t1 else "non",
+            statuts_c.get(statut, statut),
+            statuts_b.get(b_statut, ""),
+            b_debut,
+            b_fin,
+            rencontres.get(b_pk, 0),
+            types.get(sorties.get((b_pk, Sortie.Moment.FIN)), ""),
+            types.get(sorties.get((b_pk, Sortie.Moment.SIX_MOIS)), ""),
+        )
+
+
+# --- Staff: every partner side by side ----------------------------------------------------------
+
+PERIODES_COURTES = {
+    Objectif.Periode.CONVENTION: "sur la convention",
+    Objectif.Periode.ANNEE: "par an",
+    Objectif.Periode.TRIMESTRE: "par trimestre",
+    Objectif.Periode.MOIS: "par mois",
+}
+
+
+def comparatif_conventions(debut: dt.date, fin: dt.date):
+    """Every followed convention with each indicator over the period, and its objectives
+    (three queries)."""
+    conventions = indicateurs.compter_conventions(
+        Convention.objects.suivies()
+        .select_related("partenaire")
+        .prefetch_related("objectifs")
+        .order_by("partenaire__nom", "reference"),
+        debut,
+        fin,
+    )
+    for convention in conventions:
+        cibles = {}
+        for objectif in convention.objectifs.all():
+            cibles.setdefault(objectif.indicateur, []).append(objectif)
+        convention.cellules = [
+            {
+                "valeur": getattr(convention, ind),
+                "objectifs": [
+                    f"objectif {o.valeur_cible} {PERIODES_COURTES[o.periode]}"
+                    for o in cibles.get(ind, [])
+                ],
+            }
+            for ind in IND.values
+        ]
+    return conventions

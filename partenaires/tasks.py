@@ -1,0 +1,26 @@
+"""Celery tasks of the partenaires app: thin wrappers around services, taking ids."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from . import services
+
+TRANSITOIRES = (OperationalError, InterfaceError)  # the database went away: retry later
+
+
+@shared_task(
+    name="partenaires.produire_rapport",
+    autoretry_for=TRANSITOIRES,
+    retry_backoff=True,
+    max_retries=5,
+)
+def produire_rapport(rapport_id: int) -> str | None:
+    """Produce a report's PDF, CSV and XLSX (enqueued once its row is committed)."""
+    rapport = services.rapport_produire(rapport_id=rapport_id)
+    return rapport.statut if rapport else None
+
+
+@shared_task(name="partenaires.rapports_mensuels")
+def rapports_mensuels() -> int:
+    """Each active convention's report for the previous month, once (scheduled daily)."""
+    return len(services.rapports_mensuels_creer())

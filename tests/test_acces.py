@@ -1,0 +1,339 @@
+"""Who may open each URL: a matrix over every URL pattern of the site.
+
+The test walks the URL configuration and fails when a pattern has no entry here, so a new page
+cannot ship without saying who may see it. Other people's objects answer 404, never 403.
+The Django admin and allauth's account pages are covered by their own tests.
+"""
+
+import datetime as dt
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from parrainages.enquetes import lien_enquete
+from parrainages.services import activation_url, charte_emettre
+from partenaires.services import invitation_jeton
+from tests.mentorat.factories import administrateur, gestionnaire
+from tests.parrainages.factories import (
+    CandidatureFactory,
+    ParrainageFactory,
+    ParrainFactory,
+    RencontreFactory,
+)
+from tests.partenaires.factories import MembreFactory
+from tests.programmes.factories import EvenementFactory, ModeleCharteFactory, ProgrammeFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "anonyme",
+    "filleul",
+    "autre_filleul",
+    "parrain",
+    "autre_parrain",
+    "membre",
+    "autre_membre",
+    "gestionnaire",
+    "administrateur",
+]
+LOGIN = "login"  # a redirect to the login page
+
+PUBLIC = dict.fromkeys(ROLES, 200)
+CONNECTE = {**dict.fromkeys(ROLES, 200), "anonyme": LOGIN}
+ESPACE_FILLEUL = {
+    **dict.fromkeys(ROLES, 404),
+    "anonyme": LOGIN,
+    "filleul": 200,
+    "autre_filleul": 200,
+}
+ESPACE_PARRAIN = {
+    **dict.fromkeys(ROLES, 404),
+    "anonyme": LOGIN,
+    "parrain": 200,
+    "autre_parrain": 200,
+}
+OBJET_PARRAIN = {**ESPACE_PARRAIN, "autre_parrain": 404}
+POST_PARRAIN = {**OBJET_PARRAIN, "parrain": 405, "autre_parrain": 405}
+CHARTE = {
+    **dict.fromkeys(ROLES, 404),
+    "anonyme": LOGIN,
+    "filleul": 200,
+    "parrain": 200,
+    "gestionnaire": 200,
+    "administrateur": 200,
+}
+
+
+@pytest.fixture
+def monde():
+    programme = ProgrammeFactory(slug="programme-a", offre_ponctuelle=True)
+    ModeleCharteFactory(programme=programme)
+    pair = ParrainageFactory(programme=programme, actif=True)
+    autre = ParrainageFactory(actif=True)
+    charte = charte_emettre(parrainage=pair)
+    rencontre = RencontreFactory(parrainage=pair, debut=timezone.now() - dt.timedelta(days=1))
+    proposition = ParrainageFactory(parrain=pair.parrain, attente=True)
+    evenement = EvenementFactory(programme=programme, organisateur=pair.parrain, statut="publie")
+    CandidatureFactory(filleul=pair.filleul, programme=programme)
+    membre = MembreFactory()
+    autre_membre = MembreFactory()
+    from tests.partenaires.factories import ConventionFactory, ObjectifFactory
+
+    convention = ConventionFactory(partenaire=membre.partenaire, statut="active")
+    convention.programmes.add(programme)
+    ObjectifFactory(convention=convention)
+    from partenaires.models import Prescription
+
+    prescription = Prescription.objects.create(
+        partenaire=membre.partenaire,
+        programme=programme,
+        prenom="A",
+        nom="B",
+        email="nouveau@exemple.fr",
+    )
+    invite = ParrainFactory(statut="invite")
+    return {
+        "programme": programme,
+        "pair": pair,
+        "charte": charte,
+        "rencontre": rencontre,
+        "proposition": proposition,
+        "evenement": evenement,
+        "prescription": prescription,
+        "invite": invite,
+        "convention": convention,
+        "users": {
+            "filleul": pair.filleul.user,
+            "autre_filleul": autre.filleul.user,
+            "parrain": pair.parrain.user,
+            "autre_parrain": autre.parrain.user,
+            "membre": membre.user,
+            "autre_membre": autre_membre.user,
+            "gestionnaire": gestionnaire(),
+            "administrateur": administrateur(),
+        },
+    }
+
+
+def _url_brute(lien):
+    return lien.split("127.0.0.1:8000", 1)[-1]
+
+
+MATRICE = {
+    "programmes:accueil": (lambda m: reverse("programmes:accueil"), PUBLIC),
+    "programmes:detail": (lambda m: m["programme"].get_absolute_url(), PUBLIC),
+    "programmes:communes_recherche": (
+        lambda m: reverse("programmes:communes_recherche") + "?q=Par",
+        PUBLIC,
+    ),
+    "confidentialite": (lambda m: reverse("confidentialite"), PUBLIC),
+    "sante": (lambda m: reverse("sante"), PUBLIC),
+    "espace": (lambda m: reverse("espace"), {**dict.fromkeys(ROLES, 302), "anonyme": LOGIN}),
+    "invitation": (
+        lambda m: reverse("invitation", kwargs={"jeton": invitation_jeton(m["prescription"])}),
+        dict.fromkeys(ROLES, 302),
+    ),
+    "candidater": (
+        lambda m: reverse("candidater", kwargs={"slug": "programme-a"}),
+        {
+            **CONNECTE,
+            "parrain": 302,
+            "autre_parrain": 302,
+            "membre": 302,
+            "autre_membre": 302,
+            "gestionnaire": 302,
+            "administrateur": 302,
+        },
+    ),
+    "devenir_parrain": (
+        lambda m: reverse("devenir_parrain", kwargs={"slug": "programme-a"}),
+        # A mentor of another programme may join this one; a mentee account is turned away.
+        {**CONNECTE, "filleul": 302, "autre_filleul": 302},
+    ),
+    "enquete": (
+        lambda m: _url_brute(
+            lien_enquete(
+                parrainage_id=m["pair"].pk, moment="fin", user_id=m["pair"].filleul.user_id
+            )
+        ),
+        PUBLIC,
+    ),
+    "parrain_activer": (
+        lambda m: _url_brute(activation_url(m["invite"].user)),
+        dict.fromkeys(ROLES, 302),
+    ),
+    "inscription": (
+        lambda m: reverse("inscription"),
+        {**dict.fromkeys(ROLES, 302), "anonyme": 200},
+    ),
+    "account_signup": (
+        lambda m: reverse("account_signup"),
+        {**dict.fromkeys(ROLES, 302), "anonyme": 200},
+    ),
+    "preferences": (lambda m: reverse("preferences"), CONNECTE),
+    "desabonnement": (
+        lambda m: reverse("desabonnement", kwargs={"jeton": "invalide"}),
+        PUBLIC,
+    ),
+    "filleul:tableau_de_bord": (lambda m: reverse("filleul:tableau_de_bord"), ESPACE_FILLEUL),
+    "filleul:profil": (
+        lambda m: reverse("filleul:profil", kwargs={"etape": 1}),
+        ESPACE_FILLEUL,
+    ),
+    "filleul:donnees": (lambda m: reverse("filleul:donnees"), ESPACE_FILLEUL),
+    "filleul:donnees_json": (lambda m: reverse("filleul:donnees_json"), ESPACE_FILLEUL),
+    "filleul:supprimer": (lambda m: reverse("filleul:supprimer"), ESPACE_FILLEUL),
+    "filleul:evenements": (lambda m: reverse("filleul:evenements"), ESPACE_FILLEUL),
+    "parrain:tableau_de_bord": (lambda m: reverse("parrain:tableau_de_bord"), ESPACE_PARRAIN),
+    "parrain:profil": (lambda m: reverse("parrain:profil"), ESPACE_PARRAIN),
+    "parrain:binomes": (lambda m: reverse("parrain:binomes"), ESPACE_PARRAIN),
+    "parrain:actions": (lambda m: reverse("parrain:actions"), ESPACE_PARRAIN),
+    "parrain:proposition": (
+        lambda m: reverse("parrain:proposition", kwargs={"pk": m["proposition"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "parrain:binome": (
+        lambda m: reverse("parrain:binome", kwargs={"pk": m["pair"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "parrain:rencontre_nouvelle": (
+        lambda m: reverse("parrain:rencontre_nouvelle", kwargs={"pk": m["pair"].pk}),
+        POST_PARRAIN,
+    ),
+    "parrain:immersion_nouvelle": (
+        lambda m: reverse("parrain:immersion_nouvelle", kwargs={"pk": m["pair"].pk}),
+        POST_PARRAIN,
+    ),
+    "parrain:cloturer": (
+        lambda m: reverse("parrain:cloturer", kwargs={"pk": m["pair"].pk}),
+        POST_PARRAIN,
+    ),
+    "parrain:rencontre_consigner": (
+        lambda m: reverse("parrain:rencontre_consigner", kwargs={"pk": m["rencontre"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "parrain:rencontre_annuler": (
+        lambda m: reverse("parrain:rencontre_annuler", kwargs={"pk": m["rencontre"].pk}),
+        POST_PARRAIN,
+    ),
+    "parrain:rencontre_ics": (
+        lambda m: reverse("parrain:rencontre_ics", kwargs={"pk": m["rencontre"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "parrain:presences": (
+        lambda m: reverse("parrain:presences", kwargs={"pk": m["evenement"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "charte_detail": (
+        lambda m: reverse("charte_detail", kwargs={"uuid": m["charte"].uuid}),
+        CHARTE,
+    ),
+    "charte_pdf": (
+        # No PDF yet (not signed): even its parties get a 404.
+        lambda m: reverse("charte_pdf", kwargs={"uuid": m["charte"].uuid}),
+        {**CHARTE, "filleul": 404, "parrain": 404, "gestionnaire": 404, "administrateur": 404},
+    ),
+    "charte_verifier": (
+        lambda m: reverse("charte_verifier", kwargs={"uuid": m["charte"].uuid}),
+        PUBLIC,
+    ),
+}
+
+COUVERTS_AILLEURS = ("admin/", "comptes/")
+
+
+def _motifs():
+    def walk(patterns, prefix="", ns=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(
+                    p.url_patterns,
+                    prefix + str(p.pattern),
+                    ns + (f"{p.namespace}:" if p.namespace else ""),
+                )
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern), ns + (p.name or "")
+
+    return list(walk(get_resolver().url_patterns))
+
+
+# Report files: a member of the partner downloads them, anyone else gets a 404 (their own test
+# builds a produced report: tests/partenaires/test_portail.py).
+FICHIERS_PROTEGES = {"partenaires:rapport_fichier"}
+
+
+def test_every_url_has_an_entry():
+    manquants = [
+        (route, nom)
+        for route, nom in _motifs()
+        if nom not in MATRICE
+        and not (
+            route.startswith(COUVERTS_AILLEURS)
+            and nom not in ("preferences", "desabonnement", "inscription")
+        )
+        and nom not in FICHIERS_PROTEGES
+    ]
+    assert not manquants, f"URL sans entrée dans la matrice d'accès : {manquants}"
+
+
+ESPACE_PARTENAIRE = {
+    **dict.fromkeys(ROLES, 404),
+    "anonyme": LOGIN,
+    "membre": 200,
+    "autre_membre": 200,
+}
+OBJET_PARTENAIRE = {**ESPACE_PARTENAIRE, "autre_membre": 404}
+
+
+def _rapport(m):
+    from tests.partenaires.factories import RapportFactory
+
+    return RapportFactory(convention=m["convention"])
+
+
+PARTENAIRES = {
+    "partenaires:accueil": (lambda m: reverse("partenaires:accueil"), ESPACE_PARTENAIRE),
+    "partenaires:filleuls": (lambda m: reverse("partenaires:filleuls"), ESPACE_PARTENAIRE),
+    "partenaires:prescrire": (lambda m: reverse("partenaires:prescrire"), ESPACE_PARTENAIRE),
+    "partenaires:rapports": (lambda m: reverse("partenaires:rapports"), ESPACE_PARTENAIRE),
+    "partenaires:convention": (
+        lambda m: reverse("partenaires:convention", kwargs={"pk": m["convention"].pk}),
+        OBJET_PARTENAIRE,
+    ),
+    "partenaires:convention_pdf": (
+        lambda m: reverse("partenaires:convention_pdf", kwargs={"pk": m["convention"].pk}),
+        OBJET_PARTENAIRE,
+    ),
+    "partenaires:convention_signee": (
+        # No signed copy uploaded: 404 even for its partner.
+        lambda m: reverse("partenaires:convention_signee", kwargs={"pk": m["convention"].pk}),
+        {**OBJET_PARTENAIRE, "membre": 404},
+    ),
+    "partenaires:rapport": (
+        lambda m: reverse("partenaires:rapport", kwargs={"pk": _rapport(m).pk}),
+        OBJET_PARTENAIRE,
+    ),
+    "partenaires:rapport_statut": (
+        lambda m: reverse("partenaires:rapport_statut", kwargs={"pk": _rapport(m).pk}),
+        OBJET_PARTENAIRE,
+    ),
+}
+MATRICE.update(PARTENAIRES)
+
+
+@pytest.mark.parametrize("nom", sorted(MATRICE))
+def test_access(client, monde, nom):
+    construire, attendus = MATRICE[nom]
+    url = construire(monde)
+    obtenus = {}
+    for role in ROLES:
+        client.logout()
+        if role != "anonyme":
+            client.force_login(monde["users"][role])
+        reponse = client.get(url)
+        code = reponse.status_code
+        if code == 302 and reponse["Location"].startswith(reverse("account_login")):
+            code = LOGIN
+        obtenus[role] = code
+    assert obtenus == attendus
