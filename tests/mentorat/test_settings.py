@@ -65,3 +65,16 @@ def test_postgres_statement_timeout_is_applied(postgres):
         cursor.execute("SHOW statement_timeout")
         (value,) = cursor.fetchone()
     assert value not in ("0", "0ms")
+
+
+def test_security_headers(client, db):
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    assert (
+        "script-src 'self'" in csp
+        and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    )
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
