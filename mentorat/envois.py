@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -42,31 +42,62 @@ def envois_creer(envois: list[Envoi], *, taille_lot: int = 5000) -> int:
     return Envoi.objects.count() - avant
 
 
+_RESERVER_PG = """
+    UPDATE mentorat_envoi SET statut = 'en_cours', reserve_le = %(maintenant)s,
+        reserve_par = %(jeton)s
+    WHERE id IN (
+        SELECT id FROM mentorat_envoi WHERE {condition}
+        ORDER BY prochain_essai LIMIT %(lot)s FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id
+"""
+_DUS_PG = "statut = 'a_envoyer' AND prochain_essai <= %(maintenant)s"
+_ABANDONNES_PG = "statut = 'en_cours' AND reserve_le < %(limite)s"
+
+
 def envois_reserver(*, lot: int = LOT, maintenant=None) -> tuple[str, list[Envoi]]:
     """Claim up to ``lot`` due rows for this worker.
 
-    The candidates are read through the (statut, prochain_essai) index — rows still due first,
-    then rows claimed long ago by a worker that died — and taken by one conditional UPDATE that
-    re-checks the same conditions, so two workers never take the same row.
+    Rows still due come first, then rows claimed long ago by a worker that died. On PostgreSQL
+    one UPDATE takes them (rows locked by another claimer are skipped); elsewhere a conditional
+    UPDATE re-checks the conditions. Either way two workers never take the same row.
     """
     maintenant = maintenant or timezone.now()
     jeton = secrets.token_hex(16)
-    dus = Q(statut=Envoi.Statut.A_ENVOYER, prochain_essai__lte=maintenant)
-    abandonnes = Q(statut=Envoi.Statut.EN_COURS, reserve_le__lt=maintenant - REPRISE_APRES)
-    candidats = list(
-        Envoi.objects.filter(dus).order_by("prochain_essai").values_list("pk", flat=True)[:lot]
-    )
-    if len(candidats) < lot:
-        candidats += list(
-            Envoi.objects.filter(abandonnes)
-            .order_by("prochain_essai")
-            .values_list("pk", flat=True)[: lot - len(candidats)]
+    if connection.vendor == "postgresql":
+        params = {
+            "maintenant": maintenant,
+            "limite": maintenant - REPRISE_APRES,
+            "jeton": jeton,
+            "lot": lot,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_RESERVER_PG.format(condition=_DUS_PG), params)
+            ids = [row[0] for row in cursor.fetchall()]
+            if len(ids) < lot:
+                params["lot"] = lot - len(ids)
+                cursor.execute(_RESERVER_PG.format(condition=_ABANDONNES_PG), params)
+                ids += [row[0] for row in cursor.fetchall()]
+        return jeton, list(
+            Envoi.objects.filter(pk__in=ids).select_related("destinataire").order_by("pk")
         )
-    if not candidats:
-        return jeton, []
-    Envoi.objects.filter(dus | abandonnes, pk__in=candidats).update(
-        statut=Envoi.Statut.EN_COURS, reserve_le=maintenant, reserve_par=jeton
-    )
+    else:
+        dus = Q(statut=Envoi.Statut.A_ENVOYER, prochain_essai__lte=maintenant)
+        abandonnes = Q(statut=Envoi.Statut.EN_COURS, reserve_le__lt=maintenant - REPRISE_APRES)
+        candidats = list(
+            Envoi.objects.filter(dus).order_by("prochain_essai").values_list("pk", flat=True)[:lot]
+        )
+        if len(candidats) < lot:
+            candidats += list(
+                Envoi.objects.filter(abandonnes)
+                .order_by("prochain_essai")
+                .values_list("pk", flat=True)[: lot - len(candidats)]
+            )
+        if not candidats:
+            return jeton, []
+        Envoi.objects.filter(dus | abandonnes, pk__in=candidats).update(
+            statut=Envoi.Statut.EN_COURS, reserve_le=maintenant, reserve_par=jeton
+        )
     return jeton, list(
         Envoi.objects.filter(reserve_par=jeton, statut=Envoi.Statut.EN_COURS)
         .select_related("destinataire")
