@@ -1,0 +1,263 @@
+"""The matching engine at national and city scale (prints figures; not a test).
+
+National scale, in memory, no database (200,000 mentees, 50,000 mentors, capacities 1–5):
+
+    DEBUG=1 .venv/bin/python benchmarks/matching.py national [--mentees 200000 --mentors 50000]
+
+Prints the time of candidate generation, of the exact assignment and in all, the peak memory,
+the total score and pairs of the optimal assignment and of a greedy baseline on the same
+candidate graph (best pairs first). Targets: ≤ 60 s and ≤ 2 GB; optimal ≥ greedy.
+
+Against a plain dense assignment (every valid pair, no candidate bound), on a size a dense
+matrix allows:
+
+    DEBUG=1 .venv/bin/python benchmarks/matching.py dense [--mentees 3000 --mentors 1000]
+
+City scale, end to end through the database, on a throwaway database:
+
+    createdb -h 127.0.0.1 -U postgres bench_matching
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_matching \\
+        .venv/bin/python benchmarks/matching.py ville [--mentees 1000 --mentors 1000]
+    dropdb -h 127.0.0.1 -U postgres bench_matching
+
+It migrates the database, inserts a programme around Paris with its mentors and retained
+mentees in bulk, runs the matching service twice (the second run must create nothing) and
+prints the time and the queries of each run, reads and writes apart. Target: ≤ 2 s.
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentorat.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from parrainages.matching import (  # noqa: E402
+    FORMES,
+    FilleulFeatures,
+    Labels,
+    Limits,
+    ParrainFeatures,
+    Problem,
+    ProgrammeRules,
+    Weights,
+    assign_greedy,
+    match,
+)
+from parrainages.scale import CENTRES  # noqa: E402
+from programmes.models import Disponibilite  # noqa: E402
+
+SECTEURS = "ABCDEFGHIJKLMN"
+# Some domains recruit (and mentor) more than others.
+POIDS_SECTEURS = np.array([2, 1, 5, 9, 3, 7, 8, 7, 5, 8, 7, 1, 9, 6], dtype=np.float64)
+NIVEAUX = ([0, 2, 3, 4, 5, 6, 7, 8], [10, 8, 17, 25, 15, 13, 11, 1])
+CAPACITES = ([1, 2, 3, 4, 5], [15, 25, 30, 15, 15])
+DISTANCE_MAX_KM = 30
+# Share of people living away from the big cities, around small towns.
+PART_RURALE = 0.15
+BOURGS = 400
+
+
+def n(number) -> str:
+    return f"{number:,}".replace(",", " ")
+
+
+def seconds(value: float) -> str:
+    return f"{value:.2f} s".replace(".", ",")
+
+
+def peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- Synthetic France --------------------------------------------------------------------------
+
+
+def places(rng, count: int, towns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates: most people around the big cities (spread by size), the rest near towns."""
+    weights = np.array([c[4] for c in CENTRES])
+    centre = rng.choice(len(CENTRES), size=count, p=weights / weights.sum())
+    lat0 = np.array([c[2] for c in CENTRES])[centre]
+    lon0 = np.array([c[3] for c in CENTRES])[centre]
+    spread_km = 5.0 + 4.0 * np.sqrt(weights[centre])
+    rural = rng.random(count) < PART_RURALE
+    town = rng.integers(0, len(towns), size=count)
+    lat0 = np.where(rural, towns[town, 0], lat0)
+    lon0 = np.where(rural, towns[town, 1], lon0)
+    spread_km = np.where(rural, 4.0, spread_km)
+    lat = lat0 + rng.normal(0.0, 1.0, count) * spread_km / 111.2
+    lon = lon0 + rng.normal(0.0, 1.0, count) * spread_km / (111.2 * np.cos(np.radians(lat0)))
+    return lat, lon
+
+
+def subsets(rng, count: int, codes, low: int, high: int, p=None) -> list[frozenset[str]]:
+    """Random subsets of ``low`` to ``high`` codes, drawn without replacement (Gumbel top-k)."""
+    weights = np.ones(len(codes)) if p is None else np.asarray(p)
+    keys = np.log(weights) + rng.gumbel(size=(count, len(codes)))
+    order = np.argsort(-keys, axis=1)[:, :high]
+    sizes = rng.integers(low, high + 1, size=count)
+    codes = np.asarray(codes)
+    return [
+        frozenset(codes[row[:k]].tolist()) for row, k in zip(order, sizes.tolist(), strict=True)
+    ]
+
+
+def synthetic_france(mentees: int, mentors: int, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    towns = np.column_stack((rng.uniform(43.2, 50.3, BOURGS), rng.uniform(-1.2, 7.0, BOURGS)))
+    slots = np.array(Disponibilite.values)
+    p_sectors = POIDS_SECTEURS / POIDS_SECTEURS.sum()
+    codes = np.array(list(SECTEURS))
+
+    lat, lon = places(rng, mentees, towns)
+    wished = subsets(rng, mentees, codes, 1, 3, p_sectors)
+    free = subsets(rng, mentees, slots, 2, 7)
+    levels = rng.choice(NIVEAUX[0], size=mentees, p=np.array(NIVEAUX[1]) / sum(NIVEAUX[1]))
+    waiting = rng.integers(0, 180, size=mentees)
+    filleuls = [
+        FilleulFeatures(
+            id=i + 1,
+            latitude=float(lat[i]),
+            longitude=float(lon[i]),
+            secteurs=wished[i],
+            disponibilites=free[i],
+            niveau_diplome=int(levels[i]),
+            attente_jours=int(waiting[i]),
+        )
+        for i in range(mentees)
+    ]
+
+    lat, lon = places(rng, mentors, towns)
+    covered = subsets(rng, mentors, codes, 1, 3, p_sectors)
+    free = subsets(rng, mentors, slots, 2, 7)
+    capacity = rng.choice(CAPACITES[0], size=mentors, p=np.array(CAPACITES[1]) / 100)
+    years = rng.integers(3, 36, size=mentors)
+    remote = rng.random(mentors) < 0.7
+    draws = rng.random((mentors, 3))
+    parrains = []
+    for j in range(mentors):
+        forms = {
+            f for f, d, share in zip(FORMES, draws[j], (0.9, 0.45, 0.3), strict=True) if d < share
+        }
+        parrains.append(
+            ParrainFeatures(
+                id=j + 1,
+                latitude=float(lat[j]),
+                longitude=float(lon[j]),
+                secteurs=covered[j],
+                disponibilites=free[j],
+                annees_experience=int(years[j]),
+                places=int(capacity[j]),
+                distanciel_accepte=bool(remote[j]),
+                formes=frozenset(forms or {FORMES[0]}),
+            )
+        )
+    # A few mentees were already declined by a mentor.
+    declined = rng.choice(mentees, size=mentees // 50, replace=False)
+    for i in declined.tolist():
+        person = filleuls[i]
+        filleuls[i] = FilleulFeatures(
+            **{
+                **{name: getattr(person, name) for name in FilleulFeatures.__slots__},
+                "parrains_exclus": frozenset({int(rng.integers(1, mentors + 1))}),
+            }
+        )
+    return filleuls, parrains
+
+
+# --- National ----------------------------------------------------------------------------------
+
+
+def national(args):
+    rules = ProgrammeRules(formes=frozenset(FORMES), distance_max_km=DISTANCE_MAX_KM)
+    weights, limits = Weights(), Limits()
+    started = time.perf_counter()
+    filleuls, parrains = synthetic_france(args.mentees, args.mentors, args.seed)
+    print(
+        f"Données synthétiques : {n(args.mentees)} filleuls, {n(args.mentors)} parrains "
+        f"({n(sum(p.places for p in parrains))} places), distance maximale {DISTANCE_MAX_KM} km "
+        f"— générées en {seconds(time.perf_counter() - started)}"
+    )
+
+    started = time.perf_counter()
+    problem = Problem(filleuls, parrains, rules)
+    graph = problem.candidates(weights, limits)
+    candidates_time = time.perf_counter() - started
+    print(
+        f"Génération des candidats : {seconds(candidates_time)} — {n(len(graph))} paires "
+        f"(au plus {graph.per_mentee} par filleul)"
+    )
+
+    step = time.perf_counter()
+    optimal = problem.assign(graph)
+    assignment_time = time.perf_counter() - step
+    print(f"Affectation exacte : {seconds(assignment_time)}")
+    print(f"Total (candidats + affectation) : {seconds(candidates_time + assignment_time)}")
+
+    step = time.perf_counter()
+    greedy = assign_greedy(
+        graph.mentee, graph.mentor, graph.score, problem.mentors.places, len(problem.mentees)
+    )
+    greedy_time = time.perf_counter() - step
+
+    for label, chosen, duration in (
+        ("optimale", optimal, assignment_time),
+        ("gloutonne", greedy, greedy_time),
+    ):
+        score, pairs = totals(graph, chosen)
+        print(
+            f"Affectation {label} : score total {n(score)}, {n(pairs)} binômes "
+            f"({100 * pairs / len(filleuls):.1f} % des filleuls), score moyen "
+            f"{score / max(pairs, 1):.2f} — {seconds(duration)}"
+        )
+    best, greedy_best = totals(graph, optimal)[0], totals(graph, greedy)[0]
+    gain = 100 * (best - greedy_best) / max(greedy_best, 1)
+    print(f"Optimale ≥ gloutonne : {'oui' if best >= greedy_best else 'NON'} (+{gain:.2f} %)")
+    print(f"Mémoire maximale du processus : {peak_memory_mb():,.0f} Mo".replace(",", " "))
+    if best < greedy_best:
+        sys.exit(1)
+
+    if args.full:
+        started = time.perf_counter()
+        result = match(filleuls, parrains, rules, weights, Labels(), limits)
+        print(
+            f"match() de bout en bout (avec raisons et diagnostics) : "
+            f"{seconds(time.perf_counter() - started)}, {n(len(result.proposals))} propositions"
+        )
+        summary = {}
+        for item in result.unmatched:
+            summary[item.reason] = summary.get(item.reason, 0) + 1
+        for reason, count in sorted(summary.items(), key=lambda kv: -kv[1]):
+            print(f"  sans proposition — {reason} : {n(count)}")
+        print(f"Mémoire maximale du processus : {peak_memory_mb():,.0f} Mo".replace(",", " "))
+
+
+def totals(graph, chosen) -> tuple[int, int]:
+    picked = chosen[graph.mentee] == graph.mentor
+    return int(graph.score[picked].sum()), int(picked.sum())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    nat = sub.add_parser("national", help="200 000 filleuls, 50 000 parrains, en mémoire")
+    nat.add_argument("--mentees", type=int, default=200_000)
+    nat.add_argument("--mentors", type=int, default=50_000)
+    nat.add_argument("--seed", type=int, default=1)
+    nat.add_argument("--full", action="store_true", help="puis match() avec les raisons")
+    args = parser.parse_args()
+    {"national": national}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""One matching: candidates, exact assignment, reasons. Same input, same output."""
+
+import time
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from .arrays import Mentees, Mentors, Vocabulary, mentees_arrays, mentors_arrays
+from .assignment import assign_optimal
+from .candidates import (
+    CandidateGraph,
+    SearchSpace,
+    build_candidates,
+    declined_keys,
+    search_space,
+)
+from .explain import pair_reasons, unmatched_reasons
+from .features import (
+    FORMES,
+    FilleulFeatures,
+    Labels,
+    Limits,
+    MatchingResult,
+    ParrainFeatures,
+    ProgrammeRules,
+    Proposal,
+    Unmatched,
+    Weights,
+)
+
+
+class Problem:
+    """The arrays of one matching, built once and shared by its steps (and by benchmarks)."""
+
+    def __init__(
+        self,
+        filleuls: Iterable[FilleulFeatures],
+        parrains: Iterable[ParrainFeatures],
+        rules: ProgrammeRules,
+    ):
+        filleuls, parrains = list(filleuls), list(parrains)
+        self.rules = rules
+        self.sectors = Vocabulary(
+            code for person in (*filleuls, *parrains) for code in person.secteurs
+        )
+        slots = Vocabulary(
+            code for person in (*filleuls, *parrains) for code in person.disponibilites
+        )
+        self.mentees: Mentees = mentees_arrays(filleuls, rules, self.sectors, slots)
+        self.mentors: Mentors = mentors_arrays(parrains, rules, self.sectors, slots)
+        self.space: SearchSpace = search_space(self.mentees, self.mentors)
+
+    def candidates(self, weights: Weights, limits: Limits) -> CandidateGraph:
+        return build_candidates(
+            self.mentees,
+            self.mentors,
+            self.space,
+            self.rules,
+            weights,
+            limits,
+            sector_count=len(self.sectors.codes),
+        )
+
+    def assign(self, graph: CandidateGraph, *, method: str = "auto") -> np.ndarray:
+        return assign_optimal(
+            graph.mentee,
+            graph.mentor,
+            graph.score,
+            self.mentors.places,
+            len(self.mentees),
+            method=method,
+        )
+
+
+def match(
+    filleuls: Iterable[FilleulFeatures],
+    parrains: Iterable[ParrainFeatures],
+    rules: ProgrammeRules | None = None,
+    weights: Weights | None = None,
+    labels: Labels | None = None,
+    limits: Limits | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+    method: str = "auto",
+) -> MatchingResult:
+    """Pair mentees with mentors: the assignment with the highest total score.
+
+    ``progress`` is told the percentage done after each step.
+    """
+    rules, weights = rules or ProgrammeRules(), weights or Weights()
+    labels, limits = labels or Labels(), limits or Limits()
+    report = progress or (lambda percent: None)
+    timings = {}
+    started = time.perf_counter()
+    problem = Problem(filleuls, parrains, rules)
+    graph = problem.candidates(weights, limits)
+    timings["candidats_s"] = time.perf_counter() - started
+    report(40)
+
+    step = time.perf_counter()
+    chosen = problem.assign(graph, method=method)
+    timings["affectation_s"] = time.perf_counter() - step
+    report(80)
+
+    step = time.perf_counter()
+    proposals = _proposals(problem, graph, chosen, weights, labels)
+    unmatched = _unmatched(problem, graph, chosen)
+    timings["explications_s"] = time.perf_counter() - step
+    report(100)
+    stats = {
+        **timings,
+        "filleuls": len(problem.mentees),
+        "parrains": len(problem.mentors),
+        "places": int(problem.mentors.places.sum()),
+        "paires_candidates": len(graph),
+        "candidats_par_filleul": graph.per_mentee,
+    }
+    return MatchingResult(proposals=proposals, unmatched=unmatched, stats=stats)
+
+
+def _proposals(problem: Problem, graph: CandidateGraph, chosen, weights, labels) -> list[Proposal]:
+    picked = np.flatnonzero(chosen[graph.mentee] == graph.mentor)
+    mentees, mentors = problem.mentees, problem.mentors
+    proposals = []
+    for k in picked.tolist():
+        filleul = mentees.people[graph.mentee[k]]
+        parrain = mentors.people[graph.mentor[k]]
+        distance = float(graph.distance_km[k])
+        proposals.append(
+            Proposal(
+                filleul_id=filleul.id,
+                parrain_id=parrain.id,
+                forme=FORMES[graph.forme[k]],
+                score=int(graph.score[k]),
+                reasons=pair_reasons(graph, k, filleul, parrain, weights, labels),
+                distance_km=None if np.isnan(distance) else round(distance, 1),
+            )
+        )
+    return proposals
+
+
+def _unmatched(problem: Problem, graph: CandidateGraph, chosen) -> list[Unmatched]:
+    mentees = problem.mentees
+    todo = np.flatnonzero(chosen < 0)
+    has_candidates = np.zeros(len(mentees), dtype=bool)
+    has_candidates[graph.mentee] = True
+    reasons = unmatched_reasons(
+        todo,
+        mentees,
+        problem.mentors,
+        problem.space,
+        problem.rules,
+        declined_keys(mentees, problem.mentors),
+        has_candidates,
+    )
+    return [Unmatched(filleul_id=int(mentees.ids[i]), reason=reasons[i]) for i in todo.tolist()]

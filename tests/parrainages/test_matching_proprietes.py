@@ -1,0 +1,166 @@
+"""Properties of the matching core on random small instances (hypothesis)."""
+
+import itertools
+import math
+import random
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from parrainages.matching import (
+    FORMES,
+    FilleulFeatures,
+    Limits,
+    ParrainFeatures,
+    Problem,
+    ProgrammeRules,
+    Weights,
+    assign_optimal,
+    match,
+)
+
+SECTEURS = ["F", "G", "H", "K"]
+CRENEAUX = ["lun_soir", "mar_soir", "sam_matin"]
+VILLES = [(48.86, 2.35, "75"), (48.58, 7.75, "67"), (43.60, 1.44, "31"), (48.90, 2.30, "92")]
+
+
+@st.composite
+def instances(draw):
+    rng = random.Random(draw(st.integers(0, 10_000)))
+    n_filleuls, n_parrains = draw(st.integers(1, 6)), draw(st.integers(1, 4))
+
+    def lieu():
+        lat, lon, dep = rng.choice(VILLES)
+        return lat + rng.uniform(-0.2, 0.2), lon + rng.uniform(-0.2, 0.2), dep
+
+    filleuls = []
+    for i in range(n_filleuls):
+        lat, lon, dep = lieu()
+        filleuls.append(
+            FilleulFeatures(
+                id=i + 1,
+                latitude=lat,
+                longitude=lon,
+                departement=dep,
+                secteurs=frozenset(rng.sample(SECTEURS, rng.randint(0, 2))),
+                disponibilites=frozenset(rng.sample(CRENEAUX, rng.randint(0, 2))),
+                niveau_diplome=rng.choice([0, 3, 4, 6]),
+                attente_jours=rng.randint(0, 200),
+                distanciel_accepte=rng.random() < 0.5,
+                parrains_exclus=frozenset(j + 101 for j in range(n_parrains) if rng.random() < 0.2),
+            )
+        )
+    parrains = []
+    for j in range(n_parrains):
+        lat, lon, dep = lieu()
+        parrains.append(
+            ParrainFeatures(
+                id=j + 101,
+                latitude=lat,
+                longitude=lon,
+                departement=dep,
+                secteurs=frozenset(rng.sample(SECTEURS, rng.randint(1, 2))),
+                disponibilites=frozenset(rng.sample(CRENEAUX, rng.randint(0, 2))),
+                annees_experience=rng.randint(1, 30),
+                places=rng.randint(1, 3),
+                distanciel_accepte=rng.random() < 0.5,
+                formes=frozenset(rng.sample(list(FORMES), rng.randint(1, len(FORMES)))),
+            )
+        )
+    regles = ProgrammeRules(
+        distance_max_km=rng.choice([None, 30.0, 600.0]),
+        departements=frozenset(rng.sample(["75", "67", "31", "92"], rng.randint(0, 3))),
+    )
+    return filleuls, parrains, regles
+
+
+def _distance(a, b):
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371 * math.asin(math.sqrt(h))
+
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(instances())
+def test_hard_rules_and_capacities_always_hold(instance):
+    filleuls, parrains, regles = instance
+    resultat = match(filleuls, parrains, regles)
+    par_id_f = {f.id: f for f in filleuls}
+    par_id_p = {p.id: p for p in parrains}
+    vus = [p.filleul_id for p in resultat.proposals]
+    assert len(vus) == len(set(vus)), "un filleul apparié deux fois"
+    charge = {}
+    for prop in resultat.proposals:
+        f, p = par_id_f[prop.filleul_id], par_id_p[prop.parrain_id]
+        charge[p.id] = charge.get(p.id, 0) + 1
+        assert prop.forme in p.formes and prop.forme in regles.formes
+        assert p.id not in f.parrains_exclus
+        a_distance = f.distanciel_accepte and p.distanciel_accepte
+        if regles.departements:
+            # Mentees were checked against the territory when they applied; mentors are met
+            # in person only inside it.
+            assert p.departement in regles.departements or a_distance
+        if regles.distance_max_km is not None and not (
+            f.distanciel_accepte and p.distanciel_accepte
+        ):
+            assert _distance(f, p) <= regles.distance_max_km + 0.5
+        assert sum(r.points for r in prop.reasons) == prop.score
+    for parrain_id, n in charge.items():
+        assert n <= par_id_p[parrain_id].places
+    apparies = set(vus) | {u.filleul_id for u in resultat.unmatched}
+    assert apparies == set(par_id_f), "chaque filleul est apparié ou dit pourquoi il ne l'est pas"
+
+
+@FAST
+@given(instances(), st.randoms(use_true_random=False))
+def test_same_input_same_output_whatever_the_order(instance, rnd):
+    filleuls, parrains, regles = instance
+    premier = match(filleuls, parrains, regles)
+    melanges_f, melanges_p = list(filleuls), list(parrains)
+    rnd.shuffle(melanges_f)
+    rnd.shuffle(melanges_p)
+    second = match(melanges_f, melanges_p, regles)
+    cle = lambda r: sorted((p.filleul_id, p.parrain_id, p.score) for p in r.proposals)  # noqa: E731
+    assert cle(premier) == cle(second)
+
+
+def _optimum_exhaustif(graph, places, n_filleuls):
+    """The best total over every assignment of the candidate graph (unmatched allowed)."""
+    aretes = {}
+    for k in range(len(graph)):
+        aretes.setdefault(int(graph.mentee[k]), []).append(
+            (int(graph.mentor[k]), int(graph.score[k]))
+        )
+    meilleur = 0
+    options = [[(None, 0), *aretes.get(i, [])] for i in range(n_filleuls)]
+    for choix in itertools.product(*options):
+        charge = {}
+        for parrain, _ in choix:
+            if parrain is not None:
+                charge[parrain] = charge.get(parrain, 0) + 1
+        if all(n <= places[j] for j, n in charge.items()):
+            meilleur = max(meilleur, sum(score for _, score in choix))
+    return meilleur
+
+
+@FAST
+@given(instances())
+def test_total_score_is_the_exhaustive_optimum(instance):
+    filleuls, parrains, regles = instance
+    probleme = Problem(filleuls, parrains, regles)
+    graph = probleme.candidates(Weights(), Limits())
+    places = probleme.mentors.places
+    choisi = assign_optimal(graph.mentee, graph.mentor, graph.score, places, len(filleuls))
+    total = 0
+    for k in range(len(graph)):
+        if choisi[graph.mentee[k]] == graph.mentor[k]:
+            total += int(graph.score[k])
+    assert total == _optimum_exhaustif(graph, places, len(filleuls))
+    assert np.all(np.bincount(choisi[choisi >= 0], minlength=len(places)) <= places)
