@@ -1,6 +1,7 @@
 """Seed the demo: communes, the fixed part, then (once) the population; and say what is there."""
 
 import io
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -106,14 +107,31 @@ def seed_demo() -> Resultat:
             population.enregistrer()
             suivi.generer(evenements)
             suivi.enregistrer()
-            produire_pdf_chartes()
+            if pdf_disponible():
+                produire_pdf_chartes()
             rendez_vous_demain()
         rattacher_parrains(partenaires)
-        produire_rapport_demo(comptes["gestionnaire"])
+        if pdf_disponible():
+            produire_rapport_demo(comptes["gestionnaire"])
     return Resultat(population_creee=creee, duree=time.monotonic() - debut, comptes=comptes)
 
 
 PDF_DEMO = 12
+
+
+def pdf_disponible() -> bool:
+    """WeasyPrint needs Pango: without it the demo still runs, without its PDFs."""
+    try:
+        import weasyprint  # noqa: F401
+    except (OSError, ImportError) as exc:
+        logging.getLogger(__name__).warning(
+            "PDF de démonstration non produits : WeasyPrint ne trouve pas ses bibliothèques "
+            "(%s). Installez Pango (voir le README) puis lancez "
+            "« python manage.py produire_chartes ».",
+            exc,
+        )
+        return False
+    return True
 
 
 def rendez_vous_demain():
