@@ -195,7 +195,8 @@ def national(args):
     candidates_time = time.perf_counter() - started
     print(
         f"Génération des candidats : {seconds(candidates_time)} — {n(len(graph))} paires "
-        f"(au plus {graph.per_mentee} par filleul)"
+        f"(au plus {graph.per_mentee} par filleul) — mémoire maximale jusqu'ici "
+        f"{peak_memory_mb():,.0f} Mo".replace(",", " ")
     )
 
     step = time.perf_counter()

@@ -127,7 +127,9 @@ def raw_pairs(
         remote_pool = pool[remote_capable(mentors)[pool]]
         willing = np.flatnonzero(mentees.remote)
         found.append(nearest(space.mentors, remote_pool, willing, space.mentees[willing], half))
-    keys = np.unique(np.concatenate([mi * len(mentors) + pj for mi, pj in found]))
+    keys = np.concatenate([mi * len(mentors) + pj for mi, pj in found])
+    keys.sort()
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
     return keys // len(mentors), keys % len(mentors)
 
 
@@ -228,15 +230,17 @@ def build_candidates(
         score=total(points).astype(np.int64),
         per_mentee=per_mentee,
     )
-    return graph.take(best_per_mentee(graph, mentors.ids, per_mentee))
+    return graph.take(best_per_mentee(graph, per_mentee))
 
 
-def best_per_mentee(graph: CandidateGraph, mentor_ids: np.ndarray, k: int) -> np.ndarray:
+def best_per_mentee(graph: CandidateGraph, k: int) -> np.ndarray:
     """Indices of each mentee's ``k`` best pairs (ties: lowest mentor id), in (mentee, mentor)
-    order."""
+    order. The graph is sorted by mentee then mentor, and mentors are in id order."""
     if not len(graph):
         return np.empty(0, np.int64)
-    order = np.lexsort((mentor_ids[graph.mentor], -graph.score, graph.mentee))
+    top = int(graph.score.max()) + 1
+    # A stable sort keeps the mentor order among equal scores.
+    order = np.argsort(graph.mentee * top + (top - 1 - graph.score), kind="stable")
     mentee = graph.mentee[order]
     starts = np.flatnonzero(np.r_[True, mentee[1:] != mentee[:-1]])
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))

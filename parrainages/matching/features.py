@@ -85,7 +85,7 @@ class Limits:
     """
 
     edge_budget: int = 300_000
-    min_candidates: int = 10
+    min_candidates: int = 8
     max_candidates: int = 200
     # Search radius of the in-person score when the programme sets no maximum distance.
     distance_scale_km: float = 50.0
