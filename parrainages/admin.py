@@ -4,7 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
 from mentorat.admin import (
     HTTPS_URLS,
@@ -23,6 +24,7 @@ from .models import (
     DemandeSignature,
     Filleul,
     Immersion,
+    MatchingRun,
     Parrain,
     Parrainage,
     Rencontre,
@@ -30,6 +32,7 @@ from .models import (
     Sortie,
 )
 from .services import charte_emettre, lire_csv_parrains, parrains_inviter, parrains_valider
+from .services.matching import proposition_confirmer
 
 PERSON_SEARCH = ("user__email", "user__last_name", "user__first_name")
 PAIR_RELATED = ("programme", "parrain__user", "filleul__user")
@@ -359,6 +362,23 @@ class SortieInline(admin.TabularInline):
     fields = ("moment", "type", "date", "employeur", "source", "commentaire")
 
 
+class AppariementFilter(admin.SimpleListFilter):
+    """The proposals of one matching run (the latest runs, in one query)."""
+
+    title = "appariement"
+    parameter_name = "matching_run__id__exact"
+    RECENTS = 15
+
+    def lookups(self, request, model_admin):
+        runs = MatchingRun.objects.select_related("programme").filter(simulation=False)
+        return [(str(run.pk), str(run)) for run in runs[: self.RECENTS]]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(matching_run_id=self.value())
+        return queryset
+
+
 @admin.register(Parrainage)
 class ParrainageAdmin(DecisionAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -372,13 +392,14 @@ class ParrainageAdmin(DecisionAdminMixin, admin.ModelAdmin):
         "date_fin_prevue",
         "statut",
     )
-    list_filter = ("statut", "programme", "forme")
+    list_filter = ("statut", "programme", "forme", AppariementFilter)
     list_select_related = PAIR_RELATED
     search_fields = PAIR_SEARCH
     autocomplete_fields = ("programme", "parrain", "filleul", "candidature")
     readonly_fields = (
         "score",
         "raisons_detail",
+        "matching_run",
         "propose_le",
         "envoye_le",
         "repondu_le",
@@ -392,7 +413,7 @@ class ParrainageAdmin(DecisionAdminMixin, admin.ModelAdmin):
     inlines = (RencontreInline, ImmersionInline, SortieInline)
     fieldsets = (
         (None, {"fields": ("programme", "parrain", "filleul", "candidature", "forme", "statut")}),
-        ("Appariement", {"fields": ("score", "raisons_detail", "objectifs")}),
+        ("Appariement", {"fields": ("score", "raisons_detail", "matching_run", "objectifs")}),
         (
             "Dates",
             {
@@ -414,7 +435,7 @@ class ParrainageAdmin(DecisionAdminMixin, admin.ModelAdmin):
         "confirmer": Decision(
             "Confirmer (envoyer au parrain)",
             Parrainage.Statut.ATTENTE_PARRAIN,
-            lambda p, *, motif, par: p.confirmer(),
+            lambda p, *, motif, par: proposition_confirmer(parrainage=p),
         ),
         "ecarter": Decision(
             "Écarter la proposition", Parrainage.Statut.ANNULE, lambda p, *, motif, par: p.ecarter()
@@ -434,7 +455,8 @@ class ParrainageAdmin(DecisionAdminMixin, admin.ModelAdmin):
         transition_action(
             "confirmer",
             "Confirmer les propositions (envoyer aux parrains)",
-            ("proposition confirmée", "propositions confirmées"),
+            ("proposition envoyée à son parrain", "propositions envoyées aux parrains"),
+            apply=lambda obj, request: proposition_confirmer(parrainage=obj),
         ),
         transition_action(
             "ecarter",
@@ -681,3 +703,143 @@ class DemandeSignatureAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+NON_APPARIES_AFFICHES = 200
+
+
+@admin.register(MatchingRun)
+class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    """Runs are launched from the programmes (action "Lancer un appariement") or by
+    ``manage.py match``; here staff follow their progress and read their figures."""
+
+    list_display = (
+        "__str__",
+        "statut",
+        "avancement",
+        "propositions",
+        "score_moyen",
+        "non_apparies_total",
+        "lance_par",
+        "cree_le",
+    )
+    list_filter = ("statut", "simulation", "programme")
+    list_select_related = ("programme", "lance_par")
+    search_fields = ("programme__nom",)
+    date_hierarchy = "cree_le"
+    change_form_template = "admin/parrainages/matchingrun/change_form.html"
+    fieldsets = (
+        (None, {"fields": ("programme", "simulation", "lance_par", "statut", "avancement")}),
+        (
+            "Résultat",
+            {
+                "fields": (
+                    "filleuls",
+                    "parrains",
+                    "places",
+                    "propositions_lien",
+                    "score_total",
+                    "score_moyen",
+                    "non_apparies_resume",
+                    "non_apparies_liste",
+                )
+            },
+        ),
+        ("Paramètres et mesures", {"fields": ("parametres_detail", "mesures_detail", "erreur")}),
+        ("Dates", {"fields": ("cree_le", "debut", "fin", "duree")}),
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.en_cours)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
+
+    @admin.display(description="avancement")
+    def avancement(self, obj):
+        if obj.statut == MatchingRun.Statut.ECHOUE:
+            return "Échec"
+        return format_html(
+            '<progress value="{}" max="100" aria-label="Avancement">{} %</progress> {} % {}',
+            obj.progression,
+            obj.progression,
+            obj.progression,
+            f"— {obj.etape}" if obj.etape and obj.en_cours else "",
+        )
+
+    @admin.display(description="sans parrain")
+    def non_apparies_total(self, obj):
+        return obj.non_apparies_nombre
+
+    @admin.display(description="propositions")
+    def propositions_lien(self, obj):
+        if obj.simulation:
+            return f"{obj.propositions} (simulation : aucune proposition créée)"
+        url = reverse("admin:parrainages_parrainage_changelist")
+        return format_html(
+            '{} — <a href="{}?matching_run__id__exact={}">voir, confirmer ou écarter</a>',
+            obj.propositions,
+            url,
+            obj.pk,
+        )
+
+    @admin.display(description="sans parrain, par raison")
+    def non_apparies_resume(self, obj):
+        counts = obj.non_apparies_par_raison()
+        if not counts:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", "<li>{} : {}</li>", ((r, n) for r, n in counts)),
+        )
+
+    @admin.display(description="filleuls sans parrain")
+    def non_apparies_liste(self, obj):
+        rows = obj.non_apparies[:NON_APPARIES_AFFICHES]
+        if not rows:
+            return "—"
+        noms = {
+            f.pk: f
+            for f in Filleul.objects.filter(pk__in=[fid for fid, _ in rows]).select_related(
+                "user", "commune"
+            )
+        }
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> ({}) : {}</li>',
+            (
+                (
+                    reverse("admin:parrainages_filleul_change", args=[fid]),
+                    noms.get(fid, f"filleul n° {fid}"),
+                    _commune(noms, fid),
+                    raison,
+                )
+                for fid, raison in rows
+            ),
+        )
+        reste = len(obj.non_apparies) - len(rows)
+        suite = f"… et {reste} autre(s)." if reste > 0 else ""
+        return format_html("<ul>{}</ul>{}", items, suite)
+
+    @admin.display(description="paramètres")
+    def parametres_detail(self, obj):
+        return json_html(obj.parametres)
+
+    @admin.display(description="mesures (secondes)")
+    def mesures_detail(self, obj):
+        return json_html(obj.mesures)
+
+    @admin.display(description="durée")
+    def duree(self, obj):
+        return f"{obj.duree.total_seconds():.1f} s" if obj.duree else "—"
+
+
+def _commune(filleuls, pk):
+    filleul = filleuls.get(pk)
+    return filleul.commune.nom if filleul and filleul.commune_id else "commune inconnue"

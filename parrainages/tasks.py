@@ -11,6 +11,7 @@ from .services import (
     chartes_a_rattraper,
     propositions_expirer,
 )
+from .services.matching import appariement_executer
 
 
 @shared_task(name="parrainages.expirer_propositions")
@@ -51,3 +52,12 @@ def planifier_relances() -> dict:
 def envoyer_relances() -> dict:
     """Claim and send due e-mails of the outbox (safe to run from several workers)."""
     return dict(envois_expedier())
+
+
+@shared_task(name="parrainages.lancer_appariement")
+def executer_appariement(run_id: int) -> dict | None:
+    """Compute a matching run and write its proposals (a redelivered message does nothing)."""
+    run = appariement_executer(run_id=run_id)
+    if run is None:
+        return None
+    return {"propositions": run.propositions, "non_apparies": run.non_apparies_nombre}

@@ -227,6 +227,35 @@ class Programme(StatusMachine, models.Model):
     alerte_fin_jours = models.PositiveSmallIntegerField(
         "prévenir de la fin du parrainage (jours avant)", default=14
     )
+    # Matching weights (see parrainages/matching): points of each component for a perfect fit.
+    poids_secteur = models.PositiveSmallIntegerField(
+        "poids : secteur",
+        default=35,
+        help_text="Points quand le parrain travaille dans un secteur souhaité par le filleul.",
+    )
+    poids_distance = models.PositiveSmallIntegerField(
+        "poids : proximité",
+        default=25,
+        help_text="Points pour une même commune, décroissant avec la distance.",
+    )
+    poids_disponibilites = models.PositiveSmallIntegerField(
+        "poids : disponibilités communes",
+        default=15,
+        help_text="Points pour trois créneaux de disponibilité communs ou plus.",
+    )
+    poids_niveau = models.PositiveSmallIntegerField(
+        "poids : expérience adaptée",
+        default=10,
+        help_text=(
+            "Points quand l'expérience du parrain suffit au niveau de diplôme du filleul "
+            "(plus le niveau est élevé, plus l'expérience attendue l'est)."
+        ),
+    )
+    poids_attente = models.PositiveSmallIntegerField(
+        "poids : ancienneté de l'attente",
+        default=15,
+        help_text="Points pour les filleuls retenus depuis 90 jours ou plus (au prorata avant).",
+    )
     signature_coordinateur = models.BooleanField(
         "la charte est aussi signée par un coordinateur", default=False
     )

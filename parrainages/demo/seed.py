@@ -20,6 +20,7 @@ from ..models import (
     Charte,
     Filleul,
     Immersion,
+    MatchingRun,
     Parrain,
     Parrainage,
     Rencontre,
@@ -55,6 +56,7 @@ MODELES = [
     ("Sorties", Sortie),
     ("Chartes", Charte),
     ("Signatures", Signature),
+    ("Appariements", MatchingRun),
 ]
 
 LOGINS = [
@@ -110,6 +112,7 @@ def seed_demo() -> Resultat:
             if pdf_disponible():
                 produire_pdf_chartes()
             rendez_vous_demain()
+            appariement_demo(programmes, comptes["gestionnaire"])
         rattacher_parrains(partenaires)
         if pdf_disponible():
             produire_rapport_demo(comptes["gestionnaire"])
@@ -132,6 +135,20 @@ def pdf_disponible() -> bool:
         )
         return False
     return True
+
+
+PROGRAMME_APPARIE = "100-chances-100-emplois"
+
+
+def appariement_demo(programmes, gestionnaire):
+    """One matching run, so that staff find proposals with their reasons waiting for review."""
+    from ..services.matching import appariement_executer, appariement_lancer
+
+    programme = programmes.get(PROGRAMME_APPARIE)
+    if programme is None:
+        return
+    run = appariement_lancer(programme=programme, par=gestionnaire, en_tache=False)
+    appariement_executer(run_id=run.pk)
 
 
 def rendez_vous_demain():

@@ -1,3 +1,4 @@
+from .appariement import MatchingRun
 from .charte import Charte, DemandeSignature, Signature
 from .parrainage import (
     Candidature,
@@ -16,6 +17,7 @@ __all__ = [
     "DemandeSignature",
     "Filleul",
     "Immersion",
+    "MatchingRun",
     "Parrain",
     "Parrainage",
     "Rencontre",

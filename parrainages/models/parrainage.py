@@ -190,6 +190,15 @@ class Parrainage(StatusMachine, models.Model):
     objectifs = models.TextField("objectifs", blank=True)
     score = models.FloatField("score d'appariement", null=True, blank=True)
     raisons = models.JSONField("raisons de l'appariement", default=list, blank=True)
+    matching_run = models.ForeignKey(
+        "MatchingRun",
+        verbose_name="appariement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="parrainages",
+        help_text="L'appariement automatique qui a proposé ce binôme.",
+    )
     propose_le = models.DateTimeField("proposé le", default=timezone.now)
     envoye_le = models.DateTimeField("envoyé au parrain le", null=True, blank=True)
     repondu_le = models.DateTimeField("réponse le", null=True, blank=True)

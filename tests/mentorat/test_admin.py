@@ -42,6 +42,7 @@ from tests.parrainages.factories import (
     DemandeSignatureFactory,
     FilleulFactory,
     ImmersionFactory,
+    MatchingRunFactory,
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
@@ -106,7 +107,7 @@ PAGES = [
     pytest.param(ParrainFactory, 12, 7, 10, id="parrain"),
     pytest.param(FilleulFactory, 10, 7, 9, id="filleul"),
     pytest.param(CandidatureFactory, 11, 7, 8, id="candidature"),
-    pytest.param(ParrainageFactory, 11, 7, 11, id="parrainage"),
+    pytest.param(ParrainageFactory, 12, 7, 11, id="parrainage"),
     pytest.param(RencontreFactory, 11, 7, 8, id="rencontre"),
     pytest.param(ImmersionFactory, 12, 7, 8, id="immersion"),
     pytest.param(SortieFactory, 11, 7, 8, id="sortie"),
@@ -121,6 +122,7 @@ PAGES = [
     pytest.param(PrescriptionFactory, 11, None, 8, id="prescription"),
     pytest.param(EnvoiFactory, 11, None, 9, id="envoi"),
     pytest.param(ParrainApporteFactory, 9, 7, 8, id="parrain_apporte"),
+    pytest.param(MatchingRunFactory, 12, None, 9, id="appariement"),
 ]
 
 

@@ -10,6 +10,7 @@ from parrainages.models import (
     DemandeSignature,
     Filleul,
     Immersion,
+    MatchingRun,
     Parrain,
     Parrainage,
     Rencontre,
@@ -135,3 +136,16 @@ class DemandeSignatureFactory(factory.django.DjangoModelFactory):
     signataire = factory.SubFactory(UserFactory)
     code_hash = "0" * 64
     expire_le = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(minutes=10))
+
+
+class MatchingRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MatchingRun
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    statut = MatchingRun.Statut.TERMINE
+    progression = 100
+    propositions = 3
+    score_total = 210
+    score_moyen = 70.0
+    non_apparies = factory.LazyFunction(lambda: [[1, "aucun parrain à moins de 30 km"]])

@@ -1,0 +1,485 @@
+"""Matching runs: read a programme's mentees and mentors, run the engine, write the proposals.
+
+Reads take a constant number of queries whatever the programme's size (six), writes one
+query per batch of proposals. The engine itself (``parrainages.matching``) never touches the
+database.
+"""
+
+import logging
+import time
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from programmes.models import Disponibilite, Programme, Secteur
+
+from ..matching import (
+    FilleulFeatures,
+    Labels,
+    Limits,
+    MatchingResult,
+    ParrainFeatures,
+    ProgrammeRules,
+    Weights,
+    match,
+)
+from ..models import Candidature, Filleul, MatchingRun, Parrain, Parrainage
+from ..models.appariement import RUN_STALE_AFTER
+
+logger = logging.getLogger(__name__)
+
+TAILLE_LOT = 1000
+# A mentee with one of these pairs in the programme is not matched again: they have a pair
+# under way, or had one. Declined, expired or discarded proposals do not count (they only
+# exclude that very mentor).
+STATUTS_DEJA_APPARIE = (*Parrainage.STATUTS_OUVERTS, *Parrainage.STATUTS_FORMES)
+STATUTS_EXCLUANT_LE_PARRAIN = (
+    Parrainage.Statut.DECLINE,
+    Parrainage.Statut.EXPIRE,
+    Parrainage.Statut.ANNULE,
+)
+PLACES_PRISES_ENTRE_TEMPS = "parrain complet ou indisponible depuis le début du calcul"
+APPARIE_ENTRE_TEMPS = "binôme formé pendant le calcul"
+
+
+class AppariementRefuse(Exception):
+    """A run cannot be launched (another one is under way)."""
+
+
+# Reading -----------------------------------------------------------------------------------
+
+
+def candidatures_a_apparier(programme):
+    """Retained applications of the programme whose mentee has no pair there yet."""
+    deja = Parrainage.objects.filter(
+        programme=programme,
+        filleul_id=OuterRef("filleul_id"),
+        statut__in=STATUTS_DEJA_APPARIE,
+    )
+    return Candidature.objects.filter(
+        programme=programme,
+        statut=Candidature.Statut.RETENUE,
+        filleul__anonymise_le__isnull=True,
+    ).filter(~Exists(deja))
+
+
+def parrains_disponibles(programme):
+    """Active mentors of the programme with places left (open pairs of every programme count)."""
+    return (
+        Parrain.objects.actifs()
+        .filter(programmes=programme)
+        .avec_places()
+        .filter(places_restantes__gt=0)
+    )
+
+
+def regles_du_programme(programme) -> ProgrammeRules:
+    return ProgrammeRules(
+        formes=frozenset(programme.formes),
+        distance_max_km=programme.distance_max_km,
+        departements=frozenset(programme.departements or ()),
+    )
+
+
+def poids_du_programme(programme) -> Weights:
+    return Weights(
+        secteur=programme.poids_secteur,
+        distance=programme.poids_distance,
+        disponibilites=programme.poids_disponibilites,
+        niveau=programme.poids_niveau,
+        attente=programme.poids_attente,
+    )
+
+
+def _secteurs_par_personne(through, cle, personnes) -> dict[int, frozenset[str]]:
+    secteurs = defaultdict(set)
+    rows = through.objects.filter(**{f"{cle}__in": personnes}).values_list(cle, "secteur__code")
+    for personne_id, code in rows:
+        secteurs[personne_id].add(code)
+    return {pk: frozenset(codes) for pk, codes in secteurs.items()}
+
+
+def donnees_charger(programme, *, maintenant=None):
+    """The engine's input for ``programme``: (mentees, mentors, candidature of each mentee)."""
+    aujourdhui = timezone.localdate(maintenant or timezone.now())
+    candidatures = candidatures_a_apparier(programme)
+    filleul_ids = candidatures.values("filleul_id")
+    rows = candidatures.annotate(retenue_le=Coalesce("decidee_le", "created_at")).values_list(
+        "pk",
+        "filleul_id",
+        "retenue_le",
+        "filleul__commune__latitude",
+        "filleul__commune__longitude",
+        "filleul__commune__departement",
+        "filleul__niveau_diplome",
+        "filleul__disponibilites",
+    )
+    rows = list(rows)
+    secteurs = _secteurs_par_personne(Filleul.secteurs_souhaites.through, "filleul_id", filleul_ids)
+    exclus = defaultdict(set)
+    refus = Parrainage.objects.filter(
+        programme=programme, statut__in=STATUTS_EXCLUANT_LE_PARRAIN, filleul_id__in=filleul_ids
+    ).values_list("filleul_id", "parrain_id")
+    for filleul_id, parrain_id in refus:
+        exclus[filleul_id].add(parrain_id)
+
+    filleuls, candidature_de = [], {}
+    for cand_id, fid, retenue_le, lat, lon, dep, niveau, dispo in rows:
+        candidature_de[fid] = cand_id
+        attente = (aujourdhui - timezone.localdate(retenue_le)).days
+        filleuls.append(
+            FilleulFeatures(
+                id=fid,
+                latitude=lat,
+                longitude=lon,
+                departement=dep or "",
+                secteurs=secteurs.get(fid, frozenset()),
+                disponibilites=frozenset(dispo or ()),
+                niveau_diplome=niveau or 0,
+                attente_jours=max(0, attente),
+                parrains_exclus=frozenset(exclus.get(fid, ())),
+            )
+        )
+
+    parrains_qs = parrains_disponibles(programme)
+    secteurs_parrains = _secteurs_par_personne(
+        Parrain.secteurs.through, "parrain_id", parrains_qs.values("pk")
+    )
+    parrains = [
+        ParrainFeatures(
+            id=pid,
+            latitude=lat,
+            longitude=lon,
+            departement=dep or "",
+            secteurs=secteurs_parrains.get(pid, frozenset()),
+            disponibilites=frozenset(dispo or ()),
+            annees_experience=annees,
+            places=places,
+            distanciel_accepte=distanciel,
+            formes=frozenset(
+                forme
+                for forme, offerte in (
+                    ("regulier", reguliere),
+                    ("ponctuel", ponctuelle),
+                    ("immersion", immersion),
+                )
+                if offerte
+            ),
+        )
+        for (
+            pid,
+            lat,
+            lon,
+            dep,
+            dispo,
+            annees,
+            places,
+            distanciel,
+            reguliere,
+            ponctuelle,
+            immersion,
+        ) in parrains_qs.values_list(
+            "pk",
+            "commune__latitude",
+            "commune__longitude",
+            "commune__departement",
+            "disponibilites",
+            "annees_experience",
+            "places_restantes",
+            "distanciel_accepte",
+            "offre_reguliere",
+            "offre_ponctuelle",
+            "offre_immersion",
+        )
+    ]
+    return filleuls, parrains, candidature_de
+
+
+def libelles() -> Labels:
+    return Labels(
+        secteurs=dict(Secteur.objects.values_list("code", "libelle")),
+        disponibilites=dict(Disponibilite.choices),
+    )
+
+
+# Launching and running ---------------------------------------------------------------------
+
+
+def appariement_lancer(
+    *, programme, par=None, simulation: bool = False, en_tache: bool = True
+) -> MatchingRun:
+    """Queue a run for ``programme``: the Celery task starts after the commit (``en_tache``),
+    or the caller runs ``appariement_executer`` itself (the ``match`` command).
+
+    Refused while another run of the programme is queued or computing.
+    """
+    from ..tasks import executer_appariement
+
+    with transaction.atomic():
+        Programme.objects.select_for_update().filter(pk=programme.pk).first()
+        if MatchingRun.objects.vivants().filter(programme=programme).exists():
+            raise AppariementRefuse(
+                f"Un appariement de « {programme} » est déjà en cours : attendez qu'il se termine."
+            )
+        run = MatchingRun.objects.create(
+            programme=programme,
+            lance_par=par,
+            simulation=simulation,
+            etape="En file d'attente",
+            parametres=_parametres(programme),
+        )
+        if en_tache:
+            transaction.on_commit(lambda: executer_appariement.delay(run.pk))
+    return run
+
+
+def _parametres(programme) -> dict:
+    poids = poids_du_programme(programme)
+    regles = regles_du_programme(programme)
+    limites = Limits()
+    return {
+        "poids": {
+            "secteur": poids.secteur,
+            "distance": poids.distance,
+            "disponibilites": poids.disponibilites,
+            "niveau": poids.niveau,
+            "attente": poids.attente,
+        },
+        "formes": sorted(regles.formes),
+        "distance_max_km": regles.distance_max_km,
+        "departements": sorted(regles.departements),
+        "budget_paires": limites.edge_budget,
+    }
+
+
+def _prendre(run_id: int) -> bool:
+    """Claim a run for this worker: a queued one, or one a dead worker left behind."""
+    maintenant = timezone.now()
+    abandonne = Q(
+        statut=MatchingRun.Statut.EN_COURS, mis_a_jour_le__lt=maintenant - RUN_STALE_AFTER
+    )
+    return bool(
+        MatchingRun.objects.filter(pk=run_id)
+        .filter(Q(statut=MatchingRun.Statut.EN_ATTENTE) | abandonne)
+        .update(
+            statut=MatchingRun.Statut.EN_COURS,
+            debut=maintenant,
+            mis_a_jour_le=maintenant,
+            progression=0,
+            etape="Lecture des filleuls et des parrains",
+        )
+    )
+
+
+def _avancer(run_id: int, progression: int, etape: str):
+    MatchingRun.objects.filter(pk=run_id, statut=MatchingRun.Statut.EN_COURS).update(
+        progression=progression, etape=etape, mis_a_jour_le=timezone.now()
+    )
+
+
+ETAPES = {
+    40: "Affectation optimale",
+    80: "Explication des paires",
+    100: "Enregistrement du résultat",
+}
+
+
+def appariement_executer(*, run_id: int, suivi=None) -> MatchingRun | None:
+    """Compute a queued run and write its proposals (a simulation writes none).
+
+    ``suivi(progression, etape)`` is told each step besides the run's row. Returns None when
+    the run was not this worker's to take (already done, or under way elsewhere).
+    """
+    if not _prendre(run_id):
+        return None
+    run = MatchingRun.objects.select_related("programme").get(pk=run_id)
+    try:
+        resultat, candidature_de, mesures = _calculer(run, suivi or (lambda pct, etape: None))
+        _enregistrer(run, resultat, candidature_de, mesures)
+    except Exception as exc:
+        logger.exception("Appariement %s en échec", run_id)
+        MatchingRun.objects.filter(pk=run_id).update(
+            statut=MatchingRun.Statut.ECHOUE,
+            erreur=f"{type(exc).__name__} : {exc}",
+            fin=timezone.now(),
+            mis_a_jour_le=timezone.now(),
+        )
+        raise
+    run.refresh_from_db()
+    return run
+
+
+def _calculer(run, suivi):
+    def avancer(progression, etape):
+        _avancer(run.pk, progression, etape)
+        suivi(progression, etape)
+
+    debut = time.perf_counter()
+    programme = run.programme
+    filleuls, parrains, candidature_de = donnees_charger(programme)
+    mesures = {"lecture_s": round(time.perf_counter() - debut, 3)}
+    avancer(10, "Recherche des paires candidates")
+    resultat = match(
+        filleuls,
+        parrains,
+        regles_du_programme(programme),
+        poids_du_programme(programme),
+        libelles(),
+        progress=lambda pct: avancer(10 + pct * 8 // 10, ETAPES.get(pct, "")),
+    )
+    mesures.update({k: round(v, 3) for k, v in resultat.stats.items() if k.endswith("_s")})
+    mesures["paires_candidates"] = resultat.stats.get("paires_candidates", 0)
+    return resultat, candidature_de, mesures
+
+
+def _enregistrer(run, resultat: MatchingResult, candidature_de, mesures):
+    debut = time.perf_counter()
+    non_apparies = [[u.filleul_id, u.reason] for u in resultat.unmatched]
+    propositions = resultat.proposals
+    with transaction.atomic():
+        # One writer per programme at a time; pairs formed by hand meanwhile are respected.
+        Programme.objects.select_for_update().filter(pk=run.programme_id).first()
+        if not run.simulation:
+            propositions, ecartees = _encore_possibles(run.programme_id, propositions)
+            non_apparies += ecartees
+            now = timezone.now()
+            objets = [
+                Parrainage(
+                    programme_id=run.programme_id,
+                    parrain_id=p.parrain_id,
+                    filleul_id=p.filleul_id,
+                    candidature_id=candidature_de.get(p.filleul_id),
+                    forme=p.forme,
+                    statut=Parrainage.Statut.PROPOSITION,
+                    score=p.score,
+                    raisons=[str(reason) for reason in p.reasons],
+                    propose_le=now,
+                    created_at=now,
+                    matching_run_id=run.pk,
+                )
+                for p in propositions
+            ]
+            for start in range(0, len(objets), TAILLE_LOT):
+                Parrainage.objects.bulk_create(objets[start : start + TAILLE_LOT])
+        total = sum(p.score for p in propositions)
+        mesures["ecriture_s"] = round(time.perf_counter() - debut, 3)
+        fin = timezone.now()
+        MatchingRun.objects.filter(pk=run.pk).update(
+            statut=MatchingRun.Statut.TERMINE,
+            progression=100,
+            etape="Terminé",
+            filleuls=resultat.stats.get("filleuls", 0),
+            parrains=resultat.stats.get("parrains", 0),
+            places=resultat.stats.get("places", 0),
+            propositions=len(propositions),
+            score_total=total,
+            score_moyen=round(total / len(propositions), 1) if propositions else None,
+            non_apparies=sorted(non_apparies),
+            mesures=mesures,
+            fin=fin,
+            mis_a_jour_le=fin,
+        )
+
+
+def _encore_possibles(programme_id, propositions):
+    """Drop proposals that pairs formed during the computation made impossible.
+
+    Two queries: mentees paired meanwhile, and the places the chosen mentors have left now.
+    """
+    if not propositions:
+        return propositions, []
+    deja = set(
+        Parrainage.objects.filter(
+            programme_id=programme_id,
+            filleul_id__in={p.filleul_id for p in propositions},
+            statut__in=STATUTS_DEJA_APPARIE,
+        ).values_list("filleul_id", flat=True)
+    )
+    places = dict(
+        Parrain.objects.actifs()
+        .filter(pk__in={p.parrain_id for p in propositions})
+        .avec_places()
+        .values_list("pk", "places_restantes")
+    )
+    gardees, ecartees = [], []
+    for p in propositions:
+        if p.filleul_id in deja:
+            ecartees.append([p.filleul_id, APPARIE_ENTRE_TEMPS])
+        elif places.get(p.parrain_id, 0) <= 0:
+            ecartees.append([p.filleul_id, PLACES_PRISES_ENTRE_TEMPS])
+        else:
+            places[p.parrain_id] -= 1
+            gardees.append(p)
+    return gardees, ecartees
+
+
+# Confirming --------------------------------------------------------------------------------
+
+
+def proposition_confirmer(*, parrainage) -> Parrainage:
+    """Send a proposal to its mentor: "waiting for the mentor", and an e-mail to them.
+
+    The e-mail goes through the exactly-once outbox, sent right after the commit (and by the
+    five-minute outbox run should that message be lost).
+    """
+    from mentorat.envois import envois_creer
+
+    with transaction.atomic():
+        parrainage.confirmer()
+        parrainage.save(update_fields=["statut", "envoye_le"])
+        envois_creer(propositions_envois([parrainage.pk]))
+        _expedier_apres_commit()
+    return parrainage
+
+
+def _expedier_apres_commit():
+    """Send the outbox once after the commit, however many proposals the request confirmed."""
+    from ..tasks import envoyer_relances
+
+    attente = transaction.get_connection().run_on_commit
+    if not any(func == envoyer_relances.delay for _ids, func, *_ in attente):
+        transaction.on_commit(envoyer_relances.delay)
+
+
+def propositions_envois(ids) -> list:
+    """The e-mail telling each mentor about a new proposal (one query)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from mentorat.models import Envoi
+
+    rows = Parrainage.objects.filter(pk__in=ids, parrain__user__isnull=False).values_list(
+        "pk",
+        "parrain__user_id",
+        "parrain__user__email",
+        "parrain__user__first_name",
+        "filleul__user__first_name",
+        "programme__nom",
+        "programme__delai_reponse_jours",
+    )
+    return [
+        Envoi(
+            regle="proposition_nouvelle",
+            cle=f"proposition_nouvelle:{pk}:{user_id}",
+            destinataire_id=user_id,
+            email=email,
+            sujet="Une nouvelle proposition de parrainage",
+            gabarit="parrainages/emails/relance",
+            essentiel=True,
+            contexte={
+                "titre": f"Bonjour {prenom},",
+                "lignes": [
+                    f"L'équipe du programme « {programme} » vous propose de parrainer "
+                    f"{prenom_filleul or 'une personne en recherche d’emploi'}.",
+                    f"Vous trouverez son profil et les raisons de ce choix dans votre espace ; "
+                    f"merci de répondre sous {delai} jours.",
+                ],
+                "lien": f"{settings.SITE_URL}{reverse('parrain:proposition', kwargs={'pk': pk})}",
+                "libelle_lien": "Voir la proposition",
+            },
+        )
+        for pk, user_id, email, prenom, prenom_filleul, programme, delai in rows
+    ]
