@@ -80,6 +80,10 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def mb(value: float) -> str:
+    return f"{n(round(value))} Mo"
+
+
 # --- Synthetic France --------------------------------------------------------------------------
 
 
@@ -196,7 +200,7 @@ def national(args):
     print(
         f"Génération des candidats : {seconds(candidates_time)} — {n(len(graph))} paires "
         f"(au plus {graph.per_mentee} par filleul) — mémoire maximale jusqu'ici "
-        f"{peak_memory_mb():,.0f} Mo".replace(",", " ")
+        f"{mb(peak_memory_mb())}"
     )
 
     step = time.perf_counter()
@@ -224,7 +228,7 @@ def national(args):
     best, greedy_best = totals(graph, optimal)[0], totals(graph, greedy)[0]
     gain = 100 * (best - greedy_best) / max(greedy_best, 1)
     print(f"Optimale ≥ gloutonne : {'oui' if best >= greedy_best else 'NON'} (+{gain:.2f} %)")
-    print(f"Mémoire maximale du processus : {peak_memory_mb():,.0f} Mo".replace(",", " "))
+    print(f"Mémoire maximale du processus : {mb(peak_memory_mb())}")
     if best < greedy_best:
         sys.exit(1)
 
@@ -240,12 +244,234 @@ def national(args):
             summary[item.reason] = summary.get(item.reason, 0) + 1
         for reason, count in sorted(summary.items(), key=lambda kv: -kv[1]):
             print(f"  sans proposition — {reason} : {n(count)}")
-        print(f"Mémoire maximale du processus : {peak_memory_mb():,.0f} Mo".replace(",", " "))
+        print(f"Mémoire maximale du processus : {mb(peak_memory_mb())}")
 
 
 def totals(graph, chosen) -> tuple[int, int]:
     picked = chosen[graph.mentee] == graph.mentor
     return int(graph.score[picked].sum()), int(picked.sum())
+
+
+# --- Dense baseline ----------------------------------------------------------------------------
+
+
+def dense(args):
+    """The engine against a plain dense assignment of every valid pair (no candidate bound)."""
+    from scipy.optimize import linear_sum_assignment
+
+    rules = ProgrammeRules(formes=frozenset(FORMES), distance_max_km=DISTANCE_MAX_KM)
+    weights = Weights()
+    filleuls, parrains = synthetic_france(args.mentees, args.mentors, args.seed)
+    problem = Problem(filleuls, parrains, rules)
+    print(
+        f"{n(args.mentees)} filleuls, {n(args.mentors)} parrains "
+        f"({n(int(problem.mentors.places.sum()))} places)"
+    )
+
+    started = time.perf_counter()
+    graph = problem.candidates(weights, Limits())
+    engine = problem.assign(graph)
+    engine_time = time.perf_counter() - started
+    engine_score, engine_pairs = totals(graph, engine)
+
+    started = time.perf_counter()
+    everyone = len(problem.mentors)
+    full = problem.candidates(
+        weights,
+        Limits(edge_budget=10**12, min_candidates=everyone, max_candidates=everyone),
+    )
+    slots = problem.mentors.places
+    first_slot = np.r_[0, np.cumsum(slots)[:-1]]
+    n_slots, rows = int(slots.sum()), len(problem.mentees)
+    # Columns: every place of every mentor, then one "no mentor" column per mentee.
+    values = np.full((rows, n_slots + rows), -1.0)
+    values[np.arange(rows), n_slots + np.arange(rows)] = 0.0
+    pair_value = full.score.astype(np.float64) * (rows + 1) + 1
+    for copy in range(int(slots.max(initial=0))):
+        has = slots[full.mentor] > copy
+        values[full.mentee[has], first_slot[full.mentor[has]] + copy] = pair_value[has]
+    r, c = linear_sum_assignment(values, maximize=True)
+    mentor_of_slot = np.repeat(np.arange(len(slots)), slots)
+    chosen = np.full(rows, -1, dtype=np.int64)
+    real = c < n_slots
+    chosen[r[real]] = mentor_of_slot[c[real]]
+    dense_time = time.perf_counter() - started
+    dense_score, dense_pairs = totals(full, chosen)
+    greedy_score, greedy_pairs = totals(
+        graph,
+        assign_greedy(graph.mentee, graph.mentor, graph.score, slots, rows),
+    )
+    print(
+        f"Moteur (au plus {graph.per_mentee} candidats par filleul, {n(len(graph))} paires) : "
+        f"score {n(engine_score)}, {n(engine_pairs)} binômes — {seconds(engine_time)}"
+    )
+    print(
+        f"Affectation dense (toutes les paires valides, {n(len(full))}) : "
+        f"score {n(dense_score)}, {n(dense_pairs)} binômes — {seconds(dense_time)}"
+    )
+    print(f"Glouton sur les candidats du moteur : score {n(greedy_score)}, {n(greedy_pairs)}")
+    print(
+        f"Écart du moteur à l'optimum dense : "
+        f"{100 * (dense_score - engine_score) / max(dense_score, 1):.3f} %"
+    )
+    print(f"Mémoire maximale du processus : {mb(peak_memory_mb())}")
+
+
+# --- City, through the database ----------------------------------------------------------------
+
+
+def ville(args):
+    """1,000 × 1,000 around Paris, end to end through the database (reads, engine, writes)."""
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from parrainages.models import Candidature, Filleul, MatchingRun, Parrain, Parrainage
+    from parrainages.services.matching import TAILLE_LOT, appariement_executer, appariement_lancer
+    from programmes.models import Commune, Programme, Secteur, Situation
+
+    call_command("migrate", verbosity=0)
+    rng = np.random.default_rng(args.seed)
+    with transaction.atomic():
+        programme = _programme_ville(Programme, Parrainage, MatchingRun, Candidature)
+        communes = _communes_ville(Commune, rng)
+        secteurs = list(Secteur.objects.values_list("pk", flat=True))
+        slots = np.array(Disponibilite.values)
+        filleuls = Filleul.objects.bulk_create(
+            [
+                Filleul(
+                    date_naissance=dt.date(1990, 1, 1)
+                    + dt.timedelta(days=int(rng.integers(0, 7000))),
+                    commune=communes[int(rng.integers(0, len(communes)))],
+                    situation=Situation.DEMANDEUR_EMPLOI,
+                    niveau_diplome=int(rng.choice(NIVEAUX[0])),
+                    disponibilites=sorted(rng.choice(slots, size=3, replace=False).tolist()),
+                )
+                for _ in range(args.mentees)
+            ]
+        )
+        Filleul.secteurs_souhaites.through.objects.bulk_create(
+            [
+                Filleul.secteurs_souhaites.through(filleul_id=f.pk, secteur_id=s)
+                for f in filleuls
+                for s in rng.choice(secteurs, size=2, replace=False).tolist()
+            ]
+        )
+        now = timezone.now()
+        Candidature.objects.bulk_create(
+            [
+                Candidature(
+                    filleul=f,
+                    programme=programme,
+                    statut=Candidature.Statut.RETENUE,
+                    eligible=True,
+                    decidee_le=now - dt.timedelta(days=int(rng.integers(0, 120))),
+                )
+                for f in filleuls
+            ]
+        )
+        parrains = Parrain.objects.bulk_create(
+            [
+                Parrain(
+                    entreprise=f"Entreprise {i}",
+                    fonction="Responsable RH",
+                    capacite=int(rng.choice(CAPACITES[0], p=np.array(CAPACITES[1]) / 100)),
+                    commune=communes[int(rng.integers(0, len(communes)))],
+                    statut=Parrain.Statut.ACTIF,
+                    disponibilites=sorted(rng.choice(slots, size=4, replace=False).tolist()),
+                    annees_experience=int(rng.integers(3, 36)),
+                    distanciel_accepte=bool(rng.random() < 0.5),
+                )
+                for i in range(args.mentors)
+            ]
+        )
+        Parrain.secteurs.through.objects.bulk_create(
+            [
+                Parrain.secteurs.through(parrain_id=p.pk, secteur_id=s)
+                for p in parrains
+                for s in rng.choice(secteurs, size=2, replace=False).tolist()
+            ]
+        )
+        Parrain.programmes.through.objects.bulk_create(
+            [
+                Parrain.programmes.through(parrain_id=p.pk, programme_id=programme.pk)
+                for p in parrains
+            ]
+        )
+    print(
+        f"Programme « {programme.nom} » : {n(args.mentees)} filleuls retenus, "
+        f"{n(args.mentors)} parrains ({n(sum(p.capacite for p in parrains))} places), "
+        f"base {connection.vendor}"
+    )
+    for label in ("Premier appariement", "Second appariement (rien de nouveau)"):
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            run = appariement_lancer(programme=programme, en_tache=False)
+            run = appariement_executer(run_id=run.pk)
+        elapsed = time.perf_counter() - started
+        writes = sum(1 for q in queries.captured_queries if q["sql"].startswith("INSERT"))
+        print(
+            f"{label} : {seconds(elapsed)} de bout en bout — {n(run.propositions)} propositions, "
+            f"score moyen {run.score_moyen or 0:.1f}, {n(run.non_apparies_nombre)} sans parrain — "
+            f"{len(queries.captured_queries)} requêtes dont {writes} INSERT "
+            f"(lots de {TAILLE_LOT}) ; mesures {run.mesures}"
+        )
+    print(f"Mémoire maximale du processus : {mb(peak_memory_mb())}")
+
+
+def _programme_ville(Programme, Parrainage, MatchingRun, Candidature):
+    import datetime as dt
+
+    from parrainages.models import Filleul, Parrain
+
+    programme, _ = Programme.objects.update_or_create(
+        slug="banc-ville",
+        defaults={
+            "nom": "Banc d'essai ville",
+            "porteur": "Banc d'essai",
+            "accroche": "Banc d'essai",
+            "description": "Banc d'essai de l'appariement.",
+            "public_vise": "Banc d'essai",
+            "statut": Programme.Statut.OUVERT,
+            "date_debut": dt.date(2026, 1, 1),
+            "distance_max_km": DISTANCE_MAX_KM,
+        },
+    )
+    # Start from nothing: the rows of an earlier run of this benchmark go.
+    filleuls = list(
+        Candidature.objects.filter(programme=programme).values_list("filleul", flat=True)
+    )
+    Parrainage.objects.filter(programme=programme).delete()
+    MatchingRun.objects.filter(programme=programme).delete()
+    Candidature.objects.filter(programme=programme).delete()
+    Filleul.objects.filter(pk__in=filleuls).delete()
+    Parrain.objects.filter(programmes=programme).delete()
+    return programme
+
+
+def _communes_ville(Commune, rng):
+    """Fifty communes within 25 km of Paris (codes of their own, kept between runs)."""
+    communes = []
+    for i in range(50):
+        angle, km = rng.uniform(0, 2 * np.pi), 25 * np.sqrt(rng.random())
+        lat = 48.857 + km * np.sin(angle) / 111.2
+        lon = 2.352 + km * np.cos(angle) / (111.2 * np.cos(np.radians(48.857)))
+        commune, _ = Commune.objects.update_or_create(
+            code_insee=f"B{i:04d}",
+            defaults={
+                "nom": f"Commune d'essai {i}",
+                "code_postal": "75000",
+                "codes_postaux": "75000",
+                "departement": "75",
+                "latitude": float(lat),
+                "longitude": float(lon),
+            },
+        )
+        communes.append(commune)
+    return communes
 
 
 def main():
@@ -256,8 +482,18 @@ def main():
     nat.add_argument("--mentors", type=int, default=50_000)
     nat.add_argument("--seed", type=int, default=1)
     nat.add_argument("--full", action="store_true", help="puis match() avec les raisons")
+    den = sub.add_parser(
+        "dense", help="le moteur contre une affectation dense de toutes les paires"
+    )
+    den.add_argument("--mentees", type=int, default=3000)
+    den.add_argument("--mentors", type=int, default=1000)
+    den.add_argument("--seed", type=int, default=1)
+    vil = sub.add_parser("ville", help="1 000 × 1 000 de bout en bout par la base de données")
+    vil.add_argument("--mentees", type=int, default=1000)
+    vil.add_argument("--mentors", type=int, default=1000)
+    vil.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    {"national": national}[args.command](args)
+    {"national": national, "dense": dense, "ville": ville}[args.command](args)
 
 
 if __name__ == "__main__":
