@@ -5,6 +5,7 @@ import math
 import random
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -150,14 +151,18 @@ def _optimum_exhaustif(graph, places, n_filleuls):
     return meilleur
 
 
+@pytest.mark.parametrize("method", ["lapjv", "lp"])
 @FAST
 @given(instances())
-def test_total_score_is_the_exhaustive_optimum(instance):
+def test_total_score_is_the_exhaustive_optimum(method, instance):
+    """Both exact solvers (the one for small problems, the one for national ones)."""
     filleuls, parrains, regles = instance
     probleme = Problem(filleuls, parrains, regles)
     graph = probleme.candidates(Weights(), Limits())
     places = probleme.mentors.places
-    choisi = assign_optimal(graph.mentee, graph.mentor, graph.score, places, len(filleuls))
+    choisi = assign_optimal(
+        graph.mentee, graph.mentor, graph.score, places, len(filleuls), method=method
+    )
     total = 0
     for k in range(len(graph)):
         if choisi[graph.mentee[k]] == graph.mentor[k]:
