@@ -72,4 +72,5 @@ CMD ["gunicorn", "mentorat.wsgi:application", \
      "--max-requests-jitter", "200", \
      "--worker-tmp-dir", "/dev/shm", \
      "--access-logfile", "-", \
+     "--logger-class", "mentorat.journaux.JournalGunicorn", \
      "--error-logfile", "-"]

@@ -32,6 +32,36 @@ def _fast_and_isolated(settings):
     cache.clear()
 
 
+# Staff sessions: the admin opens only after the login's second factor (mentorat.mfa). These
+# fixtures and ``tests.mentorat.factories.connecter(client, user)`` give a session as after a
+# login with the TOTP code; ``force_login`` alone gives one the admin refuses.
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's superuser client, signed in with their second factor."""
+    from tests.mentorat.factories import connecter
+
+    connecter(client, admin_user)
+    return client
+
+
+@pytest.fixture
+def client_gestionnaire(client, db):
+    from tests.mentorat.factories import connecter, gestionnaire
+
+    client.user = connecter(client, gestionnaire())
+    return client
+
+
+@pytest.fixture
+def client_administrateur(client, db):
+    from tests.mentorat.factories import administrateur, connecter
+
+    client.user = connecter(client, administrateur())
+    return client
+
+
 @pytest.fixture
 def private_storage_dir(settings, tmp_path):
     """Private storage in a temporary folder."""

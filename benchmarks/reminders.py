@@ -10,7 +10,9 @@ Run on PostgreSQL with seed_scale data (about 200,000 mentees and 150,000 pairs)
 
 Prints the time and the number of queries of: planning (rules → outbox), claiming every due
 row in batches, and a second planning run (which must add nothing). Target: ≤ 10 s; queries
-grow with batches, not rows. The claimed rows are released at the end (nothing is sent).
+grow with batches, not rows. Nothing is sent. If the outbox was empty, it is emptied again at
+the end (TRUNCATE on PostgreSQL, so that the next run does not start on a day of dead rows).
+The machine's load is printed before and after: the figures depend on it.
 """
 
 import os
@@ -58,8 +60,13 @@ def reserver_tout():
         lots += 1
 
 
+def charge():
+    return ", ".join(f"{valeur:.2f}".replace(".", ",") for valeur in os.getloadavg())
+
+
 def main():
     print(f"Base : {connection.vendor} — {Parrainage.objects.actifs().count()} parrainages actifs")
+    print(f"Charge de la machine (1, 5, 15 min) : {charge()}")
     avant = Envoi.objects.count()
     maintenant = timezone.now()
     crees, t1 = mesurer(
@@ -77,8 +84,13 @@ def main():
     print(f"Total sélection + réservation : {t1 + t2:.2f} s (objectif ≤ 10 s)")
     assert sum(encore.values()) == 0 and deuxieme == 0, "un second passage a trouvé du travail"
     print("Second passage : 0 nouvel envoi, 0 réservation — OK")
+    print(f"Charge de la machine (1, 5, 15 min) : {charge()}")
     if avant == 0:  # leave the database as it was, for a rerun
-        Envoi.objects.all().delete()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("TRUNCATE mentorat_envoi")
+        else:
+            Envoi.objects.all().delete()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ single record and when a reason is needed, from the "Décision" section of its c
 """
 
 import copy
+import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -16,15 +17,25 @@ import allauth.account.admin  # noqa: F401  (registered first, re-registered bel
 import allauth.mfa.admin  # noqa: F401
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from auditlog.admin import LogEntryAdmin
+from auditlog.models import LogEntry as AuditLogEntry
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models, transaction
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 
+from .audit import modeles_journalises
 from .models import Envoi, User
 
 # --- Shared helpers ----------------------------------------------------------------------------
@@ -290,6 +301,185 @@ def is_platform_admin(user) -> bool:
     return user.is_superuser or user.has_perm("auth.change_group")
 
 
+# --- Audit trail (django-auditlog) -------------------------------------------------------------
+
+ACTIONS_JOURNAL = {
+    AuditLogEntry.Action.CREATE: "Création",
+    AuditLogEntry.Action.UPDATE: "Modification",
+    AuditLogEntry.Action.DELETE: "Suppression",
+    AuditLogEntry.Action.ACCESS: "Consultation",
+}
+OPERATIONS_M2M = {"add": "ajout", "delete": "retrait", "clear": "tout retiré"}
+LONGUEUR_MAX = 200
+
+
+def _valeur_lisible(field, valeur) -> str:
+    """A recorded value as staff read it: choice labels, ids of linked rows, oui/non."""
+    if valeur in (None, "None", ""):
+        return "—"
+    valeur = str(valeur)
+    if isinstance(field, models.DateTimeField) and (moment := parse_datetime(valeur)):
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, dt.UTC)
+        return date_format(timezone.localtime(moment), "d/m/Y H:i")
+    if isinstance(field, models.DateField) and (jour := parse_date(valeur)):
+        return date_format(jour, "d/m/Y")
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(valeur, valeur))
+    if field is not None and field.is_relation:
+        return f"n° {valeur}"
+    if valeur in ("True", "False"):
+        return "oui" if valeur == "True" else "non"
+    return valeur if len(valeur) <= LONGUEUR_MAX else valeur[:LONGUEUR_MAX] + "…"
+
+
+def lignes_du_journal(entree) -> list[tuple[str, str, str]]:
+    """(field, before, after) rows of an entry, without a query (linked rows shown by id)."""
+    model = entree.content_type.model_class()
+    lignes = []
+    for champ, valeurs in sorted((entree.changes_dict or {}).items()):
+        try:
+            field = model._meta.get_field(champ) if model else None
+        except FieldDoesNotExist:
+            field = None
+        libelle = str(capfirst(getattr(field, "verbose_name", champ)))
+        if isinstance(valeurs, dict):
+            operation = OPERATIONS_M2M.get(valeurs.get("operation"), valeurs.get("operation"))
+            objets = ", ".join(map(str, valeurs.get("objects", [])))
+            lignes.append((libelle, "—", f"{operation} : {objets}"))
+        else:
+            avant, apres = (list(valeurs) + [None, None])[:2]
+            lignes.append((libelle, _valeur_lisible(field, avant), _valeur_lisible(field, apres)))
+    return lignes
+
+
+def journal_html(entree):
+    lignes = lignes_du_journal(entree)
+    if not lignes:
+        return "—"
+    return format_html(
+        '<table><thead><tr><th scope="col">Champ</th><th scope="col">Avant</th>'
+        '<th scope="col">Après</th></tr></thead><tbody>{}</tbody></table>',
+        format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", lignes),
+    )
+
+
+def peut_lire_le_journal(user) -> bool:
+    """The audit trail is for the "Administrateur" group (and superusers), not Gestionnaires."""
+    return user.has_perm("auditlog.view_logentry")
+
+
+class JournalAuditAdminMixin:
+    """The change page's "Historique" shows the audit trail to those who may read it.
+
+    Everyone else keeps Django's history of admin actions.
+    """
+
+    journal_par_page = 50
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not peut_lire_le_journal(request.user):
+            return super().history_view(request, object_id, extra_context)
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        entrees = (
+            AuditLogEntry.objects.get_for_object(obj)
+            .select_related("actor", "content_type")
+            .order_by("-timestamp", "-pk")
+        )
+        page = Paginator(entrees, self.journal_par_page).get_page(request.GET.get("p"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Journal d'audit : {obj}",
+            "subtitle": None,
+            "object": obj,
+            "opts": self.opts,
+            "page": page,
+            "entrees": [
+                (e, ACTIONS_JOURNAL.get(e.action, e.action), lignes_du_journal(e)) for e in page
+            ],
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/journal_audit.html", context)
+
+
+class ModeleJournaliseFilter(admin.SimpleListFilter):
+    """The kind of record, from the registered models (not a scan of the whole trail)."""
+
+    title = "type de fiche"
+    parameter_name = "type"
+
+    def lookups(self, request, model_admin):
+        return sorted(
+            (
+                (model._meta.label_lower, capfirst(model._meta.verbose_name))
+                for model in modeles_journalises()
+            ),
+            key=lambda choix: choix[1],
+        )
+
+    def queryset(self, request, queryset):
+        if not self.value() or "." not in self.value():
+            return queryset
+        app_label, model = self.value().split(".", 1)
+        return queryset.filter(content_type__app_label=app_label, content_type__model=model)
+
+
+admin.site.unregister(AuditLogEntry)
+
+
+@admin.register(AuditLogEntry)
+class JournalAdmin(LogEntryAdmin):
+    """auditlog's entry list, in French, changes shown without a query per linked row.
+
+    Sized for a trail of millions of rows: no date hierarchy nor filter built by scanning
+    the table.
+    """
+
+    list_display = ["created", "resource_url", "action_fr", "msg_short", "user_url"]
+    list_filter = [("timestamp", admin.DateFieldListFilter), "action", ModeleJournaliseFilter]
+    date_hierarchy = None
+    search_fields = ["object_repr", "actor__email", "actor__last_name", "actor__first_name"]
+    readonly_fields = ["created", "resource_url", "action_fr", "user_url", "msg"]
+    fieldsets = [
+        (None, {"fields": ["created", "user_url", "resource_url", "cid"]}),
+        ("Changements", {"fields": ["action_fr", "msg"]}),
+    ]
+    show_full_result_count = False
+
+    @admin.display(description="Date", ordering="timestamp")
+    def created(self, obj):
+        return super().created(obj)
+
+    @admin.display(description="Objet")
+    def resource_url(self, obj):
+        return super().resource_url(obj)
+
+    @admin.display(description="Auteur")
+    def user_url(self, obj):
+        if obj.actor_id is None:
+            return "plateforme (aucune personne connectée)"
+        return super().user_url(obj)
+
+    @admin.display(description="Action", ordering="action")
+    def action_fr(self, obj):
+        return ACTIONS_JOURNAL.get(obj.action, obj.action)
+
+    @admin.display(description="Champs modifiés")
+    def msg_short(self, obj):
+        if obj.action in (AuditLogEntry.Action.DELETE, AuditLogEntry.Action.ACCESS):
+            return ""
+        return ", ".join(ligne[0] for ligne in lignes_du_journal(obj))
+
+    @admin.display(description="Changements")
+    def msg(self, obj):
+        return journal_html(obj)
+
+
 # --- Accounts ----------------------------------------------------------------------------------
 
 
@@ -309,7 +499,7 @@ RIGHTS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     list_display = ("email", "last_name", "first_name", "is_staff", "is_active", "last_login")
@@ -364,7 +554,18 @@ admin.site.unregister(Authenticator)
 
 @admin.register(Authenticator)
 class AuthenticatorAdmin(allauth.mfa.admin.AuthenticatorAdmin):
+    """Seen and removed (a lost phone: set up again at the next visit), never typed in nor
+    read: the TOTP secret and the recovery codes' seed stay out of the page."""
+
     list_select_related = ("user",)
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Envoi)

@@ -1,4 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+
+from .mfa import avec_suite, exiger_mfa, mfa_passee, retour_sur
 
 
 class MentoratAdminSite(admin.AdminSite):
@@ -6,6 +13,33 @@ class MentoratAdminSite(admin.AdminSite):
     site_title = "Mentorat"
     index_title = "Tableau de bord"
     index_template = "admin/mentorat_index.html"
+
+    def has_permission(self, request):
+        """Active staff whose login in this session went through their second factor."""
+        return super().has_permission(request) and mfa_passee(request)
+
+    @method_decorator(never_cache)
+    def login(self, request, extra_context=None):
+        """No login form of its own: allauth's login (rate-limited, asks for the TOTP code).
+
+        Reached whenever an admin page is refused: an anonymous visitor goes to allauth's
+        login, a staff member without a second factor in this session to the TOTP code or its
+        set-up, then back to the page asked for (``next``).
+        """
+        suite = retour_sur(
+            request,
+            request.POST.get(REDIRECT_FIELD_NAME, request.GET.get(REDIRECT_FIELD_NAME)),
+            reverse("admin:index", current_app=self.name),
+        )
+        user = request.user
+        if not user.is_authenticated:
+            return redirect(avec_suite("account_login", suite))
+        if not (user.is_active and user.is_staff):
+            messages.error(request, "L'administration est réservée à l'équipe de la ville.")
+            return redirect("espace")
+        if not mfa_passee(request):
+            return exiger_mfa(request, suite)
+        return redirect(suite)
 
     def index(self, request, extra_context=None):
         from programmes.selectors import tableau_de_bord_programmes

@@ -1,3 +1,4 @@
+from auditlog.apps import AuditlogConfig
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 
@@ -10,11 +11,27 @@ class MentoratConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from . import mfa
+        from .audit import journaliser
+        from .models import User
         from .roles import sync_groups_after_migrate
 
         post_migrate.connect(sync_groups_after_migrate, sender=self)
+        mfa.connect_signals()
+        # Who the person is and what they may do; never the password hash nor login noise.
+        journaliser(
+            User,
+            exclure=("password", "last_login"),
+            lisibles=("is_active", "is_staff", "is_superuser", "date_joined"),
+        )
 
 
 class MentoratAdminConfig(admin_apps.AdminConfig):
     default = False
     default_site = "mentorat.admin_site.MentoratAdminSite"
+
+
+class JournalAuditConfig(AuditlogConfig):
+    """django-auditlog under a French name in the admin."""
+
+    verbose_name = "Journal d'audit"

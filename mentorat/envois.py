@@ -1,27 +1,36 @@
 """The e-mail outbox: each message is a row with a unique key, claimed then sent, exactly once.
 
-- `envois_creer` writes rows; a key already present is skipped (two beats, a rerun).
+- `envois_creer` writes rows; a key already present is skipped (two beats, a rerun). On
+  PostgreSQL a batch of thousands of rows is one COPY and one
+  `INSERT … ON CONFLICT (cle) DO NOTHING`.
 - `envois_reserver` claims a batch with a conditional UPDATE: only rows still due (or claimed
-  long ago by a worker that died) are taken, so two workers never take the same row.
+  long ago by a worker that died) are taken, so two workers never take the same row. On
+  PostgreSQL the same statement returns the claimed rows with their recipient's preference.
 - `envois_expedier` sends each claimed row and marks it sent right away (one row, one commit);
   transient errors are retried with an exponential backoff, then recorded as failures.
 """
 
+import gc
+import json
 import logging
 import secrets
 import smtplib
 from collections import Counter
+from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import timedelta
+from itertools import islice
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import DEFERRED, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from .emails import envoyer_email
-from .models import Envoi
+from .models import Envoi, User
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +41,90 @@ SALT_DESABONNEMENT = "mentorat.desabonnement"
 ERREURS_PASSAGERES = (smtplib.SMTPException, OSError, ConnectionError, TimeoutError)
 
 
-def envois_creer(envois: list[Envoi], *, taille_lot: int = 5000) -> int:
-    """Write the rows whose key is new (the unique key drops the others); returns how many."""
+@contextmanager
+def sans_ramasse_miettes():
+    """Pause the cycle collector while a batch builds thousands of short-lived objects.
+
+    Rows, tuples and model objects of a batch hold no reference cycles (reference counting
+    frees them); left on, the collector would walk the whole process heap again and again.
+    """
+    actif = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if actif:
+            gc.enable()
+
+
+class NouvelEnvoi(NamedTuple):
+    """What a new outbox row says; the row is due at once and claimed by nobody."""
+
+    regle: str
+    cle: str
+    destinataire_id: int | None
+    email: str
+    sujet: str
+    gabarit: str
+    contexte: dict
+    essentiel: bool
+
+    @classmethod
+    def depuis(cls, envoi: Envoi) -> "NouvelEnvoi":
+        return cls(*(getattr(envoi, champ) for champ in cls._fields))
+
+    def envoi(self) -> Envoi:
+        return Envoi(**self._asdict())
+
+
+# On PostgreSQL a batch is copied (COPY) into a session table, then moved into the outbox by one
+# INSERT: keys already present are skipped by the unique index, and the row count is what was
+# added. The session table is created once per connection, emptied before each batch and at
+# each commit.
+_TAMPON_PG = """
+    CREATE TEMPORARY TABLE IF NOT EXISTS envois_nouveaux (regle text, cle text,
+        destinataire_id bigint, email text, sujet text, gabarit text, contexte jsonb,
+        essentiel boolean) ON COMMIT DELETE ROWS
+"""
+_COPIER_PG = "COPY envois_nouveaux FROM STDIN"
+_VERSER_PG = """
+    INSERT INTO mentorat_envoi (regle, cle, destinataire_id, email, sujet, gabarit, contexte,
+        essentiel, statut, tentatives, prochain_essai, reserve_par, erreur, cree_le)
+    SELECT regle, cle, destinataire_id, email, sujet, gabarit, contexte, essentiel,
+        %(statut)s, 0, %(maintenant)s, '', '', %(maintenant)s
+    FROM envois_nouveaux
+    ON CONFLICT (cle) DO NOTHING
+"""
+
+
+def _creer_pg(lignes: Iterable[NouvelEnvoi], taille_lot: int) -> int:
+    lot = list(islice(lignes, taille_lot))
+    if not lot:
+        return 0
+    params = {"statut": Envoi.Statut.A_ENVOYER.value, "maintenant": timezone.now()}
+    ajoutes = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_TAMPON_PG)
+        while lot:
+            cursor.execute("TRUNCATE envois_nouveaux")
+            with cursor.copy(_COPIER_PG) as copie:
+                for ligne in lot:
+                    copie.write_row(ligne._replace(contexte=json.dumps(ligne.contexte)))
+            cursor.execute(_VERSER_PG, params)
+            ajoutes += cursor.rowcount
+            lot = list(islice(lignes, taille_lot))
+    return ajoutes
+
+
+def envois_creer(envois: Iterable[Envoi | NouvelEnvoi], *, taille_lot: int = 5000) -> int:
+    """Write the rows whose key is new (the unique key drops the others); returns how many.
+
+    Only what the rows say is written (`NouvelEnvoi`'s fields): every new row is due at once.
+    """
+    lignes = (e if isinstance(e, NouvelEnvoi) else NouvelEnvoi.depuis(e) for e in envois)
+    if connection.vendor == "postgresql":
+        return _creer_pg(lignes, taille_lot)
+    envois = [ligne.envoi() for ligne in lignes]
     if not envois:
         return 0
     avant = Envoi.objects.count()
@@ -42,25 +133,68 @@ def envois_creer(envois: list[Envoi], *, taille_lot: int = 5000) -> int:
     return Envoi.objects.count() - avant
 
 
+# The ids are taken first (ARRAY keeps the UPDATE on the primary key even when the statistics
+# lag behind a day's new rows, instead of a join over the whole outbox); the claimed rows come
+# back from the UPDATE itself, with the one thing sending needs to know about their recipient
+# (whether they accept non-essential reminders).
 _RESERVER_PG = """
-    UPDATE mentorat_envoi SET statut = 'en_cours', reserve_le = %(maintenant)s,
-        reserve_par = %(jeton)s
-    WHERE id IN (
-        SELECT id FROM mentorat_envoi WHERE {condition}
-        ORDER BY prochain_essai LIMIT %(lot)s FOR UPDATE SKIP LOCKED
+    WITH pris AS (
+        UPDATE mentorat_envoi SET statut = 'en_cours', reserve_le = %(maintenant)s,
+            reserve_par = %(jeton)s
+        WHERE id = ANY(ARRAY(
+            SELECT id FROM mentorat_envoi WHERE {condition}
+            ORDER BY prochain_essai LIMIT %(lot)s FOR UPDATE SKIP LOCKED
+        ))
+        RETURNING {colonnes}
     )
-    RETURNING id
+    SELECT pris.*, u.relances_non_essentielles FROM pris
+    LEFT JOIN mentorat_user u ON u.id = pris.destinataire_id
 """
 _DUS_PG = "statut = 'a_envoyer' AND prochain_essai <= %(maintenant)s"
 _ABANDONNES_PG = "statut = 'en_cours' AND reserve_le < %(limite)s"
+
+
+# Sending reads neither the dates of a claimed row nor anything of its recipient but its
+# preference: those stay in the database until asked for, as with QuerySet.only().
+_DATES = ("prochain_essai", "reserve_le", "envoye_le", "cree_le")
+_DESTINATAIRE = ["id", "relances_non_essentielles"]
+
+
+def _champs_lus():
+    return [champ for champ in Envoi._meta.concrete_fields if champ.attname not in _DATES]
+
+
+def _envois_pris(lignes) -> list[Envoi]:
+    """Claimed rows (the columns read, then the recipient's preference) as `Envoi` objects."""
+    alias = connection.alias
+    noms = [champ.attname for champ in Envoi._meta.concrete_fields]
+    lus = [noms.index(champ.attname) for champ in _champs_lus()]
+    contexte, champ_contexte = noms.index("contexte"), Envoi._meta.get_field("contexte")
+    noms_destinataire = [champ.attname for champ in User._meta.concrete_fields]
+    i_id, i_preference = (noms_destinataire.index(nom) for nom in _DESTINATAIRE)
+    lier_destinataire = Envoi._meta.get_field("destinataire").set_cached_value
+    envois = []
+    for *valeurs, recoit in lignes:
+        ligne = [DEFERRED] * len(noms)
+        for i, valeur in zip(lus, valeurs, strict=True):
+            ligne[i] = valeur
+        ligne[contexte] = champ_contexte.from_db_value(ligne[contexte], None, connection)
+        envoi = Envoi.from_db(alias, noms, ligne)
+        if envoi.destinataire_id is not None:
+            destinataire = [DEFERRED] * len(noms_destinataire)
+            destinataire[i_id], destinataire[i_preference] = envoi.destinataire_id, recoit
+            lier_destinataire(envoi, User.from_db(alias, noms_destinataire, destinataire))
+        envois.append(envoi)
+    return sorted(envois, key=lambda envoi: envoi.pk)
 
 
 def envois_reserver(*, lot: int = LOT, maintenant=None) -> tuple[str, list[Envoi]]:
     """Claim up to ``lot`` due rows for this worker.
 
     Rows still due come first, then rows claimed long ago by a worker that died. On PostgreSQL
-    one UPDATE takes them (rows locked by another claimer are skipped); elsewhere a conditional
-    UPDATE re-checks the conditions. Either way two workers never take the same row.
+    one UPDATE takes them (rows locked by another claimer are skipped) and returns them;
+    elsewhere a conditional UPDATE re-checks the conditions. Either way two workers never take
+    the same row. The rows' dates and their recipient's other fields are loaded on access.
     """
     maintenant = maintenant or timezone.now()
     jeton = secrets.token_hex(16)
@@ -71,16 +205,17 @@ def envois_reserver(*, lot: int = LOT, maintenant=None) -> tuple[str, list[Envoi
             "jeton": jeton,
             "lot": lot,
         }
-        with connection.cursor() as cursor:
-            cursor.execute(_RESERVER_PG.format(condition=_DUS_PG), params)
-            ids = [row[0] for row in cursor.fetchall()]
-            if len(ids) < lot:
-                params["lot"] = lot - len(ids)
-                cursor.execute(_RESERVER_PG.format(condition=_ABANDONNES_PG), params)
-                ids += [row[0] for row in cursor.fetchall()]
-        return jeton, list(
-            Envoi.objects.filter(pk__in=ids).select_related("destinataire").order_by("pk")
-        )
+        colonnes = ", ".join(champ.column for champ in _champs_lus())
+        with sans_ramasse_miettes(), connection.cursor() as cursor:
+            cursor.execute(_RESERVER_PG.format(condition=_DUS_PG, colonnes=colonnes), params)
+            lignes = cursor.fetchall()
+            if len(lignes) < lot:
+                params["lot"] = lot - len(lignes)
+                cursor.execute(
+                    _RESERVER_PG.format(condition=_ABANDONNES_PG, colonnes=colonnes), params
+                )
+                lignes += cursor.fetchall()
+            return jeton, _envois_pris(lignes)
     else:
         dus = Q(statut=Envoi.Statut.A_ENVOYER, prochain_essai__lte=maintenant)
         abandonnes = Q(statut=Envoi.Statut.EN_COURS, reserve_le__lt=maintenant - REPRISE_APRES)
@@ -101,6 +236,7 @@ def envois_reserver(*, lot: int = LOT, maintenant=None) -> tuple[str, list[Envoi
     return jeton, list(
         Envoi.objects.filter(reserve_par=jeton, statut=Envoi.Statut.EN_COURS)
         .select_related("destinataire")
+        .only(*(champ.name for champ in _champs_lus()), "destinataire__relances_non_essentielles")
         .order_by("pk")
     )
 
@@ -173,6 +309,33 @@ def envois_expedier(*, lot: int = LOT, lots_max: int = 50) -> Counter:
         for envoi in envois:
             bilan[envoi_expedier(envoi, jeton)] += 1
     return bilan
+
+
+def envois_anonymiser(*, destinataire) -> int:
+    """Empty the outbox rows addressed to a person whose account goes; cancel those not sent.
+
+    The keys, subjects and dates stay: nothing is sent twice, and the record of what was sent
+    (a retention warning, say) outlives the address.
+    """
+    lignes = Envoi.objects.filter(destinataire=destinataire)
+    lignes.filter(statut__in=[Envoi.Statut.A_ENVOYER, Envoi.Statut.EN_COURS]).update(
+        statut=Envoi.Statut.ANNULE, reserve_par=""
+    )
+    return lignes.update(email="", contexte={})
+
+
+def envois_purger(*, avant, lot: int = 5000, dry_run: bool = False) -> int:
+    """Empty the address and content of rows settled before ``avant`` (keys and dates stay)."""
+    vieux = Envoi.objects.filter(
+        cree_le__lt=avant,
+        statut__in=[Envoi.Statut.ENVOYE, Envoi.Statut.ECHEC, Envoi.Statut.ANNULE],
+    ).exclude(email="")
+    if dry_run:
+        return vieux.count()
+    total = 0
+    while ids := list(vieux.order_by("pk").values_list("pk", flat=True)[:lot]):
+        total += Envoi.objects.filter(pk__in=ids).update(email="", contexte={})
+    return total
 
 
 def desabonner(jeton: str):

@@ -1,4 +1,14 @@
-"""Security headers every response carries."""
+"""Security headers every response carries, personal pages never cached, idle staff sessions
+ended."""
+
+import time
+
+from allauth.account.authentication import get_authentication_records
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.utils.cache import add_never_cache_headers
 
 CSP = "; ".join(
     [
@@ -29,3 +39,62 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
         )
         return response
+
+
+class PersonalPagesNoStoreMiddleware:
+    """``Cache-Control: no-store`` on every response to a signed-in person.
+
+    Their pages (portals, mentee space, admin, downloaded documents) show personal data: no
+    browser cache or shared proxy may keep them, and the back button after signing out on a
+    shared computer shows nothing.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
+
+
+LAST_SEEN_SESSION_KEY = "mentorat_vu_le"
+
+
+class StaffIdleTimeoutMiddleware:
+    """Sign staff out after ``STAFF_SESSION_IDLE_TIMEOUT`` seconds without a request.
+
+    Idle time counts from the last request, or from the login when there was none since. The
+    session is written at most every few minutes, not on every request. A session without
+    allauth's login record (not opened through the login page) has nothing to count from; it
+    cannot open the admin either (``mentorat.mfa``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.is_staff:
+            timeout = settings.STAFF_SESSION_IDLE_TIMEOUT
+            now = time.time()
+            last_seen = self.last_seen(request)
+            if last_seen is not None and now - last_seen > timeout:
+                logout(request)
+                messages.info(
+                    request,
+                    f"Votre session a été fermée après {timeout // 60} minutes sans activité : "
+                    "reconnectez-vous.",
+                )
+                return redirect_to_login(request.get_full_path())
+            if last_seen is not None and now - last_seen > min(300, timeout / 6):
+                request.session[LAST_SEEN_SESSION_KEY] = now
+        return self.get_response(request)
+
+    @staticmethod
+    def last_seen(request) -> float | None:
+        moments = [r.get("at", 0) for r in get_authentication_records(request, request.user)]
+        if LAST_SEEN_SESSION_KEY in request.session:
+            moments.append(request.session[LAST_SEEN_SESSION_KEY])
+        return max(moments, default=None)

@@ -85,7 +85,7 @@ class Envoi(models.Model):
         ANNULE = "annule", "Annulé (désabonnement)"
 
     regle = models.CharField("règle", max_length=50)
-    cle = models.CharField("clé", max_length=200, unique=True)
+    cle = models.CharField("clé", max_length=200)
     destinataire = models.ForeignKey(
         User,
         verbose_name="destinataire",
@@ -116,8 +116,10 @@ class Envoi(models.Model):
         verbose_name = "envoi d'e-mail"
         verbose_name_plural = "envois d'e-mails"
         ordering = ["-cree_le"]
-        # Few indexes: every claim rewrites the row.
+        # Few indexes: every claim rewrites the row. The key is unique through a constraint,
+        # not ``unique=True``, which on PostgreSQL adds a second index for LIKE searches.
         indexes = [models.Index(fields=["statut", "prochain_essai"])]
+        constraints = [models.UniqueConstraint(fields=["cle"], name="envoi_cle_unique")]
 
     def __str__(self):
         return f"{self.sujet} → {self.email}"

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "mentorat.apps.JournalAuditConfig",
     "django_filters",
     "django_celery_beat",
     "mentorat",
@@ -58,8 +59,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "mentorat.middleware.StaffIdleTimeoutMiddleware",
+    "mentorat.middleware.PersonalPagesNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
 ]
 
 ROOT_URLCONF = "mentorat.urls"
@@ -184,11 +188,21 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Mentorat] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+MFA_ADAPTER = "mentorat.mfa.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Mentorat"
 
+# Sessions: at most SESSION_COOKIE_AGE after the last change of the session, and gone when the
+# browser closes; staff sessions (the admin holds everyone's data) also end after
+# STAFF_SESSION_IDLE_TIMEOUT without a request.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_TIMEOUT", default=30 * 60)
+
+# Audit trail (django-auditlog): the models are registered by their apps (``journaliser``).
+# Changes are stored as text, foreign keys as ids: no name of a related person is copied.
+AUDITLOG_STORE_JSON_CHANGES = False
+AUDITLOG_USE_FK_STRING_REPRESENTATION = False
 
 # Internationalisation: a French interface.
 LANGUAGE_CODE = "fr-fr"
@@ -228,6 +242,24 @@ SCEAU_MOT_DE_PASSE = env("SCEAU_MOT_DE_PASSE", default="")
 # Largest PDF accepted on the public verification page.
 VERIFICATION_TAILLE_MAX = 5 * 1024 * 1024
 
+# Data retention (GDPR), in days; the reasons are in docs/registre-des-traitements.md.
+# Job seekers and mentors: anonymised after this long without any activity (two years after
+# the last contact, as the CNIL recommends for candidates), warned this many days before.
+RETENTION_INACTIVITE_JOURS = env.int("RETENTION_INACTIVITE_JOURS", default=730)
+RETENTION_PREAVIS_JOURS = env.int("RETENTION_PREAVIS_JOURS", default=30)
+# Sign-ups whose e-mail address was never verified, invitations never taken up: deleted.
+RETENTION_NON_VERIFIE_JOURS = env.int("RETENTION_NON_VERIFIE_JOURS", default=7)
+# Outbox rows: address and content emptied this long after they were written.
+RETENTION_ENVOIS_JOURS = env.int("RETENTION_ENVOIS_JOURS", default=365)
+if not 0 < RETENTION_PREAVIS_JOURS < RETENTION_INACTIVITE_JOURS:
+    raise ImproperlyConfigured(
+        "RETENTION_PREAVIS_JOURS doit être positif et inférieur à RETENTION_INACTIVITE_JOURS."
+    )
+if RETENTION_NON_VERIFIE_JOURS < 1 or RETENTION_ENVOIS_JOURS < 1:
+    raise ImproperlyConfigured(
+        "RETENTION_NON_VERIFIE_JOURS et RETENTION_ENVOIS_JOURS doivent être positifs."
+    )
+
 # Production hardening, on whenever DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -246,7 +278,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"simple": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "simple"}},
+    # The tokens of e-mailed links (invitation, survey, unsubscribe, activation) never reach
+    # a log line, even in "Not Found: /enquete/…" warnings.
+    "filters": {"sans_jetons": {"()": "mentorat.journaux.SansJetons"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "simple",
+            "filters": ["sans_jetons"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

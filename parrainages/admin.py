@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -11,11 +12,13 @@ from mentorat.admin import (
     HTTPS_URLS,
     Decision,
     DecisionAdminMixin,
+    JournalAuditAdminMixin,
     SelectRelatedMixin,
     TransitionAdminMixin,
     json_html,
     transition_action,
 )
+from mentorat.admin_dates import DateHierarchyFromBoundsMixin
 from programmes.models import Programme
 
 from .models import (
@@ -74,7 +77,9 @@ class ImportParrainsForm(forms.Form):
 
 
 @admin.register(Parrain)
-class ParrainAdmin(SelectRelatedMixin, admin.ModelAdmin):
+class ParrainAdmin(
+    JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin
+):
     change_list_template = "admin/parrainages/parrain/change_list.html"
     actions = ["valider"]
     list_display = (
@@ -127,11 +132,17 @@ class ParrainAdmin(SelectRelatedMixin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
-        ouverts = Q(parrainages__statut__in=Parrainage.STATUTS_OUVERTS)
+        # A correlated count, not a join with GROUP BY: PostgreSQL then reads the page's rows
+        # from the ordering index and counts the open pairs of those rows only.
+        ouverts = (
+            Parrainage.objects.filter(parrain=OuterRef("pk"), statut__in=Parrainage.STATUTS_OUVERTS)
+            .order_by()
+            .values("parrain")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return (
-            super()
-            .get_queryset(request)
-            .annotate(binomes_ouverts=Count("parrainages", filter=ouverts))
+            super().get_queryset(request).annotate(binomes_ouverts=Coalesce(Subquery(ouverts), 0))
         )
 
     @admin.display(description="nom", ordering="user__last_name")
@@ -216,7 +227,9 @@ class ParrainAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
 
 @admin.register(Filleul)
-class FilleulAdmin(SelectRelatedMixin, admin.ModelAdmin):
+class FilleulAdmin(
+    JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin
+):
     list_display = (
         "__str__",
         "user__email",
@@ -267,7 +280,9 @@ class FilleulAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
 
 @admin.register(Candidature)
-class CandidatureAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class CandidatureAdmin(
+    JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.ModelAdmin
+):
     list_display = (
         "filleul",
         "programme",
@@ -380,7 +395,9 @@ class AppariementFilter(admin.SimpleListFilter):
 
 
 @admin.register(Parrainage)
-class ParrainageAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class ParrainageAdmin(
+    JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.ModelAdmin
+):
     list_display = (
         "parrain",
         "filleul",
@@ -503,7 +520,7 @@ PAIR_OF_ROW_SEARCH = _of_pair("parrainage", PAIR_SEARCH)
 
 
 @admin.register(Rencontre)
-class RencontreAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class RencontreAdmin(DateHierarchyFromBoundsMixin, TransitionAdminMixin, admin.ModelAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ("__str__", "parrainage", "modalite", "duree_minutes", "sujet", "statut")
     list_filter = ("statut", "modalite", "parrainage__programme")
@@ -620,7 +637,7 @@ CHARTE_FIELDS = (
 
 
 @admin.register(Charte)
-class CharteAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class CharteAdmin(JournalAuditAdminMixin, DecisionAdminMixin, admin.ModelAdmin):
     """Issued by the charter service when a pair is accepted; staff may only cancel one."""
 
     list_display = ("__str__", "parrainage", "modele", "emise_le", "signee_le", "statut")
@@ -666,7 +683,7 @@ def _annuler_pour_reemettre(charte, motif):
 
 
 @admin.register(Signature)
-class SignatureAdmin(SelectRelatedMixin, admin.ModelAdmin):
+class SignatureAdmin(JournalAuditAdminMixin, SelectRelatedMixin, admin.ModelAdmin):
     list_display = ("__str__", "charte", "role", "signataire", "signee_le", "methode")
     list_filter = ("role", "methode")
     list_select_related = ("signataire", *_of_pair("charte", PAIR_OF_ROW))

@@ -4,3 +4,67 @@ from django.apps import AppConfig
 class ParrainagesConfig(AppConfig):
     name = "parrainages"
     verbose_name = "Parrainages"
+
+    def ready(self):
+        from mentorat.audit import journaliser
+
+        from .models import Candidature, Charte, Filleul, Parrain, Parrainage, Signature
+
+        # The audit trail of people, pairs and charters (see mentorat.audit). ``lisibles``:
+        # the values kept readable once the person is anonymised.
+        journaliser(Parrain, lisibles=("statut", "valide_le", "created_at", "capacite"))
+        journaliser(Filleul, lisibles=("anonymise_le", "created_at", "consentement_version"))
+        journaliser(
+            Candidature,
+            lisibles=(
+                "filleul",
+                "programme",
+                "etape",
+                "statut",
+                "source",
+                "eligible",
+                "decidee_le",
+                "decidee_par",
+                "created_at",
+                "updated_at",
+            ),
+        )
+        journaliser(
+            Parrainage,
+            lisibles=(
+                "programme",
+                "parrain",
+                "filleul",
+                "candidature",
+                "forme",
+                "statut",
+                "score",
+                "propose_le",
+                "envoye_le",
+                "repondu_le",
+                "date_debut",
+                "date_fin_prevue",
+                "date_fin",
+                "created_at",
+            ),
+        )
+        # The frozen text is not copied into the trail: its SHA-256 shows any change.
+        journaliser(
+            Charte,
+            exclure=("texte",),
+            lisibles=(
+                "parrainage",
+                "texte_sha256",
+                "statut",
+                "emise_le",
+                "signee_le",
+                "annulee_le",
+                "pdf_sha256",
+                "pdf_produit_le",
+                "envoyee_le",
+            ),
+        )
+        journaliser(
+            Signature,
+            lisibles=("charte", "role", "signataire", "signee_le", "methode", "texte_sha256"),
+        )

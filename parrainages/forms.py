@@ -5,8 +5,8 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from programmes.forms import CommuneField
-from programmes.models import Disponibilite, NiveauDiplome, Secteur, Situation
+from programmes.forms import CommuneField, SecteursField
+from programmes.models import Disponibilite, NiveauDiplome, Situation
 
 from . import consentement
 from .models import Filleul
@@ -102,12 +102,7 @@ class SituationForm(forms.Form):
 
 class ProjetForm(forms.Form):
     titre = "Votre projet"
-    secteurs_souhaites = forms.ModelMultipleChoiceField(
-        label="Les métiers qui vous intéressent",
-        queryset=Secteur.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
+    secteurs_souhaites = SecteursField(label="Les métiers qui vous intéressent", required=False)
     disponibilites = forms.MultipleChoiceField(
         label="Vos disponibilités",
         choices=Disponibilite.choices,

@@ -1,7 +1,6 @@
 from django import forms
 
-from programmes.forms import CommuneField
-from programmes.models import Secteur
+from programmes.forms import CommuneField, SecteursField
 
 
 class ProposerParrainForm(forms.Form):
@@ -16,11 +15,7 @@ class ProposerParrainForm(forms.Form):
         label="Années d'expérience professionnelle", min_value=0, max_value=60
     )
     commune = CommuneField(label="Commune où vous travaillez")
-    secteurs = forms.ModelMultipleChoiceField(
-        label="Secteurs que vous connaissez",
-        queryset=Secteur.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
-    )
+    secteurs = SecteursField(label="Secteurs que vous connaissez")
     offre_reguliere = forms.BooleanField(label="Parrainage régulier", required=False, initial=True)
     offre_ponctuelle = forms.BooleanField(
         label="Actions ponctuelles (rencontres métiers, visites)", required=False
@@ -87,7 +82,7 @@ class ProfilParrainForm(forms.ModelForm):
             "distanciel_accepte",
             "bio",
         ]
-        widgets = {"secteurs": forms.CheckboxSelectMultiple}
+        field_classes = {"secteurs": SecteursField}
 
 
 class DeclinForm(forms.Form):

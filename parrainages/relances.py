@@ -3,17 +3,22 @@
 Each rule takes ``maintenant`` and returns unsaved `Envoi` rows with a unique key (rule,
 object, recipient, period): running a rule twice for the same period adds nothing. Delays are
 set per programme. No rule runs a query per row.
+
+Planning skips the model objects: each rule's ``lignes`` yields the rows as plain tuples
+(`NouvelEnvoi`), which the outbox writes by batches of thousands (one COPY, one INSERT each).
 """
 
 import datetime as dt
 import functools
 
 from django.conf import settings
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorat.envois import NouvelEnvoi, envois_creer, sans_ramasse_miettes
 from mentorat.models import Envoi
+from programmes.models import Programme
 
 from .models import Charte, Parrainage, Rencontre, Signature, Sortie
 from .models.parrainage import Forme
@@ -43,16 +48,30 @@ def _url(nom, **kwargs) -> str:
 
 
 def _envoi(regle, cle, user_id, email, sujet, *, essentiel, titre, lignes, lien, libelle_lien):
-    return Envoi(
-        regle=regle,
-        cle=cle,
-        destinataire_id=user_id,
-        email=email,
-        sujet=sujet,
-        gabarit=GABARIT,
-        essentiel=essentiel,
-        contexte={"titre": titre, "lignes": lignes, "lien": lien, "libelle_lien": libelle_lien},
+    return NouvelEnvoi(
+        regle,
+        cle,
+        user_id,
+        email,
+        sujet,
+        GABARIT,
+        {"titre": titre, "lignes": lignes, "lien": lien, "libelle_lien": libelle_lien},
+        essentiel,
     )
+
+
+def _regle(lignes):
+    """A rule: ``lignes(maintenant)`` yields its e-mails as `NouvelEnvoi` tuples.
+
+    Called, the rule returns them as unsaved `Envoi` rows; planning writes ``rule.lignes``.
+    """
+
+    @functools.wraps(lignes)
+    def envois(maintenant) -> list[Envoi]:
+        return [ligne.envoi() for ligne in lignes(maintenant)]
+
+    envois.lignes = lignes
+    return envois
 
 
 def _nom(prenom, nom):
@@ -60,18 +79,25 @@ def _nom(prenom, nom):
 
 
 def _par_programme(qs, prefixe, champ_delai, filtre):
-    """``qs`` restricted programme by programme with its own delay (one query a programme).
+    """``qs`` restricted programme by programme with its own delay.
 
-    ``filtre(delai)`` returns the lookups for one programme's delay, in days.
+    ``filtre(delai)`` returns the condition (a Q) for one programme's delay, in days. The
+    delays are read from the programmes that have rows in ``qs`` (one query, an index probe a
+    programme). The rows come unordered: the order of the outbox is the claim's.
     """
-    delais = qs.values_list(f"{prefixe}programme_id", f"{prefixe}programme__{champ_delai}")
+    delais = (
+        Programme.objects.filter(Exists(qs.filter(**{f"{prefixe}programme_id": OuterRef("pk")})))
+        .order_by()
+        .values_list("pk", champ_delai)
+    )
     conditions = Q(pk__in=[])
-    for programme_id, delai in set(delais.distinct()):
-        conditions |= Q(**{f"{prefixe}programme_id": programme_id}, **filtre(delai))
-    return qs.filter(conditions)
+    for programme_id, delai in delais:
+        conditions |= Q(**{f"{prefixe}programme_id": programme_id}) & filtre(delai)
+    return qs.filter(conditions).order_by()
 
 
-def proposition_sans_reponse(maintenant) -> list[Envoi]:
+@_regle
+def proposition_sans_reponse(maintenant):
     """A proposal waits for the mentor's answer for the programme's reminder delay."""
     attente = Parrainage.objects.filter(
         statut=Parrainage.Statut.ATTENTE_PARRAIN, parrain__user__isnull=False
@@ -80,7 +106,7 @@ def proposition_sans_reponse(maintenant) -> list[Envoi]:
         attente,
         "",
         "relance_proposition_jours",
-        lambda delai: {"envoye_le__lte": maintenant - dt.timedelta(days=delai)},
+        lambda delai: Q(envoye_le__lte=maintenant - dt.timedelta(days=delai)),
     ).values(
         "pk",
         "parrain__user_id",
@@ -89,7 +115,7 @@ def proposition_sans_reponse(maintenant) -> list[Envoi]:
         "filleul__user__first_name",
         "programme__nom",
     )
-    return [
+    return (
         _envoi(
             "proposition_sans_reponse",
             f"proposition_sans_reponse:{r['pk']}:{r['parrain__user_id']}",
@@ -107,17 +133,18 @@ def proposition_sans_reponse(maintenant) -> list[Envoi]:
             libelle_lien="Répondre à la proposition",
         )
         for r in rows
-    ]
+    )
 
 
-def charte_a_signer(maintenant) -> list[Envoi]:
+@_regle
+def charte_a_signer(maintenant):
     """Each party who has not signed, every N days of the programme (three times at most)."""
     chartes = list(
         _par_programme(
             Charte.objects.filter(statut=Charte.Statut.A_SIGNER),
             "parrainage__",
             "relance_charte_jours",
-            lambda delai: {"emise_le__lte": maintenant - dt.timedelta(days=delai)},
+            lambda delai: Q(emise_le__lte=maintenant - dt.timedelta(days=delai)),
         ).values(
             "pk",
             "uuid",
@@ -134,9 +161,9 @@ def charte_a_signer(maintenant) -> list[Envoi]:
         )
     )
     signees = set(
-        Signature.objects.filter(charte_id__in=[c["pk"] for c in chartes]).values_list(
-            "charte_id", "role"
-        )
+        Signature.objects.filter(charte_id__in=[c["pk"] for c in chartes])
+        .order_by()
+        .values_list("charte_id", "role")
     )
     envois = []
     for c in chartes:
@@ -180,37 +207,44 @@ def charte_a_signer(maintenant) -> list[Envoi]:
     return envois
 
 
-def rencontre_demain(maintenant) -> list[Envoi]:
+@_regle
+def rencontre_demain(maintenant):
     """The day before a planned meeting, both parties."""
     demain = timezone.localtime(maintenant).date() + dt.timedelta(days=1)
     debut = timezone.make_aware(dt.datetime.combine(demain, dt.time.min))
     fin = debut + dt.timedelta(days=1)
-    rows = Rencontre.objects.filter(
-        statut=Rencontre.Statut.PREVUE,
-        debut__gte=debut,
-        debut__lt=fin,
-        parrainage__statut=Parrainage.Statut.ACTIF,
-    ).values(
-        "pk",
-        "debut",
-        "modalite",
-        "lieu",
-        "lien",
-        "sujet",
-        "parrainage__programme__nom",
-        "parrainage__parrain__user_id",
-        "parrainage__parrain__user__email",
-        "parrainage__parrain__user__first_name",
-        "parrainage__parrain__user__last_name",
-        "parrainage__filleul__user_id",
-        "parrainage__filleul__user__email",
-        "parrainage__filleul__user__first_name",
-        "parrainage__filleul__user__last_name",
+    rows = (
+        Rencontre.objects.filter(
+            statut=Rencontre.Statut.PREVUE,
+            debut__gte=debut,
+            debut__lt=fin,
+            parrainage__statut=Parrainage.Statut.ACTIF,
+        )
+        .order_by()
+        .values(
+            "pk",
+            "debut",
+            "modalite",
+            "lieu",
+            "lien",
+            "sujet",
+            "parrainage__programme__nom",
+            "parrainage__parrain__user_id",
+            "parrainage__parrain__user__email",
+            "parrainage__parrain__user__first_name",
+            "parrainage__parrain__user__last_name",
+            "parrainage__filleul__user_id",
+            "parrainage__filleul__user__email",
+            "parrainage__filleul__user__first_name",
+            "parrainage__filleul__user__last_name",
+        )
     )
+    modalites = dict(Rencontre.Modalite.choices)
+    tz = timezone.get_current_timezone()
     envois = []
     for r in rows:
-        quand = timezone.localtime(r["debut"]).strftime("%d/%m/%Y à %H:%M")
-        ou = r["lieu"] or r["lien"] or dict(Rencontre.Modalite.choices)[r["modalite"]]
+        quand = r["debut"].astimezone(tz).strftime("%d/%m/%Y à %H:%M")
+        ou = r["lieu"] or r["lien"] or modalites[r["modalite"]]
         for cote, autre in (("parrain", "filleul"), ("filleul", "parrain")):
             user_id = r[f"parrainage__{cote}__user_id"]
             if user_id is None:
@@ -240,27 +274,21 @@ def rencontre_demain(maintenant) -> list[Envoi]:
     return envois
 
 
-def sans_rencontre(maintenant) -> list[Envoi]:
+@_regle
+def sans_rencontre(maintenant):
     """Active regular pairs with no meeting logged for N days: the mentor; at 2N, the team."""
     actifs = Parrainage.objects.filter(statut=Parrainage.Statut.ACTIF, forme=Forme.REGULIER)
+    tenues = Rencontre.objects.filter(parrainage=OuterRef("pk"), statut=Rencontre.Statut.TENUE)
 
     def sans_rencontre_recente(delai):
-        # An anti-join on the (parrainage, debut) index keeps only the stalled pairs.
-        recente = Rencontre.objects.filter(
-            parrainage=OuterRef("pk"),
-            statut=Rencontre.Statut.TENUE,
-            debut__gt=maintenant - dt.timedelta(days=delai),
-        )
-        return {
-            "date_debut__lte": maintenant.date() - dt.timedelta(days=delai),
-            "pk__in": (actifs.filter(~Exists(recente)).values("pk")),
-        }
+        # An anti-join on the recent held meetings keeps only the stalled pairs.
+        recente = tenues.filter(debut__gt=maintenant - dt.timedelta(days=delai))
+        return Q(date_debut__lte=maintenant.date() - dt.timedelta(days=delai)) & ~Exists(recente)
 
     rows = (
         _par_programme(actifs, "", "relance_sans_rencontre_jours", sans_rencontre_recente)
-        .annotate(
-            derniere=Max("rencontres__debut", filter=Q(rencontres__statut=Rencontre.Statut.TENUE))
-        )
+        # The last held meeting of each stalled pair only, read on the (parrainage, debut) index.
+        .annotate(derniere=Subquery(tenues.order_by("-debut").values("debut")[:1]))
         .values(
             "pk",
             "date_debut",
@@ -278,10 +306,11 @@ def sans_rencontre(maintenant) -> list[Envoi]:
         )
     )
     aujourd_hui = timezone.localtime(maintenant).date()
+    tz = timezone.get_current_timezone()
     envois = []
     for r in rows:
         n = max(r["programme__relance_sans_rencontre_jours"], 1)
-        depuis = timezone.localtime(r["derniere"]).date() if r["derniere"] else r["date_debut"]
+        depuis = r["derniere"].astimezone(tz).date() if r["derniere"] else r["date_debut"]
         if depuis is None:
             continue
         jours = (aujourd_hui - depuis).days
@@ -379,7 +408,8 @@ _ENQUETE_VALUES = (
 )
 
 
-def enquete_fin(maintenant) -> list[Envoi]:
+@_regle
+def enquete_fin(maintenant):
     """Pairs ended without an end-of-pair outcome: ask both parties."""
     sortie = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.FIN)
     rows = (
@@ -388,12 +418,14 @@ def enquete_fin(maintenant) -> list[Envoi]:
             date_fin__lte=timezone.localtime(maintenant).date(),
         )
         .filter(~Exists(sortie))
+        .order_by()
         .values(*_ENQUETE_VALUES)
     )
     return _enquete("enquete_fin", Sortie.Moment.FIN, rows)
 
 
-def enquete_six_mois(maintenant) -> list[Envoi]:
+@_regle
+def enquete_six_mois(maintenant):
     """Six months after the end, the outcome survey again (kept apart from the end one)."""
     sortie = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.SIX_MOIS)
     limite = timezone.localtime(maintenant).date() - dt.timedelta(days=183)
@@ -403,19 +435,21 @@ def enquete_six_mois(maintenant) -> list[Envoi]:
             date_fin__lte=limite,
         )
         .filter(~Exists(sortie))
+        .order_by()
         .values(*_ENQUETE_VALUES)
     )
     return _enquete("enquete_six_mois", Sortie.Moment.SIX_MOIS, rows)
 
 
-def fin_proche(maintenant) -> list[Envoi]:
+@_regle
+def fin_proche(maintenant):
     """An active pair's planned end is within the programme's notice: both parties."""
     aujourd_hui = timezone.localtime(maintenant).date()
     rows = _par_programme(
         Parrainage.objects.filter(statut=Parrainage.Statut.ACTIF, date_fin_prevue__gte=aujourd_hui),
         "",
         "alerte_fin_jours",
-        lambda delai: {"date_fin_prevue__lte": aujourd_hui + dt.timedelta(days=delai)},
+        lambda delai: Q(date_fin_prevue__lte=aujourd_hui + dt.timedelta(days=delai)),
     ).values(
         "pk",
         "date_fin_prevue",
@@ -453,7 +487,8 @@ def fin_proche(maintenant) -> list[Envoi]:
     return envois
 
 
-def rapport_pret(maintenant) -> list[Envoi]:
+@_regle
+def rapport_pret(maintenant):
     """A monthly report was produced this week: tell the partner's active members."""
     from partenaires.models import Membre, Rapport
 
@@ -514,7 +549,6 @@ REGLES = {
 
 def relances_planifier(*, maintenant=None, regles=None) -> dict[str, int]:
     """Run the rules and write the new reminders to the outbox; returns new rows per rule."""
-    from mentorat.envois import envois_creer
-
     maintenant = maintenant or timezone.now()
-    return {nom: envois_creer(REGLES[nom](maintenant)) for nom in (regles or list(REGLES))}
+    with sans_ramasse_miettes():
+        return {nom: envois_creer(REGLES[nom].lignes(maintenant)) for nom in regles or REGLES}

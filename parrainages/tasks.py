@@ -5,6 +5,7 @@ from celery import shared_task
 from mentorat.envois import envois_expedier
 
 from .relances import relances_planifier
+from .retention import retention_appliquer
 from .services import (
     charte_envoyer_pdf,
     charte_produire_pdf,
@@ -61,3 +62,13 @@ def executer_appariement(run_id: int) -> dict | None:
     if run is None:
         return None
     return {"propositions": run.propositions, "non_apparies": run.non_apparies_nombre}
+
+
+@shared_task(name="parrainages.appliquer_retention")
+def appliquer_retention() -> dict:
+    """Daily data retention: purge unverified accounts, warn inactive people, anonymise those
+    warned long enough ago, then send the warnings (see parrainages/retention.py)."""
+    bilan = retention_appliquer()
+    if bilan.avertis:
+        envoyer_relances.delay()
+    return bilan.as_dict()

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 
 from mentorat.admin import (
     HTTPS_URLS,
+    JournalAuditAdminMixin,
     LoadedAutocompleteMixin,
     LoadedRelationsForm,
     SelectRelatedMixin,
@@ -153,7 +154,7 @@ class ObjectifInline(admin.TabularInline):
 
 
 @admin.register(Convention)
-class ConventionAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
     change_form_template = "partenaires/admin/convention_change_form.html"
     change_list_template = "partenaires/admin/convention_change_list.html"
     list_display = (
@@ -313,7 +314,7 @@ class ConventionAdmin(TransitionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Objectif)
-class ObjectifAdmin(SelectRelatedMixin, admin.ModelAdmin):
+class ObjectifAdmin(JournalAuditAdminMixin, SelectRelatedMixin, admin.ModelAdmin):
     list_display = ("__str__", "convention", "indicateur", "valeur_cible", "periode")
     list_filter = ("indicateur", "periode")
     list_select_related = ("convention",)

@@ -5,8 +5,10 @@ is an active member of: another partner's convention or report answers 404.
 """
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -222,14 +224,44 @@ def tableau_indicateurs(convention, objectifs, debut: dt.date, fin: dt.date):
     ]
 
 
+# The portal's figures count every pair and meeting of the convention since its start: up to
+# a second for a national partner (hundreds of thousands of meetings). They are kept this long
+# in the cache, keyed on everything they depend on but the rows counted; reports count afresh.
+DUREE_TABLEAU_EN_CACHE = 10 * 60
+
+
+def _cle_tableau(convention, objectifs, reference: dt.date) -> str:
+    dependances = (
+        convention.pk,
+        convention.date_debut,
+        convention.date_fin,
+        sorted(p.pk for p in convention.programmes.all()),
+        reference,
+        [(o.pk, o.indicateur, o.periode, o.valeur_cible) for o in objectifs],
+    )
+    empreinte = hashlib.sha256(repr(dependances).encode()).hexdigest()[:32]
+    return f"partenaires:tableau-convention:{empreinte}"
+
+
 def tableau_de_bord_convention(convention, *, aujourd_hui: dt.date | None = None) -> dict:
-    """The portal's view of a convention: objectives today and the curves since its start."""
+    """The portal's view of a convention: objectives today and the curves since its start.
+
+    Counted at most every ``DUREE_TABLEAU_EN_CACHE`` seconds; ``calcule_le`` says when.
+    """
     aujourd_hui = aujourd_hui or timezone.localdate()
     reference = min(max(aujourd_hui, convention.date_debut), convention.date_fin)
     objectifs = list(convention.objectifs.all())
-    avancements = indicateurs.avancements(convention, objectifs, reference)
-    series = series_dans_le_temps(convention, convention.date_debut, reference)
-    return {"reference": reference, "avancements": avancements, "series": series}
+    cle = _cle_tableau(convention, objectifs, reference)
+    tableau = cache.get(cle)
+    if tableau is None:
+        tableau = {
+            "reference": reference,
+            "avancements": indicateurs.avancements(convention, objectifs, reference),
+            "series": series_dans_le_temps(convention, convention.date_debut, reference),
+            "calcule_le": timezone.now(),
+        }
+        cache.set(cle, tableau, DUREE_TABLEAU_EN_CACHE)
+    return tableau
 
 
 # --- A report's content -------------------------------------------------------------------------

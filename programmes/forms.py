@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import Commune
+from .models import Commune, Secteur
 
 
 def commune_label(commune: Commune) -> str:
@@ -43,6 +43,8 @@ class CommuneField(forms.Field):
         texte = str(value or "").strip()[:120]
         if not texte:
             return None
+        if "\x00" in texte:  # PostgreSQL refuses NUL in a query parameter: no such commune
+            raise ValidationError(self.error_messages["inconnue"], code="inconnue")
         return resolve_commune(texte, self.error_messages)
 
 
@@ -67,3 +69,28 @@ def resolve_commune(texte: str, messages: dict) -> Commune:
         exemples = ", ".join(commune_label(c) for c in trouvees[:3])
         raise ValidationError(messages["ambigue"], code="ambigue", params={"exemples": exemples})
     return trouvees[0]
+
+
+class SecteursField(forms.ModelMultipleChoiceField):
+    """Sectors ticked in a list of checkboxes.
+
+    An id beyond the database's integer range is an invalid choice: Django's check of the ids
+    (an ``IN`` query) would crash on SQLite with such a value from a tampered form.
+    """
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Secteur.objects.all())
+        super().__init__(**kwargs)
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            texte = str(pk).strip().lstrip("+-")
+            if texte.isdigit() and int(texte) >= 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)

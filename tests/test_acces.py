@@ -321,6 +321,34 @@ PARTENAIRES = {
 }
 MATRICE.update(PARTENAIRES)
 
+# Two-factor authentication (allauth.mfa), signed in without an authenticator app: the index;
+# a redirect to confirm the password before setting one up or regenerating codes, and for the
+# code pages (the login code exists only in a login in progress, the reauthentication code
+# only with an app); nothing to deactivate nor recovery codes to show (404). Staff go through
+# these pages before the admin opens (tests/mentorat/test_mfa.py).
+REDIRECTION = {**dict.fromkeys(ROLES, 302), "anonyme": LOGIN}
+SANS_AUTHENTIFICATEUR = {**dict.fromkeys(ROLES, 404), "anonyme": LOGIN}
+MFA = {
+    "mfa_index": (lambda m: reverse("mfa_index"), CONNECTE),
+    "mfa_authenticate": (lambda m: reverse("mfa_authenticate"), REDIRECTION),
+    "mfa_reauthenticate": (lambda m: reverse("mfa_reauthenticate"), REDIRECTION),
+    "mfa_activate_totp": (lambda m: reverse("mfa_activate_totp"), REDIRECTION),
+    "mfa_deactivate_totp": (lambda m: reverse("mfa_deactivate_totp"), SANS_AUTHENTIFICATEUR),
+    "mfa_view_recovery_codes": (
+        lambda m: reverse("mfa_view_recovery_codes"),
+        SANS_AUTHENTIFICATEUR,
+    ),
+    "mfa_generate_recovery_codes": (
+        lambda m: reverse("mfa_generate_recovery_codes"),
+        REDIRECTION,
+    ),
+    "mfa_download_recovery_codes": (
+        lambda m: reverse("mfa_download_recovery_codes"),
+        SANS_AUTHENTIFICATEUR,
+    ),
+}
+MATRICE.update(MFA)
+
 
 @pytest.mark.parametrize("nom", sorted(MATRICE))
 def test_access(client, monde, nom):

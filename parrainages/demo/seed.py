@@ -252,4 +252,8 @@ def resume(resultat: Resultat) -> str:
     lignes += ["", f"Comptes de démonstration (mot de passe : {settings.DEMO_PASSWORD}) :"]
     for role, email, chemin in LOGINS:
         lignes.append(f"  {role:<15} {email:<32} {site}{chemin}")
+    lignes.append(
+        "L'équipe règle sa double authentification (application TOTP) à sa première visite "
+        "de /admin/."
+    )
     return "\n".join(lignes)

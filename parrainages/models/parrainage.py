@@ -92,6 +92,8 @@ class Candidature(StatusMachine, models.Model):
         indexes = [
             models.Index(fields=["programme", "statut"]),
             models.Index(fields=["prescripteur", "created_at"]),
+            # The default ordering, with the admin's tie-break on the id.
+            models.Index(fields=["created_at", "id"], name="candidature_created_id_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -219,6 +221,10 @@ class Parrainage(StatusMachine, models.Model):
             models.Index(fields=["parrain", "statut"]),
             models.Index(fields=["filleul", "statut"]),
             models.Index(fields=["programme", "statut"]),
+            # The default ordering, with the admin's tie-break on the id; and by status, the
+            # changelist's first filter (its rows and its date hierarchy's bounds).
+            models.Index(fields=["propose_le", "id"], name="parrainage_propose_le_id_idx"),
+            models.Index(fields=["statut", "propose_le"], name="parrainage_statut_propose_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -372,6 +378,8 @@ class Rencontre(StatusMachine, models.Model):
         indexes = [
             models.Index(fields=["parrainage", "debut"]),
             models.Index(fields=["statut", "debut"]),
+            # The default ordering, with the admin's tie-break on the id.
+            models.Index(fields=["debut", "id"], name="rencontre_debut_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -91,14 +91,18 @@ class Parrain(models.Model):
         verbose_name = "parrain ou marraine"
         verbose_name_plural = "parrains et marraines"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["statut"])]
+        indexes = [
+            models.Index(fields=["statut"]),
+            # The default ordering, with the admin's tie-break on the id.
+            models.Index(fields=["created_at", "id"], name="parrain_created_at_id_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(capacite__gte=0), name="parrain_capacite_positive"),
         ]
 
     def __str__(self):
         nom = self.user.get_full_name() if self.user_id else "Parrain anonymisé"
-        return f"{nom} ({self.entreprise})"
+        return f"{nom} ({self.entreprise})" if self.entreprise else nom
 
     @property
     def formes(self) -> list[str]:
@@ -187,7 +191,11 @@ class Filleul(models.Model):
         verbose_name = "filleul ou filleule"
         verbose_name_plural = "filleuls et filleules"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["prescripteur", "created_at"])]
+        indexes = [
+            models.Index(fields=["prescripteur", "created_at"]),
+            # The default ordering, with the admin's tie-break on the id.
+            models.Index(fields=["created_at", "id"], name="filleul_created_at_id_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(date_naissance__gt=dt.date(1900, 1, 1)),

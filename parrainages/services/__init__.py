@@ -27,6 +27,7 @@ from .evenements import (
 from .filleul import (
     candidature_deposer,
     compte_filleul_supprimer,
+    compte_parrain_supprimer,
     filleul_enregistrer_profil,
     filleul_exporter,
     parrain_proposer,
@@ -79,6 +80,7 @@ __all__ = [
     "charte_emettre",
     "charte_rendre_texte",
     "compte_filleul_supprimer",
+    "compte_parrain_supprimer",
     "filleul_enregistrer_profil",
     "filleul_exporter",
     "immersion_proposer",

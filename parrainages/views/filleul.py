@@ -296,9 +296,11 @@ def evenements(request):
     """Published one-off actions of the mentee's programmes: register or cancel."""
     filleul = request.filleul
     if request.method == "POST":
+        identifiant = request.POST.get("evenement", "")
+        if not (identifiant.isascii() and identifiant.isdigit()):
+            raise Http404  # a tampered form: not an id at all
         evenement = get_object_or_404(
-            Evenement.objects.filter(statut=Evenement.Statut.PUBLIE),
-            pk=request.POST.get("evenement"),
+            Evenement.objects.filter(statut=Evenement.Statut.PUBLIE), pk=identifiant
         )
         try:
             if request.POST.get("action") == "annuler":

@@ -400,7 +400,12 @@ def presences(request, pk):
             n = presences_enregistrer(
                 evenement=evenement,
                 par=request.parrain,
-                presents={int(i) for i in request.POST.getlist("present") if i.isdigit()},
+                # Ids only: "²".isdigit() is true, and a 30-digit number overflows the query.
+                presents={
+                    int(i)
+                    for i in request.POST.getlist("present")
+                    if i.isascii() and i.isdigit() and len(i) < 19
+                },
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

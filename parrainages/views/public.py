@@ -2,6 +2,7 @@
 
 from allauth.account.views import SignupView
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -113,8 +114,18 @@ def devenir_parrain(request, slug):
 
 def confidentialite(request):
     from .. import consentement
+    from ..retention import duree_lisible
 
-    return render(request, "parrainages/confidentialite.html", {"consentement": consentement})
+    conservation = {
+        "inactivite": duree_lisible(settings.RETENTION_INACTIVITE_JOURS),
+        "preavis": settings.RETENTION_PREAVIS_JOURS,
+        "non_verifie": settings.RETENTION_NON_VERIFIE_JOURS,
+    }
+    return render(
+        request,
+        "parrainages/confidentialite.html",
+        {"consentement": consentement, "conservation": conservation},
+    )
 
 
 class InscriptionView(SignupView):

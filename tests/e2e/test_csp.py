@@ -1,11 +1,13 @@
 """Pages run under the Content-Security-Policy: no script is blocked, on the site or the admin."""
 
 import pytest
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 
-from tests.mentorat.factories import gestionnaire
+from mentorat.roles import sync_groups
+from tests.mentorat.factories import gestionnaire, session_mfa
 from tests.parrainages.factories import ParrainageFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -16,6 +18,7 @@ def _session_cookie(user, live_server):
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session_mfa(session, user)  # the admin opens only after the second factor
     session.save()
     return {
         "name": django_settings.SESSION_COOKIE_NAME,
@@ -25,6 +28,7 @@ def _session_cookie(user, live_server):
 
 
 def test_no_script_blocked_by_the_policy(live_server, browser):
+    sync_groups(apps)  # a transactional test: the groups of the migrations may be gone
     pair = ParrainageFactory(actif=True)
     staff = gestionnaire()
     context = browser.new_context()

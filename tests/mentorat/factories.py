@@ -1,5 +1,10 @@
 import factory
+from allauth.account.internal.flows.login import record_authentication
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.http import HttpRequest
 
 from mentorat.models import User
 from mentorat.roles import ADMINISTRATEUR, GESTIONNAIRE
@@ -38,6 +43,41 @@ def administrateur(**kwargs):
     return UserFactory(is_staff=True, groupes=[ADMINISTRATEUR], **kwargs)
 
 
+def totp_activer(user) -> Authenticator:
+    """Give ``user`` an authenticator app (allauth TOTP); its secret is ``.wrap().secret``."""
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    return existing or TOTP.activate(user, generate_totp_secret()).instance
+
+
+def session_mfa(session, user, *, mfa: bool = True):
+    """Write in ``session`` what allauth writes at a login by password then TOTP code.
+
+    ``mfa=False``: a login by password only (a session that must not open the admin).
+    """
+    request = HttpRequest()
+    request.session = session
+    request.user = user
+    record_authentication(request, user, "password", email=user.email)
+    if mfa:
+        authenticator = totp_activer(user)
+        record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+    return session
+
+
+def connecter(client, user, *, mfa: bool = True):
+    """Sign ``user`` in on the test client; staff as after a login with their TOTP code.
+
+    The one way tests open an admin session: ``force_login`` alone gives a session without
+    a second factor, which the admin refuses (``mentorat.mfa``).
+    """
+    client.force_login(user)
+    if user.is_staff:
+        session = client.session
+        session_mfa(session, user, mfa=mfa)
+        session.save()
+    return user
+
+
 class EmailAddressFactory(factory.django.DjangoModelFactory):
     """allauth's verified address of an account."""
 
@@ -68,3 +108,20 @@ class EnvoiFactory(factory.django.DjangoModelFactory):
             "libelle_lien": "Voir",
         }
     )
+
+
+class JournalFactory(factory.django.DjangoModelFactory):
+    """An entry of the audit trail (django-auditlog): a change of a person's first name."""
+
+    class Meta:
+        model = "auditlog.LogEntry"
+
+    content_type = factory.LazyFunction(lambda: ContentType.objects.get_for_model(User))
+    object_id = factory.Sequence(lambda n: 10_000 + n)
+    object_pk = factory.LazyAttribute(lambda o: str(o.object_id))
+    object_repr = factory.Sequence(lambda n: f"Personne {n}")
+    action = 1
+    changes = factory.LazyFunction(
+        lambda: {"first_name": ["Ana", "Anaïs"], "is_staff": ["False", "True"]}
+    )
+    actor = factory.SubFactory(UserFactory)

@@ -21,7 +21,7 @@ from parrainages.services import (
     signature_demander_code,
 )
 from parrainages.tasks import produire_charte_pdf
-from tests.mentorat.factories import UserFactory, gestionnaire
+from tests.mentorat.factories import UserFactory, connecter, gestionnaire
 from tests.parrainages.factories import FilleulFactory, ParrainageFactory, ParrainFactory
 from tests.partenaires.factories import MembreFactory
 from tests.programmes.factories import ModeleCharteFactory
@@ -348,7 +348,7 @@ def test_public_verification(client, charte, django_capture_on_commit_callbacks)
 def test_staff_cancel_and_reissue_from_the_admin(client, charte):
     from tests.mentorat.test_admin import form_data
 
-    client.force_login(gestionnaire())
+    connecter(client, gestionnaire())
     page = reverse("admin:parrainages_charte_change", args=[charte.pk])
     data = form_data(client.get(page))
     data.update(decision="reemettre", motif=" ")

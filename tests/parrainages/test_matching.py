@@ -25,7 +25,7 @@ from parrainages.services.matching import (
 )
 from parrainages.tasks import executer_appariement
 from programmes.models import Programme
-from tests.mentorat.factories import gestionnaire
+from tests.mentorat.factories import connecter, gestionnaire
 from tests.parrainages.factories import (
     CandidatureFactory,
     FilleulFactory,
@@ -92,9 +92,7 @@ def test_a_run_proposes_the_best_pairs_with_their_reasons(programme):
     run = lancer(programme)
 
     assert run.statut == MatchingRun.Statut.TERMINE and run.progression == 100
-    pairs = {
-        (p.filleul_id, p.parrain_id): p for p in Parrainage.objects.filter(matching_run=run)
-    }
+    pairs = {(p.filleul_id, p.parrain_id): p for p in Parrainage.objects.filter(matching_run=run)}
     assert set(pairs) == {
         (hotel.filleul_id, p_hotel.pk),
         (commerce.filleul_id, p_commerce.pk),
@@ -316,7 +314,7 @@ def test_confirming_sends_each_proposal_to_its_mentor_once(
     from django.test import Client
 
     client = Client()
-    client.force_login(client_user)
+    connecter(client, client_user)  # the admin asks for the second factor
     ids = list(run.parrainages.values_list("pk", flat=True))
     changelist = reverse("admin:parrainages_parrainage_changelist")
     for _ in range(2):  # confirming twice sends nothing more
@@ -339,9 +337,7 @@ def test_confirming_sends_each_proposal_to_its_mentor_once(
     )
 
 
-def test_confirming_one_proposal_by_hand(
-    programme, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_confirming_one_proposal_by_hand(programme, mailoutbox, django_capture_on_commit_callbacks):
     pair = ParrainageFactory(programme=programme)
     with django_capture_on_commit_callbacks(execute=True):
         proposition_confirmer(parrainage=pair)
@@ -358,7 +354,7 @@ def test_staff_launch_a_run_from_the_programmes(
 ):
     retenu(programme)
     parrain(programme)
-    client.force_login(gestionnaire())
+    connecter(client, gestionnaire())
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:programmes_programme_changelist"),
@@ -387,7 +383,7 @@ def test_the_run_page_shows_progress_figures_and_the_unmatched(client, programme
     retenu(programme)
     parrain(programme, distance=False)
     run = lancer(programme)
-    client.force_login(gestionnaire())
+    connecter(client, gestionnaire())
 
     page = client.get(reverse("admin:parrainages_matchingrun_change", args=[run.pk]))
     html = page.content.decode()
@@ -416,7 +412,7 @@ def test_the_proposal_page_shows_its_reasons(client, programme):
     parrain(programme)
     run = lancer(programme)
     pair = run.parrainages.get()
-    client.force_login(gestionnaire())
+    connecter(client, gestionnaire())
     html = client.get(reverse("admin:parrainages_parrainage_change", args=[pair.pk])).content
     assert "même secteur : Hôtellerie-restauration".encode() in html
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from mentorat.models import User
 from parrainages.models import Parrain
-from tests.mentorat.factories import UserFactory, gestionnaire
+from tests.mentorat.factories import UserFactory, connecter, gestionnaire
 from tests.parrainages.factories import ParrainFactory
 from tests.programmes.factories import ProgrammeFactory
 
@@ -26,7 +26,7 @@ def text(response):
 
 @pytest.fixture
 def staff(client):
-    client.force_login(gestionnaire())
+    connecter(client, gestionnaire())
     return client
 
 
@@ -38,9 +38,9 @@ def test_invite_page_access(client):
     assert client.get(reverse(URL))["Location"].startswith(reverse("admin:login"))
     client.force_login(ParrainFactory().user)
     assert client.get(reverse(URL))["Location"].startswith(reverse("admin:login"))
-    client.force_login(gestionnaire())
+    connecter(client, gestionnaire())
     assert client.get(reverse(URL)).status_code == 200
-    client.force_login(UserFactory(is_staff=True, groupes=["__aucun__"]))
+    connecter(client, UserFactory(is_staff=True, groupes=["__aucun__"]))
     assert client.get(reverse(URL)).status_code == 403
 
 

@@ -15,7 +15,7 @@ from mentorat.models import Envoi
 from parrainages import relances
 from parrainages.enquetes import SALT, lien_enquete
 from parrainages.models import Sortie
-from tests.mentorat.factories import EnvoiFactory, UserFactory, gestionnaire
+from tests.mentorat.factories import EnvoiFactory, UserFactory, connecter, gestionnaire
 from tests.parrainages.factories import (
     CharteFactory,
     ParrainageFactory,
@@ -329,7 +329,7 @@ def test_follow_up_page(client, django_assert_num_queries, n):
         )
         EnvoiFactory(statut="envoye", envoye_le=timezone.now())
         EnvoiFactory(statut="echec", erreur="boîte pleine")
-    client.force_login(gestionnaire())
+    connecter(client, gestionnaire())
     # savepoints, session, user, stalled pairs, two survey lists, recent and failed sends…
     with django_assert_num_queries(11):
         response = client.get(url)

@@ -5,7 +5,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from partenaires.models import Convention, Objectif, Rapport
-from tests.mentorat.factories import UserFactory, gestionnaire
+from tests.mentorat.factories import UserFactory, connecter, gestionnaire
 from tests.mentorat.test_admin import form_data
 from tests.partenaires import scenario
 from tests.partenaires.factories import ConventionFactory, ObjectifFactory, RapportFactory
@@ -23,9 +23,7 @@ def s(private_storage_dir):
 
 @pytest.fixture
 def staff(client):
-    user = gestionnaire()
-    client.force_login(user)
-    return user
+    return connecter(client, gestionnaire())
 
 
 def messages_de(response):
@@ -134,7 +132,7 @@ def test_staff_files_are_for_staff_only(client, s):
             assert response.status_code == 302 and "/admin/login/" in response["Location"]
     sans_droits = UserFactory(is_staff=True)
     sans_droits.groups.clear()
-    client.force_login(sans_droits)
+    connecter(client, sans_droits)
     for url in urls:
         assert client.get(url).status_code == 403
 

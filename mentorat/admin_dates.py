@@ -1,0 +1,90 @@
+"""The admin's date hierarchy on big tables: its years and months from MIN and MAX.
+
+Django's date hierarchy lists the years, then the months of a year, that hold rows with a
+``SELECT DISTINCT date_trunc(…)`` over the whole filtered table: a full scan at every display
+of the changelist (0.1 to 0.3 s on a million meetings). ``DateHierarchyFromBoundsMixin`` lists
+instead every year, or every month, between the first and the last date of the rows shown: one
+MIN/MAX query, an index lookup when the field is indexed. A year or a month without any row
+may then appear in the bar (and lists nothing once chosen). The days of a month stay exact.
+"""
+
+import datetime as dt
+
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import Max, Min
+from django.utils import timezone
+
+BOUNDED_KINDS = ("year", "month")
+
+
+def _periods(first: dt.date, last: dt.date, kind: str) -> list[dt.date]:
+    if kind == "year":
+        return [dt.date(year, 1, 1) for year in range(first.year, last.year + 1)]
+    periods, year, month = [], first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        periods.append(dt.date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return periods
+
+
+class BoundedDatesQuerySetMixin:
+    """``dates()`` and ``datetimes()`` by year or month from the bounds of the queryset."""
+
+    def _bounds(self, field_name):
+        bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
+        return bounds["first"], bounds["last"]
+
+    def dates(self, field_name, kind, order="ASC"):
+        if kind not in BOUNDED_KINDS:
+            return super().dates(field_name, kind, order)
+        first, last = self._bounds(field_name)
+        if first is None:
+            return []
+        periods = _periods(first, last, kind)
+        return periods[::-1] if order == "DESC" else periods
+
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        if kind not in BOUNDED_KINDS:
+            return super().datetimes(field_name, kind, order, tzinfo)
+        first, last = self._bounds(field_name)
+        if first is None:
+            return []
+        zone = tzinfo or timezone.get_current_timezone()
+        if timezone.is_aware(first):
+            first, last = timezone.localtime(first, zone), timezone.localtime(last, zone)
+        periods = [
+            timezone.make_aware(dt.datetime(d.year, d.month, d.day), zone)
+            if timezone.is_aware(first)
+            else dt.datetime(d.year, d.month, d.day)
+            for d in _periods(first.date(), last.date(), kind)
+        ]
+        return periods[::-1] if order == "DESC" else periods
+
+
+_bounded_classes: dict[type, type] = {}
+
+
+def with_bounded_dates(queryset):
+    """A copy of ``queryset`` whose year and month listings come from its bounds."""
+    base = type(queryset)
+    if issubclass(base, BoundedDatesQuerySetMixin):
+        return queryset
+    if base not in _bounded_classes:
+        _bounded_classes[base] = type(
+            f"Bounded{base.__name__}", (BoundedDatesQuerySetMixin, base), {}
+        )
+    copy = queryset.all()
+    copy.__class__ = _bounded_classes[base]
+    return copy
+
+
+class BoundedDatesChangeList(ChangeList):
+    def get_queryset(self, request, exclude_parameters=None):
+        return with_bounded_dates(super().get_queryset(request, exclude_parameters))
+
+
+class DateHierarchyFromBoundsMixin:
+    """For a ModelAdmin with a ``date_hierarchy`` on a big table (index its field)."""
+
+    def get_changelist(self, request, **kwargs):
+        return BoundedDatesChangeList

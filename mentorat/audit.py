@@ -1,0 +1,115 @@
+"""The audit trail: who changed what, and when, on people, pairs, charters and conventions.
+
+django-auditlog writes one entry per change of a registered model, in its own table, with the
+actor its middleware takes from the request. Each app registers its models with
+``journaliser``, saying which fields are never recorded (secrets, noise) and which values stay
+readable once the person concerned is anonymised (``lisibles``: statuses, dates, links by id).
+
+When a person's account is erased, ``journal_anonymiser`` takes their identity out of the
+trail: the entries about their records keep the fields that changed, when and by whom, but
+every other value and the record's label are replaced; the entries they made as actor lose
+their e-mail and network address. The account-deletion services call it (see
+``parrainages.services.filleul``), so every way an account goes (the person, the retention
+task) goes through it.
+"""
+
+from collections.abc import Iterable
+
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.text import capfirst
+
+EFFACE = "[effacé]"
+
+_LISIBLES: dict[type[models.Model], frozenset[str]] = {}
+
+
+def journaliser(
+    model,
+    *,
+    exclure: Iterable[str] = (),
+    lisibles: Iterable[str] = (),
+    plusieurs: Iterable[str] = (),
+) -> None:
+    """Record every change of ``model`` in the audit trail.
+
+    ``exclure``: fields never recorded. ``lisibles``: fields whose values stay readable after
+    the person concerned is anonymised; every other value is then replaced by ``[effacé]``.
+    ``plusieurs``: many-to-many fields whose additions and removals are recorded too.
+    """
+    lisibles, plusieurs = frozenset(lisibles), frozenset(plusieurs)
+    for name in (*exclure, *lisibles, *plusieurs):
+        model._meta.get_field(name)  # a misspelt field fails at start-up, not silently
+    _LISIBLES[model] = lisibles
+    # The model's own columns only: auditlog would otherwise list every reverse relation
+    # ("candidatures: None → parrainages.Candidature.None") in each creation entry.
+    champs = [f.name for f in model._meta.concrete_fields if f.name not in exclure]
+    if not auditlog.contains(model):
+        auditlog.register(model, include_fields=champs, m2m_fields=plusieurs)
+
+
+def modeles_journalises() -> list[type[models.Model]]:
+    return list(_LISIBLES)
+
+
+def _effacer_changements(changes, lisibles: frozenset[str]):
+    if not isinstance(changes, dict):
+        return None
+    effaces = {}
+    for champ, valeurs in changes.items():
+        if champ in lisibles:
+            effaces[champ] = valeurs
+        elif isinstance(valeurs, dict):  # many-to-many: {"type": "m2m", "objects": [...]}
+            effaces[champ] = {**valeurs, "objects": [EFFACE] * len(valeurs.get("objects", []))}
+        else:
+            effaces[champ] = [EFFACE, EFFACE]
+    return effaces
+
+
+def journal_anonymiser(
+    *,
+    objets: dict[type[models.Model], Iterable[int]],
+    acteur_id: int | None = None,
+    acteur_email: str = "",
+) -> int:
+    """Take a person's identity out of the audit trail; return the number of entries redacted.
+
+    ``objets``: the person's records by model (their account, profile, applications, pairs,
+    charters, signatures), as ids, so that it also works after the rows were deleted.
+    ``acteur_id``, ``acteur_email``: their account, whose entries as actor lose the e-mail and
+    network address (and the link to the account, which is gone; deleting the account already
+    unlinked the older ones, hence the e-mail). Call it last in the erasing transaction: the
+    entries written by the erasure itself (profile cleared, account deleted) are redacted too.
+
+    Rows are updated in bulk, never saved one by one: a saved entry would be given the
+    current request's actor by auditlog.
+    """
+    acteur = models.Q(actor_id=acteur_id) if acteur_id is not None else models.Q(pk__in=[])
+    if acteur_email:
+        acteur |= models.Q(actor_email__iexact=acteur_email)
+    LogEntry.objects.filter(acteur).update(
+        actor=None, actor_email=None, remote_addr=None, remote_port=None
+    )
+    types = ContentType.objects.get_for_models(*objets)
+    modifiees = []
+    for model, ids in objets.items():
+        ids = list(ids)
+        if not ids:
+            continue
+        lisibles = _LISIBLES.get(model, frozenset())
+        libelle = capfirst(model._meta.verbose_name)
+        for entree in LogEntry.objects.filter(content_type=types[model], object_id__in=ids):
+            entree.object_repr = f"{libelle} n° {entree.object_pk}"
+            entree.changes = _effacer_changements(entree.changes, lisibles)
+            entree.changes_text = ""
+            entree.serialized_data = None
+            entree.additional_data = None
+            modifiees.append(entree)
+    LogEntry.objects.bulk_update(
+        modifiees,
+        ["object_repr", "changes", "changes_text", "serialized_data", "additional_data"],
+        batch_size=500,
+    )
+    return len(modifiees)

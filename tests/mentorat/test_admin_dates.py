@@ -1,0 +1,65 @@
+"""The date hierarchy of the big tables' changelists: years and months from MIN and MAX."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.admin.templatetags.admin_list import date_hierarchy
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from mentorat.admin_dates import with_bounded_dates
+from parrainages.models import Rencontre
+from tests.mentorat.factories import connecter, gestionnaire
+from tests.parrainages.factories import RencontreFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("admin:parrainages_rencontre_changelist")
+
+
+def paris(*args):
+    return timezone.make_aware(dt.datetime(*args), timezone.get_default_timezone())
+
+
+@pytest.fixture
+def rencontres():
+    for debut in (paris(2024, 11, 5, 10), paris(2026, 2, 3, 14), paris(2026, 4, 1, 0, 30)):
+        RencontreFactory(debut=debut)
+
+
+def choices(response):
+    """The titles of the date hierarchy's bar, as the changelist template shows them."""
+    return [c["title"] for c in date_hierarchy(response.context["cl"])["choices"]]
+
+
+def test_years_run_from_the_first_to_the_last_without_a_distinct_scan(client, rencontres):
+    connecter(client, gestionnaire())
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL)
+    assert response.status_code == 200
+    assert not any("DISTINCT" in q["sql"] for q in queries.captured_queries)
+    # 2025 holds no meeting: it shows all the same, between the first and the last year.
+    assert choices(response) == ["2024", "2025", "2026"]
+
+
+def test_months_of_a_year_run_between_its_first_and_last_rows(client, rencontres):
+    connecter(client, gestionnaire())
+    response = client.get(URL, {"debut__year": "2026"})
+    assert choices(response) == ["Février 2026", "Mars 2026", "Avril 2026"]
+    assert response.context["cl"].result_count == 2
+
+
+def test_days_stay_exact(client, rencontres):
+    connecter(client, gestionnaire())
+    response = client.get(URL, {"debut__year": "2026", "debut__month": "4"})
+    # Local time: 1 April 00:30 in Paris is still 31 March in UTC.
+    assert choices(response) == ["1 avril"]
+
+
+def test_an_empty_table_has_no_periods():
+    queryset = with_bounded_dates(Rencontre.objects.all())
+    assert queryset.datetimes("debut", "year") == []
+    assert with_bounded_dates(queryset) is queryset
+    assert queryset.filter(statut=Rencontre.Statut.PREVUE).dates("created_at", "month") == []

@@ -1,0 +1,199 @@
+"""The audit trail (django-auditlog): who changed what and when, for administrators only, and
+without the identity of people whose account was erased."""
+
+import datetime as dt
+import json
+
+import pytest
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.urls import reverse
+
+from mentorat.audit import EFFACE
+from mentorat.models import User
+from mentorat.roles import ADMINISTRATEUR, GESTIONNAIRE
+from parrainages.models import (
+    Candidature,
+    Charte,
+    DemandeSignature,
+    Filleul,
+    Parrain,
+    Parrainage,
+    Signature,
+)
+from parrainages.services import compte_parrain_supprimer
+from partenaires.models import Convention, Objectif
+from tests.mentorat.factories import UserFactory, administrateur, connecter, gestionnaire
+from tests.mentorat.test_admin import form_data
+from tests.parrainages.factories import (
+    CandidatureFactory,
+    CharteFactory,
+    FilleulFactory,
+    ParrainageFactory,
+    SignatureFactory,
+)
+from tests.partenaires.factories import ConventionFactory
+from tests.programmes.factories import ProgrammeFactory
+
+pytestmark = pytest.mark.django_db
+
+JOURNALISES = {User, Filleul, Parrain, Parrainage, Candidature, Charte, Signature, Convention}
+JOURNALISES |= {Objectif}
+
+
+def entrees_de(obj):
+    return LogEntry.objects.get_for_object(obj).order_by("timestamp", "pk")
+
+
+def tout_le_journal() -> str:
+    return json.dumps(
+        [
+            [e.object_repr, e.changes, e.changes_text, e.actor_email, e.remote_addr]
+            for e in LogEntry.objects.all()
+        ],
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def test_people_pairs_charters_and_conventions_are_journaled():
+    assert {m for m in JOURNALISES if auditlog.contains(m)} == JOURNALISES
+    assert not auditlog.contains(DemandeSignature)  # its code hash never reaches the trail
+
+
+def test_secrets_and_login_noise_are_not_recorded(client):
+    user = UserFactory()
+    user.set_password("un-autre-mot-de-passe")
+    user.save()
+    client.force_login(user)  # updates last_login
+    charte = CharteFactory(texte="Charte signée par Inès Benali")
+    champs = {champ for e in LogEntry.objects.all() for champ in (e.changes or {})}
+    assert "password" not in champs and "last_login" not in champs
+    assert "texte" not in champs  # the frozen text is followed by its SHA-256
+    assert "texte_sha256" in json.dumps(entrees_de(charte).first().changes)
+    assert "Benali" not in json.dumps([e.changes for e in entrees_de(charte)])
+
+
+def test_a_change_in_the_admin_is_recorded_with_its_author(client):
+    convention = ConventionFactory(titre="Convention initiale")
+    convention.programmes.add(ProgrammeFactory())
+    staff = connecter(client, gestionnaire())
+    page = reverse("admin:partenaires_convention_change", args=[convention.pk])
+    data = form_data(client.get(page))
+    data["titre"] = "Convention révisée"
+    response = client.post(page, data, REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entree = entrees_de(convention).last()
+    assert entree.action == LogEntry.Action.UPDATE
+    assert entree.changes["titre"] == ["Convention initiale", "Convention révisée"]
+    assert entree.actor == staff and entree.remote_addr == "203.0.113.9"
+
+
+def test_only_administrateurs_read_the_trail(client):
+    pair = ParrainageFactory()
+    historique = reverse("admin:parrainages_parrainage_history", args=[pair.pk])
+    journal = reverse("admin:auditlog_logentry_changelist")
+
+    connecter(client, gestionnaire())
+    assert client.get(journal).status_code == 403
+    response = client.get(historique)
+    assert response.status_code == 200
+    assert "admin/journal_audit.html" not in [t.name for t in response.templates]
+
+    connecter(client, administrateur())
+    response = client.get(journal)
+    assert response.status_code == 200
+    assert "Modification" in response.content.decode() or "Création" in response.content.decode()
+    response = client.get(historique)
+    assert response.status_code == 200
+    assert "admin/journal_audit.html" in [t.name for t in response.templates]
+    assert "Journal d'audit" in response.content.decode()
+    assert "Création" in response.content.decode()
+
+
+def test_the_groups_rights_on_the_trail():
+    def codenames(nom):
+        return {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in Group.objects.get(name=nom).permissions.select_related("content_type")
+        }
+
+    assert not {p for p in codenames(GESTIONNAIRE) if p.startswith("auditlog.")}
+    assert "auditlog.view_logentry" in codenames(ADMINISTRATEUR)
+
+
+# --- GDPR: an erased account leaves no identity in the trail ----------------------------------
+
+
+def _mentee_with_history():
+    filleul = FilleulFactory(
+        identifiant_france_travail="7654321B", date_naissance=dt.date(2001, 7, 9)
+    )
+    user = filleul.user
+    user.first_name, user.last_name, user.telephone = "Inès", "Benali", "0611223344"
+    user.save()
+    candidature = CandidatureFactory(filleul=filleul, motif_refus="Inès Benali hésite")
+    pair = ParrainageFactory(filleul=filleul, candidature=candidature, actif=True)
+    pair.objectifs = "Aider Inès Benali à préparer ses entretiens"
+    pair.save()
+    charte = CharteFactory(parrainage=pair)
+    SignatureFactory(charte=charte, role="filleul", signataire=user, nom_signataire="Inès Benali")
+    return filleul, pair
+
+
+IDENTITE = ("Inès", "Benali", "0611223344", "7654321B", "2001-07-09")
+
+
+def test_deleting_a_mentee_account_erases_them_from_the_trail(client):
+    filleul, pair = _mentee_with_history()
+    user = filleul.user
+    email, user_pk = user.email, user.pk
+    journal_avant = tout_le_journal()
+    assert all(trace in journal_avant for trace in (*IDENTITE, email))
+
+    client.force_login(user)
+    response = client.post(
+        reverse("filleul:supprimer"),
+        {"mot_de_passe": "motdepasse-de-test", "confirmation": "on"},
+        REMOTE_ADDR="198.51.100.7",
+    )
+    assert response.status_code == 302
+
+    journal = tout_le_journal()
+    for trace in (*IDENTITE, email, "198.51.100.7"):
+        assert trace not in journal, [
+            (e.content_type.model, e.object_id, e.object_repr, e.changes, e.actor_email)
+            for e in LogEntry.objects.all()
+            if trace in json.dumps([e.object_repr, e.changes, e.actor_email], ensure_ascii=False)
+        ]
+    # Their own entries as actor (the erasure itself) lost the link to the deleted account.
+    assert not LogEntry.objects.filter(actor_id=user_pk).exists()
+    connection.check_constraints()
+    # What staff need is still there: what changed, when, the statuses and links.
+    entrees_pair = list(entrees_de(pair))
+    assert entrees_pair
+    assert {e.object_repr for e in entrees_pair} == {f"Parrainage n° {pair.pk}"}
+    creation = entrees_pair[0].changes
+    assert creation["statut"][1] == "actif" and creation["filleul"][1] == str(filleul.pk)
+    assert creation["objectifs"] == [EFFACE, EFFACE]
+    compte = LogEntry.objects.filter(content_type__model="user", object_id=user_pk)
+    assert compte.filter(action=LogEntry.Action.DELETE).exists()
+    assert all(e.object_repr == f"Utilisateur n° {user_pk}" for e in compte)
+
+
+def test_deleting_a_mentor_account_erases_them_from_the_trail():
+    pair = ParrainageFactory(actif=True)
+    parrain = pair.parrain
+    user = parrain.user
+    user.first_name, user.last_name = "Gaspard", "Lenoir"
+    user.save()
+    parrain.entreprise = "Lenoir Conseil"
+    parrain.save()
+    assert "Lenoir" in tout_le_journal()
+    compte_parrain_supprimer(user=user, notifier=False)
+    journal = tout_le_journal()
+    assert "Lenoir" not in journal and "Gaspard" not in journal
+    assert {e.object_repr for e in entrees_de(parrain)} == {f"Parrain ou marraine n° {parrain.pk}"}
+    connection.check_constraints()
