@@ -113,3 +113,14 @@ def journal_anonymiser(
         batch_size=500,
     )
     return len(modifiees)
+
+
+def journal_purger(*, avant, lot: int = 5000, dry_run: bool = False) -> int:
+    """Delete the audit entries written before ``avant`` (``RETENTION_JOURNAL_JOURS``)."""
+    vieux = LogEntry.objects.filter(timestamp__lt=avant)
+    if dry_run:
+        return vieux.count()
+    total = 0
+    while ids := list(vieux.order_by("pk").values_list("pk", flat=True)[:lot]):
+        total += LogEntry.objects.filter(pk__in=ids).delete()[0]
+    return total

@@ -251,13 +251,17 @@ RETENTION_PREAVIS_JOURS = env.int("RETENTION_PREAVIS_JOURS", default=30)
 RETENTION_NON_VERIFIE_JOURS = env.int("RETENTION_NON_VERIFIE_JOURS", default=7)
 # Outbox rows: address and content emptied this long after they were written.
 RETENTION_ENVOIS_JOURS = env.int("RETENTION_ENVOIS_JOURS", default=365)
+# Audit trail entries: deleted after three years (a partnership agreement's usual term, over
+# which staff and partners may need to know who changed what).
+RETENTION_JOURNAL_JOURS = env.int("RETENTION_JOURNAL_JOURS", default=1095)
 if not 0 < RETENTION_PREAVIS_JOURS < RETENTION_INACTIVITE_JOURS:
     raise ImproperlyConfigured(
         "RETENTION_PREAVIS_JOURS doit être positif et inférieur à RETENTION_INACTIVITE_JOURS."
     )
-if RETENTION_NON_VERIFIE_JOURS < 1 or RETENTION_ENVOIS_JOURS < 1:
+if min(RETENTION_NON_VERIFIE_JOURS, RETENTION_ENVOIS_JOURS, RETENTION_JOURNAL_JOURS) < 1:
     raise ImproperlyConfigured(
-        "RETENTION_NON_VERIFIE_JOURS et RETENTION_ENVOIS_JOURS doivent être positifs."
+        "RETENTION_NON_VERIFIE_JOURS, RETENTION_ENVOIS_JOURS et RETENTION_JOURNAL_JOURS "
+        "doivent être positifs."
     )
 
 # Production hardening, on whenever DEBUG is off.

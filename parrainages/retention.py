@@ -49,6 +49,7 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorat.audit import journal_purger
 from mentorat.envois import envois_creer, envois_purger
 from mentorat.models import Envoi, User
 from partenaires.models import Membre
@@ -110,6 +111,7 @@ class Bilan:
     invitations_effacees: int = 0
     envois_purges: int = 0
     sessions_expirees: int = 0
+    journal_purge: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -389,6 +391,10 @@ def retention_appliquer(
     bilan.sessions_expirees = sessions_effacer(maintenant, dry_run=dry_run)
     bilan.envois_purges = envois_purger(
         avant=debut_du_jour(aujourd_hui - dt.timedelta(days=settings.RETENTION_ENVOIS_JOURS)),
+        dry_run=dry_run,
+    )
+    bilan.journal_purge = journal_purger(
+        avant=debut_du_jour(aujourd_hui - dt.timedelta(days=settings.RETENTION_JOURNAL_JOURS)),
         dry_run=dry_run,
     )
     if not dry_run:

@@ -457,6 +457,21 @@ def test_old_outbox_rows_are_emptied_but_keep_their_key(now):
     assert appliquer(now).envois_purges == 0
 
 
+def test_old_audit_entries_are_deleted(now):
+    from auditlog.models import LogEntry
+
+    pair = ParrainageFactory()
+    LogEntry.objects.all().update(timestamp=now - jours(1096))
+    pair.objectifs = "Préparer les entretiens"
+    pair.save()
+    assert LogEntry.objects.count() >= 2
+    recents = LogEntry.objects.filter(timestamp__gte=now - jours(1)).count()
+    assert appliquer(now, dry_run=True).journal_purge == LogEntry.objects.count() - recents
+    purges = appliquer(now).journal_purge
+    assert purges > 0 and LogEntry.objects.count() == recents
+    assert appliquer(now).journal_purge == 0
+
+
 def test_the_command_dry_run_counts_and_changes_nothing():
     now = timezone.now()
     inactif(now - jours(D - W + 1))  # to warn

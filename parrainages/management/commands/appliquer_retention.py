@@ -33,7 +33,8 @@ class Command(BaseCommand):
                 f"  personnes à anonymiser : {bilan.anonymises}\n"
                 f"  orientations jamais suivies à effacer : {bilan.invitations_effacees}\n"
                 f"  sessions expirées à supprimer : {bilan.sessions_expirees}\n"
-                f"  e-mails anciens à vider : {bilan.envois_purges}"
+                f"  e-mails anciens à vider : {bilan.envois_purges}\n"
+                f"  entrées anciennes du journal des modifications : {bilan.journal_purge}"
             )
             return
         self.stdout.write(
@@ -43,6 +44,8 @@ class Command(BaseCommand):
                 f"Personnes anonymisées : {bilan.anonymises}\n"
                 f"Orientations jamais suivies effacées : {bilan.invitations_effacees}\n"
                 f"Sessions expirées supprimées : {bilan.sessions_expirees}\n"
-                f"E-mails anciens vidés : {bilan.envois_purges}"
+                f"E-mails anciens vidés : {bilan.envois_purges}\n"
+                f"Entrées anciennes du journal des modifications supprimées : "
+                f"{bilan.journal_purge}"
             )
         )
