@@ -538,6 +538,21 @@ class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def delete_model(self, request, obj):
+        effacer_compte(obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            effacer_compte(user)
+
+
+def effacer_compte(user):
+    """Deleting an account from the admin erases it the way the person would: identity gone
+    everywhere (audit trail included), anonymous statistics kept, no e-mail to the person."""
+    from parrainages.services import compte_parrain_supprimer
+
+    compte_parrain_supprimer(user=user, notifier=False)
+
 
 # allauth's admins list the account of each row: load it with the row.
 admin.site.unregister(EmailAddress)

@@ -730,3 +730,38 @@ def test_illegal_rows_with_the_same_reason_share_one_warning(client):
     assert text.startswith("2 lignes n'ont pas été modifiées (« ")
     assert text.endswith(": Passage impossible de « Désistement » à « Retenue ».")
     assert {c.statut for c in Candidature.objects.all()} == {C.DESISTEE}
+
+
+def test_deleting_an_account_in_the_admin_erases_it_like_the_person_would(client):
+    from auditlog.models import LogEntry
+
+    pair = ParrainageFactory(actif=True)
+    filleul = pair.filleul
+    user = filleul.user
+    nom = user.last_name
+    login(client, administrateur())
+    response = client.post(url(User, "delete", user.pk), {"post": "yes"})
+    assert response.status_code == 302
+
+    filleul.refresh_from_db()
+    assert filleul.user is None and filleul.anonymise_le is not None
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert Parrainage.objects.filter(pk=pair.pk).exists()  # the statistics keep the pair
+    assert not [e for e in LogEntry.objects.all() if nom in str(e.changes) + e.object_repr]
+
+
+def test_deleting_accounts_in_bulk_in_the_admin_erases_each(client):
+    mentor, mentee = ParrainFactory(), FilleulFactory()
+    login(client, administrateur())
+    response = client.post(
+        url(User, "changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [mentor.user_id, mentee.user_id],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    mentee.refresh_from_db()
+    assert mentee.user is None and mentee.anonymise_le is not None
+    assert not User.objects.filter(pk__in=[mentor.user_id]).exists()
