@@ -322,7 +322,7 @@ def test_confirming_sends_each_proposal_to_its_mentor_once(
             response = client.post(
                 changelist, {"action": "confirmer", "_selected_action": ids, "index": "0"}
             )
-        assert response.status_code == 302
+        assert response.status_code == 302 and response["Location"] == changelist
         assert len(callbacks) <= 1  # one sending of the outbox, not one per proposal
     assert set(run.parrainages.values_list("statut", flat=True)) == {
         Parrainage.Statut.ATTENTE_PARRAIN
