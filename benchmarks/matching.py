@@ -325,7 +325,7 @@ def ville(args):
     import datetime as dt
 
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection, reset_queries, transaction
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
@@ -407,6 +407,7 @@ def ville(args):
         f"base {connection.vendor}"
     )
     for label in ("Premier appariement", "Second appariement (rien de nouveau)"):
+        reset_queries()  # the log is bounded: empty it, or a full log captures nothing
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:
             run = appariement_lancer(programme=programme, en_tache=False)
