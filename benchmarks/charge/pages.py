@@ -1,0 +1,119 @@
+"""One request at a time: each page of the load test, its time, its queries, the slowest ones.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_charge DEBUG=1 \\
+        .venv/bin/python benchmarks/charge/pages.py [--repetitions 5] [--sql] [filter]
+
+For finding why a page misses its target: median time over the repetitions (after one warm-up
+request), the number of SQL queries, and with ``--sql`` the five slowest queries of the last
+run. Uses the accounts of ``prepare.py`` (``benchmarks/out/charge/comptes.json``) through
+Django's test client, in this process: no gunicorn, no concurrency.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.charge.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from allauth.mfa.totp.internal.auth import (  # noqa: E402
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from mentorat.models import User  # noqa: E402
+
+COMPTES = Path(__file__).resolve().parents[1] / "out" / "charge" / "comptes.json"
+
+
+def pages(comptes):
+    parrain = comptes["parrains"][0]
+    national = comptes["partenaires"]["national"]
+    local = comptes["partenaires"]["local"]
+    admin = comptes["gestionnaires"][-1]["email"]
+    return [
+        (None, "/_nu/"),
+        (None, "/"),
+        (None, f"/programmes/{comptes['programme']}/"),
+        (None, "/comptes/signup/"),
+        (parrain["email"], "/parrain/"),
+        (parrain["email"], f"/parrain/binomes/{parrain['binomes'][0]}/"),
+        (parrain["email"], "/parrain/binomes/"),
+        (comptes["filleuls"][0]["email"], "/filleul/"),
+        (local["comptes"][0], "/partenaire/"),
+        (local["comptes"][0], f"/partenaire/conventions/{local['convention']}/"),
+        (local["comptes"][0], "/partenaire/filleuls/"),
+        (national["comptes"][0], "/partenaire/"),
+        (national["comptes"][0], f"/partenaire/conventions/{national['convention']}/"),
+        (national["comptes"][0], "/partenaire/filleuls/"),
+        (admin, "/admin/parrainages/filleul/"),
+        (admin, "/admin/parrainages/parrain/"),
+        (admin, "/admin/parrainages/parrainage/"),
+        (admin, "/admin/parrainages/parrainage/?statut__exact=actif"),
+        (admin, "/admin/parrainages/rencontre/"),
+        (admin, "/admin/parrainages/rencontre/?statut__exact=prevue"),
+        (admin, "/admin/parrainages/candidature/"),
+    ]
+
+
+def login(client, comptes, email):
+    """Staff through allauth's login and TOTP step (the admin wants both); others directly."""
+    staff = {c["email"]: c["totp"] for c in comptes["gestionnaires"]}
+    if email not in staff:
+        client.force_login(User.objects.get(email=email))
+        return
+    client.post("/comptes/login/", {"login": email, "password": comptes["mot_de_passe"]})
+    compteurs = list(yield_hotp_counters_from_time())
+    compteur = compteurs[len(compteurs) // 2]  # the current period
+    code = format_hotp_value(hotp_value(staff[email], compteur))
+    client.post("/comptes/2fa/authenticate/", {"code": code})
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("filtre", nargs="?", default="", help="only URLs containing this")
+    parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--sql", action="store_true", help="print the slowest queries")
+    args = parser.parse_args()
+    comptes = json.loads(COMPTES.read_text())
+    clients = {}
+    for email, url in pages(comptes):
+        if args.filtre not in url:
+            continue
+        if email not in clients:
+            clients[email] = Client(HTTP_HOST="127.0.0.1", secure=True)
+            if email:
+                login(clients[email], comptes, email)
+        client = clients[email]
+        client.get(url)
+        durees = []
+        for _ in range(args.repetitions):
+            with CaptureQueriesContext(connection) as requetes:
+                debut = time.perf_counter()
+                reponse = client.get(url)
+                durees.append((time.perf_counter() - debut) * 1000)
+        sql_ms = sum(float(q["time"]) for q in requetes.captured_queries) * 1000
+        print(
+            f"{reponse.status_code} {statistics.median(durees):7.1f} ms  "
+            f"{len(requetes):3d} requêtes SQL ({sql_ms:6.1f} ms)  {url}"
+        )
+        if args.sql:
+            for q in sorted(requetes.captured_queries, key=lambda q: -float(q["time"]))[:5]:
+                print(f"      {float(q['time']) * 1000:7.1f} ms  {q['sql'][:600]}")
+
+
+if __name__ == "__main__":
+    main()
