@@ -120,7 +120,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis's own backend, which keeps pages working while Redis is down.
+            "BACKEND": "mentorat.cache.CacheRedisTolerante",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mentorat",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -154,7 +154,8 @@ def rapport_planifier(*, rapport: Rapport) -> None:
     from .tasks import produire_rapport
 
     rapport_id = rapport.pk
-    transaction.on_commit(lambda: produire_rapport.delay(rapport_id))
+    # Robust: with the broker down the request stands; the catch-up enqueues it later.
+    transaction.on_commit(lambda: produire_rapport.delay(rapport_id), robust=True)
 
 
 @transaction.atomic
@@ -242,6 +243,30 @@ def _rapport_calculer_fichiers(rapport: Rapport) -> None:
         )
     rapport.terminer()
     rapport.save(update_fields=["statut", "progression", "genere_le", "pdf", "csv", "xlsx"])
+
+
+def rapports_a_rattraper(*, enqueue, delai_minutes: int = 10) -> list[int]:
+    """Reports still waiting ``delai_minutes`` after their request (the task was lost with the
+    broker), or left in production by a dead worker: enqueue each again.
+
+    Safe to run often: ``rapport_produire`` claims a report with a conditional update, so a
+    report enqueued twice is produced once.
+    """
+    maintenant = timezone.now()
+    ids = list(
+        Rapport.objects.filter(
+            Q(
+                statut=Rapport.Statut.EN_ATTENTE,
+                created_at__lt=maintenant - dt.timedelta(minutes=delai_minutes),
+            )
+            | Q(statut=Rapport.Statut.EN_COURS, demarre_le__lt=maintenant - REPRISE_APRES)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    for rapport_id in ids:
+        enqueue(rapport_id)
+    return ids
 
 
 def mois_precedent(jour: dt.date) -> tuple[dt.date, dt.date]:

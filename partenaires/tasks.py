@@ -24,3 +24,9 @@ def produire_rapport(rapport_id: int) -> str | None:
 def rapports_mensuels() -> int:
     """Each active convention's report for the previous month, once (scheduled daily)."""
     return len(services.rapports_mensuels_creer())
+
+
+@shared_task(name="partenaires.rattraper_rapports")
+def rattraper_rapports() -> int:
+    """Re-enqueue reports whose production was lost (scheduled every 15 minutes)."""
+    return len(services.rapports_a_rattraper(enqueue=produire_rapport.delay))

@@ -87,7 +87,7 @@ class SecteursField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for pk in value if isinstance(value, list | tuple) else ():
             texte = str(pk).strip().lstrip("+-")
-            if texte.isdigit() and int(texte) >= 2**63:
+            if texte.isascii() and texte.isdigit() and int(texte) >= 2**63:
                 raise ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",

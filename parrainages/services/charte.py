@@ -216,7 +216,8 @@ def _confirmer(charte, user, role, code, ip, user_agent):
         from ..tasks import produire_charte_pdf
 
         charte_id = charte.pk
-        transaction.on_commit(lambda: produire_charte_pdf.delay(charte_id))
+        # Robust: with the broker down the signature stands; the catch-up enqueues it later.
+        transaction.on_commit(lambda: produire_charte_pdf.delay(charte_id), robust=True)
     return signature
 
 
@@ -290,16 +291,24 @@ def charte_produire_pdf(*, charte_id: int) -> bool:
 
 
 def charte_envoyer_pdf(*, charte_id: int) -> bool:
-    """E-mail the sealed PDF to the parties, once (claimed by a conditional update)."""
-    claimed = Charte.objects.filter(
-        pk=charte_id, envoyee_le__isnull=True, pdf_sha256__gt=""
-    ).update(envoyee_le=timezone.now())
-    if not claimed:
-        return False
-    charte = Charte.objects.select_related(
-        "parrainage__programme", "parrainage__parrain__user", "parrainage__filleul__user"
-    ).get(pk=charte_id)
-    try:
+    """E-mail the sealed PDF to the parties, once.
+
+    The charter's row stays locked while the message is handed to the mail server, and is
+    marked sent in the same transaction: another delivery of the task skips it meanwhile, and a
+    worker killed before the server took the message leaves it unsent, for the catch-up to send
+    (a claim committed before sending stayed behind a killed worker: never sent).
+    """
+    with transaction.atomic():
+        charte = (
+            Charte.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related(
+                "parrainage__programme", "parrainage__parrain__user", "parrainage__filleul__user"
+            )
+            .filter(pk=charte_id, envoyee_le__isnull=True, pdf_sha256__gt="")
+            .first()
+        )
+        if charte is None:
+            return False
         with charte.pdf.open("rb") as fichier:
             contenu = fichier.read()
         destinataires = [
@@ -312,9 +321,8 @@ def charte_envoyer_pdf(*, charte_id: int) -> bool:
             contexte={"charte": charte},
             pieces_jointes=[(nom_fichier_charte(charte), contenu, "application/pdf")],
         )
-    except Exception:
-        Charte.objects.filter(pk=charte_id).update(envoyee_le=None)
-        raise
+        charte.envoyee_le = timezone.now()
+        charte.save(update_fields=["envoyee_le"])
     return True
 
 

@@ -160,6 +160,9 @@ def immersion_proposer(*, parrainage, par, donnees: dict) -> Immersion:
     parrainage = _verrouiller(parrainage)
     _exiger_parrain(parrainage, par)
     _exiger_actif(parrainage)
+    if not (parrainage.programme.offre_immersion and parrainage.parrain.offre_immersion):
+        # The page offers no immersion form then; a hand-made request gets the same answer.
+        raise ValidationError("Ce parrainage ne prévoit pas d'immersion.")
     debut, fin = donnees["date_debut"], donnees["date_fin"]
     if fin < debut:
         raise ValidationError({"date_fin": "La fin de l'immersion doit suivre son début."})

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.admin_dates import with_bounded_dates
-from parrainages.models import Rencontre
+from parrainages.models import Immersion, Rencontre
 from tests.mentorat.factories import connecter, gestionnaire
-from tests.parrainages.factories import RencontreFactory
+from tests.parrainages.factories import ImmersionFactory, RencontreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +63,19 @@ def test_an_empty_table_has_no_periods():
     assert queryset.datetimes("debut", "year") == []
     assert with_bounded_dates(queryset) is queryset
     assert queryset.filter(statut=Rencontre.Statut.PREVUE).dates("created_at", "month") == []
+
+
+def test_date_fields_are_listed_as_dates():
+    for debut in (dt.date(2026, 1, 30), dt.date(2026, 3, 2)):
+        ImmersionFactory(date_debut=debut, date_fin=debut + dt.timedelta(days=14))
+    queryset = with_bounded_dates(Immersion.objects.all())
+    assert queryset.dates("date_debut", "month") == [
+        dt.date(2026, 1, 1),
+        dt.date(2026, 2, 1),
+        dt.date(2026, 3, 1),
+    ]
+    assert queryset.dates("date_debut", "year", order="DESC") == [dt.date(2026, 1, 1)]
+    assert list(queryset.dates("date_debut", "day")) == [
+        dt.date(2026, 1, 30),
+        dt.date(2026, 3, 2),
+    ]

@@ -6,7 +6,6 @@ import io
 import re
 
 import pytest
-from celery.exceptions import Retry
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -168,9 +167,9 @@ def test_crash_while_producing_leaves_it_to_the_retry(
         raise OSError("worker tué pendant le scellement")
 
     monkeypatch.setattr("mentorat.scellement.sceller", crash)
-    # The task retries transient errors; in-process, the retry surfaces as an exception.
-    with pytest.raises((OSError, Retry)):
-        sign(charte, pair.parrain.user, Signature.Role.PARRAIN, django_capture_on_commit_callbacks)
+    # The task retries transient errors; in-process, the retry is logged and the signature
+    # stands (the PDF is queued after the commit, robustly): the retry or the catch-up makes it.
+    sign(charte, pair.parrain.user, Signature.Role.PARRAIN, django_capture_on_commit_callbacks)
     charte.refresh_from_db()
     assert charte.statut == Charte.Statut.SIGNEE and not charte.pdf and not charte.pdf_sha256
     monkeypatch.undo()

@@ -1,0 +1,1288 @@
+"""Every form of the site, as the bench fuzzes it: who posts, where, which fields.
+
+``FORMULAIRES`` maps a URL name to a builder taking the world (``monde.construire()``) and
+returning a ``Formulaire``. Hostile values come from ``donnees.corps``; the ids offered include
+other people's objects, drafts and ids that do not exist.
+"""
+
+import datetime as dt
+import hashlib
+from urllib.parse import quote
+
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import strategies as st
+
+from mentorat.envois import lien_desabonnement
+from parrainages.enquetes import lien_enquete
+from parrainages.forms_parrain import ActionPonctuelleForm
+from parrainages.models import (
+    Candidature,
+    Charte,
+    Filleul,
+    Immersion,
+    Parrain,
+    Parrainage,
+    Rencontre,
+    Signature,
+    Sortie,
+    Theme,
+)
+from parrainages.services import activation_url
+from parrainages.views.filleul import SESSION_PROFIL
+from parrainages.views.public import JETON_EN_SESSION
+from partenaires.models import Prescription, Rapport
+from programmes.models import Disponibilite, Evenement, Inscription, NiveauDiplome, Secteur
+from programmes.models import Situation as SituationChoix
+
+from .banc import Fichier, Formulaire, Requete
+from .donnees import (
+    case,
+    choix,
+    corps,
+    date_iso,
+    datetime_local,
+    emails,
+    entier,
+    hors_bornes,
+    nom,
+    surtout,
+    texte,
+    texte_libre,
+    texte_long,
+)
+from .monde import CODE_SIGNATURE, MOT_DE_PASSE
+
+MDP_SOLIDE = "Un-mot-de-passe-solide-42"
+MOTS_DE_PASSE = surtout(MDP_SOLIDE, "Un-autre-mot-de-passe-77", "court", "12345678901")
+COMMUNES = st.sampled_from(
+    ["Paris (75019)", "Toulouse", "31000", "31400", "75019", "Saint-Denis (97400)"]
+    + ["toulouse (31000)", "  Paris (75019)  "]
+)
+COMMUNES_HOSTILES = st.one_of(
+    st.sampled_from(["Saint-Denis", "Lyon", "Paris (", ")", "(75019)", "00000", "Paris\x00"]),
+    texte,
+)
+INEXISTANT = 2**31 - 7
+
+
+def _url(nom_url, **kwargs):
+    return reverse(nom_url, kwargs=kwargs or None)
+
+
+def _brut(lien: str) -> str:
+    """The path of an absolute link."""
+    return "/" + lien.split("://", 1)[-1].split("/", 1)[1]
+
+
+def requetes(qui, url, champs, hostiles=None, **kwargs):
+    """Requests from one of ``qui`` (strategy) to one of ``url`` (strategy) with ``champs``."""
+    return st.builds(
+        lambda q, u, d: Requete(qui=q, url=u, donnees=d, **kwargs),
+        qui,
+        url,
+        corps(champs, hostiles),
+    )
+
+
+def _secteurs(min_size=0):
+    ids = [str(pk) for pk in Secteur.objects.values_list("pk", flat=True)]
+    return st.lists(st.sampled_from(ids), min_size=min_size, max_size=4, unique=True)
+
+
+SECTEURS_HOSTILES = st.lists(
+    st.sampled_from([str(INEXISTANT), "0", "-1", "a", "²", "1" * 40]), min_size=1, max_size=3
+)
+
+
+def _maintenant_plus(**delta):
+    return (timezone.localtime() + dt.timedelta(**delta)).replace(tzinfo=None)
+
+
+# --- Sign-up, login and account pages (allauth) --------------------------------------------------
+
+
+def inscription(m):
+    champs = {
+        "email": st.one_of(emails(), st.just(m.filleul.user.email.upper())),
+        "password1": MOTS_DE_PASSE,
+        "password2": MOTS_DE_PASSE,
+        "first_name": nom(),
+        "last_name": nom(),
+    }
+    return Formulaire(
+        requetes=requetes(st.none(), st.just(_url("account_signup")), champs),
+        valide=Requete(
+            None,
+            _url("account_signup"),
+            {
+                "email": "nouvelle.personne@exemple.fr",
+                "password1": MDP_SOLIDE,
+                "password2": MDP_SOLIDE,
+                "first_name": "Zoé",
+                "last_name": "N'Diaye",
+            },
+        ),
+        ecrit={"mentorat.User", "account.EmailAddress"},
+        tables={"mentorat.User", "account.EmailAddress"},
+    )
+
+
+def connexion(m):
+    champs = {
+        "login": st.sampled_from(
+            [m.filleul.user.email, m.filleul.user.email.upper(), "inconnu@exemple.fr"]
+        ),
+        "password": surtout(MOT_DE_PASSE, "mauvais-mot-de-passe"),
+        "remember": case(),
+    }
+    return Formulaire(
+        requetes=requetes(st.none(), st.just(_url("account_login")), champs),
+        valide=Requete(
+            None, _url("account_login"), {"login": m.filleul.user.email, "password": MOT_DE_PASSE}
+        ),
+        ecrit={"mentorat.User"},  # last_login
+        tables={"mentorat.User"},
+    )
+
+
+def _inscrire_puis_code(client, requete):
+    from django.core import mail
+
+    client.post(
+        _url("account_signup"),
+        {
+            "email": "code.a.confirmer@exemple.fr",
+            "password1": MDP_SOLIDE,
+            "password2": MDP_SOLIDE,
+            "first_name": "Camille",
+            "last_name": "Durand",
+        },
+    )
+    mail.outbox = []
+    code = client.session["account_email_verification_code"]["code"]
+    return {"@code": code, "@code-espaces": f" {code.lower()} "}
+
+
+def confirmation_email(m):
+    champs = {
+        "code": st.sampled_from(["@code", "@code-espaces"]),
+        "action": st.sampled_from(["verify", "verify", "change", "resend", "autre"]),
+        "email": st.one_of(emails(), st.just(m.parrain.user.email)),
+    }
+    return Formulaire(
+        requetes=requetes(
+            st.none(),
+            st.just(_url("account_email_verification_sent")),
+            champs,
+            {"code": st.sampled_from(["ABCDEF", "ABCD-EFGH"])},
+        ),
+        valide=Requete(None, _url("account_email_verification_sent"), {"code": "@code"}),
+        preparer=_inscrire_puis_code,
+        ecrit={"account.EmailAddress", "mentorat.User"},
+        tables={"account.EmailAddress", "mentorat.User"},
+    )
+
+
+def deconnexion(m):
+    return Formulaire(
+        requetes=requetes(st.just(m.filleul.user), st.just(_url("account_logout")), {}),
+        valide=Requete(m.filleul.user, _url("account_logout"), {}),
+        tables=set(),
+    )
+
+
+def changer_mot_de_passe(m):
+    champs = {
+        "oldpassword": surtout(MOT_DE_PASSE, "pas-le-bon"),
+        "password1": MOTS_DE_PASSE,
+        "password2": MOTS_DE_PASSE,
+    }
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.filleul.user), st.just(_url("account_change_password")), champs
+        ),
+        valide=Requete(
+            m.filleul.user,
+            _url("account_change_password"),
+            {"oldpassword": MOT_DE_PASSE, "password1": MDP_SOLIDE, "password2": MDP_SOLIDE},
+        ),
+        ecrit={"mentorat.User"},
+        tables={"mentorat.User"},
+    )
+
+
+def reinitialiser_mot_de_passe(m):
+    champs = {"email": st.one_of(emails(), st.just(m.filleul.user.email))}
+    return Formulaire(
+        requetes=requetes(st.none(), st.just(_url("account_reset_password")), champs),
+        valide=Requete(None, _url("account_reset_password"), {"email": m.filleul.user.email}),
+        tables=set(),
+    )
+
+
+def _cle_de_reinitialisation(client, requete):
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    from mentorat.models import User
+
+    user = User.objects.get(email=requete.meta.get("_email", ""))
+    url = _url(
+        "account_reset_password_from_key",
+        uidb36=user_pk_to_url_str(user),
+        key=default_token_generator.make_token(user),
+    )
+    response = client.get(url)
+    return {"@url": response["Location"] if response.status_code == 302 else url}
+
+
+def reinitialiser_depuis_cle(m):
+    email = m.filleul.user.email
+    faux = _url("account_reset_password_from_key", uidb36="zz", key="set-password")
+    champs = {"password1": MOTS_DE_PASSE, "password2": MOTS_DE_PASSE}
+    return Formulaire(
+        requetes=requetes(
+            st.none(), st.sampled_from(["@url", faux]), champs, meta={"_email": email}
+        ),
+        valide=Requete(
+            None, "@url", {"password1": MDP_SOLIDE, "password2": MDP_SOLIDE}, meta={"_email": email}
+        ),
+        preparer=_cle_de_reinitialisation,
+        ecrit={"mentorat.User"},
+        tables={"mentorat.User"},
+    )
+
+
+def gerer_emails(m):
+    champs = {
+        "email": st.one_of(
+            emails(),
+            st.sampled_from([m.filleul.user.email, m.parrain.user.email, "autre@exemple.fr"]),
+        ),
+        "action": st.sampled_from(
+            ["action_add", "action_remove", "action_primary", "action_send", "autre"]
+        ),
+    }
+    requetes_ = requetes(st.just(m.filleul.user), st.just(_url("account_email")), champs).map(
+        _action_en_champ
+    )
+    return Formulaire(
+        requetes=requetes_,
+        valide=_action_en_champ(
+            Requete(
+                m.filleul.user,
+                _url("account_email"),
+                {"email": "deuxieme@exemple.fr", "action": "action_add"},
+            )
+        ),
+        ecrit=set(),  # a new address waits for its code (kept in the session)
+        tables={"account.EmailAddress", "mentorat.User"},
+    )
+
+
+def _action_en_champ(requete):
+    # allauth reads the button's name: "action_add": "" rather than "action": "action_add".
+    donnees = dict(requete.donnees or {})
+    action = donnees.pop("action", None)
+    if isinstance(action, str):
+        donnees[action] = ""
+    requete.donnees = donnees
+    return requete
+
+
+def reauthentification(m):
+    champs = {"password": surtout(MOT_DE_PASSE, "faux")}
+    return Formulaire(
+        requetes=requetes(st.just(m.filleul.user), st.just(_url("account_reauthenticate")), champs),
+        valide=Requete(m.filleul.user, _url("account_reauthenticate"), {"password": MOT_DE_PASSE}),
+        tables=set(),
+    )
+
+
+def definir_mot_de_passe(m):
+    champs = {"password1": MOTS_DE_PASSE, "password2": MOTS_DE_PASSE}
+    return Formulaire(
+        requetes=requetes(
+            surtout(m.invite.user, m.filleul.user),
+            st.just(_url("account_set_password")),
+            champs,
+        ),
+        valide=Requete(
+            m.invite.user,
+            _url("account_set_password"),
+            {"password1": MDP_SOLIDE, "password2": MDP_SOLIDE},
+        ),
+        ecrit={"mentorat.User"},
+        tables={"mentorat.User"},
+    )
+
+
+def code_de_connexion(m):
+    champs = {"code": st.one_of(st.just("123456"), texte)}
+    return Formulaire(
+        requetes=requetes(st.none(), st.just(_url("account_confirm_login_code")), champs),
+        valide=Requete(None, _url("account_confirm_login_code"), {"code": "123456"}),
+        tables=set(),
+    )
+
+
+# --- The site's own account pages ---------------------------------------------------------------
+
+
+def preferences(m):
+    champs = {"relances_non_essentielles": case()}
+    return Formulaire(
+        requetes=requetes(
+            st.sampled_from([m.filleul.user, m.parrain.user, m.membre.user]),
+            st.just(_url("preferences")),
+            champs,
+        ),
+        valide=Requete(m.filleul.user, _url("preferences"), {"relances_non_essentielles": ""}),
+        ecrit={"mentorat.User"},
+        tables={"mentorat.User"},
+    )
+
+
+def desabonnement(m):
+    valide = _brut(lien_desabonnement(m.filleul.user))
+    jetons = st.one_of(
+        st.just(valide),
+        st.text(min_size=1, max_size=300).map(
+            lambda t: _url("desabonnement", jeton="x").replace("/x/", f"/{quote(t, safe='')}/")
+        ),
+        st.just(valide.replace(":", ":A", 1)),
+    )
+    return Formulaire(
+        requetes=requetes(st.none(), jetons, {}),
+        valide=Requete(None, valide, {}),
+        ecrit={"mentorat.User"},
+        tables={"mentorat.User"},
+    )
+
+
+# --- Public pages: mentor offer and activation, outcome survey ---------------------------------
+
+
+def _proposer_parrain_champs(m):
+    return {
+        "first_name": nom(),
+        "last_name": nom(),
+        "telephone": st.sampled_from(["06 12 34 56 78", "", "+33 6 12 34 56 78"]),
+        "entreprise": nom(200),
+        "fonction": nom(200),
+        "annees_experience": entier(0, 60),
+        "commune": COMMUNES,
+        "secteurs": _secteurs(min_size=1),
+        "offre_reguliere": st.just("on"),
+        "offre_ponctuelle": case(),
+        "offre_immersion": case(),
+        "capacite": entier(1, 10),
+        "distanciel_accepte": case(),
+        "bio": texte_libre(),
+    }
+
+
+PROPOSER_HOSTILES = {
+    "commune": COMMUNES_HOSTILES,
+    "secteurs": SECTEURS_HOSTILES,
+    "annees_experience": hors_bornes(0, 60),
+    "capacite": hors_bornes(1, 10),
+    "offre_reguliere": case(),
+    "telephone": texte,
+}
+
+
+def devenir_parrain(m):
+    slugs = surtout("fuzz-a", "fuzz-b", "fuzz-c", "inconnu")
+    urls = slugs.map(lambda s: _url("devenir_parrain", slug=s))
+    qui = surtout(m.sans_role, m.autre_parrain.user, m.filleul.user)
+    secteur = str(Secteur.objects.values_list("pk", flat=True).first())
+    return Formulaire(
+        requetes=requetes(qui, urls, _proposer_parrain_champs(m), PROPOSER_HOSTILES),
+        valide=Requete(
+            m.sans_role,
+            _url("devenir_parrain", slug="fuzz-a"),
+            {
+                "first_name": "Inès",
+                "last_name": "Benali",
+                "entreprise": "Société générale de tests",
+                "fonction": "DRH",
+                "annees_experience": "12",
+                "commune": "Paris (75019)",
+                "secteurs": [secteur],
+                "offre_reguliere": "on",
+                "capacite": "2",
+            },
+        ),
+        ecrit={"parrainages.Parrain", "mentorat.User"},
+        tables={
+            "parrainages.Parrain",
+            "parrainages.Parrain_programmes",
+            "parrainages.Parrain_secteurs",
+            "mentorat.User",
+        },
+        verifier=_verifier_parrain_propose,
+    )
+
+
+def _verifier_parrain_propose(requete, response, diff):
+    for parrain in Parrain.objects.filter(pk__in=diff.get("parrainages.Parrain", ())):
+        assert parrain.user_id == requete.qui.pk
+        assert parrain.statut in (Parrain.Statut.A_VALIDER, Parrain.Statut.ACTIF)
+        assert parrain.offre_reguliere or parrain.offre_ponctuelle or parrain.offre_immersion
+
+
+def _activation_en_session(client, requete):
+    response = client.get(_brut(activation_url(requete.meta["_invite"])))
+    return {"@url": response["Location"] if response.status_code == 302 else "/"}
+
+
+def parrain_activer(m):
+    faux = [
+        _url("parrain_activer", uidb64="MQ", token=JETON_EN_SESSION),
+        _url("parrain_activer", uidb64="zzz", token="abc-def"),
+        _url("parrain_activer", uidb64="%C3%A9", token=JETON_EN_SESSION),
+    ]
+    champs = {"new_password1": MOTS_DE_PASSE, "new_password2": MOTS_DE_PASSE}
+    meta = {"_invite": m.invite.user}
+    return Formulaire(
+        requetes=requetes(st.none(), st.sampled_from(["@url", "@url", *faux]), champs, meta=meta),
+        valide=Requete(
+            None, "@url", {"new_password1": MDP_SOLIDE, "new_password2": MDP_SOLIDE}, meta=meta
+        ),
+        preparer=_activation_en_session,
+        ecrit={"mentorat.User", "parrainages.Parrain", "account.EmailAddress"},
+        tables={"mentorat.User", "parrainages.Parrain", "account.EmailAddress"},
+    )
+
+
+def enquete(m):
+    fin = _brut(lien_enquete(parrainage_id=m.binome.pk, moment="fin", user_id=m.filleul.user.pk))
+    jetons = [
+        fin,
+        _brut(
+            lien_enquete(parrainage_id=m.binome.pk, moment="six_mois", user_id=m.parrain.user.pk)
+        ),
+        # A link for a pair the person is not part of, and one for a pair that does not exist.
+        _brut(
+            lien_enquete(parrainage_id=m.autre_binome.pk, moment="fin", user_id=m.filleul.user.pk)
+        ),
+        _brut(lien_enquete(parrainage_id=INEXISTANT, moment="fin", user_id=m.filleul.user.pk)),
+        fin[:-6] + "AAAAA/",
+        _url("enquete", jeton="nimporte-quoi"),
+    ]
+    champs = {"type": choix(Sortie.Type.values), "employeur": nom(200)}
+    hostiles = {"type": texte, "employeur": texte_long}
+    return Formulaire(
+        requetes=requetes(st.none(), surtout(*jetons), champs, hostiles),
+        valide=Requete(None, fin, {"type": "cdi", "employeur": "Boulangerie Ünal"}),
+        ecrit={"parrainages.Sortie"},
+        tables={"parrainages.Sortie"},
+    )
+
+
+# --- The mentee's pages ---------------------------------------------------------------------------
+
+
+def candidater(m):
+    urls = surtout("fuzz-b", "fuzz-a", "fuzz-c", "x").map(lambda s: _url("candidater", slug=s))
+    qui = surtout(m.filleul.user, m.sans_role, m.parrain.user)
+    return Formulaire(
+        requetes=requetes(qui, urls, {"confirmation": st.just("on")}, {"confirmation": case()}),
+        valide=Requete(m.filleul.user, _url("candidater", slug="fuzz-b"), {"confirmation": "on"}),
+        ecrit={"parrainages.Candidature"},
+        tables={"parrainages.Candidature"},
+        verifier=_verifier_candidature,
+    )
+
+
+def _verifier_candidature(requete, response, diff):
+    for candidature in Candidature.objects.filter(pk__in=diff["parrainages.Candidature"]):
+        assert candidature.filleul.user_id == requete.qui.pk
+        assert candidature.programme.slug == "fuzz-b"  # the only open one not yet applied to
+
+
+ETAPES_VALIDES = {
+    "1": {
+        "first_name": ["Zoé"],
+        "last_name": ["Martin"],
+        "date_naissance": ["2001-05-17"],
+        "telephone": [""],
+    },
+    "2": {"commune": ["Paris (75019)"], "qpv": ["oui"]},
+    "3": {
+        "situation": ["demandeur_emploi"],
+        "inscrit_france_travail_depuis": [""],
+        "identifiant_france_travail": [""],
+        "niveau_diplome": ["4"],
+    },
+    "4": {
+        "secteurs_souhaites": [],
+        "disponibilites": ["lun_soir"],
+        "mobilite_km": ["10"],
+        "source": [""],
+    },
+}
+
+
+def _champs_etapes(m):
+    aujourd_hui = timezone.localdate()
+    return {
+        1: {
+            "first_name": nom(),
+            "last_name": nom(),
+            "date_naissance": date_iso(
+                aujourd_hui - dt.timedelta(days=365 * 99), aujourd_hui - dt.timedelta(days=365 * 12)
+            ),
+            "telephone": st.sampled_from(
+                ["", "06 12 34 56 78", "+33612345678", "０６１２３４５６７８", "06.12.34.56.78"]
+            ),
+        },
+        2: {"commune": COMMUNES, "qpv": st.sampled_from(["oui", "non"])},
+        3: {
+            "situation": choix(SituationChoix.values),
+            "inscrit_france_travail_depuis": st.one_of(
+                st.just(""), date_iso(dt.date(1970, 1, 1), aujourd_hui)
+            ),
+            "identifiant_france_travail": st.sampled_from(
+                ["", "1234567A", "1234567a", "12345678123", " 1234567A "]
+            ),
+            "niveau_diplome": choix(NiveauDiplome.values),
+        },
+        4: {
+            "secteurs_souhaites": _secteurs(),
+            "disponibilites": choix(Disponibilite.values, plusieurs=True),
+            "mobilite_km": entier(0, 500),
+            "source": choix(["", *Filleul.Source.values]),
+        },
+        5: {"consentement": st.just("on")},
+    }
+
+
+def _hostiles_etapes():
+    aujourd_hui = timezone.localdate()
+    return {
+        "date_naissance": date_iso(dt.date(1850, 1, 1), aujourd_hui + dt.timedelta(days=400)),
+        "telephone": st.one_of(st.sampled_from(["12", "1" * 30, "+"]), texte),
+        "commune": COMMUNES_HOSTILES,
+        "qpv": st.just("peut-être"),
+        "inscrit_france_travail_depuis": date_iso(
+            dt.date(1900, 1, 1), aujourd_hui + dt.timedelta(days=400)
+        ),
+        "identifiant_france_travail": st.sampled_from(["1234567", "１２３４５６７A", "ABCDEFGH"]),
+        "niveau_diplome": st.sampled_from(["1", "9", "-1"]),
+        "secteurs_souhaites": SECTEURS_HOSTILES,
+        "disponibilites": st.just(["dim_nuit"]),
+        "mobilite_km": hors_bornes(0, 500),
+        "source": st.just("tiktok"),
+        "consentement": case(),
+    }
+
+
+def _profil_en_session(client, requete):
+    session = client.session
+    session[SESSION_PROFIL] = ETAPES_VALIDES
+    session.save()
+    return {}
+
+
+def profil_filleul(m):
+    """One step at a time, the earlier steps already answered."""
+    champs, hostiles = _champs_etapes(m), _hostiles_etapes()
+    qui = st.sampled_from([m.sans_role, m.filleul.user])
+    par_etape = [
+        requetes(qui, st.just(_url("filleul:profil", etape=etape)), champs[etape], hostiles)
+        for etape in champs
+    ]
+    hors_bornes_ = requetes(
+        qui, st.sampled_from([0, 6, 99]).map(lambda e: _url("filleul:profil", etape=e)), {}
+    )
+    return Formulaire(
+        requetes=st.one_of(*par_etape, hors_bornes_),
+        valide=Requete(m.sans_role, _url("filleul:profil", etape=5), {"consentement": "on"}),
+        preparer=_profil_en_session,
+        ecrit={"parrainages.Filleul", "mentorat.User"},
+        tables=TABLES_PROFIL,
+        verifier=_verifier_profil,
+    )
+
+
+TABLES_PROFIL = {
+    "parrainages.Filleul",
+    "parrainages.Filleul_secteurs_souhaites",
+    "mentorat.User",
+}
+
+
+def profil_filleul_parcours(m):
+    """The five steps in a row, each answer generated: the profile is saved whole or not at all."""
+    champs, hostiles = _champs_etapes(m), _hostiles_etapes()
+    qui = st.sampled_from([m.sans_role, m.filleul.user])
+
+    @st.composite
+    def parcours(draw):
+        etapes = [
+            (_url("filleul:profil", etape=e), draw(corps(champs[e], hostiles)))
+            for e in (1, 2, 3, 4)
+        ]
+        return Requete(
+            qui=draw(qui),
+            url=_url("filleul:profil", etape=5),
+            donnees=draw(corps(champs[5], hostiles)),
+            avant=etapes,
+        )
+
+    valides = [(_url("filleul:profil", etape=int(e)), dict(d)) for e, d in ETAPES_VALIDES.items()]
+    return Formulaire(
+        requetes=parcours(),
+        valide=Requete(
+            m.sans_role,
+            _url("filleul:profil", etape=5),
+            {"consentement": "on"},
+            avant=valides,
+        ),
+        ecrit={"parrainages.Filleul", "mentorat.User"},
+        tables=TABLES_PROFIL,
+        verifier=_verifier_profil,
+        bruts=False,
+    )
+
+
+def _verifier_profil(requete, response, diff):
+    for filleul in Filleul.objects.filter(pk__in=diff.get("parrainages.Filleul", ())):
+        assert filleul.user_id == requete.qui.pk
+        assert filleul.consentement_le is not None
+        age = (timezone.localdate() - filleul.date_naissance).days // 365
+        assert 10 <= age <= 101, filleul.date_naissance
+
+
+def supprimer_compte(m):
+    champs = {"mot_de_passe": st.just(MOT_DE_PASSE), "confirmation": st.just("on")}
+    hostiles = {"mot_de_passe": st.just("faux"), "confirmation": case()}
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.filleul.user), st.just(_url("filleul:supprimer")), champs, hostiles
+        ),
+        valide=Requete(
+            m.filleul.user,
+            _url("filleul:supprimer"),
+            {"mot_de_passe": MOT_DE_PASSE, "confirmation": "on"},
+        ),
+        ecrit={"mentorat.User", "parrainages.Filleul"},
+        verifier=_verifier_suppression,
+    )
+
+
+def _verifier_suppression(requete, response, diff):
+    from mentorat.models import User
+
+    assert not User.objects.filter(pk=requete.qui.pk).exists()
+    for filleul in Filleul.objects.filter(pk__in=diff["parrainages.Filleul"]):
+        assert filleul.user_id is None and filleul.anonymise_le is not None
+
+
+def evenements_filleul(m):
+    ids = [
+        e.pk
+        for e in (
+            m.evenement_ouvert,
+            m.evenement_complet,
+            m.evenement_inscrit,
+            m.evenement_ailleurs,
+            m.evenement_propose,
+            m.evenement_passe,
+            m.action,
+        )
+    ]
+    champs = {
+        "evenement": surtout(str(m.evenement_ouvert.pk), *map(str, ids)),
+        "action": st.sampled_from(["inscrire", "annuler", ""]),
+    }
+    hostiles = {"evenement": choix([INEXISTANT, "", "abc", "²", "٣", "-1", "9" * 30])}
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.filleul.user), st.just(_url("filleul:evenements")), champs, hostiles
+        ),
+        valide=Requete(
+            m.filleul.user, _url("filleul:evenements"), {"evenement": str(m.evenement_ouvert.pk)}
+        ),
+        ecrit={"programmes.Inscription"},
+        tables={"programmes.Inscription"},
+        verifier=_verifier_inscription,
+    )
+
+
+def _verifier_inscription(requete, response, diff):
+    for inscription in Inscription.objects.filter(pk__in=diff["programmes.Inscription"]):
+        assert inscription.filleul.user_id == requete.qui.pk
+        evenement = inscription.evenement
+        assert evenement.statut == Evenement.Statut.PUBLIE
+        assert evenement.programme.slug == "fuzz-a"
+        if inscription.statut == Inscription.Statut.INSCRIT and evenement.places is not None:
+            inscrits = evenement.inscriptions.filter(statut=Inscription.Statut.INSCRIT).count()
+            assert inscrits <= evenement.places
+
+
+# --- The mentor's portal --------------------------------------------------------------------------
+
+
+def proposition(m):
+    urls = surtout(m.proposition.pk, m.binome.pk, m.autre_binome.pk, INEXISTANT).map(
+        lambda pk: _url("parrain:proposition", pk=pk)
+    )
+    champs = {
+        "action": st.sampled_from(["accepter", "decliner", "decliner"]),
+        "motif": nom(1000),
+    }
+    hostiles = {"action": st.just("autre"), "motif": st.one_of(texte_long, st.just("   "))}
+    return Formulaire(
+        requetes=requetes(st.just(m.parrain.user), urls, champs, hostiles),
+        valide=Requete(
+            m.parrain.user, _url("parrain:proposition", pk=m.proposition.pk), {"action": "accepter"}
+        ),
+        ecrit={"parrainages.Parrainage", "parrainages.Charte"},
+        tables={"parrainages.Parrainage", "parrainages.Charte"},
+        verifier=_verifier_proposition,
+    )
+
+
+def _verifier_proposition(requete, response, diff):
+    for parrainage in Parrainage.objects.filter(pk__in=diff["parrainages.Parrainage"]):
+        assert parrainage.parrain.user_id == requete.qui.pk
+        assert parrainage.statut in (Parrainage.Statut.ACTIF, Parrainage.Statut.DECLINE)
+        if parrainage.statut == Parrainage.Statut.DECLINE:
+            assert parrainage.motif_declin.strip()
+
+
+def _binomes(m, nom_url):
+    autres = [m.binome_regulier.pk, m.autre_binome.pk, m.proposition.pk, INEXISTANT]
+    return surtout(m.binome.pk, *autres).map(lambda pk: _url(nom_url, pk=pk))
+
+
+def rencontre_nouvelle(m):
+    champs = {
+        "debut": datetime_local(_maintenant_plus(hours=1), _maintenant_plus(days=800)),
+        "duree_minutes": entier(15, 480),
+        "modalite": choix(Rencontre.Modalite.values),
+        "lieu": nom(250),
+        "lien": st.sampled_from(["https://visio.exemple.fr/abc", "visio.exemple.fr/é"]),
+        "sujet": nom(200),
+    }
+    hostiles = {
+        "debut": datetime_local(_maintenant_plus(days=-400), _maintenant_plus(minutes=-1)),
+        "duree_minutes": hors_bornes(15, 480),
+        "modalite": texte,
+        "lieu": texte_long,
+        "lien": st.sampled_from(["javascript:alert(1)", "http://", "//exemple.fr"]),
+    }
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.parrain.user), _binomes(m, "parrain:rencontre_nouvelle"), champs, hostiles
+        ),
+        valide=Requete(
+            m.parrain.user,
+            _url("parrain:rencontre_nouvelle", pk=m.binome.pk),
+            {
+                "debut": _maintenant_plus(days=3).strftime("%Y-%m-%dT%H:%M"),
+                "duree_minutes": "60",
+                "modalite": "presentiel",
+                "lieu": "Café de la gare",
+            },
+        ),
+        ecrit={"parrainages.Rencontre"},
+        tables={"parrainages.Rencontre"},
+        verifier=_verifier_rencontre,
+    )
+
+
+def _verifier_rencontre(requete, response, diff):
+    for rencontre in Rencontre.objects.filter(pk__in=diff["parrainages.Rencontre"]):
+        assert rencontre.parrainage.parrain.user_id == requete.qui.pk
+        assert rencontre.parrainage.statut == Parrainage.Statut.ACTIF
+        assert rencontre.debut > timezone.now() - dt.timedelta(minutes=5)
+        if rencontre.modalite == Rencontre.Modalite.PRESENTIEL:
+            assert rencontre.lieu.strip()
+        if rencontre.modalite == Rencontre.Modalite.VISIO:
+            assert rencontre.lien.startswith(("http://", "https://"))
+
+
+def immersion_nouvelle(m):
+    aujourd_hui = timezone.localdate()
+    jour = aujourd_hui.__add__
+    champs = {
+        "date_debut": date_iso(jour(dt.timedelta(days=1)), jour(dt.timedelta(days=150))),
+        "date_fin": date_iso(jour(dt.timedelta(days=151)), jour(dt.timedelta(days=400))),
+        "lieu": nom(250),
+        "tuteur": nom(200),
+        "objectifs": nom(300),
+    }
+    passe = date_iso(jour(dt.timedelta(days=-400)), jour(dt.timedelta(days=-1)))
+    hostiles = {"date_debut": passe, "date_fin": passe, "objectifs": st.just("")}
+    debut = aujourd_hui + dt.timedelta(days=20)
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.parrain.user), _binomes(m, "parrain:immersion_nouvelle"), champs, hostiles
+        ),
+        valide=Requete(
+            m.parrain.user,
+            _url("parrain:immersion_nouvelle", pk=m.binome.pk),
+            {
+                "date_debut": f"{debut:%Y-%m-%d}",
+                "date_fin": f"{debut + dt.timedelta(days=10):%Y-%m-%d}",
+                "lieu": "Siège",
+                "tuteur": "Mme Martin",
+                "objectifs": "Découvrir la paie.",
+            },
+        ),
+        ecrit={"parrainages.Immersion"},
+        tables={"parrainages.Immersion"},
+        verifier=_verifier_immersion,
+    )
+
+
+def _verifier_immersion(requete, response, diff):
+    for immersion in Immersion.objects.filter(pk__in=diff["parrainages.Immersion"]):
+        assert immersion.parrainage.parrain.user_id == requete.qui.pk
+        assert immersion.parrainage.programme.offre_immersion
+        assert immersion.parrainage.parrain.offre_immersion
+        assert timezone.localdate() <= immersion.date_debut <= immersion.date_fin
+
+
+def cloturer(m):
+    aujourd_hui = timezone.localdate()
+    champs = {
+        "type": choix(Sortie.Type.values),
+        "date": date_iso(m.binome.date_debut, aujourd_hui),
+        "employeur": nom(200),
+        "interrompu": case(),
+        "motif": nom(300),
+        "commentaire": texte_libre(),
+    }
+    hostiles = {
+        "type": texte,
+        "date": st.sampled_from(
+            [f"{m.binome.date_debut - dt.timedelta(days=1):%Y-%m-%d}"]
+            + [f"{aujourd_hui + dt.timedelta(days=1):%Y-%m-%d}"]
+        ),
+        "motif": st.just(" "),
+        "commentaire": texte_long,
+    }
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.parrain.user), _binomes(m, "parrain:cloturer"), champs, hostiles
+        ),
+        valide=Requete(
+            m.parrain.user,
+            _url("parrain:cloturer", pk=m.binome.pk),
+            {"type": "cdi", "date": f"{aujourd_hui:%Y-%m-%d}", "employeur": "Boulangerie"},
+        ),
+        ecrit={"parrainages.Parrainage", "parrainages.Sortie"},
+        tables={"parrainages.Parrainage", "parrainages.Sortie"},
+        verifier=_verifier_cloture,
+    )
+
+
+def _verifier_cloture(requete, response, diff):
+    for parrainage in Parrainage.objects.filter(pk__in=diff["parrainages.Parrainage"]):
+        assert parrainage.parrain.user_id == requete.qui.pk
+        assert parrainage.statut in (Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU)
+        assert parrainage.sorties.filter(moment=Sortie.Moment.FIN).count() == 1
+        assert parrainage.date_fin <= timezone.localdate()
+
+
+def rencontre_consigner(m):
+    urls = surtout(
+        m.rencontre_passee.pk, m.rencontre_future.pk, m.autre_rencontre.pk, INEXISTANT
+    ).map(lambda pk: _url("parrain:rencontre_consigner", pk=pk))
+    champs = {
+        "themes": st.lists(choix(Theme.values), min_size=1, max_size=4, unique=True),
+        "compte_rendu": texte_libre(5000),
+    }
+    hostiles = {"themes": st.just(["pas-un-theme"]), "compte_rendu": texte_long}
+    return Formulaire(
+        requetes=requetes(st.just(m.parrain.user), urls, champs, hostiles),
+        valide=Requete(
+            m.parrain.user,
+            _url("parrain:rencontre_consigner", pk=m.rencontre_passee.pk),
+            {"themes": ["cv", "reseau"], "compte_rendu": "Bien avancé."},
+        ),
+        ecrit={"parrainages.Rencontre"},
+        tables={"parrainages.Rencontre"},
+    )
+
+
+def rencontre_annuler(m):
+    urls = st.sampled_from(
+        [m.rencontre_future.pk, m.rencontre_passee.pk, m.autre_rencontre.pk, INEXISTANT]
+    ).map(lambda pk: _url("parrain:rencontre_annuler", pk=pk))
+    return Formulaire(
+        requetes=requetes(st.just(m.parrain.user), urls, {}),
+        valide=Requete(
+            m.parrain.user, _url("parrain:rencontre_annuler", pk=m.rencontre_future.pk), {}
+        ),
+        ecrit={"parrainages.Rencontre"},
+        tables={"parrainages.Rencontre"},
+    )
+
+
+def profil_parrain(m):
+    champs = {
+        "entreprise": nom(200),
+        "fonction": nom(200),
+        "annees_experience": st.one_of(entier(0, 32767), entier(0, 60)),
+        "commune": COMMUNES,
+        "secteurs": _secteurs(),
+        "offre_reguliere": surtout("on", ""),
+        "offre_ponctuelle": case(),
+        "offre_immersion": case(),
+        "capacite": st.one_of(entier(3, 32767), entier(3, 10)),  # 3 pairs open
+        "disponibilites": choix(Disponibilite.values, plusieurs=True),
+        "distanciel_accepte": case(),
+        "bio": st.one_of(texte_libre(), texte_long),
+        "en_pause": case(),
+    }
+    hostiles = {
+        "annees_experience": hors_bornes(0, 32767),
+        "commune": COMMUNES_HOSTILES,
+        "secteurs": SECTEURS_HOSTILES,
+        "capacite": st.sampled_from(["0", "2", "-1", "32768"]),
+        "disponibilites": st.just(["dim_nuit"]),
+    }
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.parrain.user), st.just(_url("parrain:profil")), champs, hostiles
+        ),
+        valide=Requete(
+            m.parrain.user,
+            _url("parrain:profil"),
+            {
+                "entreprise": "ACME",
+                "fonction": "DRH",
+                "annees_experience": "15",
+                "commune": "Toulouse (31000)",
+                "offre_reguliere": "on",
+                "capacite": "3",
+                "en_pause": "on",
+            },
+        ),
+        ecrit={"parrainages.Parrain"},
+        tables={"parrainages.Parrain", "parrainages.Parrain_secteurs"},
+        verifier=_verifier_profil_parrain,
+    )
+
+
+def _verifier_profil_parrain(requete, response, diff):
+    parrain = Parrain.objects.get(user=requete.qui)
+    ouverts = parrain.parrainages.filter(statut__in=Parrainage.STATUTS_OUVERTS).count()
+    assert parrain.capacite >= ouverts
+    assert parrain.offre_reguliere or parrain.offre_ponctuelle or parrain.offre_immersion
+
+
+def actions(m):
+    autres = [m.programme_regulier.pk, m.programme_brouillon.pk, INEXISTANT]
+    champs = {
+        "programme": st.just(str(m.programme.pk)),
+        "type": choix([t for t, _ in ActionPonctuelleForm.TYPES]),
+        "titre": nom(200),
+        "description": texte_libre(),
+        "debut": datetime_local(_maintenant_plus(hours=1), _maintenant_plus(days=100)),
+        "fin": datetime_local(_maintenant_plus(days=101), _maintenant_plus(days=400)),
+        "lieu": nom(250),
+        "places": entier(1, 500),
+    }
+    hostiles = {
+        "programme": choix(autres),
+        "type": st.one_of(choix(Evenement.Type.values), texte),
+        "debut": datetime_local(_maintenant_plus(days=-3), _maintenant_plus(minutes=-1)),
+        "fin": datetime_local(_maintenant_plus(days=-3), _maintenant_plus(hours=1)),
+        "places": hors_bornes(1, 500),
+    }
+    debut = _maintenant_plus(days=10)
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.parrain.user), st.just(_url("parrain:actions")), champs, hostiles
+        ),
+        valide=Requete(
+            m.parrain.user,
+            _url("parrain:actions"),
+            {
+                "programme": str(m.programme.pk),
+                "type": "visite_entreprise",
+                "titre": "Visite de l'atelier",
+                "debut": debut.strftime("%Y-%m-%dT%H:%M"),
+                "fin": (debut + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+                "lieu": "Atelier",
+                "places": "8",
+            },
+        ),
+        ecrit={"programmes.Evenement"},
+        tables={"programmes.Evenement"},
+        verifier=_verifier_action,
+    )
+
+
+def _verifier_action(requete, response, diff):
+    for evenement in Evenement.objects.filter(pk__in=diff["programmes.Evenement"]):
+        assert evenement.organisateur.user_id == requete.qui.pk
+        assert evenement.programme.offre_ponctuelle
+        assert evenement.programme.parrains.filter(user=requete.qui).exists()
+        assert evenement.statut == Evenement.Statut.PROPOSE
+        assert evenement.debut > timezone.now() - dt.timedelta(minutes=5)
+
+
+def presences(m):
+    mes = [i.pk for i in m.inscriptions]
+    autres = [i.pk for i in m.autres_inscriptions]
+    urls = surtout(m.action.pk, m.action_future.pk, m.autre_action.pk).map(
+        lambda pk: _url("parrain:presences", pk=pk)
+    )
+    champs = {"present": st.lists(choix(mes), max_size=3, unique=True)}
+    hostiles = {
+        "present": st.lists(
+            st.one_of(choix(autres), st.sampled_from(["²", "-1", "٣", "9" * 25]), texte),
+            min_size=1,
+            max_size=4,
+        )
+    }
+    return Formulaire(
+        requetes=requetes(st.just(m.parrain.user), urls, champs, hostiles),
+        valide=Requete(
+            m.parrain.user, _url("parrain:presences", pk=m.action.pk), {"present": [str(mes[0])]}
+        ),
+        ecrit={"programmes.Inscription", "programmes.Evenement"},
+        tables={"programmes.Inscription", "programmes.Evenement"},
+        verifier=_verifier_presences,
+    )
+
+
+def _verifier_presences(requete, response, diff):
+    for inscription in Inscription.objects.filter(pk__in=diff.get("programmes.Inscription", ())):
+        assert inscription.evenement.organisateur.user_id == requete.qui.pk
+
+
+# --- The charter: signing with a code, public verification ---------------------------------------
+
+
+def charte_signer(m):
+    urls = surtout(str(m.charte.uuid), "00000000-0000-4000-8000-000000000000").map(
+        lambda u: _url("charte_detail", uuid=u)
+    )
+    qui = surtout(m.filleul.user, m.parrain.user, m.autre_filleul.user)
+    champs = {
+        "action": st.sampled_from(["demander", "confirmer", "confirmer"]),
+        "acceptation": st.just("on"),
+        "code": st.sampled_from([CODE_SIGNATURE, " ".join(CODE_SIGNATURE), f"{CODE_SIGNATURE} "]),
+    }
+    hostiles = {
+        "action": st.just("autre"),
+        "acceptation": case(),
+        "code": st.sampled_from(["²46810", "000000", "٢٤٦٨١٠", "2468100", "x" * 12]),
+    }
+    # What an HTTP header can carry (latin-1, no control characters), short or very long.
+    octets_entete = st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f")
+    agents = st.one_of(
+        st.just("Mozilla/5.0"),
+        st.text(octets_entete, max_size=40),
+        st.text(octets_entete, min_size=401, max_size=2000),
+    )
+    return Formulaire(
+        requetes=st.builds(
+            lambda r, ua: _avec_meta(r, HTTP_USER_AGENT=ua),
+            requetes(qui, urls, champs, hostiles),
+            agents,
+        ),
+        valide=Requete(
+            m.filleul.user,
+            _url("charte_detail", uuid=m.charte.uuid),
+            {"action": "confirmer", "code": CODE_SIGNATURE},
+        ),
+        ecrit={"parrainages.Signature", "parrainages.DemandeSignature"},
+        tables={"parrainages.Signature", "parrainages.DemandeSignature"},
+        permis_en_refus={"parrainages.DemandeSignature"},  # a wrong code counts as a try
+        verifier=_verifier_signature,
+    )
+
+
+def _avec_meta(requete, **meta):
+    requete.meta = {**requete.meta, **meta}
+    return requete
+
+
+def _verifier_signature(requete, response, diff):
+    for signature in Signature.objects.filter(pk__in=diff.get("parrainages.Signature", ())):
+        assert signature.signataire_id == requete.qui.pk
+        assert signature.charte.statut in (Charte.Statut.A_SIGNER, Charte.Statut.SIGNEE)
+        assert len(signature.user_agent) <= 400
+
+
+PDF_EMIS = b"%PDF-1.7\n% charte emise\n%%EOF\n"
+
+
+def charte_verifier(m):
+    Charte.objects.filter(pk=m.charte.pk).update(pdf_sha256=hashlib.sha256(PDF_EMIS).hexdigest())
+    urls = st.sampled_from([str(m.charte.uuid), "00000000-0000-4000-8000-000000000000"]).map(
+        lambda u: _url("charte_verifier", uuid=u)
+    )
+    contenus = st.one_of(
+        st.just(PDF_EMIS),
+        st.binary(max_size=200),
+        st.binary(max_size=200).map(lambda b: b"%PDF-" + b),
+        st.sampled_from([b"", b"%PDF", 6 * 1024 * 1024 * b"0"]).map(
+            lambda b: b if len(b) < 10 else b"%PDF-" + b
+        ),
+    )
+    noms = st.one_of(
+        st.sampled_from(["charte.pdf", "../../etc/passwd", "é.pdf", ".", "", "a\x00.pdf"]), texte
+    )
+
+    def requete(url, contenu, nom_fichier, en_trop):
+        fichiers = {"fichier": Fichier(nom_fichier, contenu)} if contenu is not None else {}
+        return Requete(None, url, donnees=en_trop, fichiers=fichiers)
+
+    return Formulaire(
+        requetes=st.builds(
+            requete,
+            urls,
+            st.one_of(contenus, st.none()),
+            noms,
+            st.dictionaries(st.sampled_from(["fichier", "autre"]), texte, max_size=2),
+        ),
+        valide=Requete(
+            None,
+            _url("charte_verifier", uuid=m.charte.uuid),
+            {},
+            fichiers={"fichier": Fichier("charte.pdf", PDF_EMIS)},
+        ),
+        tables=set(),
+        verifier=None,
+    )
+
+
+# --- The partner portal ---------------------------------------------------------------------------
+
+
+def prescrire(m):
+    partenaires = [m.partenaire.pk, m.partenaire_2.pk, m.autre_partenaire.pk, INEXISTANT]
+    programmes = [m.programme.pk, m.programme_regulier.pk, m.programme_brouillon.pk, INEXISTANT]
+    champs = {
+        "partenaire": choix(partenaires[:2]),
+        "programme": st.just(str(m.programme.pk)),
+        "prenom": nom(),
+        "nom": nom(),
+        "email": st.one_of(emails(), st.just(m.filleul.user.email)),
+        "message": texte_libre(1000),
+    }
+    hostiles = {
+        "partenaire": choix(partenaires[2:]),
+        "programme": choix(programmes[1:]),
+        "message": texte_long,
+    }
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.membre.user), st.just(_url("partenaires:prescrire")), champs, hostiles
+        ),
+        valide=Requete(
+            m.membre.user,
+            _url("partenaires:prescrire"),
+            {
+                "partenaire": str(m.partenaire.pk),
+                "programme": str(m.programme.pk),
+                "prenom": "Ada",
+                "nom": "Lovelace",
+                "email": "ada@exemple.fr",
+            },
+        ),
+        ecrit={"partenaires.Prescription"},
+        tables={"partenaires.Prescription"},
+        verifier=_verifier_prescription,
+    )
+
+
+def _verifier_prescription(requete, response, diff):
+    for prescription in Prescription.objects.filter(pk__in=diff["partenaires.Prescription"]):
+        assert prescription.conseiller_id == requete.qui.pk
+        assert prescription.partenaire.adhesions.filter(user=requete.qui, actif=True).exists()
+        assert prescription.programme.statut == "ouvert"
+
+
+def rapport_demander(m):
+    urls = surtout(
+        m.convention.pk, m.convention_brouillon.pk, m.convention_autre.pk, INEXISTANT
+    ).map(lambda pk: _url("partenaires:convention", pk=pk))
+    champs = {
+        "debut": date_iso(dt.date(2025, 1, 1), dt.date(2026, 6, 30)),
+        "fin": date_iso(dt.date(2026, 7, 1), dt.date(2027, 12, 31)),
+    }
+    hostiles = {
+        "debut": date_iso(dt.date(2027, 1, 1), dt.date(2030, 1, 1)),
+        "fin": date_iso(dt.date(1990, 1, 1), dt.date(2026, 1, 1)),
+    }
+    return Formulaire(
+        requetes=requetes(st.just(m.membre.user), urls, champs, hostiles),
+        valide=Requete(
+            m.membre.user,
+            _url("partenaires:convention", pk=m.convention.pk),
+            {"debut": "2026-01-01", "fin": "2026-03-31"},
+        ),
+        ecrit={"partenaires.Rapport"},
+        tables={"partenaires.Rapport"},
+        verifier=_verifier_rapport,
+    )
+
+
+def _verifier_rapport(requete, response, diff):
+    for rapport in Rapport.objects.filter(pk__in=diff["partenaires.Rapport"]):
+        assert rapport.convention.partenaire.adhesions.filter(user=requete.qui).exists()
+        assert rapport.periode_debut <= rapport.periode_fin
+        assert rapport.statut != Rapport.Statut.ECHEC, rapport.erreur
+
+
+FORMULAIRES = {
+    "inscription": inscription,
+    "account_login": connexion,
+    "account_email_verification_sent": confirmation_email,
+    "account_logout": deconnexion,
+    "account_change_password": changer_mot_de_passe,
+    "account_reset_password": reinitialiser_mot_de_passe,
+    "account_reset_password_from_key": reinitialiser_depuis_cle,
+    "account_email": gerer_emails,
+    "account_reauthenticate": reauthentification,
+    "account_set_password": definir_mot_de_passe,
+    "account_confirm_login_code": code_de_connexion,
+    "preferences": preferences,
+    "desabonnement": desabonnement,
+    "devenir_parrain": devenir_parrain,
+    "parrain_activer": parrain_activer,
+    "enquete": enquete,
+    "candidater": candidater,
+    "filleul:profil": profil_filleul,
+    "filleul:profil#parcours": profil_filleul_parcours,
+    "filleul:supprimer": supprimer_compte,
+    "filleul:evenements": evenements_filleul,
+    "parrain:proposition": proposition,
+    "parrain:rencontre_nouvelle": rencontre_nouvelle,
+    "parrain:immersion_nouvelle": immersion_nouvelle,
+    "parrain:cloturer": cloturer,
+    "parrain:rencontre_consigner": rencontre_consigner,
+    "parrain:rencontre_annuler": rencontre_annuler,
+    "parrain:profil": profil_parrain,
+    "parrain:actions": actions,
+    "parrain:presences": presences,
+    "charte_detail": charte_signer,
+    "charte_verifier": charte_verifier,
+    "partenaires:prescrire": prescrire,
+    "partenaires:convention": rapport_demander,
+}
+
+# URLs that take POST but are not fuzzed here, and why.
+EXCLUS = {
+    "account_signup": "même chemin que « inscription » (comptes/signup/), qui le masque : "
+    "c'est la vue du site qui répond et elle est couverte",
+    "mfa_authenticate": "formulaires TOTP d'allauth.mfa, en cours de refonte par le chantier "
+    "« MFA obligatoire du personnel » qui les teste ; un seul champ code",
+    "mfa_reauthenticate": "idem (allauth.mfa)",
+    "mfa_activate_totp": "idem (allauth.mfa)",
+    "mfa_deactivate_totp": "idem (allauth.mfa)",
+    "mfa_generate_recovery_codes": "idem (allauth.mfa)",
+}

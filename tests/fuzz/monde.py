@@ -1,0 +1,159 @@
+"""The data every fuzzed form needs: people in each role, their objects and other people's."""
+
+import datetime as dt
+from types import SimpleNamespace
+
+from django.utils import timezone
+
+from parrainages.models import DemandeSignature, Parrain, Signature
+from parrainages.services import charte_emettre
+from parrainages.services.charte import _hash_code
+from partenaires.models import Convention
+from tests.mentorat.factories import EmailAddressFactory, UserFactory
+from tests.parrainages.factories import (
+    CandidatureFactory,
+    FilleulFactory,
+    ParrainageFactory,
+    ParrainFactory,
+    RencontreFactory,
+)
+from tests.partenaires.factories import (
+    ConventionFactory,
+    MembreFactory,
+    ObjectifFactory,
+    PartenaireFactory,
+)
+from tests.programmes.factories import (
+    CommuneFactory,
+    EvenementFactory,
+    InscriptionFactory,
+    ModeleCharteFactory,
+    ProgrammeFactory,
+)
+
+MOT_DE_PASSE = "motdepasse-de-test"  # UserFactory's
+CODE_SIGNATURE = "246810"
+
+
+def _verifie(user):
+    EmailAddressFactory(user=user)
+    return user
+
+
+def construire() -> SimpleNamespace:
+    m = SimpleNamespace()
+    maintenant = timezone.now()
+
+    m.paris = CommuneFactory(
+        code_insee="75119", nom="Paris", code_postal="75019", codes_postaux="75019"
+    )
+    m.toulouse = CommuneFactory(
+        code_insee="31555",
+        nom="Toulouse",
+        code_postal="31000",
+        codes_postaux="31000 31100 31200 31300 31400 31500",
+        departement="31",
+    )
+    # Two communes of the same name: typing only the name is ambiguous.
+    CommuneFactory(code_insee="93066", nom="Saint-Denis", code_postal="93200", departement="93")
+    CommuneFactory(code_insee="97411", nom="Saint-Denis", code_postal="97400", departement="974")
+
+    m.programme = ProgrammeFactory(slug="fuzz-a", offre_ponctuelle=True, offre_immersion=True)
+    ModeleCharteFactory(programme=m.programme)
+    m.programme_regulier = ProgrammeFactory(slug="fuzz-b")
+    m.programme_brouillon = ProgrammeFactory(slug="fuzz-c", brouillon=True)
+
+    # The mentor, their pairs, meetings, proposal and one-off action.
+    m.parrain = ParrainFactory(
+        user=_verifie(UserFactory()), commune=m.paris, capacite=4, offre_immersion=True
+    )
+    m.parrain.programmes.add(m.programme, m.programme_regulier)
+    m.filleul = FilleulFactory(user=_verifie(UserFactory()), commune=m.paris)
+    m.binome = ParrainageFactory(
+        programme=m.programme, parrain=m.parrain, filleul=m.filleul, actif=True
+    )
+    m.charte = charte_emettre(parrainage=m.binome)
+    # A pair in a programme without immersions (the portal offers no immersion form there).
+    m.binome_regulier = ParrainageFactory(
+        programme=m.programme_regulier, parrain=m.parrain, actif=True
+    )
+    m.rencontre_passee = RencontreFactory(
+        parrainage=m.binome, debut=maintenant - dt.timedelta(days=2)
+    )
+    m.rencontre_future = RencontreFactory(parrainage=m.binome)
+    m.proposition = ParrainageFactory(programme=m.programme, parrain=m.parrain, attente=True)
+    m.action = EvenementFactory(
+        programme=m.programme,
+        organisateur=m.parrain,
+        statut="publie",
+        debut=maintenant - dt.timedelta(hours=3),
+        fin=maintenant - dt.timedelta(hours=1),
+    )
+    m.inscriptions = [InscriptionFactory(evenement=m.action) for _ in range(3)]
+    m.action_future = EvenementFactory(
+        programme=m.programme, organisateur=m.parrain, statut="publie"
+    )
+
+    # Another mentor's pair, meeting and action: their ids must lead nowhere.
+    m.autre_parrain = ParrainFactory(user=_verifie(UserFactory()))
+    m.autre_parrain.programmes.add(m.programme_regulier)
+    m.autre_binome = ParrainageFactory(programme=m.programme, parrain=m.autre_parrain, actif=True)
+    m.autre_rencontre = RencontreFactory(
+        parrainage=m.autre_binome, debut=maintenant - dt.timedelta(days=1)
+    )
+    m.autre_action = EvenementFactory(
+        programme=m.programme,
+        organisateur=m.autre_parrain,
+        statut="publie",
+        debut=maintenant - dt.timedelta(hours=5),
+        fin=maintenant - dt.timedelta(hours=4),
+    )
+    m.autres_inscriptions = [InscriptionFactory(evenement=m.autre_action) for _ in range(2)]
+
+    # What the mentee sees: their programme's events, full ones, other programmes' ones.
+    CandidatureFactory(filleul=m.filleul, programme=m.programme)
+    m.evenement_ouvert = EvenementFactory(programme=m.programme, statut="publie", places=5)
+    m.evenement_complet = EvenementFactory(programme=m.programme, statut="publie", places=1)
+    InscriptionFactory(evenement=m.evenement_complet)
+    m.evenement_inscrit = EvenementFactory(programme=m.programme, statut="publie")
+    InscriptionFactory(evenement=m.evenement_inscrit, filleul=m.filleul)
+    m.evenement_ailleurs = EvenementFactory(programme=m.programme_regulier, statut="publie")
+    m.evenement_propose = EvenementFactory(programme=m.programme)
+    m.evenement_passe = EvenementFactory(
+        programme=m.programme,
+        statut="publie",
+        debut=maintenant - dt.timedelta(days=3),
+        fin=maintenant - dt.timedelta(days=3) + dt.timedelta(hours=2),
+    )
+    m.autre_filleul = FilleulFactory(user=_verifie(UserFactory()))
+
+    # The charter: the mentee has a code waiting; the mentor has not signed yet.
+    m.demande = DemandeSignature.objects.create(
+        charte=m.charte,
+        role=Signature.Role.FILLEUL,
+        signataire=m.filleul.user,
+        code_hash="",
+        expire_le=maintenant + dt.timedelta(minutes=10),
+    )
+    m.demande.code_hash = _hash_code(m.demande.pk, CODE_SIGNATURE)
+    m.demande.save(update_fields=["code_hash"])
+
+    # Partners: a member of two partners, another partner, conventions active or not.
+    m.membre = MembreFactory(user=_verifie(UserFactory()))
+    m.partenaire = m.membre.partenaire
+    m.partenaire_2 = MembreFactory(user=m.membre.user).partenaire
+    m.autre_partenaire = PartenaireFactory()
+    m.convention = ConventionFactory(partenaire=m.partenaire, statut=Convention.Statut.ACTIVE)
+    m.convention.programmes.add(m.programme)
+    ObjectifFactory(convention=m.convention)
+    m.convention_brouillon = ConventionFactory(partenaire=m.partenaire)
+    m.convention_autre = ConventionFactory(
+        partenaire=m.autre_partenaire, statut=Convention.Statut.ACTIVE
+    )
+
+    # People without a role yet, and a mentor invited by the team.
+    m.sans_role = _verifie(UserFactory())
+    m.invite = ParrainFactory(statut=Parrain.Statut.INVITE, user=UserFactory(password=None))
+    m.invite.user.set_unusable_password()
+    m.invite.user.save(update_fields=["password"])
+    return m
