@@ -86,8 +86,9 @@ class SecteursField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value):
         for pk in value if isinstance(value, list | tuple) else ():
-            texte = str(pk).strip().lstrip("+-")
-            if texte.isascii() and texte.isdigit() and int(texte) >= 2**63:
+            texte = str(pk).strip().lstrip("+-").lstrip("0")
+            # Compared by length first: int() refuses strings of more than 4,300 digits.
+            if texte.isascii() and texte.isdigit() and (len(texte) > 19 or int(texte) >= 2**63):
                 raise ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",

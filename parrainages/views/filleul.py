@@ -297,7 +297,7 @@ def evenements(request):
     filleul = request.filleul
     if request.method == "POST":
         identifiant = request.POST.get("evenement", "")
-        if not (identifiant.isascii() and identifiant.isdigit()):
+        if not (identifiant.isascii() and identifiant.isdigit() and len(identifiant) < 19):
             raise Http404  # a tampered form: not an id at all
         evenement = get_object_or_404(
             Evenement.objects.filter(statut=Evenement.Statut.PUBLIE), pk=identifiant

@@ -15,7 +15,7 @@ def m():
     return fabrique.construire()
 
 
-@pytest.mark.parametrize("identifiant", ["", "abc", "²", "٣", "9" * 30, "-1"])
+@pytest.mark.parametrize("identifiant", ["", "abc", "²", "٣", "9" * 30, "9" * 5001, "-1"])
 def test_an_event_id_that_is_not_one_answers_404(client, m, identifiant):
     client.force_login(m.filleul.user)
     avant = Inscription.objects.count()
@@ -29,7 +29,16 @@ def test_attendance_ignores_what_is_not_an_id(client, m):
     present = m.inscriptions[0]
     reponse = client.post(
         reverse("parrain:presences", kwargs={"pk": m.action.pk}),
-        {"present": ["²", "9" * 30, "x", str(m.autres_inscriptions[0].pk), str(present.pk)]},
+        {
+            "present": [
+                "²",
+                "9" * 30,
+                "9" * 5001,
+                "x",
+                str(m.autres_inscriptions[0].pk),
+                str(present.pk),
+            ]
+        },
     )
     assert reponse.status_code == 302
     present.refresh_from_db()
@@ -48,7 +57,9 @@ def test_a_commune_with_a_nul_character_is_unknown(client, m, commune):
     assert "Nous ne trouvons pas cette commune" in reponse.context["form"].errors["commune"][0]
 
 
-@pytest.mark.parametrize("secteur", ["1" * 40, "9223372036854775808", "²"])
+@pytest.mark.parametrize(
+    "secteur", ["1" * 40, "9223372036854775808", "²", "7" * 5001, "-" + "9" * 5000]
+)
 def test_a_sector_id_out_of_range_is_an_invalid_choice(client, m, secteur):
     client.force_login(m.sans_role)
     reponse = client.post(
