@@ -21,7 +21,8 @@ SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY est obligatoire quand DEBUG=False (voir le README, « En production »)."
+            "SECRET_KEY est obligatoire quand DEBUG=False (voir le README, « En production »). "
+            "En développement, lancez la commande avec DEBUG=1 (ou mettez DEBUG=1 dans .env)."
         )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
 

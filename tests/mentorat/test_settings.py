@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,10 +45,16 @@ def test_check_deploy_is_clean_in_production(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret(tmp_path):
-    result = _run_manage("check", env_overrides={"DEBUG": "False"}, tmp_path=tmp_path)
-    assert result.returncode != 0
-    assert "SECRET_KEY est obligatoire" in result.stderr
+@pytest.mark.parametrize("command", [("check",), ("makemigrations", "--check", "--dry-run")])
+def test_production_refuses_to_start_without_a_secret(tmp_path, command):
+    result = _run_manage(*command, env_overrides={"DEBUG": "False"}, tmp_path=tmp_path)
+    assert result.returncode == 1
+    # The reason and the way out, not a traceback ending in "Models aren't loaded yet".
+    assert result.stderr.strip() == (
+        "Configuration incomplète : SECRET_KEY est obligatoire quand DEBUG=False (voir le "
+        "README, « En production »). En développement, lancez la commande avec DEBUG=1 (ou "
+        "mettez DEBUG=1 dans .env)."
+    )
 
 
 def test_french_and_safe_defaults():
