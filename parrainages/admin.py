@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from mentorat.admin import (
@@ -35,7 +36,7 @@ from .models import (
     Sortie,
 )
 from .services import charte_emettre, lire_csv_parrains, parrains_inviter, parrains_valider
-from .services.matching import proposition_confirmer
+from .services.matching import proposition_confirmer, propositions_notifier
 
 PERSON_SEARCH = ("user__email", "user__last_name", "user__first_name")
 PAIR_RELATED = ("programme", "parrain__user", "filleul__user")
@@ -377,6 +378,14 @@ class SortieInline(admin.TabularInline):
     fields = ("moment", "type", "date", "employeur", "source", "commentaire")
 
 
+CONFIRMER = "Confirmer les propositions (envoyer aux parrains)"
+_confirmer_un_par_un = transition_action(
+    "confirmer",
+    CONFIRMER,
+    ("proposition envoyée à son parrain", "propositions envoyées aux parrains"),
+)
+
+
 class AppariementFilter(admin.SimpleListFilter):
     """The proposals of one matching run (the latest runs, in one query)."""
 
@@ -469,12 +478,7 @@ class ParrainageAdmin(
         ),
     }
     actions = [
-        transition_action(
-            "confirmer",
-            "Confirmer les propositions (envoyer aux parrains)",
-            ("proposition envoyée à son parrain", "propositions envoyées aux parrains"),
-            apply=lambda obj, request: proposition_confirmer(parrainage=obj),
-        ),
+        "confirmer",
         transition_action(
             "ecarter",
             "Écarter les propositions",
@@ -490,6 +494,17 @@ class ParrainageAdmin(
     @admin.display(description="raisons de l'appariement")
     def raisons_detail(self, obj):
         return json_html(obj.raisons)
+
+    @admin.action(description=CONFIRMER, permissions=["change"])
+    def confirmer(self, request, queryset):
+        """Row by row (each change in the audit trail), then the mentors' e-mails at once."""
+        debut = timezone.now()
+        _confirmer_un_par_un(self, request, queryset)
+        propositions_notifier(
+            ids=queryset.filter(
+                statut=Parrainage.Statut.ATTENTE_PARRAIN, envoye_le__gte=debut
+            ).values("pk")
+        )
 
     def get_urls(self):
         suivi = self.admin_site.admin_view(self.suivi_view)

@@ -96,6 +96,40 @@ def _par_programme(qs, prefixe, champ_delai, filtre):
     return qs.filter(conditions).order_by()
 
 
+def propositions_nouvelles(ids) -> list[NouvelEnvoi]:
+    """Not a scheduled rule: the notice of each proposal staff just sent to its mentor (one
+    query), in the reminders' look, keyed so that confirming twice mails once."""
+    rows = Parrainage.objects.filter(pk__in=ids, parrain__user__isnull=False).values_list(
+        "pk",
+        "parrain__user_id",
+        "parrain__user__email",
+        "parrain__user__first_name",
+        "filleul__user__first_name",
+        "programme__nom",
+        "programme__delai_reponse_jours",
+    )
+    return [
+        _envoi(
+            "proposition_nouvelle",
+            f"proposition_nouvelle:{pk}:{user_id}",
+            user_id,
+            email,
+            "Une nouvelle proposition de parrainage",
+            essentiel=True,
+            titre=f"Bonjour {prenom},",
+            lignes=[
+                f"L'équipe du programme « {programme} » vous propose de parrainer "
+                f"{prenom_filleul or 'une personne en recherche d’emploi'}.",
+                "Vous trouverez son profil et les raisons de ce choix dans votre espace ; "
+                f"merci de répondre sous {delai} jours.",
+            ],
+            lien=_url("parrain:proposition", pk=pk),
+            libelle_lien="Voir la proposition",
+        )
+        for pk, user_id, email, prenom, prenom_filleul, programme, delai in rows
+    ]
+
+
 @_regle
 def proposition_sans_reponse(maintenant):
     """A proposal waits for the mentor's answer for the programme's reminder delay."""

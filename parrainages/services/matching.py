@@ -420,66 +420,24 @@ def _encore_possibles(programme_id, propositions):
 
 
 def proposition_confirmer(*, parrainage) -> Parrainage:
-    """Send a proposal to its mentor: "waiting for the mentor", and an e-mail to them.
-
-    The e-mail goes through the exactly-once outbox, sent right after the commit (and by the
-    five-minute outbox run should that message be lost).
-    """
-    from mentorat.envois import envois_creer
-
+    """Send one proposal to its mentor (the change form's decision)."""
     with transaction.atomic():
         parrainage.confirmer()
         parrainage.save(update_fields=["statut", "envoye_le"])
-        envois_creer(propositions_envois([parrainage.pk]))
-        _expedier_apres_commit()
+        propositions_notifier(ids=[parrainage.pk])
     return parrainage
 
 
-def _expedier_apres_commit():
-    """Send the outbox once after the commit, however many proposals the request confirmed."""
+def propositions_notifier(*, ids) -> int:
+    """E-mail each mentor the proposals ``ids`` just sent them, through the exactly-once
+    outbox, sent right after the commit (and by the five-minute outbox run should that
+    message be lost). Returns how many e-mails are new."""
+    from mentorat.envois import envois_creer
+
+    from ..relances import propositions_nouvelles
     from ..tasks import envoyer_relances
 
-    attente = transaction.get_connection().run_on_commit
-    if not any(func == envoyer_relances.delay for _ids, func, *_ in attente):
+    nouveaux = envois_creer(propositions_nouvelles(ids))
+    if nouveaux:
         transaction.on_commit(envoyer_relances.delay)
-
-
-def propositions_envois(ids) -> list:
-    """The e-mail telling each mentor about a new proposal (one query)."""
-    from django.conf import settings
-    from django.urls import reverse
-
-    from mentorat.models import Envoi
-
-    rows = Parrainage.objects.filter(pk__in=ids, parrain__user__isnull=False).values_list(
-        "pk",
-        "parrain__user_id",
-        "parrain__user__email",
-        "parrain__user__first_name",
-        "filleul__user__first_name",
-        "programme__nom",
-        "programme__delai_reponse_jours",
-    )
-    return [
-        Envoi(
-            regle="proposition_nouvelle",
-            cle=f"proposition_nouvelle:{pk}:{user_id}",
-            destinataire_id=user_id,
-            email=email,
-            sujet="Une nouvelle proposition de parrainage",
-            gabarit="parrainages/emails/relance",
-            essentiel=True,
-            contexte={
-                "titre": f"Bonjour {prenom},",
-                "lignes": [
-                    f"L'équipe du programme « {programme} » vous propose de parrainer "
-                    f"{prenom_filleul or 'une personne en recherche d’emploi'}.",
-                    f"Vous trouverez son profil et les raisons de ce choix dans votre espace ; "
-                    f"merci de répondre sous {delai} jours.",
-                ],
-                "lien": f"{settings.SITE_URL}{reverse('parrain:proposition', kwargs={'pk': pk})}",
-                "libelle_lien": "Voir la proposition",
-            },
-        )
-        for pk, user_id, email, prenom, prenom_filleul, programme, delai in rows
-    ]
+    return nouveaux

@@ -317,13 +317,19 @@ def test_confirming_sends_each_proposal_to_its_mentor_once(
     connecter(client, client_user)  # the admin asks for the second factor
     ids = list(run.parrainages.values_list("pk", flat=True))
     changelist = reverse("admin:parrainages_parrainage_changelist")
-    for _ in range(2):  # confirming twice sends nothing more
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    for attendu in (1, 0):  # confirming twice sends nothing more
+        with (
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            CaptureQueriesContext(connection) as queries,
+        ):
             response = client.post(
                 changelist, {"action": "confirmer", "_selected_action": ids, "index": "0"}
             )
         assert response.status_code == 302 and response["Location"] == changelist
         assert len(callbacks) <= 1  # one sending of the outbox, not one per proposal
+        sql = [q["sql"].strip().lower().replace('"', "") for q in queries]
+        # The mentors' e-mails in one statement, whatever the number of proposals.
+        assert sum(q.startswith("insert") and "into mentorat_envoi " in q for q in sql) == attendu
     assert set(run.parrainages.values_list("statut", flat=True)) == {
         Parrainage.Statut.ATTENTE_PARRAIN
     }
