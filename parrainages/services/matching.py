@@ -232,7 +232,9 @@ def appariement_lancer(
             parametres=_parametres(programme),
         )
         if en_tache:
-            transaction.on_commit(lambda: executer_appariement.delay(run.pk))
+            # Robust: with the broker down the run stays queued and, once stale, may be
+            # launched again; the page answers instead of failing after the commit.
+            transaction.on_commit(lambda: executer_appariement.delay(run.pk), robust=True)
     return run
 
 
@@ -439,5 +441,6 @@ def propositions_notifier(*, ids) -> int:
 
     nouveaux = envois_creer(propositions_nouvelles(ids))
     if nouveaux:
-        transaction.on_commit(envoyer_relances.delay)
+        # Robust: with the broker down the rows wait in the outbox for its five-minute run.
+        transaction.on_commit(envoyer_relances.delay, robust=True)
     return nouveaux

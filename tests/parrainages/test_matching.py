@@ -460,3 +460,22 @@ def test_programme_weights_drive_the_score(programme):
     assert pair.score == 5
     assert pair.raisons == ["attend depuis 200 jours — 5 points"]
     assert run.parametres["poids"]["attente"] == 5
+
+
+def test_a_broker_down_leaves_the_run_queued_without_failing_the_launch(
+    programme, monkeypatch, django_capture_on_commit_callbacks
+):
+    retenu(programme)
+    parrain(programme)
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Redis injoignable")
+
+    monkeypatch.setattr(executer_appariement, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = appariement_lancer(programme=programme)
+    run.refresh_from_db()
+    assert run.statut == MatchingRun.Statut.EN_ATTENTE and not Parrainage.objects.exists()
+    # Once stale, staff may launch it again.
+    MatchingRun.objects.update(mis_a_jour_le=timezone.now() - dt.timedelta(hours=1))
+    assert appariement_lancer(programme=programme, en_tache=False).pk != run.pk
