@@ -4,11 +4,14 @@ ended."""
 import time
 
 from allauth.account.authentication import get_authentication_records
+from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.utils.cache import add_never_cache_headers
+
+from .reseau import adresse_client
 
 CSP = "; ".join(
     [
@@ -98,3 +101,16 @@ class StaffIdleTimeoutMiddleware:
         if LAST_SEEN_SESSION_KEY in request.session:
             moments.append(request.session[LAST_SEEN_SESSION_KEY])
         return max(moments, default=None)
+
+
+class JournalAuditMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware, recording the client's address as ``adresse_client`` finds
+    it: auditlog's own takes the first X-Forwarded-For entry, which the client writes."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        return adresse_client(request)
+
+    @staticmethod
+    def _get_remote_port(request):
+        return None

@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "mentorat.middleware.PersonalPagesNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "mentorat.middleware.JournalAuditMiddleware",
 ]
 
 ROOT_URLCONF = "mentorat.urls"
@@ -265,6 +265,14 @@ if min(RETENTION_NON_VERIFIE_JOURS, RETENTION_ENVOIS_JOURS, RETENTION_JOURNAL_JO
         "RETENTION_NON_VERIFIE_JOURS, RETENTION_ENVOIS_JOURS et RETENTION_JOURNAL_JOURS "
         "doivent être positifs."
     )
+
+# Reverse proxies of ours in front of gunicorn (nginx, Caddy: 1). The client's address is the
+# one the outermost of them saw (mentorat/reseau.py): rate limits, signatures and the audit
+# trail use it. 0: no proxy, X-Forwarded-For is ignored (a client could write anything there).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT doit être positif ou nul.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # Production hardening, on whenever DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from mentorat.reseau import adresse_client
+
 from ..models import Charte, Signature
 from ..services import (
     charte_verifier_fichier,
@@ -54,10 +56,6 @@ class CodeForm(forms.Form):
     )
 
 
-def _ip(request):
-    return request.META.get("REMOTE_ADDR") or None
-
-
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -95,7 +93,7 @@ def charte_detail(request, uuid):
                         user=request.user,
                         role=role,
                         code=code_form.cleaned_data["code"],
-                        ip=_ip(request),
+                        ip=adresse_client(request),
                         user_agent=request.headers.get("User-Agent", ""),
                     )
                 except ValidationError as exc:
