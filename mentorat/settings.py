@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "mentorat.middleware.SecurityHeadersMiddleware",
+    "mentorat.televersements.RequeteBorneeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -241,6 +242,18 @@ SCEAU_CERTIFICAT = Path(
     env("SCEAU_CERTIFICAT", default=str(BASE_DIR / "var" / "certs" / "sceau.p12"))
 )
 SCEAU_MOT_DE_PASSE = env("SCEAU_MOT_DE_PASSE", default="")
+# Bounded uploads (mentorat/televersements.py): a request body announced larger than
+# REQUETE_TAILLE_MAX is refused (413) before it is read; a file past TELEVERSEMENT_TAILLE_MAX
+# is no longer stored, and its form refuses it. The reverse proxy sets the same body limit.
+REQUETE_TAILLE_MAX = env.int("REQUETE_TAILLE_MAX", default=10 * 1024 * 1024)
+TELEVERSEMENT_TAILLE_MAX = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields other than files (Django's default)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger files go to a temporary file until handled
+FILE_UPLOAD_HANDLERS = [
+    "mentorat.televersements.TeleversementBorneHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Largest PDF accepted on the public verification page.
 VERIFICATION_TAILLE_MAX = 5 * 1024 * 1024
 
