@@ -1,12 +1,10 @@
 """The documents of a partnership: the convention to sign (PDF) and a report's PDF, CSV, XLSX."""
 
-import csv
-import datetime as dt
-import io
 
 from django.utils import timezone
 from django.utils.text import slugify
 
+from mentorat.exports import csv_ecrire
 from mentorat.pdf import rendre_pdf
 
 from . import graphiques
@@ -64,21 +62,9 @@ def rapport_pdf(contenu: dict) -> bytes:
     )
 
 
-def _cellule(valeur):
-    if isinstance(valeur, dt.date):
-        return valeur.strftime("%d/%m/%Y")
-    return "" if valeur is None else valeur
-
-
 def rapport_csv(lignes) -> bytes:
-    """The referred people, one per line; semicolons and a BOM, as spreadsheet software in
-    France expects."""
-    tampon = io.StringIO()
-    writer = csv.writer(tampon, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLONNES_FILLEULS)
-    for ligne in lignes:
-        writer.writerow([_cellule(v) for v in ligne])
-    return tampon.getvalue().encode("utf-8-sig")
+    """The referred people, one per line, through the platform's CSV writer (no formulas)."""
+    return csv_ecrire(COLONNES_FILLEULS, lignes)
 
 
 def rapport_xlsx(contenu: dict, lignes) -> bytes:
