@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 
 
 def envoyer_email(
@@ -20,7 +21,7 @@ def envoyer_email(
     """
     destinataires = [a] if isinstance(a, str) else list(a)
     contexte = {"site_url": settings.SITE_URL, **contexte}
-    texte = render_to_string(f"{gabarit}.txt", contexte)
+    texte = rendre_texte(f"{gabarit}.txt", contexte)
     html = render_to_string(f"{gabarit}.html", contexte)
     message = EmailMultiAlternatives(
         subject=f"[Mentorat] {sujet}",
@@ -33,3 +34,9 @@ def envoyer_email(
     for nom, contenu, type_mime in pieces_jointes:
         message.attach(nom, contenu, type_mime)
     return message.send()
+
+
+def rendre_texte(gabarit: str, contexte: dict) -> str:
+    """A plain-text template rendered without HTML escaping: a text part shows « l'agence »,
+    not « l&#x27;agence ». Only the HTML part escapes what it shows."""
+    return get_template(gabarit).template.render(Context(contexte, autoescape=False))

@@ -1,0 +1,58 @@
+"""The text part of an e-mail is plain text: no HTML entities; the HTML part escapes."""
+
+import pathlib
+
+import pytest
+from django.core import mail
+
+from mentorat.emails import envoyer_email
+
+RACINE = pathlib.Path(__file__).resolve().parents[2]
+
+
+class Nom:
+    def __init__(self, nom):
+        self.nom = nom
+
+
+class Prescription:
+    prenom = "Zoé"
+    message = 'Rendez-vous à l\'agence "Nord" <lundi> & mardi'
+    partenaire = Nom("Mission locale de l'Est")
+    programme = Nom("1.000 parrains pour 1.000 emplois")
+
+    class conseiller:  # noqa: N801
+        @staticmethod
+        def get_full_name():
+            return "Anne D'Arc"
+
+
+def test_text_part_is_not_html_escaped():
+    envoyer_email(
+        a="zoe@example.org",
+        sujet="Invitation",
+        gabarit="partenaires/emails/invitation",
+        contexte={"prescription": Prescription, "duree_jours": 30, "lien": "https://x/?a=1&b=2"},
+    )
+    message = mail.outbox[-1]
+    texte, (html, _type) = message.body, message.alternatives[0]
+    assert "Anne D'Arc, de Mission locale de l'Est" in texte
+    assert 'Rendez-vous à l\'agence "Nord" <lundi> & mardi' in texte
+    assert "https://x/?a=1&b=2" in texte
+    assert "&#x27;" not in texte and "&amp;" not in texte and "&lt;" not in texte
+    assert "&lt;lundi&gt;" in html  # the HTML part still escapes
+
+
+@pytest.mark.parametrize(
+    "gabarit",
+    sorted(p.relative_to(RACINE / "templates") for p in RACINE.glob("templates/**/*.txt")),
+)
+def test_every_text_template_is_rendered_unescaped(gabarit):
+    """allauth renders its own .txt through the project's base_message.txt (autoescape off);
+    every other .txt template has an HTML twin and goes through envoyer_email."""
+    nom = str(gabarit)
+    if nom.startswith("account/"):
+        texte = (RACINE / "templates" / gabarit).read_text(encoding="utf-8")
+        assert "{% autoescape off %}" in texte
+    else:
+        assert (RACINE / "templates" / gabarit).with_suffix(".html").exists()
