@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -102,3 +103,9 @@ class PrivateStorage(Storage):
 def private_storage():
     """Storage for generated documents: never under a public URL."""
     return PrivateStorage()
+
+
+def bornes(minimum: int, maximum: int) -> list:
+    """Validators that keep a number within what the platform's forms offer, so that a value
+    posted past the form's own limits (or typed in the admin) is refused with a French message."""
+    return [MinValueValidator(minimum), MaxValueValidator(maximum)]

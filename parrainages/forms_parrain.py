@@ -83,6 +83,11 @@ class ProfilParrainForm(forms.ModelForm):
             "bio",
         ]
         field_classes = {"secteurs": SecteursField}
+        # The model's bounds, shown to the browser too (the server checks them in any case).
+        widgets = {
+            "capacite": forms.NumberInput(attrs={"min": 1, "max": 10}),
+            "annees_experience": forms.NumberInput(attrs={"min": 0, "max": 60}),
+        }
 
 
 class DeclinForm(forms.Form):

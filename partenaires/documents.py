@@ -1,6 +1,5 @@
 """The documents of a partnership: the convention to sign (PDF) and a report's PDF, CSV, XLSX."""
 
-
 from django.utils import timezone
 from django.utils.text import slugify
 

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from mentorat.fields import private_storage
+from mentorat.fields import bornes, private_storage
 from programmes.models import StatusMachine
 
 
@@ -220,7 +220,7 @@ class Objectif(models.Model):
         Convention, verbose_name="convention", on_delete=models.CASCADE, related_name="objectifs"
     )
     indicateur = models.CharField("indicateur", max_length=40, choices=Indicateur)
-    valeur_cible = models.PositiveIntegerField("valeur cible")
+    valeur_cible = models.PositiveIntegerField("valeur cible", validators=bornes(1, 10_000_000))
     periode = models.CharField(
         "période", max_length=20, choices=Periode, default=Periode.CONVENTION
     )

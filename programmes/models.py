@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from mentorat.fields import ChoiceListField
+from mentorat.fields import ChoiceListField, bornes
 from mentorat.territoires import DEPARTEMENTS
 
 
@@ -172,15 +172,21 @@ class Programme(StatusMachine, models.Model):
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.BROUILLON)
     date_debut = models.DateField("date de début")
     date_fin = models.DateField("date de fin", null=True, blank=True)
-    cible_binomes = models.PositiveIntegerField("objectif de binômes", default=0)
+    cible_binomes = models.PositiveIntegerField(
+        "objectif de binômes", default=0, validators=bornes(0, 1_000_000)
+    )
 
     offre_reguliere = models.BooleanField("parrainage régulier", default=True)
     offre_ponctuelle = models.BooleanField("actions ponctuelles", default=False)
     offre_immersion = models.BooleanField("immersion en entreprise", default=False)
 
     # Eligibility criteria. An empty criterion does not restrict.
-    age_min = models.PositiveSmallIntegerField("âge minimum", null=True, blank=True)
-    age_max = models.PositiveSmallIntegerField("âge maximum", null=True, blank=True)
+    age_min = models.PositiveSmallIntegerField(
+        "âge minimum", null=True, blank=True, validators=bornes(0, 99)
+    )
+    age_max = models.PositiveSmallIntegerField(
+        "âge maximum", null=True, blank=True, validators=bornes(0, 99)
+    )
     qpv_requis = models.BooleanField(
         "résidence en quartier prioritaire (QPV) exigée", default=False
     )
@@ -192,6 +198,7 @@ class Programme(StatusMachine, models.Model):
     )
     inscription_france_travail_min_mois = models.PositiveSmallIntegerField(
         "ancienneté d'inscription à France Travail minimum (mois)",
+        validators=bornes(0, 240),
         null=True,
         blank=True,
         help_text="Pour les programmes réservés aux demandeurs d'emploi de longue durée.",
@@ -204,47 +211,52 @@ class Programme(StatusMachine, models.Model):
 
     # Running rules.
     distance_max_km = models.PositiveSmallIntegerField(
-        "distance maximale parrain–filleul (km)", null=True, blank=True
+        "distance maximale parrain–filleul (km)", validators=bornes(1, 1000), null=True, blank=True
     )
     duree_parrainage_mois = models.PositiveSmallIntegerField(
-        "durée d'un parrainage (mois)", default=6
+        "durée d'un parrainage (mois)", validators=bornes(1, 60), default=6
     )
     delai_reponse_jours = models.PositiveSmallIntegerField(
-        "délai de réponse à une proposition (jours)", default=7
+        "délai de réponse à une proposition (jours)", validators=bornes(1, 90), default=7
     )
     # Reminders (see parrainages/relances.py).
     relance_proposition_jours = models.PositiveSmallIntegerField(
-        "relancer une proposition sans réponse après (jours)", default=3
+        "relancer une proposition sans réponse après (jours)", validators=bornes(1, 90), default=3
     )
     relance_charte_jours = models.PositiveSmallIntegerField(
-        "relancer une charte non signée tous les (jours)", default=3
+        "relancer une charte non signée tous les (jours)", validators=bornes(1, 90), default=3
     )
     relance_sans_rencontre_jours = models.PositiveSmallIntegerField(
         "alerter sans rencontre consignée depuis (jours)",
+        validators=bornes(1, 365),
         default=21,
         help_text="Le parrain est relancé ; au double de ce délai, l'équipe est alertée.",
     )
     alerte_fin_jours = models.PositiveSmallIntegerField(
-        "prévenir de la fin du parrainage (jours avant)", default=14
+        "prévenir de la fin du parrainage (jours avant)", validators=bornes(1, 365), default=14
     )
     # Matching weights (see parrainages/matching): points of each component for a perfect fit.
     poids_secteur = models.PositiveSmallIntegerField(
         "poids : secteur",
+        validators=bornes(0, 100),
         default=35,
         help_text="Points quand le parrain travaille dans un secteur souhaité par le filleul.",
     )
     poids_distance = models.PositiveSmallIntegerField(
         "poids : proximité",
+        validators=bornes(0, 100),
         default=25,
         help_text="Points pour une même commune, décroissant avec la distance.",
     )
     poids_disponibilites = models.PositiveSmallIntegerField(
         "poids : disponibilités communes",
+        validators=bornes(0, 100),
         default=15,
         help_text="Points pour trois créneaux de disponibilité communs ou plus.",
     )
     poids_niveau = models.PositiveSmallIntegerField(
         "poids : expérience adaptée",
+        validators=bornes(0, 100),
         default=10,
         help_text=(
             "Points quand l'expérience du parrain suffit au niveau de diplôme du filleul "
@@ -253,6 +265,7 @@ class Programme(StatusMachine, models.Model):
     )
     poids_attente = models.PositiveSmallIntegerField(
         "poids : ancienneté de l'attente",
+        validators=bornes(0, 100),
         default=15,
         help_text="Points pour les filleuls retenus depuis 90 jours ou plus (au prorata avant).",
     )
@@ -346,7 +359,7 @@ class Etape(models.Model):
     programme = models.ForeignKey(
         Programme, verbose_name="programme", on_delete=models.CASCADE, related_name="etapes"
     )
-    ordre = models.PositiveSmallIntegerField("ordre")
+    ordre = models.PositiveSmallIntegerField("ordre", validators=bornes(0, 1000))
     nom = models.CharField("nom", max_length=150)
     description = models.TextField("description", blank=True)
 
@@ -450,7 +463,9 @@ class Evenement(StatusMachine, models.Model):
     )
     en_ligne = models.BooleanField("en ligne", default=False)
     lien = models.URLField("lien de connexion", blank=True)
-    places = models.PositiveIntegerField("nombre de places", null=True, blank=True)
+    places = models.PositiveIntegerField(
+        "nombre de places", null=True, blank=True, validators=bornes(1, 100_000)
+    )
     organisateur = models.ForeignKey(
         "parrainages.Parrain",
         verbose_name="parrain organisateur",

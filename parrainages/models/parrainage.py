@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorat.fields import bornes
 from programmes.models import Forme, StatusMachine
 
 
@@ -355,7 +356,9 @@ class Rencontre(StatusMachine, models.Model):
         Parrainage, verbose_name="parrainage", on_delete=models.CASCADE, related_name="rencontres"
     )
     debut = models.DateTimeField("date et heure")
-    duree_minutes = models.PositiveSmallIntegerField("durée (minutes)", default=60)
+    duree_minutes = models.PositiveSmallIntegerField(
+        "durée (minutes)", default=60, validators=bornes(15, 480)
+    )
     modalite = models.CharField(
         "modalité", max_length=20, choices=Modalite, default=Modalite.PRESENTIEL
     )

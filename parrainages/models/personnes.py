@@ -9,8 +9,11 @@ from django.db import models
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from mentorat.fields import ChoiceListField
+from mentorat.fields import ChoiceListField, bornes
 from programmes.models import Disponibilite, NiveauDiplome, Situation, formes_offertes
+
+# The most mentees one mentor follows at once (the sign-up and profile forms offer 1 to 10).
+CAPACITE_MAX = 10
 
 FRANCE_TRAVAIL_ID = re.compile(r"^[0-9]{7}[0-9A-Z]([0-9]{3})?$")
 
@@ -67,7 +70,10 @@ class Parrain(models.Model):
     offre_ponctuelle = models.BooleanField("actions ponctuelles", default=False)
     offre_immersion = models.BooleanField("immersion en entreprise", default=False)
     capacite = models.PositiveSmallIntegerField(
-        "capacité", default=1, help_text="Nombre de filleuls suivis en même temps."
+        "capacité",
+        default=1,
+        validators=bornes(1, CAPACITE_MAX),
+        help_text=f"Nombre de filleuls suivis en même temps ({CAPACITE_MAX} au plus).",
     )
     disponibilites = ChoiceListField("disponibilités", item_choices=Disponibilite.choices)
     commune = models.ForeignKey(
@@ -79,7 +85,9 @@ class Parrain(models.Model):
         related_name="+",
     )
     distanciel_accepte = models.BooleanField("accepte les rencontres à distance", default=True)
-    annees_experience = models.PositiveSmallIntegerField("années d'expérience", default=10)
+    annees_experience = models.PositiveSmallIntegerField(
+        "années d'expérience", default=10, validators=bornes(0, 60)
+    )
     bio = models.TextField("présentation", blank=True)
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.A_VALIDER)
     valide_le = models.DateTimeField("validé le", null=True, blank=True)
@@ -170,7 +178,9 @@ class Filleul(models.Model):
         "programmes.Secteur", verbose_name="secteurs souhaités", blank=True, related_name="filleuls"
     )
     disponibilites = ChoiceListField("disponibilités", item_choices=Disponibilite.choices)
-    mobilite_km = models.PositiveSmallIntegerField("mobilité (km)", default=10)
+    mobilite_km = models.PositiveSmallIntegerField(
+        "mobilité (km)", default=10, validators=bornes(0, 500)
+    )
     source = models.CharField("a connu le programme par", max_length=20, choices=Source, blank=True)
     prescripteur = models.ForeignKey(
         "partenaires.Partenaire",
