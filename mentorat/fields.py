@@ -1,10 +1,15 @@
 """Model fields shared by the apps."""
 
+import datetime as dt
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.dateparse import parse_datetime
+
+from .horaires import instant_local
 
 
 class ChoiceListField(models.JSONField):
@@ -109,3 +114,24 @@ def bornes(minimum: int, maximum: int) -> list:
     """Validators that keep a number within what the platform's forms offer, so that a value
     posted past the form's own limits (or typed in the admin) is refused with a French message."""
     return [MinValueValidator(minimum), MaxValueValidator(maximum)]
+
+
+class DateHeureField(forms.DateTimeField):
+    """A date and time typed in Paris, read as one instant even on the two daylight-saving
+    days a year (see ``mentorat.horaires.instant_local``), where Django's own field refuses
+    02:00–02:59."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            try:
+                moment = parse_datetime(value.strip())
+            except ValueError:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+            if moment is None:
+                moment = forms.fields.BaseTemporalField.to_python(self, value)
+            return instant_local(moment)
+        if isinstance(value, dt.datetime):
+            return instant_local(value)
+        return super().to_python(value)

@@ -1,5 +1,6 @@
 from django import forms
 
+from mentorat.fields import DateHeureField
 from programmes.forms import CommuneField, SecteursField
 
 
@@ -52,7 +53,6 @@ class ProposerParrainForm(forms.Form):
         return data
 
 
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -102,7 +102,7 @@ class DeclinForm(forms.Form):
 class RencontreForm(forms.Form):
     from .models import Rencontre as _Rencontre
 
-    debut = forms.DateTimeField(label="Date et heure", widget=DATETIME_WIDGET)
+    debut = DateHeureField(label="Date et heure")
     duree_minutes = forms.IntegerField(
         label="Durée (minutes)", min_value=15, max_value=480, initial=60
     )
@@ -190,8 +190,8 @@ class ActionPonctuelleForm(forms.Form):
     description = forms.CharField(
         label="Description", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    debut = forms.DateTimeField(label="Début", widget=DATETIME_WIDGET)
-    fin = forms.DateTimeField(label="Fin", widget=DATETIME_WIDGET)
+    debut = DateHeureField(label="Début")
+    fin = DateHeureField(label="Fin")
     lieu = forms.CharField(label="Lieu", max_length=250)
     places = forms.IntegerField(label="Nombre de places", min_value=1, max_value=500)
 

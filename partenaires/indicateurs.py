@@ -29,6 +29,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from mentorat.horaires import debut_du_jour
 from parrainages.models import Candidature, Parrain, Parrainage, Rencontre, Sortie, add_months
 from programmes.models import Evenement, Inscription
 
@@ -151,10 +152,6 @@ MOIS_PAR_PERIODE = {
 
 
 # --- Periods ------------------------------------------------------------------------------------
-
-
-def debut_du_jour(jour: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(jour, dt.time.min))
 
 
 def bornes(debut: dt.date, fin: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.fields import bornes
+from mentorat.horaires import plus_minutes
 from programmes.models import Forme, StatusMachine
 
 
@@ -393,6 +394,10 @@ class Rencontre(StatusMachine, models.Model):
 
     def __str__(self):
         return f"Rencontre du {timezone.localtime(self.debut):%d/%m/%Y %H:%M}"
+
+    @property
+    def fin(self):
+        return plus_minutes(self.debut, self.duree_minutes)
 
     def marquer_tenue(self, *, themes=(), compte_rendu=""):
         unknown = set(themes) - set(Theme.values)
