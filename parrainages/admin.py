@@ -13,6 +13,7 @@ from mentorat.admin import (
     HTTPS_URLS,
     Decision,
     DecisionAdminMixin,
+    DecisionForm,
     JournalAuditAdminMixin,
     SelectRelatedMixin,
     TransitionAdminMixin,
@@ -36,6 +37,7 @@ from .models import (
     Sortie,
 )
 from .services import charte_emettre, lire_csv_parrains, parrains_inviter, parrains_valider
+from .services.capacite import place_exiger
 from .services.matching import proposition_confirmer, propositions_notifier
 
 PERSON_SEARCH = ("user__email", "user__last_name", "user__first_name")
@@ -403,6 +405,21 @@ class AppariementFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ParrainageForm(DecisionForm):
+    def clean(self):
+        cleaned = super().clean()
+        parrain = cleaned.get("parrain")
+        statut = cleaned.get("statut") or self.instance.statut
+        if not self.instance.pk and parrain and statut in Parrainage.STATUTS_OUVERTS:
+            # The mentor's row stays locked until the request's transaction commits (with
+            # the new pair): a pair formed meanwhile elsewhere waits, then counts this one.
+            try:
+                place_exiger(parrain_id=parrain.pk)
+            except ValidationError as exc:
+                self.add_error("parrain", exc)
+        return cleaned
+
+
 @admin.register(Parrainage)
 class ParrainageAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.ModelAdmin
@@ -436,6 +453,7 @@ class ParrainageAdmin(
     )
     date_hierarchy = "propose_le"
     show_full_result_count = False
+    form = ParrainageForm
     inlines = (RencontreInline, ImmersionInline, SortieInline)
     fieldsets = (
         (None, {"fields": ("programme", "parrain", "filleul", "candidature", "forme", "statut")}),

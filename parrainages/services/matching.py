@@ -28,6 +28,7 @@ from ..matching import (
 )
 from ..models import Candidature, Filleul, MatchingRun, Parrain, Parrainage
 from ..models.appariement import RUN_STALE_AFTER
+from .capacite import parrains_verrouiller
 
 logger = logging.getLogger(__name__)
 
@@ -389,10 +390,14 @@ def _enregistrer(run, resultat: MatchingResult, candidature_de, mesures):
 def _encore_possibles(programme_id, propositions):
     """Drop proposals that pairs formed during the computation made impossible.
 
-    Two queries: mentees paired meanwhile, and the places the chosen mentors have left now.
+    Three queries: the chosen mentors locked, mentees paired meanwhile, and the places the
+    chosen mentors have left now (in every programme).
     """
     if not propositions:
         return propositions, []
+    # The chosen mentors are locked before their places are counted: a run on another
+    # programme sharing them, or an accept, waits here and then counts what this one wrote.
+    parrains_verrouiller({p.parrain_id for p in propositions})
     deja = set(
         Parrainage.objects.filter(
             programme_id=programme_id,

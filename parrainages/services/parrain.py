@@ -10,6 +10,7 @@ from mentorat.emails import envoyer_email
 
 from ..ics import rencontre_ics
 from ..models import Immersion, Parrain, Parrainage, Rencontre, Sortie
+from .capacite import place_exiger
 from .charte import charte_emettre
 
 
@@ -22,6 +23,15 @@ def parrainage_accepter(*, parrainage, par) -> Parrainage:
     """The mentor accepts a proposal: the pair starts and its charter is issued."""
     parrainage = _verrouiller(parrainage)
     _exiger_parrain(parrainage, par)
+    # Two proposals accepted at once by a mentor with one place left: the second waits for
+    # the first's commit on the mentor's row, then counts it.
+    place_exiger(
+        parrain_id=parrainage.parrain_id,
+        sauf=parrainage.pk,
+        statuts=[Parrainage.Statut.ACTIF],
+        message="Vous accompagnez déjà autant de personnes que votre capacité le permet : "
+        "augmentez-la dans votre profil, ou déclinez cette proposition.",
+    )
     parrainage.accepter()
     parrainage.save()
     charte_emettre(parrainage=parrainage)
