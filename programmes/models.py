@@ -486,6 +486,12 @@ class Evenement(StatusMachine, models.Model):
             models.CheckConstraint(
                 condition=Q(fin__gt=F("debut")), name="evenement_dates_ordonnees"
             ),
+            # A mentor's action posted twice is one action.
+            models.UniqueConstraint(
+                fields=["organisateur", "programme", "debut", "titre"],
+                condition=Q(organisateur__isnull=False) & ~Q(statut="annule"),
+                name="evenement_unique_par_organisateur",
+            ),
         ]
 
     def __str__(self):

@@ -390,6 +390,12 @@ class Rencontre(StatusMachine, models.Model):
                 condition=Q(duree_minutes__gt=0) & Q(duree_minutes__lte=600),
                 name="rencontre_duree_valide",
             ),
+            # A pair meets once at a given instant: a form posted twice creates one meeting.
+            models.UniqueConstraint(
+                fields=["parrainage", "debut"],
+                condition=~Q(statut="annulee"),
+                name="rencontre_unique_par_instant",
+            ),
         ]
 
     def __str__(self):

@@ -6,14 +6,30 @@ from django.utils import timezone
 
 from programmes.models import Evenement, Inscription
 
-from ..models import Candidature, Parrainage
+from ..models import Candidature, Parrain, Parrainage
 
 
+@transaction.atomic
 def action_ponctuelle_proposer(*, parrain, donnees: dict) -> Evenement:
     """A mentor proposes a one-off action; staff publish it to the programme's mentees."""
     programme = donnees["programme"]
     if not parrain.programmes.filter(pk=programme.pk, offre_ponctuelle=True).exists():
         raise ValidationError("Ce programme ne propose pas d'actions ponctuelles.")
+    # The same action posted twice: the mentor's lock makes the second request wait, then
+    # find the first one (and the database refuses a true duplicate in any case).
+    Parrain.objects.select_for_update().filter(pk=parrain.pk).first()
+    deja = (
+        Evenement.objects.filter(
+            organisateur=parrain,
+            programme=programme,
+            debut=donnees["debut"],
+            titre=donnees["titre"],
+        )
+        .exclude(statut=Evenement.Statut.ANNULE)
+        .first()
+    )
+    if deja is not None:
+        return deja
     evenement = Evenement(
         programme=programme,
         type=donnees["type"],

@@ -114,6 +114,15 @@ def rencontre_planifier(*, parrainage, par, donnees: dict) -> Rencontre:
         raise ValidationError({"lieu": "Indiquez le lieu de la rencontre."})
     if donnees["modalite"] == Rencontre.Modalite.VISIO and not donnees.get("lien"):
         raise ValidationError({"lien": "Indiquez le lien de la visioconférence."})
+    # The same meeting posted twice (a double click, a retry after an error): the pair's
+    # lock above makes the second request wait, then find the first one. No second invitation.
+    deja = (
+        parrainage.rencontres.filter(debut=donnees["debut"])
+        .exclude(statut=Rencontre.Statut.ANNULEE)
+        .first()
+    )
+    if deja is not None:
+        return deja
     rencontre = Rencontre.objects.create(
         parrainage=parrainage,
         debut=donnees["debut"],
@@ -183,6 +192,12 @@ def immersion_proposer(*, parrainage, par, donnees: dict) -> Immersion:
         date_debut__lte=fin,
         date_fin__gte=debut,
     ).exclude(statut__in=[Immersion.Statut.REFUSEE, Immersion.Statut.ANNULEE])
+    # The same proposal posted twice (the pair's lock makes the second wait): the first one.
+    meme = chevauche.filter(
+        parrainage=parrainage, date_debut=debut, date_fin=fin, lieu=donnees["lieu"]
+    ).first()
+    if meme is not None:
+        return meme
     if chevauche.exists():
         raise ValidationError("Ces dates chevauchent une autre immersion de la même personne.")
     return Immersion.objects.create(
