@@ -978,6 +978,7 @@ class _Plan:
             if not count:
                 continue
             start, span = self._meeting_span(pair)
+            pris = set()  # a pair meets once at a given instant (a database constraint)
             for _ in range(count):
                 day = start + rng.randrange(span)
                 base = midnight.get(day)
@@ -986,6 +987,9 @@ class _Plan:
                         dt.date.fromordinal(day), dt.time(), tzinfo=self.tz
                     )
                 debut = base + dt.timedelta(minutes=rng.randrange(8 * 60, 20 * 60, 30))
+                while debut in pris:
+                    debut += dt.timedelta(minutes=30)
+                pris.add(debut)
                 if debut < self.now:
                     statut = rng.choices(past_statuses, weights=past_weights)[0]
                 else:
