@@ -36,6 +36,28 @@ def charte_rendre_texte(*, modele, parrainage) -> str:
     return texte
 
 
+def charte_parties(*, parrainage) -> list[dict]:
+    """Each party's identity as it stands now, to be frozen with the charter text."""
+
+    def partie(role, user, entreprise="", fonction=""):
+        return {
+            "role": role,
+            "prenom": user.first_name if user else "",
+            "nom": user.last_name if user else "",
+            "entreprise": entreprise,
+            "fonction": fonction,
+        }
+
+    parrain, programme = parrainage.parrain, parrainage.programme
+    parties = [
+        partie(Signature.Role.PARRAIN.value, parrain.user, parrain.entreprise, parrain.fonction),
+        partie(Signature.Role.FILLEUL.value, parrainage.filleul.user),
+    ]
+    if programme.signature_coordinateur and programme.coordinateur_id:
+        parties.append(partie(Signature.Role.COORDINATEUR.value, programme.coordinateur))
+    return parties
+
+
 @transaction.atomic
 def charte_emettre(*, parrainage) -> Charte | None:
     """Freeze the programme's current charter for an accepted pair (once).
@@ -56,6 +78,7 @@ def charte_emettre(*, parrainage) -> Charte | None:
         modele=modele,
         texte=texte,
         texte_sha256=sha256_text(texte),
+        parties=charte_parties(parrainage=parrainage),
         emise_le=timezone.now(),
     )
     destinataires = [
@@ -143,7 +166,7 @@ def signature_demander_code(*, charte, user, role) -> DemandeSignature:
     transaction.on_commit(
         lambda: envoyer_email(
             a=email,
-            sujet=f"Votre code de signature : {code}",
+            sujet="Votre code pour signer la charte de parrainage",
             gabarit="parrainages/emails/code_signature",
             contexte={"code": code, "charte": charte, "minutes": DemandeSignature.DUREE_MINUTES},
         )
@@ -246,6 +269,8 @@ def _contexte_pdf(charte) -> dict:
     return {
         "charte": charte,
         "parrainage": charte.parrainage,
+        # The parties as frozen at issue, never the live profiles.
+        "parties": charte.parties_a_afficher(),
         "signatures": list(charte.signatures.order_by("signee_le")),
         "url_verification": url,
         "qr_svg": qr.svg_data_uri(scale=4, border=1),
