@@ -289,7 +289,8 @@ def charte_produire_pdf(*, charte_id: int) -> bool:
 
     The row only points to a complete file: the file is written first, then the row updated in
     the same transaction. A crash in between leaves the charter without PDF, to be produced on
-    retry. Returns True when this call produced the PDF.
+    retry. A charter whose PDF was made once is never made again: once erased (a party's account
+    deleted), its fingerprint stays the issued file's. Returns True when this call produced it.
     """
     from mentorat.scellement import sceller
 
@@ -300,7 +301,7 @@ def charte_produire_pdf(*, charte_id: int) -> bool:
             .select_related("parrainage__filleul__user", "modele")
             .get(pk=charte_id)
         )
-        if charte.statut != Charte.Statut.SIGNEE or charte.pdf:
+        if charte.statut != Charte.Statut.SIGNEE or charte.pdf or charte.pdf_sha256:
             return False
         pdf = sceller(
             charte_rendre_pdf(charte),
@@ -330,6 +331,7 @@ def charte_envoyer_pdf(*, charte_id: int) -> bool:
                 "parrainage__programme", "parrainage__parrain__user", "parrainage__filleul__user"
             )
             .filter(pk=charte_id, envoyee_le__isnull=True, pdf_sha256__gt="")
+            .exclude(pdf="")
             .first()
         )
         if charte is None:
@@ -363,11 +365,14 @@ def charte_verifier_fichier(*, charte, contenu: bytes) -> bool:
 
 
 def chartes_a_rattraper(*, enqueue, delai_minutes: int = 10) -> list[int]:
-    """Signed charters left without a PDF or unsent for ``delai_minutes``: enqueue each."""
+    """Signed charters left without a PDF or unsent for ``delai_minutes``: enqueue each.
+
+    An erased charter (PDF deleted, fingerprint kept) is neither made again nor sent.
+    """
     limite = timezone.now() - dt.timedelta(minutes=delai_minutes)
     ids = list(
         Charte.objects.filter(statut=Charte.Statut.SIGNEE, signee_le__lt=limite)
-        .filter(models.Q(pdf="") | models.Q(envoyee_le__isnull=True))
+        .filter(models.Q(pdf_sha256="") | (models.Q(envoyee_le__isnull=True) & ~models.Q(pdf="")))
         .order_by("signee_le")
         .values_list("pk", flat=True)
     )

@@ -528,3 +528,20 @@ def test_migration_freezes_the_parties_of_earlier_charters(charte):
     }
     effacee.refresh_from_db()
     assert effacee.parties == []
+
+
+def test_an_erased_charter_is_never_produced_again(charte, django_capture_on_commit_callbacks):
+    from parrainages.services import compte_filleul_supprimer
+    from parrainages.tasks import rattraper_chartes
+
+    charte = signed(charte, django_capture_on_commit_callbacks)
+    empreinte = charte.pdf_sha256
+    compte_filleul_supprimer(user=charte.parrainage.filleul.user, notifier=False)
+    # Erased a while after signing, even before the e-mail went: nothing is left to make.
+    Charte.objects.filter(pk=charte.pk).update(
+        signee_le=timezone.now() - dt.timedelta(hours=1), envoyee_le=None
+    )
+    assert rattraper_chartes.delay().get() == 0
+    assert charte_produire_pdf(charte_id=charte.pk) is False
+    charte.refresh_from_db()
+    assert not charte.pdf and charte.pdf_sha256 == empreinte  # the issued file still verifies
