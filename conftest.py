@@ -129,6 +129,7 @@ def sceau(settings, certificat_sceau, private_storage_dir):
 MODULES_PDF = {
     "tests/e2e/test_parcours_partenaire.py",
     "tests/e2e/test_signature_charte.py",
+    "tests/mentorat/test_pdf.py",
     "tests/parrainages/test_charte.py",
     "tests/parrainages/test_seed_demo.py",
     "tests/partenaires/test_admin_partenaires.py",

@@ -32,6 +32,7 @@ from django.utils import timezone  # noqa: E402
 from mentorat.models import User  # noqa: E402
 from mentorat.pdf import html_vers_pdf  # noqa: E402
 from parrainages.models import Charte, Filleul, Parrain, Parrainage, Signature  # noqa: E402
+from parrainages.services import charte_parties  # noqa: E402
 from programmes.models import ModeleCharte, Programme  # noqa: E402
 
 TEXTE = "\n\n".join(
@@ -64,6 +65,7 @@ def charte_html(n: int) -> str:
         modele=ModeleCharte(titre="Charte du parrainage", version=1),
         texte=TEXTE,
         texte_sha256="a" * 64,
+        parties=charte_parties(parrainage=parrainage),
         emise_le=timezone.now(),
     )
     signatures = [
@@ -85,6 +87,7 @@ def charte_html(n: int) -> str:
         {
             "charte": charte,
             "parrainage": parrainage,
+            "parties": charte.parties_a_afficher(),
             "signatures": signatures,
             "url_verification": url,
             "qr_svg": segno.make(url, error="m").svg_data_uri(scale=4, border=1),

@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from mentorat.admin import (
     HTTPS_URLS,
@@ -657,6 +658,7 @@ CHARTE_FIELDS = (
     "uuid",
     "parrainage",
     "modele",
+    "parties_figees",
     "statut",
     "emise_le",
     "signee_le",
@@ -699,6 +701,11 @@ class CharteAdmin(JournalAuditAdminMixin, DecisionAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="parties à l'émission")
+    def parties_figees(self, obj):
+        lignes = [(p["libelle"], p["designation"]) for p in obj.parties_a_afficher()]
+        return format_html_join(mark_safe("<br>"), "{} : {}", lignes) or "—"
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

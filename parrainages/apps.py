@@ -48,10 +48,11 @@ class ParrainagesConfig(AppConfig):
                 "created_at",
             ),
         )
-        # The frozen text is not copied into the trail: its SHA-256 shows any change.
+        # The frozen text and parties (names) are not copied into the trail: the text's SHA-256
+        # shows any change.
         journaliser(
             Charte,
-            exclure=("texte",),
+            exclure=("texte", "parties"),
             lisibles=(
                 "parrainage",
                 "texte_sha256",

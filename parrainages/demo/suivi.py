@@ -17,7 +17,7 @@ from ..models import (
     Theme,
 )
 from ..models.charte import sha256_text
-from ..services.charte import charte_rendre_texte
+from ..services.charte import charte_parties, charte_rendre_texte
 from . import noms
 from .population import a_heure, jours
 from .programmes import AUVERGNE, HAUTE_GARONNE, PARIS, PROGRAMMES, STRASBOURG
@@ -356,6 +356,7 @@ class Suivi:
             modele=modele,
             texte=texte,
             texte_sha256=empreinte,
+            parties=charte_parties(parrainage=p),
             emise_le=emise,
         )
         quand = emise

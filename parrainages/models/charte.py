@@ -40,6 +40,16 @@ class Charte(StatusMachine, models.Model):
     )
     texte = models.TextField("texte figé")
     texte_sha256 = models.CharField("empreinte SHA-256 du texte", max_length=64)
+    # Personal data: blanked with the text when a party's account is erased.
+    parties = models.JSONField(
+        "parties à l'émission",
+        default=list,
+        blank=True,
+        help_text=(
+            "Identité de chaque partie (rôle, prénom, nom, entreprise, fonction) figée à "
+            "l'émission : le PDF scellé n'affiche qu'elle."
+        ),
+    )
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.A_SIGNER)
     emise_le = models.DateTimeField("émise le", default=timezone.now)
     signee_le = models.DateTimeField("signée le", null=True, blank=True)
@@ -68,6 +78,21 @@ class Charte(StatusMachine, models.Model):
 
     def __str__(self):
         return f"Charte {self.parrainage.programme} — {self.emise_le:%d/%m/%Y}"
+
+    def parties_a_afficher(self) -> list[dict]:
+        """The frozen parties, each with its role's label and one line naming it."""
+        lignes = []
+        for partie in self.parties:
+            nom = " ".join(p for p in (partie.get("prenom"), partie.get("nom")) if p)
+            details = (nom, partie.get("fonction"), partie.get("entreprise"))
+            lignes.append(
+                {
+                    **partie,
+                    "libelle": Signature.Role(partie["role"]).label,
+                    "designation": ", ".join(d for d in details if d) or "—",
+                }
+            )
+        return lignes
 
     def marquer_signee(self):
         self._passer_a(self.Statut.SIGNEE)

@@ -36,6 +36,28 @@ def charte_rendre_texte(*, modele, parrainage) -> str:
     return texte
 
 
+def charte_parties(*, parrainage) -> list[dict]:
+    """Each party's identity as it stands now, to be frozen with the charter text."""
+
+    def partie(role, user, entreprise="", fonction=""):
+        return {
+            "role": role,
+            "prenom": user.first_name if user else "",
+            "nom": user.last_name if user else "",
+            "entreprise": entreprise,
+            "fonction": fonction,
+        }
+
+    parrain, programme = parrainage.parrain, parrainage.programme
+    parties = [
+        partie(Signature.Role.PARRAIN.value, parrain.user, parrain.entreprise, parrain.fonction),
+        partie(Signature.Role.FILLEUL.value, parrainage.filleul.user),
+    ]
+    if programme.signature_coordinateur and programme.coordinateur_id:
+        parties.append(partie(Signature.Role.COORDINATEUR.value, programme.coordinateur))
+    return parties
+
+
 @transaction.atomic
 def charte_emettre(*, parrainage) -> Charte | None:
     """Freeze the programme's current charter for an accepted pair (once).
@@ -56,6 +78,7 @@ def charte_emettre(*, parrainage) -> Charte | None:
         modele=modele,
         texte=texte,
         texte_sha256=sha256_text(texte),
+        parties=charte_parties(parrainage=parrainage),
         emise_le=timezone.now(),
     )
     destinataires = [
@@ -143,7 +166,7 @@ def signature_demander_code(*, charte, user, role) -> DemandeSignature:
     transaction.on_commit(
         lambda: envoyer_email(
             a=email,
-            sujet=f"Votre code de signature : {code}",
+            sujet="Votre code pour signer la charte de parrainage",
             gabarit="parrainages/emails/code_signature",
             contexte={"code": code, "charte": charte, "minutes": DemandeSignature.DUREE_MINUTES},
         )
@@ -246,6 +269,8 @@ def _contexte_pdf(charte) -> dict:
     return {
         "charte": charte,
         "parrainage": charte.parrainage,
+        # The parties as frozen at issue, never the live profiles.
+        "parties": charte.parties_a_afficher(),
         "signatures": list(charte.signatures.order_by("signee_le")),
         "url_verification": url,
         "qr_svg": qr.svg_data_uri(scale=4, border=1),
@@ -264,7 +289,8 @@ def charte_produire_pdf(*, charte_id: int) -> bool:
 
     The row only points to a complete file: the file is written first, then the row updated in
     the same transaction. A crash in between leaves the charter without PDF, to be produced on
-    retry. Returns True when this call produced the PDF.
+    retry. A charter whose PDF was made once is never made again: once erased (a party's account
+    deleted), its fingerprint stays the issued file's. Returns True when this call produced it.
     """
     from mentorat.scellement import sceller
 
@@ -275,7 +301,7 @@ def charte_produire_pdf(*, charte_id: int) -> bool:
             .select_related("parrainage__filleul__user", "modele")
             .get(pk=charte_id)
         )
-        if charte.statut != Charte.Statut.SIGNEE or charte.pdf:
+        if charte.statut != Charte.Statut.SIGNEE or charte.pdf or charte.pdf_sha256:
             return False
         pdf = sceller(
             charte_rendre_pdf(charte),
@@ -305,6 +331,7 @@ def charte_envoyer_pdf(*, charte_id: int) -> bool:
                 "parrainage__programme", "parrainage__parrain__user", "parrainage__filleul__user"
             )
             .filter(pk=charte_id, envoyee_le__isnull=True, pdf_sha256__gt="")
+            .exclude(pdf="")
             .first()
         )
         if charte is None:
@@ -338,11 +365,14 @@ def charte_verifier_fichier(*, charte, contenu: bytes) -> bool:
 
 
 def chartes_a_rattraper(*, enqueue, delai_minutes: int = 10) -> list[int]:
-    """Signed charters left without a PDF or unsent for ``delai_minutes``: enqueue each."""
+    """Signed charters left without a PDF or unsent for ``delai_minutes``: enqueue each.
+
+    An erased charter (PDF deleted, fingerprint kept) is neither made again nor sent.
+    """
     limite = timezone.now() - dt.timedelta(minutes=delai_minutes)
     ids = list(
         Charte.objects.filter(statut=Charte.Statut.SIGNEE, signee_le__lt=limite)
-        .filter(models.Q(pdf="") | models.Q(envoyee_le__isnull=True))
+        .filter(models.Q(pdf_sha256="") | (models.Q(envoyee_le__isnull=True) & ~models.Q(pdf="")))
         .order_by("signee_le")
         .values_list("pk", flat=True)
     )

@@ -324,11 +324,13 @@ def _traces_du_journal(*, user=None, filleul=None, parrain=None) -> dict:
 
 
 def _chartes_effacer(chartes) -> None:
-    """Charter texts and PDFs name both parties: erased when one of them goes."""
+    """Charter texts, frozen parties and PDFs name both parties: erased when one of them goes."""
     for charte in chartes.exclude(pdf=""):
         charte.pdf.delete(save=False)
     chartes.update(
-        texte=f"[Texte effacé le {timezone.localdate():%d/%m/%Y} : compte supprimé]", pdf=""
+        texte=f"[Texte effacé le {timezone.localdate():%d/%m/%Y} : compte supprimé]",
+        parties=[],
+        pdf="",
     )
 
 

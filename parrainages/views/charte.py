@@ -156,12 +156,7 @@ def charte_verifier(request, uuid):
     """Public: what was issued under this identifier, and whether an uploaded PDF is it."""
     from django.conf import settings
 
-    charte = get_object_or_404(
-        Charte.objects.select_related(
-            "parrainage__programme", "parrainage__parrain__user", "parrainage__filleul__user"
-        ),
-        uuid=uuid,
-    )
+    charte = get_object_or_404(Charte.objects.select_related("parrainage__programme"), uuid=uuid)
     form = VerificationForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
@@ -185,11 +180,11 @@ def charte_verifier(request, uuid):
 
 
 def _initiales(charte) -> dict:
-    def init(user):
-        if user is None:
-            return "—"
-        lettres = [p[0] for p in (user.first_name, user.last_name) if p]
+    """The parties' initials as frozen at issue (the sealed PDF names them the same way)."""
+
+    def init(partie):
+        lettres = [p[0] for p in (partie.get("prenom"), partie.get("nom")) if p]
         return ".".join(lettres).upper() + "." if lettres else "—"
 
-    parrainage = charte.parrainage
-    return {"parrain": init(parrainage.parrain.user), "filleul": init(parrainage.filleul.user)}
+    parties = {p["role"]: p for p in charte.parties}
+    return {role: init(parties.get(role, {})) for role in ("parrain", "filleul")}

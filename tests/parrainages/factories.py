@@ -17,6 +17,7 @@ from parrainages.models import (
     Signature,
     Sortie,
 )
+from parrainages.services import charte_parties
 from programmes.models import Situation
 from tests.mentorat.factories import UserFactory
 from tests.programmes.factories import CommuneFactory, ModeleCharteFactory, ProgrammeFactory
@@ -114,6 +115,7 @@ class CharteFactory(factory.django.DjangoModelFactory):
     )
     texte = "Texte figé de la charte."
     texte_sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.texte.encode()).hexdigest())
+    parties = factory.LazyAttribute(lambda o: charte_parties(parrainage=o.parrainage))
 
 
 class SignatureFactory(factory.django.DjangoModelFactory):

@@ -386,3 +386,162 @@ def test_produire_chartes_command(charte):
     call_command("produire_chartes", stdout=out)
     charte.refresh_from_db()
     assert charte.pdf and "1 PDF de charte produits" in out.getvalue()
+
+
+# --- What the sealed document shows --------------------------------------------------------------
+
+
+def pdf_text(charte) -> str:
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(pdf_bytes(charte))).pages
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pages))
+
+
+def test_issuing_freezes_each_party_identity(charte):
+    pair = charte.parrainage
+    assert charte.parties == [
+        {
+            "role": "parrain",
+            "prenom": "Claire",
+            "nom": "Fontaine",
+            "entreprise": pair.parrain.entreprise,
+            "fonction": pair.parrain.fonction,
+        },
+        {"role": "filleul", "prenom": "Yanis", "nom": "Benali", "entreprise": "", "fonction": ""},
+    ]
+
+
+def test_sealed_pdf_shows_the_parties_as_at_issue(charte, django_capture_on_commit_callbacks):
+    pair = charte.parrainage
+    entreprise, fonction = pair.parrain.entreprise, pair.parrain.fonction
+    sign(charte, pair.filleul.user, Signature.Role.FILLEUL, django_capture_on_commit_callbacks)
+    # The last signature, without running what follows the commit: the PDF is not made yet.
+    with django_capture_on_commit_callbacks(execute=True):
+        signature_demander_code(charte=charte, user=pair.parrain.user, role="parrain")
+    with django_capture_on_commit_callbacks(execute=False):
+        signature_confirmer(
+            charte=charte, user=pair.parrain.user, role="parrain", code=code_from_mail()
+        )
+    charte.refresh_from_db()
+    assert charte.statut == Charte.Statut.SIGNEE and not charte.pdf
+    # The profiles change after signing, before the PDF is produced.
+    pair.parrain.user.first_name, pair.parrain.user.last_name = "Claire", "Dumoulin-Zerbib"
+    pair.parrain.user.save()
+    pair.parrain.entreprise, pair.parrain.fonction = "Quincaillerie Xylophone", "Gérante"
+    pair.parrain.save()
+    pair.filleul.user.first_name, pair.filleul.user.last_name = "Yanis", "Kowalczyk"
+    pair.filleul.user.save()
+
+    assert charte_produire_pdf(charte_id=charte.pk) is True
+    charte.refresh_from_db()
+    texte = pdf_text(charte)
+    assert f"Claire Fontaine, {fonction}, {entreprise}" in texte
+    assert "Yanis Benali" in texte
+    for changed in ("Dumoulin-Zerbib", "Xylophone", "Gérante", "Kowalczyk"):
+        assert changed not in texte
+
+
+def test_signature_log_keeps_network_traces_out_of_the_pdf(
+    charte, django_capture_on_commit_callbacks
+):
+    charte = signed(charte, django_capture_on_commit_callbacks)
+    texte = pdf_text(charte)
+    assert "Journal de signature" in texte
+    for s in charte.signatures.all():
+        # Kept as evidence on the signature rows, never shown to the other party.
+        assert (s.adresse_ip, s.user_agent) == ("203.0.113.9", "Mozilla/5.0 (Linux; Android 14)")
+    for trace in ("203.0.113.9", "Mozilla", "Android", "Adresse IP :", "Navigateur :"):
+        assert trace not in texte
+
+
+def test_charter_email_subjects_hold_no_code_nor_identifier(
+    charte, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    charte = signed(charte, django_capture_on_commit_callbacks)
+    codes = [re.search(r"^(\d{6})$", m.body, re.MULTILINE) for m in mail.outbox]
+    codes = [c[1] for c in codes if c]
+    assert len(codes) == 2
+    for message in mail.outbox:
+        assert str(charte.uuid) not in message.subject
+        assert not re.search(r"\d{6}", message.subject)
+        assert all(code not in message.subject for code in codes)
+
+
+def test_verification_page_and_admin_show_the_parties_as_at_issue(client, charte):
+    pair = charte.parrainage
+    pair.parrain.user.first_name, pair.parrain.user.last_name = "Zoé", "Dumoulin"
+    pair.parrain.user.save()
+    pair.filleul.user.first_name, pair.filleul.user.last_name = "Marc", "Kowalczyk"
+    pair.filleul.user.save()
+    page = text(client.get(reverse("charte_verifier", kwargs={"uuid": charte.uuid})))
+    assert "C.F." in page and "Y.B." in page
+    assert "Z.D." not in page and "M.K." not in page
+    connecter(client, gestionnaire())
+    fiche = text(client.get(reverse("admin:parrainages_charte_change", args=[charte.pk])))
+    assert f"Parrain ou marraine : Claire Fontaine, {pair.parrain.fonction}" in fiche
+    assert "Filleul ou filleule : Yanis Benali" in fiche
+
+
+def test_erasing_a_party_blanks_the_frozen_parties(charte):
+    from auditlog.models import LogEntry
+
+    from parrainages.services import compte_filleul_supprimer
+
+    entree = LogEntry.objects.get_for_object(charte).get(action=LogEntry.Action.CREATE)
+    assert "parties" not in entree.changes_dict and "Fontaine" not in str(entree.changes_dict)
+    compte_filleul_supprimer(user=charte.parrainage.filleul.user, notifier=False)
+    charte.refresh_from_db()
+    assert charte.parties == [] and charte.texte.startswith("[Texte effacé")
+
+
+def test_migration_freezes_the_parties_of_earlier_charters(charte):
+    import importlib
+
+    from django.apps import apps
+
+    from tests.parrainages.factories import CharteFactory
+
+    migration = importlib.import_module("parrainages.migrations.0012_charte_parties_figees")
+    coordonnee = CharteFactory(
+        parrainage__programme__signature_coordinateur=True,
+        parrainage__programme__coordinateur=gestionnaire(),
+    )
+    effacee = CharteFactory(texte="[Texte effacé le 01/02/2026 : compte supprimé]")
+    Charte.objects.update(parties=[])
+    migration.figer(apps, None)
+    charte.refresh_from_db()
+    assert [(p["role"], p["prenom"], p["nom"]) for p in charte.parties] == [
+        ("parrain", "Claire", "Fontaine"),
+        ("filleul", "Yanis", "Benali"),
+    ]
+    assert charte.parties[0]["entreprise"] == charte.parrainage.parrain.entreprise
+    coordonnee.refresh_from_db()
+    coordinateur = coordonnee.parrainage.programme.coordinateur
+    assert coordonnee.parties[2] == {
+        "role": "coordinateur",
+        "prenom": coordinateur.first_name,
+        "nom": coordinateur.last_name,
+        "entreprise": "",
+        "fonction": "",
+    }
+    effacee.refresh_from_db()
+    assert effacee.parties == []
+
+
+def test_an_erased_charter_is_never_produced_again(charte, django_capture_on_commit_callbacks):
+    from parrainages.services import compte_filleul_supprimer
+    from parrainages.tasks import rattraper_chartes
+
+    charte = signed(charte, django_capture_on_commit_callbacks)
+    empreinte = charte.pdf_sha256
+    compte_filleul_supprimer(user=charte.parrainage.filleul.user, notifier=False)
+    # Erased a while after signing, even before the e-mail went: nothing is left to make.
+    Charte.objects.filter(pk=charte.pk).update(
+        signee_le=timezone.now() - dt.timedelta(hours=1), envoyee_le=None
+    )
+    assert rattraper_chartes.delay().get() == 0
+    assert charte_produire_pdf(charte_id=charte.pk) is False
+    charte.refresh_from_db()
+    assert not charte.pdf and charte.pdf_sha256 == empreinte  # the issued file still verifies

@@ -183,6 +183,7 @@ def test_charters_are_frozen_texts(seed):
     for charte in chartes.prefetch_related("signatures"):
         assert "{" not in charte.texte
         assert charte.texte_sha256 == hashlib.sha256(charte.texte.encode()).hexdigest()
+        assert [p["role"] for p in charte.parties] == ["parrain", "filleul"]
         if charte.statut == Charte.Statut.SIGNEE:
             assert {s.role for s in charte.signatures.all()} == {"parrain", "filleul"}
     strasbourg = Charte.objects.filter(
@@ -190,6 +191,7 @@ def test_charters_are_frozen_texts(seed):
     )
     assert strasbourg.exists()
     assert all(c.signatures.filter(role="coordinateur").exists() for c in strasbourg)
+    assert all(c.parties[-1]["role"] == "coordinateur" for c in strasbourg)
 
 
 def test_some_signed_charters_have_their_sealed_pdf(seed):
