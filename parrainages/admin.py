@@ -806,6 +806,8 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
         ("Dates", {"fields": ("cree_le", "debut", "fin", "duree")}),
     )
 
+    actions = ["relancer"]
+
     def has_add_permission(self, request):
         return False
 
@@ -814,6 +816,39 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not (obj and obj.en_cours)
+
+    def has_relancer_permission(self, request):
+        return request.user.has_perm("parrainages.add_matchingrun") and request.user.has_perm(
+            "parrainages.add_parrainage"
+        )
+
+    @admin.action(
+        description="Relancer (un nouveau calcul, mêmes programme et mode)",
+        permissions=["relancer"],
+    )
+    def relancer(self, request, queryset):
+        """A failed or interrupted run is computed again on today's data, as a new run."""
+        from .services.matching import AppariementRefuse, appariement_lancer
+
+        for run in queryset.select_related("programme"):
+            if run.statut != MatchingRun.Statut.ECHOUE:
+                self.message_user(
+                    request, f"{run} n'a pas échoué : rien à relancer.", messages.WARNING
+                )
+                continue
+            try:
+                nouveau = appariement_lancer(
+                    programme=run.programme, par=request.user, simulation=run.simulation
+                )
+            except AppariementRefuse as refus:
+                self.message_user(request, str(refus), messages.WARNING)
+                continue
+            url = reverse("admin:parrainages_matchingrun_change", args=[nouveau.pk])
+            self.message_user(
+                request,
+                format_html('Relancé : <a href="{}">suivre le nouveau calcul</a>.', url),
+                messages.SUCCESS,
+            )
 
     def get_readonly_fields(self, request, obj=None):
         return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]

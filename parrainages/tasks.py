@@ -12,7 +12,7 @@ from .services import (
     chartes_a_rattraper,
     propositions_expirer,
 )
-from .services.matching import appariement_executer
+from .services.matching import appariement_executer, appariements_balayer
 
 
 @shared_task(name="parrainages.expirer_propositions")
@@ -62,6 +62,13 @@ def executer_appariement(run_id: int) -> dict | None:
     if run is None:
         return None
     return {"propositions": run.propositions, "non_apparies": run.non_apparies_nombre}
+
+
+@shared_task(name="parrainages.balayer_travaux")
+def balayer_travaux() -> dict:
+    """Matching runs whose worker died are failed (staff see why and launch again); runs
+    whose message was lost are enqueued again (scheduled every minute)."""
+    return appariements_balayer(enqueue=executer_appariement.delay)
 
 
 @shared_task(name="parrainages.appliquer_retention")

@@ -285,6 +285,9 @@ class Rapport(StatusMachine, models.Model):
     erreur = models.TextField("erreur", blank=True)
     created_at = models.DateTimeField("demandé le", default=timezone.now)
     demarre_le = models.DateTimeField("production commencée le", null=True, blank=True)
+    battement_le = models.DateTimeField(
+        "dernier signe de vie de la production", null=True, blank=True, editable=False
+    )
     genere_le = models.DateTimeField("produit le", null=True, blank=True)
 
     objects = RapportQuerySet.as_manager()

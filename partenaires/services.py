@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.emails import envoyer_email
+from mentorat.travaux import PERIME_APRES, battement
 
 from .models import Convention, Membre, Prescription, Rapport
 
@@ -133,9 +134,17 @@ def prescription_rattacher(*, prescription_id: int, filleul) -> Prescription | N
 
 # --- Reports ------------------------------------------------------------------------------------
 
-# A production "in progress" for longer than the task's hard time limit was lost with its
-# worker: the next delivery of the task takes it over.
-REPRISE_APRES = dt.timedelta(minutes=20)
+# A production "in progress" whose heartbeat stopped this long ago was lost with its worker
+# (mentorat/travaux.py): the catch-up, every minute, enqueues it again and the task takes it
+# over.
+REPRISE_APRES = PERIME_APRES
+
+
+def _abandonne(maintenant) -> Q:
+    limite = maintenant - REPRISE_APRES
+    return Q(statut=Rapport.Statut.EN_COURS) & (
+        Q(battement_le__lt=limite) | Q(battement_le__isnull=True, demarre_le__lt=limite)
+    )
 
 
 def periode_verifier(*, convention: Convention, debut: dt.date, fin: dt.date) -> None:
@@ -198,21 +207,31 @@ def rapport_produire(*, rapport_id: int) -> Rapport | None:
     maintenant = timezone.now()
     pris = (
         Rapport.objects.filter(pk=rapport_id)
-        .filter(
-            Q(statut=Rapport.Statut.EN_ATTENTE)
-            | Q(statut=Rapport.Statut.EN_COURS, demarre_le__lt=maintenant - REPRISE_APRES)
+        .filter(Q(statut=Rapport.Statut.EN_ATTENTE) | _abandonne(maintenant))
+        .update(
+            statut=Rapport.Statut.EN_COURS,
+            demarre_le=maintenant,
+            battement_le=maintenant,
+            progression=5,
+            erreur="",
         )
-        .update(statut=Rapport.Statut.EN_COURS, demarre_le=maintenant, progression=5, erreur="")
     )
     if not pris:
         return None
     rapport = Rapport.objects.select_related("convention__partenaire").get(pk=rapport_id)
+    # This claim, and no later one: the start time is the token (fencing).
+    a_moi = Rapport.objects.filter(
+        pk=rapport_id, statut=Rapport.Statut.EN_COURS, demarre_le=rapport.demarre_le
+    )
     # In a worker each step commits, so the page sees the progress. Called inside a
     # transaction (in-process tasks, demo), a savepoint keeps a failed query from breaking it.
     en_transaction = transaction.get_connection().in_atomic_block
     try:
-        with transaction.atomic() if en_transaction else contextlib.nullcontext():
-            _rapport_calculer_fichiers(rapport)
+        with (
+            transaction.atomic() if en_transaction else contextlib.nullcontext(),
+            battement(lambda: a_moi.update(battement_le=timezone.now())),
+        ):
+            _rapport_calculer_fichiers(rapport, a_moi)
     except Exception as exc:
         logger.exception("Rapport %s : échec de la production", rapport_id)
         rapport.refresh_from_db(fields=["statut"])
@@ -222,7 +241,7 @@ def rapport_produire(*, rapport_id: int) -> Rapport | None:
     return rapport
 
 
-def _rapport_calculer_fichiers(rapport: Rapport) -> None:
+def _rapport_calculer_fichiers(rapport: Rapport, a_moi) -> None:
     """The figures, then the PDF, CSV and XLSX of a report being produced; saved as ready."""
     from . import documents, selectors
 
@@ -236,16 +255,21 @@ def _rapport_calculer_fichiers(rapport: Rapport) -> None:
     _avancer(rapport.pk, 75)
     xlsx = documents.rapport_xlsx(contenu, lignes)
     _avancer(rapport.pk, 90)
-    for champ, contenu_fichier in (("pdf", pdf), ("csv", csv), ("xlsx", xlsx)):
-        nom = documents.nom_rapport(rapport, champ).removesuffix(f".{champ}")
-        getattr(rapport, champ).save(
-            f"{nom}-{rapport.pk}.{champ}", ContentFile(contenu_fichier), save=False
-        )
-    rapport.terminer()
-    rapport.save(update_fields=["statut", "progression", "genere_le", "pdf", "csv", "xlsx"])
+    with transaction.atomic():
+        if not a_moi.select_for_update().exists():
+            # Taken over by another worker (this one was away too long): it writes the files.
+            logger.warning("Rapport %s repris entre-temps : rien n'est écrit", rapport.pk)
+            return
+        for champ, contenu_fichier in (("pdf", pdf), ("csv", csv), ("xlsx", xlsx)):
+            nom = documents.nom_rapport(rapport, champ).removesuffix(f".{champ}")
+            getattr(rapport, champ).save(
+                f"{nom}-{rapport.pk}.{champ}", ContentFile(contenu_fichier), save=False
+            )
+        rapport.terminer()
+        rapport.save(update_fields=["statut", "progression", "genere_le", "pdf", "csv", "xlsx"])
 
 
-def rapports_a_rattraper(*, enqueue, delai_minutes: int = 10) -> list[int]:
+def rapports_a_rattraper(*, enqueue, delai_minutes: int = 2) -> list[int]:
     """Reports still waiting ``delai_minutes`` after their request (the task was lost with the
     broker), or left in production by a dead worker: enqueue each again.
 
@@ -259,7 +283,7 @@ def rapports_a_rattraper(*, enqueue, delai_minutes: int = 10) -> list[int]:
                 statut=Rapport.Statut.EN_ATTENTE,
                 created_at__lt=maintenant - dt.timedelta(minutes=delai_minutes),
             )
-            | Q(statut=Rapport.Statut.EN_COURS, demarre_le__lt=maintenant - REPRISE_APRES)
+            | _abandonne(maintenant)
         )
         .order_by("created_at")
         .values_list("pk", flat=True)

@@ -1,22 +1,11 @@
-"""Schedule the hourly expiry of unanswered proposals (editable by staff in the admin)."""
+"""Schedule the hourly expiry of unanswered proposals (editable by staff in the admin).
+
+Periodic tasks are now declared in mentorat/planification.py and written to the database by
+``manage.py planifier_taches`` (run at each deployment): this migration, already applied on
+existing databases, no longer does anything.
+"""
 
 from django.db import migrations
-
-NOM = "Expiration des propositions sans réponse"
-
-
-def planifier(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    toutes_les_heures, _ = IntervalSchedule.objects.get_or_create(every=1, period="hours")
-    PeriodicTask.objects.update_or_create(
-        name=NOM,
-        defaults={"task": "parrainages.expirer_propositions", "interval": toutes_les_heures},
-    )
-
-
-def retirer(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NOM).delete()
 
 
 class Migration(migrations.Migration):
@@ -25,4 +14,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(planifier, retirer)]
+    operations = []

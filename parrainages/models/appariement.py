@@ -8,8 +8,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-# A run that has not moved for this long died with its worker: it may be taken again.
-RUN_STALE_AFTER = dt.timedelta(minutes=20)
+from mentorat.travaux import PERIME_APRES
+
+# A run whose heartbeat is this old died with its worker (mentorat/travaux.py).
+RUN_STALE_AFTER = PERIME_APRES
 
 
 class MatchingRunQuerySet(models.QuerySet):

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from mentorat.travaux import battement
 from programmes.models import Disponibilite, Programme, Secteur
 
 from ..matching import (
@@ -258,6 +259,42 @@ def _parametres(programme) -> dict:
     }
 
 
+class RunRepris(Exception):
+    """The run is no longer this worker's: it must write nothing."""
+
+
+INTERROMPU = (
+    "Le calcul s'est interrompu (processus arrêté ou redémarré) : rien n'a été écrit. "
+    "Relancez l'appariement."
+)
+
+
+def appariements_balayer(*, enqueue, maintenant=None) -> dict[str, int]:
+    """Runs whose heartbeat stopped are failed, with the reason, so that staff see it and may
+    launch again; runs still queued past the same delay are enqueued again (their message
+    was lost with the broker). Scheduled every minute."""
+    maintenant = maintenant or timezone.now()
+    limite = maintenant - RUN_STALE_AFTER
+    echoues = MatchingRun.objects.filter(
+        statut=MatchingRun.Statut.EN_COURS, mis_a_jour_le__lt=limite
+    ).update(
+        statut=MatchingRun.Statut.ECHOUE,
+        erreur=INTERROMPU,
+        fin=maintenant,
+        mis_a_jour_le=maintenant,
+    )
+    relances = 0
+    for run_id in MatchingRun.objects.filter(
+        statut=MatchingRun.Statut.EN_ATTENTE, mis_a_jour_le__lt=limite
+    ).values_list("pk", flat=True):
+        enqueue(run_id)
+        MatchingRun.objects.filter(pk=run_id, statut=MatchingRun.Statut.EN_ATTENTE).update(
+            mis_a_jour_le=maintenant
+        )
+        relances += 1
+    return {"echoues": echoues, "relances": relances}
+
+
 def _prendre(run_id: int) -> bool:
     """Claim a run for this worker: a queued one, or one a dead worker left behind."""
     maintenant = timezone.now()
@@ -299,12 +336,20 @@ def appariement_executer(*, run_id: int, suivi=None) -> MatchingRun | None:
     if not _prendre(run_id):
         return None
     run = MatchingRun.objects.select_related("programme").get(pk=run_id)
+    # This claim, and no later one: the row's start time is the token (fencing).
+    a_moi = MatchingRun.objects.filter(
+        pk=run_id, statut=MatchingRun.Statut.EN_COURS, debut=run.debut
+    )
     try:
-        resultat, candidature_de, mesures = _calculer(run, suivi or (lambda pct, etape: None))
-        _enregistrer(run, resultat, candidature_de, mesures)
+        with battement(lambda: a_moi.update(mis_a_jour_le=timezone.now())):
+            resultat, candidature_de, mesures = _calculer(run, suivi or (lambda pct, etape: None))
+            _enregistrer(run, resultat, candidature_de, mesures)
+    except RunRepris:
+        logger.warning("Appariement %s repris ou arrêté entre-temps : rien n'est écrit", run_id)
+        return None
     except Exception as exc:
         logger.exception("Appariement %s en échec", run_id)
-        MatchingRun.objects.filter(pk=run_id).update(
+        a_moi.update(
             statut=MatchingRun.Statut.ECHOUE,
             erreur=f"{type(exc).__name__} : {exc}",
             fin=timezone.now(),
@@ -345,6 +390,13 @@ def _enregistrer(run, resultat: MatchingResult, candidature_de, mesures):
     with transaction.atomic():
         # One writer per programme at a time; pairs formed by hand meanwhile are respected.
         Programme.objects.select_for_update().filter(pk=run.programme_id).first()
+        if not (
+            MatchingRun.objects.select_for_update()
+            .filter(pk=run.pk, statut=MatchingRun.Statut.EN_COURS, debut=run.debut)
+            .exists()
+        ):
+            # Failed by the sweeper, or taken over, while this worker was away.
+            raise RunRepris
         if not run.simulation:
             propositions, ecartees = _encore_possibles(run.programme_id, propositions)
             non_apparies += ecartees

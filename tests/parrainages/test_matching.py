@@ -43,7 +43,7 @@ LYON = {"latitude": 45.764, "longitude": 4.8357, "departement": "69"}
 
 def commune(coords, n=[0]):  # noqa: B006 - a counter for distinct INSEE codes
     n[0] += 1
-    return CommuneFactory(code_insee=f"{coords['departement']}{900 + n[0]:03d}", **coords)
+    return CommuneFactory(code_insee=f"{coords['departement']}{900 + n[0] % 100:03d}", **coords)
 
 
 @pytest.fixture

@@ -515,16 +515,11 @@ def test_the_command_dry_run_counts_and_changes_nothing():
     assert a_anonymiser.user is None
 
 
-def test_the_task_warns_and_sends_and_is_scheduled_every_night():
-    from django_celery_beat.models import PeriodicTask
-
+def test_the_task_warns_and_sends():
     filleul = inactif(timezone.now() - jours(D))
     resultat = appliquer_retention.delay().get()
     assert resultat["avertis"] == 1
     assert [m.to for m in mail.outbox] == [[filleul.user.email]]
-    tache = PeriodicTask.objects.get(task="parrainages.appliquer_retention")
-    assert (tache.crontab.hour, tache.crontab.minute) == ("3", "30")
-    assert str(tache.crontab.timezone) == "Europe/Paris"
 
 
 def test_selection_is_set_based(now, django_assert_max_num_queries):

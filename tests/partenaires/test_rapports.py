@@ -9,7 +9,6 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -171,10 +170,11 @@ def test_a_production_lost_with_its_worker_is_taken_over(s):
         periode_fin=Q1[1],
         statut=Rapport.Statut.EN_COURS,
         demarre_le=timezone.now() - dt.timedelta(minutes=5),
+        battement_le=timezone.now() - dt.timedelta(seconds=30),
     )
-    assert services.rapport_produire(rapport_id=rapport.pk) is None  # still running
+    assert services.rapport_produire(rapport_id=rapport.pk) is None  # its worker is alive
     Rapport.objects.filter(pk=rapport.pk).update(
-        demarre_le=timezone.now() - services.REPRISE_APRES - dt.timedelta(minutes=1)
+        battement_le=timezone.now() - services.REPRISE_APRES - dt.timedelta(minutes=1)
     )
     assert services.rapport_produire(rapport_id=rapport.pk).statut == Rapport.Statut.PRET
 
@@ -272,12 +272,6 @@ def test_the_unique_constraint_stops_a_second_automatic_report(s):
     with pytest.raises(IntegrityError), transaction.atomic():
         Rapport.objects.create(automatique=True, **champs)
     Rapport.objects.create(automatique=False, **champs)  # on request: as many as wanted
-
-
-def test_the_monthly_task_is_scheduled():
-    tache = PeriodicTask.objects.get(task="partenaires.rapports_mensuels")
-    assert tache.enabled and tache.crontab is not None
-    assert (tache.crontab.hour, tache.crontab.minute) == ("6", "30")
 
 
 def test_the_tasks_run_the_services(s, django_capture_on_commit_callbacks):

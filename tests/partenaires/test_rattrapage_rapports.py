@@ -4,18 +4,12 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
 
 from partenaires.models import Rapport
 from partenaires.services import REPRISE_APRES, rapports_a_rattraper
 from tests.partenaires.factories import RapportFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def test_the_catch_up_is_scheduled_every_quarter_of_an_hour():
-    tache = PeriodicTask.objects.get(task="partenaires.rattraper_rapports")
-    assert tache.enabled and (tache.interval.every, tache.interval.period) == (15, "minutes")
 
 
 def test_waiting_and_abandoned_reports_are_enqueued_again():
@@ -41,3 +35,39 @@ def test_the_task_produces_a_lost_report_once(private_storage_dir):
     rapport.refresh_from_db()
     assert rapport.statut == Rapport.Statut.PRET
     assert rattraper_rapports.delay().get() == 0
+
+
+def test_a_silent_heartbeat_is_taken_over_within_minutes_not_an_hour():
+    maintenant = timezone.now()
+    vivant = RapportFactory(
+        statut=Rapport.Statut.EN_COURS,
+        demarre_le=maintenant - dt.timedelta(minutes=10),
+        battement_le=maintenant - dt.timedelta(seconds=20),
+    )
+    muet = RapportFactory(
+        statut=Rapport.Statut.EN_COURS,
+        demarre_le=maintenant - dt.timedelta(minutes=4),
+        battement_le=maintenant - dt.timedelta(minutes=3),
+    )
+    enfiles = []
+    assert rapports_a_rattraper(enqueue=enfiles.append) == [muet.pk]
+    assert vivant.pk not in enfiles
+
+
+def test_a_worker_whose_report_was_taken_over_writes_nothing(private_storage_dir, monkeypatch):
+    """A paused worker that comes back after its report was taken over stores no file."""
+    from partenaires import documents, services
+
+    rapport = RapportFactory(created_at=timezone.now() - dt.timedelta(minutes=30))
+    produire_pdf = documents.rapport_pdf
+
+    def pendant_la_pause(contenu):
+        # Meanwhile another worker claimed the report: a new start, the token of its claim.
+        Rapport.objects.filter(pk=rapport.pk).update(demarre_le=timezone.now())
+        return produire_pdf(contenu)
+
+    monkeypatch.setattr(documents, "rapport_pdf", pendant_la_pause)
+    services.rapport_produire(rapport_id=rapport.pk)
+    rapport.refresh_from_db()
+    assert rapport.statut == Rapport.Statut.EN_COURS and not rapport.pdf
+    assert not any(private_storage_dir.rglob("*.pdf"))
