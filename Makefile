@@ -19,6 +19,7 @@ $(VENV)/.installed: requirements/dev.lock
 
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py planifier_taches
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
 	@echo "Mentorat est servi sur http://127.0.0.1:8000 (Ctrl+C pour arrêter)."
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
