@@ -16,6 +16,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from mentorat.comptes import activation_url as activation_compte_url
+from mentorat.comptes import compte_creer
+from mentorat.models import User
 from parrainages.enquetes import lien_enquete
 from parrainages.services import activation_url, charte_emettre
 from partenaires.services import invitation_jeton
@@ -101,6 +104,12 @@ def monde():
         email="nouveau@exemple.fr",
     )
     invite = ParrainFactory(statut="invite")
+    admin = administrateur()
+    compte_ouvert = compte_creer(
+        user=User(email="nouvelle.recrue@exemple.fr", first_name="Léa", last_name="Roux"),
+        groupes=admin.groups.all(),
+        par=admin,
+    )
     return {
         "programme": programme,
         "pair": pair,
@@ -110,6 +119,7 @@ def monde():
         "evenement": evenement,
         "prescription": prescription,
         "invite": invite,
+        "compte_ouvert": compte_ouvert,
         "convention": convention,
         "users": {
             "filleul": pair.filleul.user,
@@ -119,7 +129,7 @@ def monde():
             "membre": membre.user,
             "autre_membre": autre_membre.user,
             "gestionnaire": gestionnaire(),
-            "administrateur": administrateur(),
+            "administrateur": admin,
             "gestionnaire_sans_mfa": gestionnaire(),
         },
     }
@@ -171,6 +181,12 @@ MATRICE = {
     ),
     "parrain_activer": (
         lambda m: _url_brute(activation_url(m["invite"].user)),
+        dict.fromkeys(ROLES, 302),
+    ),
+    # An account opened in the admin: its link, for whoever holds it (the token then moves to
+    # the session; tests/mentorat/test_activation_compte.py follows it).
+    "compte_activer": (
+        lambda m: _url_brute(activation_compte_url(m["compte_ouvert"])),
         dict.fromkeys(ROLES, 302),
     ),
     "inscription": (
@@ -280,7 +296,7 @@ def test_every_url_has_an_entry():
         if nom not in MATRICE
         and not (
             route.startswith(COUVERTS_AILLEURS)
-            and nom not in ("preferences", "desabonnement", "inscription")
+            and nom not in ("preferences", "desabonnement", "inscription", "compte_activer")
         )
         and nom not in FICHIERS_PROTEGES
     ]
