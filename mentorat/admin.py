@@ -24,10 +24,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -36,6 +37,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
 from .audit import modeles_journalises
+from .comptes import activation_renvoyer, compte_creer
 from .models import Envoi, User
 
 # --- Shared helpers ----------------------------------------------------------------------------
@@ -483,10 +485,32 @@ class JournalAdmin(LogEntryAdmin):
 # --- Accounts ----------------------------------------------------------------------------------
 
 
-class UserCreationForm(AdminUserCreationForm):
+class CompteCreationForm(forms.ModelForm):
+    """An account opened in the admin: who it is for, and (staff) its groups. No password:
+    the person chooses theirs from the activation link (``mentorat.comptes``)."""
+
     class Meta:
         model = User
-        fields = ("email",)
+        fields = ("email", "first_name", "last_name", "groups")
+        widgets = {"groups": forms.CheckboxSelectMultiple}
+        help_texts = {
+            "email": "Le lien d'activation y est envoyé : la personne choisit elle-même son mot "
+            "de passe.",
+            "groups": "Avec un groupe, le compte est celui d'un membre de l'équipe : il active la "
+            "double authentification juste après son mot de passe. Sans groupe, c'est un compte "
+            "ordinaire (par exemple celui d'un membre d'un partenaire).",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError("Un compte existe déjà avec cette adresse.")
+        return email
 
 
 class UserEditForm(UserChangeForm):
@@ -496,19 +520,30 @@ class UserEditForm(UserChangeForm):
 
 
 RIGHTS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+ADD_FIELDS = ("email", "first_name", "last_name")
 
 
 @admin.register(User)
 class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
     form = UserEditForm
-    add_form = UserCreationForm
-    list_display = ("email", "last_name", "first_name", "is_staff", "is_active", "last_login")
+    add_form = CompteCreationForm
+    add_form_template = None
+    list_display = (
+        "email",
+        "last_name",
+        "first_name",
+        "is_staff",
+        "is_active",
+        "compte_active",
+        "last_login",
+    )
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("email", "last_name", "first_name")
     ordering = ("last_name", "first_name", "email")
     readonly_fields = ("last_login", "date_joined")
     date_hierarchy = "date_joined"
     show_full_result_count = False
+    actions = ["activation_renvoyer"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Identité", {"fields": ("first_name", "last_name", "telephone")}),
@@ -519,11 +554,19 @@ class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
         (
             None,
             {
-                "classes": ("wide",),
-                "fields": ("email", "usable_password", "password1", "password2"),
+                "description": "La personne reçoit par e-mail un lien d'activation, valable une "
+                "fois : elle y choisit son mot de passe (un membre de l'équipe active ensuite "
+                "sa double authentification). D'ici là, aucun mot de passe n'ouvre le compte.",
+                "fields": (*ADD_FIELDS, "groups"),
             },
         ),
     )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None and not is_platform_admin(request.user):
+            # Only those who hand out rights open staff accounts.
+            return ((None, {**self.add_fieldsets[0][1], "fields": ADD_FIELDS}),)
+        return super().get_fieldsets(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -537,6 +580,62 @@ class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
         if obj is not None and obj.is_staff and not is_platform_admin(request.user):
             return False
         return super().has_change_permission(request, obj)
+
+    @admin.display(description="activé", boolean=True)
+    def compte_active(self, obj):
+        return obj.has_usable_password()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        compte_creer(user=obj, groupes=form.cleaned_data.get("groups") or [], par=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        if change:  # a new account's groups are set by ``compte_creer``
+            super().save_related(request, form, formsets, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(
+            request,
+            f"Un lien d'activation est envoyé à {obj.email} : le compte s'ouvre quand la "
+            "personne y choisit son mot de passe.",
+        )
+        return super().response_add(request, obj, post_url_continue)
+
+    @admin.action(description="Renvoyer le lien d'activation", permissions=["change"])
+    def activation_renvoyer(self, request, queryset):
+        selection = queryset.count()
+        raison = (
+            "seuls les comptes ouverts dans l'administration et pas encore activés reçoivent "
+            "un lien (un compte déjà activé passe par « Mot de passe oublié »)"
+        )
+        if not is_platform_admin(request.user):
+            queryset = queryset.filter(is_staff=False)  # staff accounts are not theirs to change
+            raison += ", et ceux de l'équipe le reçoivent d'un administrateur"
+        n = activation_renvoyer(users=queryset, par=request.user)
+        self.message_user(
+            request,
+            f"{n} lien(s) d'activation envoyé(s) ; les liens envoyés avant ne fonctionnent plus.",
+        )
+        if n < selection:
+            self.message_user(
+                request, f"{selection - n} compte(s) ignoré(s) : {raison}.", messages.WARNING
+            )
+
+    def user_change_password(self, request, id, form_url=""):
+        user = self.get_object(request, unquote(id))
+        if user is not None and user.is_staff and self.has_change_permission(request, user):
+            # Nobody sets a staff member's password for them: whoever knew it could enrol
+            # their own phone as the account's second factor.
+            self.message_user(
+                request,
+                "Le mot de passe d'un membre de l'équipe ne se choisit pas ici : la personne "
+                "le choisit elle-même (lien d'activation, ou « Mot de passe oublié » sur la "
+                "page de connexion).",
+                messages.ERROR,
+            )
+            return redirect("admin:mentorat_user_change", user.pk)
+        return super().user_change_password(request, id, form_url)
 
     def delete_model(self, request, obj):
         effacer_compte(obj)

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
+from .access import staff_verifie
 from .mfa import avec_suite, exiger_mfa, mfa_passee, retour_sur
 
 
@@ -16,7 +17,7 @@ class MentoratAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         """Active staff whose login in this session went through their second factor."""
-        return super().has_permission(request) and mfa_passee(request)
+        return staff_verifie(request)
 
     @method_decorator(never_cache)
     def login(self, request, extra_context=None):

@@ -11,13 +11,15 @@ class MentoratConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import mfa
+        from . import comptes, mfa
         from .audit import journaliser
+        from .envois import contexte_a_l_envoi
         from .models import User
         from .roles import sync_groups_after_migrate
 
         post_migrate.connect(sync_groups_after_migrate, sender=self)
         mfa.connect_signals()
+        contexte_a_l_envoi(comptes.REGLE, comptes.lien_a_l_envoi)
         # Who the person is and what they may do; never the password hash nor login noise.
         journaliser(
             User,

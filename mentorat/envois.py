@@ -8,6 +8,10 @@
   PostgreSQL the same statement returns the claimed rows with their recipient's preference.
 - `envois_expedier` sends each claimed row and marks it sent right away (one row, one commit);
   transient errors are retried with an exponential backoff, then recorded as failures.
+
+Staff read the rows in the admin. A link that is a credential (an account's activation) is
+therefore never written in a row: the rule registers with `contexte_a_l_envoi` a function that
+makes it as the row is sent.
 """
 
 import gc
@@ -16,7 +20,7 @@ import logging
 import secrets
 import smtplib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import timedelta
 from itertools import islice
@@ -255,6 +259,39 @@ def _entetes(envoi: Envoi) -> dict:
     return entetes
 
 
+# The outbox run: every five minutes (beat), and right after a commit that wrote e-mails to send
+# at once. Its task lives with the reminders, the outbox's first users; this layer names it.
+TACHE_EXPEDITION = "parrainages.envoyer_relances"
+
+
+def expedier_apres_commit() -> None:
+    """Send the outbox right after the commit; with the broker down, the rows wait for the
+    five-minute run (the request does not fail)."""
+    transaction.on_commit(_expedier, robust=True)
+
+
+def _expedier() -> None:
+    from .celery import app
+
+    app.loader.import_default_modules()  # the apps' tasks modules, as a worker loads them
+    app.tasks[TACHE_EXPEDITION].delay()
+
+
+class EnvoiSansObjet(Exception):
+    """Raised at sending time when an e-mail has no reason to go any more; the message says
+    why (the row is cancelled with it)."""
+
+
+# Rule → function of the row returning what its e-mail adds at sending time.
+_CONTEXTES_A_L_ENVOI: dict[str, Callable[[Envoi], dict]] = {}
+
+
+def contexte_a_l_envoi(regle: str, fonction: Callable[[Envoi], dict]) -> None:
+    """Register what the e-mails of ``regle`` add to their row's context as they are sent
+    (``fonction`` may raise `EnvoiSansObjet`)."""
+    _CONTEXTES_A_L_ENVOI[regle] = fonction
+
+
 def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
     """Send one claimed row; returns "envoye", "annule", "reessai", "echec" or "perdu"."""
     mine = Envoi.objects.filter(pk=envoi.pk, reserve_par=jeton, statut=Envoi.Statut.EN_COURS)
@@ -269,6 +306,12 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
         mine.update(statut=Envoi.Statut.ANNULE)
         return "annule"
     contexte = {**envoi.contexte}
+    if envoi.regle in _CONTEXTES_A_L_ENVOI:
+        try:
+            contexte.update(_CONTEXTES_A_L_ENVOI[envoi.regle](envoi))
+        except EnvoiSansObjet as exc:
+            mine.update(statut=Envoi.Statut.ANNULE, erreur=str(exc))
+            return "annule"
     if not envoi.essentiel and envoi.destinataire_id:
         contexte["lien_desabonnement"] = lien_desabonnement(envoi.destinataire)
     try:

@@ -1,10 +1,11 @@
 """Logs without secrets: the tokens of e-mailed links never reach a log line.
 
 Some links sent by e-mail carry a token in their path (a referral invitation, an outcome
-survey, one-click unsubscribe, a mentor's account activation, allauth's password reset and
-e-mail confirmation). Whoever reads the logs must not be able to replay them: Django's log
-records go through ``SansJetons`` (``LOGGING`` in the settings) and gunicorn's access log
-through ``JournalGunicorn`` (``--logger-class mentorat.journaux.JournalGunicorn``).
+survey, one-click unsubscribe, a mentor's account activation or that of an account opened in
+the admin, allauth's password reset and e-mail confirmation). Whoever reads the logs must not
+be able to replay them: Django's log records go through ``SansJetons`` (``LOGGING`` in the
+settings) and gunicorn's access log through ``JournalGunicorn`` (``--logger-class
+mentorat.journaux.JournalGunicorn``).
 """
 
 import logging
@@ -21,6 +22,7 @@ PREFIXES_A_JETON = (
     "comptes/desabonnement",
     "comptes/password/reset/key",
     "comptes/confirm-email",
+    "comptes/activer",
     "parrain/activer",
 )
 _LIEN_A_JETON = re.compile(

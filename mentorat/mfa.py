@@ -1,7 +1,8 @@
 """Two-factor authentication of staff accounts (allauth.mfa: TOTP and recovery codes).
 
 The admin holds everyone's data: a staff account opens it only when it has an authenticator
-app (TOTP) and the current session's login went through it. allauth records in the session
+app (TOTP) and the current session's login went through it; outside the admin, staff rights
+count under the same condition (``mentorat.access``). allauth records in the session
 each way the person authenticated ("password", then "mfa" with the TOTP code or a recovery
 code); a session without an "mfa" record (a login before TOTP was set up, a session made
 any other way) does not open the admin. Activating TOTP counts as passing it: the person just
@@ -52,21 +53,26 @@ def avec_suite(nom_url: str, suite: str) -> str:
     return f"{reverse(nom_url)}?{urlencode({REDIRECT_FIELD_NAME: suite})}"
 
 
-def exiger_mfa(request, suite: str):
-    """Send a staff member without a second factor in this session where they get one."""
+def exiger_mfa(request, suite: str, *, objet: str = "l'administration"):
+    """Send a staff member without a second factor in this session where they get one.
+
+    ``objet`` names what they were opening, in the message they read ("l'administration",
+    "cette page").
+    """
     if totp_active(request.user):
         messages.info(
             request,
-            "Pour ouvrir l'administration, saisissez le code à six chiffres affiché par votre "
+            f"Pour ouvrir {objet}, saisissez le code à six chiffres affiché par votre "
             "application d'authentification.",
         )
         return redirect(avec_suite("mfa_reauthenticate", suite))
     request.session[RETOUR_SESSION_KEY] = suite
     messages.warning(
         request,
-        "L'administration contient les données personnelles de toutes les personnes suivies : "
-        "avant de l'ouvrir, protégez votre compte par une double authentification (un code "
-        "affiché par une application de votre téléphone, en plus du mot de passe).",
+        "Les droits de l'équipe ouvrent les données personnelles de toutes les personnes "
+        f"suivies : avant d'ouvrir {objet}, protégez votre compte par une double "
+        "authentification (un code affiché par une application de votre téléphone, en plus du "
+        "mot de passe).",
     )
     return redirect("mfa_activate_totp")
 

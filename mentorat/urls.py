@@ -11,6 +11,11 @@ urlpatterns = [
     path("comptes/signup/", InscriptionView.as_view(), name="inscription"),
     path("comptes/preferences/", views.preferences, name="preferences"),
     path("comptes/desabonnement/<str:jeton>/", views.desabonnement, name="desabonnement"),
+    path(
+        "comptes/activer/<str:uidb64>/<str:token>/",
+        views.compte_activer_vue,
+        name="compte_activer",
+    ),
     path("comptes/", include("allauth.urls")),
     path("filleul/", include("parrainages.urls_filleul")),
     path("parrain/", include("parrainages.urls_parrain")),

@@ -3,6 +3,11 @@
 The test walks the URL configuration and fails when a pattern has no entry here, so a new page
 cannot ship without saying who may see it. Other people's objects answer 404, never 403.
 The Django admin and allauth's account pages are covered by their own tests.
+
+Staff sign in as after their TOTP code (``connecter``); "gestionnaire_sans_mfa" is the same
+kind of account signed in with its password alone (``force_login``): its staff rights do not
+count, so it sees what a stranger sees, and where staff would see more it is sent to its
+second factor first (``SECOND_FACTEUR``).
 """
 
 import datetime as dt
@@ -11,10 +16,13 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from mentorat.comptes import activation_url as activation_compte_url
+from mentorat.comptes import compte_creer
+from mentorat.models import User
 from parrainages.enquetes import lien_enquete
 from parrainages.services import activation_url, charte_emettre
 from partenaires.services import invitation_jeton
-from tests.mentorat.factories import administrateur, gestionnaire
+from tests.mentorat.factories import administrateur, connecter, gestionnaire
 from tests.parrainages.factories import (
     CandidatureFactory,
     ParrainageFactory,
@@ -36,8 +44,10 @@ ROLES = [
     "autre_membre",
     "gestionnaire",
     "administrateur",
+    "gestionnaire_sans_mfa",
 ]
 LOGIN = "login"  # a redirect to the login page
+SECOND_FACTEUR = "mfa"  # a redirect to the second factor (the TOTP code, or setting it up)
 
 PUBLIC = dict.fromkeys(ROLES, 200)
 CONNECTE = {**dict.fromkeys(ROLES, 200), "anonyme": LOGIN}
@@ -62,6 +72,7 @@ CHARTE = {
     "parrain": 200,
     "gestionnaire": 200,
     "administrateur": 200,
+    "gestionnaire_sans_mfa": SECOND_FACTEUR,
 }
 
 
@@ -93,6 +104,12 @@ def monde():
         email="nouveau@exemple.fr",
     )
     invite = ParrainFactory(statut="invite")
+    admin = administrateur()
+    compte_ouvert = compte_creer(
+        user=User(email="nouvelle.recrue@exemple.fr", first_name="Léa", last_name="Roux"),
+        groupes=admin.groups.all(),
+        par=admin,
+    )
     return {
         "programme": programme,
         "pair": pair,
@@ -102,6 +119,7 @@ def monde():
         "evenement": evenement,
         "prescription": prescription,
         "invite": invite,
+        "compte_ouvert": compte_ouvert,
         "convention": convention,
         "users": {
             "filleul": pair.filleul.user,
@@ -111,7 +129,8 @@ def monde():
             "membre": membre.user,
             "autre_membre": autre_membre.user,
             "gestionnaire": gestionnaire(),
-            "administrateur": administrateur(),
+            "administrateur": admin,
+            "gestionnaire_sans_mfa": gestionnaire(),
         },
     }
 
@@ -144,6 +163,7 @@ MATRICE = {
             "autre_membre": 302,
             "gestionnaire": 302,
             "administrateur": 302,
+            "gestionnaire_sans_mfa": 302,
         },
     ),
     "devenir_parrain": (
@@ -161,6 +181,12 @@ MATRICE = {
     ),
     "parrain_activer": (
         lambda m: _url_brute(activation_url(m["invite"].user)),
+        dict.fromkeys(ROLES, 302),
+    ),
+    # An account opened in the admin: its link, for whoever holds it (the token then moves to
+    # the session; tests/mentorat/test_activation_compte.py follows it).
+    "compte_activer": (
+        lambda m: _url_brute(activation_compte_url(m["compte_ouvert"])),
         dict.fromkeys(ROLES, 302),
     ),
     "inscription": (
@@ -270,7 +296,7 @@ def test_every_url_has_an_entry():
         if nom not in MATRICE
         and not (
             route.startswith(COUVERTS_AILLEURS)
-            and nom not in ("preferences", "desabonnement", "inscription")
+            and nom not in ("preferences", "desabonnement", "inscription", "compte_activer")
         )
         and nom not in FICHIERS_PROTEGES
     ]
@@ -324,16 +350,24 @@ MATRICE.update(PARTENAIRES)
 # Two-factor authentication (allauth.mfa), signed in without an authenticator app: the index;
 # a redirect to confirm the password before setting one up or regenerating codes, and for the
 # code pages (the login code exists only in a login in progress, the reauthentication code
-# only with an app); nothing to deactivate nor recovery codes to show (404). Staff go through
-# these pages before the admin opens (tests/mentorat/test_mfa.py).
+# only with an app); nothing to deactivate nor recovery codes to show (404). Staff signed in
+# with their TOTP code have an app: its reauthentication code page opens, and deactivating it
+# first asks for the password again (and is then refused: tests/mentorat/test_mfa.py).
 REDIRECTION = {**dict.fromkeys(ROLES, 302), "anonyme": LOGIN}
 SANS_AUTHENTIFICATEUR = {**dict.fromkeys(ROLES, 404), "anonyme": LOGIN}
+AVEC_APPLICATION = ("gestionnaire", "administrateur")
 MFA = {
     "mfa_index": (lambda m: reverse("mfa_index"), CONNECTE),
     "mfa_authenticate": (lambda m: reverse("mfa_authenticate"), REDIRECTION),
-    "mfa_reauthenticate": (lambda m: reverse("mfa_reauthenticate"), REDIRECTION),
+    "mfa_reauthenticate": (
+        lambda m: reverse("mfa_reauthenticate"),
+        {**REDIRECTION, **dict.fromkeys(AVEC_APPLICATION, 200)},
+    ),
     "mfa_activate_totp": (lambda m: reverse("mfa_activate_totp"), REDIRECTION),
-    "mfa_deactivate_totp": (lambda m: reverse("mfa_deactivate_totp"), SANS_AUTHENTIFICATEUR),
+    "mfa_deactivate_totp": (
+        lambda m: reverse("mfa_deactivate_totp"),
+        {**SANS_AUTHENTIFICATEUR, **dict.fromkeys(AVEC_APPLICATION, 302)},
+    ),
     "mfa_view_recovery_codes": (
         lambda m: reverse("mfa_view_recovery_codes"),
         SANS_AUTHENTIFICATEUR,
@@ -355,13 +389,18 @@ def test_access(client, monde, nom):
     construire, attendus = MATRICE[nom]
     url = construire(monde)
     obtenus = {}
+    etape_mfa = (reverse("mfa_activate_totp"), reverse("mfa_reauthenticate"))
     for role in ROLES:
         client.logout()
-        if role != "anonyme":
+        if role == "gestionnaire_sans_mfa":
             client.force_login(monde["users"][role])
+        elif role != "anonyme":
+            connecter(client, monde["users"][role])
         reponse = client.get(url)
         code = reponse.status_code
         if code == 302 and reponse["Location"].startswith(reverse("account_login")):
             code = LOGIN
+        elif code == 302 and reponse["Location"].startswith(etape_mfa):
+            code = SECOND_FACTEUR
         obtenus[role] = code
     assert obtenus == attendus

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from mentorat.access import mfa_pour_le_personnel, staff_verifie
 from mentorat.reseau import adresse_client
 
 from ..models import Charte, Signature
@@ -23,19 +24,21 @@ from ..services import (
 )
 
 
-def charte_for_user(user, uuid) -> Charte:
-    """A charter its parties (or staff) may see; 404 for anyone else."""
+def charte_for_request(request, uuid) -> Charte:
+    """A charter its mentor and mentee, or staff past their second factor, may see; 404 for
+    anyone else.
+
+    The programme's coordinator (a staff member, who signs where the programme asks) sees it
+    as staff: once the session passed the second factor, like every staff right.
+    """
+    user = request.user
     qs = Charte.objects.select_related(
         "parrainage__programme__coordinateur",
         "parrainage__parrain__user",
         "parrainage__filleul__user",
     )
-    if not user.is_staff:
-        qs = qs.filter(
-            Q(parrainage__parrain__user=user)
-            | Q(parrainage__filleul__user=user)
-            | Q(parrainage__programme__coordinateur=user)
-        )
+    if not staff_verifie(request):
+        qs = qs.filter(Q(parrainage__parrain__user=user) | Q(parrainage__filleul__user=user))
     return get_object_or_404(qs, uuid=uuid)
 
 
@@ -58,9 +61,10 @@ class CodeForm(forms.Form):
 
 @login_required
 @never_cache
+@mfa_pour_le_personnel
 @require_http_methods(["GET", "POST"])
 def charte_detail(request, uuid):
-    charte = charte_for_user(request.user, uuid)
+    charte = charte_for_request(request, uuid)
     signatures = {s.role: s for s in charte.signatures.select_related("signataire")}
     a_signer = [r for r in roles_de(charte, request.user) if r not in signatures]
     role = a_signer[0] if a_signer and charte.statut == Charte.Statut.A_SIGNER else None
@@ -118,8 +122,9 @@ def charte_detail(request, uuid):
 
 @login_required
 @never_cache
+@mfa_pour_le_personnel
 def charte_pdf(request, uuid):
-    charte = charte_for_user(request.user, uuid)
+    charte = charte_for_request(request, uuid)
     if not charte.pdf:
         raise Http404
     return FileResponse(

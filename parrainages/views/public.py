@@ -36,6 +36,7 @@ def espace(request):
     """Where a person lands after signing in: their own space, by role."""
     user = request.user
     if user.is_staff:
+        # Routing only: the admin asks for the second factor before it opens.
         return redirect("admin:index")
     if parrain_of(user) is not None:
         return redirect("parrain:tableau_de_bord")

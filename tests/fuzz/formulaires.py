@@ -13,7 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from hypothesis import strategies as st
 
+from mentorat.comptes import activation_url as activation_compte_url
 from mentorat.envois import lien_desabonnement
+from mentorat.models import User
+from mentorat.views import JETON_EN_SESSION as JETON_ACTIVATION_COMPTE
 from parrainages.enquetes import lien_enquete
 from parrainages.forms_parrain import ActionPonctuelleForm
 from parrainages.models import (
@@ -455,6 +458,37 @@ def parrain_activer(m):
         ecrit={"mentorat.User", "parrainages.Parrain", "account.EmailAddress"},
         tables={"mentorat.User", "parrainages.Parrain", "account.EmailAddress"},
     )
+
+
+def _activation_compte_en_session(client, requete):
+    response = client.get(_brut(activation_compte_url(requete.meta["_compte"])))
+    return {"@url": response["Location"] if response.status_code == 302 else "/"}
+
+
+def compte_activer(m):
+    faux = [
+        _url("compte_activer", uidb64="MQ", token=JETON_ACTIVATION_COMPTE),
+        _url("compte_activer", uidb64="zzz", token="abc-def"),
+        _url("compte_activer", uidb64="%C3%A9", token=JETON_ACTIVATION_COMPTE),
+    ]
+    champs = {"new_password1": MOTS_DE_PASSE, "new_password2": MOTS_DE_PASSE}
+    meta = {"_compte": m.compte_ouvert}
+    return Formulaire(
+        requetes=requetes(st.none(), st.sampled_from(["@url", "@url", *faux]), champs, meta=meta),
+        valide=Requete(
+            None, "@url", {"new_password1": MDP_SOLIDE, "new_password2": MDP_SOLIDE}, meta=meta
+        ),
+        preparer=_activation_compte_en_session,
+        ecrit={"mentorat.User", "account.EmailAddress"},
+        tables={"mentorat.User", "account.EmailAddress"},
+        verifier=_verifier_activation_compte,
+    )
+
+
+def _verifier_activation_compte(requete, response, diff):
+    compte = User.objects.get(pk=requete.meta["_compte"].pk)
+    assert compte.has_usable_password() and compte.is_staff
+    assert response["Location"] == reverse("mfa_activate_totp")
 
 
 def enquete(m):
@@ -1254,6 +1288,7 @@ FORMULAIRES = {
     "desabonnement": desabonnement,
     "devenir_parrain": devenir_parrain,
     "parrain_activer": parrain_activer,
+    "compte_activer": compte_activer,
     "enquete": enquete,
     "candidater": candidater,
     "filleul:profil": profil_filleul,

@@ -3,8 +3,12 @@
 import datetime as dt
 from types import SimpleNamespace
 
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from mentorat.comptes import compte_creer
+from mentorat.models import User
+from mentorat.roles import GESTIONNAIRE
 from parrainages.models import DemandeSignature, Parrain, Signature
 from parrainages.services import charte_emettre
 from parrainages.services.charte import _hash_code
@@ -156,4 +160,10 @@ def construire() -> SimpleNamespace:
     m.invite = ParrainFactory(statut=Parrain.Statut.INVITE, user=UserFactory(password=None))
     m.invite.user.set_unusable_password()
     m.invite.user.save(update_fields=["password"])
+    # A staff account opened in the admin, waiting for its owner to choose a password.
+    m.compte_ouvert = compte_creer(
+        user=User(email="recrue@ville.fr", first_name="Léa", last_name="Roux"),
+        groupes=Group.objects.filter(name=GESTIONNAIRE),
+        par=None,
+    )
     return m

@@ -360,20 +360,6 @@ def test_administrateur_hands_out_rights(client):
     assert set(RIGHTS) <= set(response.context["adminform"].form.fields)
 
 
-def test_user_add_page_creates_an_email_account(client):
-    login(client, gestionnaire())
-    data = {
-        "email": "Nouvelle.Personne@Exemple.fr",
-        "usable_password": "true",
-        "password1": "un-mot-de-passe-solide",
-        "password2": "un-mot-de-passe-solide",
-    }
-    assert client.post(url(User, "add"), data).status_code == 302
-    created = User.objects.get(email__iexact="nouvelle.personne@exemple.fr")
-    assert created.check_password("un-mot-de-passe-solide")
-    assert not created.is_staff
-
-
 # --- Third-party models registered on the site -------------------------------------------------
 
 THIRD_PARTY = [m for m in admin.site._registry if m._meta.app_label not in DOMAIN_APPS]

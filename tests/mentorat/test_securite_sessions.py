@@ -120,6 +120,10 @@ def _liens_a_jeton():
             reverse("parrain_activer", kwargs={"uidb64": uid, "token": token}),
             token,
         ),
+        "compte_activer": (
+            reverse("compte_activer", kwargs={"uidb64": uid, "token": token}),
+            token,
+        ),
         "reinitialisation": (
             reverse("account_reset_password_from_key", kwargs={"uidb36": "4", "key": "ab-sEcReT"}),
             "sEcReT",

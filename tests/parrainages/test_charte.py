@@ -4,6 +4,7 @@ import datetime as dt
 import html
 import io
 import re
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
@@ -11,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorat.mfa import RETOUR_SESSION_KEY
 from parrainages.models import Charte, DemandeSignature, Signature
 from parrainages.services import (
     charte_emettre,
@@ -307,7 +309,7 @@ def test_access_matrix(client, charte, django_capture_on_commit_callbacks):
         for url in pages:
             assert client.get(url).status_code == 404
     for party in (charte.parrainage.parrain.user, charte.parrainage.filleul.user, gestionnaire()):
-        client.force_login(party)
+        connecter(client, party)  # staff: as after their TOTP code
         assert client.get(pages[0]).status_code == 200
         download = client.get(pages[1])
         assert download.status_code == 200
@@ -315,6 +317,67 @@ def test_access_matrix(client, charte, django_capture_on_commit_callbacks):
             'attachment; filename="charte-parrainage-'
         )
         assert b"".join(download.streaming_content).startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("connexion", ["mot de passe", "force_login"])
+def test_staff_see_charters_only_after_their_second_factor(
+    client, charte, django_capture_on_commit_callbacks, connexion
+):
+    """A Gestionnaire who typed only their password reads neither a charter nor its PDF: they
+    are sent to their TOTP code first, then brought back (issue #13, point 4)."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from allauth.mfa.utils import decrypt
+
+    from tests.mentorat.factories import totp_activer
+
+    charte = signed(charte, django_capture_on_commit_callbacks)
+    equipier = gestionnaire()
+    secret = decrypt(totp_activer(equipier).data["secret"])
+    if connexion == "force_login":
+        client.force_login(equipier)
+    else:
+        connecter(client, equipier, mfa=False)
+    detail = reverse("charte_detail", kwargs={"uuid": charte.uuid})
+    pdf = reverse("charte_pdf", kwargs={"uuid": charte.uuid})
+    inconnue = reverse("charte_detail", kwargs={"uuid": "00000000-0000-4000-8000-000000000000"})
+    for url in (detail, pdf, inconnue):  # the same answer whether the charter exists or not
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"] == f"{reverse('mfa_reauthenticate')}?next={quote(url, safe='')}"
+    assert "Pour ouvrir cette page, saisissez le code" in text(client.get(detail, follow=True))
+
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    response = client.post(f"{reverse('mfa_reauthenticate')}?next={quote(detail)}", {"code": code})
+    assert response["Location"] == detail
+    assert client.get(detail).status_code == 200
+    telechargement = client.get(pdf)
+    assert b"".join(telechargement.streaming_content).startswith(b"%PDF-")
+    assert client.get(inconnue).status_code == 404
+
+
+def test_staff_without_an_app_set_it_up_before_a_charter(client, charte):
+    equipier = gestionnaire()
+    client.force_login(equipier)
+    detail = reverse("charte_detail", kwargs={"uuid": charte.uuid})
+    response = client.get(detail)
+    assert response["Location"] == reverse("mfa_activate_totp")
+    assert client.session[RETOUR_SESSION_KEY] == detail
+
+
+def test_a_coordinator_signs_after_their_second_factor(client, charte):
+    coordinateur = gestionnaire()
+    programme = charte.parrainage.programme
+    programme.signature_coordinateur, programme.coordinateur = True, coordinateur
+    programme.save()
+    url = reverse("charte_detail", kwargs={"uuid": charte.uuid})
+    connecter(client, coordinateur, mfa=False)
+    assert client.get(url).status_code == 302
+    refus = client.post(url, {"action": "demander", "acceptation": "on"})
+    assert refus.status_code == 302 and not DemandeSignature.objects.exists()
+    connecter(client, coordinateur)
+    assert "Recevoir mon code de signature" in text(client.get(url))
 
 
 def test_public_verification(client, charte, django_capture_on_commit_callbacks):
