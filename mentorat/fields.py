@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.dateparse import parse_datetime
 
 from .horaires import instant_local
+from .texte import texte_nettoye, valider_texte_saisi
 
 
 class ChoiceListField(models.JSONField):
@@ -135,3 +136,17 @@ class DateHeureField(forms.DateTimeField):
         if isinstance(value, dt.datetime):
             return instant_local(value)
         return super().to_python(value)
+
+
+class NomField(forms.CharField):
+    """A name typed by a person (first name, last name, company…): NFC, stripped, and free
+    of any character that would break a document (``mentorat.texte``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 150)
+        super().__init__(*args, **kwargs)
+        self.validators.append(valider_texte_saisi)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return texte_nettoye(value) if value else value

@@ -1,15 +1,15 @@
 from django import forms
 
+from .fields import NomField
+
 
 class InscriptionForm(forms.Form):
     """Extra fields of the sign-up form (allauth adds e-mail and password)."""
 
-    first_name = forms.CharField(
-        label="Prénom", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    first_name = NomField(
+        label="Prénom", widget=forms.TextInput(attrs={"autocomplete": "given-name"})
     )
-    last_name = forms.CharField(
-        label="Nom", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
-    )
+    last_name = NomField(label="Nom", widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
 
     def signup(self, request, user):
         user.first_name = self.cleaned_data["first_name"].strip()

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from .texte import valider_texte_saisi
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -36,6 +38,13 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("adresse e-mail", unique=True)
+    # Names end up in sealed PDFs and spreadsheets: no character that breaks them.
+    first_name = models.CharField(
+        "prénom", max_length=150, blank=True, validators=[valider_texte_saisi]
+    )
+    last_name = models.CharField(
+        "nom", max_length=150, blank=True, validators=[valider_texte_saisi]
+    )
     telephone = models.CharField("téléphone", max_length=20, blank=True)
     relances_non_essentielles = models.BooleanField(
         "reçoit les rappels non essentiels",

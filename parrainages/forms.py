@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from mentorat.fields import NomField
 from programmes.forms import CommuneField, SecteursField
 from programmes.models import Disponibilite, NiveauDiplome, Situation
 
@@ -17,8 +18,8 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class IdentiteForm(forms.Form):
     titre = "Vous"
-    first_name = forms.CharField(label="Prénom", max_length=150)
-    last_name = forms.CharField(label="Nom", max_length=150)
+    first_name = NomField(label="Prénom")
+    last_name = NomField(label="Nom")
     date_naissance = forms.DateField(
         label="Date de naissance", widget=DATE_WIDGET, help_text="Par exemple : 17/05/2001."
     )

@@ -1,15 +1,15 @@
 from django import forms
 
-from mentorat.fields import DateHeureField
+from mentorat.fields import DateHeureField, NomField
 from programmes.forms import CommuneField, SecteursField
 
 
 class ProposerParrainForm(forms.Form):
-    first_name = forms.CharField(label="Prénom", max_length=150)
-    last_name = forms.CharField(label="Nom", max_length=150)
+    first_name = NomField(label="Prénom")
+    last_name = NomField(label="Nom")
     telephone = forms.CharField(label="Téléphone (facultatif)", max_length=20, required=False)
-    entreprise = forms.CharField(label="Entreprise", max_length=200)
-    fonction = forms.CharField(
+    entreprise = NomField(label="Entreprise", max_length=200)
+    fonction = NomField(
         label="Fonction", max_length=200, help_text="Par exemple : DRH, chargée de recrutement."
     )
     annees_experience = forms.IntegerField(

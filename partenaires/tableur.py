@@ -15,7 +15,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 EPOQUE = dt.date(1899, 12, 30)
 STYLE_DATE, STYLE_DATE_HEURE, STYLE_ENTETE = 1, 2, 3
-_ILLEGAUX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Not allowed in XML 1.0, so not in an XLSX either: C0 controls but tab and newlines, lone
+# surrogates, U+FFFE and U+FFFF (one such character made the whole file unreadable).
+_ILLEGAUX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _INTERDITS_NOM = re.compile(r"[\[\]:*?/\\]")
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'

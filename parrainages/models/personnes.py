@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from mentorat.fields import ChoiceListField, bornes
+from mentorat.texte import valider_texte_saisi
 from programmes.models import Disponibilite, NiveauDiplome, Situation, formes_offertes
 
 # The most mentees one mentor follows at once (the sign-up and profile forms offer 1 to 10).
@@ -58,8 +59,8 @@ class Parrain(models.Model):
         blank=True,
         related_name="parrain",
     )
-    entreprise = models.CharField("entreprise", max_length=200)
-    fonction = models.CharField("fonction", max_length=200)
+    entreprise = models.CharField("entreprise", max_length=200, validators=[valider_texte_saisi])
+    fonction = models.CharField("fonction", max_length=200, validators=[valider_texte_saisi])
     secteurs = models.ManyToManyField(
         "programmes.Secteur", verbose_name="secteurs", blank=True, related_name="parrains"
     )
