@@ -39,10 +39,27 @@ from .models import Envoi, User
 logger = logging.getLogger(__name__)
 
 REPRISE_APRES = timedelta(minutes=10)
-TENTATIVES_MAX = 5
 LOT = 200
 SALT_DESABONNEMENT = "mentorat.desabonnement"
 ERREURS_PASSAGERES = (smtplib.SMTPException, OSError, ConnectionError, TimeoutError)
+# A mail server that is down, refuses connections or answers 4xx is waited for: retried at
+# +2, +4, +8, +16, +30, +30… minutes, for three days (a long weekend's outage), then recorded
+# as a failure that staff can send again. Only a permanent refusal (5xx) fails at once.
+ATTENTE_MAX = timedelta(minutes=30)
+ABANDON_APRES = timedelta(days=3)
+
+
+def refus_definitif(exc: Exception) -> bool:
+    """Whether the mail server refused the message for good (a 5xx answer, RFC 5321 §4.2.1)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    code = getattr(exc, "smtp_code", None)
+    return isinstance(code, int) and 500 <= code < 600
+
+
+def prochain_essai_apres(tentatives: int) -> timedelta:
+    return min(timedelta(minutes=2**tentatives), ATTENTE_MAX)
 
 
 @contextmanager
@@ -325,14 +342,14 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
     except ERREURS_PASSAGERES as exc:
         maintenant = maintenant or timezone.now()
         tentatives = envoi.tentatives + 1
-        if tentatives >= TENTATIVES_MAX:
+        if refus_definitif(exc) or maintenant - envoi.cree_le >= ABANDON_APRES:
             mine.update(statut=Envoi.Statut.ECHEC, tentatives=tentatives, erreur=str(exc)[:2000])
             logger.error("Envoi %s abandonné après %s tentatives : %s", envoi.pk, tentatives, exc)
             return "echec"
         mine.update(
             statut=Envoi.Statut.A_ENVOYER,
             tentatives=tentatives,
-            prochain_essai=maintenant + timedelta(minutes=2**tentatives),
+            prochain_essai=maintenant + prochain_essai_apres(tentatives),
             erreur=str(exc)[:2000],
             reserve_par="",
         )

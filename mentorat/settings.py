@@ -156,6 +156,9 @@ CELERY_TASK_ROUTES = {
 # E-mail: console by default, any backend from EMAIL_URL (smtp://, smtp+tls://…).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A mail server that accepts connections and never answers must not hold a worker forever
+# (requests never talk to it: every message goes through the outbox, sent by workers).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mentorat <ne-pas-repondre@mentorat.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

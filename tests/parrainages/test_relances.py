@@ -212,7 +212,7 @@ def test_a_claim_left_by_a_dead_worker_is_taken_again():
     assert len(mail.outbox) == 1
 
 
-def test_transient_failures_are_retried_then_recorded(monkeypatch):
+def test_transient_failures_are_retried_for_days_then_recorded(monkeypatch):
     envoi = EnvoiFactory()
 
     def panne(*args, **kwargs):
@@ -223,12 +223,44 @@ def test_transient_failures_are_retried_then_recorded(monkeypatch):
     envoi.refresh_from_db()
     assert (envoi.statut, envoi.tentatives) == ("a_envoyer", 1)
     assert envoi.prochain_essai > timezone.now()
-    for _ in range(4):
-        Envoi.objects.filter(pk=envoi.pk).update(prochain_essai=timezone.now())
-        envois_expedier()
+    attentes = []
+    for _ in range(9):
+        avant = timezone.now()
+        Envoi.objects.filter(pk=envoi.pk).update(prochain_essai=avant)
+        assert envois_expedier() == {"reessai": 1}
+        envoi.refresh_from_db()
+        attentes.append(round((envoi.prochain_essai - avant).total_seconds() / 60))
+    assert attentes == [4, 8, 16, 30, 30, 30, 30, 30, 30]  # capped, never given up so soon
+    # Three days after it was written, a message still refused is recorded as a failure.
+    Envoi.objects.filter(pk=envoi.pk).update(
+        prochain_essai=timezone.now(), cree_le=timezone.now() - dt.timedelta(days=3, minutes=1)
+    )
+    assert envois_expedier() == {"echec": 1}
     envoi.refresh_from_db()
-    assert (envoi.statut, envoi.tentatives) == ("echec", 5)
+    assert (envoi.statut, envoi.tentatives) == ("echec", 11)
     assert "connexion perdue" in envoi.erreur
+
+
+def test_a_permanent_refusal_fails_at_once(monkeypatch):
+    envoi = EnvoiFactory()
+
+    def refus(*args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({envoi.email: (550, b"5.1.1 mailbox unknown")})
+
+    monkeypatch.setattr("mentorat.envois.envoyer_email", refus)
+    assert envois_expedier() == {"echec": 1}
+    envoi.refresh_from_db()
+    assert envoi.statut == "echec" and "mailbox unknown" in envoi.erreur
+
+
+def test_a_greylisting_answer_is_retried(monkeypatch):
+    envoi = EnvoiFactory()
+
+    def greylist(*args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({envoi.email: (451, b"4.7.1 try again later")})
+
+    monkeypatch.setattr("mentorat.envois.envoyer_email", greylist)
+    assert envois_expedier() == {"reessai": 1}
 
 
 def test_unsubscribed_people_do_not_get_non_essential_reminders():
