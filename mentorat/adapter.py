@@ -1,5 +1,11 @@
+import uuid
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.urls import reverse
 
 from .reseau import adresse_client
@@ -18,3 +24,29 @@ class AccountAdapter(DefaultAccountAdapter):
         if not ip:
             raise PermissionDenied("Adresse du client introuvable.")
         return ip
+
+    def send_mail(self, template_prefix, email, context):
+        """Account e-mails (verification codes, password resets…) go through the outbox like
+        every other message: written in the request's transaction, sent by a worker. They
+        carry codes and links, so their row is confidential (never shown to staff, emptied
+        once sent)."""
+        from .envois import courriel_ecrire_rendu
+        from .models import User
+
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        message = self.render_mail(template_prefix, email, ctx)
+        html = next((c for c, t in getattr(message, "alternatives", []) if t == "text/html"), "")
+        sujet = message.subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX)
+        with transaction.atomic():
+            courriel_ecrire_rendu(
+                regle=f"compte:{template_prefix.rsplit('/', 1)[-1]}",
+                cle=f"compte:{template_prefix.rsplit('/', 1)[-1]}:{uuid.uuid4().hex}",
+                a=email,
+                destinataire=User.objects.filter(email__iexact=email).first(),
+                sujet=sujet,
+                texte=message.body,
+                html=html,
+                confidentiel=True,
+            )

@@ -28,6 +28,7 @@ from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -692,7 +693,7 @@ class EnvoiAdmin(admin.ModelAdmin):
     date_hierarchy = "cree_le"
     show_full_result_count = False
     list_select_related = ("destinataire",)
-    readonly_fields = [f.name for f in Envoi._meta.fields]
+    CONTENU = ("texte", "html", "contexte", "pieces_jointes")
     actions = ["reessayer"]
 
     def has_add_permission(self, request):
@@ -701,11 +702,49 @@ class EnvoiAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Renvoyer les envois en échec", permissions=["change"])
+    def get_readonly_fields(self, request, obj=None):
+        champs = [f.name for f in Envoi._meta.fields]
+        if obj is not None and obj.confidentiel:
+            # A code or an access link: not for staff eyes (it would let them act as the
+            # recipient). The row says only that there was one.
+            champs = [c for c in champs if c not in self.CONTENU] + ["contenu_confidentiel"]
+        return champs
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description="contenu")
+    def contenu_confidentiel(self, obj):
+        return "Confidentiel : ce message porte un code ou un lien d'accès, qui n'est pas affiché."
+
+    @admin.action(description="Envoyer de nouveau", permissions=["change"])
     def reessayer(self, request, queryset):
+        """Any message back in the queue, sent again by the worker (a lost e-mail, a fixed
+        address); a confidential one whose content was emptied after sending cannot be."""
         from django.utils import timezone
 
-        n = queryset.filter(statut=Envoi.Statut.ECHEC).update(
-            statut=Envoi.Statut.A_ENVOYER, tentatives=0, prochain_essai=timezone.now()
+        from .envois import expedier_apres_commit
+
+        sans_contenu = Q(texte="", gabarit="") | Q(email="")
+        vides = queryset.filter(sans_contenu).count()
+        n = (
+            queryset.exclude(sans_contenu)
+            .exclude(statut=Envoi.Statut.EN_COURS)
+            .update(
+                statut=Envoi.Statut.A_ENVOYER,
+                tentatives=0,
+                prochain_essai=timezone.now(),
+                reserve_par="",
+                erreur="",
+            )
         )
+        if n:
+            expedier_apres_commit()
         self.message_user(request, f"{n} envoi(s) remis dans la file d'envoi.")
+        if vides:
+            self.message_user(
+                request,
+                f"{vides} envoi(s) sans contenu (confidentiel déjà envoyé, ou adresse effacée) : "
+                "à redemander par la personne (nouveau code, nouveau lien).",
+                messages.WARNING,
+            )

@@ -19,10 +19,29 @@ def envoyer_email(
 
     ``gabarit`` is a template path without extension, e.g. ``parrainages/emails/suppression``.
     """
-    destinataires = [a] if isinstance(a, str) else list(a)
+    texte, html = rendre_courriel(gabarit, contexte)
+    return envoyer_email_rendu(
+        a=a, sujet=sujet, texte=texte, html=html, pieces_jointes=pieces_jointes, entetes=entetes
+    )
+
+
+def rendre_courriel(gabarit: str, contexte: dict) -> tuple[str, str]:
+    """The text and HTML parts of ``gabarit`` (a path without extension)."""
     contexte = {"site_url": settings.SITE_URL, **contexte}
-    texte = rendre_texte(f"{gabarit}.txt", contexte)
-    html = render_to_string(f"{gabarit}.html", contexte)
+    return rendre_texte(f"{gabarit}.txt", contexte), render_to_string(f"{gabarit}.html", contexte)
+
+
+def envoyer_email_rendu(
+    *,
+    a: list[str] | str,
+    sujet: str,
+    texte: str,
+    html: str = "",
+    pieces_jointes: list[tuple[str, bytes, str]] = (),
+    entetes: dict | None = None,
+) -> int:
+    """Send an already rendered message; returns 1 when the server accepted it."""
+    destinataires = [a] if isinstance(a, str) else list(a)
     message = EmailMultiAlternatives(
         subject=f"[Mentorat] {sujet}",
         body=texte,
@@ -30,7 +49,8 @@ def envoyer_email(
         to=destinataires,
         headers=entetes or {},
     )
-    message.attach_alternative(html, "text/html")
+    if html:
+        message.attach_alternative(html, "text/html")
     for nom, contenu, type_mime in pieces_jointes:
         message.attach(nom, contenu, type_mime)
     return message.send()

@@ -14,6 +14,7 @@ therefore never written in a row: the rule registers with `contexte_a_l_envoi` a
 makes it as the row is sent.
 """
 
+import base64
 import gc
 import json
 import logging
@@ -33,7 +34,7 @@ from django.db.models import DEFERRED, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .emails import envoyer_email
+from .emails import envoyer_email, envoyer_email_rendu, rendre_courriel
 from .models import Envoi, User
 
 logger = logging.getLogger(__name__)
@@ -110,9 +111,10 @@ _TAMPON_PG = """
 _COPIER_PG = "COPY envois_nouveaux FROM STDIN"
 _VERSER_PG = """
     INSERT INTO mentorat_envoi (regle, cle, destinataire_id, email, sujet, gabarit, contexte,
-        essentiel, statut, tentatives, prochain_essai, reserve_par, erreur, cree_le)
+        essentiel, statut, tentatives, prochain_essai, reserve_par, erreur, cree_le,
+        texte, html, pieces_jointes, confidentiel)
     SELECT regle, cle, destinataire_id, email, sujet, gabarit, contexte, essentiel,
-        %(statut)s, 0, %(maintenant)s, '', '', %(maintenant)s
+        %(statut)s, 0, %(maintenant)s, '', '', %(maintenant)s, '', '', '[]', false
     FROM envois_nouveaux
     ON CONFLICT (cle) DO NOTHING
 """
@@ -294,6 +296,116 @@ def _expedier() -> None:
     app.tasks[TACHE_EXPEDITION].delay()
 
 
+def courriel_ecrire(
+    *,
+    regle: str,
+    cle: str,
+    a: str,
+    sujet: str,
+    gabarit: str,
+    contexte: dict,
+    destinataire=None,
+    essentiel: bool = True,
+    confidentiel: bool = False,
+    pieces_jointes: list[dict] = (),
+) -> bool:
+    """Write one message into the outbox, in the caller's transaction, rendered now (the
+    objects of ``contexte`` are read as they are); a worker sends it right after the commit,
+    or the five-minute run should that signal be lost. Nothing here talks to a mail server:
+    a request never waits on one, nor fails because of one.
+
+    ``cle`` names the message (rule, object, recipient…): a second write with the same key is
+    ignored and returns False. ``pieces_jointes``: ``{"nom", "type", "contenu"}`` (bytes) or
+    ``{"nom", "type", "fichier"}`` (a path in private storage, read when sending).
+    ``confidentiel``: the message carries a code or an access link; staff never see its
+    content in the admin, and it is emptied once sent.
+    """
+    texte, html = rendre_courriel(gabarit, contexte)
+    return courriel_ecrire_rendu(
+        regle=regle,
+        cle=cle,
+        a=a,
+        sujet=sujet,
+        texte=texte,
+        html=html,
+        gabarit=gabarit,
+        destinataire=destinataire,
+        essentiel=essentiel,
+        confidentiel=confidentiel,
+        pieces_jointes=pieces_jointes,
+    )
+
+
+def courriel_ecrire_rendu(
+    *,
+    regle: str,
+    cle: str,
+    a: str,
+    sujet: str,
+    texte: str,
+    html: str = "",
+    gabarit: str = "",
+    destinataire=None,
+    essentiel: bool = True,
+    confidentiel: bool = False,
+    pieces_jointes: list[dict] = (),
+) -> bool:
+    """``courriel_ecrire`` for a message already rendered (account e-mails of allauth)."""
+    jointes = [
+        {
+            "nom": p["nom"],
+            "type": p["type"],
+            **(
+                {"fichier": p["fichier"]}
+                if "fichier" in p
+                else {"contenu": base64.b64encode(p["contenu"]).decode("ascii")}
+            ),
+        }
+        for p in pieces_jointes
+    ]
+    with transaction.atomic():
+        _envoi, cree = Envoi.objects.get_or_create(
+            cle=cle[:200],
+            defaults={
+                "regle": regle,
+                "destinataire": destinataire,
+                "email": a,
+                "sujet": sujet[:250],
+                "gabarit": gabarit,
+                "texte": texte,
+                "html": html,
+                "pieces_jointes": jointes,
+                "essentiel": essentiel,
+                "confidentiel": confidentiel,
+            },
+        )
+    if cree:
+        expedier_apres_commit()
+    return cree
+
+
+def _pieces_jointes(envoi: Envoi) -> list[tuple[str, bytes, str]]:
+    from django.core.files.storage import storages
+
+    jointes = []
+    for p in envoi.pieces_jointes:
+        if "fichier" in p:
+            with storages["private"].open(p["fichier"], "rb") as fichier:
+                contenu = fichier.read()
+        else:
+            contenu = base64.b64decode(p["contenu"])
+        jointes.append((p["nom"], contenu, p["type"]))
+    return jointes
+
+
+VIDE = {"texte": "", "html": "", "contexte": {}, "pieces_jointes": []}
+
+
+def _vider_si_confidentiel(envoi: Envoi) -> dict:
+    # Emptied for good: neither the text nor what to render it from is left.
+    return {**VIDE, "gabarit": ""} if envoi.confidentiel else {}
+
+
 class EnvoiSansObjet(Exception):
     """Raised at sending time when an e-mail has no reason to go any more; the message says
     why (the row is cancelled with it)."""
@@ -320,25 +432,37 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
         and envoi.destinataire
         and not envoi.destinataire.relances_non_essentielles
     ):
-        mine.update(statut=Envoi.Statut.ANNULE)
+        mine.update(statut=Envoi.Statut.ANNULE, **_vider_si_confidentiel(envoi))
         return "annule"
     contexte = {**envoi.contexte}
     if envoi.regle in _CONTEXTES_A_L_ENVOI:
         try:
             contexte.update(_CONTEXTES_A_L_ENVOI[envoi.regle](envoi))
         except EnvoiSansObjet as exc:
-            mine.update(statut=Envoi.Statut.ANNULE, erreur=str(exc))
+            mine.update(
+                statut=Envoi.Statut.ANNULE, erreur=str(exc), **_vider_si_confidentiel(envoi)
+            )
             return "annule"
     if not envoi.essentiel and envoi.destinataire_id:
         contexte["lien_desabonnement"] = lien_desabonnement(envoi.destinataire)
     try:
-        envoyer_email(
-            a=envoi.email,
-            sujet=envoi.sujet,
-            gabarit=envoi.gabarit,
-            contexte=contexte,
-            entetes=_entetes(envoi),
-        )
+        if envoi.texte:
+            envoyer_email_rendu(
+                a=envoi.email,
+                sujet=envoi.sujet,
+                texte=envoi.texte,
+                html=envoi.html,
+                pieces_jointes=_pieces_jointes(envoi),
+                entetes=_entetes(envoi),
+            )
+        else:
+            envoyer_email(
+                a=envoi.email,
+                sujet=envoi.sujet,
+                gabarit=envoi.gabarit,
+                contexte=contexte,
+                entetes=_entetes(envoi),
+            )
     except ERREURS_PASSAGERES as exc:
         maintenant = maintenant or timezone.now()
         tentatives = envoi.tentatives + 1
@@ -354,7 +478,12 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
             reserve_par="",
         )
         return "reessai"
-    mine.update(statut=Envoi.Statut.ENVOYE, envoye_le=timezone.now(), erreur="")
+    mine.update(
+        statut=Envoi.Statut.ENVOYE,
+        envoye_le=timezone.now(),
+        erreur="",
+        **_vider_si_confidentiel(envoi),
+    )
     return "envoye"
 
 
@@ -381,7 +510,7 @@ def envois_anonymiser(*, destinataire) -> int:
     lignes.filter(statut__in=[Envoi.Statut.A_ENVOYER, Envoi.Statut.EN_COURS]).update(
         statut=Envoi.Statut.ANNULE, reserve_par=""
     )
-    return lignes.update(email="", contexte={})
+    return lignes.update(email="", **VIDE)
 
 
 def envois_purger(*, avant, lot: int = 5000, dry_run: bool = False) -> int:
@@ -394,7 +523,7 @@ def envois_purger(*, avant, lot: int = 5000, dry_run: bool = False) -> int:
         return vieux.count()
     total = 0
     while ids := list(vieux.order_by("pk").values_list("pk", flat=True)[:lot]):
-        total += Envoi.objects.filter(pk__in=ids).update(email="", contexte={})
+        total += Envoi.objects.filter(pk__in=ids).update(email="", **VIDE)
     return total
 
 

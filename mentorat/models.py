@@ -91,7 +91,7 @@ class Envoi(models.Model):
         EN_COURS = "en_cours", "En cours d'envoi"
         ENVOYE = "envoye", "Envoyé"
         ECHEC = "echec", "Échec"
-        ANNULE = "annule", "Annulé (désabonnement)"
+        ANNULE = "annule", "Annulé"
 
     regle = models.CharField("règle", max_length=50)
     cle = models.CharField("clé", max_length=200)
@@ -107,6 +107,22 @@ class Envoi(models.Model):
     sujet = models.CharField("sujet", max_length=250)
     gabarit = models.CharField("gabarit", max_length=150)
     contexte = models.JSONField("contexte", default=dict, blank=True)
+    # A message rendered when it is written (``courriel_ecrire``): sent as it is. Reminders
+    # written in bulk leave these empty and are rendered from ``gabarit`` and ``contexte``.
+    texte = models.TextField("texte du message", blank=True, default="")
+    html = models.TextField("message HTML", blank=True, default="")
+    pieces_jointes = models.JSONField(
+        "pièces jointes",
+        default=list,
+        blank=True,
+        help_text="Nom, type et contenu (base64) ou fichier du stockage privé de chacune.",
+    )
+    confidentiel = models.BooleanField(
+        "confidentiel",
+        default=False,
+        help_text="Porte un code ou un lien d'accès : jamais affiché dans l'administration, "
+        "vidé une fois envoyé ou annulé.",
+    )
     essentiel = models.BooleanField(
         "essentiel", default=True, help_text="Un envoi non essentiel respecte le désabonnement."
     )
