@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
-from django.db import models
+from django.db import models, transaction
 
 
 class ChoiceListField(models.JSONField):
@@ -102,3 +102,16 @@ class PrivateStorage(Storage):
 def private_storage():
     """Storage for generated documents: never under a public URL."""
     return PrivateStorage()
+
+
+def fichier_supprimer_apres_validation(fichier) -> None:
+    """Delete a stored file (a ``FieldFile``) once the current transaction is committed.
+
+    A transaction that rolls back leaves the file in place, with the row that names it. The
+    deletion is robust: a file that cannot be deleted is logged, and the other callbacks of
+    the transaction still run.
+    """
+    if not fichier:
+        return
+    stockage, nom = fichier.storage, fichier.name
+    transaction.on_commit(lambda: stockage.delete(nom), robust=True)

@@ -258,9 +258,9 @@ class Rapport(StatusMachine, models.Model):
 
     TRANSITIONS = {
         Statut.EN_ATTENTE: (Statut.EN_COURS, Statut.ECHEC),
-        Statut.EN_COURS: (Statut.PRET, Statut.ECHEC),
+        Statut.EN_COURS: (Statut.PRET, Statut.ECHEC, Statut.EN_ATTENTE),
         Statut.ECHEC: (Statut.EN_ATTENTE,),
-        Statut.PRET: (),
+        Statut.PRET: (Statut.EN_ATTENTE,),
     }
 
     convention = models.ForeignKey(
@@ -286,6 +286,8 @@ class Rapport(StatusMachine, models.Model):
     created_at = models.DateTimeField("demandé le", default=timezone.now)
     demarre_le = models.DateTimeField("production commencée le", null=True, blank=True)
     genere_le = models.DateTimeField("produit le", null=True, blank=True)
+    reprise_le = models.DateTimeField("remis en production le", null=True, blank=True)
+    motif_reprise = models.CharField("motif de la nouvelle production", max_length=250, blank=True)
 
     objects = RapportQuerySet.as_manager()
 
@@ -342,6 +344,17 @@ class Rapport(StatusMachine, models.Model):
         self._passer_a(self.Statut.EN_ATTENTE)
         self.progression = 0
         self.erreur = ""
+
+    def reprendre(self, *, motif: str):
+        """Produce again a report whose content changed (a person listed was erased): its
+        files are let go (the service deletes them once committed), the reason is kept."""
+        self._passer_a(self.Statut.EN_ATTENTE)
+        self.progression = 0
+        self.erreur = ""
+        self.genere_le = None
+        self.pdf = self.csv = self.xlsx = ""
+        self.reprise_le = timezone.now()
+        self.motif_reprise = motif
 
 
 class PrescriptionQuerySet(models.QuerySet):
