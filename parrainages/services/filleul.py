@@ -86,11 +86,23 @@ def candidature_deposer(*, filleul: Filleul, programme, source=None) -> Candidat
 
 
 def filleul_exporter(*, filleul: Filleul) -> dict:
-    """Everything the platform holds about a mentee, machine-readable."""
+    """Everything the platform holds about a mentee, machine-readable.
+
+    Only the mentor's private meeting notes are left out: they are the mentor's working notes
+    (see ``Rencontre.compte_rendu``).
+    """
+    from django.db.models import Q
+
+    from partenaires.models import Prescription
+
     user = filleul.user
 
     def day(value):
         return value.isoformat() if value else None
+
+    orientations = Prescription.objects.filter(filleul=filleul)
+    if user is not None:
+        orientations = Prescription.objects.filter(Q(filleul=filleul) | Q(email__iexact=user.email))
 
     parrainages = filleul.parrainages.select_related("programme", "parrain__user").order_by(
         "propose_le"
@@ -128,6 +140,8 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                 "statut": c.get_statut_display(),
                 "deposee_le": c.created_at.isoformat(),
                 "origine": c.get_source_display(),
+                "decidee_le": day(c.decidee_le),
+                "motif": c.motif_refus,
                 "eligibilite": [
                     critere.get("ligne") for critere in c.eligibilite.get("criteres", [])
                 ],
@@ -142,26 +156,55 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                 "statut": p.get_statut_display(),
                 "debut": day(p.date_debut),
                 "fin": day(p.date_fin),
+                "objectifs": p.objectifs,
+                "motif_du_refus": p.motif_declin,
+                "motif_de_fin": p.motif_fin,
                 "rencontres": [
                     {
                         "date": r.debut.isoformat(),
                         "modalite": r.get_modalite_display(),
+                        "lieu": r.lieu,
+                        "lien": r.lien,
                         "sujet": r.sujet,
                         "statut": r.get_statut_display(),
                         "themes": r.themes,
                     }
                     for r in p.rencontres.all()
                 ],
+                "immersions": [
+                    {
+                        "debut": day(i.date_debut),
+                        "fin": day(i.date_fin),
+                        "lieu": i.lieu,
+                        "tuteur": i.tuteur,
+                        "objectifs": i.objectifs,
+                        "statut": i.get_statut_display(),
+                    }
+                    for i in p.immersions.all()
+                ],
                 "sorties": [
                     {
                         "moment": s.get_moment_display(),
                         "situation": s.get_type_display(),
                         "date": day(s.date),
+                        "employeur": s.employeur,
+                        "commentaire": s.commentaire,
+                        "declaree_par": s.get_source_display(),
                     }
                     for s in p.sorties.all()
                 ],
             }
-            for p in parrainages.prefetch_related("rencontres", "sorties")
+            for p in parrainages.prefetch_related("rencontres", "immersions", "sorties")
+        ],
+        "orientations": [
+            {
+                "partenaire": o.partenaire.nom,
+                "programme": o.programme.nom,
+                "prescrite_le": o.created_at.isoformat(),
+                "message": o.message,
+                "invitation_utilisee_le": day(o.utilisee_le),
+            }
+            for o in orientations.select_related("partenaire", "programme").order_by("created_at")
         ],
         "evenements": [
             {

@@ -35,7 +35,7 @@ from mentorat.sessions import compte_de_la_session
 from parrainages import retention
 from parrainages.models import Candidature, Charte, Parrainage, Rencontre
 from parrainages.relances import propositions_nouvelles, relances_planifier
-from parrainages.services import compte_effacer
+from parrainages.services import compte_effacer, filleul_exporter
 from parrainages.services.charte import charte_rendre_pdf
 from partenaires import documents
 from partenaires import services as services_partenaires
@@ -466,6 +466,48 @@ def test_a_failed_erasure_keeps_the_files_and_the_rows(
     assert charte.pdf.name and PRENOM in charte.texte
     assert rapport.statut == Rapport.Statut.PRET and rapport.csv.name
     assert User.objects.filter(pk=personne.pk, first_name=PRENOM).exists()
+
+
+def test_the_export_holds_reasons_outcomes_immersions_and_referrals(private_storage_dir):
+    monde = seme(private_storage_dir)
+    export = filleul_exporter(filleul=monde["filleul"])
+
+    refusee = next(c for c in export["candidatures"] if c["statut"] == "Non retenue")
+    assert refusee["motif"] == f"{PRENOM} {NOM} habite hors du territoire du programme."
+    binome = next(p for p in export["parrainages"] if p["statut"] == "En cours")
+    assert binome["objectifs"] == f"Aider {PRENOM} à préparer ses entretiens."
+    (sortie,) = binome["sorties"]
+    assert (sortie["employeur"], sortie["commentaire"]) == (
+        f"Boulangerie {NOM}",
+        f"{PRENOM} a signé un CDI.",
+    )
+    (immersion,) = binome["immersions"]
+    assert immersion["lieu"] == f"Atelier {NOM}, Paris"
+    assert immersion["objectifs"] == f"Faire découvrir le métier à {PRENOM}."
+    assert immersion["tuteur"] == f"M. Lenoir, qui accueille {PRENOM}"
+    decline = next(p for p in export["parrainages"] if p["statut"] == "Décliné par le parrain")
+    assert decline["motif_du_refus"] == f"Je connais déjà {PRENOM} {NOM}."
+    messages = {o["message"] for o in export["orientations"]}
+    assert messages == {
+        f"{PRENOM} est très motivée, elle cherche dans la logistique.",
+        f"Bonjour {PRENOM}, voici votre invitation.",
+    }
+    assert {o["partenaire"] for o in export["orientations"]} == {"Mission locale de l'effacement"}
+
+
+def test_the_data_page_shows_the_new_parts(client, private_storage_dir):
+    monde = seme(private_storage_dir)
+    client.force_login(monde["personne"])
+    page = client.get(reverse("filleul:donnees")).content.decode()
+    for attendu in (
+        "habite hors du territoire du programme",
+        "Faire découvrir le métier à",
+        "Boulangerie",
+        "est très motivée",
+        "Orientations",
+        "Immersion",
+    ):
+        assert attendu in page, attendu
 
 
 def test_a_report_produced_during_the_erasure_is_produced_again(
