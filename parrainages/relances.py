@@ -604,6 +604,8 @@ def envois_des_binomes(parrainages: list[int]) -> list[int]:
     Read through indexes only, never the whole outbox: the rows still to send, and those of
     the people such an e-mail goes to (the parties, the programmes' coordinators, staff).
     """
+    if not parrainages:
+        return []
     ids = {
         Parrainage: set(parrainages),
         Rencontre: set(
