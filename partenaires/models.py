@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from mentorat.fields import private_storage
-from programmes.models import StatusMachine
+from programmes.models import StatusMachine, TransitionError
 
 
 class PartenaireQuerySet(models.QuerySet):
@@ -341,6 +341,14 @@ class Rapport(StatusMachine, models.Model):
         self.erreur = erreur
 
     def relancer(self):
+        """Start a failed production again (a report ready or in production is taken back by
+        ``reprendre`` only)."""
+        if self.statut != self.Statut.ECHEC:
+            courant = self.Statut(self.statut).label
+            raise TransitionError(
+                f"Passage impossible de « {courant} » à « {self.Statut.EN_ATTENTE.label} » : "
+                "seul un rapport en échec se relance."
+            )
         self._passer_a(self.Statut.EN_ATTENTE)
         self.progression = 0
         self.erreur = ""
