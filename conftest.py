@@ -32,6 +32,16 @@ def _fast_and_isolated(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _outbox_sent_at_once(request, settings):
+    """In tests, the outbox's worker answers at once: what a transaction signals to send after
+    its commit (``mentorat.envois.expedier_apres_commit``) is sent right away, inside the
+    test's transaction, as an eager Celery task would be. Tests of the after-commit path itself
+    (nothing sent before the commit, a request that never waits on the mail server) are marked
+    ``apres_commit`` and keep the real behaviour."""
+    settings.ENVOIS_IMMEDIATS = not request.node.get_closest_marker("apres_commit")
+
+
 # Staff sessions: the admin opens only after the login's second factor (mentorat.mfa). These
 # fixtures and ``tests.mentorat.factories.connecter(client, user)`` give a session as after a
 # login with the TOTP code; ``force_login`` alone gives one the admin refuses.

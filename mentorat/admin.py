@@ -638,6 +638,15 @@ class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
             return redirect("admin:mentorat_user_change", user.pk)
         return super().user_change_password(request, id, form_url)
 
+    def get_deleted_objects(self, objs, request):
+        # The account's one-time signature codes go with it: nobody deletes them by hand
+        # (their admin refuses it), but they never stop an erasure.
+        from parrainages.models import DemandeSignature
+
+        supprimes, comptes, permissions, proteges = super().get_deleted_objects(objs, request)
+        permissions.discard(DemandeSignature._meta.verbose_name)
+        return supprimes, comptes, permissions, proteges
+
     def delete_model(self, request, obj):
         effacer_compte(obj)
 
@@ -649,9 +658,9 @@ class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
 def effacer_compte(user):
     """Deleting an account from the admin erases it the way the person would: identity gone
     everywhere (audit trail included), anonymous statistics kept, no e-mail to the person."""
-    from parrainages.services import compte_parrain_supprimer
+    from parrainages.services import compte_effacer
 
-    compte_parrain_supprimer(user=user, notifier=False)
+    compte_effacer(user=user, notifier=False)
 
 
 # allauth's admins list the account of each row: load it with the row.

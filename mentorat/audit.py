@@ -8,15 +8,18 @@ readable once the person concerned is anonymised (``lisibles``: statuses, dates,
 When a person's account is erased, ``journal_anonymiser`` takes their identity out of the
 trail: the entries about their records keep the fields that changed, when and by whom, but
 every other value and the record's label are replaced; the entries they made as actor lose
-their e-mail and network address. The account-deletion services call it (see
-``parrainages.services.filleul``), so every way an account goes (the person, the retention
-task) goes through it.
+their e-mail and network address. ``historique_admin_anonymiser`` does the same in Django's
+own history of admin actions (``django_admin_log``). The account erasure calls both (see
+``parrainages.services.effacement``), so every way an account goes (the person, the admin,
+the retention task) goes through them.
 """
 
+import json
 from collections.abc import Iterable
 
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
+from django.contrib.admin.models import LogEntry as EntreeAdmin
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.text import capfirst
@@ -113,6 +116,62 @@ def journal_anonymiser(
         batch_size=500,
     )
     return len(modifiees)
+
+
+def historique_admin_anonymiser(
+    *, objets: dict[type[models.Model], Iterable[int]], mentions: Iterable[str]
+) -> int:
+    """Take a person out of Django's history of admin actions; return the entries redacted.
+
+    ``objets``: the person's records by model, as ids (see ``journal_anonymiser``).
+    ``mentions``: how the admin may have named them elsewhere (their e-mail, their full name),
+    for the entries about someone else's record that list theirs ("added: membre « … »").
+    The entries keep their action, date, author and the fields changed; their label becomes
+    "Filleul n° 12", and the labels of related records in their message "[effacé]". The
+    entries the person wrote as staff go with their account (Django deletes them).
+    """
+    types = ContentType.objects.get_for_models(*objets)
+    concernees = models.Q(pk__in=[])
+    for model, ids in objets.items():
+        ids = [str(pk) for pk in ids]
+        if ids:
+            concernees |= models.Q(content_type=types[model], object_id__in=ids)
+    # As typed, and as the admin writes its messages (JSON: "Z\u00e9phyrine").
+    mentions = {m.strip() for m in mentions if m and m.strip()}
+    formes = mentions | {json.dumps(m)[1:-1] for m in mentions}
+    for forme in formes:
+        concernees |= models.Q(object_repr__icontains=forme)
+        concernees |= models.Q(change_message__icontains=forme)
+    entrees = list(EntreeAdmin.objects.filter(concernees).select_related("content_type"))
+    for entree in entrees:
+        model = entree.content_type.model_class() if entree.content_type_id else None
+        libelle = capfirst(model._meta.verbose_name) if model else "Objet"
+        entree.object_repr = f"{libelle} n° {entree.object_id}"
+        entree.change_message = _message_efface(entree.change_message, formes)
+    EntreeAdmin.objects.bulk_update(entrees, ["object_repr", "change_message"], batch_size=500)
+    return len(entrees)
+
+
+def _message_efface(message: str, formes: set[str]) -> str:
+    """An admin change message without the labels of related records.
+
+    The admin writes a JSON list: ``[{"changed": {"fields": […]}}, {"added": {"name":
+    "membre", "object": "<label>"}}]``; the field names stay, every label goes. A message in
+    plain text (a status change: "Retenir : Déposée → Retenue.") stays, unless it names the
+    person (``formes``): then it goes whole.
+    """
+    try:
+        elements = json.loads(message)
+    except ValueError:
+        elements = None
+    if not isinstance(elements, list):
+        texte = message.casefold()
+        return EFFACE if any(forme.casefold() in texte for forme in formes) else message
+    for element in elements:
+        for detail in element.values() if isinstance(element, dict) else ():
+            if isinstance(detail, dict) and "object" in detail:
+                detail["object"] = EFFACE
+    return json.dumps(elements)
 
 
 def journal_purger(*, avant, lot: int = 5000, dry_run: bool = False) -> int:

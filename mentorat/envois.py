@@ -285,7 +285,13 @@ TACHE_EXPEDITION = "parrainages.envoyer_relances"
 
 def expedier_apres_commit() -> None:
     """Send the outbox right after the commit; with the broker down, the rows wait for the
-    five-minute run (the request does not fail)."""
+    five-minute run (the request does not fail).
+
+    ``ENVOIS_IMMEDIATS`` (set by the test suite only, see conftest.py) sends at once instead,
+    inside the transaction, as an eager task would."""
+    if getattr(settings, "ENVOIS_IMMEDIATS", False):
+        envois_expedier()
+        return
     transaction.on_commit(_expedier, robust=True)
 
 
@@ -507,17 +513,36 @@ def envois_anonymiser(*, destinataire) -> int:
     (a retention warning, say) outlives the address.
     """
     lignes = Envoi.objects.filter(destinataire=destinataire)
-    lignes.filter(statut__in=[Envoi.Statut.A_ENVOYER, Envoi.Statut.EN_COURS]).update(
-        statut=Envoi.Statut.ANNULE, reserve_par=""
-    )
+    _annuler(lignes)
     return lignes.update(email="", **VIDE)
+
+
+def envois_effacer(*, ids: Iterable[int]) -> int:
+    """Rows addressed to someone else that may name a person whose account goes (a reminder
+    of tomorrow's meeting to their mentor): those not sent yet are cancelled, every one loses
+    its content. The recipient's address, the key, subject and dates stay."""
+    lignes = Envoi.objects.filter(pk__in=list(ids))
+    _annuler(lignes)
+    return lignes.update(contexte={})
+
+
+def _annuler(lignes) -> None:
+    """Cancel the rows not sent yet; a worker that claimed one finds it no longer its own."""
+    lignes.filter(statut__in=[Envoi.Statut.A_ENVOYER, Envoi.Statut.EN_COURS]).update(
+        statut=Envoi.Statut.ANNULE_EFFACEMENT, reserve_par=""
+    )
 
 
 def envois_purger(*, avant, lot: int = 5000, dry_run: bool = False) -> int:
     """Empty the address and content of rows settled before ``avant`` (keys and dates stay)."""
     vieux = Envoi.objects.filter(
         cree_le__lt=avant,
-        statut__in=[Envoi.Statut.ENVOYE, Envoi.Statut.ECHEC, Envoi.Statut.ANNULE],
+        statut__in=[
+            Envoi.Statut.ENVOYE,
+            Envoi.Statut.ECHEC,
+            Envoi.Statut.ANNULE,
+            Envoi.Statut.ANNULE_EFFACEMENT,
+        ],
     ).exclude(email="")
     if dry_run:
         return vieux.count()

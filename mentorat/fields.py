@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils.dateparse import parse_datetime
 
 from .horaires import instant_local
@@ -150,3 +150,16 @@ class NomField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return texte_nettoye(value) if value else value
+
+
+def fichier_supprimer_apres_validation(fichier) -> None:
+    """Delete a stored file (a ``FieldFile``) once the current transaction is committed.
+
+    A transaction that rolls back leaves the file in place, with the row that names it. The
+    deletion is robust: a file that cannot be deleted is logged, and the other callbacks of
+    the transaction still run.
+    """
+    if not fichier:
+        return
+    stockage, nom = fichier.storage, fichier.name
+    transaction.on_commit(lambda: stockage.delete(nom), robust=True)

@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -92,6 +93,7 @@ class Envoi(models.Model):
         ENVOYE = "envoye", "Envoyé"
         ECHEC = "echec", "Échec"
         ANNULE = "annule", "Annulé"
+        ANNULE_EFFACEMENT = "annule_effacement", "Annulé (personne effacée)"
 
     regle = models.CharField("règle", max_length=50)
     cle = models.CharField("clé", max_length=200)
@@ -148,3 +150,38 @@ class Envoi(models.Model):
 
     def __str__(self):
         return f"{self.sujet} → {self.email}"
+
+
+class Session(AbstractBaseSession):
+    """A browser session, in the database, with the account it belongs to.
+
+    The account is read from the session's data at each save (``mentorat.sessions``): signed
+    in, or part-way through a login (password given, second factor pending). Erasing an account
+    deletes its sessions, wherever they were opened.
+    """
+
+    # No constraint in the database: a request still running while its account is erased must
+    # not fail to save its session (the row, orphaned, expires like any other).
+    user = models.ForeignKey(
+        User,
+        verbose_name="compte",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = "session"
+        verbose_name_plural = "sessions"
+
+    def __str__(self):
+        # Never the key: it is what the browser's cookie holds.
+        return f"Session valable jusqu'au {self.expire_date:%d/%m/%Y %H:%M}"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     "mentorat.apps.MentoratAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
@@ -200,7 +199,9 @@ MFA_TOTP_ISSUER = "Mentorat"
 
 # Sessions: at most SESSION_COOKIE_AGE after the last change of the session, and gone when the
 # browser closes; staff sessions (the admin holds everyone's data) also end after
-# STAFF_SESSION_IDLE_TIMEOUT without a request.
+# STAFF_SESSION_IDLE_TIMEOUT without a request. Stored in the database with the account each
+# belongs to (mentorat.sessions), so that erasing an account deletes all its sessions.
+SESSION_ENGINE = "mentorat.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 STAFF_SESSION_IDLE_TIMEOUT = env.int("STAFF_SESSION_IDLE_TIMEOUT", default=30 * 60)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.envois import NouvelEnvoi, envois_creer, sans_ramasse_miettes
-from mentorat.models import Envoi
+from mentorat.models import Envoi, User
 from programmes.models import Programme
 
 from .models import Charte, Parrainage, Rencontre, Signature, Sortie
@@ -579,6 +579,55 @@ REGLES = {
     "fin_proche": fin_proche,
     "rapport_pret": rapport_pret,
 }
+
+
+# What each rule's e-mails are about: the key starts with the rule and that object's id
+# ("rencontre_demain:<rencontre>:<user>"). A pair's e-mails may name either party to the other
+# one, or to the programme's staff.
+OBJETS_DES_REGLES = {
+    "proposition_nouvelle": Parrainage,
+    "proposition_sans_reponse": Parrainage,
+    "charte_a_signer": Charte,
+    "rencontre_demain": Rencontre,
+    "sans_rencontre": Parrainage,
+    "alerte_sans_rencontre": Parrainage,
+    "enquete_fin": Parrainage,
+    "enquete_six_mois": Parrainage,
+    "fin_proche": Parrainage,
+}
+
+
+def envois_des_binomes(parrainages: list[int]) -> list[int]:
+    """The outbox rows about these pairs (proposals, meetings, charters, surveys, alerts), to
+    whomever they were written: their ids.
+
+    Read through indexes only, never the whole outbox: the rows still to send, and those of
+    the people such an e-mail goes to (the parties, the programmes' coordinators, staff).
+    """
+    if not parrainages:
+        return []
+    ids = {
+        Parrainage: set(parrainages),
+        Rencontre: set(
+            Rencontre.objects.filter(parrainage__in=parrainages).values_list("pk", flat=True)
+        ),
+        Charte: set(Charte.objects.filter(parrainage__in=parrainages).values_list("pk", flat=True)),
+    }
+    destinataires = set(User.objects.filter(is_staff=True).values_list("pk", flat=True))
+    for personnes in Parrainage.objects.filter(pk__in=parrainages).values_list(
+        "parrain__user_id", "filleul__user_id", "programme__coordinateur_id"
+    ):
+        destinataires.update(pk for pk in personnes if pk is not None)
+    lignes = Envoi.objects.filter(regle__in=OBJETS_DES_REGLES).filter(
+        Q(destinataire_id__in=destinataires)
+        | Q(statut__in=[Envoi.Statut.A_ENVOYER, Envoi.Statut.EN_COURS])
+    )
+    trouves = []
+    for pk, regle, cle in lignes.values_list("pk", "regle", "cle").iterator():
+        objet = cle.split(":")[1] if cle.count(":") else ""
+        if objet.isascii() and objet.isdigit() and int(objet) in ids[OBJETS_DES_REGLES[regle]]:
+            trouves.append(pk)
+    return trouves
 
 
 def relances_planifier(*, maintenant=None, regles=None) -> dict[str, int]:

@@ -23,8 +23,9 @@ The cycle, with D = ``RETENTION_INACTIVITE_JOURS`` and W = ``RETENTION_PREAVIS_J
 - inactive for D − W days: a warning e-mail through the outbox, keyed on the person and their
   last activity day, so once per inactivity period whatever the number of runs;
 - inactive for D days and the warning of this period sent W days ago or more (or given up by
-  the outbox after its retries): the person is anonymised by the account-deletion services,
-  which keep the anonymous records the statistics count;
+  the outbox after its retries): the person is anonymised by the account erasure
+  (``parrainages.services.effacement.compte_effacer``, the same as for a deletion asked by
+  the person), which keeps the anonymous records the statistics count;
 - any activity in between (a login is enough) moves the last activity day: the person is no
   longer inactive, and the next period's warning has a new key.
 
@@ -313,9 +314,9 @@ def invitations_effacer(maintenant, *, dry_run: bool = False) -> int:
 
 def sessions_effacer(maintenant, *, dry_run: bool = False) -> int:
     """Expired sessions (Django never deletes them by itself)."""
-    from django.contrib.sessions.models import Session
+    from mentorat.models import Session
 
-    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+    if settings.SESSION_ENGINE != "mentorat.sessions":
         return 0
     expirees = Session.objects.filter(expire_date__lt=maintenant)
     if dry_run:
@@ -327,17 +328,14 @@ def sessions_effacer(maintenant, *, dry_run: bool = False) -> int:
 
 
 def _supprimer(user_id: int, encore_concerne) -> bool:
-    """Anonymise one person through the account-deletion services, if the rule still holds."""
-    from .services import compte_filleul_supprimer, compte_parrain_supprimer
+    """Anonymise one person through the account erasure, if the rule still holds."""
+    from .services import compte_effacer
 
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=user_id).first()
         if user is None or not encore_concerne.filter(pk=user_id).exists():
             return False
-        if Parrain.objects.filter(user=user).exists():
-            compte_parrain_supprimer(user=user, notifier=False)
-        else:
-            compte_filleul_supprimer(user=user, notifier=False)
+        compte_effacer(user=user, notifier=False)
     return True
 
 

@@ -360,6 +360,8 @@ class RapportAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "created_at",
         "demarre_le",
         "genere_le",
+        "reprise_le",
+        "motif_reprise",
     )
 
     list_display = (
@@ -385,6 +387,8 @@ class RapportAdmin(TransitionAdminMixin, admin.ModelAdmin):
         "created_at",
         "demarre_le",
         "genere_le",
+        "reprise_le",
+        "motif_reprise",
     )
     date_hierarchy = "created_at"
     actions = ["relancer"]

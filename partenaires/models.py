@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from mentorat.fields import bornes, private_storage
-from programmes.models import StatusMachine
+from programmes.models import StatusMachine, TransitionError
 
 
 class PartenaireQuerySet(models.QuerySet):
@@ -258,9 +258,9 @@ class Rapport(StatusMachine, models.Model):
 
     TRANSITIONS = {
         Statut.EN_ATTENTE: (Statut.EN_COURS, Statut.ECHEC),
-        Statut.EN_COURS: (Statut.PRET, Statut.ECHEC),
+        Statut.EN_COURS: (Statut.PRET, Statut.ECHEC, Statut.EN_ATTENTE),
         Statut.ECHEC: (Statut.EN_ATTENTE,),
-        Statut.PRET: (),
+        Statut.PRET: (Statut.EN_ATTENTE,),
     }
 
     convention = models.ForeignKey(
@@ -289,6 +289,8 @@ class Rapport(StatusMachine, models.Model):
         "dernier signe de vie de la production", null=True, blank=True, editable=False
     )
     genere_le = models.DateTimeField("produit le", null=True, blank=True)
+    reprise_le = models.DateTimeField("remis en production le", null=True, blank=True)
+    motif_reprise = models.CharField("motif de la nouvelle production", max_length=250, blank=True)
 
     objects = RapportQuerySet.as_manager()
 
@@ -342,9 +344,28 @@ class Rapport(StatusMachine, models.Model):
         self.erreur = erreur
 
     def relancer(self):
+        """Start a failed production again (a report ready or in production is taken back by
+        ``reprendre`` only)."""
+        if self.statut != self.Statut.ECHEC:
+            courant = self.Statut(self.statut).label
+            raise TransitionError(
+                f"Passage impossible de « {courant} » à « {self.Statut.EN_ATTENTE.label} » : "
+                "seul un rapport en échec se relance."
+            )
         self._passer_a(self.Statut.EN_ATTENTE)
         self.progression = 0
         self.erreur = ""
+
+    def reprendre(self, *, motif: str):
+        """Produce again a report whose content changed (a person listed was erased): its
+        files are let go (the service deletes them once committed), the reason is kept."""
+        self._passer_a(self.Statut.EN_ATTENTE)
+        self.progression = 0
+        self.erreur = ""
+        self.genere_le = None
+        self.pdf = self.csv = self.xlsx = ""
+        self.reprise_le = timezone.now()
+        self.motif_reprise = motif
 
 
 class PrescriptionQuerySet(models.QuerySet):

@@ -453,6 +453,22 @@ def lignes_filleuls(convention, debut: dt.date, fin: dt.date):
         )
 
 
+def rapports_nommant(filleul) -> list[int]:
+    """The reports whose rows (``lignes_filleuls``) list ``filleul``: for each application a
+    partner referred, the reports of that partner's conventions on its programme whose period
+    ends on or after the day it was filed."""
+    rapports = Q(pk__in=[])
+    for partenaire_id, programme_id, cree in Candidature.objects.filter(
+        filleul=filleul, prescripteur__isnull=False
+    ).values_list("prescripteur_id", "programme_id", "created_at"):
+        rapports |= Q(
+            convention__partenaire_id=partenaire_id,
+            convention__programmes=programme_id,
+            periode_fin__gte=timezone.localdate(cree),
+        )
+    return sorted(set(Rapport.objects.filter(rapports).values_list("pk", flat=True)))
+
+
 # --- Staff: every partner side by side ----------------------------------------------------------
 
 PERIODES_COURTES = {

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.emails import envoyer_email
+from mentorat.fields import fichier_supprimer_apres_validation
 from mentorat.travaux import PERIME_APRES, battement
 
 from .models import Convention, Membre, Prescription, Rapport
@@ -231,7 +232,7 @@ def rapport_produire(*, rapport_id: int) -> Rapport | None:
             transaction.atomic() if en_transaction else contextlib.nullcontext(),
             battement(lambda: a_moi.update(battement_le=timezone.now())),
         ):
-            _rapport_calculer_fichiers(rapport, a_moi)
+            _rapport_calculer_fichiers(rapport)
     except Exception as exc:
         logger.exception("Rapport %s : échec de la production", rapport_id)
         rapport.refresh_from_db(fields=["statut"])
@@ -241,7 +242,7 @@ def rapport_produire(*, rapport_id: int) -> Rapport | None:
     return rapport
 
 
-def _rapport_calculer_fichiers(rapport: Rapport, a_moi) -> None:
+def _rapport_calculer_fichiers(rapport: Rapport) -> None:
     """The figures, then the PDF, CSV and XLSX of a report being produced; saved as ready."""
     from . import documents, selectors
 
@@ -255,18 +256,68 @@ def _rapport_calculer_fichiers(rapport: Rapport, a_moi) -> None:
     _avancer(rapport.pk, 75)
     xlsx = documents.rapport_xlsx(contenu, lignes)
     _avancer(rapport.pk, 90)
-    with transaction.atomic():
-        if not a_moi.select_for_update().exists():
-            # Taken over by another worker (this one was away too long): it writes the files.
-            logger.warning("Rapport %s repris entre-temps : rien n'est écrit", rapport.pk)
-            return
-        for champ, contenu_fichier in (("pdf", pdf), ("csv", csv), ("xlsx", xlsx)):
-            nom = documents.nom_rapport(rapport, champ).removesuffix(f".{champ}")
-            getattr(rapport, champ).save(
-                f"{nom}-{rapport.pk}.{champ}", ContentFile(contenu_fichier), save=False
-            )
-        rapport.terminer()
-        rapport.save(update_fields=["statut", "progression", "genere_le", "pdf", "csv", "xlsx"])
+    for champ, contenu_fichier in (("pdf", pdf), ("csv", csv), ("xlsx", xlsx)):
+        nom = documents.nom_rapport(rapport, champ).removesuffix(f".{champ}")
+        getattr(rapport, champ).save(
+            f"{nom}-{rapport.pk}.{champ}", ContentFile(contenu_fichier), save=False
+        )
+    rapport.terminer()
+    # Ready only if still ours: a report taken back meanwhile (a person listed in it was
+    # erased, ``rapports_refaire``) is produced again, and these files are stale.
+    fini = Rapport.objects.filter(
+        pk=rapport.pk, statut=Rapport.Statut.EN_COURS, demarre_le=rapport.demarre_le
+    ).update(
+        statut=rapport.statut,
+        progression=rapport.progression,
+        genere_le=rapport.genere_le,
+        pdf=rapport.pdf.name,
+        csv=rapport.csv.name,
+        xlsx=rapport.xlsx.name,
+    )
+    if not fini:
+        for fichier in (rapport.pdf, rapport.csv, rapport.xlsx):
+            fichier.storage.delete(fichier.name)
+        rapport.refresh_from_db()
+
+
+MOTIF_EFFACEMENT = (
+    "Une personne qui y figurait a supprimé son compte ou a été anonymisée : le rapport a été "
+    "produit à nouveau sans son nom."
+)
+
+
+def rapports_refaire(*, ids: list[int], motif: str = MOTIF_EFFACEMENT) -> list[int]:
+    """Produce reports again, without what they can no longer hold (an erased person's name).
+
+    Called inside the erasing transaction. Reports ready or in production go back to waiting,
+    with the reason and date shown to the partner and to staff; their files are deleted once
+    the transaction is committed, and only then is the new production enqueued. A production
+    running meanwhile does not finish (``_rapport_calculer_fichiers``). Reports waiting or
+    failed have no file yet: they will be produced from the erased data anyway.
+    """
+    repris = []
+    for rapport in Rapport.objects.select_for_update().filter(
+        pk__in=ids, statut__in=[Rapport.Statut.PRET, Rapport.Statut.EN_COURS]
+    ):
+        for fichier in (rapport.pdf, rapport.csv, rapport.xlsx):
+            fichier_supprimer_apres_validation(fichier)
+        rapport.reprendre(motif=motif)
+        rapport.save(
+            update_fields=[
+                "statut",
+                "progression",
+                "erreur",
+                "genere_le",
+                "pdf",
+                "csv",
+                "xlsx",
+                "reprise_le",
+                "motif_reprise",
+            ]
+        )
+        rapport_planifier(rapport=rapport)
+        repris.append(rapport.pk)
+    return repris
 
 
 def rapports_a_rattraper(*, enqueue, delai_minutes: int = 2) -> list[int]:

@@ -18,6 +18,7 @@ from .charte import (
     signature_confirmer,
     signature_demander_code,
 )
+from .effacement import compte_effacer, compte_filleul_supprimer, compte_parrain_supprimer
 from .evenements import (
     action_ponctuelle_proposer,
     evenement_desinscrire,
@@ -27,8 +28,6 @@ from .evenements import (
 )
 from .filleul import (
     candidature_deposer,
-    compte_filleul_supprimer,
-    compte_parrain_supprimer,
     filleul_enregistrer_profil,
     filleul_exporter,
     parrain_proposer,
@@ -81,6 +80,7 @@ __all__ = [
     "candidature_deposer",
     "charte_emettre",
     "charte_rendre_texte",
+    "compte_effacer",
     "compte_filleul_supprimer",
     "compte_parrain_supprimer",
     "filleul_enregistrer_profil",

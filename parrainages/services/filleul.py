@@ -1,27 +1,16 @@
-"""Writes of the parrainages app: profile, application, account deletion, mentor offers."""
-
-import datetime as dt
+"""Writes of the parrainages app: profile, application, personal-data export, mentor offers."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mentorat.audit import journal_anonymiser
-from mentorat.emails import envoyer_email
-from mentorat.envois import envois_anonymiser
-
 from .. import consentement
 from ..eligibilite import eligibility
 from ..models import (
     Candidature,
-    Charte,
     Filleul,
-    Immersion,
     Parrain,
-    Parrainage,
-    Rencontre,
     Signature,
-    Sortie,
 )
 
 QPV_DEPUIS_FORMULAIRE = {"oui": Filleul.StatutQPV.DECLARE, "non": Filleul.StatutQPV.NON}
@@ -97,11 +86,23 @@ def candidature_deposer(*, filleul: Filleul, programme, source=None) -> Candidat
 
 
 def filleul_exporter(*, filleul: Filleul) -> dict:
-    """Everything the platform holds about a mentee, machine-readable."""
+    """Everything the platform holds about a mentee, machine-readable.
+
+    Only the mentor's private meeting notes are left out: they are the mentor's working notes
+    (see ``Rencontre.compte_rendu``).
+    """
+    from django.db.models import Q
+
+    from partenaires.models import Prescription
+
     user = filleul.user
 
     def day(value):
         return value.isoformat() if value else None
+
+    orientations = Prescription.objects.filter(filleul=filleul)
+    if user is not None:
+        orientations = Prescription.objects.filter(Q(filleul=filleul) | Q(email__iexact=user.email))
 
     parrainages = filleul.parrainages.select_related("programme", "parrain__user").order_by(
         "propose_le"
@@ -139,6 +140,8 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                 "statut": c.get_statut_display(),
                 "deposee_le": c.created_at.isoformat(),
                 "origine": c.get_source_display(),
+                "decidee_le": day(c.decidee_le),
+                "motif": c.motif_refus,
                 "eligibilite": [
                     critere.get("ligne") for critere in c.eligibilite.get("criteres", [])
                 ],
@@ -153,26 +156,55 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                 "statut": p.get_statut_display(),
                 "debut": day(p.date_debut),
                 "fin": day(p.date_fin),
+                "objectifs": p.objectifs,
+                "motif_du_refus": p.motif_declin,
+                "motif_de_fin": p.motif_fin,
                 "rencontres": [
                     {
                         "date": r.debut.isoformat(),
                         "modalite": r.get_modalite_display(),
+                        "lieu": r.lieu,
+                        "lien": r.lien,
                         "sujet": r.sujet,
                         "statut": r.get_statut_display(),
                         "themes": r.themes,
                     }
                     for r in p.rencontres.all()
                 ],
+                "immersions": [
+                    {
+                        "debut": day(i.date_debut),
+                        "fin": day(i.date_fin),
+                        "lieu": i.lieu,
+                        "tuteur": i.tuteur,
+                        "objectifs": i.objectifs,
+                        "statut": i.get_statut_display(),
+                    }
+                    for i in p.immersions.all()
+                ],
                 "sorties": [
                     {
                         "moment": s.get_moment_display(),
                         "situation": s.get_type_display(),
                         "date": day(s.date),
+                        "employeur": s.employeur,
+                        "commentaire": s.commentaire,
+                        "declaree_par": s.get_source_display(),
                     }
                     for s in p.sorties.all()
                 ],
             }
-            for p in parrainages.prefetch_related("rencontres", "sorties")
+            for p in parrainages.prefetch_related("rencontres", "immersions", "sorties")
+        ],
+        "orientations": [
+            {
+                "partenaire": o.partenaire.nom,
+                "programme": o.programme.nom,
+                "prescrite_le": o.created_at.isoformat(),
+                "message": o.message,
+                "invitation_utilisee_le": day(o.utilisee_le),
+            }
+            for o in orientations.select_related("partenaire", "programme").order_by("created_at")
         ],
         "evenements": [
             {
@@ -195,143 +227,6 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
         if user
         else [],
     }
-
-
-ANONYME = "Personne anonymisée"
-
-
-@transaction.atomic
-def compte_filleul_supprimer(*, user, notifier: bool = True) -> None:
-    """Erase a mentee's identity at once; keep the anonymous records statistics rely on.
-
-    Kept, without identity: the profile's coarse fields (birth year, commune, situation,
-    diploma), applications, pairs and their outcomes. Erased: the account, names, contact
-    details, France Travail identifier, private meeting notes, free-text outcome details,
-    reasons and objectives written on applications and pairs, signers' names and network
-    traces, charter texts and PDFs, the addresses and contents of the outbox's e-mails, their
-    identity in the audit trail (``mentorat.audit.journal_anonymiser``). A confirmation is
-    e-mailed unless ``notifier`` is false (the retention task, see ``parrainages.retention``).
-
-    Every account that goes ends here, a mentor's too (``compte_parrain_supprimer``).
-    """
-    from partenaires.models import Prescription
-
-    email, prenom, user_id = user.email, user.first_name, user.pk
-    filleul = Filleul.objects.select_for_update().filter(user=user).first()
-    traces = _traces_du_journal(user=user, filleul=filleul)
-    if filleul is not None:
-        filleul.user = None
-        filleul.date_naissance = dt.date(filleul.date_naissance.year, 1, 1)
-        filleul.identifiant_france_travail = ""
-        filleul.anonymise_le = timezone.now()
-        filleul.save()
-        Rencontre.objects.filter(parrainage__filleul=filleul).update(compte_rendu="")
-        Sortie.objects.filter(parrainage__filleul=filleul).update(employeur="", commentaire="")
-        _motifs_effacer(Parrainage.objects.filter(filleul=filleul))
-        Candidature.objects.filter(filleul=filleul).update(motif_refus="")
-        Prescription.objects.filter(filleul=filleul).update(
-            prenom="Personne", nom="anonymisée", email="", message=""
-        )
-        _chartes_effacer(Charte.objects.filter(parrainage__filleul=filleul))
-    Prescription.objects.filter(email__iexact=email, filleul__isnull=True).update(
-        prenom="Personne", nom="anonymisée", email="", message=""
-    )
-    Signature.objects.filter(signataire=user).update(
-        nom_signataire=ANONYME, adresse_ip=None, user_agent=""
-    )
-    envois_anonymiser(destinataire=user)
-    user.delete()
-    # Last: the entries the erasure itself just wrote (profile cleared, account deleted) too.
-    journal_anonymiser(objets=traces, acteur_id=user_id, acteur_email=email)
-    if notifier:
-        transaction.on_commit(
-            lambda: envoyer_email(
-                a=email,
-                sujet="Votre compte a été supprimé",
-                gabarit="parrainages/emails/compte_supprime",
-                contexte={"prenom": prenom},
-            )
-        )
-
-
-@transaction.atomic
-def compte_parrain_supprimer(*, user, notifier: bool = True) -> None:
-    """Erase a mentor's identity; keep the anonymous records statistics rely on.
-
-    Kept, without identity: sectors, commune, years of experience, capacity, validation date,
-    the programmes and the partners that brought the mentor, pairs, meetings (dates, topics),
-    immersions, outcomes and events organised: everything the partner indicators count.
-    Erased: company and role, presentation, availability, private meeting notes, immersion
-    tutors' names, the free-text reasons and objectives of the mentor's pairs, their charter
-    texts and PDFs; the profile no longer
-    takes part in matching. Then the account goes the way of every account, through
-    ``compte_filleul_supprimer`` (signatures, outbox, a mentee profile the person may also
-    have). A mentor never validated, with no pair and no event, leaves nothing to count: the
-    profile itself is deleted.
-    """
-    parrain = Parrain.objects.select_for_update().filter(user=user).first()
-    traces = _traces_du_journal(parrain=parrain) if parrain is not None else {}
-    if parrain is not None:
-        if (
-            parrain.valide_le is None
-            and not parrain.parrainages.exists()
-            and not parrain.evenements_organises.exists()
-        ):
-            parrain.delete()
-        else:
-            Rencontre.objects.filter(parrainage__parrain=parrain).update(compte_rendu="")
-            Immersion.objects.filter(parrainage__parrain=parrain).update(tuteur="")
-            _motifs_effacer(Parrainage.objects.filter(parrain=parrain))
-            _chartes_effacer(Charte.objects.filter(parrainage__parrain=parrain))
-            # The link to the account goes with the account (SET_NULL), in the shared tail.
-            parrain.entreprise = ""
-            parrain.fonction = ""
-            parrain.bio = ""
-            parrain.disponibilites = []
-            parrain.statut = Parrain.Statut.INACTIF
-            parrain.save()
-    compte_filleul_supprimer(user=user, notifier=notifier)
-    journal_anonymiser(objets=traces)
-
-
-def _motifs_effacer(parrainages) -> None:
-    """Free text about a pair (objectives, reasons to decline or end it) may name people."""
-    parrainages.update(objectifs="", motif_declin="", motif_fin="")
-
-
-def _traces_du_journal(*, user=None, filleul=None, parrain=None) -> dict:
-    """A person's records in the audit trail, by model, as ids (see mentorat.audit)."""
-    objets = {}
-    paires = Parrainage.objects.none()
-    signatures = Signature.objects.none()
-    if user is not None:
-        objets[user._meta.model] = [user.pk]
-        signatures = Signature.objects.filter(signataire=user)
-    if filleul is not None:
-        objets[Filleul] = [filleul.pk]
-        objets[Candidature] = list(
-            Candidature.objects.filter(filleul=filleul).values_list("pk", flat=True)
-        )
-        paires = Parrainage.objects.filter(filleul=filleul)
-    if parrain is not None:
-        objets[Parrain] = [parrain.pk]
-        paires = Parrainage.objects.filter(parrain=parrain)
-    objets[Parrainage] = list(paires.values_list("pk", flat=True))
-    objets[Charte] = list(Charte.objects.filter(parrainage__in=paires).values_list("pk", flat=True))
-    signatures = signatures | Signature.objects.filter(charte__parrainage__in=paires)
-    objets[Signature] = list(signatures.values_list("pk", flat=True).distinct())
-    return objets
-
-
-def _chartes_effacer(chartes) -> None:
-    """Charter texts, frozen parties and PDFs name both parties: erased when one of them goes."""
-    for charte in chartes.exclude(pdf=""):
-        charte.pdf.delete(save=False)
-    chartes.update(
-        texte=f"[Texte effacé le {timezone.localdate():%d/%m/%Y} : compte supprimé]",
-        parties=[],
-        pdf="",
-    )
 
 
 @transaction.atomic

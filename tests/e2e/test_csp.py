@@ -4,9 +4,9 @@ import pytest
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 
 from mentorat.roles import sync_groups
+from mentorat.sessions import SessionStore
 from tests.mentorat.factories import gestionnaire, session_mfa
 from tests.parrainages.factories import ParrainageFactory
 

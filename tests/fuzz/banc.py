@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from .donnees import CORPS_BRUTS
 
 # Sessions hold the profile steps' answers and the login state on purpose.
-TABLES_IGNOREES = {"sessions.Session"}
+TABLES_IGNOREES = {"mentorat.Session"}
 # The audit trail records every accepted write, whatever the form.
 TABLES_COMPAGNES = {"auditlog.LogEntry"}
 # Rows of these apps must pass full_clean() after an accepted form.

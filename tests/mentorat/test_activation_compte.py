@@ -296,6 +296,7 @@ def test_resending_skips_accounts_that_wait_for_nothing(client, django_capture_o
     assert [m.to for m in mail.outbox] == [[equipier.email]]
 
 
+@pytest.mark.apres_commit
 def test_an_email_for_an_account_activated_meanwhile_is_not_sent(
     client, django_capture_on_commit_callbacks
 ):

@@ -344,7 +344,7 @@ def test_the_mentor_service_erases_identity_and_keeps_the_records(now):
     assert signature.nom_signataire == "Personne anonymisée" and signature.adresse_ip is None
     assert not User.objects.filter(pk=user_id).exists()
     envoi = Envoi.objects.get()
-    assert envoi.email == "" and envoi.statut == Envoi.Statut.ANNULE
+    assert envoi.email == "" and envoi.statut == Envoi.Statut.ANNULE_EFFACEMENT
     pair.refresh_from_db()
     assert pair.statut == Parrainage.Statut.TERMINE and pair.motif_fin == ""
     assert pair.date_fin is not None
@@ -426,7 +426,7 @@ def test_referrals_never_taken_up_are_erased_once_the_invitation_and_sign_up_del
 
 
 def test_expired_sessions_are_deleted(now, client):
-    from django.contrib.sessions.models import Session
+    from mentorat.models import Session
 
     client.force_login(UserFactory())
     assert appliquer(now, dry_run=True).sessions_expirees == 0

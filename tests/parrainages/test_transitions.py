@@ -167,12 +167,15 @@ MACHINES = {
             (Rapport.Statut.EN_COURS, Rapport.Statut.PRET),
             (Rapport.Statut.EN_COURS, Rapport.Statut.ECHEC),
             (Rapport.Statut.ECHEC, Rapport.Statut.EN_ATTENTE),
+            # Taken back to be produced again (a person listed in it was erased).
+            (Rapport.Statut.EN_COURS, Rapport.Statut.EN_ATTENTE),
+            (Rapport.Statut.PRET, Rapport.Statut.EN_ATTENTE),
         },
         "moves": {
             Rapport.Statut.EN_COURS: lambda o: o.demarrer(),
             Rapport.Statut.PRET: lambda o: o.terminer(),
             Rapport.Statut.ECHEC: lambda o: o.echouer("Délai dépassé."),
-            Rapport.Statut.EN_ATTENTE: lambda o: o.relancer(),
+            Rapport.Statut.EN_ATTENTE: lambda o: o.reprendre(motif="Une personne a été effacée."),
         },
     },
 }
@@ -221,6 +224,19 @@ def test_tables_match_the_rules():
         table = {(s, c) for s, cibles in model.TRANSITIONS.items() for c in cibles}
         assert table == machine["legal"], name
         assert set(model.TRANSITIONS) == set(model.Statut), name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("source", list(Rapport.Statut))
+def test_only_a_failed_report_is_started_again(source):
+    rapport = RapportFactory(statut=source)
+    if source == Rapport.Statut.ECHEC:
+        rapport.relancer()
+        assert rapport.statut == Rapport.Statut.EN_ATTENTE
+    else:
+        with pytest.raises(TransitionError, match="Passage impossible"):
+            rapport.relancer()
+        assert rapport.statut == source
 
 
 @pytest.mark.django_db

@@ -1,0 +1,197 @@
+"""Erasing an account: one service for every kind of person and every place they are.
+
+A mentee, a mentor, a partner member (or one person who is several of them) goes the same
+way, whoever asks: the person from their space, staff from the admin, the retention task
+after the inactivity period. What statistics count stays, without identity; everything that
+names the person goes, in the database and in the stored files:
+
+- the account (e-mail addresses, authenticators, signature codes, partner memberships go with
+  it) and all its sessions;
+- the mentee profile's identity (birth day and month, France Travail identifier), the
+  mentor profile's company, role, presentation and availability (a mentor never validated,
+  with nothing to count, is deleted);
+- every free text of the person's pairs, whichever side they were on: objectives, reasons,
+  meeting places, subjects, links and notes, immersion places, tutors and objectives, outcome
+  employers and comments; the reasons written on their applications;
+- the charters of their pairs (frozen text, cancellation reason, sealed PDF) and their own
+  signatures' name and network traces;
+- the referrals that name them (linked to their profile or sent to their address);
+- the outbox: rows addressed to them, and rows about their pairs addressed to someone else
+  (cancelled if not sent yet);
+- the partner reports that list them: produced again without their name;
+- the audit trail and Django's history of admin actions.
+
+Files are deleted only once the transaction is committed: an erasure that fails leaves every
+row and every file as they were.
+"""
+
+import datetime as dt
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.utils import timezone
+
+from mentorat.audit import EFFACE, historique_admin_anonymiser, journal_anonymiser
+from mentorat.emails import envoyer_email
+from mentorat.envois import envois_anonymiser, envois_effacer
+from mentorat.fields import fichier_supprimer_apres_validation
+from mentorat.models import User
+from mentorat.sessions import sessions_supprimer
+
+from ..models import (
+    Candidature,
+    Charte,
+    Filleul,
+    Immersion,
+    Parrain,
+    Parrainage,
+    Rencontre,
+    Signature,
+    Sortie,
+)
+
+ANONYME = "Personne anonymisée"
+
+
+@transaction.atomic
+def compte_effacer(*, user, notifier: bool = True) -> None:
+    """Erase the identity of the person behind ``user`` everywhere (see the module's text).
+
+    A confirmation is e-mailed to the address that goes unless ``notifier`` is false (the
+    admin, the retention task).
+    """
+    from partenaires.models import Membre, Prescription
+    from partenaires.selectors import rapports_nommant
+    from partenaires.services import rapports_refaire
+
+    from ..relances import envois_des_binomes
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    email, prenom, user_id = user.email, user.first_name, user.pk
+    mentions = [email, user.get_full_name()]
+    filleul = Filleul.objects.select_for_update().filter(user=user).first()
+    parrain = Parrain.objects.select_for_update().filter(user=user).first()
+    paires = Parrainage.objects.none()
+    if filleul is not None:
+        paires |= Parrainage.objects.filter(filleul=filleul)
+    if parrain is not None:
+        paires |= Parrainage.objects.filter(parrain=parrain)
+    paires = list(paires.values_list("pk", flat=True))
+    prescriptions = Prescription.objects.filter(email__iexact=email)
+    if filleul is not None:
+        prescriptions |= Prescription.objects.filter(filleul=filleul)
+    prescriptions = list(prescriptions.values_list("pk", flat=True))
+    # The names a counsellor typed for the person may differ from those of the account.
+    mentions += [
+        f"{p} {n}"
+        for p, n in Prescription.objects.filter(pk__in=prescriptions)
+        .exclude(email="")
+        .values_list("prenom", "nom")
+    ]
+    traces = _traces(user=user, filleul=filleul, parrain=parrain, paires=paires)
+    historique = {
+        **traces,
+        Prescription: prescriptions,
+        Membre: list(Membre.objects.filter(user=user).values_list("pk", flat=True)),
+        EmailAddress: list(EmailAddress.objects.filter(user=user).values_list("pk", flat=True)),
+    }
+
+    # Before the rows change: what names the person in the outbox and in the reports.
+    envois_effacer(ids=envois_des_binomes(paires))
+    if filleul is not None:
+        rapports_refaire(ids=rapports_nommant(filleul))
+
+    _binomes_effacer(paires)
+    if filleul is not None:
+        filleul.user = None
+        filleul.date_naissance = dt.date(filleul.date_naissance.year, 1, 1)
+        filleul.identifiant_france_travail = ""
+        filleul.anonymise_le = timezone.now()
+        filleul.save()
+        Candidature.objects.filter(filleul=filleul).update(motif_refus="")
+    if parrain is not None:
+        _parrain_effacer(parrain)
+    Prescription.objects.filter(pk__in=prescriptions).update(
+        prenom="Personne", nom="anonymisée", email="", message=""
+    )
+    Signature.objects.filter(signataire=user).update(
+        nom_signataire=ANONYME, adresse_ip=None, user_agent=""
+    )
+    envois_anonymiser(destinataire=user)
+    sessions_supprimer(user=user)
+    user.delete()
+    # Last: the entries the erasure itself just wrote (profile cleared, account deleted) too.
+    journal_anonymiser(objets=traces, acteur_id=user_id, acteur_email=email)
+    historique_admin_anonymiser(objets=historique, mentions=mentions)
+    if notifier:
+        transaction.on_commit(
+            lambda: envoyer_email(
+                a=email,
+                sujet="Votre compte a été supprimé",
+                gabarit="parrainages/emails/compte_supprime",
+                contexte={"prenom": prenom},
+            )
+        )
+
+
+# The names the mentee's space, the admin and older callers know: every account goes the same
+# way, whatever profile it has.
+compte_filleul_supprimer = compte_effacer
+compte_parrain_supprimer = compte_effacer
+
+
+def _binomes_effacer(paires: list[int]) -> None:
+    """Free text about a pair may name either party: erased, whichever side is going. Dates,
+    statuses, forms, themes and outcome types stay (the indicators count them)."""
+    Parrainage.objects.filter(pk__in=paires).update(objectifs="", motif_declin="", motif_fin="")
+    Rencontre.objects.filter(parrainage__in=paires).update(
+        lieu="", lien="", sujet="", compte_rendu=""
+    )
+    Immersion.objects.filter(parrainage__in=paires).update(lieu=EFFACE, tuteur="", objectifs=EFFACE)
+    Sortie.objects.filter(parrainage__in=paires).update(employeur="", commentaire="")
+    chartes = Charte.objects.filter(parrainage__in=paires)
+    for charte in chartes.exclude(pdf=""):
+        fichier_supprimer_apres_validation(charte.pdf)
+    chartes.update(
+        texte=f"[Texte effacé le {timezone.localdate():%d/%m/%Y} : compte supprimé]",
+        parties=[],
+        motif_annulation="",
+        pdf="",
+    )
+
+
+def _parrain_effacer(parrain: Parrain) -> None:
+    """A mentor never validated, with no pair and no event, leaves nothing to count: the
+    profile goes. Otherwise it stays, inactive (no more proposals), without what identifies
+    the person; the link to the account goes with the account."""
+    if (
+        parrain.valide_le is None
+        and not parrain.parrainages.exists()
+        and not parrain.evenements_organises.exists()
+    ):
+        parrain.delete()
+        return
+    parrain.entreprise = ""
+    parrain.fonction = ""
+    parrain.bio = ""
+    parrain.disponibilites = []
+    parrain.statut = Parrain.Statut.INACTIF
+    parrain.save()
+
+
+def _traces(*, user, filleul, parrain, paires: list[int]) -> dict:
+    """The person's records in the audit trail, by model, as ids (see mentorat.audit)."""
+    objets = {User: [user.pk], Parrainage: paires}
+    if filleul is not None:
+        objets[Filleul] = [filleul.pk]
+        objets[Candidature] = list(
+            Candidature.objects.filter(filleul=filleul).values_list("pk", flat=True)
+        )
+    if parrain is not None:
+        objets[Parrain] = [parrain.pk]
+    objets[Charte] = list(Charte.objects.filter(parrainage__in=paires).values_list("pk", flat=True))
+    signatures = Signature.objects.filter(signataire=user) | Signature.objects.filter(
+        charte__parrainage__in=paires
+    )
+    objets[Signature] = list(signatures.values_list("pk", flat=True).distinct())
+    return objets
