@@ -396,8 +396,13 @@ def _pieces_jointes(envoi: Envoi) -> list[tuple[str, bytes, str]]:
     jointes = []
     for p in envoi.pieces_jointes:
         if "fichier" in p:
-            with storages["private"].open(p["fichier"], "rb") as fichier:
-                contenu = fichier.read()
+            try:
+                with storages["private"].open(p["fichier"], "rb") as fichier:
+                    contenu = fichier.read()
+            except FileNotFoundError:
+                raise EnvoiSansObjet(
+                    f"La pièce jointe {p['nom']} n'existe plus (document effacé)."
+                ) from None
         else:
             contenu = base64.b64decode(p["contenu"])
         jointes.append((p["nom"], contenu, p["type"]))
@@ -408,8 +413,11 @@ VIDE = {"texte": "", "html": "", "contexte": {}, "pieces_jointes": []}
 
 
 def _vider_si_confidentiel(envoi: Envoi) -> dict:
-    # Emptied for good: neither the text nor what to render it from is left.
-    return {**VIDE, "gabarit": ""} if envoi.confidentiel else {}
+    """Emptied for good: neither the text nor what to render it from is left; with no account
+    to tie it to (an erased person's last notice), not even the address."""
+    if not envoi.confidentiel:
+        return {}
+    return {**VIDE, "gabarit": "", **({} if envoi.destinataire_id else {"email": ""})}
 
 
 class EnvoiSansObjet(Exception):
@@ -452,13 +460,18 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
     if not envoi.essentiel and envoi.destinataire_id:
         contexte["lien_desabonnement"] = lien_desabonnement(envoi.destinataire)
     try:
+        jointes = _pieces_jointes(envoi)
+    except EnvoiSansObjet as exc:
+        mine.update(statut=Envoi.Statut.ANNULE, erreur=str(exc), **_vider_si_confidentiel(envoi))
+        return "annule"
+    try:
         if envoi.texte:
             envoyer_email_rendu(
                 a=envoi.email,
                 sujet=envoi.sujet,
                 texte=envoi.texte,
                 html=envoi.html,
-                pieces_jointes=_pieces_jointes(envoi),
+                pieces_jointes=jointes,
                 entetes=_entetes(envoi),
             )
         else:

@@ -585,6 +585,11 @@ REGLES = {
 # ("rencontre_demain:<rencontre>:<user>"). A pair's e-mails may name either party to the other
 # one, or to the programme's staff.
 OBJETS_DES_REGLES = {
+    "parrainage_accepte": Parrainage,
+    "rencontre_invitation": Rencontre,
+    "charte_emise": Charte,
+    "code_signature": Charte,
+    "charte_signee": Charte,
     "proposition_nouvelle": Parrainage,
     "proposition_sans_reponse": Parrainage,
     "charte_a_signer": Charte,

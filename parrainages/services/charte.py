@@ -12,7 +12,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from mentorat.emails import envoyer_email
+from mentorat.envois import courriel_ecrire
 from programmes.models import ModeleCharte
 
 from ..models import Charte, DemandeSignature, Signature
@@ -81,17 +81,16 @@ def charte_emettre(*, parrainage) -> Charte | None:
         parties=charte_parties(parrainage=parrainage),
         emise_le=timezone.now(),
     )
-    destinataires = [
-        u.email for u in (signataire_attendu(charte, r) for r in roles_requis(charte)) if u
-    ]
-    transaction.on_commit(
-        lambda: envoyer_email(
-            a=destinataires,
+    for user in {u for u in (signataire_attendu(charte, r) for r in roles_requis(charte)) if u}:
+        courriel_ecrire(
+            regle="charte_emise",
+            cle=f"charte_emise:{charte.pk}:{user.pk}",
+            a=user.email,
+            destinataire=user,
             sujet=f"Votre charte de parrainage est à signer — {parrainage.programme.nom}",
             gabarit="parrainages/emails/charte_a_signer",
             contexte={"charte": charte},
         )
-    )
     return charte
 
 
@@ -162,14 +161,17 @@ def signature_demander_code(*, charte, user, role) -> DemandeSignature:
     )
     demande.code_hash = _hash_code(demande.pk, code)
     demande.save(update_fields=["code_hash"])
-    email = user.email
-    transaction.on_commit(
-        lambda: envoyer_email(
-            a=email,
-            sujet="Votre code pour signer la charte de parrainage",
-            gabarit="parrainages/emails/code_signature",
-            contexte={"code": code, "charte": charte, "minutes": DemandeSignature.DUREE_MINUTES},
-        )
+    # The code signs for the person: the row is confidential (never shown to staff, emptied
+    # once sent).
+    courriel_ecrire(
+        regle="code_signature",
+        cle=f"code_signature:{charte.pk}:{demande.pk}",
+        a=user.email,
+        destinataire=user,
+        sujet="Votre code pour signer la charte de parrainage",
+        gabarit="parrainages/emails/code_signature",
+        contexte={"code": code, "charte": charte, "minutes": DemandeSignature.DUREE_MINUTES},
+        confidentiel=True,
     )
     return demande
 
@@ -336,18 +338,27 @@ def charte_envoyer_pdf(*, charte_id: int) -> bool:
         )
         if charte is None:
             return False
-        with charte.pdf.open("rb") as fichier:
-            contenu = fichier.read()
-        destinataires = [
-            u.email for u in (signataire_attendu(charte, r) for r in roles_requis(charte)) if u
-        ]
-        envoyer_email(
-            a=destinataires,
-            sujet=f"Votre charte de parrainage signée — {charte.parrainage.programme.nom}",
-            gabarit="parrainages/emails/charte_signee",
-            contexte={"charte": charte},
-            pieces_jointes=[(nom_fichier_charte(charte), contenu, "application/pdf")],
-        )
+        signataires = {
+            u for u in (signataire_attendu(charte, r) for r in roles_requis(charte)) if u
+        }
+        for user in signataires:
+            courriel_ecrire(
+                regle="charte_signee",
+                cle=f"charte_signee:{charte.pk}:{user.pk}",
+                a=user.email,
+                destinataire=user,
+                sujet=f"Votre charte de parrainage signée — {charte.parrainage.programme.nom}",
+                gabarit="parrainages/emails/charte_signee",
+                contexte={"charte": charte},
+                # Read from private storage when the e-mail is sent.
+                pieces_jointes=[
+                    {
+                        "nom": nom_fichier_charte(charte),
+                        "type": "application/pdf",
+                        "fichier": charte.pdf.name,
+                    }
+                ],
+            )
         charte.envoyee_le = timezone.now()
         charte.save(update_fields=["envoyee_le"])
     return True

@@ -32,8 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mentorat.audit import EFFACE, historique_admin_anonymiser, journal_anonymiser
-from mentorat.emails import envoyer_email
-from mentorat.envois import envois_anonymiser, envois_effacer
+from mentorat.envois import courriel_ecrire, envois_anonymiser, envois_effacer
 from mentorat.fields import fichier_supprimer_apres_validation
 from mentorat.models import User
 from mentorat.sessions import sessions_supprimer
@@ -124,13 +123,16 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
     journal_anonymiser(objets=traces, acteur_id=user_id, acteur_email=email)
     historique_admin_anonymiser(objets=historique, mentions=mentions)
     if notifier:
-        transaction.on_commit(
-            lambda: envoyer_email(
-                a=email,
-                sujet="Votre compte a été supprimé",
-                gabarit="parrainages/emails/compte_supprime",
-                contexte={"prenom": prenom},
-            )
+        # Confidential and with no account left to tie it to: once sent, the row keeps
+        # neither the address nor the content (mentorat.envois).
+        courriel_ecrire(
+            regle="compte_supprime",
+            cle=f"compte_supprime:{user_id}",
+            a=email,
+            sujet="Votre compte a été supprimé",
+            gabarit="parrainages/emails/compte_supprime",
+            contexte={"prenom": prenom},
+            confidentiel=True,
         )
 
 

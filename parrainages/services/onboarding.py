@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from mentorat.emails import envoyer_email
+from mentorat.envois import courriel_ecrire
 from mentorat.models import User
 
 from ..models import Parrain
@@ -122,21 +122,24 @@ def parrains_inviter(*, lignes: list[dict], programme, par) -> list[Parrain]:
             parrain.programmes.add(programme)
         parrains.append(parrain)
 
-    def envoyer():
-        for parrain in parrains:
-            envoyer_email(
-                a=parrain.user.email,
-                sujet="Votre invitation à parrainer",
-                gabarit="parrainages/emails/invitation_parrain",
-                contexte={
-                    "parrain": parrain,
-                    "programme": programme,
-                    "lien": activation_url(parrain.user),
-                    "invite_par": par,
-                },
-            )
-
-    transaction.on_commit(envoyer)
+    for parrain in parrains:
+        # The activation link is a credential: the row is confidential (never shown to
+        # staff, emptied once sent).
+        courriel_ecrire(
+            regle="invitation_parrain",
+            cle=f"invitation_parrain:{parrain.user_id}",
+            a=parrain.user.email,
+            destinataire=parrain.user,
+            sujet="Votre invitation à parrainer",
+            gabarit="parrainages/emails/invitation_parrain",
+            contexte={
+                "parrain": parrain,
+                "programme": programme,
+                "lien": activation_url(parrain.user),
+                "invite_par": par,
+            },
+            confidentiel=True,
+        )
     return parrains
 
 
@@ -173,15 +176,15 @@ def parrains_valider(*, parrains, par) -> int:
         parrain.valide_le = maintenant
     Parrain.objects.bulk_update(a_valider, ["statut", "valide_le"])
 
-    def envoyer():
-        for parrain in a_valider:
-            if parrain.user_id:
-                envoyer_email(
-                    a=parrain.user.email,
-                    sujet="Votre proposition de parrainage est validée",
-                    gabarit="parrainages/emails/parrain_valide",
-                    contexte={"parrain": parrain},
-                )
-
-    transaction.on_commit(envoyer)
+    for parrain in a_valider:
+        if parrain.user_id:
+            courriel_ecrire(
+                regle="parrain_valide",
+                cle=f"parrain_valide:{parrain.pk}",
+                a=parrain.user.email,
+                destinataire=parrain.user,
+                sujet="Votre proposition de parrainage est validée",
+                gabarit="parrainages/emails/parrain_valide",
+                contexte={"parrain": parrain},
+            )
     return len(a_valider)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from mentorat.emails import envoyer_email
+from mentorat.envois import courriel_ecrire
 
 from ..ics import rencontre_ics
 from ..models import Immersion, Parrain, Parrainage, Rencontre, Sortie
@@ -37,13 +37,14 @@ def parrainage_accepter(*, parrainage, par) -> Parrainage:
     charte_emettre(parrainage=parrainage)
     filleul_user = parrainage.filleul.user
     if filleul_user:
-        transaction.on_commit(
-            lambda: envoyer_email(
-                a=filleul_user.email,
-                sujet="Votre parrain ou votre marraine a accepté de vous accompagner",
-                gabarit="parrainages/emails/parrainage_accepte",
-                contexte={"parrainage": parrainage},
-            )
+        courriel_ecrire(
+            regle="parrainage_accepte",
+            cle=f"parrainage_accepte:{parrainage.pk}",
+            a=filleul_user.email,
+            destinataire=filleul_user,
+            sujet="Votre parrain ou votre marraine a accepté de vous accompagner",
+            gabarit="parrainages/emails/parrainage_accepte",
+            contexte={"parrainage": parrainage},
         )
     return parrainage
 
@@ -87,17 +88,26 @@ def _exiger_actif(parrainage):
 
 
 def _invitation(rencontre, methode, sujet):
+    """Each party's invitation (or cancellation) with its .ics, written to the outbox."""
     parrainage = rencontre.parrainage
-    destinataires = [u.email for u in (parrainage.parrain.user, parrainage.filleul.user) if u]
     ics = rencontre_ics(rencontre, methode=methode)
-    for email in destinataires:
-        envoyer_email(
-            a=email,
+    for user in (parrainage.parrain.user, parrainage.filleul.user):
+        if user is None:
+            continue
+        courriel_ecrire(
+            regle="rencontre_invitation",
+            cle=f"rencontre_invitation:{rencontre.pk}:{methode}:{user.pk}",
+            a=user.email,
+            destinataire=user,
             sujet=sujet,
             gabarit="parrainages/emails/rencontre",
             contexte={"rencontre": rencontre, "annulation": methode == "CANCEL"},
             pieces_jointes=[
-                ("rencontre.ics", ics, f"text/calendar; charset=utf-8; method={methode}")
+                {
+                    "nom": "rencontre.ics",
+                    "contenu": ics,
+                    "type": f"text/calendar; charset=utf-8; method={methode}",
+                }
             ],
         )
 
@@ -132,9 +142,7 @@ def rencontre_planifier(*, parrainage, par, donnees: dict) -> Rencontre:
         lien=donnees.get("lien", ""),
         sujet=donnees.get("sujet", ""),
     )
-    transaction.on_commit(
-        lambda: _invitation(rencontre, "REQUEST", "Rencontre de parrainage planifiée")
-    )
+    _invitation(rencontre, "REQUEST", "Rencontre de parrainage planifiée")
     return rencontre
 
 
@@ -167,9 +175,7 @@ def rencontre_annuler(*, rencontre, par) -> Rencontre:
     rencontre.annuler()
     rencontre.save()
     if rencontre.debut > timezone.now():
-        transaction.on_commit(
-            lambda: _invitation(rencontre, "CANCEL", "Rencontre de parrainage annulée")
-        )
+        _invitation(rencontre, "CANCEL", "Rencontre de parrainage annulée")
     return rencontre
 
 

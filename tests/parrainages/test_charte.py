@@ -103,10 +103,14 @@ def test_each_party_signs_then_the_sealed_pdf_is_produced_and_sent(
     charte.refresh_from_db()
     assert charte.statut == Charte.Statut.SIGNEE
     assert charte.pdf and len(charte.pdf_sha256) == 64
-    sent = mail.outbox[-1]
-    assert sorted(sent.to) == sorted([pair.parrain.user.email, pair.filleul.user.email])
-    assert sent.attachments[0][0].startswith("charte-parrainage-")
-    assert sent.attachments[0][2] == "application/pdf"
+    envoyes = [m for m in mail.outbox if "charte de parrainage signée" in m.subject]
+    assert sorted(m.to[0] for m in envoyes) == sorted(
+        [pair.parrain.user.email, pair.filleul.user.email]
+    )  # one e-mail to each party
+    for sent in envoyes:
+        assert sent.attachments[0][0].startswith("charte-parrainage-")
+        assert sent.attachments[0][2] == "application/pdf"
+        assert sent.attachments[0][1] == pdf_bytes(charte)
 
 
 def signed(charte, capture):
