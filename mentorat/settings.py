@@ -267,6 +267,29 @@ if min(RETENTION_NON_VERIFIE_JOURS, RETENTION_ENVOIS_JOURS, RETENTION_JOURNAL_JO
         "doivent être positifs."
     )
 
+# Daily limits against abuse (mentorat.limites), per local day. Referral invitations go to
+# any address: per partner member and per partner. Report requests fill the PDF queue: per
+# partner member, per partner (requests of its members) and per staff member. Password
+# re-checks of the account-deletion form: per account.
+LIMITE_INVITATIONS_MEMBRE_JOUR = env.int("LIMITE_INVITATIONS_MEMBRE_JOUR", default=50)
+LIMITE_INVITATIONS_PARTENAIRE_JOUR = env.int("LIMITE_INVITATIONS_PARTENAIRE_JOUR", default=200)
+LIMITE_RAPPORTS_MEMBRE_JOUR = env.int("LIMITE_RAPPORTS_MEMBRE_JOUR", default=10)
+LIMITE_RAPPORTS_PARTENAIRE_JOUR = env.int("LIMITE_RAPPORTS_PARTENAIRE_JOUR", default=30)
+LIMITE_RAPPORTS_EQUIPE_JOUR = env.int("LIMITE_RAPPORTS_EQUIPE_JOUR", default=100)
+LIMITE_SUPPRESSION_ESSAIS_JOUR = env.int("LIMITE_SUPPRESSION_ESSAIS_JOUR", default=10)
+if (
+    min(
+        LIMITE_INVITATIONS_MEMBRE_JOUR,
+        LIMITE_INVITATIONS_PARTENAIRE_JOUR,
+        LIMITE_RAPPORTS_MEMBRE_JOUR,
+        LIMITE_RAPPORTS_PARTENAIRE_JOUR,
+        LIMITE_RAPPORTS_EQUIPE_JOUR,
+        LIMITE_SUPPRESSION_ESSAIS_JOUR,
+    )
+    < 1
+):
+    raise ImproperlyConfigured("Les limites quotidiennes (LIMITE_…_JOUR) doivent être positives.")
+
 # Production hardening, on whenever DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
