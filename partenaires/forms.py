@@ -17,6 +17,8 @@ class PrescriptionForm(forms.Form):
     )
     message = forms.CharField(
         label="Un mot pour la personne (facultatif)",
+        help_text="Elle le lira sur le site en ouvrant son lien d'invitation ; l'e-mail "
+        "d'invitation ne nomme que votre structure et l'adresse de votre compte.",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=1000,
