@@ -243,3 +243,17 @@ def test_a_hostile_mentors_csv_gets_a_french_message_and_imports_nothing(
     assert message in _texte(reponse)
     assert not Parrain.objects.exists()
     assert not mail.outbox
+
+
+@pytest.mark.parametrize(
+    ("debut", "fin"),
+    [("0001-01-01", "9999-12-31"), ("9999-12-31", "9999-12-31"), ("0001-01-01", "0001-01-01")],
+)
+def test_an_absurd_period_in_the_partners_figures_is_a_form_error(
+    client_gestionnaire, m, debut, fin
+):
+    reponse = client_gestionnaire.get(
+        reverse("admin:partenaires_indicateurs"), {"debut": debut, "fin": fin}
+    )
+    assert reponse.status_code == 200
+    assert "Choisissez une date entre le 01/01/2000 et le 31/12/2099." in _texte(reponse)
