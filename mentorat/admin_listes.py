@@ -9,7 +9,9 @@ redirects to ``?e=1`` (the unfiltered list). Three holes remained, each a 500:
   and year 1 overflows when shifted to UTC for the query;
 - a ``SimpleListFilter`` (ours, or a third-party app's) filters with the raw value, and
   Django does not catch what its ``queryset()`` raises (``?matching_run__id__exact='``);
-- a value may pass the filters and fail only when the count runs (again a date out of range).
+- a value may pass the filters and fail only when the count runs (again a date out of range);
+- an action posted with a selection that is not a list of ids (``_selected_action=abc``, 30
+  digits) failed in ``queryset.filter(pk__in=…)``.
 
 ``SafeChangeListMixin`` closes them for every ModelAdmin of the site, ours and third-party
 ones alike: ``MentoratAdminSite.register`` mixes it into each (``admin_site.py``). A NUL
@@ -19,6 +21,7 @@ character never gets this far: ``NullCharacterMiddleware`` answers 400 first.
 import datetime as dt
 
 from django.contrib import messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import ValidationError
@@ -51,6 +54,17 @@ def _hierarchie_valide(params, champ: str) -> bool:
             if not minimum <= int(valeur) <= maximum:
                 return False
     return True
+
+
+def _identifiant_valide(model, valeur: str) -> bool:
+    """Whether ``valeur`` can be one of ``model``'s primary keys (in the database's range)."""
+    if "\x00" in valeur:
+        return False
+    try:
+        pk = model._meta.pk.to_python(valeur)
+    except ERREURS_DE_VALEUR:
+        return False
+    return not isinstance(pk, int) or -(2**63) <= pk < 2**63
 
 
 _classes_sures: dict[type, type] = {}
@@ -90,8 +104,8 @@ class SafeChangeListBase:
 
 
 class SafeChangeListMixin:
-    """For a ModelAdmin: its changelist never answers 500 to a filter, and says why the list it
-    shows after Django's ``?e=1`` redirect is unfiltered."""
+    """For a ModelAdmin: its changelist never answers 500 to a filter or to an action's
+    selection, and says why the list it shows after Django's ``?e=1`` redirect is unfiltered."""
 
     def get_changelist(self, request, **kwargs):
         return safe_changelist(super().get_changelist(request, **kwargs))
@@ -100,3 +114,15 @@ class SafeChangeListMixin:
         if request.method == "GET" and ERROR_FLAG in request.GET:
             messages.warning(request, MESSAGE_FILTRES_INVALIDES)
         return super().changelist_view(request, extra_context)
+
+    def response_action(self, request, queryset):
+        selection = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        if not all(_identifiant_valide(self.model, valeur) for valeur in selection):
+            self.message_user(
+                request,
+                "La sélection envoyée ne désigne pas des lignes de cette liste : aucune action "
+                "n'a été effectuée.",
+                messages.WARNING,
+            )
+            return None  # Django then shows the list again
+        return super().response_action(request, queryset)

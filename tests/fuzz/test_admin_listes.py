@@ -1,9 +1,11 @@
-"""Every admin list, every filter, hostile query strings: never a 5xx (issue #13, point 9).
+"""Every admin list, every filter and action, hostile input: never a 5xx (issue #13, point 9).
 
 For each registered ModelAdmin, the parameters of its list filters, its search, page and
 ordering, and its date hierarchy are sent values no form would: quotes, 30 and 5,001 digits,
 signs, superscripts, impossible dates, a NUL character. The answer is the list (200), Django's
-``?e=1`` redirect to the unfiltered list, or a 400 for a NUL character; the database is unchanged.
+``?e=1`` redirect to the unfiltered list, or a 400 for a NUL character. Each of its actions is
+then posted with a selection that is not a list of ids: the list comes back with a message.
+The database is unchanged.
 """
 
 import pytest
@@ -35,15 +37,26 @@ def _hierarchies(champ):
     ]
 
 
-def _parametres(model_admin, user, url):
-    """The query string parameters the changelist reads, as its filters declare them."""
+SELECTIONS = ["abc", "9" * 30, "1\x00", "9" * 5001, "²", ""]
+
+
+def _requete(user, url):
     requete = RequestFactory().get(url)
     requete.user = user
     requete.session = {}
     requete._messages = FallbackStorage(requete)
-    liste = model_admin.get_changelist_instance(requete)
+    return requete
+
+
+def _parametres(model_admin, user, url):
+    """The query string parameters the changelist reads, as its filters declare them."""
+    liste = model_admin.get_changelist_instance(_requete(user, url))
     noms = [p for spec in liste.filter_specs for p in spec.expected_parameters()]
     return [*noms, "q", "p", "o"], liste.date_hierarchy
+
+
+def _actions(model_admin, user, url) -> list[str]:
+    return list(model_admin.get_actions(_requete(user, url)))
 
 
 def test_hostile_query_strings_on_every_admin_list(client_administrateur):
@@ -66,6 +79,12 @@ def test_hostile_query_strings_on_every_admin_list(client_administrateur):
                 echecs.append((url, {k: v[:20] for k, v in params.items()}, reponse.status_code))
             elif reponse.status_code == 302:
                 assert reponse["Location"] == f"{url}?e=1", (url, params)
+        for action in _actions(model_admin, client.user, url):
+            for selection in SELECTIONS:
+                donnees = {"action": action, "_selected_action": [selection], "index": "0"}
+                reponse = client.post(url, donnees)
+                if reponse.status_code >= 500:
+                    echecs.append((url, action, selection[:20], reponse.status_code))
     diff = difference(avant, instantane())
     assert set(diff) <= {"sessions.Session"}, diff
     assert not echecs, echecs

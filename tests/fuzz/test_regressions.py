@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from parrainages.models import Parrain
 from programmes.models import Inscription
-from tests.parrainages.factories import MatchingRunFactory
+from tests.parrainages.factories import MatchingRunFactory, ParrainFactory
 
 from . import monde as fabrique
 
@@ -257,3 +257,18 @@ def test_an_absurd_period_in_the_partners_figures_is_a_form_error(
     )
     assert reponse.status_code == 200
     assert "Choisissez une date entre le 01/01/2000 et le 31/12/2099." in _texte(reponse)
+
+
+@pytest.mark.parametrize("selection", ["abc", "9" * 30, "1\x00", "9" * 5001, "²"])
+def test_an_admin_action_on_a_selection_that_is_not_ids_does_nothing(
+    client_gestionnaire, selection
+):
+    propose = ParrainFactory(statut=Parrain.Statut.A_VALIDER)
+    url = reverse("admin:parrainages_parrain_changelist")
+    reponse = client_gestionnaire.post(
+        url, {"action": "valider", "_selected_action": [selection], "index": "0"}, follow=True
+    )
+    assert reponse.status_code == 200
+    assert "ne désigne pas des lignes de cette liste" in _texte(reponse)
+    propose.refresh_from_db()
+    assert propose.statut == Parrain.Statut.A_VALIDER
