@@ -6,6 +6,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
 from .access import staff_verifie
+from .admin_listes import SafeChangeListMixin
 from .mfa import avec_suite, exiger_mfa, mfa_passee, retour_sur
 
 
@@ -14,6 +15,18 @@ class MentoratAdminSite(admin.AdminSite):
     site_title = "Mentorat"
     index_title = "Tableau de bord"
     index_template = "admin/mentorat_index.html"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every ModelAdmin, ours or a third-party app's, gets a changelist that answers bad
+        filters with the unfiltered list and a message, never a 500 (``admin_listes``)."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, SafeChangeListMixin):
+            admin_class = type(
+                admin_class.__name__,
+                (SafeChangeListMixin, admin_class),
+                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request):
         """Active staff whose login in this session went through their second factor."""

@@ -33,8 +33,9 @@ class CacheRedisTolerante(RedisCache):
     """Pages keep working while Redis is down (``/sante/`` says so): reads miss, writes are
     dropped as if stored, a warning is logged.
 
-    The price, for the length of the outage: allauth's rate limits count nothing and a TOTP
-    code may be used twice within its 30 seconds (both rely on ``add``). Answering False to
+    The price, for the length of the outage: allauth's rate limits and the account-deletion
+    form's daily limit (``mentorat.limites``) count nothing, and a TOTP code may be used twice
+    within its 30 seconds (they rely on ``add`` and ``incr``). Answering False to
     ``add`` instead would make every sign-in answer 429 until Redis is back.
     """
 
@@ -47,3 +48,4 @@ class CacheRedisTolerante(RedisCache):
     touch = _tolerer(False)(RedisCache.touch)
     delete = _tolerer(False)(RedisCache.delete)
     delete_many = _tolerer(None)(RedisCache.delete_many)
+    incr = _tolerer(lambda key, delta=1, version=None: delta)(RedisCache.incr)

@@ -1,5 +1,5 @@
 """Security headers every response carries, personal pages never cached, idle staff sessions
-ended."""
+ended, query strings with a NUL character refused."""
 
 import time
 
@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 from .reseau import adresse_client
@@ -114,3 +115,28 @@ class JournalAuditMiddleware(AuditlogMiddleware):
     @staticmethod
     def _get_remote_port(request):
         return None
+
+
+NUL = "\x00"
+
+
+class NullCharacterMiddleware:
+    """400, with a French page, for a path or query string holding a NUL character.
+
+    No page of the site takes one, and PostgreSQL refuses it in any text value: left through,
+    it ended as a 500 wherever a query parameter reaches the database (the commune search, the
+    admin's search, list filters and autocompletes). Refusing it here covers every view, the
+    admin and third-party ones included. Posted forms need no such guard: Django's form fields
+    refuse NUL characters with a field error of their own.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if NUL in request.path or any(
+            NUL in cle or any(NUL in valeur for valeur in valeurs)
+            for cle, valeurs in request.GET.lists()
+        ):
+            return render(request, "mentorat/requete_refusee.html", status=400)
+        return self.get_response(request)

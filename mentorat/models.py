@@ -105,9 +105,10 @@ class Envoi(models.Model):
         blank=True,
         related_name="envois",
     )
-    email = models.EmailField("adresse")
+    # Empty once the row is settled and purged, or sent when confidential (mentorat.envois).
+    email = models.EmailField("adresse", blank=True)
     sujet = models.CharField("sujet", max_length=250)
-    gabarit = models.CharField("gabarit", max_length=150)
+    gabarit = models.CharField("gabarit", max_length=150, blank=True)
     contexte = models.JSONField("contexte", default=dict, blank=True)
     # A message rendered when it is written (``courriel_ecrire``): sent as it is. Reminders
     # written in bulk leave these empty and are rendered from ``gabarit`` and ``contexte``.

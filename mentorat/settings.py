@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "mentorat.middleware.NullCharacterMiddleware",
     "mentorat.middleware.StaffIdleTimeoutMiddleware",
     "mentorat.middleware.PersonalPagesNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -290,6 +291,29 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT doit être positif ou nul.")
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
+# Daily limits against abuse (mentorat.limites), per local day. Referral invitations go to
+# any address: per partner member and per partner. Report requests fill the PDF queue: per
+# partner member, per partner (requests of its members) and per staff member. Password
+# re-checks of the account-deletion form: per account.
+LIMITE_INVITATIONS_MEMBRE_JOUR = env.int("LIMITE_INVITATIONS_MEMBRE_JOUR", default=50)
+LIMITE_INVITATIONS_PARTENAIRE_JOUR = env.int("LIMITE_INVITATIONS_PARTENAIRE_JOUR", default=200)
+LIMITE_RAPPORTS_MEMBRE_JOUR = env.int("LIMITE_RAPPORTS_MEMBRE_JOUR", default=10)
+LIMITE_RAPPORTS_PARTENAIRE_JOUR = env.int("LIMITE_RAPPORTS_PARTENAIRE_JOUR", default=30)
+LIMITE_RAPPORTS_EQUIPE_JOUR = env.int("LIMITE_RAPPORTS_EQUIPE_JOUR", default=100)
+LIMITE_SUPPRESSION_ESSAIS_JOUR = env.int("LIMITE_SUPPRESSION_ESSAIS_JOUR", default=10)
+if (
+    min(
+        LIMITE_INVITATIONS_MEMBRE_JOUR,
+        LIMITE_INVITATIONS_PARTENAIRE_JOUR,
+        LIMITE_RAPPORTS_MEMBRE_JOUR,
+        LIMITE_RAPPORTS_PARTENAIRE_JOUR,
+        LIMITE_RAPPORTS_EQUIPE_JOUR,
+        LIMITE_SUPPRESSION_ESSAIS_JOUR,
+    )
+    < 1
+):
+    raise ImproperlyConfigured("Les limites quotidiennes (LIMITE_…_JOUR) doivent être positives.")
 
 # Production hardening, on whenever DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

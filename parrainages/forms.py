@@ -3,9 +3,11 @@
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from mentorat.fields import NomField
+from mentorat.limites import limite_du_jour_consommer
 from programmes.forms import CommuneField, SecteursField
 from programmes.models import Disponibilite, NiveauDiplome, Situation
 
@@ -156,6 +158,15 @@ class SuppressionCompteForm(forms.Form):
 
     def clean_mot_de_passe(self):
         mot_de_passe = self.cleaned_data["mot_de_passe"]
+        # A signed-in session must not become a way to try passwords: so many checks a day.
+        limite = settings.LIMITE_SUPPRESSION_ESSAIS_JOUR
+        limite_du_jour_consommer(
+            f"suppression-compte:{self.user.pk}",
+            limite=limite,
+            message=f"Vous avez déjà essayé {limite} fois votre mot de passe aujourd'hui : "
+            "réessayez demain. Mot de passe oublié ? Déconnectez-vous, puis choisissez "
+            "« Mot de passe oublié » sur la page de connexion.",
+        )
         if not self.user.check_password(mot_de_passe):
             raise forms.ValidationError("Ce mot de passe n'est pas le bon.")
         return mot_de_passe

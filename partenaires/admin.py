@@ -22,6 +22,7 @@ from mentorat.admin import (
     TransitionAdminMixin,
     transition_action,
 )
+from mentorat.limites import LimiteAtteinte
 
 from . import selectors, services
 from .forms import PeriodeForm
@@ -229,13 +230,17 @@ class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelA
 
     def _demander_rapports(self, request, conventions, *, debut, fin):
         demandes, refus = [], []
-        for convention in conventions:
+        for rang, convention in enumerate(conventions):
             try:
                 demandes.append(
                     services.rapport_demander(
                         convention=convention, debut=debut, fin=fin, par=request.user
                     )
                 )
+            except LimiteAtteinte as exc:
+                restantes = ", ".join(c.reference for c in conventions[rang:])
+                refus.append(f"{' '.join(exc.messages)} Non demandés : {restantes}.")
+                break
             except ValidationError as exc:
                 refus.append(" ".join(exc.messages))
         if demandes:
@@ -323,6 +328,8 @@ class ObjectifAdmin(JournalAuditAdminMixin, SelectRelatedMixin, admin.ModelAdmin
 
 
 class RapportForm(LoadedRelationsForm):
+    demandeur = None  # the staff member asking, set by RapportAdmin.get_form
+
     class Meta:
         model = Rapport
         fields = ("convention", "periode_debut", "periode_fin")
@@ -333,12 +340,16 @@ class RapportForm(LoadedRelationsForm):
         debut, fin = cleaned.get("periode_debut"), cleaned.get("periode_fin")
         if self.instance.pk is None and convention and debut and fin:
             try:
-                services.periode_verifier(convention=convention, debut=debut, fin=fin)
+                services.rapport_demande_verifier(
+                    convention=convention, debut=debut, fin=fin, par=self.demandeur
+                )
+            except LimiteAtteinte as exc:
+                self.add_error(None, exc)
             except ValidationError as exc:
-                if hasattr(exc, "error_dict") and "fin" in exc.error_dict:
-                    self.add_error("periode_fin", exc.error_dict["fin"])
-                else:
+                if not hasattr(exc, "error_dict"):
                     self.add_error("convention", exc)
+                for champ, erreurs in getattr(exc, "error_dict", {}).items():
+                    self.add_error(f"periode_{champ}", erreurs)
         return cleaned
 
 
@@ -449,6 +460,10 @@ class RapportAdmin(TransitionAdminMixin, admin.ModelAdmin):
         if obj is not None:
             fields += ["convention", "periode_debut", "periode_fin"]
         return fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"demandeur": request.user})
 
     def save_model(self, request, obj, form, change):
         if not change:

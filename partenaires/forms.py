@@ -1,4 +1,7 @@
+import datetime as dt
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from programmes.models import Programme
 
@@ -17,6 +20,8 @@ class PrescriptionForm(forms.Form):
     )
     message = forms.CharField(
         label="Un mot pour la personne (facultatif)",
+        help_text="Elle le lira sur le site en ouvrant son lien d'invitation ; l'e-mail "
+        "d'invitation ne nomme que votre structure et l'adresse de votre compte.",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=1000,
@@ -30,17 +35,28 @@ class PrescriptionForm(forms.Form):
             self.fields["partenaire"].widget = forms.HiddenInput()
 
 
+# The years a period may span: far wider than any convention, and far enough from Python's
+# date limits for the day after the last one and the shift to UTC to exist.
+PREMIER_JOUR, DERNIER_JOUR = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+HORS_BORNES = "Choisissez une date entre le 01/01/2000 et le 31/12/2099."
+
+
+def _date_de_periode(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[
+            MinValueValidator(PREMIER_JOUR, message=HORS_BORNES),
+            MaxValueValidator(DERNIER_JOUR, message=HORS_BORNES),
+        ],
+    )
+
+
 class PeriodeForm(forms.Form):
     """A report period: first and last day, both included."""
 
-    debut = forms.DateField(
-        label="Premier jour de la période",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    fin = forms.DateField(
-        label="Dernier jour de la période",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    debut = _date_de_periode("Premier jour de la période")
+    fin = _date_de_periode("Dernier jour de la période")
 
     def clean(self):
         cleaned = super().clean()

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -16,11 +17,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from mentorat.emails import envoyer_email
+from mentorat.envois import courriel_ecrire
 from mentorat.fields import fichier_supprimer_apres_validation
+from mentorat.limites import limite_du_jour_verifier
 from mentorat.travaux import PERIME_APRES, battement
 
-from .models import Convention, Membre, Prescription, Rapport
+from .models import Convention, Membre, Partenaire, Prescription, Rapport
 
 logger = logging.getLogger(__name__)
 
@@ -36,16 +38,55 @@ def membre_actif(*, user, partenaire) -> bool:
     return Membre.objects.filter(user=user, partenaire=partenaire, actif=True).exists()
 
 
+def _verrouiller_compteurs(*, user, partenaire_id: int) -> None:
+    """Lock the account, then the partner, for the rest of the transaction: simultaneous
+    requests of one person or one partner are then counted against the daily limits one after
+    the other (always in this order, so two requests never wait on each other)."""
+    from mentorat.models import User
+
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    list(Partenaire.objects.select_for_update().filter(pk=partenaire_id).values_list("pk"))
+
+
+def prescriptions_limiter(*, par, partenaire) -> None:
+    """Invitations go to any address: at most so many a day per member and per partner."""
+    limite = settings.LIMITE_INVITATIONS_MEMBRE_JOUR
+    limite_du_jour_verifier(
+        Prescription.objects.filter(conseiller=par),
+        limite=limite,
+        message=f"Vous avez déjà envoyé {limite} invitations aujourd'hui, le nombre maximal "
+        "par personne et par jour : celle-ci pourra partir demain. Si vous avez besoin d'en "
+        "envoyer davantage, écrivez à l'équipe du service emploi.",
+    )
+    limite = settings.LIMITE_INVITATIONS_PARTENAIRE_JOUR
+    limite_du_jour_verifier(
+        Prescription.objects.filter(partenaire=partenaire),
+        limite=limite,
+        message=f"{partenaire.nom} a déjà envoyé {limite} invitations aujourd'hui, le nombre "
+        "maximal par partenaire et par jour : celle-ci pourra partir demain. Si vous avez "
+        "besoin d'en envoyer davantage, écrivez à l'équipe du service emploi.",
+    )
+
+
 @transaction.atomic
 def prescription_creer(
     *, par, partenaire, programme, prenom: str, nom: str, email: str, message: str = ""
 ) -> Prescription:
-    """A partner member refers a person to a programme; the invitation is e-mailed."""
+    """A partner member refers a person to a programme; the invitation is e-mailed.
+
+    Refused beyond the daily limits of the member and of the partner (nothing written)."""
     if not membre_actif(user=par, partenaire=partenaire):
         raise ValidationError("Vous n'êtes pas membre actif de ce partenaire.")
-    if Prescription.objects.filter(
-        programme=programme, email__iexact=email, utilisee_le__isnull=True
-    ).exists():
+    _verrouiller_compteurs(user=par, partenaire_id=partenaire.pk)
+    prescriptions_limiter(par=par, partenaire=partenaire)
+    en_attente = Prescription.objects.filter(
+        programme=programme, email__iexact=email.strip(), utilisee_le__isnull=True
+    ).first()
+    if en_attente is not None:
+        if en_attente.conseiller_id == par.pk and en_attente.partenaire_id == partenaire.pk:
+            # The same referral posted twice (a double click, a retry after an error): the
+            # member's lock above made this request wait for the first; it is the one.
+            return en_attente
         raise ValidationError("Cette personne a déjà une invitation en attente pour ce programme.")
     prescription = Prescription.objects.create(
         partenaire=partenaire,
@@ -56,18 +97,20 @@ def prescription_creer(
         email=email.strip().lower(),
         message=message.strip(),
     )
-    lien = invitation_url(prescription)
-    transaction.on_commit(
-        lambda: envoyer_email(
-            a=prescription.email,
-            sujet=f"Invitation au programme « {programme.nom} »",
-            gabarit="partenaires/emails/invitation",
-            contexte={
-                "prescription": prescription,
-                "lien": lien,
-                "duree_jours": INVITATION_DUREE_JOURS,
-            },
-        )
+    # The link opens a sign-up tied to the referral: the row is confidential (never shown to
+    # staff, emptied once sent, its address too, since no account is tied to it yet).
+    courriel_ecrire(
+        regle="invitation_prescription",
+        cle=f"invitation_prescription:{prescription.pk}",
+        a=prescription.email,
+        sujet=f"Invitation au programme « {programme.nom} »",
+        gabarit="partenaires/emails/invitation",
+        contexte={
+            "prescription": prescription,
+            "lien": invitation_url(prescription),
+            "duree_jours": INVITATION_DUREE_JOURS,
+        },
+        confidentiel=True,
     )
     return prescription
 
@@ -77,8 +120,6 @@ def invitation_jeton(prescription: Prescription) -> str:
 
 
 def invitation_url(prescription: Prescription) -> str:
-    from django.conf import settings
-
     path = reverse("invitation", kwargs={"jeton": invitation_jeton(prescription)})
     return f"{settings.SITE_URL}{path}"
 
@@ -149,14 +190,71 @@ def _abandonne(maintenant) -> Q:
 
 
 def periode_verifier(*, convention: Convention, debut: dt.date, fin: dt.date) -> None:
-    """Refuse, in French, a period that ends before it starts or a convention not yet signed."""
+    """Refuse, in French, a period that ends before it starts or goes beyond the convention's
+    dates, or a convention not yet signed."""
     if fin < debut:
         raise ValidationError({"fin": "La fin de la période doit suivre son début."})
+    du, au = f"{convention.date_debut:%d/%m/%Y}", f"{convention.date_fin:%d/%m/%Y}"
+    hors_convention = {}
+    if debut < convention.date_debut:
+        hors_convention["debut"] = (
+            f"La période commence avant la convention {convention.reference}, qui court du "
+            f"{du} au {au}."
+        )
+    if fin > convention.date_fin:
+        hors_convention["fin"] = (
+            f"La période finit après la convention {convention.reference}, qui court du "
+            f"{du} au {au}."
+        )
+    if hors_convention:
+        raise ValidationError(hors_convention)
     if not convention.est_suivie:
         raise ValidationError(
             f"La convention {convention.reference} est encore un brouillon : ses indicateurs "
             "seront suivis, et ses rapports produits, une fois qu'elle aura été signée."
         )
+
+
+def rapports_limiter(*, convention: Convention, par) -> None:
+    """Reports fill the PDF queue: at most so many requests a day per person (partner member
+    or staff) and per partner (its members' requests; automatic reports are not counted)."""
+    demandes = Rapport.objects.filter(automatique=False)
+    if par.is_staff:
+        limite = settings.LIMITE_RAPPORTS_EQUIPE_JOUR
+        limite_du_jour_verifier(
+            demandes.filter(demande_par=par),
+            limite=limite,
+            message=f"Vous avez déjà demandé {limite} rapports aujourd'hui, le nombre maximal "
+            "par jour pour un membre de l'équipe : les suivants pourront être demandés demain.",
+        )
+        return
+    limite = settings.LIMITE_RAPPORTS_MEMBRE_JOUR
+    limite_du_jour_verifier(
+        demandes.filter(demande_par=par),
+        limite=limite,
+        message=f"Vous avez déjà demandé {limite} rapports aujourd'hui, le nombre maximal par "
+        "personne et par jour : celui-ci pourra être demandé demain. Les rapports déjà produits "
+        "restent téléchargeables depuis la page « Rapports ».",
+    )
+    limite = settings.LIMITE_RAPPORTS_PARTENAIRE_JOUR
+    limite_du_jour_verifier(
+        demandes.filter(
+            convention__partenaire=convention.partenaire_id, demande_par__is_staff=False
+        ),
+        limite=limite,
+        message=f"Les membres de {convention.partenaire} ont déjà demandé {limite} rapports "
+        "aujourd'hui, le nombre maximal par partenaire et par jour : celui-ci pourra être "
+        "demandé demain. Les rapports déjà produits restent téléchargeables depuis la page "
+        "« Rapports ».",
+    )
+
+
+def rapport_demande_verifier(*, convention: Convention, debut: dt.date, fin: dt.date, par) -> None:
+    """Everything that refuses a report request, in French: the period, then the daily limits
+    of the person asking (none for a request without a person: demo data, benchmarks)."""
+    periode_verifier(convention=convention, debut=debut, fin=fin)
+    if par is not None:
+        rapports_limiter(convention=convention, par=par)
 
 
 def rapport_planifier(*, rapport: Rapport) -> None:
@@ -173,8 +271,13 @@ def rapport_demander(
     *, convention: Convention, debut: dt.date, fin: dt.date, par=None, sur_le_champ=False
 ) -> Rapport:
     """A report on ``convention`` for [debut, fin], produced by a task — or at once with
-    ``sur_le_champ`` (demo data, benchmarks)."""
-    periode_verifier(convention=convention, debut=debut, fin=fin)
+    ``sur_le_champ`` (demo data, benchmarks).
+
+    Refused (ValidationError, nothing written) for a period outside the convention or beyond
+    the daily limits of the person asking."""
+    if par is not None:
+        _verrouiller_compteurs(user=par, partenaire_id=convention.partenaire_id)
+    rapport_demande_verifier(convention=convention, debut=debut, fin=fin, par=par)
     rapport = Rapport.objects.create(
         convention=convention, periode_debut=debut, periode_fin=fin, demande_par=par
     )
@@ -350,7 +453,8 @@ def mois_precedent(jour: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def rapports_mensuels_creer(*, jour: dt.date | None = None) -> list[Rapport]:
-    """The previous month's report of every active convention, once.
+    """The previous month's report of every active convention, once, over the days of that
+    month the convention covers.
 
     Safe to run any number of times (the task runs daily, so a missed day is caught up):
     the unique constraint on automatic reports keeps one per convention and month.
@@ -360,8 +464,12 @@ def rapports_mensuels_creer(*, jour: dt.date | None = None) -> list[Rapport]:
     conventions = Convention.objects.actives().filter(date_debut__lte=fin, date_fin__gte=debut)
     for convention in conventions.order_by("pk"):
         with transaction.atomic():
+            # The month, within the convention's dates (one that starts or ends in it).
             rapport, cree = Rapport.objects.get_or_create(
-                convention=convention, periode_debut=debut, periode_fin=fin, automatique=True
+                convention=convention,
+                periode_debut=max(debut, convention.date_debut),
+                periode_fin=min(fin, convention.date_fin),
+                automatique=True,
             )
             if cree:
                 rapport_planifier(rapport=rapport)

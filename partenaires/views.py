@@ -103,12 +103,13 @@ def accueil(request):
 
 
 def periode_par_defaut(convention) -> dict:
-    """The last full month, inside the convention's dates when possible."""
+    """The last full month within the convention's dates; the convention so far when it does
+    not cover that month (a report's period stays within the convention's dates)."""
     debut, fin = services.mois_precedent(timezone.localdate())
     if fin < convention.date_debut or debut > convention.date_fin:
         debut, fin = convention.date_debut, min(convention.date_fin, timezone.localdate())
         fin = max(fin, debut)
-    return {"debut": debut, "fin": fin}
+    return {"debut": max(debut, convention.date_debut), "fin": min(fin, convention.date_fin)}
 
 
 @membre_requis

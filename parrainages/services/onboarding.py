@@ -2,6 +2,7 @@
 
 import csv
 import io
+import unicodedata
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -18,29 +19,94 @@ from mentorat.models import User
 from ..models import Parrain
 
 COLONNES = ["prenom", "nom", "email", "entreprise", "fonction"]
+LIBELLES = {
+    "prenom": "prénom",
+    "nom": "nom",
+    "email": "adresse e-mail",
+    "entreprise": "entreprise",
+    "fonction": "fonction",
+}
 TAILLE_MAX_CSV = 2 * 1024 * 1024
 LIGNES_MAX = 5000
+SEPARATEURS = (";", ",")
+
+
+def _longueurs_max() -> dict[str, int]:
+    """Each column's room in the table it lands in (PostgreSQL refuses longer values)."""
+    return {
+        "prenom": User._meta.get_field("first_name").max_length,
+        "nom": User._meta.get_field("last_name").max_length,
+        "email": User._meta.get_field("email").max_length,
+        "entreprise": Parrain._meta.get_field("entreprise").max_length,
+        "fonction": Parrain._meta.get_field("fonction").max_length,
+    }
+
+
+def _decoder(brut: bytes) -> str:
+    for encodage in ("utf-8-sig", "cp1252"):
+        try:
+            return brut.decode(encodage)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(
+        "Le fichier n'est ni en UTF-8 ni en Windows-1252 : depuis votre tableur, "
+        "enregistrez-le au format « CSV UTF-8 »."
+    )
+
+
+def _separateur(entete: str) -> str:
+    """The header's separator: the one it holds most of (the header has no quoted commas)."""
+    comptes = {sep: entete.count(sep) for sep in SEPARATEURS}
+    separateur = max(SEPARATEURS, key=comptes.get)
+    if not comptes[separateur]:
+        raise ValidationError(
+            "Aucun séparateur dans la ligne d'en-tête : les colonnes doivent être séparées par "
+            "une virgule ou un point-virgule (en-tête attendu : %(attendu)s).",
+            params={"attendu": ",".join(COLONNES)},
+        )
+    return separateur
+
+
+def _erreur_csv(exc: csv.Error, numero: int) -> ValidationError:
+    if "field larger than field limit" in str(exc):
+        limite = f"{csv.field_size_limit():_}".replace("_", " ")
+        return ValidationError(
+            f"Ligne {numero} : une valeur dépasse {limite} caractères (un guillemet ouvert et "
+            "jamais refermé ?). Rien n'a été importé."
+        )
+    return ValidationError(
+        f"Ligne {numero} : ligne illisible ({exc}). Vérifiez les guillemets de cette ligne. "
+        "Rien n'a été importé."
+    )
 
 
 def lire_csv_parrains(fichier) -> list[dict]:
     """Read and check every row of an invitation file; any bad row rejects the whole file.
 
     Columns: prenom, nom, email, entreprise, fonction (comma or semicolon separated, UTF-8 or
-    Windows-1252). Errors are reported in French with their line numbers.
+    Windows-1252). Errors are reported in French with their line numbers; whatever the bytes,
+    the answer is a ValidationError, never another exception.
     """
     brut = fichier.read(TAILLE_MAX_CSV + 1)
     if len(brut) > TAILLE_MAX_CSV:
         raise ValidationError("Le fichier dépasse 2 Mo : découpez-le en plusieurs fichiers.")
-    for encodage in ("utf-8-sig", "cp1252"):
-        try:
-            texte = brut.decode(encodage)
-            break
-        except UnicodeDecodeError:
-            continue
+    texte = _decoder(brut)
+    if "\x00" in texte:
+        raise ValidationError(
+            "Le fichier contient un caractère nul : ce n'est pas un fichier CSV texte. "
+            "Depuis votre tableur, enregistrez-le au format « CSV UTF-8 »."
+        )
     if not texte.strip():
         raise ValidationError("Le fichier est vide.")
-    dialecte = csv.Sniffer().sniff(texte.splitlines()[0], delimiters=",;")
-    lecteur = csv.DictReader(io.StringIO(texte), dialect=dialecte)
+    entete = texte.lstrip().splitlines()[0]
+    lecteur = csv.DictReader(io.StringIO(texte.lstrip()), delimiter=_separateur(entete))
+    try:
+        return _lire_lignes(lecteur)
+    except csv.Error as exc:
+        raise _erreur_csv(exc, lecteur.line_num + 1) from None
+
+
+def _lire_lignes(lecteur: csv.DictReader) -> list[dict]:
     entetes = [(h or "").strip().lower() for h in (lecteur.fieldnames or [])]
     manquantes = [c for c in COLONNES if c not in entetes]
     if manquantes:
@@ -49,14 +115,15 @@ def lire_csv_parrains(fichier) -> list[dict]:
             params={"colonnes": ", ".join(manquantes), "attendu": ",".join(COLONNES)},
         )
     lecteur.fieldnames = entetes
+    longueurs = _longueurs_max()
     lignes, erreurs, vues = [], [], {}
     for numero, ligne in enumerate(lecteur, start=2):
         if numero - 1 > LIGNES_MAX:
             raise ValidationError(f"Plus de {LIGNES_MAX} lignes : découpez le fichier.")
-        valeurs = {c: (ligne.get(c) or "").strip() for c in COLONNES}
+        valeurs = {c: _texte(ligne.get(c)) for c in COLONNES}
         if not any(valeurs.values()):
             continue
-        erreurs.extend(f"Ligne {numero} : {e}" for e in _erreurs_ligne(valeurs))
+        erreurs.extend(f"Ligne {numero} : {e}" for e in _erreurs_ligne(valeurs, longueurs))
         email = valeurs["email"].lower()
         if email in vues:
             erreurs.append(f"Ligne {numero} : l'adresse {email} figure déjà ligne {vues[email]}.")
@@ -79,13 +146,26 @@ def lire_csv_parrains(fichier) -> list[dict]:
     return lignes
 
 
-def _erreurs_ligne(valeurs):
-    for champ, libelle in (("prenom", "prénom"), ("nom", "nom"), ("entreprise", "entreprise")):
+def _texte(valeur) -> str:
+    # A row longer than the header puts its extra cells in a list under the key None: ignored.
+    return valeur.strip() if isinstance(valeur, str) else ""
+
+
+def _erreurs_ligne(valeurs, longueurs):
+    for champ in ("prenom", "nom", "entreprise"):
         if not valeurs[champ]:
-            yield f"{libelle} manquant."
+            yield f"{LIBELLES[champ]} manquant."
+    for champ, valeur in valeurs.items():
+        if any(unicodedata.category(c) == "Cc" for c in valeur):
+            yield f"{LIBELLES[champ]} : retour à la ligne ou caractère de contrôle non permis."
+        if len(valeur) > longueurs[champ]:
+            yield (
+                f"{LIBELLES[champ]} trop long ({len(valeur)} caractères, "
+                f"{longueurs[champ]} au plus)."
+            )
     if not valeurs["email"]:
         yield "adresse e-mail manquante."
-    else:
+    elif len(valeurs["email"]) <= longueurs["email"]:
         try:
             validate_email(valeurs["email"])
         except ValidationError:

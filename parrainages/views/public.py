@@ -63,13 +63,17 @@ def invitation(request, jeton):
         "email": prescription.email,
     }
     suite = reverse("candidater", kwargs={"slug": prescription.programme.slug})
-    if request.user.is_authenticated:
-        return redirect(suite)
-    messages.info(
-        request,
-        f"{prescription.partenaire.nom} vous propose le programme "
-        f"« {prescription.programme.nom} ». Créez votre compte pour continuer.",
+    annonce = (
+        f"{prescription.partenaire.nom} vous propose le programme « {prescription.programme.nom} »."
     )
+    # The counsellor's note is read here, on the site and under the partner's name, never in
+    # the e-mail sent to the address they typed.
+    if prescription.message:
+        annonce += f" Le mot de votre conseiller ou conseillère : « {prescription.message} »"
+    if request.user.is_authenticated:
+        messages.info(request, annonce)
+        return redirect(suite)
+    messages.info(request, f"{annonce} Créez votre compte pour continuer.")
     query = urlencode({"email": prescription.email, "next": suite})
     return redirect(f"{reverse('account_signup')}?{query}")
 

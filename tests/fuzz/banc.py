@@ -31,7 +31,9 @@ from .donnees import CORPS_BRUTS
 # Sessions hold the profile steps' answers and the login state on purpose.
 TABLES_IGNOREES = {"mentorat.Session"}
 # The audit trail records every accepted write, whatever the form.
-TABLES_COMPAGNES = {"auditlog.LogEntry"}
+# Written along with any change: its audit entries, and the messages it causes (the outbox,
+# in the same transaction). A refused form writes neither.
+TABLES_COMPAGNES = {"auditlog.LogEntry", "mentorat.Envoi"}
 # Rows of these apps must pass full_clean() after an accepted form.
 APPS_VALIDEES = {"mentorat", "programmes", "parrainages", "partenaires", "account"}
 

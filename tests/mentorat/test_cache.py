@@ -23,6 +23,7 @@ def test_reads_miss_and_writes_are_dropped(cache_injoignable, caplog):
         assert cache.set("cle", 1) is None
         assert cache.set_many({"a": 1, "b": 2}) == ["a", "b"]
         assert cache.add("verrou", True) is True  # allauth's rate-limit lock is taken
+        assert cache.incr("compteur") == 1  # a daily limit counts a first attempt
         assert cache.touch("cle") is False
         assert cache.delete("cle") is False
         cache.delete_many(["a"])

@@ -74,3 +74,27 @@ def test_login_page_is_french_and_in_the_site_layout(client):
     assert '<html lang="fr">' in content
     assert "Mot de passe oublié" in content
     assert "Vos données personnelles" in content  # the site's own footer
+
+
+def test_the_verification_email_carries_no_name_typed_at_sign_up(client):
+    """Anyone may sign up with someone else's address: the e-mail that address receives must
+    not carry the names typed in the form (spam or phishing through our server)."""
+    appat = "Remboursement CAF 480 € sur caf-remboursement.example"
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "first_name": appat,
+            "last_name": "http://caf-remboursement.example/formulaire",
+            "email": "victime@exemple.fr",
+            "password1": "un-mot-de-passe-solide-42",
+            "password2": "un-mot-de-passe-solide-42",
+        },
+    )
+    assert response.status_code == 302
+    (message,) = mail.outbox
+    assert message.to == ["victime@exemple.fr"]
+    corps = message.body + "".join(str(contenu) for contenu, _type in message.alternatives)
+    assert "caf-remboursement" not in corps + message.subject
+    assert "Remboursement" not in corps
+    assert re.search(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$", message.body, re.MULTILINE)
+    assert "Mentorat" in corps and "ignorez ce message" in corps

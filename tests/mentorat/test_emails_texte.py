@@ -16,15 +16,12 @@ class Nom:
 
 
 class Prescription:
-    prenom = "Zoé"
-    message = 'Rendez-vous à l\'agence "Nord" <lundi> & mardi'
-    partenaire = Nom("Mission locale de l'Est")
-    programme = Nom("1.000 parrains pour 1.000 emplois")
+    partenaire = Nom("Mission locale de l'Est & du Nord")
+    programme = Nom("L'emploi <pour> tous")
+    message = "un mot"
 
     class conseiller:  # noqa: N801
-        @staticmethod
-        def get_full_name():
-            return "Anne D'Arc"
+        email = "anne.o'neil@exemple.fr"
 
 
 def test_text_part_is_not_html_escaped():
@@ -36,11 +33,11 @@ def test_text_part_is_not_html_escaped():
     )
     message = mail.outbox[-1]
     texte, (html, _type) = message.body, message.alternatives[0]
-    assert "Anne D'Arc, de Mission locale de l'Est" in texte
-    assert 'Rendez-vous à l\'agence "Nord" <lundi> & mardi' in texte
+    assert "de Mission locale de l'Est & du Nord (compte anne.o'neil@exemple.fr)" in texte
+    assert "« L'emploi <pour> tous »" in texte
     assert "https://x/?a=1&b=2" in texte
     assert "&#x27;" not in texte and "&amp;" not in texte and "&lt;" not in texte
-    assert "&lt;lundi&gt;" in html  # the HTML part still escapes
+    assert "&lt;pour&gt;" in html  # the HTML part still escapes
 
 
 @pytest.mark.parametrize(

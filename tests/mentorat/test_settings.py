@@ -57,6 +57,16 @@ def test_production_refuses_to_start_without_a_secret(tmp_path, command):
     )
 
 
+def test_a_daily_limit_below_one_is_refused_at_start(tmp_path):
+    result = _run_manage(
+        "check",
+        env_overrides={"DEBUG": "1", "LIMITE_RAPPORTS_MEMBRE_JOUR": "0"},
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "Les limites quotidiennes (LIMITE_…_JOUR) doivent être positives." in result.stderr
+
+
 def test_french_and_safe_defaults():
     assert settings.LANGUAGE_CODE == "fr-fr"
     assert settings.TIME_ZONE == "Europe/Paris"

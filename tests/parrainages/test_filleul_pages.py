@@ -347,6 +347,29 @@ def test_delete_account_needs_the_password(client):
     assert User.objects.filter(pk=filleul.user.pk).exists()
 
 
+def test_delete_account_password_checks_are_limited_per_day(client, settings):
+    """A signed-in session is not a way to try passwords: a few checks a day, then none."""
+    settings.LIMITE_SUPPRESSION_ESSAIS_JOUR = 3
+    filleul, autre = FilleulFactory(), FilleulFactory()
+    client.force_login(filleul.user)
+    url = reverse("filleul:supprimer")
+    for _ in range(3):
+        essai = client.post(url, {"mot_de_passe": "mauvais", "confirmation": "on"})
+        assert "pas le bon" in essai.content.decode()
+    # Even the right password is not checked any more today.
+    refus = client.post(url, {"mot_de_passe": "motdepasse-de-test", "confirmation": "on"})
+    assert refus.status_code == 200
+    assert "Vous avez déjà essayé 3 fois votre mot de passe aujourd&#x27;hui" in (
+        refus.content.decode()
+    )
+    assert User.objects.filter(pk=filleul.user.pk).exists()
+    # The count is the account's own.
+    client.force_login(autre.user)
+    response = client.post(url, {"mot_de_passe": "motdepasse-de-test", "confirmation": "on"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=autre.user.pk).exists()
+
+
 def test_delete_account_erases_identity_and_keeps_statistics(
     client, django_capture_on_commit_callbacks
 ):

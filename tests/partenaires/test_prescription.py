@@ -58,6 +58,40 @@ def test_member_refers_a_person(client, membre, programme, django_capture_on_com
     assert "Sarah Diallo" in listing
 
 
+def test_the_invitation_carries_no_free_text_of_the_counsellor(
+    client, membre, programme, django_capture_on_commit_callbacks
+):
+    """The invitation goes to an address typed by a partner member: it names the partner and
+    the counsellor's account, never the names or words typed in the form."""
+    membre.user.first_name, membre.user.last_name = "Service des impôts", "(remboursement)"
+    membre.user.save()
+    client.force_login(membre.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        prescrire(
+            client,
+            membre,
+            programme,
+            prenom="Gagnant du tirage",
+            nom="http://lots.example/reclamer",
+            message="Réclamez votre lot sur http://lots.example avant ce soir.",
+        )
+    (message,) = mail.outbox
+    corps = message.body + "".join(str(contenu) for contenu, _type in message.alternatives)
+    for texte_libre in ("Gagnant", "lots.example", "Réclamez", "impôts", "remboursement"):
+        assert texte_libre not in corps + message.subject, texte_libre
+    assert "Mission locale de Toulouse" in corps
+    assert membre.user.email in corps
+    assert "message" in corps  # the counsellor's words are read on the site, after the link
+
+    # The invitation's page shows them, under the partner's name.
+    lien = re.search(r"https?://\S+(/invitation/[^/\s]+/)", message.body)[1]
+    client.logout()
+    page = client.get(lien, follow=True)
+    contenu = html.unescape(page.content.decode())
+    assert "Réclamez votre lot sur http://lots.example avant ce soir." in contenu
+    assert "Mission locale de Toulouse" in contenu
+
+
 def test_bad_input_and_duplicates(client, membre, programme):
     client.force_login(membre.user)
     bad = prescrire(client, membre, programme, email="pas-une-adresse", prenom="")
@@ -65,8 +99,15 @@ def test_bad_input_and_duplicates(client, membre, programme):
     assert set(bad.context["form"].errors) == {"email", "prenom"}
     assert not Prescription.objects.exists()
     prescrire(client, membre, programme)
+    # The same referral posted again by the same counsellor (a double click): the first one.
     again = prescrire(client, membre, programme, email="SARAH.DIALLO@exemple.fr")
-    assert "déjà une invitation en attente" in again.content.decode()
+    assert again.status_code == 302
+    assert Prescription.objects.count() == 1
+    # Another counsellor referring the same person meanwhile is told.
+    collegue = MembreFactory(partenaire=membre.partenaire)
+    client.force_login(collegue.user)
+    autre = prescrire(client, collegue, programme, email="sarah.diallo@exemple.fr")
+    assert "déjà une invitation en attente" in autre.content.decode()
     assert Prescription.objects.count() == 1
 
 
