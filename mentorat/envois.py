@@ -425,6 +425,16 @@ class EnvoiSansObjet(Exception):
     why (the row is cancelled with it)."""
 
 
+# Rule → function(key, sent_at) run once its e-mail is accepted by the mail server: an upper
+# layer records there that a person was actually told (a proposal's mentor, say), since what
+# depends on it must not proceed on a message still waiting in the outbox.
+_APRES_ENVOI: dict[str, Callable[[str, object], None]] = {}
+
+
+def apres_envoi(regle: str, fonction: Callable[[str, object], None]) -> None:
+    _APRES_ENVOI[regle] = fonction
+
+
 # Rule → function of the row returning what its e-mail adds at sending time.
 _CONTEXTES_A_L_ENVOI: dict[str, Callable[[Envoi], dict]] = {}
 
@@ -485,8 +495,14 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
     except ERREURS_PASSAGERES as exc:
         maintenant = maintenant or timezone.now()
         tentatives = envoi.tentatives + 1
-        if refus_definitif(exc) or maintenant - envoi.cree_le >= ABANDON_APRES:
-            mine.update(statut=Envoi.Statut.ECHEC, tentatives=tentatives, erreur=str(exc)[:2000])
+        definitif = refus_definitif(exc)
+        if definitif or maintenant - envoi.cree_le >= ABANDON_APRES:
+            mine.update(
+                statut=Envoi.Statut.ECHEC,
+                tentatives=tentatives,
+                erreur=str(exc)[:2000],
+                refus_definitif=definitif,
+            )
             logger.error("Envoi %s abandonné après %s tentatives : %s", envoi.pk, tentatives, exc)
             return "echec"
         mine.update(
@@ -497,12 +513,15 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
             reserve_par="",
         )
         return "reessai"
+    envoye_le = timezone.now()
     mine.update(
-        statut=Envoi.Statut.ENVOYE,
-        envoye_le=timezone.now(),
-        erreur="",
-        **_vider_si_confidentiel(envoi),
+        statut=Envoi.Statut.ENVOYE, envoye_le=envoye_le, erreur="", **_vider_si_confidentiel(envoi)
     )
+    if envoi.regle in _APRES_ENVOI:
+        try:
+            _APRES_ENVOI[envoi.regle](envoi.cle, envoye_le)
+        except Exception:  # the e-mail is gone: what it records is retried by no one, log it
+            logger.exception("Envoi %s : suite de l'envoi en échec", envoi.pk)
     return "envoye"
 
 

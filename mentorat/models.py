@@ -120,6 +120,11 @@ class Envoi(models.Model):
         blank=True,
         help_text="Nom, type et contenu (base64) ou fichier du stockage privé de chacune.",
     )
+    refus_definitif = models.BooleanField(
+        "refus définitif",
+        default=False,
+        help_text="Le serveur de messagerie a refusé l'adresse pour de bon (réponse 5xx).",
+    )
     confidentiel = models.BooleanField(
         "confidentiel",
         default=False,

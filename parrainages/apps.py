@@ -7,6 +7,12 @@ class ParrainagesConfig(AppConfig):
 
     def ready(self):
         from mentorat.audit import journaliser
+        from mentorat.envois import apres_envoi
+
+        from .services.parrain import proposition_notifiee
+
+        # A proposal expires only once its mentor was actually told (see the service).
+        apres_envoi("proposition_nouvelle", proposition_notifiee)
 
         from .models import Candidature, Charte, Filleul, Parrain, Parrainage, Signature
 

@@ -279,9 +279,13 @@ def a_anonymiser(maintenant, *, lot: int = LOT) -> Iterator[list[int]]:
     avant = debut_du_jour(aujourd_hui - dt.timedelta(days=settings.RETENTION_PREAVIS_JOURS - 1))
     for ids in _lots(cibles, lot):
         cles = {_cle(pk, jour): pk for pk, jour in derniere_activite(ids).items()}
+        # Only a warning the mail server accepted counts; a message still retried (the server
+        # down) does not. A permanent refusal of the address (5xx: it does not exist) counts:
+        # the person cannot be told by e-mail at all, and keeping their data for ever because
+        # of it would break the retention rule (docs/registre-des-traitements.md).
         avertis = Envoi.objects.filter(cle__in=list(cles)).filter(
             Q(statut=Envoi.Statut.ENVOYE, envoye_le__lt=avant)
-            | Q(statut=Envoi.Statut.ECHEC, reserve_le__lt=avant)
+            | Q(statut=Envoi.Statut.ECHEC, refus_definitif=True, reserve_le__lt=avant)
         )
         yield sorted(cles[cle] for cle in avertis.values_list("cle", flat=True))
 

@@ -205,6 +205,9 @@ class Parrainage(StatusMachine, models.Model):
     )
     propose_le = models.DateTimeField("proposé le", default=timezone.now)
     envoye_le = models.DateTimeField("envoyé au parrain le", null=True, blank=True)
+    # When the mail server accepted the proposal's e-mail to the mentor: the answer delay (and
+    # so the expiry) runs from there, never from a message still waiting in the outbox.
+    notifie_le = models.DateTimeField("reçue par le parrain le", null=True, blank=True)
     repondu_le = models.DateTimeField("réponse le", null=True, blank=True)
     motif_declin = models.TextField("motif du refus", blank=True)
     date_debut = models.DateField("date de début", null=True, blank=True)

@@ -59,6 +59,14 @@ def parrainage_decliner(*, parrainage, par, motif: str) -> Parrainage:
     return parrainage
 
 
+def proposition_notifiee(cle: str, envoye_le) -> None:
+    """The outbox handed a proposal's e-mail to the mail server (``mentorat.envois.apres_envoi``
+    for the rule ``proposition_nouvelle``, keyed ``proposition_nouvelle:<pair>:<mentor>``):
+    the mentor's answer delay starts now."""
+    pk = cle.split(":")[1]
+    Parrainage.objects.filter(pk=int(pk), notifie_le__isnull=True).update(notifie_le=envoye_le)
+
+
 def propositions_expirer(*, maintenant=None) -> int:
     """Proposals left unanswered past their programme's delay expire (one query a programme)."""
     maintenant = maintenant or timezone.now()
@@ -72,7 +80,7 @@ def propositions_expirer(*, maintenant=None) -> int:
         total += Parrainage.objects.filter(
             programme_id=programme_id,
             statut=Parrainage.Statut.ATTENTE_PARRAIN,
-            envoye_le__lt=maintenant - dt.timedelta(days=delai),
+            notifie_le__lt=maintenant - dt.timedelta(days=delai),
         ).update(statut=Parrainage.Statut.EXPIRE, repondu_le=maintenant)
     return total
 

@@ -72,7 +72,12 @@ class ParrainageFactory(factory.django.DjangoModelFactory):
                 lambda: timezone.localdate() + dt.timedelta(days=150)
             ),
         )
-        attente = factory.Trait(statut=Parrainage.Statut.ATTENTE_PARRAIN)
+        # Sent to the mentor, whose e-mail was delivered at once (see ``proposition_notifiee``).
+        attente = factory.Trait(
+            statut=Parrainage.Statut.ATTENTE_PARRAIN,
+            envoye_le=factory.LazyFunction(timezone.now),
+            notifie_le=factory.SelfAttribute("envoye_le"),
+        )
 
 
 class RencontreFactory(factory.django.DjangoModelFactory):

@@ -6,6 +6,8 @@ import html
 import icalendar
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -201,6 +203,36 @@ def test_unanswered_proposals_expire_after_the_programme_delay():
     edge.refresh_from_db()
     assert (old.statut, edge.statut) == ("expire", "attente_parrain")
     assert propositions_expirer(maintenant=now) == 0
+
+
+def test_a_proposal_whose_e_mail_never_left_does_not_expire(django_capture_on_commit_callbacks):
+    """The mail server was down for days: the mentor was never told, the delay has not run."""
+    from mentorat.envois import envois_expedier
+    from mentorat.models import Envoi
+    from parrainages.services.matching import propositions_notifier
+
+    programme = ProgrammeFactory(delai_reponse_jours=7)
+    pair = ParrainageFactory(programme=programme, statut="attente_parrain")
+    Parrainage.objects.filter(pk=pair.pk).update(envoye_le=timezone.now() - dt.timedelta(days=9))
+    with override_settings(EMAIL_BACKEND="tests.parrainages.test_portail_parrain.SmtpEnPanne"):
+        propositions_notifier(ids=[pair.pk])
+    envoi = Envoi.objects.get(regle="proposition_nouvelle")
+    assert envoi.statut == Envoi.Statut.A_ENVOYER and envoi.tentatives == 1
+    assert propositions_expirer(maintenant=timezone.now()) == 0
+    pair.refresh_from_db()
+    assert pair.statut == "attente_parrain" and pair.notifie_le is None
+    # The server is back: the e-mail leaves, the mentor's seven days start then.
+    Envoi.objects.filter(pk=envoi.pk).update(prochain_essai=timezone.now())
+    assert envois_expedier() == {"envoye": 1}
+    pair.refresh_from_db()
+    assert pair.notifie_le is not None
+    assert propositions_expirer(maintenant=timezone.now() + dt.timedelta(days=6)) == 0
+    assert propositions_expirer(maintenant=timezone.now() + dt.timedelta(days=8)) == 1
+
+
+class SmtpEnPanne(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("serveur de messagerie injoignable")
 
 
 def meeting_data(**overrides):

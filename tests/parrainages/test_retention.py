@@ -147,10 +147,26 @@ def test_an_unsent_warning_does_not_count(now):
     assert appliquer(now + jours(W + 10)).anonymises == 0
 
 
-def test_a_warning_the_outbox_gave_up_on_counts_after_the_notice(now):
+def test_a_warning_refused_for_good_counts_after_the_notice(now):
+    """The address does not exist (a 5xx refusal): nobody can be told by e-mail."""
     inactif(now - jours(3 * D))
     appliquer(now)
-    avertissements().update(statut=Envoi.Statut.ECHEC, reserve_le=now)
+    avertissements().update(statut=Envoi.Statut.ECHEC, refus_definitif=True, reserve_le=now)
+    assert appliquer(now + jours(W - 1)).anonymises == 0
+    assert appliquer(now + jours(W)).anonymises == 1
+
+
+def test_a_warning_never_delivered_never_leads_to_anonymisation(now):
+    """The mail server was down past the outbox's three days of retries: the person was never
+    told, so nothing is anonymised until the warning leaves (staff send it again)."""
+    inactif(now - jours(3 * D))
+    appliquer(now)
+    avertissements().update(statut=Envoi.Statut.ECHEC, refus_definitif=False, reserve_le=now)
+    assert appliquer(now + jours(W)).anonymises == 0
+    assert appliquer(now + jours(2 * W)).anonymises == 0
+    # Sent again (from the admin), and delivered: the notice runs from today.
+    avertissements().update(statut=Envoi.Statut.A_ENVOYER, prochain_essai=now)
+    assert envois_expedier() == {"envoye": 1}
     assert appliquer(now + jours(W - 1)).anonymises == 0
     assert appliquer(now + jours(W)).anonymises == 1
 
