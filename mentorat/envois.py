@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import DEFERRED, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -112,9 +112,9 @@ _COPIER_PG = "COPY envois_nouveaux FROM STDIN"
 _VERSER_PG = """
     INSERT INTO mentorat_envoi (regle, cle, destinataire_id, email, sujet, gabarit, contexte,
         essentiel, statut, tentatives, prochain_essai, reserve_par, erreur, cree_le,
-        texte, html, pieces_jointes, confidentiel)
+        texte, html, pieces_jointes, confidentiel, refus_definitif)
     SELECT regle, cle, destinataire_id, email, sujet, gabarit, contexte, essentiel,
-        %(statut)s, 0, %(maintenant)s, '', '', %(maintenant)s, '', '', '[]', false
+        %(statut)s, 0, %(maintenant)s, '', '', %(maintenant)s, '', '', '[]', false, false
     FROM envois_nouveaux
     ON CONFLICT (cle) DO NOTHING
 """
@@ -192,7 +192,12 @@ def _envois_pris(lignes) -> list[Envoi]:
     alias = connection.alias
     noms = [champ.attname for champ in Envoi._meta.concrete_fields]
     lus = [noms.index(champ.attname) for champ in _champs_lus()]
-    contexte, champ_contexte = noms.index("contexte"), Envoi._meta.get_field("contexte")
+    # JSON columns come back from the raw query as text: converted as the ORM would.
+    json = [
+        (noms.index(champ.attname), champ)
+        for champ in _champs_lus()
+        if isinstance(champ, models.JSONField)
+    ]
     noms_destinataire = [champ.attname for champ in User._meta.concrete_fields]
     i_id, i_preference = (noms_destinataire.index(nom) for nom in _DESTINATAIRE)
     lier_destinataire = Envoi._meta.get_field("destinataire").set_cached_value
@@ -201,7 +206,8 @@ def _envois_pris(lignes) -> list[Envoi]:
         ligne = [DEFERRED] * len(noms)
         for i, valeur in zip(lus, valeurs, strict=True):
             ligne[i] = valeur
-        ligne[contexte] = champ_contexte.from_db_value(ligne[contexte], None, connection)
+        for i, champ in json:
+            ligne[i] = champ.from_db_value(ligne[i], None, connection)
         envoi = Envoi.from_db(alias, noms, ligne)
         if envoi.destinataire_id is not None:
             destinataire = [DEFERRED] * len(noms_destinataire)

@@ -164,7 +164,11 @@ def _scenario(web, redis, smtp, programme, pair, charte, membre, convention, app
     attendre(
         lambda: (
             Charte.objects.filter(pk=charte.pk, envoyee_le__isnull=False).exists()
-            and Envoi.objects.filter(statut=Envoi.Statut.ENVOYE).count() == len(envois)
+            # The reminders, and the sealed charter to each of its two parties.
+            and Envoi.objects.filter(
+                statut=Envoi.Statut.ENVOYE, regle__in=[envois[0].regle, "charte_signee"]
+            ).count()
+            == len(envois) + 2
         ),
         120,
         "la charte et les rappels doivent partir une fois Redis revenu",
@@ -180,7 +184,7 @@ def _scenario(web, redis, smtp, programme, pair, charte, membre, convention, app
     assert charte.pdf and len(charte.pdf_sha256) == 64
     sujets = smtp.sujets()
     signees = [s for s in sujets if "charte de parrainage signée" in s]
-    assert len(signees) == 1 and sujets[signees[0]] == 1, sujets
+    assert len(signees) == 1 and sujets[signees[0]] == 2, sujets  # once to each party
     assert sum(n for s, n in sujets.items() if s == "[Mentorat] Un rappel") == len(envois)
 
 

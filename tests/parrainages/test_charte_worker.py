@@ -20,6 +20,8 @@ import pytest
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from mentorat.envois import REPRISE_APRES
+from mentorat.models import Envoi
 from parrainages.models import Charte, Signature
 from parrainages.services import charte_emettre
 from tests.pannes import (
@@ -95,9 +97,11 @@ def pile(postgres, sceau, private_storage_dir, tmp_path, settings):
 def _rattraper_puis_verifier(app, demarrer, smtp, charte):
     demarrer(smtp)
     app.send_task("parrainages.rattraper_chartes")
+    app.send_task("parrainages.envoyer_relances")  # the outbox's run, as beat would start it
     attendre(
         lambda: (
-            Charte.objects.filter(pk=charte.pk, envoyee_le__isnull=False).exists() and smtp.sujets()
+            Charte.objects.filter(pk=charte.pk, envoyee_le__isnull=False).exists()
+            and sum(n for sujet, n in smtp.sujets().items() if SUJET in sujet) >= 2
         ),
         120,
         "la charte doit être produite et envoyée après la reprise",
@@ -106,17 +110,21 @@ def _rattraper_puis_verifier(app, demarrer, smtp, charte):
     # The original message, given back late by the broker, finds the work done.
     app.send_task("parrainages.produire_charte_pdf", args=[charte.pk])
     app.send_task("parrainages.rattraper_chartes")
+    app.send_task("parrainages.envoyer_relances")
     time.sleep(8)
     charte.refresh_from_db()
     assert charte.pdf and len(charte.pdf_sha256) == 64
     envoyes = [n for sujet, n in smtp.sujets().items() if SUJET in sujet]
-    assert envoyes == [1], smtp.sujets()
-    (message,) = smtp.messages
-    assert sorted(a.addr_spec for a in message["To"].addresses) == sorted(
+    assert envoyes == [2], smtp.sujets()  # one e-mail to each party, once
+    destinataires = sorted(a.addr_spec for m in smtp.messages for a in m["To"].addresses)
+    assert destinataires == sorted(
         [charte.parrainage.parrain.user.email, charte.parrainage.filleul.user.email]
     )
-    pieces = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
-    assert len(pieces) == 1
+    for message in smtp.messages:
+        pieces = [
+            p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"
+        ]
+        assert len(pieces) == 1
 
 
 def test_worker_killed_while_sealing_the_pdf(pile):
@@ -145,4 +153,9 @@ def test_worker_killed_while_sending_the_email(pile):
         assert not smtp.messages
         charte.refresh_from_db()
         assert charte.pdf, "le PDF était produit et enregistré avant l'envoi"
+        # The killed worker's claim on the outbox row: taken over once REPRISE_APRES has
+        # passed (here, moved back in time rather than waited for).
+        pris = Envoi.objects.filter(statut=Envoi.Statut.EN_COURS)
+        assert pris.exists()  # the batch it had claimed
+        pris.update(reserve_le=timezone.now() - REPRISE_APRES - dt.timedelta(minutes=1))
         _rattraper_puis_verifier(app, demarrer, smtp, charte)
