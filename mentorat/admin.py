@@ -1,12 +1,14 @@
 """Staff admin: the user accounts, and the building blocks every app's admin shares.
 
-Status fields never change by hand in the admin: they are read-only, and they move through
-the models' transition methods, either from a list action (``transition_action``) or, for a
-single record and when a reason is needed, from the "Décision" section of its change form
-(``DecisionAdminMixin``).
+Status fields never change by hand in the admin: they are read-only, and they move either from
+a list action (``transition_action``) or, for a single record and when a reason is needed,
+from the "Décision" section of its change form (``DecisionAdminMixin``). Forms validate,
+services write: a decision's form only checks that the move is legal (and its reason given);
+the service it names runs in ``save_model``, once the whole form and its inlines are valid, the
+same service the portals call. A service that refuses at that point (the row changed
+meanwhile) is an error message on the form, with nothing saved.
 """
 
-import copy
 import datetime as dt
 import json
 from collections import defaultdict
@@ -124,15 +126,16 @@ def transition_action(
     done: tuple[str, str],
     apply: Callable | None = None,
 ):
-    """An admin action that moves each selected row through a transition method.
+    """An admin action that moves each selected row, one after the other.
 
-    ``name`` is the model method (``retenir``…), ``done`` the singular and plural of what the
-    success message counts (``("candidature retenue", "candidatures retenues")``), ``apply``
-    an optional ``apply(obj, request)`` when the method needs arguments.
+    ``name`` is the model's transition method (``ouvrir``…), ``done`` the singular and plural
+    of what the success message counts (``("candidature retenue", "candidatures retenues")``).
+    ``apply(obj, request)``, when given, makes the whole change itself (a service: it saves
+    and returns the row); by default the transition method runs and the row is saved.
     """
 
     def action(modeladmin, request, queryset):
-        call = apply or (lambda obj, _request: getattr(obj, name)())
+        call = apply or _transition_then_save(name)
         modeladmin.apply_transition(request, queryset, call, done, description)
 
     action.__name__ = name
@@ -140,14 +143,24 @@ def transition_action(
     return admin.action(description=description, permissions=["change"])(action)
 
 
+def _transition_then_save(name):
+    def call(obj, _request):
+        getattr(obj, name)()
+        obj.save()
+        return obj
+
+    return call
+
+
 class TransitionAdminMixin(SelectRelatedMixin):
-    """Status is read-only; the transition actions change it, row by row."""
+    """Status is read-only; the transition actions change it."""
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return fields if "statut" in fields else [*fields, "statut"]
 
     def apply_transition(self, request, queryset, call, done, description):
+        """Row by row, each in its savepoint: a refused row leaves the others done."""
         pks = list(queryset.values_list("pk", flat=True))
         rows = (
             self.model._default_manager.filter(pk__in=pks)
@@ -155,22 +168,23 @@ class TransitionAdminMixin(SelectRelatedMixin):
             .select_for_update(of=("self",))
             .order_by("pk")
         )
-        changed = 0
+        changed = []
         refused = defaultdict(list)
         with transaction.atomic():
             for obj in rows:
                 before = obj.get_statut_display()
                 try:
                     with transaction.atomic():
-                        call(obj, request)
-                        obj.save()
+                        after = call(obj, request).get_statut_display()
                 except ValidationError as exc:
                     refused[" ".join(exc.messages)].append(obj)
                     continue
-                changed += 1
-                self.log_change(
-                    request, obj, f"{description} : {before} → {obj.get_statut_display()}."
-                )
+                changed.append(obj)
+                self.log_change(request, obj, f"{description} : {before} → {after}.")
+        self.report_transition(request, len(changed), refused, done)
+
+    def report_transition(self, request, changed: int, refused: dict, done):
+        """One success message counting the rows changed, one warning per reason of refusal."""
         if changed:
             self.message_user(request, f"{changed} {done[changed > 1]}.", messages.SUCCESS)
         for reason, objs in refused.items():
@@ -185,18 +199,31 @@ class TransitionAdminMixin(SelectRelatedMixin):
 
 @dataclass(frozen=True)
 class Decision:
-    """A transition offered on a change form; ``apply(obj, motif=..., par=...)`` performs it."""
+    """A transition offered on a change form.
+
+    ``cible``: the status it leads to (offered only when the move is legal). ``service(obj,
+    motif=..., par=...)``: the service that makes it, called once the form is valid; it
+    returns what ``annonce`` (optional) turns into a message for staff. ``motif_requis``: the
+    form refuses the decision without a reason.
+    """
 
     label: str
     cible: str
-    apply: Callable
+    service: Callable
+    motif_requis: bool = False
+    annonce: Callable | None = None
 
 
 DECISION_FIELDS = ("decision", "motif")
+MOTIF_MANQUANT = "Indiquez le motif de la décision."
 
 
 class DecisionForm(LoadedRelationsForm):
-    """Adds a "decision" (a legal transition of this record) and its reason."""
+    """Adds a "decision" (a legal transition of this record) and its reason.
+
+    Validation only: nothing is changed nor sent here (``DecisionAdminMixin.save_model``
+    calls the decision's service).
+    """
 
     decisions: dict = {}
 
@@ -221,13 +248,20 @@ class DecisionForm(LoadedRelationsForm):
         cleaned = super().clean()
         key = cleaned.get("decision")
         if key:
-            trial = copy.copy(self.instance)
-            try:
-                self.decisions[key].apply(trial, motif=cleaned.get("motif", ""), par=None)
-            except ValidationError as exc:
-                field = "motif" if hasattr(exc, "error_dict") else "decision"
-                self.add_error(field, exc.messages)
+            decision = self.decisions[key]
+            if not self.instance.peut_passer_a(decision.cible):
+                self.add_error("decision", "Cette décision n'est plus possible.")
+            elif decision.motif_requis and not cleaned.get("motif", "").strip():
+                self.add_error("motif", MOTIF_MANQUANT)
         return cleaned
+
+
+class DecisionRefusee(Exception):
+    """The decision's service refused at save time: the change form's work is undone."""
+
+    def __init__(self, raison: str):
+        super().__init__(raison)
+        self.raison = raison
 
 
 class DecisionAdminMixin(TransitionAdminMixin):
@@ -254,13 +288,37 @@ class DecisionAdminMixin(TransitionAdminMixin):
             fieldsets.append(("Décision", {"fields": DECISION_FIELDS}))
         return fieldsets
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DecisionRefusee as refus:
+            # Django's own atomic block around a posted change form rolled back everything
+            # the form saved: say so, and show the record as it now is.
+            self.message_user(request, f"Rien n'a été enregistré : {refus.raison}", messages.ERROR)
+            return redirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
-        key = form.cleaned_data.get("decision") if change else None
-        if key:
-            self.decisions[key].apply(
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Only what the form changed: a whole save would write back the status (and every
+        # read-only field) as the page read it, over a change made since by someone else.
+        champs = {f.name: f for f in obj._meta.concrete_fields}
+        modifies = [nom for nom in form.changed_data if nom in champs]
+        if modifies:
+            modifies += [nom for nom, f in champs.items() if getattr(f, "auto_now", False)]
+            obj.save(update_fields=modifies)
+        key = form.cleaned_data.get("decision")
+        if not key:
+            return
+        decision = self.decisions[key]
+        try:
+            resultat = decision.service(
                 obj, motif=form.cleaned_data.get("motif", ""), par=request.user
             )
-        super().save_model(request, obj, form, change)
+        except ValidationError as exc:
+            raise DecisionRefusee(" ".join(exc.messages)) from exc
+        if decision.annonce and (texte := decision.annonce(resultat)):
+            self.message_user(request, texte)
 
 
 def json_html(value):

@@ -12,16 +12,29 @@ their e-mail and network address. ``historique_admin_anonymiser`` does the same 
 own history of admin actions (``django_admin_log``). The account erasure calls both (see
 ``parrainages.services.effacement``), so every way an account goes (the person, the admin,
 the retention task) goes through them.
+
+auditlog listens to ``save`` and ``delete``; a bulk write (``QuerySet.update``,
+``bulk_update``, ``bulk_create``) sends no signal. A service that writes a journaled model's
+status in bulk writes the entries in bulk too, with ``journal_modifications`` or
+``journal_creations``: the same entries auditlog would have written row by row, in one query.
+``tests/test_journal_transitions.py`` fails for a status changed without its entry.
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
-from auditlog.models import LogEntry
+from auditlog.cid import get_cid
+from auditlog.context import auditlog_disabled
+from auditlog.diff import model_instance_diff
+from auditlog.models import DEFAULT_OBJECT_REPR, LogEntry
 from auditlog.registry import auditlog
+from django.conf import settings
 from django.contrib.admin.models import LogEntry as EntreeAdmin
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from django.db.models.signals import pre_save
+from django.utils.encoding import smart_str
 from django.utils.text import capfirst
 
 EFFACE = "[effacé]"
@@ -55,6 +68,93 @@ def journaliser(
 
 def modeles_journalises() -> list[type[models.Model]]:
     return list(_LISIBLES)
+
+
+# --- Entries of bulk writes ----------------------------------------------------------------------
+
+TAILLE_LOT = 500
+
+
+def journal_modifications(
+    objets: Sequence[models.Model],
+    *,
+    avant: Mapping[object, models.Model],
+    champs: Iterable[str],
+    acteur=None,
+) -> int:
+    """Record rows changed by a bulk write, as auditlog records a ``save(update_fields=…)``.
+
+    ``objets``: the rows as written; ``avant``: each one as it was before, by primary key (a
+    copy taken before changing it); ``champs``: the fields the write set. One UPDATE entry per
+    row whose recorded fields changed, all in one insert per 500 rows. Returns the entries
+    written.
+    """
+    champs = list(champs)
+    return _journal_ecrire(
+        LogEntry.Action.UPDATE, [(avant[o.pk], o) for o in objets], champs, acteur
+    )
+
+
+def journal_creations(objets: Sequence[models.Model], *, acteur=None) -> int:
+    """Record rows created by ``bulk_create`` (with their primary keys), as auditlog records
+    each row's first save. Returns the entries written."""
+    return _journal_ecrire(LogEntry.Action.CREATE, [(None, o) for o in objets], None, acteur)
+
+
+def _journal_ecrire(action, paires, champs, acteur) -> int:
+    """What auditlog's receivers and ``LogEntry.objects.log_create`` write, without a save per
+    row: the same changes (``model_instance_diff``), label and correlation id."""
+    if not paires or auditlog_disabled.get():
+        return 0
+    model = type(paires[0][1])
+    if not auditlog.contains(model):
+        return 0
+    type_de_fiche = ContentType.objects.get_for_model(model)
+    cid = get_cid()
+    entrees = []
+    for ancien, nouveau in paires:
+        changes = model_instance_diff(
+            ancien,
+            nouveau,
+            fields_to_check=champs,
+            use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+        )
+        if not changes:
+            continue
+        pk = nouveau.pk
+        additional_data = getattr(nouveau, "get_additional_data", None)
+        entree = LogEntry(
+            content_type=type_de_fiche,
+            object_pk=smart_str(pk),
+            object_id=pk if isinstance(pk, int) else None,
+            object_repr=_libelle(nouveau),
+            action=action,
+            changes=changes,
+            additional_data=additional_data() if callable(additional_data) else None,
+            cid=cid,
+            actor=acteur,
+            actor_email=getattr(acteur, "email", None),
+        )
+        # auditlog's middleware gives each entry the request's author and network address
+        # from a pre_save receiver it connects for the request only (no query): sent here as
+        # a save would, so that a bulk entry gets exactly what a saved one would.
+        pre_save.send(
+            sender=LogEntry,
+            instance=entree,
+            raw=False,
+            using=LogEntry.objects.db,
+            update_fields=None,
+        )
+        entrees.append(entree)
+    LogEntry.objects.bulk_create(entrees, batch_size=TAILLE_LOT)
+    return len(entrees)
+
+
+def _libelle(objet) -> str:
+    try:
+        return smart_str(objet)
+    except ObjectDoesNotExist:
+        return DEFAULT_OBJECT_REPR
 
 
 def _effacer_changements(changes, lisibles: frozenset[str]):

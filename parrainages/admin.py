@@ -1,12 +1,14 @@
+from collections import defaultdict
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -37,9 +39,21 @@ from .models import (
     Signature,
     Sortie,
 )
-from .services import charte_emettre, lire_csv_parrains, parrains_inviter, parrains_valider
+from .services import (
+    candidature_desister,
+    candidature_etudier,
+    candidature_refuser,
+    candidature_retenir,
+    charte_annuler,
+    charte_reemettre,
+    lire_csv_parrains,
+    parrainage_interrompre,
+    parrainage_terminer,
+    parrains_inviter,
+    parrains_valider,
+)
 from .services.capacite import place_exiger
-from .services.matching import proposition_confirmer, propositions_notifier
+from .services.matching import proposition_confirmer, proposition_ecarter, propositions_confirmer
 
 PERSON_SEARCH = ("user__email", "user__last_name", "user__first_name")
 PAIR_RELATED = ("programme", "parrain__user", "filleul__user")
@@ -316,20 +330,23 @@ class CandidatureAdmin(
         "etudier": Decision(
             "Passer à l'étude",
             Candidature.Statut.EN_ETUDE,
-            lambda c, *, motif, par: c.etudier(par=par),
+            lambda c, *, motif, par: candidature_etudier(candidature=c, par=par),
         ),
         "retenir": Decision(
-            "Retenir", Candidature.Statut.RETENUE, lambda c, *, motif, par: c.retenir(par=par)
+            "Retenir",
+            Candidature.Statut.RETENUE,
+            lambda c, *, motif, par: candidature_retenir(candidature=c, par=par),
         ),
         "refuser": Decision(
             "Ne pas retenir (motif obligatoire)",
             Candidature.Statut.REFUSEE,
-            lambda c, *, motif, par: c.refuser(motif, par=par),
+            lambda c, *, motif, par: candidature_refuser(candidature=c, par=par, motif=motif),
+            motif_requis=True,
         ),
         "desister": Decision(
             "Enregistrer un désistement",
             Candidature.Statut.DESISTEE,
-            lambda c, *, motif, par: c.desister(),
+            lambda c, *, motif, par: candidature_desister(candidature=c),
         ),
     }
     actions = [
@@ -337,18 +354,19 @@ class CandidatureAdmin(
             "etudier",
             "Passer les candidatures sélectionnées à l'étude",
             ("candidature passée à l'étude", "candidatures passées à l'étude"),
-            lambda c, request: c.etudier(par=request.user),
+            lambda c, request: candidature_etudier(candidature=c, par=request.user),
         ),
         transition_action(
             "retenir",
             "Retenir les candidatures sélectionnées",
             ("candidature retenue", "candidatures retenues"),
-            lambda c, request: c.retenir(par=request.user),
+            lambda c, request: candidature_retenir(candidature=c, par=request.user),
         ),
         transition_action(
             "desister",
             "Enregistrer le désistement des candidats sélectionnés",
             ("désistement enregistré", "désistements enregistrés"),
+            lambda c, request: candidature_desister(candidature=c),
         ),
     ]
 
@@ -382,11 +400,7 @@ class SortieInline(admin.TabularInline):
 
 
 CONFIRMER = "Confirmer les propositions (envoyer aux parrains)"
-_confirmer_un_par_un = transition_action(
-    "confirmer",
-    CONFIRMER,
-    ("proposition envoyée à son parrain", "propositions envoyées aux parrains"),
-)
+CONFIRMEES = ("proposition envoyée à son parrain", "propositions envoyées aux parrains")
 
 
 class AppariementFilter(admin.SimpleListFilter):
@@ -480,20 +494,23 @@ class ParrainageAdmin(
         "confirmer": Decision(
             "Confirmer (envoyer au parrain)",
             Parrainage.Statut.ATTENTE_PARRAIN,
-            lambda p, *, motif, par: proposition_confirmer(parrainage=p),
+            lambda p, *, motif, par: proposition_confirmer(parrainage=p, par=par),
         ),
         "ecarter": Decision(
-            "Écarter la proposition", Parrainage.Statut.ANNULE, lambda p, *, motif, par: p.ecarter()
+            "Écarter la proposition",
+            Parrainage.Statut.ANNULE,
+            lambda p, *, motif, par: proposition_ecarter(parrainage=p),
         ),
         "terminer": Decision(
             "Terminer le parrainage",
             Parrainage.Statut.TERMINE,
-            lambda p, *, motif, par: p.terminer(motif=motif),
+            lambda p, *, motif, par: parrainage_terminer(parrainage=p, motif=motif),
         ),
         "interrompre": Decision(
             "Interrompre le parrainage (motif obligatoire)",
             Parrainage.Statut.INTERROMPU,
-            lambda p, *, motif, par: p.interrompre(motif=motif),
+            lambda p, *, motif, par: parrainage_interrompre(parrainage=p, motif=motif),
+            motif_requis=True,
         ),
     }
     actions = [
@@ -502,11 +519,13 @@ class ParrainageAdmin(
             "ecarter",
             "Écarter les propositions",
             ("proposition écartée", "propositions écartées"),
+            lambda p, request: proposition_ecarter(parrainage=p),
         ),
         transition_action(
             "terminer",
             "Terminer les parrainages (fin aujourd'hui)",
             ("parrainage terminé", "parrainages terminés"),
+            lambda p, request: parrainage_terminer(parrainage=p),
         ),
     ]
 
@@ -516,14 +535,23 @@ class ParrainageAdmin(
 
     @admin.action(description=CONFIRMER, permissions=["change"])
     def confirmer(self, request, queryset):
-        """Row by row (each change in the audit trail), then the mentors' e-mails at once."""
-        debut = timezone.now()
-        _confirmer_un_par_un(self, request, queryset)
-        propositions_notifier(
-            ids=queryset.filter(
-                statut=Parrainage.Statut.ATTENTE_PARRAIN, envoye_le__gte=debut
-            ).values("pk")
+        """One service call for the selection: statuses, audit entries and the mentors'
+        e-mails written in bulk; the admin's history notes each proposal sent."""
+        resultat = propositions_confirmer(
+            ids=list(queryset.values_list("pk", flat=True)), par=request.user
         )
+        if resultat.confirmees:
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk,
+                queryset=resultat.confirmees,
+                action_flag=CHANGE,
+                change_message=f"{CONFIRMER} : {Parrainage.Statut.PROPOSITION.label} → "
+                f"{Parrainage.Statut.ATTENTE_PARRAIN.label}.",
+            )
+        refusees = defaultdict(list)
+        for parrainage, raison in resultat.refusees:
+            refusees[raison].append(parrainage)
+        self.report_transition(request, len(resultat.confirmees), refusees, CONFIRMEES)
 
     def get_urls(self):
         suivi = self.admin_site.admin_view(self.suivi_view)
@@ -687,12 +715,19 @@ class CharteAdmin(JournalAuditAdminMixin, DecisionAdminMixin, admin.ModelAdmin):
         "annuler": Decision(
             "Annuler la charte (motif obligatoire)",
             Charte.Statut.ANNULEE,
-            lambda c, *, motif, par: c.annuler(motif=motif),
+            lambda c, *, motif, par: charte_annuler(charte=c, motif=motif),
+            motif_requis=True,
         ),
         "reemettre": Decision(
             "Annuler et réémettre avec le modèle en vigueur (motif obligatoire)",
             Charte.Statut.ANNULEE,
-            lambda c, *, motif, par: _annuler_pour_reemettre(c, motif),
+            lambda c, *, motif, par: charte_reemettre(charte=c, par=par, motif=motif),
+            motif_requis=True,
+            annonce=lambda nouvelle: (
+                f"Nouvelle charte émise le {nouvelle.emise_le:%d/%m/%Y} : à signer."
+                if nouvelle is not None
+                else "Aucun modèle de charte pour ce programme : aucune nouvelle charte émise."
+            ),
         ),
     }
 
@@ -706,20 +741,6 @@ class CharteAdmin(JournalAuditAdminMixin, DecisionAdminMixin, admin.ModelAdmin):
     def parties_figees(self, obj):
         lignes = [(p["libelle"], p["designation"]) for p in obj.parties_a_afficher()]
         return format_html_join(mark_safe("<br>"), "{} : {}", lignes) or "—"
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if getattr(obj, "_a_reemettre", False):
-            nouvelle = charte_emettre(parrainage=obj.parrainage)
-            if nouvelle is not None:
-                self.message_user(
-                    request, f"Nouvelle charte émise le {nouvelle.emise_le:%d/%m/%Y} : à signer."
-                )
-
-
-def _annuler_pour_reemettre(charte, motif):
-    charte.annuler(motif=motif)
-    charte._a_reemettre = True
 
 
 @admin.register(Signature)

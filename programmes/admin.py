@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -13,6 +13,7 @@ from mentorat.admin import (
 )
 
 from .models import Commune, Etape, Evenement, Inscription, ModeleCharte, Programme, Secteur
+from .services import modele_charte_versionner
 
 
 @admin.register(Secteur)
@@ -49,11 +50,6 @@ class ModeleCharteInline(admin.StackedInline):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-def prochaine_version(programme) -> int:
-    derniere = ModeleCharte.objects.filter(programme=programme).aggregate(v=Max("version"))["v"]
-    return (derniere or 0) + 1
 
 
 @admin.register(Programme)
@@ -204,12 +200,9 @@ class ProgrammeAdmin(TransitionAdminMixin, admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         if formset.model is ModeleCharte:
-            version = prochaine_version(form.instance)
+            # Only new texts reach here (versions are read-only): each is the next version.
             for modele in formset.save(commit=False):
-                modele.version, modele.created_by = version, request.user
-                modele.save()
-                version += 1
-            formset.save_m2m()
+                modele_charte_versionner(modele=modele, par=request.user)
             return
         super().save_formset(request, form, formset, change)
 
@@ -241,10 +234,9 @@ class ModeleCharteAdmin(SelectRelatedMixin, admin.ModelAdmin):
         return ("programme", "version", "titre", "texte", "created_at", "created_by")
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.version = prochaine_version(obj.programme)
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:  # only ever reached with nothing to change: every field is read-only
+            return super().save_model(request, obj, form, change)
+        modele_charte_versionner(modele=obj, par=request.user)
 
 
 class InscriptionInline(LoadedAutocompleteMixin, admin.TabularInline):

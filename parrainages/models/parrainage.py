@@ -141,6 +141,10 @@ class ParrainageQuerySet(models.QuerySet):
     def du_programme(self, programme):
         return self.filter(programme=programme)
 
+    def avec_libelle(self):
+        """With what the pair's label reads (``__str__``): no query a row to name it."""
+        return self.select_related(*Parrainage.RELATIONS_DU_LIBELLE)
+
 
 class Parrainage(StatusMachine, models.Model):
     class Statut(models.TextChoices):
@@ -153,6 +157,7 @@ class Parrainage(StatusMachine, models.Model):
         TERMINE = "termine", "Terminé"
         INTERROMPU = "interrompu", "Interrompu"
 
+    RELATIONS_DU_LIBELLE = ("programme", "parrain__user", "filleul__user")
     STATUTS_OUVERTS = (Statut.PROPOSITION, Statut.ATTENTE_PARRAIN, Statut.ACTIF)
     STATUTS_FORMES = (Statut.ACTIF, Statut.TERMINE, Statut.INTERROMPU)
 

@@ -2,6 +2,7 @@
 
 from .charte import (
     CodeIncorrect,
+    charte_annuler,
     charte_emettre,
     charte_envoyer_pdf,
     charte_parties,
@@ -28,6 +29,10 @@ from .evenements import (
 )
 from .filleul import (
     candidature_deposer,
+    candidature_desister,
+    candidature_etudier,
+    candidature_refuser,
+    candidature_retenir,
     filleul_enregistrer_profil,
     filleul_exporter,
     parrain_proposer,
@@ -46,6 +51,8 @@ from .parrain import (
     parrainage_accepter,
     parrainage_cloturer,
     parrainage_decliner,
+    parrainage_interrompre,
+    parrainage_terminer,
     propositions_expirer,
     rencontre_annuler,
     rencontre_consigner,
@@ -55,6 +62,7 @@ from .parrain import (
 __all__ = [
     "enquete_repondre",
     "CodeIncorrect",
+    "charte_annuler",
     "charte_envoyer_pdf",
     "charte_parties",
     "charte_produire_pdf",
@@ -78,6 +86,10 @@ __all__ = [
     "evenements_ouverts_au_filleul",
     "presences_enregistrer",
     "candidature_deposer",
+    "candidature_desister",
+    "candidature_etudier",
+    "candidature_refuser",
+    "candidature_retenir",
     "charte_emettre",
     "charte_rendre_texte",
     "compte_effacer",
@@ -91,6 +103,8 @@ __all__ = [
     "parrainage_accepter",
     "parrainage_cloturer",
     "parrainage_decliner",
+    "parrainage_interrompre",
+    "parrainage_terminer",
     "propositions_expirer",
     "rencontre_annuler",
     "rencontre_consigner",

@@ -251,11 +251,22 @@ class CodeIncorrect(ValidationError):
 
 
 @transaction.atomic
-def charte_reemettre(*, charte, par, motif: str) -> Charte | None:
-    """Staff cancel a charter with a reason and issue a new one from the current model."""
+def charte_annuler(*, charte, motif: str) -> Charte:
+    """Staff cancel a charter, with the reason (the admin's decision)."""
     charte = Charte.objects.select_for_update().get(pk=charte.pk)
     charte.annuler(motif=motif)
     charte.save(update_fields=["statut", "annulee_le", "motif_annulation"])
+    return charte
+
+
+@transaction.atomic
+def charte_reemettre(*, charte, par, motif: str) -> Charte | None:
+    """Staff cancel a charter with a reason and issue a new one from the current model.
+
+    Refused, and the charter left as it was, when no new one may be issued (the pair is no
+    longer active). Returns None when the programme has no charter model.
+    """
+    charte = charte_annuler(charte=charte, motif=motif)
     return charte_emettre(parrainage=charte.parrainage)
 
 

@@ -1,4 +1,5 @@
-"""Writes of the parrainages app: profile, application, personal-data export, mentor offers."""
+"""Writes of the parrainages app: profile, application and staff decisions on it,
+personal-data export, mentor offers."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -83,6 +84,36 @@ def candidature_deposer(*, filleul: Filleul, programme, source=None) -> Candidat
             )
     except IntegrityError:
         raise ValidationError("Vous avez déjà déposé une candidature à ce programme.") from None
+
+
+# Staff decisions on an application (the admin's change form and list actions).
+
+CHAMPS_DE_DECISION = ["statut", "decidee_le", "decidee_par", "motif_refus"]
+
+
+@transaction.atomic
+def _candidature_decider(candidature, decider) -> Candidature:
+    candidature = Candidature.objects.select_for_update().get(pk=candidature.pk)
+    decider(candidature)
+    candidature.save(update_fields=CHAMPS_DE_DECISION)
+    return candidature
+
+
+def candidature_etudier(*, candidature, par) -> Candidature:
+    return _candidature_decider(candidature, lambda c: c.etudier(par=par))
+
+
+def candidature_retenir(*, candidature, par) -> Candidature:
+    return _candidature_decider(candidature, lambda c: c.retenir(par=par))
+
+
+def candidature_refuser(*, candidature, par, motif: str) -> Candidature:
+    return _candidature_decider(candidature, lambda c: c.refuser(motif, par=par))
+
+
+def candidature_desister(*, candidature) -> Candidature:
+    """The mentee withdrew (staff record it)."""
+    return _candidature_decider(candidature, lambda c: c.desister())
 
 
 def filleul_exporter(*, filleul: Filleul) -> dict:

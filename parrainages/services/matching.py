@@ -1,19 +1,23 @@
 """Matching runs: read a programme's mentees and mentors, run the engine, write the proposals.
 
 Reads take a constant number of queries whatever the programme's size (six), writes one
-query per batch of proposals. The engine itself (``parrainages.matching``) never touches the
-database.
+query per batch of proposals (and one per batch of their audit entries). The engine itself
+(``parrainages.matching``) never touches the database.
 """
 
+import copy
 import logging
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from mentorat.audit import journal_creations, journal_modifications
 from mentorat.travaux import battement
 from programmes.models import Disponibilite, Programme, Secteur
 
@@ -419,6 +423,9 @@ def _enregistrer(run, resultat: MatchingResult, candidature_de, mesures):
             ]
             for start in range(0, len(objets), TAILLE_LOT):
                 Parrainage.objects.bulk_create(objets[start : start + TAILLE_LOT])
+            if objets:
+                _libelles_charger(objets, run.programme)
+                journal_creations(objets)
         total = sum(p.score for p in propositions)
         mesures["ecriture_s"] = round(time.perf_counter() - debut, 3)
         fin = timezone.now()
@@ -437,6 +444,17 @@ def _enregistrer(run, resultat: MatchingResult, candidature_de, mesures):
             fin=fin,
             mis_a_jour_le=fin,
         )
+
+
+def _libelles_charger(parrainages, programme):
+    """Give new pairs what their label reads (for their audit entries): the mentors and the
+    mentees with their accounts, a query per batch of ids, not per pair."""
+    parrains = Parrain.objects.select_related("user").in_bulk({p.parrain_id for p in parrainages})
+    filleuls = Filleul.objects.select_related("user").in_bulk({p.filleul_id for p in parrainages})
+    for parrainage in parrainages:
+        parrainage.programme = programme
+        parrainage.parrain = parrains[parrainage.parrain_id]
+        parrainage.filleul = filleuls[parrainage.filleul_id]
 
 
 def _encore_possibles(programme_id, propositions):
@@ -478,12 +496,69 @@ def _encore_possibles(programme_id, propositions):
 # Confirming --------------------------------------------------------------------------------
 
 
-def proposition_confirmer(*, parrainage) -> Parrainage:
-    """Send one proposal to its mentor (the change form's decision)."""
-    with transaction.atomic():
-        parrainage.confirmer()
-        parrainage.save(update_fields=["statut", "envoye_le"])
-        propositions_notifier(ids=[parrainage.pk])
+@dataclass
+class Confirmation:
+    """What ``propositions_confirmer`` did: the proposals sent, and those left as they were
+    with the reason (no longer a proposal: discarded, or confirmed meanwhile)."""
+
+    confirmees: list[Parrainage] = field(default_factory=list)
+    refusees: list[tuple[Parrainage, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def propositions_confirmer(*, ids, par=None) -> Confirmation:
+    """Send proposals to their mentors (the admin's list action, and one by one its decision).
+
+    A constant number of queries whatever the selection: the proposals locked and read, their
+    statuses written, their audit entries written, the mentors' e-mails written to the outbox.
+    """
+    lignes = list(
+        Parrainage.objects.avec_libelle()
+        .select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    resultat = Confirmation()
+    avant = {}
+    maintenant = timezone.now()
+    for parrainage in lignes:
+        ancien = copy.copy(parrainage)
+        try:
+            parrainage.confirmer()
+        except ValidationError as exc:
+            resultat.refusees.append((parrainage, " ".join(exc.messages)))
+            continue
+        parrainage.envoye_le = maintenant
+        avant[parrainage.pk] = ancien
+        resultat.confirmees.append(parrainage)
+    if resultat.confirmees:
+        Parrainage.objects.filter(pk__in=avant).update(
+            statut=Parrainage.Statut.ATTENTE_PARRAIN, envoye_le=maintenant
+        )
+        journal_modifications(
+            resultat.confirmees, avant=avant, champs=["statut", "envoye_le"], acteur=par
+        )
+        propositions_notifier(ids=list(avant))
+    return resultat
+
+
+def proposition_confirmer(*, parrainage, par=None) -> Parrainage:
+    """Send one proposal to its mentor (the change form's decision); refused with the reason
+    when it is no longer a proposal."""
+    resultat = propositions_confirmer(ids=[parrainage.pk], par=par)
+    if not resultat.confirmees:
+        raise ValidationError(
+            resultat.refusees[0][1] if resultat.refusees else "Cette proposition n'existe plus."
+        )
+    return resultat.confirmees[0]
+
+
+@transaction.atomic
+def proposition_ecarter(*, parrainage) -> Parrainage:
+    """Staff discard a proposal: the mentee is free for the next matching run."""
+    parrainage = Parrainage.objects.select_for_update().get(pk=parrainage.pk)
+    parrainage.ecarter()
+    parrainage.save(update_fields=["statut"])
     return parrainage
 
 

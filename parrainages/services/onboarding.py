@@ -1,5 +1,6 @@
 """Bringing mentors in: staff invitations (one by one or by CSV), activation, validation."""
 
+import copy
 import csv
 import io
 import unicodedata
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from mentorat.audit import journal_modifications
 from mentorat.envois import courriel_ecrire
 from mentorat.models import User
 
@@ -243,18 +245,21 @@ def parrain_activer(*, user, mot_de_passe: str) -> Parrain:
 
 @transaction.atomic
 def parrains_valider(*, parrains, par) -> int:
-    """Staff validate self-offered mentors; each is told by e-mail."""
+    """Staff validate self-offered mentors; each is told by e-mail. The statuses and their
+    audit entries are written in bulk."""
     ids = [p.pk for p in parrains]
     a_valider = list(
         Parrain.objects.select_for_update(of=("self",))
         .filter(pk__in=ids, statut=Parrain.Statut.A_VALIDER)
         .select_related("user")
     )
+    avant = {parrain.pk: copy.copy(parrain) for parrain in a_valider}
     maintenant = timezone.now()
     for parrain in a_valider:
         parrain.statut = Parrain.Statut.ACTIF
         parrain.valide_le = maintenant
     Parrain.objects.bulk_update(a_valider, ["statut", "valide_le"])
+    journal_modifications(a_valider, avant=avant, champs=["statut", "valide_le"], acteur=par)
 
     for parrain in a_valider:
         if parrain.user_id:

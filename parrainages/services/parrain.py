@@ -1,11 +1,14 @@
-"""Writes of the mentor portal: proposals, meetings, immersions, outcomes, profile."""
+"""Writes of the mentor portal (proposals, meetings, immersions, outcomes, profile), and of
+staff following the pairs (expiry, ending a pair from the admin)."""
 
+import copy
 import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from mentorat.audit import journal_modifications
 from mentorat.envois import courriel_ecrire
 
 from ..ics import rencontre_ics
@@ -68,7 +71,11 @@ def proposition_notifiee(cle: str, envoye_le) -> None:
 
 
 def propositions_expirer(*, maintenant=None) -> int:
-    """Proposals left unanswered past their programme's delay expire (one query a programme)."""
+    """Proposals left unanswered past their programme's delay expire.
+
+    A constant number of queries a programme: the overdue proposals locked and read, their
+    statuses written, their audit entries written.
+    """
     maintenant = maintenant or timezone.now()
     total = 0
     delais = (
@@ -77,12 +84,44 @@ def propositions_expirer(*, maintenant=None) -> int:
         .distinct()
     )
     for programme_id, delai in delais:
-        total += Parrainage.objects.filter(
-            programme_id=programme_id,
-            statut=Parrainage.Statut.ATTENTE_PARRAIN,
-            notifie_le__lt=maintenant - dt.timedelta(days=delai),
-        ).update(statut=Parrainage.Statut.EXPIRE, repondu_le=maintenant)
+        with transaction.atomic():
+            echues = list(
+                Parrainage.objects.avec_libelle()
+                .select_for_update(of=("self",))
+                .filter(
+                    programme_id=programme_id,
+                    statut=Parrainage.Statut.ATTENTE_PARRAIN,
+                    notifie_le__lt=maintenant - dt.timedelta(days=delai),
+                )
+            )
+            avant = {p.pk: copy.copy(p) for p in echues}
+            for parrainage in echues:
+                parrainage.expirer()
+                parrainage.repondu_le = maintenant
+            Parrainage.objects.filter(pk__in=avant).update(
+                statut=Parrainage.Statut.EXPIRE, repondu_le=maintenant
+            )
+            journal_modifications(echues, avant=avant, champs=["statut", "repondu_le"])
+        total += len(echues)
     return total
+
+
+@transaction.atomic
+def parrainage_terminer(*, parrainage, motif: str = "") -> Parrainage:
+    """Staff end an active pair today (the admin's decision and list action)."""
+    parrainage = _verrouiller(parrainage)
+    parrainage.terminer(motif=motif)
+    parrainage.save(update_fields=["statut", "date_fin", "motif_fin"])
+    return parrainage
+
+
+@transaction.atomic
+def parrainage_interrompre(*, parrainage, motif: str) -> Parrainage:
+    """Staff interrupt an active pair today, with the reason."""
+    parrainage = _verrouiller(parrainage)
+    parrainage.interrompre(motif=motif)
+    parrainage.save(update_fields=["statut", "date_fin", "motif_fin"])
+    return parrainage
 
 
 def _exiger_parrain(parrainage, par):

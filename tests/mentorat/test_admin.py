@@ -652,6 +652,100 @@ def test_interrupting_a_pair_from_its_page(client):
     assert (pair.statut, pair.motif_fin) == (PA.INTERROMPU, "Le filleul a déménagé.")
 
 
+def test_a_confirm_posted_with_an_invalid_field_sends_nothing(client):
+    """Validation has no side effect: the mentor hears of the proposal only once it is saved."""
+    login(client, gestionnaire())
+    pair = ParrainageFactory()
+    page = url(Parrainage, "change", pair.pk)
+    data = form_data(client.get(page))
+    data.update(decision="confirmer", forme="pas-une-forme")
+
+    response = client.post(page, data)
+
+    assert response.status_code == 200
+    assert "forme" in response.context["adminform"].form.errors
+    pair.refresh_from_db()
+    assert (pair.statut, pair.envoye_le) == (PA.PROPOSITION, None)
+    assert not Envoi.objects.exists()
+    assert not AuditLogEntry.objects.get_for_object(pair).filter(action=AuditLogEntry.Action.UPDATE)
+
+
+def test_a_decision_overtaken_by_another_change_is_an_error_message(client, monkeypatch):
+    """Another request discarded the proposal after this one read it: the form validates
+    against the row as read, the service refuses on the row as it is, nothing of the form is
+    saved (the other change is not written over) and the page says why."""
+    from parrainages.admin import ParrainageAdmin
+
+    login(client, gestionnaire())
+    pair = ParrainageFactory()
+    page = url(Parrainage, "change", pair.pk)
+    data = form_data(client.get(page))
+    data.update(decision="confirmer", objectifs="Préparer ses entretiens.")
+    lue = Parrainage.objects.get(pk=pair.pk)
+    Parrainage.objects.filter(pk=pair.pk).update(statut=PA.ANNULE)  # meanwhile, elsewhere
+    monkeypatch.setattr(ParrainageAdmin, "get_object", lambda *args, **kwargs: lue)
+
+    response = client.post(page, data)
+
+    assert response.status_code == 302 and response["Location"] == page
+    assert [(m.level, m.message) for m in get_messages(response.wsgi_request)] == [
+        (
+            messages.ERROR,
+            "Rien n'a été enregistré : Passage impossible de « Annulé » à « En attente de la "
+            "réponse du parrain ».",
+        )
+    ]
+    pair.refresh_from_db()
+    assert (pair.statut, pair.objectifs, pair.envoye_le) == (PA.ANNULE, "", None)
+    assert not Envoi.objects.exists()
+
+
+def test_a_reissue_the_service_refuses_is_an_error_message(client):
+    """A charter is issued only for an active pair: the refusal is a message, the charter stays
+    as it was (not cancelled without a successor)."""
+    login(client, gestionnaire())
+    charte = CharteFactory()
+    Parrainage.objects.filter(pk=charte.parrainage_id).update(
+        statut=PA.TERMINE, date_fin=dt.date.today()
+    )
+    page = url(Charte, "change", charte.pk)
+    data = form_data(client.get(page))
+    data.update(decision="reemettre", motif="Le filleul a changé de nom d'usage.")
+
+    response = client.post(page, data)
+
+    assert response.status_code == 302 and response["Location"] == page
+    assert [(m.level, m.message) for m in get_messages(response.wsgi_request)] == [
+        (
+            messages.ERROR,
+            "Rien n'a été enregistré : Une charte n'est émise que pour un parrainage accepté.",
+        )
+    ]
+    charte.refresh_from_db()
+    assert (charte.statut, charte.motif_annulation) == (Charte.Statut.A_SIGNER, "")
+    assert Charte.objects.count() == 1
+
+
+def test_reissuing_from_the_admin_says_when_the_new_charter_was_issued(client):
+    login(client, gestionnaire())
+    charte = CharteFactory()
+    page = url(Charte, "change", charte.pk)
+    data = form_data(client.get(page))
+    data.update(decision="reemettre", motif="Le filleul a changé de nom d'usage.")
+
+    response = client.post(page, data)
+
+    assert response.status_code == 302
+    nouvelle = Charte.objects.get(statut=Charte.Statut.A_SIGNER)
+    sent = [m.message for m in get_messages(response.wsgi_request)]
+    assert f"Nouvelle charte émise le {nouvelle.emise_le:%d/%m/%Y} : à signer." in sent
+    charte.refresh_from_db()
+    assert (charte.statut, charte.motif_annulation) == (
+        Charte.Statut.ANNULEE,
+        "Le filleul a changé de nom d'usage.",
+    )
+
+
 def form_data(response):
     """The POST data of a change page as it was displayed (main form and inline formsets)."""
     data = {}
@@ -693,6 +787,32 @@ def test_a_new_charter_text_is_a_new_version(client):
     assert (nouveau.version, nouveau.created_by) == (4, user)
     response = client.get(url(ModeleCharte, "change", premier.pk))
     assert not {"titre", "texte", "version"} & set(response.context["adminform"].form.fields)
+
+
+def test_a_charter_text_added_on_its_programme_is_the_next_version(client):
+    user = login(client, gestionnaire())
+    premier = ModeleCharteFactory(version=2)
+    programme = premier.programme
+    page = url(Programme, "change", programme.pk)
+    data = form_data(client.get(page))
+    prefix = "modeles_charte"
+    total = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(total + 2)
+    for rang, titre in ((total, "Charte 2026"), (total + 1, "Charte 2027")):
+        data[f"{prefix}-{rang}-programme"] = str(programme.pk)
+        data[f"{prefix}-{rang}-titre"] = titre
+        data[f"{prefix}-{rang}-texte"] = f"Texte de la {titre}."
+
+    response = client.post(page, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    versions = ModeleCharte.objects.filter(programme=programme).order_by("version")
+    assert [(m.version, m.titre, m.created_by) for m in versions] == [
+        (2, "Charte du parrainage", None),
+        (3, "Charte 2026", user),
+        (4, "Charte 2027", user),
+    ]
+    assert ModeleCharte.objects.courant(programme).titre == "Charte 2027"
 
 
 def test_programme_form_widgets(client):

@@ -1,17 +1,20 @@
 """The audit trail (django-auditlog): who changed what and when, for administrators only, and
 without the identity of people whose account was erased."""
 
+import copy
 import datetime as dt
 import json
 
 import pytest
+from auditlog.context import disable_auditlog, set_actor
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
-from mentorat.audit import EFFACE
+from mentorat.audit import EFFACE, journal_creations, journal_modifications
 from mentorat.models import User
 from mentorat.roles import ADMINISTRATEUR, GESTIONNAIRE
 from parrainages.models import (
@@ -32,6 +35,7 @@ from tests.parrainages.factories import (
     CharteFactory,
     FilleulFactory,
     ParrainageFactory,
+    ParrainFactory,
     SignatureFactory,
 )
 from tests.partenaires.factories import ConventionFactory
@@ -197,3 +201,103 @@ def test_deleting_a_mentor_account_erases_them_from_the_trail():
     assert "Lenoir" not in journal and "Gaspard" not in journal
     assert {e.object_repr for e in entrees_de(parrain)} == {f"Parrain ou marraine n° {parrain.pk}"}
     connection.check_constraints()
+
+
+# --- Bulk writes: the entries auditlog would have written row by row --------------------------
+
+CHAMPS_D_UNE_ENTREE = (
+    "content_type_id",
+    "object_pk",
+    "object_id",
+    "object_repr",
+    "action",
+    "changes",
+    "changes_text",
+    "actor_id",
+    "actor_email",
+    "remote_addr",
+    "remote_port",
+    "cid",
+    "serialized_data",
+    "additional_data",
+)
+
+
+def _entree(entree) -> dict:
+    return {champ: getattr(entree, champ) for champ in CHAMPS_D_UNE_ENTREE}
+
+
+def test_a_bulk_update_entry_is_what_auditlog_writes_for_a_save():
+    staff = gestionnaire()
+    parrain = ParrainFactory(statut=Parrain.Statut.A_VALIDER)
+    avant = copy.copy(parrain)
+    parrain.statut, parrain.valide_le = Parrain.Statut.ACTIF, timezone.now()
+    with set_actor(staff, remote_addr="203.0.113.9"):
+        parrain.save(update_fields=["statut", "valide_le"])
+        par_auditlog = entrees_de(parrain).last()
+        assert (
+            journal_modifications(
+                [parrain], avant={parrain.pk: avant}, champs=["statut", "valide_le"]
+            )
+            == 1
+        )
+    en_masse = entrees_de(parrain).last()
+    assert en_masse.pk != par_auditlog.pk
+    assert _entree(en_masse) == _entree(par_auditlog)
+    assert en_masse.changes["statut"] == ["a_valider", "actif"]
+    assert (en_masse.actor, en_masse.remote_addr) == (staff, "203.0.113.9")
+
+
+def test_a_bulk_creation_entry_is_what_auditlog_writes_for_a_first_save():
+    staff = gestionnaire()
+    with set_actor(staff, remote_addr="203.0.113.9"):
+        pair = ParrainageFactory(score=12.5, raisons=["Même secteur", "À 3 km"])
+        par_auditlog = entrees_de(pair).get()
+        assert journal_creations([pair]) == 1
+    en_masse = entrees_de(pair).last()
+    assert en_masse.pk != par_auditlog.pk
+    assert _entree(en_masse) == _entree(par_auditlog)
+    assert en_masse.action == LogEntry.Action.CREATE
+
+
+def test_a_bulk_entry_outside_a_request_has_no_author(client):
+    """A task after a request in the same thread: the request's author is not carried over."""
+    staff = connecter(client, gestionnaire())
+    assert client.get(reverse("admin:index")).status_code == 200
+    parrain = ParrainFactory(statut=Parrain.Statut.A_VALIDER)
+    avant = copy.copy(parrain)
+    parrain.statut = Parrain.Statut.ACTIF
+    journal_modifications([parrain], avant={parrain.pk: avant}, champs=["statut"])
+    entree = entrees_de(parrain).last()
+    assert (entree.actor, entree.actor_email, entree.remote_addr) == (None, None, None)
+    # An author given by the service wins, without a network address.
+    journal_modifications([parrain], avant={parrain.pk: avant}, champs=["statut"], acteur=staff)
+    entree = entrees_de(parrain).last()
+    assert (entree.actor, entree.actor_email, entree.remote_addr) == (staff, staff.email, None)
+
+
+def test_bulk_validation_from_the_admin_records_its_author_and_address(client):
+    staff = connecter(client, gestionnaire())
+    parrains = ParrainFactory.create_batch(2, statut=Parrain.Statut.A_VALIDER)
+    response = client.post(
+        reverse("admin:parrainages_parrain_changelist"),
+        {"action": "valider", "_selected_action": [p.pk for p in parrains]},
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert response.status_code == 302
+    for parrain in parrains:
+        entree = entrees_de(parrain).last()
+        assert entree.action == LogEntry.Action.UPDATE
+        assert entree.changes["statut"] == ["a_valider", "actif"]
+        assert "valide_le" in entree.changes
+        assert (entree.actor, entree.remote_addr) == (staff, "203.0.113.9")
+        assert entree.object_repr == str(parrain)
+
+
+def test_disabled_auditlog_writes_no_bulk_entry():
+    parrain = ParrainFactory(statut=Parrain.Statut.A_VALIDER)
+    avant = copy.copy(parrain)
+    parrain.statut = Parrain.Statut.ACTIF
+    with disable_auditlog():
+        assert journal_modifications([parrain], avant={parrain.pk: avant}, champs=["statut"]) == 0
+    assert not entrees_de(parrain).filter(action=LogEntry.Action.UPDATE).exists()

@@ -343,6 +343,43 @@ def test_confirming_sends_each_proposal_to_its_mentor_once(
     )
 
 
+@pytest.mark.apres_commit  # the e-mails leave in the worker, not in the request counted here
+def test_confirming_takes_the_same_queries_whatever_the_number_of_proposals(programme):
+    """One service call for the whole selection: the statuses, their audit entries and the
+    mentors' e-mails are each written in one statement, not one per proposal."""
+    from auditlog.models import LogEntry as AuditLogEntry
+    from django.contrib.admin.models import LogEntry as HistoriqueAdmin
+    from django.contrib.contenttypes.models import ContentType
+    from django.test import Client
+
+    client = Client()
+    user = connecter(client, gestionnaire())
+    changelist = reverse("admin:parrainages_parrainage_changelist")
+
+    def confirmer(n):
+        ids = [ParrainageFactory(programme=programme).pk for _ in range(n)]
+        ContentType.objects.clear_cache()  # both runs start cold
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                changelist, {"action": "confirmer", "_selected_action": ids, "index": "0"}
+            )
+        assert response.status_code == 302
+        sent = [m.message for m in get_messages(response.wsgi_request)]
+        assert sent[-1] == f"{n} propositions envoyées aux parrains."  # the latest one
+        assert set(Parrainage.objects.filter(pk__in=ids).values_list("statut", flat=True)) == {
+            Parrainage.Statut.ATTENTE_PARRAIN
+        }
+        entrees = AuditLogEntry.objects.filter(
+            object_id__in=ids, action=AuditLogEntry.Action.UPDATE, changes__has_key="statut"
+        )
+        assert sorted(entrees.values_list("object_id", flat=True)) == ids
+        assert {e.actor for e in entrees} == {user}
+        assert HistoriqueAdmin.objects.filter(user=user, object_id__in=map(str, ids)).count() == n
+        return len(queries)
+
+    assert confirmer(2) == confirmer(6)
+
+
 def test_confirming_one_proposal_by_hand(programme, mailoutbox, django_capture_on_commit_callbacks):
     pair = ParrainageFactory(programme=programme)
     with django_capture_on_commit_callbacks(execute=True):
