@@ -277,6 +277,21 @@ def rapport_demander(
     the daily limits of the person asking."""
     if par is not None:
         _verrouiller_compteurs(user=par, partenaire_id=convention.partenaire_id)
+        # The same request posted twice (a double click, a retry): the account's lock above
+        # made this one wait for the first, which is still on its way: that one.
+        en_route = (
+            Rapport.objects.filter(
+                convention=convention,
+                periode_debut=debut,
+                periode_fin=fin,
+                demande_par=par,
+                statut__in=[Rapport.Statut.EN_ATTENTE, Rapport.Statut.EN_COURS],
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if en_route is not None and not sur_le_champ:
+            return en_route
     rapport_demande_verifier(convention=convention, debut=debut, fin=fin, par=par)
     rapport = Rapport.objects.create(
         convention=convention, periode_debut=debut, periode_fin=fin, demande_par=par

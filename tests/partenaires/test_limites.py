@@ -126,11 +126,17 @@ def test_a_member_requests_at_most_so_many_reports_a_day(client, settings, membr
         )
     client.force_login(membre.user)
     assert demander(client, convention).status_code == 302
-    assert demander(client, convention).status_code == 302
-    refus = demander(client, convention)
+    assert demander(client, convention, "2026-02-01", "2026-02-28").status_code == 302
+    refus = demander(client, convention, "2026-03-01", "2026-03-31")
     assert refus.status_code == 200
     assert "Vous avez déjà demandé 2 rapports aujourd'hui" in texte(refus)
     assert Rapport.objects.filter(demande_par=membre.user).count() == 6
+
+
+def test_the_same_request_posted_twice_is_one_report(client, membre, convention):
+    client.force_login(membre.user)
+    assert [demander(client, convention).status_code for _ in range(3)] == [302] * 3
+    assert Rapport.objects.filter(demande_par=membre.user).count() == 1
 
 
 def test_a_partner_requests_at_most_so_many_reports_a_day(
@@ -142,7 +148,7 @@ def test_a_partner_requests_at_most_so_many_reports_a_day(
     RapportFactory.create_batch(3, convention=convention, demande_par=staff_user)  # staff's
     client.force_login(membre.user)
     assert demander(client, convention).status_code == 302
-    refus = demander(client, convention)
+    refus = demander(client, convention, "2026-02-01", "2026-02-28")
     assert "Les membres de Mission locale de Toulouse ont déjà demandé 2 rapports" in texte(refus)
     assert Rapport.objects.filter(demande_par=membre.user).count() == 1
 
@@ -254,14 +260,14 @@ def test_simultaneous_requests_are_counted_one_after_the_other(settings, monkeyp
     ObjectifFactory(convention=convention)
     depart, refus = threading.Barrier(25), []
 
-    def demander_un_rapport():
+    def demander_un_rapport(jour):
         try:
             depart.wait()
             with transaction.atomic():
                 services.rapport_demander(
                     convention=convention,
-                    debut=convention.date_debut,
-                    fin=convention.date_debut,
+                    debut=convention.date_debut + dt.timedelta(days=jour),
+                    fin=convention.date_debut + dt.timedelta(days=jour),
                     par=membre.user,
                 )
         except ValidationError:
@@ -269,7 +275,7 @@ def test_simultaneous_requests_are_counted_one_after_the_other(settings, monkeyp
         finally:
             connection.close()
 
-    fils = [threading.Thread(target=demander_un_rapport) for _ in range(25)]
+    fils = [threading.Thread(target=demander_un_rapport, args=(i,)) for i in range(25)]
     for fil in fils:
         fil.start()
     for fil in fils:
