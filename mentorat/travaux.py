@@ -31,8 +31,9 @@ def battement(battre: Callable[[], object], *, periode: dt.timedelta = BATTEMENT
     runs, from a thread with its own database connection.
 
     Inside a transaction (tasks run in-process: demo, tests) there is no other process to
-    reassure, and a second connection would only wait on this one's locks: no thread then."""
-    if connection.in_atomic_block:
+    reassure, and a second connection would only wait on this one's locks: no thread then.
+    Nor on SQLite (the demo), which lets one writer at a time."""
+    if connection.in_atomic_block or connection.vendor == "sqlite":
         yield
         return
     arret = threading.Event()

@@ -32,6 +32,7 @@ from .models import (
     DemandeSignature,
     Filleul,
     Immersion,
+    ImportParrains,
     MatchingRun,
     Parrain,
     Parrainage,
@@ -54,6 +55,7 @@ from .services import (
 )
 from .services.capacite import place_exiger
 from .services.matching import proposition_confirmer, proposition_ecarter, propositions_confirmer
+from .services.onboarding import import_parrains_lancer
 
 PERSON_SEARCH = ("user__email", "user__last_name", "user__first_name")
 PAIR_RELATED = ("programme", "parrain__user", "filleul__user")
@@ -212,9 +214,23 @@ class ParrainAdmin(
             elif request.POST.get("mode") == "csv" and fichier.is_valid():
                 programme = fichier.cleaned_data["programme"]
                 try:
-                    lignes = lire_csv_parrains(fichier.cleaned_data["fichier"])
+                    lignes_csv = lire_csv_parrains(fichier.cleaned_data["fichier"])
                 except ValidationError as exc:
                     erreurs_csv = exc.messages
+                else:
+                    # Checked here, written by a worker: up to 5,000 rows would take minutes.
+                    envoi = import_parrains_lancer(
+                        lignes=lignes_csv,
+                        programme=programme,
+                        par=request.user,
+                        nom_fichier=fichier.cleaned_data["fichier"].name,
+                    )
+                    self.message_user(
+                        request,
+                        f"Fichier vérifié : {len(lignes_csv)} ligne(s) en cours d'import. "
+                        "Chaque parrain recevra un lien pour choisir son mot de passe.",
+                    )
+                    return redirect("admin:parrainages_importparrains_change", envoi.pk)
             if lignes:
                 try:
                     parrains = parrains_inviter(
@@ -956,3 +972,50 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
 def _commune(filleuls, pk):
     filleul = filleuls.get(pk)
     return filleul.commune.nom if filleul and filleul.commune_id else "commune inconnue"
+
+
+@admin.register(ImportParrains)
+class ImportParrainsAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    """Imports of mentors from a CSV file (launched from « Inviter des parrains »): their
+    progress, and what went wrong when nothing could be imported."""
+
+    list_display = ("__str__", "statut", "avancement", "total", "lance_par", "cree_le")
+    list_filter = ("statut",)
+    list_select_related = ("programme", "lance_par")
+    date_hierarchy = "cree_le"
+    change_form_template = "admin/parrainages/importparrains/change_form.html"
+    fields = (
+        "nom_fichier",
+        "programme",
+        "lance_par",
+        "statut",
+        "avancement",
+        "total",
+        "erreur",
+        "cree_le",
+        "debut",
+        "fin",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("parrainages.add_parrain")
+
+    @admin.display(description="avancement")
+    def avancement(self, obj):
+        return format_html(
+            '<progress value="{}" max="100" aria-label="Avancement">{} %</progress> {} / {} lignes',
+            obj.progression,
+            obj.progression,
+            obj.traitees if obj.statut != ImportParrains.Statut.TERMINE else obj.total,
+            obj.total,
+        )

@@ -13,6 +13,7 @@ from .services import (
     propositions_expirer,
 )
 from .services.matching import appariement_executer, appariements_balayer
+from .services.onboarding import import_parrains_executer, imports_balayer
 
 
 @shared_task(name="parrainages.expirer_propositions")
@@ -67,8 +68,18 @@ def executer_appariement(run_id: int) -> dict | None:
 @shared_task(name="parrainages.balayer_travaux")
 def balayer_travaux() -> dict:
     """Matching runs whose worker died are failed (staff see why and launch again); runs
-    whose message was lost are enqueued again (scheduled every minute)."""
-    return appariements_balayer(enqueue=executer_appariement.delay)
+    whose message was lost are enqueued again; so are imports of mentors (scheduled every
+    minute)."""
+    bilan = appariements_balayer(enqueue=executer_appariement.delay)
+    bilan["imports_relances"] = imports_balayer(enqueue=importer_parrains.delay)
+    return bilan
+
+
+@shared_task(name="parrainages.importer_parrains")
+def importer_parrains(import_id: int) -> str | None:
+    """Import the checked rows of a mentors' CSV file (all or nothing)."""
+    envoi = import_parrains_executer(import_id=import_id)
+    return envoi.statut if envoi else None
 
 
 @shared_task(name="parrainages.appliquer_retention")

@@ -1,5 +1,6 @@
 from .appariement import MatchingRun
 from .charte import Charte, DemandeSignature, Signature
+from .imports import ImportParrains
 from .parrainage import (
     Candidature,
     Immersion,
@@ -17,6 +18,7 @@ __all__ = [
     "DemandeSignature",
     "Filleul",
     "Immersion",
+    "ImportParrains",
     "MatchingRun",
     "Parrain",
     "Parrainage",

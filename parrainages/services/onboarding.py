@@ -9,6 +9,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -17,8 +18,9 @@ from django.utils.http import urlsafe_base64_encode
 from mentorat.audit import journal_modifications
 from mentorat.envois import courriel_ecrire
 from mentorat.models import User
+from mentorat.travaux import PERIME_APRES, battement
 
-from ..models import Parrain
+from ..models import ImportParrains, Parrain
 
 COLONNES = ["prenom", "nom", "email", "entreprise", "fonction"]
 LIBELLES = {
@@ -184,10 +186,14 @@ def activation_url(user) -> str:
 
 
 @transaction.atomic
-def parrains_inviter(*, lignes: list[dict], programme, par) -> list[Parrain]:
-    """Create invited mentors (no password yet) and e-mail each an activation link."""
+def parrains_inviter(*, lignes: list[dict], programme, par, suivi=None) -> list[Parrain]:
+    """Create invited mentors (no password yet) and e-mail each an activation link.
+
+    ``suivi(n)`` is told how many rows are done, every 50 rows (an import's progress)."""
     parrains = []
-    for valeurs in lignes:
+    for n, valeurs in enumerate(lignes, start=1):
+        if suivi is not None and n % 50 == 0:
+            suivi(n)
         email = valeurs["email"].lower()
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError(f"Un compte existe déjà pour {email}.")
@@ -273,3 +279,104 @@ def parrains_valider(*, parrains, par) -> int:
                 contexte={"parrain": parrain},
             )
     return len(a_valider)
+
+
+# --- Imports from a CSV file, by a worker -------------------------------------------------------
+
+
+def import_parrains_lancer(*, lignes: list[dict], programme, par, nom_fichier: str):
+    """Record an import of rows already checked (``lire_csv_parrains``) and have a worker run
+    it after the commit: the request answers at once, staff follow its progress."""
+    from ..tasks import importer_parrains
+
+    with transaction.atomic():
+        envoi = ImportParrains.objects.create(
+            nom_fichier=nom_fichier[:255],
+            programme=programme,
+            lance_par=par,
+            lignes=lignes,
+            total=len(lignes),
+        )
+        import_id = envoi.pk
+        # Robust: with the broker down the import waits; the sweeper enqueues it again.
+        transaction.on_commit(lambda: importer_parrains.delay(import_id), robust=True)
+    return envoi
+
+
+def import_parrains_executer(*, import_id: int) -> ImportParrains | None:
+    """Run a waiting import: every row in one transaction (all or nothing), progress written
+    from the heartbeat's own connection so that staff see it while the rows are uncommitted.
+    Returns None when the import was not this worker's to take."""
+    maintenant = timezone.now()
+    pris = ImportParrains.objects.filter(
+        Q(statut=ImportParrains.Statut.EN_ATTENTE)
+        | Q(statut=ImportParrains.Statut.EN_COURS, mis_a_jour_le__lt=maintenant - PERIME_APRES),
+        pk=import_id,
+    ).update(
+        statut=ImportParrains.Statut.EN_COURS,
+        debut=maintenant,
+        mis_a_jour_le=maintenant,
+        traitees=0,
+        erreur="",
+    )
+    if not pris:
+        return None
+    envoi = ImportParrains.objects.select_related("programme", "lance_par").get(pk=import_id)
+    a_moi = ImportParrains.objects.filter(
+        pk=import_id, statut=ImportParrains.Statut.EN_COURS, debut=envoi.debut
+    )
+    faites = [0]
+
+    def suivi(n):
+        faites[0] = n
+
+    try:
+        with (
+            battement(lambda: a_moi.update(traitees=faites[0], mis_a_jour_le=timezone.now())),
+            transaction.atomic(),
+        ):
+            parrains_inviter(
+                lignes=envoi.lignes, programme=envoi.programme, par=envoi.lance_par, suivi=suivi
+            )
+            # Fencing: an import taken over meanwhile writes nothing here.
+            if not a_moi.update(
+                statut=ImportParrains.Statut.TERMINE,
+                traitees=envoi.total,
+                fin=timezone.now(),
+                mis_a_jour_le=timezone.now(),
+                lignes=[],
+            ):
+                raise ImportRepris
+    except ImportRepris:
+        return None
+    except ValidationError as exc:
+        a_moi.update(
+            statut=ImportParrains.Statut.ECHOUE,
+            erreur="Rien n'a été importé : " + " ".join(exc.messages),
+            fin=timezone.now(),
+            traitees=0,
+        )
+    envoi.refresh_from_db()
+    return envoi
+
+
+class ImportRepris(Exception):
+    """The import is no longer this worker's."""
+
+
+def imports_balayer(*, enqueue, maintenant=None) -> int:
+    """Imports whose worker died (nothing of them was committed) or whose message was lost:
+    waiting again, and enqueued. Scheduled every minute with the other sweepers."""
+    maintenant = maintenant or timezone.now()
+    limite = maintenant - PERIME_APRES
+    perdus = list(
+        ImportParrains.objects.filter(
+            statut__in=ImportParrains.STATUTS_EN_COURS, mis_a_jour_le__lt=limite
+        ).values_list("pk", flat=True)
+    )
+    ImportParrains.objects.filter(pk__in=perdus).update(
+        statut=ImportParrains.Statut.EN_ATTENTE, mis_a_jour_le=maintenant, traitees=0
+    )
+    for import_id in perdus:
+        enqueue(import_id)
+    return len(perdus)

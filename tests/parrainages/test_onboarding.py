@@ -188,3 +188,87 @@ def test_validate_self_offered_mentors(staff, django_capture_on_commit_callbacks
     waiting.refresh_from_db()
     assert waiting.statut == "actif" and waiting.valide_le is not None
     assert [m.to for m in mail.outbox] == [[waiting.user.email]]
+
+
+# --- Imports run by a worker ----------------------------------------------------------------------
+
+BON_FICHIER = (
+    "prenom;nom;email;entreprise;fonction\n"
+    "Claire;Fontaine;claire@groupe.fr;Groupe Rivoli;DRH\n"
+    "Karim;Haddad;karim@transports.fr;Transports Haddad;Chargé de recrutement\n"
+)
+
+
+def test_the_request_checks_the_file_and_answers_at_once(staff):
+    """Nothing is written in the request but the import itself; the worker does the rest."""
+    from parrainages.models import ImportParrains
+
+    response = staff.post(reverse(URL), {"mode": "csv", "csv-fichier": csv_file(BON_FICHIER)})
+    envoi = ImportParrains.objects.get()
+    assert response["Location"] == reverse(
+        "admin:parrainages_importparrains_change", args=[envoi.pk]
+    )
+    assert (envoi.statut, envoi.total, envoi.nom_fichier) == ("en_attente", 2, "parrains.csv")
+    assert not Parrain.objects.exists() and not mail.outbox
+    page = staff.get(response["Location"]).content.decode()
+    assert "0 / 2 lignes" in page and 'http-equiv="refresh"' in page
+
+
+def test_the_worker_imports_every_row_and_staff_see_it_done(
+    staff, django_capture_on_commit_callbacks
+):
+    from parrainages.models import ImportParrains
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(reverse(URL), {"mode": "csv", "csv-fichier": csv_file(BON_FICHIER)})
+    envoi = ImportParrains.objects.get()
+    assert envoi.statut == "termine" and envoi.lignes == []
+    assert Parrain.objects.filter(statut="invite").count() == 2
+    page = staff.get(reverse("admin:parrainages_importparrains_change", args=[envoi.pk]))
+    assert "2 / 2 lignes" in page.content.decode()
+    assert 'http-equiv="refresh"' not in page.content.decode()
+
+
+def test_a_row_that_became_wrong_meanwhile_imports_nothing(staff):
+    from parrainages.models import ImportParrains
+    from parrainages.services.onboarding import import_parrains_executer
+
+    staff.post(reverse(URL), {"mode": "csv", "csv-fichier": csv_file(BON_FICHIER)})
+    UserFactory(email="karim@transports.fr")  # signed up between the check and the run
+    envoi = import_parrains_executer(import_id=ImportParrains.objects.get().pk)
+    assert envoi.statut == "echoue"
+    assert "Rien n'a été importé" in envoi.erreur and "karim@transports.fr" in envoi.erreur
+    assert not Parrain.objects.exists()
+    assert not User.objects.filter(email="claire@groupe.fr").exists()
+
+
+def test_an_import_whose_worker_died_is_run_again(staff):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from parrainages.models import ImportParrains
+    from parrainages.services.onboarding import imports_balayer
+
+    staff.post(reverse(URL), {"mode": "csv", "csv-fichier": csv_file(BON_FICHIER)})
+    envoi = ImportParrains.objects.get()
+    ImportParrains.objects.filter(pk=envoi.pk).update(
+        statut="en_cours", mis_a_jour_le=timezone.now() - dt.timedelta(minutes=3)
+    )
+    enfiles = []
+    assert imports_balayer(enqueue=enfiles.append) == 1
+    assert enfiles == [envoi.pk]
+    envoi.refresh_from_db()
+    assert envoi.statut == "en_attente"
+
+
+def test_who_sees_the_imports(client, staff):
+    from parrainages.models import ImportParrains
+
+    staff.post(reverse(URL), {"mode": "csv", "csv-fichier": csv_file(BON_FICHIER)})
+    url = reverse("admin:parrainages_importparrains_change", args=[ImportParrains.objects.get().pk])
+    client.force_login(ParrainFactory().user)
+    assert client.get(url).status_code == 302  # the admin's login
+    connecter(client, gestionnaire())
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("admin:parrainages_importparrains_changelist")).status_code == 200

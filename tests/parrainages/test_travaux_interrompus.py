@@ -52,7 +52,7 @@ def test_the_sweeper_task_runs_the_service(programme):  # noqa: F811
     MatchingRun.objects.create(
         programme=programme, statut=MatchingRun.Statut.EN_COURS, mis_a_jour_le=il_y_a(minutes=5)
     )
-    assert balayer_travaux.delay().get() == {"echoues": 1, "relances": 0}
+    assert balayer_travaux.delay().get() == {"echoues": 1, "relances": 0, "imports_relances": 0}
 
 
 def test_a_run_failed_while_its_worker_was_away_writes_nothing(programme, monkeypatch):  # noqa: F811
