@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from mentorat.taches import tache_apres_validation
 from mentorat.travaux import battement
 from programmes.models import Disponibilite, Programme, Secteur
 
@@ -218,8 +219,6 @@ def appariement_lancer(
 
     Refused while another run of the programme is queued or computing.
     """
-    from ..tasks import executer_appariement
-
     with transaction.atomic():
         Programme.objects.select_for_update().filter(pk=programme.pk).first()
         if MatchingRun.objects.vivants().filter(programme=programme).exists():
@@ -236,7 +235,7 @@ def appariement_lancer(
         if en_tache:
             # Robust: with the broker down the run stays queued and, once stale, may be
             # launched again; the page answers instead of failing after the commit.
-            transaction.on_commit(lambda: executer_appariement.delay(run.pk), robust=True)
+            tache_apres_validation("parrainages.lancer_appariement", run.pk)
     return run
 
 
@@ -491,13 +490,12 @@ def propositions_notifier(*, ids) -> int:
     """E-mail each mentor the proposals ``ids`` just sent them, through the exactly-once
     outbox, sent right after the commit (and by the five-minute outbox run should that
     message be lost). Returns how many e-mails are new."""
-    from mentorat.envois import envois_creer
+    from mentorat.envois import TACHE_EXPEDITION, envois_creer
 
     from ..relances import propositions_nouvelles
-    from ..tasks import envoyer_relances
 
     nouveaux = envois_creer(propositions_nouvelles(ids))
     if nouveaux:
         # Robust: with the broker down the rows wait in the outbox for its five-minute run.
-        transaction.on_commit(envoyer_relances.delay, robust=True)
+        tache_apres_validation(TACHE_EXPEDITION)
     return nouveaux
