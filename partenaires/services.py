@@ -2,7 +2,7 @@
 convention reports (requested, produced by a task, monthly).
 
 The partner's members hear of a monthly report through the reminders outbox
-(``parrainages.relances``, rule ``rapport_pret``), which sends each e-mail once."""
+(rule ``rapport_pret`` of ``partenaires.relances``), which sends each e-mail once."""
 
 import contextlib
 import datetime as dt
