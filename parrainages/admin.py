@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+import programmes.admin
 from mentorat.admin import (
     HTTPS_URLS,
     Decision,
@@ -37,9 +38,15 @@ from .models import (
     Signature,
     Sortie,
 )
+from .selectors import tableau_de_bord_programmes
 from .services import charte_emettre, lire_csv_parrains, parrains_inviter, parrains_valider
 from .services.capacite import place_exiger
-from .services.matching import proposition_confirmer, propositions_notifier
+from .services.matching import (
+    AppariementRefuse,
+    appariement_lancer,
+    proposition_confirmer,
+    propositions_notifier,
+)
 
 PERSON_SEARCH = ("user__email", "user__last_name", "user__first_name")
 PAIR_RELATED = ("programme", "parrain__user", "filleul__user")
@@ -935,3 +942,61 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
 def _commune(filleuls, pk):
     filleul = filleuls.get(pk)
     return filleul.commune.nom if filleul and filleul.commune_id else "commune inconnue"
+
+
+# --- Programmes: matching launched from their list, and the dashboard ----------------------------
+
+admin.site.unregister(Programme)
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(programmes.admin.ProgrammeAdmin):
+    """The programmes' admin (programmes.admin) with the matching actions: matching is this
+    app's, above programmes, which never imports it."""
+
+    actions = [
+        *programmes.admin.ProgrammeAdmin.actions,
+        "lancer_appariement",
+        "simuler_appariement",
+    ]
+
+    @admin.action(description="Lancer un appariement", permissions=["appariement"])
+    def lancer_appariement(self, request, queryset):
+        self._appariements(request, queryset, simulation=False)
+
+    @admin.action(
+        description="Simuler un appariement (sans créer de propositions)",
+        permissions=["appariement"],
+    )
+    def simuler_appariement(self, request, queryset):
+        self._appariements(request, queryset, simulation=True)
+
+    def has_appariement_permission(self, request):
+        return request.user.has_perm("parrainages.add_matchingrun") and request.user.has_perm(
+            "parrainages.add_parrainage"
+        )
+
+    def _appariements(self, request, queryset, *, simulation):
+        for programme in queryset:
+            try:
+                run = appariement_lancer(
+                    programme=programme, par=request.user, simulation=simulation
+                )
+            except AppariementRefuse as refus:
+                self.message_user(request, str(refus), messages.WARNING)
+                continue
+            url = reverse("admin:parrainages_matchingrun_change", args=[run.pk])
+            self.message_user(
+                request,
+                format_html(
+                    '{} de « {} » lancé : <a href="{}">suivre son avancement</a>.',
+                    "Simulation" if simulation else "Appariement",
+                    programme,
+                    url,
+                ),
+                messages.SUCCESS,
+            )
+
+
+# Pairs formed against each programme's target, on the admin's dashboard.
+admin.site.tableau_de_bord_ajouter("programmes_stats", tableau_de_bord_programmes)

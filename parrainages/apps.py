@@ -7,8 +7,22 @@ class ParrainagesConfig(AppConfig):
 
     def ready(self):
         from mentorat.audit import journaliser
+        from mentorat.effacement import effacement_enregistrer
 
-        from .models import Candidature, Charte, Filleul, Parrain, Parrainage, Signature
+        from .models import (
+            Candidature,
+            Charte,
+            DemandeSignature,
+            Filleul,
+            Parrain,
+            Parrainage,
+            Signature,
+        )
+        from .services import compte_effacer
+
+        # The core's admin erases accounts through this app's service (mentorat.effacement);
+        # the one-time signature codes go with the account.
+        effacement_enregistrer(compte_effacer, suivent_le_compte=[DemandeSignature])
 
         # The audit trail of people, pairs and charters (see mentorat.audit). ``lisibles``:
         # the values kept readable once the person is anonymised.
