@@ -57,6 +57,17 @@ def test_production_refuses_to_start_without_a_secret(tmp_path, command):
     )
 
 
+def test_production_has_no_demo_app(tmp_path):
+    secret = {"DEBUG": "False", "SECRET_KEY": secrets.token_urlsafe(50)}
+    absent = _run_manage("seed_scale", "--help", env_overrides=secret, tmp_path=tmp_path)
+    assert absent.returncode == 1
+    assert "Unknown command: 'seed_scale'" in absent.stderr
+    # Installed on demand (benchmarks on production-like settings), seed_demo still refuses.
+    refus = _run_manage("seed_demo", env_overrides={**secret, "DEMO": "1"}, tmp_path=tmp_path)
+    assert refus.returncode == 1
+    assert "Les données de démonstration ne se créent qu'en développement" in refus.stderr
+
+
 def test_a_daily_limit_below_one_is_refused_at_start(tmp_path):
     result = _run_manage(
         "check",

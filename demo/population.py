@@ -14,9 +14,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from parrainages.models import Candidature, Filleul, Parrain, Parrainage, Sortie, add_months
 from programmes.models import Commune, Disponibilite, Forme, Secteur, Situation, formes_offertes
 
-from ..models import Candidature, Filleul, Parrain, Parrainage, Sortie, add_months
 from . import noms
 from . import partenaires as org
 from .eligibilite import eligibilite
