@@ -192,7 +192,12 @@ def _envois_pris(lignes) -> list[Envoi]:
     alias = connection.alias
     noms = [champ.attname for champ in Envoi._meta.concrete_fields]
     lus = [noms.index(champ.attname) for champ in _champs_lus()]
-    contexte, champ_contexte = noms.index("contexte"), Envoi._meta.get_field("contexte")
+    # JSON columns come from the cursor as text: decoded as the ORM would.
+    colonnes_json = [
+        (noms.index(champ.attname), champ)
+        for champ in _champs_lus()
+        if champ.get_internal_type() == "JSONField"
+    ]
     noms_destinataire = [champ.attname for champ in User._meta.concrete_fields]
     i_id, i_preference = (noms_destinataire.index(nom) for nom in _DESTINATAIRE)
     lier_destinataire = Envoi._meta.get_field("destinataire").set_cached_value
@@ -201,7 +206,8 @@ def _envois_pris(lignes) -> list[Envoi]:
         ligne = [DEFERRED] * len(noms)
         for i, valeur in zip(lus, valeurs, strict=True):
             ligne[i] = valeur
-        ligne[contexte] = champ_contexte.from_db_value(ligne[contexte], None, connection)
+        for i, champ in colonnes_json:
+            ligne[i] = champ.from_db_value(ligne[i], None, connection)
         envoi = Envoi.from_db(alias, noms, ligne)
         if envoi.destinataire_id is not None:
             destinataire = [DEFERRED] * len(noms_destinataire)
