@@ -42,6 +42,7 @@ COPY requirements/base.lock requirements/base.lock
 RUN pip install --require-hashes --no-deps --only-binary :all: -r requirements/base.lock
 
 # Le code appartient à root : l'utilisateur de l'application le lit sans pouvoir le modifier.
+# L'application de démonstration (demo/ : seed_demo, seed_scale) n'y entre pas (.dockerignore).
 COPY . .
 
 # Fichiers statiques compressés et versionnés (WhiteNoise) produits une fois pour toutes.

@@ -30,12 +30,15 @@ serve: install
 test: install
 	$(BIN)/pytest
 
-# The last step audits the locked versions for known vulnerabilities: it fails on one, and
-# only warns when the vulnerability service cannot be reached (see .ci/audit_dependances.py).
+# lint-imports checks the import contracts of pyproject.toml (layers that point down only, see
+# docs/architecture.md). The last step audits the locked versions for known vulnerabilities:
+# it fails on one, and only warns when the vulnerability service cannot be reached (see
+# .ci/audit_dependances.py).
 quality: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports
 	$(BIN)/python .ci/audit_dependances.py requirements/base.lock requirements/dev.lock
 
 fix: install

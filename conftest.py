@@ -141,7 +141,7 @@ MODULES_PDF = {
     "tests/e2e/test_signature_charte.py",
     "tests/mentorat/test_pdf.py",
     "tests/parrainages/test_charte.py",
-    "tests/parrainages/test_seed_demo.py",
+    "tests/demo/test_seed_demo.py",
     "tests/partenaires/test_admin_partenaires.py",
     "tests/partenaires/test_portail.py",
     "tests/partenaires/test_rapports.py",

@@ -42,6 +42,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from demo.scale import CENTRES  # noqa: E402
 from parrainages.matching import (  # noqa: E402
     FORMES,
     FilleulFeatures,
@@ -54,7 +55,6 @@ from parrainages.matching import (  # noqa: E402
     assign_greedy,
     match,
 )
-from parrainages.scale import CENTRES  # noqa: E402
 from programmes.models import Disponibilite  # noqa: E402
 
 SECTEURS = "ABCDEFGHIJKLMN"

@@ -38,8 +38,8 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from demo.scale import PROGRAMME_SLUG, synthetic_data_create, synthetic_data_delete  # noqa: E402
 from parrainages.models import Candidature, Parrain  # noqa: E402
-from parrainages.scale import PROGRAMME_SLUG, synthetic_data_create, synthetic_data_delete  # noqa: E402
 from partenaires import documents, selectors, services  # noqa: E402
 from partenaires.models import Convention, Objectif, ParrainApporte, Partenaire, Rapport  # noqa: E402
 from programmes.models import Evenement, Inscription, Programme  # noqa: E402

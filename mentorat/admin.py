@@ -39,6 +39,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
+from . import effacement
 from .audit import modeles_journalises
 from .comptes import activation_renvoyer, compte_creer
 from .models import Envoi, User
@@ -697,12 +698,11 @@ class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
         return super().user_change_password(request, id, form_url)
 
     def get_deleted_objects(self, objs, request):
-        # The account's one-time signature codes go with it: nobody deletes them by hand
-        # (their admin refuses it), but they never stop an erasure.
-        from parrainages.models import DemandeSignature
-
+        # Rows that go with the account (one-time signature codes): nobody deletes them by
+        # hand (their admin refuses it), but they never stop an erasure.
         supprimes, comptes, permissions, proteges = super().get_deleted_objects(objs, request)
-        permissions.discard(DemandeSignature._meta.verbose_name)
+        for modele in effacement.suivent_le_compte():
+            permissions.discard(modele._meta.verbose_name)
         return supprimes, comptes, permissions, proteges
 
     def delete_model(self, request, obj):
@@ -716,9 +716,7 @@ class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
 def effacer_compte(user):
     """Deleting an account from the admin erases it the way the person would: identity gone
     everywhere (audit trail included), anonymous statistics kept, no e-mail to the person."""
-    from parrainages.services import compte_effacer
-
-    compte_effacer(user=user, notifier=False)
+    effacement.compte_effacer(user=user, notifier=False)
 
 
 # allauth's admins list the account of each row: load it with the row.

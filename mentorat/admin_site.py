@@ -16,6 +16,16 @@ class MentoratAdminSite(admin.AdminSite):
     index_title = "Tableau de bord"
     index_template = "admin/mentorat_index.html"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What the dashboard shows beside the app list, added by the apps above the core,
+        # which it never imports: context name → read.
+        self._tableau_de_bord = {}
+
+    def tableau_de_bord_ajouter(self, nom: str, lecture) -> None:
+        """Show ``lecture()`` on the dashboard, as ``nom`` in its template's context."""
+        self._tableau_de_bord[nom] = lecture
+
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every ModelAdmin, ours or a third-party app's, gets a changelist that answers bad
         filters with the unfiltered list and a message, never a 500 (``admin_listes``)."""
@@ -56,7 +66,5 @@ class MentoratAdminSite(admin.AdminSite):
         return redirect(suite)
 
     def index(self, request, extra_context=None):
-        from programmes.selectors import tableau_de_bord_programmes
-
-        extra_context = {**(extra_context or {}), "programmes_stats": tableau_de_bord_programmes()}
-        return super().index(request, extra_context)
+        lectures = {nom: lecture() for nom, lecture in self._tableau_de_bord.items()}
+        return super().index(request, {**(extra_context or {}), **lectures})

@@ -9,15 +9,20 @@ class MentoratConfig(AppConfig):
     verbose_name = "Comptes et plateforme"
 
     def ready(self):
+        from django.core.checks import register
         from django.db.models.signals import post_migrate
 
-        from . import comptes, mfa
+        from . import checks, comptes, mfa
         from .audit import journaliser
         from .envois import contexte_a_l_envoi
         from .models import User
         from .roles import sync_groups_after_migrate
 
         post_migrate.connect(sync_groups_after_migrate, sender=self)
+        # With DEBUG=False, a production configuration: Redis for the tasks, a sealing
+        # certificate that opens (with every command that checks, ``migrate`` included).
+        register(checks.redis_configure, "production")
+        register(checks.certificat_de_scellement, "production")
         mfa.connect_signals()
         contexte_a_l_envoi(comptes.REGLE, comptes.lien_a_l_envoi)
         # Who the person is and what they may do; never the password hash nor login noise.

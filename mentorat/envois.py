@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import DEFERRED, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -192,11 +192,11 @@ def _envois_pris(lignes) -> list[Envoi]:
     alias = connection.alias
     noms = [champ.attname for champ in Envoi._meta.concrete_fields]
     lus = [noms.index(champ.attname) for champ in _champs_lus()]
-    # JSON columns come back from the raw query as text: converted as the ORM would.
-    json = [
+    # JSON columns come from the cursor as text: decoded as the ORM would.
+    colonnes_json = [
         (noms.index(champ.attname), champ)
         for champ in _champs_lus()
-        if isinstance(champ, models.JSONField)
+        if champ.get_internal_type() == "JSONField"
     ]
     noms_destinataire = [champ.attname for champ in User._meta.concrete_fields]
     i_id, i_preference = (noms_destinataire.index(nom) for nom in _DESTINATAIRE)
@@ -206,7 +206,7 @@ def _envois_pris(lignes) -> list[Envoi]:
         ligne = [DEFERRED] * len(noms)
         for i, valeur in zip(lus, valeurs, strict=True):
             ligne[i] = valeur
-        for i, champ in json:
+        for i, champ in colonnes_json:
             ligne[i] = champ.from_db_value(ligne[i], None, connection)
         envoi = Envoi.from_db(alias, noms, ligne)
         if envoi.destinataire_id is not None:

@@ -48,6 +48,17 @@ INSTALLED_APPS = [
     "parrainages",
     "partenaires",
 ]
+# Demo and bulk data (seed_demo, seed_scale): a development-only app, on top of the others.
+# Installed with DEBUG, or with DEMO=1 (benchmarks on production-like settings); it is not in
+# the production image (.dockerignore), where DEBUG alone does not ask for it.
+DEMO = env.bool("DEMO", default=DEBUG and (BASE_DIR / "demo").is_dir())
+if DEMO:
+    if not (BASE_DIR / "demo").is_dir():
+        raise ImproperlyConfigured(
+            "DEMO=1, mais l'application de démonstration (dossier demo/) est absente : elle "
+            "n'entre pas dans l'image de production."
+        )
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,14 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from parrainages.views.public import InscriptionView
-
 from . import views
 
 urlpatterns = [
     path("", include("programmes.urls")),
+    # parrainages.urls comes before allauth's: it overrides the sign-up page.
     path("", include("parrainages.urls")),
-    path("comptes/signup/", InscriptionView.as_view(), name="inscription"),
+    path("", include("partenaires.urls_invitation")),
     path("comptes/preferences/", views.preferences, name="preferences"),
     path("comptes/desabonnement/<str:jeton>/", views.desabonnement, name="desabonnement"),
     path(

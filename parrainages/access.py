@@ -2,6 +2,7 @@
 
 from django.http import Http404
 
+from . import extensions
 from .models import Filleul, Parrain
 
 
@@ -29,10 +30,8 @@ def candidature_for_user(user, pk):
 
 def a_un_autre_role(user) -> bool:
     """Staff, mentors and partner members have their own spaces, not a mentee's."""
-    from partenaires.models import Membre
-
     return (
         user.is_staff
         or Parrain.objects.filter(user=user).exists()
-        or Membre.objects.filter(user=user, actif=True).exists()
+        or extensions.espace(user) is not None
     )

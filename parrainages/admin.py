@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+import programmes.admin
 from mentorat.admin import (
     HTTPS_URLS,
     Decision,
@@ -40,6 +41,7 @@ from .models import (
     Signature,
     Sortie,
 )
+from .selectors import tableau_de_bord_programmes
 from .services import (
     candidature_desister,
     candidature_etudier,
@@ -54,7 +56,13 @@ from .services import (
     parrains_valider,
 )
 from .services.capacite import place_exiger
-from .services.matching import proposition_confirmer, proposition_ecarter, propositions_confirmer
+from .services.matching import (
+    AppariementRefuse,
+    appariement_lancer,
+    proposition_confirmer,
+    proposition_ecarter,
+    propositions_confirmer,
+)
 from .services.onboarding import import_parrains_lancer
 
 PERSON_SEARCH = ("user__email", "user__last_name", "user__first_name")
@@ -1019,3 +1027,61 @@ class ImportParrainsAdmin(SelectRelatedMixin, admin.ModelAdmin):
             obj.traitees if obj.statut != ImportParrains.Statut.TERMINE else obj.total,
             obj.total,
         )
+
+
+# --- Programmes: matching launched from their list, and the dashboard ----------------------------
+
+admin.site.unregister(Programme)
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(programmes.admin.ProgrammeAdmin):
+    """The programmes' admin (programmes.admin) with the matching actions: matching is this
+    app's, above programmes, which never imports it."""
+
+    actions = [
+        *programmes.admin.ProgrammeAdmin.actions,
+        "lancer_appariement",
+        "simuler_appariement",
+    ]
+
+    @admin.action(description="Lancer un appariement", permissions=["appariement"])
+    def lancer_appariement(self, request, queryset):
+        self._appariements(request, queryset, simulation=False)
+
+    @admin.action(
+        description="Simuler un appariement (sans créer de propositions)",
+        permissions=["appariement"],
+    )
+    def simuler_appariement(self, request, queryset):
+        self._appariements(request, queryset, simulation=True)
+
+    def has_appariement_permission(self, request):
+        return request.user.has_perm("parrainages.add_matchingrun") and request.user.has_perm(
+            "parrainages.add_parrainage"
+        )
+
+    def _appariements(self, request, queryset, *, simulation):
+        for programme in queryset:
+            try:
+                run = appariement_lancer(
+                    programme=programme, par=request.user, simulation=simulation
+                )
+            except AppariementRefuse as refus:
+                self.message_user(request, str(refus), messages.WARNING)
+                continue
+            url = reverse("admin:parrainages_matchingrun_change", args=[run.pk])
+            self.message_user(
+                request,
+                format_html(
+                    '{} de « {} » lancé : <a href="{}">suivre son avancement</a>.',
+                    "Simulation" if simulation else "Appariement",
+                    programme,
+                    url,
+                ),
+                messages.SUCCESS,
+            )
+
+
+# Pairs formed against each programme's target, on the admin's dashboard.
+admin.site.tableau_de_bord_ajouter("programmes_stats", tableau_de_bord_programmes)

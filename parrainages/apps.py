@@ -13,8 +13,22 @@ class ParrainagesConfig(AppConfig):
 
         # A proposal expires only once its mentor was actually told (see the service).
         apres_envoi("proposition_nouvelle", proposition_notifiee)
+        from mentorat.effacement import effacement_enregistrer
 
-        from .models import Candidature, Charte, Filleul, Parrain, Parrainage, Signature
+        from .models import (
+            Candidature,
+            Charte,
+            DemandeSignature,
+            Filleul,
+            Parrain,
+            Parrainage,
+            Signature,
+        )
+        from .services import compte_effacer
+
+        # The core's admin erases accounts through this app's service (mentorat.effacement);
+        # the one-time signature codes go with the account.
+        effacement_enregistrer(compte_effacer, suivent_le_compte=[DemandeSignature])
 
         # The audit trail of people, pairs and charters (see mentorat.audit). ``lisibles``:
         # the values kept readable once the person is anonymised.

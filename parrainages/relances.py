@@ -521,54 +521,6 @@ def fin_proche(maintenant):
     return envois
 
 
-@_regle
-def rapport_pret(maintenant):
-    """A monthly report was produced this week: tell the partner's active members."""
-    from partenaires.models import Membre, Rapport
-
-    rapports = list(
-        Rapport.objects.filter(
-            statut=Rapport.Statut.PRET,
-            automatique=True,
-            genere_le__gte=maintenant - dt.timedelta(days=7),
-        ).values(
-            "pk",
-            "convention_id",
-            "convention__partenaire_id",
-            "convention__titre",
-            "periode_debut",
-            "periode_fin",
-        )
-    )
-    membres = {}
-    for m in Membre.objects.filter(
-        actif=True, partenaire_id__in={r["convention__partenaire_id"] for r in rapports}
-    ).values("partenaire_id", "user_id", "user__email"):
-        membres.setdefault(m["partenaire_id"], []).append(m)
-    envois = []
-    for r in rapports:
-        for m in membres.get(r["convention__partenaire_id"], []):
-            envois.append(
-                _envoi(
-                    "rapport_pret",
-                    f"rapport_pret:{r['pk']}:{m['user_id']}",
-                    m["user_id"],
-                    m["user__email"],
-                    "Le rapport mensuel de votre convention est disponible",
-                    essentiel=False,
-                    titre="Bonjour,",
-                    lignes=[
-                        f"Le rapport de la convention « {r['convention__titre']} » pour la "
-                        f"période du {r['periode_debut']:%d/%m/%Y} au "
-                        f"{r['periode_fin']:%d/%m/%Y} est prêt.",
-                    ],
-                    lien=_url("partenaires:accueil"),
-                    libelle_lien="Voir l'espace partenaire",
-                )
-            )
-    return envois
-
-
 REGLES = {
     "proposition_sans_reponse": proposition_sans_reponse,
     "charte_a_signer": charte_a_signer,
@@ -577,8 +529,13 @@ REGLES = {
     "enquete_fin": enquete_fin,
     "enquete_six_mois": enquete_six_mois,
     "fin_proche": fin_proche,
-    "rapport_pret": rapport_pret,
 }
+
+
+def regle_enregistrer(nom: str, regle) -> None:
+    """Add the rule of an app above this one (partenaires: a report is ready), registered in its
+    ``AppConfig.ready()``: planned and sent with the others, by its name."""
+    REGLES[nom] = regle
 
 
 # What each rule's e-mails are about: the key starts with the rule and that object's id

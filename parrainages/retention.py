@@ -5,8 +5,9 @@ old outbox rows. Run daily by ``parrainages.appliquer_retention`` and by hand wi
 ``docs/registre-des-traitements.md``.
 
 Who: every account except staff (``is_staff`` or ``is_superuser``: never automatically) and
-the active members of an active partner (their access follows the partnership; once staff end
-the membership, the general rule applies).
+those an app above this one keeps out through its extension (``parrainages.extensions``;
+partenaires: the active members of an active partner, whose access follows the partnership;
+once staff end the membership, the general rule applies).
 
 Inactive since a day: no trace of the person after that day (``TRACES``): login, sign-up,
 profile, applications and the decisions on them, answers to and ends of pairs, held meetings,
@@ -33,6 +34,9 @@ Accounts never verified (no verified address, never logged in, and either a sign
 with allauth or a mentor invitation never taken up) are deleted once ``RETENTION_NON_VERIFIE_JOURS``
 days old, without e-mail: the address was never proven to be theirs.
 
+The apps above add their own clean-ups to the run through their extensions (partenaires:
+referrals never taken up, ``invitations_effacees``).
+
 Each anonymisation takes the person's row lock and checks the rules again for that one person
 (a login at that very moment wins), in its own transaction. Batches, keyset-paginated; at most
 ``PAR_PASSAGE`` people anonymised or deleted per run; running twice changes nothing more.
@@ -53,9 +57,9 @@ from django.utils import timezone
 from mentorat.audit import journal_purger
 from mentorat.envois import envois_creer, envois_purger
 from mentorat.models import Envoi, User
-from partenaires.models import Membre
 from programmes.models import Evenement, Inscription, Programme
 
+from .extensions import extensions
 from .models import Candidature, Filleul, Parrain, Parrainage, Rencontre, Signature, Sortie
 
 logger = logging.getLogger(__name__)
@@ -109,7 +113,7 @@ class Bilan:
     avertis: int = 0
     anonymises: int = 0
     non_verifies_supprimes: int = 0
-    invitations_effacees: int = 0
+    invitations_effacees: int = 0  # partenaires' extension
     envois_purges: int = 0
     sessions_expirees: int = 0
     journal_purge: int = 0
@@ -126,9 +130,13 @@ def debut_du_jour(jour: dt.date) -> dt.datetime:
 
 
 def personnes():
-    """Accounts the retention rules apply to: neither staff nor active partner members."""
-    membre_actif = Membre.objects.filter(user=OuterRef("pk"), actif=True, partenaire__actif=True)
-    return User.objects.filter(is_staff=False, is_superuser=False).exclude(Exists(membre_actif))
+    """Accounts the retention rules apply to: not staff, nor kept out by an app above this one
+    (partenaires: active partner members)."""
+    qs = User.objects.filter(is_staff=False, is_superuser=False)
+    for extension in extensions():
+        if (hors_retention := extension.hors_retention()) is not None:
+            qs = qs.exclude(hors_retention)
+    return qs
 
 
 def jamais_verifie() -> Q:
@@ -299,23 +307,6 @@ def non_verifies(maintenant):
     return personnes().filter(jamais_verifie(), date_joined__lt=limite).exclude(proteges())
 
 
-def invitations_effacer(maintenant, *, dry_run: bool = False) -> int:
-    """Referrals never taken up: the invitation link expired, the sign-up delay too. The
-    referred person's name, address and the counsellor's message are erased; the row stays
-    (the partner's list of referrals keeps its length)."""
-    from partenaires.models import Prescription
-    from partenaires.services import INVITATION_DUREE_JOURS
-
-    delai = INVITATION_DUREE_JOURS + settings.RETENTION_NON_VERIFIE_JOURS
-    limite = debut_du_jour(timezone.localdate(maintenant) - dt.timedelta(days=delai - 1))
-    lignes = Prescription.objects.filter(
-        utilisee_le__isnull=True, filleul__isnull=True, created_at__lt=limite
-    ).exclude(email="")
-    if dry_run:
-        return lignes.count()
-    return lignes.update(prenom="Personne", nom="anonymisée", email="", message="")
-
-
 def sessions_effacer(maintenant, *, dry_run: bool = False) -> int:
     """Expired sessions (Django never deletes them by itself)."""
     from mentorat.models import Session
@@ -349,9 +340,9 @@ def retention_appliquer(
     """Apply the retention rules once; with ``dry_run``, only count what would be done.
 
     Order: accounts never verified, then warnings, then anonymisations (at most
-    ``par_passage`` people deleted or anonymised; the next run takes the rest), then unused
-    referrals, expired sessions and old outbox rows. A warning written now is never followed
-    by an anonymisation in the same run.
+    ``par_passage`` people deleted or anonymised; the next run takes the rest), then the
+    clean-ups of the apps above (unused referrals), expired sessions and old outbox rows. A
+    warning written now is never followed by an anonymisation in the same run.
     """
     maintenant = maintenant or timezone.now()
     aujourd_hui = timezone.localdate(maintenant)
@@ -389,7 +380,9 @@ def retention_appliquer(
             bilan.anonymises += _supprimer(pk, toujours_inactifs)
         restant -= min(len(ids), restant)
 
-    bilan.invitations_effacees = invitations_effacer(maintenant, dry_run=dry_run)
+    for extension in extensions():
+        for champ, nombre in extension.retention_appliquer(maintenant, dry_run=dry_run).items():
+            setattr(bilan, champ, getattr(bilan, champ) + nombre)
     bilan.sessions_expirees = sessions_effacer(maintenant, dry_run=dry_run)
     bilan.envois_purges = envois_purger(
         avant=debut_du_jour(aujourd_hui - dt.timedelta(days=settings.RETENTION_ENVOIS_JOURS)),

@@ -4,7 +4,8 @@ from .views import filleul, public
 
 urlpatterns = [
     path("espace/", public.espace, name="espace"),
-    path("invitation/<str:jeton>/", public.invitation, name="invitation"),
+    # Before allauth's own sign-up (same path): pre-filled from an invitation.
+    path("comptes/signup/", public.InscriptionView.as_view(), name="inscription"),
     path("programmes/<slug:slug>/candidater/", filleul.candidater, name="candidater"),
     path("programmes/<slug:slug>/devenir-parrain/", public.devenir_parrain, name="devenir_parrain"),
     path("confidentialite/", public.confidentialite, name="confidentialite"),

@@ -7,9 +7,17 @@ class PartenairesConfig(AppConfig):
 
     def ready(self):
         from mentorat.audit import journaliser
+        from parrainages.extensions import extension_enregistrer
+        from parrainages.relances import regle_enregistrer
 
+        from .extension import PartenairesExtension
         from .models import Convention, Objectif
+        from .relances import rapport_pret
 
         # The audit trail of conventions and their objectives (see mentorat.audit).
         journaliser(Convention, plusieurs=("programmes",))
         journaliser(Objectif)
+        # parrainages, below this app, never imports it: what partenaires adds to its flows is
+        # registered here.
+        regle_enregistrer("rapport_pret", rapport_pret)
+        extension_enregistrer(PartenairesExtension())

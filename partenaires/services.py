@@ -2,7 +2,7 @@
 convention reports (requested, produced by a task, monthly).
 
 The partner's members hear of a monthly report through the reminders outbox
-(``parrainages.relances``, rule ``rapport_pret``), which sends each e-mail once."""
+(rule ``rapport_pret`` of ``partenaires.relances``), which sends each e-mail once."""
 
 import contextlib
 import datetime as dt
@@ -20,6 +20,7 @@ from django.utils import timezone
 from mentorat.envois import courriel_ecrire
 from mentorat.fields import fichier_supprimer_apres_validation
 from mentorat.limites import limite_du_jour_verifier
+from mentorat.taches import tache_apres_validation
 from mentorat.travaux import PERIME_APRES, battement
 
 from .models import Convention, Membre, Partenaire, Prescription, Rapport
@@ -259,11 +260,8 @@ def rapport_demande_verifier(*, convention: Convention, debut: dt.date, fin: dt.
 
 def rapport_planifier(*, rapport: Rapport) -> None:
     """Produce the report in the background once the current transaction is committed."""
-    from .tasks import produire_rapport
-
-    rapport_id = rapport.pk
     # Robust: with the broker down the request stands; the catch-up enqueues it later.
-    transaction.on_commit(lambda: produire_rapport.delay(rapport_id), robust=True)
+    tache_apres_validation("partenaires.produire_rapport", rapport.pk)
 
 
 @transaction.atomic

@@ -1,7 +1,8 @@
 """Partner portal: the partner's conventions and indicators, referred people, referrals, reports.
 
 Only active members of an active partner get in; anyone else signed in gets a 404, and so
-does a member asking for another partner's convention or report by its id.
+does a member asking for another partner's convention or report by its id. Plus the public
+page that a referred person's invitation link opens.
 """
 
 import functools
@@ -14,14 +15,18 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from parrainages.views.public import SESSION_INVITATION
+
 from . import documents, graphiques, selectors, services
+from .extension import SESSION_PRESCRIPTION
 from .forms import PeriodeForm, PrescriptionForm
 from .indicateurs import DEFINITIONS, IND
 from .models import Partenaire
-from .services import prescription_creer
+from .services import InvitationInvalide, prescription_creer, prescription_depuis_jeton
 
 PAR_PAGE = 50
 
@@ -244,3 +249,37 @@ def prescrire(request):
             )
             return redirect("partenaires:accueil")
     return render(request, "partenaires/prescrire.html", {"page": "prescrire", "form": form})
+
+
+# --- The referred person's invitation (public) ------------------------------------------------
+
+
+@never_cache
+def invitation(request, jeton):
+    """A referred person opens their invitation: sign-up pre-filled, referral remembered."""
+    try:
+        prescription = prescription_depuis_jeton(jeton)
+    except InvitationInvalide as exc:
+        return render(
+            request, "parrainages/invitation_invalide.html", {"raison": str(exc)}, status=400
+        )
+    request.session[SESSION_PRESCRIPTION] = prescription.pk
+    request.session[SESSION_INVITATION] = {
+        "first_name": prescription.prenom,
+        "last_name": prescription.nom,
+        "email": prescription.email,
+    }
+    suite = reverse("candidater", kwargs={"slug": prescription.programme.slug})
+    annonce = (
+        f"{prescription.partenaire.nom} vous propose le programme « {prescription.programme.nom} »."
+    )
+    # The counsellor's note is read here, on the site and under the partner's name, never in
+    # the e-mail sent to the address they typed.
+    if prescription.message:
+        annonce += f" Le mot de votre conseiller ou conseillère : « {prescription.message} »"
+    if request.user.is_authenticated:
+        messages.info(request, annonce)
+        return redirect(suite)
+    messages.info(request, f"{annonce} Créez votre compte pour continuer.")
+    query = urlencode({"email": prescription.email, "next": suite})
+    return redirect(f"{reverse('account_signup')}?{query}")

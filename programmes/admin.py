@@ -1,8 +1,6 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q
-from django.urls import reverse
-from django.utils.html import format_html
 
 from mentorat.admin import (
     HTTPS_URLS,
@@ -149,49 +147,7 @@ class ProgrammeAdmin(TransitionAdminMixin, admin.ModelAdmin):
             ("programme fermé aux candidatures", "programmes fermés aux candidatures"),
         ),
         transition_action("clore", "Clore les programmes", ("programme clos", "programmes clos")),
-        "lancer_appariement",
-        "simuler_appariement",
     ]
-
-    @admin.action(description="Lancer un appariement", permissions=["appariement"])
-    def lancer_appariement(self, request, queryset):
-        self._appariements(request, queryset, simulation=False)
-
-    @admin.action(
-        description="Simuler un appariement (sans créer de propositions)",
-        permissions=["appariement"],
-    )
-    def simuler_appariement(self, request, queryset):
-        self._appariements(request, queryset, simulation=True)
-
-    def has_appariement_permission(self, request):
-        return request.user.has_perm("parrainages.add_matchingrun") and request.user.has_perm(
-            "parrainages.add_parrainage"
-        )
-
-    def _appariements(self, request, queryset, *, simulation):
-        # The matching service lives in the parrainages app, which depends on this one.
-        from parrainages.services.matching import AppariementRefuse, appariement_lancer
-
-        for programme in queryset:
-            try:
-                run = appariement_lancer(
-                    programme=programme, par=request.user, simulation=simulation
-                )
-            except AppariementRefuse as refus:
-                self.message_user(request, str(refus), messages.WARNING)
-                continue
-            url = reverse("admin:parrainages_matchingrun_change", args=[run.pk])
-            self.message_user(
-                request,
-                format_html(
-                    '{} de « {} » lancé : <a href="{}">suivre son avancement</a>.',
-                    "Simulation" if simulation else "Appariement",
-                    programme,
-                    url,
-                ),
-                messages.SUCCESS,
-            )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "departements":

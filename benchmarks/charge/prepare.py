@@ -45,10 +45,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from demo.scale import PROGRAMME_SLUG, SUFFIXE_EMAIL, synthetic_data_create  # noqa: E402
 from mentorat.models import User  # noqa: E402
 from mentorat.roles import GESTIONNAIRE  # noqa: E402
 from parrainages.models import Candidature, Filleul, Parrain, Parrainage  # noqa: E402
-from parrainages.scale import PROGRAMME_SLUG, SUFFIXE_EMAIL, synthetic_data_create  # noqa: E402
 from partenaires.models import (  # noqa: E402
     Convention,
     Membre,

@@ -185,7 +185,9 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="mentorat-charge-"))
     env = server_env(args, tmp)
-    for commande in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+    # --skip-checks: the production checks (Redis, sealing certificate: mentorat/checks.py)
+    # are not what a load test measures, which may run with its cache in-process.
+    for commande in (["migrate", "--noinput", "--skip-checks"], ["collectstatic", "--noinput"]):
         subprocess.run(
             [sys.executable, "manage.py", *commande, "-v0"], cwd=RACINE, env=env, check=True
         )

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from mentorat.envois import courriel_ecrire
+from mentorat.taches import tache_apres_validation
 from programmes.models import ModeleCharte
 
 from ..models import Charte, DemandeSignature, Signature
@@ -238,11 +239,8 @@ def _confirmer(charte, user, role, code, ip, user_agent):
     if all(r in signes for r in roles_requis(charte)):
         charte.marquer_signee()
         charte.save(update_fields=["statut", "signee_le"])
-        from ..tasks import produire_charte_pdf
-
-        charte_id = charte.pk
         # Robust: with the broker down the signature stands; the catch-up enqueues it later.
-        transaction.on_commit(lambda: produire_charte_pdf.delay(charte_id), robust=True)
+        tache_apres_validation("parrainages.produire_charte_pdf", charte.pk)
     return signature
 
 

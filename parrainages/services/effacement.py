@@ -15,10 +15,12 @@ names the person goes, in the database and in the stored files:
   employers and comments; the reasons written on their applications;
 - the charters of their pairs (frozen text, cancellation reason, sealed PDF) and their own
   signatures' name and network traces;
-- the referrals that name them (linked to their profile or sent to their address);
 - the outbox: rows addressed to them, and rows about their pairs addressed to someone else
   (cancelled if not sent yet);
-- the partner reports that list them: produced again without their name;
+- what the apps above this one hold of them, through their extensions
+  (``parrainages.extensions``; partenaires: the referrals that name them, linked to their
+  profile or sent to their address, and the partner reports that list them, produced again
+  without their name);
 - the audit trail and Django's history of admin actions.
 
 Files are deleted only once the transaction is committed: an erasure that fails leaves every
@@ -37,6 +39,7 @@ from mentorat.fields import fichier_supprimer_apres_validation
 from mentorat.models import User
 from mentorat.sessions import sessions_supprimer
 
+from ..extensions import extensions
 from ..models import (
     Candidature,
     Charte,
@@ -59,10 +62,6 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
     A confirmation is e-mailed to the address that goes unless ``notifier`` is false (the
     admin, the retention task).
     """
-    from partenaires.models import Membre, Prescription
-    from partenaires.selectors import rapports_nommant
-    from partenaires.services import rapports_refaire
-
     from ..relances import envois_des_binomes
 
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -76,29 +75,19 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
     if parrain is not None:
         paires |= Parrainage.objects.filter(parrain=parrain)
     paires = list(paires.values_list("pk", flat=True))
-    prescriptions = Prescription.objects.filter(email__iexact=email)
-    if filleul is not None:
-        prescriptions |= Prescription.objects.filter(filleul=filleul)
-    prescriptions = list(prescriptions.values_list("pk", flat=True))
-    # The names a counsellor typed for the person may differ from those of the account.
-    mentions += [
-        f"{p} {n}"
-        for p, n in Prescription.objects.filter(pk__in=prescriptions)
-        .exclude(email="")
-        .values_list("prenom", "nom")
-    ]
     traces = _traces(user=user, filleul=filleul, parrain=parrain, paires=paires)
     historique = {
         **traces,
-        Prescription: prescriptions,
-        Membre: list(Membre.objects.filter(user=user).values_list("pk", flat=True)),
         EmailAddress: list(EmailAddress.objects.filter(user=user).values_list("pk", flat=True)),
     }
 
-    # Before the rows change: what names the person in the outbox and in the reports.
+    # Before the rows change: what names the person in the outbox, then in the apps above
+    # (their referrals and reports), which also tell the names and records they knew.
     envois_effacer(ids=envois_des_binomes(paires))
-    if filleul is not None:
-        rapports_refaire(ids=rapports_nommant(filleul))
+    for extension in extensions():
+        noms, objets = extension.effacer(user=user, filleul=filleul)
+        mentions += noms
+        historique.update(objets)
 
     _binomes_effacer(paires)
     if filleul is not None:
@@ -110,9 +99,6 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
         Candidature.objects.filter(filleul=filleul).update(motif_refus="")
     if parrain is not None:
         _parrain_effacer(parrain)
-    Prescription.objects.filter(pk__in=prescriptions).update(
-        prenom="Personne", nom="anonymisée", email="", message=""
-    )
     Signature.objects.filter(signataire=user).update(
         nom_signataire=ANONYME, adresse_ip=None, user_agent=""
     )

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .. import consentement
+from .. import consentement, extensions
 from ..eligibilite import eligibility
 from ..models import (
     Candidature,
@@ -56,29 +56,24 @@ def candidature_deposer(*, filleul: Filleul, programme, source=None) -> Candidat
     """Apply to ``programme``: eligibility is checked and kept as a snapshot.
 
     Refused with a French message when the person is not eligible or has already applied.
-    A person referred to this programme by a partner gets the partner recorded.
+    A person referred to this programme by a partner gets the partner recorded (the
+    referral is partenaires', asked through ``parrainages.extensions``).
     """
-    from partenaires.models import Prescription
-
     verdict = eligibility(programme, filleul)
     if not verdict.eligible:
         raise ValidationError(
             "Vous ne remplissez pas les conditions de ce programme : " + " ; ".join(verdict.motifs)
         )
-    prescription = (
-        Prescription.objects.filter(filleul=filleul, programme=programme)
-        .select_related("partenaire")
-        .first()
-    )
+    prescripteur = extensions.prescripteur(filleul=filleul, programme=programme)
     if source is None:
-        source = Candidature.Source.PRESCRIPTION if prescription else Candidature.Source.EN_LIGNE
+        source = Candidature.Source.PRESCRIPTION if prescripteur else Candidature.Source.EN_LIGNE
     try:
         with transaction.atomic():
             return Candidature.objects.create(
                 filleul=filleul,
                 programme=programme,
                 source=source,
-                prescripteur=prescription.partenaire if prescription else filleul.prescripteur,
+                prescripteur=prescripteur or filleul.prescripteur,
                 eligible=True,
                 eligibilite=verdict.as_snapshot(),
             )
@@ -122,18 +117,10 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
     Only the mentor's private meeting notes are left out: they are the mentor's working notes
     (see ``Rencontre.compte_rendu``).
     """
-    from django.db.models import Q
-
-    from partenaires.models import Prescription
-
     user = filleul.user
 
     def day(value):
         return value.isoformat() if value else None
-
-    orientations = Prescription.objects.filter(filleul=filleul)
-    if user is not None:
-        orientations = Prescription.objects.filter(Q(filleul=filleul) | Q(email__iexact=user.email))
 
     parrainages = filleul.parrainages.select_related("programme", "parrain__user").order_by(
         "propose_le"
@@ -227,16 +214,8 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
             }
             for p in parrainages.prefetch_related("rencontres", "immersions", "sorties")
         ],
-        "orientations": [
-            {
-                "partenaire": o.partenaire.nom,
-                "programme": o.programme.nom,
-                "prescrite_le": o.created_at.isoformat(),
-                "message": o.message,
-                "invitation_utilisee_le": day(o.utilisee_le),
-            }
-            for o in orientations.select_related("partenaire", "programme").order_by("created_at")
-        ],
+        # The apps above this one: partenaires' "orientations" (referrals).
+        **extensions.exporter(filleul=filleul, user=user),
         "evenements": [
             {
                 "evenement": i.evenement.titre,

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from mentorat.audit import journal_creations, journal_modifications
+from mentorat.taches import tache_apres_validation
 from mentorat.travaux import battement
 from programmes.models import Disponibilite, Programme, Secteur
 
@@ -222,8 +223,6 @@ def appariement_lancer(
 
     Refused while another run of the programme is queued or computing.
     """
-    from ..tasks import executer_appariement
-
     with transaction.atomic():
         Programme.objects.select_for_update().filter(pk=programme.pk).first()
         if MatchingRun.objects.vivants().filter(programme=programme).exists():
@@ -240,7 +239,7 @@ def appariement_lancer(
         if en_tache:
             # Robust: with the broker down the run stays queued and, once stale, may be
             # launched again; the page answers instead of failing after the commit.
-            transaction.on_commit(lambda: executer_appariement.delay(run.pk), robust=True)
+            tache_apres_validation("parrainages.lancer_appariement", run.pk)
     return run
 
 

@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from mentorat.audit import journal_modifications
 from mentorat.envois import courriel_ecrire
 from mentorat.models import User
+from mentorat.taches import tache_apres_validation
 from mentorat.travaux import PERIME_APRES, battement
 
 from ..models import ImportParrains, Parrain
@@ -287,8 +288,6 @@ def parrains_valider(*, parrains, par) -> int:
 def import_parrains_lancer(*, lignes: list[dict], programme, par, nom_fichier: str):
     """Record an import of rows already checked (``lire_csv_parrains``) and have a worker run
     it after the commit: the request answers at once, staff follow its progress."""
-    from ..tasks import importer_parrains
-
     with transaction.atomic():
         envoi = ImportParrains.objects.create(
             nom_fichier=nom_fichier[:255],
@@ -297,9 +296,8 @@ def import_parrains_lancer(*, lignes: list[dict], programme, par, nom_fichier: s
             lignes=lignes,
             total=len(lignes),
         )
-        import_id = envoi.pk
         # Robust: with the broker down the import waits; the sweeper enqueues it again.
-        transaction.on_commit(lambda: importer_parrains.delay(import_id), robust=True)
+        tache_apres_validation("parrainages.importer_parrains", envoi.pk)
     return envoi
 
 

@@ -17,10 +17,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from partenaires.services import prescription_rattacher
 from programmes.models import Evenement, Inscription, Programme
 
-from .. import consentement
+from .. import consentement, extensions
 from ..access import a_un_autre_role, filleul_of
 from ..eligibilite import eligibility
 from ..forms import ETAPES_PROFIL, CandidatureForm, SuppressionCompteForm
@@ -37,7 +36,6 @@ from ..services import (
 
 SESSION_PROFIL = "profil_filleul"
 SESSION_APRES_PROFIL = "apres_profil"
-SESSION_PRESCRIPTION = "prescription_id"
 
 
 def filleul_requis(view):
@@ -143,9 +141,9 @@ def _enregistrer_profil(request, reponses, initial):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("filleul:profil", etape=1)
-    prescription_id = request.session.pop(SESSION_PRESCRIPTION, None)
-    if prescription_id:
-        prescription_rattacher(prescription_id=prescription_id, filleul=filleul)
+    # The apps above attach what the session remembers (the referral of an invitation).
+    for extension in extensions.extensions():
+        extension.profil_enregistre(request=request, filleul=filleul)
     request.session.pop(SESSION_PROFIL, None)
     messages.success(request, "Votre profil est enregistré.")
     suite = request.session.pop(SESSION_APRES_PROFIL, None)

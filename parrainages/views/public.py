@@ -10,23 +10,21 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.http import urlencode, urlsafe_base64_decode
+from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from mentorat.models import User
-from partenaires.models import Membre
-from partenaires.services import InvitationInvalide, prescription_depuis_jeton
 from programmes.models import Programme
 
+from .. import extensions
 from ..access import filleul_of, parrain_of
 from ..enquetes import LienInvalide, lire_jeton
 from ..forms_parrain import ProposerParrainForm
 from ..models import Parrainage, Sortie
 from ..services import enquete_repondre, parrain_activer, parrain_proposer
-from .filleul import SESSION_PRESCRIPTION
 
+# The sign-up pre-filled from an invitation (set by partenaires' invitation page).
 SESSION_INVITATION = "invitation"
 
 
@@ -40,42 +38,11 @@ def espace(request):
         return redirect("admin:index")
     if parrain_of(user) is not None:
         return redirect("parrain:tableau_de_bord")
-    if Membre.objects.filter(user=user, actif=True).exists():
-        return redirect("partenaires:accueil")
+    if (autre_espace := extensions.espace(user)) is not None:
+        return redirect(autre_espace)
     if filleul_of(user) is not None:
         return redirect("filleul:tableau_de_bord")
     return redirect("filleul:profil", etape=1)
-
-
-@never_cache
-def invitation(request, jeton):
-    """A referred person opens their invitation: sign-up pre-filled, referral remembered."""
-    try:
-        prescription = prescription_depuis_jeton(jeton)
-    except InvitationInvalide as exc:
-        return render(
-            request, "parrainages/invitation_invalide.html", {"raison": str(exc)}, status=400
-        )
-    request.session[SESSION_PRESCRIPTION] = prescription.pk
-    request.session[SESSION_INVITATION] = {
-        "first_name": prescription.prenom,
-        "last_name": prescription.nom,
-        "email": prescription.email,
-    }
-    suite = reverse("candidater", kwargs={"slug": prescription.programme.slug})
-    annonce = (
-        f"{prescription.partenaire.nom} vous propose le programme « {prescription.programme.nom} »."
-    )
-    # The counsellor's note is read here, on the site and under the partner's name, never in
-    # the e-mail sent to the address they typed.
-    if prescription.message:
-        annonce += f" Le mot de votre conseiller ou conseillère : « {prescription.message} »"
-    if request.user.is_authenticated:
-        messages.info(request, annonce)
-        return redirect(suite)
-    messages.info(request, f"{annonce} Créez votre compte pour continuer.")
-    query = urlencode({"email": prescription.email, "next": suite})
-    return redirect(f"{reverse('account_signup')}?{query}")
 
 
 @login_required

@@ -1,4 +1,5 @@
-"""Production settings: `check --deploy` is clean with DEBUG=False and a real secret."""
+"""Production settings: `check --deploy` is clean with DEBUG=False, a real secret, Redis and a
+sealing certificate; without one of them nothing starts."""
 
 import os
 import secrets
@@ -32,17 +33,38 @@ def _run_manage(*args, env_overrides, tmp_path):
     )
 
 
-def test_check_deploy_is_clean_in_production(tmp_path):
+def _production(certificat_sceau) -> dict:
+    """A production configuration: a secret, Redis for the tasks, a sealing certificate."""
+    return {
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "SCEAU_CERTIFICAT": str(certificat_sceau[0]),
+        "SCEAU_MOT_DE_PASSE": "secret-de-test",
+    }
+
+
+def test_check_deploy_is_clean_in_production(tmp_path, certificat_sceau):
     result = _run_manage(
         "check",
         "--deploy",
         "--fail-level",
         "WARNING",
-        env_overrides={"DEBUG": "False", "SECRET_KEY": secrets.token_urlsafe(50)},
+        env_overrides=_production(certificat_sceau),
         tmp_path=tmp_path,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_redis_or_certificate(tmp_path, certificat_sceau):
+    sans = {"REDIS_URL": "", "SCEAU_CERTIFICAT": str(tmp_path / "absent.p12")}
+    env = {**_production(certificat_sceau), **sans}
+    result = _run_manage("migrate", "--noinput", env_overrides=env, tmp_path=tmp_path)
+    assert result.returncode == 1
+    assert "(mentorat.E001) REDIS_URL n'est pas défini" in result.stderr
+    assert "(mentorat.E002) Certificat de scellement introuvable" in result.stderr
+    assert "Applying" not in result.stdout  # nothing migrated, so nothing else starts
 
 
 @pytest.mark.parametrize("command", [("check",), ("makemigrations", "--check", "--dry-run")])
@@ -55,6 +77,17 @@ def test_production_refuses_to_start_without_a_secret(tmp_path, command):
         "README, « En production »). En développement, lancez la commande avec DEBUG=1 (ou "
         "mettez DEBUG=1 dans .env)."
     )
+
+
+def test_production_has_no_demo_app(tmp_path, certificat_sceau):
+    secret = _production(certificat_sceau)
+    absent = _run_manage("seed_scale", "--help", env_overrides=secret, tmp_path=tmp_path)
+    assert absent.returncode == 1
+    assert "Unknown command: 'seed_scale'" in absent.stderr
+    # Installed on demand (benchmarks on production-like settings), seed_demo still refuses.
+    refus = _run_manage("seed_demo", env_overrides={**secret, "DEMO": "1"}, tmp_path=tmp_path)
+    assert refus.returncode == 1
+    assert "Les données de démonstration ne se créent qu'en développement" in refus.stderr
 
 
 def test_a_daily_limit_below_one_is_refused_at_start(tmp_path):

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from parrainages.demo import programmes as demo_programmes
-from parrainages.demo.programmes import PROGRAMMES as DEMO_PROGRAMMES
+from demo import programmes as demo_programmes
+from demo.programmes import PROGRAMMES as DEMO_PROGRAMMES
 from parrainages.eligibilite import eligibility
 from parrainages.models import Filleul
 from programmes.models import Commune, NiveauDiplome, Programme, Situation

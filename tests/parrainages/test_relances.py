@@ -143,7 +143,10 @@ def test_monthly_report_ready_tells_active_members():
     active = MembreFactory(partenaire=rapport.convention.partenaire)
     MembreFactory(partenaire=rapport.convention.partenaire, actif=False)
     MembreFactory()  # another partner
-    assert keys(relances.rapport_pret(NOW)) == [f"rapport_pret:{rapport.pk}:{active.user.pk}"]
+    # partenaires' rule, run with these (registered by its app).
+    assert keys(relances.REGLES["rapport_pret"](NOW)) == [
+        f"rapport_pret:{rapport.pk}:{active.user.pk}"
+    ]
 
 
 # --- Exactly once --------------------------------------------------------------------------------

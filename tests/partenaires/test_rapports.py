@@ -244,7 +244,7 @@ def test_monthly_reports_once_per_active_convention_and_month(
 
 
 def test_the_reminders_outbox_tells_each_partners_members(s):
-    from parrainages.relances import rapport_pret
+    from partenaires.relances import rapport_pret
 
     rapport_a, rapport_b = (
         Rapport.objects.create(

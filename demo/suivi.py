@@ -3,9 +3,7 @@ registered for the programmes' events."""
 
 import datetime as dt
 
-from programmes.models import Evenement, Forme, Inscription, ModeleCharte, Situation
-
-from ..models import (
+from parrainages.models import (
     Candidature,
     Charte,
     Immersion,
@@ -16,8 +14,10 @@ from ..models import (
     Sortie,
     Theme,
 )
-from ..models.charte import sha256_text
-from ..services.charte import charte_parties, charte_rendre_texte
+from parrainages.models.charte import sha256_text
+from parrainages.services.charte import charte_parties, charte_rendre_texte
+from programmes.models import Evenement, Forme, Inscription, ModeleCharte, Situation
+
 from . import noms
 from .population import a_heure, jours
 from .programmes import AUVERGNE, HAUTE_GARONNE, PARIS, PROGRAMMES, STRASBOURG

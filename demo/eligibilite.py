@@ -3,9 +3,8 @@
 import copy
 import datetime as dt
 
+from parrainages.eligibilite import Verdict, eligibility
 from programmes.models import Programme, Situation
-
-from ..eligibilite import Verdict, eligibility
 
 
 def eligibilite(programme, filleul, jour: dt.date) -> dict:

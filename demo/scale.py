@@ -28,17 +28,7 @@ from django.db.models.deletion import get_candidate_relations_to_delete
 from django.utils import timezone
 
 from mentorat.territoires import DEPARTEMENT_NOMS
-from programmes.models import (
-    Commune,
-    Disponibilite,
-    Forme,
-    NiveauDiplome,
-    Programme,
-    Secteur,
-    Situation,
-)
-
-from .models import (
+from parrainages.models import (
     Candidature,
     Filleul,
     Parrain,
@@ -47,6 +37,15 @@ from .models import (
     Sortie,
     Theme,
     add_months,
+)
+from programmes.models import (
+    Commune,
+    Disponibilite,
+    Forme,
+    NiveauDiplome,
+    Programme,
+    Secteur,
+    Situation,
 )
 
 DOMAINE = "synthetique.mentorat.test"

@@ -12,10 +12,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
 
-from partenaires.models import Convention, Membre, Objectif, Partenaire
-from programmes.models import Commune, Etape, Evenement, Inscription, ModeleCharte, Programme
-
-from ..models import (
+from parrainages.models import (
     Candidature,
     Charte,
     Filleul,
@@ -27,6 +24,9 @@ from ..models import (
     Signature,
     Sortie,
 )
+from partenaires.models import Convention, Membre, Objectif, Partenaire
+from programmes.models import Commune, Etape, Evenement, Inscription, ModeleCharte, Programme
+
 from .partenaires import produire_rapport_demo, rattacher_parrains
 from .population import DOMAINE, Population, population_existe
 from .socle import creer_comptes, creer_partenaires, creer_programmes
@@ -142,7 +142,7 @@ PROGRAMME_APPARIE = "100-chances-100-emplois"
 
 def appariement_demo(programmes, gestionnaire):
     """One matching run, so that staff find proposals with their reasons waiting for review."""
-    from ..services.matching import appariement_executer, appariement_lancer
+    from parrainages.services.matching import appariement_executer, appariement_lancer
 
     programme = programmes.get(PROGRAMME_APPARIE)
     if programme is None:

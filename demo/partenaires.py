@@ -711,9 +711,8 @@ CONVENTION_RAPPORT = "CONV-75-MLP"
 
 def rattacher_parrains(partenaires) -> None:
     """Link each partner to the mentors it brought (idempotent)."""
+    from parrainages.models import Parrain
     from partenaires.models import ParrainApporte
-
-    from ..models import Parrain
 
     liens = []
     for nom, slug in RESEAUX_DE_PARRAINS.items():

@@ -14,9 +14,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from parrainages.models import Candidature, Filleul, Parrain, Parrainage, Sortie, add_months
 from programmes.models import Commune, Disponibilite, Forme, Secteur, Situation, formes_offertes
 
-from ..models import Candidature, Filleul, Parrain, Parrainage, Sortie, add_months
 from . import noms
 from . import partenaires as org
 from .eligibilite import eligibilite
@@ -581,6 +581,8 @@ class Population:
             motif_fin=motif_fin,
             **dates,
         )
+        # The demo's proposals were delivered when sent: their answer delay runs from then.
+        parrainage.notifie_le = parrainage.envoye_le
         parrainage.demo_issues = issues
         if statut in Parrainage.STATUTS_OUVERTS:
             parrain.demo_ouverts += 1

@@ -1,8 +1,8 @@
-"""manage.py seed_scale: bulk synthetic data for benchmarks (see parrainages/scale.py)."""
+"""manage.py seed_scale: bulk synthetic data for benchmarks (see demo/scale.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from parrainages.scale import (
+from demo.scale import (
     PROGRAMME_SLUG,
     SUFFIXE_EMAIL,
     ScaleError,

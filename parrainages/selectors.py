@@ -1,14 +1,14 @@
-"""Reads across apps about programmes, as plain data for pages."""
+"""Reads of pairs across programmes, as plain data for pages."""
 
 from django.db.models import Count, Q
 
-from .models import Programme
+from programmes.models import Programme
+
+from .models import Parrainage, Sortie
 
 
 def tableau_de_bord_programmes():
     """Per programme: pairs formed vs target, active pairs, positive outcomes (one query)."""
-    from parrainages.models import Parrainage, Sortie
-
     formes = Q(parrainages__statut__in=Parrainage.STATUTS_FORMES)
     lignes = (
         Programme.objects.exclude(statut=Programme.Statut.BROUILLON)

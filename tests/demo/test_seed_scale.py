@@ -7,10 +7,10 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from demo.scale import PROGRAMME_SLUG, SUFFIXE_EMAIL, format_duration
 from mentorat.models import User
 from mentorat.territoires import DEPARTEMENT_NOMS
 from parrainages.models import Candidature, Filleul, Parrain, Parrainage, Rencontre, Sortie
-from parrainages.scale import PROGRAMME_SLUG, SUFFIXE_EMAIL, format_duration
 from programmes.models import Commune, Programme
 from tests.mentorat.factories import UserFactory
 from tests.parrainages.factories import (

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from mentorat.roles import ADMINISTRATEUR, GESTIONNAIRE
+from parrainages.models import add_months
 from partenaires.models import Convention, Membre, Objectif, Partenaire
 from programmes.models import Commune, Etape, Evenement, ModeleCharte, Programme
 
-from ..models import add_months
 from .partenaires import CONVENTIONS, MEMBRES, PARTENAIRES
 from .programmes import PROGRAMMES
 

@@ -13,7 +13,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -50,6 +50,9 @@ def seed(django_db_setup, django_db_blocker, certificat_sceau, tmp_path_factory)
     from mentorat.scellement import _signataire
 
     fast = override_settings(
+        # pytest-django, as Django's test runner, runs tests with DEBUG=False, which
+        # seed_demo refuses: seeding is development.
+        DEBUG=True,
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         SCEAU_CERTIFICAT=certificat_sceau[0],
         SCEAU_MOT_DE_PASSE="secret-de-test",
@@ -77,6 +80,20 @@ def seed(django_db_setup, django_db_blocker, certificat_sceau, tmp_path_factory)
 
 
 pytestmark = pytest.mark.django_db
+
+
+def test_refuses_to_run_without_debug(settings):
+    """Fictitious people with a printed password never reach a production database."""
+    settings.DEBUG = False
+    comptes = User.objects.count()
+    with pytest.raises(CommandError) as refus:
+        call_command("seed_demo", stdout=io.StringIO())
+    assert str(refus.value) == (
+        "Les données de démonstration ne se créent qu'en développement (DEBUG=1) : elles "
+        "ajoutent des personnes fictives et des comptes au mot de passe connu. Ne lancez "
+        "jamais seed_demo sur une base de production."
+    )
+    assert User.objects.count() == comptes
 
 
 def test_a_second_run_changes_no_count(seed):

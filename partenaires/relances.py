@@ -1,0 +1,54 @@
+"""The partners' reminder rule, planned and sent with the pairs' rules (``parrainages.relances``,
+which this app's ``ready()`` gives it to): a monthly report is ready."""
+
+import datetime as dt
+
+from parrainages.relances import _envoi, _regle, _url
+
+from .models import Membre, Rapport
+
+
+@_regle
+def rapport_pret(maintenant):
+    """A monthly report was produced this week: tell the partner's active members."""
+    rapports = list(
+        Rapport.objects.filter(
+            statut=Rapport.Statut.PRET,
+            automatique=True,
+            genere_le__gte=maintenant - dt.timedelta(days=7),
+        ).values(
+            "pk",
+            "convention_id",
+            "convention__partenaire_id",
+            "convention__titre",
+            "periode_debut",
+            "periode_fin",
+        )
+    )
+    membres = {}
+    for m in Membre.objects.filter(
+        actif=True, partenaire_id__in={r["convention__partenaire_id"] for r in rapports}
+    ).values("partenaire_id", "user_id", "user__email"):
+        membres.setdefault(m["partenaire_id"], []).append(m)
+    envois = []
+    for r in rapports:
+        for m in membres.get(r["convention__partenaire_id"], []):
+            envois.append(
+                _envoi(
+                    "rapport_pret",
+                    f"rapport_pret:{r['pk']}:{m['user_id']}",
+                    m["user_id"],
+                    m["user__email"],
+                    "Le rapport mensuel de votre convention est disponible",
+                    essentiel=False,
+                    titre="Bonjour,",
+                    lignes=[
+                        f"Le rapport de la convention « {r['convention__titre']} » pour la "
+                        f"période du {r['periode_debut']:%d/%m/%Y} au "
+                        f"{r['periode_fin']:%d/%m/%Y} est prêt.",
+                    ],
+                    lien=_url("partenaires:accueil"),
+                    libelle_lien="Voir l'espace partenaire",
+                )
+            )
+    return envois
