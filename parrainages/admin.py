@@ -990,6 +990,7 @@ class ImportParrainsAdmin(SelectRelatedMixin, admin.ModelAdmin):
     list_display = ("__str__", "statut", "avancement", "total", "lance_par", "cree_le")
     list_filter = ("statut",)
     list_select_related = ("programme", "lance_par")
+    search_fields = ("nom_fichier",)
     date_hierarchy = "cree_le"
     change_form_template = "admin/parrainages/importparrains/change_form.html"
     fields = (

@@ -46,6 +46,7 @@ from tests.parrainages.factories import (
     DemandeSignatureFactory,
     FilleulFactory,
     ImmersionFactory,
+    ImportParrainsFactory,
     MatchingRunFactory,
     ParrainageFactory,
     ParrainFactory,
@@ -126,6 +127,7 @@ PAGES = [
     pytest.param(EnvoiFactory, 11, None, 9, id="envoi"),
     pytest.param(ParrainApporteFactory, 9, 7, 8, id="parrain_apporte"),
     pytest.param(MatchingRunFactory, 12, None, 9, id="appariement"),
+    pytest.param(ImportParrainsFactory, 11, None, 8, id="import_parrains"),
     # The audit trail: read by an Administrateur only (see equipe_pour), never added.
     pytest.param(JournalFactory, 8, None, 10, id="journal_audit"),
 ]

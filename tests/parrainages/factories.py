@@ -10,6 +10,7 @@ from parrainages.models import (
     DemandeSignature,
     Filleul,
     Immersion,
+    ImportParrains,
     MatchingRun,
     Parrain,
     Parrainage,
@@ -156,3 +157,15 @@ class MatchingRunFactory(factory.django.DjangoModelFactory):
     score_total = 210
     score_moyen = 70.0
     non_apparies = factory.LazyFunction(lambda: [[1, "aucun parrain à moins de 30 km"]])
+
+
+class ImportParrainsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportParrains
+
+    nom_fichier = factory.Sequence(lambda n: f"parrains-{n}.csv")
+    programme = factory.SubFactory(ProgrammeFactory)
+    lance_par = factory.SubFactory(UserFactory)
+    statut = ImportParrains.Statut.TERMINE
+    total = 12
+    traitees = 12
