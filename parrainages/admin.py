@@ -1014,7 +1014,7 @@ class ImportParrainsAdmin(SelectRelatedMixin, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return super().has_delete_permission(request, obj) and not (obj and obj.en_cours)
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("parrainages.add_parrain")

@@ -353,6 +353,7 @@ def import_parrains_executer(*, import_id: int) -> ImportParrains | None:
             erreur="Rien n'a été importé : " + " ".join(exc.messages),
             fin=timezone.now(),
             traitees=0,
+            lignes=[],  # names and addresses are not kept: the file is sent again, corrected
         )
     envoi.refresh_from_db()
     return envoi
