@@ -13,8 +13,7 @@ from mentorat.models import Envoi, User
 from parrainages import retention
 from parrainages.models import Candidature, Filleul, Parrain, Parrainage, Sortie
 from parrainages.services import (
-    compte_filleul_supprimer,
-    compte_parrain_supprimer,
+    compte_effacer,
     filleul_exporter,
 )
 from parrainages.tasks import appliquer_retention
@@ -326,7 +325,7 @@ def test_the_mentor_service_erases_identity_and_keeps_the_records(now):
     signature = SignatureFactory(charte=charte, signataire=user, adresse_ip="192.0.2.1")
     EnvoiFactory(destinataire=user)
 
-    compte_parrain_supprimer(user=user, notifier=False)
+    compte_effacer(user=user, notifier=False)
 
     parrain.refresh_from_db()
     assert parrain.user is None and parrain.statut == Parrain.Statut.INACTIF
@@ -355,7 +354,7 @@ def test_the_mentor_service_erases_identity_and_keeps_the_records(now):
 def test_a_person_both_mentor_and_mentee_loses_both_identities(now):
     filleul = FilleulFactory()
     parrain = ParrainFactory(user=filleul.user, valide_le=now)
-    compte_parrain_supprimer(user=filleul.user, notifier=False)
+    compte_effacer(user=filleul.user, notifier=False)
     filleul.refresh_from_db()
     parrain.refresh_from_db()
     assert filleul.user is None and filleul.anonymise_le is not None
@@ -376,9 +375,9 @@ def test_statistics_survive_the_anonymisation_of_everyone():
     avant = chiffres()
     assert {d.indicateur: n for d, n in avant["a_q1"].items()} == scenario.ATTENDU_A_Q1
     for filleul in list(Filleul.objects.filter(user__isnull=False).select_related("user")):
-        compte_filleul_supprimer(user=filleul.user, notifier=False)
+        compte_effacer(user=filleul.user, notifier=False)
     for parrain in list(Parrain.objects.filter(user__isnull=False).select_related("user")):
-        compte_parrain_supprimer(user=parrain.user, notifier=False)
+        compte_effacer(user=parrain.user, notifier=False)
     assert not Filleul.objects.filter(user__isnull=False).exists()
     assert not Parrain.objects.filter(user__isnull=False).exists()
     assert chiffres() == avant
