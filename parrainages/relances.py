@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.envois import NouvelEnvoi, envois_creer, sans_ramasse_miettes
+from mentorat.horaires import debut_du_jour
 from mentorat.models import Envoi, User
 from programmes.models import Programme
 
@@ -245,8 +246,7 @@ def charte_a_signer(maintenant):
 def rencontre_demain(maintenant):
     """The day before a planned meeting, both parties."""
     demain = timezone.localtime(maintenant).date() + dt.timedelta(days=1)
-    debut = timezone.make_aware(dt.datetime.combine(demain, dt.time.min))
-    fin = debut + dt.timedelta(days=1)
+    debut, fin = debut_du_jour(demain), debut_du_jour(demain + dt.timedelta(days=1))
     rows = (
         Rencontre.objects.filter(
             statut=Rencontre.Statut.PREVUE,

@@ -52,6 +52,7 @@ from django.utils import timezone
 
 from mentorat.audit import journal_purger
 from mentorat.envois import envois_creer, envois_purger
+from mentorat.horaires import debut_du_jour
 from mentorat.models import Envoi, User
 from partenaires.models import Membre
 from programmes.models import Evenement, Inscription, Programme
@@ -116,10 +117,6 @@ class Bilan:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
-
-
-def debut_du_jour(jour: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(jour, dt.time.min))
 
 
 # --- Who ----------------------------------------------------------------------------------------
