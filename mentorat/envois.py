@@ -280,7 +280,7 @@ def _entetes(envoi: Envoi) -> dict:
 
 # The outbox run: every five minutes (beat), and right after a commit that wrote e-mails to send
 # at once. Its task lives with the reminders, the outbox's first users; this layer names it.
-TACHE_EXPEDITION = "parrainages.envoyer_relances"
+TACHE_EXPEDITION = "parrainages.expedier_envois"
 
 
 def expedier_apres_commit() -> None:

@@ -478,13 +478,11 @@ def propositions_notifier(*, ids) -> int:
     """E-mail each mentor the proposals ``ids`` just sent them, through the exactly-once
     outbox, sent right after the commit (and by the five-minute outbox run should that
     message be lost). Returns how many e-mails are new."""
-    from mentorat.envois import envois_creer
+    from mentorat.envois import envois_creer, expedier_apres_commit
 
     from ..relances import propositions_nouvelles
-    from ..tasks import envoyer_relances
 
     nouveaux = envois_creer(propositions_nouvelles(ids))
     if nouveaux:
-        # Robust: with the broker down the rows wait in the outbox for its five-minute run.
-        transaction.on_commit(envoyer_relances.delay, robust=True)
+        expedier_apres_commit()
     return nouveaux

@@ -114,10 +114,10 @@ def test_the_link_is_never_stored_in_the_outbox_staff_read(
 
 
 def test_the_email_is_sent_once(client, django_capture_on_commit_callbacks):
-    from parrainages.tasks import envoyer_relances
+    from parrainages.tasks import expedier_envois
 
     user = ouvrir_compte_equipe(client, django_capture_on_commit_callbacks)
-    envoyer_relances()
+    expedier_envois()
     envois_expedier()
     assert len(mail.outbox) == 1
     assert Envoi.objects.filter(destinataire=user).count() == 1

@@ -149,7 +149,7 @@ def _scenario(web, redis, smtp, programme, pair, charte, membre, convention, app
     # that sends them cannot be queued.
     envois = EnvoiFactory.create_batch(5)
     with pytest.raises(BrokerIndisponible):
-        app.send_task("parrainages.envoyer_relances")
+        app.send_task("parrainages.expedier_envois")
 
     # --- Redis is back (empty: --save "") ----------------------------------------------------
     redis.demarrer()
@@ -159,7 +159,7 @@ def _scenario(web, redis, smtp, programme, pair, charte, membre, convention, app
     Charte.objects.filter(pk=charte.pk).update(signee_le=il_y_a_11_minutes)
     Rapport.objects.filter(pk=rapport.pk).update(created_at=il_y_a_11_minutes)
     app.send_task("parrainages.rattraper_chartes")
-    app.send_task("parrainages.envoyer_relances")
+    app.send_task("parrainages.expedier_envois")
     app.send_task("partenaires.rattraper_rapports")
     attendre(
         lambda: (
