@@ -98,16 +98,9 @@ class EnvoiFactory(factory.django.DjangoModelFactory):
     cle = factory.Sequence(lambda n: f"essai:{n}")
     destinataire = factory.SubFactory(UserFactory)
     email = factory.LazyAttribute(lambda o: o.destinataire.email)
-    sujet = "Un rappel"
-    gabarit = "parrainages/emails/relance"
-    contexte = factory.LazyFunction(
-        lambda: {
-            "titre": "Bonjour,",
-            "lignes": ["Un rappel."],
-            "lien": "http://x/",
-            "libelle_lien": "Voir",
-        }
-    )
+    sujet = "Votre parrainage se termine bientôt"
+    gabarit = "parrainages/emails/relances/fin_proche"
+    contexte = factory.LazyFunction(lambda: {"programme": "Insertion", "date_fin": "01/12/2026"})
 
 
 class JournalFactory(factory.django.DjangoModelFactory):

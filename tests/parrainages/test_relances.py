@@ -10,7 +10,13 @@ from django.core import mail, signing
 from django.urls import reverse
 from django.utils import timezone
 
-from mentorat.envois import REPRISE_APRES, envoi_expedier, envois_expedier, envois_reserver
+from mentorat.envois import (
+    REPRISE_APRES,
+    envoi_expedier,
+    envois_creer,
+    envois_expedier,
+    envois_reserver,
+)
 from mentorat.models import Envoi
 from parrainages import relances
 from parrainages.enquetes import SALT, lien_enquete
@@ -144,6 +150,98 @@ def test_monthly_report_ready_tells_active_members():
     MembreFactory(partenaire=rapport.convention.partenaire, actif=False)
     MembreFactory()  # another partner
     assert keys(relances.rapport_pret(NOW)) == [f"rapport_pret:{rapport.pk}:{active.user.pk}"]
+
+
+def test_every_reminder_reads_well_once_sent():
+    """Each rule's e-mail, rendered from its templates when sent: who it names, its link."""
+    aujourd_hui = timezone.localtime(NOW).date()
+    jours = dt.timedelta
+    coordinateur = gestionnaire()
+    attente = ParrainageFactory(attente=True, envoye_le=NOW - jours(days=10))
+    charte = CharteFactory(emise_le=NOW - jours(days=10))
+    rencontre = RencontreFactory(
+        debut=timezone.make_aware(dt.datetime.combine(aujourd_hui + jours(days=1), dt.time(18))),
+        lieu="Café de la gare",
+        sujet="Préparer un entretien",
+    )
+    en_panne = ParrainageFactory(
+        actif=True,
+        date_debut=aujourd_hui - jours(days=60),
+        programme__relance_sans_rencontre_jours=21,
+        programme__coordinateur=coordinateur,
+    )
+    termine = ParrainageFactory(
+        statut="termine",
+        date_debut=aujourd_hui - jours(days=400),
+        date_fin=aujourd_hui - jours(days=200),
+    )
+    bientot = ParrainageFactory(
+        actif=True, programme__alerte_fin_jours=14, date_fin_prevue=aujourd_hui + jours(days=7)
+    )
+    rapport = RapportFactory(statut="pret", automatique=True, genere_le=NOW - jours(days=1))
+    MembreFactory(partenaire=rapport.convention.partenaire)
+    relances.relances_planifier(maintenant=NOW)
+    envois_creer(relances.propositions_nouvelles([attente.pk]))
+    assert envois_expedier()["envoye"] == Envoi.objects.count()
+
+    def message(regle, objet):
+        """The first e-mail of ``regle`` about ``objet`` (its key's start): text and HTML."""
+        cle = re.compile(rf"<{regle}\.{objet}[.@]")
+        m = next(m for m in mail.outbox if cle.match(m.extra_headers["Message-ID"]))
+        return m.body, m.alternatives[0][0]
+
+    filleul_attente = attente.filleul.user.first_name
+    attendus = {
+        ("proposition_nouvelle", attente.pk): [
+            f"vous propose de parrainer {filleul_attente}.",
+            f"Voir la proposition : http://127.0.0.1:8000/parrain/propositions/{attente.pk}/",
+        ],
+        ("proposition_sans_reponse", attente.pk): [
+            f"{filleul_attente} attend votre réponse pour un parrainage dans le programme "
+            f"« {attente.programme.nom} ».",
+            f"Répondre à la proposition : http://127.0.0.1:8000/parrain/propositions/{attente.pk}/",
+        ],
+        ("charte_a_signer", charte.pk): [
+            f"La charte du parrainage « {charte.parrainage.programme.nom} » attend encore",
+            f"Lire et signer la charte : http://127.0.0.1:8000/charte/{charte.uuid}/",
+        ],
+        ("rencontre_demain", f"{rencontre.pk}.{rencontre.parrainage.filleul.user_id}"): [
+            f"avec {rencontre.parrainage.parrain.user.get_full_name()}.",
+            "Lieu : Café de la gare. Sujet : Préparer un entretien.",
+            "Voir mon espace : http://127.0.0.1:8000/espace/",
+        ],
+        ("sans_rencontre", en_panne.pk): [
+            f"Aucune rencontre n'est consignée avec {en_panne.filleul.user.get_full_name()} "
+            "depuis 60 jours.",
+            f"Ouvrir le binôme : http://127.0.0.1:8000/parrain/binomes/{en_panne.pk}/",
+        ],
+        ("alerte_sans_rencontre", en_panne.pk): [
+            f"Le binôme de {en_panne.parrain.user.get_full_name()} et "
+            f"{en_panne.filleul.user.get_full_name()} ({en_panne.programme.nom}) n'a consigné",
+            f"/admin/parrainages/parrainage/{en_panne.pk}/change/",
+        ],
+        ("enquete_fin", termine.pk): [
+            f"Le parrainage « {termine.programme.nom} » s'est terminé.\n",
+            "Répondre (1 minute) : http://127.0.0.1:8000/enquete/",
+        ],
+        ("enquete_six_mois", termine.pk): [
+            f"Le parrainage « {termine.programme.nom} » s'est terminé il y a six mois.",
+        ],
+        ("fin_proche", bientot.pk): [
+            f"se termine le {bientot.date_fin_prevue:%d/%m/%Y}.",
+            "Voir mon espace : http://127.0.0.1:8000/espace/",
+        ],
+        ("rapport_pret", rapport.pk): [
+            f"Le rapport de la convention « {rapport.convention.titre} » pour la période du "
+            "01/01/2026 au 31/03/2026 est prêt.",
+            "Voir l'espace partenaire : http://127.0.0.1:8000/partenaire/",
+        ],
+    }
+    for (regle, objet), morceaux in attendus.items():
+        texte, page = message(regle, objet)
+        for morceau in morceaux:
+            assert morceau in texte, (regle, texte)
+            assert html.escape(morceau.split(" : ")[-1], quote=False).strip() in page, regle
 
 
 # --- Exactly once --------------------------------------------------------------------------------
