@@ -138,7 +138,7 @@ def _creer_pg(lot: list[NouvelEnvoi]) -> int:
 
 # Sending reads neither the dates of a claimed row nor anything of its recipient but whether
 # they accept non-essential reminders (``relances_acceptees``, None without an account).
-_DATES = ("prochain_essai", "reserve_le", "envoye_le", "cree_le")
+_DATES = ("prochain_essai", "reserve_le", "envoye_le", "created_at")
 _CHAMPS_LUS = [champ for champ in Envoi._meta.concrete_fields if champ.attname not in _DATES]
 
 
@@ -438,7 +438,7 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
     except ERREURS_PASSAGERES as exc:
         maintenant = maintenant or timezone.now()
         tentatives = envoi.tentatives + 1
-        if refus_definitif(exc) or maintenant - envoi.cree_le >= ABANDON_APRES:
+        if refus_definitif(exc) or maintenant - envoi.created_at >= ABANDON_APRES:
             mine.update(statut=Envoi.Statut.ECHEC, tentatives=tentatives, erreur=str(exc)[:2000])
             logger.error("Envoi %s abandonné après %s tentatives : %s", envoi.pk, tentatives, exc)
             return "echec"
@@ -502,7 +502,7 @@ def _annuler(lignes) -> None:
 def envois_purger(*, avant, lot: int = 5000, dry_run: bool = False) -> int:
     """Empty the address and content of rows settled before ``avant`` (keys and dates stay)."""
     vieux = Envoi.objects.filter(
-        cree_le__lt=avant,
+        created_at__lt=avant,
         statut__in=[
             Envoi.Statut.ENVOYE,
             Envoi.Statut.ECHEC,

@@ -749,7 +749,7 @@ class DemandeSignatureAdmin(SelectRelatedMixin, admin.ModelAdmin):
     list_select_related = ("signataire", *_of_pair("charte", PAIR_OF_ROW))
     search_fields = ("signataire__email",)
     exclude = ("code_hash",)
-    date_hierarchy = "creee_le"
+    date_hierarchy = "created_at"
     show_full_result_count = False
 
     def has_add_permission(self, request):
@@ -778,12 +778,12 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
         "score_moyen",
         "non_apparies_total",
         "lance_par",
-        "cree_le",
+        "created_at",
     )
     list_filter = ("statut", "simulation", "programme")
     list_select_related = ("programme", "lance_par")
     search_fields = ("programme__nom",)
-    date_hierarchy = "cree_le"
+    date_hierarchy = "created_at"
     change_form_template = "admin/parrainages/matchingrun/change_form.html"
     fieldsets = (
         (None, {"fields": ("programme", "simulation", "lance_par", "statut", "avancement")}),
@@ -803,7 +803,7 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
             },
         ),
         ("Paramètres et mesures", {"fields": ("parametres_detail", "mesures_detail", "erreur")}),
-        ("Dates", {"fields": ("cree_le", "debut", "fin", "duree")}),
+        ("Dates", {"fields": ("created_at", "debut", "fin", "duree")}),
     )
 
     actions = ["relancer"]

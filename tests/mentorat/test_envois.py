@@ -74,7 +74,7 @@ def test_claimed_rows_read_the_rest_on_access(django_assert_num_queries):
         assert avec.contexte["programme"] == "Insertion"
         assert (sans.destinataire_id, sans.relances_acceptees) == (None, None)
     stored = Envoi.objects.get(pk=avec.pk)
-    assert (avec.reserve_le, avec.cree_le) == (stored.reserve_le, stored.cree_le)
+    assert (avec.reserve_le, avec.created_at) == (stored.reserve_le, stored.created_at)
     assert avec.destinataire.email == quiet.email
 
 

@@ -331,7 +331,7 @@ def test_transient_failures_are_retried_for_days_then_recorded(monkeypatch):
     assert attentes == [4, 8, 16, 30, 30, 30, 30, 30, 30]  # capped, never given up so soon
     # Three days after it was written, a message still refused is recorded as a failure.
     Envoi.objects.filter(pk=envoi.pk).update(
-        prochain_essai=timezone.now(), cree_le=timezone.now() - dt.timedelta(days=3, minutes=1)
+        prochain_essai=timezone.now(), created_at=timezone.now() - dt.timedelta(days=3, minutes=1)
     )
     assert envois_expedier() == {"echec": 1}
     envoi.refresh_from_db()

@@ -444,9 +444,9 @@ def test_the_privacy_page_states_the_periods(client, settings):
 
 
 def test_old_outbox_rows_are_emptied_but_keep_their_key(now):
-    vieux = EnvoiFactory(statut=Envoi.Statut.ENVOYE, cree_le=now - jours(366))
-    recent = EnvoiFactory(statut=Envoi.Statut.ENVOYE, cree_le=now - jours(364))
-    en_attente = EnvoiFactory(cree_le=now - jours(400))
+    vieux = EnvoiFactory(statut=Envoi.Statut.ENVOYE, created_at=now - jours(366))
+    recent = EnvoiFactory(statut=Envoi.Statut.ENVOYE, created_at=now - jours(364))
+    en_attente = EnvoiFactory(created_at=now - jours(400))
     assert appliquer(now).envois_purges == 1
     vieux.refresh_from_db()
     recent.refresh_from_db()
@@ -482,10 +482,10 @@ def test_the_command_dry_run_counts_and_changes_nothing():
         destinataire=a_anonymiser.user,
         statut=Envoi.Statut.ENVOYE,
         envoye_le=now - jours(W + 1),
-        cree_le=now - jours(W + 1),
+        created_at=now - jours(W + 1),
     )
     EmailAddressFactory(verified=False, user__date_joined=now - jours(10))
-    EnvoiFactory(statut=Envoi.Statut.ENVOYE, cree_le=now - jours(400))
+    EnvoiFactory(statut=Envoi.Statut.ENVOYE, created_at=now - jours(400))
     photo = (
         list(User.objects.order_by("pk").values()),
         list(Envoi.objects.order_by("pk").values()),
