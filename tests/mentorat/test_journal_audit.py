@@ -26,7 +26,7 @@ from parrainages.models import (
 from parrainages.services import compte_effacer
 from partenaires.models import Convention, Objectif
 from tests.mentorat.factories import UserFactory, administrateur, connecter, gestionnaire
-from tests.mentorat.test_admin import form_data
+from tests.mentorat.helpers import form_data
 from tests.parrainages.factories import (
     CandidatureFactory,
     CharteFactory,

@@ -20,7 +20,7 @@ from mentorat.models import Envoi
 from parrainages.models import Charte, DemandeSignature, Signature
 from parrainages.services import charte_emettre
 from parrainages.services.charte import _hash_code
-from partenaires.models import Convention, Rapport
+from partenaires.models import Rapport
 from tests.mentorat.factories import EmailAddressFactory, EnvoiFactory
 from tests.pannes import (
     BoiteSMTP,
@@ -59,7 +59,7 @@ def _donnees():
     demande.code_hash = _hash_code(demande.pk, CODE)
     demande.save(update_fields=["code_hash"])
     membre = MembreFactory()
-    convention = ConventionFactory(partenaire=membre.partenaire, statut=Convention.Statut.ACTIVE)
+    convention = ConventionFactory(partenaire=membre.partenaire, active=True)
     convention.programmes.add(programme)
     ObjectifFactory(convention=convention)
     for user in (pair.filleul.user, pair.parrain.user, membre.user):

@@ -412,7 +412,7 @@ def test_public_verification(client, charte, django_capture_on_commit_callbacks)
 
 
 def test_staff_cancel_and_reissue_from_the_admin(client, charte):
-    from tests.mentorat.test_admin import form_data
+    from tests.mentorat.helpers import form_data
 
     connecter(client, gestionnaire())
     page = reverse("admin:parrainages_charte_change", args=[charte.pk])

@@ -87,7 +87,7 @@ def test_meeting_tomorrow_both_parties():
     at = lambda d, h: timezone.make_aware(dt.datetime.combine(d, dt.time(h, 0)))  # noqa: E731
     tomorrow = RencontreFactory(parrainage=pair, debut=at(demain, 18))
     RencontreFactory(parrainage=pair, debut=at(demain + dt.timedelta(days=1), 0))  # day after
-    RencontreFactory(parrainage=pair, debut=at(demain, 10), statut="annulee")
+    RencontreFactory(parrainage=pair, debut=at(demain, 10), annulee=True)
     envois = relances.rencontre_demain(NOW)
     assert keys(envois) == sorted(
         f"rencontre_demain:{tomorrow.pk}:{u.pk}" for u in (pair.parrain.user, pair.filleul.user)
@@ -104,7 +104,7 @@ def test_no_meeting_for_n_days_then_staff_alert_at_2n():
         programme__relance_sans_rencontre_jours=21,
         programme__coordinateur=coordinateur,
     )
-    held = RencontreFactory(parrainage=pair, debut=NOW - dt.timedelta(days=20), statut="tenue")
+    held = RencontreFactory(parrainage=pair, debut=NOW - dt.timedelta(days=20), tenue=True)
     assert relances.sans_rencontre(NOW) == []
     held.debut = NOW - dt.timedelta(days=21)
     held.save()
@@ -121,7 +121,7 @@ def test_no_meeting_for_n_days_then_staff_alert_at_2n():
 def test_surveys_at_end_and_six_months_kept_apart():
     aujourd_hui = timezone.localtime(NOW).date()
     ended = ParrainageFactory(
-        statut="termine",
+        termine=True,
         date_debut=aujourd_hui - dt.timedelta(days=400),
         date_fin=aujourd_hui - dt.timedelta(days=183),
     )
@@ -145,7 +145,7 @@ def test_pair_ending_soon():
 
 
 def test_monthly_report_ready_tells_active_members():
-    rapport = RapportFactory(statut="pret", automatique=True, genere_le=NOW - dt.timedelta(days=1))
+    rapport = RapportFactory(pret=True, automatique=True, genere_le=NOW - dt.timedelta(days=1))
     active = MembreFactory(partenaire=rapport.convention.partenaire)
     MembreFactory(partenaire=rapport.convention.partenaire, actif=False)
     MembreFactory()  # another partner
@@ -171,14 +171,14 @@ def test_every_reminder_reads_well_once_sent():
         programme__coordinateur=coordinateur,
     )
     termine = ParrainageFactory(
-        statut="termine",
+        termine=True,
         date_debut=aujourd_hui - jours(days=400),
         date_fin=aujourd_hui - jours(days=200),
     )
     bientot = ParrainageFactory(
         actif=True, programme__alerte_fin_jours=14, date_fin_prevue=aujourd_hui + jours(days=7)
     )
-    rapport = RapportFactory(statut="pret", automatique=True, genere_le=NOW - jours(days=1))
+    rapport = RapportFactory(pret=True, automatique=True, genere_le=NOW - jours(days=1))
     MembreFactory(partenaire=rapport.convention.partenaire)
     relances.relances_planifier(maintenant=NOW)
     envois_creer(relances.propositions_nouvelles([attente.pk]))
@@ -405,7 +405,7 @@ def test_preferences_page(client):
 
 def test_survey_link_valid_reused_tampered_expired(client, monkeypatch):
     pair = ParrainageFactory(
-        statut="termine", date_debut=dt.date(2026, 1, 5), date_fin=dt.date(2026, 7, 5)
+        termine=True, date_debut=dt.date(2026, 1, 5), date_fin=dt.date(2026, 7, 5)
     )
     lien = lien_enquete(parrainage_id=pair.pk, moment="fin", user_id=pair.filleul.user_id)
     path = lien.split("127.0.0.1:8000", 1)[-1]
@@ -430,7 +430,7 @@ def test_survey_link_valid_reused_tampered_expired(client, monkeypatch):
 
 def test_six_month_answer_is_kept_apart(client):
     pair = ParrainageFactory(
-        statut="termine", date_debut=dt.date(2025, 1, 5), date_fin=dt.date(2025, 7, 5)
+        termine=True, date_debut=dt.date(2025, 1, 5), date_fin=dt.date(2025, 7, 5)
     )
     Sortie.objects.create(parrainage=pair, moment="fin", type="cdd_court", date=pair.date_fin)
     lien = lien_enquete(parrainage_id=pair.pk, moment="six_mois", user_id=pair.parrain.user_id)
@@ -453,12 +453,12 @@ def test_follow_up_page(client, django_assert_num_queries, n):
     for _ in range(n):
         ParrainageFactory(actif=True, date_debut=aujourd_hui - dt.timedelta(days=90))
         ParrainageFactory(
-            statut="termine",
+            termine=True,
             date_debut=aujourd_hui - dt.timedelta(days=400),
             date_fin=aujourd_hui - dt.timedelta(days=200),
         )
-        EnvoiFactory(statut="envoye", envoye_le=timezone.now())
-        EnvoiFactory(statut="echec", erreur="boîte pleine")
+        EnvoiFactory(envoye=True, envoye_le=timezone.now())
+        EnvoiFactory(echec=True, erreur="boîte pleine")
     connecter(client, gestionnaire())
     # savepoints, session, user, stalled pairs, two survey lists, recent and failed sends…
     with django_assert_num_queries(11):

@@ -177,7 +177,7 @@ def test_an_outcome_recorded_after_the_warning_keeps_the_mentee(now):
     filleul = inactif(now - jours(D - W))
     pair = ParrainageFactory(
         filleul=filleul,
-        statut=Parrainage.Statut.TERMINE,
+        termine=True,
         date_debut=timezone.localdate(now - jours(D)),
         date_fin=timezone.localdate(now - jours(D - W)),
     )
@@ -193,12 +193,12 @@ def test_a_mentor_with_held_meetings_is_active(now):
     parrain = inactif(now - jours(D), role="parrain")
     pair = ParrainageFactory(
         parrain=parrain,
-        statut=Parrainage.Statut.TERMINE,
+        termine=True,
         date_debut=timezone.localdate(now - jours(D + 100)),
         date_fin=timezone.localdate(now - jours(D)),
     )
-    RencontreFactory(parrainage=pair, statut="tenue", debut=now - jours(100))
-    RencontreFactory(parrainage=pair, statut="annulee", debut=now - jours(10))  # not a trace
+    RencontreFactory(parrainage=pair, tenue=True, debut=now - jours(100))
+    RencontreFactory(parrainage=pair, annulee=True, debut=now - jours(10))  # not a trace
     assert appliquer(now).avertis == 0
     assert retention.derniere_activite([parrain.user_id]) == {
         parrain.user_id: timezone.localdate(now - jours(100))
@@ -275,9 +275,7 @@ def test_unverified_sign_ups_are_deleted_after_seven_days(now):
     recent = EmailAddressFactory(verified=False, user__date_joined=now - jours(6)).user
     ancien = EmailAddressFactory(verified=False, user__date_joined=now - jours(7)).user
     verifie = EmailAddressFactory(verified=True, user__date_joined=now - jours(30)).user
-    invite = ParrainFactory(
-        statut=Parrain.Statut.INVITE, valide_le=None, user__date_joined=now - jours(8)
-    )
+    invite = ParrainFactory(invite=True, valide_le=None, user__date_joined=now - jours(8))
     cree_par_l_equipe = UserFactory(date_joined=now - jours(30))  # no address record
 
     assert appliquer(now, dry_run=True).non_verifies_supprimes == 2
@@ -297,9 +295,7 @@ def test_unverified_sign_ups_are_deleted_after_seven_days(now):
 
 
 def test_an_unverified_account_with_an_open_pair_is_kept(now):
-    invite = ParrainFactory(
-        statut=Parrain.Statut.INVITE, valide_le=None, user__date_joined=now - jours(30)
-    )
+    invite = ParrainFactory(invite=True, valide_le=None, user__date_joined=now - jours(30))
     ParrainageFactory(parrain=invite, statut=Parrainage.Statut.PROPOSITION)
     assert appliquer(now).non_verifies_supprimes == 0
 
@@ -309,7 +305,7 @@ def test_an_unverified_account_with_an_open_pair_is_kept(now):
 
 def test_the_mentor_service_erases_identity_and_keeps_the_records(now):
     pair = ParrainageFactory(
-        statut=Parrainage.Statut.TERMINE,
+        termine=True,
         date_debut=timezone.localdate(now - jours(200)),
         date_fin=timezone.localdate(now - jours(20)),
         motif_fin="Inès a trouvé un CDI chez Transports Martin.",
@@ -318,9 +314,9 @@ def test_the_mentor_service_erases_identity_and_keeps_the_records(now):
     )
     parrain, user, user_id = pair.parrain, pair.parrain.user, pair.parrain.user_id
     rencontre = RencontreFactory(
-        parrainage=pair, statut="tenue", debut=now - jours(50), compte_rendu="Notes privées"
+        parrainage=pair, tenue=True, debut=now - jours(50), compte_rendu="Notes privées"
     )
-    immersion = ImmersionFactory(parrainage=pair, statut="terminee", tuteur="Mme Martin")
+    immersion = ImmersionFactory(parrainage=pair, terminee=True, tuteur="Mme Martin")
     charte = CharteFactory(parrainage=pair, texte=f"Charte de {user.get_full_name()}")
     signature = SignatureFactory(charte=charte, signataire=user, adresse_ip="192.0.2.1")
     EnvoiFactory(destinataire=user)
@@ -444,8 +440,8 @@ def test_the_privacy_page_states_the_periods(client, settings):
 
 
 def test_old_outbox_rows_are_emptied_but_keep_their_key(now):
-    vieux = EnvoiFactory(statut=Envoi.Statut.ENVOYE, created_at=now - jours(366))
-    recent = EnvoiFactory(statut=Envoi.Statut.ENVOYE, created_at=now - jours(364))
+    vieux = EnvoiFactory(envoye=True, created_at=now - jours(366))
+    recent = EnvoiFactory(envoye=True, created_at=now - jours(364))
     en_attente = EnvoiFactory(created_at=now - jours(400))
     assert appliquer(now).envois_purges == 1
     vieux.refresh_from_db()
@@ -480,12 +476,12 @@ def test_the_command_dry_run_counts_and_changes_nothing():
         regle=retention.REGLE,
         cle=f"{retention.REGLE}:{a_anonymiser.user_id}:{derniere.isoformat()}",
         destinataire=a_anonymiser.user,
-        statut=Envoi.Statut.ENVOYE,
+        envoye=True,
         envoye_le=now - jours(W + 1),
         created_at=now - jours(W + 1),
     )
     EmailAddressFactory(verified=False, user__date_joined=now - jours(10))
-    EnvoiFactory(statut=Envoi.Statut.ENVOYE, created_at=now - jours(400))
+    EnvoiFactory(envoye=True, created_at=now - jours(400))
     photo = (
         list(User.objects.order_by("pk").values()),
         list(Envoi.objects.order_by("pk").values()),
