@@ -1,4 +1,7 @@
-"""A matching run: one launch of the matching engine on a programme, its progress and figures."""
+"""An appariement: one launch of the matching engine on a programme, its progress and figures.
+
+« Appariement » is the word of the interface, the services and the tasks; the model keeps the
+engine's name, ``MatchingRun`` (see docs/architecture.md, « Noms »)."""
 
 import datetime as dt
 from collections import Counter
