@@ -1,13 +1,21 @@
 """The outbox at volume: writing by batches, claiming with a conditional update (one statement
 on PostgreSQL), on both databases."""
 
+import base64
+
 import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from mentorat.envois import NouvelEnvoi, envois_creer, envois_expedier, envois_reserver
+from mentorat.envois import (
+    NouvelEnvoi,
+    envoi_expedier,
+    envois_creer,
+    envois_expedier,
+    envois_reserver,
+)
 from mentorat.models import Envoi
 from tests.mentorat.factories import EnvoiFactory, UserFactory
 
@@ -76,6 +84,18 @@ def test_claimed_rows_read_the_rest_on_access(django_assert_num_queries):
     stored = Envoi.objects.get(pk=avec.pk)
     assert (avec.reserve_le, avec.created_at) == (stored.reserve_le, stored.created_at)
     assert avec.destinataire.email == quiet.email
+
+
+def test_claimed_rows_keep_their_attachments_and_send_them():
+    """Every JSON field of a claimed row is read as such (on PostgreSQL too, where the claim is
+    one raw statement): the attachments go with the e-mail."""
+    contenu = base64.b64encode(b"%PDF-1.7 charte").decode("ascii")
+    jointes = [{"nom": "charte.pdf", "type": "application/pdf", "contenu": contenu}]
+    EnvoiFactory(texte="Votre charte, signée.", pieces_jointes=jointes)  # as courriel_ecrire
+    jeton, (envoi,) = envois_reserver()
+    assert envoi.pieces_jointes == jointes and envoi.contexte["programme"] == "Insertion"
+    assert envoi_expedier(envoi, jeton) == "envoye"
+    assert mail.outbox[0].attachments == [("charte.pdf", b"%PDF-1.7 charte", "application/pdf")]
 
 
 def test_a_row_written_before_the_rules_had_their_own_templates_still_reads_well():

@@ -164,7 +164,10 @@ def _scenario(web, redis, smtp, programme, pair, charte, membre, convention, app
     attendre(
         lambda: (
             Charte.objects.filter(pk=charte.pk, envoyee_le__isnull=False).exists()
-            and Envoi.objects.filter(statut=Envoi.Statut.ENVOYE).count() == len(envois)
+            and Envoi.objects.filter(
+                pk__in=[e.pk for e in envois], statut=Envoi.Statut.ENVOYE
+            ).count()
+            == len(envois)
         ),
         120,
         "la charte et les rappels doivent partir une fois Redis revenu",
@@ -179,8 +182,16 @@ def _scenario(web, redis, smtp, programme, pair, charte, membre, convention, app
     charte.refresh_from_db()
     assert charte.pdf and len(charte.pdf_sha256) == 64
     sujets = smtp.sujets()
-    signees = [s for s in sujets if "charte de parrainage signée" in s]
-    assert len(signees) == 1 and sujets[signees[0]] == 1, sujets
+    # The sealed charter, to each party once.
+    destinataires = [
+        a.addr_spec
+        for m in smtp.messages
+        if "charte de parrainage signée" in m["Subject"]
+        for a in m["To"].addresses
+    ]
+    assert sorted(destinataires) == sorted([pair.parrain.user.email, pair.filleul.user.email]), (
+        sujets
+    )
     assert sum(n for s, n in sujets.items() if s == f"[Mentorat] {envois[0].sujet}") == len(envois)
 
 
