@@ -28,9 +28,10 @@ serve: install
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # In parallel, a worker per core (four at most: each has its own Redis database, see
-# conftest.py); tests that share a costly setup stay in one worker (xdist_group).
+# conftest.py). A file's tests stay in one worker, so that a module's costly setup (the seeded
+# demo, the access matrix's world) is built once.
 test: install
-	$(BIN)/pytest -n auto --maxprocesses 4 --dist loadgroup
+	$(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile
 
 # The last step audits the locked versions for known vulnerabilities: it fails on one, and
 # only warns when the vulnerability service cannot be reached (see .ci/audit_dependances.py).

@@ -20,13 +20,6 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 375, "height": 812}
 
 
-def pytest_collection_modifyitems(items):
-    """Under ``pytest -n``, the browser tests run in one worker: one Chromium, not one each."""
-    for item in items:
-        if item.nodeid.startswith("tests/e2e/"):
-            item.add_marker(pytest.mark.xdist_group("navigateur"))
-
-
 @pytest.fixture(scope="session")
 def browser():
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):

@@ -76,8 +76,7 @@ def seed(django_db_setup, django_db_blocker, certificat_sceau, tmp_path_factory)
         transaction.set_rollback(True)
 
 
-# The demo is seeded once for the module (12 s): under ``pytest -n`` its tests stay together.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed_demo")]
+pytestmark = pytest.mark.django_db
 
 
 def test_a_second_run_changes_no_count(seed):
