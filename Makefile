@@ -27,8 +27,11 @@ demo: install
 serve: install
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# In parallel, a worker per core (four at most: each has its own Redis database, see
+# conftest.py). A file's tests stay in one worker, so that a module's costly setup (the seeded
+# demo, the access matrix's world) is built once.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile
 
 # lint-imports checks the import contracts of pyproject.toml (layers that point down only, see
 # docs/architecture.md). The last step audits the locked versions for known vulnerabilities:

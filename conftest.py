@@ -1,11 +1,53 @@
-"""Shared test configuration: strictness, fast hashing, and real-service gating."""
+"""Shared test configuration: strictness, fast hashing, real-service gating, and what lets the
+suite run in parallel (``pytest -n``, see the Makefile)."""
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.core.cache import cache
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config):
+    """Under pytest-xdist, each worker uses a Redis database of its own (the one of REDIS_URL
+    for the first worker, the next ones for the others): every test empties the cache, and a
+    worker's Celery tasks must not reach another worker's test. Subprocesses (Celery workers
+    started by tests) inherit it through the environment."""
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not (worker and settings.REDIS_URL):
+        return
+    url = urlsplit(settings.REDIS_URL)
+    base = int(url.path.strip("/") or 0)
+    numero = base + int(worker.removeprefix("gw"))
+    if numero > 15:
+        raise pytest.UsageError(
+            f"Redis n'a que 16 bases : REDIS_URL (base {base}) et {worker} demandent la base "
+            f"{numero}. Lancez moins de workers (-n) ou choisissez une base plus basse."
+        )
+    settings.REDIS_URL = urlunsplit(url._replace(path=f"/{numero}"))
+    settings.CACHES["default"]["LOCATION"] = settings.REDIS_URL
+    settings.CELERY_BROKER_URL = settings.REDIS_URL
+    os.environ["REDIS_URL"] = settings.REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the test database is a file (one per xdist worker, in its temporary folder),
+    not one in memory: the live server's thread and the test's then wait on each other's
+    writes (the ``timeout`` of the settings) where a shared in-memory database answers
+    "database table is locked" at once (the browser tests)."""
+    from django.conf import settings
+
+    base = settings.DATABASES["default"]
+    if base["ENGINE"] == "django.db.backends.sqlite3":
+        base.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.getbasetemp() / "test.sqlite3")
+        # A throwaway database: nothing to keep through a crash, so no journal file to write
+        # and no wait for the disk (each test's transaction would otherwise cost both).
+        base["OPTIONS"]["init_command"] = "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF"
 
 
 def service_missing(reason: str):

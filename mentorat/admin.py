@@ -752,10 +752,10 @@ class AuthenticatorAdmin(allauth.mfa.admin.AuthenticatorAdmin):
 class EnvoiAdmin(admin.ModelAdmin):
     """The outbox: what was sent to whom and when, and what failed (staff can retry)."""
 
-    list_display = ("sujet", "email", "regle", "statut", "tentatives", "envoye_le", "cree_le")
+    list_display = ("sujet", "email", "regle", "statut", "tentatives", "envoye_le", "created_at")
     list_filter = ("statut", "regle", "essentiel")
     search_fields = ("email", "cle", "sujet")
-    date_hierarchy = "cree_le"
+    date_hierarchy = "created_at"
     show_full_result_count = False
     list_select_related = ("destinataire",)
     CONTENU = ("texte", "html", "contexte", "pieces_jointes")

@@ -87,19 +87,18 @@ def _activation_envoyer(*, user: User, par) -> None:
     envois_creer(
         [
             NouvelEnvoi(
-                REGLE,
-                f"{REGLE}:{user.pk}:{numero}",
-                user.pk,
-                user.email,
-                "Activez votre compte",
-                GABARIT,
-                {
+                regle=REGLE,
+                cle=f"{REGLE}:{user.pk}:{numero}",
+                destinataire_id=user.pk,
+                email=user.email,
+                sujet="Activez votre compte",
+                gabarit=GABARIT,
+                contexte={
                     "prenom": user.first_name,
                     "equipe": user.is_staff,
                     "par": par.get_full_name() if par is not None else "",
                     "jours": jours_de_validite(),
                 },
-                True,
             )
         ]
     )

@@ -1,6 +1,25 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .fields import NomField
+
+
+def erreurs_vers_formulaire(
+    form: forms.BaseForm,
+    exc: ValidationError,
+    *,
+    champs: dict[str, str] | None = None,
+    general: str | None = None,
+) -> None:
+    """Show a service's refusal on ``form``: each error under the field it names (``champs``
+    renames the service's names to the form's), the others under ``general`` (None: above
+    the form)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(general, exc)
+        return
+    for champ, erreurs in exc.error_dict.items():
+        champ = (champs or {}).get(champ, champ)
+        form.add_error(champ if champ in form.fields else general, erreurs)
 
 
 class InscriptionForm(forms.Form):

@@ -9,12 +9,12 @@ French message that the views show like any other: the request writes nothing.
 The limits themselves are settings (``LIMITE_…_JOUR``, see the README).
 """
 
-import datetime as dt
-
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+
+from .horaires import debut_du_jour
 
 # The cache counter outlives its day a little, whatever the clock skew between processes.
 DUREE_COMPTEUR = 25 * 3600
@@ -27,11 +27,6 @@ class LimiteAtteinte(ValidationError):
         super().__init__(message, code="limite_atteinte")
 
 
-def debut_du_jour() -> dt.datetime:
-    """Midnight of today, local time (Europe/Paris): when the daily counts start again."""
-    return timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
-
-
 def limite_du_jour_verifier(
     lignes: QuerySet, *, limite: int, message: str, champ: str = "created_at"
 ) -> None:
@@ -41,7 +36,7 @@ def limite_du_jour_verifier(
     row, after locking what the counted rows share, so that simultaneous requests are counted
     one after the other.
     """
-    if lignes.filter(**{f"{champ}__gte": debut_du_jour()}).count() >= limite:
+    if lignes.filter(**{f"{champ}__gte": debut_du_jour(timezone.localdate())}).count() >= limite:
         raise LimiteAtteinte(message)
 
 

@@ -141,14 +141,15 @@ class Envoi(models.Model):
     reserve_par = models.CharField("réservé par", max_length=40, blank=True)
     envoye_le = models.DateTimeField("envoyé le", null=True, blank=True)
     erreur = models.TextField("erreur", blank=True)
-    cree_le = models.DateTimeField("créé le", default=timezone.now)
+    # The column keeps its first name: renaming a column takes two releases (deploiement.md).
+    created_at = models.DateTimeField("créé le", default=timezone.now, db_column="cree_le")
 
     objects = EnvoiQuerySet.as_manager()
 
     class Meta:
         verbose_name = "envoi d'e-mail"
         verbose_name_plural = "envois d'e-mails"
-        ordering = ["-cree_le"]
+        ordering = ["-created_at"]
         # Few indexes: every claim rewrites the row. The key is unique through a constraint,
         # not ``unique=True``, which on PostgreSQL adds a second index for LIKE searches.
         indexes = [models.Index(fields=["statut", "prochain_essai"])]

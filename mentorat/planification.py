@@ -33,7 +33,7 @@ PLANIFICATION = (
     Planifiee("Relances : préparation quotidienne", "parrainages.planifier_relances", heure=(8, 0)),
     Planifiee(
         "Relances : envoi des e-mails en attente",
-        "parrainages.envoyer_relances",
+        "parrainages.expedier_envois",
         toutes_les=(5, "minutes"),
     ),
     Planifiee(

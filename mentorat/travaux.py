@@ -1,4 +1,8 @@
-"""Long background work (matching runs, reports): a heartbeat while it runs.
+"""Claiming work, and a heartbeat while long work (matching runs, reports) runs.
+
+Work is claimed with one conditional UPDATE (`prendre`): the rows still free are stamped with
+the claim's status and token, so that retries, restarts or two workers never take the same
+row. Outbox rows carry a random token, matching runs and reports their start time.
 
 A worker killed mid-task (deployment, out of memory, SIGKILL) leaves its row "in progress";
 the broker redelivers the message only after its visibility timeout (an hour). Instead, the
@@ -6,7 +10,7 @@ row carries a heartbeat, refreshed every ``BATTEMENT`` by a thread beside the wo
 sweeper scheduled every minute takes over (or fails) any row whose heartbeat is older than
 ``PERIME_APRES``: stuck work is seen within three minutes.
 
-Each claim stamps the row with its start time, which the work checks before writing its
+The token of a long work's claim is its start time, which the work checks before writing its
 result (fencing): a worker that was only paused, and whose row was meanwhile taken over or
 failed, writes nothing.
 """
@@ -18,11 +22,25 @@ import threading
 from collections.abc import Callable
 
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 
 logger = logging.getLogger(__name__)
 
 BATTEMENT = dt.timedelta(seconds=20)
 PERIME_APRES = dt.timedelta(minutes=2)
+
+
+def prendre(lignes: QuerySet, *, libres: Q, jeton: dict, **valeurs) -> QuerySet | None:
+    """Claim the rows of ``lignes`` that are still ``libres`` with one conditional UPDATE,
+    which writes ``jeton`` (the claimed status and this claim's token) and ``valeurs``.
+
+    Returns the rows this claim holds, ``lignes`` narrowed to ``jeton``, or None when it took
+    nothing. Every later write goes through it: once a row is taken over or failed, it no
+    longer matches, and the worker that lost it writes nothing (fencing).
+    """
+    if not lignes.filter(libres).update(**jeton, **valeurs):
+        return None
+    return lignes.filter(**jeton)
 
 
 @contextlib.contextmanager

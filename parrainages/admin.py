@@ -794,7 +794,7 @@ class DemandeSignatureAdmin(SelectRelatedMixin, admin.ModelAdmin):
     list_select_related = ("signataire", *_of_pair("charte", PAIR_OF_ROW))
     search_fields = ("signataire__email",)
     exclude = ("code_hash",)
-    date_hierarchy = "creee_le"
+    date_hierarchy = "created_at"
     show_full_result_count = False
 
     def has_add_permission(self, request):
@@ -823,12 +823,12 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
         "score_moyen",
         "non_apparies_total",
         "lance_par",
-        "cree_le",
+        "created_at",
     )
     list_filter = ("statut", "simulation", "programme")
     list_select_related = ("programme", "lance_par")
     search_fields = ("programme__nom",)
-    date_hierarchy = "cree_le"
+    date_hierarchy = "created_at"
     change_form_template = "admin/parrainages/matchingrun/change_form.html"
     fieldsets = (
         (None, {"fields": ("programme", "simulation", "lance_par", "statut", "avancement")}),
@@ -848,7 +848,7 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
             },
         ),
         ("Paramètres et mesures", {"fields": ("parametres_detail", "mesures_detail", "erreur")}),
-        ("Dates", {"fields": ("cree_le", "debut", "fin", "duree")}),
+        ("Dates", {"fields": ("created_at", "debut", "fin", "duree")}),
     )
 
     actions = ["relancer"]
@@ -987,11 +987,11 @@ class ImportParrainsAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Imports of mentors from a CSV file (launched from « Inviter des parrains »): their
     progress, and what went wrong when nothing could be imported."""
 
-    list_display = ("__str__", "statut", "avancement", "total", "lance_par", "cree_le")
+    list_display = ("__str__", "statut", "avancement", "total", "lance_par", "created_at")
     list_filter = ("statut",)
     list_select_related = ("programme", "lance_par")
     search_fields = ("nom_fichier",)
-    date_hierarchy = "cree_le"
+    date_hierarchy = "created_at"
     change_form_template = "admin/parrainages/importparrains/change_form.html"
     fields = (
         "nom_fichier",
@@ -1001,7 +1001,7 @@ class ImportParrainsAdmin(SelectRelatedMixin, admin.ModelAdmin):
         "avancement",
         "total",
         "erreur",
-        "cree_le",
+        "created_at",
         "debut",
         "fin",
     )

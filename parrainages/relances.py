@@ -1,81 +1,43 @@
 """Reminder rules: set-based queries that write e-mails to the outbox (mentorat.envois).
 
-Each rule takes ``maintenant`` and returns unsaved `Envoi` rows with a unique key (rule,
-object, recipient, period): running a rule twice for the same period adds nothing. Delays are
-set per programme. No rule runs a query per row.
+Each rule takes ``maintenant`` and returns new outbox rows (`NouvelEnvoi`, written by batches of
+thousands) with a unique key (rule, object, recipient, period): running a rule twice for the
+same period adds nothing. Delays are set per programme. No rule runs a query per row.
 
-Planning skips the model objects: each rule's ``lignes`` yields the rows as plain tuples
-(`NouvelEnvoi`), which the outbox writes by batches of thousands (one COPY, one INSERT each).
+A rule only says who is written to and about what: the wording and the links are in its
+templates, ``templates/parrainages/emails/relances/<rule>.txt`` and ``.html``, rendered when
+the row is sent; the subject is written here, as for every other e-mail.
 """
 
 import datetime as dt
-import functools
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.urls import reverse
 from django.utils import timezone
 
-from mentorat.envois import NouvelEnvoi, envois_creer, sans_ramasse_miettes
+from mentorat.envois import NouvelEnvoi, envois_creer
+from mentorat.horaires import debut_du_jour
 from mentorat.models import Envoi, User
 from programmes.models import Programme
 
 from .models import Charte, Parrainage, Rencontre, Signature, Sortie
 from .models.parrainage import Forme
 
-GABARIT = "parrainages/emails/relance"
 
-
-_SENTINELLE = "999999999"
-_SENTINELLE_UUID = "99999999-9999-4999-8999-999999999999"
-
-
-@functools.cache
-def _gabarit_url(nom: str, cle: str | None) -> str:
-    if cle is None:
-        return f"{settings.SITE_URL}{reverse(nom)}"
-    valeur = _SENTINELLE_UUID if cle == "uuid" else _SENTINELLE
-    return f"{settings.SITE_URL}{reverse(nom, kwargs={cle: valeur})}"
-
-
-def _url(nom, **kwargs) -> str:
-    """reverse() once per URL name, then fill the value in (rules build thousands of links)."""
-    if not kwargs:
-        return _gabarit_url(nom, None)
-    ((cle, valeur),) = kwargs.items()
-    sentinelle = _SENTINELLE_UUID if cle == "uuid" else _SENTINELLE
-    return _gabarit_url(nom, cle).replace(sentinelle, str(valeur))
-
-
-def _envoi(regle, cle, user_id, email, sujet, *, essentiel, titre, lignes, lien, libelle_lien):
+def _envoi(regle, cle, user_id, email, sujet, contexte, *, essentiel, gabarit=None):
     return NouvelEnvoi(
-        regle,
-        cle,
-        user_id,
-        email,
-        sujet,
-        GABARIT,
-        {"titre": titre, "lignes": lignes, "lien": lien, "libelle_lien": libelle_lien},
-        essentiel,
+        regle=regle,
+        cle=cle,
+        destinataire_id=user_id,
+        email=email,
+        sujet=sujet,
+        gabarit=f"parrainages/emails/relances/{gabarit or regle}",
+        contexte=contexte,
+        essentiel=essentiel,
     )
 
 
-def _regle(lignes):
-    """A rule: ``lignes(maintenant)`` yields its e-mails as `NouvelEnvoi` tuples.
-
-    Called, the rule returns them as unsaved `Envoi` rows; planning writes ``rule.lignes``.
-    """
-
-    @functools.wraps(lignes)
-    def envois(maintenant) -> list[Envoi]:
-        return [ligne.envoi() for ligne in lignes(maintenant)]
-
-    envois.lignes = lignes
-    return envois
-
-
 def _nom(prenom, nom):
-    return f"{prenom} {nom}".strip()
+    return f"{prenom or ''} {nom or ''}".strip()
 
 
 def _par_programme(qs, prefixe, champ_delai, filtre):
@@ -115,23 +77,20 @@ def propositions_nouvelles(ids) -> list[NouvelEnvoi]:
             user_id,
             email,
             "Une nouvelle proposition de parrainage",
+            {
+                "prenom": prenom,
+                "prenom_filleul": prenom_filleul,
+                "programme": programme,
+                "delai": delai,
+                "parrainage": pk,
+            },
             essentiel=True,
-            titre=f"Bonjour {prenom},",
-            lignes=[
-                f"L'équipe du programme « {programme} » vous propose de parrainer "
-                f"{prenom_filleul or 'une personne en recherche d’emploi'}.",
-                "Vous trouverez son profil et les raisons de ce choix dans votre espace ; "
-                f"merci de répondre sous {delai} jours.",
-            ],
-            lien=_url("parrain:proposition", pk=pk),
-            libelle_lien="Voir la proposition",
         )
         for pk, user_id, email, prenom, prenom_filleul, programme, delai in rows
     ]
 
 
-@_regle
-def proposition_sans_reponse(maintenant):
+def proposition_sans_reponse(maintenant) -> list[NouvelEnvoi]:
     """A proposal waits for the mentor's answer for the programme's reminder delay."""
     attente = Parrainage.objects.filter(
         statut=Parrainage.Statut.ATTENTE_PARRAIN, parrain__user__isnull=False
@@ -141,7 +100,7 @@ def proposition_sans_reponse(maintenant):
         "",
         "relance_proposition_jours",
         lambda delai: Q(envoye_le__lte=maintenant - dt.timedelta(days=delai)),
-    ).values(
+    ).values_list(
         "pk",
         "parrain__user_id",
         "parrain__user__email",
@@ -149,29 +108,26 @@ def proposition_sans_reponse(maintenant):
         "filleul__user__first_name",
         "programme__nom",
     )
-    return (
+    return [
         _envoi(
             "proposition_sans_reponse",
-            f"proposition_sans_reponse:{r['pk']}:{r['parrain__user_id']}",
-            r["parrain__user_id"],
-            r["parrain__user__email"],
+            f"proposition_sans_reponse:{pk}:{user_id}",
+            user_id,
+            email,
             "Une proposition de parrainage attend votre réponse",
+            {
+                "prenom": prenom,
+                "prenom_filleul": prenom_filleul,
+                "programme": programme,
+                "parrainage": pk,
+            },
             essentiel=True,
-            titre=f"Bonjour {r['parrain__user__first_name']},",
-            lignes=[
-                f"{r['filleul__user__first_name'] or 'Une personne'} attend votre réponse pour un "
-                f"parrainage dans le programme « {r['programme__nom']} ».",
-                "Accepter ou décliner prend une minute ; sans réponse, la proposition expirera.",
-            ],
-            lien=_url("parrain:proposition", pk=r["pk"]),
-            libelle_lien="Répondre à la proposition",
         )
-        for r in rows
-    )
+        for pk, user_id, email, prenom, prenom_filleul, programme in rows
+    ]
 
 
-@_regle
-def charte_a_signer(maintenant):
+def charte_a_signer(maintenant) -> list[NouvelEnvoi]:
     """Each party who has not signed, every N days of the programme (three times at most)."""
     chartes = list(
         _par_programme(
@@ -227,31 +183,21 @@ def charte_a_signer(maintenant):
                     user_id,
                     email,
                     "Votre charte de parrainage attend votre signature",
+                    {"programme": c["parrainage__programme__nom"], "charte": str(c["uuid"])},
                     essentiel=True,
-                    titre="Bonjour,",
-                    lignes=[
-                        "La charte du parrainage « "
-                        f"{c['parrainage__programme__nom']} » attend encore votre signature.",
-                        "La signature se fait en ligne, avec un code reçu par e-mail.",
-                    ],
-                    lien=_url("charte_detail", uuid=c["uuid"]),
-                    libelle_lien="Lire et signer la charte",
                 )
             )
     return envois
 
 
-@_regle
-def rencontre_demain(maintenant):
+def rencontre_demain(maintenant) -> list[NouvelEnvoi]:
     """The day before a planned meeting, both parties."""
     demain = timezone.localtime(maintenant).date() + dt.timedelta(days=1)
-    debut = timezone.make_aware(dt.datetime.combine(demain, dt.time.min))
-    fin = debut + dt.timedelta(days=1)
     rows = (
         Rencontre.objects.filter(
             statut=Rencontre.Statut.PREVUE,
-            debut__gte=debut,
-            debut__lt=fin,
+            debut__gte=debut_du_jour(demain),
+            debut__lt=debut_du_jour(demain + dt.timedelta(days=1)),
             parrainage__statut=Parrainage.Statut.ACTIF,
         )
         .order_by()
@@ -262,7 +208,6 @@ def rencontre_demain(maintenant):
             "lieu",
             "lien",
             "sujet",
-            "parrainage__programme__nom",
             "parrainage__parrain__user_id",
             "parrainage__parrain__user__email",
             "parrainage__parrain__user__first_name",
@@ -277,39 +222,35 @@ def rencontre_demain(maintenant):
     tz = timezone.get_current_timezone()
     envois = []
     for r in rows:
-        quand = r["debut"].astimezone(tz).strftime("%d/%m/%Y à %H:%M")
-        ou = r["lieu"] or r["lien"] or modalites[r["modalite"]]
+        debut = r["debut"].astimezone(tz)
         for cote, autre in (("parrain", "filleul"), ("filleul", "parrain")):
             user_id = r[f"parrainage__{cote}__user_id"]
             if user_id is None:
                 continue
-            avec = _nom(
-                r[f"parrainage__{autre}__user__first_name"] or "",
-                r[f"parrainage__{autre}__user__last_name"] or "",
-            )
             envois.append(
                 _envoi(
                     "rencontre_demain",
                     f"rencontre_demain:{r['pk']}:{user_id}",
                     user_id,
                     r[f"parrainage__{cote}__user__email"],
-                    f"Rappel : rencontre de parrainage demain à {quand[-5:]}",
+                    f"Rappel : rencontre de parrainage demain à {debut:%H:%M}",
+                    {
+                        "date": f"{debut:%d/%m/%Y}",
+                        "heure": f"{debut:%H:%M}",
+                        "avec": _nom(
+                            r[f"parrainage__{autre}__user__first_name"],
+                            r[f"parrainage__{autre}__user__last_name"],
+                        ),
+                        "lieu": r["lieu"] or r["lien"] or modalites[r["modalite"]],
+                        "sujet": r["sujet"],
+                    },
                     essentiel=False,
-                    titre="Bonjour,",
-                    lignes=[
-                        f"Rappel : vous avez rendez-vous demain, le {quand}, "
-                        f"avec {avec or 'votre binôme'}.",
-                        f"Lieu : {ou}." + (f" Sujet : {r['sujet']}." if r["sujet"] else ""),
-                    ],
-                    lien=_url("espace"),
-                    libelle_lien="Voir mon espace",
                 )
             )
     return envois
 
 
-@_regle
-def sans_rencontre(maintenant):
+def sans_rencontre(maintenant) -> list[NouvelEnvoi]:
     """Active regular pairs with no meeting logged for N days: the mentor; at 2N, the team."""
     actifs = Parrainage.objects.filter(statut=Parrainage.Statut.ACTIF, forme=Forme.REGULIER)
     tenues = Rencontre.objects.filter(parrainage=OuterRef("pk"), statut=Rencontre.Statut.TENUE)
@@ -351,8 +292,7 @@ def sans_rencontre(maintenant):
         if jours < n:
             continue
         periode = jours // n
-        filleul = _nom(r["filleul__user__first_name"] or "", r["filleul__user__last_name"] or "")
-        parrain = _nom(r["parrain__user__first_name"] or "", r["parrain__user__last_name"] or "")
+        filleul = _nom(r["filleul__user__first_name"], r["filleul__user__last_name"])
         if r["parrain__user_id"]:
             envois.append(
                 _envoi(
@@ -361,16 +301,13 @@ def sans_rencontre(maintenant):
                     r["parrain__user_id"],
                     r["parrain__user__email"],
                     "Pensez à consigner vos rencontres de parrainage",
+                    {
+                        "prenom": r["parrain__user__first_name"],
+                        "filleul": filleul,
+                        "jours": jours,
+                        "parrainage": r["pk"],
+                    },
                     essentiel=False,
-                    titre=f"Bonjour {r['parrain__user__first_name']},",
-                    lignes=[
-                        f"Aucune rencontre n'est consignée avec {filleul or 'votre filleul'} "
-                        f"depuis {jours} jours.",
-                        "Planifiez la prochaine ou consignez celles qui ont eu lieu : "
-                        "cela nous aide à suivre le parcours.",
-                    ],
-                    lien=_url("parrain:binome", pk=r["pk"]),
-                    libelle_lien="Ouvrir le binôme",
                 )
             )
         if jours >= 2 * n and r["programme__coordinateur_id"]:
@@ -381,88 +318,37 @@ def sans_rencontre(maintenant):
                     r["programme__coordinateur_id"],
                     r["programme__coordinateur__email"],
                     f"Binôme sans rencontre depuis {jours} jours",
+                    {
+                        "parrain": _nom(
+                            r["parrain__user__first_name"], r["parrain__user__last_name"]
+                        ),
+                        "filleul": filleul,
+                        "programme": r["programme__nom"],
+                        "jours": jours,
+                        "parrainage": r["pk"],
+                    },
                     essentiel=True,
-                    titre="Alerte de suivi",
-                    lignes=[
-                        f"Le binôme de {parrain} et {filleul} ({r['programme__nom']}) n'a "
-                        f"consigné aucune rencontre depuis {jours} jours, malgré la relance du "
-                        "parrain.",
-                    ],
-                    lien=_url("admin:parrainages_parrainage_change", object_id=r["pk"]),
-                    libelle_lien="Voir le binôme dans l'administration",
                 )
             )
     return envois
 
 
-def _enquete(regle, moment, rows):
+# The outcome is asked at the end of a pair, and again six months later: a rule per moment.
+JOURS_APRES_LA_FIN = {Sortie.Moment.FIN: 0, Sortie.Moment.SIX_MOIS: 183}
+SUJETS_ENQUETE = {
+    "filleul": "Une question sur votre situation aujourd'hui",
+    "parrain": "Une question sur la situation de votre filleul",
+}
+
+
+def _enquete(moment: Sortie.Moment, maintenant) -> list[NouvelEnvoi]:
+    """Pairs ended ``JOURS_APRES_LA_FIN[moment]`` days ago or more without an outcome for
+    ``moment``: ask both parties (``enquete_fin``, ``enquete_six_mois``)."""
     from .enquetes import lien_enquete
 
-    envois = []
-    for r in rows:
-        for cote in ("filleul", "parrain"):
-            user_id = r[f"{cote}__user_id"]
-            if user_id is None:
-                continue
-            envois.append(
-                _envoi(
-                    regle,
-                    f"{regle}:{r['pk']}:{user_id}",
-                    user_id,
-                    r[f"{cote}__user__email"],
-                    "Une question sur votre situation aujourd'hui"
-                    if cote == "filleul"
-                    else "Une question sur la situation de votre filleul",
-                    essentiel=True,
-                    titre="Bonjour,",
-                    lignes=[
-                        f"Le parrainage « {r['programme__nom']} » "
-                        + (
-                            "s'est terminé."
-                            if moment == Sortie.Moment.FIN
-                            else "s'est terminé il y a six mois."
-                        ),
-                        "Quelle est la situation aujourd'hui ? Une question, un clic : c'est ce "
-                        "qui permet de mesurer l'utilité du programme.",
-                    ],
-                    lien=lien_enquete(parrainage_id=r["pk"], moment=moment, user_id=user_id),
-                    libelle_lien="Répondre (1 minute)",
-                )
-            )
-    return envois
-
-
-_ENQUETE_VALUES = (
-    "pk",
-    "programme__nom",
-    "filleul__user_id",
-    "filleul__user__email",
-    "parrain__user_id",
-    "parrain__user__email",
-)
-
-
-@_regle
-def enquete_fin(maintenant):
-    """Pairs ended without an end-of-pair outcome: ask both parties."""
-    sortie = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.FIN)
-    rows = (
-        Parrainage.objects.filter(
-            statut__in=[Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU],
-            date_fin__lte=timezone.localtime(maintenant).date(),
-        )
-        .filter(~Exists(sortie))
-        .order_by()
-        .values(*_ENQUETE_VALUES)
-    )
-    return _enquete("enquete_fin", Sortie.Moment.FIN, rows)
-
-
-@_regle
-def enquete_six_mois(maintenant):
-    """Six months after the end, the outcome survey again (kept apart from the end one)."""
-    sortie = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.SIX_MOIS)
-    limite = timezone.localtime(maintenant).date() - dt.timedelta(days=183)
+    regle = f"enquete_{moment}"
+    sortie = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=moment)
+    limite = timezone.localtime(maintenant).date() - dt.timedelta(days=JOURS_APRES_LA_FIN[moment])
     rows = (
         Parrainage.objects.filter(
             statut__in=[Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU],
@@ -470,13 +356,50 @@ def enquete_six_mois(maintenant):
         )
         .filter(~Exists(sortie))
         .order_by()
-        .values(*_ENQUETE_VALUES)
+        .values_list(
+            "pk",
+            "programme__nom",
+            "filleul__user_id",
+            "filleul__user__email",
+            "parrain__user_id",
+            "parrain__user__email",
+        )
     )
-    return _enquete("enquete_six_mois", Sortie.Moment.SIX_MOIS, rows)
+    envois = []
+    for pk, programme, *parties in rows:
+        for cote, user_id, email in (("filleul", *parties[:2]), ("parrain", *parties[2:])):
+            if user_id is None:
+                continue
+            envois.append(
+                _envoi(
+                    regle,
+                    f"{regle}:{pk}:{user_id}",
+                    user_id,
+                    email,
+                    SUJETS_ENQUETE[cote],
+                    {
+                        "programme": programme,
+                        "six_mois": moment == Sortie.Moment.SIX_MOIS,
+                        "lien": lien_enquete(parrainage_id=pk, moment=moment, user_id=user_id),
+                    },
+                    essentiel=True,
+                    gabarit="enquete",
+                )
+            )
+    return envois
 
 
-@_regle
-def fin_proche(maintenant):
+def enquete_fin(maintenant) -> list[NouvelEnvoi]:
+    """Pairs ended without an end-of-pair outcome: ask both parties."""
+    return _enquete(Sortie.Moment.FIN, maintenant)
+
+
+def enquete_six_mois(maintenant) -> list[NouvelEnvoi]:
+    """Six months after the end, the outcome survey again (kept apart from the end one)."""
+    return _enquete(Sortie.Moment.SIX_MOIS, maintenant)
+
+
+def fin_proche(maintenant) -> list[NouvelEnvoi]:
     """An active pair's planned end is within the programme's notice: both parties."""
     aujourd_hui = timezone.localtime(maintenant).date()
     rows = _par_programme(
@@ -484,7 +407,7 @@ def fin_proche(maintenant):
         "",
         "alerte_fin_jours",
         lambda delai: Q(date_fin_prevue__lte=aujourd_hui + dt.timedelta(days=delai)),
-    ).values(
+    ).values_list(
         "pk",
         "date_fin_prevue",
         "programme__nom",
@@ -494,28 +417,19 @@ def fin_proche(maintenant):
         "filleul__user__email",
     )
     envois = []
-    for r in rows:
-        for cote in ("parrain", "filleul"):
-            user_id = r[f"{cote}__user_id"]
+    for pk, fin_prevue, programme, *parties in rows:
+        for user_id, email in (parties[:2], parties[2:]):
             if user_id is None:
                 continue
             envois.append(
                 _envoi(
                     "fin_proche",
-                    f"fin_proche:{r['pk']}:{user_id}",
+                    f"fin_proche:{pk}:{user_id}",
                     user_id,
-                    r[f"{cote}__user__email"],
+                    email,
                     "Votre parrainage se termine bientôt",
+                    {"programme": programme, "date_fin": f"{fin_prevue:%d/%m/%Y}"},
                     essentiel=False,
-                    titre="Bonjour,",
-                    lignes=[
-                        f"Le parrainage « {r['programme__nom']} » se termine le "
-                        f"{r['date_fin_prevue']:%d/%m/%Y}.",
-                        "C'est le moment de faire le point ensemble sur le chemin parcouru et "
-                        "sur la suite.",
-                    ],
-                    lien=_url("espace"),
-                    libelle_lien="Voir mon espace",
                 )
             )
     return envois
@@ -595,5 +509,4 @@ def envois_des_binomes(parrainages: list[int]) -> list[int]:
 def relances_planifier(*, maintenant=None, regles=None) -> dict[str, int]:
     """Run the rules and write the new reminders to the outbox; returns new rows per rule."""
     maintenant = maintenant or timezone.now()
-    with sans_ramasse_miettes():
-        return {nom: envois_creer(REGLES[nom].lignes(maintenant)) for nom in regles or REGLES}
+    return {nom: envois_creer(REGLES[nom](maintenant)) for nom in regles or REGLES}

@@ -55,7 +55,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.audit import journal_purger
-from mentorat.envois import envois_creer, envois_purger
+from mentorat.envois import NouvelEnvoi, envois_creer, envois_purger
+from mentorat.horaires import debut_du_jour
 from mentorat.models import Envoi, User
 from programmes.models import Evenement, Inscription, Programme
 
@@ -120,10 +121,6 @@ class Bilan:
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
-
-
-def debut_du_jour(jour: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(jour, dt.time.min))
 
 
 # --- Who ----------------------------------------------------------------------------------------
@@ -235,8 +232,8 @@ def duree_lisible(jours: int) -> str:
 # --- The rules ----------------------------------------------------------------------------------
 
 
-def avertissements(maintenant, *, lot: int = LOT) -> Iterator[list[Envoi]]:
-    """Warnings (unsaved outbox rows) for people inactive for D − W days, batch by batch."""
+def avertissements(maintenant, *, lot: int = LOT) -> Iterator[list[NouvelEnvoi]]:
+    """Warnings (new outbox rows) for people inactive for D − W days, batch by batch."""
     inactivite = settings.RETENTION_INACTIVITE_JOURS
     preavis = settings.RETENTION_PREAVIS_JOURS
     aujourd_hui = timezone.localdate(maintenant)
@@ -256,7 +253,7 @@ def avertissements(maintenant, *, lot: int = LOT) -> Iterator[list[Envoi]]:
                 aujourd_hui + dt.timedelta(days=preavis),
             )
             envois.append(
-                Envoi(
+                NouvelEnvoi(
                     regle=REGLE,
                     cle=_cle(pk, derniere),
                     destinataire_id=pk,

@@ -56,4 +56,4 @@ def derniers_envois(limite=50):
 
 
 def envois_en_echec(limite=50):
-    return list(Envoi.objects.filter(statut=Envoi.Statut.ECHEC).order_by("-cree_le")[:limite])
+    return list(Envoi.objects.filter(statut=Envoi.Statut.ECHEC).order_by("-created_at")[:limite])

@@ -46,17 +46,18 @@ def rattraper_chartes() -> int:
 def planifier_relances() -> dict:
     """Write today's due reminders to the outbox (idempotent), then send them."""
     crees = relances_planifier()
-    envoyer_relances.delay()
+    expedier_envois.delay()
     return crees
 
 
-@shared_task(name="parrainages.envoyer_relances", acks_late=True)
-def envoyer_relances() -> dict:
-    """Claim and send due e-mails of the outbox (safe to run from several workers)."""
+@shared_task(name="parrainages.expedier_envois", acks_late=True)
+def expedier_envois() -> dict:
+    """Claim and send the due e-mails of the outbox, every kind of them (safe to run from
+    several workers): every five minutes, and right after a commit that wrote some."""
     return dict(envois_expedier())
 
 
-@shared_task(name="parrainages.lancer_appariement")
+@shared_task(name="parrainages.executer_appariement")
 def executer_appariement(run_id: int) -> dict | None:
     """Compute a matching run and write its proposals (a redelivered message does nothing)."""
     run = appariement_executer(run_id=run_id)
@@ -88,5 +89,5 @@ def appliquer_retention() -> dict:
     warned long enough ago, then send the warnings (see parrainages/retention.py)."""
     bilan = retention_appliquer()
     if bilan.avertis:
-        envoyer_relances.delay()
+        expedier_envois.delay()
     return bilan.as_dict()

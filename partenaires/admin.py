@@ -22,6 +22,7 @@ from mentorat.admin import (
     TransitionAdminMixin,
     transition_action,
 )
+from mentorat.forms import erreurs_vers_formulaire
 from mentorat.limites import LimiteAtteinte
 
 from . import selectors, services
@@ -346,10 +347,12 @@ class RapportForm(LoadedRelationsForm):
             except LimiteAtteinte as exc:
                 self.add_error(None, exc)
             except ValidationError as exc:
-                if not hasattr(exc, "error_dict"):
-                    self.add_error("convention", exc)
-                for champ, erreurs in getattr(exc, "error_dict", {}).items():
-                    self.add_error(f"periode_{champ}", erreurs)
+                erreurs_vers_formulaire(
+                    self,
+                    exc,
+                    champs={"debut": "periode_debut", "fin": "periode_fin"},
+                    general="convention",
+                )
         return cleaned
 
 

@@ -3,12 +3,11 @@ which this app's ``ready()`` gives it to): a monthly report is ready."""
 
 import datetime as dt
 
-from parrainages.relances import _envoi, _regle, _url
+from parrainages.relances import _envoi
 
 from .models import Membre, Rapport
 
 
-@_regle
 def rapport_pret(maintenant):
     """A monthly report was produced this week: tell the partner's active members."""
     rapports = list(
@@ -40,15 +39,12 @@ def rapport_pret(maintenant):
                     m["user_id"],
                     m["user__email"],
                     "Le rapport mensuel de votre convention est disponible",
+                    {
+                        "convention": r["convention__titre"],
+                        "debut": f"{r['periode_debut']:%d/%m/%Y}",
+                        "fin": f"{r['periode_fin']:%d/%m/%Y}",
+                    },
                     essentiel=False,
-                    titre="Bonjour,",
-                    lignes=[
-                        f"Le rapport de la convention « {r['convention__titre']} » pour la "
-                        f"période du {r['periode_debut']:%d/%m/%Y} au "
-                        f"{r['periode_fin']:%d/%m/%Y} est prêt.",
-                    ],
-                    lien=_url("partenaires:accueil"),
-                    libelle_lien="Voir l'espace partenaire",
                 )
             )
     return envois

@@ -21,7 +21,7 @@ from mentorat.envois import courriel_ecrire
 from mentorat.fields import fichier_supprimer_apres_validation
 from mentorat.limites import limite_du_jour_verifier
 from mentorat.taches import tache_apres_validation
-from mentorat.travaux import PERIME_APRES, battement
+from mentorat.travaux import PERIME_APRES, battement, prendre
 
 from .models import Convention, Membre, Partenaire, Prescription, Rapport
 
@@ -309,12 +309,6 @@ def rapport_relancer(*, rapport: Rapport) -> Rapport:
     return rapport
 
 
-def _avancer(rapport_id: int, progression: int) -> None:
-    Rapport.objects.filter(pk=rapport_id, statut=Rapport.Statut.EN_COURS).update(
-        progression=progression
-    )
-
-
 def rapport_produire(*, rapport_id: int) -> Rapport | None:
     """Compute a report and store its PDF, CSV and XLSX; progress is written on the row.
 
@@ -322,24 +316,18 @@ def rapport_produire(*, rapport_id: int) -> Rapport | None:
     failure is recorded on the row (``echec``), to be started again from the admin.
     """
     maintenant = timezone.now()
-    pris = (
-        Rapport.objects.filter(pk=rapport_id)
-        .filter(Q(statut=Rapport.Statut.EN_ATTENTE) | _abandonne(maintenant))
-        .update(
-            statut=Rapport.Statut.EN_COURS,
-            demarre_le=maintenant,
-            battement_le=maintenant,
-            progression=5,
-            erreur="",
-        )
+    # The start time is the claim's token (fencing): this claim, and no later one.
+    a_moi = prendre(
+        Rapport.objects.filter(pk=rapport_id),
+        libres=Q(statut=Rapport.Statut.EN_ATTENTE) | _abandonne(maintenant),
+        jeton={"statut": Rapport.Statut.EN_COURS, "demarre_le": maintenant},
+        battement_le=maintenant,
+        progression=5,
+        erreur="",
     )
-    if not pris:
+    if a_moi is None:
         return None
     rapport = Rapport.objects.select_related("convention__partenaire").get(pk=rapport_id)
-    # This claim, and no later one: the start time is the token (fencing).
-    a_moi = Rapport.objects.filter(
-        pk=rapport_id, statut=Rapport.Statut.EN_COURS, demarre_le=rapport.demarre_le
-    )
     # In a worker each step commits, so the page sees the progress. Called inside a
     # transaction (in-process tasks, demo), a savepoint keeps a failed query from breaking it.
     en_transaction = transaction.get_connection().in_atomic_block
@@ -348,7 +336,7 @@ def rapport_produire(*, rapport_id: int) -> Rapport | None:
             transaction.atomic() if en_transaction else contextlib.nullcontext(),
             battement(lambda: a_moi.update(battement_le=timezone.now())),
         ):
-            _rapport_calculer_fichiers(rapport)
+            _rapport_calculer_fichiers(rapport, a_moi)
     except Exception as exc:
         logger.exception("Rapport %s : échec de la production", rapport_id)
         rapport.refresh_from_db(fields=["statut"])
@@ -358,20 +346,20 @@ def rapport_produire(*, rapport_id: int) -> Rapport | None:
     return rapport
 
 
-def _rapport_calculer_fichiers(rapport: Rapport) -> None:
+def _rapport_calculer_fichiers(rapport: Rapport, a_moi) -> None:
     """The figures, then the PDF, CSV and XLSX of a report being produced; saved as ready."""
     from . import documents, selectors
 
     convention, debut, fin = rapport.convention, rapport.periode_debut, rapport.periode_fin
     contenu = selectors.contenu_rapport(convention, debut, fin)
-    _avancer(rapport.pk, 30)
+    a_moi.update(progression=30)
     pdf = documents.rapport_pdf(contenu)
-    _avancer(rapport.pk, 60)
+    a_moi.update(progression=60)
     lignes = list(selectors.lignes_filleuls(convention, debut, fin))
     csv = documents.rapport_csv(lignes)
-    _avancer(rapport.pk, 75)
+    a_moi.update(progression=75)
     xlsx = documents.rapport_xlsx(contenu, lignes)
-    _avancer(rapport.pk, 90)
+    a_moi.update(progression=90)
     for champ, contenu_fichier in (("pdf", pdf), ("csv", csv), ("xlsx", xlsx)):
         nom = documents.nom_rapport(rapport, champ).removesuffix(f".{champ}")
         getattr(rapport, champ).save(
@@ -380,9 +368,7 @@ def _rapport_calculer_fichiers(rapport: Rapport) -> None:
     rapport.terminer()
     # Ready only if still ours: a report taken back meanwhile (a person listed in it was
     # erased, ``rapports_refaire``) is produced again, and these files are stale.
-    fini = Rapport.objects.filter(
-        pk=rapport.pk, statut=Rapport.Statut.EN_COURS, demarre_le=rapport.demarre_le
-    ).update(
+    fini = a_moi.update(
         statut=rapport.statut,
         progression=rapport.progression,
         genere_le=rapport.genere_le,

@@ -45,7 +45,7 @@ from parrainages.services.matching import (
 )
 from partenaires.models import Convention
 from tests.mentorat.factories import connecter, gestionnaire
-from tests.mentorat.test_admin import form_data
+from tests.mentorat.helpers import form_data
 from tests.parrainages.factories import (
     CandidatureFactory,
     CharteFactory,

@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ),
                 ("erreur", models.TextField(blank=True, verbose_name="erreur")),
                 (
-                    "cree_le",
+                    "created_at",
                     models.DateTimeField(
                         default=django.utils.timezone.now, verbose_name="lancé le"
                     ),
@@ -87,7 +87,7 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "import de parrains",
                 "verbose_name_plural": "imports de parrains",
-                "ordering": ["-cree_le"],
+                "ordering": ["-created_at"],
             },
         ),
     ]

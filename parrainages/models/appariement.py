@@ -1,4 +1,7 @@
-"""A matching run: one launch of the matching engine on a programme, its progress and figures."""
+"""An appariement: one launch of the matching engine on a programme, its progress and figures.
+
+« Appariement » is the word of the interface, the services and the tasks; the model keeps the
+engine's name, ``MatchingRun`` (see docs/architecture.md, « Noms »)."""
 
 import datetime as dt
 from collections import Counter
@@ -75,7 +78,8 @@ class MatchingRun(models.Model):
     )
     mesures = models.JSONField("mesures", default=dict, blank=True)
     erreur = models.TextField("erreur", blank=True)
-    cree_le = models.DateTimeField("lancé le", default=timezone.now)
+    # The column keeps its first name: renaming a column takes two releases (deploiement.md).
+    created_at = models.DateTimeField("lancé le", default=timezone.now, db_column="cree_le")
     debut = models.DateTimeField("début du calcul", null=True, blank=True)
     fin = models.DateTimeField("fin", null=True, blank=True)
     mis_a_jour_le = models.DateTimeField("dernière nouvelle", default=timezone.now)
@@ -85,8 +89,8 @@ class MatchingRun(models.Model):
     class Meta:
         verbose_name = "appariement"
         verbose_name_plural = "appariements"
-        ordering = ["-cree_le"]
-        indexes = [models.Index(fields=["programme", "-cree_le"])]
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["programme", "-created_at"])]
         constraints = [
             models.CheckConstraint(
                 condition=Q(progression__lte=100), name="appariement_progression_bornee"
@@ -94,7 +98,7 @@ class MatchingRun(models.Model):
         ]
 
     def __str__(self):
-        quand = timezone.localtime(self.cree_le).strftime("%d/%m/%Y %H:%M")
+        quand = timezone.localtime(self.created_at).strftime("%d/%m/%Y %H:%M")
         genre = "Simulation" if self.simulation else "Appariement"
         return f"{genre} {self.programme} du {quand}"
 

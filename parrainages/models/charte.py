@@ -166,7 +166,8 @@ class DemandeSignature(models.Model):
         related_name="demandes_signature",
     )
     code_hash = models.CharField("empreinte du code", max_length=64)
-    creee_le = models.DateTimeField("demandée le", default=timezone.now)
+    # The column keeps its first name: renaming a column takes two releases (deploiement.md).
+    created_at = models.DateTimeField("demandée le", default=timezone.now, db_column="creee_le")
     expire_le = models.DateTimeField("expire le")
     essais = models.PositiveSmallIntegerField("essais", default=0)
     utilisee_le = models.DateTimeField("utilisée le", null=True, blank=True)
@@ -174,8 +175,8 @@ class DemandeSignature(models.Model):
     class Meta:
         verbose_name = "demande de signature"
         verbose_name_plural = "demandes de signature"
-        ordering = ["-creee_le"]
-        indexes = [models.Index(fields=["charte", "signataire", "-creee_le"])]
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["charte", "signataire", "-created_at"])]
 
     def __str__(self):
-        return f"Code pour {self.get_role_display()} — {self.creee_le:%d/%m/%Y %H:%M}"
+        return f"Code pour {self.get_role_display()} — {self.created_at:%d/%m/%Y %H:%M}"

@@ -42,7 +42,7 @@ class ImportParrains(models.Model):
     traitees = models.PositiveIntegerField("lignes traitées", default=0)
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.EN_ATTENTE)
     erreur = models.TextField("erreur", blank=True)
-    cree_le = models.DateTimeField("lancé le", default=timezone.now)
+    created_at = models.DateTimeField("lancé le", default=timezone.now)
     debut = models.DateTimeField("début", null=True, blank=True)
     fin = models.DateTimeField("fin", null=True, blank=True)
     mis_a_jour_le = models.DateTimeField("dernière nouvelle", default=timezone.now)
@@ -52,10 +52,12 @@ class ImportParrains(models.Model):
     class Meta:
         verbose_name = "import de parrains"
         verbose_name_plural = "imports de parrains"
-        ordering = ["-cree_le"]
+        ordering = ["-created_at"]
 
     def __str__(self):
-        return f"Import « {self.nom_fichier} » du {timezone.localtime(self.cree_le):%d/%m/%Y %H:%M}"
+        return (
+            f"Import « {self.nom_fichier} » du {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
+        )
 
     @property
     def en_cours(self) -> bool:

@@ -269,6 +269,11 @@ class Parrainage(StatusMachine, models.Model):
     def est_ouvert(self) -> bool:
         return self.statut in self.STATUTS_OUVERTS
 
+    @property
+    def est_forme(self) -> bool:
+        """The pair was formed (active, ended or broken off): it has a page of its own."""
+        return self.statut in self.STATUTS_FORMES
+
     def confirmer(self):
         """Staff confirm a proposal: it goes to the mentor."""
         self._passer_a(self.Statut.ATTENTE_PARRAIN)

@@ -19,7 +19,7 @@ from .charte import (
     signature_confirmer,
     signature_demander_code,
 )
-from .effacement import compte_effacer, compte_filleul_supprimer, compte_parrain_supprimer
+from .effacement import compte_effacer
 from .evenements import (
     action_ponctuelle_proposer,
     evenement_desinscrire,
@@ -93,8 +93,6 @@ __all__ = [
     "charte_emettre",
     "charte_rendre_texte",
     "compte_effacer",
-    "compte_filleul_supprimer",
-    "compte_parrain_supprimer",
     "filleul_enregistrer_profil",
     "filleul_exporter",
     "immersion_proposer",

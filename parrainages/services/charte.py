@@ -143,7 +143,7 @@ def signature_demander_code(*, charte, user, role) -> DemandeSignature:
     _verifier_peut_signer(charte, user, role)
     maintenant = timezone.now()
     recentes = DemandeSignature.objects.filter(
-        charte=charte, signataire=user, creee_le__gte=maintenant - dt.timedelta(minutes=10)
+        charte=charte, signataire=user, created_at__gte=maintenant - dt.timedelta(minutes=10)
     ).count()
     if recentes >= DEMANDES_MAX_PAR_10_MIN:
         raise ValidationError(
@@ -212,7 +212,7 @@ def _confirmer(charte, user, role, code, ip, user_agent):
     demande = (
         DemandeSignature.objects.select_for_update()
         .filter(charte=charte, signataire=user, role=role, utilisee_le__isnull=True)
-        .order_by("-creee_le")
+        .order_by("-created_at")
         .first()
     )
     if demande is None or demande.expire_le <= maintenant:

@@ -122,12 +122,6 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
         )
 
 
-# The names the mentee's space, the admin and older callers know: every account goes the same
-# way, whatever profile it has.
-compte_filleul_supprimer = compte_effacer
-compte_parrain_supprimer = compte_effacer
-
-
 def _binomes_effacer(paires: list[int]) -> None:
     """Free text about a pair may name either party: erased, whichever side is going. Dates,
     statuses, forms, themes and outcome types stay (the indicators count them)."""

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from mentorat.audit import journal_creations, journal_modifications
 from mentorat.taches import tache_apres_validation
-from mentorat.travaux import battement
+from mentorat.travaux import battement, prendre
 from programmes.models import Disponibilite, Programme, Secteur
 
 from ..matching import (
@@ -239,7 +239,7 @@ def appariement_lancer(
         if en_tache:
             # Robust: with the broker down the run stays queued and, once stale, may be
             # launched again; the page answers instead of failing after the commit.
-            tache_apres_validation("parrainages.lancer_appariement", run.pk)
+            tache_apres_validation("parrainages.executer_appariement", run.pk)
     return run
 
 
@@ -298,28 +298,20 @@ def appariements_balayer(*, enqueue, maintenant=None) -> dict[str, int]:
     return {"echoues": echoues, "relances": relances}
 
 
-def _prendre(run_id: int) -> bool:
-    """Claim a run for this worker: a queued one, or one a dead worker left behind."""
+def _prendre(run_id: int):
+    """Claim a run for this worker: a queued one, or one a dead worker left behind. Returns
+    the run while this claim holds it (its start time is the token), or None."""
     maintenant = timezone.now()
     abandonne = Q(
         statut=MatchingRun.Statut.EN_COURS, mis_a_jour_le__lt=maintenant - RUN_STALE_AFTER
     )
-    return bool(
-        MatchingRun.objects.filter(pk=run_id)
-        .filter(Q(statut=MatchingRun.Statut.EN_ATTENTE) | abandonne)
-        .update(
-            statut=MatchingRun.Statut.EN_COURS,
-            debut=maintenant,
-            mis_a_jour_le=maintenant,
-            progression=0,
-            etape="Lecture des filleuls et des parrains",
-        )
-    )
-
-
-def _avancer(run_id: int, progression: int, etape: str):
-    MatchingRun.objects.filter(pk=run_id, statut=MatchingRun.Statut.EN_COURS).update(
-        progression=progression, etape=etape, mis_a_jour_le=timezone.now()
+    return prendre(
+        MatchingRun.objects.filter(pk=run_id),
+        libres=Q(statut=MatchingRun.Statut.EN_ATTENTE) | abandonne,
+        jeton={"statut": MatchingRun.Statut.EN_COURS, "debut": maintenant},
+        mis_a_jour_le=maintenant,
+        progression=0,
+        etape="Lecture des filleuls et des parrains",
     )
 
 
@@ -336,17 +328,20 @@ def appariement_executer(*, run_id: int, suivi=None) -> MatchingRun | None:
     ``suivi(progression, etape)`` is told each step besides the run's row. Returns None when
     the run was not this worker's to take (already done, or under way elsewhere).
     """
-    if not _prendre(run_id):
+    a_moi = _prendre(run_id)
+    if a_moi is None:
         return None
     run = MatchingRun.objects.select_related("programme").get(pk=run_id)
-    # This claim, and no later one: the row's start time is the token (fencing).
-    a_moi = MatchingRun.objects.filter(
-        pk=run_id, statut=MatchingRun.Statut.EN_COURS, debut=run.debut
-    )
+
+    def avancer(progression, etape):
+        a_moi.update(progression=progression, etape=etape, mis_a_jour_le=timezone.now())
+        if suivi:
+            suivi(progression, etape)
+
     try:
         with battement(lambda: a_moi.update(mis_a_jour_le=timezone.now())):
-            resultat, candidature_de, mesures = _calculer(run, suivi or (lambda pct, etape: None))
-            _enregistrer(run, resultat, candidature_de, mesures)
+            resultat, candidature_de, mesures = _calculer(run, avancer)
+            _enregistrer(run, a_moi, resultat, candidature_de, mesures)
     except RunRepris:
         logger.warning("Appariement %s repris ou arrêté entre-temps : rien n'est écrit", run_id)
         return None
@@ -363,11 +358,7 @@ def appariement_executer(*, run_id: int, suivi=None) -> MatchingRun | None:
     return run
 
 
-def _calculer(run, suivi):
-    def avancer(progression, etape):
-        _avancer(run.pk, progression, etape)
-        suivi(progression, etape)
-
+def _calculer(run, avancer):
     debut = time.perf_counter()
     programme = run.programme
     filleuls, parrains, candidature_de = donnees_charger(programme)
@@ -386,18 +377,14 @@ def _calculer(run, suivi):
     return resultat, candidature_de, mesures
 
 
-def _enregistrer(run, resultat: MatchingResult, candidature_de, mesures):
+def _enregistrer(run, a_moi, resultat: MatchingResult, candidature_de, mesures):
     debut = time.perf_counter()
     non_apparies = [[u.filleul_id, u.reason] for u in resultat.unmatched]
     propositions = resultat.proposals
     with transaction.atomic():
         # One writer per programme at a time; pairs formed by hand meanwhile are respected.
         Programme.objects.select_for_update().filter(pk=run.programme_id).first()
-        if not (
-            MatchingRun.objects.select_for_update()
-            .filter(pk=run.pk, statut=MatchingRun.Statut.EN_COURS, debut=run.debut)
-            .exists()
-        ):
+        if not a_moi.select_for_update().exists():
             # Failed by the sweeper, or taken over, while this worker was away.
             raise RunRepris
         if not run.simulation:
@@ -428,7 +415,7 @@ def _enregistrer(run, resultat: MatchingResult, candidature_de, mesures):
         total = sum(p.score for p in propositions)
         mesures["ecriture_s"] = round(time.perf_counter() - debut, 3)
         fin = timezone.now()
-        MatchingRun.objects.filter(pk=run.pk).update(
+        a_moi.update(
             statut=MatchingRun.Statut.TERMINE,
             progression=100,
             etape="Terminé",

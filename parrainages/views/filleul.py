@@ -26,7 +26,7 @@ from ..forms import ETAPES_PROFIL, CandidatureForm, SuppressionCompteForm
 from ..models import Charte, Parrainage, Rencontre, Signature
 from ..services import (
     candidature_deposer,
-    compte_filleul_supprimer,
+    compte_effacer,
     evenement_desinscrire,
     evenement_inscrire,
     evenements_ouverts_au_filleul,
@@ -279,7 +279,7 @@ def supprimer(request):
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
-        compte_filleul_supprimer(user=user)
+        compte_effacer(user=user)
         messages.success(
             request,
             "Votre compte est supprimé. Une confirmation vous a été envoyée par e-mail.",

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mentorat.forms import erreurs_vers_formulaire
 from programmes.models import Evenement, Inscription
 
 from ..filters import BinomeFilter
@@ -222,11 +223,7 @@ def _service_form(request, parrainage, form, service, form_name, succes, ancre):
         try:
             service(parrainage=parrainage, par=request.user, donnees=form.cleaned_data)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for champ, erreurs in exc.error_dict.items():
-                    form.add_error(champ if champ in form.fields else None, erreurs)
-            else:
-                form.add_error(None, exc)
+            erreurs_vers_formulaire(form, exc)
         else:
             messages.success(request, succes)
             return redirect(f"{parrainage.get_portal_url()}#{ancre}")
@@ -335,11 +332,7 @@ def profil(request):
         try:
             parrain_mettre_a_jour(parrain=parrain, donnees=form.cleaned_data)
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for champ, erreurs in exc.error_dict.items():
-                    form.add_error(champ, erreurs)
-            else:
-                form.add_error(None, exc)
+            erreurs_vers_formulaire(form, exc)
         else:
             messages.success(request, "Votre profil est enregistré.")
             return redirect("parrain:tableau_de_bord")

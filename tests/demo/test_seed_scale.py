@@ -234,7 +234,7 @@ def test_reset_removes_synthetic_rows_only():
     seed("--mentees", 40, "--mentors", 12)
     # Rows other code may hang on synthetic people: removed with them.
     synthetic_mentor = Parrain.objects.filter(user__email__endswith=SUFFIXE_EMAIL).first()
-    mixed = ParrainageFactory(parrain=synthetic_mentor, filleul=FilleulFactory(), statut="decline")
+    mixed = ParrainageFactory(parrain=synthetic_mentor, filleul=FilleulFactory(), decline=True)
     CharteFactory(parrainage=Parrainage.objects.filter(statut="actif").first())
 
     output = seed("--mentees", 10, "--mentors", 5, "--reset")

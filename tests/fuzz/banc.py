@@ -12,6 +12,7 @@ The rules checked on every example:
 """
 
 import inspect
+import os
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -24,9 +25,19 @@ from django.db import transaction
 from django.forms import BaseForm
 from django.test import Client, TestCase
 from django.test.utils import ContextList
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from .donnees import CORPS_BRUTS
+
+# ``FUZZ_EXEMPLES`` sets the number of examples per form (40 by default; try 500 for a long run).
+EXEMPLES = int(os.environ.get("FUZZ_EXEMPLES", "40"))
+REGLAGES = hypothesis_settings(
+    max_examples=EXEMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # Sessions hold the profile steps' answers and the login state on purpose.
 TABLES_IGNOREES = {"mentorat.Session"}

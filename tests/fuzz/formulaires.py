@@ -348,7 +348,7 @@ def preferences(m):
 
 
 def desabonnement(m):
-    valide = _brut(lien_desabonnement(m.filleul.user))
+    valide = _brut(lien_desabonnement(m.filleul.user_id))
     jetons = st.one_of(
         st.just(valide),
         st.text(min_size=1, max_size=300).map(

@@ -9,10 +9,9 @@ from django.utils import timezone
 from mentorat.comptes import compte_creer
 from mentorat.models import User
 from mentorat.roles import GESTIONNAIRE
-from parrainages.models import DemandeSignature, Parrain, Signature
+from parrainages.models import DemandeSignature, Signature
 from parrainages.services import charte_emettre
 from parrainages.services.charte import _hash_code
-from partenaires.models import Convention
 from tests.mentorat.factories import EmailAddressFactory, UserFactory
 from tests.parrainages.factories import (
     CandidatureFactory,
@@ -89,14 +88,12 @@ def construire() -> SimpleNamespace:
     m.action = EvenementFactory(
         programme=m.programme,
         organisateur=m.parrain,
-        statut="publie",
+        publie=True,
         debut=maintenant - dt.timedelta(hours=3),
         fin=maintenant - dt.timedelta(hours=1),
     )
     m.inscriptions = [InscriptionFactory(evenement=m.action) for _ in range(3)]
-    m.action_future = EvenementFactory(
-        programme=m.programme, organisateur=m.parrain, statut="publie"
-    )
+    m.action_future = EvenementFactory(programme=m.programme, organisateur=m.parrain, publie=True)
 
     # Another mentor's pair, meeting and action: their ids must lead nowhere.
     m.autre_parrain = ParrainFactory(user=_verifie(UserFactory()))
@@ -108,7 +105,7 @@ def construire() -> SimpleNamespace:
     m.autre_action = EvenementFactory(
         programme=m.programme,
         organisateur=m.autre_parrain,
-        statut="publie",
+        publie=True,
         debut=maintenant - dt.timedelta(hours=5),
         fin=maintenant - dt.timedelta(hours=4),
     )
@@ -116,16 +113,16 @@ def construire() -> SimpleNamespace:
 
     # What the mentee sees: their programme's events, full ones, other programmes' ones.
     CandidatureFactory(filleul=m.filleul, programme=m.programme)
-    m.evenement_ouvert = EvenementFactory(programme=m.programme, statut="publie", places=5)
-    m.evenement_complet = EvenementFactory(programme=m.programme, statut="publie", places=1)
+    m.evenement_ouvert = EvenementFactory(programme=m.programme, publie=True, places=5)
+    m.evenement_complet = EvenementFactory(programme=m.programme, publie=True, places=1)
     InscriptionFactory(evenement=m.evenement_complet)
-    m.evenement_inscrit = EvenementFactory(programme=m.programme, statut="publie")
+    m.evenement_inscrit = EvenementFactory(programme=m.programme, publie=True)
     InscriptionFactory(evenement=m.evenement_inscrit, filleul=m.filleul)
-    m.evenement_ailleurs = EvenementFactory(programme=m.programme_regulier, statut="publie")
+    m.evenement_ailleurs = EvenementFactory(programme=m.programme_regulier, publie=True)
     m.evenement_propose = EvenementFactory(programme=m.programme)
     m.evenement_passe = EvenementFactory(
         programme=m.programme,
-        statut="publie",
+        publie=True,
         debut=maintenant - dt.timedelta(days=3),
         fin=maintenant - dt.timedelta(days=3) + dt.timedelta(hours=2),
     )
@@ -147,17 +144,15 @@ def construire() -> SimpleNamespace:
     m.partenaire = m.membre.partenaire
     m.partenaire_2 = MembreFactory(user=m.membre.user).partenaire
     m.autre_partenaire = PartenaireFactory()
-    m.convention = ConventionFactory(partenaire=m.partenaire, statut=Convention.Statut.ACTIVE)
+    m.convention = ConventionFactory(partenaire=m.partenaire, active=True)
     m.convention.programmes.add(m.programme)
     ObjectifFactory(convention=m.convention)
     m.convention_brouillon = ConventionFactory(partenaire=m.partenaire)
-    m.convention_autre = ConventionFactory(
-        partenaire=m.autre_partenaire, statut=Convention.Statut.ACTIVE
-    )
+    m.convention_autre = ConventionFactory(partenaire=m.autre_partenaire, active=True)
 
     # People without a role yet, and a mentor invited by the team.
     m.sans_role = _verifie(UserFactory())
-    m.invite = ParrainFactory(statut=Parrain.Statut.INVITE, user=UserFactory(password=None))
+    m.invite = ParrainFactory(invite=True, user=UserFactory(password=None))
     m.invite.user.set_unusable_password()
     m.invite.user.save(update_fields=["password"])
     # A staff account opened in the admin, waiting for its owner to choose a password.

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from parrainages.services.onboarding import COLONNES, _longueurs_max, lire_csv_parrains
 
+from .banc import REGLAGES
 from .donnees import CARACTERES, CONTROLES, texte_long
-from .test_formulaires import REGLAGES
 
 pytestmark = pytest.mark.django_db
 

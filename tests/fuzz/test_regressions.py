@@ -263,7 +263,7 @@ def test_an_absurd_period_in_the_partners_figures_is_a_form_error(
 def test_an_admin_action_on_a_selection_that_is_not_ids_does_nothing(
     client_gestionnaire, selection
 ):
-    propose = ParrainFactory(statut=Parrain.Statut.A_VALIDER)
+    propose = ParrainFactory(a_valider=True)
     url = reverse("admin:parrainages_parrain_changelist")
     reponse = client_gestionnaire.post(
         url, {"action": "valider", "_selected_action": [selection], "index": "0"}, follow=True

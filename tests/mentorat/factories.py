@@ -5,12 +5,25 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest
+from django.utils import timezone
 
 from mentorat.models import User
 from mentorat.roles import ADMINISTRATEUR, GESTIONNAIRE
 
 
+def _groupes(*noms):
+    def ajouter(user, create, extracted, **kwargs):
+        if create:
+            user.groups.add(*Group.objects.filter(name__in=list(extracted or noms)))
+
+    return factory.PostGeneration(ajouter)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
+    """An ordinary account; ``gestionnaire=True`` or ``administrateur=True`` give a member of
+    staff in that group (``groupes=[…]`` for others; staff with no group given are
+    Gestionnaires)."""
+
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -19,28 +32,25 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name", locale="fr_FR")
     last_name = factory.Faker("last_name", locale="fr_FR")
     password = factory.django.Password("motdepasse-de-test")
+    is_staff = False
+    is_superuser = False
+    groupes = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.is_staff and not o.is_superuser),
+        yes_declaration=_groupes(GESTIONNAIRE),
+        no_declaration=_groupes(),
+    )
 
     class Params:
-        gestionnaire = factory.Trait(is_staff=True)
-        administrateur = factory.Trait(is_staff=True)
-
-    @factory.post_generation
-    def groupes(self, create, extracted, **kwargs):
-        if not create:
-            return
-        names = list(extracted or [])
-        if self.is_staff and not names and not self.is_superuser:
-            names = [GESTIONNAIRE]
-        if names:
-            self.groups.add(*Group.objects.filter(name__in=names))
+        gestionnaire = factory.Trait(is_staff=True, groupes=_groupes(GESTIONNAIRE))
+        administrateur = factory.Trait(is_staff=True, groupes=_groupes(ADMINISTRATEUR))
 
 
 def gestionnaire(**kwargs):
-    return UserFactory(is_staff=True, groupes=[GESTIONNAIRE], **kwargs)
+    return UserFactory(gestionnaire=True, **kwargs)
 
 
 def administrateur(**kwargs):
-    return UserFactory(is_staff=True, groupes=[ADMINISTRATEUR], **kwargs)
+    return UserFactory(administrateur=True, **kwargs)
 
 
 def totp_activer(user) -> Authenticator:
@@ -98,16 +108,14 @@ class EnvoiFactory(factory.django.DjangoModelFactory):
     cle = factory.Sequence(lambda n: f"essai:{n}")
     destinataire = factory.SubFactory(UserFactory)
     email = factory.LazyAttribute(lambda o: o.destinataire.email)
-    sujet = "Un rappel"
-    gabarit = "parrainages/emails/relance"
-    contexte = factory.LazyFunction(
-        lambda: {
-            "titre": "Bonjour,",
-            "lignes": ["Un rappel."],
-            "lien": "http://x/",
-            "libelle_lien": "Voir",
-        }
-    )
+    sujet = "Votre parrainage se termine bientôt"
+    gabarit = "parrainages/emails/relances/fin_proche"
+    contexte = factory.LazyFunction(lambda: {"programme": "Insertion", "date_fin": "01/12/2026"})
+
+    class Params:
+        envoye = factory.Trait(statut="envoye", envoye_le=factory.LazyFunction(timezone.now))
+        echec = factory.Trait(statut="echec", tentatives=1, erreur="550 boîte inconnue")
+        annule = factory.Trait(statut="annule")
 
 
 class JournalFactory(factory.django.DjangoModelFactory):

@@ -114,10 +114,10 @@ def test_the_link_is_never_stored_in_the_outbox_staff_read(
 
 
 def test_the_email_is_sent_once(client, django_capture_on_commit_callbacks):
-    from parrainages.tasks import envoyer_relances
+    from parrainages.tasks import expedier_envois
 
     user = ouvrir_compte_equipe(client, django_capture_on_commit_callbacks)
-    envoyer_relances()
+    expedier_envois()
     envois_expedier()
     assert len(mail.outbox) == 1
     assert Envoi.objects.filter(destinataire=user).count() == 1
@@ -223,7 +223,7 @@ def test_an_expired_link_fails(client, django_capture_on_commit_callbacks, monke
 def test_other_links_open_nothing_here(client, django_capture_on_commit_callbacks):
     user = ouvrir_compte_equipe(client, django_capture_on_commit_callbacks)
     jeton = lien_recu().rstrip("/").rsplit("/", 1)[-1]
-    invite = ParrainFactory(statut="invite").user
+    invite = ParrainFactory(invite=True).user
     invite.set_unusable_password()
     invite.save()
     # A mentor's invitation token on this address, ours on the mentor's, a made-up account.
@@ -273,7 +273,7 @@ def test_resending_skips_accounts_that_wait_for_nothing(client, django_capture_o
         client, django_capture_on_commit_callbacks, email="deja.active@exemple.fr"
     )
     compte_activer(user=active, mot_de_passe=MOT_DE_PASSE)
-    invite = ParrainFactory(statut="invite").user  # a mentor's invitation: not this link
+    invite = ParrainFactory(invite=True).user  # a mentor's invitation: not this link
     invite.set_unusable_password()
     invite.save()
     mail.outbox.clear()

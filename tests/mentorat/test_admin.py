@@ -40,6 +40,7 @@ from tests.mentorat.factories import (
     connecter,
     gestionnaire,
 )
+from tests.mentorat.helpers import form_data
 from tests.parrainages.factories import (
     CandidatureFactory,
     CharteFactory,
@@ -480,23 +481,23 @@ ACTIONS = [
     (Programme, "clore", ProgrammeFactory, P.BROUILLON, P.CLOS),
     (Evenement, "publier", EvenementFactory, E.ANNULE, E.PUBLIE),
     (Evenement, "annuler", EvenementFactory, E.TERMINE, E.ANNULE),
-    (Evenement, "terminer", lambda: EvenementFactory(statut=E.PUBLIE), E.PROPOSE, E.TERMINE),
+    (Evenement, "terminer", lambda: EvenementFactory(publie=True), E.PROPOSE, E.TERMINE),
     (Candidature, "etudier", CandidatureFactory, C.RETENUE, C.EN_ETUDE),
     (Candidature, "retenir", CandidatureFactory, C.DESISTEE, C.RETENUE),
-    (Candidature, "desister", lambda: CandidatureFactory(statut=C.RETENUE), C.REFUSEE, C.DESISTEE),
+    (Candidature, "desister", lambda: CandidatureFactory(retenue=True), C.REFUSEE, C.DESISTEE),
     (Parrainage, "confirmer", ParrainageFactory, PA.ACTIF, PA.ATTENTE_PARRAIN),
     (Parrainage, "ecarter", ParrainageFactory, PA.ACTIF, PA.ANNULE),
     (Parrainage, "terminer", lambda: ParrainageFactory(actif=True), PA.PROPOSITION, PA.TERMINE),
     (Immersion, "valider", ImmersionFactory, IM.TERMINEE, IM.VALIDEE),
     (Immersion, "refuser", ImmersionFactory, IM.VALIDEE, IM.REFUSEE),
-    (Immersion, "terminer", lambda: ImmersionFactory(statut=IM.VALIDEE), IM.PROPOSEE, IM.TERMINEE),
+    (Immersion, "terminer", lambda: ImmersionFactory(validee=True), IM.PROPOSEE, IM.TERMINEE),
     (Immersion, "annuler", ImmersionFactory, IM.REFUSEE, IM.ANNULEE),
     (Convention, "signer", _convention_with_objective, CV.SIGNEE, CV.SIGNEE),
-    (Convention, "activer", lambda: ConventionFactory(statut=CV.SIGNEE), CV.BROUILLON, CV.ACTIVE),
+    (Convention, "activer", lambda: ConventionFactory(signee=True), CV.BROUILLON, CV.ACTIVE),
     (
         Convention,
         "terminer",
-        lambda: ConventionFactory(statut=CV.ACTIVE),
+        lambda: ConventionFactory(active=True),
         CV.BROUILLON,
         CV.TERMINEE,
     ),
@@ -637,7 +638,7 @@ def test_refusing_a_candidature_needs_a_reason(client):
 
 def test_a_closed_record_offers_no_decision(client):
     login(client, gestionnaire())
-    candidature = CandidatureFactory(statut=C.DESISTEE)
+    candidature = CandidatureFactory(desistee=True)
     response = client.get(url(Candidature, "change", candidature.pk))
     assert "Décision" not in [name for name, _ in response.context["adminform"].fieldsets]
 
@@ -748,35 +749,6 @@ def test_reissuing_from_the_admin_says_when_the_new_charter_was_issued(client):
     )
 
 
-def form_data(response):
-    """The POST data of a change page as it was displayed (main form and inline formsets)."""
-    data = {}
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        forms += list(formset.forms)
-        management = formset.management_form
-        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
-    for form in forms:
-        for name in form.fields:
-            value = form[name].value()
-            if value is None or value is False:
-                continue
-            key = form.add_prefix(name)
-            if isinstance(value, list | tuple):
-                data[key] = [str(v) for v in value]
-            elif isinstance(value, dt.datetime):
-                data[key + "_0"], data[key + "_1"] = (
-                    value.date().isoformat(),
-                    value.time().isoformat(),
-                )
-            elif value is True:
-                data[key] = "on"
-            else:
-                data[key] = str(value)
-    return data
-
-
 # --- Charter model versions --------------------------------------------------------------------
 
 
@@ -838,7 +810,7 @@ def test_history_and_delete_pages_for_administrateur(client, factory, changelist
 
 def test_illegal_rows_with_the_same_reason_share_one_warning(client):
     login(client, gestionnaire())
-    parties = CandidatureFactory.create_batch(2, statut=C.DESISTEE)
+    parties = CandidatureFactory.create_batch(2, desistee=True)
     sent = run_action(client, Candidature, "retenir", parties)
     assert len(sent) == 1
     level, text = sent[0]

@@ -26,10 +26,10 @@ from parrainages.models import (
     Parrainage,
     Signature,
 )
-from parrainages.services import compte_parrain_supprimer
+from parrainages.services import compte_effacer
 from partenaires.models import Convention, Objectif
 from tests.mentorat.factories import UserFactory, administrateur, connecter, gestionnaire
-from tests.mentorat.test_admin import form_data
+from tests.mentorat.helpers import form_data
 from tests.parrainages.factories import (
     CandidatureFactory,
     CharteFactory,
@@ -196,7 +196,7 @@ def test_deleting_a_mentor_account_erases_them_from_the_trail():
     parrain.entreprise = "Lenoir Conseil"
     parrain.save()
     assert "Lenoir" in tout_le_journal()
-    compte_parrain_supprimer(user=user, notifier=False)
+    compte_effacer(user=user, notifier=False)
     journal = tout_le_journal()
     assert "Lenoir" not in journal and "Gaspard" not in journal
     assert {e.object_repr for e in entrees_de(parrain)} == {f"Parrain ou marraine n° {parrain.pk}"}

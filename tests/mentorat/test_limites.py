@@ -6,12 +6,8 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
-from mentorat.limites import (
-    LimiteAtteinte,
-    debut_du_jour,
-    limite_du_jour_consommer,
-    limite_du_jour_verifier,
-)
+from mentorat.horaires import debut_du_jour
+from mentorat.limites import LimiteAtteinte, limite_du_jour_consommer, limite_du_jour_verifier
 from mentorat.models import User
 from tests.mentorat.factories import UserFactory
 
@@ -21,13 +17,13 @@ PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 
 def test_the_day_starts_at_midnight_in_paris():
-    debut = debut_du_jour()
+    debut = debut_du_jour(timezone.localdate())
     assert debut.astimezone(PARIS).time() == dt.time.min
     assert debut.astimezone(PARIS).date() == timezone.localdate()
 
 
 def test_rows_of_today_are_counted_from_local_midnight():
-    minuit = debut_du_jour()
+    minuit = debut_du_jour(timezone.localdate())
     UserFactory(date_joined=minuit - dt.timedelta(seconds=1))  # yesterday, 23:59:59 in Paris
     UserFactory(date_joined=minuit)
     limite_du_jour_verifier(User.objects.all(), limite=2, message="trop", champ="date_joined")

@@ -20,7 +20,7 @@ from mentorat.models import Envoi
 from parrainages.models import Charte, DemandeSignature, Signature
 from parrainages.services import charte_emettre
 from parrainages.services.charte import _hash_code
-from partenaires.models import Convention, Rapport
+from partenaires.models import Rapport
 from tests.mentorat.factories import EmailAddressFactory, EnvoiFactory
 from tests.pannes import (
     BoiteSMTP,
@@ -59,7 +59,7 @@ def _donnees():
     demande.code_hash = _hash_code(demande.pk, CODE)
     demande.save(update_fields=["code_hash"])
     membre = MembreFactory()
-    convention = ConventionFactory(partenaire=membre.partenaire, statut=Convention.Statut.ACTIVE)
+    convention = ConventionFactory(partenaire=membre.partenaire, active=True)
     convention.programmes.add(programme)
     ObjectifFactory(convention=convention)
     for user in (pair.filleul.user, pair.parrain.user, membre.user):
@@ -149,7 +149,7 @@ def _scenario(web, redis, smtp, programme, pair, charte, membre, convention, app
     # that sends them cannot be queued.
     envois = EnvoiFactory.create_batch(5)
     with pytest.raises(BrokerIndisponible):
-        app.send_task("parrainages.envoyer_relances")
+        app.send_task("parrainages.expedier_envois")
 
     # --- Redis is back (empty: --save "") ----------------------------------------------------
     redis.demarrer()
@@ -159,7 +159,7 @@ def _scenario(web, redis, smtp, programme, pair, charte, membre, convention, app
     Charte.objects.filter(pk=charte.pk).update(signee_le=il_y_a_11_minutes)
     Rapport.objects.filter(pk=rapport.pk).update(created_at=il_y_a_11_minutes)
     app.send_task("parrainages.rattraper_chartes")
-    app.send_task("parrainages.envoyer_relances")
+    app.send_task("parrainages.expedier_envois")
     app.send_task("partenaires.rattraper_rapports")
     attendre(
         lambda: (

@@ -19,6 +19,15 @@ def test_every_declared_task_is_a_real_celery_task():
     assert len({p.nom for p in PLANIFICATION}) == len(PLANIFICATION)
 
 
+def test_every_task_is_registered_under_its_function_name():
+    """What beat, the routes and the logs call a task is what the code calls it."""
+    app.loader.import_default_modules()
+    nos_taches = {nom: t for nom, t in app.tasks.items() if not nom.startswith("celery.")}
+    assert "parrainages.executer_appariement" in nos_taches
+    for nom, tache in nos_taches.items():
+        assert nom == f"{tache.run.__module__.split('.')[0]}.{tache.run.__name__}"
+
+
 def test_the_command_writes_every_task_with_its_schedule():
     sortie = io.StringIO()
     call_command("planifier_taches", stdout=sortie)

@@ -1,3 +1,7 @@
+"""Factories of the parrainages app. A status other than the default is a trait named after it
+(``ParrainageFactory(actif=True)``, ``CandidatureFactory(retenue=True)``), which also fills
+what that status implies (dates, reasons)."""
+
 import datetime as dt
 import hashlib
 
@@ -35,6 +39,12 @@ class ParrainFactory(factory.django.DjangoModelFactory):
     statut = Parrain.Statut.ACTIF
     commune = factory.SubFactory(CommuneFactory)
 
+    class Params:
+        invite = factory.Trait(statut=Parrain.Statut.INVITE)
+        a_valider = factory.Trait(statut=Parrain.Statut.A_VALIDER)
+        pause = factory.Trait(statut=Parrain.Statut.PAUSE)
+        inactif = factory.Trait(statut=Parrain.Statut.INACTIF)
+
 
 class FilleulFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -55,6 +65,28 @@ class CandidatureFactory(factory.django.DjangoModelFactory):
     programme = factory.SubFactory(ProgrammeFactory)
     eligible = True
 
+    class Params:
+        en_etude = factory.Trait(
+            statut=Candidature.Statut.EN_ETUDE, decidee_le=factory.LazyFunction(timezone.now)
+        )
+        retenue = factory.Trait(
+            statut=Candidature.Statut.RETENUE, decidee_le=factory.LazyFunction(timezone.now)
+        )
+        refusee = factory.Trait(
+            statut=Candidature.Statut.REFUSEE,
+            decidee_le=factory.LazyFunction(timezone.now),
+            motif_refus="Le programme vise les personnes de moins de 26 ans.",
+        )
+        desistee = factory.Trait(statut=Candidature.Statut.DESISTEE)
+
+
+def _il_y_a(jours):
+    return factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=jours))
+
+
+def _dans(jours):
+    return factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=jours))
+
 
 class ParrainageFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -68,10 +100,28 @@ class ParrainageFactory(factory.django.DjangoModelFactory):
     class Params:
         actif = factory.Trait(
             statut=Parrainage.Statut.ACTIF,
-            date_debut=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30)),
-            date_fin_prevue=factory.LazyFunction(
-                lambda: timezone.localdate() + dt.timedelta(days=150)
-            ),
+            date_debut=_il_y_a(30),
+            date_fin_prevue=_dans(150),
+        )
+        decline = factory.Trait(
+            statut=Parrainage.Statut.DECLINE,
+            repondu_le=factory.LazyFunction(timezone.now),
+            motif_declin="Pas disponible ces prochains mois.",
+        )
+        expire = factory.Trait(statut=Parrainage.Statut.EXPIRE)
+        annule = factory.Trait(statut=Parrainage.Statut.ANNULE)
+        termine = factory.Trait(
+            statut=Parrainage.Statut.TERMINE,
+            date_debut=_il_y_a(200),
+            date_fin_prevue=factory.LazyAttribute(lambda o: o.date_debut + dt.timedelta(180)),
+            date_fin=factory.SelfAttribute("date_fin_prevue"),
+        )
+        interrompu = factory.Trait(
+            statut=Parrainage.Statut.INTERROMPU,
+            date_debut=_il_y_a(200),
+            date_fin_prevue=factory.LazyAttribute(lambda o: o.date_debut + dt.timedelta(220)),
+            date_fin=factory.LazyAttribute(lambda o: o.date_debut + dt.timedelta(140)),
+            motif_fin="Le filleul a déménagé.",
         )
         # Sent to the mentor, whose e-mail was delivered at once (see ``proposition_notifiee``).
         attente = factory.Trait(
@@ -89,6 +139,13 @@ class RencontreFactory(factory.django.DjangoModelFactory):
     debut = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=3))
     sujet = "Préparer un entretien"
 
+    class Params:
+        tenue = factory.Trait(
+            statut=Rencontre.Statut.TENUE,
+            debut=factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3)),
+        )
+        annulee = factory.Trait(statut=Rencontre.Statut.ANNULEE)
+
 
 class ImmersionFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -100,6 +157,12 @@ class ImmersionFactory(factory.django.DjangoModelFactory):
     lieu = "Siège, 10 rue de Rivoli, Paris"
     tuteur = "Mme Martin"
     objectifs = "Découvrir le métier de gestionnaire de paie."
+
+    class Params:
+        validee = factory.Trait(statut=Immersion.Statut.VALIDEE)
+        refusee = factory.Trait(statut=Immersion.Statut.REFUSEE)
+        terminee = factory.Trait(statut=Immersion.Statut.TERMINEE)
+        annulee = factory.Trait(statut=Immersion.Statut.ANNULEE)
 
 
 class SortieFactory(factory.django.DjangoModelFactory):
@@ -122,6 +185,16 @@ class CharteFactory(factory.django.DjangoModelFactory):
     texte = "Texte figé de la charte."
     texte_sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.texte.encode()).hexdigest())
     parties = factory.LazyAttribute(lambda o: charte_parties(parrainage=o.parrainage))
+
+    class Params:
+        signee = factory.Trait(
+            statut=Charte.Statut.SIGNEE, signee_le=factory.LazyFunction(timezone.now)
+        )
+        annulee = factory.Trait(
+            statut=Charte.Statut.ANNULEE,
+            annulee_le=factory.LazyFunction(timezone.now),
+            motif_annulation="Charte émise par erreur.",
+        )
 
 
 class SignatureFactory(factory.django.DjangoModelFactory):
@@ -157,6 +230,17 @@ class MatchingRunFactory(factory.django.DjangoModelFactory):
     score_total = 210
     score_moyen = 70.0
     non_apparies = factory.LazyFunction(lambda: [[1, "aucun parrain à moins de 30 km"]])
+
+    class Params:
+        en_attente = factory.Trait(statut=MatchingRun.Statut.EN_ATTENTE, progression=0)
+        en_cours = factory.Trait(
+            statut=MatchingRun.Statut.EN_COURS,
+            progression=40,
+            debut=factory.LazyFunction(timezone.now),
+        )
+        echoue = factory.Trait(
+            statut=MatchingRun.Statut.ECHOUE, erreur="MemoryError : mémoire épuisée"
+        )
 
 
 class ImportParrainsFactory(factory.django.DjangoModelFactory):

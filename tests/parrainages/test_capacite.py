@@ -18,7 +18,7 @@ from parrainages.services.matching import (
 from tests.concurrence import simultanement
 from tests.mentorat.factories import connecter, gestionnaire
 from tests.parrainages.factories import FilleulFactory, ParrainageFactory, ParrainFactory
-from tests.parrainages.test_matching import STRASBOURG, parrain, retenu
+from tests.parrainages.helpers import STRASBOURG, parrain, retenu
 from tests.programmes.factories import ProgrammeFactory
 
 

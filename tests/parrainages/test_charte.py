@@ -412,7 +412,7 @@ def test_public_verification(client, charte, django_capture_on_commit_callbacks)
 
 
 def test_staff_cancel_and_reissue_from_the_admin(client, charte):
-    from tests.mentorat.test_admin import form_data
+    from tests.mentorat.helpers import form_data
 
     connecter(client, gestionnaire())
     page = reverse("admin:parrainages_charte_change", args=[charte.pk])
@@ -551,11 +551,11 @@ def test_verification_page_and_admin_show_the_parties_as_at_issue(client, charte
 def test_erasing_a_party_blanks_the_frozen_parties(charte):
     from auditlog.models import LogEntry
 
-    from parrainages.services import compte_filleul_supprimer
+    from parrainages.services import compte_effacer
 
     entree = LogEntry.objects.get_for_object(charte).get(action=LogEntry.Action.CREATE)
     assert "parties" not in entree.changes_dict and "Fontaine" not in str(entree.changes_dict)
-    compte_filleul_supprimer(user=charte.parrainage.filleul.user, notifier=False)
+    compte_effacer(user=charte.parrainage.filleul.user, notifier=False)
     charte.refresh_from_db()
     assert charte.parties == [] and charte.texte.startswith("[Texte effacé")
 
@@ -595,12 +595,12 @@ def test_migration_freezes_the_parties_of_earlier_charters(charte):
 
 
 def test_an_erased_charter_is_never_produced_again(charte, django_capture_on_commit_callbacks):
-    from parrainages.services import compte_filleul_supprimer
+    from parrainages.services import compte_effacer
     from parrainages.tasks import rattraper_chartes
 
     charte = signed(charte, django_capture_on_commit_callbacks)
     empreinte = charte.pdf_sha256
-    compte_filleul_supprimer(user=charte.parrainage.filleul.user, notifier=False)
+    compte_effacer(user=charte.parrainage.filleul.user, notifier=False)
     # Erased a while after signing, even before the e-mail went: nothing is left to make.
     Charte.objects.filter(pk=charte.pk).update(
         signee_le=timezone.now() - dt.timedelta(hours=1), envoyee_le=None

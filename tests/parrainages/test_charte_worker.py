@@ -4,10 +4,11 @@ Our own Redis as broker, a real Celery worker on the ``pdf`` queue, an SMTP serv
 The worker is killed with SIGKILL (no cleanup of any kind), restarted, and the scheduled
 catch-up (``parrainages.rattraper_chartes``) runs as beat would run it:
 
-- killed while rendering and sealing: nothing was stored; the catch-up produces one PDF and one
-  e-mail;
-- killed while handing the e-mail to the mail server: the message was never accepted; the
-  catch-up sends it, once.
+- killed while rendering and sealing: nothing was stored; the catch-up produces one PDF and
+  e-mails it to each party once;
+- killed while handing an e-mail to the mail server: the message was never accepted; the
+  outbox's run takes the dead worker's claims again (once they are old enough) and sends each
+  message once.
 
 A late redelivery of the original message (the broker gives unacknowledged tasks back after its
 visibility timeout) changes nothing afterwards.
@@ -94,23 +95,34 @@ def pile(postgres, sceau, private_storage_dir, tmp_path, settings):
         redis.arreter()
 
 
+def _destinataires(smtp):
+    return sorted(
+        a.addr_spec for m in smtp.messages if SUJET in m["Subject"] for a in m["To"].addresses
+    )
+
+
 def _rattraper_puis_verifier(app, demarrer, smtp, charte):
     demarrer(smtp)
+    # What beat runs: the charters' catch-up, and the outbox's run, which takes again the
+    # e-mails a dead worker had claimed once the claims are old enough (simulated here).
+    Envoi.objects.filter(statut=Envoi.Statut.EN_COURS).update(
+        reserve_le=timezone.now() - 2 * REPRISE_APRES
+    )
     app.send_task("parrainages.rattraper_chartes")
-    app.send_task("parrainages.envoyer_relances")  # the outbox's run, as beat would start it
+    app.send_task("parrainages.expedier_envois")  # the outbox's run, as beat would start it
     attendre(
         lambda: (
             Charte.objects.filter(pk=charte.pk, envoyee_le__isnull=False).exists()
             and sum(n for sujet, n in smtp.sujets().items() if SUJET in sujet) >= 2
         ),
         120,
-        "la charte doit être produite et envoyée après la reprise",
+        "la charte doit être produite et envoyée à chaque partie après la reprise",
         pas=0.5,
     )
     # The original message, given back late by the broker, finds the work done.
     app.send_task("parrainages.produire_charte_pdf", args=[charte.pk])
     app.send_task("parrainages.rattraper_chartes")
-    app.send_task("parrainages.envoyer_relances")
+    app.send_task("parrainages.expedier_envois")
     time.sleep(8)
     charte.refresh_from_db()
     assert charte.pdf and len(charte.pdf_sha256) == 64

@@ -33,9 +33,9 @@ def test_one_open_pair_per_mentee_and_programme():
     for statut in Parrainage.STATUTS_OUVERTS:
         refused(ParrainageFactory, programme=pair.programme, filleul=pair.filleul, statut=statut)
     # Closed pairs do not count, and another programme is another matter.
-    ParrainageFactory(programme=pair.programme, filleul=pair.filleul, statut="decline")
-    ParrainageFactory(programme=pair.programme, filleul=pair.filleul, statut="termine")
-    ParrainageFactory(filleul=pair.filleul, statut="actif")
+    ParrainageFactory(programme=pair.programme, filleul=pair.filleul, decline=True)
+    ParrainageFactory(programme=pair.programme, filleul=pair.filleul, termine=True)
+    ParrainageFactory(filleul=pair.filleul, actif=True)
     assert Parrainage.objects.filter(filleul=pair.filleul).count() == 4
 
 

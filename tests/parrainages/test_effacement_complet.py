@@ -33,14 +33,13 @@ from mentorat.envois import envois_creer
 from mentorat.models import Envoi, User
 from mentorat.sessions import compte_de_la_session
 from parrainages import retention
-from parrainages.models import Candidature, Charte, Parrainage, Rencontre
+from parrainages.models import Parrainage, Rencontre
 from parrainages.relances import propositions_nouvelles, relances_planifier
 from parrainages.services import compte_effacer, filleul_exporter
 from parrainages.services.charte import charte_rendre_pdf
 from partenaires import documents
 from partenaires import services as services_partenaires
-from partenaires.models import Convention, Rapport
-from programmes.models import Inscription
+from partenaires.models import Rapport
 from tests.mentorat.factories import EmailAddressFactory, UserFactory, session_mfa
 from tests.parrainages.factories import (
     CandidatureFactory,
@@ -154,7 +153,7 @@ def seme(private_storage_dir):
     partenaire = conseillere.partenaire
     convention = ConventionFactory(
         partenaire=partenaire,
-        statut=Convention.Statut.ACTIVE,
+        active=True,
         date_debut=aujourd_hui - dt.timedelta(days=200),
         date_fin=aujourd_hui + dt.timedelta(days=200),
     )
@@ -191,18 +190,18 @@ def seme(private_storage_dir):
         filleul=filleul,
         programme=programme,
         prescripteur=partenaire,
-        statut=Candidature.Statut.RETENUE,
+        retenue=True,
     )
     CandidatureFactory(
         filleul=filleul,
         programme=autre,
-        statut=Candidature.Statut.REFUSEE,
+        refusee=True,
         motif_refus=f"{PRENOM} {NOM} habite hors du territoire du programme.",
     )
     InscriptionFactory(
         filleul=filleul,
         evenement=EvenementFactory(programme=programme),
-        statut=Inscription.Statut.PRESENT,
+        present=True,
     )
 
     mentor = ParrainFactory(user__first_name="Marc", user__last_name="Lenoir")
@@ -222,7 +221,7 @@ def seme(private_storage_dir):
     RencontreFactory(
         parrainage=binome,
         debut=maintenant - dt.timedelta(days=10),
-        statut=Rencontre.Statut.TENUE,
+        tenue=True,
         modalite=Rencontre.Modalite.VISIO,
         lien=f"https://visio.exemple.fr/{PRENOM.lower()}-{NOM.lower()}",
         sujet=f"Bilan avec {PRENOM}",
@@ -243,13 +242,11 @@ def seme(private_storage_dir):
         programme=autre,
         parrain=mentor,
         filleul=filleul,
-        statut=Parrainage.Statut.DECLINE,
+        decline=True,
         motif_declin=f"Je connais déjà {PRENOM} {NOM}.",
     )
     # A proposal in a third programme, whose e-mail to its mentor named her (sent already).
-    proposee = ParrainageFactory(
-        programme=troisieme, filleul=filleul, statut=Parrainage.Statut.ATTENTE_PARRAIN
-    )
+    proposee = ParrainageFactory(programme=troisieme, filleul=filleul, attente=True)
     envois_creer(propositions_nouvelles([proposee.pk]))
     Envoi.objects.filter(regle="proposition_nouvelle").update(
         statut=Envoi.Statut.ENVOYE, envoye_le=maintenant
@@ -258,7 +255,7 @@ def seme(private_storage_dir):
     charte = CharteFactory(
         parrainage=binome,
         texte=f"Marc Lenoir et {PRENOM} {NOM} s'engagent à se rencontrer chaque mois.",
-        statut=Charte.Statut.SIGNEE,
+        signee=True,
         signee_le=maintenant,
     )
     SignatureFactory(
@@ -275,7 +272,7 @@ def seme(private_storage_dir):
     CharteFactory(
         parrainage=ancien,
         texte=f"Charte de {PRENOM}",
-        statut=Charte.Statut.ANNULEE,
+        annulee=True,
         motif_annulation=f"Nom de {PRENOM} mal orthographié.",
     )
 

@@ -23,6 +23,7 @@ from tests.parrainages.factories import (
     RencontreFactory,
     SignatureFactory,
 )
+from tests.parrainages.helpers import STEPS, walk_profile
 from tests.partenaires.factories import MembreFactory
 from tests.programmes.factories import InscriptionFactory, ProgrammeFactory
 
@@ -40,37 +41,6 @@ def toulouse():
         latitude=43.6,
         longitude=1.44,
     )
-
-
-STEPS = {
-    1: {
-        "first_name": "Inès",
-        "last_name": "Benali",
-        "date_naissance": "2003-04-12",
-        "telephone": "06 12 34 56 78",
-    },
-    2: {"commune": "Toulouse (31000)", "qpv": "oui"},
-    3: {
-        "situation": "mission_locale",
-        "inscrit_france_travail_depuis": "",
-        "identifiant_france_travail": "1234567a",
-        "niveau_diplome": "4",
-    },
-    4: {
-        "secteurs_souhaites": [],
-        "disponibilites": ["mar_soir"],
-        "mobilite_km": "15",
-        "source": "",
-    },
-    5: {"consentement": "on"},
-}
-
-
-def walk_profile(client, steps=STEPS):
-    response = None
-    for etape, data in steps.items():
-        response = client.post(reverse("filleul:profil", kwargs={"etape": etape}), data)
-    return response
 
 
 def test_profile_in_steps_creates_the_mentee(client, toulouse):
@@ -251,7 +221,7 @@ def build_space(filleul, n=5):
     for i in range(n):
         RencontreFactory(parrainage=pair, debut=timezone.now() + dt.timedelta(days=i + 1))
         RencontreFactory(
-            parrainage=pair, debut=timezone.now() - dt.timedelta(days=i + 1), statut="tenue"
+            parrainage=pair, debut=timezone.now() - dt.timedelta(days=i + 1), tenue=True
         )
         InscriptionFactory(filleul=filleul)
     CharteFactory(parrainage=pair)

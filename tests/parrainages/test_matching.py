@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.models import Envoi
-from parrainages.models import Candidature, MatchingRun, Parrainage
+from parrainages.models import MatchingRun, Parrainage
 from parrainages.services.matching import (
     APPARIE_ENTRE_TEMPS,
     PLACES_PRISES_ENTRE_TEMPS,
@@ -27,60 +27,25 @@ from parrainages.tasks import executer_appariement
 from programmes.models import Programme
 from tests.mentorat.factories import connecter, gestionnaire
 from tests.parrainages.factories import (
-    CandidatureFactory,
     FilleulFactory,
     ParrainageFactory,
-    ParrainFactory,
 )
-from tests.programmes.factories import CommuneFactory, ProgrammeFactory, secteur
+from tests.parrainages.helpers import (
+    LYON,
+    SCHILTIGHEIM,
+    lancer,
+    parrain,
+    programme_de_ville,
+    retenu,
+)
+from tests.programmes.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
-
-STRASBOURG = {"latitude": 48.5734, "longitude": 7.7521, "departement": "67"}
-SCHILTIGHEIM = {"latitude": 48.6076, "longitude": 7.7499, "departement": "67"}
-LYON = {"latitude": 45.764, "longitude": 4.8357, "departement": "69"}
-
-
-def commune(coords, n=[0]):  # noqa: B006 - a counter for distinct INSEE codes
-    n[0] += 1
-    return CommuneFactory(code_insee=f"{coords['departement']}{900 + n[0] % 100:03d}", **coords)
 
 
 @pytest.fixture
 def programme():
-    return ProgrammeFactory(
-        slug="ville", distance_max_km=30, departements=["67"], offre_reguliere=True
-    )
-
-
-def retenu(programme, coords=STRASBOURG, secteurs=("G",), dispo=("mar_soir",), jours=10):
-    filleul = FilleulFactory(commune=commune(coords), disponibilites=list(dispo))
-    filleul.secteurs_souhaites.set([secteur(code) for code in secteurs])
-    return CandidatureFactory(
-        filleul=filleul,
-        programme=programme,
-        statut=Candidature.Statut.RETENUE,
-        decidee_le=timezone.now() - dt.timedelta(days=jours),
-    )
-
-
-def parrain(
-    programme, coords=STRASBOURG, secteurs=("G",), dispo=("mar_soir",), capacite=1, distance=True
-):
-    p = ParrainFactory(
-        commune=commune(coords),
-        capacite=capacite,
-        disponibilites=list(dispo),
-        distanciel_accepte=distance,
-    )
-    p.secteurs.set([secteur(code) for code in secteurs])
-    p.programmes.add(programme)
-    return p
-
-
-def lancer(programme, **kwargs):
-    run = appariement_lancer(programme=programme, en_tache=False, **kwargs)
-    return appariement_executer(run_id=run.pk)
+    return programme_de_ville()
 
 
 def test_a_run_proposes_the_best_pairs_with_their_reasons(programme):
@@ -124,7 +89,7 @@ def test_hard_rules_hold_on_the_database(programme):
         programme=programme,
         parrain=refuse,
         filleul=declined.filleul,
-        statut=Parrainage.Statut.DECLINE,
+        decline=True,
     )
     ParrainageFactory(programme=programme, filleul=deja.filleul, attente=True)
     ailleurs = parrain(ProgrammeFactory(), capacite=5)

@@ -20,6 +20,7 @@ from parrainages.matching import (
     assign_optimal,
     match,
 )
+from parrainages.matching.geo import distances_km
 
 SECTEURS = ["F", "G", "H", "K"]
 CRENEAUX = ["lun_soir", "mar_soir", "sam_matin"]
@@ -77,12 +78,14 @@ def instances(draw):
 
 
 def _distance(a, b):
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371 * math.asin(math.sqrt(h))
+    return distances_km(a.latitude, a.longitude, b.latitude, b.longitude)
+
+
+def test_great_circle_distances_between_known_places():
+    paris, marseille = (48.8566, 2.3522), (43.2965, 5.3698)
+    assert distances_km(*paris, *marseille) == pytest.approx(660.5, abs=1)
+    assert distances_km(*paris, *paris) == 0
+    assert math.isnan(distances_km(float("nan"), 2.0, *marseille))
 
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

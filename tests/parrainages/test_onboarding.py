@@ -91,7 +91,7 @@ def test_invite_one_then_activate(staff, client, django_capture_on_commit_callba
 
 
 def test_tampered_activation_link(client):
-    parrain = ParrainFactory(statut="invite")
+    parrain = ParrainFactory(invite=True)
     from parrainages.services import activation_url
 
     path = activation_url(parrain.user).split("127.0.0.1:8000", 1)[-1]
@@ -174,7 +174,7 @@ def test_single_invite_existing_account(staff):
 
 
 def test_validate_self_offered_mentors(staff, django_capture_on_commit_callbacks):
-    waiting = ParrainFactory(statut="a_valider")
+    waiting = ParrainFactory(a_valider=True)
     active = ParrainFactory(statut="actif")
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post(

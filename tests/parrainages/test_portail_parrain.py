@@ -48,7 +48,7 @@ def urls_for(parrain):
     actif = ParrainageFactory(parrain=parrain, actif=True)
     attente = ParrainageFactory(parrain=parrain, attente=True)
     rencontre = RencontreFactory(parrainage=actif)
-    evenement = EvenementFactory(organisateur=parrain, statut="publie")
+    evenement = EvenementFactory(organisateur=parrain, publie=True)
     return [
         reverse("parrain:tableau_de_bord"),
         reverse("parrain:profil"),
@@ -71,7 +71,7 @@ def test_access_matrix(client, parrain):
         MembreFactory().user,
         gestionnaire(),
         UserFactory(),
-        ParrainFactory(statut="inactif").user,
+        ParrainFactory(inactif=True).user,
     ]
     for user in others:
         client.force_login(user)
@@ -127,7 +127,7 @@ def test_dashboard_constant_queries(connecte, parrain, django_assert_num_queries
 def test_pairs_list_constant_queries_and_filter(connecte, parrain, django_assert_num_queries, n):
     for _ in range(n):
         ParrainageFactory(parrain=parrain, actif=True)
-    ended = ParrainageFactory(parrain=parrain, statut="termine")
+    ended = ParrainageFactory(parrain=parrain, termine=True)
     parrain.programmes.add(ended.programme)
     # savepoints, session, user, mentor, pairs, the programme filter's choices
     with django_assert_num_queries(7):
@@ -318,7 +318,7 @@ def test_private_notes_are_not_shown_to_the_mentee(client, parrain):
     RencontreFactory(
         parrainage=pair,
         debut=timezone.now() - dt.timedelta(days=1),
-        statut="tenue",
+        tenue=True,
         compte_rendu="Note confidentielle du parrain",
     )
     client.force_login(pair.filleul.user)
@@ -464,7 +464,7 @@ def test_one_off_action_from_proposal_to_attendance(client, parrain):
 
 
 def test_attendance_not_before_the_action(connecte, parrain):
-    evenement = EvenementFactory(organisateur=parrain, statut="publie")
+    evenement = EvenementFactory(organisateur=parrain, publie=True)
     response = connecte.post(
         reverse("parrain:presences", kwargs={"pk": evenement.pk}), {"present": []}, follow=True
     )

@@ -10,7 +10,13 @@ from django.core import mail, signing
 from django.urls import reverse
 from django.utils import timezone
 
-from mentorat.envois import REPRISE_APRES, envoi_expedier, envois_expedier, envois_reserver
+from mentorat.envois import (
+    REPRISE_APRES,
+    envoi_expedier,
+    envois_creer,
+    envois_expedier,
+    envois_reserver,
+)
 from mentorat.models import Envoi
 from parrainages import relances
 from parrainages.enquetes import SALT, lien_enquete
@@ -81,7 +87,7 @@ def test_meeting_tomorrow_both_parties():
     at = lambda d, h: timezone.make_aware(dt.datetime.combine(d, dt.time(h, 0)))  # noqa: E731
     tomorrow = RencontreFactory(parrainage=pair, debut=at(demain, 18))
     RencontreFactory(parrainage=pair, debut=at(demain + dt.timedelta(days=1), 0))  # day after
-    RencontreFactory(parrainage=pair, debut=at(demain, 10), statut="annulee")
+    RencontreFactory(parrainage=pair, debut=at(demain, 10), annulee=True)
     envois = relances.rencontre_demain(NOW)
     assert keys(envois) == sorted(
         f"rencontre_demain:{tomorrow.pk}:{u.pk}" for u in (pair.parrain.user, pair.filleul.user)
@@ -98,7 +104,7 @@ def test_no_meeting_for_n_days_then_staff_alert_at_2n():
         programme__relance_sans_rencontre_jours=21,
         programme__coordinateur=coordinateur,
     )
-    held = RencontreFactory(parrainage=pair, debut=NOW - dt.timedelta(days=20), statut="tenue")
+    held = RencontreFactory(parrainage=pair, debut=NOW - dt.timedelta(days=20), tenue=True)
     assert relances.sans_rencontre(NOW) == []
     held.debut = NOW - dt.timedelta(days=21)
     held.save()
@@ -115,7 +121,7 @@ def test_no_meeting_for_n_days_then_staff_alert_at_2n():
 def test_surveys_at_end_and_six_months_kept_apart():
     aujourd_hui = timezone.localtime(NOW).date()
     ended = ParrainageFactory(
-        statut="termine",
+        termine=True,
         date_debut=aujourd_hui - dt.timedelta(days=400),
         date_fin=aujourd_hui - dt.timedelta(days=183),
     )
@@ -139,7 +145,7 @@ def test_pair_ending_soon():
 
 
 def test_monthly_report_ready_tells_active_members():
-    rapport = RapportFactory(statut="pret", automatique=True, genere_le=NOW - dt.timedelta(days=1))
+    rapport = RapportFactory(pret=True, automatique=True, genere_le=NOW - dt.timedelta(days=1))
     active = MembreFactory(partenaire=rapport.convention.partenaire)
     MembreFactory(partenaire=rapport.convention.partenaire, actif=False)
     MembreFactory()  # another partner
@@ -147,6 +153,98 @@ def test_monthly_report_ready_tells_active_members():
     assert keys(relances.REGLES["rapport_pret"](NOW)) == [
         f"rapport_pret:{rapport.pk}:{active.user.pk}"
     ]
+
+
+def test_every_reminder_reads_well_once_sent():
+    """Each rule's e-mail, rendered from its templates when sent: who it names, its link."""
+    aujourd_hui = timezone.localtime(NOW).date()
+    jours = dt.timedelta
+    coordinateur = gestionnaire()
+    attente = ParrainageFactory(attente=True, envoye_le=NOW - jours(days=10))
+    charte = CharteFactory(emise_le=NOW - jours(days=10))
+    rencontre = RencontreFactory(
+        debut=timezone.make_aware(dt.datetime.combine(aujourd_hui + jours(days=1), dt.time(18))),
+        lieu="Café de la gare",
+        sujet="Préparer un entretien",
+    )
+    en_panne = ParrainageFactory(
+        actif=True,
+        date_debut=aujourd_hui - jours(days=60),
+        programme__relance_sans_rencontre_jours=21,
+        programme__coordinateur=coordinateur,
+    )
+    termine = ParrainageFactory(
+        termine=True,
+        date_debut=aujourd_hui - jours(days=400),
+        date_fin=aujourd_hui - jours(days=200),
+    )
+    bientot = ParrainageFactory(
+        actif=True, programme__alerte_fin_jours=14, date_fin_prevue=aujourd_hui + jours(days=7)
+    )
+    rapport = RapportFactory(pret=True, automatique=True, genere_le=NOW - jours(days=1))
+    MembreFactory(partenaire=rapport.convention.partenaire)
+    relances.relances_planifier(maintenant=NOW)
+    envois_creer(relances.propositions_nouvelles([attente.pk]))
+    assert envois_expedier()["envoye"] == Envoi.objects.count()
+
+    def message(regle, objet):
+        """The first e-mail of ``regle`` about ``objet`` (its key's start): text and HTML."""
+        cle = re.compile(rf"<{regle}\.{objet}[.@]")
+        m = next(m for m in mail.outbox if cle.match(m.extra_headers["Message-ID"]))
+        return m.body, m.alternatives[0][0]
+
+    filleul_attente = attente.filleul.user.first_name
+    attendus = {
+        ("proposition_nouvelle", attente.pk): [
+            f"vous propose de parrainer {filleul_attente}.",
+            f"Voir la proposition : http://127.0.0.1:8000/parrain/propositions/{attente.pk}/",
+        ],
+        ("proposition_sans_reponse", attente.pk): [
+            f"{filleul_attente} attend votre réponse pour un parrainage dans le programme "
+            f"« {attente.programme.nom} ».",
+            f"Répondre à la proposition : http://127.0.0.1:8000/parrain/propositions/{attente.pk}/",
+        ],
+        ("charte_a_signer", charte.pk): [
+            f"La charte du parrainage « {charte.parrainage.programme.nom} » attend encore",
+            f"Lire et signer la charte : http://127.0.0.1:8000/charte/{charte.uuid}/",
+        ],
+        ("rencontre_demain", f"{rencontre.pk}.{rencontre.parrainage.filleul.user_id}"): [
+            f"avec {rencontre.parrainage.parrain.user.get_full_name()}.",
+            "Lieu : Café de la gare. Sujet : Préparer un entretien.",
+            "Voir mon espace : http://127.0.0.1:8000/espace/",
+        ],
+        ("sans_rencontre", en_panne.pk): [
+            f"Aucune rencontre n'est consignée avec {en_panne.filleul.user.get_full_name()} "
+            "depuis 60 jours.",
+            f"Ouvrir le binôme : http://127.0.0.1:8000/parrain/binomes/{en_panne.pk}/",
+        ],
+        ("alerte_sans_rencontre", en_panne.pk): [
+            f"Le binôme de {en_panne.parrain.user.get_full_name()} et "
+            f"{en_panne.filleul.user.get_full_name()} ({en_panne.programme.nom}) n'a consigné",
+            f"/admin/parrainages/parrainage/{en_panne.pk}/change/",
+        ],
+        ("enquete_fin", termine.pk): [
+            f"Le parrainage « {termine.programme.nom} » s'est terminé.\n",
+            "Répondre (1 minute) : http://127.0.0.1:8000/enquete/",
+        ],
+        ("enquete_six_mois", termine.pk): [
+            f"Le parrainage « {termine.programme.nom} » s'est terminé il y a six mois.",
+        ],
+        ("fin_proche", bientot.pk): [
+            f"se termine le {bientot.date_fin_prevue:%d/%m/%Y}.",
+            "Voir mon espace : http://127.0.0.1:8000/espace/",
+        ],
+        ("rapport_pret", rapport.pk): [
+            f"Le rapport de la convention « {rapport.convention.titre} » pour la période du "
+            "01/01/2026 au 31/03/2026 est prêt.",
+            "Voir l'espace partenaire : http://127.0.0.1:8000/partenaire/",
+        ],
+    }
+    for (regle, objet), morceaux in attendus.items():
+        texte, page = message(regle, objet)
+        for morceau in morceaux:
+            assert morceau in texte, (regle, texte)
+            assert html.escape(morceau.split(" : ")[-1], quote=False).strip() in page, regle
 
 
 # --- Exactly once --------------------------------------------------------------------------------
@@ -236,7 +334,7 @@ def test_transient_failures_are_retried_for_days_then_recorded(monkeypatch):
     assert attentes == [4, 8, 16, 30, 30, 30, 30, 30, 30]  # capped, never given up so soon
     # Three days after it was written, a message still refused is recorded as a failure.
     Envoi.objects.filter(pk=envoi.pk).update(
-        prochain_essai=timezone.now(), cree_le=timezone.now() - dt.timedelta(days=3, minutes=1)
+        prochain_essai=timezone.now(), created_at=timezone.now() - dt.timedelta(days=3, minutes=1)
     )
     assert envois_expedier() == {"echec": 1}
     envoi.refresh_from_db()
@@ -310,7 +408,7 @@ def test_preferences_page(client):
 
 def test_survey_link_valid_reused_tampered_expired(client, monkeypatch):
     pair = ParrainageFactory(
-        statut="termine", date_debut=dt.date(2026, 1, 5), date_fin=dt.date(2026, 7, 5)
+        termine=True, date_debut=dt.date(2026, 1, 5), date_fin=dt.date(2026, 7, 5)
     )
     lien = lien_enquete(parrainage_id=pair.pk, moment="fin", user_id=pair.filleul.user_id)
     path = lien.split("127.0.0.1:8000", 1)[-1]
@@ -335,7 +433,7 @@ def test_survey_link_valid_reused_tampered_expired(client, monkeypatch):
 
 def test_six_month_answer_is_kept_apart(client):
     pair = ParrainageFactory(
-        statut="termine", date_debut=dt.date(2025, 1, 5), date_fin=dt.date(2025, 7, 5)
+        termine=True, date_debut=dt.date(2025, 1, 5), date_fin=dt.date(2025, 7, 5)
     )
     Sortie.objects.create(parrainage=pair, moment="fin", type="cdd_court", date=pair.date_fin)
     lien = lien_enquete(parrainage_id=pair.pk, moment="six_mois", user_id=pair.parrain.user_id)
@@ -358,12 +456,12 @@ def test_follow_up_page(client, django_assert_num_queries, n):
     for _ in range(n):
         ParrainageFactory(actif=True, date_debut=aujourd_hui - dt.timedelta(days=90))
         ParrainageFactory(
-            statut="termine",
+            termine=True,
             date_debut=aujourd_hui - dt.timedelta(days=400),
             date_fin=aujourd_hui - dt.timedelta(days=200),
         )
-        EnvoiFactory(statut="envoye", envoye_le=timezone.now())
-        EnvoiFactory(statut="echec", erreur="boîte pleine")
+        EnvoiFactory(envoye=True, envoye_le=timezone.now())
+        EnvoiFactory(echec=True, erreur="boîte pleine")
     connecter(client, gestionnaire())
     # savepoints, session, user, stalled pairs, two survey lists, recent and failed sends…
     with django_assert_num_queries(11):

@@ -125,7 +125,7 @@ def test_worker_killed_mid_batch_sends_each_reminder_once(postgres, redis_url, s
     app.conf.broker_url = redis_url
     worker = _worker(env)
     try:
-        app.send_task("parrainages.envoyer_relances")
+        app.send_task("parrainages.expedier_envois")
         assert boite.retenu.wait(60), "le worker n'a pas commencé à envoyer"
         time.sleep(1)
         os.killpg(worker.pid, signal.SIGKILL)
@@ -139,7 +139,7 @@ def test_worker_killed_mid_batch_sends_each_reminder_once(postgres, redis_url, s
             reserve_le=timezone.now() - REPRISE_APRES - REPRISE_APRES
         )
         worker = _worker(env)
-        app.send_task("parrainages.envoyer_relances")
+        app.send_task("parrainages.expedier_envois")
         _attendre(
             lambda: Envoi.objects.filter(statut=Envoi.Statut.ENVOYE).count() == N,
             90,

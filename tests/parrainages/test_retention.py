@@ -13,8 +13,7 @@ from mentorat.models import Envoi, User
 from parrainages import retention
 from parrainages.models import Candidature, Filleul, Parrain, Parrainage, Sortie
 from parrainages.services import (
-    compte_filleul_supprimer,
-    compte_parrain_supprimer,
+    compte_effacer,
     filleul_exporter,
 )
 from parrainages.tasks import appliquer_retention
@@ -194,7 +193,7 @@ def test_an_outcome_recorded_after_the_warning_keeps_the_mentee(now):
     filleul = inactif(now - jours(D - W))
     pair = ParrainageFactory(
         filleul=filleul,
-        statut=Parrainage.Statut.TERMINE,
+        termine=True,
         date_debut=timezone.localdate(now - jours(D)),
         date_fin=timezone.localdate(now - jours(D - W)),
     )
@@ -210,12 +209,12 @@ def test_a_mentor_with_held_meetings_is_active(now):
     parrain = inactif(now - jours(D), role="parrain")
     pair = ParrainageFactory(
         parrain=parrain,
-        statut=Parrainage.Statut.TERMINE,
+        termine=True,
         date_debut=timezone.localdate(now - jours(D + 100)),
         date_fin=timezone.localdate(now - jours(D)),
     )
-    RencontreFactory(parrainage=pair, statut="tenue", debut=now - jours(100))
-    RencontreFactory(parrainage=pair, statut="annulee", debut=now - jours(10))  # not a trace
+    RencontreFactory(parrainage=pair, tenue=True, debut=now - jours(100))
+    RencontreFactory(parrainage=pair, annulee=True, debut=now - jours(10))  # not a trace
     assert appliquer(now).avertis == 0
     assert retention.derniere_activite([parrain.user_id]) == {
         parrain.user_id: timezone.localdate(now - jours(100))
@@ -292,9 +291,7 @@ def test_unverified_sign_ups_are_deleted_after_seven_days(now):
     recent = EmailAddressFactory(verified=False, user__date_joined=now - jours(6)).user
     ancien = EmailAddressFactory(verified=False, user__date_joined=now - jours(7)).user
     verifie = EmailAddressFactory(verified=True, user__date_joined=now - jours(30)).user
-    invite = ParrainFactory(
-        statut=Parrain.Statut.INVITE, valide_le=None, user__date_joined=now - jours(8)
-    )
+    invite = ParrainFactory(invite=True, valide_le=None, user__date_joined=now - jours(8))
     cree_par_l_equipe = UserFactory(date_joined=now - jours(30))  # no address record
 
     assert appliquer(now, dry_run=True).non_verifies_supprimes == 2
@@ -314,9 +311,7 @@ def test_unverified_sign_ups_are_deleted_after_seven_days(now):
 
 
 def test_an_unverified_account_with_an_open_pair_is_kept(now):
-    invite = ParrainFactory(
-        statut=Parrain.Statut.INVITE, valide_le=None, user__date_joined=now - jours(30)
-    )
+    invite = ParrainFactory(invite=True, valide_le=None, user__date_joined=now - jours(30))
     ParrainageFactory(parrain=invite, statut=Parrainage.Statut.PROPOSITION)
     assert appliquer(now).non_verifies_supprimes == 0
 
@@ -326,7 +321,7 @@ def test_an_unverified_account_with_an_open_pair_is_kept(now):
 
 def test_the_mentor_service_erases_identity_and_keeps_the_records(now):
     pair = ParrainageFactory(
-        statut=Parrainage.Statut.TERMINE,
+        termine=True,
         date_debut=timezone.localdate(now - jours(200)),
         date_fin=timezone.localdate(now - jours(20)),
         motif_fin="Inès a trouvé un CDI chez Transports Martin.",
@@ -335,14 +330,14 @@ def test_the_mentor_service_erases_identity_and_keeps_the_records(now):
     )
     parrain, user, user_id = pair.parrain, pair.parrain.user, pair.parrain.user_id
     rencontre = RencontreFactory(
-        parrainage=pair, statut="tenue", debut=now - jours(50), compte_rendu="Notes privées"
+        parrainage=pair, tenue=True, debut=now - jours(50), compte_rendu="Notes privées"
     )
-    immersion = ImmersionFactory(parrainage=pair, statut="terminee", tuteur="Mme Martin")
+    immersion = ImmersionFactory(parrainage=pair, terminee=True, tuteur="Mme Martin")
     charte = CharteFactory(parrainage=pair, texte=f"Charte de {user.get_full_name()}")
     signature = SignatureFactory(charte=charte, signataire=user, adresse_ip="192.0.2.1")
     EnvoiFactory(destinataire=user)
 
-    compte_parrain_supprimer(user=user, notifier=False)
+    compte_effacer(user=user, notifier=False)
 
     parrain.refresh_from_db()
     assert parrain.user is None and parrain.statut == Parrain.Statut.INACTIF
@@ -371,7 +366,7 @@ def test_the_mentor_service_erases_identity_and_keeps_the_records(now):
 def test_a_person_both_mentor_and_mentee_loses_both_identities(now):
     filleul = FilleulFactory()
     parrain = ParrainFactory(user=filleul.user, valide_le=now)
-    compte_parrain_supprimer(user=filleul.user, notifier=False)
+    compte_effacer(user=filleul.user, notifier=False)
     filleul.refresh_from_db()
     parrain.refresh_from_db()
     assert filleul.user is None and filleul.anonymise_le is not None
@@ -392,9 +387,9 @@ def test_statistics_survive_the_anonymisation_of_everyone():
     avant = chiffres()
     assert {d.indicateur: n for d, n in avant["a_q1"].items()} == scenario.ATTENDU_A_Q1
     for filleul in list(Filleul.objects.filter(user__isnull=False).select_related("user")):
-        compte_filleul_supprimer(user=filleul.user, notifier=False)
+        compte_effacer(user=filleul.user, notifier=False)
     for parrain in list(Parrain.objects.filter(user__isnull=False).select_related("user")):
-        compte_parrain_supprimer(user=parrain.user, notifier=False)
+        compte_effacer(user=parrain.user, notifier=False)
     assert not Filleul.objects.filter(user__isnull=False).exists()
     assert not Parrain.objects.filter(user__isnull=False).exists()
     assert chiffres() == avant
@@ -461,9 +456,9 @@ def test_the_privacy_page_states_the_periods(client, settings):
 
 
 def test_old_outbox_rows_are_emptied_but_keep_their_key(now):
-    vieux = EnvoiFactory(statut=Envoi.Statut.ENVOYE, cree_le=now - jours(366))
-    recent = EnvoiFactory(statut=Envoi.Statut.ENVOYE, cree_le=now - jours(364))
-    en_attente = EnvoiFactory(cree_le=now - jours(400))
+    vieux = EnvoiFactory(envoye=True, created_at=now - jours(366))
+    recent = EnvoiFactory(envoye=True, created_at=now - jours(364))
+    en_attente = EnvoiFactory(created_at=now - jours(400))
     assert appliquer(now).envois_purges == 1
     vieux.refresh_from_db()
     recent.refresh_from_db()
@@ -497,12 +492,12 @@ def test_the_command_dry_run_counts_and_changes_nothing():
         regle=retention.REGLE,
         cle=f"{retention.REGLE}:{a_anonymiser.user_id}:{derniere.isoformat()}",
         destinataire=a_anonymiser.user,
-        statut=Envoi.Statut.ENVOYE,
+        envoye=True,
         envoye_le=now - jours(W + 1),
-        cree_le=now - jours(W + 1),
+        created_at=now - jours(W + 1),
     )
     EmailAddressFactory(verified=False, user__date_joined=now - jours(10))
-    EnvoiFactory(statut=Envoi.Statut.ENVOYE, cree_le=now - jours(400))
+    EnvoiFactory(envoye=True, created_at=now - jours(400))
     photo = (
         list(User.objects.order_by("pk").values()),
         list(Envoi.objects.order_by("pk").values()),

@@ -19,16 +19,21 @@ from parrainages.services.matching import (
 )
 from parrainages.tasks import balayer_travaux
 from tests.mentorat.factories import connecter, gestionnaire
-from tests.parrainages.test_matching import parrain, programme, retenu  # noqa: F401
+from tests.parrainages.helpers import parrain, programme_de_ville, retenu
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def programme():
+    return programme_de_ville()
 
 
 def il_y_a(**duree):
     return timezone.now() - dt.timedelta(**duree)
 
 
-def test_a_silent_run_is_failed_and_a_lost_message_enqueued_again(programme):  # noqa: F811
+def test_a_silent_run_is_failed_and_a_lost_message_enqueued_again(programme):
     muet = appariement_lancer(programme=programme, en_tache=False)
     MatchingRun.objects.filter(pk=muet.pk).update(
         statut=MatchingRun.Statut.EN_COURS, progression=42, mis_a_jour_le=il_y_a(minutes=3)
@@ -48,14 +53,14 @@ def test_a_silent_run_is_failed_and_a_lost_message_enqueued_again(programme):  #
     assert appariement_executer(run_id=muet.pk) is None
 
 
-def test_the_sweeper_task_runs_the_service(programme):  # noqa: F811
+def test_the_sweeper_task_runs_the_service(programme):
     MatchingRun.objects.create(
         programme=programme, statut=MatchingRun.Statut.EN_COURS, mis_a_jour_le=il_y_a(minutes=5)
     )
     assert balayer_travaux.delay().get() == {"echoues": 1, "relances": 0, "imports_relances": 0}
 
 
-def test_a_run_failed_while_its_worker_was_away_writes_nothing(programme, monkeypatch):  # noqa: F811
+def test_a_run_failed_while_its_worker_was_away_writes_nothing(programme, monkeypatch):
     for _ in range(3):
         parrain(programme)
         retenu(programme)
@@ -75,7 +80,7 @@ def test_a_run_failed_while_its_worker_was_away_writes_nothing(programme, monkey
     assert not Parrainage.objects.exists()
 
 
-def test_staff_launch_a_failed_run_again(client, programme):  # noqa: F811
+def test_staff_launch_a_failed_run_again(client, programme):
     connecter(client, gestionnaire())
     run = MatchingRun.objects.create(
         programme=programme, statut=MatchingRun.Statut.ECHOUE, erreur=INTERROMPU
@@ -101,7 +106,7 @@ def test_the_heartbeat_beats_outside_a_transaction_only():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_heartbeat_refreshes_the_row_while_the_work_runs(postgres, programme):  # noqa: F811
+def test_the_heartbeat_refreshes_the_row_while_the_work_runs(postgres, programme):
     run = MatchingRun.objects.create(
         programme=programme, statut=MatchingRun.Statut.EN_COURS, mis_a_jour_le=il_y_a(minutes=1)
     )

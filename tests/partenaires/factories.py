@@ -1,6 +1,10 @@
+"""Factories of the partenaires app. A status other than the default is a trait named after it
+(``ConventionFactory(active=True)``), which also fills what that status implies."""
+
 import datetime as dt
 
 import factory
+from django.utils import timezone
 
 from partenaires.models import Convention, Membre, Objectif, Partenaire, Rapport
 from tests.mentorat.factories import UserFactory
@@ -32,6 +36,17 @@ class ConventionFactory(factory.django.DjangoModelFactory):
     date_debut = dt.date(2026, 1, 1)
     date_fin = dt.date(2026, 12, 31)
 
+    class Params:
+        signee = factory.Trait(
+            statut=Convention.Statut.SIGNEE, signee_le=factory.SelfAttribute("date_debut")
+        )
+        active = factory.Trait(
+            statut=Convention.Statut.ACTIVE, signee_le=factory.SelfAttribute("date_debut")
+        )
+        terminee = factory.Trait(
+            statut=Convention.Statut.TERMINEE, signee_le=factory.SelfAttribute("date_debut")
+        )
+
 
 class ObjectifFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -49,6 +64,22 @@ class RapportFactory(factory.django.DjangoModelFactory):
     convention = factory.SubFactory(ConventionFactory)
     periode_debut = dt.date(2026, 1, 1)
     periode_fin = dt.date(2026, 3, 31)
+
+    class Params:
+        en_cours = factory.Trait(
+            statut=Rapport.Statut.EN_COURS,
+            progression=5,
+            demarre_le=factory.LazyFunction(timezone.now),
+            battement_le=factory.SelfAttribute("demarre_le"),
+        )
+        pret = factory.Trait(
+            statut=Rapport.Statut.PRET,
+            progression=100,
+            genere_le=factory.LazyFunction(timezone.now),
+        )
+        echec = factory.Trait(
+            statut=Rapport.Statut.ECHEC, erreur="OSError : disque plein pendant la production"
+        )
 
 
 class PrescriptionFactory(factory.django.DjangoModelFactory):

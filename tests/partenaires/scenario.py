@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from parrainages.models import Candidature, Parrainage, Rencontre, Sortie
-from partenaires.models import Convention, Objectif, ParrainApporte
+from partenaires.models import Objectif, ParrainApporte
 from programmes.models import Evenement, Inscription
 from tests.parrainages.factories import (
     CandidatureFactory,
@@ -89,7 +89,7 @@ def construire():
         titre="Convention de la Mission locale A",
         date_debut=jour(2025, 10, 1),
         date_fin=jour(2026, 9, 30),
-        statut=Convention.Statut.ACTIVE,
+        active=True,
         signataires="Pour la ville : la directrice\nPour la Mission locale A : le président",
     )
     s.convention_a.programmes.set([s.p1])
@@ -116,7 +116,7 @@ def construire():
         reference="CONV-B",
         date_debut=jour(2026, 1, 1),
         date_fin=jour(2026, 12, 31),
-        statut=Convention.Statut.ACTIVE,
+        active=True,
     )
     s.convention_b.programmes.set([s.p1])
     ObjectifFactory(convention=s.convention_b, indicateur=IND.PARTICIPATION, valeur_cible=30)

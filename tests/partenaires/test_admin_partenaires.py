@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from partenaires.models import Convention, Objectif, Rapport
 from tests.mentorat.factories import UserFactory, connecter, gestionnaire
-from tests.mentorat.test_admin import form_data
+from tests.mentorat.helpers import form_data
 from tests.partenaires import scenario
 from tests.partenaires.factories import ConventionFactory, ObjectifFactory, RapportFactory
 from tests.partenaires.scenario import ATTENDU_A_Q1, ATTENDU_B_Q1, IND
@@ -100,7 +100,7 @@ def test_every_partners_figures_side_by_side(client, s, staff, django_assert_num
     }
     html = response.content.decode()
     assert "objectif 10 par an" in html and "objectif 4 sur la convention" in html
-    ConventionFactory.create_batch(5, statut=Convention.Statut.ACTIVE)
+    ConventionFactory.create_batch(5, active=True)
     with django_assert_num_queries(15):
         assert client.get(url, params).status_code == 200
     mauvais = client.get(url, {"debut": "2026-03-31", "fin": "2026-01-01"})
@@ -138,8 +138,8 @@ def test_staff_files_are_for_staff_only(client, s):
 
 
 def test_failed_reports_are_started_again(client, s, staff, django_capture_on_commit_callbacks):
-    echec = RapportFactory(convention=s.convention_a, statut=Rapport.Statut.ECHEC, erreur="panne")
-    pret = RapportFactory(convention=s.convention_a, statut=Rapport.Statut.PRET)
+    echec = RapportFactory(convention=s.convention_a, echec=True, erreur="panne")
+    pret = RapportFactory(convention=s.convention_a, pret=True)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:partenaires_rapport_changelist"),

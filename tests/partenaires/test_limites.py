@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from conftest import service_missing
 from partenaires import services
-from partenaires.models import Convention, Prescription, Rapport
+from partenaires.models import Prescription, Rapport
 from tests.mentorat.factories import connecter, gestionnaire
 from tests.partenaires.factories import (
     ConventionFactory,
@@ -100,7 +100,7 @@ def test_a_partner_sends_at_most_so_many_invitations_a_day(
 def convention(membre):
     convention = ConventionFactory(
         partenaire=membre.partenaire,
-        statut=Convention.Statut.ACTIVE,
+        active=True,
         date_debut=dt.date(2026, 1, 1),
         date_fin=dt.date(2026, 12, 31),
     )
@@ -163,10 +163,7 @@ def test_staff_request_at_most_so_many_reports_a_day_in_the_admin(
 ):
     settings.LIMITE_RAPPORTS_EQUIPE_JOUR = 3
     settings.LIMITE_RAPPORTS_PARTENAIRE_JOUR = 1  # a partner's limit is its members'
-    autres = [
-        ConventionFactory(statut=Convention.Statut.ACTIVE, reference=f"CONV-L-{n}")
-        for n in range(3)
-    ]
+    autres = [ConventionFactory(active=True, reference=f"CONV-L-{n}") for n in range(3)]
     connecter(client, staff_user)
     reponse = client.post(
         reverse("admin:partenaires_convention_changelist"),
@@ -232,7 +229,7 @@ def test_the_proposed_period_and_monthly_reports_stay_within_the_convention(
     milieu = mois_dernier_debut + dt.timedelta(days=10)
     convention = ConventionFactory(
         partenaire=membre.partenaire,
-        statut=Convention.Statut.ACTIVE,
+        active=True,
         date_debut=milieu,
         date_fin=milieu + dt.timedelta(days=365),
     )
@@ -256,7 +253,7 @@ def test_simultaneous_requests_are_counted_one_after_the_other(settings, monkeyp
     settings.LIMITE_RAPPORTS_MEMBRE_JOUR = 3
     monkeypatch.setattr(services, "rapport_planifier", lambda **kwargs: None)  # no PDF here
     membre = MembreFactory()
-    convention = ConventionFactory(partenaire=membre.partenaire, statut=Convention.Statut.ACTIVE)
+    convention = ConventionFactory(partenaire=membre.partenaire, active=True)
     ObjectifFactory(convention=convention)
     depart, refus = threading.Barrier(25), []
 

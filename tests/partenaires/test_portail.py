@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from parrainages.models import Candidature, Parrainage, Sortie
-from partenaires.models import Convention, Membre, Rapport
+from parrainages.models import Parrainage, Sortie
+from partenaires.models import Membre, Rapport
 from tests.mentorat.factories import UserFactory, gestionnaire
 from tests.parrainages.factories import (
     CandidatureFactory,
@@ -224,9 +224,7 @@ def test_downloads_have_proper_names(client, s):
 
 def test_files_of_a_report_not_ready_answer_404(client, s):
     client.force_login(s.membre_a.user)
-    en_cours = RapportFactory(
-        convention=s.convention_a, statut=Rapport.Statut.EN_COURS, progression=40
-    )
+    en_cours = RapportFactory(convention=s.convention_a, en_cours=True, progression=40)
     assert (
         client.get(reverse("partenaires:rapport_fichier", args=[en_cours.pk, "pdf"])).status_code
         == 404
@@ -240,9 +238,7 @@ def test_files_of_a_report_not_ready_answer_404(client, s):
 
 def test_progress_is_shown_while_the_report_is_produced(client, s):
     client.force_login(s.membre_a.user)
-    en_cours = RapportFactory(
-        convention=s.convention_a, statut=Rapport.Statut.EN_COURS, progression=40
-    )
+    en_cours = RapportFactory(convention=s.convention_a, en_cours=True, progression=40)
     page = client.get(reverse("partenaires:rapport", args=[en_cours.pk])).content.decode()
     assert 'data-statut-url="/partenaire/rapports/' in page
     assert '<progress id="production-jauge" max="100" value="40"' in page
@@ -259,7 +255,7 @@ def test_progress_is_shown_while_the_report_is_produced(client, s):
     }
     pret = client.get(reverse("partenaires:rapport_statut", args=[s.rapport_a.pk])).json()
     assert (pret["pret"], pret["termine"], pret["progression"]) == (True, True, 100)
-    echec = RapportFactory(convention=s.convention_a, statut=Rapport.Statut.ECHEC, erreur="boom")
+    echec = RapportFactory(convention=s.convention_a, echec=True, erreur="boom")
     page = client.get(reverse("partenaires:rapport", args=[echec.pk])).content.decode()
     assert "La production de ce rapport a échoué" in page and "boom" not in page
 
@@ -271,13 +267,11 @@ def beaucoup_de_lignes(partenaire, convention, n):
     """``n`` referred people with a pair and an outcome, ``n`` invitations, ``n`` reports."""
     programme = convention.programmes.get()
     for _ in range(n):
-        candidature = CandidatureFactory(
-            programme=programme, prescripteur=partenaire, statut=Candidature.Statut.RETENUE
-        )
+        candidature = CandidatureFactory(programme=programme, prescripteur=partenaire, retenue=True)
         pair = ParrainageFactory(programme=programme, filleul=candidature.filleul, actif=True)
         SortieFactory(parrainage=pair, moment=Sortie.Moment.FIN, type=Sortie.Type.CDI)
         PrescriptionFactory(partenaire=partenaire, programme=programme)
-        RapportFactory(convention=convention, statut=Rapport.Statut.PRET, progression=100)
+        RapportFactory(convention=convention, pret=True, progression=100)
 
 
 PAGES_COMPTEES = [
@@ -292,7 +286,7 @@ PAGES_COMPTEES = [
 
 @pytest.mark.parametrize(("page", "requetes"), PAGES_COMPTEES)
 def test_portal_pages_pin_their_queries(client, s, django_assert_num_queries, page, requetes):
-    ConventionFactory(partenaire=s.a, statut=Convention.Statut.SIGNEE)
+    ConventionFactory(partenaire=s.a, signee=True)
     client.force_login(s.membre_a.user)
     url = urls_de(s.convention_a, s.rapport_a)[page]
     ObjectifFactory(convention=s.convention_a, indicateur="rencontres_tenues", valeur_cible=100)
@@ -300,7 +294,7 @@ def test_portal_pages_pin_their_queries(client, s, django_assert_num_queries, pa
     with django_assert_num_queries(requetes):
         assert client.get(url).status_code == 200
     beaucoup_de_lignes(s.a, s.convention_a, 60)
-    ConventionFactory.create_batch(3, partenaire=s.a, statut=Convention.Statut.ACTIVE)
+    ConventionFactory.create_batch(3, partenaire=s.a, active=True)
     cache.clear()  # the convention's figures are cached: count them again
     with django_assert_num_queries(requetes):
         response = client.get(url)

@@ -184,7 +184,7 @@ def test_invitation_prefills_signup_and_records_the_prescriber(client, membre, p
     user = UserFactory(email="sarah@exemple.fr")
     client.force_login(user)
     from programmes.models import Commune
-    from tests.parrainages.test_filleul_pages import STEPS, walk_profile
+    from tests.parrainages.helpers import STEPS, walk_profile
 
     Commune.objects.create(
         code_insee="31555",

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from partenaires import services
-from partenaires.models import Convention, Rapport
+from partenaires.models import Rapport
 from partenaires.selectors import COLONNES_FILLEULS
 from tests.partenaires import scenario
 from tests.partenaires.factories import ConventionFactory, ObjectifFactory
@@ -219,10 +219,10 @@ def test_a_database_error_inside_a_transaction_is_recorded(s, monkeypatch):
 def test_monthly_reports_once_per_active_convention_and_month(
     s, django_capture_on_commit_callbacks
 ):
-    ConventionFactory(statut=Convention.Statut.SIGNEE)  # not active yet
-    ConventionFactory(statut=Convention.Statut.TERMINEE)
+    ConventionFactory(signee=True)  # not active yet
+    ConventionFactory(terminee=True)
     ancienne = ConventionFactory(
-        statut=Convention.Statut.ACTIVE,
+        active=True,
         date_debut=dt.date(2024, 1, 1),
         date_fin=dt.date(2024, 12, 31),
     )
@@ -283,7 +283,7 @@ def test_the_tasks_run_the_services(s, django_capture_on_commit_callbacks):
     assert produire_rapport.delay(rapport.pk).get() == Rapport.Statut.PRET
     assert produire_rapport.delay(rapport.pk).get() is None
     toujours = ConventionFactory(
-        statut=Convention.Statut.ACTIVE,
+        active=True,
         date_debut=dt.date(2020, 1, 1),
         date_fin=dt.date(2040, 1, 1),
     )

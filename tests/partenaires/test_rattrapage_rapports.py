@@ -15,13 +15,11 @@ pytestmark = pytest.mark.django_db
 def test_waiting_and_abandoned_reports_are_enqueued_again():
     maintenant = timezone.now()
     oublie = RapportFactory(created_at=maintenant - dt.timedelta(minutes=11))
-    abandonne = RapportFactory(
-        statut=Rapport.Statut.EN_COURS, demarre_le=maintenant - REPRISE_APRES * 2
-    )
+    abandonne = RapportFactory(en_cours=True, demarre_le=maintenant - REPRISE_APRES * 2)
     RapportFactory()  # just requested: its task is on its way
-    RapportFactory(statut=Rapport.Statut.EN_COURS, demarre_le=maintenant)  # being produced
-    RapportFactory(statut=Rapport.Statut.PRET, created_at=maintenant - dt.timedelta(days=1))
-    RapportFactory(statut=Rapport.Statut.ECHEC, created_at=maintenant - dt.timedelta(days=1))
+    RapportFactory(en_cours=True, demarre_le=maintenant)  # being produced
+    RapportFactory(pret=True, created_at=maintenant - dt.timedelta(days=1))
+    RapportFactory(echec=True, created_at=maintenant - dt.timedelta(days=1))
     enfiles = []
     assert rapports_a_rattraper(enqueue=enfiles.append) == [oublie.pk, abandonne.pk]
     assert enfiles == [oublie.pk, abandonne.pk]
@@ -40,12 +38,12 @@ def test_the_task_produces_a_lost_report_once(private_storage_dir):
 def test_a_silent_heartbeat_is_taken_over_within_minutes_not_an_hour():
     maintenant = timezone.now()
     vivant = RapportFactory(
-        statut=Rapport.Statut.EN_COURS,
+        en_cours=True,
         demarre_le=maintenant - dt.timedelta(minutes=10),
         battement_le=maintenant - dt.timedelta(seconds=20),
     )
     muet = RapportFactory(
-        statut=Rapport.Statut.EN_COURS,
+        en_cours=True,
         demarre_le=maintenant - dt.timedelta(minutes=4),
         battement_le=maintenant - dt.timedelta(minutes=3),
     )

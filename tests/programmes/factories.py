@@ -1,3 +1,6 @@
+"""Factories of the programmes app. A status other than the default is a trait named after it
+(``EvenementFactory(publie=True)``), which also fills what that status implies."""
+
 import datetime as dt
 
 import factory
@@ -52,6 +55,8 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
 
     class Params:
         brouillon = factory.Trait(statut=Programme.Statut.BROUILLON)
+        en_cours = factory.Trait(statut=Programme.Statut.EN_COURS)
+        clos = factory.Trait(statut=Programme.Statut.CLOS)
 
 
 class EtapeFactory(factory.django.DjangoModelFactory):
@@ -84,6 +89,14 @@ class EvenementFactory(factory.django.DjangoModelFactory):
     fin = factory.LazyAttribute(lambda o: o.debut + dt.timedelta(hours=2))
     places = 12
 
+    class Params:
+        publie = factory.Trait(statut=Evenement.Statut.PUBLIE)
+        annule = factory.Trait(statut=Evenement.Statut.ANNULE)
+        termine = factory.Trait(
+            statut=Evenement.Statut.TERMINE,
+            debut=factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=7)),
+        )
+
 
 class InscriptionFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -91,6 +104,11 @@ class InscriptionFactory(factory.django.DjangoModelFactory):
 
     evenement = factory.SubFactory(EvenementFactory)
     filleul = factory.SubFactory("tests.parrainages.factories.FilleulFactory")
+
+    class Params:
+        present = factory.Trait(statut=Inscription.Statut.PRESENT)
+        absent = factory.Trait(statut=Inscription.Statut.ABSENT)
+        annule = factory.Trait(statut=Inscription.Statut.ANNULE)
 
 
 SECTEUR_CODES_LIBRES = "OPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz"

@@ -1,7 +1,6 @@
 import pytest
 from django.urls import reverse
 
-from partenaires.models import Convention
 from tests.mentorat.factories import UserFactory, gestionnaire
 from tests.partenaires.factories import ConventionFactory
 from tests.programmes.factories import EtapeFactory, ProgrammeFactory
@@ -41,9 +40,7 @@ def test_programme_page_shows_steps_and_partners(client, django_assert_num_queri
     for ordre in range(1, 4):
         EtapeFactory(programme=programme, ordre=ordre, nom=f"Étape numéro {ordre}")
     for i in range(5):
-        convention = ConventionFactory(
-            partenaire__nom=f"Partenaire {i}", statut=Convention.Statut.ACTIVE
-        )
+        convention = ConventionFactory(partenaire__nom=f"Partenaire {i}", active=True)
         convention.programmes.add(programme)
     brouillon = ConventionFactory(partenaire__nom="Partenaire pas encore signé")
     brouillon.programmes.add(programme)

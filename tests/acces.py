@@ -1,0 +1,337 @@
+"""The access matrix: for every URL of the site, how to build it in a world of people and
+objects, and what each role gets (tests/test_acces.py checks it; the fuzzer posts to it)."""
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from mentorat.comptes import activation_url as activation_compte_url
+from mentorat.comptes import compte_creer
+from mentorat.models import User
+from parrainages.enquetes import lien_enquete
+from parrainages.services import activation_url, charte_emettre
+from partenaires.services import invitation_jeton
+from tests.mentorat.factories import administrateur, gestionnaire
+from tests.parrainages.factories import (
+    CandidatureFactory,
+    ParrainageFactory,
+    ParrainFactory,
+    RencontreFactory,
+)
+from tests.partenaires.factories import MembreFactory
+from tests.programmes.factories import EvenementFactory, ModeleCharteFactory, ProgrammeFactory
+
+ROLES = [
+    "anonyme",
+    "filleul",
+    "autre_filleul",
+    "parrain",
+    "autre_parrain",
+    "membre",
+    "autre_membre",
+    "gestionnaire",
+    "administrateur",
+    "gestionnaire_sans_mfa",
+]
+LOGIN = "login"  # a redirect to the login page
+SECOND_FACTEUR = "mfa"  # a redirect to the second factor (the TOTP code, or setting it up)
+
+PUBLIC = dict.fromkeys(ROLES, 200)
+CONNECTE = {**dict.fromkeys(ROLES, 200), "anonyme": LOGIN}
+ESPACE_FILLEUL = {
+    **dict.fromkeys(ROLES, 404),
+    "anonyme": LOGIN,
+    "filleul": 200,
+    "autre_filleul": 200,
+}
+ESPACE_PARRAIN = {
+    **dict.fromkeys(ROLES, 404),
+    "anonyme": LOGIN,
+    "parrain": 200,
+    "autre_parrain": 200,
+}
+OBJET_PARRAIN = {**ESPACE_PARRAIN, "autre_parrain": 404}
+POST_PARRAIN = {**OBJET_PARRAIN, "parrain": 405, "autre_parrain": 405}
+CHARTE = {
+    **dict.fromkeys(ROLES, 404),
+    "anonyme": LOGIN,
+    "filleul": 200,
+    "parrain": 200,
+    "gestionnaire": 200,
+    "administrateur": 200,
+    "gestionnaire_sans_mfa": SECOND_FACTEUR,
+}
+
+
+def monde_creer():
+    """The people and objects every URL is tried on: two of each kind, so that another's
+    object can be asked for."""
+    programme = ProgrammeFactory(slug="programme-a", offre_ponctuelle=True)
+    ModeleCharteFactory(programme=programme)
+    pair = ParrainageFactory(programme=programme, actif=True)
+    autre = ParrainageFactory(actif=True)
+    charte = charte_emettre(parrainage=pair)
+    rencontre = RencontreFactory(parrainage=pair, debut=timezone.now() - dt.timedelta(days=1))
+    proposition = ParrainageFactory(parrain=pair.parrain, attente=True)
+    evenement = EvenementFactory(programme=programme, organisateur=pair.parrain, publie=True)
+    CandidatureFactory(filleul=pair.filleul, programme=programme)
+    membre = MembreFactory()
+    autre_membre = MembreFactory()
+    from tests.partenaires.factories import ConventionFactory, ObjectifFactory
+
+    convention = ConventionFactory(partenaire=membre.partenaire, active=True)
+    convention.programmes.add(programme)
+    ObjectifFactory(convention=convention)
+    from partenaires.models import Prescription
+
+    prescription = Prescription.objects.create(
+        partenaire=membre.partenaire,
+        programme=programme,
+        prenom="A",
+        nom="B",
+        email="nouveau@exemple.fr",
+    )
+    invite = ParrainFactory(invite=True)
+    admin = administrateur()
+    compte_ouvert = compte_creer(
+        user=User(email="nouvelle.recrue@exemple.fr", first_name="Léa", last_name="Roux"),
+        groupes=admin.groups.all(),
+        par=admin,
+    )
+    return {
+        "programme": programme,
+        "pair": pair,
+        "charte": charte,
+        "rencontre": rencontre,
+        "proposition": proposition,
+        "evenement": evenement,
+        "prescription": prescription,
+        "invite": invite,
+        "compte_ouvert": compte_ouvert,
+        "convention": convention,
+        "users": {
+            "filleul": pair.filleul.user,
+            "autre_filleul": autre.filleul.user,
+            "parrain": pair.parrain.user,
+            "autre_parrain": autre.parrain.user,
+            "membre": membre.user,
+            "autre_membre": autre_membre.user,
+            "gestionnaire": gestionnaire(),
+            "administrateur": admin,
+            "gestionnaire_sans_mfa": gestionnaire(),
+        },
+    }
+
+
+def _url_brute(lien):
+    return lien.split("127.0.0.1:8000", 1)[-1]
+
+
+MATRICE = {
+    "programmes:accueil": (lambda m: reverse("programmes:accueil"), PUBLIC),
+    "programmes:detail": (lambda m: m["programme"].get_absolute_url(), PUBLIC),
+    "programmes:communes_recherche": (
+        lambda m: reverse("programmes:communes_recherche") + "?q=Par",
+        PUBLIC,
+    ),
+    "confidentialite": (lambda m: reverse("confidentialite"), PUBLIC),
+    "sante": (lambda m: reverse("sante"), PUBLIC),
+    "espace": (lambda m: reverse("espace"), {**dict.fromkeys(ROLES, 302), "anonyme": LOGIN}),
+    "invitation": (
+        lambda m: reverse("invitation", kwargs={"jeton": invitation_jeton(m["prescription"])}),
+        dict.fromkeys(ROLES, 302),
+    ),
+    "candidater": (
+        lambda m: reverse("candidater", kwargs={"slug": "programme-a"}),
+        {
+            **CONNECTE,
+            "parrain": 302,
+            "autre_parrain": 302,
+            "membre": 302,
+            "autre_membre": 302,
+            "gestionnaire": 302,
+            "administrateur": 302,
+            "gestionnaire_sans_mfa": 302,
+        },
+    ),
+    "devenir_parrain": (
+        lambda m: reverse("devenir_parrain", kwargs={"slug": "programme-a"}),
+        # A mentor of another programme may join this one; a mentee account is turned away.
+        {**CONNECTE, "filleul": 302, "autre_filleul": 302},
+    ),
+    "enquete": (
+        lambda m: _url_brute(
+            lien_enquete(
+                parrainage_id=m["pair"].pk, moment="fin", user_id=m["pair"].filleul.user_id
+            )
+        ),
+        PUBLIC,
+    ),
+    "parrain_activer": (
+        lambda m: _url_brute(activation_url(m["invite"].user)),
+        dict.fromkeys(ROLES, 302),
+    ),
+    # An account opened in the admin: its link, for whoever holds it (the token then moves to
+    # the session; tests/mentorat/test_activation_compte.py follows it).
+    "compte_activer": (
+        lambda m: _url_brute(activation_compte_url(m["compte_ouvert"])),
+        dict.fromkeys(ROLES, 302),
+    ),
+    "inscription": (
+        lambda m: reverse("inscription"),
+        {**dict.fromkeys(ROLES, 302), "anonyme": 200},
+    ),
+    "account_signup": (
+        lambda m: reverse("account_signup"),
+        {**dict.fromkeys(ROLES, 302), "anonyme": 200},
+    ),
+    "preferences": (lambda m: reverse("preferences"), CONNECTE),
+    "desabonnement": (
+        lambda m: reverse("desabonnement", kwargs={"jeton": "invalide"}),
+        PUBLIC,
+    ),
+    "filleul:tableau_de_bord": (lambda m: reverse("filleul:tableau_de_bord"), ESPACE_FILLEUL),
+    "filleul:profil": (
+        lambda m: reverse("filleul:profil", kwargs={"etape": 1}),
+        ESPACE_FILLEUL,
+    ),
+    "filleul:donnees": (lambda m: reverse("filleul:donnees"), ESPACE_FILLEUL),
+    "filleul:donnees_json": (lambda m: reverse("filleul:donnees_json"), ESPACE_FILLEUL),
+    "filleul:supprimer": (lambda m: reverse("filleul:supprimer"), ESPACE_FILLEUL),
+    "filleul:evenements": (lambda m: reverse("filleul:evenements"), ESPACE_FILLEUL),
+    "parrain:tableau_de_bord": (lambda m: reverse("parrain:tableau_de_bord"), ESPACE_PARRAIN),
+    "parrain:profil": (lambda m: reverse("parrain:profil"), ESPACE_PARRAIN),
+    "parrain:binomes": (lambda m: reverse("parrain:binomes"), ESPACE_PARRAIN),
+    "parrain:actions": (lambda m: reverse("parrain:actions"), ESPACE_PARRAIN),
+    "parrain:proposition": (
+        lambda m: reverse("parrain:proposition", kwargs={"pk": m["proposition"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "parrain:binome": (
+        lambda m: reverse("parrain:binome", kwargs={"pk": m["pair"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "parrain:rencontre_nouvelle": (
+        lambda m: reverse("parrain:rencontre_nouvelle", kwargs={"pk": m["pair"].pk}),
+        POST_PARRAIN,
+    ),
+    "parrain:immersion_nouvelle": (
+        lambda m: reverse("parrain:immersion_nouvelle", kwargs={"pk": m["pair"].pk}),
+        POST_PARRAIN,
+    ),
+    "parrain:cloturer": (
+        lambda m: reverse("parrain:cloturer", kwargs={"pk": m["pair"].pk}),
+        POST_PARRAIN,
+    ),
+    "parrain:rencontre_consigner": (
+        lambda m: reverse("parrain:rencontre_consigner", kwargs={"pk": m["rencontre"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "parrain:rencontre_annuler": (
+        lambda m: reverse("parrain:rencontre_annuler", kwargs={"pk": m["rencontre"].pk}),
+        POST_PARRAIN,
+    ),
+    "parrain:rencontre_ics": (
+        lambda m: reverse("parrain:rencontre_ics", kwargs={"pk": m["rencontre"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "parrain:presences": (
+        lambda m: reverse("parrain:presences", kwargs={"pk": m["evenement"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "charte_detail": (
+        lambda m: reverse("charte_detail", kwargs={"uuid": m["charte"].uuid}),
+        CHARTE,
+    ),
+    "charte_pdf": (
+        # No PDF yet (not signed): even its parties get a 404.
+        lambda m: reverse("charte_pdf", kwargs={"uuid": m["charte"].uuid}),
+        {**CHARTE, "filleul": 404, "parrain": 404, "gestionnaire": 404, "administrateur": 404},
+    ),
+    "charte_verifier": (
+        lambda m: reverse("charte_verifier", kwargs={"uuid": m["charte"].uuid}),
+        PUBLIC,
+    ),
+}
+
+
+ESPACE_PARTENAIRE = {
+    **dict.fromkeys(ROLES, 404),
+    "anonyme": LOGIN,
+    "membre": 200,
+    "autre_membre": 200,
+}
+OBJET_PARTENAIRE = {**ESPACE_PARTENAIRE, "autre_membre": 404}
+
+
+def _rapport(m):
+    from tests.partenaires.factories import RapportFactory
+
+    return RapportFactory(convention=m["convention"])
+
+
+PARTENAIRES = {
+    "partenaires:accueil": (lambda m: reverse("partenaires:accueil"), ESPACE_PARTENAIRE),
+    "partenaires:filleuls": (lambda m: reverse("partenaires:filleuls"), ESPACE_PARTENAIRE),
+    "partenaires:prescrire": (lambda m: reverse("partenaires:prescrire"), ESPACE_PARTENAIRE),
+    "partenaires:rapports": (lambda m: reverse("partenaires:rapports"), ESPACE_PARTENAIRE),
+    "partenaires:convention": (
+        lambda m: reverse("partenaires:convention", kwargs={"pk": m["convention"].pk}),
+        OBJET_PARTENAIRE,
+    ),
+    "partenaires:convention_pdf": (
+        lambda m: reverse("partenaires:convention_pdf", kwargs={"pk": m["convention"].pk}),
+        OBJET_PARTENAIRE,
+    ),
+    "partenaires:convention_signee": (
+        # No signed copy uploaded: 404 even for its partner.
+        lambda m: reverse("partenaires:convention_signee", kwargs={"pk": m["convention"].pk}),
+        {**OBJET_PARTENAIRE, "membre": 404},
+    ),
+    "partenaires:rapport": (
+        lambda m: reverse("partenaires:rapport", kwargs={"pk": _rapport(m).pk}),
+        OBJET_PARTENAIRE,
+    ),
+    "partenaires:rapport_statut": (
+        lambda m: reverse("partenaires:rapport_statut", kwargs={"pk": _rapport(m).pk}),
+        OBJET_PARTENAIRE,
+    ),
+}
+MATRICE.update(PARTENAIRES)
+
+# Two-factor authentication (allauth.mfa), signed in without an authenticator app: the index;
+# a redirect to confirm the password before setting one up or regenerating codes, and for the
+# code pages (the login code exists only in a login in progress, the reauthentication code
+# only with an app); nothing to deactivate nor recovery codes to show (404). Staff signed in
+# with their TOTP code have an app: its reauthentication code page opens, and deactivating it
+# first asks for the password again (and is then refused: tests/mentorat/test_mfa.py).
+REDIRECTION = {**dict.fromkeys(ROLES, 302), "anonyme": LOGIN}
+SANS_AUTHENTIFICATEUR = {**dict.fromkeys(ROLES, 404), "anonyme": LOGIN}
+AVEC_APPLICATION = ("gestionnaire", "administrateur")
+MFA = {
+    "mfa_index": (lambda m: reverse("mfa_index"), CONNECTE),
+    "mfa_authenticate": (lambda m: reverse("mfa_authenticate"), REDIRECTION),
+    "mfa_reauthenticate": (
+        lambda m: reverse("mfa_reauthenticate"),
+        {**REDIRECTION, **dict.fromkeys(AVEC_APPLICATION, 200)},
+    ),
+    "mfa_activate_totp": (lambda m: reverse("mfa_activate_totp"), REDIRECTION),
+    "mfa_deactivate_totp": (
+        lambda m: reverse("mfa_deactivate_totp"),
+        {**SANS_AUTHENTIFICATEUR, **dict.fromkeys(AVEC_APPLICATION, 302)},
+    ),
+    "mfa_view_recovery_codes": (
+        lambda m: reverse("mfa_view_recovery_codes"),
+        SANS_AUTHENTIFICATEUR,
+    ),
+    "mfa_generate_recovery_codes": (
+        lambda m: reverse("mfa_generate_recovery_codes"),
+        REDIRECTION,
+    ),
+    "mfa_download_recovery_codes": (
+        lambda m: reverse("mfa_download_recovery_codes"),
+        SANS_AUTHENTIFICATEUR,
+    ),
+}
+MATRICE.update(MFA)
