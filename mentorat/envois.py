@@ -270,6 +270,7 @@ def courriel_ecrire(
     essentiel: bool = True,
     confidentiel: bool = False,
     pieces_jointes: list[dict] = (),
+    canal: str = Envoi.Canal.EMAIL,
 ) -> bool:
     """Write one message into the outbox, in the caller's transaction, rendered now (the
     objects of ``contexte`` are read as they are); a worker sends it right after the commit,
@@ -295,6 +296,7 @@ def courriel_ecrire(
         essentiel=essentiel,
         confidentiel=confidentiel,
         pieces_jointes=pieces_jointes,
+        canal=canal,
     )
 
 
@@ -311,6 +313,7 @@ def courriel_ecrire_rendu(
     essentiel: bool = True,
     confidentiel: bool = False,
     pieces_jointes: list[dict] = (),
+    canal: str = Envoi.Canal.EMAIL,
 ) -> bool:
     """``courriel_ecrire`` for a message already rendered (account e-mails of allauth)."""
     jointes = [
@@ -339,6 +342,7 @@ def courriel_ecrire_rendu(
                 "pieces_jointes": jointes,
                 "essentiel": essentiel,
                 "confidentiel": confidentiel,
+                "canal": canal,
             },
         )
     if cree:
@@ -401,6 +405,43 @@ def contexte_a_l_envoi(regle: str, fonction: Callable[[Envoi], dict]) -> None:
     _CONTEXTES_A_L_ENVOI[regle] = fonction
 
 
+def _expedier_email(envoi: Envoi, contexte: dict, jointes: list) -> None:
+    if envoi.texte:
+        envoyer_email_rendu(
+            a=envoi.email,
+            sujet=envoi.sujet,
+            texte=envoi.texte,
+            html=envoi.html,
+            pieces_jointes=jointes,
+            entetes=_entetes(envoi),
+        )
+    else:
+        envoyer_email(
+            a=envoi.email,
+            sujet=envoi.sujet,
+            gabarit=envoi.gabarit,
+            contexte=contexte,
+            entetes=_entetes(envoi),
+        )
+
+
+# Channel → its sender: ``fonction(envoi, contexte, pieces_jointes)`` hands the message to the
+# provider and returns, or raises one of ERREURS_PASSAGERES (a transient failure, retried; an
+# exception with an ``smtp_code`` of 5xx, or EnvoiRefuse, is a permanent refusal). Claiming,
+# retries, confidentiality and exactly-once are the queue's, whatever the channel.
+_CANAUX: dict[str, Callable[[Envoi, dict, list], None]] = {Envoi.Canal.EMAIL: _expedier_email}
+
+
+def canal_enregistrer(canal: str, fonction: Callable[[Envoi, dict, list], None]) -> None:
+    _CANAUX[canal] = fonction
+
+
+class EnvoiRefuse(ConnectionError):
+    """A provider's permanent refusal (no such number, say): the row fails at once."""
+
+    smtp_code = 550
+
+
 def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
     """Send one row as `envois_reserver` claimed it; returns "envoye", "annule", "reessai",
     "echec" or "perdu"."""
@@ -427,24 +468,16 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
     except EnvoiSansObjet as exc:
         mine.update(statut=Envoi.Statut.ANNULE, erreur=str(exc), **_vider_si_confidentiel(envoi))
         return "annule"
+    expedier = _CANAUX.get(envoi.canal)
+    if expedier is None:
+        mine.update(
+            statut=Envoi.Statut.ECHEC,
+            erreur=f"Aucun expéditeur configuré pour le canal « {envoi.canal} ».",
+            **_vider_si_confidentiel(envoi),
+        )
+        return "echec"
     try:
-        if envoi.texte:
-            envoyer_email_rendu(
-                a=envoi.email,
-                sujet=envoi.sujet,
-                texte=envoi.texte,
-                html=envoi.html,
-                pieces_jointes=jointes,
-                entetes=_entetes(envoi),
-            )
-        else:
-            envoyer_email(
-                a=envoi.email,
-                sujet=envoi.sujet,
-                gabarit=envoi.gabarit,
-                contexte=contexte,
-                entetes=_entetes(envoi),
-            )
+        expedier(envoi, contexte, jointes)
     except ERREURS_PASSAGERES as exc:
         maintenant = maintenant or timezone.now()
         tentatives = envoi.tentatives + 1

@@ -95,7 +95,16 @@ class Envoi(models.Model):
         ANNULE = "annule", "Annulé"
         ANNULE_EFFACEMENT = "annule_effacement", "Annulé (personne effacée)"
 
+    class Canal(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        SMS = "sms", "SMS"
+
     regle = models.CharField("règle", max_length=50)
+    # The queue is the same for every channel; each channel's sender is registered in
+    # mentorat.envois (``canal_enregistrer``). ``email`` holds the address on that channel.
+    canal = models.CharField(
+        "canal", max_length=10, choices=Canal, default=Canal.EMAIL, db_default=Canal.EMAIL
+    )
     cle = models.CharField("clé", max_length=200)
     destinataire = models.ForeignKey(
         User,
