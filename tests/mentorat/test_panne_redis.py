@@ -185,7 +185,7 @@ def _scenario(web, redis, smtp, programme, pair, charte, membre, convention, app
     sujets = smtp.sujets()
     signees = [s for s in sujets if "charte de parrainage signée" in s]
     assert len(signees) == 1 and sujets[signees[0]] == 2, sujets  # once to each party
-    assert sum(n for s, n in sujets.items() if s == "[Mentorat] Un rappel") == len(envois)
+    assert sum(n for s, n in sujets.items() if s == f"[Mentorat] {envois[0].sujet}") == len(envois)
 
 
 def _sante(etat):
