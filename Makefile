@@ -31,7 +31,8 @@ serve: install
 # conftest.py). A file's tests stay in one worker, so that a module's costly setup (the seeded
 # demo, the access matrix's world) is built once.
 test: install
-	$(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile
+	$(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile -m "not transactionnel"
+	$(BIN)/pytest -m transactionnel
 
 # lint-imports checks the import contracts of pyproject.toml (layers that point down only, see
 # docs/architecture.md). The last step audits the locked versions for known vulnerabilities:

@@ -199,7 +199,7 @@ def _weasyprint_absent() -> str:
 
 
 def pytest_collection_modifyitems(config, items):
-    _restaurer_apres_les_tests_transactionnels(items)
+    _marquer_les_tests_transactionnels(items)
     raison = _weasyprint_absent()
     if not raison or REQUIRE_SERVICES:
         return  # under REQUIRE_SERVICES the tests run, and fail, without the libraries
@@ -208,19 +208,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=raison))
 
 
-def _restaurer_apres_les_tests_transactionnels(items):
-    """Tests on a real transaction (threads, live server, workers) empty every table after
-    them, the migrations' data included (staff groups and their permissions, the ROME
-    sectors). In a parallel run a worker may then take another file, whose tests need that
-    data: those transactional tests restore the database as migrations left it."""
+def _marquer_les_tests_transactionnels(items):
+    """Tests on a real transaction (threads, live server, real workers) empty every table after
+    them, the migrations' data included (staff groups' permissions, the ROME sectors). They are
+    marked ``transactionnel``: ``make test`` runs the others in parallel, then these ones on
+    their own, where no other test comes after a flush."""
     for item in items:
         marker = item.get_closest_marker("django_db")
-        if (
-            marker
-            and marker.kwargs.get("transaction")
-            and "serialized_rollback" not in marker.kwargs
-        ):
-            item.add_marker(
-                pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True),
-                append=False,
-            )
+        if (marker and marker.kwargs.get("transaction")) or {
+            "transactional_db",
+            "live_server",
+        } & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.transactionnel)
