@@ -34,3 +34,32 @@ class InscriptionForm(forms.Form):
         user.first_name = self.cleaned_data["first_name"].strip()
         user.last_name = self.cleaned_data["last_name"].strip()
         user.save(update_fields=["first_name", "last_name"])
+
+
+# --- Signing a document (``mentorat.signatures``) ----------------------------------------------
+
+
+class AcceptationForm(forms.Form):
+    acceptation = forms.BooleanField(
+        label="J'ai lu le document et j'en accepte les termes.",
+        error_messages={"required": "Cochez la case pour accepter le document avant de signer."},
+    )
+
+
+class CodeSignatureForm(forms.Form):
+    code = forms.CharField(
+        label="Code reçu par e-mail (6 chiffres)",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
+        ),
+    )
+
+
+class RefusSignatureForm(forms.Form):
+    motif = forms.CharField(
+        label="Pourquoi refusez-vous de signer ?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Indiquez pourquoi vous refusez de signer."},
+    )

@@ -18,6 +18,7 @@ MASQUE = "[jeton]"
 # Path prefixes (under the site root) followed by a token, up to the end of the path.
 PREFIXES_A_JETON = (
     "invitation",
+    "signature",
     "enquete",
     "comptes/desabonnement",
     "comptes/password/reset/key",

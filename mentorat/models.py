@@ -201,3 +201,134 @@ class Session(AbstractBaseSession):
         from .sessions import SessionStore
 
         return SessionStore
+
+
+class PartieQuerySet(models.QuerySet):
+    def du_document(self, document):
+        from django.contrib.contenttypes.models import ContentType
+
+        return self.filter(
+            document_type=ContentType.objects.get_for_model(document, for_concrete_model=False),
+            document_id=document.pk,
+        )
+
+    def signees(self):
+        return self.filter(signee_le__isnull=False)
+
+    def a_signer(self):
+        return self.filter(signee_le__isnull=True, refusee_le__isnull=True)
+
+
+class Partie(models.Model):
+    """One party called to sign a document: a charter, an immersion convention, a pupil's
+    observation convention, a partnership convention.
+
+    The one signature machinery of the platform (``mentorat.signatures``): each document type
+    registers itself there, and creates one row per party. A party with an account signs from
+    the document's page once logged in (``user``); a party without one (host company, tutor,
+    guardian, head teacher) signs from a link of their own (``jeton_hash``: only the hash of
+    the link's secret is kept). Either way the signature is confirmed by a one-time code
+    e-mailed to the party. The identity is frozen at issue: the sealed PDF shows it, never a
+    live profile.
+    """
+
+    class Methode(models.TextChoices):
+        CODE_EMAIL = "code_email", "Case cochée et code à usage unique envoyé par e-mail"
+
+    document_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name="type de document", on_delete=models.PROTECT
+    )
+    document_id = models.PositiveBigIntegerField("document")
+    role = models.CharField("rôle", max_length=30)
+    libelle = models.CharField("qualité", max_length=120)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    user = models.ForeignKey(
+        User,
+        verbose_name="compte",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="parties",
+    )
+    prenom = models.CharField("prénom", max_length=150, blank=True)
+    nom = models.CharField("nom", max_length=150, blank=True)
+    fonction = models.CharField("fonction", max_length=200, blank=True)
+    organisme = models.CharField("organisme", max_length=200, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    telephone = models.CharField("téléphone", max_length=20, blank=True)
+    jeton_hash = models.CharField("empreinte du lien", max_length=64, blank=True, db_index=True)
+    jeton_expire_le = models.DateTimeField("lien valable jusqu'au", null=True, blank=True)
+    signee_le = models.DateTimeField("signée le", null=True, blank=True)
+    adresse_ip = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    user_agent = models.CharField("navigateur", max_length=400, blank=True)
+    methode = models.CharField("méthode", max_length=20, choices=Methode, blank=True)
+    texte_sha256 = models.CharField("empreinte du texte signé", max_length=64, blank=True)
+    refusee_le = models.DateTimeField("refusée le", null=True, blank=True)
+    motif_refus = models.TextField("motif du refus", blank=True)
+    created_at = models.DateTimeField("appelée à signer le", default=timezone.now)
+
+    objects = PartieQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "partie signataire"
+        verbose_name_plural = "parties signataires"
+        ordering = ["document_type", "document_id", "ordre"]
+        indexes = [models.Index(fields=["document_type", "document_id", "ordre"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document_type", "document_id", "role"], name="partie_unique_par_role"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(signee_le__isnull=True) | models.Q(refusee_le__isnull=True),
+                name="partie_signee_ou_refusee",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.libelle} — {self.designation}"
+
+    @property
+    def document(self):
+        return self.document_type.get_object_for_this_type(pk=self.document_id)
+
+    @property
+    def nom_complet(self) -> str:
+        return " ".join(p for p in (self.prenom, self.nom) if p)
+
+    @property
+    def designation(self) -> str:
+        return ", ".join(d for d in (self.nom_complet, self.fonction, self.organisme) if d) or "—"
+
+    @property
+    def adresse(self) -> str:
+        """Where the party's codes and links go: the account's address, else the one given."""
+        return self.user.email if self.user_id else self.email
+
+    @property
+    def signee(self) -> bool:
+        return self.signee_le is not None
+
+
+class CodeSignature(models.Model):
+    """A one-time code e-mailed to a party about to sign; its hash only is kept."""
+
+    DUREE_MINUTES = 10
+    ESSAIS_MAX = 5
+
+    partie = models.ForeignKey(
+        Partie, verbose_name="partie", on_delete=models.CASCADE, related_name="codes"
+    )
+    code_hash = models.CharField("empreinte du code", max_length=64)
+    created_at = models.DateTimeField("demandé le", default=timezone.now)
+    expire_le = models.DateTimeField("expire le")
+    essais = models.PositiveSmallIntegerField("essais", default=0)
+    utilise_le = models.DateTimeField("utilisé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "code de signature"
+        verbose_name_plural = "codes de signature"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["partie", "-created_at"])]
+
+    def __str__(self):
+        return f"Code pour {self.partie.libelle} — {self.created_at:%d/%m/%Y %H:%M}"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import signature_vues, views
 
 urlpatterns = [
     path("", include("programmes.urls")),
@@ -20,6 +20,10 @@ urlpatterns = [
     path("parrain/", include("parrainages.urls_parrain")),
     path("partenaire/", include("partenaires.urls")),
     path("charte/", include("parrainages.urls_charte")),
+    path("signature/<str:jeton>/", signature_vues.signature_lien, name="signature_lien"),
+    path(
+        "signature/<str:jeton>/pdf/", signature_vues.signature_lien_pdf, name="signature_lien_pdf"
+    ),
     path("admin/", admin.site.urls),
     path("sante/", views.sante, name="sante"),
 ]

@@ -16,6 +16,11 @@ class PartenaireQuerySet(models.QuerySet):
         return self.filter(actif=True, adhesions__user=user, adhesions__actif=True).distinct()
 
 
+class EducationPrioritaire(models.TextChoices):
+    REP = "rep", "REP"
+    REP_PLUS = "rep_plus", "REP+"
+
+
 class Partenaire(models.Model):
     class Type(models.TextChoices):
         FRANCE_TRAVAIL = "france_travail", "Agence France Travail"
@@ -29,6 +34,22 @@ class Partenaire(models.Model):
     nom = models.CharField("nom", max_length=200)
     type = models.CharField("type", max_length=30, choices=Type)
     siret = models.CharField("SIRET", max_length=14, blank=True)
+    # Schools: their national identifier (UAI, formerly RNE: 7 digits and a letter) and their
+    # priority-education network, from the ministry's open data (« Adresse et géolocalisation
+    # des établissements » and « Établissements de l'éducation prioritaire »).
+    uai = models.CharField(
+        "code UAI",
+        max_length=8,
+        blank=True,
+        help_text="Établissements scolaires : 7 chiffres et une lettre (ex. 0630001A).",
+    )
+    education_prioritaire = models.CharField(
+        "éducation prioritaire",
+        max_length=10,
+        choices=EducationPrioritaire,
+        blank=True,
+        help_text="Établissements scolaires : réseau REP ou REP+ de l'établissement.",
+    )
     commune = models.ForeignKey(
         "programmes.Commune",
         verbose_name="commune",
@@ -59,10 +80,21 @@ class Partenaire(models.Model):
                 condition=Q(siret="") | Q(siret__regex=r"^[0-9]{14}$"),
                 name="partenaire_siret_valide",
             ),
+            models.CheckConstraint(
+                condition=Q(uai="") | Q(uai__regex=r"^[0-9]{7}[A-Z]$"),
+                name="partenaire_uai_valide",
+            ),
+            models.UniqueConstraint(
+                fields=["uai"], condition=~Q(uai=""), name="partenaire_uai_unique"
+            ),
         ]
 
     def __str__(self):
         return self.nom
+
+    @property
+    def en_education_prioritaire(self) -> bool:
+        return self.type == self.Type.ETABLISSEMENT_SCOLAIRE and bool(self.education_prioritaire)
 
 
 class MembreQuerySet(models.QuerySet):

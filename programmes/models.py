@@ -203,6 +203,13 @@ class Programme(StatusMachine, models.Model):
         blank=True,
         help_text="Pour les programmes réservés aux demandeurs d'emploi de longue durée.",
     )
+    public_eleves = models.BooleanField(
+        "programme pour des élèves (collégiens de 3e)",
+        default=False,
+        help_text="Les immersions y sont des séquences d'observation en milieu professionnel "
+        "(Code de l'éducation, art. L332-3-1) et l'éligibilité vérifie la classe et "
+        "l'établissement (REP ou REP+) de l'élève.",
+    )
     departements = ChoiceListField(
         "territoire (départements)",
         item_choices=DEPARTEMENTS,
@@ -268,6 +275,12 @@ class Programme(StatusMachine, models.Model):
         validators=bornes(0, 100),
         default=15,
         help_text="Points pour les filleuls retenus depuis 90 jours ou plus (au prorata avant).",
+    )
+    controle_honorabilite_requis = models.BooleanField(
+        "contrôle d'honorabilité exigé des parrains de mineurs",
+        default=False,
+        help_text="Un mineur n'est proposé qu'à un parrain dont l'équipe a enregistré le "
+        "contrôle (date, qui l'a fait).",
     )
     signature_coordinateur = models.BooleanField(
         "la charte est aussi signée par un coordinateur", default=False

@@ -10,9 +10,10 @@ from .parrainage import (
     Theme,
     add_months,
 )
-from .personnes import Filleul, Parrain, age_on
+from .personnes import AGE_MAJORITE, Filleul, Parrain, RepresentantLegal, age_on
 
 __all__ = [
+    "AGE_MAJORITE",
     "Candidature",
     "Charte",
     "DemandeSignature",
@@ -23,6 +24,7 @@ __all__ = [
     "Parrain",
     "Parrainage",
     "Rencontre",
+    "RepresentantLegal",
     "Signature",
     "Sortie",
     "Theme",

@@ -90,6 +90,19 @@ class Parrain(models.Model):
         "années d'expérience", default=10, validators=bornes(0, 60)
     )
     bio = models.TextField("présentation", blank=True)
+    # Programmes for minors may require it (Programme.controle_honorabilite_requis): recorded by
+    # staff, e.g. after the extract of the criminal record (bulletin n° 3) was shown.
+    honorabilite_verifiee_le = models.DateField(
+        "contrôle d'honorabilité fait le", null=True, blank=True
+    )
+    honorabilite_verifiee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="contrôle fait par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.A_VALIDER)
     valide_le = models.DateTimeField("validé le", null=True, blank=True)
     created_at = models.DateTimeField("créé le", default=timezone.now)
@@ -191,6 +204,19 @@ class Filleul(models.Model):
         blank=True,
         related_name="filleuls_prescrits",
     )
+    # Pupils (séquence d'observation, Club des 1.000): their school and class.
+    etablissement = models.ForeignKey(
+        "partenaires.Partenaire",
+        verbose_name="établissement scolaire",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        limit_choices_to={"type": "etablissement_scolaire"},
+        related_name="eleves",
+    )
+    classe = models.CharField(
+        "classe", max_length=20, blank=True, help_text="Élèves : la classe suivie (ex. 3e B)."
+    )
     consentement_version = models.CharField("version du consentement", max_length=20, blank=True)
     consentement_le = models.DateTimeField("consentement donné le", null=True, blank=True)
     anonymise_le = models.DateTimeField("anonymisé le", null=True, blank=True)
@@ -242,6 +268,58 @@ class Filleul(models.Model):
 
     def age(self, on: dt.date | None = None) -> int:
         return age_on(self.date_naissance, on or timezone.localdate())
+
+    def est_mineur(self, on: dt.date | None = None) -> bool:
+        return self.age(on) < AGE_MAJORITE
+
+
+# Code civil, art. 388 and 414: a person is a minor until 18.
+AGE_MAJORITE = 18
+
+
+class RepresentantLegal(models.Model):
+    """A minor mentee's legal guardian (Code civil, art. 371-1 and 388-1-1: the holders of
+    parental authority act for the minor): consents to the application, signs the charter and
+    any convention as a party, receives the meeting invitations. Has no account: acts from
+    links of their own.
+    """
+
+    class Lien(models.TextChoices):
+        MERE = "mere", "Mère"
+        PERE = "pere", "Père"
+        TUTEUR = "tuteur", "Tuteur ou tutrice légal(e)"
+        AUTRE = "autre", "Autre détenteur de l'autorité parentale"
+
+    filleul = models.ForeignKey(
+        Filleul,
+        verbose_name="filleul",
+        on_delete=models.CASCADE,
+        related_name="representants_legaux",
+    )
+    prenom = models.CharField("prénom", max_length=150, validators=[valider_texte_saisi])
+    nom = models.CharField("nom", max_length=150, validators=[valider_texte_saisi])
+    lien = models.CharField("lien avec le filleul", max_length=10, choices=Lien)
+    email = models.EmailField("e-mail")
+    telephone = models.CharField("téléphone", max_length=20, blank=True)
+    consentement_le = models.DateTimeField("consentement donné le", null=True, blank=True)
+    created_at = models.DateTimeField("enregistré le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "représentant légal"
+        verbose_name_plural = "représentants légaux"
+        ordering = ["filleul", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filleul", "email"], name="representant_legal_unique_par_email"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.prenom} {self.nom} ({self.get_lien_display().lower()})"
+
+    @property
+    def nom_complet(self) -> str:
+        return f"{self.prenom} {self.nom}"
 
 
 def libelles_disponibilites(valeurs) -> list[str]:
