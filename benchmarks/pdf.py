@@ -29,10 +29,9 @@ from django.conf import settings  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from mentorat.models import User  # noqa: E402
+from mentorat.models import Partie, User  # noqa: E402
 from mentorat.pdf import html_vers_pdf  # noqa: E402
-from parrainages.models import Charte, Filleul, Parrain, Parrainage, Signature  # noqa: E402
-from parrainages.services import charte_parties  # noqa: E402
+from parrainages.models import Charte, Filleul, Parrain, Parrainage  # noqa: E402
 from programmes.models import ModeleCharte, Programme  # noqa: E402
 
 TEXTE = "\n\n".join(
@@ -65,19 +64,26 @@ def charte_html(n: int) -> str:
         modele=ModeleCharte(titre="Charte du parrainage", version=1),
         texte=TEXTE,
         texte_sha256="a" * 64,
-        parties=charte_parties(parrainage=parrainage),
         emise_le=timezone.now(),
     )
-    signatures = [
-        Signature(
+    parties = [
+        Partie(
             role=role,
-            nom_signataire=nom,
+            libelle=libelle,
+            prenom=user.first_name,
+            nom=user.last_name,
+            organisme=organisme,
+            fonction=fonction,
             signee_le=timezone.now(),
             adresse_ip="203.0.113.7",
             user_agent="Mozilla/5.0 (Linux; Android 14) Mobile",
+            methode=Partie.Methode.CODE_EMAIL,
             texte_sha256="a" * 64,
         )
-        for role, nom in (("parrain", "Claire Fontaine"), ("filleul", "Yanis Benali"))
+        for role, libelle, user, organisme, fonction in (
+            ("parrain", "Parrain ou marraine", parrain_user, "Groupe Rivoli", "DRH"),
+            ("filleul", "Filleul ou filleule", filleul_user, "", ""),
+        )
     ]
     import segno
 
@@ -87,8 +93,7 @@ def charte_html(n: int) -> str:
         {
             "charte": charte,
             "parrainage": parrainage,
-            "parties": charte.parties_a_afficher(),
-            "signatures": signatures,
+            "parties": parties,
             "url_verification": url,
             "qr_svg": segno.make(url, error="m").svg_data_uri(scale=4, border=1),
             "produit_le": timezone.now(),

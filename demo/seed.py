@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
 
+from mentorat.models import Partie
 from parrainages.models import (
     Candidature,
     Charte,
@@ -21,7 +22,6 @@ from parrainages.models import (
     Parrain,
     Parrainage,
     Rencontre,
-    Signature,
     Sortie,
 )
 from partenaires.models import Convention, Membre, Objectif, Partenaire
@@ -55,7 +55,7 @@ MODELES = [
     ("Immersions", Immersion),
     ("Sorties", Sortie),
     ("Chartes", Charte),
-    ("Signatures", Signature),
+    ("Parties signataires", Partie),
     ("Appariements", MatchingRun),
 ]
 

@@ -3,6 +3,9 @@ registered for the programmes' events."""
 
 import datetime as dt
 
+from django.contrib.contenttypes.models import ContentType
+
+from mentorat.models import Partie
 from parrainages.models import (
     Candidature,
     Charte,
@@ -10,7 +13,6 @@ from parrainages.models import (
     Parrain,
     Parrainage,
     Rencontre,
-    Signature,
     Sortie,
     Theme,
 )
@@ -131,10 +133,6 @@ USER_AGENTS = [
 ]
 
 
-def nom_complet(user) -> str:
-    return user.get_full_name() or user.email
-
-
 class Suivi:
     def __init__(self, population):
         self.pop = population
@@ -145,7 +143,7 @@ class Suivi:
         self.immersions = []
         self.sorties = []
         self.chartes = []
-        self.signatures = []
+        self.parties = []
         self.demo = population.demo
 
     def pick(self, poids):
@@ -337,57 +335,51 @@ class Suivi:
     # Charters ---------------------------------------------------------------------------------
 
     def charte(self, p, modele, signes, *, annulee=False):
-        """A frozen charter; ``signes``: roles that signed (all of them: signed charter)."""
+        """A frozen charter and its parties; ``signes``: roles that signed (all of them, a
+        minor's guardians included: signed charter)."""
         rng = self.rng
-        programme = p.programme
         texte = charte_rendre_texte(modele=modele, parrainage=p)
         empreinte = sha256_text(texte)
         emise = p.repondu_le + dt.timedelta(minutes=rng.randint(1, 30))
-        roles = [Signature.Role.PARRAIN, Signature.Role.FILLEUL]
-        if programme.signature_coordinateur:
-            roles.append(Signature.Role.COORDINATEUR)
-        signataires = {
-            Signature.Role.PARRAIN: p.parrain.user,
-            Signature.Role.FILLEUL: p.filleul.user,
-            Signature.Role.COORDINATEUR: programme.coordinateur,
-        }
         charte = Charte(
-            parrainage=p,
-            modele=modele,
-            texte=texte,
-            texte_sha256=empreinte,
-            parties=charte_parties(parrainage=p),
-            emise_le=emise,
+            parrainage=p, modele=modele, texte=texte, texte_sha256=empreinte, emise_le=emise
         )
-        quand = emise
-        for role in roles:
-            if role not in signes:
-                continue
-            quand = min(self.now, quand + dt.timedelta(hours=rng.randint(1, 60)))
-            self.signatures.append(
-                Signature(
-                    charte=charte,
-                    role=role,
-                    signataire=signataires[role],
-                    nom_signataire=nom_complet(signataires[role]),
-                    signee_le=quand,
-                    adresse_ip=f"{rng.choice(['192.0.2', '198.51.100', '203.0.113'])}."
-                    f"{rng.randint(1, 254)}",
-                    user_agent=rng.choice(USER_AGENTS),
-                    texte_sha256=empreinte,
-                )
+        quand, parties = emise, []
+        for spec in charte_parties(parrainage=p, le=emise.date()):
+            user = spec.pop("user", None)
+            partie = Partie(
+                role=spec.pop("role"),
+                user=user,
+                email=spec.pop("email", "") or (user.email if user else ""),
+                prenom=spec.pop("prenom", "") or (user.first_name if user else ""),
+                nom=spec.pop("nom", "") or (user.last_name if user else ""),
+                created_at=emise,
+                **spec,
             )
-        if all(role in signes for role in roles):
+            role_de_base = partie.role.rstrip("0123456789").rstrip("_")
+            if partie.role in signes or role_de_base in signes:
+                quand = min(self.now, quand + dt.timedelta(hours=rng.randint(1, 60)))
+                partie.signee_le = quand
+                partie.adresse_ip = (
+                    f"{rng.choice(['192.0.2', '198.51.100', '203.0.113'])}.{rng.randint(1, 254)}"
+                )
+                partie.user_agent = rng.choice(USER_AGENTS)
+                partie.methode = Partie.Methode.CODE_EMAIL
+                partie.texte_sha256 = empreinte
+            parties.append(partie)
+        if all(partie.signee_le for partie in parties):
             charte.statut, charte.signee_le = Charte.Statut.SIGNEE, quand
         if annulee:
             charte.statut = Charte.Statut.ANNULEE
             charte.annulee_le = a_heure(p.date_fin, 17)
             charte.motif_annulation = f"Parrainage interrompu : {p.motif_fin}"
         self.chartes.append(charte)
+        self.parties.append((charte, parties))
         return charte
 
     def chartes_de(self, p, modele):
-        tous = {Signature.Role.PARRAIN, Signature.Role.FILLEUL, Signature.Role.COORDINATEUR}
+        R = Charte.Role
+        tous = {R.PARRAIN, R.FILLEUL, R.COORDINATEUR, Charte.ROLE_REPRESENTANT_LEGAL}
         if p.statut == PS.TERMINE:
             self.charte(p, modele, tous)
         elif p.statut == PS.INTERROMPU:
@@ -397,7 +389,7 @@ class Suivi:
             if choix == "toutes":
                 signes = tous
             elif choix == "une":
-                signes = {self.rng.choice([Signature.Role.PARRAIN, Signature.Role.FILLEUL])}
+                signes = {self.rng.choice([R.PARRAIN, R.FILLEUL])}
             else:
                 signes = set()
             self.charte(p, modele, signes)
@@ -489,7 +481,7 @@ class Suivi:
     def generer_demo(self, modele):
         """The demo mentor's pairs: meetings to log, upcoming ones, an immersion, outcomes."""
         demo, today = self.demo, self.today
-        R = Signature.Role
+        R = Charte.Role
         p = demo["actif_filleul_demo"]
         for n, theme in enumerate([[Theme.PROJET, Theme.CV], [Theme.CV], [Theme.ENTRETIEN]]):
             self.rencontre(
@@ -517,7 +509,13 @@ class Suivi:
         Immersion.objects.bulk_create(self.immersions)
         Sortie.objects.bulk_create(self.sorties)
         Charte.objects.bulk_create(self.chartes)
-        Signature.objects.bulk_create(self.signatures)
+        type_charte = ContentType.objects.get_for_model(Charte)
+        parties = []
+        for charte, lignes in self.parties:
+            for partie in lignes:
+                partie.document_type, partie.document_id = type_charte, charte.pk
+                parties.append(partie)
+        Partie.objects.bulk_create(parties)
         Inscription.objects.bulk_create(self.lignes_inscriptions)
         for pk, hote in self.hotes.items():
             Evenement.objects.filter(pk=pk).update(organisateur=hote)

@@ -42,7 +42,7 @@ from django.utils.text import capfirst
 from . import effacement
 from .audit import modeles_journalises
 from .comptes import activation_renvoyer, compte_creer
-from .models import Envoi, User
+from .models import Envoi, Partie, User
 
 # --- Shared helpers ----------------------------------------------------------------------------
 
@@ -813,3 +813,66 @@ class EnvoiAdmin(admin.ModelAdmin):
                 "à redemander par la personne (nouveau code, nouveau lien).",
                 messages.WARNING,
             )
+
+
+# --- Signatures: evidence, never edited by hand ------------------------------------------------
+
+PARTIE_CHAMPS = (
+    "document_type",
+    "document_id",
+    "role",
+    "libelle",
+    "ordre",
+    "user",
+    "prenom",
+    "nom",
+    "fonction",
+    "organisme",
+    "email",
+    "telephone",
+    "jeton_expire_le",
+    "signee_le",
+    "methode",
+    "texte_sha256",
+    "adresse_ip",
+    "user_agent",
+    "refusee_le",
+    "motif_refus",
+    "created_at",
+)
+
+
+class PartieLectureMixin:
+    """Who was called to sign, and the evidence of their signature: written by the signature
+    machinery (``mentorat.signatures``) only. Staff read; nobody adds, edits or deletes. The
+    hash of a party's link is never shown, nor are one-time codes (not in the admin at all)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Partie)
+class PartieAdmin(PartieLectureMixin, JournalAuditAdminMixin, SelectRelatedMixin, admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "document_type",
+        "document_id",
+        "role",
+        "user",
+        "signee_le",
+        "refusee_le",
+        "methode",
+    )
+    list_filter = ("document_type", "methode")
+    list_select_related = ("document_type", "user")
+    search_fields = ("nom", "prenom", "email", "user__email", "=document_id")
+    fields = PARTIE_CHAMPS
+    readonly_fields = PARTIE_CHAMPS
+    date_hierarchy = "created_at"
+    show_full_result_count = False

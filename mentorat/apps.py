@@ -15,7 +15,7 @@ class MentoratConfig(AppConfig):
         from . import checks, comptes, mfa
         from .audit import journaliser
         from .envois import contexte_a_l_envoi
-        from .models import User
+        from .models import Partie, User
         from .roles import sync_groups_after_migrate
 
         post_migrate.connect(sync_groups_after_migrate, sender=self)
@@ -30,6 +30,26 @@ class MentoratConfig(AppConfig):
             User,
             exclure=("password", "last_login"),
             lisibles=("is_active", "is_staff", "is_superuser", "date_joined"),
+        )
+        # Who is called to sign which document and when they signed or refused; never the
+        # hash of their link. Their identity and network traces go when they are erased.
+        journaliser(
+            Partie,
+            exclure=("jeton_hash",),
+            lisibles=(
+                "document_type",
+                "document_id",
+                "role",
+                "libelle",
+                "ordre",
+                "user",
+                "jeton_expire_le",
+                "signee_le",
+                "methode",
+                "texte_sha256",
+                "refusee_le",
+                "created_at",
+            ),
         )
 
 

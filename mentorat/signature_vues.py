@@ -113,12 +113,15 @@ def signature_lien(request, jeton):
     genre = type_de(document)
     ouvert = genre.ouvert(document)
     peut_signer = ouvert and partie.signee_le is None and partie.refusee_le is None
+    if request.method == "POST" and not peut_signer:
+        messages.error(request, "Vous n'avez rien à signer sur ce document.")
+        return redirect("signature_lien", jeton=jeton)
     contexte = {}
-    if request.method == "POST":
-        if not peut_signer:
-            messages.error(request, "Vous n'avez rien à signer sur ce document.")
-            return redirect("signature_lien", jeton=jeton)
-        contexte, fait = etapes_signature(request, partie=partie)
+    if peut_signer:
+        # On a GET, the forms of the first step (nothing is written).
+        contexte, fait = etapes_signature(
+            request, partie=partie, refus_possible=genre.refuse is not None
+        )
         if fait:
             return redirect("signature_lien", jeton=jeton)
     pdf = genre.pdf(document) if genre.pdf else None

@@ -12,7 +12,7 @@ signed (its transition, its sealed PDF) or when one refuses. The rest is the sam
 - a signature is the party ticking the acceptance, then typing a six-digit code e-mailed to
   them (valid ten minutes, five tries, three codes per ten minutes), recorded with the
   instant, the network address, the browser and the fingerprint of the text signed;
-- any party may refuse, with a reason;
+- any party may refuse, with a reason, where the document type allows it (``refuse``);
 - a change to the document after a signature withdraws every signature (``signatures_retirer``)
   and the parties are asked again.
 
@@ -36,7 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .envois import courriel_ecrire
-from .models import CodeSignature, Partie
+from .models import CodeSignature, Envoi, Partie
 
 CODES_MAX_PAR_10_MIN = 3
 LIEN_DUREE_JOURS = 30
@@ -49,7 +49,8 @@ class TypeDocument:
     ``ouvert(document)``: whether it accepts signatures now. ``texte_sha256(document)``: the
     fingerprint of what is signed, recorded with each signature. ``tout_signe(document)``:
     called in the transaction of the last signature (the document's transition, its PDF task).
-    ``refuse(document, partie)``: called in the transaction of a refusal. ``titre(document)``:
+    ``refuse(document, partie)``: called in the transaction of a refusal; a type without it
+    cannot be refused online (no refusal offered). ``titre(document)``:
     how the document is named to the parties. ``gabarit``: the template that shows the
     document on the link page (its context holds ``document`` and ``partie``). ``url(document)``:
     the document's page for a party with an account. ``pdf(document)``: ``(file, name)`` of
@@ -180,6 +181,38 @@ def partie_depuis_jeton(jeton: str) -> Partie:
     return partie
 
 
+def _inviter(partie, *, document, genre, regle: str, cle: str | None, relance: bool) -> bool:
+    """Write one party's invitation (or reminder): returns whether it was new.
+
+    A party without an account gets a new link of their own, the previous one stops working.
+    """
+    titre = genre.titre(document)
+    if partie.user_id:
+        lien, confidentiel = f"{settings.SITE_URL}{genre.url(document)}", False
+        cle = cle or f"{regle}:{partie.pk}:{genre.texte_sha256(document)[:16]}"
+    else:
+        lien, confidentiel = lien_emettre(partie), True
+        cle = cle or f"{regle}:{partie.pk}:{partie.jeton_hash[:16]}"
+    return courriel_ecrire(
+        regle=regle,
+        cle=cle,
+        a=partie.adresse,
+        destinataire=partie.user,
+        sujet=f"{'Rappel — à signer' if relance else 'À signer'} : {titre}",
+        gabarit="mentorat/emails/signature_invitation",
+        contexte={
+            "partie": partie,
+            "titre": titre,
+            "lien": lien,
+            "duree_jours": LIEN_DUREE_JOURS,
+            "avec_compte": bool(partie.user_id),
+            "refus_possible": genre.refuse is not None,
+            "relance": relance,
+        },
+        confidentiel=confidentiel,
+    )
+
+
 def parties_inviter(*, document, regle: str = "signature_invitation", parties=None) -> int:
     """E-mail each party still to sign: a link of their own, or the document's page for a
     party with an account. Returns how many were invited.
@@ -188,33 +221,33 @@ def parties_inviter(*, document, regle: str = "signature_invitation", parties=No
     new message while the same invitation written twice is sent once.
     """
     genre = type_de(document)
-    titre = genre.titre(document)
     invitees = 0
     for partie in parties if parties is not None else parties_de(document).a_signer():
-        if partie.user_id:
-            lien, confidentiel = f"{settings.SITE_URL}{genre.url(document)}", False
-            cle = f"{regle}:{partie.pk}:{genre.texte_sha256(document)[:16]}"
-        else:
-            lien, confidentiel = lien_emettre(partie), True
-            cle = f"{regle}:{partie.pk}:{partie.jeton_hash[:16]}"
-        courriel_ecrire(
-            regle=regle,
-            cle=cle,
-            a=partie.adresse,
-            destinataire=partie.user,
-            sujet=f"À signer : {titre}",
-            gabarit="mentorat/emails/signature_invitation",
-            contexte={
-                "partie": partie,
-                "titre": titre,
-                "lien": lien,
-                "duree_jours": LIEN_DUREE_JOURS,
-                "avec_compte": bool(partie.user_id),
-            },
-            confidentiel=confidentiel,
-        )
+        _inviter(partie, document=document, genre=genre, regle=regle, cle=None, relance=False)
         invitees += 1
     return invitees
+
+
+@transaction.atomic
+def partie_relancer(*, partie: Partie, regle: str, cle: str) -> bool:
+    """Remind a party who has not signed yet; ``cle`` names this reminder (rule, document,
+    role, period). Returns whether it was written.
+
+    A party without an account is sent a new link of their own (the secret of the previous
+    one is not kept): only when the reminder is new, so that a rule run twice, or by two
+    schedulers at once (the party's row is locked), neither writes it twice nor leaves the
+    party with a link that no message carries.
+    """
+    partie = Partie.objects.select_for_update().select_related("user").get(pk=partie.pk)
+    if partie.signee_le is not None or partie.refusee_le is not None:
+        return False
+    if Envoi.objects.filter(cle=cle[:200]).exists():
+        return False
+    document = partie.document
+    genre = type_de(document)
+    if not genre.ouvert(document) or not partie.adresse:
+        return False
+    return _inviter(partie, document=document, genre=genre, regle=regle, cle=cle, relance=True)
 
 
 # --- Signing -----------------------------------------------------------------------------------
@@ -336,12 +369,13 @@ def signature_refuser(*, partie: Partie, motif: str) -> Partie:
         raise SignatureRefusee("Indiquez pourquoi vous refusez de signer.")
     partie, document = _verrouiller(partie)
     _verifier_peut_signer(partie, document)
+    genre = type_de(document)
+    if genre.refuse is None:
+        raise SignatureRefusee("Ce document ne se refuse pas en ligne : contactez l'équipe.")
     partie.refusee_le = timezone.now()
     partie.motif_refus = motif.strip()[:2000]
     partie.save(update_fields=["refusee_le", "motif_refus"])
-    genre = type_de(document)
-    if genre.refuse is not None:
-        genre.refuse(document, partie)
+    genre.refuse(document, partie)
     return partie
 
 

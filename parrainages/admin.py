@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -25,12 +26,12 @@ from mentorat.admin import (
     transition_action,
 )
 from mentorat.admin_dates import DateHierarchyFromBoundsMixin
+from mentorat.signatures import parties_de
 from programmes.models import Programme
 
 from .models import (
     Candidature,
     Charte,
-    DemandeSignature,
     Filleul,
     Immersion,
     ImportParrains,
@@ -38,7 +39,6 @@ from .models import (
     Parrain,
     Parrainage,
     Rencontre,
-    Signature,
     Sortie,
 )
 from .selectors import tableau_de_bord_programmes
@@ -681,36 +681,11 @@ class SortieAdmin(SelectRelatedMixin, admin.ModelAdmin):
 # --- Charters: evidence, never edited by hand -------------------------------------------------
 
 
-class SignatureInline(admin.TabularInline):
-    model = Signature
-    extra = 0
-    can_delete = False
-    fields = (
-        "role",
-        "signataire",
-        "nom_signataire",
-        "signee_le",
-        "methode",
-        "adresse_ip",
-        "texte_sha256",
-    )
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("signataire")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 CHARTE_FIELDS = (
     "uuid",
     "parrainage",
     "modele",
-    "parties_figees",
+    "parties_signataires",
     "statut",
     "emise_le",
     "signee_le",
@@ -734,7 +709,6 @@ class CharteAdmin(JournalAuditAdminMixin, DecisionAdminMixin, admin.ModelAdmin):
     readonly_fields = CHARTE_FIELDS
     fields = CHARTE_FIELDS
     date_hierarchy = "emise_le"
-    inlines = (SignatureInline,)
     decisions = {
         "annuler": Decision(
             "Annuler la charte (motif obligatoire)",
@@ -761,50 +735,21 @@ class CharteAdmin(JournalAuditAdminMixin, DecisionAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="parties à l'émission")
-    def parties_figees(self, obj):
-        lignes = [(p["libelle"], p["designation"]) for p in obj.parties_a_afficher()]
-        return format_html_join(mark_safe("<br>"), "{} : {}", lignes) or "—"
-
-
-@admin.register(Signature)
-class SignatureAdmin(JournalAuditAdminMixin, SelectRelatedMixin, admin.ModelAdmin):
-    list_display = ("__str__", "charte", "role", "signataire", "signee_le", "methode")
-    list_filter = ("role", "methode")
-    list_select_related = ("signataire", *_of_pair("charte", PAIR_OF_ROW))
-    search_fields = ("nom_signataire", "signataire__email")
-    date_hierarchy = "signee_le"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(DemandeSignature)
-class DemandeSignatureAdmin(SelectRelatedMixin, admin.ModelAdmin):
-    """Signature codes sent: when, to whom, tries used (the code itself is never stored)."""
-
-    list_display = ("__str__", "charte", "role", "signataire", "expire_le", "essais", "utilisee_le")
-    list_filter = ("role",)
-    list_select_related = ("signataire", *_of_pair("charte", PAIR_OF_ROW))
-    search_fields = ("signataire__email",)
-    exclude = ("code_hash",)
-    date_hierarchy = "created_at"
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.display(description="parties et signatures")
+    def parties_signataires(self, obj):
+        """Each party as frozen at issue and its signature (the evidence: its own page)."""
+        lignes = [
+            (
+                reverse("admin:mentorat_partie_change", args=[p.pk]),
+                p.libelle,
+                p.designation,
+                f"signée le {timezone.localtime(p.signee_le):%d/%m/%Y à %H:%M:%S}"
+                if p.signee_le
+                else "en attente",
+            )
+            for p in parties_de(obj)
+        ]
+        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a> : {} — {}', lignes) or "—"
 
 
 NON_APPARIES_AFFICHES = 200

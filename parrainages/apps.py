@@ -14,21 +14,15 @@ class ParrainagesConfig(AppConfig):
         # A proposal expires only once its mentor was actually told (see the service).
         apres_envoi("proposition_nouvelle", proposition_notifiee)
         from mentorat.effacement import effacement_enregistrer
+        from mentorat.signatures import document_enregistrer
 
-        from .models import (
-            Candidature,
-            Charte,
-            DemandeSignature,
-            Filleul,
-            Parrain,
-            Parrainage,
-            Signature,
-        )
-        from .services import compte_effacer
+        from .models import Candidature, Charte, Filleul, Parrain, Parrainage
+        from .services import charte_type_document, compte_effacer
 
-        # The core's admin erases accounts through this app's service (mentorat.effacement);
-        # the one-time signature codes go with the account.
-        effacement_enregistrer(compte_effacer, suivent_le_compte=[DemandeSignature])
+        # The core's admin erases accounts through this app's service (mentorat.effacement).
+        effacement_enregistrer(compte_effacer)
+        # The charter is signed through the platform's one signature machinery.
+        document_enregistrer(charte_type_document())
 
         # The audit trail of people, pairs and charters (see mentorat.audit). ``lisibles``:
         # the values kept readable once the person is anonymised.
@@ -68,11 +62,11 @@ class ParrainagesConfig(AppConfig):
                 "created_at",
             ),
         )
-        # The frozen text and parties (names) are not copied into the trail: the text's SHA-256
-        # shows any change.
+        # The frozen text is not copied into the trail: its SHA-256 shows any change. Its
+        # parties are ``mentorat.Partie`` rows, journaled by the core.
         journaliser(
             Charte,
-            exclure=("texte", "parties"),
+            exclure=("texte",),
             lisibles=(
                 "parrainage",
                 "texte_sha256",
@@ -84,8 +78,4 @@ class ParrainagesConfig(AppConfig):
                 "pdf_produit_le",
                 "envoyee_le",
             ),
-        )
-        journaliser(
-            Signature,
-            lisibles=("charte", "role", "signataire", "signee_le", "methode", "texte_sha256"),
         )

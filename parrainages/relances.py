@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from mentorat.envois import NouvelEnvoi, envois_creer
 from mentorat.horaires import debut_du_jour
-from mentorat.models import Envoi, User
+from mentorat.models import Envoi, Partie, User
+from mentorat.signatures import partie_relancer
 from programmes.models import Programme
 
-from .models import Charte, Parrainage, Rencontre, Signature, Sortie
+from .models import Charte, Parrainage, Rencontre, Sortie
 from .models.parrainage import Forme
 
 
@@ -128,9 +129,16 @@ def proposition_sans_reponse(maintenant) -> list[NouvelEnvoi]:
 
 
 def charte_a_signer(maintenant) -> list[NouvelEnvoi]:
-    """Each party who has not signed, every N days of the programme (three times at most)."""
-    chartes = list(
-        _par_programme(
+    """Each party who has not signed, every N days of the programme (three times at most).
+
+    A party with an account is reminded of the charter's page (a row of the outbox, like
+    every rule); a party without one (a minor's legal guardian) is sent a new link of their
+    own by the signature machinery, which writes it as a confidential message
+    (``mentorat.signatures.partie_relancer``: a handful of rows, one at a time).
+    """
+    chartes = {
+        c["pk"]: c
+        for c in _par_programme(
             Charte.objects.filter(statut=Charte.Statut.A_SIGNER),
             "parrainage__",
             "relance_charte_jours",
@@ -141,52 +149,44 @@ def charte_a_signer(maintenant) -> list[NouvelEnvoi]:
             "emise_le",
             "parrainage__programme__nom",
             "parrainage__programme__relance_charte_jours",
-            "parrainage__programme__signature_coordinateur",
-            "parrainage__parrain__user_id",
-            "parrainage__parrain__user__email",
-            "parrainage__filleul__user_id",
-            "parrainage__filleul__user__email",
-            "parrainage__programme__coordinateur_id",
-            "parrainage__programme__coordinateur__email",
         )
-    )
-    signees = set(
-        Signature.objects.filter(charte_id__in=[c["pk"] for c in chartes])
-        .order_by()
-        .values_list("charte_id", "role")
-    )
-    envois = []
-    for c in chartes:
+    }
+    periodes = {}
+    for c in chartes.values():
         pas = max(c["parrainage__programme__relance_charte_jours"], 1)
         periode = (maintenant - c["emise_le"]).days // pas
-        if periode > 3:
+        if periode <= 3:
+            periodes[c["pk"]] = periode
+    parties = (
+        Partie.objects.filter(
+            document_type__app_label="parrainages",
+            document_type__model="charte",
+            document_id__in=list(periodes),
+        )
+        .a_signer()
+        .order_by()
+        .values("pk", "document_id", "role", "user_id", "user__email")
+    )
+    envois, par_lien = [], []
+    for p in parties:
+        c, periode = chartes[p["document_id"]], periodes[p["document_id"]]
+        cle = f"charte_a_signer:{c['pk']}:{p['role']}:{periode}"
+        if p["user_id"] is None:
+            par_lien.append((p["pk"], cle))
             continue
-        parties = [
-            ("parrain", c["parrainage__parrain__user_id"], c["parrainage__parrain__user__email"]),
-            ("filleul", c["parrainage__filleul__user_id"], c["parrainage__filleul__user__email"]),
-        ]
-        if c["parrainage__programme__signature_coordinateur"]:
-            parties.append(
-                (
-                    "coordinateur",
-                    c["parrainage__programme__coordinateur_id"],
-                    c["parrainage__programme__coordinateur__email"],
-                )
+        envois.append(
+            _envoi(
+                "charte_a_signer",
+                cle,
+                p["user_id"],
+                p["user__email"],
+                "Votre charte de parrainage attend votre signature",
+                {"programme": c["parrainage__programme__nom"], "charte": str(c["uuid"])},
+                essentiel=True,
             )
-        for role, user_id, email in parties:
-            if user_id is None or (c["pk"], role) in signees:
-                continue
-            envois.append(
-                _envoi(
-                    "charte_a_signer",
-                    f"charte_a_signer:{c['pk']}:{role}:{periode}",
-                    user_id,
-                    email,
-                    "Votre charte de parrainage attend votre signature",
-                    {"programme": c["parrainage__programme__nom"], "charte": str(c["uuid"])},
-                    essentiel=True,
-                )
-            )
+        )
+    for partie_id, cle in par_lien:
+        partie_relancer(partie=Partie(pk=partie_id), regle="charte_a_signer", cle=cle)
     return envois
 
 
@@ -458,9 +458,12 @@ def regle_enregistrer(nom: str, regle) -> None:
 OBJETS_DES_REGLES = {
     "parrainage_accepte": Parrainage,
     "rencontre_invitation": Rencontre,
+    # Before the signature machinery: one invitation per person, keyed by the charter.
     "charte_emise": Charte,
-    "code_signature": Charte,
     "charte_signee": Charte,
+    # The signature machinery's messages name the party (mentorat.signatures).
+    "signature_invitation": Partie,
+    "code_signature": Partie,
     "proposition_nouvelle": Parrainage,
     "proposition_sans_reponse": Parrainage,
     "charte_a_signer": Charte,
@@ -489,6 +492,13 @@ def envois_des_binomes(parrainages: list[int]) -> list[int]:
         ),
         Charte: set(Charte.objects.filter(parrainage__in=parrainages).values_list("pk", flat=True)),
     }
+    ids[Partie] = set(
+        Partie.objects.filter(
+            document_type__app_label="parrainages",
+            document_type__model="charte",
+            document_id__in=ids[Charte],
+        ).values_list("pk", flat=True)
+    )
     destinataires = set(User.objects.filter(is_staff=True).values_list("pk", flat=True))
     for personnes in Parrainage.objects.filter(pk__in=parrainages).values_list(
         "parrain__user_id", "filleul__user_id", "programme__coordinateur_id"

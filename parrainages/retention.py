@@ -11,8 +11,8 @@ once staff end the membership, the general rule applies).
 
 Inactive since a day: no trace of the person after that day (``TRACES``): login, sign-up,
 profile, applications and the decisions on them, answers to and ends of pairs, held meetings,
-recorded outcomes, event registrations and attendance, events organised, charter signatures.
-Each trace is a ``NOT EXISTS`` over the whole population: no query per person. The last
+recorded outcomes, event registrations and attendance, events organised, signatures of any
+document. Each trace is a ``NOT EXISTS`` over the whole population: no query per person. The last
 activity day of a batch is then read with one grouped query per trace.
 
 Never anonymised, whatever the dates: a person in an open pair (proposition, waiting for the
@@ -57,11 +57,11 @@ from django.utils import timezone
 from mentorat.audit import journal_purger
 from mentorat.envois import NouvelEnvoi, envois_creer, envois_purger
 from mentorat.horaires import debut_du_jour
-from mentorat.models import Envoi, User
+from mentorat.models import Envoi, Partie, User
 from programmes.models import Evenement, Inscription, Programme
 
 from .extensions import extensions
-from .models import Candidature, Filleul, Parrain, Parrainage, Rencontre, Signature, Sortie
+from .models import Candidature, Filleul, Parrain, Parrainage, Rencontre, Sortie
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ TRACES = (
         Q(statut=Inscription.Statut.PRESENT),
     ),
     Trace(Evenement, "organisateur__user", "debut", ~Q(statut=Evenement.Statut.ANNULE)),
-    Trace(Signature, "signataire", "signee_le"),
+    Trace(Partie, "user", "signee_le"),
 )
 
 

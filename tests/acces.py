@@ -9,6 +9,7 @@ from django.utils import timezone
 from mentorat.comptes import activation_url as activation_compte_url
 from mentorat.comptes import compte_creer
 from mentorat.models import User
+from mentorat.signatures import lien_emettre
 from parrainages.enquetes import lien_enquete
 from parrainages.services import activation_url, charte_emettre
 from partenaires.services import invitation_jeton
@@ -18,6 +19,8 @@ from tests.parrainages.factories import (
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
+    RepresentantLegalFactory,
+    partie_de,
 )
 from tests.partenaires.factories import MembreFactory
 from tests.programmes.factories import EvenementFactory, ModeleCharteFactory, ProgrammeFactory
@@ -72,6 +75,11 @@ def monde_creer():
     pair = ParrainageFactory(programme=programme, actif=True)
     autre = ParrainageFactory(actif=True)
     charte = charte_emettre(parrainage=pair)
+    # A minor's charter, which their legal guardian signs from a link of their own.
+    mineur = ParrainageFactory(
+        programme=programme, actif=True, filleul=RepresentantLegalFactory().filleul
+    )
+    charte_mineur = charte_emettre(parrainage=mineur)
     rencontre = RencontreFactory(parrainage=pair, debut=timezone.now() - dt.timedelta(days=1))
     proposition = ParrainageFactory(parrain=pair.parrain, attente=True)
     evenement = EvenementFactory(programme=programme, organisateur=pair.parrain, publie=True)
@@ -103,6 +111,7 @@ def monde_creer():
         "programme": programme,
         "pair": pair,
         "charte": charte,
+        "representant": partie_de(charte_mineur, "representant_legal_1"),
         "rencontre": rencontre,
         "proposition": proposition,
         "evenement": evenement,
@@ -252,6 +261,13 @@ MATRICE = {
     "charte_verifier": (
         lambda m: reverse("charte_verifier", kwargs={"uuid": m["charte"].uuid}),
         PUBLIC,
+    ),
+    # A party's link: whoever holds it (signed in or not) reads the document to sign.
+    "signature_lien": (lambda m: _url_brute(lien_emettre(m["representant"])), PUBLIC),
+    "signature_lien_pdf": (
+        # Not signed yet, no PDF: a 404 even with the link.
+        lambda m: _url_brute(lien_emettre(m["representant"])).rstrip("/") + "/pdf/",
+        dict.fromkeys(ROLES, 404),
     ),
 }
 

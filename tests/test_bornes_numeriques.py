@@ -11,7 +11,10 @@ from tests.parrainages.factories import ParrainFactory
 # Numbers the platform computes itself: counters, progress, scores, versions.
 CALCULES = {
     "mentorat.Envoi.tentatives",
-    "parrainages.DemandeSignature.essais",
+    "mentorat.CodeSignature.essais",
+    # A document's row and a party's place in its list, written by the signature machinery.
+    "mentorat.Partie.document_id",
+    "mentorat.Partie.ordre",
     "parrainages.Parrainage.score",
     "parrainages.MatchingRun.progression",
     "parrainages.MatchingRun.filleuls",

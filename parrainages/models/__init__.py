@@ -1,5 +1,5 @@
 from .appariement import MatchingRun
-from .charte import Charte, DemandeSignature, Signature
+from .charte import Charte
 from .imports import ImportParrains
 from .parrainage import (
     Candidature,
@@ -16,7 +16,6 @@ __all__ = [
     "AGE_MAJORITE",
     "Candidature",
     "Charte",
-    "DemandeSignature",
     "Filleul",
     "Immersion",
     "ImportParrains",
@@ -25,7 +24,6 @@ __all__ = [
     "Parrainage",
     "Rencontre",
     "RepresentantLegal",
-    "Signature",
     "Sortie",
     "Theme",
     "add_months",

@@ -1,14 +1,18 @@
-"""The charter a pair signs: frozen text, signatures, sealed PDF."""
+"""The charter a pair signs: frozen text, sealed PDF.
+
+Who signs it, and how, is the platform's one signature machinery (``mentorat.signatures``):
+one ``mentorat.Partie`` row per signer, created at issue with the identity of the day
+(``parrainages.services.charte``)."""
 
 import hashlib
 import uuid
 
-from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from mentorat.fields import private_storage
+from mentorat.models import Partie
 from programmes.models import StatusMachine
 
 
@@ -16,7 +20,35 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class CharteQuerySet(models.QuerySet):
+    def a_signer_par(self, user):
+        """Charters waiting for ``user``'s own signature (as a party with an account)."""
+        return self.filter(statut=Charte.Statut.A_SIGNER).filter(
+            Exists(
+                Partie.objects.filter(
+                    document_type__app_label="parrainages",
+                    document_type__model="charte",
+                    document_id=OuterRef("pk"),
+                    user=user,
+                    signee_le__isnull=True,
+                    refusee_le__isnull=True,
+                )
+            )
+        )
+
+
 class Charte(StatusMachine, models.Model):
+    class Role(models.TextChoices):
+        """The roles of its parties (``Partie.role``); a minor's legal guardians sign as
+        ``representant_legal_1``, ``representant_legal_2``…"""
+
+        PARRAIN = "parrain", "Parrain ou marraine"
+        FILLEUL = "filleul", "Filleul ou filleule"
+        COORDINATEUR = "coordinateur", "Coordinateur du programme"
+
+    ROLE_REPRESENTANT_LEGAL = "representant_legal"
+    LIBELLE_REPRESENTANT_LEGAL = "Représentant légal du filleul ou de la filleule"
+
     class Statut(models.TextChoices):
         A_SIGNER = "a_signer", "En attente de signatures"
         SIGNEE = "signee", "Signée par toutes les parties"
@@ -40,16 +72,6 @@ class Charte(StatusMachine, models.Model):
     )
     texte = models.TextField("texte figé")
     texte_sha256 = models.CharField("empreinte SHA-256 du texte", max_length=64)
-    # Personal data: blanked with the text when a party's account is erased.
-    parties = models.JSONField(
-        "parties à l'émission",
-        default=list,
-        blank=True,
-        help_text=(
-            "Identité de chaque partie (rôle, prénom, nom, entreprise, fonction) figée à "
-            "l'émission : le PDF scellé n'affiche qu'elle."
-        ),
-    )
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.A_SIGNER)
     emise_le = models.DateTimeField("émise le", default=timezone.now)
     signee_le = models.DateTimeField("signée le", null=True, blank=True)
@@ -63,6 +85,8 @@ class Charte(StatusMachine, models.Model):
     )
     pdf_produit_le = models.DateTimeField("PDF produit le", null=True, blank=True)
     envoyee_le = models.DateTimeField("PDF envoyé aux parties le", null=True, blank=True)
+
+    objects = CharteQuerySet.as_manager()
 
     class Meta:
         verbose_name = "charte"
@@ -79,21 +103,6 @@ class Charte(StatusMachine, models.Model):
     def __str__(self):
         return f"Charte {self.parrainage.programme} — {self.emise_le:%d/%m/%Y}"
 
-    def parties_a_afficher(self) -> list[dict]:
-        """The frozen parties, each with its role's label and one line naming it."""
-        lignes = []
-        for partie in self.parties:
-            nom = " ".join(p for p in (partie.get("prenom"), partie.get("nom")) if p)
-            details = (nom, partie.get("fonction"), partie.get("entreprise"))
-            lignes.append(
-                {
-                    **partie,
-                    "libelle": Signature.Role(partie["role"]).label,
-                    "designation": ", ".join(d for d in details if d) or "—",
-                }
-            )
-        return lignes
-
     def marquer_signee(self):
         self._passer_a(self.Statut.SIGNEE)
         self.signee_le = timezone.now()
@@ -106,77 +115,3 @@ class Charte(StatusMachine, models.Model):
         self._passer_a(self.Statut.ANNULEE)
         self.annulee_le = timezone.now()
         self.motif_annulation = motif
-
-
-class Signature(models.Model):
-    class Role(models.TextChoices):
-        PARRAIN = "parrain", "Parrain ou marraine"
-        FILLEUL = "filleul", "Filleul ou filleule"
-        COORDINATEUR = "coordinateur", "Coordinateur du programme"
-
-    class Methode(models.TextChoices):
-        CODE_EMAIL = "code_email", "Case cochée et code à usage unique envoyé par e-mail"
-
-    charte = models.ForeignKey(
-        Charte, verbose_name="charte", on_delete=models.CASCADE, related_name="signatures"
-    )
-    role = models.CharField("rôle", max_length=20, choices=Role)
-    signataire = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="signataire",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="signatures",
-    )
-    nom_signataire = models.CharField("nom du signataire", max_length=200)
-    signee_le = models.DateTimeField("signée le", default=timezone.now)
-    adresse_ip = models.GenericIPAddressField("adresse IP", null=True, blank=True)
-    user_agent = models.CharField("navigateur", max_length=400, blank=True)
-    methode = models.CharField(
-        "méthode", max_length=20, choices=Methode, default=Methode.CODE_EMAIL
-    )
-    texte_sha256 = models.CharField("empreinte du texte signé", max_length=64)
-
-    class Meta:
-        verbose_name = "signature"
-        verbose_name_plural = "signatures"
-        ordering = ["signee_le"]
-        constraints = [
-            models.UniqueConstraint(fields=["charte", "role"], name="signature_unique_par_role"),
-        ]
-
-    def __str__(self):
-        return f"{self.get_role_display()} — {self.nom_signataire}"
-
-
-class DemandeSignature(models.Model):
-    """A one-time code e-mailed to a signer; its hash only is kept."""
-
-    DUREE_MINUTES = 10
-    ESSAIS_MAX = 5
-
-    charte = models.ForeignKey(
-        Charte, verbose_name="charte", on_delete=models.CASCADE, related_name="demandes"
-    )
-    role = models.CharField("rôle", max_length=20, choices=Signature.Role)
-    signataire = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="signataire",
-        on_delete=models.CASCADE,
-        related_name="demandes_signature",
-    )
-    code_hash = models.CharField("empreinte du code", max_length=64)
-    # The column keeps its first name: renaming a column takes two releases (deploiement.md).
-    created_at = models.DateTimeField("demandée le", default=timezone.now, db_column="creee_le")
-    expire_le = models.DateTimeField("expire le")
-    essais = models.PositiveSmallIntegerField("essais", default=0)
-    utilisee_le = models.DateTimeField("utilisée le", null=True, blank=True)
-
-    class Meta:
-        verbose_name = "demande de signature"
-        verbose_name_plural = "demandes de signature"
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["charte", "signataire", "-created_at"])]
-
-    def __str__(self):
-        return f"Code pour {self.get_role_display()} — {self.created_at:%d/%m/%Y %H:%M}"

@@ -1,7 +1,6 @@
 """Writes of the parrainages app (services), by who triggers them."""
 
 from .charte import (
-    CodeIncorrect,
     charte_annuler,
     charte_emettre,
     charte_envoyer_pdf,
@@ -10,14 +9,11 @@ from .charte import (
     charte_reemettre,
     charte_rendre_pdf,
     charte_rendre_texte,
+    charte_type_document,
     charte_verifier_fichier,
     chartes_a_rattraper,
     nom_fichier_charte,
-    roles_de,
-    roles_requis,
     sha256_text,
-    signature_confirmer,
-    signature_demander_code,
 )
 from .effacement import compte_effacer
 from .evenements import (
@@ -61,8 +57,8 @@ from .parrain import (
 
 __all__ = [
     "enquete_repondre",
-    "CodeIncorrect",
     "charte_annuler",
+    "charte_type_document",
     "charte_envoyer_pdf",
     "charte_parties",
     "charte_produire_pdf",
@@ -71,10 +67,6 @@ __all__ = [
     "charte_verifier_fichier",
     "chartes_a_rattraper",
     "nom_fichier_charte",
-    "roles_de",
-    "roles_requis",
-    "signature_confirmer",
-    "signature_demander_code",
     "activation_url",
     "lire_csv_parrains",
     "parrain_activer",

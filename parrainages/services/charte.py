@@ -1,22 +1,30 @@
-"""Issuing a pair's charter: the programme's current text, frozen with its hash."""
+"""A pair's charter: the programme's current text frozen with its hash, its parties called to
+sign through the platform's one signature machinery (``mentorat.signatures``), its sealed PDF
+and the e-mail that carries it."""
 
 import datetime as dt
 import hashlib
-import hmac
-import secrets
 
 import segno
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
-from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.envois import courriel_ecrire
+from mentorat.signatures import (
+    TypeDocument,
+    fichier_est_celui_emis,
+    partie_ajouter,
+    parties_de,
+    parties_inviter,
+)
 from mentorat.taches import tache_apres_validation
 from programmes.models import ModeleCharte
 
-from ..models import Charte, DemandeSignature, Signature
+from ..models import Charte
 from ..models.charte import sha256_text
 
 
@@ -37,33 +45,74 @@ def charte_rendre_texte(*, modele, parrainage) -> str:
     return texte
 
 
-def charte_parties(*, parrainage) -> list[dict]:
-    """Each party's identity as it stands now, to be frozen with the charter text."""
+def charte_parties(*, parrainage, le: dt.date | None = None) -> list[dict]:
+    """Who signs the charter of ``parrainage`` issued on ``le`` (today by default), each with
+    their identity of the day, as ``partie_ajouter`` takes them: the mentor (their company
+    and role), the mentee, a minor mentee's legal guardians (each from a link of their own),
+    the programme's coordinator where the programme asks.
 
-    def partie(role, user, entreprise="", fonction=""):
-        return {
-            "role": role,
-            "prenom": user.first_name if user else "",
-            "nom": user.last_name if user else "",
-            "entreprise": entreprise,
-            "fonction": fonction,
-        }
-
-    parrain, programme = parrainage.parrain, parrainage.programme
+    Refused when the mentee is a minor and no legal guardian is recorded: nobody could sign
+    for them (Code civil, art. 371-1 and 388-1-1).
+    """
+    le = le or timezone.localdate()
+    parrain, filleul, programme = parrainage.parrain, parrainage.filleul, parrainage.programme
+    Role = Charte.Role
     parties = [
-        partie(Signature.Role.PARRAIN.value, parrain.user, parrain.entreprise, parrain.fonction),
-        partie(Signature.Role.FILLEUL.value, parrainage.filleul.user),
+        {
+            "role": Role.PARRAIN.value,
+            "libelle": Role.PARRAIN.label,
+            "ordre": 1,
+            "user": parrain.user,
+            "organisme": parrain.entreprise,
+            "fonction": parrain.fonction,
+        },
+        {
+            "role": Role.FILLEUL.value,
+            "libelle": Role.FILLEUL.label,
+            "ordre": 2,
+            "user": filleul.user,
+        },
     ]
+    if filleul.est_mineur(le):
+        representants = list(filleul.representants_legaux.order_by("created_at", "pk"))
+        if not representants:
+            raise ValidationError(
+                "La charte ne peut pas être émise : le filleul ou la filleule est mineur(e) et "
+                "aucun représentant légal n'est enregistré pour la signer avec lui ou elle. "
+                "L'équipe du programme doit d'abord enregistrer son représentant légal."
+            )
+        for numero, representant in enumerate(representants, start=1):
+            parties.append(
+                {
+                    "role": f"{Charte.ROLE_REPRESENTANT_LEGAL}_{numero}",
+                    "libelle": Charte.LIBELLE_REPRESENTANT_LEGAL,
+                    "ordre": 2 + numero,
+                    "prenom": representant.prenom,
+                    "nom": representant.nom,
+                    "fonction": representant.get_lien_display(),
+                    "email": representant.email,
+                    "telephone": representant.telephone,
+                }
+            )
     if programme.signature_coordinateur and programme.coordinateur_id:
-        parties.append(partie(Signature.Role.COORDINATEUR.value, programme.coordinateur))
+        parties.append(
+            {
+                "role": Role.COORDINATEUR.value,
+                "libelle": Role.COORDINATEUR.label,
+                "ordre": 20,
+                "user": programme.coordinateur,
+            }
+        )
     return parties
 
 
 @transaction.atomic
 def charte_emettre(*, parrainage) -> Charte | None:
-    """Freeze the programme's current charter for an accepted pair (once).
+    """Freeze the programme's current charter for an accepted pair (once), call its parties
+    to sign (``mentorat.signatures``) and invite them.
 
-    Returns None when the programme has no charter model yet.
+    Returns None when the programme has no charter model yet. Refused, with nothing written,
+    when the mentee is a minor without a recorded legal guardian (``charte_parties``).
     """
     existante = parrainage.chartes.exclude(statut=Charte.Statut.ANNULEE).first()
     if existante is not None:
@@ -73,179 +122,57 @@ def charte_emettre(*, parrainage) -> Charte | None:
         return None
     if parrainage.statut != parrainage.Statut.ACTIF:
         raise ValidationError("Une charte n'est émise que pour un parrainage accepté.")
+    emise_le = timezone.now()
+    parties = charte_parties(parrainage=parrainage, le=timezone.localdate(emise_le))
     texte = charte_rendre_texte(modele=modele, parrainage=parrainage)
     charte = Charte.objects.create(
         parrainage=parrainage,
         modele=modele,
         texte=texte,
         texte_sha256=sha256_text(texte),
-        parties=charte_parties(parrainage=parrainage),
-        emise_le=timezone.now(),
+        emise_le=emise_le,
     )
-    for user in {u for u in (signataire_attendu(charte, r) for r in roles_requis(charte)) if u}:
-        courriel_ecrire(
-            regle="charte_emise",
-            cle=f"charte_emise:{charte.pk}:{user.pk}",
-            a=user.email,
-            destinataire=user,
-            sujet=f"Votre charte de parrainage est à signer — {parrainage.programme.nom}",
-            gabarit="parrainages/emails/charte_a_signer",
-            contexte={"charte": charte},
-        )
+    for partie in parties:
+        partie_ajouter(document=charte, **partie)
+    parties_inviter(document=charte)
     return charte
 
 
-# --- Who signs ---------------------------------------------------------------------------------
+# --- The charter as a signed document (mentorat.signatures) -------------------------------------
 
 
-def roles_requis(charte) -> list[str]:
-    roles = [Signature.Role.PARRAIN, Signature.Role.FILLEUL]
-    if charte.parrainage.programme.signature_coordinateur:
-        roles.append(Signature.Role.COORDINATEUR)
-    return roles
+def _titre(charte) -> str:
+    return f"Charte de parrainage — {charte.parrainage.programme.nom}"
 
 
-def signataire_attendu(charte, role):
-    parrainage = charte.parrainage
-    return {
-        Signature.Role.PARRAIN: parrainage.parrain.user,
-        Signature.Role.FILLEUL: parrainage.filleul.user,
-        Signature.Role.COORDINATEUR: parrainage.programme.coordinateur,
-    }[role]
+def _tout_signe(charte) -> None:
+    """The last party signed (in its transaction, the charter's row locked): the charter is
+    signed and its sealed PDF made after the commit."""
+    charte.marquer_signee()
+    charte.save(update_fields=["statut", "signee_le"])
+    # Robust: with the broker down the signature stands; the catch-up enqueues it later.
+    tache_apres_validation("parrainages.produire_charte_pdf", charte.pk)
 
 
-def roles_de(charte, user) -> list[str]:
-    """The roles in which ``user`` signs ``charte`` (usually one)."""
-    return [
-        r
-        for r in roles_requis(charte)
-        if getattr(signataire_attendu(charte, r), "pk", None) == user.pk
-    ]
+def _pdf(charte):
+    return (charte.pdf, nom_fichier_charte(charte)) if charte.pdf else None
 
 
-def _hash_code(demande_id: int, code: str) -> str:
-    from django.conf import settings
+def charte_type_document() -> TypeDocument:
+    """What the signature machinery needs to know of a charter (registered at start-up).
 
-    return hmac.new(
-        settings.SECRET_KEY.encode(), f"{demande_id}:{code}".encode(), hashlib.sha256
-    ).hexdigest()
-
-
-# --- Signing -----------------------------------------------------------------------------------
-
-DEMANDES_MAX_PAR_10_MIN = 3
-
-
-@transaction.atomic
-def signature_demander_code(*, charte, user, role) -> DemandeSignature:
-    """The signer ticked the acceptance: send a one-time code, valid ten minutes."""
-    charte = Charte.objects.select_for_update().get(pk=charte.pk)
-    _verifier_peut_signer(charte, user, role)
-    maintenant = timezone.now()
-    recentes = DemandeSignature.objects.filter(
-        charte=charte, signataire=user, created_at__gte=maintenant - dt.timedelta(minutes=10)
-    ).count()
-    if recentes >= DEMANDES_MAX_PAR_10_MIN:
-        raise ValidationError(
-            "Trop de codes demandés : attendez quelques minutes avant d'en demander un nouveau."
-        )
-    DemandeSignature.objects.filter(
-        charte=charte, signataire=user, utilisee_le__isnull=True
-    ).update(expire_le=maintenant)
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    demande = DemandeSignature.objects.create(
-        charte=charte,
-        role=role,
-        signataire=user,
-        code_hash="",
-        expire_le=maintenant + dt.timedelta(minutes=DemandeSignature.DUREE_MINUTES),
-    )
-    demande.code_hash = _hash_code(demande.pk, code)
-    demande.save(update_fields=["code_hash"])
-    # The code signs for the person: the row is confidential (never shown to staff, emptied
-    # once sent).
-    courriel_ecrire(
-        regle="code_signature",
-        cle=f"code_signature:{charte.pk}:{demande.pk}",
-        a=user.email,
-        destinataire=user,
-        sujet="Votre code pour signer la charte de parrainage",
-        gabarit="parrainages/emails/code_signature",
-        contexte={"code": code, "charte": charte, "minutes": DemandeSignature.DUREE_MINUTES},
-        confidentiel=True,
-    )
-    return demande
-
-
-def _verifier_peut_signer(charte, user, role):
-    if charte.statut != Charte.Statut.A_SIGNER:
-        raise ValidationError("Cette charte ne peut plus être signée.")
-    if role not in roles_de(charte, user):
-        raise ValidationError("Vous n'êtes pas appelé(e) à signer cette charte à ce titre.")
-    if charte.signatures.filter(role=role).exists():
-        raise ValidationError("Vous avez déjà signé cette charte.")
-
-
-def signature_confirmer(*, charte, user, role, code: str, ip=None, user_agent="") -> Signature:
-    """Check the code and record the signature; the last one triggers the sealed PDF.
-
-    A wrong code counts as a try even though the signature is refused: the counter is
-    written outside the refused work.
+    No refusal: a party who does not want to sign does not; staff cancel or reissue it.
     """
-    resultat = _confirmer(charte, user, role, code, ip, user_agent)
-    if isinstance(resultat, Signature):
-        return resultat
-    demande_id, essais = resultat
-    DemandeSignature.objects.filter(pk=demande_id).update(essais=F("essais") + 1)
-    restants = DemandeSignature.ESSAIS_MAX - essais - 1
-    raise CodeIncorrect(
-        "Code incorrect."
-        + (f" Il vous reste {restants} essai(s)." if restants > 0 else " Demandez un nouveau code.")
+    return TypeDocument(
+        model=Charte,
+        titre=_titre,
+        ouvert=lambda charte: charte.statut == Charte.Statut.A_SIGNER,
+        texte_sha256=lambda charte: charte.texte_sha256,
+        tout_signe=_tout_signe,
+        gabarit="parrainages/charte/_document.html",
+        url=lambda charte: reverse("charte_detail", kwargs={"uuid": charte.uuid}),
+        pdf=_pdf,
     )
-
-
-@transaction.atomic
-def _confirmer(charte, user, role, code, ip, user_agent):
-    charte = Charte.objects.select_for_update().get(pk=charte.pk)
-    _verifier_peut_signer(charte, user, role)
-    maintenant = timezone.now()
-    demande = (
-        DemandeSignature.objects.select_for_update()
-        .filter(charte=charte, signataire=user, role=role, utilisee_le__isnull=True)
-        .order_by("-created_at")
-        .first()
-    )
-    if demande is None or demande.expire_le <= maintenant:
-        raise ValidationError("Ce code a expiré ou a déjà servi. Demandez-en un nouveau.")
-    if demande.essais >= DemandeSignature.ESSAIS_MAX:
-        raise ValidationError("Trop d'essais avec ce code. Demandez-en un nouveau.")
-    code = "".join(c for c in code if c.isdigit())
-    if not hmac.compare_digest(demande.code_hash, _hash_code(demande.pk, code)):
-        return demande.pk, demande.essais
-    demande.utilisee_le = maintenant
-    demande.save(update_fields=["utilisee_le"])
-    signature = Signature.objects.create(
-        charte=charte,
-        role=role,
-        signataire=user,
-        nom_signataire=user.get_full_name() or user.email,
-        signee_le=maintenant,
-        adresse_ip=ip,
-        user_agent=(user_agent or "")[:400],
-        methode=Signature.Methode.CODE_EMAIL,
-        texte_sha256=charte.texte_sha256,
-    )
-    signes = set(charte.signatures.values_list("role", flat=True))
-    if all(r in signes for r in roles_requis(charte)):
-        charte.marquer_signee()
-        charte.save(update_fields=["statut", "signee_le"])
-        # Robust: with the broker down the signature stands; the catch-up enqueues it later.
-        tache_apres_validation("parrainages.produire_charte_pdf", charte.pk)
-    return signature
-
-
-class CodeIncorrect(ValidationError):
-    """A wrong code: the try is counted (the caller commits the counter)."""
 
 
 @transaction.atomic
@@ -272,17 +199,13 @@ def charte_reemettre(*, charte, par, motif: str) -> Charte | None:
 
 
 def _contexte_pdf(charte) -> dict:
-    from django.conf import settings
-    from django.urls import reverse
-
     url = f"{settings.SITE_URL}{reverse('charte_verifier', kwargs={'uuid': charte.uuid})}"
     qr = segno.make(url, error="m")
     return {
         "charte": charte,
         "parrainage": charte.parrainage,
-        # The parties as frozen at issue, never the live profiles.
-        "parties": charte.parties_a_afficher(),
-        "signatures": list(charte.signatures.order_by("signee_le")),
+        # The parties as frozen at issue, never the live profiles; each with its signature.
+        "parties": list(parties_de(charte)),
         "url_verification": url,
         "qr_svg": qr.svg_data_uri(scale=4, border=1),
         "produit_le": timezone.now(),
@@ -328,7 +251,7 @@ def charte_produire_pdf(*, charte_id: int) -> bool:
 
 
 def charte_envoyer_pdf(*, charte_id: int) -> bool:
-    """E-mail the sealed PDF to the parties, once.
+    """E-mail the sealed PDF to every party (a minor's guardians included), once.
 
     The charter's row stays locked while the message is handed to the mail server, and is
     marked sent in the same transaction: another delivery of the task skips it meanwhile, and a
@@ -347,15 +270,14 @@ def charte_envoyer_pdf(*, charte_id: int) -> bool:
         )
         if charte is None:
             return False
-        signataires = {
-            u for u in (signataire_attendu(charte, r) for r in roles_requis(charte)) if u
-        }
-        for user in signataires:
+        for partie in parties_de(charte):
+            if not partie.adresse:  # an identity erased meanwhile
+                continue
             courriel_ecrire(
                 regle="charte_signee",
-                cle=f"charte_signee:{charte.pk}:{user.pk}",
-                a=user.email,
-                destinataire=user,
+                cle=f"charte_signee:{charte.pk}:{partie.role}",
+                a=partie.adresse,
+                destinataire=partie.user,
                 sujet=f"Votre charte de parrainage signée — {charte.parrainage.programme.nom}",
                 gabarit="parrainages/emails/charte_signee",
                 contexte={"charte": charte},
@@ -379,9 +301,7 @@ def nom_fichier_charte(charte) -> str:
 
 def charte_verifier_fichier(*, charte, contenu: bytes) -> bool:
     """Whether an uploaded file is exactly the PDF issued for ``charte``."""
-    return bool(charte.pdf_sha256) and hmac.compare_digest(
-        hashlib.sha256(contenu).hexdigest(), charte.pdf_sha256
-    )
+    return fichier_est_celui_emis(empreinte=charte.pdf_sha256, contenu=contenu)
 
 
 def chartes_a_rattraper(*, enqueue, delai_minutes: int = 10) -> list[int]:

@@ -13,8 +13,9 @@ names the person goes, in the database and in the stored files:
 - every free text of the person's pairs, whichever side they were on: objectives, reasons,
   meeting places, subjects, links and notes, immersion places, tutors and objectives, outcome
   employers and comments; the reasons written on their applications;
-- the charters of their pairs (frozen text, cancellation reason, sealed PDF) and their own
-  signatures' name and network traces;
+- the charters of their pairs (frozen text, cancellation reason, sealed PDF, the identity of
+  every party frozen on them: a minor's guardians too), and their own identity and network
+  traces on every document they were called to sign (``mentorat.signatures.parties_effacer``);
 - the outbox: rows addressed to them, and rows about their pairs addressed to someone else
   (cancelled if not sent yet);
 - what the apps above this one hold of them, through their extensions
@@ -36,8 +37,9 @@ from django.utils import timezone
 from mentorat.audit import EFFACE, historique_admin_anonymiser, journal_anonymiser
 from mentorat.envois import courriel_ecrire, envois_anonymiser, envois_effacer
 from mentorat.fields import fichier_supprimer_apres_validation
-from mentorat.models import User
+from mentorat.models import Partie, User
 from mentorat.sessions import sessions_supprimer
+from mentorat.signatures import parties_effacer
 
 from ..extensions import extensions
 from ..models import (
@@ -48,11 +50,8 @@ from ..models import (
     Parrain,
     Parrainage,
     Rencontre,
-    Signature,
     Sortie,
 )
-
-ANONYME = "Personne anonymisée"
 
 
 @transaction.atomic
@@ -99,9 +98,7 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
         Candidature.objects.filter(filleul=filleul).update(motif_refus="")
     if parrain is not None:
         _parrain_effacer(parrain)
-    Signature.objects.filter(signataire=user).update(
-        nom_signataire=ANONYME, adresse_ip=None, user_agent=""
-    )
+    parties_effacer(user=user)
     envois_anonymiser(destinataire=user)
     sessions_supprimer(user=user)
     user.delete()
@@ -134,11 +131,33 @@ def _binomes_effacer(paires: list[int]) -> None:
     chartes = Charte.objects.filter(parrainage__in=paires)
     for charte in chartes.exclude(pdf=""):
         fichier_supprimer_apres_validation(charte.pdf)
+    # Every party's frozen identity goes with the text (whoever they are: the other party, a
+    # minor's guardian); the instants and fingerprints of the signatures stay.
+    _parties_des_chartes(chartes).update(
+        user=None,
+        prenom="",
+        nom="",
+        fonction="",
+        organisme="",
+        email="",
+        telephone="",
+        adresse_ip=None,
+        user_agent="",
+        jeton_hash="",
+        motif_refus="",
+    )
     chartes.update(
         texte=f"[Texte effacé le {timezone.localdate():%d/%m/%Y} : compte supprimé]",
-        parties=[],
         motif_annulation="",
         pdf="",
+    )
+
+
+def _parties_des_chartes(chartes):
+    return Partie.objects.filter(
+        document_type__app_label="parrainages",
+        document_type__model="charte",
+        document_id__in=chartes.values("pk"),
     )
 
 
@@ -171,9 +190,8 @@ def _traces(*, user, filleul, parrain, paires: list[int]) -> dict:
         )
     if parrain is not None:
         objets[Parrain] = [parrain.pk]
-    objets[Charte] = list(Charte.objects.filter(parrainage__in=paires).values_list("pk", flat=True))
-    signatures = Signature.objects.filter(signataire=user) | Signature.objects.filter(
-        charte__parrainage__in=paires
-    )
-    objets[Signature] = list(signatures.values_list("pk", flat=True).distinct())
+    chartes = Charte.objects.filter(parrainage__in=paires)
+    objets[Charte] = list(chartes.values_list("pk", flat=True))
+    parties = Partie.objects.filter(user=user) | _parties_des_chartes(chartes)
+    objets[Partie] = list(parties.values_list("pk", flat=True).distinct())
     return objets

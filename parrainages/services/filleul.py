@@ -5,14 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mentorat.models import Partie
+
 from .. import consentement, extensions
 from ..eligibilite import eligibility
-from ..models import (
-    Candidature,
-    Filleul,
-    Parrain,
-    Signature,
-)
+from ..models import Candidature, Filleul, Parrain
 
 QPV_DEPUIS_FORMULAIRE = {"oui": Filleul.StatutQPV.DECLARE, "non": Filleul.StatutQPV.NON}
 
@@ -226,13 +223,11 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
         ],
         "signatures": [
             {
-                "charte": str(s.charte.parrainage.programme),
-                "role": s.get_role_display(),
-                "signee_le": s.signee_le.isoformat(),
+                "document": str(p.document),
+                "qualite": p.libelle,
+                "signee_le": p.signee_le.isoformat(),
             }
-            for s in Signature.objects.filter(signataire=user).select_related(
-                "charte__parrainage__programme"
-            )
+            for p in Partie.objects.filter(user=user).signees().order_by("signee_le")
         ]
         if user
         else [],

@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,17 +10,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from mentorat.access import mfa_pour_le_personnel, staff_verifie
-from mentorat.reseau import adresse_client
+from mentorat.signature_vues import etapes_signature
+from mentorat.signatures import parties_de
 
-from ..models import Charte, Signature
-from ..services import (
-    charte_verifier_fichier,
-    nom_fichier_charte,
-    roles_de,
-    roles_requis,
-    signature_confirmer,
-    signature_demander_code,
-)
+from ..models import Charte
+from ..services import charte_verifier_fichier, nom_fichier_charte
 
 
 def charte_for_request(request, uuid) -> Charte:
@@ -42,81 +35,32 @@ def charte_for_request(request, uuid) -> Charte:
     return get_object_or_404(qs, uuid=uuid)
 
 
-class AcceptationForm(forms.Form):
-    acceptation = forms.BooleanField(
-        label="J'ai lu la charte et j'en accepte les engagements.",
-        error_messages={"required": "Cochez la case pour accepter la charte avant de signer."},
-    )
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label="Code reçu par e-mail (6 chiffres)",
-        max_length=12,
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
-        ),
-    )
-
-
 @login_required
 @never_cache
 @mfa_pour_le_personnel
 @require_http_methods(["GET", "POST"])
 def charte_detail(request, uuid):
+    """The charter, where each party stands, and the signing steps for a logged-in party who
+    has not signed yet (in their own role; a minor's guardians sign from their link)."""
     charte = charte_for_request(request, uuid)
-    signatures = {s.role: s for s in charte.signatures.select_related("signataire")}
-    a_signer = [r for r in roles_de(charte, request.user) if r not in signatures]
-    role = a_signer[0] if a_signer and charte.statut == Charte.Statut.A_SIGNER else None
-    acceptation, code_form, etape = AcceptationForm(), CodeForm(), "lire"
-    if request.method == "POST":
-        if role is None:
-            messages.error(request, "Vous n'avez rien à signer sur cette charte.")
+    parties = list(parties_de(charte))
+    partie = None
+    if charte.statut == Charte.Statut.A_SIGNER:
+        partie = next(
+            (p for p in parties if p.user_id == request.user.pk and p.signee_le is None), None
+        )
+    contexte = {}
+    if request.method == "POST" and partie is None:
+        messages.error(request, "Vous n'avez rien à signer sur cette charte.")
+        return redirect("charte_detail", uuid=charte.uuid)
+    if partie is not None:
+        contexte, fait = etapes_signature(request, partie=partie, refus_possible=False)
+        if fait:
             return redirect("charte_detail", uuid=charte.uuid)
-        if request.POST.get("action") == "demander":
-            acceptation = AcceptationForm(request.POST)
-            if acceptation.is_valid():
-                try:
-                    signature_demander_code(charte=charte, user=request.user, role=role)
-                except ValidationError as exc:
-                    acceptation.add_error(None, exc)
-                else:
-                    messages.info(
-                        request,
-                        f"Un code à 6 chiffres vient d'être envoyé à {request.user.email}. "
-                        "Il est valable 10 minutes.",
-                    )
-                    etape = "code"
-        elif request.POST.get("action") == "confirmer":
-            etape = "code"
-            code_form = CodeForm(request.POST)
-            if code_form.is_valid():
-                try:
-                    signature_confirmer(
-                        charte=charte,
-                        user=request.user,
-                        role=role,
-                        code=code_form.cleaned_data["code"],
-                        ip=adresse_client(request),
-                        user_agent=request.headers.get("User-Agent", ""),
-                    )
-                except ValidationError as exc:
-                    code_form.add_error("code", exc)
-                else:
-                    messages.success(request, "Merci : votre signature est enregistrée.")
-                    return redirect("charte_detail", uuid=charte.uuid)
     return render(
         request,
         "parrainages/charte/detail.html",
-        {
-            "charte": charte,
-            "signatures": [signatures.get(r) for r in roles_requis(charte)],
-            "roles": [(Signature.Role(r).label, signatures.get(r)) for r in roles_requis(charte)],
-            "role": role,
-            "etape": etape,
-            "acceptation": acceptation,
-            "code_form": code_form,
-        },
+        {**contexte, "charte": charte, "parties": parties, "partie": partie},
     )
 
 
@@ -185,11 +129,11 @@ def charte_verifier(request, uuid):
 
 
 def _initiales(charte) -> dict:
-    """The parties' initials as frozen at issue (the sealed PDF names them the same way)."""
+    """The pair's initials as frozen at issue (the sealed PDF names them the same way)."""
 
     def init(partie):
-        lettres = [p[0] for p in (partie.get("prenom"), partie.get("nom")) if p]
+        lettres = [n[0] for n in (partie.prenom, partie.nom) if n] if partie else []
         return ".".join(lettres).upper() + "." if lettres else "—"
 
-    parties = {p["role"]: p for p in charte.parties}
-    return {role: init(parties.get(role, {})) for role in ("parrain", "filleul")}
+    parties = {p.role: p for p in parties_de(charte).filter(role__in=("parrain", "filleul"))}
+    return {role: init(parties.get(role)) for role in ("parrain", "filleul")}

@@ -23,7 +23,7 @@ from .. import consentement, extensions
 from ..access import a_un_autre_role, filleul_of
 from ..eligibilite import eligibility
 from ..forms import ETAPES_PROFIL, CandidatureForm, SuppressionCompteForm
-from ..models import Charte, Parrainage, Rencontre, Signature
+from ..models import Charte, Parrainage, Rencontre
 from ..services import (
     candidature_deposer,
     compte_effacer,
@@ -232,8 +232,8 @@ def tableau_de_bord(request):
         "evenement__debut"
     )
     a_signer = (
-        Charte.objects.filter(parrainage__filleul=filleul, statut=Charte.Statut.A_SIGNER)
-        .exclude(signatures__role=Signature.Role.FILLEUL)
+        Charte.objects.filter(parrainage__filleul=filleul)
+        .a_signer_par(request.user)
         .select_related("parrainage__programme")
     )
     return render(

@@ -26,7 +26,7 @@ from ..forms_parrain import (
     RencontreForm,
 )
 from ..ics import rencontre_ics
-from ..models import Charte, Parrain, Parrainage, Rencontre, Signature
+from ..models import Charte, Parrain, Parrainage, Rencontre
 from ..services import (
     action_ponctuelle_proposer,
     immersion_proposer,
@@ -109,8 +109,8 @@ def tableau_de_bord(request):
         .order_by("debut")
     )
     chartes = list(
-        Charte.objects.filter(parrainage__parrain=parrain, statut=Charte.Statut.A_SIGNER)
-        .exclude(signatures__role=Signature.Role.PARRAIN)
+        Charte.objects.filter(parrainage__parrain=parrain)
+        .a_signer_par(request.user)
         .select_related("parrainage__filleul__user", "parrainage__programme")
     )
     return render(

@@ -13,12 +13,13 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from mentorat.models import User
+from mentorat.models import Partie, User
 from mentorat.roles import ADMINISTRATEUR, GESTIONNAIRE
 from parrainages.models import (
     Candidature,
@@ -193,22 +194,37 @@ def test_no_mentor_exceeds_capacity(seed):
     assert not Parrain.objects.avec_places().filter(places_restantes__lt=0).exists()
 
 
+def _parties(chartes) -> dict[int, list]:
+    parties = {}
+    for p in Partie.objects.filter(
+        document_type=ContentType.objects.get_for_model(Charte), document_id__in=chartes
+    ).order_by("document_id", "ordre"):
+        parties.setdefault(p.document_id, []).append(p)
+    return parties
+
+
 def test_charters_are_frozen_texts(seed):
     chartes = Charte.objects.filter(parrainage__programme__slug="1000-parrains-1000-emplois")
     assert chartes.filter(statut=Charte.Statut.SIGNEE).exists()
-    assert chartes.filter(statut=Charte.Statut.A_SIGNER, signatures__isnull=False).exists()
-    for charte in chartes.prefetch_related("signatures"):
+    parties = _parties(chartes.values("pk"))
+    assert any(
+        c.statut == Charte.Statut.A_SIGNER and any(p.signee_le for p in parties[c.pk])
+        for c in chartes
+    )
+    for charte in chartes:
         assert "{" not in charte.texte
         assert charte.texte_sha256 == hashlib.sha256(charte.texte.encode()).hexdigest()
-        assert [p["role"] for p in charte.parties] == ["parrain", "filleul"]
+        assert [p.role for p in parties[charte.pk]] == ["parrain", "filleul"]
+        assert all(p.user_id and p.nom and p.email for p in parties[charte.pk])
         if charte.statut == Charte.Statut.SIGNEE:
-            assert {s.role for s in charte.signatures.all()} == {"parrain", "filleul"}
+            assert all(p.texte_sha256 == charte.texte_sha256 for p in parties[charte.pk])
     strasbourg = Charte.objects.filter(
         parrainage__programme__slug="100-chances-100-emplois", statut=Charte.Statut.SIGNEE
     )
     assert strasbourg.exists()
-    assert all(c.signatures.filter(role="coordinateur").exists() for c in strasbourg)
-    assert all(c.parties[-1]["role"] == "coordinateur" for c in strasbourg)
+    parties = _parties(strasbourg.values("pk"))
+    assert all(parties[c.pk][-1].role == "coordinateur" for c in strasbourg)
+    assert all(parties[c.pk][-1].signee_le for c in strasbourg)
 
 
 def test_some_signed_charters_have_their_sealed_pdf(seed):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from mentorat.comptes import activation_url as activation_compte_url
 from mentorat.envois import lien_desabonnement
-from mentorat.models import User
+from mentorat.models import Partie, User
 from mentorat.views import JETON_EN_SESSION as JETON_ACTIVATION_COMPTE
 from parrainages.enquetes import lien_enquete
 from parrainages.forms_parrain import ActionPonctuelleForm
@@ -27,7 +27,6 @@ from parrainages.models import (
     Parrain,
     Parrainage,
     Rencontre,
-    Signature,
     Sortie,
     Theme,
 )
@@ -775,8 +774,8 @@ def proposition(m):
         valide=Requete(
             m.parrain.user, _url("parrain:proposition", pk=m.proposition.pk), {"action": "accepter"}
         ),
-        ecrit={"parrainages.Parrainage", "parrainages.Charte"},
-        tables={"parrainages.Parrainage", "parrainages.Charte"},
+        ecrit={"parrainages.Parrainage", "parrainages.Charte", "mentorat.Partie"},
+        tables={"parrainages.Parrainage", "parrainages.Charte", "mentorat.Partie"},
         verifier=_verifier_proposition,
     )
 
@@ -1131,10 +1130,43 @@ def charte_signer(m):
             _url("charte_detail", uuid=m.charte.uuid),
             {"action": "confirmer", "code": CODE_SIGNATURE},
         ),
-        ecrit={"parrainages.Signature", "parrainages.DemandeSignature"},
-        tables={"parrainages.Signature", "parrainages.DemandeSignature"},
-        permis_en_refus={"parrainages.DemandeSignature"},  # a wrong code counts as a try
+        ecrit={"mentorat.Partie", "mentorat.CodeSignature"},
+        tables={"mentorat.Partie", "mentorat.CodeSignature"},
+        permis_en_refus={"mentorat.CodeSignature"},  # a wrong code counts as a try
         verifier=_verifier_signature,
+    )
+
+
+def signature_lien(m):
+    """A minor's guardian signs the charter from their link (no account): any session, any
+    link (theirs, an unknown one, one of another shape)."""
+    jeton = m.lien_representant.rstrip("/").rsplit("/", 1)[-1]
+    urls = surtout(jeton, "inconnu", "x" * 300, "é").map(lambda j: _url("signature_lien", jeton=j))
+    qui = surtout(None, m.filleul.user, m.parrain.user)
+    champs = {
+        "action": st.sampled_from(["demander", "confirmer", "confirmer", "refuser"]),
+        "acceptation": st.just("on"),
+        "code": st.sampled_from([CODE_SIGNATURE, " ".join(CODE_SIGNATURE), f"{CODE_SIGNATURE} "]),
+        "motif": texte_libre(),
+    }
+    hostiles = {
+        "action": st.just("autre"),
+        "acceptation": case(),
+        "code": st.sampled_from(["²46810", "000000", "٢٤٦٨١٠", "2468100", "x" * 12]),
+    }
+    return Formulaire(
+        requetes=requetes(qui, urls, champs, hostiles),
+        valide=Requete(
+            None,
+            _url("signature_lien", jeton=jeton),
+            {"action": "confirmer", "code": CODE_SIGNATURE},
+        ),
+        ecrit={"mentorat.Partie", "mentorat.CodeSignature"},
+        tables={"mentorat.Partie", "mentorat.CodeSignature"},
+        permis_en_refus={"mentorat.CodeSignature"},  # a wrong code counts as a try
+        verifier=lambda requete, response, diff: _verifier_partie(
+            diff, attendue=m.partie_representant.pk
+        ),
     )
 
 
@@ -1144,10 +1176,19 @@ def _avec_meta(requete, **meta):
 
 
 def _verifier_signature(requete, response, diff):
-    for signature in Signature.objects.filter(pk__in=diff.get("parrainages.Signature", ())):
-        assert signature.signataire_id == requete.qui.pk
-        assert signature.charte.statut in (Charte.Statut.A_SIGNER, Charte.Statut.SIGNEE)
-        assert len(signature.user_agent) <= 400
+    for partie in Partie.objects.filter(pk__in=diff.get("mentorat.Partie", ())):
+        assert partie.user_id == requete.qui.pk
+        _verifier_partie(diff, attendue=partie.pk)
+
+
+def _verifier_partie(diff, *, attendue):
+    """Only the party who signed changed, with a complete signature of an open charter."""
+    assert set(diff.get("mentorat.Partie", ())) <= {attendue}
+    for partie in Partie.objects.filter(pk__in=diff.get("mentorat.Partie", ())):
+        assert partie.signee_le is not None and partie.refusee_le is None
+        assert partie.document.statut in (Charte.Statut.A_SIGNER, Charte.Statut.SIGNEE)
+        assert partie.texte_sha256 == partie.document.texte_sha256
+        assert len(partie.user_agent) <= 400
 
 
 PDF_EMIS = b"%PDF-1.7\n% charte emise\n%%EOF\n"
@@ -1305,6 +1346,7 @@ FORMULAIRES = {
     "parrain:actions": actions,
     "parrain:presences": presences,
     "charte_detail": charte_signer,
+    "signature_lien": signature_lien,
     "charte_verifier": charte_verifier,
     "partenaires:prescrire": prescrire,
     "partenaires:convention": rapport_demander,

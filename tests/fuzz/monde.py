@@ -9,16 +9,17 @@ from django.utils import timezone
 from mentorat.comptes import compte_creer
 from mentorat.models import User
 from mentorat.roles import GESTIONNAIRE
-from parrainages.models import DemandeSignature, Signature
+from mentorat.signatures import lien_emettre
 from parrainages.services import charte_emettre
-from parrainages.services.charte import _hash_code
-from tests.mentorat.factories import EmailAddressFactory, UserFactory
+from tests.mentorat.factories import EmailAddressFactory, UserFactory, code_en_attente
 from tests.parrainages.factories import (
     CandidatureFactory,
     FilleulFactory,
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
+    RepresentantLegalFactory,
+    partie_de,
 )
 from tests.partenaires.factories import (
     ConventionFactory,
@@ -129,15 +130,16 @@ def construire() -> SimpleNamespace:
     m.autre_filleul = FilleulFactory(user=_verifie(UserFactory()))
 
     # The charter: the mentee has a code waiting; the mentor has not signed yet.
-    m.demande = DemandeSignature.objects.create(
-        charte=m.charte,
-        role=Signature.Role.FILLEUL,
-        signataire=m.filleul.user,
-        code_hash="",
-        expire_le=maintenant + dt.timedelta(minutes=10),
+    m.demande = code_en_attente(partie_de(m.charte, "filleul"), CODE_SIGNATURE)
+    # A minor's charter: their guardian signs from a link of their own, a code waiting.
+    m.representant = RepresentantLegalFactory()
+    m.binome_mineur = ParrainageFactory(
+        programme=m.programme, filleul=m.representant.filleul, actif=True
     )
-    m.demande.code_hash = _hash_code(m.demande.pk, CODE_SIGNATURE)
-    m.demande.save(update_fields=["code_hash"])
+    m.charte_mineur = charte_emettre(parrainage=m.binome_mineur)
+    m.partie_representant = partie_de(m.charte_mineur, "representant_legal_1")
+    m.lien_representant = lien_emettre(m.partie_representant)
+    code_en_attente(m.partie_representant, CODE_SIGNATURE)
 
     # Partners: a member of two partners, another partner, conventions active or not.
     m.membre = MembreFactory(user=_verifie(UserFactory()))

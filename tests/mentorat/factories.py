@@ -1,3 +1,5 @@
+import datetime as dt
+
 import factory
 from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.models import Authenticator
@@ -133,3 +135,70 @@ class JournalFactory(factory.django.DjangoModelFactory):
         lambda: {"first_name": ["Ana", "Anaïs"], "is_staff": ["False", "True"]}
     )
     actor = factory.SubFactory(UserFactory)
+
+
+class PartieFactory(factory.django.DjangoModelFactory):
+    """A party called to sign a document (``mentorat.signatures``), with an account by default;
+    ``document=`` any registered document (a pair's charter, without its own parties, when not
+    given). Traits: ``signee`` (signed with an e-mailed code), ``sans_compte`` (a party who
+    signs from a link of their own, a minor's guardian by default)."""
+
+    class Meta:
+        model = "mentorat.Partie"
+
+    class Params:
+        document = factory.SubFactory("tests.parrainages.factories.CharteFactory", parties=False)
+        signee = factory.Trait(
+            signee_le=factory.LazyFunction(timezone.now),
+            adresse_ip="203.0.113.9",
+            user_agent="Mozilla/5.0 (Linux; Android 14)",
+            methode="code_email",
+            texte_sha256=factory.LazyAttribute(
+                lambda o: getattr(o.document, "texte_sha256", "") or "a" * 64
+            ),
+        )
+        sans_compte = factory.Trait(
+            user=None,
+            role="representant_legal_1",
+            libelle="Représentant légal du filleul ou de la filleule",
+            prenom="Nadia",
+            nom=factory.Sequence(lambda n: f"Benali {n}"),
+            fonction="Mère",
+            email=factory.Sequence(lambda n: f"representant{n}@exemple.fr"),
+        )
+
+    document_type = factory.LazyAttribute(
+        lambda o: ContentType.objects.get_for_model(o.document, for_concrete_model=False)
+    )
+    document_id = factory.LazyAttribute(lambda o: o.document.pk)
+    role = "parrain"
+    libelle = "Parrain ou marraine"
+    ordre = 1
+    user = factory.SubFactory(UserFactory)
+    prenom = factory.LazyAttribute(lambda o: o.user.first_name if o.user else "")
+    nom = factory.LazyAttribute(lambda o: o.user.last_name if o.user else "")
+    email = factory.LazyAttribute(lambda o: o.user.email if o.user else "")
+
+
+class CodeSignatureFactory(factory.django.DjangoModelFactory):
+    """A one-time code waiting to be typed (its hash only; the code itself is unknown)."""
+
+    class Meta:
+        model = "mentorat.CodeSignature"
+
+    partie = factory.SubFactory(PartieFactory)
+    code_hash = "0" * 64
+    expire_le = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(minutes=10))
+
+
+def code_en_attente(partie, code: str, *, minutes: int = 10):
+    """A code already e-mailed to ``partie`` and waiting to be typed, whose value is known."""
+    from mentorat.models import CodeSignature
+    from mentorat.signatures import _hash_code
+
+    demande = CodeSignature.objects.create(
+        partie=partie, code_hash="", expire_le=timezone.now() + dt.timedelta(minutes=minutes)
+    )
+    demande.code_hash = _hash_code(demande.pk, code)
+    demande.save(update_fields=["code_hash"])
+    return demande

@@ -17,16 +17,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mentorat.admin import RIGHTS_FIELDS as RIGHTS
-from mentorat.models import Envoi, Session, User
+from mentorat.models import CodeSignature, Envoi, Partie, Session, User
 from parrainages.models import (
     Candidature,
     Charte,
-    DemandeSignature,
     Filleul,
     Immersion,
     Parrainage,
     Rencontre,
-    Signature,
     Sortie,
 )
 from partenaires.models import Convention, Objectif
@@ -35,6 +33,7 @@ from tests.mentorat.factories import (
     EmailAddressFactory,
     EnvoiFactory,
     JournalFactory,
+    PartieFactory,
     UserFactory,
     administrateur,
     connecter,
@@ -44,7 +43,6 @@ from tests.mentorat.helpers import form_data
 from tests.parrainages.factories import (
     CandidatureFactory,
     CharteFactory,
-    DemandeSignatureFactory,
     FilleulFactory,
     ImmersionFactory,
     ImportParrainsFactory,
@@ -52,7 +50,6 @@ from tests.parrainages.factories import (
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
-    SignatureFactory,
     SortieFactory,
 )
 from tests.partenaires.factories import (
@@ -117,8 +114,7 @@ PAGES = [
     pytest.param(ImmersionFactory, 12, 7, 8, id="immersion"),
     pytest.param(SortieFactory, 11, 7, 8, id="sortie"),
     pytest.param(CharteFactory, 12, None, 9, id="charte"),
-    pytest.param(SignatureFactory, 11, None, 8, id="signature"),
-    pytest.param(DemandeSignatureFactory, 10, None, 8, id="demande_signature"),
+    pytest.param(PartieFactory, 11, None, 8, id="partie"),
     pytest.param(PartenaireFactory, 9, 7, 9, id="partenaire"),
     pytest.param(MembreFactory, 9, 7, 8, id="membre"),
     pytest.param(ConventionFactory, 12, 7, 10, id="convention"),
@@ -142,8 +138,9 @@ def equipe_pour(model):
 
 
 # Not administered: a session's key is what a browser's cookie holds (and its data is
-# someone's login); sessions go with their account or when they expire.
-HORS_ADMINISTRATION = {Session}
+# someone's login); sessions go with their account or when they expire. A one-time signature
+# code signs for its party: never shown to staff, not even its hash.
+HORS_ADMINISTRATION = {Session, CodeSignature}
 
 
 def test_every_domain_model_is_registered():
@@ -207,7 +204,7 @@ def _parrainage_children(parrainage, i):
 
 
 def _charte_children(charte, i):
-    SignatureFactory(charte=charte, role=Signature.Role.values[i])
+    PartieFactory(document=charte, role=Charte.Role.values[i], signee=True)
 
 
 def _convention_children(convention, i):
@@ -218,7 +215,7 @@ INLINE_PARENTS = [
     pytest.param(ProgrammeFactory, _programme_children, 10, id="programme"),
     pytest.param(EvenementFactory, lambda e, i: InscriptionFactory(evenement=e), 9, id="evenement"),
     pytest.param(lambda: ParrainageFactory(actif=True), _parrainage_children, 11, id="parrainage"),
-    pytest.param(CharteFactory, _charte_children, 9, id="charte"),
+    pytest.param(lambda: CharteFactory(parties=False), _charte_children, 9, id="charte"),
     pytest.param(ConventionFactory, _convention_children, 10, id="convention"),
     pytest.param(PartenaireFactory, lambda p, i: MembreFactory(partenaire=p), 9, id="partenaire"),
 ]
@@ -804,7 +801,7 @@ def test_history_and_delete_pages_for_administrateur(client, factory, changelist
     obj = factory()
     model = type(obj)
     assert client.get(url(model, "history", obj.pk)).status_code == 200
-    deletable = model not in (Charte, Signature, DemandeSignature, Envoi, AuditLogEntry)
+    deletable = model not in (Charte, Partie, Envoi, AuditLogEntry)
     assert client.get(url(model, "delete", obj.pk)).status_code == (200 if deletable else 403)
 
 

@@ -9,8 +9,8 @@ from django.core import mail
 from django.test import RequestFactory
 from django.urls import reverse
 
+from mentorat.models import Partie
 from mentorat.reseau import adresse_client
-from parrainages.models import Signature
 from parrainages.services import charte_emettre
 from tests.mentorat.factories import UserFactory
 from tests.parrainages.factories import ParrainageFactory
@@ -104,8 +104,9 @@ def test_signature_and_audit_trail_record_the_real_client(
         response = client.post(url, {"action": "confirmer", "code": code}, **forge)
     assert response.status_code == 302
 
-    signature = Signature.objects.get(charte=charte)
+    signature = Partie.objects.du_document(charte).get(role="filleul")
     assert signature.adresse_ip == "203.0.113.9"
-    entree = LogEntry.objects.get_for_object(signature).get()
+    entree = LogEntry.objects.get_for_object(signature).exclude(remote_addr=None).get()
+    assert entree.changes_dict["adresse_ip"][1] == "203.0.113.9"
     assert entree.remote_addr == "203.0.113.9"
     assert not LogEntry.objects.filter(remote_addr="6.6.6.6").exists()

@@ -15,20 +15,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.audit import EFFACE, journal_creations, journal_modifications
-from mentorat.models import User
+from mentorat.models import CodeSignature, Partie, User
 from mentorat.roles import ADMINISTRATEUR, GESTIONNAIRE
-from parrainages.models import (
-    Candidature,
-    Charte,
-    DemandeSignature,
-    Filleul,
-    Parrain,
-    Parrainage,
-    Signature,
-)
+from mentorat.signatures import lien_emettre
+from parrainages.models import Candidature, Charte, Filleul, Parrain, Parrainage
 from parrainages.services import compte_effacer
 from partenaires.models import Convention, Objectif
-from tests.mentorat.factories import UserFactory, administrateur, connecter, gestionnaire
+from tests.mentorat.factories import (
+    PartieFactory,
+    UserFactory,
+    administrateur,
+    connecter,
+    gestionnaire,
+)
 from tests.mentorat.helpers import form_data
 from tests.parrainages.factories import (
     CandidatureFactory,
@@ -36,14 +35,15 @@ from tests.parrainages.factories import (
     FilleulFactory,
     ParrainageFactory,
     ParrainFactory,
-    SignatureFactory,
+    partie_de,
+    signer,
 )
 from tests.partenaires.factories import ConventionFactory
 from tests.programmes.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
 
-JOURNALISES = {User, Filleul, Parrain, Parrainage, Candidature, Charte, Signature, Convention}
+JOURNALISES = {User, Filleul, Parrain, Parrainage, Candidature, Charte, Partie, Convention}
 JOURNALISES |= {Objectif}
 
 
@@ -64,7 +64,7 @@ def tout_le_journal() -> str:
 
 def test_people_pairs_charters_and_conventions_are_journaled():
     assert {m for m in JOURNALISES if auditlog.contains(m)} == JOURNALISES
-    assert not auditlog.contains(DemandeSignature)  # its code hash never reaches the trail
+    assert not auditlog.contains(CodeSignature)  # its code hash never reaches the trail
 
 
 def test_secrets_and_login_noise_are_not_recorded(client):
@@ -78,6 +78,14 @@ def test_secrets_and_login_noise_are_not_recorded(client):
     assert "texte" not in champs  # the frozen text is followed by its SHA-256
     assert "texte_sha256" in json.dumps(entrees_de(charte).first().changes)
     assert "Benali" not in json.dumps([e.changes for e in entrees_de(charte)])
+    # Nor the hash of a party's link (it opens the document to sign).
+    partie = PartieFactory(sans_compte=True)
+    lien_emettre(partie)
+    partie.refresh_from_db()
+    assert partie.jeton_hash and entrees_de(partie).count() == 2
+    assert partie.jeton_hash not in tout_le_journal()
+    assert not [e for e in entrees_de(partie) if "jeton_hash" in (e.changes or {})]
+    assert "jeton_expire_le" in entrees_de(partie).last().changes
 
 
 def test_a_change_in_the_admin_is_recorded_with_its_author(client):
@@ -143,11 +151,11 @@ def _mentee_with_history():
     pair.objectifs = "Aider Inès Benali à préparer ses entretiens"
     pair.save()
     charte = CharteFactory(parrainage=pair)
-    SignatureFactory(charte=charte, role="filleul", signataire=user, nom_signataire="Inès Benali")
+    signer(partie_de(charte, "filleul"), adresse_ip="198.51.100.8")
     return filleul, pair
 
 
-IDENTITE = ("Inès", "Benali", "0611223344", "7654321B", "2001-07-09")
+IDENTITE = ("Inès", "Benali", "0611223344", "7654321B", "2001-07-09", "198.51.100.8")
 
 
 def test_deleting_a_mentee_account_erases_them_from_the_trail(client):

@@ -17,11 +17,10 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerIndisponible
 
 from mentorat.models import Envoi
-from parrainages.models import Charte, DemandeSignature, Signature
+from parrainages.models import Charte
 from parrainages.services import charte_emettre
-from parrainages.services.charte import _hash_code
 from partenaires.models import Rapport
-from tests.mentorat.factories import EmailAddressFactory, EnvoiFactory
+from tests.mentorat.factories import EmailAddressFactory, EnvoiFactory, code_en_attente
 from tests.pannes import (
     BoiteSMTP,
     Gunicorn,
@@ -33,7 +32,7 @@ from tests.pannes import (
     environnement,
     mot_de_passe_du_serveur,
 )
-from tests.parrainages.factories import ParrainageFactory, SignatureFactory
+from tests.parrainages.factories import ParrainageFactory, partie_de, signer
 from tests.partenaires.factories import ConventionFactory, MembreFactory, ObjectifFactory
 from tests.programmes.factories import ModeleCharteFactory, ProgrammeFactory
 
@@ -48,16 +47,8 @@ def _donnees():
     ModeleCharteFactory(programme=programme)
     pair = ParrainageFactory(programme=programme, actif=True)
     charte = charte_emettre(parrainage=pair)
-    SignatureFactory(charte=charte, role=Signature.Role.PARRAIN, signataire=pair.parrain.user)
-    demande = DemandeSignature.objects.create(
-        charte=charte,
-        role=Signature.Role.FILLEUL,
-        signataire=pair.filleul.user,
-        code_hash="",
-        expire_le=timezone.now() + dt.timedelta(hours=1),
-    )
-    demande.code_hash = _hash_code(demande.pk, CODE)
-    demande.save(update_fields=["code_hash"])
+    signer(partie_de(charte, "parrain"))
+    code_en_attente(partie_de(charte, "filleul"), CODE, minutes=60)
     membre = MembreFactory()
     convention = ConventionFactory(partenaire=membre.partenaire, active=True)
     convention.programmes.add(programme)

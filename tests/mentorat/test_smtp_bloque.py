@@ -70,7 +70,7 @@ def test_a_mentor_accepts_while_the_mail_server_hangs(client, smtp_muet):
     assert smtp_muet.connexions == []  # the request never talked to the mail server
     assert smtp_muet.signaux  # the worker was told, after the commit
     a_envoyer = Envoi.objects.filter(statut=Envoi.Statut.A_ENVOYER)
-    assert {e.regle for e in a_envoyer} == {"parrainage_accepte", "charte_emise"}
+    assert {e.regle for e in a_envoyer} == {"parrainage_accepte", "signature_invitation"}
 
     # The worker's turn: each attempt ends after EMAIL_TIMEOUT, to be retried later.
     bilan = envois.envois_expedier()

@@ -8,10 +8,11 @@ import hashlib
 import factory
 from django.utils import timezone
 
+from mentorat.models import Partie
+from mentorat.signatures import partie_ajouter
 from parrainages.models import (
     Candidature,
     Charte,
-    DemandeSignature,
     Filleul,
     Immersion,
     ImportParrains,
@@ -19,7 +20,7 @@ from parrainages.models import (
     Parrain,
     Parrainage,
     Rencontre,
-    Signature,
+    RepresentantLegal,
     Sortie,
 )
 from parrainages.services import charte_parties
@@ -55,6 +56,14 @@ class FilleulFactory(factory.django.DjangoModelFactory):
     commune = factory.SubFactory(CommuneFactory)
     situation = Situation.DEMANDEUR_EMPLOI
     niveau_diplome = 4
+
+    class Params:
+        # Fifteen today: a pupil in 3e, whose legal guardians sign with them.
+        mineur = factory.Trait(
+            date_naissance=factory.LazyFunction(
+                lambda: timezone.localdate().replace(day=1) - dt.timedelta(days=15 * 365)
+            )
+        )
 
 
 class CandidatureFactory(factory.django.DjangoModelFactory):
@@ -175,8 +184,12 @@ class SortieFactory(factory.django.DjangoModelFactory):
 
 
 class CharteFactory(factory.django.DjangoModelFactory):
+    """A charter with its parties called to sign as ``charte_emettre`` calls them (signed when
+    the charter is); ``parties=False``: none."""
+
     class Meta:
         model = Charte
+        skip_postgeneration_save = True
 
     parrainage = factory.SubFactory(ParrainageFactory, actif=True)
     modele = factory.SubFactory(
@@ -184,7 +197,6 @@ class CharteFactory(factory.django.DjangoModelFactory):
     )
     texte = "Texte figé de la charte."
     texte_sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.texte.encode()).hexdigest())
-    parties = factory.LazyAttribute(lambda o: charte_parties(parrainage=o.parrainage))
 
     class Params:
         signee = factory.Trait(
@@ -196,27 +208,53 @@ class CharteFactory(factory.django.DjangoModelFactory):
             motif_annulation="Charte émise par erreur.",
         )
 
+    @factory.post_generation
+    def parties(obj, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        le = timezone.localdate(obj.emise_le)
+        for spec in charte_parties(parrainage=obj.parrainage, le=le):
+            partie = partie_ajouter(document=obj, **spec)
+            if obj.statut == Charte.Statut.SIGNEE:
+                Partie.objects.filter(pk=partie.pk).update(
+                    signee_le=obj.signee_le,
+                    methode=Partie.Methode.CODE_EMAIL,
+                    texte_sha256=obj.texte_sha256,
+                )
 
-class SignatureFactory(factory.django.DjangoModelFactory):
+
+def signer(partie, **champs):
+    """Record ``partie``'s signature as the machinery would (without the code)."""
+    champs = {
+        "signee_le": timezone.now(),
+        "methode": "code_email",
+        "adresse_ip": "203.0.113.9",
+        "user_agent": "Mozilla/5.0 (Linux; Android 14)",
+        "texte_sha256": partie.document.texte_sha256,
+        **champs,
+    }
+    for champ, valeur in champs.items():
+        setattr(partie, champ, valeur)
+    partie.save(update_fields=list(champs))
+    return partie
+
+
+def partie_de(charte, role):
+    return Partie.objects.du_document(charte).get(role=role)
+
+
+class RepresentantLegalFactory(factory.django.DjangoModelFactory):
+    """A minor mentee's legal guardian (``filleul__mineur=True`` gives a minor)."""
+
     class Meta:
-        model = Signature
+        model = RepresentantLegal
 
-    charte = factory.SubFactory(CharteFactory)
-    role = Signature.Role.PARRAIN
-    signataire = factory.SubFactory(UserFactory)
-    nom_signataire = factory.LazyAttribute(lambda o: str(o.signataire))
-    texte_sha256 = factory.LazyAttribute(lambda o: o.charte.texte_sha256)
-
-
-class DemandeSignatureFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = DemandeSignature
-
-    charte = factory.SubFactory(CharteFactory)
-    role = Signature.Role.FILLEUL
-    signataire = factory.SubFactory(UserFactory)
-    code_hash = "0" * 64
-    expire_le = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(minutes=10))
+    filleul = factory.SubFactory("tests.parrainages.factories.FilleulFactory", mineur=True)
+    prenom = "Nadia"
+    nom = factory.Sequence(lambda n: f"Benali {n}")
+    lien = RepresentantLegal.Lien.MERE
+    email = factory.Sequence(lambda n: f"representant{n}@exemple.fr")
+    telephone = "0611223344"
 
 
 class MatchingRunFactory(factory.django.DjangoModelFactory):

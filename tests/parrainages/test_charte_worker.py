@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from mentorat.envois import REPRISE_APRES
 from mentorat.models import Envoi
-from parrainages.models import Charte, Signature
+from parrainages.models import Charte
 from parrainages.services import charte_emettre
 from tests.pannes import (
     BoiteSMTP,
@@ -33,7 +33,7 @@ from tests.pannes import (
     celery_vers,
     environnement,
 )
-from tests.parrainages.factories import ParrainageFactory, SignatureFactory
+from tests.parrainages.factories import ParrainageFactory, partie_de, signer
 from tests.programmes.factories import ModeleCharteFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
@@ -45,8 +45,8 @@ def _charte_signee():
     pair = ParrainageFactory(actif=True)
     ModeleCharteFactory(programme=pair.programme)
     charte = charte_emettre(parrainage=pair)
-    SignatureFactory(charte=charte, role=Signature.Role.PARRAIN, signataire=pair.parrain.user)
-    SignatureFactory(charte=charte, role=Signature.Role.FILLEUL, signataire=pair.filleul.user)
+    signer(partie_de(charte, "parrain"))
+    signer(partie_de(charte, "filleul"))
     # Signed a while ago: the catch-up looks at charters left 10 minutes without PDF or e-mail.
     Charte.objects.filter(pk=charte.pk).update(
         statut=Charte.Statut.SIGNEE, signee_le=timezone.now() - dt.timedelta(minutes=11)

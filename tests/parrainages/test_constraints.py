@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from parrainages.models import Parrainage, Sortie, add_months, age_on
 from partenaires.models import Objectif
+from tests.mentorat.factories import PartieFactory
 from tests.parrainages.factories import (
     CandidatureFactory,
     CharteFactory,
@@ -14,7 +15,6 @@ from tests.parrainages.factories import (
     ImmersionFactory,
     ParrainageFactory,
     ParrainFactory,
-    SignatureFactory,
     SortieFactory,
 )
 from tests.partenaires.factories import ConventionFactory, ObjectifFactory, RapportFactory
@@ -89,10 +89,17 @@ def test_one_outcome_per_moment():
 
 
 def test_one_charter_in_force_per_pair_and_one_signature_per_role():
-    charte = CharteFactory()
+    charte = CharteFactory(parties=False)
     refused(CharteFactory, parrainage=charte.parrainage, modele=charte.modele)
-    SignatureFactory(charte=charte, role="parrain")
-    refused(SignatureFactory, charte=charte, role="parrain")
+    PartieFactory(document=charte, role="parrain")
+    refused(PartieFactory, document=charte, role="parrain")
+    refused(
+        PartieFactory,
+        document=charte,
+        role="filleul",
+        signee=True,
+        refusee_le=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+    )
     charte.annuler(motif="Réémission")
     charte.save()
     CharteFactory(parrainage=charte.parrainage, modele=charte.modele)

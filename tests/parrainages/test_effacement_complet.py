@@ -40,18 +40,24 @@ from parrainages.services.charte import charte_rendre_pdf
 from partenaires import documents
 from partenaires import services as services_partenaires
 from partenaires.models import Rapport
-from tests.mentorat.factories import EmailAddressFactory, UserFactory, session_mfa
+from tests.mentorat.factories import (
+    CodeSignatureFactory,
+    EmailAddressFactory,
+    PartieFactory,
+    UserFactory,
+    session_mfa,
+)
 from tests.parrainages.factories import (
     CandidatureFactory,
     CharteFactory,
-    DemandeSignatureFactory,
     FilleulFactory,
     ImmersionFactory,
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
-    SignatureFactory,
     SortieFactory,
+    partie_de,
+    signer,
 )
 from tests.partenaires.factories import (
     ConventionFactory,
@@ -258,16 +264,18 @@ def seme(private_storage_dir):
         signee=True,
         signee_le=maintenant,
     )
-    SignatureFactory(
-        charte=charte,
-        role="filleul",
-        signataire=personne,
-        nom_signataire=f"{PRENOM} {NOM}",
-        adresse_ip="192.0.2.7",
-        user_agent="Firefox",
+    signer(partie_de(charte, "filleul"), adresse_ip="192.0.2.7", user_agent="Firefox")
+    signer(partie_de(charte, "parrain"))
+    CodeSignatureFactory(partie=partie_de(charte, "filleul"))
+    # A party from a link of their own bearing her name (her mother, say): theirs goes too.
+    PartieFactory(
+        document=charte,
+        sans_compte=True,
+        prenom="Héloïse",
+        nom=NOM,
+        email=f"maman.{NOM.lower()}@exemple.fr",
+        signee=True,
     )
-    SignatureFactory(charte=charte, role="parrain", signataire=mentor.user)
-    DemandeSignatureFactory(charte=charte, signataire=personne)
     charte.pdf.save("charte-effacement.pdf", ContentFile(charte_rendre_pdf(charte)))
     CharteFactory(
         parrainage=ancien,
@@ -397,7 +405,9 @@ def test_erasure_leaves_nothing_in_any_table_or_file(
         "parrainages.Sortie.commentaire",
         "parrainages.Charte.texte",
         "parrainages.Charte.motif_annulation",
-        "parrainages.Signature.nom_signataire",
+        "mentorat.Partie.nom",
+        "mentorat.Partie.prenom",
+        "mentorat.Partie.email",
         "partenaires.Prescription.message",
         "mentorat.Envoi.email",
         "mentorat.Envoi.contexte",

@@ -21,7 +21,8 @@ from tests.parrainages.factories import (
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
-    SignatureFactory,
+    partie_de,
+    signer,
 )
 from tests.parrainages.helpers import STEPS, walk_profile
 from tests.partenaires.factories import MembreFactory
@@ -258,7 +259,7 @@ def test_mentor_contact_only_once_accepted(client):
 def test_signed_charter_is_not_listed_to_sign(client):
     filleul = FilleulFactory()
     charte = CharteFactory(parrainage=ParrainageFactory(filleul=filleul, actif=True))
-    SignatureFactory(charte=charte, role="filleul", signataire=filleul.user)
+    signer(partie_de(charte, "filleul"))
     client.force_login(filleul.user)
     content = client.get(reverse("filleul:tableau_de_bord")).content.decode()
     assert "en attente de votre signature" not in content
@@ -349,7 +350,7 @@ def test_delete_account_erases_identity_and_keeps_statistics(
     pair = ParrainageFactory(filleul=filleul, actif=True)
     RencontreFactory(parrainage=pair, compte_rendu="A parlé de sa famille.")
     charte = CharteFactory(parrainage=pair, texte="Charte de Inès Benali")
-    SignatureFactory(charte=charte, role="filleul", signataire=filleul.user, nom_signataire="Inès")
+    signer(partie_de(charte, "filleul"))
     user = filleul.user
     email = user.email
     client.force_login(user)
@@ -368,7 +369,9 @@ def test_delete_account_erases_identity_and_keeps_statistics(
     assert pair.rencontres.get().compte_rendu == ""
     charte.refresh_from_db()
     assert "Benali" not in charte.texte
-    assert charte.signatures.get().nom_signataire == "Personne anonymisée"
+    signature = partie_de(charte, "filleul")
+    assert (signature.user, signature.prenom, signature.nom, signature.email) == (None, "", "", "")
+    assert signature.signee_le is not None and signature.texte_sha256 == charte.texte_sha256
     assert [m.to for m in mail.outbox] == [[email]]
     assert "supprimé" in mail.outbox[0].subject
     # The person is signed out.

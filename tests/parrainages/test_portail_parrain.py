@@ -11,12 +11,13 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from parrainages.models import Charte, Immersion, Parrainage, Rencontre, Sortie
+from parrainages.models import Immersion, Parrainage, Rencontre, Sortie
 from parrainages.services import propositions_expirer
 from programmes.models import Evenement, Inscription
 from tests.mentorat.factories import UserFactory, gestionnaire
 from tests.parrainages.factories import (
     CandidatureFactory,
+    CharteFactory,
     FilleulFactory,
     ImmersionFactory,
     ParrainageFactory,
@@ -100,13 +101,7 @@ def build(parrain, n):
         pair = ParrainageFactory(parrain=parrain, actif=True)
         RencontreFactory(parrainage=pair, debut=timezone.now() + dt.timedelta(days=i + 1))
         RencontreFactory(parrainage=pair, debut=timezone.now() - dt.timedelta(days=i + 1))
-        ModeleCharteFactory(programme=pair.programme)
-        Charte.objects.create(
-            parrainage=pair,
-            modele=pair.programme.modeles_charte.first(),
-            texte="t",
-            texte_sha256="0" * 64,
-        )
+        CharteFactory(parrainage=pair)
     for _ in range(3):
         ParrainageFactory(parrain=parrain, attente=True)
 
@@ -170,7 +165,7 @@ def test_accept_issues_the_charter_and_tells_the_mentee(
     assert any(
         m.to == [proposal.filleul.user.email] and "accepté" in m.subject for m in mail.outbox
     )
-    a_signer = sorted(m.to[0] for m in mail.outbox if "à signer" in m.subject)
+    a_signer = sorted(m.to[0] for m in mail.outbox if "À signer" in m.subject)
     assert a_signer == sorted([proposal.filleul.user.email, parrain.user.email])
     # The mentee's contact details are now visible.
     assert proposal.filleul.user.email in text(connecte.get(proposal.get_portal_url()))

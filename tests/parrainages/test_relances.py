@@ -26,7 +26,9 @@ from tests.parrainages.factories import (
     CharteFactory,
     ParrainageFactory,
     RencontreFactory,
-    SignatureFactory,
+    RepresentantLegalFactory,
+    partie_de,
+    signer,
 )
 from tests.partenaires.factories import MembreFactory, RapportFactory
 
@@ -70,7 +72,7 @@ def test_charter_waiting_reminds_each_missing_party_every_n_days():
     assert relances.charte_a_signer(NOW) == []
     charte.emise_le = NOW - dt.timedelta(days=3)
     charte.save()
-    SignatureFactory(charte=charte, role="parrain", signataire=charte.parrainage.parrain.user)
+    signer(partie_de(charte, "parrain"))
     envois = relances.charte_a_signer(NOW)
     assert keys(envois) == [f"charte_a_signer:{charte.pk}:filleul:1"]
     charte.emise_le = NOW - dt.timedelta(days=6)
@@ -79,6 +81,39 @@ def test_charter_waiting_reminds_each_missing_party_every_n_days():
     charte.emise_le = NOW - dt.timedelta(days=13)  # fourth period: no more reminders
     charte.save()
     assert relances.charte_a_signer(NOW) == []
+
+
+def test_a_guardian_is_reminded_with_a_new_link_of_their_own_once_a_period():
+    from mentorat.models import Partie
+    from mentorat.signatures import partie_depuis_jeton
+
+    representant = RepresentantLegalFactory(email="nadia.benali@exemple.fr")
+    pair = ParrainageFactory(actif=True, filleul=representant.filleul)
+    charte = CharteFactory(parrainage=pair, emise_le=NOW - dt.timedelta(days=3))
+    pair.programme.relance_charte_jours = 3
+    pair.programme.save()
+    for role in ("parrain", "filleul"):
+        signer(partie_de(charte, role))
+    partie = partie_de(charte, "representant_legal_1")
+    mail.outbox.clear()
+
+    assert relances.charte_a_signer(NOW) == []  # no outbox row from the rule itself
+    (rappel,) = mail.outbox
+    assert rappel.to == ["nadia.benali@exemple.fr"] and "Rappel — à signer" in rappel.subject
+    jeton = re.search(r"/signature/([^/\s]+)/", rappel.body)[1]
+    assert partie_depuis_jeton(jeton) == partie
+    envoi = Envoi.objects.get(cle=f"charte_a_signer:{charte.pk}:representant_legal_1:1")
+    assert envoi.confidentiel
+    # The same period again: no new message, and the link sent stays the valid one.
+    empreinte = Partie.objects.get(pk=partie.pk).jeton_hash
+    relances.charte_a_signer(NOW)
+    assert len(mail.outbox) == 1
+    assert Partie.objects.get(pk=partie.pk).jeton_hash == empreinte
+    # Signed: no more reminders.
+    signer(partie)
+    charte.emise_le = NOW - dt.timedelta(days=6)
+    charte.save()
+    assert relances.charte_a_signer(NOW) == [] and len(mail.outbox) == 1
 
 
 def test_meeting_tomorrow_both_parties():

@@ -28,8 +28,9 @@ from tests.parrainages.factories import (
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
-    SignatureFactory,
     SortieFactory,
+    partie_de,
+    signer,
 )
 from tests.partenaires import scenario
 from tests.partenaires.factories import MembreFactory, PrescriptionFactory
@@ -334,7 +335,7 @@ def test_the_mentor_service_erases_identity_and_keeps_the_records(now):
     )
     immersion = ImmersionFactory(parrainage=pair, terminee=True, tuteur="Mme Martin")
     charte = CharteFactory(parrainage=pair, texte=f"Charte de {user.get_full_name()}")
-    signature = SignatureFactory(charte=charte, signataire=user, adresse_ip="192.0.2.1")
+    signature = signer(partie_de(charte, "parrain"), adresse_ip="192.0.2.1")
     EnvoiFactory(destinataire=user)
 
     compte_effacer(user=user, notifier=False)
@@ -352,7 +353,8 @@ def test_the_mentor_service_erases_identity_and_keeps_the_records(now):
     assert rencontre.compte_rendu == "" and rencontre.statut == "tenue"
     assert immersion.tuteur == ""
     assert "compte supprimé" in charte.texte and user.last_name not in charte.texte
-    assert signature.nom_signataire == "Personne anonymisée" and signature.adresse_ip is None
+    assert (signature.user, signature.prenom, signature.nom) == (None, "", "")
+    assert signature.adresse_ip is None and signature.signee_le is not None
     assert not User.objects.filter(pk=user_id).exists()
     envoi = Envoi.objects.get()
     assert envoi.email == "" and envoi.statut == Envoi.Statut.ANNULE_EFFACEMENT
