@@ -20,6 +20,7 @@ The codes and links are written into the outbox as confidential messages: staff 
 and they are emptied once sent.
 """
 
+import copy
 import datetime as dt
 import hashlib
 import hmac
@@ -35,6 +36,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from .audit import journal_modifications
 from .envois import courriel_ecrire
 from .models import CodeSignature, Envoi, Partie
 
@@ -238,7 +240,7 @@ def partie_relancer(*, partie: Partie, regle: str, cle: str) -> bool:
     schedulers at once (the party's row is locked), neither writes it twice nor leaves the
     party with a link that no message carries.
     """
-    partie = Partie.objects.select_for_update().select_related("user").get(pk=partie.pk)
+    partie = Partie.objects.select_for_update(of=("self",)).select_related("user").get(pk=partie.pk)
     if partie.signee_le is not None or partie.refusee_le is not None:
         return False
     if Envoi.objects.filter(cle=cle[:200]).exists():
@@ -261,7 +263,7 @@ def _hash_code(code_id: int, code: str) -> str:
 
 def _verrouiller(partie: Partie):
     """The party and its document, both locked: one signature at a time per document."""
-    partie = Partie.objects.select_for_update().select_related("user").get(pk=partie.pk)
+    partie = Partie.objects.select_for_update(of=("self",)).select_related("user").get(pk=partie.pk)
     modele = partie.document_type.model_class()
     document = modele._default_manager.select_for_update().get(pk=partie.document_id)
     return partie, document
@@ -383,22 +385,37 @@ def signatures_retirer(*, document) -> int:
     """The document changed: every signature and refusal given so far is withdrawn (the
     parties signed another text), pending codes stop working. Returns how many signatures
     were withdrawn. The caller, in its transaction, invites the parties again.
+
+    The audit trail records each withdrawal, as a save of the party would.
     """
     parties = Partie.objects.du_document(document)
-    signees = parties.filter(signee_le__isnull=False).count()
+    vide = {
+        "signee_le": None,
+        "adresse_ip": None,
+        "user_agent": "",
+        "methode": "",
+        "texte_sha256": "",
+        "refusee_le": None,
+        "motif_refus": "",
+    }
+    avant = {
+        p.pk: p
+        for p in parties.filter(
+            models.Q(signee_le__isnull=False) | models.Q(refusee_le__isnull=False)
+        )
+    }
     CodeSignature.objects.filter(partie__in=parties, utilise_le__isnull=True).update(
         expire_le=timezone.now()
     )
-    parties.update(
-        signee_le=None,
-        adresse_ip=None,
-        user_agent="",
-        methode="",
-        texte_sha256="",
-        refusee_le=None,
-        motif_refus="",
-    )
-    return signees
+    parties.update(**vide)
+    apres = []
+    for partie in avant.values():
+        partie = copy.copy(partie)
+        for champ, valeur in vide.items():
+            setattr(partie, champ, valeur)
+        apres.append(partie)
+    journal_modifications(apres, avant=avant, champs=list(vide))
+    return sum(1 for p in avant.values() if p.signee_le is not None)
 
 
 def parties_effacer(*, user) -> int:

@@ -192,6 +192,17 @@ def test_the_mentor_cannot_accept_a_minor_without_a_guardian_and_nothing_changes
     assert partie_de(charte, "representant_legal_1").email == NADIA
 
 
+def test_reissuing_a_minors_charter_after_their_guardians_were_removed_is_refused(charte):
+    from parrainages.services import charte_reemettre
+
+    charte.parrainage.filleul.representants_legaux.all().delete()
+    with pytest.raises(ValidationError, match="aucun représentant légal"):
+        charte_reemettre(charte=charte, par=gestionnaire(), motif="Nouveau modèle.")
+    charte.refresh_from_db()
+    assert charte.statut == Charte.Statut.A_SIGNER  # left as it was
+    assert charte.parrainage.chartes.count() == 1
+
+
 # --- The guardian's link ------------------------------------------------------------------------
 
 
@@ -378,6 +389,12 @@ def test_withdrawing_the_signatures_stops_pending_codes(client, charte):
     code = code_envoye(NADIA)
     assert signatures_retirer(document=charte) == 1
     assert not parties_de(charte).signees().exists()
+    # The trail keeps the withdrawal.
+    from auditlog.models import LogEntry
+
+    retrait = LogEntry.objects.get_for_object(partie_de(charte, "parrain")).latest("pk")
+    assert retrait.changes_dict["signee_le"][1] == "None"
+    assert retrait.changes_dict["methode"] == ["code_email", ""]
     reponse = client.post(url, {"action": "confirmer", "code": code})
     assert "Ce code a expiré ou a déjà servi" in text(reponse)
     assert partie_de(charte, "representant_legal_1").signee_le is None
@@ -476,3 +493,28 @@ def test_staff_read_the_parties_but_never_change_them(client, charte):
     assert (
         "Représentant légal du filleul ou de la filleule</a> : Nadia Benali, Mère" in charte_admin
     )
+
+
+# --- Queries ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("representants", [1, 3])
+def test_the_pages_queries_do_not_grow_with_the_parties(
+    client, django_assert_num_queries, representants
+):
+    premier = RepresentantLegalFactory()
+    for _ in range(representants - 1):
+        RepresentantLegalFactory(filleul=premier.filleul)
+    pair = ParrainageFactory(actif=True, filleul=premier.filleul)
+    ModeleCharteFactory(programme=pair.programme)
+    charte = charte_emettre(parrainage=pair)
+    assert parties_de(charte).count() == 2 + representants
+    url = lien(premier.email)
+    # Savepoints, the party by its link, the charter, its pair and programme, the parties.
+    with django_assert_num_queries(7):
+        assert client.get(url).status_code == 200
+    client.force_login(pair.filleul.user)
+    detail = reverse("charte_detail", kwargs={"uuid": charte.uuid})
+    # Session, user, savepoints, the charter (with its pair), its parties.
+    with django_assert_num_queries(6):
+        assert client.get(detail).status_code == 200
