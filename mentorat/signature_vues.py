@@ -114,10 +114,11 @@ def signature_lien(request, jeton):
     ouvert = genre.ouvert(document)
     peut_signer = ouvert and partie.signee_le is None and partie.refusee_le is None
     contexte = {}
-    if request.method == "POST":
-        if not peut_signer:
-            messages.error(request, "Vous n'avez rien à signer sur ce document.")
-            return redirect("signature_lien", jeton=jeton)
+    if request.method == "POST" and not peut_signer:
+        messages.error(request, "Vous n'avez rien à signer sur ce document.")
+        return redirect("signature_lien", jeton=jeton)
+    if peut_signer:
+        # On a GET too: the signing block needs its (empty) forms.
         contexte, fait = etapes_signature(request, partie=partie)
         if fait:
             return redirect("signature_lien", jeton=jeton)

@@ -386,6 +386,28 @@ def parties_effacer(*, user) -> int:
     )
 
 
+def parties_des_documents_effacer(*, modele, ids) -> int:
+    """Documents whose parties have no account (a minor's guardians) lose those parties'
+    identity, network traces and reasons when the person they concern is erased (the
+    signature's instant and the text's fingerprint stay). Returns how many rows changed."""
+    return Partie.objects.filter(
+        document_type=ContentType.objects.get_for_model(modele, for_concrete_model=False),
+        document_id__in=list(ids),
+    ).update(
+        user=None,
+        prenom="",
+        nom="",
+        fonction="",
+        organisme="",
+        email="",
+        telephone="",
+        adresse_ip=None,
+        user_agent="",
+        jeton_hash="",
+        motif_refus="",
+    )
+
+
 def fichier_est_celui_emis(*, empreinte: str, contenu: bytes) -> bool:
     """Whether an uploaded file is exactly the sealed PDF whose fingerprint is ``empreinte``."""
     return bool(empreinte) and hmac.compare_digest(hashlib.sha256(contenu).hexdigest(), empreinte)

@@ -124,6 +124,18 @@ def monde_creer():
     }
 
 
+def _lien_de_signature(monde):
+    from mentorat.signatures import lien_emettre, parties_de
+    from parrainages.services.mineurs import autorisation_demander
+    from tests.parrainages.factories import MineurFactory
+
+    candidature = CandidatureFactory(
+        filleul=MineurFactory(), programme=monde["programme"], statut="attente_autorisation"
+    )
+    autorisation = autorisation_demander(candidature=candidature)
+    return lien_emettre(parties_de(autorisation).first())
+
+
 def _url_brute(lien):
     return lien.split("127.0.0.1:8000", 1)[-1]
 
@@ -200,6 +212,18 @@ MATRICE = {
     "filleul:donnees_json": (lambda m: reverse("filleul:donnees_json"), ESPACE_FILLEUL),
     "filleul:supprimer": (lambda m: reverse("filleul:supprimer"), ESPACE_FILLEUL),
     "filleul:evenements": (lambda m: reverse("filleul:evenements"), ESPACE_FILLEUL),
+    # The schools' directory, for a pupil filling in the profile: any signed-in person.
+    "filleul:etablissements_recherche": (
+        lambda m: reverse("filleul:etablissements_recherche") + "?q=Coll",
+        CONNECTE,
+    ),
+    # A party's signature link (here a guardian's consent to a minor's application): whoever
+    # holds the link; the document has no PDF.
+    "signature_lien": (lambda m: _url_brute(_lien_de_signature(m)), PUBLIC),
+    "signature_lien_pdf": (
+        lambda m: _url_brute(_lien_de_signature(m)).rstrip("/") + "/pdf/",
+        dict.fromkeys(ROLES, 404),
+    ),
     "parrain:tableau_de_bord": (lambda m: reverse("parrain:tableau_de_bord"), ESPACE_PARRAIN),
     "parrain:profil": (lambda m: reverse("parrain:profil"), ESPACE_PARRAIN),
     "parrain:binomes": (lambda m: reverse("parrain:binomes"), ESPACE_PARRAIN),
