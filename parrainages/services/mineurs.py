@@ -125,10 +125,10 @@ def autorisation_texte(candidature) -> str:
 
 
 def _titre(autorisation) -> str:
-    candidature = autorisation.candidature
-    user = candidature.filleul.user
-    qui = user.get_full_name() if user else "une personne mineure"
-    return f"Accord du représentant légal — {qui}, programme « {candidature.programme.nom} »"
+    # The title goes in e-mail subjects, which outlive an erasure: it names no one (the
+    # document's text, shown from the link, names the minor).
+    programme = autorisation.candidature.programme
+    return f"Accord du représentant légal pour une candidature au programme « {programme.nom} »"
 
 
 def autorisation_demander(*, candidature) -> AutorisationParentale:

@@ -80,7 +80,7 @@ class MineurFactory(FilleulFactory):
 
     date_naissance = _il_y_a_ans(14)
     situation = Situation.ELEVE_3E_REP
-    niveau_diplome = 1
+    niveau_diplome = 0
     classe = "3e B"
     representant = factory.RelatedFactory(
         "tests.parrainages.factories.RepresentantLegalFactory", factory_related_name="filleul"
