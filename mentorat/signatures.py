@@ -228,7 +228,9 @@ def _hash_code(code_id: int, code: str) -> str:
 
 def _verrouiller(partie: Partie):
     """The party and its document, both locked: one signature at a time per document."""
-    partie = Partie.objects.select_for_update().select_related("user").get(pk=partie.pk)
+    # Only the party's row is locked: its account, when it has none, is the nullable side of
+    # an outer join, which PostgreSQL refuses to lock.
+    partie = Partie.objects.select_for_update(of=("self",)).select_related("user").get(pk=partie.pk)
     modele = partie.document_type.model_class()
     document = modele._default_manager.select_for_update().get(pk=partie.document_id)
     return partie, document

@@ -128,7 +128,7 @@ def _titre(autorisation) -> str:
     # The title goes in e-mail subjects, which outlive an erasure: it names no one (the
     # document's text, shown from the link, names the minor).
     programme = autorisation.candidature.programme
-    return f"Accord du représentant légal pour une candidature au programme « {programme.nom} »"
+    return f"Accord du représentant légal pour une candidature au programme {programme.nom}"
 
 
 def autorisation_demander(*, candidature) -> AutorisationParentale:
