@@ -7,6 +7,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -376,10 +377,38 @@ class ParrainAdmin(
         return TemplateResponse(request, "admin/parrainages/parrain/inviter.html", context)
 
 
+class RepresentantsFormSet(BaseInlineFormSet):
+    """A minor keeps at least one guardian, whose address is not the minor's own."""
+
+    def clean(self):
+        super().clean()
+        filleul = self.instance
+        if filleul.anonymise_le or not filleul.date_naissance or not filleul.est_mineur():
+            return
+        # Rows kept: existing ones and filled-in new ones (an untouched blank row has no data).
+        gardes = [
+            f
+            for f in self.forms
+            if getattr(f, "cleaned_data", None) and not f.cleaned_data.get("DELETE", False)
+        ]
+        if not gardes:
+            raise ValidationError(
+                "Ce filleul a moins de 18 ans : indiquez au moins un représentant légal."
+            )
+        compte = filleul.user.email.lower() if filleul.user_id else ""
+        for form in gardes:
+            if compte and form.cleaned_data.get("email", "").lower() == compte:
+                form.add_error(
+                    "email",
+                    "L'adresse du représentant légal doit être différente de celle du filleul.",
+                )
+
+
 class RepresentantLegalInline(admin.TabularInline):
     """A minor's legal guardians (their consent is recorded by their signature)."""
 
     model = RepresentantLegal
+    formset = RepresentantsFormSet
     extra = 0
     fields = ("prenom", "nom", "lien", "email", "telephone", "consentement_le")
     readonly_fields = ("consentement_le",)

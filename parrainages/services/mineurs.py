@@ -20,9 +20,8 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
-from mentorat.emails import rendre_texte
 from mentorat.envois import courriel_ecrire
 from mentorat.signatures import (
     TypeDocument,
@@ -109,18 +108,64 @@ def representants_enregistrer(*, filleul, representants: list[dict], email_compt
 # --- The guardians' consent to an application --------------------------------------------------
 
 
+# What the guardians consent to (frozen for each application: changing this text changes only
+# the consents asked from then on).
+TEXTE_AUTORISATION = "\n\n".join(
+    [
+        "Accord du représentant légal pour la participation d'une personne mineure au "
+        "programme « {programme} »",
+        "Je suis le représentant légal (parent ou tuteur) de {nom_complet}, né(e) le "
+        "{naissance}, et j'autorise sa participation au programme de parrainage "
+        "« {programme} », porté par {porteur} avec le service emploi de la ville.",
+        "1. Le parrainage\n"
+        "{prenom} sera accompagné(e) pendant {duree} mois environ par un parrain ou une "
+        "marraine : un ou une professionnel(le) adulte, bénévole, choisi(e) par l'équipe du "
+        "programme{controle}. Les rencontres ont lieu en personne, en visioconférence ou par "
+        "téléphone. Je reçois par e-mail l'invitation à chaque rencontre planifiée, avec sa "
+        "date, son lieu et sa durée, et son éventuelle annulation ; je suis informé(e) quand "
+        "le parrainage commence.",
+        "2. Les données de {prenom} et les miennes\n"
+        "Le service emploi de la ville traite les informations du profil de {prenom} "
+        "(identité, date de naissance, commune, situation{ecole}, métiers souhaités, "
+        "disponibilités) pour vérifier son éligibilité, lui proposer un parrain ou une marraine "
+        "et suivre son parcours (rencontres, situation à la fin du parrainage). Le parrain ou la "
+        "marraine ne voit que ce qui est utile à l'accompagnement, jamais sa date de naissance ; "
+        "le partenaire qui l'a éventuellement orienté(e) voit l'état de sa candidature. Mes "
+        "coordonnées (nom, lien de parenté, e-mail, téléphone) servent seulement à recueillir "
+        "mon accord et à m'informer. Ces données sont conservées tant que le parcours est "
+        "actif, puis effacées ou anonymisées deux ans après la dernière activité. J'exerce pour "
+        "{prenom} ses droits d'accès, de rectification et d'effacement en écrivant à l'équipe "
+        "du programme (règlement général sur la protection des données, article 8 ; loi "
+        "Informatique et libertés, article 45).",
+        "3. Ce qui demandera encore ma signature\n"
+        "La charte de parrainage me sera soumise quand le binôme sera formé. Toute {placement} "
+        "fera l'objet d'une convention que je devrai signer avant qu'elle commence.",
+        "4. Retrait de mon accord\n"
+        "Je peux retirer cet accord à tout moment en écrivant à l'équipe du programme : le "
+        "parrainage prend alors fin.",
+    ]
+)
+
+
 def autorisation_texte(candidature) -> str:
     """The text the guardians consent to, frozen when the minor applies."""
     filleul, programme = candidature.filleul, candidature.programme
-    return rendre_texte(
-        "parrainages/autorisation/texte.txt",
-        {
-            "filleul": filleul,
-            "user": filleul.user,
-            "programme": programme,
-            "eleves": programme.public_eleves,
-            "controle_honorabilite": programme.controle_honorabilite_requis,
-        },
+    user = filleul.user
+    eleves = programme.public_eleves
+    return TEXTE_AUTORISATION.format(
+        programme=programme.nom,
+        porteur=programme.porteur,
+        nom_complet=user.get_full_name() if user else "la personne mineure",
+        prenom=(user.first_name if user else "") or "la personne mineure",
+        naissance=formats.date_format(filleul.date_naissance, "j F Y"),
+        duree=programme.duree_parrainage_mois,
+        controle=", dont l'équipe a vérifié l'honorabilité avant toute mise en relation"
+        if programme.controle_honorabilite_requis
+        else "",
+        ecole=", établissement scolaire et classe" if eleves else "",
+        placement="séquence d'observation en milieu professionnel"
+        if eleves
+        else "immersion en entreprise",
     ).strip()
 
 

@@ -378,6 +378,24 @@ def test_staff_cannot_study_an_application_waiting_for_consent(client, demande):
     assert candidature.statut == Candidature.Statut.ATTENTE_AUTORISATION
 
 
+def test_the_mentee_admin_keeps_a_guardian_for_a_minor(client):
+    connecter(client, gestionnaire())
+    filleul = MineurFactory()
+    tuteur = filleul.representants_legaux.get()
+    url = reverse("admin:parrainages_filleul_change", args=[filleul.pk])
+    donnees = form_data(client.get(url))
+    assert donnees["representants_legaux-0-email"] == tuteur.email
+    sans_tuteur = client.post(url, {**donnees, "representants_legaux-0-DELETE": "on"})
+    assert "moins de 18 ans : indiquez au moins un représentant légal" in texte(sans_tuteur)
+    son_adresse = client.post(url, {**donnees, "representants_legaux-0-email": filleul.user.email})
+    assert "différente de celle du filleul" in texte(son_adresse)
+    assert filleul.representants_legaux.get() == tuteur
+    # An adult needs none.
+    adulte = FilleulFactory()
+    url = reverse("admin:parrainages_filleul_change", args=[adulte.pk])
+    assert client.post(url, form_data(client.get(url))).status_code == 302
+
+
 def test_an_adult_application_is_deposited_at_once(club):
     programme = ProgrammeFactory()
     candidature = candidature_deposer(filleul=FilleulFactory(), programme=programme)
