@@ -1220,6 +1220,60 @@ def charte_signer(m):
     )
 
 
+def signature_lien(m):
+    """A guardian's consent from their link (no account): accept, code, or refuse."""
+    urls = surtout(m.jeton_tuteur, "jeton-inconnu", "a" * 43).map(
+        lambda j: _url("signature_lien", jeton=j)
+    )
+    qui = surtout(None, m.filleul.user)
+    champs = {
+        "action": st.sampled_from(["demander", "confirmer", "confirmer", "refuser"]),
+        "acceptation": st.just("on"),
+        "code": st.sampled_from([CODE_SIGNATURE, " ".join(CODE_SIGNATURE)]),
+        "motif": texte_libre(),
+    }
+    hostiles = {
+        "action": st.just("autre"),
+        "acceptation": case(),
+        "code": st.sampled_from(["000000", "²46810", "٢٤٦٨١٠", "x" * 12]),
+        "motif": st.just("   "),
+    }
+    tables = {
+        "mentorat.Partie",
+        "mentorat.CodeSignature",
+        "parrainages.AutorisationParentale",
+        "parrainages.Candidature",
+        "parrainages.RepresentantLegal",
+    }
+    return Formulaire(
+        requetes=requetes(qui, urls, champs, hostiles),
+        valide=Requete(
+            None,
+            _url("signature_lien", jeton=m.jeton_tuteur),
+            {"action": "confirmer", "code": CODE_SIGNATURE},
+        ),
+        ecrit={"mentorat.Partie", "parrainages.AutorisationParentale"},
+        tables=tables,
+        permis_en_refus={"mentorat.CodeSignature"},  # a wrong code counts as a try
+        verifier=_verifier_accord,
+    )
+
+
+def _verifier_accord(requete, response, diff):
+    """The consent and the application move together: given and deposited, or refused and
+    withdrawn."""
+    from parrainages.models import AutorisationParentale
+
+    for autorisation in AutorisationParentale.objects.filter(
+        pk__in=diff.get("parrainages.AutorisationParentale", ())
+    ).select_related("candidature"):
+        attendu = {
+            AutorisationParentale.Statut.ACCORDEE: Candidature.Statut.DEPOSEE,
+            AutorisationParentale.Statut.REFUSEE: Candidature.Statut.DESISTEE,
+        }[autorisation.statut]
+        assert autorisation.candidature.statut == attendu
+
+
 def _avec_meta(requete, **meta):
     requete.meta = {**requete.meta, **meta}
     return requete
@@ -1389,6 +1443,7 @@ FORMULAIRES = {
     "parrain:presences": presences,
     "charte_detail": charte_signer,
     "charte_verifier": charte_verifier,
+    "signature_lien": signature_lien,
     "partenaires:prescrire": prescrire,
     "partenaires:convention": rapport_demander,
 }

@@ -7,15 +7,19 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from mentorat.comptes import compte_creer
-from mentorat.models import User
+from mentorat.models import CodeSignature, User
 from mentorat.roles import GESTIONNAIRE
+from mentorat.signatures import _hash_code as hash_code_signature
+from mentorat.signatures import lien_emettre, parties_de
 from parrainages.models import DemandeSignature, Signature
 from parrainages.services import charte_emettre
 from parrainages.services.charte import _hash_code
+from parrainages.services.mineurs import autorisation_demander
 from tests.mentorat.factories import EmailAddressFactory, UserFactory
 from tests.parrainages.factories import (
     CandidatureFactory,
     FilleulFactory,
+    MineurFactory,
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
@@ -138,6 +142,22 @@ def construire() -> SimpleNamespace:
     )
     m.demande.code_hash = _hash_code(m.demande.pk, CODE_SIGNATURE)
     m.demande.save(update_fields=["code_hash"])
+
+    # A minor's application waiting for their guardian, whose link is known and who has a
+    # code waiting (a document of the signature machinery signed from a link).
+    candidature_mineure = CandidatureFactory(
+        filleul=MineurFactory(user=_verifie(UserFactory())),
+        programme=m.programme,
+        statut="attente_autorisation",
+    )
+    m.autorisation = autorisation_demander(candidature=candidature_mineure)
+    m.partie_tuteur = parties_de(m.autorisation).get()
+    m.jeton_tuteur = lien_emettre(m.partie_tuteur).rstrip("/").rsplit("/", 1)[1]
+    code = CodeSignature.objects.create(
+        partie=m.partie_tuteur, code_hash="", expire_le=maintenant + dt.timedelta(minutes=10)
+    )
+    code.code_hash = hash_code_signature(code.pk, CODE_SIGNATURE)
+    code.save(update_fields=["code_hash"])
 
     # Partners: a member of two partners, another partner, conventions active or not.
     m.membre = MembreFactory(user=_verifie(UserFactory()))
