@@ -535,6 +535,24 @@ def envois_anonymiser(*, destinataire) -> int:
     return lignes.update(email="", **VIDE)
 
 
+def envois_sans_compte_anonymiser(*, cles: Iterable[str], adresses: Iterable[str]) -> int:
+    """Rows written to people without an account (a minor's legal guardians) when the person
+    they are about is erased: found by their exact keys, and among the rows still to send by
+    their addresses. Those not sent are cancelled; every one loses its address and content
+    (key, subject and dates stay)."""
+    cles, adresses = list(cles), [a for a in adresses if a]
+    condition = Q(cle__in=cles)
+    if adresses:
+        condition |= Q(
+            statut__in=[Envoi.Statut.A_ENVOYER, Envoi.Statut.EN_COURS], email__in=adresses
+        )
+    lignes = Envoi.objects.filter(
+        pk__in=list(Envoi.objects.filter(condition).values_list("pk", flat=True))
+    )
+    _annuler(lignes)
+    return lignes.update(email="", **VIDE)
+
+
 def envois_effacer(*, ids: Iterable[int]) -> int:
     """Rows addressed to someone else that may name a person whose account goes (a reminder
     of tomorrow's meeting to their mentor): those not sent yet are cancelled, every one loses

@@ -204,6 +204,14 @@ class Session(AbstractBaseSession):
 
 
 class PartieQuerySet(models.QuerySet):
+    def du_modele(self, modele):
+        """The parties of every document of one type."""
+        from django.contrib.contenttypes.models import ContentType
+
+        return self.filter(
+            document_type=ContentType.objects.get_for_model(modele, for_concrete_model=False)
+        )
+
     def du_document(self, document):
         from django.contrib.contenttypes.models import ContentType
 

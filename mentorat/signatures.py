@@ -263,6 +263,8 @@ def _hash_code(code_id: int, code: str) -> str:
 
 def _verrouiller(partie: Partie):
     """The party and its document, both locked: one signature at a time per document."""
+    # Only the party's row is locked: its account, when it has none, is the nullable side of
+    # an outer join, which PostgreSQL refuses to lock.
     partie = Partie.objects.select_for_update(of=("self",)).select_related("user").get(pk=partie.pk)
     modele = partie.document_type.model_class()
     document = modele._default_manager.select_for_update().get(pk=partie.document_id)
@@ -423,6 +425,28 @@ def parties_effacer(*, user) -> int:
     sign (the signature's instant and the text's fingerprint stay, for the documents issued).
     """
     return Partie.objects.filter(user=user).update(
+        user=None,
+        prenom="",
+        nom="",
+        fonction="",
+        organisme="",
+        email="",
+        telephone="",
+        adresse_ip=None,
+        user_agent="",
+        jeton_hash="",
+        motif_refus="",
+    )
+
+
+def parties_des_documents_effacer(*, modele, ids) -> int:
+    """Documents whose parties have no account (a minor's guardians) lose those parties'
+    identity, network traces and reasons when the person they concern is erased (the
+    signature's instant and the text's fingerprint stay). Returns how many rows changed."""
+    return Partie.objects.filter(
+        document_type=ContentType.objects.get_for_model(modele, for_concrete_model=False),
+        document_id__in=list(ids),
+    ).update(
         user=None,
         prenom="",
         nom="",

@@ -9,7 +9,11 @@ from .models import Filleul, Parrain
 def filleul_of(user) -> Filleul | None:
     if not user.is_authenticated:
         return None
-    return Filleul.objects.select_related("commune").filter(user=user).first()
+    return (
+        Filleul.objects.select_related("commune", "etablissement__commune")
+        .filter(user=user)
+        .first()
+    )
 
 
 def parrain_of(user) -> Parrain | None:

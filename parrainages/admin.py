@@ -3,9 +3,11 @@ from collections import defaultdict
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,6 +22,7 @@ from mentorat.admin import (
     DecisionAdminMixin,
     DecisionForm,
     JournalAuditAdminMixin,
+    LoadedRelationsForm,
     SelectRelatedMixin,
     TransitionAdminMixin,
     json_html,
@@ -30,6 +33,7 @@ from mentorat.signatures import parties_de
 from programmes.models import Programme
 
 from .models import (
+    AutorisationParentale,
     Candidature,
     Charte,
     Filleul,
@@ -39,6 +43,7 @@ from .models import (
     Parrain,
     Parrainage,
     Rencontre,
+    RepresentantLegal,
     Sortie,
 )
 from .selectors import tableau_de_bord_programmes
@@ -62,6 +67,11 @@ from .services.matching import (
     proposition_confirmer,
     proposition_ecarter,
     propositions_confirmer,
+)
+from .services.mineurs import (
+    autorisation_relancer,
+    honorabilite_enregistrer,
+    honorabilite_manquante,
 )
 from .services.onboarding import import_parrains_lancer
 
@@ -104,12 +114,74 @@ class ImportParrainsForm(forms.Form):
     )
 
 
+class ParrainAdminForm(LoadedRelationsForm):
+    """The background check is typed as a date; who checked is the staff member saving,
+    recorded by the service (never typed)."""
+
+    controle_honorabilite_le = forms.DateField(
+        label="Contrôle d'honorabilité fait le",
+        required=False,
+        widget=AdminDateWidget,
+        help_text="Date à laquelle l'équipe a vérifié l'extrait de casier judiciaire (bulletin "
+        "n° 3) ou l'attestation d'honorabilité. Seules la date et la personne de l'équipe qui "
+        "l'enregistre sont conservées, jamais le contenu du document. Videz le champ pour "
+        "retirer le contrôle.",
+    )
+
+    class Meta:
+        model = Parrain
+        # The check's two fields are never typed in (the admin's fieldsets list the others).
+        fields = (
+            "user",
+            "statut",
+            "entreprise",
+            "fonction",
+            "annees_experience",
+            "bio",
+            "programmes",
+            "secteurs",
+            "offre_reguliere",
+            "offre_ponctuelle",
+            "offre_immersion",
+            "capacite",
+            "disponibilites",
+            "commune",
+            "distanciel_accepte",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["controle_honorabilite_le"].initial = self.instance.honorabilite_verifiee_le
+
+    def clean_controle_honorabilite_le(self):
+        le = self.cleaned_data["controle_honorabilite_le"]
+        if le and le > timezone.localdate():
+            raise forms.ValidationError(
+                "La date du contrôle d'honorabilité ne peut pas être dans le futur."
+            )
+        return le
+
+
+class HonorabiliteFilter(admin.SimpleListFilter):
+    title = "contrôle d'honorabilité"
+    parameter_name = "honorabilite"
+
+    def lookups(self, request, model_admin):
+        return [("oui", "Enregistré"), ("non", "Non enregistré")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("oui", "non"):
+            return queryset.filter(honorabilite_verifiee_le__isnull=self.value() == "non")
+        return queryset
+
+
 @admin.register(Parrain)
 class ParrainAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin
 ):
     change_list_template = "admin/parrainages/parrain/change_list.html"
-    actions = ["valider"]
+    form = ParrainAdminForm
+    actions = ["valider", "enregistrer_honorabilite"]
     list_display = (
         "nom",
         "user__email",
@@ -124,6 +196,7 @@ class ParrainAdmin(
         "statut",
         "programmes",
         "secteurs",
+        HonorabiliteFilter,
         "offre_reguliere",
         "offre_ponctuelle",
         "offre_immersion",
@@ -132,7 +205,7 @@ class ParrainAdmin(
     list_select_related = ("user", "commune")
     search_fields = (*PERSON_SEARCH, "entreprise", "fonction")
     autocomplete_fields = ("user", "commune", "secteurs", "programmes")
-    readonly_fields = ("created_at", "valide_le")
+    readonly_fields = ("created_at", "valide_le", "honorabilite_enregistree")
     ordering = ("-created_at",)
     date_hierarchy = "created_at"
     show_full_result_count = False
@@ -142,6 +215,10 @@ class ParrainAdmin(
             {"fields": ("user", "statut", "entreprise", "fonction", "annees_experience", "bio")},
         ),
         ("Programmes et secteurs", {"fields": ("programmes", "secteurs")}),
+        (
+            "Contrôle d'honorabilité (parrains de mineurs)",
+            {"fields": ("controle_honorabilite_le", "honorabilite_enregistree")},
+        ),
         (
             "Offre et disponibilités",
             {
@@ -180,6 +257,36 @@ class ParrainAdmin(
     @admin.display(description="places restantes")
     def places_restantes(self, obj):
         return obj.capacite - obj.binomes_ouverts
+
+    @admin.display(description="contrôle enregistré")
+    def honorabilite_enregistree(self, obj):
+        if obj.honorabilite_verifiee_le is None:
+            return "Aucun contrôle enregistré."
+        par = obj.honorabilite_verifiee_par
+        qui = par.get_full_name() or par.email if par else "un compte supprimé depuis"
+        return f"Fait le {obj.honorabilite_verifiee_le:%d/%m/%Y}, enregistré par {qui}."
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "controle_honorabilite_le" in form.changed_data:
+            honorabilite_enregistrer(
+                parrain=obj, par=request.user, le=form.cleaned_data["controle_honorabilite_le"]
+            )
+
+    @admin.action(
+        description="Enregistrer le contrôle d'honorabilité (fait aujourd'hui)",
+        permissions=["change"],
+    )
+    def enregistrer_honorabilite(self, request, queryset):
+        n = 0
+        for parrain in queryset:
+            honorabilite_enregistrer(parrain=parrain, par=request.user, le=timezone.localdate())
+            n += 1
+        self.message_user(
+            request,
+            f"Contrôle d'honorabilité enregistré pour {n} parrain(s), à la date du jour, à "
+            "votre nom.",
+        )
 
     @admin.action(description="Valider les parrains sélectionnés", permissions=["change"])
     def valider(self, request, queryset):
@@ -268,10 +375,48 @@ class ParrainAdmin(
         return TemplateResponse(request, "admin/parrainages/parrain/inviter.html", context)
 
 
+class RepresentantsFormSet(BaseInlineFormSet):
+    """A minor keeps at least one guardian, whose address is not the minor's own."""
+
+    def clean(self):
+        super().clean()
+        filleul = self.instance
+        if filleul.anonymise_le or not filleul.date_naissance or not filleul.est_mineur():
+            return
+        # Rows kept: existing ones and filled-in new ones (an untouched blank row has no data).
+        gardes = [
+            f
+            for f in self.forms
+            if getattr(f, "cleaned_data", None) and not f.cleaned_data.get("DELETE", False)
+        ]
+        if not gardes:
+            raise ValidationError(
+                "Ce filleul a moins de 18 ans : indiquez au moins un représentant légal."
+            )
+        compte = filleul.user.email.lower() if filleul.user_id else ""
+        for form in gardes:
+            if compte and form.cleaned_data.get("email", "").lower() == compte:
+                form.add_error(
+                    "email",
+                    "L'adresse du représentant légal doit être différente de celle du filleul.",
+                )
+
+
+class RepresentantLegalInline(admin.TabularInline):
+    """A minor's legal guardians (their consent is recorded by their signature)."""
+
+    model = RepresentantLegal
+    formset = RepresentantsFormSet
+    extra = 0
+    fields = ("prenom", "nom", "lien", "email", "telephone", "consentement_le")
+    readonly_fields = ("consentement_le",)
+
+
 @admin.register(Filleul)
 class FilleulAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin
 ):
+    inlines = (RepresentantLegalInline,)
     list_display = (
         "__str__",
         "user__email",
@@ -286,7 +431,13 @@ class FilleulAdmin(
     list_filter = ("qpv", "situation", "niveau_diplome", "source", "prescripteur__type")
     list_select_related = ("user", "commune", "prescripteur")
     search_fields = (*PERSON_SEARCH, "identifiant_france_travail")
-    autocomplete_fields = ("user", "commune", "secteurs_souhaites", "prescripteur")
+    autocomplete_fields = (
+        "user",
+        "commune",
+        "secteurs_souhaites",
+        "prescripteur",
+        "etablissement",
+    )
     readonly_fields = ("consentement_version", "consentement_le", "anonymise_le", "created_at")
     date_hierarchy = "created_at"
     show_full_result_count = False
@@ -307,6 +458,7 @@ class FilleulAdmin(
             },
         ),
         ("Orientation", {"fields": ("source", "prescripteur")}),
+        ("Élève", {"fields": ("etablissement", "classe")}),
         (
             "Consentement et données",
             {"fields": ("consentement_version", "consentement_le", "anonymise_le", "created_at")},
@@ -399,6 +551,96 @@ class CandidatureAdmin(
         return json_html(obj.eligibilite)
 
 
+@admin.register(RepresentantLegal)
+class RepresentantLegalAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    """Minors' legal guardians: found by name or e-mail, edited on the mentee's page too."""
+
+    list_display = ("nom_complet", "lien", "filleul", "email", "telephone", "consentement_le")
+    list_filter = ("lien",)
+    list_select_related = ("filleul__user",)
+    search_fields = ("nom", "prenom", "email", *_of_pair("filleul", PERSON_SEARCH))
+    autocomplete_fields = ("filleul",)
+    readonly_fields = ("consentement_le", "created_at")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description="nom", ordering="nom")
+    def nom_complet(self, obj):
+        return obj.nom_complet
+
+
+@admin.register(AutorisationParentale)
+class AutorisationParentaleAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    """Guardians' consents, as evidence: read only. Staff may send a new link to the
+    guardians who have not answered."""
+
+    list_display = ("__str__", "candidature", "statut", "emise_le", "accordee_le", "refusee_le")
+    list_filter = ("statut", "candidature__programme")
+    list_select_related = ("candidature__filleul__user", "candidature__programme")
+    search_fields = _of_pair("candidature__filleul", PERSON_SEARCH)
+    date_hierarchy = "emise_le"
+    show_full_result_count = False
+    actions = ["relancer"]
+    fields = (
+        "candidature",
+        "statut",
+        "emise_le",
+        "accordee_le",
+        "refusee_le",
+        "annulee_le",
+        "representants",
+        "texte_sha256",
+        "texte",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_relancer_permission(self, request):
+        return request.user.has_perm("parrainages.change_candidature")
+
+    @admin.display(description="représentants légaux appelés à donner leur accord")
+    def representants(self, obj):
+        lignes = []
+        for partie in parties_de(obj):
+            if partie.signee_le:
+                etat = f"accord donné le {timezone.localtime(partie.signee_le):%d/%m/%Y à %H:%M}"
+            elif partie.refusee_le:
+                etat = f"refus le {partie.refusee_le:%d/%m/%Y} — {partie.motif_refus}"
+            else:
+                etat = "en attente"
+            lignes.append((partie.libelle, partie.designation, partie.email, etat))
+        return format_html_join(mark_safe("<br>"), "{} : {} ({}) — {}", lignes) or "—"
+
+    @admin.action(
+        description="Renvoyer le lien aux représentants légaux qui n'ont pas répondu",
+        permissions=["relancer"],
+    )
+    def relancer(self, request, queryset):
+        envoyes, ignorees = 0, []
+        for autorisation in queryset:
+            try:
+                envoyes += autorisation_relancer(autorisation=autorisation)
+            except ValidationError as exc:
+                ignorees.append(f"{autorisation} : {' '.join(exc.messages)}")
+        if envoyes:
+            self.message_user(
+                request,
+                f"{envoyes} nouveau(x) lien(s) envoyé(s) ; les liens précédents ne fonctionnent "
+                "plus.",
+                messages.SUCCESS,
+            )
+        for ligne in ignorees:
+            self.message_user(request, ligne, messages.WARNING)
+
+
 # --- Pairs and their life ----------------------------------------------------------------------
 
 
@@ -449,6 +691,20 @@ class ParrainageForm(DecisionForm):
         cleaned = super().clean()
         parrain = cleaned.get("parrain")
         statut = cleaned.get("statut") or self.instance.statut
+        programme, filleul = cleaned.get("programme"), cleaned.get("filleul")
+        if (
+            programme
+            and filleul
+            and parrain
+            and statut in Parrainage.STATUTS_OUVERTS
+            and (
+                not self.instance.pk or {"parrain", "filleul", "programme"} & set(self.changed_data)
+            )
+        ):
+            # A pair typed in by hand follows the matching's rule on minors.
+            motif = honorabilite_manquante(programme=programme, filleul=filleul, parrain=parrain)
+            if motif:
+                self.add_error("parrain", motif)
         if not self.instance.pk and parrain and statut in Parrainage.STATUTS_OUVERTS:
             # The mentor's row stays locked until the request's transaction commits (with
             # the new pair): a pair formed meanwhile elsewhere waits, then counts this one.

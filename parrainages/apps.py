@@ -79,3 +79,27 @@ class ParrainagesConfig(AppConfig):
                 "envoyee_le",
             ),
         )
+        self.mineurs_preparer()
+
+    def mineurs_preparer(self):
+        """A guardian's consent is a document of the signature machinery, journaled."""
+        from mentorat.audit import journaliser
+
+        from .models import AutorisationParentale
+        from .services.mineurs import autorisation_type_enregistrer
+
+        autorisation_type_enregistrer()
+        # The frozen text names the minor: not copied into the trail (its SHA-256 is).
+        journaliser(
+            AutorisationParentale,
+            exclure=("texte",),
+            lisibles=(
+                "candidature",
+                "texte_sha256",
+                "statut",
+                "emise_le",
+                "accordee_le",
+                "refusee_le",
+                "annulee_le",
+            ),
+        )

@@ -1,9 +1,11 @@
 """Eligibility of a mentee for a programme: a pure function, one line per criterion.
 
-No database access beyond the objects passed in (the filleul's commune must be loaded).
+No database access beyond the objects passed in (the filleul's commune must be loaded, and
+its school for a pupils' programme).
 """
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 
 from django.utils import timezone
@@ -149,6 +151,75 @@ def _territoire(programme: Programme, filleul: Filleul) -> Critere | None:
     )
 
 
+# "3e", "3ème", "3eme B", "3A": the last year of collège.
+TROISIEME = re.compile(r"^\s*(troisi[eè]me|3\s*(e|è|ème|eme|ième|ieme)?)(?!\d)", re.IGNORECASE)
+
+
+def en_troisieme(classe: str) -> bool:
+    return bool(TROISIEME.match(classe or ""))
+
+
+def _classe(programme: Programme, filleul: Filleul) -> Critere | None:
+    if not programme.public_eleves:
+        return None
+    return Critere(
+        "classe",
+        "Classe",
+        filleul.classe or "non renseignée",
+        "élève de 3e",
+        en_troisieme(filleul.classe),
+    )
+
+
+def _etablissement(programme: Programme, filleul: Filleul) -> Critere | None:
+    """The school's priority-education network, from the school recorded (never declared)."""
+    if not programme.public_eleves:
+        return None
+    etablissement = filleul.etablissement
+    if etablissement is None:
+        valeur, ok = "non renseigné", False
+    elif etablissement.en_education_prioritaire:
+        valeur = f"{etablissement.nom} ({etablissement.get_education_prioritaire_display()})"
+        ok = True
+    else:
+        valeur, ok = f"{etablissement.nom} (hors éducation prioritaire)", False
+    return Critere("etablissement", "Établissement", valeur, "collège en REP ou REP+", ok)
+
+
+def refus_age(programme: Programme, filleul: Filleul, *, on: dt.date | None = None) -> str | None:
+    """A kind word for a person younger than the programme's minimum age, else None."""
+    if programme.age_min is None or filleul.date_naissance is None:
+        return None
+    age = age_on(filleul.date_naissance, on or timezone.localdate())
+    return message_trop_jeune(programme, age)
+
+
+def message_trop_jeune(programme: Programme, age: int) -> str | None:
+    if programme.age_min is None or age >= programme.age_min:
+        return None
+    if programme.age_max is not None:
+        tranche = f"de {programme.age_min} à {_ans(programme.age_max)}"
+    else:
+        tranche = f"à partir de {_ans(programme.age_min)}"
+    return (
+        f"Merci de votre intérêt ! Le programme « {programme.nom} » accueille les personnes "
+        f"{tranche} : à {_ans(age)}, vous ne pouvez pas encore y participer. "
+        "D'autres programmes peuvent vous être ouverts, et celui-ci le sera plus tard."
+    )
+
+
+def programmes_a_son_age(age: int, *, sauf=None):
+    """Open programmes whose age range takes a person of ``age`` (an age-only check)."""
+    programmes = Programme.objects.ouverts().order_by("nom")
+    if sauf is not None:
+        programmes = programmes.exclude(pk=sauf.pk)
+    return [
+        p
+        for p in programmes
+        if (p.age_min is None or age >= p.age_min) and (p.age_max is None or age <= p.age_max)
+    ]
+
+
 def eligibility(programme: Programme, filleul: Filleul, *, on: dt.date | None = None) -> Verdict:
     """Whether ``filleul`` may apply to ``programme`` on day ``on``, and why, line by line.
 
@@ -165,6 +236,8 @@ def eligibility(programme: Programme, filleul: Filleul, *, on: dt.date | None = 
             _diplome(programme, filleul),
             _situation(programme, filleul),
             _inscription(programme, filleul, jour),
+            _classe(programme, filleul),
+            _etablissement(programme, filleul),
         )
         if c is not None
     ]

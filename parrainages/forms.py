@@ -12,13 +12,37 @@ from programmes.forms import CommuneField, SecteursField
 from programmes.models import Disponibilite, NiveauDiplome, Situation
 
 from . import consentement
-from .models import Filleul
+from .etablissements import etablissement_libelle, etablissements_recherche
+from .models import Filleul, RepresentantLegal
 from .models.personnes import age_on, validate_identifiant_france_travail
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Below that age a profile is not plausible (the youngest pupils of 6e are 11).
+AGE_PLAUSIBLE_MIN, AGE_PLAUSIBLE_MAX = 11, 100
 
 
-class IdentiteForm(forms.Form):
+class EtapeProfil(forms.Form):
+    """One step of the profile: ``cle`` names its answers in the session, ``gabarit`` shows
+    it; ``user`` is the account filling it in."""
+
+    cle = ""
+    titre = ""
+    gabarit = "includes/formulaire.html"
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+
+def _telephone(valeur: str) -> str:
+    telephone = "".join(c for c in valeur if c.isdigit() or c == "+")
+    if telephone and not (8 <= len(telephone.lstrip("+")) <= 15):
+        raise forms.ValidationError("Ce numéro de téléphone semble incomplet.")
+    return telephone
+
+
+class IdentiteForm(EtapeProfil):
+    cle = "identite"
     titre = "Vous"
     first_name = NomField(label="Prénom")
     last_name = NomField(label="Nom")
@@ -45,7 +69,7 @@ class IdentiteForm(forms.Form):
         if naissance > today:
             raise forms.ValidationError("La date de naissance ne peut pas être dans le futur.")
         age = age_on(naissance, today)
-        if age < 11 or age > 100:
+        if age < AGE_PLAUSIBLE_MIN or age > AGE_PLAUSIBLE_MAX:
             raise forms.ValidationError(
                 "Cette date de naissance n'est pas plausible (vous auriez %(age)s ans). "
                 "Vérifiez l'année.",
@@ -54,13 +78,93 @@ class IdentiteForm(forms.Form):
         return naissance
 
     def clean_telephone(self):
-        telephone = "".join(c for c in self.cleaned_data["telephone"] if c.isdigit() or c == "+")
-        if telephone and not (8 <= len(telephone.lstrip("+")) <= 15):
-            raise forms.ValidationError("Ce numéro de téléphone semble incomplet.")
-        return telephone
+        return _telephone(self.cleaned_data["telephone"])
 
 
-class LieuForm(forms.Form):
+class RepresentantsForm(EtapeProfil):
+    """A minor's legal guardians (Code civil, art. 388 and 371-1): one at least, two at most.
+    Their consent is asked by e-mail when the minor applies."""
+
+    cle = "representants"
+    titre = "Représentant légal"
+    gabarit = "parrainages/filleul/_representants.html"
+    CHAMPS = ("prenom", "nom", "lien", "email", "telephone")
+    RANGS = (("rl1", "Premier représentant légal"), ("rl2", "Second représentant légal"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for rang, _ in self.RANGS:
+            requis = rang == "rl1"
+            self.fields[f"{rang}_prenom"] = NomField(label="Prénom", required=requis)
+            self.fields[f"{rang}_nom"] = NomField(label="Nom", required=requis)
+            self.fields[f"{rang}_lien"] = forms.ChoiceField(
+                label="Lien avec vous",
+                choices=[("", "—"), *RepresentantLegal.Lien.choices],
+                required=requis,
+            )
+            self.fields[f"{rang}_email"] = forms.EmailField(
+                label="Adresse e-mail",
+                required=requis,
+                help_text="La sienne, pas la vôtre : nous lui demanderons son accord par e-mail.",
+                widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+            )
+            self.fields[f"{rang}_telephone"] = forms.CharField(
+                label="Téléphone",
+                max_length=20,
+                required=requis,
+                widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            )
+        for champ in self.fields.values():
+            if not champ.required:
+                champ.label = f"{champ.label} (facultatif)"
+
+    def groupes(self):
+        """The fields of each guardian, for the page's fieldsets."""
+        return [
+            (legende, [self[f"{rang}_{champ}"] for champ in self.CHAMPS])
+            for rang, legende in self.RANGS
+        ]
+
+    def clean_rl1_telephone(self):
+        return _telephone(self.cleaned_data["rl1_telephone"])
+
+    def clean_rl2_telephone(self):
+        return _telephone(self.cleaned_data["rl2_telephone"])
+
+    def clean(self):
+        cleaned = super().clean()
+        representants = []
+        for rang, legende in self.RANGS:
+            valeurs = {champ: cleaned.get(f"{rang}_{champ}") for champ in self.CHAMPS}
+            if rang != "rl1" and not any(valeurs.values()):
+                continue
+            manquants = [
+                champ
+                for champ in self.CHAMPS
+                if not valeurs[champ] and f"{rang}_{champ}" not in self.errors
+            ]
+            for champ in manquants:
+                self.add_error(f"{rang}_{champ}", f"{legende} : ce champ est obligatoire.")
+            if not manquants and all(f"{rang}_{c}" not in self.errors for c in self.CHAMPS):
+                representants.append(valeurs)
+        adresses = [r["email"].lower() for r in representants]
+        compte = (self.user.email if self.user is not None else "").lower()
+        for rang, _ in self.RANGS:
+            email = (cleaned.get(f"{rang}_email") or "").lower()
+            if email and email == compte:
+                self.add_error(
+                    f"{rang}_email",
+                    "Indiquez l'adresse e-mail de votre représentant légal, pas la vôtre : "
+                    "c'est à lui que nous demanderons son accord.",
+                )
+        if len(adresses) == 2 and adresses[0] == adresses[1]:
+            self.add_error("rl2_email", "Chaque représentant légal a sa propre adresse e-mail.")
+        cleaned["representants"] = representants
+        return cleaned
+
+
+class LieuForm(EtapeProfil):
+    cle = "lieu"
     titre = "Où vous habitez"
     commune = CommuneField()
     qpv = forms.ChoiceField(
@@ -72,7 +176,8 @@ class LieuForm(forms.Form):
     )
 
 
-class SituationForm(forms.Form):
+class SituationForm(EtapeProfil):
+    cle = "situation"
     titre = "Votre situation"
     situation = forms.ChoiceField(label="Votre situation aujourd'hui", choices=Situation.choices)
     inscrit_france_travail_depuis = forms.DateField(
@@ -103,7 +208,89 @@ class SituationForm(forms.Form):
         return depuis
 
 
-class ProjetForm(forms.Form):
+class EtablissementField(forms.Field):
+    """A school typed by its name, commune or UAI code, resolved on the server.
+
+    The page offers suggestions (datalist filled from the schools' search), but typing works
+    without JavaScript too.
+    """
+
+    default_error_messages = {
+        "inconnu": "Nous ne trouvons pas cet établissement. Tapez son nom, sa commune ou son "
+        "code UAI (sur le carnet de correspondance), puis choisissez-le dans la liste. "
+        "Il n'y est pas ? Demandez à votre professeur principal de contacter l'équipe.",
+        "ambigu": "Plusieurs établissements correspondent : %(exemples)s… Précisez la commune "
+        "ou tapez le code UAI.",
+    }
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Votre établissement scolaire")
+        kwargs.setdefault("help_text", "Par exemple : Collège Jean Jaurès, ou son code UAI.")
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {
+                "list": "etablissements-suggestions",
+                "autocomplete": "off",
+                "data-etablissements": "1",
+            }
+        )
+
+    def prepare_value(self, value):
+        if hasattr(value, "uai"):
+            return etablissement_libelle(value)
+        return value
+
+    def to_python(self, value):
+        texte = str(value or "").strip()[:250]
+        if not texte:
+            return None
+        if "\x00" in texte:
+            raise forms.ValidationError(self.error_messages["inconnu"], code="inconnu")
+        trouves = list(etablissements_recherche(texte)[:4])
+        if not trouves:
+            raise forms.ValidationError(self.error_messages["inconnu"], code="inconnu")
+        if len(trouves) > 1:
+            exemples = " ; ".join(etablissement_libelle(e) for e in trouves[:3])
+            raise forms.ValidationError(
+                self.error_messages["ambigu"], code="ambigu", params={"exemples": exemples}
+            )
+        return trouves[0]
+
+
+NIVEAUX_SCOLAIRES = ["6e", "5e", "4e", "3e", "2de", "1re", "Terminale", "Autre"]
+
+
+class EtablissementForm(EtapeProfil):
+    """Pupils: their school (a partner of type school, with its priority-education network)
+    and their class."""
+
+    cle = "etablissement"
+    titre = "Votre établissement"
+    etablissement = EtablissementField()
+    niveau = forms.ChoiceField(
+        label="Votre classe",
+        choices=[("", "—"), *((n, n) for n in NIVEAUX_SCOLAIRES)],
+        error_messages={"required": "Indiquez votre classe."},
+    )
+    division = forms.CharField(
+        label="Division (facultatif)",
+        max_length=8,
+        required=False,
+        help_text="La lettre ou le numéro de votre classe, par exemple B pour la 3e B.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        niveau = cleaned.get("niveau")
+        if niveau:
+            division = "".join(c for c in cleaned.get("division", "") if c.isalnum())
+            cleaned["classe"] = f"{niveau} {division}".strip()
+        return cleaned
+
+
+class ProjetForm(EtapeProfil):
+    cle = "projet"
     titre = "Votre projet"
     secteurs_souhaites = SecteursField(label="Les métiers qui vous intéressent", required=False)
     disponibilites = forms.MultipleChoiceField(
@@ -122,7 +309,8 @@ class ProjetForm(forms.Form):
     )
 
 
-class ConsentementForm(forms.Form):
+class ConsentementForm(EtapeProfil):
+    cle = "consentement"
     titre = "Vos données"
     consentement = forms.BooleanField(
         label=consentement.TEXTE,
@@ -131,6 +319,17 @@ class ConsentementForm(forms.Form):
 
 
 ETAPES_PROFIL = [IdentiteForm, LieuForm, SituationForm, ProjetForm, ConsentementForm]
+
+
+def etapes_profil(*, mineur: bool, eleve: bool) -> list[type[EtapeProfil]]:
+    """The profile's steps for this person: a minor gives a legal guardian, a pupil a school."""
+    etapes = [IdentiteForm]
+    if mineur:
+        etapes.append(RepresentantsForm)
+    etapes += [LieuForm, SituationForm]
+    if eleve:
+        etapes.append(EtablissementForm)
+    return [*etapes, ProjetForm, ConsentementForm]
 
 
 class CandidatureForm(forms.Form):

@@ -11,4 +11,9 @@ urlpatterns = [
     path("donnees.json", filleul.donnees_json, name="donnees_json"),
     path("supprimer/", filleul.supprimer, name="supprimer"),
     path("evenements/", filleul.evenements, name="evenements"),
+    path(
+        "etablissements/recherche/",
+        filleul.etablissements_recherche,
+        name="etablissements_recherche",
+    ),
 ]

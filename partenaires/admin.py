@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +38,7 @@ from .models import (
     Prescription,
     Rapport,
 )
+from .uai import uai_valider
 from .views import reponse_convention_pdf, reponse_convention_signee, reponse_fichier_rapport
 
 
@@ -51,26 +53,90 @@ class MembreInline(LoadedAutocompleteMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("partenaire", "user")
 
 
+class PartenaireForm(forms.ModelForm):
+    """A school's UAI code is checked down to its key letter; only schools have one, and a
+    priority-education network."""
+
+    class Meta:
+        model = Partenaire
+        # What this form checks; the admin adds the other fields of its fieldsets.
+        fields = ("nom", "type", "uai", "education_prioritaire")
+        help_texts = {
+            "uai": "Établissements scolaires : 7 chiffres et la lettre de contrôle (ex. "
+            "0750655E), tels que dans l'annuaire de l'Éducation nationale.",
+        }
+
+    def clean_uai(self):
+        uai = self.cleaned_data["uai"]
+        if not uai:
+            return ""
+        uai = uai_valider(uai)
+        autre = Partenaire.objects.filter(uai=uai).exclude(pk=self.instance.pk).first()
+        if autre is not None:
+            raise ValidationError(f"Ce code UAI est déjà celui de « {autre} ».")
+        return uai
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("type") and cleaned["type"] != Partenaire.Type.ETABLISSEMENT_SCOLAIRE:
+            for champ in ("uai", "education_prioritaire"):
+                if cleaned.get(champ):
+                    self.add_error(
+                        champ,
+                        "Réservé aux établissements scolaires : choisissez ce type, ou videz "
+                        "ce champ.",
+                    )
+        return cleaned
+
+
 @admin.register(Partenaire)
 class PartenaireAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    form = PartenaireForm
     formfield_overrides = HTTPS_URLS
     list_display = (
         "nom",
         "type",
         "commune",
+        "uai_ou_tiret",
+        "reseau",
         "email",
         "telephone",
         "nb_membres",
         "nb_parrains",
         "actif",
     )
-    list_filter = ("type", "actif")
+    list_filter = ("type", "education_prioritaire", "actif")
     list_select_related = ("commune",)
-    search_fields = ("nom", "siret", "email")
+    search_fields = ("nom", "siret", "email", "=uai", "commune__nom")
     autocomplete_fields = ("commune",)
     readonly_fields = ("created_at",)
     ordering = ("nom",)
     inlines = (MembreInline,)
+    fieldsets = (
+        (None, {"fields": ("nom", "type", "actif")}),
+        (
+            "Établissement scolaire",
+            {
+                "fields": ("uai", "education_prioritaire"),
+                "description": "Pour les établissements scolaires seulement : leur code UAI "
+                "et leur réseau d'éducation prioritaire, qui décide de l'éligibilité des "
+                "élèves aux programmes « élèves de 3e en REP ».",
+            },
+        ),
+        (
+            "Coordonnées",
+            {"fields": ("siret", "commune", "adresse", "email", "telephone", "site_web")},
+        ),
+        ("Historique", {"fields": ("created_at",)}),
+    )
+
+    @admin.display(description="code UAI", ordering="uai")
+    def uai_ou_tiret(self, obj):
+        return obj.uai or "—"
+
+    @admin.display(description="éducation prioritaire", ordering="education_prioritaire")
+    def reseau(self, obj):
+        return obj.get_education_prioritaire_display() or "—"
 
     def get_queryset(self, request):
         apports = (

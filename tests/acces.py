@@ -209,6 +209,11 @@ MATRICE = {
     "filleul:donnees_json": (lambda m: reverse("filleul:donnees_json"), ESPACE_FILLEUL),
     "filleul:supprimer": (lambda m: reverse("filleul:supprimer"), ESPACE_FILLEUL),
     "filleul:evenements": (lambda m: reverse("filleul:evenements"), ESPACE_FILLEUL),
+    # The schools' directory, for a pupil filling in the profile: any signed-in person.
+    "filleul:etablissements_recherche": (
+        lambda m: reverse("filleul:etablissements_recherche") + "?q=Coll",
+        CONNECTE,
+    ),
     "parrain:tableau_de_bord": (lambda m: reverse("parrain:tableau_de_bord"), ESPACE_PARRAIN),
     "parrain:profil": (lambda m: reverse("parrain:profil"), ESPACE_PARRAIN),
     "parrain:binomes": (lambda m: reverse("parrain:binomes"), ESPACE_PARRAIN),

@@ -373,5 +373,6 @@ def test_every_journaled_model_with_a_status_is_checked():
         "Parrainage",
         "Charte",
         "Convention",
+        "AutorisationParentale",
     }
     assert all(auditlog.contains(m) for m in modeles_a_statut())

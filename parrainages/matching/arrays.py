@@ -86,6 +86,7 @@ class Mentees:
     waiting: np.ndarray
     remote: np.ndarray
     forms: np.ndarray  # already restricted to the programme's forms
+    minor: np.ndarray
 
     def __len__(self):
         return len(self.people)
@@ -105,6 +106,7 @@ class Mentors:
     remote: np.ndarray
     forms: np.ndarray
     in_territory: np.ndarray
+    checked: np.ndarray  # background check recorded
 
     def __len__(self):
         return len(self.people)
@@ -134,6 +136,7 @@ def mentees_arrays(
             [programme if p.formes is None else programme & forms_mask(p.formes) for p in people],
             dtype=np.uint8,
         ),
+        minor=np.array([p.mineur for p in people], dtype=bool),
     )
 
 
@@ -164,4 +167,5 @@ def mentors_arrays(
         remote=np.array([p.distanciel_accepte for p in people], dtype=bool),
         forms=np.array([programme & forms_mask(p.formes) for p in people], dtype=np.uint8),
         in_territory=in_territory,
+        checked=np.array([p.honorabilite_verifiee for p in people], dtype=bool),
     )

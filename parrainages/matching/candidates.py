@@ -114,23 +114,53 @@ def raw_pairs(
     per_mentee: int,
     sector_count: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mentee and mentor indices of the pairs found, each pair once, sorted."""
-    everyone = np.arange(len(mentees))
-    found = [nearest(space.mentors, pool, everyone, space.mentees, per_mentee)]
-    half = -(-per_mentee // 2)
-    for sector in range(sector_count):
-        word, flag = sector // 64, np.uint64(1 << (sector % 64))
-        wishing = np.flatnonzero(mentees.sectors[:, word] & flag)
-        covering = pool[(mentors.sectors[pool, word] & flag) != 0]
-        found.append(nearest(space.mentors, covering, wishing, space.mentees[wishing], half))
-    if geography_is_limited(rules) and mentees.remote.any():
-        remote_pool = pool[remote_capable(mentors)[pool]]
-        willing = np.flatnonzero(mentees.remote)
-        found.append(nearest(space.mentors, remote_pool, willing, space.mentees[willing], half))
+    """Mentee and mentor indices of the pairs found, each pair once, sorted.
+
+    Where the programme requires a background check for the mentors of minors, minors are
+    searched among the checked mentors only: the nearest unchecked mentors would otherwise
+    take all the room of their candidates.
+    """
+    if minors_need_checked_mentors(mentees, rules):
+        found = _search(
+            mentees, mentors, space, rules, pool, ~mentees.minor, per_mentee, sector_count
+        )
+        checked_pool = pool[mentors.checked[pool]]
+        found += _search(
+            mentees, mentors, space, rules, checked_pool, mentees.minor, per_mentee, sector_count
+        )
+    else:
+        found = _search(mentees, mentors, space, rules, pool, None, per_mentee, sector_count)
     keys = np.concatenate([mi * len(mentors) + pj for mi, pj in found])
     keys.sort()
     keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
     return keys // len(mentors), keys % len(mentors)
+
+
+def minors_need_checked_mentors(mentees: Mentees, rules: ProgrammeRules) -> bool:
+    return rules.controle_honorabilite and bool(mentees.minor.any())
+
+
+def _search(mentees, mentors, space, rules, pool, group, per_mentee, sector_count) -> list:
+    """The nearest mentors of ``pool`` for the mentees of ``group`` (a mask; None: all):
+    overall, in each wished sector, and among remote mentors when geography is limited."""
+    if group is None:
+        rows, row_points = np.arange(len(mentees)), space.mentees
+    else:
+        rows = np.flatnonzero(group)
+        row_points = space.mentees[rows]
+    found = [nearest(space.mentors, pool, rows, row_points, per_mentee)]
+    half = -(-per_mentee // 2)
+    for sector in range(sector_count):
+        word, flag = sector // 64, np.uint64(1 << (sector % 64))
+        wishes = (mentees.sectors[:, word] & flag) != 0
+        wishing = np.flatnonzero(wishes if group is None else wishes & group)
+        covering = pool[(mentors.sectors[pool, word] & flag) != 0]
+        found.append(nearest(space.mentors, covering, wishing, space.mentees[wishing], half))
+    if geography_is_limited(rules) and mentees.remote.any():
+        remote_pool = pool[remote_capable(mentors)[pool]]
+        willing = np.flatnonzero(mentees.remote if group is None else mentees.remote & group)
+        found.append(nearest(space.mentors, remote_pool, willing, space.mentees[willing], half))
+    return found
 
 
 def declined_keys(mentees: Mentees, mentors: Mentors) -> np.ndarray:
@@ -155,10 +185,13 @@ class PairRules:
     in_person: np.ndarray
     remote_only: np.ndarray
     declined: np.ndarray
+    # A minor with a mentor whose background check is not recorded, where the programme
+    # requires one.
+    unchecked: np.ndarray
 
     @property
     def valid(self) -> np.ndarray:
-        return (self.in_person | self.remote_only) & ~self.declined
+        return (self.in_person | self.remote_only) & ~self.declined & ~self.unchecked
 
     def forme(self) -> np.ndarray:
         usable = np.where(self.in_person, self.common_forms, self.common_forms & REMOTE_FORMS)
@@ -182,12 +215,17 @@ def pair_rules(
         with np.errstate(invalid="ignore"):
             in_person &= distance <= rules.distance_max_km
     remote_ok = mentees.remote[mi] & mentors.remote[pj] & ((common & REMOTE_FORMS) != 0)
+    if rules.controle_honorabilite:
+        unchecked = mentees.minor[mi] & ~mentors.checked[pj]
+    else:
+        unchecked = np.zeros(len(mi), dtype=bool)
     return PairRules(
         common_forms=common,
         distance_km=distance,
         in_person=in_person,
         remote_only=remote_ok & ~in_person,
         declined=np.isin(mi * len(mentors) + pj, declined),
+        unchecked=unchecked,
     )
 
 

@@ -6,6 +6,7 @@ from .arrays import REMOTE_FORMS, Mentees, Mentors
 from .candidates import (
     CandidateGraph,
     SearchSpace,
+    minors_need_checked_mentors,
     nearest,
     pair_rules,
     remote_capable,
@@ -18,6 +19,10 @@ DISTANCE = "aucun parrain à moins de {km} km"
 TERRITOIRE = "aucun parrain sur le territoire du programme"
 SANS_COORDONNEES = "commune sans coordonnées : distance aux parrains inconnue"
 DECLINES = "les parrains à proximité ont déjà été déclinés"
+HONORABILITE = (
+    "filleul mineur : aucun parrain à portée n'a de contrôle d'honorabilité enregistré "
+    "(exigé par le programme pour les parrains de mineurs)"
+)
 COMPLETS = "tous les parrains compatibles sont complets"
 PLACES_PRISES = (
     "tous les parrains compatibles sont complets (places attribuées à d'autres filleuls)"
@@ -147,15 +152,30 @@ def _diagnose(group, offering, forms, mentees, mentors, space, rules, declined) 
     found.append(
         nearest(space.mentors, far_pool, willing, space.mentees[willing], DIAGNOSTIC_NEIGHBOURS)
     )
+    if minors_need_checked_mentors(mentees, rules):
+        # Minors are also examined against the nearest checked mentors, as they were searched.
+        minors = group[mentees.minor[group]]
+        for pool in (offering, far_pool):
+            checked_pool = pool[mentors.checked[pool]]
+            found.append(
+                nearest(
+                    space.mentors,
+                    checked_pool,
+                    minors,
+                    space.mentees[minors],
+                    DIAGNOSTIC_NEIGHBOURS,
+                )
+            )
     mi = np.concatenate([f[0] for f in found])
     pj = np.concatenate([f[1] for f in found])
     checked = pair_rules(mentees, mentors, mi, pj, rules, declined)
     reach = checked.in_person | checked.remote_only
     free = reach & ~checked.declined
-    stage = reach.astype(np.int8) + free + (free & (mentors.places[pj] > 0))
+    allowed = free & ~checked.unchecked
+    stage = reach.astype(np.int8) + free + allowed + (allowed & (mentors.places[pj] > 0))
     best = np.zeros(len(mentees), dtype=np.int8)
     np.maximum.at(best, mi, stage)
-    by_stage = {1: DECLINES, 2: COMPLETS, 3: NON_TROUVE}
+    by_stage = {1: DECLINES, 2: HONORABILITE, 3: COMPLETS, 4: NON_TROUVE}
     return {
         int(i): by_stage.get(int(best[i])) or _out_of_reach(mentees, int(i), rules) for i in group
     }

@@ -25,6 +25,7 @@ class FilleulFeatures:
     distanciel_accepte: bool = True
     formes: frozenset[str] | None = None  # None: every form of the programme
     parrains_exclus: frozenset[int] = frozenset()  # mentors already declined for this mentee
+    mineur: bool = False  # under 18 on the day of the run
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +42,18 @@ class ParrainFeatures:
     places: int = 1
     distanciel_accepte: bool = False
     formes: frozenset[str] = frozenset({REGULIER})
+    honorabilite_verifiee: bool = False  # staff recorded a background check
 
 
 @dataclass(frozen=True)
 class ProgrammeRules:
-    """The programme's hard rules: its forms, its maximum distance, its territory."""
+    """The programme's hard rules: its forms, its maximum distance, its territory, and
+    whether a minor may only be paired with a mentor whose background check is recorded."""
 
     formes: frozenset[str] = frozenset(FORMES)
     distance_max_km: float | None = None
     departements: frozenset[str] = frozenset()  # empty: the whole country
+    controle_honorabilite: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 from .appariement import MatchingRun
+from .autorisation import AutorisationParentale
 from .charte import Charte
 from .imports import ImportParrains
 from .parrainage import (
@@ -14,6 +15,7 @@ from .personnes import AGE_MAJORITE, Filleul, Parrain, RepresentantLegal, age_on
 
 __all__ = [
     "AGE_MAJORITE",
+    "AutorisationParentale",
     "Candidature",
     "Charte",
     "Filleul",

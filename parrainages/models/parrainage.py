@@ -19,9 +19,19 @@ class CandidatureQuerySet(models.QuerySet):
     def retenues(self):
         return self.filter(statut=Candidature.Statut.RETENUE)
 
+    def recues(self):
+        """Applications staff have received: not those still waiting for a guardian."""
+        return self.exclude(statut=Candidature.Statut.ATTENTE_AUTORISATION)
+
 
 class Candidature(StatusMachine, models.Model):
     class Statut(models.TextChoices):
+        # A minor's application waits for a legal guardian's consent (``AutorisationParentale``)
+        # before it is deposited: until then staff have nothing to study.
+        ATTENTE_AUTORISATION = (
+            "attente_autorisation",
+            "En attente de l'accord du représentant légal",
+        )
         DEPOSEE = "deposee", "Déposée"
         EN_ETUDE = "en_etude", "En cours d'étude"
         RETENUE = "retenue", "Retenue"
@@ -34,6 +44,7 @@ class Candidature(StatusMachine, models.Model):
         IMPORT = "import", "Import"
 
     TRANSITIONS = {
+        Statut.ATTENTE_AUTORISATION: (Statut.DEPOSEE, Statut.DESISTEE),
         Statut.DEPOSEE: (Statut.EN_ETUDE, Statut.RETENUE, Statut.REFUSEE, Statut.DESISTEE),
         Statut.EN_ETUDE: (Statut.RETENUE, Statut.REFUSEE, Statut.DESISTEE),
         Statut.RETENUE: (Statut.DESISTEE,),
@@ -125,6 +136,16 @@ class Candidature(StatusMachine, models.Model):
 
     def desister(self):
         self._passer_a(self.Statut.DESISTEE)
+
+    def deposer_avec_accord(self):
+        """The guardian consented: the application is deposited, as any other."""
+        self._passer_a(self.Statut.DEPOSEE)
+
+    def retirer_faute_d_accord(self, motif: str):
+        """The guardian refused: the application is withdrawn, with their reason."""
+        self._passer_a(self.Statut.DESISTEE)
+        self.decidee_le = timezone.now()
+        self.motif_refus = motif
 
 
 class ParrainageQuerySet(models.QuerySet):

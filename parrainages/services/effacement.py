@@ -18,6 +18,8 @@ names the person goes, in the database and in the stored files:
   traces on every document they were called to sign (``mentorat.signatures.parties_effacer``);
 - the outbox: rows addressed to them, and rows about their pairs addressed to someone else
   (cancelled if not sent yet);
+- a minor's legal guardians: their rows, their identity as parties of the consents to the
+  applications (and those consents' frozen text), the messages written to them;
 - what the apps above this one hold of them, through their extensions
   (``parrainages.extensions``; partenaires: the referrals that name them, linked to their
   profile or sent to their address, and the partner reports that list them, produced again
@@ -35,14 +37,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from mentorat.audit import EFFACE, historique_admin_anonymiser, journal_anonymiser
-from mentorat.envois import courriel_ecrire, envois_anonymiser, envois_effacer
+from mentorat.envois import (
+    courriel_ecrire,
+    envois_anonymiser,
+    envois_effacer,
+    envois_sans_compte_anonymiser,
+)
 from mentorat.fields import fichier_supprimer_apres_validation
 from mentorat.models import Partie, User
 from mentorat.sessions import sessions_supprimer
-from mentorat.signatures import parties_effacer
+from mentorat.signatures import parties_des_documents_effacer, parties_effacer
 
 from ..extensions import extensions
 from ..models import (
+    AutorisationParentale,
     Candidature,
     Charte,
     Filleul,
@@ -50,8 +58,10 @@ from ..models import (
     Parrain,
     Parrainage,
     Rencontre,
+    RepresentantLegal,
     Sortie,
 )
+from .mineurs import ROLE_PREFIXE, cle_representant
 
 
 @transaction.atomic
@@ -83,6 +93,10 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
     # Before the rows change: what names the person in the outbox, then in the apps above
     # (their referrals and reports), which also tell the names and records they knew.
     envois_effacer(ids=envois_des_binomes(paires))
+    if filleul is not None:
+        noms, objets = _representants_effacer(filleul, paires)
+        mentions += noms
+        historique.update(objets)
     for extension in extensions():
         noms, objets = extension.effacer(user=user, filleul=filleul)
         mentions += noms
@@ -161,6 +175,50 @@ def _parties_des_chartes(chartes):
     )
 
 
+def _representants_effacer(filleul, paires: list[int]) -> tuple[list[str], dict]:
+    """A minor's legal guardians go with them: their rows, their identity as parties of the
+    consents (whose frozen text names the minor), and the messages written to them (found by
+    their keys: a guardian has no account). Returns their names and records, for the admin's
+    history."""
+    representants = list(filleul.representants_legaux.all())
+    autorisations = list(
+        AutorisationParentale.objects.filter(candidature__filleul=filleul).values_list(
+            "pk", flat=True
+        )
+    )
+    parties = list(
+        Partie.objects.du_modele(AutorisationParentale)
+        .filter(document_id__in=autorisations)
+        .values_list("role", "email")
+    )
+    ids = {r.pk for r in representants} | {
+        int(role.removeprefix(ROLE_PREFIXE))
+        for role, _ in parties
+        if role.startswith(ROLE_PREFIXE) and role.removeprefix(ROLE_PREFIXE).isdigit()
+    }
+    rencontres = Rencontre.objects.filter(parrainage__in=paires).values_list("pk", flat=True)
+    prefixes = [
+        *(f"autorisation_confirmee:{a}" for a in autorisations),
+        *(f"parrainage_accepte:{p}" for p in paires),
+        *(f"rencontre_invitation:{r}:{m}" for r in rencontres for m in ("REQUEST", "CANCEL")),
+    ]
+    envois_sans_compte_anonymiser(
+        cles=[cle_representant(prefixe, rl) for prefixe in prefixes for rl in ids],
+        adresses={r.email for r in representants} | {email for _, email in parties},
+    )
+    parties_des_documents_effacer(modele=AutorisationParentale, ids=autorisations)
+    AutorisationParentale.objects.filter(pk__in=autorisations).update(
+        texte=f"[Texte effacé le {timezone.localdate():%d/%m/%Y} : compte supprimé]"
+    )
+    noms = [n for r in representants for n in (str(r), r.nom_complet, r.email)]
+    objets = {
+        RepresentantLegal: [r.pk for r in representants],
+        AutorisationParentale: autorisations,
+    }
+    filleul.representants_legaux.all().delete()
+    return noms, objets
+
+
 def _parrain_effacer(parrain: Parrain) -> None:
     """A mentor never validated, with no pair and no event, leaves nothing to count: the
     profile goes. Otherwise it stays, inactive (no more proposals), without what identifies
@@ -187,6 +245,11 @@ def _traces(*, user, filleul, parrain, paires: list[int]) -> dict:
         objets[Filleul] = [filleul.pk]
         objets[Candidature] = list(
             Candidature.objects.filter(filleul=filleul).values_list("pk", flat=True)
+        )
+        objets[AutorisationParentale] = list(
+            AutorisationParentale.objects.filter(candidature__filleul=filleul).values_list(
+                "pk", flat=True
+            )
         )
     if parrain is not None:
         objets[Parrain] = [parrain.pk]

@@ -49,9 +49,9 @@ def action_ponctuelle_proposer(*, parrain, donnees: dict) -> Evenement:
 def evenements_ouverts_au_filleul(filleul):
     """Published, upcoming events of the programmes the mentee takes part in."""
     programmes = set(
-        filleul.candidatures.exclude(
-            statut__in=[Candidature.Statut.REFUSEE, Candidature.Statut.DESISTEE]
-        ).values_list("programme_id", flat=True)
+        filleul.candidatures.recues()
+        .exclude(statut__in=[Candidature.Statut.REFUSEE, Candidature.Statut.DESISTEE])
+        .values_list("programme_id", flat=True)
     ) | set(
         filleul.parrainages.filter(statut__in=Parrainage.STATUTS_FORMES).values_list(
             "programme_id", flat=True

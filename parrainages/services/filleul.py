@@ -8,8 +8,9 @@ from django.utils import timezone
 from mentorat.models import Partie
 
 from .. import consentement, extensions
-from ..eligibilite import eligibility
-from ..models import Candidature, Filleul, Parrain
+from ..eligibilite import eligibility, refus_age
+from ..models import AutorisationParentale, Candidature, Filleul, Parrain
+from .mineurs import autorisation_annuler, autorisation_demander, representants_enregistrer
 
 QPV_DEPUIS_FORMULAIRE = {"oui": Filleul.StatutQPV.DECLARE, "non": Filleul.StatutQPV.NON}
 
@@ -40,12 +41,24 @@ def filleul_enregistrer_profil(*, user, donnees: dict) -> Filleul:
     filleul.disponibilites = list(donnees.get("disponibilites", []))
     filleul.mobilite_km = donnees["mobilite_km"]
     filleul.source = donnees.get("source", "")
+    if "classe" in donnees:
+        # Pupils: their school and class (the step is asked of them only).
+        filleul.etablissement = donnees.get("etablissement")
+        filleul.classe = donnees["classe"]
     if donnees.get("consentement"):
         filleul.consentement_version = consentement.VERSION
         filleul.consentement_le = timezone.now()
-    filleul.full_clean(exclude=["user", "prescripteur"])
+    filleul.full_clean(exclude=["user", "prescripteur", "etablissement"])
     filleul.save()
     filleul.secteurs_souhaites.set(donnees.get("secteurs_souhaites", []))
+    if filleul.est_mineur():
+        # Code civil, art. 388: under 18, a legal guardian is given with the profile (their
+        # consent is asked when the minor applies). Without one, nothing is saved.
+        representants_enregistrer(
+            filleul=filleul,
+            representants=donnees.get("representants") or [],
+            email_compte=user.email,
+        )
     return filleul
 
 
@@ -56,6 +69,9 @@ def candidature_deposer(*, filleul: Filleul, programme, source=None) -> Candidat
     A person referred to this programme by a partner gets the partner recorded (the
     referral is partenaires', asked through ``parrainages.extensions``).
     """
+    trop_jeune = refus_age(programme, filleul)
+    if trop_jeune:
+        raise ValidationError(trop_jeune)
     verdict = eligibility(programme, filleul)
     if not verdict.eligible:
         raise ValidationError(
@@ -64,16 +80,26 @@ def candidature_deposer(*, filleul: Filleul, programme, source=None) -> Candidat
     prescripteur = extensions.prescripteur(filleul=filleul, programme=programme)
     if source is None:
         source = Candidature.Source.PRESCRIPTION if prescripteur else Candidature.Source.EN_LIGNE
+    mineur = filleul.est_mineur()
     try:
         with transaction.atomic():
-            return Candidature.objects.create(
+            candidature = Candidature.objects.create(
                 filleul=filleul,
                 programme=programme,
                 source=source,
                 prescripteur=prescripteur or filleul.prescripteur,
                 eligible=True,
                 eligibilite=verdict.as_snapshot(),
+                # A minor's application goes on once a legal guardian consented.
+                statut=(
+                    Candidature.Statut.ATTENTE_AUTORISATION
+                    if mineur
+                    else Candidature.Statut.DEPOSEE
+                ),
             )
+            if mineur:
+                autorisation_demander(candidature=candidature)
+            return candidature
     except IntegrityError:
         raise ValidationError("Vous avez déjà déposé une candidature à ce programme.") from None
 
@@ -104,8 +130,14 @@ def candidature_refuser(*, candidature, par, motif: str) -> Candidature:
 
 
 def candidature_desister(*, candidature) -> Candidature:
-    """The mentee withdrew (staff record it)."""
-    return _candidature_decider(candidature, lambda c: c.desister())
+    """The mentee withdrew (staff record it); a guardian's consent still asked for is no
+    longer (their link stops working)."""
+
+    def desister(c):
+        c.desister()
+        autorisation_annuler(candidature=c)
+
+    return _candidature_decider(candidature, desister)
 
 
 def filleul_exporter(*, filleul: Filleul) -> dict:
@@ -143,8 +175,36 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
             "mobilite_km": filleul.mobilite_km,
             "a_connu_le_programme_par": filleul.get_source_display(),
             "prescripteur": filleul.prescripteur.nom if filleul.prescripteur else None,
+            "etablissement_scolaire": filleul.etablissement.nom if filleul.etablissement else None,
+            "classe": filleul.classe,
             "cree_le": filleul.created_at.isoformat(),
         },
+        "representants_legaux": [
+            {
+                "prenom": r.prenom,
+                "nom": r.nom,
+                "lien": r.get_lien_display(),
+                "email": r.email,
+                "telephone": r.telephone,
+                "consentement_donne_le": r.consentement_le.isoformat()
+                if r.consentement_le
+                else None,
+            }
+            for r in filleul.representants_legaux.all()
+        ],
+        "autorisations_parentales": [
+            {
+                "programme": a.candidature.programme.nom,
+                "statut": a.get_statut_display(),
+                "demandee_le": a.emise_le.isoformat(),
+                "accord_donne_le": a.accordee_le.isoformat() if a.accordee_le else None,
+                "refusee_le": a.refusee_le.isoformat() if a.refusee_le else None,
+                "texte": a.texte,
+            }
+            for a in AutorisationParentale.objects.filter(candidature__filleul=filleul)
+            .select_related("candidature__programme")
+            .order_by("emise_le")
+        ],
         "consentement": {
             "version": filleul.consentement_version,
             "donne_le": filleul.consentement_le.isoformat() if filleul.consentement_le else None,

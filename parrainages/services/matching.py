@@ -32,9 +32,18 @@ from ..matching import (
     Weights,
     match,
 )
-from ..models import Candidature, Filleul, MatchingRun, Parrain, Parrainage
+from ..models import (
+    AGE_MAJORITE,
+    Candidature,
+    Filleul,
+    MatchingRun,
+    Parrain,
+    Parrainage,
+    age_on,
+)
 from ..models.appariement import RUN_STALE_AFTER
 from .capacite import parrains_verrouiller
+from .mineurs import honorabilite_manquante
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +97,7 @@ def regles_du_programme(programme) -> ProgrammeRules:
         formes=frozenset(programme.formes),
         distance_max_km=programme.distance_max_km,
         departements=frozenset(programme.departements or ()),
+        controle_honorabilite=programme.controle_honorabilite_requis,
     )
 
 
@@ -123,6 +133,7 @@ def donnees_charger(programme, *, maintenant=None):
         "filleul__commune__departement",
         "filleul__niveau_diplome",
         "filleul__disponibilites",
+        "filleul__date_naissance",
     )
     rows = list(rows)
     secteurs = _secteurs_par_personne(Filleul.secteurs_souhaites.through, "filleul_id", filleul_ids)
@@ -134,7 +145,7 @@ def donnees_charger(programme, *, maintenant=None):
         exclus[filleul_id].add(parrain_id)
 
     filleuls, candidature_de = [], {}
-    for cand_id, fid, retenue_le, lat, lon, dep, niveau, dispo in rows:
+    for cand_id, fid, retenue_le, lat, lon, dep, niveau, dispo, naissance in rows:
         candidature_de[fid] = cand_id
         attente = (aujourdhui - timezone.localdate(retenue_le)).days
         filleuls.append(
@@ -148,6 +159,8 @@ def donnees_charger(programme, *, maintenant=None):
                 niveau_diplome=niveau or 0,
                 attente_jours=max(0, attente),
                 parrains_exclus=frozenset(exclus.get(fid, ())),
+                # A minor on the day of the run (Code civil, art. 388).
+                mineur=age_on(naissance, aujourdhui) < AGE_MAJORITE,
             )
         )
 
@@ -166,6 +179,7 @@ def donnees_charger(programme, *, maintenant=None):
             annees_experience=annees,
             places=places,
             distanciel_accepte=distanciel,
+            honorabilite_verifiee=verifiee_le is not None,
             formes=frozenset(
                 forme
                 for forme, offerte in (
@@ -188,6 +202,7 @@ def donnees_charger(programme, *, maintenant=None):
             reguliere,
             ponctuelle,
             immersion,
+            verifiee_le,
         ) in parrains_qs.values_list(
             "pk",
             "commune__latitude",
@@ -200,6 +215,7 @@ def donnees_charger(programme, *, maintenant=None):
             "offre_reguliere",
             "offre_ponctuelle",
             "offre_immersion",
+            "honorabilite_verifiee_le",
         )
     ]
     return filleuls, parrains, candidature_de
@@ -258,6 +274,7 @@ def _parametres(programme) -> dict:
         "formes": sorted(regles.formes),
         "distance_max_km": regles.distance_max_km,
         "departements": sorted(regles.departements),
+        "controle_honorabilite_mineurs": regles.controle_honorabilite,
         "budget_paires": limites.edge_budget,
     }
 
@@ -507,8 +524,20 @@ def propositions_confirmer(*, ids, par=None) -> Confirmation:
     resultat = Confirmation()
     avant = {}
     maintenant = timezone.now()
+    aujourdhui = timezone.localdate()
     for parrainage in lignes:
         ancien = copy.copy(parrainage)
+        # A minor is never sent to a mentor without the background check the programme
+        # requires (recorded since the run, or withdrawn since: checked again here).
+        motif = honorabilite_manquante(
+            programme=parrainage.programme,
+            filleul=parrainage.filleul,
+            parrain=parrainage.parrain,
+            jour=aujourdhui,
+        )
+        if motif:
+            resultat.refusees.append((parrainage, motif))
+            continue
         try:
             parrainage.confirmer()
         except ValidationError as exc:

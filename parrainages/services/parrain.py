@@ -15,6 +15,7 @@ from ..ics import rencontre_ics
 from ..models import Immersion, Parrain, Parrainage, Rencontre, Sortie
 from .capacite import place_exiger
 from .charte import charte_emettre
+from .mineurs import cle_representant, honorabilite_exiger, representants_a_informer
 
 
 def _verrouiller(parrainage) -> Parrainage:
@@ -26,6 +27,9 @@ def parrainage_accepter(*, parrainage, par) -> Parrainage:
     """The mentor accepts a proposal: the pair starts and its charter is issued."""
     parrainage = _verrouiller(parrainage)
     _exiger_parrain(parrainage, par)
+    honorabilite_exiger(
+        programme=parrainage.programme, filleul=parrainage.filleul, parrain=parrainage.parrain
+    )
     # Two proposals accepted at once by a mentor with one place left: the second waits for
     # the first's commit on the mentor's row, then counts it.
     place_exiger(
@@ -48,6 +52,16 @@ def parrainage_accepter(*, parrainage, par) -> Parrainage:
             sujet="Votre parrain ou votre marraine a accepté de vous accompagner",
             gabarit="parrainages/emails/parrainage_accepte",
             contexte={"parrainage": parrainage},
+        )
+    # A minor's guardians learn who accompanies them from now on.
+    for representant in representants_a_informer(parrainage.filleul):
+        courriel_ecrire(
+            regle="parrainage_accepte",
+            cle=cle_representant(f"parrainage_accepte:{parrainage.pk}", representant.pk),
+            a=representant.email,
+            sujet="Le parrainage commence",
+            gabarit="parrainages/emails/parrainage_accepte_representant",
+            contexte={"parrainage": parrainage, "representant": representant},
         )
     return parrainage
 
@@ -135,9 +149,18 @@ def _exiger_actif(parrainage):
 
 
 def _invitation(rencontre, methode, sujet):
-    """Each party's invitation (or cancellation) with its .ics, written to the outbox."""
+    """Each party's invitation (or cancellation) with its .ics, written to the outbox; a
+    minor mentee's legal guardians receive it too, each with a key of their own."""
     parrainage = rencontre.parrainage
     ics = rencontre_ics(rencontre, methode=methode)
+    jointes = [
+        {
+            "nom": "rencontre.ics",
+            "contenu": ics,
+            "type": f"text/calendar; charset=utf-8; method={methode}",
+        }
+    ]
+    contexte = {"rencontre": rencontre, "annulation": methode == "CANCEL", "representant": None}
     for user in (parrainage.parrain.user, parrainage.filleul.user):
         if user is None:
             continue
@@ -148,14 +171,19 @@ def _invitation(rencontre, methode, sujet):
             destinataire=user,
             sujet=sujet,
             gabarit="parrainages/emails/rencontre",
-            contexte={"rencontre": rencontre, "annulation": methode == "CANCEL"},
-            pieces_jointes=[
-                {
-                    "nom": "rencontre.ics",
-                    "contenu": ics,
-                    "type": f"text/calendar; charset=utf-8; method={methode}",
-                }
-            ],
+            contexte=contexte,
+            pieces_jointes=jointes,
+        )
+    jour = timezone.localdate(rencontre.debut)
+    for representant in representants_a_informer(parrainage.filleul, jour=jour):
+        courriel_ecrire(
+            regle="rencontre_invitation",
+            cle=cle_representant(f"rencontre_invitation:{rencontre.pk}:{methode}", representant.pk),
+            a=representant.email,
+            sujet=sujet,
+            gabarit="parrainages/emails/rencontre",
+            contexte={**contexte, "representant": representant},
+            pieces_jointes=jointes,
         )
 
 

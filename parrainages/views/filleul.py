@@ -2,28 +2,39 @@
 
 import functools
 import json
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from programmes.models import Evenement, Inscription, Programme
+from programmes.models import Evenement, Inscription, Programme, Situation
 
 from .. import consentement, extensions
 from ..access import a_un_autre_role, filleul_of
-from ..eligibilite import eligibility
-from ..forms import ETAPES_PROFIL, CandidatureForm, SuppressionCompteForm
-from ..models import Charte, Parrainage, Rencontre
+from ..eligibilite import eligibility, message_trop_jeune, programmes_a_son_age, refus_age
+from ..etablissements import etablissement_libelle
+from ..etablissements import etablissements_recherche as etablissements_chercher
+from ..forms import (
+    NIVEAUX_SCOLAIRES,
+    CandidatureForm,
+    IdentiteForm,
+    RepresentantsForm,
+    SituationForm,
+    SuppressionCompteForm,
+    etapes_profil,
+)
+from ..models import AGE_MAJORITE, Charte, Parrainage, Rencontre, age_on
 from ..services import (
     candidature_deposer,
     compte_effacer,
@@ -76,44 +87,105 @@ def _initial_depuis_profil(user, filleul):
                 "disponibilites": filleul.disponibilites,
                 "mobilite_km": filleul.mobilite_km,
                 "source": filleul.source,
+                "etablissement": filleul.etablissement,
             }
         )
+        niveau, _, division = filleul.classe.partition(" ")
+        if niveau in NIVEAUX_SCOLAIRES:
+            initial.update({"niveau": niveau, "division": division})
+        rangs = [rang for rang, _ in RepresentantsForm.RANGS]
+        for rang, representant in zip(rangs, filleul.representants_legaux.all(), strict=False):
+            for champ in RepresentantsForm.CHAMPS:
+                initial[f"{rang}_{champ}"] = getattr(representant, champ)
     return initial
 
 
-def _bound(form_class, stored, initial):
-    return form_class(MultiValueDict(stored), initial=initial)
+def _bound(form_class, stored, initial, user):
+    return form_class(MultiValueDict(stored), initial=initial, user=user)
+
+
+def _programme_vise(request):
+    """The programme the profile is filled in for (its application comes next), if any."""
+    suite = request.session.get(SESSION_APRES_PROFIL)
+    if not suite:
+        return None
+    try:
+        cible = resolve(urlsplit(suite).path)
+    except Resolver404:
+        return None
+    if cible.url_name != "candidater":
+        return None
+    return Programme.objects.publics().filter(slug=cible.kwargs.get("slug")).first()
+
+
+def _naissance(reponses, filleul):
+    valeurs = reponses.get(IdentiteForm.cle, {}).get("date_naissance")
+    if valeurs:
+        try:
+            return IdentiteForm.base_fields["date_naissance"].clean(valeurs[0])
+        except ValidationError:
+            return None
+    return filleul.date_naissance if filleul is not None else None
+
+
+def _etapes(reponses, filleul, programme):
+    """The steps for this person, from their answers so far (or their profile)."""
+    naissance = _naissance(reponses, filleul)
+    mineur = naissance is not None and age_on(naissance, timezone.localdate()) < AGE_MAJORITE
+    situation = (reponses.get(SituationForm.cle, {}).get("situation") or [None])[0]
+    if situation is None and filleul is not None:
+        situation = filleul.situation
+    eleve = (
+        situation == Situation.ELEVE_3E_REP
+        or (programme is not None and programme.public_eleves)
+        or (filleul is not None and filleul.etablissement_id is not None)
+    )
+    return etapes_profil(mineur=mineur, eleve=eleve)
 
 
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def profil(request, etape):
-    """The profile in short steps. Answers are kept in the session until the last step."""
-    if not 1 <= etape <= len(ETAPES_PROFIL):
-        return redirect("filleul:profil", etape=1)
+    """The profile in short steps. Answers are kept in the session until the last step.
+
+    The steps depend on the answers: a minor gives a legal guardian, a pupil a school.
+    """
     filleul = filleul_of(request.user)
     if filleul is None and a_un_autre_role(request.user):
         raise Http404
     apres = request.GET.get("suite")
     if apres and url_has_allowed_host_and_scheme(apres, allowed_hosts={request.get_host()}):
         request.session[SESSION_APRES_PROFIL] = apres
-    initial = _initial_depuis_profil(request.user, filleul)
     reponses = request.session.get(SESSION_PROFIL, {})
-    form_class = ETAPES_PROFIL[etape - 1]
+    programme = _programme_vise(request)
+    etapes = _etapes(reponses, filleul, programme)
+    if not 1 <= etape <= len(etapes):
+        return redirect("filleul:profil", etape=1)
+    initial = _initial_depuis_profil(request.user, filleul)
+    form_class = etapes[etape - 1]
+    autres_programmes = None
 
     if request.method == "POST":
-        form = form_class(request.POST, initial=initial)
+        form = form_class(request.POST, initial=initial, user=request.user)
         if form.is_valid():
-            reponses[str(etape)] = {name: request.POST.getlist(name) for name in form.fields}
-            request.session[SESSION_PROFIL] = reponses
-            if etape < len(ETAPES_PROFIL):
-                return redirect("filleul:profil", etape=etape + 1)
-            return _enregistrer_profil(request, reponses, initial)
-    elif str(etape) in reponses:
-        form = _bound(form_class, reponses[str(etape)], initial)
+            refus = _trop_jeune(form, programme)
+            if refus is None:
+                reponses[form_class.cle] = {
+                    name: request.POST.getlist(name) for name in form.fields
+                }
+                request.session[SESSION_PROFIL] = reponses
+                # The answer may add or remove steps (a minor, a pupil).
+                etapes = _etapes(reponses, filleul, programme)
+                if etape < len(etapes):
+                    return redirect("filleul:profil", etape=etape + 1)
+                return _enregistrer_profil(request, reponses, initial, etapes)
+            message, autres_programmes = refus
+            form.add_error(None, message)
+    elif form_class.cle in reponses:
+        form = _bound(form_class, reponses[form_class.cle], initial, request.user)
     else:
-        form = form_class(initial=initial)
+        form = form_class(initial=initial, user=request.user)
 
     return render(
         request,
@@ -121,17 +193,30 @@ def profil(request, etape):
         {
             "form": form,
             "etape": etape,
-            "nombre_etapes": len(ETAPES_PROFIL),
-            "titres": [f.titre for f in ETAPES_PROFIL],
+            "nombre_etapes": len(etapes),
+            "titres": [f.titre for f in etapes],
             "consentement_version": consentement.VERSION,
+            "autres_programmes": autres_programmes,
         },
     )
 
 
-def _enregistrer_profil(request, reponses, initial):
+def _trop_jeune(form, programme):
+    """A person younger than the minimum age of the programme they are signing up for: the
+    kind refusal, and the open programmes of their age. Nothing is kept of the answer."""
+    if programme is None or not isinstance(form, IdentiteForm):
+        return None
+    age = age_on(form.cleaned_data["date_naissance"], timezone.localdate())
+    message = message_trop_jeune(programme, age)
+    if message is None:
+        return None
+    return message, programmes_a_son_age(age, sauf=programme)
+
+
+def _enregistrer_profil(request, reponses, initial, etapes):
     donnees = {}
-    for numero, form_class in enumerate(ETAPES_PROFIL, start=1):
-        form = _bound(form_class, reponses.get(str(numero), {}), initial)
+    for numero, form_class in enumerate(etapes, start=1):
+        form = _bound(form_class, reponses.get(form_class.cle, {}), initial, request.user)
         if not form.is_valid():
             messages.warning(request, "Certaines réponses sont à compléter avant d'enregistrer.")
             return redirect("filleul:profil", etape=numero)
@@ -148,6 +233,20 @@ def _enregistrer_profil(request, reponses, initial):
     messages.success(request, "Votre profil est enregistré.")
     suite = request.session.pop(SESSION_APRES_PROFIL, None)
     return redirect(suite or "filleul:tableau_de_bord")
+
+
+@login_required
+@never_cache
+def etablissements_recherche(request):
+    """Suggestions of schools for a typed name, commune or UAI code (public directory data)."""
+    terme = request.GET.get("q", "").strip()[:100]
+    if len(terme) < 2 or "\x00" in terme:
+        return JsonResponse({"resultats": []})
+    trouves = etablissements_chercher(terme).order_by("nom")[:15]
+    return JsonResponse(
+        {"resultats": [{"id": e.pk, "label": etablissement_libelle(e)} for e in trouves]},
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @login_required
@@ -172,15 +271,23 @@ def candidater(request, slug):
     form = CandidatureForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and existante is None and form.is_valid():
         try:
-            candidature_deposer(filleul=filleul, programme=programme)
+            candidature = candidature_deposer(filleul=filleul, programme=programme)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(
-                request,
-                f"Votre candidature au programme « {programme.nom} » est déposée. "
-                "L'équipe l'étudie et vous tient informé(e) par e-mail.",
-            )
+            if candidature.statut == candidature.Statut.ATTENTE_AUTORISATION:
+                messages.success(
+                    request,
+                    f"Votre candidature au programme « {programme.nom} » est enregistrée. "
+                    "Comme vous avez moins de 18 ans, nous avons écrit à votre représentant "
+                    "légal : elle sera déposée dès qu'il aura donné son accord en ligne.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Votre candidature au programme « {programme.nom} » est déposée. "
+                    "L'équipe l'étudie et vous tient informé(e) par e-mail.",
+                )
             return redirect("filleul:tableau_de_bord")
     autres = []
     if not verdict.eligible:
@@ -198,6 +305,7 @@ def candidater(request, slug):
             "form": form,
             "existante": existante,
             "autres_programmes": autres,
+            "trop_jeune": refus_age(programme, filleul),
         },
     )
 

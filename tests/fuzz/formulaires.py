@@ -27,6 +27,7 @@ from parrainages.models import (
     Parrain,
     Parrainage,
     Rencontre,
+    RepresentantLegal,
     Sortie,
     Theme,
 )
@@ -536,21 +537,22 @@ def _verifier_candidature(requete, response, diff):
         assert candidature.programme.slug == "fuzz-b"  # the only open one not yet applied to
 
 
+# The answers of an adult's first four steps, as the session keeps them (by step).
 ETAPES_VALIDES = {
-    "1": {
+    "identite": {
         "first_name": ["Zoé"],
         "last_name": ["Martin"],
         "date_naissance": ["2001-05-17"],
         "telephone": [""],
     },
-    "2": {"commune": ["Paris (75019)"], "qpv": ["oui"]},
-    "3": {
+    "lieu": {"commune": ["Paris (75019)"], "qpv": ["oui"]},
+    "situation": {
         "situation": ["demandeur_emploi"],
         "inscrit_france_travail_depuis": [""],
         "identifiant_france_travail": [""],
         "niveau_diplome": ["4"],
     },
-    "4": {
+    "projet": {
         "secteurs_souhaites": [],
         "disponibilites": ["lun_soir"],
         "mobilite_km": ["10"],
@@ -666,7 +668,10 @@ def profil_filleul_parcours(m):
             avant=etapes,
         )
 
-    valides = [(_url("filleul:profil", etape=int(e)), dict(d)) for e, d in ETAPES_VALIDES.items()]
+    valides = [
+        (_url("filleul:profil", etape=numero), dict(d))
+        for numero, d in enumerate(ETAPES_VALIDES.values(), start=1)
+    ]
     return Formulaire(
         requetes=parcours(),
         valide=Requete(
@@ -680,6 +685,83 @@ def profil_filleul_parcours(m):
         verifier=_verifier_profil,
         bruts=False,
     )
+
+
+def profil_mineur(m):
+    """A minor's profile in a row: the legal guardian's step generated, the others valid. A
+    profile is saved with its guardian, or not at all."""
+    aujourd_hui = timezone.localdate()
+    identite = {
+        **ETAPES_VALIDES["identite"],
+        "date_naissance": [f"{aujourd_hui - dt.timedelta(days=365 * 15):%Y-%m-%d}"],
+    }
+    tuteur = {
+        "rl1_prenom": nom(),
+        "rl1_nom": nom(),
+        "rl1_lien": choix(RepresentantLegal.Lien.values),
+        "rl1_email": emails(),
+        "rl1_telephone": st.sampled_from(["06 12 34 56 78", "+33612345678", "0612"]),
+        "rl2_prenom": st.sampled_from(["", "Karim"]),
+        "rl2_nom": st.sampled_from(["", "Benali"]),
+        "rl2_lien": choix(["", *RepresentantLegal.Lien.values]),
+        "rl2_email": st.one_of(st.just(""), emails()),
+        "rl2_telephone": st.sampled_from(["", "0611223344"]),
+    }
+    hostiles = {"rl1_lien": st.just("voisin"), "rl1_email": st.just("pas-une-adresse")}
+    autres = list(ETAPES_VALIDES.values())[1:]
+
+    @st.composite
+    def parcours(draw):
+        avant = [
+            (_url("filleul:profil", etape=1), identite),
+            (_url("filleul:profil", etape=2), draw(corps(tuteur, hostiles))),
+            *(
+                (_url("filleul:profil", etape=numero), dict(d))
+                for numero, d in enumerate(autres, start=3)
+            ),
+        ]
+        return Requete(
+            qui=m.sans_role,
+            url=_url("filleul:profil", etape=6),
+            donnees={"consentement": "on"},
+            avant=avant,
+        )
+
+    valide = {
+        "rl1_prenom": "Nadia",
+        "rl1_nom": "Benali",
+        "rl1_lien": "mere",
+        "rl1_email": "nadia.benali@exemple.fr",
+        "rl1_telephone": "0611223344",
+    }
+    return Formulaire(
+        requetes=parcours(),
+        valide=Requete(
+            m.sans_role,
+            _url("filleul:profil", etape=6),
+            {"consentement": "on"},
+            avant=[
+                (_url("filleul:profil", etape=1), identite),
+                (_url("filleul:profil", etape=2), valide),
+                *(
+                    (_url("filleul:profil", etape=numero), dict(d))
+                    for numero, d in enumerate(autres, start=3)
+                ),
+            ],
+        ),
+        ecrit={"parrainages.Filleul", "mentorat.User", "parrainages.RepresentantLegal"},
+        tables={*TABLES_PROFIL, "parrainages.RepresentantLegal"},
+        verifier=_verifier_mineur,
+        bruts=False,
+    )
+
+
+def _verifier_mineur(requete, response, diff):
+    _verifier_profil(requete, response, diff)
+    for filleul in Filleul.objects.filter(pk__in=diff.get("parrainages.Filleul", ())):
+        representants = list(filleul.representants_legaux.all())
+        assert 1 <= len(representants) <= 2
+        assert all(r.email.lower() != requete.qui.email.lower() for r in representants)
 
 
 def _verifier_profil(requete, response, diff):
@@ -1170,6 +1252,60 @@ def signature_lien(m):
     )
 
 
+def autorisation_lien(m):
+    """A guardian's consent from their link (no account): accept, code, or refuse."""
+    urls = surtout(m.jeton_tuteur, "jeton-inconnu", "a" * 43).map(
+        lambda j: _url("signature_lien", jeton=j)
+    )
+    qui = surtout(None, m.filleul.user)
+    champs = {
+        "action": st.sampled_from(["demander", "confirmer", "confirmer", "refuser"]),
+        "acceptation": st.just("on"),
+        "code": st.sampled_from([CODE_SIGNATURE, " ".join(CODE_SIGNATURE)]),
+        "motif": texte_libre(),
+    }
+    hostiles = {
+        "action": st.just("autre"),
+        "acceptation": case(),
+        "code": st.sampled_from(["000000", "²46810", "٢٤٦٨١٠", "x" * 12]),
+        "motif": st.just("   "),
+    }
+    tables = {
+        "mentorat.Partie",
+        "mentorat.CodeSignature",
+        "parrainages.AutorisationParentale",
+        "parrainages.Candidature",
+        "parrainages.RepresentantLegal",
+    }
+    return Formulaire(
+        requetes=requetes(qui, urls, champs, hostiles),
+        valide=Requete(
+            None,
+            _url("signature_lien", jeton=m.jeton_tuteur),
+            {"action": "confirmer", "code": CODE_SIGNATURE},
+        ),
+        ecrit={"mentorat.Partie", "parrainages.AutorisationParentale"},
+        tables=tables,
+        permis_en_refus={"mentorat.CodeSignature"},  # a wrong code counts as a try
+        verifier=_verifier_accord,
+    )
+
+
+def _verifier_accord(requete, response, diff):
+    """The consent and the application move together: given and deposited, or refused and
+    withdrawn."""
+    from parrainages.models import AutorisationParentale
+
+    for autorisation in AutorisationParentale.objects.filter(
+        pk__in=diff.get("parrainages.AutorisationParentale", ())
+    ).select_related("candidature"):
+        attendu = {
+            AutorisationParentale.Statut.ACCORDEE: Candidature.Statut.DEPOSEE,
+            AutorisationParentale.Statut.REFUSEE: Candidature.Statut.DESISTEE,
+        }[autorisation.statut]
+        assert autorisation.candidature.statut == attendu
+
+
 def _avec_meta(requete, **meta):
     requete.meta = {**requete.meta, **meta}
     return requete
@@ -1334,6 +1470,7 @@ FORMULAIRES = {
     "candidater": candidater,
     "filleul:profil": profil_filleul,
     "filleul:profil#parcours": profil_filleul_parcours,
+    "filleul:profil#mineur": profil_mineur,
     "filleul:supprimer": supprimer_compte,
     "filleul:evenements": evenements_filleul,
     "parrain:proposition": proposition,
@@ -1347,6 +1484,7 @@ FORMULAIRES = {
     "parrain:presences": presences,
     "charte_detail": charte_signer,
     "signature_lien": signature_lien,
+    "signature_lien#autorisation": autorisation_lien,
     "charte_verifier": charte_verifier,
     "partenaires:prescrire": prescrire,
     "partenaires:convention": rapport_demander,

@@ -9,12 +9,14 @@ from django.utils import timezone
 from mentorat.comptes import compte_creer
 from mentorat.models import User
 from mentorat.roles import GESTIONNAIRE
-from mentorat.signatures import lien_emettre
+from mentorat.signatures import lien_emettre, parties_de
 from parrainages.services import charte_emettre
+from parrainages.services.mineurs import autorisation_demander
 from tests.mentorat.factories import EmailAddressFactory, UserFactory, code_en_attente
 from tests.parrainages.factories import (
     CandidatureFactory,
     FilleulFactory,
+    MineurFactory,
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
@@ -140,6 +142,18 @@ def construire() -> SimpleNamespace:
     m.partie_representant = partie_de(m.charte_mineur, "representant_legal_1")
     m.lien_representant = lien_emettre(m.partie_representant)
     code_en_attente(m.partie_representant, CODE_SIGNATURE)
+
+    # A minor's application waiting for their guardian, whose link is known and who has a
+    # code waiting (a document of the signature machinery signed from a link).
+    candidature_mineure = CandidatureFactory(
+        filleul=MineurFactory(user=_verifie(UserFactory())),
+        programme=m.programme,
+        statut="attente_autorisation",
+    )
+    m.autorisation = autorisation_demander(candidature=candidature_mineure)
+    m.partie_tuteur = parties_de(m.autorisation).get()
+    m.jeton_tuteur = lien_emettre(m.partie_tuteur).rstrip("/").rsplit("/", 1)[1]
+    code_en_attente(m.partie_tuteur, CODE_SIGNATURE)
 
     # Partners: a member of two partners, another partner, conventions active or not.
     m.membre = MembreFactory(user=_verifie(UserFactory()))

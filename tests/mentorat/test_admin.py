@@ -19,6 +19,7 @@ from django.urls import reverse
 from mentorat.admin import RIGHTS_FIELDS as RIGHTS
 from mentorat.models import CodeSignature, Envoi, Partie, Session, User
 from parrainages.models import (
+    AutorisationParentale,
     Candidature,
     Charte,
     Filleul,
@@ -41,6 +42,7 @@ from tests.mentorat.factories import (
 )
 from tests.mentorat.helpers import form_data
 from tests.parrainages.factories import (
+    AutorisationParentaleFactory,
     CandidatureFactory,
     CharteFactory,
     FilleulFactory,
@@ -50,6 +52,7 @@ from tests.parrainages.factories import (
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
+    RepresentantLegalFactory,
     SortieFactory,
 )
 from tests.partenaires.factories import (
@@ -107,7 +110,11 @@ PAGES = [
     pytest.param(EvenementFactory, 12, 7, 9, id="evenement"),
     pytest.param(InscriptionFactory, 11, 7, 8, id="inscription"),
     pytest.param(ParrainFactory, 12, 7, 10, id="parrain"),
-    pytest.param(FilleulFactory, 10, 7, 9, id="filleul"),
+    # The change page lists the mentee's legal guardians (one query, whatever their number).
+    pytest.param(FilleulFactory, 10, 7, 10, id="filleul"),
+    pytest.param(RepresentantLegalFactory, 10, 7, 8, id="representant_legal"),
+    # Guardians' consents: evidence written by the application's service, never typed in.
+    pytest.param(AutorisationParentaleFactory, 11, None, 9, id="autorisation_parentale"),
     pytest.param(CandidatureFactory, 11, 7, 8, id="candidature"),
     pytest.param(ParrainageFactory, 12, 7, 11, id="parrainage"),
     pytest.param(RencontreFactory, 11, 7, 8, id="rencontre"),
@@ -801,7 +808,7 @@ def test_history_and_delete_pages_for_administrateur(client, factory, changelist
     obj = factory()
     model = type(obj)
     assert client.get(url(model, "history", obj.pk)).status_code == 200
-    deletable = model not in (Charte, Partie, Envoi, AuditLogEntry)
+    deletable = model not in (Charte, Partie, Envoi, AuditLogEntry, AutorisationParentale)
     assert client.get(url(model, "delete", obj.pk)).status_code == (200 if deletable else 403)
 
 

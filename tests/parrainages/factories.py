@@ -11,6 +11,7 @@ from django.utils import timezone
 from mentorat.models import Partie
 from mentorat.signatures import partie_ajouter
 from parrainages.models import (
+    AutorisationParentale,
     Candidature,
     Charte,
     Filleul,
@@ -66,6 +67,46 @@ class FilleulFactory(factory.django.DjangoModelFactory):
         )
 
 
+def _il_y_a_ans(ans):
+    """A birth date making a person ``ans`` years old today (their birthday was a month ago)."""
+
+    def naissance():
+        jour = timezone.localdate() - dt.timedelta(days=30)
+        try:
+            return jour.replace(year=jour.year - ans)
+        except ValueError:  # 29 February
+            return jour.replace(year=jour.year - ans, day=28)
+
+    return factory.LazyFunction(naissance)
+
+
+class MineurFactory(FilleulFactory):
+    """A 14-year-old pupil with one legal guardian (their mother)."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    date_naissance = _il_y_a_ans(14)
+    situation = Situation.ELEVE_3E_REP
+    niveau_diplome = 0
+    classe = "3e B"
+    representant = factory.RelatedFactory(
+        "tests.parrainages.factories.RepresentantLegalFactory", factory_related_name="filleul"
+    )
+
+
+class RepresentantLegalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RepresentantLegal
+
+    filleul = factory.SubFactory(FilleulFactory, date_naissance=_il_y_a_ans(14))
+    prenom = "Nadia"
+    nom = factory.Sequence(lambda n: f"Parent{n}")
+    lien = RepresentantLegal.Lien.MERE
+    email = factory.Sequence(lambda n: f"parent{n}@exemple.fr")
+    telephone = "0611223344"
+
+
 class CandidatureFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Candidature
@@ -91,6 +132,28 @@ class CandidatureFactory(factory.django.DjangoModelFactory):
 
 def _il_y_a(jours):
     return factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=jours))
+
+
+class AutorisationParentaleFactory(factory.django.DjangoModelFactory):
+    """A consent asked for a minor's application, its text frozen (no party called: use the
+    service ``autorisation_demander`` for the whole flow)."""
+
+    class Meta:
+        model = AutorisationParentale
+
+    candidature = factory.SubFactory(
+        "tests.parrainages.factories.CandidatureFactory",
+        filleul=factory.SubFactory(MineurFactory),
+        statut=Candidature.Statut.ATTENTE_AUTORISATION,
+    )
+    texte = "Texte figé de l'autorisation parentale."
+    texte_sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.texte.encode()).hexdigest())
+
+    class Params:
+        accordee = factory.Trait(
+            statut=AutorisationParentale.Statut.ACCORDEE,
+            accordee_le=factory.LazyFunction(timezone.now),
+        )
 
 
 def _dans(jours):
@@ -241,20 +304,6 @@ def signer(partie, **champs):
 
 def partie_de(charte, role):
     return Partie.objects.du_document(charte).get(role=role)
-
-
-class RepresentantLegalFactory(factory.django.DjangoModelFactory):
-    """A minor mentee's legal guardian (``filleul__mineur=True`` gives a minor)."""
-
-    class Meta:
-        model = RepresentantLegal
-
-    filleul = factory.SubFactory("tests.parrainages.factories.FilleulFactory", mineur=True)
-    prenom = "Nadia"
-    nom = factory.Sequence(lambda n: f"Benali {n}")
-    lien = RepresentantLegal.Lien.MERE
-    email = factory.Sequence(lambda n: f"representant{n}@exemple.fr")
-    telephone = "0611223344"
 
 
 class MatchingRunFactory(factory.django.DjangoModelFactory):

@@ -29,20 +29,23 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from mentorat.envois import envois_creer
-from mentorat.models import Envoi, User
+from mentorat.envois import courriel_ecrire, envois_creer
+from mentorat.models import Envoi, Partie, User
 from mentorat.sessions import compte_de_la_session
+from mentorat.signatures import parties_de, signature_demander_code
 from parrainages import retention
 from parrainages.models import Parrainage, Rencontre
 from parrainages.relances import propositions_nouvelles, relances_planifier
 from parrainages.services import compte_effacer, filleul_exporter
 from parrainages.services.charte import charte_rendre_pdf
+from parrainages.services.mineurs import autorisation_demander
 from partenaires import documents
 from partenaires import services as services_partenaires
 from partenaires.models import Rapport
 from tests.mentorat.factories import (
     CodeSignatureFactory,
     EmailAddressFactory,
+    EnvoiFactory,
     PartieFactory,
     UserFactory,
     session_mfa,
@@ -71,7 +74,9 @@ pytestmark = pytest.mark.django_db
 
 PRENOM, NOM = "Zéphyrine", "Quasimodo"
 EMAIL = "zephyrine.quasimodo@exemple.fr"
-AIGUILLES = (PRENOM, NOM, EMAIL)
+# Her legal guardian (she was a minor when she applied): goes with her.
+PRENOM_TUTEUR, EMAIL_TUTEUR = "Hippolyte", "hippolyte.q@exemple.fr"
+AIGUILLES = (PRENOM, NOM, EMAIL, PRENOM_TUTEUR, EMAIL_TUTEUR)
 MOT_DE_PASSE = "motdepasse-de-test"
 
 
@@ -218,7 +223,7 @@ def seme(private_storage_dir):
         actif=True,
         objectifs=f"Aider {PRENOM} à préparer ses entretiens.",
     )
-    RencontreFactory(
+    demain = RencontreFactory(
         parrainage=binome,
         debut=demain_a_dix_heures(),
         lieu=f"Chez {PRENOM} {NOM}, 3 rue des Lilas",
@@ -282,6 +287,37 @@ def seme(private_storage_dir):
         texte=f"Charte de {PRENOM}",
         annulee=True,
         motif_annulation=f"Nom de {PRENOM} mal orthographié.",
+    )
+
+    # Her legal guardian: given with her profile, asked to consent to an application (a link,
+    # then a code, both e-mailed), who signed; told of a meeting; a message still to send.
+    tuteur = filleul.representants_legaux.create(
+        prenom=PRENOM_TUTEUR, nom=NOM, lien="pere", email=EMAIL_TUTEUR, telephone="0611111111"
+    )
+    candidature_mineure = CandidatureFactory(
+        filleul=filleul,
+        programme=ProgrammeFactory(slug="effacement-p4"),
+        statut="attente_autorisation",
+    )
+    autorisation = autorisation_demander(candidature=candidature_mineure)
+    signature_demander_code(partie=parties_de(autorisation).get())
+    Partie.objects.update(
+        signee_le=maintenant, adresse_ip="192.0.2.8", user_agent=f"Navigateur de {PRENOM_TUTEUR}"
+    )
+    courriel_ecrire(
+        regle="rencontre_invitation",
+        cle=f"rencontre_invitation:{demain.pk}:REQUEST:rl{tuteur.pk}",
+        a=EMAIL_TUTEUR,
+        sujet="Rencontre de parrainage planifiée",
+        gabarit="parrainages/emails/rencontre",
+        contexte={"rencontre": demain, "annulation": False, "representant": tuteur},
+    )
+    EnvoiFactory(
+        destinataire=None,
+        email=EMAIL_TUTEUR,
+        regle="autorisation_parentale",
+        cle="autorisation_parentale:en-attente",
+        contexte={"prenom": PRENOM_TUTEUR},
     )
 
     # She also mentors someone, and counsels for the partner.
@@ -411,6 +447,10 @@ def test_erasure_leaves_nothing_in_any_table_or_file(
         "partenaires.Prescription.message",
         "mentorat.Envoi.email",
         "mentorat.Envoi.contexte",
+        "mentorat.Envoi.texte",
+        "mentorat.Partie.user_agent",
+        "parrainages.RepresentantLegal.email",
+        "parrainages.AutorisationParentale.texte",
         "admin.LogEntry.object_repr",
         "admin.LogEntry.change_message",
         "auditlog.LogEntry.changes",

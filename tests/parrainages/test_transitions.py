@@ -30,6 +30,9 @@ MACHINES = {
         "model": Candidature,
         "factory": CandidatureFactory,
         "legal": {
+            # A minor's application, once a guardian consented (or the minor withdrew).
+            (C.ATTENTE_AUTORISATION, C.DEPOSEE),
+            (C.ATTENTE_AUTORISATION, C.DESISTEE),
             (C.DEPOSEE, C.EN_ETUDE),
             (C.DEPOSEE, C.RETENUE),
             (C.DEPOSEE, C.REFUSEE),
@@ -45,6 +48,7 @@ MACHINES = {
             C.RETENUE: lambda o: o.retenir(),
             C.REFUSEE: lambda o: o.refuser("Ne réside pas dans le territoire."),
             C.DESISTEE: lambda o: o.desister(),
+            C.DEPOSEE: lambda o: o.deposer_avec_accord(),
         },
     },
     "parrainage": {

@@ -17,6 +17,23 @@ class PartenaireFactory(factory.django.DjangoModelFactory):
     nom = factory.Sequence(lambda n: f"Mission locale {n}")
     type = Partenaire.Type.MISSION_LOCALE
 
+    class Params:
+        # A school in the priority-education network REP, with a UAI code whose key letter is
+        # right (partenaires.uai).
+        etablissement = factory.Trait(
+            nom=factory.Sequence(lambda n: f"Collège n° {n}"),
+            type=Partenaire.Type.ETABLISSEMENT_SCOLAIRE,
+            uai=factory.Sequence(lambda n: _uai(630000 + n)),
+            education_prioritaire="rep",
+        )
+
+
+def _uai(numero: int) -> str:
+    from partenaires.uai import uai_cle
+
+    chiffres = f"{numero:07d}"
+    return chiffres + uai_cle(chiffres)
+
 
 class MembreFactory(factory.django.DjangoModelFactory):
     class Meta:
