@@ -256,5 +256,9 @@ def _traces(*, user, filleul, parrain, paires: list[int]) -> dict:
     chartes = Charte.objects.filter(parrainage__in=paires)
     objets[Charte] = list(chartes.values_list("pk", flat=True))
     parties = Partie.objects.filter(user=user) | _parties_des_chartes(chartes)
+    # The guardians' parties of the consents to the person's applications name them too.
+    parties |= Partie.objects.du_modele(AutorisationParentale).filter(
+        document_id__in=objets.get(AutorisationParentale, ())
+    )
     objets[Partie] = list(parties.values_list("pk", flat=True).distinct())
     return objets
