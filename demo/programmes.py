@@ -608,6 +608,8 @@ PROGRAMMES = [
             "offre_reguliere": True,
             "offre_ponctuelle": False,
             "offre_immersion": True,
+            # Pupils of 3e are mentored by adults: their mentors' background check is recorded.
+            "controle_honorabilite_requis": True,
             "age_min": None,
             "age_max": None,
             "qpv_requis": False,

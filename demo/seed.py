@@ -14,6 +14,7 @@ from django.db.models import Count
 
 from mentorat.models import Partie
 from parrainages.models import (
+    AutorisationParentale,
     Candidature,
     Charte,
     Filleul,
@@ -22,11 +23,13 @@ from parrainages.models import (
     Parrain,
     Parrainage,
     Rencontre,
+    RepresentantLegal,
     Sortie,
 )
 from partenaires.models import Convention, Membre, Objectif, Partenaire
 from programmes.models import Commune, Etape, Evenement, Inscription, ModeleCharte, Programme
 
+from .mineurs import mineurs_demo
 from .partenaires import produire_rapport_demo, rattacher_parrains
 from .population import DOMAINE, Population, population_existe
 from .socle import creer_comptes, creer_partenaires, creer_programmes
@@ -54,6 +57,8 @@ MODELES = [
     ("Rencontres", Rencontre),
     ("Immersions", Immersion),
     ("Sorties", Sortie),
+    ("Représentants légaux", RepresentantLegal),
+    ("Autorisations parentales", AutorisationParentale),
     ("Chartes", Charte),
     ("Parties signataires", Partie),
     ("Appariements", MatchingRun),
@@ -109,6 +114,7 @@ def seed_demo() -> Resultat:
             population.enregistrer()
             suivi.generer(evenements)
             suivi.enregistrer()
+            mineurs_demo()
             if pdf_disponible():
                 produire_pdf_chartes()
             rendez_vous_demain()

@@ -168,11 +168,7 @@ def test_every_status_is_present(seed):
         return set(model.objects.values_list(champ, flat=True).distinct())
 
     assert valeurs(Parrainage) == set(Parrainage.Statut.values)
-    # A minor's application waiting for their guardian's consent: the demo's pupils with their
-    # guardians (issue #15, demo) are seeded apart; until then this status may be absent.
-    assert valeurs(Candidature) >= set(Candidature.Statut.values) - {
-        Candidature.Statut.ATTENTE_AUTORISATION
-    }
+    assert valeurs(Candidature) == set(Candidature.Statut.values)
     assert valeurs(Convention) == set(Convention.Statut.values)
     assert valeurs(Rencontre) == set(Rencontre.Statut.values)
     assert valeurs(Immersion) == set(Immersion.Statut.values)
@@ -303,3 +299,42 @@ def test_reminders_are_due_today_across_the_rules(seed):
         "fin_proche",
     ):
         assert dues[nom] > 0, nom
+
+
+def test_minors_have_guardians_and_pupils_their_school(seed):
+    from django.utils import timezone
+
+    from mentorat.models import Partie
+    from parrainages.models import AGE_MAJORITE, AutorisationParentale, Filleul
+    from partenaires.models import Partenaire
+    from programmes.models import Situation
+
+    limite = timezone.localdate().replace(year=timezone.localdate().year - AGE_MAJORITE)
+    mineurs = Filleul.objects.filter(date_naissance__gt=limite)
+    assert mineurs.exists()
+    assert not mineurs.filter(representants_legaux__isnull=True).exists()
+    ecoles = Partenaire.objects.filter(type=Partenaire.Type.ETABLISSEMENT_SCOLAIRE)
+    assert ecoles.exclude(uai="").exclude(education_prioritaire="").count() >= 2
+    eleves = mineurs.filter(situation=Situation.ELEVE_3E_REP)
+    assert eleves.exists()
+    assert not eleves.filter(etablissement__isnull=True).exists()
+    assert not eleves.filter(classe="").exists()
+    # Every minor's application past the consent has it, signed by the guardian.
+    avancees = Candidature.objects.filter(filleul__in=mineurs).exclude(
+        statut=Candidature.Statut.ATTENTE_AUTORISATION
+    )
+    assert not avancees.filter(autorisation_parentale__isnull=True).exists()
+    accordees = AutorisationParentale.objects.filter(statut="accordee")
+    assert (
+        not Partie.objects.du_modele(AutorisationParentale)
+        .filter(document_id__in=accordees.values("pk"), signee_le__isnull=True)
+        .exists()
+    )
+    attendue = AutorisationParentale.objects.get(statut="en_attente")
+    assert attendue.candidature.statut == Candidature.Statut.ATTENTE_AUTORISATION
+    # Mentors of the Club's pupils have their background check recorded.
+    assert not Parrainage.objects.filter(
+        filleul__in=mineurs,
+        programme__controle_honorabilite_requis=True,
+        parrain__honorabilite_verifiee_le__isnull=True,
+    ).exists()
