@@ -112,7 +112,10 @@ def signature_lien(request, jeton):
     document = partie.document
     genre = type_de(document)
     ouvert = genre.ouvert(document)
-    peut_signer = ouvert and partie.signee_le is None and partie.refusee_le is None
+    raison_fermeture = genre.raison_fermeture(document) if genre.raison_fermeture else None
+    peut_signer = (
+        ouvert and not raison_fermeture and partie.signee_le is None and partie.refusee_le is None
+    )
     contexte = {}
     if request.method == "POST":
         if not peut_signer:
@@ -121,6 +124,9 @@ def signature_lien(request, jeton):
         contexte, fait = etapes_signature(request, partie=partie)
         if fait:
             return redirect("signature_lien", jeton=jeton)
+    elif peut_signer:
+        # The first step's forms (the acceptance box, the refusal), unbound.
+        contexte, _fait = etapes_signature(request, partie=partie)
     pdf = genre.pdf(document) if genre.pdf else None
     return render(
         request,
@@ -133,6 +139,7 @@ def signature_lien(request, jeton):
             "parties": list(parties_de(document)),
             "gabarit": genre.gabarit,
             "ouvert": ouvert,
+            "raison_fermeture": raison_fermeture,
             "peut_signer": peut_signer,
             "pdf_disponible": pdf is not None,
             "jeton": jeton,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import filleul
+from .views import filleul, immersion
 
 app_name = "filleul"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("donnees.json", filleul.donnees_json, name="donnees_json"),
     path("supprimer/", filleul.supprimer, name="supprimer"),
     path("evenements/", filleul.evenements, name="evenements"),
+    path("immersions/<int:pk>/", immersion.immersion_filleul, name="immersion"),
+    path("immersions/<int:pk>/pdf/", immersion.immersion_pdf_filleul, name="immersion_pdf"),
 ]

@@ -1,9 +1,9 @@
 from .appariement import MatchingRun
 from .charte import Charte, DemandeSignature, Signature
+from .immersion import BilanImmersion, Immersion
 from .imports import ImportParrains
 from .parrainage import (
     Candidature,
-    Immersion,
     Parrainage,
     Rencontre,
     Sortie,
@@ -14,6 +14,7 @@ from .personnes import AGE_MAJORITE, Filleul, Parrain, RepresentantLegal, age_on
 
 __all__ = [
     "AGE_MAJORITE",
+    "BilanImmersion",
     "Candidature",
     "Charte",
     "DemandeSignature",

@@ -23,7 +23,8 @@ from .. import consentement, extensions
 from ..access import a_un_autre_role, filleul_of
 from ..eligibilite import eligibility
 from ..forms import ETAPES_PROFIL, CandidatureForm, SuppressionCompteForm
-from ..models import Charte, Parrainage, Rencontre, Signature
+from ..models import Charte, Immersion, Parrainage, Rencontre, Signature
+from ..selectors import immersions_avec_parties
 from ..services import (
     candidature_deposer,
     compte_effacer,
@@ -236,10 +237,22 @@ def tableau_de_bord(request):
         .exclude(signatures__role=Signature.Role.FILLEUL)
         .select_related("parrainage__programme")
     )
+    immersions = immersions_avec_parties(
+        Immersion.objects.du_filleul(filleul)
+        .exclude(statut=Immersion.Statut.BROUILLON)
+        .select_related("bilan")
+        .order_by("-date_debut")
+    )
     return render(
         request,
         "parrainages/filleul/tableau_de_bord.html",
         {
+            "immersions": immersions,
+            "immersions_a_signer": [
+                i
+                for i in immersions
+                if i.en_signature and any(p.user_id == request.user.pk for p in i.restent)
+            ],
             "filleul": filleul,
             "candidatures": candidatures,
             "parrainages": parrainages,

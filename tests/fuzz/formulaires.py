@@ -37,6 +37,7 @@ from parrainages.views.public import JETON_EN_SESSION
 from partenaires.models import Prescription, Rapport
 from programmes.models import Disponibilite, Evenement, Inscription, NiveauDiplome, Secteur
 from programmes.models import Situation as SituationChoix
+from tests.parrainages.helpers import immersion_post
 
 from .banc import Fichier, Formulaire, Requete
 from .donnees import (
@@ -844,31 +845,32 @@ def _verifier_rencontre(requete, response, diff):
 def immersion_nouvelle(m):
     aujourd_hui = timezone.localdate()
     jour = aujourd_hui.__add__
-    champs = {
-        "date_debut": date_iso(jour(dt.timedelta(days=1)), jour(dt.timedelta(days=150))),
-        "date_fin": date_iso(jour(dt.timedelta(days=151)), jour(dt.timedelta(days=400))),
-        "lieu": nom(250),
-        "tuteur": nom(200),
-        "objectifs": nom(300),
-    }
-    passe = date_iso(jour(dt.timedelta(days=-400)), jour(dt.timedelta(days=-1)))
-    hostiles = {"date_debut": passe, "date_fin": passe, "objectifs": st.just("")}
     debut = aujourd_hui + dt.timedelta(days=20)
+    valide = immersion_post(prescripteur_id=m.prescripteur.pk, debut=debut, jours=10)
+    champs = {nom_: st.just(valeur) for nom_, valeur in valide.items()}
+    champs.update(
+        {
+            "date_debut": date_iso(jour(dt.timedelta(days=1)), jour(dt.timedelta(days=150))),
+            "date_fin": date_iso(jour(dt.timedelta(days=151)), jour(dt.timedelta(days=400))),
+            "lieu": nom(250),
+            "tuteur_nom": nom(150),
+            "objectifs": nom(300),
+            "entreprise_siret": st.one_of(st.just("73282932000074"), nom(20)),
+            "horaires-lundi_apres_midi_fin": st.sampled_from(["17:00", "23:30", "05:00", "x"]),
+        }
+    )
+    passe = date_iso(jour(dt.timedelta(days=-400)), jour(dt.timedelta(days=-1)))
+    hostiles = {
+        "date_debut": passe,
+        "date_fin": passe,
+        "objectifs": st.just(""),
+        "prescripteur": st.just(str(INEXISTANT)),
+    }
     return Formulaire(
         requetes=requetes(
             st.just(m.parrain.user), _binomes(m, "parrain:immersion_nouvelle"), champs, hostiles
         ),
-        valide=Requete(
-            m.parrain.user,
-            _url("parrain:immersion_nouvelle", pk=m.binome.pk),
-            {
-                "date_debut": f"{debut:%Y-%m-%d}",
-                "date_fin": f"{debut + dt.timedelta(days=10):%Y-%m-%d}",
-                "lieu": "Siège",
-                "tuteur": "Mme Martin",
-                "objectifs": "Découvrir la paie.",
-            },
-        ),
+        valide=Requete(m.parrain.user, _url("parrain:immersion_nouvelle", pk=m.binome.pk), valide),
         ecrit={"parrainages.Immersion"},
         tables={"parrainages.Immersion"},
         verifier=_verifier_immersion,
@@ -876,11 +878,15 @@ def immersion_nouvelle(m):
 
 
 def _verifier_immersion(requete, response, diff):
+    from parrainages import immersion_regles
+
     for immersion in Immersion.objects.filter(pk__in=diff["parrainages.Immersion"]):
         assert immersion.parrainage.parrain.user_id == requete.qui.pk
         assert immersion.parrainage.programme.offre_immersion
         assert immersion.parrainage.parrain.offre_immersion
         assert timezone.localdate() <= immersion.date_debut <= immersion.date_fin
+        assert immersion.date_fin <= immersion_regles.fin_max_pmsmp(immersion.date_debut)
+        immersion_regles.verifier(immersion)  # every legal limit holds
 
 
 def cloturer(m):

@@ -76,6 +76,8 @@ def construire() -> SimpleNamespace:
         programme=m.programme, parrain=m.parrain, filleul=m.filleul, actif=True
     )
     m.charte = charte_emettre(parrainage=m.binome)
+    # The job seekers' prescriber named in immersion conventions.
+    m.prescripteur = PartenaireFactory(type="france_travail", nom="Agence France Travail Fuzz")
     # A pair in a programme without immersions (the portal offers no immersion form there).
     m.binome_regulier = ParrainageFactory(
         programme=m.programme_regulier, parrain=m.parrain, actif=True
