@@ -1018,9 +1018,6 @@ class ImmersionAdmin(DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.Mod
         except ValidationError as exc:
             raise DecisionRefusee(" ".join(exc.messages)) from exc
 
-    def save_related(self, request, form, formsets, change):
-        """The inlines are read-only: nothing of theirs to save."""
-
     @admin.action(
         description="Renvoyer un lien à chaque partie qui n'a pas signé", permissions=["change"]
     )

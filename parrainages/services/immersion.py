@@ -871,9 +871,9 @@ def bilan_enregistrer(*, immersion, donnees: dict) -> BilanImmersion:
         ),
     )
     immersion.terminer()
-    immersion.bilan_jeton_hash = ""
-    immersion.bilan_jeton_expire_le = None
-    immersion.save(update_fields=["statut", "bilan_jeton_hash", "bilan_jeton_expire_le"])
+    # The link stays valid until it expires: it then shows the assessment as sent (and a
+    # second posting is refused with the date of the first).
+    immersion.save(update_fields=["statut"])
     filleul, parrain = immersion.parrainage.filleul.user, immersion.parrainage.parrain.user
     for user in (u for u in (filleul, parrain) if u is not None):
         courriel_ecrire(
