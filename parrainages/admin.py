@@ -1080,6 +1080,9 @@ class BilanImmersionAdmin(SelectRelatedMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Sortie)
 class SortieAdmin(SelectRelatedMixin, admin.ModelAdmin):

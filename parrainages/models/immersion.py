@@ -75,7 +75,9 @@ class Immersion(StatusMachine, models.Model):
 
     TRANSITIONS = {
         Statut.BROUILLON: (Statut.A_SIGNER, Statut.ANNULEE),
+        # A change while still to sign issues it again (its parties are asked again).
         Statut.A_SIGNER: (
+            Statut.A_SIGNER,
             Statut.PARTIELLEMENT_SIGNEE,
             Statut.A_VALIDER,
             Statut.REFUSEE,
@@ -342,8 +344,7 @@ class Immersion(StatusMachine, models.Model):
     def soumettre(self):
         """Sent (again) to the parties for signature (after a change: from any status before
         validation, back to the start of the signatures)."""
-        if self.statut != self.Statut.A_SIGNER:
-            self._passer_a(self.Statut.A_SIGNER)
+        self._passer_a(self.Statut.A_SIGNER)
         self.soumise_le = timezone.now()
         self.signee_le = None
         self.refusee_le = None

@@ -2,20 +2,25 @@
 
 import datetime as dt
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from mentorat.comptes import compte_creer
-from mentorat.models import User
+from mentorat.models import CodeSignature, User
 from mentorat.roles import GESTIONNAIRE
+from mentorat.signatures import _hash_code as _hash_code_partie
+from mentorat.signatures import lien_emettre, parties_de
 from parrainages.models import DemandeSignature, Signature
 from parrainages.services import charte_emettre
 from parrainages.services.charte import _hash_code
+from parrainages.services.immersion import bilan_lien_emettre
 from tests.mentorat.factories import EmailAddressFactory, UserFactory
 from tests.parrainages.factories import (
     CandidatureFactory,
     FilleulFactory,
+    ImmersionFactory,
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
@@ -140,6 +145,38 @@ def construire() -> SimpleNamespace:
     )
     m.demande.code_hash = _hash_code(m.demande.pk, CODE_SIGNATURE)
     m.demande.save(update_fields=["code_hash"])
+
+    # An immersion convention of the pair, the mentor representing the host company: the
+    # mentee and the mentor have a code waiting, the tutor signs from a link of their own (a
+    # code waiting too). Another one, validated and ended, waits for its tutor's assessment.
+    aujourd_hui = timezone.localdate()
+    m.immersion = ImmersionFactory(
+        parrainage=m.binome,
+        prescripteur=m.prescripteur,
+        entreprise_siret="44306184100047",
+        date_debut=aujourd_hui + dt.timedelta(days=60),
+        representant_est_parrain=True,
+        representant_prenom=m.parrain.user.first_name,
+        representant_nom=m.parrain.user.last_name,
+        representant_email=m.parrain.user.email,
+    )
+    for partie in parties_de(m.immersion).exclude(role="prescripteur"):
+        code = CodeSignature.objects.create(
+            partie=partie, code_hash="", expire_le=maintenant + dt.timedelta(minutes=10)
+        )
+        code.code_hash = _hash_code_partie(code.pk, CODE_SIGNATURE)
+        code.save(update_fields=["code_hash"])
+    m.lien_tuteur = urlsplit(lien_emettre(parties_de(m.immersion).get(role="tuteur"))).path
+    m.immersion_finie = ImmersionFactory(
+        parrainage=m.binome,
+        prescripteur=m.prescripteur,
+        entreprise_siret="44306184100047",
+        validee=True,
+        date_debut=aujourd_hui - dt.timedelta(days=20),
+        date_fin=aujourd_hui - dt.timedelta(days=8),
+    )
+    m.lien_bilan = urlsplit(bilan_lien_emettre(m.immersion_finie)).path
+    m.autre_immersion = ImmersionFactory(parrainage=m.autre_binome)
 
     # Partners: a member of two partners, another partner, conventions active or not.
     m.membre = MembreFactory(user=_verifie(UserFactory()))
