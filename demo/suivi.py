@@ -26,6 +26,23 @@ from .programmes import AUVERGNE, HAUTE_GARONNE, PARIS, PROGRAMMES, STRASBOURG
 
 PS = Parrainage.Statut
 
+
+def siret_demo(siren_sans_cle: int) -> str:
+    """A well-formed SIRET (its Luhn key right) from eight digits: the demo's companies."""
+    from mentorat.siret import luhn_valide
+
+    base = f"{siren_sans_cle:08d}"
+    for cle in range(10):
+        siren = f"{base}{cle}"
+        if luhn_valide(siren):
+            break
+    for cle in range(10):
+        siret = f"{siren}0001{cle}"
+        if luhn_valide(siret):
+            return siret
+    raise AssertionError("une clé de Luhn existe toujours")
+
+
 SUJETS = {
     Theme.CV: "Relecture du CV",
     Theme.ENTRETIEN: "Simulation d'entretien",
@@ -222,27 +239,61 @@ class Suivi:
     # Immersions -------------------------------------------------------------------------------
 
     def immersion(self, p, statut, debut, duree_jours):
+        """A convention as proposed from the portal (its parties and signatures are the
+        lead's demo data to come: these rows carry what the pages list)."""
         eleve = p.filleul.situation == Situation.ELEVE_3E_REP
         secteur = self.pop.secteurs[p.parrain.demo_secteurs[0]].libelle.split(",")[0].lower()
         prenom = self.rng.choice(noms.PRENOMS_FEMININS_PARRAINS + noms.PRENOMS_MASCULINS_PARRAINS)
-        tuteur = f"{prenom} {self.rng.choice(noms.NOMS)}"
+        nom = self.rng.choice(noms.NOMS)
         objectifs = (
-            "Stage d'observation de 3e : découvrir l'entreprise, ses métiers et ses règles ; "
+            "Séquence d'observation de 3e : découvrir l'entreprise, ses métiers et ses règles ; "
             "préparer le rapport de stage."
             if eleve
             else f"Découvrir les métiers de l'entreprise ({secteur}) en situation réelle, "
             "participer aux tâches de l'équipe avec le tuteur et valider le projet professionnel."
         )
         commune = p.parrain.commune.nom if p.parrain.commune else ""
+        parrain = p.parrain.user
+        fin = debut + jours(4 if eleve else min(duree_jours, 27))
+        IS = Immersion.Statut
         self.immersions.append(
             Immersion(
                 parrainage=p,
+                nature=Immersion.Nature.OBSERVATION if eleve else Immersion.Nature.PMSMP,
+                objet="" if eleve else Immersion.Objet.CONFIRMER,
                 date_debut=debut,
-                date_fin=debut + jours(4 if eleve else duree_jours),
+                date_fin=fin,
                 lieu=f"{p.parrain.entreprise}, {commune}".strip(", "),
-                tuteur=tuteur,
+                entreprise_nom=p.parrain.entreprise,
+                entreprise_siret=siret_demo(self.rng.randrange(10_000_000, 99_999_999)),
+                representant_est_parrain=True,
+                representant_prenom=parrain.first_name if parrain else "",
+                representant_nom=parrain.last_name if parrain else "",
+                representant_fonction=p.parrain.fonction,
+                representant_email=parrain.email if parrain else "",
+                tuteur_prenom=prenom,
+                tuteur_nom=nom,
+                tuteur_fonction="Responsable d'équipe",
+                tuteur_email=f"tuteur.{len(self.immersions)}@entreprise.example",
+                horaires={
+                    j: [["09:00", "12:00"], ["13:30", "16:30" if eleve else "17:00"]]
+                    for j in ("lundi", "mardi", "mercredi", "jeudi", "vendredi")
+                },
                 objectifs=objectifs,
+                activites=(
+                    "Observer le travail des équipes et découvrir leurs métiers."
+                    if eleve
+                    else "Participer aux tâches de l'équipe aux côtés du tuteur."
+                ),
+                sans_travaux_dangereux=eleve,
                 statut=statut,
+                soumise_le=None if statut == IS.BROUILLON else self.now,
+                valide_le=self.now if statut in (IS.VALIDEE, IS.TERMINEE) else None,
+                refusee_le=self.now if statut == IS.REFUSEE else None,
+                refusee_par="Tuteur ou tutrice" if statut == IS.REFUSEE else "",
+                motif_refus="Les dates ne conviennent pas." if statut == IS.REFUSEE else "",
+                annulee_le=self.now if statut == IS.ANNULEE else None,
+                motif_annulation="Accueil impossible." if statut == IS.ANNULEE else "",
             )
         )
 
@@ -256,11 +307,19 @@ class Suivi:
         ):
             return
         rng, today = self.rng, self.today
-        duree = rng.randint(5, 55)
+        duree = rng.randint(5, 27)
         IS = Immersion.Statut
         if p.statut == PS.ACTIF:
             statut = self.pick(
-                [(IS.PROPOSEE, 3), (IS.VALIDEE, 4), (IS.REFUSEE, 1), (IS.ANNULEE, 1)]
+                [
+                    (IS.BROUILLON, 1),
+                    (IS.A_SIGNER, 2),
+                    (IS.PARTIELLEMENT_SIGNEE, 2),
+                    (IS.A_VALIDER, 1),
+                    (IS.VALIDEE, 4),
+                    (IS.REFUSEE, 1),
+                    (IS.ANNULEE, 1),
+                ]
             )
             if statut == IS.VALIDEE:
                 debut = max(p.date_debut + jours(7), today - jours(rng.randint(0, 5)))

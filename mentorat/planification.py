@@ -30,6 +30,16 @@ PLANIFICATION = (
     Planifiee(
         "Rattrapage des PDF de charte", "parrainages.rattraper_chartes", toutes_les=(15, "minutes")
     ),
+    Planifiee(
+        "Rattrapage des PDF de convention d'immersion",
+        "parrainages.rattraper_immersions",
+        toutes_les=(15, "minutes"),
+    ),
+    Planifiee(
+        "Bilans de fin d'immersion demandés aux tuteurs",
+        "parrainages.demander_bilans_immersion",
+        heure=(7, 30),
+    ),
     Planifiee("Relances : préparation quotidienne", "parrainages.planifier_relances", heure=(8, 0)),
     Planifiee(
         "Relances : envoi des e-mails en attente",

@@ -112,7 +112,10 @@ def signature_lien(request, jeton):
     document = partie.document
     genre = type_de(document)
     ouvert = genre.ouvert(document)
-    peut_signer = ouvert and partie.signee_le is None and partie.refusee_le is None
+    raison_fermeture = genre.raison_fermeture(document) if genre.raison_fermeture else None
+    peut_signer = (
+        ouvert and not raison_fermeture and partie.signee_le is None and partie.refusee_le is None
+    )
     if request.method == "POST" and not peut_signer:
         messages.error(request, "Vous n'avez rien à signer sur ce document.")
         return redirect("signature_lien", jeton=jeton)
@@ -136,6 +139,7 @@ def signature_lien(request, jeton):
             "parties": list(parties_de(document)),
             "gabarit": genre.gabarit,
             "ouvert": ouvert,
+            "raison_fermeture": raison_fermeture,
             "peut_signer": peut_signer,
             "pdf_disponible": pdf is not None,
             "jeton": jeton,

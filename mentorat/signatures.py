@@ -57,6 +57,10 @@ class TypeDocument:
     document on the link page (its context holds ``document`` and ``partie``). ``url(document)``:
     the document's page for a party with an account. ``pdf(document)``: ``(file, name)`` of
     the sealed PDF once there is one, else None (a party with a link downloads it there).
+    ``signe(document, partie)``: called in the transaction of each signature that leaves
+    others to come (a "partially signed" status). ``raison_fermeture(document)``: why the
+    document cannot be signed now, in French (None when it can): checked at each step of
+    signing, its message is the one the party reads (an immersion whose first day has passed).
     """
 
     model: type[models.Model]
@@ -68,6 +72,8 @@ class TypeDocument:
     url: Callable
     refuse: Callable | None = None
     pdf: Callable | None = None
+    signe: Callable | None = None
+    raison_fermeture: Callable | None = None
 
 
 _TYPES: dict[type[models.Model], TypeDocument] = {}
@@ -277,7 +283,11 @@ def _verifier_peut_signer(partie: Partie, document) -> None:
         raise SignatureRefusee(f"Vous avez déjà signé ce document, le {le:%d/%m/%Y à %H:%M}.")
     if partie.refusee_le is not None:
         raise SignatureRefusee("Vous avez refusé de signer ce document.")
-    if not type_de(document).ouvert(document):
+    genre = type_de(document)
+    raison = genre.raison_fermeture(document) if genre.raison_fermeture else None
+    if raison:
+        raise SignatureRefusee(raison)
+    if not genre.ouvert(document):
         raise SignatureRefusee("Ce document ne peut plus être signé.")
 
 
@@ -363,6 +373,8 @@ def _confirmer(partie, code, ip, user_agent):
     partie.save(update_fields=["signee_le", "adresse_ip", "user_agent", "methode", "texte_sha256"])
     if not Partie.objects.du_document(document).filter(signee_le__isnull=True).exists():
         genre.tout_signe(document)
+    elif genre.signe is not None:
+        genre.signe(document, partie)
     return partie
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("parrain/", include("parrainages.urls_parrain")),
     path("partenaire/", include("partenaires.urls")),
     path("charte/", include("parrainages.urls_charte")),
+    path("immersion/", include("parrainages.urls_immersion")),
     path("signature/<str:jeton>/", signature_vues.signature_lien, name="signature_lien"),
     path(
         "signature/<str:jeton>/pdf/", signature_vues.signature_lien_pdf, name="signature_lien_pdf"

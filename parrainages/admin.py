@@ -21,6 +21,7 @@ from mentorat.admin import (
     Decision,
     DecisionAdminMixin,
     DecisionForm,
+    DecisionRefusee,
     JournalAuditAdminMixin,
     LoadedRelationsForm,
     SelectRelatedMixin,
@@ -29,11 +30,13 @@ from mentorat.admin import (
     transition_action,
 )
 from mentorat.admin_dates import DateHierarchyFromBoundsMixin
+from mentorat.models import Partie
 from mentorat.signatures import parties_de
 from programmes.models import Programme
 
 from .models import (
     AutorisationParentale,
+    BilanImmersion,
     Candidature,
     Charte,
     Filleul,
@@ -61,6 +64,14 @@ from .services import (
     parrains_valider,
 )
 from .services.capacite import place_exiger
+from .services.immersion import (
+    immersion_annuler,
+    immersion_modifier,
+    immersion_refuser,
+    immersion_relancer,
+    immersion_soumettre,
+    immersion_valider,
+)
 from .services.matching import (
     AppariementRefuse,
     appariement_lancer,
@@ -90,7 +101,7 @@ def _of_pair(prefix, names):
     return tuple(f"{prefix}__{name}" for name in names)
 
 
-# --- People ------------------------------------------------------------------------------------
+# --- People ---------------------------------------------------------------------------------------
 
 
 class InvitationParrainForm(forms.Form):
@@ -470,7 +481,7 @@ class FilleulAdmin(
         return obj.age()
 
 
-# --- Applications ------------------------------------------------------------------------------
+# --- Applications ---------------------------------------------------------------------------------
 
 
 @admin.register(Candidature)
@@ -652,10 +663,20 @@ class RencontreInline(admin.TabularInline):
 
 
 class ImmersionInline(admin.TabularInline):
+    """The pair's conventions, each opened on its own page (where they are changed)."""
+
     model = Immersion
     extra = 0
-    fields = ("date_debut", "date_fin", "lieu", "tuteur", "objectifs", "statut")
-    readonly_fields = ("statut",)
+    can_delete = False
+    show_change_link = True
+    fields = ("date_debut", "date_fin", "nature", "entreprise_nom", "statut")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class SortieInline(admin.TabularInline):
@@ -884,29 +905,438 @@ class RencontreAdmin(DateHierarchyFromBoundsMixin, TransitionAdminMixin, admin.M
         return ", ".join(labels.get(t, t) for t in obj.themes) or "—"
 
 
+class FileImmersionsFilter(admin.SimpleListFilter):
+    """Staff's queues: conventions to validate first, then those waiting for something."""
+
+    title = "file d'attente"
+    parameter_name = "file"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("a_valider", "À valider (toutes les parties ont signé)"),
+            ("en_signature", "En cours de signature"),
+            ("brouillons", "Brouillons à compléter"),
+            ("bilan_attendu", "Terminées, bilan attendu"),
+            ("pdf_manquant", "Validées, PDF pas encore envoyé"),
+        ]
+
+    def queryset(self, request, queryset):
+        S = Immersion.Statut
+        if self.value() == "a_valider":
+            return queryset.filter(statut=S.A_VALIDER)
+        if self.value() == "en_signature":
+            return queryset.filter(statut__in=Immersion.STATUTS_EN_SIGNATURE)
+        if self.value() == "brouillons":
+            return queryset.filter(statut=S.BROUILLON)
+        if self.value() == "bilan_attendu":
+            return queryset.filter(statut=S.VALIDEE, date_fin__lt=timezone.localdate())
+        if self.value() == "pdf_manquant":
+            return queryset.filter(
+                statut__in=(S.VALIDEE, S.TERMINEE), valide_le__isnull=False, envoyee_le__isnull=True
+            )
+        return queryset
+
+
+def _champs_horaires():
+    from .forms_immersion import DEMI_JOURNEES
+    from .immersion_horaires import JOURS
+
+    champs = {}
+    for jour in JOURS:
+        for cle, libelle in DEMI_JOURNEES:
+            for bord, mot in (("debut", "début"), ("fin", "fin")):
+                champs[f"{jour}_{cle}_{bord}"] = forms.TimeField(
+                    label=f"{jour.capitalize()}, {libelle} : {mot}",
+                    required=False,
+                    widget=forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
+                )
+    return champs
+
+
+def _lignes_horaires():
+    from .forms_immersion import DEMI_JOURNEES
+    from .immersion_horaires import JOURS
+
+    return tuple(
+        tuple(f"{jour}_{cle}_{bord}" for cle, _l in DEMI_JOURNEES for bord in ("debut", "fin"))
+        for jour in JOURS
+    )
+
+
+class _ImmersionAdminFormBase(DecisionForm):
+    """The convention's fields, its week as time fields (one row per day), and a decision.
+
+    Validation only: the change is written by ``immersion_modifier`` (``save_model``), which
+    withdraws the signatures and asks the parties again when the signed text changes.
+    """
+
+    def __init__(self, *args, **kwargs):
+        from .forms_immersion import HorairesForm
+
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for nom, valeur in HorairesForm.initial_depuis(self.instance.horaires or {}).items():
+                self.initial.setdefault(nom, valeur)
+        # Only a draft is sent to signature from here; the others are changed, and their
+        # parties asked again.
+        if self.instance.statut != Immersion.Statut.BROUILLON:
+            self.fields["decision"].choices = [
+                c for c in self.fields["decision"].choices if c[0] != "soumettre"
+            ]
+
+    def horaires(self) -> dict:
+        from .forms_immersion import HorairesForm
+
+        semaine = HorairesForm(data={})
+        semaine.cleaned_data = self.cleaned_data
+        return semaine.horaires()
+
+    def clean(self):
+        from .forms_immersion import HorairesForm
+
+        cleaned = super().clean()
+        verification = HorairesForm(
+            data={f"horaires-{k}": v for k, v in self.data.items() if k in self.fields}
+        )
+        if not verification.is_valid():
+            for champ, erreurs in verification.errors.items():
+                self.add_error(champ if champ in self.fields else None, erreurs)
+        return cleaned
+
+
+ImmersionAdminForm = type(
+    "ImmersionAdminForm", (_ImmersionAdminFormBase,), {**_champs_horaires(), "__module__": __name__}
+)
+
+IMMERSION_ACTIVE = (
+    "statut",
+    "signatures",
+    "uuid",
+    "parrainage",
+    "nature",
+    "renouvelle",
+    "proposee_par",
+    "created_at",
+    "soumise_le",
+    "signee_le",
+    "valide_le",
+    "valide_par",
+    "refusee_le",
+    "refusee_par",
+    "motif_refus",
+    "annulee_le",
+    "motif_annulation",
+    "texte_sha256",
+    "pdf",
+    "pdf_sha256",
+    "pdf_produit_le",
+    "envoyee_le",
+    "bilan_demande_le",
+)
+
+
+class BilanInline(admin.StackedInline):
+    model = BilanImmersion
+    extra = 0
+    can_delete = False
+    fields = ("jours_presence", "jours_absence", "competences_lues", "issue", "commentaire")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="compétences")
+    def competences_lues(self, obj):
+        lignes = obj.competences_a_afficher()
+        return format_html_join(mark_safe("<br>"), "{} : {}", lignes) or "—"
+
+
+def _valider(immersion, request):
+    return immersion_valider(immersion=immersion, par=request.user)
+
+
+def _soumettre(immersion, request):
+    return immersion_soumettre(immersion=immersion, par=request.user)
+
+
 @admin.register(Immersion)
-class ImmersionAdmin(TransitionAdminMixin, admin.ModelAdmin):
-    list_display = ("__str__", "parrainage", "lieu", "tuteur", "statut")
-    list_filter = ("statut", "parrainage__programme")
+class ImmersionAdmin(DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.ModelAdmin):
+    """Proposed by mentors from their portal; staff complete drafts, follow the signatures,
+    validate (the sealed PDF then goes to every party), refuse or cancel, resend links."""
+
+    form = ImmersionAdminForm
+    list_display = (
+        "__str__",
+        "parrainage",
+        "nature",
+        "entreprise_nom",
+        "restent",
+        "statut",
+    )
+    list_filter = (FileImmersionsFilter, "statut", "nature", "parrainage__programme")
     list_select_related = PAIR_OF_ROW
-    search_fields = ("lieu", "tuteur", *PAIR_OF_ROW_SEARCH)
-    autocomplete_fields = ("parrainage",)
-    readonly_fields = ("created_at",)
+    search_fields = ("entreprise_nom", "=entreprise_siret", "tuteur_nom", *PAIR_OF_ROW_SEARCH)
+    autocomplete_fields = ("prescripteur",)
     date_hierarchy = "date_debut"
+    show_full_result_count = False
+    inlines = (BilanInline,)
+    fieldsets = (
+        ("Convention", {"fields": IMMERSION_ACTIVE}),
+        (
+            "La période",
+            {
+                "fields": (
+                    ("date_debut", "date_fin"),
+                    "objet",
+                    "objectifs",
+                    ("metier_code", "metier_libelle"),
+                    "lieu",
+                    "activites",
+                    "competences",
+                )
+            },
+        ),
+        ("Horaires de présence (une ligne par jour)", {"fields": _lignes_horaires()}),
+        (
+            "Entreprise d'accueil",
+            {
+                "fields": (
+                    "entreprise_nom",
+                    "entreprise_siret",
+                    "entreprise_adresse",
+                    "entreprise_commune",
+                    "representant_est_parrain",
+                    ("representant_prenom", "representant_nom"),
+                    "representant_fonction",
+                    ("representant_email", "representant_telephone"),
+                    ("tuteur_prenom", "tuteur_nom"),
+                    "tuteur_fonction",
+                    ("tuteur_email", "tuteur_telephone"),
+                )
+            },
+        ),
+        (
+            "Prescription ou établissement scolaire",
+            {
+                "fields": (
+                    "prescripteur",
+                    ("conseiller_prenom", "conseiller_nom"),
+                    "conseiller_fonction",
+                    ("conseiller_email", "conseiller_telephone"),
+                    ("chef_etablissement_prenom", "chef_etablissement_nom"),
+                    "chef_etablissement_email",
+                    ("enseignant_prenom", "enseignant_nom"),
+                    ("enseignant_email", "enseignant_telephone"),
+                )
+            },
+        ),
+        (
+            "Sécurité et urgence",
+            {
+                "fields": (
+                    "epi",
+                    "epi_detail",
+                    "risques",
+                    "sans_travaux_dangereux",
+                    ("urgence_nom", "urgence_telephone"),
+                )
+            },
+        ),
+    )
+    decisions = {
+        "soumettre": Decision(
+            "Envoyer à la signature (brouillon complété)",
+            Immersion.Statut.A_SIGNER,
+            lambda i, *, motif, par: immersion_soumettre(immersion=i, par=par),
+        ),
+        "valider": Decision(
+            "Valider (le PDF scellé est envoyé à chaque partie)",
+            Immersion.Statut.VALIDEE,
+            lambda i, *, motif, par: immersion_valider(immersion=i, par=par),
+        ),
+        "refuser": Decision(
+            "Refuser (motif obligatoire, envoyé aux parties)",
+            Immersion.Statut.REFUSEE,
+            lambda i, *, motif, par: immersion_refuser(immersion=i, par=par, motif=motif),
+            motif_requis=True,
+        ),
+        "annuler": Decision(
+            "Annuler (motif obligatoire, envoyé aux parties)",
+            Immersion.Statut.ANNULEE,
+            lambda i, *, motif, par: immersion_annuler(immersion=i, par=par, motif=motif),
+            motif_requis=True,
+        ),
+    }
     actions = [
         transition_action(
-            "valider", "Valider les immersions", ("immersion validée", "immersions validées")
+            "valider",
+            "Valider les conventions signées (PDF scellé envoyé aux parties)",
+            ("convention validée", "conventions validées"),
+            _valider,
         ),
         transition_action(
-            "refuser", "Refuser les immersions", ("immersion refusée", "immersions refusées")
+            "soumettre",
+            "Envoyer les brouillons à la signature",
+            ("convention envoyée à la signature", "conventions envoyées à la signature"),
+            _soumettre,
         ),
-        transition_action(
-            "terminer", "Marquer comme terminées", ("immersion terminée", "immersions terminées")
-        ),
-        transition_action(
-            "annuler", "Annuler les immersions", ("immersion annulée", "immersions annulées")
-        ),
+        "relancer",
+        "renvoyer_bilan",
     ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        from django.contrib.contenttypes.models import ContentType
+
+        contenu = ContentType.objects.get_for_model(Immersion, for_concrete_model=False)
+        restent = (
+            Partie.objects.filter(
+                document_type=contenu,
+                document_id=OuterRef("pk"),
+                signee_le__isnull=True,
+                refusee_le__isnull=True,
+            )
+            .order_by()
+            .values("document_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("prescripteur", "entreprise_commune", "renouvelle")
+            .annotate(restent_n=Coalesce(Subquery(restent), 0))
+        )
+
+    @admin.display(description="signatures")
+    def signatures(self, obj):
+        """Who signs and where each stands (evidence: never edited here)."""
+        from mentorat.signatures import parties_de
+
+        lignes = []
+        for p in parties_de(obj):
+            if p.signee_le:
+                etat = f"signé le {timezone.localtime(p.signee_le):%d/%m/%Y %H:%M}"
+            elif p.refusee_le:
+                etat = f"refus le {timezone.localtime(p.refusee_le):%d/%m/%Y} : {p.motif_refus}"
+            else:
+                etat = "en attente"
+            lignes.append((p.libelle, p.designation, p.adresse, etat))
+        if not lignes:
+            return "—"
+        return format_html(
+            "<table><thead><tr><th scope='col'>Qualité</th><th scope='col'>Partie</th>"
+            "<th scope='col'>E-mail</th><th scope='col'>État</th></tr></thead><tbody>{}</tbody>"
+            "</table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", lignes),
+        )
+
+    @admin.display(description="reste à signer")
+    def restent(self, obj):
+        if obj.statut not in Immersion.STATUTS_EN_SIGNATURE:
+            return "—"
+        return obj.restent_n
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not obj.modifiable:
+            return [n for fs in self.get_fieldsets(request, obj) for n in _aplatir(fs[1]["fields"])]
+        return IMMERSION_ACTIVE
+
+    def save_model(self, request, obj, form, change):
+        """A change goes through the service (the rules, the withdrawal of signatures, the
+        new invitations); the decision then through its own service."""
+        from .services.immersion import CHAMPS
+
+        modifies = [n for n in form.changed_data if n not in ("decision", "motif")]
+        if modifies:
+            donnees = {n: form.cleaned_data[n] for n in CHAMPS if n in form.cleaned_data}
+            donnees["horaires"] = form.horaires()
+            try:
+                immersion_modifier(immersion=obj, par=request.user, donnees=donnees)
+            except ValidationError as exc:
+                raise DecisionRefusee(" ".join(exc.messages)) from exc
+        key = form.cleaned_data.get("decision")
+        if not key:
+            return
+        try:
+            self.decisions[key].service(
+                obj, motif=form.cleaned_data.get("motif", ""), par=request.user
+            )
+        except ValidationError as exc:
+            raise DecisionRefusee(" ".join(exc.messages)) from exc
+
+    @admin.action(
+        description="Renvoyer un lien à chaque partie qui n'a pas signé", permissions=["change"]
+    )
+    def relancer(self, request, queryset):
+        envoyes, refus = 0, defaultdict(list)
+        for immersion in queryset:
+            try:
+                envoyes += immersion_relancer(immersion=immersion)
+            except ValidationError as exc:
+                refus[" ".join(exc.messages)].append(immersion)
+        if envoyes:
+            self.message_user(
+                request, f"{envoyes} lien(s) de signature renvoyé(s).", messages.SUCCESS
+            )
+        for raison, lignes in refus.items():
+            self.message_user(
+                request, f"{len(lignes)} convention(s) sans relance : {raison}", messages.WARNING
+            )
+
+    @admin.action(description="Renvoyer au tuteur le lien du bilan", permissions=["change"])
+    def renvoyer_bilan(self, request, queryset):
+        from .services.immersion import bilan_renvoyer
+
+        faits, refus = 0, defaultdict(list)
+        for immersion in queryset:
+            try:
+                bilan_renvoyer(immersion=immersion)
+            except ValidationError as exc:
+                refus[" ".join(exc.messages)].append(immersion)
+            else:
+                faits += 1
+        if faits:
+            self.message_user(request, f"{faits} lien(s) de bilan renvoyé(s).", messages.SUCCESS)
+        for raison, lignes in refus.items():
+            self.message_user(request, f"{len(lignes)} convention(s) : {raison}", messages.WARNING)
+
+
+def _aplatir(champs):
+    for champ in champs:
+        if isinstance(champ, tuple | list):
+            yield from champ
+        else:
+            yield champ
+
+
+@admin.register(BilanImmersion)
+class BilanImmersionAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    """Tutors' assessments, as sent (never changed)."""
+
+    list_display = ("__str__", "issue", "jours_presence", "jours_absence", "created_at")
+    list_filter = ("issue",)
+    list_select_related = ("immersion",)
+    search_fields = ("rempli_par", "immersion__entreprise_nom")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Sortie)
@@ -934,7 +1364,7 @@ class SortieAdmin(SelectRelatedMixin, admin.ModelAdmin):
         return obj.positive
 
 
-# --- Charters: evidence, never edited by hand -------------------------------------------------
+# --- Charters: evidence, never edited by hand -----------------------------------------------------
 
 
 CHARTE_FIELDS = (
@@ -1231,7 +1661,7 @@ class ImportParrainsAdmin(SelectRelatedMixin, admin.ModelAdmin):
         )
 
 
-# --- Programmes: matching launched from their list, and the dashboard ----------------------------
+# --- Programmes: matching launched from their list, and the dashboard -----------------------------
 
 admin.site.unregister(Programme)
 

@@ -13,6 +13,13 @@ class ParrainagesConfig(AppConfig):
 
         # A proposal expires only once its mentor was actually told (see the service).
         apres_envoi("proposition_nouvelle", proposition_notifiee)
+
+        # Immersion conventions are signed through the one signature machinery.
+        from mentorat.signatures import document_enregistrer
+
+        from .services.immersion import TYPE_DOCUMENT
+
+        document_enregistrer(TYPE_DOCUMENT)
         from mentorat.effacement import effacement_enregistrer
         from mentorat.signatures import document_enregistrer
 

@@ -41,3 +41,28 @@ def tableau_de_bord_programmes():
             }
         )
     return resultat
+
+
+def immersions_avec_parties(immersions) -> list:
+    """The conventions, each with ``parties_liste`` (its parties in signing order) and
+    ``restent`` (those still to sign): one query for every convention's parties."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from mentorat.models import Partie
+
+    from .models import Immersion
+
+    immersions = list(immersions)
+    par_document: dict[int, list] = {i.pk: [] for i in immersions}
+    if immersions:
+        contenu = ContentType.objects.get_for_model(Immersion, for_concrete_model=False)
+        for partie in Partie.objects.filter(
+            document_type=contenu, document_id__in=list(par_document)
+        ).order_by("ordre", "pk"):
+            par_document[partie.document_id].append(partie)
+    for immersion in immersions:
+        immersion.parties_liste = par_document[immersion.pk]
+        immersion.restent = [
+            p for p in immersion.parties_liste if p.signee_le is None and p.refusee_le is None
+        ]
+    return immersions

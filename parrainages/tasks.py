@@ -12,6 +12,12 @@ from .services import (
     chartes_a_rattraper,
     propositions_expirer,
 )
+from .services.immersion import (
+    bilans_demander,
+    immersion_envoyer_pdf,
+    immersion_produire_pdf,
+    immersions_a_rattraper,
+)
 from .services.matching import appariement_executer, appariements_balayer
 from .services.onboarding import import_parrains_executer, imports_balayer
 
@@ -40,6 +46,35 @@ def produire_charte_pdf(charte_id: int) -> bool:
 def rattraper_chartes() -> int:
     """Re-enqueue signed charters whose PDF is missing or unsent (a lost message, a crash)."""
     return len(chartes_a_rattraper(enqueue=produire_charte_pdf.delay))
+
+
+@shared_task(
+    name="parrainages.produire_immersion_pdf",
+    autoretry_for=(OSError, ConnectionError),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+)
+def produire_immersion_pdf(immersion_id: int) -> bool:
+    """Render, seal, store and e-mail a validated immersion convention (idempotent)."""
+    produit = immersion_produire_pdf(immersion_id=immersion_id)
+    immersion_envoyer_pdf(immersion_id=immersion_id)
+    return produit
+
+
+@shared_task(name="parrainages.rattraper_immersions")
+def rattraper_immersions() -> int:
+    """Re-enqueue validated conventions whose PDF is missing or unsent."""
+    return len(immersions_a_rattraper(enqueue=produire_immersion_pdf.delay))
+
+
+@shared_task(name="parrainages.demander_bilans_immersion")
+def demander_bilans_immersion() -> int:
+    """Daily: the tutors of the conventions ended since receive the assessment link (once)."""
+    demandes = bilans_demander()
+    if demandes:
+        expedier_envois.delay()
+    return demandes
 
 
 @shared_task(name="parrainages.planifier_relances")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import filleul
+from .views import filleul, immersion
 
 app_name = "filleul"
 
@@ -16,4 +16,6 @@ urlpatterns = [
         filleul.etablissements_recherche,
         name="etablissements_recherche",
     ),
+    path("immersions/<int:pk>/", immersion.immersion_filleul, name="immersion"),
+    path("immersions/<int:pk>/pdf/", immersion.immersion_pdf_filleul, name="immersion_pdf"),
 ]

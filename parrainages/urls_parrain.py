@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import parrain
+from .views import immersion, parrain
 
 app_name = "parrain"
 
@@ -11,7 +11,20 @@ urlpatterns = [
     path("propositions/<int:pk>/", parrain.proposition, name="proposition"),
     path("binomes/<int:pk>/", parrain.binome, name="binome"),
     path("binomes/<int:pk>/rencontres/", parrain.rencontre_nouvelle, name="rencontre_nouvelle"),
-    path("binomes/<int:pk>/immersions/", parrain.immersion_nouvelle, name="immersion_nouvelle"),
+    path("binomes/<int:pk>/immersions/", immersion.immersion_nouvelle, name="immersion_nouvelle"),
+    path("immersions/<int:pk>/", immersion.immersion_parrain, name="immersion"),
+    path(
+        "immersions/<int:pk>/modifier/",
+        immersion.immersion_modifier_vue,
+        name="immersion_modifier",
+    ),
+    path(
+        "immersions/<int:pk>/renouveler/",
+        immersion.immersion_renouveler_vue,
+        name="immersion_renouveler",
+    ),
+    path("immersions/<int:pk>/annuler/", immersion.immersion_annuler_vue, name="immersion_annuler"),
+    path("immersions/<int:pk>/pdf/", immersion.immersion_pdf_parrain, name="immersion_pdf"),
     path("binomes/<int:pk>/cloturer/", parrain.cloturer, name="cloturer"),
     path(
         "rencontres/<int:pk>/consigner/",

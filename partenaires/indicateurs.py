@@ -14,6 +14,7 @@ Attribution to the partner goes through people:
 - a mentor is the partner's when staff recorded that the partner brought them
   (``ParrainApporte``);
 - a pair, its meetings and its outcomes are the partner's when the mentee or the mentor is;
+- an immersion is the partner's when its pair is, or when the partner prescribed it;
 - an event is the partner's when one of its mentors runs it, and a programme-team event (no
   mentor organiser) counts for every convention of the programme.
 
@@ -30,7 +31,16 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from mentorat.horaires import debut_du_jour
-from parrainages.models import Candidature, Parrain, Parrainage, Rencontre, Sortie, add_months
+from parrainages.models import (
+    BilanImmersion,
+    Candidature,
+    Immersion,
+    Parrain,
+    Parrainage,
+    Rencontre,
+    Sortie,
+    add_months,
+)
 from programmes.models import Evenement, Inscription
 
 from .models import Convention, Objectif, ParrainApporte
@@ -53,6 +63,10 @@ SORTIE_POSITIVE = (
 BINOME_ATTRIBUE = (
     "le binôme est attribué au partenaire quand il a orienté le filleul vers ce programme ou "
     "apporté le parrain"
+)
+IMMERSION_ATTRIBUEE = (
+    "l'immersion est attribuée au partenaire quand il a orienté le filleul vers ce programme, "
+    "apporté le parrain, ou prescrit la convention d'immersion"
 )
 
 DEFINITIONS = {
@@ -131,6 +145,25 @@ DEFINITIONS = {
             "l'événement, ou l'événement est animé par un parrain apporté par le partenaire"
         ),
     ),
+    IND.IMMERSIONS_REALISEES: Definition(
+        libelle=IND.IMMERSIONS_REALISEES.label,
+        definition=(
+            "Immersions (PMSMP ou séquences d'observation) des programmes de la convention "
+            "dont le bilan du tuteur compte au moins un jour de présence ; une convention "
+            "annulée, ou dont le bilan n'est pas encore rempli, ne compte pas."
+        ),
+        date="dernier jour de l'immersion",
+        attribution=IMMERSION_ATTRIBUEE,
+    ),
+    IND.IMMERSIONS_EMBAUCHE: Definition(
+        libelle=IND.IMMERSIONS_EMBAUCHE.label,
+        definition=(
+            "Immersions réalisées dont le bilan du tuteur indique qu'une embauche est "
+            "envisagée dans l'entreprise d'accueil."
+        ),
+        date="dernier jour de l'immersion",
+        attribution=IMMERSION_ATTRIBUEE,
+    ),
 }
 
 # The date that places a counted row in a period.
@@ -142,6 +175,8 @@ DATES = {
     IND.SORTIES_POSITIVES_6_MOIS: "date",
     IND.EVENEMENTS_ORGANISES: "debut",
     IND.PARTICIPATION: "evenement__debut",
+    IND.IMMERSIONS_REALISEES: "date_fin",
+    IND.IMMERSIONS_EMBAUCHE: "date_fin",
 }
 
 MOIS_PAR_PERIODE = {
@@ -284,6 +319,17 @@ def lignes(indicateur: str, *, partenaire, convention, debut: dt.date, fin: dt.d
             evenement__debut__gte=t1,
             evenement__debut__lt=t2,
         ).exclude(evenement__statut=Evenement.Statut.ANNULE)
+    if indicateur in (IND.IMMERSIONS_REALISEES, IND.IMMERSIONS_EMBAUCHE):
+        realisees = Immersion.objects.filter(
+            binome_attribue(partenaire, "parrainage__") | Q(prescripteur=partenaire),
+            parrainage__programme__conventions=convention,
+            bilan__jours_presence__gt=0,
+            date_fin__gte=debut,
+            date_fin__lte=fin,
+        )
+        if indicateur == IND.IMMERSIONS_EMBAUCHE:
+            return realisees.filter(bilan__issue=BilanImmersion.Issue.EMBAUCHE)
+        return realisees
     raise ValueError(f"Indicateur inconnu : {indicateur}")
 
 

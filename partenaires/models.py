@@ -241,6 +241,8 @@ class Objectif(models.Model):
         SORTIES_POSITIVES_6_MOIS = "sorties_positives_6_mois", "Sorties positives à 6 mois"
         EVENEMENTS_ORGANISES = "evenements_organises", "Événements organisés"
         PARTICIPATION = "participation", "Participations aux événements"
+        IMMERSIONS_REALISEES = "immersions_realisees", "Immersions réalisées"
+        IMMERSIONS_EMBAUCHE = "immersions_embauche", "Immersions menant à une embauche"
 
     class Periode(models.TextChoices):
         CONVENTION = "convention", "Sur toute la durée de la convention"

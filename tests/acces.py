@@ -9,13 +9,15 @@ from django.utils import timezone
 from mentorat.comptes import activation_url as activation_compte_url
 from mentorat.comptes import compte_creer
 from mentorat.models import User
-from mentorat.signatures import lien_emettre
+from mentorat.signatures import lien_emettre, parties_de
 from parrainages.enquetes import lien_enquete
 from parrainages.services import activation_url, charte_emettre
+from parrainages.services.immersion import bilan_lien_emettre
 from partenaires.services import invitation_jeton
 from tests.mentorat.factories import administrateur, gestionnaire
 from tests.parrainages.factories import (
     CandidatureFactory,
+    ImmersionFactory,
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
@@ -55,6 +57,7 @@ ESPACE_PARRAIN = {
     "autre_parrain": 200,
 }
 OBJET_PARRAIN = {**ESPACE_PARRAIN, "autre_parrain": 404}
+OBJET_FILLEUL = {**ESPACE_FILLEUL, "autre_filleul": 404}
 POST_PARRAIN = {**OBJET_PARRAIN, "parrain": 405, "autre_parrain": 405}
 CHARTE = {
     **dict.fromkeys(ROLES, 404),
@@ -100,6 +103,13 @@ def monde_creer():
         nom="B",
         email="nouveau@exemple.fr",
     )
+    immersion = ImmersionFactory(parrainage=pair)
+    immersion_terminee = ImmersionFactory(
+        parrainage=pair,
+        validee=True,
+        date_debut=timezone.localdate() - dt.timedelta(days=20),
+        date_fin=timezone.localdate() - dt.timedelta(days=8),
+    )
     invite = ParrainFactory(invite=True)
     admin = administrateur()
     compte_ouvert = compte_creer(
@@ -119,6 +129,9 @@ def monde_creer():
         "invite": invite,
         "compte_ouvert": compte_ouvert,
         "convention": convention,
+        "immersion": immersion,
+        "lien_signature": _url_brute(lien_emettre(parties_de(immersion).get(role="tuteur"))),
+        "lien_bilan": _url_brute(bilan_lien_emettre(immersion_terminee)),
         "users": {
             "filleul": pair.filleul.user,
             "autre_filleul": autre.filleul.user,
@@ -231,8 +244,9 @@ MATRICE = {
         POST_PARRAIN,
     ),
     "parrain:immersion_nouvelle": (
+        # The pair's programme offers no immersion: the page says so (its mentor only).
         lambda m: reverse("parrain:immersion_nouvelle", kwargs={"pk": m["pair"].pk}),
-        POST_PARRAIN,
+        OBJET_PARRAIN,
     ),
     "parrain:cloturer": (
         lambda m: reverse("parrain:cloturer", kwargs={"pk": m["pair"].pk}),
@@ -254,6 +268,54 @@ MATRICE = {
         lambda m: reverse("parrain:presences", kwargs={"pk": m["evenement"].pk}),
         OBJET_PARRAIN,
     ),
+    "parrain:immersion": (
+        lambda m: reverse("parrain:immersion", kwargs={"pk": m["immersion"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "parrain:immersion_modifier": (
+        lambda m: reverse("parrain:immersion_modifier", kwargs={"pk": m["immersion"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "parrain:immersion_renouveler": (
+        lambda m: reverse("parrain:immersion_renouveler", kwargs={"pk": m["immersion"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "parrain:immersion_annuler": (
+        lambda m: reverse("parrain:immersion_annuler", kwargs={"pk": m["immersion"].pk}),
+        POST_PARRAIN,
+    ),
+    "parrain:immersion_pdf": (
+        # Not validated yet, no PDF: 404 even for its mentor.
+        lambda m: reverse("parrain:immersion_pdf", kwargs={"pk": m["immersion"].pk}),
+        {**OBJET_PARRAIN, "parrain": 404},
+    ),
+    "filleul:immersion": (
+        lambda m: reverse("filleul:immersion", kwargs={"pk": m["immersion"].pk}),
+        OBJET_FILLEUL,
+    ),
+    "filleul:immersion_pdf": (
+        lambda m: reverse("filleul:immersion_pdf", kwargs={"pk": m["immersion"].pk}),
+        {**OBJET_FILLEUL, "filleul": 404},
+    ),
+    # The link a party with an account receives: to their own space's page (staff past their
+    # second factor: to the admin's); nobody else.
+    "immersion_ouvrir": (
+        lambda m: reverse("immersion_ouvrir", kwargs={"uuid": m["immersion"].uuid}),
+        {
+            **dict.fromkeys(ROLES, 404),
+            "anonyme": LOGIN,
+            "filleul": 302,
+            "parrain": 302,
+            "gestionnaire": 302,
+            "administrateur": 302,
+        },
+    ),
+    "immersion_verifier": (
+        lambda m: reverse("immersion_verifier", kwargs={"uuid": m["immersion"].uuid}),
+        PUBLIC,
+    ),
+    # Links of their own (their holder fills the assessment).
+    "immersion_bilan": (lambda m: m["lien_bilan"], PUBLIC),
     "charte_detail": (
         lambda m: reverse("charte_detail", kwargs={"uuid": m["charte"].uuid}),
         CHARTE,

@@ -1,10 +1,10 @@
 from .appariement import MatchingRun
 from .autorisation import AutorisationParentale
 from .charte import Charte
+from .immersion import BilanImmersion, Immersion
 from .imports import ImportParrains
 from .parrainage import (
     Candidature,
-    Immersion,
     Parrainage,
     Rencontre,
     Sortie,
@@ -16,6 +16,7 @@ from .personnes import AGE_MAJORITE, Filleul, Parrain, RepresentantLegal, age_on
 __all__ = [
     "AGE_MAJORITE",
     "AutorisationParentale",
+    "BilanImmersion",
     "Candidature",
     "Charte",
     "Filleul",

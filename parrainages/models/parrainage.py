@@ -1,4 +1,5 @@
-"""Applications, pairs and what happens in a pair: meetings, immersions, outcomes."""
+"""Applications, pairs and what happens in a pair: meetings, outcomes (immersions: see
+``immersion.py``)."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -446,63 +447,6 @@ class Rencontre(StatusMachine, models.Model):
         self._passer_a(self.Statut.TENUE)
         self.themes = list(themes)
         self.compte_rendu = compte_rendu
-
-    def annuler(self):
-        self._passer_a(self.Statut.ANNULEE)
-
-
-class Immersion(StatusMachine, models.Model):
-    class Statut(models.TextChoices):
-        PROPOSEE = "proposee", "Proposée (à valider)"
-        VALIDEE = "validee", "Validée"
-        REFUSEE = "refusee", "Refusée"
-        TERMINEE = "terminee", "Terminée"
-        ANNULEE = "annulee", "Annulée"
-
-    TRANSITIONS = {
-        Statut.PROPOSEE: (Statut.VALIDEE, Statut.REFUSEE, Statut.ANNULEE),
-        Statut.VALIDEE: (Statut.TERMINEE, Statut.ANNULEE),
-        Statut.REFUSEE: (),
-        Statut.TERMINEE: (),
-        Statut.ANNULEE: (),
-    }
-
-    parrainage = models.ForeignKey(
-        Parrainage, verbose_name="parrainage", on_delete=models.CASCADE, related_name="immersions"
-    )
-    date_debut = models.DateField("date de début")
-    date_fin = models.DateField("date de fin")
-    lieu = models.CharField("lieu", max_length=250)
-    tuteur = models.CharField("tuteur", max_length=200)
-    objectifs = models.TextField("objectifs")
-    statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.PROPOSEE)
-    created_at = models.DateTimeField("proposée le", default=timezone.now)
-
-    class Meta:
-        verbose_name = "immersion"
-        verbose_name_plural = "immersions"
-        ordering = ["-date_debut"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(date_fin__gte=F("date_debut")), name="immersion_dates_ordonnees"
-            ),
-        ]
-
-    def __str__(self):
-        return f"Immersion du {self.date_debut:%d/%m/%Y} au {self.date_fin:%d/%m/%Y}"
-
-    def clean(self):
-        if self.date_debut and self.date_fin and self.date_fin < self.date_debut:
-            raise ValidationError({"date_fin": "La fin doit suivre le début."})
-
-    def valider(self):
-        self._passer_a(self.Statut.VALIDEE)
-
-    def refuser(self):
-        self._passer_a(self.Statut.REFUSEE)
-
-    def terminer(self):
-        self._passer_a(self.Statut.TERMINEE)
 
     def annuler(self):
         self._passer_a(self.Statut.ANNULEE)

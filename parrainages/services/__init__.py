@@ -33,6 +33,18 @@ from .filleul import (
     filleul_exporter,
     parrain_proposer,
 )
+from .immersion import (
+    bilan_enregistrer,
+    bilans_demander,
+    immersion_annuler,
+    immersion_modifier,
+    immersion_proposer,
+    immersion_refuser,
+    immersion_relancer,
+    immersion_renouveler,
+    immersion_soumettre,
+    immersion_valider,
+)
 from .onboarding import (
     activation_url,
     lire_csv_parrains,
@@ -42,7 +54,6 @@ from .onboarding import (
 )
 from .parrain import (
     enquete_repondre,
-    immersion_proposer,
     parrain_mettre_a_jour,
     parrainage_accepter,
     parrainage_cloturer,
@@ -87,7 +98,16 @@ __all__ = [
     "compte_effacer",
     "filleul_enregistrer_profil",
     "filleul_exporter",
+    "bilan_enregistrer",
+    "bilans_demander",
+    "immersion_annuler",
+    "immersion_modifier",
     "immersion_proposer",
+    "immersion_refuser",
+    "immersion_relancer",
+    "immersion_renouveler",
+    "immersion_soumettre",
+    "immersion_valider",
     "parrain_mettre_a_jour",
     "parrain_proposer",
     "parrainage_accepter",

@@ -11,8 +11,9 @@ names the person goes, in the database and in the stored files:
   mentor profile's company, role, presentation and availability (a mentor never validated,
   with nothing to count, is deleted);
 - every free text of the person's pairs, whichever side they were on: objectives, reasons,
-  meeting places, subjects, links and notes, immersion places, tutors and objectives, outcome
-  employers and comments; the reasons written on their applications;
+  meeting places, subjects, links and notes, immersion conventions (their text, sealed PDF,
+  every person named and free field) and their assessments' comments, outcome employers and
+  comments; the reasons written on their applications;
 - the charters of their pairs (frozen text, cancellation reason, sealed PDF, the identity of
   every party frozen on them: a minor's guardians too), and their own identity and network
   traces on every document they were called to sign (``mentorat.signatures.parties_effacer``);
@@ -33,6 +34,7 @@ row and every file as they were.
 import datetime as dt
 
 from allauth.account.models import EmailAddress
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
@@ -51,6 +53,7 @@ from mentorat.signatures import parties_des_documents_effacer, parties_effacer
 from ..extensions import extensions
 from ..models import (
     AutorisationParentale,
+    BilanImmersion,
     Candidature,
     Charte,
     Filleul,
@@ -140,7 +143,66 @@ def _binomes_effacer(paires: list[int]) -> None:
     Rencontre.objects.filter(parrainage__in=paires).update(
         lieu="", lien="", sujet="", compte_rendu=""
     )
-    Immersion.objects.filter(parrainage__in=paires).update(lieu=EFFACE, tuteur="", objectifs=EFFACE)
+    immersions = Immersion.objects.filter(parrainage__in=paires)
+    for immersion in immersions.exclude(pdf=""):
+        fichier_supprimer_apres_validation(immersion.pdf)
+    # The convention's text and every free field may name either party; its dates, nature,
+    # statuses, fingerprints and assessment's figures stay (the indicators count them).
+    immersions.update(
+        lieu=EFFACE,
+        objectifs=EFFACE,
+        activites="",
+        competences="",
+        risques="",
+        epi_detail="",
+        tuteur_prenom="",
+        tuteur_nom="",
+        tuteur_email="",
+        tuteur_telephone="",
+        representant_prenom="",
+        representant_nom="",
+        representant_email="",
+        representant_telephone="",
+        conseiller_prenom="",
+        conseiller_nom="",
+        conseiller_email="",
+        conseiller_telephone="",
+        enseignant_prenom="",
+        enseignant_nom="",
+        enseignant_email="",
+        enseignant_telephone="",
+        chef_etablissement_prenom="",
+        chef_etablissement_nom="",
+        chef_etablissement_email="",
+        urgence_nom="",
+        urgence_telephone="",
+        motif_refus="",
+        refusee_par="",
+        motif_annulation="",
+        texte=f"[Texte effacé le {timezone.localdate():%d/%m/%Y} : compte supprimé]",
+        pdf="",
+        bilan_jeton_hash="",
+    )
+    # Their parties' frozen identities too (the instants and fingerprints of the signatures
+    # stay, for the conventions issued).
+    Partie.objects.filter(
+        document_type=ContentType.objects.get_for_model(Immersion, for_concrete_model=False),
+        document_id__in=list(immersions.values_list("pk", flat=True)),
+    ).update(
+        prenom="",
+        nom="",
+        fonction="",
+        organisme="",
+        email="",
+        telephone="",
+        adresse_ip=None,
+        user_agent="",
+        jeton_hash="",
+        motif_refus="",
+    )
+    BilanImmersion.objects.filter(immersion__parrainage__in=paires).update(
+        commentaire="", rempli_par="", competences=[]
+    )
     Sortie.objects.filter(parrainage__in=paires).update(employeur="", commentaire="")
     chartes = Charte.objects.filter(parrainage__in=paires)
     for charte in chartes.exclude(pdf=""):

@@ -250,9 +250,16 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                     {
                         "debut": day(i.date_debut),
                         "fin": day(i.date_fin),
+                        "nature": i.get_nature_display(),
+                        "entreprise": i.entreprise_nom,
                         "lieu": i.lieu,
-                        "tuteur": i.tuteur,
+                        "tuteur": i.tuteur_nom_complet,
                         "objectifs": i.objectifs,
+                        "horaires": i.horaires,
+                        "activites": i.activites,
+                        "contact_urgence": " ".join(
+                            v for v in (i.urgence_nom, i.urgence_telephone) if v
+                        ),
                         "statut": i.get_statut_display(),
                     }
                     for i in p.immersions.all()

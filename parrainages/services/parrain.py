@@ -1,5 +1,5 @@
-"""Writes of the mentor portal (proposals, meetings, immersions, outcomes, profile), and of
-staff following the pairs (expiry, ending a pair from the admin)."""
+"""Writes of the mentor portal (proposals, meetings, outcomes, profile; immersions: see
+``immersion.py``), and of staff following the pairs (expiry, ending a pair from the admin)."""
 
 import copy
 import datetime as dt
@@ -12,7 +12,7 @@ from mentorat.audit import journal_modifications
 from mentorat.envois import courriel_ecrire
 
 from ..ics import rencontre_ics
-from ..models import Immersion, Parrain, Parrainage, Rencontre, Sortie
+from ..models import Parrain, Parrainage, Rencontre, Sortie
 from .capacite import place_exiger
 from .charte import charte_emettre
 from .mineurs import cle_representant, honorabilite_exiger, representants_a_informer
@@ -252,43 +252,6 @@ def rencontre_annuler(*, rencontre, par) -> Rencontre:
     if rencontre.debut > timezone.now():
         _invitation(rencontre, "CANCEL", "Rencontre de parrainage annulée")
     return rencontre
-
-
-@transaction.atomic
-def immersion_proposer(*, parrainage, par, donnees: dict) -> Immersion:
-    """Propose an immersion in the mentor's company; staff approve it."""
-    parrainage = _verrouiller(parrainage)
-    _exiger_parrain(parrainage, par)
-    _exiger_actif(parrainage)
-    if not (parrainage.programme.offre_immersion and parrainage.parrain.offre_immersion):
-        # The page offers no immersion form then; a hand-made request gets the same answer.
-        raise ValidationError("Ce parrainage ne prévoit pas d'immersion.")
-    debut, fin = donnees["date_debut"], donnees["date_fin"]
-    if fin < debut:
-        raise ValidationError({"date_fin": "La fin de l'immersion doit suivre son début."})
-    if debut < timezone.localdate():
-        raise ValidationError({"date_debut": "Une immersion se propose pour une date à venir."})
-    chevauche = Immersion.objects.filter(
-        parrainage__filleul=parrainage.filleul,
-        date_debut__lte=fin,
-        date_fin__gte=debut,
-    ).exclude(statut__in=[Immersion.Statut.REFUSEE, Immersion.Statut.ANNULEE])
-    # The same proposal posted twice (the pair's lock makes the second wait): the first one.
-    meme = chevauche.filter(
-        parrainage=parrainage, date_debut=debut, date_fin=fin, lieu=donnees["lieu"]
-    ).first()
-    if meme is not None:
-        return meme
-    if chevauche.exists():
-        raise ValidationError("Ces dates chevauchent une autre immersion de la même personne.")
-    return Immersion.objects.create(
-        parrainage=parrainage,
-        date_debut=debut,
-        date_fin=fin,
-        lieu=donnees["lieu"],
-        tuteur=donnees["tuteur"],
-        objectifs=donnees["objectifs"],
-    )
 
 
 @transaction.atomic

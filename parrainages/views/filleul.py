@@ -34,7 +34,8 @@ from ..forms import (
     SuppressionCompteForm,
     etapes_profil,
 )
-from ..models import AGE_MAJORITE, Charte, Parrainage, Rencontre, age_on
+from ..models import AGE_MAJORITE, Charte, Immersion, Parrainage, Rencontre, age_on
+from ..selectors import immersions_avec_parties
 from ..services import (
     candidature_deposer,
     compte_effacer,
@@ -344,10 +345,22 @@ def tableau_de_bord(request):
         .a_signer_par(request.user)
         .select_related("parrainage__programme")
     )
+    immersions = immersions_avec_parties(
+        Immersion.objects.du_filleul(filleul)
+        .exclude(statut=Immersion.Statut.BROUILLON)
+        .select_related("bilan")
+        .order_by("-date_debut")
+    )
     return render(
         request,
         "parrainages/filleul/tableau_de_bord.html",
         {
+            "immersions": immersions,
+            "immersions_a_signer": [
+                i
+                for i in immersions
+                if i.en_signature and any(p.user_id == request.user.pk for p in i.restent)
+            ],
             "filleul": filleul,
             "candidatures": candidatures,
             "parrainages": parrainages,

@@ -21,15 +21,14 @@ from ..forms_parrain import (
     CloturerForm,
     ConsignerRencontreForm,
     DeclinForm,
-    ImmersionForm,
     ProfilParrainForm,
     RencontreForm,
 )
 from ..ics import rencontre_ics
 from ..models import Charte, Parrain, Parrainage, Rencontre
+from ..selectors import immersions_avec_parties
 from ..services import (
     action_ponctuelle_proposer,
-    immersion_proposer,
     parrain_mettre_a_jour,
     parrainage_accepter,
     parrainage_cloturer,
@@ -204,11 +203,12 @@ def _page_binome(request, parrainage, **forms):
         "filleul": parrainage.filleul,
         "rencontres": rencontres,
         "maintenant": maintenant,
-        "immersions": list(parrainage.immersions.order_by("-date_debut")),
+        "immersions": immersions_avec_parties(
+            parrainage.immersions.select_related("bilan").order_by("-date_debut")
+        ),
         "sorties": list(parrainage.sorties.all()),
         "charte": parrainage.chartes.exclude(statut=Charte.Statut.ANNULEE).first(),
         "rencontre_form": forms.get("rencontre_form") or RencontreForm(),
-        "immersion_form": forms.get("immersion_form") or ImmersionForm(),
         "cloturer_form": forms.get("cloturer_form")
         or CloturerForm(initial={"date": timezone.localdate()}),
         "consigner_form": ConsignerRencontreForm(),
@@ -242,21 +242,6 @@ def rencontre_nouvelle(request, pk):
         "rencontre_form",
         "Rencontre planifiée : l'invitation est envoyée à vous deux par e-mail.",
         "rencontres",
-    )
-
-
-@parrain_requis
-@require_POST
-def immersion_nouvelle(request, pk):
-    parrainage = _parrainage(request, pk, Parrainage.Statut.ACTIF)
-    return _service_form(
-        request,
-        parrainage,
-        ImmersionForm(request.POST),
-        immersion_proposer,
-        "immersion_form",
-        "Immersion proposée : l'équipe du programme va l'étudier.",
-        "immersions",
     )
 
 

@@ -20,6 +20,7 @@ from mentorat.views import JETON_EN_SESSION as JETON_ACTIVATION_COMPTE
 from parrainages.enquetes import lien_enquete
 from parrainages.forms_parrain import ActionPonctuelleForm
 from parrainages.models import (
+    BilanImmersion,
     Candidature,
     Charte,
     Filleul,
@@ -37,6 +38,7 @@ from parrainages.views.public import JETON_EN_SESSION
 from partenaires.models import Prescription, Rapport
 from programmes.models import Disponibilite, Evenement, Inscription, NiveauDiplome, Secteur
 from programmes.models import Situation as SituationChoix
+from tests.parrainages.helpers import horaires_post, immersion_post
 
 from .banc import Fichier, Formulaire, Requete
 from .donnees import (
@@ -925,43 +927,48 @@ def _verifier_rencontre(requete, response, diff):
 def immersion_nouvelle(m):
     aujourd_hui = timezone.localdate()
     jour = aujourd_hui.__add__
-    champs = {
-        "date_debut": date_iso(jour(dt.timedelta(days=1)), jour(dt.timedelta(days=150))),
-        "date_fin": date_iso(jour(dt.timedelta(days=151)), jour(dt.timedelta(days=400))),
-        "lieu": nom(250),
-        "tuteur": nom(200),
-        "objectifs": nom(300),
-    }
-    passe = date_iso(jour(dt.timedelta(days=-400)), jour(dt.timedelta(days=-1)))
-    hostiles = {"date_debut": passe, "date_fin": passe, "objectifs": st.just("")}
     debut = aujourd_hui + dt.timedelta(days=20)
+    valide = immersion_post(prescripteur_id=m.prescripteur.pk, debut=debut, jours=10)
+    champs = {nom_: st.just(valeur) for nom_, valeur in valide.items()}
+    champs.update(
+        {
+            "date_debut": date_iso(jour(dt.timedelta(days=1)), jour(dt.timedelta(days=150))),
+            "date_fin": date_iso(jour(dt.timedelta(days=151)), jour(dt.timedelta(days=400))),
+            "lieu": nom(250),
+            "tuteur_nom": nom(150),
+            "objectifs": nom(300),
+            "entreprise_siret": st.one_of(st.just("73282932000074"), nom(20)),
+            "horaires-lundi_apres_midi_fin": st.sampled_from(["17:00", "23:30", "05:00", "x"]),
+        }
+    )
+    passe = date_iso(jour(dt.timedelta(days=-400)), jour(dt.timedelta(days=-1)))
+    hostiles = {
+        "date_debut": passe,
+        "date_fin": passe,
+        "objectifs": st.just(""),
+        "prescripteur": st.just(str(INEXISTANT)),
+    }
     return Formulaire(
         requetes=requetes(
             st.just(m.parrain.user), _binomes(m, "parrain:immersion_nouvelle"), champs, hostiles
         ),
-        valide=Requete(
-            m.parrain.user,
-            _url("parrain:immersion_nouvelle", pk=m.binome.pk),
-            {
-                "date_debut": f"{debut:%Y-%m-%d}",
-                "date_fin": f"{debut + dt.timedelta(days=10):%Y-%m-%d}",
-                "lieu": "Siège",
-                "tuteur": "Mme Martin",
-                "objectifs": "Découvrir la paie.",
-            },
-        ),
-        ecrit={"parrainages.Immersion"},
-        tables={"parrainages.Immersion"},
+        valide=Requete(m.parrain.user, _url("parrain:immersion_nouvelle", pk=m.binome.pk), valide),
+        ecrit={"parrainages.Immersion", "mentorat.Partie"},
+        tables={"parrainages.Immersion", "mentorat.Partie"},
         verifier=_verifier_immersion,
     )
 
 
 def _verifier_immersion(requete, response, diff):
+    from parrainages import immersion_regles
+
     for immersion in Immersion.objects.filter(pk__in=diff["parrainages.Immersion"]):
         assert immersion.parrainage.parrain.user_id == requete.qui.pk
         assert immersion.parrainage.programme.offre_immersion
         assert immersion.parrainage.parrain.offre_immersion
         assert timezone.localdate() <= immersion.date_debut <= immersion.date_fin
+        assert immersion.date_fin <= immersion_regles.fin_max_pmsmp(immersion.date_debut)
+        immersion_regles.verifier(immersion)  # every legal limit holds
 
 
 def cloturer(m):
@@ -1335,6 +1342,11 @@ def charte_verifier(m):
     urls = st.sampled_from([str(m.charte.uuid), "00000000-0000-4000-8000-000000000000"]).map(
         lambda u: _url("charte_verifier", uuid=u)
     )
+    return _verification_pdf(urls, _url("charte_verifier", uuid=m.charte.uuid))
+
+
+def _verification_pdf(urls, valide):
+    """A public page that compares an uploaded PDF with the one issued."""
     contenus = st.one_of(
         st.just(PDF_EMIS),
         st.binary(max_size=200),
@@ -1359,15 +1371,215 @@ def charte_verifier(m):
             noms,
             st.dictionaries(st.sampled_from(["fichier", "autre"]), texte, max_size=2),
         ),
-        valide=Requete(
-            None,
-            _url("charte_verifier", uuid=m.charte.uuid),
-            {},
-            fichiers={"fichier": Fichier("charte.pdf", PDF_EMIS)},
-        ),
+        valide=Requete(None, valide, {}, fichiers={"fichier": Fichier("charte.pdf", PDF_EMIS)}),
         tables=set(),
         verifier=None,
     )
+
+
+# --- Immersion conventions: signing, changing, renewing, cancelling, assessing, verifying -------
+
+CHAMPS_SIGNATURE = {
+    "action": st.sampled_from(["demander", "confirmer", "confirmer", "refuser"]),
+    "acceptation": st.just("on"),
+    "code": st.sampled_from([CODE_SIGNATURE, " ".join(CODE_SIGNATURE), f"{CODE_SIGNATURE} "]),
+    "motif": texte_libre(300),
+}
+HOSTILES_SIGNATURE = {
+    "action": st.just("autre"),
+    "acceptation": case(),
+    "code": st.sampled_from(["²46810", "000000", "٢٤٦٨١٠", "2468100", "x" * 12]),
+    "motif": texte_long,
+}
+TABLES_SIGNATURE = {"mentorat.Partie", "mentorat.CodeSignature", "parrainages.Immersion"}
+
+
+def _verifier_signature_immersion(requete, response, diff):
+    for partie in Partie.objects.filter(pk__in=diff.get("mentorat.Partie", ())):
+        if partie.user_id:
+            assert partie.user_id == requete.qui.pk
+        else:
+            assert partie.role == "tuteur" and requete.qui is None
+        assert partie.texte_sha256 in ("", partie.document.texte_sha256)
+        assert len(partie.user_agent) <= 400
+
+
+def _signer_immersion(m, nom_url, user, autres):
+    urls = surtout(m.immersion.pk, *autres).map(lambda pk: _url(nom_url, pk=pk))
+    return Formulaire(
+        requetes=requetes(st.just(user), urls, CHAMPS_SIGNATURE, HOSTILES_SIGNATURE),
+        valide=Requete(
+            user, _url(nom_url, pk=m.immersion.pk), {"action": "confirmer", "code": CODE_SIGNATURE}
+        ),
+        ecrit={"mentorat.Partie", "mentorat.CodeSignature"},
+        tables=TABLES_SIGNATURE,
+        permis_en_refus={"mentorat.CodeSignature"},  # a wrong code counts as a try
+        verifier=_verifier_signature_immersion,
+    )
+
+
+def immersion_signer_filleul(m):
+    autres = [m.autre_immersion.pk, INEXISTANT]
+    return _signer_immersion(m, "filleul:immersion", m.filleul.user, autres)
+
+
+def immersion_signer_parrain(m):
+    autres = [m.autre_immersion.pk, INEXISTANT]
+    return _signer_immersion(m, "parrain:immersion", m.parrain.user, autres)
+
+
+def immersion_signer_par_lien(m):
+    urls = st.sampled_from([m.lien_tuteur, "/signature/inconnu/", m.lien_tuteur + "x/"])
+    return Formulaire(
+        requetes=requetes(st.none(), urls, CHAMPS_SIGNATURE, HOSTILES_SIGNATURE),
+        valide=Requete(None, m.lien_tuteur, {"action": "confirmer", "code": CODE_SIGNATURE}),
+        ecrit={"mentorat.Partie", "mentorat.CodeSignature"},
+        tables=TABLES_SIGNATURE,
+        permis_en_refus={"mentorat.CodeSignature"},
+        verifier=_verifier_signature_immersion,
+    )
+
+
+def immersion_modifier(m):
+    immersion = m.immersion
+    valide = immersion_post(
+        prescripteur_id=m.prescripteur.pk,
+        debut=immersion.date_debut,
+        entreprise_siret="44306184100047",
+        tuteur_email="nouveau.tuteur@entreprise.example",
+    )
+    champs = {nom_: st.just(valeur) for nom_, valeur in valide.items()}
+    champs.update(
+        {
+            "date_fin": date_iso(
+                immersion.date_debut, immersion.date_debut + dt.timedelta(days=60)
+            ),
+            "objectifs": nom(300),
+            "tuteur_email": st.one_of(emails(), st.just(m.filleul.user.email)),
+            "horaires-mardi_matin_debut": st.sampled_from(["08:00", "05:00", "12:45", ""]),
+        }
+    )
+    urls = surtout(immersion.pk, m.autre_immersion.pk, INEXISTANT).map(
+        lambda pk: _url("parrain:immersion_modifier", pk=pk)
+    )
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.parrain.user), urls, champs, {"prescripteur": st.just(str(INEXISTANT))}
+        ),
+        valide=Requete(m.parrain.user, _url("parrain:immersion_modifier", pk=immersion.pk), valide),
+        ecrit={"parrainages.Immersion", "mentorat.Partie"},
+        tables={"parrainages.Immersion", "mentorat.Partie", "mentorat.CodeSignature"},
+        verifier=_verifier_immersion,
+    )
+
+
+def immersion_renouveler(m):
+    initiale = m.immersion_finie
+    debut = timezone.localdate() + dt.timedelta(days=100)
+    valide = {
+        "date_debut": f"{debut:%Y-%m-%d}",
+        "date_fin": f"{debut + dt.timedelta(days=10):%Y-%m-%d}",
+        **horaires_post(initiale.horaires),
+    }
+    champs = {nom_: st.just(valeur) for nom_, valeur in valide.items()}
+    champs.update(
+        {
+            "date_debut": date_iso(debut - dt.timedelta(days=200), debut),
+            "date_fin": date_iso(debut, debut + dt.timedelta(days=60)),
+        }
+    )
+    urls = surtout(initiale.pk, m.immersion.pk, m.autre_immersion.pk, INEXISTANT).map(
+        lambda pk: _url("parrain:immersion_renouveler", pk=pk)
+    )
+    return Formulaire(
+        requetes=requetes(st.just(m.parrain.user), urls, champs),
+        valide=Requete(
+            m.parrain.user, _url("parrain:immersion_renouveler", pk=initiale.pk), valide
+        ),
+        ecrit={"parrainages.Immersion", "mentorat.Partie"},
+        tables={"parrainages.Immersion", "mentorat.Partie"},
+        verifier=_verifier_immersion,
+    )
+
+
+def immersion_annuler(m):
+    urls = surtout(m.immersion.pk, m.immersion_finie.pk, m.autre_immersion.pk, INEXISTANT).map(
+        lambda pk: _url("parrain:immersion_annuler", pk=pk)
+    )
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.parrain.user), urls, {"motif": texte_libre(500)}, {"motif": texte_long}
+        ),
+        valide=Requete(
+            m.parrain.user,
+            _url("parrain:immersion_annuler", pk=m.immersion.pk),
+            {"motif": "Le filleul a trouvé un emploi."},
+        ),
+        ecrit={"parrainages.Immersion"},
+        tables={"parrainages.Immersion", "mentorat.Partie"},
+        verifier=_verifier_annulation,
+    )
+
+
+def _verifier_annulation(requete, response, diff):
+    for immersion in Immersion.objects.filter(pk__in=diff["parrainages.Immersion"]):
+        assert immersion.parrainage.parrain.user_id == requete.qui.pk
+        assert immersion.statut == Immersion.Statut.ANNULEE and immersion.motif_annulation.strip()
+
+
+def immersion_bilan(m):
+    niveaux = st.sampled_from(["acquise", "en_cours", "non_observee"])
+    champs = {
+        "jours_presence": st.integers(0, 12).map(str),
+        "jours_absence": st.integers(0, 3).map(str),
+        "competence_0": niveaux,
+        "competence_1": niveaux,
+        "competence_2": niveaux,
+        "issue": st.sampled_from(["embauche", "formation", "autre", "aucune"]),
+        "commentaire": texte_libre(500),
+    }
+    hostiles = {
+        "jours_presence": st.sampled_from(["-1", "400", "1e3", "²"]),
+        "competence_0": st.just("excellente"),
+        "issue": st.just("licenciement"),
+    }
+    urls = st.sampled_from([m.lien_bilan, "/immersion/bilan/inconnu/"])
+    return Formulaire(
+        requetes=requetes(st.none(), urls, champs, hostiles),
+        valide=Requete(
+            None,
+            m.lien_bilan,
+            {
+                "jours_presence": "8",
+                "jours_absence": "1",
+                "competence_0": "acquise",
+                "competence_1": "en_cours",
+                "competence_2": "non_observee",
+                "issue": "embauche",
+            },
+        ),
+        ecrit={"parrainages.BilanImmersion", "parrainages.Immersion"},
+        tables={"parrainages.BilanImmersion", "parrainages.Immersion"},
+        verifier=_verifier_bilan,
+    )
+
+
+def _verifier_bilan(requete, response, diff):
+    for bilan in BilanImmersion.objects.filter(pk__in=diff["parrainages.BilanImmersion"]):
+        immersion = bilan.immersion
+        assert immersion.statut == Immersion.Statut.TERMINEE
+        assert bilan.jours_presence + bilan.jours_absence <= immersion.resume_horaires()["jours"]
+
+
+def immersion_verifier(m):
+    Immersion.objects.filter(pk=m.immersion.pk).update(
+        pdf_sha256=hashlib.sha256(PDF_EMIS).hexdigest()
+    )
+    urls = st.sampled_from([str(m.immersion.uuid), "00000000-0000-4000-8000-000000000000"]).map(
+        lambda u: _url("immersion_verifier", uuid=u)
+    )
+    valide = _url("immersion_verifier", uuid=m.immersion.uuid)
+    return _verification_pdf(urls, valide)
 
 
 # --- The partner portal ---------------------------------------------------------------------------
@@ -1486,6 +1698,14 @@ FORMULAIRES = {
     "signature_lien": signature_lien,
     "signature_lien#autorisation": autorisation_lien,
     "charte_verifier": charte_verifier,
+    "filleul:immersion": immersion_signer_filleul,
+    "parrain:immersion": immersion_signer_parrain,
+    "signature_lien#immersion": immersion_signer_par_lien,
+    "parrain:immersion_modifier": immersion_modifier,
+    "parrain:immersion_renouveler": immersion_renouveler,
+    "parrain:immersion_annuler": immersion_annuler,
+    "immersion_bilan": immersion_bilan,
+    "immersion_verifier": immersion_verifier,
     "partenaires:prescrire": prescrire,
     "partenaires:convention": rapport_demander,
 }

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -11,11 +12,13 @@ from mentorat.models import User
 from mentorat.roles import GESTIONNAIRE
 from mentorat.signatures import lien_emettre, parties_de
 from parrainages.services import charte_emettre
+from parrainages.services.immersion import bilan_lien_emettre
 from parrainages.services.mineurs import autorisation_demander
 from tests.mentorat.factories import EmailAddressFactory, UserFactory, code_en_attente
 from tests.parrainages.factories import (
     CandidatureFactory,
     FilleulFactory,
+    ImmersionFactory,
     MineurFactory,
     ParrainageFactory,
     ParrainFactory,
@@ -79,6 +82,8 @@ def construire() -> SimpleNamespace:
         programme=m.programme, parrain=m.parrain, filleul=m.filleul, actif=True
     )
     m.charte = charte_emettre(parrainage=m.binome)
+    # The job seekers' prescriber named in immersion conventions.
+    m.prescripteur = PartenaireFactory(type="france_travail", nom="Agence France Travail Fuzz")
     # A pair in a programme without immersions (the portal offers no immersion form there).
     m.binome_regulier = ParrainageFactory(
         programme=m.programme_regulier, parrain=m.parrain, actif=True
@@ -154,6 +159,34 @@ def construire() -> SimpleNamespace:
     m.partie_tuteur = parties_de(m.autorisation).get()
     m.jeton_tuteur = lien_emettre(m.partie_tuteur).rstrip("/").rsplit("/", 1)[1]
     code_en_attente(m.partie_tuteur, CODE_SIGNATURE)
+
+    # An immersion convention of the pair, the mentor representing the host company: the
+    # mentee and the mentor have a code waiting, the tutor signs from a link of their own (a
+    # code waiting too). Another one, validated and ended, waits for its tutor's assessment.
+    aujourd_hui = timezone.localdate()
+    m.immersion = ImmersionFactory(
+        parrainage=m.binome,
+        prescripteur=m.prescripteur,
+        entreprise_siret="44306184100047",
+        date_debut=aujourd_hui + dt.timedelta(days=60),
+        representant_est_parrain=True,
+        representant_prenom=m.parrain.user.first_name,
+        representant_nom=m.parrain.user.last_name,
+        representant_email=m.parrain.user.email,
+    )
+    for partie in parties_de(m.immersion).exclude(role="prescripteur"):
+        code_en_attente(partie, CODE_SIGNATURE)
+    m.lien_tuteur = urlsplit(lien_emettre(parties_de(m.immersion).get(role="tuteur"))).path
+    m.immersion_finie = ImmersionFactory(
+        parrainage=m.binome,
+        prescripteur=m.prescripteur,
+        entreprise_siret="44306184100047",
+        validee=True,
+        date_debut=aujourd_hui - dt.timedelta(days=20),
+        date_fin=aujourd_hui - dt.timedelta(days=8),
+    )
+    m.lien_bilan = urlsplit(bilan_lien_emettre(m.immersion_finie)).path
+    m.autre_immersion = ImmersionFactory(parrainage=m.autre_binome)
 
     # Partners: a member of two partners, another partner, conventions active or not.
     m.membre = MembreFactory(user=_verifie(UserFactory()))

@@ -11,6 +11,7 @@ from django.urls import reverse
 from parrainages.models import Parrain
 from programmes.models import Inscription
 from tests.parrainages.factories import MatchingRunFactory, ParrainFactory
+from tests.parrainages.helpers import immersion_post
 
 from . import monde as fabrique
 
@@ -81,18 +82,11 @@ def test_no_immersion_where_the_page_offers_none(client, m):
     """A hand-made request for a pair whose programme has no immersions is refused."""
     client.force_login(m.parrain.user)
     url = reverse("parrain:immersion_nouvelle", kwargs={"pk": m.binome_regulier.pk})
-    reponse = client.post(
-        url,
-        {
-            "date_debut": "2031-05-01",
-            "date_fin": "2031-05-10",
-            "lieu": "Siège",
-            "tuteur": "Mme Martin",
-            "objectifs": "Découvrir la paie.",
-        },
-    )
+    reponse = client.post(url, immersion_post(prescripteur_id=m.prescripteur.pk))
     assert reponse.status_code == 200
-    assert reponse.context["immersion_form"].errors
+    assert reponse.context["form"].non_field_errors() == [
+        "Ce parrainage ne prévoit pas d'immersion."
+    ]
     assert not m.binome_regulier.immersions.exists()
 
 

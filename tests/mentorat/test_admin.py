@@ -20,6 +20,7 @@ from mentorat.admin import RIGHTS_FIELDS as RIGHTS
 from mentorat.models import CodeSignature, Envoi, Partie, Session, User
 from parrainages.models import (
     AutorisationParentale,
+    BilanImmersion,
     Candidature,
     Charte,
     Filleul,
@@ -43,6 +44,7 @@ from tests.mentorat.factories import (
 from tests.mentorat.helpers import form_data
 from tests.parrainages.factories import (
     AutorisationParentaleFactory,
+    BilanImmersionFactory,
     CandidatureFactory,
     CharteFactory,
     FilleulFactory,
@@ -118,7 +120,9 @@ PAGES = [
     pytest.param(CandidatureFactory, 11, 7, 8, id="candidature"),
     pytest.param(ParrainageFactory, 12, 7, 11, id="parrainage"),
     pytest.param(RencontreFactory, 11, 7, 8, id="rencontre"),
-    pytest.param(ImmersionFactory, 12, 7, 8, id="immersion"),
+    # Conventions are proposed from the mentor portal, assessments sent by the tutor's link.
+    pytest.param(ImmersionFactory, 11, None, 11, id="immersion"),
+    pytest.param(BilanImmersionFactory, 10, None, 8, id="bilan_immersion"),
     pytest.param(SortieFactory, 11, 7, 8, id="sortie"),
     pytest.param(CharteFactory, 12, None, 9, id="charte"),
     pytest.param(PartieFactory, 11, None, 8, id="partie"),
@@ -492,10 +496,7 @@ ACTIONS = [
     (Parrainage, "confirmer", ParrainageFactory, PA.ACTIF, PA.ATTENTE_PARRAIN),
     (Parrainage, "ecarter", ParrainageFactory, PA.ACTIF, PA.ANNULE),
     (Parrainage, "terminer", lambda: ParrainageFactory(actif=True), PA.PROPOSITION, PA.TERMINE),
-    (Immersion, "valider", ImmersionFactory, IM.TERMINEE, IM.VALIDEE),
-    (Immersion, "refuser", ImmersionFactory, IM.VALIDEE, IM.REFUSEE),
-    (Immersion, "terminer", lambda: ImmersionFactory(validee=True), IM.PROPOSEE, IM.TERMINEE),
-    (Immersion, "annuler", ImmersionFactory, IM.REFUSEE, IM.ANNULEE),
+    (Immersion, "valider", lambda: ImmersionFactory(a_valider=True), IM.A_SIGNER, IM.VALIDEE),
     (Convention, "signer", _convention_with_objective, CV.SIGNEE, CV.SIGNEE),
     (Convention, "activer", lambda: ConventionFactory(signee=True), CV.BROUILLON, CV.ACTIVE),
     (
@@ -808,7 +809,16 @@ def test_history_and_delete_pages_for_administrateur(client, factory, changelist
     obj = factory()
     model = type(obj)
     assert client.get(url(model, "history", obj.pk)).status_code == 200
-    deletable = model not in (Charte, Partie, Envoi, AuditLogEntry, AutorisationParentale)
+    # Signed documents and their evidence are never deleted by hand.
+    deletable = model not in (
+        Charte,
+        Partie,
+        Envoi,
+        AuditLogEntry,
+        AutorisationParentale,
+        Immersion,
+        BilanImmersion,
+    )
     assert client.get(url(model, "delete", obj.pk)).status_code == (200 if deletable else 403)
 
 

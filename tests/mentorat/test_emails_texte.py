@@ -45,10 +45,11 @@ def test_text_part_is_not_html_escaped():
     sorted(p.relative_to(RACINE / "templates") for p in RACINE.glob("templates/**/*.txt")),
 )
 def test_every_text_template_is_rendered_unescaped(gabarit):
-    """allauth renders its own .txt through the project's base_message.txt (autoescape off);
-    every other .txt template has an HTML twin and goes through envoyer_email."""
+    """allauth renders its own .txt through the project's base_message.txt (autoescape off),
+    as does the text of an immersion convention (what its parties sign, rendered outside any
+    e-mail); every other .txt template has an HTML twin and goes through envoyer_email."""
     nom = str(gabarit)
-    if nom.startswith("account/"):
+    if nom.startswith("account/") or nom == "parrainages/immersion/texte.txt":
         texte = (RACINE / "templates" / gabarit).read_text(encoding="utf-8")
         assert "{% autoescape off %}" in texte
     else:

@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from mentorat.models import Partie
 from mentorat.signatures import partie_ajouter
+from parrainages.immersion_horaires import JOURS
 from parrainages.models import (
     AutorisationParentale,
+    BilanImmersion,
     Candidature,
     Charte,
     Filleul,
@@ -25,6 +27,7 @@ from parrainages.models import (
     Sortie,
 )
 from parrainages.services import charte_parties
+from parrainages.services.immersion import immersion_texte, parties_synchroniser
 from programmes.models import Situation
 from tests.mentorat.factories import UserFactory
 from tests.programmes.factories import CommuneFactory, ModeleCharteFactory, ProgrammeFactory
@@ -219,22 +222,180 @@ class RencontreFactory(factory.django.DjangoModelFactory):
         annulee = factory.Trait(statut=Rencontre.Statut.ANNULEE)
 
 
+SIRET_VALIDE = "73282932000074"
+HORAIRES_35H = {j: [["09:00", "12:30"], ["13:30", "17:00"]] for j in JOURS[:5]}
+
+
+def _parties_poser(immersion, create, extracted, **kwargs):
+    """A convention as the services leave it: its text frozen, its parties called, signed as
+    far as its status says (``parties=False``: none, as a draft)."""
+    if not create or extracted is False or immersion.statut == Immersion.Statut.BROUILLON:
+        return
+    immersion.texte = immersion_texte(immersion)
+    immersion.texte_sha256 = hashlib.sha256(immersion.texte.encode()).hexdigest()
+    immersion.save(update_fields=["texte", "texte_sha256"])
+    parties_synchroniser(immersion)
+    parties = Partie.objects.du_document(immersion).order_by("ordre", "pk")
+    S = Immersion.Statut
+    signees = {
+        S.PARTIELLEMENT_SIGNEE: parties[:1],
+        S.A_VALIDER: parties,
+        S.VALIDEE: parties,
+        S.TERMINEE: parties,
+    }.get(immersion.statut)
+    if signees is not None:
+        Partie.objects.filter(pk__in=[p.pk for p in signees]).update(
+            signee_le=timezone.now() - dt.timedelta(days=1),
+            methode=Partie.Methode.CODE_EMAIL,
+            texte_sha256=immersion.texte_sha256,
+        )
+    if immersion.statut == S.REFUSEE:
+        Partie.objects.filter(pk=parties[len(parties) - 1].pk).update(
+            refusee_le=immersion.refusee_le, motif_refus=immersion.motif_refus
+        )
+
+
 class ImmersionFactory(factory.django.DjangoModelFactory):
+    """A PMSMP convention complete and within every limit, sent for signature (its parties
+    called); ``observation=True`` makes a pupil's observation sequence instead."""
+
     class Meta:
         model = Immersion
+        skip_postgeneration_save = True
 
     parrainage = factory.SubFactory(ParrainageFactory, actif=True)
     date_debut = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=10))
     date_fin = factory.LazyAttribute(lambda o: o.date_debut + dt.timedelta(days=14))
+    objet = Immersion.Objet.CONFIRMER
+    objectifs = "Confirmer le projet de gestionnaire de paie : saisie, contrôle, dialogue."
+    metier_code = "M1501"
+    metier_libelle = "Gestionnaire de paie"
+    entreprise_nom = "Entreprise d'accueil"
+    entreprise_siret = SIRET_VALIDE
+    entreprise_adresse = "10 rue de Rivoli, 75004 Paris"
     lieu = "Siège, 10 rue de Rivoli, Paris"
-    tuteur = "Mme Martin"
-    objectifs = "Découvrir le métier de gestionnaire de paie."
+    representant_prenom = "Hélène"
+    representant_nom = "Durand"
+    representant_fonction = "Directrice des ressources humaines"
+    representant_email = factory.Sequence(lambda n: f"representant{n}@entreprise.example")
+    tuteur_prenom = "Marc"
+    tuteur_nom = "Martin"
+    tuteur_fonction = "Responsable paie"
+    tuteur_email = factory.Sequence(lambda n: f"tuteur{n}@entreprise.example")
+    tuteur_telephone = "0601020304"
+    prescripteur = factory.SubFactory(
+        "tests.partenaires.factories.PartenaireFactory", type="france_travail"
+    )
+    conseiller_prenom = "Sonia"
+    conseiller_nom = "Lefèvre"
+    conseiller_fonction = "Conseillère emploi"
+    conseiller_email = factory.Sequence(lambda n: f"conseillere{n}@francetravail.example")
+    horaires = factory.LazyFunction(
+        lambda: {j: [list(p) for p in v] for j, v in HORAIRES_35H.items()}
+    )
+    activites = "Saisie des variables de paie, contrôle des bulletins, échanges avec l'équipe."
+    competences = "Saisir les variables de paie\nContrôler un bulletin\nTravailler en équipe"
+    risques = "Travail sur écran : pauses régulières."
+    urgence_nom = "Nadia Benali"
+    urgence_telephone = "0611223344"
+    statut = Immersion.Statut.A_SIGNER
+    soumise_le = factory.LazyFunction(timezone.now)
+    parties = factory.PostGeneration(_parties_poser)
 
     class Params:
-        validee = factory.Trait(statut=Immersion.Statut.VALIDEE)
-        refusee = factory.Trait(statut=Immersion.Statut.REFUSEE)
-        terminee = factory.Trait(statut=Immersion.Statut.TERMINEE)
-        annulee = factory.Trait(statut=Immersion.Statut.ANNULEE)
+        brouillon = factory.Trait(statut=Immersion.Statut.BROUILLON, soumise_le=None)
+        partiellement_signee = factory.Trait(statut=Immersion.Statut.PARTIELLEMENT_SIGNEE)
+        a_valider = factory.Trait(
+            statut=Immersion.Statut.A_VALIDER, signee_le=factory.LazyFunction(timezone.now)
+        )
+        validee = factory.Trait(
+            statut=Immersion.Statut.VALIDEE,
+            signee_le=factory.LazyFunction(timezone.now),
+            valide_le=factory.LazyFunction(timezone.now),
+        )
+        terminee = factory.Trait(
+            statut=Immersion.Statut.TERMINEE,
+            date_debut=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=20)),
+            signee_le=factory.LazyFunction(timezone.now),
+            valide_le=factory.LazyFunction(timezone.now),
+        )
+        refusee = factory.Trait(
+            statut=Immersion.Statut.REFUSEE,
+            refusee_le=factory.LazyFunction(timezone.now),
+            refusee_par="Tuteur ou tutrice — Marc Martin",
+            motif_refus="Les horaires ne conviennent pas.",
+        )
+        annulee = factory.Trait(
+            statut=Immersion.Statut.ANNULEE,
+            annulee_le=factory.LazyFunction(timezone.now),
+            motif_annulation="L'entreprise ne peut plus accueillir.",
+        )
+        observation = factory.Trait(
+            nature=Immersion.Nature.OBSERVATION,
+            parrainage=factory.SubFactory(
+                ParrainageFactory,
+                actif=True,
+                programme__public_eleves=True,
+                filleul=factory.SubFactory("tests.parrainages.factories.EleveFactory"),
+            ),
+            prescripteur=factory.SelfAttribute("parrainage.filleul.etablissement"),
+            date_fin=factory.LazyAttribute(lambda o: o.date_debut + dt.timedelta(days=4)),
+            horaires=factory.LazyFunction(
+                lambda: {j: [["09:00", "12:00"], ["13:30", "16:30"]] for j in JOURS[:5]}
+            ),
+            objet="",
+            metier_code="",
+            conseiller_prenom="",
+            conseiller_nom="",
+            conseiller_fonction="",
+            conseiller_email="",
+            chef_etablissement_prenom="Claire",
+            chef_etablissement_nom="Morel",
+            chef_etablissement_email=factory.Sequence(lambda n: f"principal{n}@college.example"),
+            enseignant_prenom="Paul",
+            enseignant_nom="Roux",
+            enseignant_email=factory.Sequence(lambda n: f"professeur{n}@college.example"),
+            activites="Observer l'accueil des clients et découvrir les métiers de l'atelier.",
+            sans_travaux_dangereux=True,
+        )
+
+
+class EleveFactory(FilleulFactory):
+    """A 3e pupil in a priority-education school, with one legal guardian."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    date_naissance = factory.LazyFunction(
+        lambda: timezone.localdate().replace(year=timezone.localdate().year - 14, day=1)
+    )
+    situation = Situation.ELEVE_3E_REP
+    niveau_diplome = 0
+    classe = "3e B"
+    etablissement = factory.SubFactory(
+        "tests.partenaires.factories.PartenaireFactory",
+        type="etablissement_scolaire",
+        nom=factory.Sequence(lambda n: f"Collège Jules Ferry {n}"),
+    )
+    representant = factory.RelatedFactory(RepresentantLegalFactory, factory_related_name="filleul")
+
+
+class BilanImmersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BilanImmersion
+
+    immersion = factory.SubFactory(ImmersionFactory, terminee=True)
+    jours_presence = 10
+    jours_absence = 1
+    competences = factory.LazyAttribute(
+        lambda o: [
+            {"competence": c, "niveau": BilanImmersion.Niveau.ACQUISE}
+            for c in o.immersion.liste_competences()
+        ]
+    )
+    issue = BilanImmersion.Issue.EMBAUCHE
+    commentaire = "Très impliqué."
+    rempli_par = "Marc Martin, Entreprise d'accueil"
 
 
 class SortieFactory(factory.django.DjangoModelFactory):

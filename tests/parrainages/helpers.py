@@ -90,3 +90,60 @@ def walk_profile(client, steps=STEPS):
     for etape, data in steps.items():
         response = client.post(reverse("filleul:profil", kwargs={"etape": etape}), data)
     return response
+
+
+# --- Immersion conventions ------------------------------------------------------------------
+
+
+def horaires_post(semaine: dict) -> dict:
+    """The hours' grid of the convention's form, posted: ``{"lundi": [["09:00", "12:00"],
+    ["13:30", "17:00"]], …}`` → ``horaires-lundi_matin_debut`` and so on."""
+    donnees = {}
+    for jour, plages in semaine.items():
+        for cle, plage in zip(("matin", "apres_midi"), plages, strict=False):
+            donnees[f"horaires-{jour}_{cle}_debut"] = plage[0]
+            donnees[f"horaires-{jour}_{cle}_fin"] = plage[1]
+    return donnees
+
+
+SEMAINE_35H = {
+    j: [["09:00", "12:30"], ["13:30", "17:00"]]
+    for j in ("lundi", "mardi", "mercredi", "jeudi", "vendredi")
+}
+
+
+def immersion_post(*, prescripteur_id, debut=None, jours=14, **autres) -> dict:
+    """A PMSMP proposal as the mentor's portal posts it: complete and within every limit (the
+    mentor represents the host company)."""
+    debut = debut or timezone.localdate() + dt.timedelta(days=10)
+    donnees = {
+        "date_debut": f"{debut:%Y-%m-%d}",
+        "date_fin": f"{debut + dt.timedelta(days=jours):%Y-%m-%d}",
+        "objet": "confirmer",
+        "objectifs": "Confirmer le projet de gestionnaire de paie.",
+        "metier_code": "M1501",
+        "metier_libelle": "Gestionnaire de paie",
+        "entreprise_nom": "Paie & Cie",
+        "entreprise_siret": "732 829 320 00074",
+        "entreprise_adresse": "10 rue de Rivoli, 75004 Paris",
+        "lieu": "Siège, 10 rue de Rivoli, Paris",
+        "representant_est_parrain": "on",
+        "tuteur_prenom": "Marc",
+        "tuteur_nom": "Martin",
+        "tuteur_fonction": "Responsable paie",
+        "tuteur_email": "marc.martin@paie.example",
+        "tuteur_telephone": "0601020304",
+        "prescripteur": str(prescripteur_id),
+        "conseiller_prenom": "Sonia",
+        "conseiller_nom": "Lefèvre",
+        "conseiller_fonction": "Conseillère",
+        "conseiller_email": "sonia.lefevre@francetravail.example",
+        "activites": "Saisie des variables de paie et contrôle des bulletins.",
+        "competences": "Saisir les variables de paie\nContrôler un bulletin",
+        "risques": "Travail sur écran.",
+        "urgence_nom": "Nadia Benali",
+        "urgence_telephone": "0611223344",
+        **horaires_post(SEMAINE_35H),
+    }
+    donnees.update(autres)
+    return donnees

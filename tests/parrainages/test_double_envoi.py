@@ -13,6 +13,8 @@ from parrainages.models import Immersion, Rencontre
 from programmes.models import Evenement
 from tests.concurrence import simultanement
 from tests.parrainages.factories import ParrainageFactory, ParrainFactory
+from tests.parrainages.helpers import immersion_post
+from tests.partenaires.factories import PartenaireFactory
 from tests.programmes.factories import ProgrammeFactory
 
 
@@ -62,17 +64,12 @@ def test_an_immersion_posted_twice_is_one_proposal(client):
     mentor = ParrainFactory(offre_immersion=True)
     pair = ParrainageFactory(parrain=mentor, actif=True, programme__offre_immersion=True)
     client.force_login(mentor.user)
-    debut = timezone.localdate() + dt.timedelta(days=10)
-    data = {
-        "date_debut": debut.isoformat(),
-        "date_fin": (debut + dt.timedelta(days=4)).isoformat(),
-        "lieu": "Atelier, 5 rue Oberkampf",
-        "tuteur": "Marc Petit",
-        "objectifs": "Découvrir le métier",
-    }
+    data = immersion_post(prescripteur_id=PartenaireFactory(type="france_travail").pk)
     url = reverse("parrain:immersion_nouvelle", kwargs={"pk": pair.pk})
     assert [client.post(url, data).status_code for _ in range(2)] == [302, 302]
     assert Immersion.objects.count() == 1
+    invitations = [m for m in mail.outbox if "À signer" in m.subject]
+    assert len(invitations) == 4  # each party once
 
 
 @pytest.mark.django_db

@@ -241,7 +241,8 @@ def seme(private_storage_dir):
     ImmersionFactory(
         parrainage=binome,
         lieu=f"Atelier {NOM}, Paris",
-        tuteur=f"M. Lenoir, qui accueille {PRENOM}",
+        tuteur_prenom="",
+        tuteur_nom=f"M. Lenoir, qui accueille {PRENOM}",
         objectifs=f"Faire découvrir le métier à {PRENOM}.",
     )
     SortieFactory(
@@ -328,7 +329,12 @@ def seme(private_storage_dir):
         valide_le=maintenant,
     )
     son_filleul = ParrainageFactory(programme=programme, parrain=comme_parrain, actif=True)
-    ImmersionFactory(parrainage=son_filleul, tuteur=f"{PRENOM} {NOM}")
+    ImmersionFactory(
+        parrainage=son_filleul,
+        tuteur_prenom=PRENOM,
+        tuteur_nom=NOM,
+        tuteur_email=EMAIL.replace("@", ".tutrice@"),
+    )
     membre = MembreFactory(partenaire=partenaire, user=personne)
 
     # Tomorrow's meeting: a reminder to her mentor names her, one to her too (both pending).
@@ -435,13 +441,14 @@ def test_erasure_leaves_nothing_in_any_table_or_file(
         "parrainages.Rencontre.lien",
         "parrainages.Rencontre.compte_rendu",
         "parrainages.Immersion.lieu",
-        "parrainages.Immersion.tuteur",
+        "parrainages.Immersion.tuteur_nom",
+        "parrainages.Immersion.texte",
+        "mentorat.Partie.nom",
         "parrainages.Immersion.objectifs",
         "parrainages.Sortie.employeur",
         "parrainages.Sortie.commentaire",
         "parrainages.Charte.texte",
         "parrainages.Charte.motif_annulation",
-        "mentorat.Partie.nom",
         "mentorat.Partie.prenom",
         "mentorat.Partie.email",
         "partenaires.Prescription.message",

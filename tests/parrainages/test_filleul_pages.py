@@ -18,6 +18,7 @@ from tests.parrainages.factories import (
     CandidatureFactory,
     CharteFactory,
     FilleulFactory,
+    ImmersionFactory,
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
@@ -225,6 +226,11 @@ def build_space(filleul, n=5):
             parrainage=pair, debut=timezone.now() - dt.timedelta(days=i + 1), tenue=True
         )
         InscriptionFactory(filleul=filleul)
+        ImmersionFactory(
+            parrainage=pair,
+            date_debut=timezone.localdate() + dt.timedelta(days=10 + 20 * i),
+            validee=i % 2 == 1,
+        )
     CharteFactory(parrainage=pair)
     return pair
 
@@ -237,8 +243,8 @@ def test_space_shows_own_things_in_constant_queries(client, django_assert_num_qu
     other_pair = build_space(other, 2)
     client.force_login(filleul.user)
     # savepoints, session, user, filleul, candidatures, pairs (+ their charters), meetings,
-    # events, charters to sign
-    with django_assert_num_queries(11):
+    # events, charters to sign, immersions (+ their assessments) and their parties
+    with django_assert_num_queries(13):
         response = client.get(reverse("filleul:tableau_de_bord"))
     content = response.content.decode()
     assert pair.parrain.user.email in content

@@ -24,7 +24,8 @@ from tests.parrainages.factories import (
     ParrainFactory,
     RencontreFactory,
 )
-from tests.partenaires.factories import MembreFactory
+from tests.parrainages.helpers import immersion_post
+from tests.partenaires.factories import MembreFactory, PartenaireFactory
 from tests.programmes.factories import EvenementFactory, ModeleCharteFactory, ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
@@ -320,34 +321,34 @@ def test_private_notes_are_not_shown_to_the_mentee(client, parrain):
     assert "Note confidentielle" not in text(client.get(reverse("filleul:tableau_de_bord")))
 
 
-def immersion_data(**overrides):
-    start = timezone.localdate() + dt.timedelta(days=20)
-    return {
-        "date_debut": start.isoformat(),
-        "date_fin": (start + dt.timedelta(days=10)).isoformat(),
-        "lieu": "Usine de Cléon",
-        "tuteur": "M. Petit",
-        "objectifs": "Découvrir la maintenance industrielle.",
-        **overrides,
-    }
-
-
 def test_immersion_proposal_and_overlap(connecte, parrain):
     pair = ParrainageFactory(parrain=parrain, actif=True, programme__offre_immersion=True)
+    prescripteur = PartenaireFactory(type="france_travail")
     url = reverse("parrain:immersion_nouvelle", kwargs={"pk": pair.pk})
-    assert connecte.post(url, immersion_data()).status_code == 302
+    assert connecte.post(url, immersion_post(prescripteur_id=prescripteur.pk)).status_code == 302
     immersion = pair.immersions.get()
-    assert immersion.statut == Immersion.Statut.PROPOSEE
-    overlap_start = immersion.date_fin.isoformat()
-    overlap = connecte.post(url, immersion_data(date_debut=overlap_start, date_fin=overlap_start))
+    assert immersion.statut == Immersion.Statut.A_SIGNER
+    overlap = connecte.post(
+        url,
+        immersion_post(
+            prescripteur_id=prescripteur.pk,
+            debut=immersion.date_fin,
+            jours=0,
+            entreprise_siret="44306184100047",
+        ),
+    )
     assert "chevauchent" in text(overlap)
-    backwards = connecte.post(url, immersion_data(date_debut="2030-05-10", date_fin="2030-05-01"))
+    backwards = connecte.post(
+        url,
+        immersion_post(
+            prescripteur_id=prescripteur.pk, date_debut="2030-05-10", date_fin="2030-05-01"
+        ),
+    )
     assert "doit suivre" in text(backwards)
     assert pair.immersions.count() == 1
     # A refused immersion frees its dates.
-    immersion.refuser()
-    immersion.save()
-    assert connecte.post(url, immersion_data()).status_code == 302
+    Immersion.objects.filter(pk=immersion.pk).update(statut=Immersion.Statut.REFUSEE)
+    assert connecte.post(url, immersion_post(prescripteur_id=prescripteur.pk)).status_code == 302
 
 
 def test_record_outcome_and_end(connecte, parrain):
@@ -466,5 +467,5 @@ def test_attendance_not_before_the_action(connecte, parrain):
     assert "une fois l'action commencée" in text(response)
 
 
-def test_immersion_factory_default_is_proposed():
-    assert ImmersionFactory().statut == "proposee"
+def test_immersion_factory_default_is_sent_for_signature():
+    assert ImmersionFactory().statut == "a_signer"

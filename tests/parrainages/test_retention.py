@@ -333,7 +333,7 @@ def test_the_mentor_service_erases_identity_and_keeps_the_records(now):
     rencontre = RencontreFactory(
         parrainage=pair, tenue=True, debut=now - jours(50), compte_rendu="Notes privées"
     )
-    immersion = ImmersionFactory(parrainage=pair, terminee=True, tuteur="Mme Martin")
+    immersion = ImmersionFactory(parrainage=pair, terminee=True, tuteur_nom="Martin")
     charte = CharteFactory(parrainage=pair, texte=f"Charte de {user.get_full_name()}")
     signature = signer(partie_de(charte, "parrain"), adresse_ip="192.0.2.1")
     EnvoiFactory(destinataire=user)
@@ -351,7 +351,7 @@ def test_the_mentor_service_erases_identity_and_keeps_the_records(now):
     charte.refresh_from_db()
     signature.refresh_from_db()
     assert rencontre.compte_rendu == "" and rencontre.statut == "tenue"
-    assert immersion.tuteur == ""
+    assert immersion.tuteur_nom == "" and "compte supprimé" in immersion.texte
     assert "compte supprimé" in charte.texte and user.last_name not in charte.texte
     assert (signature.user, signature.prenom, signature.nom) == (None, "", "")
     assert signature.adresse_ip is None and signature.signee_le is not None

@@ -11,12 +11,14 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from parrainages.models import Candidature, Parrainage, Rencontre, Sortie
+from parrainages.models import BilanImmersion, Candidature, Parrainage, Rencontre, Sortie
 from partenaires.models import Objectif, ParrainApporte
 from programmes.models import Evenement, Inscription
 from tests.parrainages.factories import (
+    BilanImmersionFactory,
     CandidatureFactory,
     FilleulFactory,
+    ImmersionFactory,
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
@@ -37,6 +39,8 @@ ATTENDU_A_Q1 = {
     IND.SORTIES_POSITIVES_6_MOIS: 2,  # s2, s4 (s3 after the period, s5 not A's)
     IND.EVENEMENTS_ORGANISES: 2,  # e1 (team event), e2 (A's mentor)
     IND.PARTICIPATION: 4,  # e1·f1, e2·f6, e2·f7, e3·f1
+    IND.IMMERSIONS_REALISEES: 3,  # i1, i2, i7 (i3: no day there, i6: no assessment yet)
+    IND.IMMERSIONS_EMBAUCHE: 1,  # i1 (i4: B's prescription on nobody's pair)
 }
 # Since the convention's start (1 October 2025) to the end of Q1.
 ATTENDU_A_CUMUL_Q1 = {
@@ -52,6 +56,8 @@ ATTENDU_A_Q2 = {
     IND.SORTIES_POSITIVES_6_MOIS: 1,  # s3, recorded after Q1
     IND.EVENEMENTS_ORGANISES: 1,  # e7
     IND.PARTICIPATION: 0,
+    IND.IMMERSIONS_REALISEES: 1,  # i5
+    IND.IMMERSIONS_EMBAUCHE: 0,
 }
 ATTENDU_B_Q1 = {
     IND.FILLEULS_ORIENTES: 1,  # f6
@@ -61,6 +67,8 @@ ATTENDU_B_Q1 = {
     IND.SORTIES_POSITIVES_6_MOIS: 1,  # s4
     IND.EVENEMENTS_ORGANISES: 2,  # e1 (team event), e3 (B's mentor)
     IND.PARTICIPATION: 4,  # e1·f6, e2·f6, e3·f1, e3·f7
+    IND.IMMERSIONS_REALISEES: 2,  # i4 (B prescribed it), i7 (its mentee)
+    IND.IMMERSIONS_EMBAUCHE: 1,  # i4
 }
 
 
@@ -199,6 +207,28 @@ def construire():
         (s.b3, M.FIN, T.AUCUNE, jour(2026, 3, 10)),  # s6: not positive
     ]:
         SortieFactory(parrainage=pair, moment=moment, type=type_, date=date)
+
+    def immersion(pair, fin, presence, issue=None, prescripteur=None):
+        immersion = ImmersionFactory(
+            parrainage=pair,
+            terminee=issue is not None,
+            validee=issue is None,
+            date_debut=fin - dt.timedelta(days=11),
+            date_fin=fin,
+            **({"prescripteur": prescripteur} if prescripteur else {}),
+        )
+        if issue is not None:
+            BilanImmersionFactory(immersion=immersion, jours_presence=presence, issue=issue)
+        return immersion
+
+    IS = BilanImmersion.Issue
+    s.i1 = immersion(s.b1, jour(2026, 2, 13), 10, IS.EMBAUCHE)  # A's mentee
+    s.i2 = immersion(s.b2, jour(2026, 3, 6), 5, IS.AUCUNE)  # A's (pair interrupted since)
+    s.i3 = immersion(s.b1, jour(2026, 3, 20), 0, IS.AUCUNE)  # did not come: not done
+    s.i4 = immersion(s.b4, jour(2026, 3, 27), 8, IS.EMBAUCHE, prescripteur=s.b)  # B prescribed
+    s.i5 = immersion(s.b1, jour(2026, 4, 24), 10, IS.FORMATION)  # after Q1
+    s.i6 = immersion(s.b3, jour(2026, 3, 13), 0)  # validated, no assessment yet
+    s.i7 = immersion(s.b3, jour(2026, 3, 27), 9, IS.AUTRE)  # A's mentor and B's mentee
 
     E, INS = Evenement.Statut, Inscription.Statut
 

@@ -187,3 +187,23 @@ def test_the_documentation_follows_the_definitions():
         assert definition.libelle in doc
     for type_ in ("CDI", "CDD de 6 mois ou plus", "Intérim de 6 mois ou plus", "Alternance"):
         assert type_ in doc
+
+
+def test_immersions_done_and_leading_to_a_hire(s):
+    def rows(partenaire, convention, indicateur):
+        return set(
+            indicateurs.lignes(
+                indicateur,
+                partenaire=partenaire.pk,
+                convention=convention.pk,
+                debut=Q1[0],
+                fin=Q1[1],
+            )
+        )
+
+    # Done: the tutor's assessment counts at least a day there (i3 none, i6 not assessed yet).
+    assert rows(s.a, s.convention_a, IND.IMMERSIONS_REALISEES) == {s.i1, s.i2, s.i7}
+    assert rows(s.a, s.convention_a, IND.IMMERSIONS_EMBAUCHE) == {s.i1}
+    # B prescribed i4 on a pair that is nobody's: it counts for B, as its mentee's i7 does.
+    assert rows(s.b, s.convention_b, IND.IMMERSIONS_REALISEES) == {s.i4, s.i7}
+    assert rows(s.b, s.convention_b, IND.IMMERSIONS_EMBAUCHE) == {s.i4}
