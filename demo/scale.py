@@ -407,7 +407,13 @@ def _purge(cursor, model, pk_sql: str, params: list, deleted: dict, *, depth: in
             continue
         on_delete = fk.remote_field.on_delete
         table, column = qn(related._meta.db_table), qn(fk.column)
-        if on_delete in (models.CASCADE, models.PROTECT, models.RESTRICT):
+        if related is model and fk.null:
+            # A row pointing to another of the same table (a renewed immersion convention):
+            # unlinked first, the rows themselves go with their own parents.
+            cursor.execute(
+                f"UPDATE {table} SET {column} = NULL WHERE {column} IN ({pk_sql})", params
+            )
+        elif on_delete in (models.CASCADE, models.PROTECT, models.RESTRICT):
             child_sql = (
                 f"SELECT {qn(related._meta.pk.column)} FROM {table} WHERE {column} IN ({pk_sql})"
             )

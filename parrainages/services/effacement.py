@@ -322,5 +322,9 @@ def _traces(*, user, filleul, parrain, paires: list[int]) -> dict:
     parties |= Partie.objects.du_modele(AutorisationParentale).filter(
         document_id__in=objets.get(AutorisationParentale, ())
     )
+    # So do the parties of the immersion conventions of their pairs (tutor, host company…).
+    parties |= Partie.objects.du_modele(Immersion).filter(
+        document_id__in=Immersion.objects.filter(parrainage__in=paires).values("pk")
+    )
     objets[Partie] = list(parties.values_list("pk", flat=True).distinct())
     return objets
