@@ -244,7 +244,7 @@ class ImmersionForm(forms.Form):
 
     def __init__(self, *args, parrainage, instance=None, **kwargs):
         self.parrainage = parrainage
-        self.observation = parrainage.programme.public_eleves
+        self.observation = regles.nature_attendue(parrainage) == Immersion.Nature.OBSERVATION
         if instance is not None:
             initial = model_to_dict(instance, fields=CHAMPS_FORMULAIRE)
             initial["entreprise_commune"] = instance.entreprise_commune

@@ -33,6 +33,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from mentorat.siret import siret_valide
+from programmes.models import Situation
 
 from . import immersion_horaires as H
 from .models import AGE_MAJORITE, Immersion, add_months
@@ -74,6 +75,18 @@ class _Erreurs:
     def lever(self):
         if self.par_champ:
             raise ValidationError(self.par_champ)
+
+
+def nature_attendue(parrainage) -> str:
+    """A pupil's placement is an observation sequence (Code de l'éducation, art. L332-3-1;
+    Code du travail, art. L4153-1), a job seeker's a PMSMP (art. L5135-1): a pupils'
+    programme, or a pupil (class of 3e, a school recorded) in a programme that serves both,
+    such as the Club des 1.000."""
+    filleul = parrainage.filleul
+    eleve = filleul.situation == Situation.ELEVE_3E_REP or bool(filleul.etablissement_id)
+    if parrainage.programme.public_eleves or eleve:
+        return Immersion.Nature.OBSERVATION
+    return Immersion.Nature.PMSMP
 
 
 def fin_max_pmsmp(debut: dt.date) -> dt.date:
@@ -157,20 +170,21 @@ def verifier(immersion: Immersion, *, aujourd_hui: dt.date | None = None) -> Non
     erreur = _Erreurs()
     parrainage = immersion.parrainage
     filleul = parrainage.filleul
-    programme = parrainage.programme
     if immersion.nature not in Immersion.Nature.values:
         erreur("nature", "Nature de convention inconnue.")
         erreur.lever()
-    if programme.public_eleves and not immersion.est_observation:
+    attendue = nature_attendue(parrainage)
+    if attendue == Immersion.Nature.OBSERVATION and not immersion.est_observation:
         erreur(
             "nature",
-            "Ce programme accueille des élèves : leur convention est une séquence d'observation "
+            "Ce filleul est un élève : sa convention est une séquence d'observation "
             "(Code du travail, art. L4153-1).",
         )
-    if immersion.est_observation and not programme.public_eleves:
+    if immersion.est_observation and attendue != Immersion.Nature.OBSERVATION:
         erreur(
             "nature",
-            "Une séquence d'observation est réservée aux élèves d'un programme scolaire.",
+            "Une séquence d'observation est réservée aux élèves (Code de l'éducation, "
+            "art. L332-3-1).",
         )
     _requis(immersion, erreur)
     _identifiants(immersion, erreur)

@@ -304,11 +304,7 @@ def _appliquer(immersion: Immersion, donnees: dict) -> None:
             setattr(immersion, champ, donnees[champ])
     immersion.entreprise_siret = "".join((immersion.entreprise_siret or "").split())
     immersion.metier_code = (immersion.metier_code or "").strip().upper()
-    immersion.nature = (
-        Immersion.Nature.OBSERVATION
-        if parrainage.programme.public_eleves
-        else Immersion.Nature.PMSMP
-    )
+    immersion.nature = regles.nature_attendue(parrainage)
     if immersion.est_observation:
         immersion.prescripteur_id = parrainage.filleul.etablissement_id
         immersion.objet = ""

@@ -190,7 +190,8 @@ def immersion_ouvrir(request, uuid):
 
 
 def _formulaire(request, parrainage, *, immersion=None):
-    horaires_defaut = HORAIRES_OBSERVATION if parrainage.programme.public_eleves else HORAIRES_PMSMP
+    observation = regles.nature_attendue(parrainage) == Immersion.Nature.OBSERVATION
+    horaires_defaut = HORAIRES_OBSERVATION if observation else HORAIRES_PMSMP
     donnees = request.POST if request.method == "POST" else None
     form = ImmersionForm(donnees, parrainage=parrainage, instance=immersion)
     horaires = HorairesForm(
@@ -209,7 +210,7 @@ def _rendre_formulaire(request, parrainage, form, horaires, *, immersion=None, p
             "horaires": horaires,
             "immersion": immersion,
             "possible": possible,
-            "observation": parrainage.programme.public_eleves,
+            "observation": regles.nature_attendue(parrainage) == Immersion.Nature.OBSERVATION,
         },
     )
 

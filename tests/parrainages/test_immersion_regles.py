@@ -12,6 +12,7 @@ from mentorat.models import CodeSignature, Envoi, Partie
 from mentorat.signatures import SignatureRefusee, parties_de, signature_demander_code
 from mentorat.siret import luhn_valide, siret_valide
 from parrainages import immersion_regles as regles
+from parrainages.immersion_regles import nature_attendue
 from parrainages.models import Immersion
 from parrainages.services.immersion import (
     CHAMPS,
@@ -66,7 +67,7 @@ def pair_eleve():
 
 def donnees(pair, **changes):
     debut = changes.pop("date_debut", lundi_prochain())
-    eleve = pair.programme.public_eleves
+    eleve = nature_attendue(pair) == Immersion.Nature.OBSERVATION
     base = {
         "date_debut": debut,
         "date_fin": changes.pop("date_fin", debut + dt.timedelta(days=4 if eleve else 11)),
@@ -93,7 +94,7 @@ def donnees(pair, **changes):
         "urgence_nom": "Nadia Benali",
         "urgence_telephone": "0611223344",
     }
-    if pair.programme.public_eleves:
+    if eleve:
         base.update(
             objet="",
             metier_code="",
@@ -454,6 +455,28 @@ def test_a_pupil_observation_is_issued_with_school_and_guardians(pair_eleve):
         "entreprise",
         "tuteur",
     ]
+
+
+def test_a_pupil_in_a_programme_serving_adults_too_gets_an_observation_sequence():
+    """The Club des 1.000 mentors long-term job seekers and 3e pupils in one programme: the
+    convention follows the mentee."""
+    programme = ProgrammeFactory(offre_immersion=True, public_eleves=False)
+    eleve = ParrainageFactory(
+        actif=True,
+        programme=programme,
+        parrain=ParrainFactory(offre_immersion=True),
+        filleul=EleveFactory(),
+    )
+    adulte = ParrainageFactory(
+        actif=True, programme=programme, parrain=ParrainFactory(offre_immersion=True)
+    )
+    observation = immersion_proposer(
+        parrainage=eleve, par=eleve.parrain.user, donnees=donnees(eleve)
+    )
+    pmsmp = immersion_proposer(parrainage=adulte, par=adulte.parrain.user, donnees=donnees(adulte))
+    assert observation.nature == Immersion.Nature.OBSERVATION
+    assert observation.prescripteur == eleve.filleul.etablissement
+    assert pmsmp.nature == Immersion.Nature.PMSMP
 
 
 def test_pupil_six_days(pair_eleve):
