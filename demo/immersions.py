@@ -194,6 +194,8 @@ class Convention:
             if roles is not None and not partie.role.startswith(tuple(roles)):
                 continue
             quand = _plus_tot(_apres(quand, pas_heures + i / 5))
+            # The code the party would have received by e-mail, planted with a known value
+            # (as tests/mentorat/factories.py code_en_attente does), then typed.
             demande = CodeSignature.objects.create(
                 partie=partie,
                 code_hash="",
