@@ -15,6 +15,7 @@ from django.db.models import Count
 from mentorat.models import Partie
 from parrainages.models import (
     AutorisationParentale,
+    BilanImmersion,
     Candidature,
     Charte,
     Filleul,
@@ -29,6 +30,7 @@ from parrainages.models import (
 from partenaires.models import Convention, Membre, Objectif, Partenaire
 from programmes.models import Commune, Etape, Evenement, Inscription, ModeleCharte, Programme
 
+from .immersions import immersions_demo
 from .mineurs import mineurs_demo
 from .partenaires import produire_rapport_demo, rattacher_parrains
 from .population import DOMAINE, Population, population_existe
@@ -56,6 +58,7 @@ MODELES = [
     ("Parrainages", Parrainage),
     ("Rencontres", Rencontre),
     ("Immersions", Immersion),
+    ("Bilans d'immersion", BilanImmersion),
     ("Sorties", Sortie),
     ("Représentants légaux", RepresentantLegal),
     ("Autorisations parentales", AutorisationParentale),
@@ -115,8 +118,10 @@ def seed_demo() -> Resultat:
             suivi.generer(evenements)
             suivi.enregistrer()
             mineurs_demo()
+            immersions_demo()
             if pdf_disponible():
                 produire_pdf_chartes()
+                produire_pdf_immersions()
             rendez_vous_demain()
             appariement_demo(programmes, comptes["gestionnaire"])
         rattacher_parrains(partenaires)
@@ -195,16 +200,10 @@ def produire_pdf_chartes():
     from django.db.models import Case, IntegerField, Value, When
     from django.utils import timezone
 
-    from mentorat.scellement import creer_certificat_autosigne
     from parrainages.models import Charte
     from parrainages.services import charte_produire_pdf
 
-    if not settings.SCEAU_CERTIFICAT.is_file():
-        creer_certificat_autosigne(
-            settings.SCEAU_CERTIFICAT,
-            mot_de_passe=settings.SCEAU_MOT_DE_PASSE,
-            nom="Mentorat — sceau de démonstration",
-        )
+    certificat_demo()
     demo = [f"{role}@{DOMAINE}" for role in ("parrain", "filleul")]
     ids = (
         Charte.objects.filter(statut=Charte.Statut.SIGNEE, pdf="")
@@ -224,6 +223,37 @@ def produire_pdf_chartes():
         charte_produire_pdf(charte_id=charte_id)
     # The parties of demo charters are not e-mailed.
     Charte.objects.filter(pk__in=ids).update(envoyee_le=timezone.now())
+
+
+def certificat_demo():
+    """The demo's sealing certificate, self-signed, made the first time."""
+    from mentorat.scellement import creer_certificat_autosigne
+
+    if not settings.SCEAU_CERTIFICAT.is_file():
+        creer_certificat_autosigne(
+            settings.SCEAU_CERTIFICAT,
+            mot_de_passe=settings.SCEAU_MOT_DE_PASSE,
+            nom="Mentorat — sceau de démonstration",
+        )
+
+
+def produire_pdf_immersions():
+    """Seal the PDF of the demo's validated and finished conventions (a handful, half a
+    second each). Their parties are not e-mailed: the PDF counts as sent when made, so that
+    the task the validation started finds nothing left to do."""
+    from django.db.models import F
+
+    from parrainages.services.immersion import STATUTS_AVEC_PDF, immersion_produire_pdf
+
+    certificat_demo()
+    ids = list(
+        Immersion.objects.filter(statut__in=STATUTS_AVEC_PDF, pdf="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for immersion_id in ids:
+        immersion_produire_pdf(immersion_id=immersion_id)
+    Immersion.objects.filter(pk__in=ids).exclude(pdf="").update(envoyee_le=F("pdf_produit_le"))
 
 
 def compter() -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""What happens inside the demo pairs: meetings, immersions, outcomes, charters; and who
+"""What happens inside the demo pairs: meetings, outcomes, charters; and who
 registered for the programmes' events."""
 
 import datetime as dt
@@ -9,7 +9,6 @@ from mentorat.models import Partie
 from parrainages.models import (
     Candidature,
     Charte,
-    Immersion,
     Parrain,
     Parrainage,
     Rencontre,
@@ -18,29 +17,13 @@ from parrainages.models import (
 )
 from parrainages.models.charte import sha256_text
 from parrainages.services.charte import charte_parties, charte_rendre_texte
-from programmes.models import Evenement, Forme, Inscription, ModeleCharte, Situation
+from programmes.models import Evenement, Inscription, ModeleCharte
 
 from . import noms
 from .population import a_heure, jours
 from .programmes import AUVERGNE, HAUTE_GARONNE, PARIS, PROGRAMMES, STRASBOURG
 
 PS = Parrainage.Statut
-
-
-def siret_demo(siren_sans_cle: int) -> str:
-    """A well-formed SIRET (its Luhn key right) from eight digits: the demo's companies."""
-    from mentorat.siret import luhn_valide
-
-    base = f"{siren_sans_cle:08d}"
-    for cle in range(10):
-        siren = f"{base}{cle}"
-        if luhn_valide(siren):
-            break
-    for cle in range(10):
-        siret = f"{siren}0001{cle}"
-        if luhn_valide(siret):
-            return siret
-    raise AssertionError("une clé de Luhn existe toujours")
 
 
 SUJETS = {
@@ -157,7 +140,6 @@ class Suivi:
         self.today = population.today
         self.now = population.now
         self.rencontres = []
-        self.immersions = []
         self.sorties = []
         self.chartes = []
         self.parties = []
@@ -235,109 +217,6 @@ class Suivi:
             self.rencontre(
                 p, self.heure(self.today + jours(self.rng.randint(2, 21))), Rencontre.Statut.PREVUE
             )
-
-    # Immersions -------------------------------------------------------------------------------
-
-    def immersion(self, p, statut, debut, duree_jours):
-        """A convention as proposed from the portal (its parties and signatures are the
-        lead's demo data to come: these rows carry what the pages list)."""
-        eleve = p.filleul.situation == Situation.ELEVE_3E_REP
-        secteur = self.pop.secteurs[p.parrain.demo_secteurs[0]].libelle.split(",")[0].lower()
-        prenom = self.rng.choice(noms.PRENOMS_FEMININS_PARRAINS + noms.PRENOMS_MASCULINS_PARRAINS)
-        nom = self.rng.choice(noms.NOMS)
-        objectifs = (
-            "Séquence d'observation de 3e : découvrir l'entreprise, ses métiers et ses règles ; "
-            "préparer le rapport de stage."
-            if eleve
-            else f"Découvrir les métiers de l'entreprise ({secteur}) en situation réelle, "
-            "participer aux tâches de l'équipe avec le tuteur et valider le projet professionnel."
-        )
-        commune = p.parrain.commune.nom if p.parrain.commune else ""
-        parrain = p.parrain.user
-        fin = debut + jours(4 if eleve else min(duree_jours, 27))
-        IS = Immersion.Statut
-        self.immersions.append(
-            Immersion(
-                parrainage=p,
-                nature=Immersion.Nature.OBSERVATION if eleve else Immersion.Nature.PMSMP,
-                objet="" if eleve else Immersion.Objet.CONFIRMER,
-                date_debut=debut,
-                date_fin=fin,
-                lieu=f"{p.parrain.entreprise}, {commune}".strip(", "),
-                entreprise_nom=p.parrain.entreprise,
-                entreprise_siret=siret_demo(self.rng.randrange(10_000_000, 99_999_999)),
-                representant_est_parrain=True,
-                representant_prenom=parrain.first_name if parrain else "",
-                representant_nom=parrain.last_name if parrain else "",
-                representant_fonction=p.parrain.fonction,
-                representant_email=parrain.email if parrain else "",
-                tuteur_prenom=prenom,
-                tuteur_nom=nom,
-                tuteur_fonction="Responsable d'équipe",
-                tuteur_email=f"tuteur.{len(self.immersions)}@entreprise.example",
-                horaires={
-                    j: [["09:00", "12:00"], ["13:30", "16:30" if eleve else "17:00"]]
-                    for j in ("lundi", "mardi", "mercredi", "jeudi", "vendredi")
-                },
-                objectifs=objectifs,
-                activites=(
-                    "Observer le travail des équipes et découvrir leurs métiers."
-                    if eleve
-                    else "Participer aux tâches de l'équipe aux côtés du tuteur."
-                ),
-                sans_travaux_dangereux=eleve,
-                statut=statut,
-                soumise_le=None if statut == IS.BROUILLON else self.now,
-                valide_le=self.now if statut in (IS.VALIDEE, IS.TERMINEE) else None,
-                refusee_le=self.now if statut == IS.REFUSEE else None,
-                refusee_par="Tuteur ou tutrice" if statut == IS.REFUSEE else "",
-                motif_refus="Les dates ne conviennent pas." if statut == IS.REFUSEE else "",
-                annulee_le=self.now if statut == IS.ANNULEE else None,
-                motif_annulation="Accueil impossible." if statut == IS.ANNULEE else "",
-            )
-        )
-
-    def immersions_de(self, p):
-        if not p.programme.offre_immersion:
-            return
-        if p.forme != Forme.IMMERSION and not (
-            p.parrain.offre_immersion
-            and p.statut in (PS.ACTIF, PS.TERMINE)
-            and self.rng.random() < 0.1
-        ):
-            return
-        rng, today = self.rng, self.today
-        duree = rng.randint(5, 27)
-        IS = Immersion.Statut
-        if p.statut == PS.ACTIF:
-            statut = self.pick(
-                [
-                    (IS.BROUILLON, 1),
-                    (IS.A_SIGNER, 2),
-                    (IS.PARTIELLEMENT_SIGNEE, 2),
-                    (IS.A_VALIDER, 1),
-                    (IS.VALIDEE, 4),
-                    (IS.REFUSEE, 1),
-                    (IS.ANNULEE, 1),
-                ]
-            )
-            if statut == IS.VALIDEE:
-                debut = max(p.date_debut + jours(7), today - jours(rng.randint(0, 5)))
-                debut += jours(rng.randint(0, 20))
-            else:
-                debut = today + jours(rng.randint(8, 40))
-        elif p.statut == PS.TERMINE:
-            statut = self.pick([(IS.TERMINEE, 5), (IS.ANNULEE, 1)])
-            marge = max(0, (p.date_fin - p.date_debut).days - duree - 20)
-            debut = p.date_debut + jours(20 + rng.randint(0, marge))
-            duree = min(duree, max(0, (p.date_fin - debut).days))
-        elif p.statut == PS.INTERROMPU:
-            statut = IS.ANNULEE
-            debut = p.date_debut + jours(min(15, (p.date_fin - p.date_debut).days // 2))
-            duree = min(duree, (p.date_fin - debut).days)
-        else:
-            return
-        self.immersion(p, statut, debut, duree)
 
     # Outcomes ---------------------------------------------------------------------------------
 
@@ -522,7 +401,8 @@ class Suivi:
     # Orchestration -----------------------------------------------------------------------------
 
     def generer(self, evenements):
-        """Meetings, immersions, outcomes, charters, registrations (the pairs are saved)."""
+        """Meetings, outcomes, charters, registrations (the pairs are saved; immersion
+        conventions come later, from demo/immersions.py)."""
         demo = self.demo
         modeles = {m.programme_id: m for m in ModeleCharte.objects.filter(version=1)}
         forces = {id(demo["actif_filleul_demo"]), id(demo["actif_immersion"]), id(demo["termine"])}
@@ -530,7 +410,6 @@ class Suivi:
             if id(p) in forces:
                 continue
             self.rencontres_de(p)
-            self.immersions_de(p)
             self.sorties_de(p)
             if p.programme.slug in (PARIS, STRASBOURG):
                 self.chartes_de(p, modeles[p.programme.pk])
@@ -538,7 +417,8 @@ class Suivi:
         self.lignes_inscriptions = self.inscriptions(evenements)
 
     def generer_demo(self, modele):
-        """The demo mentor's pairs: meetings to log, upcoming ones, an immersion, outcomes."""
+        """The demo mentor's pairs: meetings to log, upcoming ones, outcomes (their immersion
+        conventions are made by demo/immersions.py, through the services)."""
         demo, today = self.demo, self.today
         R = Charte.Role
         p = demo["actif_filleul_demo"]
@@ -555,7 +435,6 @@ class Suivi:
         self.rencontre(p, a_heure(today - jours(6), 12, 30), Rencontre.Statut.PREVUE)
         self.rencontre(p, a_heure(today + jours(9), 12, 30), Rencontre.Statut.PREVUE)
         self.rencontre(p, a_heure(today + jours(23), 12, 30), Rencontre.Statut.PREVUE)
-        self.immersion(p, Immersion.Statut.VALIDEE, today + jours(14), 27)
         self.charte(p, modele, {R.FILLEUL})
 
         p = demo["termine"]
@@ -565,7 +444,6 @@ class Suivi:
 
     def enregistrer(self):
         Rencontre.objects.bulk_create(self.rencontres)
-        Immersion.objects.bulk_create(self.immersions)
         Sortie.objects.bulk_create(self.sorties)
         Charte.objects.bulk_create(self.chartes)
         type_charte = ContentType.objects.get_for_model(Charte)

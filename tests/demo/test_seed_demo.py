@@ -19,7 +19,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from mentorat.models import Partie, User
+from mentorat.models import Envoi, Partie, User
 from mentorat.roles import ADMINISTRATEUR, GESTIONNAIRE
 from parrainages.models import (
     Candidature,
@@ -338,3 +338,99 @@ def test_minors_have_guardians_and_pupils_their_school(seed):
         programme__controle_honorabilite_requis=True,
         parrain__honorabilite_verifiee_le__isnull=True,
     ).exists()
+
+
+def test_immersion_conventions_in_every_state(seed):
+    """Paris has a PMSMP in each state, made through the services: its parties, its frozen
+    text, and signatures that carry that text's fingerprint; the Club has a pupil's
+    observation sequence signed by every party, a guardian among them."""
+    from mentorat.signatures import parties_de
+    from parrainages.models import BilanImmersion
+    from parrainages.services.immersion import immersion_texte
+
+    S = Immersion.Statut
+    paris = {
+        i.statut: i
+        for i in Immersion.objects.filter(
+            parrainage__programme__slug="1000-parrains-1000-emplois"
+        ).order_by("pk")
+    }
+    assert set(paris) == set(S.values)
+    for statut, immersion in paris.items():
+        assert immersion.nature == Immersion.Nature.PMSMP
+        assert immersion.date_debut >= immersion.parrainage.date_debut
+        parties = list(parties_de(immersion))
+        if statut == S.BROUILLON:
+            assert not parties and not immersion.texte
+            continue
+        # The text signed is the convention as it stands.
+        assert immersion.texte == immersion_texte(immersion)
+        assert immersion.texte_sha256 == hashlib.sha256(immersion.texte.encode()).hexdigest()
+        assert [p.role for p in parties] == ["beneficiaire", "entreprise", "tuteur", "prescripteur"]
+        signees = [p for p in parties if p.signee_le]
+        for partie in signees:
+            assert partie.texte_sha256 == immersion.texte_sha256
+            assert partie.methode == Partie.Methode.CODE_EMAIL
+            assert partie.adresse_ip and partie.user_agent
+            assert partie.codes.filter(utilise_le=partie.signee_le).count() == 1
+        assert all(p.texte_sha256 == "" for p in parties if not p.signee_le)
+        if statut == S.A_SIGNER:
+            assert not signees
+        elif statut == S.PARTIELLEMENT_SIGNEE:
+            assert 0 < len(signees) < len(parties)
+        elif statut in (S.A_VALIDER, S.VALIDEE, S.TERMINEE):
+            assert len(signees) == len(parties)
+            assert immersion.signee_le == max(p.signee_le for p in parties)
+        if statut in (S.VALIDEE, S.TERMINEE):
+            assert immersion.valide_le > immersion.signee_le
+            assert immersion.valide_le.date() < immersion.date_debut
+            assert immersion.pdf and immersion.pdf_sha256 and immersion.envoyee_le
+        if statut == S.REFUSEE:
+            (refus,) = [p for p in parties if p.refusee_le]
+            assert refus.motif_refus and immersion.motif_refus == refus.motif_refus
+        if statut == S.ANNULEE:
+            assert immersion.motif_annulation and not any(p.jeton_hash for p in parties)
+    # The demo logins have something to sign: the mentor one convention, the mentee another.
+    assert paris[S.A_SIGNER].parrainage.parrain.user.email == "parrain@demo.mentorat.fr"
+    a_signer = Partie.objects.du_modele(Immersion).a_signer()
+    assert a_signer.filter(
+        user__email="parrain@demo.mentorat.fr", document_id=paris[S.A_SIGNER].pk
+    ).exists()
+    assert a_signer.filter(
+        user__email="filleul@demo.mentorat.fr", document_id=paris[S.PARTIELLEMENT_SIGNEE].pk
+    ).exists()
+    # Finished ones are past, each with its tutor's assessment; one leads to a hire.
+    terminees = Immersion.objects.filter(
+        parrainage__programme__slug="1000-parrains-1000-emplois", statut=S.TERMINEE
+    )
+    assert terminees.count() >= 2
+    for immersion in terminees:
+        assert immersion.date_fin < timezone.localdate()
+        assert immersion.bilan.created_at.date() > immersion.date_fin
+        assert immersion.bilan_demande_le is not None
+    assert terminees.filter(bilan__issue=BilanImmersion.Issue.EMBAUCHE).exists()
+    # No e-mail of theirs waits to go out (the demo's parties are not e-mailed).
+    assert not Envoi.objects.filter(regle__startswith="immersion").exclude(statut="envoye")
+
+    (observation,) = Immersion.objects.filter(
+        parrainage__programme__slug="club-1000-entreprises-auvergne",
+        nature=Immersion.Nature.OBSERVATION,
+    )
+    assert observation.statut == S.VALIDEE
+    eleve = observation.parrainage.filleul
+    assert eleve.etablissement_id == observation.prescripteur_id
+    assert observation.parrainage.parrain.honorabilite_verifiee_le is not None
+    parties = list(parties_de(observation))
+    roles = [p.role for p in parties]
+    assert roles[0] == "beneficiaire" and roles[-4:] == [
+        "etablissement",
+        "enseignant",
+        "entreprise",
+        "tuteur",
+    ]
+    guardians = [p for p in parties if p.role.startswith("representant_legal_")]
+    assert guardians and {p.email for p in guardians} <= set(
+        eleve.representants_legaux.values_list("email", flat=True)
+    )
+    assert all(p.texte_sha256 == observation.texte_sha256 for p in parties)
+    assert observation.pdf and observation.texte == immersion_texte(observation)
