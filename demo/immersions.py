@@ -26,7 +26,7 @@ import hashlib
 import zlib
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -429,16 +429,10 @@ def _paire_eleve():
 def immersions_demo() -> None:
     """Once, after the population and the minors (``seed_demo``'s creation branch)."""
     debut_envois = _dernier_envoi()
-    apres_commit = len(connection.run_on_commit)
     gestionnaire = User.objects.get(email=f"gestionnaire@{DOMAINE}")
     _paris(gestionnaire)
     _club(gestionnaire)
     _envois_passes(debut_envois)
-    # The work the services left for after the commit has nothing to do here: the messages
-    # count as sent, and seed_demo seals the validated conventions' PDF itself (or, without
-    # WeasyPrint, leaves them to the scheduled catch-up, as the charters'). Some sixty tasks
-    # that would each find nothing to do are dropped, which keeps the demo quick to start.
-    del connection.run_on_commit[apres_commit:]
 
 
 def _paris(gestionnaire):
