@@ -234,7 +234,9 @@ def _hash_code(code_id: int, code: str) -> str:
 
 def _verrouiller(partie: Partie):
     """The party and its document, both locked: one signature at a time per document."""
-    partie = Partie.objects.select_for_update().select_related("user").get(pk=partie.pk)
+    # ``of``: the account is an outer join (a party may have none), which PostgreSQL does
+    # not lock; only the party's row is.
+    partie = Partie.objects.select_for_update(of=("self",)).select_related("user").get(pk=partie.pk)
     modele = partie.document_type.model_class()
     document = modele._default_manager.select_for_update().get(pk=partie.document_id)
     return partie, document
