@@ -205,7 +205,8 @@ class Decision:
     ``cible``: the status it leads to (offered only when the move is legal). ``service(obj,
     motif=..., par=...)``: the service that makes it, called once the form is valid; it
     returns what ``annonce`` (optional) turns into a message for staff. ``motif_requis``: the
-    form refuses the decision without a reason.
+    form refuses the decision without a reason. ``avec_formulaire``: the service also receives
+    the form's ``cleaned_data`` (``formulaire=``), for a form that adds fields of its own.
     """
 
     label: str
@@ -213,6 +214,7 @@ class Decision:
     service: Callable
     motif_requis: bool = False
     annonce: Callable | None = None
+    avec_formulaire: bool = False
 
 
 DECISION_FIELDS = ("decision", "motif")
@@ -270,6 +272,8 @@ class DecisionAdminMixin(TransitionAdminMixin):
 
     form = DecisionForm
     decisions: dict[str, Decision] = {}
+    # The decision's own fields (a subclass of ``DecisionForm`` may add some).
+    decision_fields = DECISION_FIELDS
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -277,7 +281,7 @@ class DecisionAdminMixin(TransitionAdminMixin):
         return form
 
     def get_fields(self, request, obj=None):
-        return [f for f in super().get_fields(request, obj) if f not in DECISION_FIELDS]
+        return [f for f in super().get_fields(request, obj) if f not in self.decision_fields]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -286,7 +290,7 @@ class DecisionAdminMixin(TransitionAdminMixin):
             and self.has_change_permission(request, obj)
             and any(obj.peut_passer_a(d.cible) for d in self.decisions.values())
         ):
-            fieldsets.append(("Décision", {"fields": DECISION_FIELDS}))
+            fieldsets.append(("Décision", {"fields": self.decision_fields}))
         return fieldsets
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -312,9 +316,10 @@ class DecisionAdminMixin(TransitionAdminMixin):
         if not key:
             return
         decision = self.decisions[key]
+        extra = {"formulaire": form.cleaned_data} if decision.avec_formulaire else {}
         try:
             resultat = decision.service(
-                obj, motif=form.cleaned_data.get("motif", ""), par=request.user
+                obj, motif=form.cleaned_data.get("motif", ""), par=request.user, **extra
             )
         except ValidationError as exc:
             raise DecisionRefusee(" ".join(exc.messages)) from exc

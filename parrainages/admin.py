@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 
 import programmes.admin
 from mentorat.admin import (
+    DECISION_FIELDS,
     HTTPS_URLS,
     Decision,
     DecisionAdminMixin,
@@ -39,10 +40,12 @@ from .models import (
     BilanImmersion,
     Candidature,
     Charte,
+    EvenementCandidature,
     Filleul,
     Immersion,
     ImportParrains,
     MatchingRun,
+    MotifRefus,
     Parrain,
     Parrainage,
     Rencontre,
@@ -53,6 +56,7 @@ from .selectors import tableau_de_bord_programmes
 from .services import (
     candidature_desister,
     candidature_etudier,
+    candidature_mettre_en_attente,
     candidature_refuser,
     candidature_retenir,
     charte_annuler,
@@ -484,10 +488,63 @@ class FilleulAdmin(
 # --- Applications ---------------------------------------------------------------------------------
 
 
+@admin.register(MotifRefus)
+class MotifRefusAdmin(admin.ModelAdmin):
+    """The reasons for not retaining an application: staff extend the list. A reason already
+    given cannot be deleted: withdraw it from the list (``actif``)."""
+
+    list_display = ("libelle", "actif", "ordre")
+    list_editable = ("actif", "ordre")
+    list_filter = ("actif",)
+    search_fields = ("libelle",)
+
+
+class CandidatureForm(DecisionForm):
+    """A refusal needs a reason from the list; the free text ("Motif") is optional then, and
+    read by the prescriber only."""
+
+    motif_liste = forms.ModelChoiceField(
+        label="Motif de non-retenue",
+        queryset=MotifRefus.objects.actifs(),
+        required=False,
+        help_text="Obligatoire pour une non-retenue. Le candidat lit un texte bienveillant "
+        "propre à ce motif ; le champ « Motif » (facultatif) n'est lu que par le prescripteur.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "refuser" and not cleaned.get("motif_liste"):
+            self.add_error("motif_liste", "Choisissez le motif de la décision dans la liste.")
+        return cleaned
+
+
+class EvenementCandidatureInline(admin.TabularInline):
+    """The application's history, as told (read only: the services write it)."""
+
+    model = EvenementCandidature
+    extra = 0
+    can_delete = False
+    fields = ("le", "statut_libelle", "motif", "precision", "texte_candidat", "par")
+    readonly_fields = fields
+    ordering = ("le", "pk")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("motif", "par")
+
+
 @admin.register(Candidature)
 class CandidatureAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.ModelAdmin
 ):
+    form = CandidatureForm
+    decision_fields = (*DECISION_FIELDS, "motif_liste")
+    inlines = [EvenementCandidatureInline]
     list_display = (
         "filleul",
         "programme",
@@ -524,16 +581,23 @@ class CandidatureAdmin(
             Candidature.Statut.RETENUE,
             lambda c, *, motif, par: candidature_retenir(candidature=c, par=par),
         ),
+        "liste_attente": Decision(
+            "Mettre sur liste d'attente",
+            Candidature.Statut.LISTE_ATTENTE,
+            lambda c, *, motif, par: candidature_mettre_en_attente(candidature=c, par=par),
+        ),
         "refuser": Decision(
-            "Ne pas retenir (motif obligatoire)",
+            "Ne pas retenir (motif de la liste obligatoire)",
             Candidature.Statut.REFUSEE,
-            lambda c, *, motif, par: candidature_refuser(candidature=c, par=par, motif=motif),
-            motif_requis=True,
+            lambda c, *, motif, par, formulaire: candidature_refuser(
+                candidature=c, par=par, motif=formulaire["motif_liste"], precision=motif
+            ),
+            avec_formulaire=True,
         ),
         "desister": Decision(
             "Enregistrer un désistement",
             Candidature.Statut.DESISTEE,
-            lambda c, *, motif, par: candidature_desister(candidature=c),
+            lambda c, *, motif, par: candidature_desister(candidature=c, par=par),
         ),
     }
     actions = [
@@ -553,7 +617,7 @@ class CandidatureAdmin(
             "desister",
             "Enregistrer le désistement des candidats sélectionnés",
             ("désistement enregistré", "désistements enregistrés"),
-            lambda c, request: candidature_desister(candidature=c),
+            lambda c, request: candidature_desister(candidature=c, par=request.user),
         ),
     ]
 

@@ -24,6 +24,10 @@ class Extension:
         """The partner who referred ``filleul`` to ``programme``, recorded on the application."""
         return None
 
+    def conseillers_a_informer(self, *, candidature) -> list:
+        """The accounts of the prescribing partner to tell of a change of ``candidature``."""
+        return []
+
     def exporter(self, *, filleul, user) -> dict:
         """Sections of the mentee's personal-data export (``user``: their account, or None)."""
         return {}
@@ -70,6 +74,17 @@ def prescripteur(*, filleul, programme):
         filter(None, (e.prescripteur(filleul=filleul, programme=programme) for e in extensions())),
         None,
     )
+
+
+def conseillers_a_informer(*, candidature) -> list:
+    """The prescribing counsellors to tell of a change of ``candidature`` (no one twice)."""
+    vus, conseillers = set(), []
+    for extension in extensions():
+        for user in extension.conseillers_a_informer(candidature=candidature):
+            if user.pk not in vus and user.email:
+                vus.add(user.pk)
+                conseillers.append(user)
+    return conseillers
 
 
 def exporter(*, filleul, user) -> dict:

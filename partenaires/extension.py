@@ -40,6 +40,9 @@ class PartenairesExtension(Extension):
         )
         return prescription.partenaire if prescription else None
 
+    def conseillers_a_informer(self, *, candidature) -> list:
+        return conseillers_a_informer(candidature=candidature)
+
     def exporter(self, *, filleul, user) -> dict:
         return {"orientations": orientations_exporter(filleul=filleul, user=user)}
 
@@ -54,6 +57,32 @@ class PartenairesExtension(Extension):
 
     def retention_appliquer(self, maintenant, *, dry_run: bool) -> dict[str, int]:
         return {"invitations_effacees": invitations_effacer(maintenant, dry_run=dry_run)}
+
+
+def conseillers_a_informer(*, candidature) -> list:
+    """Who hears of a change of a referred application: the counsellor who made the referral
+    while still an active member of the partner; else the partner's active counsellors and
+    referents (read-only members are not written to). The partner portal shows the
+    application to every active member of the partner."""
+    membres = Membre.objects.filter(
+        partenaire_id=candidature.prescripteur_id, partenaire__actif=True, actif=True
+    ).select_related("user")
+    conseiller_id = (
+        Prescription.objects.filter(
+            partenaire_id=candidature.prescripteur_id,
+            programme_id=candidature.programme_id,
+            filleul_id=candidature.filleul_id,
+        )
+        .values_list("conseiller_id", flat=True)
+        .first()
+    )
+    if conseiller_id:
+        auteur = [m.user for m in membres.filter(user_id=conseiller_id)]
+        if auteur:
+            return auteur
+    return [
+        m.user for m in membres.exclude(role=Membre.Role.LECTEUR).order_by("pk") if m.user.is_active
+    ]
 
 
 def orientations_exporter(*, filleul, user) -> list[dict]:

@@ -13,7 +13,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from parrainages.models import Candidature, Parrainage, Rencontre, Sortie
+from parrainages.models import Candidature, EvenementCandidature, Parrainage, Rencontre, Sortie
 from programmes.models import Evenement, Inscription
 
 from . import indicateurs
@@ -97,10 +97,16 @@ def filleuls_orientes(partenaires):
     sortie = Sortie.objects.filter(
         parrainage__filleul=OuterRef("filleul_id"), parrainage__programme=OuterRef("programme_id")
     ).order_by("-date", "-pk")
+    # The reason of the refusal and staff's free text, for the prescriber.
+    refus = EvenementCandidature.objects.filter(
+        candidature=OuterRef("pk"), statut=Candidature.Statut.REFUSEE
+    ).order_by("-le", "-pk")
     return (
         Candidature.objects.filter(prescripteur__in=partenaires)
         .select_related("filleul__user", "programme", "prescripteur")
         .annotate(
+            refus_motif=Subquery(refus.values("motif__libelle")[:1]),
+            refus_precision=Subquery(refus.values("precision")[:1]),
             binome_statut=Subquery(binome.values("statut")[:1]),
             binome_debut=Subquery(binome.values("date_debut")[:1]),
             sortie_type=Subquery(sortie.values("type")[:1]),

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.audit import modeles_journalises
-from parrainages.models import Candidature, Parrain, Parrainage, Sortie
+from parrainages.models import Candidature, MotifRefus, Parrain, Parrainage, Sortie
 from parrainages.services import (
     charte_reemettre,
     compte_effacer,
@@ -199,7 +199,7 @@ SERVICES = {
 # --- The admin: decisions on a change form, list actions -------------------------------------
 
 
-def _decision(factory, decision, motif=""):
+def _decision(factory, decision, motif="", **extra):
     def preparer(client):
         obj = factory()
         connecter(client, gestionnaire())
@@ -209,6 +209,7 @@ def _decision(factory, decision, motif=""):
         )
         data = form_data(client.get(page))
         data.update(decision=decision, motif=motif)
+        data.update({cle: valeur() for cle, valeur in extra.items()})
 
         def agir():
             response = client.post(page, data)
@@ -241,7 +242,12 @@ C, P = Candidature.Statut, Parrainage.Statut
 ADMIN = {
     "candidature_etudier": _decision(CandidatureFactory, "etudier"),
     "candidature_retenir": _decision(CandidatureFactory, "retenir"),
-    "candidature_refuser": _decision(CandidatureFactory, "refuser", "Hors du territoire."),
+    "candidature_refuser": _decision(
+        CandidatureFactory,
+        "refuser",
+        "Hors du territoire.",
+        motif_liste=lambda: MotifRefus.objects.actifs().first().pk,
+    ),
     "candidature_desister": _decision(CandidatureFactory, "desister"),
     "parrainage_confirmer": _decision(ParrainageFactory, "confirmer"),
     "parrainage_ecarter": _decision(ParrainageFactory, "ecarter"),

@@ -1,6 +1,7 @@
 from .appariement import MatchingRun
 from .autorisation import AutorisationParentale
 from .charte import Charte
+from .decisions import EvenementCandidature, MotifRefus
 from .immersion import BilanImmersion, Immersion
 from .imports import ImportParrains
 from .parrainage import (
@@ -19,10 +20,12 @@ __all__ = [
     "BilanImmersion",
     "Candidature",
     "Charte",
+    "EvenementCandidature",
     "Filleul",
     "Immersion",
     "ImportParrains",
     "MatchingRun",
+    "MotifRefus",
     "Parrain",
     "Parrainage",
     "Rencontre",

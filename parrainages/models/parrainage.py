@@ -35,6 +35,7 @@ class Candidature(StatusMachine, models.Model):
         )
         DEPOSEE = "deposee", "Déposée"
         EN_ETUDE = "en_etude", "En cours d'étude"
+        LISTE_ATTENTE = "liste_attente", "Sur liste d'attente"
         RETENUE = "retenue", "Retenue"
         REFUSEE = "refusee", "Non retenue"
         DESISTEE = "desistee", "Désistement"
@@ -46,8 +47,15 @@ class Candidature(StatusMachine, models.Model):
 
     TRANSITIONS = {
         Statut.ATTENTE_AUTORISATION: (Statut.DEPOSEE, Statut.DESISTEE),
-        Statut.DEPOSEE: (Statut.EN_ETUDE, Statut.RETENUE, Statut.REFUSEE, Statut.DESISTEE),
-        Statut.EN_ETUDE: (Statut.RETENUE, Statut.REFUSEE, Statut.DESISTEE),
+        Statut.DEPOSEE: (
+            Statut.EN_ETUDE,
+            Statut.LISTE_ATTENTE,
+            Statut.RETENUE,
+            Statut.REFUSEE,
+            Statut.DESISTEE,
+        ),
+        Statut.EN_ETUDE: (Statut.LISTE_ATTENTE, Statut.RETENUE, Statut.REFUSEE, Statut.DESISTEE),
+        Statut.LISTE_ATTENTE: (Statut.EN_ETUDE, Statut.RETENUE, Statut.REFUSEE, Statut.DESISTEE),
         Statut.RETENUE: (Statut.DESISTEE,),
         Statut.REFUSEE: (Statut.EN_ETUDE,),
         Statut.DESISTEE: (),
@@ -125,6 +133,10 @@ class Candidature(StatusMachine, models.Model):
 
     def etudier(self, par=None):
         self._decider(self.Statut.EN_ETUDE, par)
+
+    def mettre_en_attente(self, par=None):
+        """Retained in principle, but the programme is full: on the waiting list."""
+        self._decider(self.Statut.LISTE_ATTENTE, par)
 
     def retenir(self, par=None):
         self._decider(self.Statut.RETENUE, par)

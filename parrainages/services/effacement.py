@@ -64,7 +64,8 @@ from ..models import (
     RepresentantLegal,
     Sortie,
 )
-from .mineurs import ROLE_PREFIXE, cle_representant
+from .mineurs import ROLE_PREFIXE
+from .representants import cle_representant
 
 
 @transaction.atomic

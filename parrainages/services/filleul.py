@@ -9,7 +9,8 @@ from mentorat.models import Partie
 
 from .. import consentement, extensions
 from ..eligibilite import eligibility, refus_age
-from ..models import AutorisationParentale, Candidature, Filleul, Parrain
+from ..models import AutorisationParentale, Candidature, Filleul, MotifRefus, Parrain
+from .decisions import evenement_ecrire
 from .mineurs import autorisation_annuler, autorisation_demander, representants_enregistrer
 
 QPV_DEPUIS_FORMULAIRE = {"oui": Filleul.StatutQPV.DECLARE, "non": Filleul.StatutQPV.NON}
@@ -99,6 +100,8 @@ def candidature_deposer(*, filleul: Filleul, programme, source=None) -> Candidat
             )
             if mineur:
                 autorisation_demander(candidature=candidature)
+            # The receipt, confirmed at once (and the prescriber told).
+            evenement_ecrire(candidature=candidature)
             return candidature
     except IntegrityError:
         raise ValidationError("Vous avez déjà déposé une candidature à ce programme.") from None
@@ -106,30 +109,58 @@ def candidature_deposer(*, filleul: Filleul, programme, source=None) -> Candidat
 
 # Staff decisions on an application (the admin's change form and list actions).
 
-CHAMPS_DE_DECISION = ["statut", "decidee_le", "decidee_par", "motif_refus"]
+CHAMPS_DE_DECISION = ["statut", "decidee_le", "decidee_par", "motif_refus", "updated_at"]
 
 
 @transaction.atomic
-def _candidature_decider(candidature, decider) -> Candidature:
-    candidature = Candidature.objects.select_for_update().get(pk=candidature.pk)
+def _candidature_decider(
+    candidature, decider, *, par=None, motif=None, precision: str = ""
+) -> Candidature:
+    """Lock the application, make the move (a closed or moved-on application refuses it with
+    a French message, nothing written), record it and tell who must know."""
+    candidature = (
+        Candidature.objects.select_for_update(of=("self",))
+        .select_related("filleul__user", "programme")
+        .get(pk=candidature.pk)
+    )
     decider(candidature)
     candidature.save(update_fields=CHAMPS_DE_DECISION)
+    evenement_ecrire(candidature=candidature, par=par, motif=motif, precision=precision)
     return candidature
 
 
 def candidature_etudier(*, candidature, par) -> Candidature:
-    return _candidature_decider(candidature, lambda c: c.etudier(par=par))
+    return _candidature_decider(candidature, lambda c: c.etudier(par=par), par=par)
+
+
+def candidature_mettre_en_attente(*, candidature, par) -> Candidature:
+    """The programme is full: the application waits on the list for a place."""
+    return _candidature_decider(candidature, lambda c: c.mettre_en_attente(par=par), par=par)
 
 
 def candidature_retenir(*, candidature, par) -> Candidature:
-    return _candidature_decider(candidature, lambda c: c.retenir(par=par))
+    return _candidature_decider(candidature, lambda c: c.retenir(par=par), par=par)
 
 
-def candidature_refuser(*, candidature, par, motif: str) -> Candidature:
-    return _candidature_decider(candidature, lambda c: c.refuser(motif, par=par))
+def candidature_refuser(*, candidature, par, motif, precision: str = "") -> Candidature:
+    """Not retained, for ``motif`` (a ``MotifRefus`` of the list) and an optional free text.
+
+    The prescriber reads the reason and the free text; the applicant (and a minor's guardians)
+    the reason's gentle text only. ``Candidature.motif_refus`` keeps both, for staff."""
+    if not isinstance(motif, MotifRefus):
+        raise ValidationError("Choisissez le motif de la décision dans la liste.")
+    precision = (precision or "").strip()
+    texte = f"{motif.libelle} — {precision}" if precision else motif.libelle
+    return _candidature_decider(
+        candidature,
+        lambda c: c.refuser(texte, par=par),
+        par=par,
+        motif=motif,
+        precision=precision,
+    )
 
 
-def candidature_desister(*, candidature) -> Candidature:
+def candidature_desister(*, candidature, par=None) -> Candidature:
     """The mentee withdrew (staff record it); a guardian's consent still asked for is no
     longer (their link stops working)."""
 
@@ -137,7 +168,7 @@ def candidature_desister(*, candidature) -> Candidature:
         c.desister()
         autorisation_annuler(candidature=c)
 
-    return _candidature_decider(candidature, desister)
+    return _candidature_decider(candidature, desister, par=par)
 
 
 def filleul_exporter(*, filleul: Filleul) -> dict:

@@ -33,6 +33,8 @@ from mentorat.signatures import (
 
 from ..models import AutorisationParentale, Candidature, Parrain, RepresentantLegal
 from ..models.charte import sha256_text
+from .decisions import evenement_ecrire
+from .representants import cle_representant
 
 REGLE_INVITATION = "autorisation_parentale"
 ROLE_PREFIXE = "representant_"
@@ -40,19 +42,6 @@ REPRESENTANTS_MAX = 2
 
 
 # --- Guardians ---------------------------------------------------------------------------------
-
-
-def representants_a_informer(filleul, *, jour: dt.date | None = None) -> list[RepresentantLegal]:
-    """The guardians to tell of what happens in a minor's pairs (none for an adult)."""
-    if filleul.date_naissance is None or not filleul.est_mineur(jour):
-        return []
-    return list(filleul.representants_legaux.all())
-
-
-def cle_representant(prefixe: str, representant_id: int) -> str:
-    """The outbox key of a message to a guardian, ``<rule>:<object>…:rl<guardian>``: the
-    erasure finds them by these keys (a guardian has no account to tie them to)."""
-    return f"{prefixe}:rl{representant_id}"
 
 
 def _normaliser(donnees: dict) -> dict:
@@ -229,6 +218,8 @@ def autorisation_accordee(autorisation) -> None:
     candidature = _candidature_verrouiller(autorisation)
     candidature.deposer_avec_accord()
     candidature.save(update_fields=["statut", "updated_at"])
+    # The history, and the prescriber told (the minor and the guardians are, below).
+    evenement_ecrire(candidature=candidature, informer_famille=False)
     parties = list(parties_de(autorisation))
     for partie in parties:
         representant_id = _representant_id(partie)
@@ -275,6 +266,12 @@ def autorisation_refusee(autorisation, partie) -> None:
     motif = f"Votre représentant légal n'a pas donné son accord : {partie.motif_refus}"
     candidature.retirer_faute_d_accord(motif)
     candidature.save(update_fields=["statut", "decidee_le", "motif_refus", "updated_at"])
+    evenement_ecrire(
+        candidature=candidature,
+        precision="Le représentant légal n'a pas donné son accord.",
+        texte=motif,
+        informer_famille=False,
+    )
     user = candidature.filleul.user
     if user is not None:
         courriel_ecrire(

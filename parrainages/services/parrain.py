@@ -15,7 +15,8 @@ from ..ics import rencontre_ics
 from ..models import Parrain, Parrainage, Rencontre, Sortie
 from .capacite import place_exiger
 from .charte import charte_emettre
-from .mineurs import cle_representant, honorabilite_exiger, representants_a_informer
+from .mineurs import honorabilite_exiger
+from .representants import cle_representant, representants_a_informer
 
 
 def _verrouiller(parrainage) -> Parrainage:

@@ -34,7 +34,15 @@ from ..forms import (
     SuppressionCompteForm,
     etapes_profil,
 )
-from ..models import AGE_MAJORITE, Charte, Immersion, Parrainage, Rencontre, age_on
+from ..models import (
+    AGE_MAJORITE,
+    Charte,
+    EvenementCandidature,
+    Immersion,
+    Parrainage,
+    Rencontre,
+    age_on,
+)
 from ..selectors import immersions_avec_parties
 from ..services import (
     candidature_deposer,
@@ -314,7 +322,18 @@ def candidater(request, slug):
 @filleul_requis
 def tableau_de_bord(request):
     filleul = request.filleul
-    candidatures = filleul.candidatures.select_related("programme", "etape").order_by("-created_at")
+    candidatures = (
+        filleul.candidatures.select_related("programme", "etape")
+        .prefetch_related(
+            # Each application's history, as the applicant was told it (never staff's notes).
+            Prefetch(
+                "evenements",
+                queryset=EvenementCandidature.objects.chronologiques(),
+                to_attr="historique",
+            )
+        )
+        .order_by("-created_at")
+    )
     parrainages = list(
         filleul.parrainages.filter(statut__in=Parrainage.STATUTS_FORMES)
         .select_related("programme", "parrain__user")

@@ -23,6 +23,7 @@ from parrainages.models import (
     BilanImmersion,
     Candidature,
     Charte,
+    EvenementCandidature,
     Filleul,
     Immersion,
     Parrainage,
@@ -51,6 +52,7 @@ from tests.parrainages.factories import (
     ImmersionFactory,
     ImportParrainsFactory,
     MatchingRunFactory,
+    MotifRefusFactory,
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
@@ -118,6 +120,7 @@ PAGES = [
     # Guardians' consents: evidence written by the application's service, never typed in.
     pytest.param(AutorisationParentaleFactory, 11, None, 9, id="autorisation_parentale"),
     pytest.param(CandidatureFactory, 11, 7, 8, id="candidature"),
+    pytest.param(MotifRefusFactory, 8, 7, 8, id="motif_refus"),
     pytest.param(ParrainageFactory, 12, 7, 11, id="parrainage"),
     pytest.param(RencontreFactory, 11, 7, 8, id="rencontre"),
     # Conventions are proposed from the mentor portal, assessments sent by the tutor's link.
@@ -151,7 +154,8 @@ def equipe_pour(model):
 # Not administered: a session's key is what a browser's cookie holds (and its data is
 # someone's login); sessions go with their account or when they expire. A one-time signature
 # code signs for its party: never shown to staff, not even its hash.
-HORS_ADMINISTRATION = {Session, CodeSignature}
+# An application's history is written by its services and shown on the application's page.
+HORS_ADMINISTRATION = {Session, CodeSignature, EvenementCandidature}
 
 
 def test_every_domain_model_is_registered():
@@ -621,17 +625,24 @@ def test_refusing_a_candidature_needs_a_reason(client):
 
     response = client.post(page, _candidature_data(candidature, decision="refuser", motif=" "))
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["motif"] == [
-        "Indiquez le motif de la décision."
+    assert response.context["adminform"].form.errors["motif_liste"] == [
+        "Choisissez le motif de la décision dans la liste."
     ]
     candidature.refresh_from_db()
     assert candidature.statut == C.DEPOSEE
 
+    raison = MotifRefusFactory(libelle="Projet hors du champ du programme")
     motif = "Le projet professionnel ne relève pas de ce programme."
-    response = client.post(page, _candidature_data(candidature, decision="refuser", motif=motif))
+    response = client.post(
+        page,
+        _candidature_data(candidature, decision="refuser", motif=motif, motif_liste=raison.pk),
+    )
     assert response.status_code == 302
     candidature.refresh_from_db()
-    assert (candidature.statut, candidature.motif_refus) == (C.REFUSEE, motif)
+    assert (candidature.statut, candidature.motif_refus) == (
+        C.REFUSEE,
+        f"Projet hors du champ du programme — {motif}",
+    )
     assert candidature.decidee_par == user
 
     # Once refused, the only move left is back to review.

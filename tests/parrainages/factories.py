@@ -16,10 +16,12 @@ from parrainages.models import (
     BilanImmersion,
     Candidature,
     Charte,
+    EvenementCandidature,
     Filleul,
     Immersion,
     ImportParrains,
     MatchingRun,
+    MotifRefus,
     Parrain,
     Parrainage,
     Rencontre,
@@ -131,6 +133,26 @@ class CandidatureFactory(factory.django.DjangoModelFactory):
             motif_refus="Le programme vise les personnes de moins de 26 ans.",
         )
         desistee = factory.Trait(statut=Candidature.Statut.DESISTEE)
+
+
+class MotifRefusFactory(factory.django.DjangoModelFactory):
+    """A reason of the list (the list is seeded by a migration: these come on top)."""
+
+    class Meta:
+        model = MotifRefus
+
+    libelle = factory.Sequence(lambda n: f"Motif {n}")
+    texte_candidat = "Votre candidature n'a pas été retenue pour cette session."
+    ordre = factory.Sequence(lambda n: 100 + n)
+
+
+class EvenementCandidatureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvenementCandidature
+
+    candidature = factory.SubFactory(CandidatureFactory)
+    statut = Candidature.Statut.DEPOSEE
+    texte_candidat = "Nous avons bien reçu votre candidature."
 
 
 def _il_y_a(jours):
