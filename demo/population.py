@@ -394,7 +394,14 @@ class Population:
         instantane = eligibilite(programme, filleul, cree.date())
         motif = self.motif_refus(programme, instantane) if statut == CS.REFUSEE else ""
         etapes = programme.demo_etapes
-        rang = {CS.DEPOSEE: 0, CS.EN_ETUDE: 1, CS.RETENUE: 2, CS.REFUSEE: 1, CS.DESISTEE: 0}
+        rang = {
+            CS.DEPOSEE: 0,
+            CS.EN_ETUDE: 1,
+            CS.LISTE_ATTENTE: 1,
+            CS.RETENUE: 2,
+            CS.REFUSEE: 1,
+            CS.DESISTEE: 0,
+        }
         etape = etapes[min(rang[statut], len(etapes) - 1)] if etapes else None
         if statut == CS.REFUSEE and not instantane["eligible"]:
             etape = etapes[0] if etapes else None
@@ -660,6 +667,10 @@ class Population:
                 plan = self.parcours(programme, profil, statuts)
                 premier = plan[0][1]["propose_le"] if plan else None
             cree, decidee = self.dates_candidature(programme, statut, premier)
+            if statut == CS.EN_ETUDE and i % 3 == 0:
+                # Studied, then put on the waiting list (the programme full): drawn without the
+                # random stream, which the rest of the population follows.
+                statut = CS.LISTE_ATTENTE
             filleul = self.creer_filleul(
                 pop, programme, profil, communes, principale, mode=mode, quand=cree
             )

@@ -130,8 +130,9 @@ def evenement_ecrire(
                 cle=f"{prefixe}:p{conseiller.pk}",
                 a=conseiller.email,
                 destinataire=conseiller,
+                # The subject outlives an erasure: it names no one (the body does).
                 sujet=(
-                    f"Candidature de {filleul} au programme « {programme.nom} » : "
+                    f"Une candidature que vous avez orientée (programme « {programme.nom} ») : "
                     f"{evenement.statut_libelle.lower()}"
                 ),
                 gabarit="parrainages/emails/candidature_evenement_prescripteur",

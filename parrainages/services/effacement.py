@@ -32,10 +32,13 @@ row and every file as they were.
 """
 
 import datetime as dt
+import functools
+import operator
 
 from allauth.account.models import EmailAddress
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mentorat.audit import EFFACE, historique_admin_anonymiser, journal_anonymiser
@@ -46,7 +49,7 @@ from mentorat.envois import (
     envois_sans_compte_anonymiser,
 )
 from mentorat.fields import fichier_supprimer_apres_validation
-from mentorat.models import Partie, User
+from mentorat.models import Envoi, Partie, User
 from mentorat.sessions import sessions_supprimer
 from mentorat.signatures import parties_des_documents_effacer, parties_effacer
 
@@ -56,6 +59,7 @@ from ..models import (
     BilanImmersion,
     Candidature,
     Charte,
+    EvenementCandidature,
     Filleul,
     Immersion,
     Parrain,
@@ -114,6 +118,7 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
         filleul.anonymise_le = timezone.now()
         filleul.save()
         Candidature.objects.filter(filleul=filleul).update(motif_refus="")
+        _historique_des_candidatures_effacer(filleul)
     if parrain is not None:
         _parrain_effacer(parrain)
     parties_effacer(user=user)
@@ -238,6 +243,20 @@ def _parties_des_chartes(chartes):
     )
 
 
+def _historique_des_candidatures_effacer(filleul) -> None:
+    """The history of the applications keeps its statuses and dates; staff's free text and
+    what the person was told go, and so does the content of what the prescribers were sent
+    about them (found by the keys ``candidature_evenement:<row>:p<user>``)."""
+    evenements = EvenementCandidature.objects.filter(candidature__filleul=filleul)
+    prefixes = [f"candidature_evenement:{pk}:p" for pk in evenements.values_list("pk", flat=True)]
+    if prefixes:
+        cles = Envoi.objects.filter(regle="candidature_evenement_prescripteur").filter(
+            functools.reduce(operator.or_, (Q(cle__startswith=p) for p in prefixes))
+        )
+        envois_sans_compte_anonymiser(cles=list(cles.values_list("cle", flat=True)), adresses=())
+    evenements.update(precision="", texte_candidat="")
+
+
 def _representants_effacer(filleul, paires: list[int]) -> tuple[list[str], dict]:
     """A minor's legal guardians go with them: their rows, their identity as parties of the
     consents (whose frozen text names the minor), and the messages written to them (found by
@@ -260,7 +279,11 @@ def _representants_effacer(filleul, paires: list[int]) -> tuple[list[str], dict]
         if role.startswith(ROLE_PREFIXE) and role.removeprefix(ROLE_PREFIXE).isdigit()
     }
     rencontres = Rencontre.objects.filter(parrainage__in=paires).values_list("pk", flat=True)
+    evenements = EvenementCandidature.objects.filter(candidature__filleul=filleul).values_list(
+        "pk", flat=True
+    )
     prefixes = [
+        *(f"candidature_evenement:{e}" for e in evenements),
         *(f"autorisation_confirmee:{a}" for a in autorisations),
         *(f"parrainage_accepte:{p}" for p in paires),
         *(f"rencontre_invitation:{r}:{m}" for r in rencontres for m in ("REQUEST", "CANCEL")),

@@ -3,13 +3,21 @@ personal-data export, mentor offers."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from mentorat.models import Partie
 
 from .. import consentement, extensions
 from ..eligibilite import eligibility, refus_age
-from ..models import AutorisationParentale, Candidature, Filleul, MotifRefus, Parrain
+from ..models import (
+    AutorisationParentale,
+    Candidature,
+    EvenementCandidature,
+    Filleul,
+    MotifRefus,
+    Parrain,
+)
 from .decisions import evenement_ecrire
 from .mineurs import autorisation_annuler, autorisation_demander, representants_enregistrer
 
@@ -251,8 +259,20 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                 "eligibilite": [
                     critere.get("ligne") for critere in c.eligibilite.get("criteres", [])
                 ],
+                "historique": [
+                    {
+                        "date": e.le.isoformat(),
+                        "statut": e.statut_libelle,
+                        "texte": e.texte_candidat,
+                    }
+                    for e in c.evenements.all()
+                ],
             }
-            for c in filleul.candidatures.select_related("programme").order_by("created_at")
+            for c in filleul.candidatures.select_related("programme")
+            .prefetch_related(
+                Prefetch("evenements", queryset=EvenementCandidature.objects.chronologiques())
+            )
+            .order_by("created_at")
         ],
         "parrainages": [
             {

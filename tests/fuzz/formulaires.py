@@ -527,8 +527,9 @@ def candidater(m):
     return Formulaire(
         requetes=requetes(qui, urls, {"confirmation": st.just("on")}, {"confirmation": case()}),
         valide=Requete(m.filleul.user, _url("candidater", slug="fuzz-b"), {"confirmation": "on"}),
-        ecrit={"parrainages.Candidature"},
-        tables={"parrainages.Candidature"},
+        # The application and its first history row (its receipt, e-mailed at once).
+        ecrit={"parrainages.Candidature", "parrainages.EvenementCandidature"},
+        tables={"parrainages.Candidature", "parrainages.EvenementCandidature"},
         verifier=_verifier_candidature,
     )
 
@@ -1282,6 +1283,8 @@ def autorisation_lien(m):
         "mentorat.CodeSignature",
         "parrainages.AutorisationParentale",
         "parrainages.Candidature",
+        # The consent deposits the application (or a refusal withdraws it): its history.
+        "parrainages.EvenementCandidature",
         "parrainages.RepresentantLegal",
     }
     return Formulaire(

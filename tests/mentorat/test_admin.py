@@ -119,8 +119,10 @@ PAGES = [
     pytest.param(RepresentantLegalFactory, 10, 7, 8, id="representant_legal"),
     # Guardians' consents: evidence written by the application's service, never typed in.
     pytest.param(AutorisationParentaleFactory, 11, None, 9, id="autorisation_parentale"),
-    pytest.param(CandidatureFactory, 11, 7, 8, id="candidature"),
-    pytest.param(MotifRefusFactory, 8, 7, 8, id="motif_refus"),
+    # The change page shows the history (one query) and offers the reasons of the list (one).
+    pytest.param(CandidatureFactory, 11, 7, 10, id="candidature"),
+    # Staff reorder and withdraw reasons from the list itself.
+    pytest.param(MotifRefusFactory, 9, 7, 8, id="motif_refus"),
     pytest.param(ParrainageFactory, 12, 7, 11, id="parrainage"),
     pytest.param(RencontreFactory, 11, 7, 8, id="rencontre"),
     # Conventions are proposed from the mentor portal, assessments sent by the tutor's link.
@@ -614,6 +616,9 @@ def _candidature_data(c, **extra):
         "etape": "",
         "source": c.source,
         "prescripteur": "",
+        # The history (read only) shown under the application.
+        "evenements-TOTAL_FORMS": "0",
+        "evenements-INITIAL_FORMS": "0",
         **extra,
     }
 

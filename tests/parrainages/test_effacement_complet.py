@@ -34,9 +34,9 @@ from mentorat.models import Envoi, Partie, User
 from mentorat.sessions import compte_de_la_session
 from mentorat.signatures import parties_de, signature_demander_code
 from parrainages import retention
-from parrainages.models import Parrainage, Rencontre
+from parrainages.models import MotifRefus, Parrainage, Rencontre
 from parrainages.relances import propositions_nouvelles, relances_planifier
-from parrainages.services import compte_effacer, filleul_exporter
+from parrainages.services import candidature_refuser, compte_effacer, filleul_exporter
 from parrainages.services.charte import charte_rendre_pdf
 from parrainages.services.mineurs import autorisation_demander
 from partenaires import documents
@@ -203,11 +203,14 @@ def seme(private_storage_dir):
         prescripteur=partenaire,
         retenue=True,
     )
-    CandidatureFactory(
-        filleul=filleul,
-        programme=autre,
-        refusee=True,
-        motif_refus=f"{PRENOM} {NOM} habite hors du territoire du programme.",
+    # Refused through the service: the history row and the prescriber's e-mail name her.
+    candidature_refuser(
+        candidature=CandidatureFactory(
+            filleul=filleul, programme=autre, prescripteur=partenaire, en_etude=True
+        ),
+        par=None,
+        motif=MotifRefus.objects.first(),
+        precision=f"{PRENOM} {NOM} habite hors du territoire du programme.",
     )
     InscriptionFactory(
         filleul=filleul,
@@ -434,6 +437,7 @@ def test_erasure_leaves_nothing_in_any_table_or_file(
         "account.EmailAddress.email",
         "parrainages.Parrain.bio",
         "parrainages.Candidature.motif_refus",
+        "parrainages.EvenementCandidature.precision",
         "parrainages.Parrainage.objectifs",
         "parrainages.Parrainage.motif_declin",
         "parrainages.Rencontre.lieu",

@@ -229,7 +229,9 @@ def test_a_minor_with_a_guardian_applies_and_the_application_waits(client, toulo
         None,
         f"representant_{tuteur.pk}",
     )
-    (invitation,) = mail.outbox
+    # The guardian's link; the minor's receipt says the application waits for it.
+    recu, invitation = sorted(mail.outbox, key=lambda m: m.to != [user.email])
+    assert recu.to == [user.email] and "représentant légal" in recu.body
     assert invitation.to == ["nadia.benali@exemple.fr"]
     assert lien_du_courriel(invitation)
     # The link is a credential: its row is confidential (emptied once sent).
@@ -246,7 +248,8 @@ def demande(club, college):
     filleul = MineurFactory(etablissement=college, user__first_name="Léa")
     mail.outbox.clear()
     candidature = candidature_deposer(filleul=filleul, programme=club)
-    (invitation,) = mail.outbox
+    # The guardian's link (the minor also gets the receipt).
+    (invitation,) = [m for m in mail.outbox if m.to != [filleul.user.email]]
     mail.outbox.clear()
     return candidature, lien_du_courriel(invitation)
 
@@ -358,6 +361,12 @@ def test_staff_resend_the_link_and_the_previous_one_stops_working(client, demand
 def test_a_withdrawn_application_closes_the_guardian_link(client, demande):
     candidature, lien = demande
     candidature_desister(candidature=candidature)
+    # The minor and the guardian are told of the withdrawal (the decisions' messages).
+    assert {m.to[0] for m in mail.outbox} == {
+        candidature.filleul.user.email,
+        candidature.filleul.representants_legaux.get().email,
+    }
+    mail.outbox.clear()
     candidature.autorisation_parentale.refresh_from_db()
     assert candidature.autorisation_parentale.statut == AutorisationParentale.Statut.ANNULEE
     page = client.get(lien)
@@ -400,7 +409,10 @@ def test_an_adult_application_is_deposited_at_once(club):
     programme = ProgrammeFactory()
     candidature = candidature_deposer(filleul=FilleulFactory(), programme=programme)
     assert candidature.statut == Candidature.Statut.DEPOSEE
-    assert not AutorisationParentale.objects.exists() and not mail.outbox
+    assert not AutorisationParentale.objects.exists()
+    # Only the receipt, to the applicant.
+    (recu,) = mail.outbox
+    assert recu.to == [candidature.filleul.user.email] and "bien reçue" in recu.subject
 
 
 def test_a_minor_whose_guardian_is_gone_cannot_apply(club, college):
