@@ -209,7 +209,7 @@ def seme(private_storage_dir):
             filleul=filleul, programme=autre, prescripteur=partenaire, en_etude=True
         ),
         par=None,
-        motif=MotifRefus.objects.first(),
+        motif=MotifRefus.objects.get(libelle="Conditions d'éligibilité non remplies"),
         precision=f"{PRENOM} {NOM} habite hors du territoire du programme.",
     )
     InscriptionFactory(
@@ -531,7 +531,13 @@ def test_the_export_holds_reasons_outcomes_immersions_and_referrals(private_stor
     export = filleul_exporter(filleul=monde["filleul"])
 
     refusee = next(c for c in export["candidatures"] if c["statut"] == "Non retenue")
-    assert refusee["motif"] == f"{PRENOM} {NOM} habite hors du territoire du programme."
+    assert refusee["motif"] == (
+        f"Conditions d'éligibilité non remplies — {PRENOM} {NOM} habite hors du territoire "
+        "du programme."
+    )
+    # What she was told (the reason's gentle text), never staff's free text.
+    assert [e["statut"] for e in refusee["historique"]] == ["Non retenue"]
+    assert "hors du territoire" not in refusee["historique"][0]["texte"]
     binome = next(p for p in export["parrainages"] if p["statut"] == "En cours")
     assert binome["objectifs"] == f"Aider {PRENOM} à préparer ses entretiens."
     (sortie,) = binome["sorties"]
