@@ -524,9 +524,13 @@ class EvenementCandidatureInline(admin.TabularInline):
     model = EvenementCandidature
     extra = 0
     can_delete = False
-    fields = ("le", "statut_libelle", "motif", "precision", "texte_candidat", "par")
+    fields = ("le", "etape", "motif", "precision", "texte_candidat", "par")
     readonly_fields = fields
     ordering = ("le", "pk")
+
+    @admin.display(description="statut")
+    def etape(self, obj):
+        return obj.statut_libelle
 
     def has_add_permission(self, request, obj=None):
         return False
