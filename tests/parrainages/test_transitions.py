@@ -42,9 +42,17 @@ MACHINES = {
             (C.EN_ETUDE, C.DESISTEE),
             (C.RETENUE, C.DESISTEE),
             (C.REFUSEE, C.EN_ETUDE),
+            # The waiting list: every place taken for now.
+            (C.DEPOSEE, C.LISTE_ATTENTE),
+            (C.EN_ETUDE, C.LISTE_ATTENTE),
+            (C.LISTE_ATTENTE, C.EN_ETUDE),
+            (C.LISTE_ATTENTE, C.RETENUE),
+            (C.LISTE_ATTENTE, C.REFUSEE),
+            (C.LISTE_ATTENTE, C.DESISTEE),
         },
         "moves": {
             C.EN_ETUDE: lambda o: o.etudier(),
+            C.LISTE_ATTENTE: lambda o: o.mettre_en_attente(),
             C.RETENUE: lambda o: o.retenir(),
             C.REFUSEE: lambda o: o.refuser("Ne réside pas dans le territoire."),
             C.DESISTEE: lambda o: o.desister(),
