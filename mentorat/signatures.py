@@ -432,23 +432,28 @@ def signatures_retirer(*, document) -> int:
     return sum(1 for p in avant.values() if p.signee_le is not None)
 
 
+# What an erasure empties on a party: who they are, how to reach them, their network traces
+# and their reason; the signature's instant and the text's fingerprint stay.
+IDENTITE_EFFACEE = {
+    "user": None,
+    "prenom": "",
+    "nom": "",
+    "fonction": "",
+    "organisme": "",
+    "email": "",
+    "telephone": "",
+    "adresse_ip": None,
+    "user_agent": "",
+    "jeton_hash": "",
+    "motif_refus": "",
+}
+
+
 def parties_effacer(*, user) -> int:
     """An account is erased: its identity leaves every party row it signed or was called to
     sign (the signature's instant and the text's fingerprint stay, for the documents issued).
     """
-    return Partie.objects.filter(user=user).update(
-        user=None,
-        prenom="",
-        nom="",
-        fonction="",
-        organisme="",
-        email="",
-        telephone="",
-        adresse_ip=None,
-        user_agent="",
-        jeton_hash="",
-        motif_refus="",
-    )
+    return Partie.objects.filter(user=user).update(**IDENTITE_EFFACEE)
 
 
 def parties_des_documents_effacer(*, modele, ids) -> int:
@@ -458,19 +463,7 @@ def parties_des_documents_effacer(*, modele, ids) -> int:
     return Partie.objects.filter(
         document_type=ContentType.objects.get_for_model(modele, for_concrete_model=False),
         document_id__in=list(ids),
-    ).update(
-        user=None,
-        prenom="",
-        nom="",
-        fonction="",
-        organisme="",
-        email="",
-        telephone="",
-        adresse_ip=None,
-        user_agent="",
-        jeton_hash="",
-        motif_refus="",
-    )
+    ).update(**IDENTITE_EFFACEE)
 
 
 def fichier_est_celui_emis(*, empreinte: str, contenu: bytes) -> bool:

@@ -36,7 +36,6 @@ import functools
 import operator
 
 from allauth.account.models import EmailAddress
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -51,7 +50,11 @@ from mentorat.envois import (
 from mentorat.fields import fichier_supprimer_apres_validation
 from mentorat.models import Envoi, Partie, User
 from mentorat.sessions import sessions_supprimer
-from mentorat.signatures import parties_des_documents_effacer, parties_effacer
+from mentorat.signatures import (
+    IDENTITE_EFFACEE,
+    parties_des_documents_effacer,
+    parties_effacer,
+)
 
 from ..extensions import extensions
 from ..models import (
@@ -191,21 +194,7 @@ def _binomes_effacer(paires: list[int]) -> None:
     )
     # Their parties' frozen identities too (the instants and fingerprints of the signatures
     # stay, for the conventions issued).
-    Partie.objects.filter(
-        document_type=ContentType.objects.get_for_model(Immersion, for_concrete_model=False),
-        document_id__in=list(immersions.values_list("pk", flat=True)),
-    ).update(
-        prenom="",
-        nom="",
-        fonction="",
-        organisme="",
-        email="",
-        telephone="",
-        adresse_ip=None,
-        user_agent="",
-        jeton_hash="",
-        motif_refus="",
-    )
+    parties_des_documents_effacer(modele=Immersion, ids=immersions.values_list("pk", flat=True))
     BilanImmersion.objects.filter(immersion__parrainage__in=paires).update(
         commentaire="", rempli_par="", competences=[]
     )
@@ -215,19 +204,7 @@ def _binomes_effacer(paires: list[int]) -> None:
         fichier_supprimer_apres_validation(charte.pdf)
     # Every party's frozen identity goes with the text (whoever they are: the other party, a
     # minor's guardian); the instants and fingerprints of the signatures stay.
-    _parties_des_chartes(chartes).update(
-        user=None,
-        prenom="",
-        nom="",
-        fonction="",
-        organisme="",
-        email="",
-        telephone="",
-        adresse_ip=None,
-        user_agent="",
-        jeton_hash="",
-        motif_refus="",
-    )
+    _parties_des_chartes(chartes).update(**IDENTITE_EFFACEE)
     chartes.update(
         texte=f"[Texte effacé le {timezone.localdate():%d/%m/%Y} : compte supprimé]",
         motif_annulation="",
