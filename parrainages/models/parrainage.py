@@ -35,6 +35,9 @@ class Candidature(StatusMachine, models.Model):
         )
         DEPOSEE = "deposee", "Déposée"
         EN_ETUDE = "en_etude", "En cours d'étude"
+        # Programmes that select through a selection week ("semaine de mobilisation et de
+        # sélection", 100 chances 100 emplois): the jury decides at the end of the week.
+        INVITEE_SELECTION = "invitee_selection", "Invitée à la semaine de sélection"
         LISTE_ATTENTE = "liste_attente", "Sur liste d'attente"
         RETENUE = "retenue", "Retenue"
         REFUSEE = "refusee", "Non retenue"
@@ -49,13 +52,35 @@ class Candidature(StatusMachine, models.Model):
         Statut.ATTENTE_AUTORISATION: (Statut.DEPOSEE, Statut.DESISTEE),
         Statut.DEPOSEE: (
             Statut.EN_ETUDE,
+            Statut.INVITEE_SELECTION,
             Statut.LISTE_ATTENTE,
             Statut.RETENUE,
             Statut.REFUSEE,
             Statut.DESISTEE,
         ),
-        Statut.EN_ETUDE: (Statut.LISTE_ATTENTE, Statut.RETENUE, Statut.REFUSEE, Statut.DESISTEE),
-        Statut.LISTE_ATTENTE: (Statut.EN_ETUDE, Statut.RETENUE, Statut.REFUSEE, Statut.DESISTEE),
+        Statut.EN_ETUDE: (
+            Statut.INVITEE_SELECTION,
+            Statut.LISTE_ATTENTE,
+            Statut.RETENUE,
+            Statut.REFUSEE,
+            Statut.DESISTEE,
+        ),
+        # The jury's decision (retained, not retained, waiting list), or the invitation
+        # withdrawn (back to study), or the applicant withdrew.
+        Statut.INVITEE_SELECTION: (
+            Statut.EN_ETUDE,
+            Statut.LISTE_ATTENTE,
+            Statut.RETENUE,
+            Statut.REFUSEE,
+            Statut.DESISTEE,
+        ),
+        Statut.LISTE_ATTENTE: (
+            Statut.EN_ETUDE,
+            Statut.INVITEE_SELECTION,
+            Statut.RETENUE,
+            Statut.REFUSEE,
+            Statut.DESISTEE,
+        ),
         Statut.RETENUE: (Statut.DESISTEE,),
         Statut.REFUSEE: (Statut.EN_ETUDE,),
         Statut.DESISTEE: (),
@@ -133,6 +158,10 @@ class Candidature(StatusMachine, models.Model):
 
     def etudier(self, par=None):
         self._decider(self.Statut.EN_ETUDE, par)
+
+    def inviter_a_la_selection(self, par=None):
+        """Invited to a selection session (cohort): the jury decides at its end."""
+        self._decider(self.Statut.INVITEE_SELECTION, par)
 
     def mettre_en_attente(self, par=None):
         """Retained in principle, but the programme is full: on the waiting list."""

@@ -28,6 +28,11 @@ TEXTES_CANDIDAT = {
         "Votre candidature au programme « {programme} » est en cours d'étude par l'équipe. "
         "Elle peut vous appeler pour faire connaissance."
     ),
+    S.INVITEE_SELECTION: (
+        "Votre candidature au programme « {programme} » passe à l'étape suivante : vous êtes "
+        "invité(e) à la semaine de mobilisation et de sélection. L'équipe vous écrira les "
+        "dates, le lieu et le programme de la semaine."
+    ),
     S.LISTE_ATTENTE: (
         "Votre candidature au programme « {programme} » a retenu l'attention de l'équipe, "
         "mais toutes les places sont prises pour le moment : vous êtes sur liste d'attente. "
@@ -47,6 +52,7 @@ SUJETS = {
     S.ATTENTE_AUTORISATION: "Votre candidature au programme « {programme} » est bien reçue",
     S.DEPOSEE: "Votre candidature au programme « {programme} » est bien reçue",
     S.EN_ETUDE: "Votre candidature au programme « {programme} » est à l'étude",
+    S.INVITEE_SELECTION: "Programme « {programme} » : invitation à la semaine de sélection",
     S.LISTE_ATTENTE: "Votre candidature au programme « {programme} » : liste d'attente",
     S.RETENUE: "Votre candidature au programme « {programme} » est retenue",
     S.REFUSEE: "Votre candidature au programme « {programme} »",

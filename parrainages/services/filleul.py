@@ -141,6 +141,12 @@ def candidature_etudier(*, candidature, par) -> Candidature:
     return _candidature_decider(candidature, lambda c: c.etudier(par=par), par=par)
 
 
+def candidature_inviter_a_la_selection(*, candidature, par) -> Candidature:
+    """Invited to the programme's selection week; the session's own invitation (dates, place)
+    is the selection session's business (``services.selection``)."""
+    return _candidature_decider(candidature, lambda c: c.inviter_a_la_selection(par=par), par=par)
+
+
 def candidature_mettre_en_attente(*, candidature, par) -> Candidature:
     """The programme is full: the application waits on the list for a place."""
     return _candidature_decider(candidature, lambda c: c.mettre_en_attente(par=par), par=par)
