@@ -14,7 +14,16 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from parrainages.models import Candidature, Filleul, Parrain, Parrainage, Sortie, add_months
+from parrainages.models import (
+    Candidature,
+    EvenementCandidature,
+    Filleul,
+    Parrain,
+    Parrainage,
+    Sortie,
+    add_months,
+)
+from parrainages.services.decisions import historique_reconstituer
 from programmes.models import Commune, Disponibilite, Forme, Secteur, Situation, formes_offertes
 
 from . import noms
@@ -891,4 +900,6 @@ class Population:
             for c in f.demo_secteurs
         )
         Candidature.objects.bulk_create(self.candidatures)
+        # Their history, as the applicants and prescribers would have read it.
+        EvenementCandidature.objects.bulk_create(historique_reconstituer(self.candidatures))
         Parrainage.objects.bulk_create(self.parrainages)

@@ -60,6 +60,13 @@ SUJETS = {
 }
 
 
+# A refusal recorded before the reasons' list existed: no reason's gentle text to read.
+TEXTE_REFUS_SANS_MOTIF = (
+    "Votre candidature au programme « {programme} » n'a pas été retenue. L'équipe du "
+    "programme reste à votre écoute si vous souhaitez en parler."
+)
+
+
 def texte_candidat(candidature, motif=None) -> str:
     if candidature.statut == S.REFUSEE and motif is not None:
         return motif.texte_candidat
@@ -149,3 +156,45 @@ def evenement_ecrire(
                 },
             )
     return evenement
+
+
+def historique_reconstituer(candidatures) -> list[EvenementCandidature]:
+    """The history of applications that have none (written before it was kept, or in bulk
+    by the demo): their deposit, then their current status when it is another, dated as the
+    application records them. Unsaved rows, for ``bulk_create``; nothing is sent — the people
+    concerned were told at the time, or are fictitious.
+
+    The data migration ``0028_historique_des_candidatures`` does the same for existing rows."""
+    lignes = []
+    for candidature in candidatures:
+        programme = candidature.programme.nom
+        depot = (
+            S.ATTENTE_AUTORISATION if candidature.statut == S.ATTENTE_AUTORISATION else S.DEPOSEE
+        )
+        lignes.append(
+            EvenementCandidature(
+                candidature=candidature,
+                statut=depot,
+                texte_candidat=TEXTES_CANDIDAT[depot].format(programme=programme),
+                le=candidature.created_at,
+            )
+        )
+        if candidature.statut == depot:
+            continue
+        refus = candidature.statut == S.REFUSEE
+        gabarit = TEXTE_REFUS_SANS_MOTIF if refus else TEXTES_CANDIDAT.get(candidature.statut, "")
+        lignes.append(
+            EvenementCandidature(
+                candidature=candidature,
+                statut=candidature.statut,
+                # Staff's reason, as the prescriber reads the free text of a decision.
+                precision=candidature.motif_refus if refus else "",
+                texte_candidat=gabarit.format(programme=programme),
+                par_id=candidature.decidee_par_id,
+                le=max(
+                    candidature.decidee_le or candidature.updated_at or candidature.created_at,
+                    candidature.created_at,
+                ),
+            )
+        )
+    return lignes
