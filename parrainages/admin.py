@@ -428,7 +428,7 @@ class RepresentantLegalInline(admin.TabularInline):
     readonly_fields = ("consentement_le",)
 
 
-class FilleulAdminForm(forms.ModelForm):
+class FilleulAdminForm(LoadedRelationsForm):
     """Staff's decision on the priority neighbourhood: in or out, with a mandatory reason,
     written by ``filleul_qpv_decider`` (audited, shown as decided by the team)."""
 

@@ -100,9 +100,7 @@ def test_avec_la_ban_le_calcul_attend_la_validation_puis_la_tache_l_ecrit(
     assert filleul.qpv_source.startswith("Base adresse nationale (Géoplateforme IGN), ")
 
 
-def test_la_tache_n_ecrase_ni_une_nouvelle_adresse_ni_la_decision_de_l_equipe(
-    filleul, admin_user
-):
+def test_la_tache_n_ecrase_ni_une_nouvelle_adresse_ni_la_decision_de_l_equipe(filleul, admin_user):
     filleul = _adresse(filleul, "12 boulevard Balzac", "67200")
     filleul_qpv_decider(filleul=filleul, resultat=R.HORS, motif="Déménagée, justificatif vu.")
     assert filleul_qpv_determiner(filleul_id=filleul.pk) is None

@@ -13,6 +13,7 @@ from programmes.models import (
     Inscription,
     ModeleCharte,
     Programme,
+    QuartierPrioritaire,
     Secteur,
 )
 
@@ -146,3 +147,18 @@ def strasbourg():
         latitude=48.5712,
         longitude=7.7675,
     )
+
+
+class QuartierPrioritaireFactory(factory.django.DjangoModelFactory):
+    """A test neighbourhood (a small square, not an official perimeter)."""
+
+    class Meta:
+        model = QuartierPrioritaire
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"QN999{n % 100:02d}{'ABCDEFGHIJ'[n // 100 % 10]}")
+    nom = factory.Sequence(lambda n: f"Quartier d'essai {n}")
+    communes = "99901"
+    departement = "999"
+    geometrie = '{"type":"Polygon","coordinates":[[[1,1],[1,2],[2,2],[2,1],[1,1]]]}'
+    lon_min, lon_max, lat_min, lat_max = 1.0, 2.0, 1.0, 2.0
