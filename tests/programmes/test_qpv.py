@@ -40,7 +40,7 @@ def _objet(code="QN99901M", nom="Quartier d'essai", geometrie=None, **proprietes
 def test_l_echantillon_s_importe_puis_se_met_a_jour_sans_doublon():
     sortie = io.StringIO()
     call_command("import_qpv", str(ECHANTILLON), stdout=sortie)
-    assert "10 quartiers prioritaires importés (10 créés, 0 mis à jour)" in sortie.getvalue()
+    assert "11 quartiers prioritaires importés (11 créés, 0 mis à jour)" in sortie.getvalue()
     hautepierre = QuartierPrioritaire.objects.get(code="QN06710I")
     assert hautepierre.nom == "Hautepierre"
     assert hautepierre.communes == "67482" and hautepierre.departement == "67"
@@ -49,8 +49,8 @@ def test_l_echantillon_s_importe_puis_se_met_a_jour_sans_doublon():
 
     sortie = io.StringIO()
     call_command("import_qpv", str(ECHANTILLON), stdout=sortie)
-    assert "(0 créés, 10 mis à jour)" in sortie.getvalue()
-    assert QuartierPrioritaire.objects.count() == 10
+    assert "(0 créés, 11 mis à jour)" in sortie.getvalue()
+    assert QuartierPrioritaire.objects.count() == 11
 
 
 def test_un_point_dans_hors_et_d_un_multipolygone():
@@ -109,9 +109,9 @@ def test_les_variantes_connues_des_proprietes_sont_acceptees():
 def test_remplacer_supprime_les_quartiers_absents_du_fichier():
     importer_qpv(chemin_ou_fichier=ECHANTILLON)
     rapport = importer_qpv(chemin_ou_fichier=_geojson(_objet()))
-    assert rapport.absents == 10 and QuartierPrioritaire.objects.count() == 11
+    assert rapport.absents == 11 and QuartierPrioritaire.objects.count() == 12
     rapport = importer_qpv(chemin_ou_fichier=_geojson(_objet()), remplacer=True)
-    assert rapport.supprimes == 10
+    assert rapport.supprimes == 11
     assert list(QuartierPrioritaire.objects.values_list("code", flat=True)) == ["QN99901M"]
 
 
