@@ -156,7 +156,8 @@ class QuartierPrioritaire(models.Model):
     """A priority neighbourhood of the city policy (QPV) and its official perimeter.
 
     Loi n° 2014-173 du 21 février 2014, art. 5; the 2024 list and perimeters: décret
-    n° 2023-1314 du 28 décembre 2023 (metropolitan France) and décret n° 2023-1312 (overseas).
+    n° 2023-1314 du 28 décembre 2023 (metropolitan France) and décrets n° 2024-1211 and
+    2024-1212 du 27 décembre 2024 (overseas).
     Imported from ANCT's open-data file by ``import_qpv`` (see ``programmes/data/README.md``).
     The geometry is kept as GeoJSON text (WGS 84), with its bounding box in plain columns: no
     spatial database is needed (SQLite runs the demo).

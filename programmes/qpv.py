@@ -3,8 +3,8 @@
 Source: ANCT, « Quartiers prioritaires de la politique de la ville (QPV) », data.gouv.fr
 (https://www.data.gouv.fr/fr/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/),
 Licence Ouverte 2.0. The 2024 perimeters are those of the décret n° 2023-1314 du 28 décembre
-2023 (metropolitan France) and of the décret n° 2023-1312 du 28 décembre 2023 (overseas), taken
-under the loi n° 2014-173 du 21 février 2014, art. 5. See ``docs/qpv.md``.
+2023 (metropolitan France) and of the décrets n° 2024-1211 and n° 2024-1212 du 27 décembre 2024
+(overseas), taken under the loi n° 2014-173 du 21 février 2014, art. 5. See ``docs/qpv.md``.
 
 The file read is the GeoJSON in WGS 84 (EPSG:4326 / CRS84), one feature per neighbourhood and
 commune (a neighbourhood over two communes comes twice, with one geometry each): features are
