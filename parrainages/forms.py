@@ -183,7 +183,7 @@ class LieuForm(EtapeProfil):
     )
     code_postal = forms.RegexField(
         label="Code postal",
-        regex=r"^\d{5}$",
+        regex=r"^[0-9]{5}$",
         required=False,
         error_messages={"invalid": "Le code postal compte 5 chiffres."},
         widget=forms.TextInput(

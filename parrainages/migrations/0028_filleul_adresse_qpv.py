@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 max_length=5,
                 validators=[
                     django.core.validators.RegexValidator(
-                        "^\\d{5}$", "Le code postal compte 5 chiffres."
+                        "^[0-9]{5}$", "Le code postal compte 5 chiffres."
                     )
                 ],
                 verbose_name="code postal",

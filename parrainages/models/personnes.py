@@ -197,7 +197,7 @@ class Filleul(models.Model):
         "code postal",
         max_length=5,
         blank=True,
-        validators=[RegexValidator(r"^\d{5}$", "Le code postal compte 5 chiffres.")],
+        validators=[RegexValidator(r"^[0-9]{5}$", "Le code postal compte 5 chiffres.")],
     )
     # Priority neighbourhood from the address (or staff's decision), with its date and source.
     qpv_resultat = models.CharField(

@@ -59,7 +59,10 @@ def qpv_preparer(filleul: Filleul, *, avant: tuple | None) -> bool:
     Celery task must compute it after the commit (``qpv_planifier``). An unchanged address
     keeps its result, staff's decision included.
     """
-    if not adresse_a_changer(filleul, avant) and filleul.qpv_determine_le is not None:
+    deja_fixe = (
+        filleul.qpv_determine_le is not None or filleul.qpv_origine == Filleul.OrigineQPV.EQUIPE
+    )
+    if not adresse_a_changer(filleul, avant) and deja_fixe:
         return False
     if not filleul.adresse.strip() or not filleul.code_postal.strip():
         _ecrire(filleul, R.INDETERMINE, source="aucune adresse donnée")

@@ -277,3 +277,18 @@ def test_programme_qpv_requis_candidature_selon_l_adresse(filleul):
     filleul = _adresse(filleul, "1 place Kléber", "67000")
     with pytest.raises(ValidationError, match="Résidence en quartier prioritaire"):
         candidature_deposer(filleul=filleul, programme=programme)
+
+
+def test_une_verification_reprise_sans_date_tient_tant_que_l_adresse_ne_change_pas(perimetres):
+    # As the data migration left staff's earlier « confirmé »: a decision with no date.
+    filleul = FilleulFactory(
+        commune=strasbourg(),
+        qpv=Filleul.StatutQPV.CONFIRME,
+        qpv_resultat=R.DANS,
+        qpv_origine="equipe",
+        qpv_motif="Vérification faite par l'équipe avant le calcul par l'adresse.",
+    )
+    filleul = _adresse(filleul, "", "")
+    assert (filleul.qpv_resultat, filleul.qpv_origine) == (R.DANS, "equipe")
+    filleul = _adresse(filleul, "1 place Kléber", "67000")
+    assert (filleul.qpv_resultat, filleul.qpv_origine) == (R.HORS, "adresse")
