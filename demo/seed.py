@@ -30,6 +30,7 @@ from parrainages.models import (
 from partenaires.models import Convention, Membre, Objectif, Partenaire
 from programmes.models import Commune, Etape, Evenement, Inscription, ModeleCharte, Programme
 
+from .adresses import adresses_demo
 from .immersions import immersions_demo
 from .mineurs import mineurs_demo
 from .partenaires import produire_rapport_demo, rattacher_parrains
@@ -119,6 +120,7 @@ def seed_demo() -> Resultat:
             suivi.enregistrer()
             mineurs_demo()
             immersions_demo()
+            adresses_demo(comptes["gestionnaire"])
             if pdf_disponible():
                 produire_pdf_chartes()
                 produire_pdf_immersions()

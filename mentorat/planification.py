@@ -36,6 +36,11 @@ PLANIFICATION = (
         toutes_les=(15, "minutes"),
     ),
     Planifiee(
+        "Rattrapage des QPV à déterminer depuis l'adresse",
+        "parrainages.rattraper_qpv",
+        toutes_les=(15, "minutes"),
+    ),
+    Planifiee(
         "Bilans de fin d'immersion demandés aux tuteurs",
         "parrainages.demander_bilans_immersion",
         heure=(7, 30),

@@ -173,6 +173,14 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mentorat <ne-pas-repondre@mentorat.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Geocoding of the mentees' addresses, to find their priority neighbourhood (docs/qpv.md):
+# "ban" asks the national address base (IGN Géoplateforme, network), "echantillon" reads the
+# shipped sample of geocoded addresses (no network: development, demo, tests).
+GEOCODAGE = env("GEOCODAGE", default="echantillon" if DEBUG else "ban")
+GEOCODAGE_URL = env("GEOCODAGE_URL", default="https://data.geopf.fr/geocodage/search")
+GEOCODAGE_DELAI = env.float("GEOCODAGE_DELAI", default=3.0)
+GEOCODAGE_SCORE_MIN = env.float("GEOCODAGE_SCORE_MIN", default=0.6)
+
 # Users and authentication.
 AUTH_USER_MODEL = "mentorat.User"
 AUTHENTICATION_BACKENDS = [

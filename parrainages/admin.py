@@ -33,7 +33,7 @@ from mentorat.admin import (
 from mentorat.admin_dates import DateHierarchyFromBoundsMixin
 from mentorat.models import Partie
 from mentorat.signatures import parties_de
-from programmes.models import Programme
+from programmes.models import Programme, QuartierPrioritaire
 
 from .models import (
     AutorisationParentale,
@@ -89,6 +89,7 @@ from .services.mineurs import (
     honorabilite_manquante,
 )
 from .services.onboarding import import_parrains_lancer
+from .services.qpv import CHAMPS_ADRESSE, CHAMPS_QPV, filleul_qpv_decider, filleul_qpv_recalculer
 
 PERSON_SEARCH = ("user__email", "user__last_name", "user__first_name")
 PAIR_RELATED = ("programme", "parrain__user", "filleul__user")
@@ -427,23 +428,95 @@ class RepresentantLegalInline(admin.TabularInline):
     readonly_fields = ("consentement_le",)
 
 
+class FilleulAdminForm(LoadedRelationsForm):
+    """Staff's decision on the priority neighbourhood: in or out, with a mandatory reason,
+    written by ``filleul_qpv_decider`` (audited, shown as decided by the team)."""
+
+    qpv_decision = forms.ChoiceField(
+        label="Décision de l'équipe sur le QPV",
+        choices=[
+            ("", "— aucune (garder le résultat actuel) —"),
+            (Filleul.ResultatQPV.DANS, "Dans un quartier prioritaire"),
+            (Filleul.ResultatQPV.HORS, "Hors quartier prioritaire"),
+        ],
+        required=False,
+        help_text="Remplace le résultat calculé depuis l'adresse, jusqu'au prochain changement "
+        "d'adresse.",
+    )
+    qpv_decision_code = forms.CharField(
+        label="Code du quartier",
+        max_length=10,
+        required=False,
+        help_text="Facultatif, avec « Dans un quartier prioritaire » : ex. QN06710I.",
+    )
+    qpv_decision_motif = forms.CharField(
+        label="Motif de la décision",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Obligatoire avec une décision (ex. « attestation de domicile vue, adresse "
+        "dans le périmètre »).",
+    )
+
+    class Meta:
+        model = Filleul
+        # The admin builds the form from the fieldsets; these are the minimum.
+        fields = ["adresse", "adresse_complement", "code_postal"]
+
+    def clean(self):
+        cleaned = super().clean()
+        decision = cleaned.get("qpv_decision")
+        code = (cleaned.get("qpv_decision_code") or "").strip().upper()
+        cleaned["qpv_decision_quartier"] = None
+        if not decision:
+            if code or (cleaned.get("qpv_decision_motif") or "").strip():
+                self.add_error("qpv_decision", "Choisissez la décision (dans ou hors QPV).")
+            return cleaned
+        if len(" ".join((cleaned.get("qpv_decision_motif") or "").split())) < 5:
+            self.add_error("qpv_decision_motif", "Indiquez le motif de la décision (obligatoire).")
+        if code:
+            if decision != Filleul.ResultatQPV.DANS:
+                self.add_error(
+                    "qpv_decision_code", "Un quartier ne se donne qu'avec « Dans un QPV »."
+                )
+            else:
+                quartier = QuartierPrioritaire.objects.filter(code=code).first()
+                if quartier is None:
+                    self.add_error(
+                        "qpv_decision_code",
+                        f"Aucun quartier prioritaire importé n'a le code {code}.",
+                    )
+                cleaned["qpv_decision_quartier"] = quartier
+        return cleaned
+
+
 @admin.register(Filleul)
 class FilleulAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin
 ):
+    form = FilleulAdminForm
     inlines = (RepresentantLegalInline,)
+    actions = ("recalculer_qpv",)
     list_display = (
         "__str__",
         "user__email",
         "age",
         "commune",
         "qpv",
+        "qpv_resultat",
         "niveau_diplome",
         "situation",
         "prescripteur",
         "created_at",
     )
-    list_filter = ("qpv", "situation", "niveau_diplome", "source", "prescripteur__type")
+    list_filter = (
+        "qpv_resultat",
+        "qpv_origine",
+        "qpv",
+        "situation",
+        "niveau_diplome",
+        "source",
+        "prescripteur__type",
+    )
     list_select_related = ("user", "commune", "prescripteur")
     search_fields = (*PERSON_SEARCH, "identifiant_france_travail")
     autocomplete_fields = (
@@ -453,11 +526,42 @@ class FilleulAdmin(
         "prescripteur",
         "etablissement",
     )
-    readonly_fields = ("consentement_version", "consentement_le", "anonymise_le", "created_at")
+    readonly_fields = (
+        "consentement_version",
+        "consentement_le",
+        "anonymise_le",
+        "created_at",
+        *CHAMPS_QPV,
+    )
     date_hierarchy = "created_at"
     show_full_result_count = False
     fieldsets = (
-        (None, {"fields": ("user", "date_naissance", "commune", "qpv")}),
+        (None, {"fields": ("user", "date_naissance")}),
+        (
+            "Adresse et quartier prioritaire (QPV)",
+            {
+                "fields": (
+                    "adresse",
+                    "adresse_complement",
+                    "code_postal",
+                    "commune",
+                    "qpv",
+                    "qpv_resultat",
+                    "qpv_code",
+                    "qpv_nom",
+                    "qpv_determine_le",
+                    "qpv_origine",
+                    "qpv_source",
+                    "qpv_motif",
+                    "qpv_decision",
+                    "qpv_decision_code",
+                    "qpv_decision_motif",
+                ),
+                "description": "Le résultat est calculé depuis l'adresse (docs/qpv.md). "
+                "« Indéterminé » : l'adresse n'a pas pu être localisée, la déclaration de la "
+                "personne compte, à vérifier.",
+            },
+        ),
         (
             "Parcours",
             {
@@ -483,6 +587,31 @@ class FilleulAdmin(
     @admin.display(description="âge", ordering="-date_naissance")
     def age(self, obj):
         return obj.age()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and set(CHAMPS_ADRESSE + ["commune"]) & set(form.changed_data):
+            # A new address is a new fact: computed again (staff's decision set aside).
+            filleul_qpv_recalculer(filleul=obj)
+        if form.cleaned_data.get("qpv_decision"):
+            filleul_qpv_decider(
+                filleul=obj,
+                resultat=form.cleaned_data["qpv_decision"],
+                motif=form.cleaned_data["qpv_decision_motif"],
+                quartier=form.cleaned_data.get("qpv_decision_quartier"),
+                par=request.user,
+            )
+
+    @admin.action(
+        description="Recalculer le QPV depuis l'adresse (annule la décision de l'équipe)",
+        permissions=["change"],
+    )
+    def recalculer_qpv(self, request, queryset):
+        n = 0
+        for filleul in queryset.filter(anonymise_le__isnull=True):
+            filleul_qpv_recalculer(filleul=filleul)
+            n += 1
+        self.message_user(request, f"{n} profil(s) : QPV recalculé depuis l'adresse.")
 
 
 # --- Applications ---------------------------------------------------------------------------------

@@ -68,13 +68,26 @@ def _age(programme: Programme, filleul: Filleul, jour: dt.date) -> Critere | Non
 
 
 def _qpv(programme: Programme, filleul: Filleul) -> Critere | None:
+    """Residence in a priority neighbourhood: the result from the address (or staff's decision)
+    when there is one; otherwise the self-declaration counts, flagged to check (docs/qpv.md)."""
     if not programme.qpv_requis:
         return None
+    resultat, origine = Filleul.ResultatQPV, Filleul.OrigineQPV
+    equipe = filleul.qpv_origine == origine.EQUIPE
+    if filleul.qpv_resultat == resultat.DANS:
+        quartier = f" : {filleul.qpv_nom} ({filleul.qpv_code})" if filleul.qpv_code else ""
+        valeur = f"oui{quartier}, " + ("décision de l'équipe" if equipe else "selon l'adresse")
+        return Critere("qpv", "Résidence en quartier prioritaire", valeur, "exigée", True)
+    if filleul.qpv_resultat == resultat.HORS:
+        valeur = "non, " + (
+            "décision de l'équipe" if equipe else "l'adresse n'est dans aucun quartier prioritaire"
+        )
+        return Critere("qpv", "Résidence en quartier prioritaire", valeur, "exigée", False)
     statut = Filleul.StatutQPV
     ok = filleul.qpv in (statut.DECLARE, statut.CONFIRME)
     valeurs = {
-        statut.NON: "non",
-        statut.DECLARE: "oui, déclaré (à confirmer par un prescripteur ou l'équipe)",
+        statut.NON: "non déclaré",
+        statut.DECLARE: "oui, déclaré (à vérifier : adresse non localisée)",
         statut.CONFIRME: "oui, confirmé",
         statut.INFIRME: "non confirmé après vérification",
     }

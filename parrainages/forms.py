@@ -166,14 +166,55 @@ class RepresentantsForm(EtapeProfil):
 class LieuForm(EtapeProfil):
     cle = "lieu"
     titre = "Où vous habitez"
+    adresse = forms.CharField(
+        label="Adresse (numéro et voie)",
+        max_length=200,
+        required=False,
+        help_text="Par exemple : 12 boulevard Balzac. Elle sert à vérifier si vous habitez "
+        "dans un quartier prioritaire. Sans domicile stable, laissez vide.",
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    adresse_complement = forms.CharField(
+        label="Complément d'adresse (facultatif)",
+        max_length=200,
+        required=False,
+        help_text="Bâtiment, étage, « chez »…",
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    )
+    code_postal = forms.RegexField(
+        label="Code postal",
+        regex=r"^[0-9]{5}$",
+        required=False,
+        error_messages={"invalid": "Le code postal compte 5 chiffres."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "postal-code", "inputmode": "numeric", "maxlength": "5"}
+        ),
+    )
     commune = CommuneField()
     qpv = forms.ChoiceField(
         label="Habitez-vous dans un quartier prioritaire de la politique de la ville (QPV) ?",
         choices=[("oui", "Oui"), ("non", "Non")],
         widget=forms.RadioSelect,
-        help_text="Votre conseiller ou l'équipe le confirmera avec votre adresse. En cas de "
-        "doute, répondez « Oui » : la vérification se fera ensuite.",
+        help_text="Nous le vérifions avec votre adresse. Si elle ne peut pas être localisée, "
+        "votre réponse compte et l'équipe la vérifiera. En cas de doute, répondez « Oui ».",
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        adresse, code_postal = cleaned.get("adresse", ""), cleaned.get("code_postal", "")
+        commune = cleaned.get("commune")
+        if adresse and not code_postal and "code_postal" not in self.errors:
+            self.add_error("code_postal", "Indiquez le code postal de votre adresse.")
+        if code_postal and not adresse:
+            self.add_error("adresse", "Indiquez le numéro et la voie de votre adresse.")
+        if code_postal and commune is not None:
+            codes = (commune.codes_postaux or commune.code_postal).split()
+            if codes and code_postal not in codes:
+                self.add_error(
+                    "code_postal",
+                    f"Ce code postal n'est pas celui de {commune.nom} ({', '.join(codes)}).",
+                )
+        return cleaned
 
 
 class SituationForm(EtapeProfil):

@@ -20,6 +20,7 @@ from .services.immersion import (
 )
 from .services.matching import appariement_executer, appariements_balayer
 from .services.onboarding import import_parrains_executer, imports_balayer
+from .services.qpv import filleul_qpv_determiner, filleuls_qpv_a_rattraper
 
 
 @shared_task(name="parrainages.expirer_propositions")
@@ -126,3 +127,24 @@ def appliquer_retention() -> dict:
     if bilan.avertis:
         expedier_envois.delay()
     return bilan.as_dict()
+
+
+@shared_task(
+    name="parrainages.determiner_qpv",
+    autoretry_for=(OSError, ConnectionError),
+    retry_backoff=True,
+    max_retries=3,
+    acks_late=True,
+)
+def determiner_qpv(filleul_id: int) -> str | None:
+    """Geocode a mentee's address and find its priority neighbourhood (idempotent)."""
+    return filleul_qpv_determiner(filleul_id=filleul_id)
+
+
+@shared_task(name="parrainages.rattraper_qpv")
+def rattraper_qpv() -> int:
+    """Re-enqueue the addresses whose neighbourhood was asked and never written."""
+    ids = filleuls_qpv_a_rattraper()
+    for filleul_id in ids:
+        determiner_qpv.delay(filleul_id)
+    return len(ids)

@@ -10,7 +10,16 @@ from mentorat.admin import (
     transition_action,
 )
 
-from .models import Commune, Etape, Evenement, Inscription, ModeleCharte, Programme, Secteur
+from .models import (
+    Commune,
+    Etape,
+    Evenement,
+    Inscription,
+    ModeleCharte,
+    Programme,
+    QuartierPrioritaire,
+    Secteur,
+)
 from .services import modele_charte_versionner
 
 
@@ -26,6 +35,28 @@ class CommuneAdmin(admin.ModelAdmin):
     list_display = ("nom", "code_postal", "code_insee", "departement")
     search_fields = ("nom", "^code_postal", "^code_insee")
     show_full_result_count = False
+
+
+@admin.register(QuartierPrioritaire)
+class QuartierPrioritaireAdmin(admin.ModelAdmin):
+    """The imported perimeters: read only (``manage.py import_qpv``, see docs/qpv.md)."""
+
+    list_display = ("code", "nom", "departement", "communes", "importe_le")
+    list_filter = ("departement",)
+    search_fields = ("code", "nom", "communes")
+    fields = ("code", "nom", "departement", "communes", "source", "importe_le", "emprise")
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description="emprise (longitudes, latitudes)")
+    def emprise(self, obj):
+        return f"{obj.lon_min:.4f} à {obj.lon_max:.4f} ; {obj.lat_min:.4f} à {obj.lat_max:.4f}"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class EtapeInline(admin.TabularInline):

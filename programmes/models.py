@@ -140,6 +140,57 @@ class Commune(models.Model):
         return f"{self.nom} ({self.code_postal})"
 
 
+class QuartierPrioritaireQuerySet(models.QuerySet):
+    def autour(self, *, longitude: float, latitude: float):
+        """The neighbourhoods whose bounding box holds the point: a fast pre-filter on any
+        database, before the exact point-in-polygon test (``programmes.qpv``)."""
+        return self.filter(
+            lon_min__lte=longitude,
+            lon_max__gte=longitude,
+            lat_min__lte=latitude,
+            lat_max__gte=latitude,
+        )
+
+
+class QuartierPrioritaire(models.Model):
+    """A priority neighbourhood of the city policy (QPV) and its official perimeter.
+
+    Loi n° 2014-173 du 21 février 2014, art. 5; the 2024 list and perimeters: décret
+    n° 2023-1314 du 28 décembre 2023 (metropolitan France) and décrets n° 2024-1211 and
+    2024-1212 du 27 décembre 2024 (overseas).
+    Imported from ANCT's open-data file by ``import_qpv`` (see ``programmes/data/README.md``).
+    The geometry is kept as GeoJSON text (WGS 84), with its bounding box in plain columns: no
+    spatial database is needed (SQLite runs the demo).
+    """
+
+    code = models.CharField("code", max_length=10, unique=True, help_text="Ex. QN06710I.")
+    nom = models.CharField("nom", max_length=200)
+    communes = models.CharField(
+        "communes (codes INSEE)", max_length=200, blank=True, help_text="Séparés par des espaces."
+    )
+    departement = models.CharField("département", max_length=3, db_index=True)
+    geometrie = models.TextField("périmètre (GeoJSON, WGS 84)")
+    lon_min = models.FloatField("longitude minimale")
+    lon_max = models.FloatField("longitude maximale")
+    lat_min = models.FloatField("latitude minimale")
+    lat_max = models.FloatField("latitude maximale")
+    source = models.CharField("fichier importé", max_length=200, blank=True)
+    importe_le = models.DateTimeField("importé le", default=timezone.now)
+
+    objects = QuartierPrioritaireQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "quartier prioritaire (QPV)"
+        verbose_name_plural = "quartiers prioritaires (QPV)"
+        ordering = ["code"]
+        indexes = [
+            models.Index(fields=["lon_min", "lon_max", "lat_min", "lat_max"], name="qpv_bbox_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.nom} ({self.code})"
+
+
 class ProgrammeQuerySet(models.QuerySet):
     def ouverts(self):
         return self.filter(statut=Programme.Statut.OUVERT)

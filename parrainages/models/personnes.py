@@ -5,6 +5,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -147,6 +148,18 @@ class Filleul(models.Model):
         CONFIRME = "confirme", "Confirmé"
         INFIRME = "infirme", "Infirmé"
 
+    class ResultatQPV(models.TextChoices):
+        """Whether the address lies in a priority neighbourhood (see docs/qpv.md)."""
+
+        DANS = "dans", "Dans un quartier prioritaire"
+        HORS = "hors", "Hors quartier prioritaire"
+        INDETERMINE = "indetermine", "Indéterminé (à vérifier)"
+        EN_COURS = "en_cours", "Vérification en cours"
+
+    class OrigineQPV(models.TextChoices):
+        ADRESSE = "adresse", "Calculé depuis l'adresse"
+        EQUIPE = "equipe", "Décision de l'équipe"
+
     class Source(models.TextChoices):
         FRANCE_TRAVAIL = "france_travail", "France Travail"
         MISSION_LOCALE = "mission_locale", "Mission locale"
@@ -174,6 +187,36 @@ class Filleul(models.Model):
         max_length=10,
         choices=StatutQPV,
         default=StatutQPV.NON,
+        help_text="Ce que la personne a déclaré (et, avant le calcul par l'adresse, ce que "
+        "l'équipe en a vérifié). Compte quand l'adresse n'a pas pu être localisée.",
+    )
+    # The postal address (docs/qpv.md): optional, a person may have no fixed address.
+    adresse = models.CharField("adresse (numéro et voie)", max_length=200, blank=True)
+    adresse_complement = models.CharField("complément d'adresse", max_length=200, blank=True)
+    code_postal = models.CharField(
+        "code postal",
+        max_length=5,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{5}$", "Le code postal compte 5 chiffres.")],
+    )
+    # Priority neighbourhood from the address (or staff's decision), with its date and source.
+    qpv_resultat = models.CharField(
+        "QPV selon l'adresse",
+        max_length=12,
+        choices=ResultatQPV,
+        default=ResultatQPV.INDETERMINE,
+    )
+    qpv_code = models.CharField("code du QPV", max_length=10, blank=True)
+    qpv_nom = models.CharField("nom du QPV", max_length=200, blank=True)
+    qpv_determine_le = models.DateTimeField("QPV déterminé le", null=True, blank=True)
+    qpv_origine = models.CharField(
+        "origine du résultat QPV", max_length=10, choices=OrigineQPV, blank=True
+    )
+    qpv_source = models.CharField("source du résultat QPV", max_length=300, blank=True)
+    qpv_motif = models.TextField(
+        "motif de la décision de l'équipe (QPV)",
+        blank=True,
+        help_text="Obligatoire quand l'équipe décide elle-même du résultat.",
     )
     niveau_diplome = models.PositiveSmallIntegerField(
         "niveau de diplôme", choices=NiveauDiplome, default=NiveauDiplome.AUCUN
@@ -244,6 +287,40 @@ class Filleul(models.Model):
         if self.user_id:
             return self.user.get_full_name() or self.user.email
         return f"Filleul anonymisé n° {self.pk}"
+
+    @property
+    def adresse_postale(self) -> str:
+        lignes = [self.adresse, self.adresse_complement]
+        if self.code_postal:
+            lignes.append(f"{self.code_postal} {self.commune.nom}")
+        return ", ".join(ligne for ligne in lignes if ligne)
+
+    @property
+    def qpv_message(self) -> str:
+        """What the person reads about their priority neighbourhood (docs/qpv.md)."""
+        resultat = self.ResultatQPV
+        if self.qpv_resultat == resultat.DANS:
+            if self.qpv_nom:
+                return (
+                    f"Votre adresse est dans le quartier prioritaire « {self.qpv_nom} » "
+                    f"({self.qpv_code})."
+                )
+            return "Votre adresse est dans un quartier prioritaire de la politique de la ville."
+        if self.qpv_resultat == resultat.HORS:
+            return (
+                "Votre adresse n'est pas dans un quartier prioritaire de la politique de la ville."
+            )
+        if self.qpv_resultat == resultat.EN_COURS:
+            return "Nous vérifions si votre adresse est dans un quartier prioritaire."
+        if not self.adresse:
+            return (
+                "Sans adresse, votre réponse sur le quartier prioritaire compte : elle sera "
+                "vérifiée par l'équipe."
+            )
+        return (
+            "Votre adresse n'a pas pu être localisée : votre réponse sur le quartier prioritaire "
+            "compte et sera vérifiée par l'équipe."
+        )
 
     def clean(self):
         errors = {}

@@ -67,6 +67,12 @@ from .parrain import (
     rencontre_consigner,
     rencontre_planifier,
 )
+from .qpv import (
+    filleul_adresse_enregistrer,
+    filleul_qpv_decider,
+    filleul_qpv_determiner,
+    filleul_qpv_recalculer,
+)
 
 __all__ = [
     "enquete_repondre",
@@ -102,6 +108,10 @@ __all__ = [
     "compte_effacer",
     "filleul_enregistrer_profil",
     "filleul_exporter",
+    "filleul_adresse_enregistrer",
+    "filleul_qpv_decider",
+    "filleul_qpv_determiner",
+    "filleul_qpv_recalculer",
     "bilan_enregistrer",
     "bilans_demander",
     "immersion_annuler",

@@ -118,6 +118,11 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
         filleul.user = None
         filleul.date_naissance = dt.date(filleul.date_naissance.year, 1, 1)
         filleul.identifiant_france_travail = ""
+        # The postal address goes; the priority-neighbourhood result and code stay, as the
+        # commune does (programme statistics); its source names the address, the staff's
+        # reason may name the person: both go.
+        filleul.adresse = filleul.adresse_complement = filleul.code_postal = ""
+        filleul.qpv_source = filleul.qpv_motif = ""
         filleul.anonymise_le = timezone.now()
         filleul.save()
         Candidature.objects.filter(filleul=filleul).update(motif_refus="")

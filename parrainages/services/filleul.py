@@ -20,6 +20,7 @@ from ..models import (
 )
 from .decisions import evenement_ecrire
 from .mineurs import autorisation_annuler, autorisation_demander, representants_enregistrer
+from .qpv import adresse_verifier, cle_adresse, qpv_planifier, qpv_preparer
 
 QPV_DEPUIS_FORMULAIRE = {"oui": Filleul.StatutQPV.DECLARE, "non": Filleul.StatutQPV.NON}
 
@@ -42,7 +43,11 @@ def filleul_enregistrer_profil(*, user, donnees: dict) -> Filleul:
     if not (qpv == Filleul.StatutQPV.DECLARE and deja_oui):
         filleul.qpv = qpv
     filleul.date_naissance = donnees["date_naissance"]
+    avant = cle_adresse(filleul) if filleul.pk else None
     filleul.commune = donnees["commune"]
+    filleul.adresse = " ".join(donnees.get("adresse", "").split())
+    filleul.adresse_complement = " ".join(donnees.get("adresse_complement", "").split())
+    filleul.code_postal = donnees.get("code_postal", "").strip()
     filleul.situation = donnees["situation"]
     filleul.inscrit_france_travail_depuis = donnees.get("inscrit_france_travail_depuis")
     filleul.identifiant_france_travail = donnees.get("identifiant_france_travail", "")
@@ -58,7 +63,12 @@ def filleul_enregistrer_profil(*, user, donnees: dict) -> Filleul:
         filleul.consentement_version = consentement.VERSION
         filleul.consentement_le = timezone.now()
     filleul.full_clean(exclude=["user", "prescripteur", "etablissement"])
+    adresse_verifier(filleul)
+    # The priority neighbourhood from the address: at once offline, else after the commit.
+    qpv_a_calculer = qpv_preparer(filleul, avant=avant)
     filleul.save()
+    if qpv_a_calculer:
+        qpv_planifier(filleul)
     filleul.secteurs_souhaites.set(donnees.get("secteurs_souhaites", []))
     if filleul.est_mineur():
         # Code civil, art. 388: under 18, a legal guardian is given with the profile (their
@@ -210,7 +220,21 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
         },
         "profil": {
             "commune": f"{filleul.commune.nom} ({filleul.commune.code_postal})",
+            "adresse": filleul.adresse,
+            "complement_d_adresse": filleul.adresse_complement,
+            "code_postal": filleul.code_postal,
             "quartier_prioritaire": filleul.get_qpv_display(),
+            "quartier_prioritaire_selon_l_adresse": {
+                "resultat": filleul.get_qpv_resultat_display(),
+                "quartier": (
+                    f"{filleul.qpv_nom} ({filleul.qpv_code})" if filleul.qpv_code else None
+                ),
+                "determine_le": (
+                    filleul.qpv_determine_le.isoformat() if filleul.qpv_determine_le else None
+                ),
+                "source": filleul.qpv_source,
+                "motif_de_l_equipe": filleul.qpv_motif,
+            },
             "situation": filleul.get_situation_display(),
             "inscrit_france_travail_depuis": day(filleul.inscrit_france_travail_depuis),
             "identifiant_france_travail": filleul.identifiant_france_travail,

@@ -86,6 +86,9 @@ def _initial_depuis_profil(user, filleul):
         initial.update(
             {
                 "date_naissance": filleul.date_naissance,
+                "adresse": filleul.adresse,
+                "adresse_complement": filleul.adresse_complement,
+                "code_postal": filleul.code_postal,
                 "commune": filleul.commune,
                 "qpv": "non" if filleul.qpv in ("non", "infirme") else "oui",
                 "situation": filleul.situation,

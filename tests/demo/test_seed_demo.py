@@ -24,6 +24,7 @@ from mentorat.roles import ADMINISTRATEUR, GESTIONNAIRE
 from parrainages.models import (
     Candidature,
     Charte,
+    Filleul,
     Immersion,
     Parrain,
     Parrainage,
@@ -31,7 +32,7 @@ from parrainages.models import (
     Sortie,
 )
 from partenaires.models import Convention, Membre
-from programmes.models import Evenement, NiveauDiplome, Programme, Situation
+from programmes.models import Evenement, NiveauDiplome, Programme, QuartierPrioritaire, Situation
 
 LOGINS = [
     "gestionnaire@demo.mentorat.fr",
@@ -434,3 +435,18 @@ def test_immersion_conventions_in_every_state(seed):
     )
     assert all(p.texte_sha256 == observation.texte_sha256 for p in parties)
     assert observation.pdf and observation.texte == immersion_texte(observation)
+
+
+def test_addresses_in_and_out_of_a_qpv(seed):
+    assert QuartierPrioritaire.objects.filter(code="QN06710I", nom="Hautepierre").exists()
+    strasbourg = Filleul.objects.filter(commune__code_insee="67482").exclude(adresse="")
+    resultats = {f.adresse: (f.qpv_resultat, f.qpv_code, f.qpv_origine) for f in strasbourg}
+    assert resultats["12 Boulevard Balzac"] == ("dans", "QN06710I", "adresse")
+    assert resultats["30 Route d'Altenheim"] == ("dans", "QN06715M", "adresse")
+    assert resultats["1 Place Kléber"] == ("hors", "", "adresse")
+    assert resultats["14 Rue des Tanneurs"] == ("indetermine", "", "adresse")
+    assert resultats["Quartier de la Gare"] == ("hors", "", "equipe")
+    decide = strasbourg.get(adresse="Quartier de la Gare")
+    assert decide.qpv_motif.startswith("Adresse trop imprécise")
+    compte = Filleul.objects.get(user__email="filleul@demo.mentorat.fr")
+    assert (compte.qpv_resultat, compte.qpv_code) == ("dans", "QN07513M")

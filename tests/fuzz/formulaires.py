@@ -577,7 +577,13 @@ def _champs_etapes(m):
                 ["", "06 12 34 56 78", "+33612345678", "０６１２３４５６７８", "06.12.34.56.78"]
             ),
         },
-        2: {"commune": COMMUNES, "qpv": st.sampled_from(["oui", "non"])},
+        2: {
+            "adresse": st.sampled_from(["", "12 boulevard Balzac", "3, rue de l'Église"]),
+            "adresse_complement": st.sampled_from(["", "Bâtiment B, 3e étage"]),
+            "code_postal": st.sampled_from(["", "75019", "31000", "31400"]),
+            "commune": COMMUNES,
+            "qpv": st.sampled_from(["oui", "non"]),
+        },
         3: {
             "situation": choix(SituationChoix.values),
             "inscrit_france_travail_depuis": st.one_of(
@@ -604,6 +610,9 @@ def _hostiles_etapes():
         "date_naissance": date_iso(dt.date(1850, 1, 1), aujourd_hui + dt.timedelta(days=400)),
         "telephone": st.one_of(st.sampled_from(["12", "1" * 30, "+"]), texte),
         "commune": COMMUNES_HOSTILES,
+        "adresse": st.one_of(texte_long, texte),
+        "adresse_complement": texte_long,
+        "code_postal": st.sampled_from(["7501", "750190", "ABCDE", "７５０１９", "00000"]),
         "qpv": st.just("peut-être"),
         "inscrit_france_travail_depuis": date_iso(
             dt.date(1900, 1, 1), aujourd_hui + dt.timedelta(days=400)

@@ -75,6 +75,7 @@ from tests.programmes.factories import (
     InscriptionFactory,
     ModeleCharteFactory,
     ProgrammeFactory,
+    QuartierPrioritaireFactory,
     SecteurFactory,
 )
 
@@ -108,6 +109,7 @@ PAGES = [
     pytest.param(UserFactory, 11, 7, 10, id="user"),
     pytest.param(SecteurFactory, 9, 7, 8, id="secteur"),
     pytest.param(CommuneFactory, 8, 7, 8, id="commune"),
+    pytest.param(QuartierPrioritaireFactory, 9, None, 8, id="quartier_prioritaire"),
     pytest.param(ProgrammeFactory, 11, 7, 10, id="programme"),
     pytest.param(EtapeFactory, 10, 7, 8, id="etape"),
     pytest.param(ModeleCharteFactory, 12, 7, 8, id="modelecharte"),

@@ -174,7 +174,19 @@ def seme(private_storage_dir):
     personne = UserFactory(email=EMAIL, first_name=PRENOM, last_name=NOM, telephone="0601020304")
     EmailAddressFactory(user=personne)
     filleul = FilleulFactory(
-        user=personne, identifiant_france_travail="1234567Q", prescripteur=partenaire
+        user=personne,
+        identifiant_france_travail="1234567Q",
+        prescripteur=partenaire,
+        # Her address, the geocoder's answer naming it, staff's reason naming her.
+        adresse=f"7 impasse {NOM}",
+        adresse_complement=f"chez {PRENOM}",
+        code_postal="31000",
+        qpv_resultat="dans",
+        qpv_code="QN03101M",
+        qpv_nom="Quartier de test",
+        qpv_origine="equipe",
+        qpv_source=f"BAN (« 7 impasse {NOM} 31000 Toulouse »)",
+        qpv_motif=f"Attestation de domicile de {PRENOM} vue par l'équipe.",
     )
     PrescriptionFactory(
         partenaire=partenaire,

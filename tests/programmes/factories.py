@@ -13,6 +13,7 @@ from programmes.models import (
     Inscription,
     ModeleCharte,
     Programme,
+    QuartierPrioritaire,
     Secteur,
 )
 
@@ -123,3 +124,41 @@ class SecteurFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: SECTEUR_CODES_LIBRES[n % len(SECTEUR_CODES_LIBRES)])
     libelle = factory.Sequence(lambda n: f"Domaine {n}")
+
+
+def qpv_echantillon_importer() -> int:
+    """Import the shipped sample of real QPV 2024 perimeters (Strasbourg, Paris,
+    Clermont-Ferrand, Pointe-à-Pitre); returns how many neighbourhoods."""
+    from pathlib import Path
+
+    from programmes.qpv import importer_qpv
+
+    chemin = Path(__file__).parents[2] / "programmes" / "data" / "qpv_echantillon.geojson"
+    return importer_qpv(chemin_ou_fichier=chemin).quartiers
+
+
+def strasbourg():
+    return CommuneFactory(
+        code_insee="67482",
+        nom="Strasbourg",
+        code_postal="67000",
+        codes_postaux="67000 67100 67200",
+        departement="67",
+        latitude=48.5712,
+        longitude=7.7675,
+    )
+
+
+class QuartierPrioritaireFactory(factory.django.DjangoModelFactory):
+    """A test neighbourhood (a small square, not an official perimeter)."""
+
+    class Meta:
+        model = QuartierPrioritaire
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"QN999{n % 100:02d}{'ABCDEFGHIJ'[n // 100 % 10]}")
+    nom = factory.Sequence(lambda n: f"Quartier d'essai {n}")
+    communes = "99901"
+    departement = "999"
+    geometrie = '{"type":"Polygon","coordinates":[[[1,1],[1,2],[2,2],[2,1],[1,1]]]}'
+    lon_min, lon_max, lat_min, lat_max = 1.0, 2.0, 1.0, 2.0

@@ -1,0 +1,54 @@
+"""Staff's earlier checks of a declared QPV become the team's decision on the result from the
+address (``parrainages.0029_filleul_qpv_verifications_reprises``), and back."""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from parrainages.models import Filleul
+from tests.parrainages.factories import FilleulFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AVANT = [("parrainages", "0028_filleul_adresse_qpv")]
+APRES = [("parrainages", "0029_filleul_qpv_verifications_reprises")]
+
+
+def migrer(cible):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(cible)
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture
+def remigrer():
+    try:
+        yield
+    finally:
+        migrer(APRES)
+
+
+def test_confirme_et_infirme_deviennent_des_decisions_de_l_equipe_et_reviennent(remigrer):
+    migrer(AVANT)
+    confirme = FilleulFactory(qpv="confirme")
+    infirme = FilleulFactory(qpv="infirme")
+    declare = FilleulFactory(qpv="declare")
+
+    migrer(APRES)
+    etats = {
+        f.pk: (f.qpv, f.qpv_resultat, f.qpv_origine)
+        for f in Filleul.objects.filter(pk__in=[confirme.pk, infirme.pk, declare.pk])
+    }
+    assert etats[confirme.pk] == ("confirme", "dans", "equipe")
+    assert etats[infirme.pk] == ("infirme", "hors", "equipe")
+    assert etats[declare.pk] == ("declare", "indetermine", "")
+    assert Filleul.objects.get(pk=confirme.pk).qpv_motif.startswith("Vérification faite")
+
+    migrer(AVANT)
+    assert set(
+        Filleul.objects.filter(pk__in=[confirme.pk, infirme.pk]).values_list(
+            "qpv", "qpv_resultat", "qpv_origine", "qpv_motif"
+        )
+    ) == {("confirme", "indetermine", "", ""), ("infirme", "indetermine", "", "")}
