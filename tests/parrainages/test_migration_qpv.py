@@ -1,5 +1,5 @@
 """Staff's earlier checks of a declared QPV become the team's decision on the result from the
-address (``parrainages.0029_filleul_qpv_verifications_reprises``), and back."""
+address (``parrainages.0030_filleul_qpv_verifications_reprises``), and back."""
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -11,8 +11,7 @@ from tests.parrainages.factories import FilleulFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-AVANT = [("parrainages", "0028_filleul_adresse_qpv")]
-APRES = [("parrainages", "0029_filleul_qpv_verifications_reprises")]
+AVANT = [("parrainages", "0029_filleul_adresse_qpv")]
 
 
 def migrer(cible):
@@ -22,12 +21,19 @@ def migrer(cible):
     ContentType.objects.clear_cache()
 
 
+def aujourd_hui():
+    """Every app's latest migration: today's schema, that today's models read."""
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
 @pytest.fixture
 def remigrer():
     try:
         yield
     finally:
-        migrer(APRES)
+        # Every app's latest migration, not only the one under test: the migrations written
+        # after it are applied again too.
+        migrer(aujourd_hui())
 
 
 def test_confirme_et_infirme_deviennent_des_decisions_de_l_equipe_et_reviennent(remigrer):
@@ -36,7 +42,8 @@ def test_confirme_et_infirme_deviennent_des_decisions_de_l_equipe_et_reviennent(
     infirme = FilleulFactory(qpv="infirme")
     declare = FilleulFactory(qpv="declare")
 
-    migrer(APRES)
+    # Forward again, to today's schema (the rows are read through today's models).
+    migrer(aujourd_hui())
     etats = {
         f.pk: (f.qpv, f.qpv_resultat, f.qpv_origine)
         for f in Filleul.objects.filter(pk__in=[confirme.pk, infirme.pk, declare.pk])

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parrainages", "0027_candidature_invitee_selection"),
+        ("parrainages", "0028_historique_des_candidatures"),
     ]
 
     operations = [

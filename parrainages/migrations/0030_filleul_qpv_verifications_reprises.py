@@ -24,7 +24,7 @@ def annuler(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parrainages", "0028_filleul_adresse_qpv"),
+        ("parrainages", "0029_filleul_adresse_qpv"),
     ]
 
     operations = [migrations.RunPython(reprendre, annuler)]
