@@ -14,7 +14,13 @@ from parrainages.retention import debut_du_jour
 
 from .models import Membre, Prescription
 from .selectors import rapports_nommant
-from .services import INVITATION_DUREE_JOURS, prescription_rattacher, rapports_refaire
+from .services import (
+    INVITATION_DUREE_JOURS,
+    prescription_creditee,
+    prescription_rattacher,
+    prescriptions_relier,
+    rapports_refaire,
+)
 
 # The referral whose invitation the person opened (partenaires.views.invitation), attached to
 # their mentee profile once it is saved.
@@ -33,11 +39,10 @@ class PartenairesExtension(Extension):
             prescription_rattacher(prescription_id=prescription_id, filleul=filleul)
 
     def prescripteur(self, *, filleul, programme):
-        prescription = (
-            Prescription.objects.filter(filleul=filleul, programme=programme)
-            .select_related("partenaire")
-            .first()
-        )
+        # Asked as the application is filed: every structure's referral of the person is
+        # linked to it, then the one credited is chosen (docs/indicateurs.md).
+        prescription = prescription_creditee(filleul=filleul, programme=programme)
+        prescriptions_relier(filleul=filleul, programme=programme)
         return prescription.partenaire if prescription else None
 
     def conseillers_a_informer(self, *, candidature) -> list:
@@ -60,19 +65,37 @@ class PartenairesExtension(Extension):
 
 
 def conseillers_a_informer(*, candidature) -> list:
-    """Who hears of a change of a referred application: the counsellor who made the referral
-    while still an active member of the partner; else the partner's active counsellors and
-    referents (read-only members are not written to). The partner portal shows the
-    application to every active member of the partner."""
+    """Who hears of a change of a referred application: for each structure that referred the
+    person to the programme (the one credited, ``Candidature.prescripteur``, and every other
+    whose referral is linked to the person), the counsellor who made the referral while
+    still an active member of it; else that structure's active counsellors and referents
+    (read-only members are not written to). Each message names only the person, the
+    programme and the decision, never another structure (a structure learns nothing of
+    another's referral)."""
+    partenaires = set(
+        Prescription.objects.filter(
+            programme_id=candidature.programme_id, filleul_id=candidature.filleul_id
+        ).values_list("partenaire_id", flat=True)
+    )
+    if candidature.prescripteur_id:
+        partenaires.add(candidature.prescripteur_id)
+    conseillers = []
+    for partenaire_id in sorted(partenaires):
+        conseillers += _conseillers_du_partenaire(candidature, partenaire_id)
+    return conseillers
+
+
+def _conseillers_du_partenaire(candidature, partenaire_id) -> list:
     membres = Membre.objects.filter(
-        partenaire_id=candidature.prescripteur_id, partenaire__actif=True, actif=True
+        partenaire_id=partenaire_id, partenaire__actif=True, actif=True
     ).select_related("user")
     conseiller_id = (
         Prescription.objects.filter(
-            partenaire_id=candidature.prescripteur_id,
+            partenaire_id=partenaire_id,
             programme_id=candidature.programme_id,
             filleul_id=candidature.filleul_id,
         )
+        .order_by("created_at", "pk")
         .values_list("conseiller_id", flat=True)
         .first()
     )
