@@ -121,7 +121,9 @@ class Envoi(models.Model):
         related_name="envois",
     )
     # Empty once the row is settled and purged, or sent when confidential (mentorat.envois).
-    email = models.EmailField("adresse", blank=True)
+    # The address on the row's channel: an e-mail address, or a number in E.164 for an SMS
+    # (hence not an EmailField, whose validation would refuse a number).
+    email = models.CharField("adresse", max_length=254, blank=True)
     sujet = models.CharField("sujet", max_length=250)
     gabarit = models.CharField("gabarit", max_length=150, blank=True)
     contexte = models.JSONField("contexte", default=dict, blank=True)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from parrainages.extensions import Extension
 from parrainages.retention import debut_du_jour
 
-from .models import Membre, Prescription
+from .models import CodeReclamation, Membre, Prescription
 from .selectors import rapports_nommant
 from .services import (
     INVITATION_DUREE_JOURS,
@@ -115,7 +115,7 @@ def orientations_exporter(*, filleul, user) -> list[dict]:
         return value.isoformat() if value else None
 
     orientations = Prescription.objects.filter(filleul=filleul)
-    if user is not None:
+    if user is not None and user.email:
         orientations = Prescription.objects.filter(Q(filleul=filleul) | Q(email__iexact=user.email))
     return [
         {
@@ -123,6 +123,10 @@ def orientations_exporter(*, filleul, user) -> list[dict]:
             "programme": o.programme.nom,
             "prescrite_le": o.created_at.isoformat(),
             "message": o.message,
+            "mode": o.get_mode_display(),
+            "telephone_donne": o.telephone,
+            "freins_identifies": o.freins_libelles(),
+            "projet_et_atouts": o.diagnostic,
             "invitation_utilisee_le": day(o.utilisee_le),
         }
         for o in orientations.select_related("partenaire", "programme").order_by("created_at")
@@ -134,7 +138,11 @@ def prescriptions_effacer(*, user, filleul) -> tuple[list[str], dict]:
     profile or sent to their address) lose name, address and message; the reports that list
     them are produced again. Returns the names the counsellors typed for the person and the
     ids of their referrals and memberships (the memberships go with the account)."""
-    prescriptions = Prescription.objects.filter(email__iexact=user.email)
+    prescriptions = (
+        Prescription.objects.filter(email__iexact=user.email)
+        if user.email
+        else Prescription.objects.none()
+    )
     if filleul is not None:
         prescriptions |= Prescription.objects.filter(filleul=filleul)
     prescriptions = list(prescriptions.values_list("pk", flat=True))
@@ -149,10 +157,18 @@ def prescriptions_effacer(*, user, filleul) -> tuple[list[str], dict]:
         Prescription: prescriptions,
         Membre: list(Membre.objects.filter(user=user).values_list("pk", flat=True)),
     }
+    # The claim codes of an account a counsellor created: nothing to keep once it is erased.
+    CodeReclamation.objects.filter(user=user).delete()
     if filleul is not None:
         rapports_refaire(ids=rapports_nommant(filleul))
     Prescription.objects.filter(pk__in=prescriptions).update(
-        prenom="Personne", nom="anonymisée", email="", message=""
+        prenom="Personne",
+        nom="anonymisée",
+        email="",
+        telephone="",
+        message="",
+        freins=[],
+        diagnostic="",
     )
     return mentions, objets
 
@@ -168,4 +184,12 @@ def invitations_effacer(maintenant, *, dry_run: bool = False) -> int:
     ).exclude(email="")
     if dry_run:
         return lignes.count()
-    return lignes.update(prenom="Personne", nom="anonymisée", email="", message="")
+    return lignes.update(
+        prenom="Personne",
+        nom="anonymisée",
+        email="",
+        telephone="",
+        message="",
+        freins=[],
+        diagnostic="",
+    )

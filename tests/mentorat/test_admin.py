@@ -30,7 +30,7 @@ from parrainages.models import (
     Rencontre,
     Sortie,
 )
-from partenaires.models import Convention, Objectif
+from partenaires.models import CodeReclamation, ImportPrescriptions, Convention, Objectif
 from programmes.models import Evenement, ModeleCharte, Programme
 from tests.mentorat.factories import (
     EmailAddressFactory,
@@ -157,7 +157,16 @@ def equipe_pour(model):
 # someone's login); sessions go with their account or when they expire. A one-time signature
 # code signs for its party: never shown to staff, not even its hash.
 # An application's history is written by its services and shown on the application's page.
-HORS_ADMINISTRATION = {Session, CodeSignature, EvenementCandidature}
+# A claim code lets its holder take an account over: never shown to staff, not even its
+# hash (like a signature code). A batch of imported referrals is read through its referrals
+# (the "import" of each, in their admin).
+HORS_ADMINISTRATION = {
+    Session,
+    CodeSignature,
+    EvenementCandidature,
+    CodeReclamation,
+    ImportPrescriptions,
+}
 
 
 def test_every_domain_model_is_registered():
