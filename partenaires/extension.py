@@ -48,6 +48,22 @@ class PartenairesExtension(Extension):
     def conseillers_a_informer(self, *, candidature) -> list:
         return conseillers_a_informer(candidature=candidature)
 
+    def orientations(self, *, candidature) -> list[dict]:
+        return [
+            {
+                "partenaire": p.partenaire.nom,
+                "le": p.created_at,
+                "credite": p.partenaire_id == candidature.prescripteur_id,
+                "freins": p.freins_libelles(),
+                "diagnostic": p.diagnostic,
+            }
+            for p in Prescription.objects.filter(
+                filleul_id=candidature.filleul_id, programme_id=candidature.programme_id
+            )
+            .select_related("partenaire")
+            .order_by("created_at", "pk")
+        ]
+
     def exporter(self, *, filleul, user) -> dict:
         return {"orientations": orientations_exporter(filleul=filleul, user=user)}
 

@@ -120,7 +120,8 @@ PAGES = [
     # Guardians' consents: evidence written by the application's service, never typed in.
     pytest.param(AutorisationParentaleFactory, 11, None, 9, id="autorisation_parentale"),
     # The change page shows the history (one query) and offers the reasons of the list (one).
-    pytest.param(CandidatureFactory, 11, 7, 10, id="candidature"),
+    # … and the partners' referrals with their diagnostics (one).
+    pytest.param(CandidatureFactory, 11, 7, 11, id="candidature"),
     # Staff reorder and withdraw reasons from the list itself.
     pytest.param(MotifRefusFactory, 9, 7, 8, id="motif_refus"),
     pytest.param(ParrainageFactory, 12, 7, 11, id="parrainage"),

@@ -20,7 +20,8 @@ from parrainages.services.filleul import candidature_deposer, candidature_reteni
 from partenaires import orientations
 from partenaires.models import CodeReclamation, ImportPrescriptions, Partenaire, Prescription
 from partenaires.services import prescription_creer
-from tests.mentorat.factories import gestionnaire
+from partenaires.extension import orientations_exporter
+from tests.mentorat.factories import connecter, gestionnaire
 from tests.parrainages.factories import FilleulFactory
 from tests.partenaires.factories import MembreFactory
 from tests.programmes.factories import CommuneFactory, ProgrammeFactory
@@ -430,3 +431,25 @@ def test_the_diagnostic_is_shown_to_its_partner_and_in_the_admin(
     assert "Mobilité" in page and "Vise la logistique" in page
     client.force_login(autre_membre.user)
     assert client.get(reverse("partenaires:prescription", args=[prescription.pk])).status_code == 404
+    # Staff read it on the application's page in the admin.
+    candidature = Candidature.objects.get()
+    connecter(client, gestionnaire())
+    fiche = lire(
+        client.get(reverse("admin:parrainages_candidature_change", args=[candidature.pk]))
+    )
+    assert "Vise la logistique" in fiche and "Mobilité" in fiche and "(créditée)" in fiche
+
+
+def test_an_unclaimed_account_is_erased_with_its_referral_and_codes(membre, programme, commune, client):
+    from parrainages.services.effacement import compte_effacer
+
+    creer_compte(client, membre, programme, commune)
+    prescription = Prescription.objects.get()
+    orientations.code_remettre(prescription_id=prescription.pk, par=membre.user, moyen="lettre")
+    user = prescription.filleul.user
+    export = orientations_exporter(filleul=prescription.filleul, user=user)
+    assert export[0]["projet_et_atouts"].startswith("Vise la logistique")
+    compte_effacer(user=user)
+    prescription.refresh_from_db()
+    assert (prescription.nom, prescription.diagnostic, prescription.freins) == ("anonymisée", "", [])
+    assert prescription.telephone == "" and not CodeReclamation.objects.exists()
