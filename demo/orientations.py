@@ -8,8 +8,8 @@ import datetime as dt
 import io
 
 from allauth.account.models import EmailAddress
-from django.contrib.auth.hashers import make_password
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from mentorat.models import User

@@ -35,6 +35,7 @@ from mentorat.models import Partie
 from mentorat.signatures import parties_de
 from programmes.models import Programme
 
+from . import extensions
 from .models import (
     AutorisationParentale,
     BilanImmersion,
@@ -52,7 +53,6 @@ from .models import (
     RepresentantLegal,
     Sortie,
 )
-from . import extensions
 from .selectors import tableau_de_bord_programmes
 from .services import (
     candidature_desister,

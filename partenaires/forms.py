@@ -111,9 +111,9 @@ class PrescriptionCompteForm(PrescriptionLigneForm, DiagnosticForm, _AuNomDe):
         super().__init__(*args, partenaires=partenaires, **kwargs)
         self.fields["telephone"].label = "Téléphone mobile (facultatif)"
         self.fields["telephone"].help_text = "Pour lui envoyer son code d'activation par SMS."
-        self.fields["qpv"].label = (
-            "Habite-t-elle dans un quartier prioritaire de la politique de la ville (QPV) ?"
-        )
+        self.fields[
+            "qpv"
+        ].label = "Habite-t-elle dans un quartier prioritaire de la politique de la ville (QPV) ?"
         self.fields["situation"].label = "Sa situation aujourd'hui"
         self.fields["niveau_diplome"].label = "Son diplôme le plus élevé"
 
@@ -140,8 +140,7 @@ class ReclamationForm(forms.Form):
     code = forms.CharField(
         label="Code d'activation",
         max_length=20,
-        help_text="8 caractères, sur votre lettre ou dans votre message (par exemple "
-        "ABCD-2345).",
+        help_text="8 caractères, sur votre lettre ou dans votre message (par exemple ABCD-2345).",
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
     date_naissance = forms.DateField(

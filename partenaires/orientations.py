@@ -25,8 +25,7 @@ from django.utils import timezone
 
 from mentorat.emails import rendre_texte
 from mentorat.envois import courriel_ecrire, courriel_ecrire_rendu
-from mentorat.models import Envoi
-from mentorat.models import User
+from mentorat.models import Envoi, User
 from mentorat.pdf import rendre_pdf
 from parrainages.models import Candidature, Filleul
 from parrainages.models.personnes import AGE_MAJORITE, age_on
@@ -553,8 +552,11 @@ def lire_csv_prescriptions(fichier) -> list[dict]:
             for colonne, valeur in valeurs.items():
                 if any(unicodedata.category(c) == "Cc" for c in valeur):
                     erreurs.append(
-                        (numero, f"Ligne {numero}, colonne « {LIBELLES[colonne]} » : retour à "
-                         "la ligne ou caractère de contrôle non permis.")
+                        (
+                            numero,
+                            f"Ligne {numero}, colonne « {LIBELLES[colonne]} » : retour à "
+                            "la ligne ou caractère de contrôle non permis.",
+                        )
                     )
             form = PrescriptionLigneForm(
                 {

@@ -113,9 +113,7 @@ def lot_du_membre(user, pk):
     from .models import ImportPrescriptions
 
     lot = (
-        ImportPrescriptions.objects.filter(
-            partenaire__in=Partenaire.objects.du_membre(user), pk=pk
-        )
+        ImportPrescriptions.objects.filter(partenaire__in=Partenaire.objects.du_membre(user), pk=pk)
         .select_related("partenaire", "programme")
         .first()
     )

@@ -180,9 +180,7 @@ def prescription_creditee(*, filleul, programme) -> Prescription | None:
 
     The other referrals stay recorded, each seen by its own structure only."""
     utilisee = (
-        Prescription.objects.filter(
-            filleul=filleul, programme=programme, utilisee_le__isnull=False
-        )
+        Prescription.objects.filter(filleul=filleul, programme=programme, utilisee_le__isnull=False)
         .select_related("partenaire")
         .order_by("utilisee_le", "pk")
         .first()

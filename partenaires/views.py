@@ -21,9 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from parrainages.views.public import SESSION_INVITATION
 
-from . import documents, graphiques, selectors, services
+from . import documents, graphiques, orientations, selectors, services
 from .extension import SESSION_PRESCRIPTION
-from . import orientations
 from .forms import (
     CodeRemettreForm,
     ImportPrescriptionsForm,
@@ -297,9 +296,7 @@ def prescrire_compte(request):
                 "candidature enregistrée. Remettez-lui maintenant son code d'activation.",
             )
             return redirect("partenaires:prescription", pk=prescription.pk)
-    return render(
-        request, "partenaires/prescrire_compte.html", {"page": "prescrire", "form": form}
-    )
+    return render(request, "partenaires/prescrire_compte.html", {"page": "prescrire", "form": form})
 
 
 @membre_requis
@@ -346,7 +343,9 @@ def prescription_code(request, pk):
         return redirect("partenaires:prescription", pk=prescription.pk)
     moyen = form.cleaned_data["moyen"]
     try:
-        pdf = orientations.code_remettre(prescription_id=prescription.pk, par=request.user, moyen=moyen)
+        pdf = orientations.code_remettre(
+            prescription_id=prescription.pk, par=request.user, moyen=moyen
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("partenaires:prescription", pk=prescription.pk)
@@ -479,7 +478,9 @@ def reclamer(request):
                 redirect_url=reverse("espace"),
                 signup=True,
             )
-    return render(request, "partenaires/reclamer.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "partenaires/reclamer.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 # --- The referred person's invitation (public) ------------------------------------------------

@@ -382,6 +382,7 @@ PARTENAIRES = {
     ),
 }
 
+
 def _lot(m):
     from partenaires.models import ImportPrescriptions
 
@@ -403,9 +404,7 @@ PARTENAIRES.update(
             OBJET_PARTENAIRE,
         ),
         "partenaires:prescription_code": (
-            lambda m: reverse(
-                "partenaires:prescription_code", kwargs={"pk": m["prescription"].pk}
-            ),
+            lambda m: reverse("partenaires:prescription_code", kwargs={"pk": m["prescription"].pk}),
             {**OBJET_PARTENAIRE, "membre": 405, "autre_membre": 405},
         ),
         "partenaires:importer": (lambda m: reverse("partenaires:importer"), ESPACE_PARTENAIRE),

@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mentorat', '0017_signatures_parties'),
+        ("mentorat", "0017_signatures_parties"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='envoi',
-            name='email',
-            field=models.CharField(blank=True, max_length=254, verbose_name='adresse'),
+            model_name="envoi",
+            name="email",
+            field=models.CharField(blank=True, max_length=254, verbose_name="adresse"),
         ),
         migrations.AlterField(
-            model_name='user',
-            name='email',
-            field=models.EmailField(blank=True, max_length=254, null=True, unique=True, verbose_name='adresse e-mail'),
+            model_name="user",
+            name="email",
+            field=models.EmailField(
+                blank=True, max_length=254, null=True, unique=True, verbose_name="adresse e-mail"
+            ),
         ),
     ]

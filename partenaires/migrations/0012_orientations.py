@@ -7,79 +7,164 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partenaires', '0011_indicateurs_immersions'),
-        ('programmes', '0008_public_eleves_honorabilite'),
+        ("partenaires", "0011_indicateurs_immersions"),
+        ("programmes", "0008_public_eleves_honorabilite"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='prescription',
-            name='diagnostic',
-            field=models.TextField(blank=True, verbose_name='projet et atouts'),
+            model_name="prescription",
+            name="diagnostic",
+            field=models.TextField(blank=True, verbose_name="projet et atouts"),
         ),
         migrations.AddField(
-            model_name='prescription',
-            name='freins',
-            field=models.JSONField(blank=True, default=list, verbose_name='freins identifiés'),
+            model_name="prescription",
+            name="freins",
+            field=models.JSONField(blank=True, default=list, verbose_name="freins identifiés"),
         ),
         migrations.AddField(
-            model_name='prescription',
-            name='mode',
-            field=models.CharField(choices=[('invitation', 'Invitation par e-mail'), ('compte', 'Compte créé avec la personne')], default='invitation', max_length=20, verbose_name='mode'),
+            model_name="prescription",
+            name="mode",
+            field=models.CharField(
+                choices=[
+                    ("invitation", "Invitation par e-mail"),
+                    ("compte", "Compte créé avec la personne"),
+                ],
+                default="invitation",
+                max_length=20,
+                verbose_name="mode",
+            ),
         ),
         migrations.AddField(
-            model_name='prescription',
-            name='telephone',
-            field=models.CharField(blank=True, max_length=20, verbose_name='téléphone'),
+            model_name="prescription",
+            name="telephone",
+            field=models.CharField(blank=True, max_length=20, verbose_name="téléphone"),
         ),
         migrations.AlterField(
-            model_name='prescription',
-            name='email',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='adresse e-mail'),
+            model_name="prescription",
+            name="email",
+            field=models.EmailField(blank=True, max_length=254, verbose_name="adresse e-mail"),
         ),
         migrations.CreateModel(
-            name='CodeReclamation',
+            name="CodeReclamation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('empreinte', models.CharField(max_length=64, unique=True, verbose_name='empreinte du code')),
-                ('moyen', models.CharField(max_length=20, verbose_name='remis par')),
-                ('expire_le', models.DateTimeField(verbose_name='expire le')),
-                ('essais', models.PositiveSmallIntegerField(default=0, verbose_name='essais manqués')),
-                ('utilise_le', models.DateTimeField(blank=True, null=True, verbose_name='utilisé le')),
-                ('remplace_le', models.DateTimeField(blank=True, null=True, verbose_name='remplacé le')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='émis le')),
-                ('prescription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='codes', to='partenaires.prescription', verbose_name='prescription')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='codes_reclamation', to=settings.AUTH_USER_MODEL, verbose_name='compte')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "empreinte",
+                    models.CharField(max_length=64, unique=True, verbose_name="empreinte du code"),
+                ),
+                ("moyen", models.CharField(max_length=20, verbose_name="remis par")),
+                ("expire_le", models.DateTimeField(verbose_name="expire le")),
+                (
+                    "essais",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="essais manqués"),
+                ),
+                (
+                    "utilise_le",
+                    models.DateTimeField(blank=True, null=True, verbose_name="utilisé le"),
+                ),
+                (
+                    "remplace_le",
+                    models.DateTimeField(blank=True, null=True, verbose_name="remplacé le"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="émis le"),
+                ),
+                (
+                    "prescription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="codes",
+                        to="partenaires.prescription",
+                        verbose_name="prescription",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="codes_reclamation",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="compte",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'code de réclamation',
-                'verbose_name_plural': 'codes de réclamation',
-                'ordering': ['-created_at'],
+                "verbose_name": "code de réclamation",
+                "verbose_name_plural": "codes de réclamation",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ImportPrescriptions',
+            name="ImportPrescriptions",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nom_fichier', models.CharField(max_length=255, verbose_name='fichier')),
-                ('lignes', models.PositiveIntegerField(default=0, verbose_name='lignes')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='importé le')),
-                ('par', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='importé par')),
-                ('partenaire', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='imports', to='partenaires.partenaire', verbose_name='partenaire')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programmes.programme', verbose_name='programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("nom_fichier", models.CharField(max_length=255, verbose_name="fichier")),
+                ("lignes", models.PositiveIntegerField(default=0, verbose_name="lignes")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="importé le"
+                    ),
+                ),
+                (
+                    "par",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="importé par",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="imports",
+                        to="partenaires.partenaire",
+                        verbose_name="partenaire",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import de prescriptions',
-                'verbose_name_plural': 'imports de prescriptions',
-                'ordering': ['-created_at'],
+                "verbose_name": "import de prescriptions",
+                "verbose_name_plural": "imports de prescriptions",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='prescription',
-            name='lot',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='prescriptions', to='partenaires.importprescriptions', verbose_name='import'),
+            model_name="prescription",
+            name="lot",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="prescriptions",
+                to="partenaires.importprescriptions",
+                verbose_name="import",
+            ),
         ),
     ]

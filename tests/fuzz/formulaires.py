@@ -1689,7 +1689,9 @@ def prescription_code(m):
     champs = {"moyen": choix(["lettre", "email", "sms"])}
     hostiles = {"moyen": choix(["fax", "", "lettre\x00"])}
     return Formulaire(
-        requetes=requetes(st.sampled_from([m.membre.user, m.autre_membre.user]), urls, champs, hostiles),
+        requetes=requetes(
+            st.sampled_from([m.membre.user, m.autre_membre.user]), urls, champs, hostiles
+        ),
         valide=Requete(
             m.membre.user,
             _url("partenaires:prescription_code", pk=m.prescription_compte.pk),
@@ -1732,9 +1734,9 @@ def importer(m):
             fichiers={
                 "fichier": Fichier(
                     "a.csv",
-                    "prenom;nom;date_naissance;commune;qpv;situation;niveau_diplome;"
-                    "telephone;email\nAwa;Diallo;17/05/2001;Paris (75001);oui;"
-                    "demandeur_emploi;3;;\n".encode(),
+                    b"prenom;nom;date_naissance;commune;qpv;situation;niveau_diplome;"
+                    b"telephone;email\nAwa;Diallo;17/05/2001;Paris (75001);oui;"
+                    b"demandeur_emploi;3;;\n",
                 )
             },
         ),

@@ -30,7 +30,7 @@ from parrainages.models import (
     Rencontre,
     Sortie,
 )
-from partenaires.models import CodeReclamation, ImportPrescriptions, Convention, Objectif
+from partenaires.models import CodeReclamation, Convention, ImportPrescriptions, Objectif
 from programmes.models import Evenement, ModeleCharte, Programme
 from tests.mentorat.factories import (
     EmailAddressFactory,

@@ -18,9 +18,9 @@ from mentorat.models import Envoi, User
 from parrainages.models import Candidature, Filleul
 from parrainages.services.filleul import candidature_deposer, candidature_retenir
 from partenaires import orientations
+from partenaires.extension import orientations_exporter
 from partenaires.models import CodeReclamation, ImportPrescriptions, Partenaire, Prescription
 from partenaires.services import prescription_creer
-from partenaires.extension import orientations_exporter
 from tests.mentorat.factories import connecter, gestionnaire
 from tests.parrainages.factories import FilleulFactory
 from tests.partenaires.factories import MembreFactory
@@ -79,7 +79,11 @@ def creer_compte(client, membre, programme, commune, **overrides):
     client.force_login(membre.user)
     return client.post(
         reverse("partenaires:prescrire_compte"),
-        {"partenaire": membre.partenaire.pk, "programme": programme.pk, **profil(commune, **overrides)},
+        {
+            "partenaire": membre.partenaire.pk,
+            "programme": programme.pk,
+            **profil(commune, **overrides),
+        },
     )
 
 
@@ -189,14 +193,18 @@ def test_the_claim_journey_end_to_end(client, membre, programme, commune):
 def test_a_code_is_blocked_after_too_many_wrong_birth_dates(client, membre, programme, commune):
     creer_compte(client, membre, programme, commune)
     prescription = Prescription.objects.get()
-    pdf = orientations.code_remettre(prescription_id=prescription.pk, par=membre.user, moyen="lettre")
+    pdf = orientations.code_remettre(
+        prescription_id=prescription.pk, par=membre.user, moyen="lettre"
+    )
     code = code_de(texte_pdf(pdf))
     for _ in range(orientations.CODE_ESSAIS_MAX):
         reclamer(client, code, naissance=dt.date(1999, 1, 1))
     assert "il est bloqué" in lire(reclamer(client, code))
 
 
-def test_the_code_by_sms_and_by_email_through_the_outbox(client, membre, programme, commune, capsys):
+def test_the_code_by_sms_and_by_email_through_the_outbox(
+    client, membre, programme, commune, capsys
+):
     creer_compte(client, membre, programme, commune, email="yasmine.perso@exemple.fr")
     prescription = Prescription.objects.get()
     assert prescription.filleul.user.email is None  # the address is not the login
@@ -204,9 +212,14 @@ def test_the_code_by_sms_and_by_email_through_the_outbox(client, membre, program
     sms = Envoi.objects.get(canal=Envoi.Canal.SMS)
     assert sms.email == "+33612345678" and sms.confidentiel
     assert "/activer-mon-compte/" in capsys.readouterr().out
-    client.post(reverse("partenaires:prescription_code", args=[prescription.pk]), {"moyen": "email"})
+    client.post(
+        reverse("partenaires:prescription_code", args=[prescription.pk]), {"moyen": "email"}
+    )
     (message,) = [m for m in mail.outbox if m.to == ["yasmine.perso@exemple.fr"]]
-    assert code_de(message.body) and Envoi.objects.get(regle="code_reclamation", canal="email").confidentiel
+    assert (
+        code_de(message.body)
+        and Envoi.objects.get(regle="code_reclamation", canal="email").confidentiel
+    )
     # Only the last code works.
     assert CodeReclamation.objects.filter(remplace_le__isnull=True).count() == 1
 
@@ -215,7 +228,10 @@ def test_a_minor_or_an_ineligible_person_is_refused_and_nothing_is_created(
     client, membre, programme, commune
 ):
     mineur = creer_compte(
-        client, membre, programme, commune,
+        client,
+        membre,
+        programme,
+        commune,
         date_naissance=(timezone.localdate() - dt.timedelta(days=16 * 366)).isoformat(),
     )
     assert "mineure" in lire(mineur)
@@ -273,7 +289,9 @@ def test_a_bad_file_reports_every_error_by_line_and_column_and_creates_nothing(
     assert [int(e.split()[1].rstrip(",")) for e in erreurs] == sorted(
         int(e.split()[1].rstrip(",")) for e in erreurs
     )
-    assert not Prescription.objects.exists() and not User.objects.filter(email__isnull=True).exists()
+    assert (
+        not Prescription.objects.exists() and not User.objects.filter(email__isnull=True).exists()
+    )
     assert not ImportPrescriptions.objects.exists() and not Envoi.objects.exists()
 
 
@@ -287,7 +305,9 @@ def test_a_row_the_services_refuse_rolls_back_the_whole_file(client, membre, pro
     )
     response = importer(client, membre, programme, contenu)
     assert response.status_code == 400
-    assert any(e.startswith("Ligne 3 : Cette personne ne remplit pas") for e in response.context["erreurs"])
+    assert any(
+        e.startswith("Ligne 3 : Cette personne ne remplit pas") for e in response.context["erreurs"]
+    )
     assert not Prescription.objects.exists() and not Filleul.objects.exists()
 
 
@@ -297,7 +317,8 @@ def test_a_good_file_refers_everyone_and_prints_the_batch_letters(
     contenu = (
         ENTETE
         + "Awa;Diop;17/05/2001;Strasbourg (67000);oui;mission_locale;3;;\n"
-        + "Karim;Benali;02/03/1999;67000;non;Demandeur d'emploi inscrit à France Travail;4;0612345679;\n"
+        + "Karim;Benali;02/03/1999;67000;non;"
+        + "Demandeur d'emploi inscrit à France Travail;4;0612345679;\n"
         + "Lina;Weber;05/06/2000;Strasbourg (67000);oui;mission_locale;4;;lina@exemple.fr\n"
     )
     response = importer(client, membre, programme, contenu)
@@ -330,9 +351,13 @@ def test_a_file_too_large_or_too_long_is_refused(client, membre, programme, comm
     long = ENTETE + "Awa;Diop;17/05/2001;67000;oui;mission_locale;3;;\n" * (
         orientations.LIGNES_MAX + 1
     )
-    assert "Plus de 200 lignes" in " ".join(importer(client, membre, programme, long).context["erreurs"])
+    assert "Plus de 200 lignes" in " ".join(
+        importer(client, membre, programme, long).context["erreurs"]
+    )
     gros = ENTETE + "x" * (orientations.TAILLE_MAX_CSV + 1)
-    assert "dépasse 512 Ko" in " ".join(importer(client, membre, programme, gros).context["erreurs"])
+    assert "dépasse 512 Ko" in " ".join(
+        importer(client, membre, programme, gros).context["erreurs"]
+    )
 
 
 # --- Several structures, no leak, crediting ----------------------------------------------------
@@ -430,17 +455,19 @@ def test_the_diagnostic_is_shown_to_its_partner_and_in_the_admin(
     page = lire(client.get(reverse("partenaires:prescription", args=[prescription.pk])))
     assert "Mobilité" in page and "Vise la logistique" in page
     client.force_login(autre_membre.user)
-    assert client.get(reverse("partenaires:prescription", args=[prescription.pk])).status_code == 404
+    assert (
+        client.get(reverse("partenaires:prescription", args=[prescription.pk])).status_code == 404
+    )
     # Staff read it on the application's page in the admin.
     candidature = Candidature.objects.get()
     connecter(client, gestionnaire())
-    fiche = lire(
-        client.get(reverse("admin:parrainages_candidature_change", args=[candidature.pk]))
-    )
+    fiche = lire(client.get(reverse("admin:parrainages_candidature_change", args=[candidature.pk])))
     assert "Vise la logistique" in fiche and "Mobilité" in fiche and "(créditée)" in fiche
 
 
-def test_an_unclaimed_account_is_erased_with_its_referral_and_codes(membre, programme, commune, client):
+def test_an_unclaimed_account_is_erased_with_its_referral_and_codes(
+    membre, programme, commune, client
+):
     from parrainages.services.effacement import compte_effacer
 
     creer_compte(client, membre, programme, commune)
@@ -451,5 +478,9 @@ def test_an_unclaimed_account_is_erased_with_its_referral_and_codes(membre, prog
     assert export[0]["projet_et_atouts"].startswith("Vise la logistique")
     compte_effacer(user=user)
     prescription.refresh_from_db()
-    assert (prescription.nom, prescription.diagnostic, prescription.freins) == ("anonymisée", "", [])
+    assert (prescription.nom, prescription.diagnostic, prescription.freins) == (
+        "anonymisée",
+        "",
+        [],
+    )
     assert prescription.telephone == "" and not CodeReclamation.objects.exists()
