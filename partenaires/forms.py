@@ -131,6 +131,11 @@ class ImportPrescriptionsForm(_AuNomDe):
         help_text="Partez du modèle à télécharger : une personne par ligne, 200 lignes et "
         "512 Ko au plus, colonnes séparées par des points-virgules ou des virgules.",
     )
+    consentement = forms.BooleanField(
+        label="Chaque personne du fichier sans adresse e-mail a lu l'information sur l'usage de "
+        "ses données et accepté que son compte et sa candidature soient créés.",
+        error_messages={"required": "L'accord des personnes est nécessaire pour importer."},
+    )
 
 
 class ReclamationForm(forms.Form):

@@ -1716,7 +1716,7 @@ def importer(m):
         return Requete(
             qui,
             _url("partenaires:importer"),
-            {"partenaire": partenaire, "programme": str(m.programme.pk)},
+            {"partenaire": partenaire, "programme": str(m.programme.pk), "consentement": "on"},
             fichiers={"fichier": Fichier("a.csv", contenu.encode("utf-8", "replace"))},
         )
 
@@ -1730,7 +1730,11 @@ def importer(m):
         valide=Requete(
             m.membre.user,
             _url("partenaires:importer"),
-            {"partenaire": str(m.partenaire.pk), "programme": str(m.programme.pk)},
+            {
+                "partenaire": str(m.partenaire.pk),
+                "programme": str(m.programme.pk),
+                "consentement": "on",
+            },
             fichiers={
                 "fichier": Fichier(
                     "a.csv",

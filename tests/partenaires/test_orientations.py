@@ -255,6 +255,7 @@ def importer(client, membre, programme, contenu: str):
         {
             "partenaire": membre.partenaire.pk,
             "programme": programme.pk,
+            "consentement": "on",
             "fichier": SimpleUploadedFile("orientations.csv", contenu.encode("utf-8")),
         },
     )
