@@ -456,25 +456,26 @@ TAILLE_MAX_CSV = 512 * 1024
 LIGNES_MAX = 200
 
 
-def modele_csv() -> str:
+def modele_csv() -> bytes:
     """The template file offered for download: the header and one example row."""
-    sortie = io.StringIO()
-    ecrivain = csv.writer(sortie, delimiter=";")
-    ecrivain.writerow(COLONNES)
-    ecrivain.writerow(
+    from mentorat.exports import csv_ecrire
+
+    return csv_ecrire(
+        COLONNES,
         [
-            "Camille",
-            "Exemple",
-            "17/05/2001",
-            "Strasbourg (67000)",
-            "oui",
-            "mission_locale",
-            "3",
-            "06 12 34 56 78",
-            "",
-        ]
+            [
+                "Camille",
+                "Exemple",
+                "17/05/2001",
+                "Strasbourg (67000)",
+                "oui",
+                "mission_locale",
+                "3",
+                "06 12 34 56 78",
+                "",
+            ]
+        ],
     )
-    return sortie.getvalue()
 
 
 def _date(valeur: str) -> str:

@@ -362,9 +362,7 @@ def prescription_code(request, pk):
 @membre_requis
 @require_GET
 def importer_modele(request):
-    response = HttpResponse(
-        "\ufeff" + orientations.modele_csv(), content_type="text/csv; charset=utf-8"
-    )
+    response = HttpResponse(orientations.modele_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="modele-orientations.csv"'
     return response
 
