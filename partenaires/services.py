@@ -175,8 +175,8 @@ def prescription_creditee(*, filleul, programme) -> Prescription | None:
 
     1. the referral whose link or claim code led to the account the person applied with (the
        first one used, when several were);
-    2. else the earliest referral to that programme sent to the address of the person's
-       account, made before the application.
+    2. else the earliest referral to that programme linked to the person (by staff) or sent
+       to the address of the person's account, made before the application.
 
     The other referrals stay recorded, each seen by its own structure only."""
     utilisee = (
@@ -188,10 +188,9 @@ def prescription_creditee(*, filleul, programme) -> Prescription | None:
     if utilisee is not None:
         return utilisee
     email = filleul.user.email if filleul.user_id else None
-    if not email:
-        return None
+    de_la_personne = Q(filleul=filleul) | (Q(email__iexact=email) if email else Q(pk__in=[]))
     return (
-        Prescription.objects.filter(programme=programme, email__iexact=email)
+        Prescription.objects.filter(de_la_personne, programme=programme)
         .select_related("partenaire")
         .order_by("created_at", "pk")
         .first()
