@@ -485,3 +485,23 @@ def test_an_unclaimed_account_is_erased_with_its_referral_and_codes(
         [],
     )
     assert prescription.telephone == "" and not CodeReclamation.objects.exists()
+
+
+def test_the_claim_page_is_limited_per_address(client, monkeypatch, membre, programme, commune):
+    monkeypatch.setattr(orientations, "LIMITE_RECLAMATION_JOUR", 2)
+    creer_compte(client, membre, programme, commune)
+    prescription = Prescription.objects.get()
+    code = code_de(
+        texte_pdf(
+            orientations.code_remettre(
+                prescription_id=prescription.pk, par=membre.user, moyen="lettre"
+            )
+        )
+    )
+    for _ in range(2):
+        reclamer(client, "ZZZZ-ZZZZ")
+    refus = reclamer(client, code)  # even the right code, once the day's attempts are spent
+    assert refus.status_code == 400 and "Trop d'essais aujourd'hui" in lire(refus)
+    assert not prescription.filleul.user.__class__.objects.get(
+        pk=prescription.filleul.user_id
+    ).has_usable_password()
