@@ -33,6 +33,7 @@ from programmes.models import Commune, Etape, Evenement, Inscription, ModeleChar
 from .adresses import adresses_demo
 from .immersions import immersions_demo
 from .mineurs import mineurs_demo
+from .orientations import orientations_demo
 from .partenaires import produire_rapport_demo, rattacher_parrains
 from .population import DOMAINE, Population, population_existe
 from .socle import creer_comptes, creer_partenaires, creer_programmes
@@ -127,6 +128,7 @@ def seed_demo() -> Resultat:
             rendez_vous_demain()
             appariement_demo(programmes, comptes["gestionnaire"])
         rattacher_parrains(partenaires)
+        orientations_demo()
         if pdf_disponible():
             produire_rapport_demo(comptes["gestionnaire"])
     return Resultat(population_creee=creee, duree=time.monotonic() - debut, comptes=comptes)

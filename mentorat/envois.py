@@ -283,6 +283,8 @@ def courriel_ecrire(
     ``confidentiel``: the message carries a code or an access link; staff never see its
     content in the admin, and it is emptied once sent.
     """
+    if not a:
+        return courriel_ecrire_rendu(regle=regle, cle=cle, a=a, sujet=sujet, texte="")
     texte, html = rendre_courriel(gabarit, contexte)
     return courriel_ecrire_rendu(
         regle=regle,
@@ -315,7 +317,14 @@ def courriel_ecrire_rendu(
     pieces_jointes: list[dict] = (),
     canal: str = Envoi.Canal.EMAIL,
 ) -> bool:
-    """``courriel_ecrire`` for a message already rendered (account e-mails of allauth)."""
+    """``courriel_ecrire`` for a message already rendered (account e-mails of allauth).
+
+    No address (an account a counsellor created for a person who has none yet, see
+    partenaires.orientations): nothing is written, and False is returned — the message has
+    nowhere to go, and the row would only fail."""
+    if not a:
+        logger.info("Envoi %s sans adresse : non écrit.", cle)
+        return False
     jointes = [
         {
             "nom": p["nom"],
@@ -429,7 +438,19 @@ def _expedier_email(envoi: Envoi, contexte: dict, jointes: list) -> None:
 # provider and returns, or raises one of ERREURS_PASSAGERES (a transient failure, retried; an
 # exception with an ``smtp_code`` of 5xx, or EnvoiRefuse, is a permanent refusal). Claiming,
 # retries, confidentiality and exactly-once are the queue's, whatever the channel.
-_CANAUX: dict[str, Callable[[Envoi, dict, list], None]] = {Envoi.Canal.EMAIL: _expedier_email}
+def _expedier_sms_console(envoi: Envoi, contexte: dict, jointes: list) -> None:
+    """Text messages while no SMS provider is wired (issue #19): written to the standard
+    output, as Django's console e-mail backend does. A provider registers its own sender
+    with ``canal_enregistrer(Envoi.Canal.SMS, …)``, which replaces this one."""
+    import sys
+
+    sys.stdout.write(f"SMS pour {envoi.email} :\n{envoi.texte}\n")
+
+
+_CANAUX: dict[str, Callable[[Envoi, dict, list], None]] = {
+    Envoi.Canal.EMAIL: _expedier_email,
+    Envoi.Canal.SMS: _expedier_sms_console,
+}
 
 
 def canal_enregistrer(canal: str, fonction: Callable[[Envoi, dict, list], None]) -> None:

@@ -38,7 +38,10 @@ class User(AbstractUser):
     """A person with an account: logs in with an e-mail address, never a username."""
 
     username = None
-    email = models.EmailField("adresse e-mail", unique=True)
+    # None for an account a partner's counsellor created with a person who has no address yet
+    # (partenaires: referral without e-mail); they choose one when they claim it. Unique among
+    # the accounts that have one (PostgreSQL's unique constraints ignore NULL).
+    email = models.EmailField("adresse e-mail", unique=True, null=True, blank=True)
     # Names end up in sealed PDFs and spreadsheets: no character that breaks them.
     first_name = models.CharField(
         "prénom", max_length=150, blank=True, validators=[valider_texte_saisi]
@@ -68,11 +71,14 @@ class User(AbstractUser):
         ]
 
     def __str__(self):
-        return self.get_full_name() or self.email
+        return self.get_full_name() or self.email or f"Compte {self.pk}"
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        if self.email:
+            self.email = self.__class__.objects.normalize_email(self.email).lower()
+        else:
+            self.email = None
 
 
 class EnvoiQuerySet(models.QuerySet):
@@ -115,7 +121,9 @@ class Envoi(models.Model):
         related_name="envois",
     )
     # Empty once the row is settled and purged, or sent when confidential (mentorat.envois).
-    email = models.EmailField("adresse", blank=True)
+    # The address on the row's channel: an e-mail address, or a number in E.164 for an SMS
+    # (hence not an EmailField, whose validation would refuse a number).
+    email = models.CharField("adresse", max_length=254, blank=True)
     sujet = models.CharField("sujet", max_length=250)
     gabarit = models.CharField("gabarit", max_length=150, blank=True)
     contexte = models.JSONField("contexte", default=dict, blank=True)

@@ -35,6 +35,7 @@ from mentorat.models import Partie
 from mentorat.signatures import parties_de
 from programmes.models import Programme, QuartierPrioritaire
 
+from . import extensions
 from .models import (
     AutorisationParentale,
     BilanImmersion,
@@ -409,7 +410,7 @@ class RepresentantsFormSet(BaseInlineFormSet):
             raise ValidationError(
                 "Ce filleul a moins de 18 ans : indiquez au moins un représentant légal."
             )
-        compte = filleul.user.email.lower() if filleul.user_id else ""
+        compte = (filleul.user.email or "").lower() if filleul.user_id else ""
         for form in gardes:
             if compte and form.cleaned_data.get("email", "").lower() == compte:
                 form.add_error(
@@ -695,6 +696,7 @@ class CandidatureAdmin(
     readonly_fields = (
         "eligible",
         "eligibilite_detail",
+        "orientations",
         "motif_refus",
         "decidee_le",
         "decidee_par",
@@ -757,6 +759,30 @@ class CandidatureAdmin(
     @admin.display(description="détail de l'éligibilité")
     def eligibilite_detail(self, obj):
         return json_html(obj.eligibilite)
+
+    @admin.display(description="orientations et diagnostics")
+    def orientations(self, obj):
+        """Every structure's referral of the person to this programme, with the diagnostic
+        its counsellor wrote (staff only: a partner sees its own on its portal)."""
+        if obj.pk is None:
+            return "—"
+        lignes = extensions.orientations(candidature=obj)
+        if not lignes:
+            return "Aucune orientation par un partenaire."
+        return format_html_join(
+            "",
+            "<p><strong>{}</strong>{}, le {} — freins : {} ; projet et atouts : {}</p>",
+            (
+                (
+                    o["partenaire"],
+                    " (créditée)" if o["credite"] else "",
+                    timezone.localtime(o["le"]).strftime("%d/%m/%Y"),
+                    ", ".join(o["freins"]) or "aucun",
+                    o["diagnostic"] or "—",
+                )
+                for o in lignes
+            ),
+        )
 
 
 @admin.register(RepresentantLegal)

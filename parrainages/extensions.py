@@ -28,6 +28,11 @@ class Extension:
         """The accounts of the prescribing partner to tell of a change of ``candidature``."""
         return []
 
+    def orientations(self, *, candidature) -> list[dict]:
+        """The referrals behind ``candidature``, for staff: ``{"partenaire", "le", "freins",
+        "diagnostic"}`` each (the counsellors' diagnostics)."""
+        return []
+
     def exporter(self, *, filleul, user) -> dict:
         """Sections of the mentee's personal-data export (``user``: their account, or None)."""
         return {}
@@ -85,6 +90,11 @@ def conseillers_a_informer(*, candidature) -> list:
                 vus.add(user.pk)
                 conseillers.append(user)
     return conseillers
+
+
+def orientations(*, candidature) -> list[dict]:
+    """The referrals behind ``candidature`` and their diagnostics, for staff."""
+    return [o for e in extensions() for o in e.orientations(candidature=candidature)]
 
 
 def exporter(*, filleul, user) -> dict:

@@ -550,6 +550,7 @@ class PrescriptionAdmin(SelectRelatedMixin, admin.ModelAdmin):
         "nom",
         "prenom",
         "email",
+        "mode",
         "programme",
         "partenaire",
         "conseiller",
@@ -557,7 +558,7 @@ class PrescriptionAdmin(SelectRelatedMixin, admin.ModelAdmin):
         "utilisee_le",
         "filleul",
     )
-    list_filter = ("programme", "partenaire__type")
+    list_filter = ("programme", "partenaire__type", "mode")
     list_select_related = ("programme", "partenaire", "conseiller", "filleul__user")
     search_fields = ("nom", "prenom", "email", "partenaire__nom")
     date_hierarchy = "created_at"

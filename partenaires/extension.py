@@ -12,9 +12,15 @@ from django.utils import timezone
 from parrainages.extensions import Extension
 from parrainages.retention import debut_du_jour
 
-from .models import Membre, Prescription
+from .models import CodeReclamation, Membre, Prescription
 from .selectors import rapports_nommant
-from .services import INVITATION_DUREE_JOURS, prescription_rattacher, rapports_refaire
+from .services import (
+    INVITATION_DUREE_JOURS,
+    prescription_creditee,
+    prescription_rattacher,
+    prescriptions_relier,
+    rapports_refaire,
+)
 
 # The referral whose invitation the person opened (partenaires.views.invitation), attached to
 # their mentee profile once it is saved.
@@ -33,15 +39,30 @@ class PartenairesExtension(Extension):
             prescription_rattacher(prescription_id=prescription_id, filleul=filleul)
 
     def prescripteur(self, *, filleul, programme):
-        prescription = (
-            Prescription.objects.filter(filleul=filleul, programme=programme)
-            .select_related("partenaire")
-            .first()
-        )
+        # Asked as the application is filed: every structure's referral of the person is
+        # linked to it, then the one credited is chosen (docs/indicateurs.md).
+        prescription = prescription_creditee(filleul=filleul, programme=programme)
+        prescriptions_relier(filleul=filleul, programme=programme)
         return prescription.partenaire if prescription else None
 
     def conseillers_a_informer(self, *, candidature) -> list:
         return conseillers_a_informer(candidature=candidature)
+
+    def orientations(self, *, candidature) -> list[dict]:
+        return [
+            {
+                "partenaire": p.partenaire.nom,
+                "le": p.created_at,
+                "credite": p.partenaire_id == candidature.prescripteur_id,
+                "freins": p.freins_libelles(),
+                "diagnostic": p.diagnostic,
+            }
+            for p in Prescription.objects.filter(
+                filleul_id=candidature.filleul_id, programme_id=candidature.programme_id
+            )
+            .select_related("partenaire")
+            .order_by("created_at", "pk")
+        ]
 
     def exporter(self, *, filleul, user) -> dict:
         return {"orientations": orientations_exporter(filleul=filleul, user=user)}
@@ -60,19 +81,37 @@ class PartenairesExtension(Extension):
 
 
 def conseillers_a_informer(*, candidature) -> list:
-    """Who hears of a change of a referred application: the counsellor who made the referral
-    while still an active member of the partner; else the partner's active counsellors and
-    referents (read-only members are not written to). The partner portal shows the
-    application to every active member of the partner."""
+    """Who hears of a change of a referred application: for each structure that referred the
+    person to the programme (the one credited, ``Candidature.prescripteur``, and every other
+    whose referral is linked to the person), the counsellor who made the referral while
+    still an active member of it; else that structure's active counsellors and referents
+    (read-only members are not written to). Each message names only the person, the
+    programme and the decision, never another structure (a structure learns nothing of
+    another's referral)."""
+    partenaires = set(
+        Prescription.objects.filter(
+            programme_id=candidature.programme_id, filleul_id=candidature.filleul_id
+        ).values_list("partenaire_id", flat=True)
+    )
+    if candidature.prescripteur_id:
+        partenaires.add(candidature.prescripteur_id)
+    conseillers = []
+    for partenaire_id in sorted(partenaires):
+        conseillers += _conseillers_du_partenaire(candidature, partenaire_id)
+    return conseillers
+
+
+def _conseillers_du_partenaire(candidature, partenaire_id) -> list:
     membres = Membre.objects.filter(
-        partenaire_id=candidature.prescripteur_id, partenaire__actif=True, actif=True
+        partenaire_id=partenaire_id, partenaire__actif=True, actif=True
     ).select_related("user")
     conseiller_id = (
         Prescription.objects.filter(
-            partenaire_id=candidature.prescripteur_id,
+            partenaire_id=partenaire_id,
             programme_id=candidature.programme_id,
             filleul_id=candidature.filleul_id,
         )
+        .order_by("created_at", "pk")
         .values_list("conseiller_id", flat=True)
         .first()
     )
@@ -92,7 +131,7 @@ def orientations_exporter(*, filleul, user) -> list[dict]:
         return value.isoformat() if value else None
 
     orientations = Prescription.objects.filter(filleul=filleul)
-    if user is not None:
+    if user is not None and user.email:
         orientations = Prescription.objects.filter(Q(filleul=filleul) | Q(email__iexact=user.email))
     return [
         {
@@ -100,6 +139,10 @@ def orientations_exporter(*, filleul, user) -> list[dict]:
             "programme": o.programme.nom,
             "prescrite_le": o.created_at.isoformat(),
             "message": o.message,
+            "mode": o.get_mode_display(),
+            "telephone_donne": o.telephone,
+            "freins_identifies": o.freins_libelles(),
+            "projet_et_atouts": o.diagnostic,
             "invitation_utilisee_le": day(o.utilisee_le),
         }
         for o in orientations.select_related("partenaire", "programme").order_by("created_at")
@@ -111,7 +154,11 @@ def prescriptions_effacer(*, user, filleul) -> tuple[list[str], dict]:
     profile or sent to their address) lose name, address and message; the reports that list
     them are produced again. Returns the names the counsellors typed for the person and the
     ids of their referrals and memberships (the memberships go with the account)."""
-    prescriptions = Prescription.objects.filter(email__iexact=user.email)
+    prescriptions = (
+        Prescription.objects.filter(email__iexact=user.email)
+        if user.email
+        else Prescription.objects.none()
+    )
     if filleul is not None:
         prescriptions |= Prescription.objects.filter(filleul=filleul)
     prescriptions = list(prescriptions.values_list("pk", flat=True))
@@ -126,10 +173,18 @@ def prescriptions_effacer(*, user, filleul) -> tuple[list[str], dict]:
         Prescription: prescriptions,
         Membre: list(Membre.objects.filter(user=user).values_list("pk", flat=True)),
     }
+    # The claim codes of an account a counsellor created: nothing to keep once it is erased.
+    CodeReclamation.objects.filter(user=user).delete()
     if filleul is not None:
         rapports_refaire(ids=rapports_nommant(filleul))
     Prescription.objects.filter(pk__in=prescriptions).update(
-        prenom="Personne", nom="anonymisée", email="", message=""
+        prenom="Personne",
+        nom="anonymisée",
+        email="",
+        telephone="",
+        message="",
+        freins=[],
+        diagnostic="",
     )
     return mentions, objets
 
@@ -145,4 +200,12 @@ def invitations_effacer(maintenant, *, dry_run: bool = False) -> int:
     ).exclude(email="")
     if dry_run:
         return lignes.count()
-    return lignes.update(prenom="Personne", nom="anonymisée", email="", message="")
+    return lignes.update(
+        prenom="Personne",
+        nom="anonymisée",
+        email="",
+        telephone="",
+        message="",
+        freins=[],
+        diagnostic="",
+    )

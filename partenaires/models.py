@@ -407,8 +407,57 @@ class PrescriptionQuerySet(models.QuerySet):
         return self.filter(partenaire=partenaire)
 
 
+class Frein(models.TextChoices):
+    """The obstacles a counsellor's diagnostic may name (the usual "freins périphériques à
+    l'emploi" of the public employment service's assessments)."""
+
+    MOBILITE = "mobilite", "Mobilité"
+    LOGEMENT = "logement", "Logement"
+    SANTE = "sante", "Santé"
+    GARDE_ENFANTS = "garde_enfants", "Garde d'enfants"
+    FRANCAIS = "francais", "Maîtrise du français"
+    NUMERIQUE = "numerique", "Usage du numérique"
+    RESSOURCES = "ressources", "Ressources financières"
+
+
+class ImportPrescriptions(models.Model):
+    """A batch of referrals a partner member imported from a CSV file (the file itself is not
+    kept: its rows became referrals, or nothing at all)."""
+
+    partenaire = models.ForeignKey(
+        Partenaire, verbose_name="partenaire", on_delete=models.CASCADE, related_name="imports"
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme", verbose_name="programme", on_delete=models.PROTECT, related_name="+"
+    )
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="importé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    nom_fichier = models.CharField("fichier", max_length=255)
+    lignes = models.PositiveIntegerField("lignes", default=0)
+    created_at = models.DateTimeField("importé le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "import de prescriptions"
+        verbose_name_plural = "imports de prescriptions"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Import « {self.nom_fichier} » ({self.partenaire})"
+
+
 class Prescription(models.Model):
-    """A partner counsellor refers a person to a programme; the person gets an invitation link."""
+    """A partner counsellor refers a person to a programme: the person gets an invitation link
+    (by e-mail), or, met without an e-mail address, an account created with them that they
+    claim later with a code (``CodeReclamation``)."""
+
+    class Mode(models.TextChoices):
+        INVITATION = "invitation", "Invitation par e-mail"
+        COMPTE = "compte", "Compte créé avec la personne"
 
     partenaire = models.ForeignKey(
         Partenaire,
@@ -431,8 +480,21 @@ class Prescription(models.Model):
     )
     prenom = models.CharField("prénom", max_length=150)
     nom = models.CharField("nom", max_length=150)
-    email = models.EmailField("adresse e-mail")
+    email = models.EmailField("adresse e-mail", blank=True)
+    telephone = models.CharField("téléphone", max_length=20, blank=True)
+    mode = models.CharField("mode", max_length=20, choices=Mode, default=Mode.INVITATION)
     message = models.TextField("message du conseiller", blank=True)
+    # The counsellor's short diagnostic: read by staff and by the partner who wrote it only.
+    freins = models.JSONField("freins identifiés", default=list, blank=True)
+    diagnostic = models.TextField("projet et atouts", blank=True)
+    lot = models.ForeignKey(
+        ImportPrescriptions,
+        verbose_name="import",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="prescriptions",
+    )
     created_at = models.DateTimeField("prescrite le", default=timezone.now)
     utilisee_le = models.DateTimeField("invitation utilisée le", null=True, blank=True)
     filleul = models.ForeignKey(
@@ -454,6 +516,55 @@ class Prescription(models.Model):
 
     def __str__(self):
         return f"{self.prenom} {self.nom} → {self.programme} ({self.partenaire})"
+
+    def freins_libelles(self) -> list[str]:
+        libelles = dict(Frein.choices)
+        return [libelles[f] for f in self.freins if f in libelles]
+
+    @property
+    def a_reclamer(self) -> bool:
+        """An account created with the person that they have not claimed yet."""
+        return (
+            self.mode == self.Mode.COMPTE
+            and self.filleul_id is not None
+            and self.filleul.user_id is not None
+            and not self.filleul.user.has_usable_password()
+        )
+
+
+class CodeReclamation(models.Model):
+    """The code a person met by a counsellor claims the account created for them with.
+
+    Only a keyed hash of the code is stored; it expires, allows few attempts, serves once, and
+    a new code issued for the same account replaces it."""
+
+    prescription = models.ForeignKey(
+        Prescription,
+        verbose_name="prescription",
+        on_delete=models.CASCADE,
+        related_name="codes",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="compte",
+        on_delete=models.CASCADE,
+        related_name="codes_reclamation",
+    )
+    empreinte = models.CharField("empreinte du code", max_length=64, unique=True)
+    moyen = models.CharField("remis par", max_length=20)
+    expire_le = models.DateTimeField("expire le")
+    essais = models.PositiveSmallIntegerField("essais manqués", default=0)
+    utilise_le = models.DateTimeField("utilisé le", null=True, blank=True)
+    remplace_le = models.DateTimeField("remplacé le", null=True, blank=True)
+    created_at = models.DateTimeField("émis le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "code de réclamation"
+        verbose_name_plural = "codes de réclamation"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Code du {timezone.localtime(self.created_at):%d/%m/%Y %H:%M} ({self.moyen})"
 
 
 class ParrainApporte(models.Model):

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -75,10 +75,62 @@ def rapports_des_partenaires(partenaires):
 
 
 def invitations_des_partenaires(partenaires):
+    """The partners' own referrals, each with the status of the application that followed
+    (whoever is credited with it): never another structure's referral."""
+    candidature = Candidature.objects.filter(
+        filleul=OuterRef("filleul_id"), programme=OuterRef("programme_id")
+    )
     return (
         Prescription.objects.filter(partenaire__in=partenaires)
-        .select_related("programme", "partenaire", "conseiller")
+        .select_related("programme", "partenaire", "conseiller", "filleul__user")
+        .annotate(candidature_statut=Subquery(candidature.values("statut")[:1]))
         .order_by("-created_at")
+    )
+
+
+def libeller_orientations(prescriptions) -> list:
+    """``candidature_libelle``: the annotated application status, labelled (no query)."""
+    libelles = dict(Candidature.Statut.choices)
+    prescriptions = list(prescriptions)
+    for p in prescriptions:
+        p.candidature_libelle = libelles.get(p.candidature_statut, "")
+    return prescriptions
+
+
+def prescription_du_membre(user, pk) -> Prescription:
+    """One of the user's partners' referrals, or 404 (another structure's too)."""
+    prescription = (
+        Prescription.objects.filter(partenaire__in=Partenaire.objects.du_membre(user), pk=pk)
+        .select_related("programme", "partenaire", "conseiller", "filleul__user", "lot")
+        .first()
+    )
+    if prescription is None:
+        raise Http404
+    return prescription
+
+
+def lot_du_membre(user, pk):
+    from .models import ImportPrescriptions
+
+    lot = (
+        ImportPrescriptions.objects.filter(partenaire__in=Partenaire.objects.du_membre(user), pk=pk)
+        .select_related("partenaire", "programme")
+        .first()
+    )
+    if lot is None:
+        raise Http404
+    return lot
+
+
+def _orientees(partenaires):
+    """Applications credited to one of the partners, or that followed one of their own
+    referrals (credited to another structure: shown, never named)."""
+    return Q(prescripteur__in=partenaires) | Exists(
+        Prescription.objects.filter(
+            partenaire__in=partenaires,
+            filleul=OuterRef("filleul_id"),
+            programme=OuterRef("programme_id"),
+        )
     )
 
 
@@ -101,10 +153,17 @@ def filleuls_orientes(partenaires):
     refus = EvenementCandidature.objects.filter(
         candidature=OuterRef("pk"), statut=Candidature.Statut.REFUSEE
     ).order_by("-le", "-pk")
+    # The member's own structure that referred the person (never another's name).
+    orientant = Prescription.objects.filter(
+        partenaire__in=partenaires,
+        filleul=OuterRef("filleul_id"),
+        programme=OuterRef("programme_id"),
+    ).order_by("created_at", "pk")
     return (
-        Candidature.objects.filter(prescripteur__in=partenaires)
+        Candidature.objects.filter(_orientees(partenaires))
         .select_related("filleul__user", "programme", "prescripteur")
         .annotate(
+            orientee_par=Subquery(orientant.values("partenaire__nom")[:1]),
             refus_motif=Subquery(refus.values("motif__libelle")[:1]),
             refus_precision=Subquery(refus.values("precision")[:1]),
             binome_statut=Subquery(binome.values("statut")[:1]),
@@ -122,7 +181,7 @@ def page_de_filleuls(partenaires, numero, *, par_page: int = 50):
     from django.core.paginator import Paginator
 
     ids = (
-        Candidature.objects.filter(prescripteur__in=partenaires)
+        Candidature.objects.filter(_orientees(partenaires))
         .order_by("-created_at", "-pk")
         .values_list("pk", flat=True)
     )

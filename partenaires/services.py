@@ -23,7 +23,7 @@ from mentorat.limites import limite_du_jour_verifier
 from mentorat.taches import tache_apres_validation
 from mentorat.travaux import PERIME_APRES, battement, prendre
 
-from .models import Convention, Membre, Partenaire, Prescription, Rapport
+from .models import Convention, Frein, Membre, Partenaire, Prescription, Rapport
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,16 @@ def prescriptions_limiter(*, par, partenaire) -> None:
 
 @transaction.atomic
 def prescription_creer(
-    *, par, partenaire, programme, prenom: str, nom: str, email: str, message: str = ""
+    *,
+    par,
+    partenaire,
+    programme,
+    prenom: str,
+    nom: str,
+    email: str,
+    message: str = "",
+    freins=(),
+    diagnostic: str = "",
 ) -> Prescription:
     """A partner member refers a person to a programme; the invitation is e-mailed.
 
@@ -80,15 +89,19 @@ def prescription_creer(
         raise ValidationError("Vous n'êtes pas membre actif de ce partenaire.")
     _verrouiller_compteurs(user=par, partenaire_id=partenaire.pk)
     prescriptions_limiter(par=par, partenaire=partenaire)
+    # Several structures may refer the same person: every referral is recorded, and nothing
+    # here depends on another structure's (no error nor message that would tell of it).
     en_attente = Prescription.objects.filter(
-        programme=programme, email__iexact=email.strip(), utilisee_le__isnull=True
+        programme=programme,
+        email__iexact=email.strip(),
+        utilisee_le__isnull=True,
+        conseiller=par,
+        partenaire=partenaire,
     ).first()
     if en_attente is not None:
-        if en_attente.conseiller_id == par.pk and en_attente.partenaire_id == partenaire.pk:
-            # The same referral posted twice (a double click, a retry after an error): the
-            # member's lock above made this request wait for the first; it is the one.
-            return en_attente
-        raise ValidationError("Cette personne a déjà une invitation en attente pour ce programme.")
+        # The same referral posted twice (a double click, a retry after an error): the
+        # member's lock above made this request wait for the first; it is the one.
+        return en_attente
     prescription = Prescription.objects.create(
         partenaire=partenaire,
         conseiller=par,
@@ -97,6 +110,8 @@ def prescription_creer(
         nom=nom.strip(),
         email=email.strip().lower(),
         message=message.strip(),
+        freins=[f for f in Frein.values if f in set(freins or ())],
+        diagnostic=(diagnostic or "").strip(),
     )
     # The link opens a sign-up tied to the referral: the row is confidential (never shown to
     # staff, emptied once sent, its address too, since no account is tied to it yet).
@@ -152,6 +167,46 @@ def prescription_depuis_jeton(jeton: str) -> Prescription:
             "Cette invitation a déjà été utilisée. Connectez-vous avec votre compte."
         )
     return prescription
+
+
+def prescription_creditee(*, filleul, programme) -> Prescription | None:
+    """The referral an application to ``programme`` is credited to (``Candidature.prescripteur``,
+    the indicators), among every structure's referrals of the person (docs/indicateurs.md):
+
+    1. the referral whose link or claim code led to the account the person applied with (the
+       first one used, when several were);
+    2. else the earliest referral to that programme linked to the person (by staff) or sent
+       to the address of the person's account, made before the application.
+
+    The other referrals stay recorded, each seen by its own structure only."""
+    utilisee = (
+        Prescription.objects.filter(filleul=filleul, programme=programme, utilisee_le__isnull=False)
+        .select_related("partenaire")
+        .order_by("utilisee_le", "pk")
+        .first()
+    )
+    if utilisee is not None:
+        return utilisee
+    email = filleul.user.email if filleul.user_id else None
+    de_la_personne = Q(filleul=filleul) | (Q(email__iexact=email) if email else Q(pk__in=[]))
+    return (
+        Prescription.objects.filter(de_la_personne, programme=programme)
+        .select_related("partenaire")
+        .order_by("created_at", "pk")
+        .first()
+    )
+
+
+def prescriptions_relier(*, filleul, programme) -> int:
+    """Link every referral of the person to ``programme`` (sent to their account's address)
+    to their profile: each referring structure then sees the application's status on its
+    portal, and its counsellor is told of the decisions."""
+    email = filleul.user.email if filleul.user_id else None
+    if not email:
+        return 0
+    return Prescription.objects.filter(
+        programme=programme, email__iexact=email, filleul__isnull=True
+    ).update(filleul=filleul)
 
 
 @transaction.atomic

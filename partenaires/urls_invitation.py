@@ -6,4 +6,5 @@ from . import views
 
 urlpatterns = [
     path("invitation/<str:jeton>/", views.invitation, name="invitation"),
+    path("activer-mon-compte/", views.reclamer, name="reclamer"),
 ]

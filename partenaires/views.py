@@ -17,13 +17,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parrainages.views.public import SESSION_INVITATION
 
-from . import documents, graphiques, selectors, services
+from . import documents, graphiques, orientations, selectors, services
 from .extension import SESSION_PRESCRIPTION
-from .forms import PeriodeForm, PrescriptionForm
+from .forms import (
+    CodeRemettreForm,
+    ImportPrescriptionsForm,
+    PeriodeForm,
+    PrescriptionCompteForm,
+    PrescriptionForm,
+    ReclamationForm,
+)
 from .indicateurs import DEFINITIONS, IND
 from .models import Partenaire
 from .services import InvitationInvalide, prescription_creer, prescription_depuis_jeton
@@ -101,7 +108,9 @@ def accueil(request):
             "filleuls": selectors.libeller_situations(
                 list(selectors.filleuls_orientes(partenaires)[:10])
             ),
-            "prescriptions": selectors.invitations_des_partenaires(partenaires)[:10],
+            "prescriptions": selectors.libeller_orientations(
+                selectors.invitations_des_partenaires(partenaires)[:10]
+            ),
             "rapports": selectors.rapports_des_partenaires(partenaires)[:5],
         },
     )
@@ -239,6 +248,8 @@ def prescrire(request):
                 nom=data["nom"],
                 email=data["email"],
                 message=data["message"],
+                freins=data["freins"],
+                diagnostic=data["diagnostic"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -249,6 +260,225 @@ def prescrire(request):
             )
             return redirect("partenaires:accueil")
     return render(request, "partenaires/prescrire.html", {"page": "prescrire", "form": form})
+
+
+def _partenaires_du_formulaire(request):
+    return Partenaire.objects.filter(pk__in=[p.pk for p in request.partenaires]).order_by("nom")
+
+
+@membre_requis
+@require_http_methods(["GET", "POST"])
+def prescrire_compte(request):
+    """Refer a person met without an e-mail address: their profile filled with them, the
+    account and the application created at once; the person claims the account later."""
+    form = PrescriptionCompteForm(
+        request.POST if request.method == "POST" else None,
+        partenaires=_partenaires_du_formulaire(request),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            prescription = orientations.prescription_compte_creer(
+                par=request.user,
+                partenaire=data["partenaire"],
+                programme=data["programme"],
+                donnees=data,
+                email=data["email"],
+                freins=data["freins"],
+                diagnostic=data["diagnostic"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"Le compte de {prescription.prenom} {prescription.nom} est créé et sa "
+                "candidature enregistrée. Remettez-lui maintenant son code d'activation.",
+            )
+            return redirect("partenaires:prescription", pk=prescription.pk)
+    return render(request, "partenaires/prescrire_compte.html", {"page": "prescrire", "form": form})
+
+
+@membre_requis
+@require_GET
+def prescription(request, pk):
+    """One of the structure's referrals: the person, the diagnostic, the application's
+    status, and for an account still to claim, how to hand over a code."""
+    prescription = selectors.prescription_du_membre(request.user, pk)
+    candidature = None
+    if prescription.filleul_id:
+        from parrainages.models import Candidature
+
+        candidature = Candidature.objects.filter(
+            filleul_id=prescription.filleul_id, programme_id=prescription.programme_id
+        ).first()
+    return render(
+        request,
+        "partenaires/prescription.html",
+        {
+            "page": "prescrire",
+            "prescription": prescription,
+            "candidature": candidature,
+            "form": CodeRemettreForm(),
+            "sms_possible": bool(orientations.telephone_e164(prescription.telephone)),
+        },
+    )
+
+
+def _pdf(contenu: bytes, nom: str) -> HttpResponse:
+    response = HttpResponse(contenu, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{nom}"'
+    return response
+
+
+@membre_requis
+@require_POST
+def prescription_code(request, pk):
+    """A new claim code (the previous one stops working): a letter to print, an e-mail or an
+    SMS."""
+    prescription = selectors.prescription_du_membre(request.user, pk)
+    form = CodeRemettreForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choisissez comment remettre le code.")
+        return redirect("partenaires:prescription", pk=prescription.pk)
+    moyen = form.cleaned_data["moyen"]
+    try:
+        pdf = orientations.code_remettre(
+            prescription_id=prescription.pk, par=request.user, moyen=moyen
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("partenaires:prescription", pk=prescription.pk)
+    if pdf is not None:
+        return _pdf(pdf, f"activation-compte-{prescription.pk}.pdf")
+    messages.success(
+        request,
+        f"Un nouveau code a été envoyé par {orientations.Moyen.LIBELLES[moyen]} ; le précédent "
+        "ne fonctionne plus.",
+    )
+    return redirect("partenaires:prescription", pk=prescription.pk)
+
+
+@membre_requis
+@require_GET
+def importer_modele(request):
+    response = HttpResponse(orientations.modele_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="modele-orientations.csv"'
+    return response
+
+
+@membre_requis
+@require_http_methods(["GET", "POST"])
+def importer(request):
+    """Referrals imported from a CSV file: checked line by line, all or nothing."""
+    form = ImportPrescriptionsForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        partenaires=_partenaires_du_formulaire(request),
+    )
+    erreurs = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            lignes = orientations.lire_csv_prescriptions(data["fichier"])
+            lot = orientations.prescriptions_importer(
+                par=request.user,
+                partenaire=data["partenaire"],
+                programme=data["programme"],
+                lignes=lignes,
+                nom_fichier=data["fichier"].name or "import.csv",
+            )
+        except ValidationError as exc:
+            erreurs = exc.messages
+        else:
+            messages.success(
+                request, f"{lot.lignes} personne{'s' if lot.lignes > 1 else ''} orientée(s)."
+            )
+            return redirect("partenaires:lot", pk=lot.pk)
+    return render(
+        request,
+        "partenaires/importer.html",
+        {"page": "prescrire", "form": form, "erreurs": erreurs},
+        status=400 if erreurs else 200,
+    )
+
+
+@membre_requis
+@require_GET
+def lot(request, pk):
+    lot = selectors.lot_du_membre(request.user, pk)
+    prescriptions = selectors.libeller_orientations(
+        selectors.invitations_des_partenaires(request.partenaires).filter(lot=lot)
+    )
+    return render(
+        request,
+        "partenaires/lot.html",
+        {
+            "page": "prescrire",
+            "lot": lot,
+            "prescriptions": prescriptions,
+            "a_reclamer": sum(1 for p in prescriptions if p.a_reclamer),
+        },
+    )
+
+
+@membre_requis
+@require_POST
+def lot_lettres(request, pk):
+    lot = selectors.lot_du_membre(request.user, pk)
+    try:
+        pdf = orientations.lot_lettres(lot_id=lot.pk, par=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("partenaires:lot", pk=lot.pk)
+    return _pdf(pdf, f"lettres-activation-import-{lot.pk}.pdf")
+
+
+# --- The person claims the account a counsellor created (public) -----------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def reclamer(request):
+    """Code and birth date, then the login address and password; allauth then verifies the
+    address with its usual code and signs the person in."""
+    from allauth.account.utils import perform_login
+
+    from mentorat.limites import limite_du_jour_consommer
+    from mentorat.reseau import adresse_client
+
+    form = ReclamationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            limite_du_jour_consommer(
+                f"reclamation:{adresse_client(request) or 'inconnue'}",
+                limite=orientations.LIMITE_RECLAMATION_JOUR,
+                message="Trop d'essais aujourd'hui depuis cette connexion : réessayez demain, "
+                "ou demandez de l'aide à votre conseiller ou à votre conseillère.",
+            )
+            orientations.reclamation_verifier(
+                code=data["code"], date_naissance=data["date_naissance"]
+            )
+            user = orientations.compte_reclamer(
+                code=data["code"],
+                date_naissance=data["date_naissance"],
+                email=data["email"],
+                mot_de_passe=data["password1"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return perform_login(
+                request,
+                user,
+                email_verification="mandatory",
+                redirect_url=reverse("espace"),
+                signup=True,
+            )
+    return render(
+        request, "partenaires/reclamer.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 # --- The referred person's invitation (public) ------------------------------------------------

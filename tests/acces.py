@@ -381,7 +381,50 @@ PARTENAIRES = {
         OBJET_PARTENAIRE,
     ),
 }
+
+
+def _lot(m):
+    from partenaires.models import ImportPrescriptions
+
+    return ImportPrescriptions.objects.create(
+        partenaire=m["prescription"].partenaire, programme=m["programme"], nom_fichier="a.csv"
+    )
+
+
+# A referral and an import belong to their partner: another partner's member gets a 404, as
+# for a convention. Codes and letters are POSTed (405 to a GET).
+PARTENAIRES.update(
+    {
+        "partenaires:prescrire_compte": (
+            lambda m: reverse("partenaires:prescrire_compte"),
+            ESPACE_PARTENAIRE,
+        ),
+        "partenaires:prescription": (
+            lambda m: reverse("partenaires:prescription", kwargs={"pk": m["prescription"].pk}),
+            OBJET_PARTENAIRE,
+        ),
+        "partenaires:prescription_code": (
+            lambda m: reverse("partenaires:prescription_code", kwargs={"pk": m["prescription"].pk}),
+            {**OBJET_PARTENAIRE, "membre": 405, "autre_membre": 405},
+        ),
+        "partenaires:importer": (lambda m: reverse("partenaires:importer"), ESPACE_PARTENAIRE),
+        "partenaires:importer_modele": (
+            lambda m: reverse("partenaires:importer_modele"),
+            ESPACE_PARTENAIRE,
+        ),
+        "partenaires:lot": (
+            lambda m: reverse("partenaires:lot", kwargs={"pk": _lot(m).pk}),
+            OBJET_PARTENAIRE,
+        ),
+        "partenaires:lot_lettres": (
+            lambda m: reverse("partenaires:lot_lettres", kwargs={"pk": _lot(m).pk}),
+            {**OBJET_PARTENAIRE, "membre": 405, "autre_membre": 405},
+        ),
+    }
+)
 MATRICE.update(PARTENAIRES)
+# The page where a person claims the account a counsellor created with them: public.
+MATRICE["reclamer"] = (lambda m: reverse("reclamer"), PUBLIC)
 
 # Two-factor authentication (allauth.mfa), signed in without an authenticator app: the index;
 # a redirect to confirm the password before setting one up or regenerating codes, and for the

@@ -85,8 +85,9 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
     from ..relances import envois_des_binomes
 
     user = User.objects.select_for_update().get(pk=user.pk)
-    email, prenom, user_id = user.email, user.first_name, user.pk
-    mentions = [email, user.get_full_name()]
+    # No address: an account a partner's counsellor created, not claimed yet.
+    email, prenom, user_id = user.email or "", user.first_name, user.pk
+    mentions = [m for m in (email, user.get_full_name()) if m]
     filleul = Filleul.objects.select_for_update().filter(user=user).first()
     parrain = Parrain.objects.select_for_update().filter(user=user).first()
     paires = Parrainage.objects.none()

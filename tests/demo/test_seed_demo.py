@@ -450,3 +450,26 @@ def test_addresses_in_and_out_of_a_qpv(seed):
     assert decide.qpv_motif.startswith("Adresse trop imprécise")
     compte = Filleul.objects.get(user__email="filleul@demo.mentorat.fr")
     assert (compte.qpv_resultat, compte.qpv_code) == ("dans", "QN07513M")
+def test_referrals_of_the_strasbourg_programme(seed):
+    from partenaires.models import CodeReclamation, ImportPrescriptions, Prescription
+
+    strasbourg = Prescription.objects.filter(programme__slug="100-chances-100-emplois")
+    assert set(strasbourg.values_list("partenaire__nom", flat=True)) >= {
+        "France Travail Strasbourg Hautepierre",
+        "Mission locale pour l'emploi de Strasbourg",
+        "Association 100 chances 100 emplois",
+    }
+    # One person referred by two structures, credited to the one whose link she used.
+    double = strasbourg.filter(email="ines.amrani@demo.mentorat.fr")
+    assert double.count() == 2 and double.filter(filleul__isnull=False).count() == 2
+    candidature = Candidature.objects.get(filleul__user__email="ines.amrani@demo.mentorat.fr")
+    assert candidature.prescripteur.nom == "Mission locale pour l'emploi de Strasbourg"
+    # One account created without an address, with a claim code not used yet.
+    sans_email = strasbourg.get(prenom="Aminata")
+    assert sans_email.a_reclamer and sans_email.filleul.user.email is None
+    assert CodeReclamation.objects.filter(
+        prescription=sans_email, utilise_le__isnull=True, remplace_le__isnull=True
+    ).exists()
+    # One imported batch.
+    lot = ImportPrescriptions.objects.get(nom_fichier="reperage-hautepierre-novembre.csv")
+    assert lot.prescriptions.count() == 3

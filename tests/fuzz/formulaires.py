@@ -1641,6 +1641,162 @@ def _verifier_prescription(requete, response, diff):
         assert prescription.programme.statut == "ouvert"
 
 
+def prescrire_compte(m):
+    partenaires = [m.partenaire.pk, m.partenaire_2.pk, m.autre_partenaire.pk, INEXISTANT]
+    programmes = [m.programme.pk, m.programme_regulier.pk, m.programme_brouillon.pk, INEXISTANT]
+    champs = {
+        "partenaire": choix(partenaires[:2]),
+        "programme": st.just(str(m.programme.pk)),
+        "first_name": nom(),
+        "last_name": nom(),
+        "date_naissance": date_iso(dt.date(1960, 1, 1), dt.date(2006, 1, 1)),
+        "telephone": st.sampled_from(["", "0612345678", "+33 6 12 34 56 78"]),
+        "email": st.one_of(st.just(""), emails()),
+        "commune": st.sampled_from(["Paris (75001)", "Toulouse", "31000", "Saint-Denis"]),
+        "qpv": choix(["oui", "non"]),
+        "situation": choix(SituationChoix.values),
+        "niveau_diplome": choix(NiveauDiplome.values),
+        "freins": st.lists(st.sampled_from(["mobilite", "sante", "x"]), max_size=3),
+        "diagnostic": texte_libre(2000),
+        "consentement": case(),
+    }
+    hostiles = {
+        "partenaire": choix(partenaires[2:]),
+        "programme": choix(programmes[1:]),
+        "date_naissance": date_iso(dt.date(1800, 1, 1), dt.date(2100, 1, 1)),
+        "diagnostic": texte_long,
+    }
+    url = _url("partenaires:prescrire_compte")
+    return Formulaire(
+        requetes=requetes(st.just(m.membre.user), st.just(url), champs, hostiles),
+        valide=Requete(
+            m.membre.user,
+            url,
+            {
+                "partenaire": str(m.partenaire.pk),
+                "programme": str(m.programme.pk),
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "date_naissance": "1995-12-10",
+                "commune": "Paris (75001)",
+                "qpv": "non",
+                "situation": "demandeur_emploi",
+                "niveau_diplome": "4",
+                "consentement": "on",
+            },
+        ),
+        ecrit={"partenaires.Prescription", "mentorat.User", "parrainages.Candidature"},
+        tables=None,
+        verifier=_verifier_prescription,
+    )
+
+
+def prescription_code(m):
+    urls = surtout(m.prescription_compte.pk, INEXISTANT).map(
+        lambda pk: _url("partenaires:prescription_code", pk=pk)
+    )
+    champs = {"moyen": choix(["lettre", "email", "sms"])}
+    hostiles = {"moyen": choix(["fax", "", "lettre\x00"])}
+    return Formulaire(
+        requetes=requetes(
+            st.sampled_from([m.membre.user, m.autre_membre.user]), urls, champs, hostiles
+        ),
+        valide=Requete(
+            m.membre.user,
+            _url("partenaires:prescription_code", pk=m.prescription_compte.pk),
+            {"moyen": "sms"},
+        ),
+        ecrit={"partenaires.CodeReclamation"},
+        tables={"partenaires.CodeReclamation", "mentorat.Envoi"},
+    )
+
+
+def importer(m):
+    contenus = st.one_of(
+        st.just(
+            "prenom;nom;date_naissance;commune;qpv;situation;niveau_diplome;telephone;email\n"
+            "Awa;Diallo;17/05/2001;Paris (75001);oui;demandeur_emploi;3;;\n"
+        ),
+        texte_libre(500),
+        st.binary(max_size=300).map(lambda b: b.decode("latin-1")),
+    )
+
+    def requete(qui, partenaire, contenu):
+        return Requete(
+            qui,
+            _url("partenaires:importer"),
+            {"partenaire": partenaire, "programme": str(m.programme.pk), "consentement": "on"},
+            fichiers={"fichier": Fichier("a.csv", contenu.encode("utf-8", "replace"))},
+        )
+
+    return Formulaire(
+        requetes=st.builds(
+            requete,
+            st.just(m.membre.user),
+            choix([m.partenaire.pk, m.autre_partenaire.pk, INEXISTANT]),
+            contenus,
+        ),
+        valide=Requete(
+            m.membre.user,
+            _url("partenaires:importer"),
+            {
+                "partenaire": str(m.partenaire.pk),
+                "programme": str(m.programme.pk),
+                "consentement": "on",
+            },
+            fichiers={
+                "fichier": Fichier(
+                    "a.csv",
+                    b"prenom;nom;date_naissance;commune;qpv;situation;niveau_diplome;"
+                    b"telephone;email\nAwa;Diallo;17/05/2001;Paris (75001);oui;"
+                    b"demandeur_emploi;3;;\n",
+                )
+            },
+        ),
+        ecrit={"partenaires.ImportPrescriptions", "partenaires.Prescription"},
+        tables=None,
+    )
+
+
+def lot_lettres(m):
+    urls = surtout(m.lot.pk, INEXISTANT).map(lambda pk: _url("partenaires:lot_lettres", pk=pk))
+    return Formulaire(
+        requetes=requetes(st.sampled_from([m.membre.user, m.autre_membre.user]), urls, {}),
+        valide=Requete(m.membre.user, _url("partenaires:lot_lettres", pk=m.lot.pk), {}),
+        ecrit={"partenaires.CodeReclamation"},
+        tables={"partenaires.CodeReclamation"},
+    )
+
+
+def reclamer(m):
+    champs = {
+        "code": st.sampled_from(["ABCD-2345", "", "zzzz zzzz", m.code_reclamation]),
+        "date_naissance": date_iso(dt.date(1960, 1, 1), dt.date(2010, 1, 1)),
+        "email": emails(),
+        "password1": st.just(MOT_DE_PASSE),
+        "password2": st.just(MOT_DE_PASSE),
+    }
+    hostiles = {"code": texte_long, "date_naissance": texte}
+    return Formulaire(
+        requetes=requetes(st.just(None), st.just(_url("reclamer")), champs, hostiles),
+        valide=Requete(
+            None,
+            _url("reclamer"),
+            {
+                "code": m.code_reclamation,
+                "date_naissance": "2001-05-17",
+                "email": "awa.diop@exemple.fr",
+                "password1": MOT_DE_PASSE,
+                "password2": MOT_DE_PASSE,
+            },
+        ),
+        ecrit={"partenaires.CodeReclamation", "mentorat.User"},
+        tables=None,
+        # A wrong birth date counts as an attempt on the code, even though it is refused.
+        permis_en_refus={"partenaires.CodeReclamation"},
+    )
+
+
 def rapport_demander(m):
     urls = surtout(
         m.convention.pk, m.convention_brouillon.pk, m.convention_autre.pk, INEXISTANT
@@ -1719,6 +1875,11 @@ FORMULAIRES = {
     "immersion_bilan": immersion_bilan,
     "immersion_verifier": immersion_verifier,
     "partenaires:prescrire": prescrire,
+    "partenaires:prescrire_compte": prescrire_compte,
+    "partenaires:prescription_code": prescription_code,
+    "partenaires:importer": importer,
+    "partenaires:lot_lettres": lot_lettres,
+    "reclamer": reclamer,
     "partenaires:convention": rapport_demander,
 }
 

@@ -199,6 +199,35 @@ def construire() -> SimpleNamespace:
     m.convention_brouillon = ConventionFactory(partenaire=m.partenaire)
     m.convention_autre = ConventionFactory(partenaire=m.autre_partenaire, active=True)
 
+    # A person referred without an e-mail address (an account to claim), in an imported batch.
+    from partenaires.models import ImportPrescriptions
+    from partenaires.orientations import prescription_compte_creer
+
+    m.lot = ImportPrescriptions.objects.create(
+        partenaire=m.partenaire, programme=m.programme, par=m.membre.user, nom_fichier="a.csv"
+    )
+    m.prescription_compte = prescription_compte_creer(
+        par=m.membre.user,
+        partenaire=m.partenaire,
+        programme=m.programme,
+        donnees={
+            "first_name": "Awa",
+            "last_name": "Diop",
+            "date_naissance": dt.date(2001, 5, 17),
+            "telephone": "0612345678",
+            "commune": m.paris,
+            "qpv": "oui",
+            "situation": "demandeur_emploi",
+            "niveau_diplome": 3,
+        },
+        email="awa@exemple.fr",
+        lot=m.lot,
+    )
+    from partenaires.orientations import _code_emettre, code_lisible
+
+    m.code_reclamation = code_lisible(_code_emettre(m.prescription_compte, moyen="lettre")[1])
+    m.autre_membre = MembreFactory(partenaire=m.autre_partenaire, user=_verifie(UserFactory()))
+
     # People without a role yet, and a mentor invited by the team.
     m.sans_role = _verifie(UserFactory())
     m.invite = ParrainFactory(invite=True, user=UserFactory(password=None))

@@ -30,7 +30,7 @@ from parrainages.models import (
     Rencontre,
     Sortie,
 )
-from partenaires.models import Convention, Objectif
+from partenaires.models import CodeReclamation, Convention, ImportPrescriptions, Objectif
 from programmes.models import Evenement, ModeleCharte, Programme
 from tests.mentorat.factories import (
     EmailAddressFactory,
@@ -122,7 +122,8 @@ PAGES = [
     # Guardians' consents: evidence written by the application's service, never typed in.
     pytest.param(AutorisationParentaleFactory, 11, None, 9, id="autorisation_parentale"),
     # The change page shows the history (one query) and offers the reasons of the list (one).
-    pytest.param(CandidatureFactory, 11, 7, 10, id="candidature"),
+    # … and the partners' referrals with their diagnostics (one).
+    pytest.param(CandidatureFactory, 11, 7, 11, id="candidature"),
     # Staff reorder and withdraw reasons from the list itself.
     pytest.param(MotifRefusFactory, 9, 7, 8, id="motif_refus"),
     pytest.param(ParrainageFactory, 12, 7, 11, id="parrainage"),
@@ -159,7 +160,16 @@ def equipe_pour(model):
 # someone's login); sessions go with their account or when they expire. A one-time signature
 # code signs for its party: never shown to staff, not even its hash.
 # An application's history is written by its services and shown on the application's page.
-HORS_ADMINISTRATION = {Session, CodeSignature, EvenementCandidature}
+# A claim code lets its holder take an account over: never shown to staff, not even its
+# hash (like a signature code). A batch of imported referrals is read through its referrals
+# (the "import" of each, in their admin).
+HORS_ADMINISTRATION = {
+    Session,
+    CodeSignature,
+    EvenementCandidature,
+    CodeReclamation,
+    ImportPrescriptions,
+}
 
 
 def test_every_domain_model_is_registered():

@@ -66,8 +66,21 @@ def test_its_transient_failures_are_retried_and_refusals_fail(sms, settings):
     assert Envoi.objects.get(cle="code:2").refus_definitif
 
 
-def test_a_channel_without_a_sender_fails_with_the_reason(settings):
+def test_without_a_provider_text_messages_go_to_the_console(capsys):
+    ecrire()
+    assert "SMS pour +33612345678 :\nVotre code : 123456" in capsys.readouterr().out
+    assert Envoi.objects.get().statut == Envoi.Statut.ENVOYE
+
+
+def test_a_message_without_an_address_is_not_written():
+    assert courriel_ecrire_rendu(regle="code", cle="code:x", a="", sujet="S", texte="T") is False
+    assert courriel_ecrire_rendu(regle="code", cle="code:y", a=None, sujet="S", texte="T") is False
+    assert not Envoi.objects.exists()
+
+
+def test_a_channel_without_a_sender_fails_with_the_reason(settings, monkeypatch):
     settings.ENVOIS_IMMEDIATS = False
+    monkeypatch.delitem(envois._CANAUX, Envoi.Canal.SMS)
     ecrire()
     assert envois_expedier() == {"echec": 1}
     assert "canal « sms »" in Envoi.objects.get().erreur

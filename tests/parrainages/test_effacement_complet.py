@@ -196,6 +196,9 @@ def seme(private_storage_dir):
         nom=NOM,
         email=EMAIL,
         message=f"{PRENOM} est très motivée, elle cherche dans la logistique.",
+        telephone="0601020304",
+        freins=["mobilite"],
+        diagnostic=f"{PRENOM} vise la logistique ; permis en cours.",
         filleul=filleul,
         utilisee_le=maintenant,
     )
@@ -468,6 +471,7 @@ def test_erasure_leaves_nothing_in_any_table_or_file(
         "mentorat.Partie.prenom",
         "mentorat.Partie.email",
         "partenaires.Prescription.message",
+        "partenaires.Prescription.diagnostic",
         "mentorat.Envoi.email",
         "mentorat.Envoi.contexte",
         "mentorat.Envoi.texte",
