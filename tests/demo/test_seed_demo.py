@@ -450,6 +450,8 @@ def test_addresses_in_and_out_of_a_qpv(seed):
     assert decide.qpv_motif.startswith("Adresse trop imprécise")
     compte = Filleul.objects.get(user__email="filleul@demo.mentorat.fr")
     assert (compte.qpv_resultat, compte.qpv_code) == ("dans", "QN07513M")
+
+
 def test_referrals_of_the_strasbourg_programme(seed):
     from partenaires.models import CodeReclamation, ImportPrescriptions, Prescription
 
