@@ -35,6 +35,7 @@ from mentorat.models import Partie
 from mentorat.signatures import parties_de
 from programmes.models import Programme
 
+from .admin_selection import candidatures_inviter_action
 from .models import (
     AutorisationParentale,
     BilanImmersion,
@@ -623,6 +624,7 @@ class CandidatureAdmin(
             ("désistement enregistré", "désistements enregistrés"),
             lambda c, request: candidature_desister(candidature=c, par=request.user),
         ),
+        candidatures_inviter_action,
     ]
 
     @admin.display(description="détail de l'éligibilité")

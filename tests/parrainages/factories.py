@@ -544,6 +544,20 @@ class CritereEvaluationFactory(factory.django.DjangoModelFactory):
     ordre = factory.Sequence(lambda n: n)
 
 
+class SessionSelectionFactory(factory.django.DjangoModelFactory):
+    """A bare session row (no half-days): for the status machine's tests."""
+
+    class Meta:
+        model = SessionSelection
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    titre = "Semaine de mobilisation"
+    date_debut = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=7))
+    date_fin = factory.LazyAttribute(lambda o: o.date_debut + dt.timedelta(days=4))
+    adresse = "12 rue du Jeu-des-Enfants, Strasbourg"
+    capacite = 10
+
+
 def session_selection(**champs) -> SessionSelection:
     """A session made as staff make it (half-days generated): starting in a week by default,
     five days, 10 places."""
