@@ -145,11 +145,11 @@ class SessionSelectionAdmin(TransitionAdminMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_inscrits=Count("participations"))
+        return super().get_queryset(request).annotate(nb_invites=Count("participations"))
 
-    @admin.display(description="invités", ordering="_inscrits")
+    @admin.display(description="invités", ordering="nb_invites")
     def inscrits(self, obj):
-        return obj._inscrits
+        return obj.nb_invites
 
     @admin.display(description="fiche de cohorte")
     def fiche(self, obj):
@@ -392,7 +392,7 @@ def candidatures_inviter_action(modeladmin, request, queryset):
             "opts": Candidature._meta,
             "title": "Inviter à une session de sélection",
             "candidatures": queryset.select_related("filleul__user"),
-            "sessions": sessions.annotate(_inscrits=Count("participations")),
+            "sessions": sessions.annotate(nb_invites=Count("participations")),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         },
     )

@@ -528,7 +528,7 @@ def sessions_des_partenaires(partenaires):
     return (
         SessionSelection.objects.filter(Q(animateur__in=ids) | Q(programme__in=programmes))
         .select_related("programme", "animateur", "commune")
-        .annotate(_inscrits=Count("participations"))
+        .annotate(nb_invites=Count("participations"))
         .order_by("-date_debut", "-pk")
     )
 
