@@ -244,7 +244,7 @@ class SessionSelectionAdmin(TransitionAdminMixin, admin.ModelAdmin):
                 invitation=invitation,
                 decision=decision,
                 peut_ecrire=self.has_change_permission(request, session),
-                **fiche_cohorte(session),
+                **{k: v for k, v in fiche_cohorte(session).items() if k != "session"},
             ),
         )
 
