@@ -25,6 +25,7 @@ from parrainages.models import (
     Parrainage,
     Rencontre,
     RepresentantLegal,
+    SessionSelection,
     Sortie,
 )
 from partenaires.models import Convention, Membre, Objectif, Partenaire
@@ -34,6 +35,7 @@ from .immersions import immersions_demo
 from .mineurs import mineurs_demo
 from .partenaires import produire_rapport_demo, rattacher_parrains
 from .population import DOMAINE, Population, population_existe
+from .selection import selection_demo
 from .socle import creer_comptes, creer_partenaires, creer_programmes
 from .suivi import Suivi
 
@@ -65,6 +67,7 @@ MODELES = [
     ("Chartes", Charte),
     ("Parties signataires", Partie),
     ("Appariements", MatchingRun),
+    ("Sessions de sélection", SessionSelection),
 ]
 
 LOGINS = [
@@ -119,6 +122,7 @@ def seed_demo() -> Resultat:
             suivi.enregistrer()
             mineurs_demo()
             immersions_demo()
+            selection_demo()
             if pdf_disponible():
                 produire_pdf_chartes()
                 produire_pdf_immersions()
