@@ -499,3 +499,25 @@ def test_the_cohort_sheet_counts_attendance_averages_and_the_later_path(
 def test_a_programme_needs_no_grid_to_run_a_session():
     session = session_selection(programme=ProgrammeFactory())
     assert fiche_cohorte(session)["criteres"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_invitations_respect_the_capacity(postgres):
+    """Four invitations at the same instant for the last place: one gets it."""
+    from tests.concurrence import simultanement
+
+    session = session_selection(capacite=2)
+    candidature_invitee(session)
+    candidatures = CandidatureFactory.create_batch(4, programme=session.programme, en_etude=True)
+    resultats = simultanement(
+        *(
+            lambda c=c: participants_inviter(session=session, candidatures=[c], par=None)
+            for c in candidatures
+        )
+    )
+    gagnants = [r for r in resultats if isinstance(r, list)]
+    perdants = [r for r in resultats if isinstance(r, ValidationError)]
+    assert len(gagnants) == 1 and len(perdants) == 3, resultats
+    assert all("est complète" in e.messages[0] for e in perdants)
+    assert session.participations.count() == 2
+    assert Candidature.objects.filter(statut=S.INVITEE_SELECTION).count() == 2
