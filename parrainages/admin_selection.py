@@ -29,6 +29,7 @@ from .models import (
     EvaluateurInvite,
     Evaluation,
     ParticipationSelection,
+    Presence,
     SessionSelection,
 )
 from .selection import candidatures_invitables, evaluations_du_membre, fiche_cohorte, nom_membre
@@ -99,6 +100,22 @@ class SessionSelectionForm(forms.ModelForm):
             "date_debut": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "date_fin": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+
+    def clean(self):
+        """New dates that would leave out half-days with attendance are refused here (the
+        service refuses them too), so that staff read why on the form."""
+        data = super().clean()
+        debut, fin = data.get("date_debut"), data.get("date_fin")
+        if self.instance.pk and debut and fin:
+            hors = Presence.objects.filter(participation__session=self.instance).exclude(
+                demi_journee__date__range=(debut, fin)
+            )
+            if hors.exists():
+                raise forms.ValidationError(
+                    "Des présences sont saisies sur des demi-journées hors des nouvelles dates : "
+                    "changez d'abord ces présences."
+                )
+        return data
 
 
 @admin.register(SessionSelection)

@@ -375,3 +375,55 @@ def test_staff_attendance_grid_and_grid_pages(client, cohorte):
     assert client.get(evaluation).status_code == 200
     assert client.post(evaluation, {f"note_{motivation.pk}": "2"}).status_code == 302
     assert Evaluation.objects.get().qualite == Evaluation.Qualite.EQUIPE
+
+
+def test_new_dates_leaving_out_attendance_are_refused_on_the_form(client, cohorte):
+    from tests.mentorat.helpers import form_data
+
+    session, _, membres, _ = cohorte
+    dernier = session.demi_journees.order_by("-date").first()
+    Presence.objects.create(participation=membres[0], demi_journee=dernier, etat="present")
+    connecter(client, gestionnaire())
+    url = reverse("admin:parrainages_sessionselection_change", args=[session.pk])
+    donnees = form_data(client.get(url))
+    donnees["date_fin"] = (session.date_fin - dt.timedelta(days=1)).isoformat()
+    reponse = client.post(url, donnees)
+    assert reponse.status_code == 200
+    assert "changez d'abord ces présences" in html.unescape(reponse.content.decode())
+    session.refresh_from_db()
+    assert session.demi_journees.filter(pk=dernier.pk).exists()
+
+
+def test_the_calendar_entry_covers_the_whole_week():
+    from icalendar import Calendar
+
+    from parrainages.ics import session_selection_ics
+
+    session = session_selection()
+    (evenement,) = Calendar.from_ical(session_selection_ics(session)).walk("VEVENT")
+    assert evenement.decoded("dtstart") == session.date_debut
+    # RFC 5545: the end of an all-day event is the day after its last day.
+    assert evenement.decoded("dtend") == session.date_fin + dt.timedelta(days=1)
+    assert "Strasbourg" in str(evenement["location"])
+
+
+def test_staff_send_managers_their_links_and_run_the_session(client, cohorte):
+    from mentorat.models import Envoi
+
+    session, _, membres, _ = cohorte
+    manager = EvaluateurInviteFactory(session=session)
+    connecter(client, gestionnaire())
+    url = reverse("admin:parrainages_sessionselection_changelist")
+    mail.outbox.clear()
+    choix = {"_selected_action": [session.pk], "index": "0"}
+    assert client.post(url, {**choix, "action": "envoyer_liens"}).status_code == 302
+    (message,) = mail.outbox
+    assert message.to == [manager.email] and "/selection/evaluation/" in message.body
+    assert Envoi.objects.get(regle="selection_evaluateur").confidentiel
+    client.post(url, {**choix, "action": "demarrer"})
+    session.refresh_from_db()
+    assert session.statut == SessionSelection.Statut.EN_COURS
+    # Closing with members undecided: refused, the session stays open.
+    client.post(url, {**choix, "action": "clore"})
+    session.refresh_from_db()
+    assert session.statut == SessionSelection.Statut.EN_COURS
