@@ -427,3 +427,13 @@ def test_staff_send_managers_their_links_and_run_the_session(client, cohorte):
     client.post(url, {**choix, "action": "clore"})
     session.refresh_from_db()
     assert session.statut == SessionSelection.Statut.EN_COURS
+
+
+def test_the_applicant_reads_their_week_on_their_space(client, django_assert_max_num_queries):
+    session = session_selection(titre="Semaine de mars")
+    membre = candidature_invitee(session)
+    client.force_login(membre.candidature.filleul.user)
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("filleul:tableau_de_bord")).content.decode()
+    assert "Votre semaine de sélection : « Semaine de mars »" in html.unescape(page)
+    assert "12 rue du Jeu-des-Enfants" in page
