@@ -276,6 +276,12 @@ class SessionSelectionAdmin(TransitionAdminMixin, admin.ModelAdmin):
             )
             self.message_user(request, f"{len(invites)} candidat(s) invité(s) et prévenu(s).")
             return retour
+        if action in ("demarrer", "clore"):
+            service = session_demarrer if action == "demarrer" else session_clore
+            session = service(session=session)
+            self.log_change(request, session, f"Session : {session.get_statut_display()}.")
+            self.message_user(request, f"Session « {session.get_statut_display()} ».")
+            return retour
         participation = self._participation(session, request.POST.get("participation"))
         if action == "retirer" and participation:
             participation_retirer(participation=participation, par=request.user)

@@ -325,6 +325,18 @@ def test_the_cohort_sheet_invites_decides_and_prints(
     # Withdrawn: back to study.
     client.post(url, {"action": "retirer", "participation": membres[2].pk})
     assert Candidature.objects.get(pk=membres[2].candidature_id).statut == S.EN_ETUDE
+    # Closing with a member undecided: refused in French, the session stays open.
+    client.post(url, {"action": "demarrer"})
+    reponse = client.post(url, {"action": "clore"}, follow=True)
+    assert "sans décision du jury" in html.unescape(reponse.content.decode())
+    client.post(url, {"action": "decider", "participation": membres[0].pk, "decision": "retenue"})
+    derniere = session.participations.filter(decision="").first()
+    client.post(
+        url, {"action": "decider", "participation": derniere.pk, "decision": "liste_attente"}
+    )
+    assert client.post(url, {"action": "clore"}).status_code == 302
+    session.refresh_from_db()
+    assert session.statut == SessionSelection.Statut.CLOSE
     pdf = client.get(reverse("admin:parrainages_sessionselection_fiche_pdf", args=[session.pk]))
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
