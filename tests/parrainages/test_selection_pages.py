@@ -329,7 +329,6 @@ def test_the_cohort_sheet_invites_decides_and_prints(
     client.post(url, {"action": "demarrer"})
     reponse = client.post(url, {"action": "clore"}, follow=True)
     assert "sans décision du jury" in html.unescape(reponse.content.decode())
-    client.post(url, {"action": "decider", "participation": membres[0].pk, "decision": "retenue"})
     derniere = session.participations.filter(decision="").first()
     client.post(
         url, {"action": "decider", "participation": derniere.pk, "decision": "liste_attente"}
