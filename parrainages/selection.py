@@ -114,7 +114,12 @@ def fiche_cohorte(session) -> dict:
         "decisions": [
             (label, decisions[value]) for value, label in ParticipationSelection.Decision.choices
         ],
-        "sans_decision": sum(1 for p in participations if not p.decision),
+        # Members still awaiting the jury (one who withdrew meanwhile awaits nothing).
+        "sans_decision": sum(
+            1
+            for p in participations
+            if not p.decision and p.candidature.statut == Candidature.Statut.INVITEE_SELECTION
+        ),
     }
 
 

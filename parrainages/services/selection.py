@@ -116,9 +116,12 @@ def session_demarrer(*, session) -> SessionSelection:
 
 @transaction.atomic
 def session_clore(*, session) -> SessionSelection:
-    """The jury is over: refused while a member has no decision."""
+    """The jury is over: refused while a member awaiting it has no decision (a member whose
+    application moved on meanwhile, e.g. who withdrew, awaits nothing)."""
     session = _session_verrouiller(session)
-    restants = session.participations.filter(decision="").count()
+    restants = session.participations.filter(
+        decision="", candidature__statut=Candidature.Statut.INVITEE_SELECTION
+    ).count()
     if restants:
         raise ValidationError(
             f"{restants} participant(s) sans décision du jury : la session ne peut pas être close."
@@ -203,9 +206,9 @@ def participants_inviter(
 
 @transaction.atomic
 def participation_retirer(*, participation, par) -> None:
-    """The invitation is withdrawn: the application goes back to study (told), the member
-    leaves the cohort with their attendance and assessments, their calendar entry is
-    cancelled. Refused once the jury decided."""
+    """The invitation is withdrawn: the application, if still invited, goes back to study
+    (told); the member leaves the cohort with their attendance and assessments, their calendar
+    entry is cancelled. Refused once the jury decided."""
     session = _session_verrouiller(participation.session)
     _exiger_ouverte(session)
     participation = ParticipationSelection.objects.select_related(
@@ -216,7 +219,8 @@ def participation_retirer(*, participation, par) -> None:
             f"Le jury a déjà décidé pour {_nom(participation.candidature)} : l'invitation ne "
             "peut plus être retirée."
         )
-    candidature_etudier(candidature=participation.candidature, par=par)
+    if participation.candidature.statut == Candidature.Statut.INVITEE_SELECTION:
+        candidature_etudier(candidature=participation.candidature, par=par)
     _invitation_ecrire(session, participation, methode="CANCEL")
     participation.delete()
 

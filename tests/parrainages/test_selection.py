@@ -521,3 +521,17 @@ def test_concurrent_invitations_respect_the_capacity(postgres):
     assert all("est complète" in e.messages[0] for e in perdants)
     assert session.participations.count() == 2
     assert Candidature.objects.filter(statut=S.INVITEE_SELECTION).count() == 2
+
+
+def test_a_member_who_withdrew_does_not_hold_the_closing_up():
+    from parrainages.services import candidature_desister
+
+    session = session_selection()
+    parti, reste = candidature_invitee(session), candidature_invitee(session)
+    session_demarrer(session=session)
+    candidature_desister(candidature=parti.candidature, par=None)
+    decision_enregistrer(participation=reste, decision=D.RETENUE, par=None)
+    session_clore(session=session)
+    session.refresh_from_db()
+    assert session.statut == SessionSelection.Statut.CLOSE
+    assert Candidature.objects.get(pk=parti.candidature_id).statut == S.DESISTEE
