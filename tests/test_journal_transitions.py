@@ -26,7 +26,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.audit import modeles_journalises
-from parrainages.models import Candidature, MotifRefus, Parrain, Parrainage, Sortie
+from parrainages.models import (
+    Candidature,
+    MotifRefus,
+    Parrain,
+    Parrainage,
+    SessionSelection,
+    Sortie,
+)
 from parrainages.services import (
     charte_reemettre,
     compte_effacer,
@@ -59,6 +66,7 @@ from tests.parrainages.factories import (
     FilleulFactory,
     ParrainageFactory,
     ParrainFactory,
+    SessionSelectionFactory,
     candidature_invitee,
     session_selection,
 )
@@ -303,6 +311,8 @@ ADMIN = {
     "action_valider_parrains": _action(
         lambda: ParrainFactory(statut=Parrain.Statut.A_VALIDER), Parrain, "valider"
     ),
+    "action_demarrer_sessions": _action(SessionSelectionFactory, SessionSelection, "demarrer"),
+    "action_annuler_sessions": _action(SessionSelectionFactory, SessionSelection, "annuler"),
     "action_signer_conventions": _action(
         lambda: ObjectifFactory(convention=ConventionFactory()).convention, Convention, "signer"
     ),
