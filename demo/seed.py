@@ -25,6 +25,7 @@ from parrainages.models import (
     Parrainage,
     Rencontre,
     RepresentantLegal,
+    SessionSelection,
     Sortie,
 )
 from partenaires.models import Convention, Membre, Objectif, Partenaire
@@ -36,6 +37,7 @@ from .mineurs import mineurs_demo
 from .orientations import orientations_demo
 from .partenaires import produire_rapport_demo, rattacher_parrains
 from .population import DOMAINE, Population, population_existe
+from .selection import selection_demo
 from .socle import creer_comptes, creer_partenaires, creer_programmes
 from .suivi import Suivi
 
@@ -67,6 +69,7 @@ MODELES = [
     ("Chartes", Charte),
     ("Parties signataires", Partie),
     ("Appariements", MatchingRun),
+    ("Sessions de sélection", SessionSelection),
 ]
 
 LOGINS = [
@@ -122,6 +125,7 @@ def seed_demo() -> Resultat:
             mineurs_demo()
             immersions_demo()
             adresses_demo(comptes["gestionnaire"])
+            selection_demo()
             if pdf_disponible():
                 produire_pdf_chartes()
                 produire_pdf_immersions()

@@ -36,6 +36,7 @@ from mentorat.signatures import parties_de
 from programmes.models import Programme, QuartierPrioritaire
 
 from . import extensions
+from .admin_selection import candidatures_inviter_action
 from .models import (
     AutorisationParentale,
     BilanImmersion,
@@ -754,6 +755,7 @@ class CandidatureAdmin(
             ("désistement enregistré", "désistements enregistrés"),
             lambda c, request: candidature_desister(candidature=c, par=request.user),
         ),
+        candidatures_inviter_action,
     ]
 
     @admin.display(description="détail de l'éligibilité")

@@ -87,6 +87,65 @@ class ParrainagesConfig(AppConfig):
             ),
         )
         self.mineurs_preparer()
+        self.selection_journaliser()
+
+    def selection_journaliser(self):
+        """The selection step (sessions, cohorts, attendance, grids, jury) in the audit trail;
+        the evaluators' comments and the managers' link hashes are not copied into it."""
+        from mentorat.audit import journaliser
+
+        from .models import (
+            CritereEvaluation,
+            EvaluateurInvite,
+            Evaluation,
+            Note,
+            ParticipationSelection,
+            Presence,
+            SessionSelection,
+        )
+
+        journaliser(
+            SessionSelection,
+            lisibles=(
+                "programme",
+                "etape",
+                "titre",
+                "date_debut",
+                "date_fin",
+                "capacite",
+                "animateur",
+                "statut",
+                "close_le",
+                "created_at",
+            ),
+        )
+        journaliser(CritereEvaluation, lisibles=("programme", "libelle", "note_min", "note_max"))
+        journaliser(
+            ParticipationSelection,
+            lisibles=(
+                "session",
+                "candidature",
+                "invitee_le",
+                "invitee_par",
+                "decision",
+                "motif",
+                "decidee_le",
+                "decidee_par",
+            ),
+        )
+        journaliser(
+            Presence,
+            lisibles=("participation", "demi_journee", "etat", "saisie_par", "saisie_le"),
+        )
+        journaliser(
+            EvaluateurInvite, exclure=("jeton_hash",), lisibles=("session", "jeton_expire_le")
+        )
+        journaliser(
+            Evaluation,
+            exclure=("commentaire",),
+            lisibles=("participation", "qualite", "evaluateur", "evaluateur_invite", "created_at"),
+        )
+        journaliser(Note, exclure=("commentaire",), lisibles=("evaluation", "critere", "valeur"))
 
     def mineurs_preparer(self):
         """A guardian's consent is a document of the signature machinery, journaled."""

@@ -44,3 +44,27 @@ def rencontre_ics(rencontre, *, methode: str = "REQUEST") -> bytes:
             event.add("attendee", attendee, encode=0)
     cal.add_component(event)
     return cal.to_ical()
+
+
+def session_selection_ics(session, *, methode: str = "REQUEST") -> bytes:
+    """The selection week as one all-day calendar entry over its days; CANCEL withdraws it."""
+    cal = Calendar()
+    cal.add("prodid", "-//Mentorat//Sessions de selection//FR")
+    cal.add("version", "2.0")
+    cal.add("method", methode)
+    event = Event()
+    event.add("uid", f"session-selection-{session.pk}@{settings.SITE_URL.split('//')[-1]}")
+    event.add("dtstamp", dt.datetime.now(tz=dt.UTC))
+    event.add("dtstart", session.date_debut)
+    # RFC 5545 §3.6.1: an all-day DTEND is exclusive (the day after the last day).
+    event.add("dtend", session.date_fin + dt.timedelta(days=1))
+    event.add("summary", f"{session.programme.nom} — {session.titre}")
+    event.add("location", session.lieu)
+    description = [f"Programme : {session.programme.nom}"]
+    if session.animateur_id:
+        description.append(f"Animée par : {session.animateur.nom}")
+    event.add("description", "\n".join(description))
+    event.add("sequence", 1 if methode == "CANCEL" else 0)
+    event.add("status", "CANCELLED" if methode == "CANCEL" else "CONFIRMED")
+    cal.add_component(event)
+    return cal.to_ical()

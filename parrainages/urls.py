@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import filleul, public
+from .views import filleul, public, selection
 
 urlpatterns = [
     path("espace/", public.espace, name="espace"),
@@ -10,6 +10,17 @@ urlpatterns = [
     path("programmes/<slug:slug>/devenir-parrain/", public.devenir_parrain, name="devenir_parrain"),
     path("confidentialite/", public.confidentialite, name="confidentialite"),
     path("enquete/<str:jeton>/", public.enquete, name="enquete"),
+    # A company manager's personal link (mock interviews of a selection week).
+    path(
+        "selection/evaluation/<str:jeton>/",
+        selection.evaluation_manager,
+        name="selection_evaluation",
+    ),
+    path(
+        "selection/evaluation/<str:jeton>/<int:pk>/",
+        selection.evaluation_manager_membre,
+        name="selection_evaluation_membre",
+    ),
     path(
         "parrain/activer/<str:uidb64>/<str:token>/",
         public.parrain_activer_vue,

@@ -570,3 +570,40 @@ def comparatif_conventions(debut: dt.date, fin: dt.date):
             for ind in IND.values
         ]
     return conventions
+
+
+# --- Selection sessions (the selection step, parrainages.models.selection) ----------------------
+
+
+def sessions_des_partenaires(partenaires):
+    """The selection sessions a member sees: those their partner facilitates, and those of
+    the programmes their partner refers people to (by a convention or a referral)."""
+    from parrainages.models import SessionSelection
+
+    ids = [p.pk for p in partenaires]
+    programmes = set(
+        Convention.objects.filter(partenaire__in=ids).values_list("programmes", flat=True)
+    ) | set(Candidature.objects.filter(prescripteur__in=ids).values_list("programme_id", flat=True))
+    return (
+        SessionSelection.objects.filter(Q(animateur__in=ids) | Q(programme__in=programmes))
+        .select_related("programme", "animateur", "commune")
+        .annotate(nb_invites=Count("participations"))
+        .order_by("-date_debut", "-pk")
+    )
+
+
+def session_du_membre(partenaires, pk):
+    """A session the member sees, or 404; ``animee``: whether their partner facilitates it."""
+    session = sessions_des_partenaires(partenaires).filter(pk=pk).first()
+    if session is None:
+        raise Http404
+    session.animee = session.animateur_id in {p.pk for p in partenaires}
+    return session
+
+
+def session_animee(partenaires, pk):
+    """A session the member's partner facilitates, or 404 (attendance, grids)."""
+    session = session_du_membre(partenaires, pk)
+    if not session.animee:
+        raise Http404
+    return session

@@ -31,3 +31,15 @@ urlpatterns = [
         name="rapport_fichier",
     ),
 ]
+
+# The selection step: sessions (cohorts) the partner facilitates or refers people to.
+urlpatterns += [
+    path("selection/", views.sessions_selection, name="sessions"),
+    path("selection/<int:pk>/", views.session_selection, name="session"),
+    path("selection/<int:pk>/presences/", views.session_presences, name="session_presences"),
+    path(
+        "selection/<int:pk>/evaluation/<int:participation>/",
+        views.session_evaluation,
+        name="session_evaluation",
+    ),
+]

@@ -19,7 +19,21 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from parrainages.forms_selection import (
+    InvitationSelectionForm,
+    grille_presences,
+    saisies_depuis_post,
+)
+from parrainages.models import Evaluation
+from parrainages.selection import (
+    candidatures_invitables,
+    evaluations_du_membre,
+    fiche_cohorte,
+    nom_membre,
+)
+from parrainages.services.selection import participants_inviter, selection_presences_enregistrer
 from parrainages.views.public import SESSION_INVITATION
+from parrainages.views.selection import formulaire_evaluation
 
 from . import documents, graphiques, orientations, selectors, services
 from .extension import SESSION_PRESCRIPTION
@@ -513,3 +527,129 @@ def invitation(request, jeton):
     messages.info(request, f"{annonce} Créez votre compte pour continuer.")
     query = urlencode({"email": prescription.email, "next": suite})
     return redirect(f"{reverse('account_signup')}?{query}")
+
+
+# --- The selection step -------------------------------------------------------------------------
+
+
+@membre_requis
+def sessions_selection(request):
+    return render(
+        request,
+        "partenaires/sessions.html",
+        {"page": "sessions", "sessions": selectors.sessions_des_partenaires(request.partenaires)},
+    )
+
+
+@membre_requis
+@require_http_methods(["GET", "POST"])
+def session_selection(request, pk):
+    """A session: the facilitator sees the whole cohort (attendance, grids); a prescriber sees
+    the people their partner referred to it, and invites others of them."""
+    session = selectors.session_du_membre(request.partenaires, pk)
+    form = InvitationSelectionForm(
+        request.POST if request.method == "POST" else None,
+        candidatures=candidatures_invitables(session, prescripteurs=request.partenaires),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            invites = participants_inviter(
+                session=session,
+                candidatures=form.cleaned_data["candidatures"],
+                par=request.user,
+                partenaires=request.partenaires,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{len(invites)} personne(s) invitée(s) et prévenue(s).")
+            return redirect("partenaires:session", pk=session.pk)
+    fiche = fiche_cohorte(session) if session.animee else None
+    ids = {p.pk for p in request.partenaires}
+    orientes = [
+        p
+        for p in session.participations.select_related(
+            "candidature__filleul__user", "candidature__prescripteur"
+        ).order_by("pk")
+        if p.candidature.prescripteur_id in ids
+    ]
+    return render(
+        request,
+        "partenaires/session.html",
+        {
+            "page": "sessions",
+            "session": session,
+            "form": form,
+            "fiche": fiche,
+            "orientes": orientes,
+        },
+    )
+
+
+@membre_requis
+@require_http_methods(["GET", "POST"])
+def session_presences(request, pk):
+    """The facilitator's attendance grid: one POST saves it whole, or nothing."""
+    session = selectors.session_animee(request.partenaires, pk)
+    erreur = ""
+    if request.method == "POST":
+        try:
+            n = selection_presences_enregistrer(
+                session=session, saisies=saisies_depuis_post(request.POST), par=request.user
+            )
+        except ValidationError as exc:
+            erreur = " ".join(exc.messages)
+        else:
+            messages.success(request, f"Grille enregistrée ({n} case(s) modifiée(s)).")
+            return redirect("partenaires:session_presences", pk=session.pk)
+    return render(
+        request,
+        "partenaires/session_presences.html",
+        {
+            "page": "sessions",
+            "session": session,
+            "grille": grille_presences(session),
+            "erreur": erreur,
+            "action": request.path,
+        },
+        status=400 if erreur else 200,
+    )
+
+
+@membre_requis
+@require_http_methods(["GET", "POST"])
+def session_evaluation(request, pk, participation):
+    """The facilitator's grid for one member, with every evaluation of that member."""
+    session = selectors.session_animee(request.partenaires, pk)
+    membre = (
+        session.participations.select_related("candidature__filleul__user", "session__programme")
+        .filter(pk=participation)
+        .first()
+    )
+    if membre is None:
+        raise Http404
+    form = None
+    if session.est_ouverte:
+        form, enregistre = formulaire_evaluation(
+            request,
+            participation=membre,
+            identite={"evaluateur": request.user},
+            qualite=Evaluation.Qualite.ANIMATEUR,
+        )
+        if enregistre:
+            messages.success(request, f"Grille enregistrée pour {nom_membre(membre)}.")
+            return redirect("partenaires:session", pk=session.pk)
+    elif request.method == "POST":
+        raise Http404
+    return render(
+        request,
+        "parrainages/selection/evaluation.html",
+        {
+            "session": session,
+            "participation": membre,
+            "nom": nom_membre(membre),
+            "form": form,
+            "evaluations": evaluations_du_membre(membre),
+            "retour": ("partenaires:session", session.pk),
+        },
+    )

@@ -461,3 +461,63 @@ MFA = {
     ),
 }
 MATRICE.update(MFA)
+
+
+# The selection step: a session the member's partner facilitates, with one member; a
+# manager's personal link (whoever holds it opens it, signed in or not).
+def _session_selection(m):
+    if "session_selection" not in m:
+        from parrainages.services.selection import evaluateur_lien_emettre
+        from tests.parrainages.factories import (
+            EvaluateurInviteFactory,
+            candidature_invitee,
+            session_selection,
+        )
+
+        membre = m["users"]["membre"].adhesions.get().partenaire
+        session = session_selection(programme=m["programme"], animateur=membre)
+        participation = candidature_invitee(session)
+        manager = EvaluateurInviteFactory(session=session)
+        m["session_selection"] = (session, participation, evaluateur_lien_emettre(manager))
+    return m["session_selection"]
+
+
+def _jeton_manager(m):
+    return _url_brute(_session_selection(m)[2]).rstrip("/").rsplit("/", 1)[-1]
+
+
+SELECTION = {
+    "selection_evaluation": (
+        lambda m: reverse("selection_evaluation", kwargs={"jeton": _jeton_manager(m)}),
+        PUBLIC,
+    ),
+    "selection_evaluation_membre": (
+        lambda m: reverse(
+            "selection_evaluation_membre",
+            kwargs={"jeton": _jeton_manager(m), "pk": _session_selection(m)[1].pk},
+        ),
+        PUBLIC,
+    ),
+    "partenaires:sessions": (lambda m: reverse("partenaires:sessions"), ESPACE_PARTENAIRE),
+    "partenaires:session": (
+        lambda m: reverse("partenaires:session", kwargs={"pk": _session_selection(m)[0].pk}),
+        OBJET_PARTENAIRE,
+    ),
+    "partenaires:session_presences": (
+        lambda m: reverse(
+            "partenaires:session_presences", kwargs={"pk": _session_selection(m)[0].pk}
+        ),
+        OBJET_PARTENAIRE,
+    ),
+    "partenaires:session_evaluation": (
+        lambda m: reverse(
+            "partenaires:session_evaluation",
+            kwargs={
+                "pk": _session_selection(m)[0].pk,
+                "participation": _session_selection(m)[1].pk,
+            },
+        ),
+        OBJET_PARTENAIRE,
+    ),
+}
+MATRICE.update(SELECTION)

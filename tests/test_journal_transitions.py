@@ -26,7 +26,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.audit import modeles_journalises
-from parrainages.models import Candidature, MotifRefus, Parrain, Parrainage, Sortie
+from parrainages.models import (
+    Candidature,
+    MotifRefus,
+    Parrain,
+    Parrainage,
+    SessionSelection,
+    Sortie,
+)
 from parrainages.services import (
     charte_reemettre,
     compte_effacer,
@@ -43,6 +50,13 @@ from parrainages.services.matching import (
     proposition_confirmer,
     propositions_confirmer,
 )
+from parrainages.services.selection import (
+    decision_enregistrer,
+    participants_inviter,
+    session_annuler,
+    session_clore,
+    session_demarrer,
+)
 from partenaires.models import Convention
 from tests.mentorat.factories import connecter, gestionnaire
 from tests.mentorat.helpers import form_data
@@ -52,6 +66,9 @@ from tests.parrainages.factories import (
     FilleulFactory,
     ParrainageFactory,
     ParrainFactory,
+    SessionSelectionFactory,
+    candidature_invitee,
+    session_selection,
 )
 from tests.partenaires.factories import ConventionFactory, ObjectifFactory
 from tests.programmes.factories import ModeleCharteFactory, ProgrammeFactory
@@ -181,7 +198,34 @@ def _effacement_d_un_parrain(client):
     return lambda: compte_effacer(user=pair.parrain.user, notifier=False)
 
 
+def _selection_invitation(client):
+    session = session_selection()
+    candidature = CandidatureFactory(programme=session.programme, en_etude=True)
+    return lambda: participants_inviter(session=session, candidatures=[candidature], par=None)
+
+
+def _selection_jury(client):
+    session = session_selection()
+    participation = candidature_invitee(session)
+    session_demarrer(session=session)
+
+    def agir():
+        decision_enregistrer(participation=participation, decision="retenue", par=None)
+        session_clore(session=session)
+
+    return agir
+
+
+def _selection_annulation(client):
+    session = session_selection()
+    candidature_invitee(session)
+    return lambda: session_annuler(session=session, par=None)
+
+
 SERVICES = {
+    "selection_invitation": _selection_invitation,
+    "selection_jury": _selection_jury,
+    "selection_annulation": _selection_annulation,
     "expiration": _expiration,
     "validation_des_parrains": _validation_des_parrains,
     "appariement": _appariement,
@@ -267,6 +311,8 @@ ADMIN = {
     "action_valider_parrains": _action(
         lambda: ParrainFactory(statut=Parrain.Statut.A_VALIDER), Parrain, "valider"
     ),
+    "action_demarrer_sessions": _action(SessionSelectionFactory, SessionSelection, "demarrer"),
+    "action_annuler_sessions": _action(SessionSelectionFactory, SessionSelection, "annuler"),
     "action_signer_conventions": _action(
         lambda: ObjectifFactory(convention=ConventionFactory()).convention, Convention, "signer"
     ),
@@ -380,5 +426,6 @@ def test_every_journaled_model_with_a_status_is_checked():
         "Charte",
         "Convention",
         "AutorisationParentale",
+        "SessionSelection",
     }
     assert all(auditlog.contains(m) for m in modeles_a_statut())

@@ -13,6 +13,16 @@ from .parrainage import (
     add_months,
 )
 from .personnes import AGE_MAJORITE, Filleul, Parrain, RepresentantLegal, age_on
+from .selection import (
+    CritereEvaluation,
+    DemiJournee,
+    EvaluateurInvite,
+    Evaluation,
+    Note,
+    ParticipationSelection,
+    Presence,
+    SessionSelection,
+)
 
 __all__ = [
     "AGE_MAJORITE",
@@ -20,16 +30,24 @@ __all__ = [
     "BilanImmersion",
     "Candidature",
     "Charte",
+    "CritereEvaluation",
+    "DemiJournee",
+    "EvaluateurInvite",
+    "Evaluation",
     "EvenementCandidature",
     "Filleul",
     "Immersion",
     "ImportParrains",
     "MatchingRun",
     "MotifRefus",
+    "Note",
     "Parrain",
     "Parrainage",
+    "ParticipationSelection",
+    "Presence",
     "Rencontre",
     "RepresentantLegal",
+    "SessionSelection",
     "Sortie",
     "Theme",
     "add_months",

@@ -62,11 +62,15 @@ from ..models import (
     BilanImmersion,
     Candidature,
     Charte,
+    Evaluation,
     EvenementCandidature,
     Filleul,
     Immersion,
+    Note,
     Parrain,
     Parrainage,
+    ParticipationSelection,
+    Presence,
     Rencontre,
     RepresentantLegal,
     Sortie,
@@ -128,6 +132,7 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
         filleul.save()
         Candidature.objects.filter(filleul=filleul).update(motif_refus="")
         _historique_des_candidatures_effacer(filleul)
+        _selection_effacer(filleul)
     if parrain is not None:
         _parrain_effacer(parrain)
     parties_effacer(user=user)
@@ -240,6 +245,15 @@ def _historique_des_candidatures_effacer(filleul) -> None:
     evenements.update(precision="", texte_candidat="")
 
 
+def _selection_effacer(filleul) -> None:
+    """Their cohorts keep attendance, scores and decisions (counted in the cohort's
+    figures); what evaluators and staff wrote about them goes."""
+    participations = ParticipationSelection.objects.filter(candidature__filleul=filleul)
+    participations.update(precision="")
+    Evaluation.objects.filter(participation__in=participations).update(commentaire="")
+    Note.objects.filter(evaluation__participation__in=participations).update(commentaire="")
+
+
 def _representants_effacer(filleul, paires: list[int]) -> tuple[list[str], dict]:
     """A minor's legal guardians go with them: their rows, their identity as parties of the
     consents (whose frozen text names the minor), and the messages written to them (found by
@@ -265,8 +279,12 @@ def _representants_effacer(filleul, paires: list[int]) -> tuple[list[str], dict]
     evenements = EvenementCandidature.objects.filter(candidature__filleul=filleul).values_list(
         "pk", flat=True
     )
+    participations = ParticipationSelection.objects.filter(
+        candidature__filleul=filleul
+    ).values_list("pk", flat=True)
     prefixes = [
         *(f"candidature_evenement:{e}" for e in evenements),
+        *(f"selection_invitation:{p}:{m}" for p in participations for m in ("REQUEST", "CANCEL")),
         *(f"autorisation_confirmee:{a}" for a in autorisations),
         *(f"parrainage_accepte:{p}" for p in paires),
         *(f"rencontre_invitation:{r}:{m}" for r in rencontres for m in ("REQUEST", "CANCEL")),
@@ -319,6 +337,16 @@ def _traces(*, user, filleul, parrain, paires: list[int]) -> dict:
             AutorisationParentale.objects.filter(candidature__filleul=filleul).values_list(
                 "pk", flat=True
             )
+        )
+        participations = ParticipationSelection.objects.filter(candidature__filleul=filleul)
+        objets[ParticipationSelection] = list(participations.values_list("pk", flat=True))
+        objets[Presence] = list(
+            Presence.objects.filter(participation__in=participations).values_list("pk", flat=True)
+        )
+        evaluations = Evaluation.objects.filter(participation__in=participations)
+        objets[Evaluation] = list(evaluations.values_list("pk", flat=True))
+        objets[Note] = list(
+            Note.objects.filter(evaluation__in=evaluations).values_list("pk", flat=True)
         )
     if parrain is not None:
         objets[Parrain] = [parrain.pk]

@@ -359,6 +359,8 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
             }
             for p in parrainages.prefetch_related("rencontres", "immersions", "sorties")
         ],
+        # The selection weeks they were invited to: attendance, assessments, the jury.
+        "semaines_de_selection": _participations_exporter(filleul),
         # The apps above this one: partenaires' "orientations" (referrals).
         **extensions.exporter(filleul=filleul, user=user),
         "evenements": [
@@ -380,6 +382,56 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
         if user
         else [],
     }
+
+
+def _participations_exporter(filleul) -> list[dict]:
+    from ..models import ParticipationSelection
+
+    participations = (
+        ParticipationSelection.objects.filter(candidature__filleul=filleul)
+        .select_related("session__programme", "motif")
+        .prefetch_related("presences__demi_journee", "evaluations__notes__critere")
+        .order_by("invitee_le")
+    )
+    return [
+        {
+            "programme": p.session.programme.nom,
+            "session": p.session.titre,
+            "du": p.session.date_debut.isoformat(),
+            "au": p.session.date_fin.isoformat(),
+            "lieu": p.session.lieu,
+            "invitee_le": p.invitee_le.isoformat(),
+            "presences": [
+                {
+                    "date": pr.demi_journee.date.isoformat(),
+                    "demi_journee": pr.demi_journee.get_moment_display(),
+                    "presence": pr.get_etat_display(),
+                }
+                for pr in sorted(
+                    p.presences.all(), key=lambda x: (x.demi_journee.date, x.demi_journee.moment)
+                )
+            ],
+            "evaluations": [
+                {
+                    "par": e.get_qualite_display(),
+                    "notes": [
+                        {
+                            "critere": n.critere.libelle,
+                            "note": n.valeur,
+                            "sur": n.critere.note_max,
+                            "commentaire": n.commentaire,
+                        }
+                        for n in e.notes.all()
+                    ],
+                    "appreciation": e.commentaire,
+                }
+                for e in p.evaluations.all()
+            ],
+            "decision_du_jury": p.get_decision_display() if p.decision else None,
+            "motif": p.motif.texte_candidat if p.motif else None,
+        }
+        for p in participations
+    ]
 
 
 @transaction.atomic

@@ -36,11 +36,14 @@ from ..forms import (
 )
 from ..models import (
     AGE_MAJORITE,
+    Candidature,
     Charte,
     EvenementCandidature,
     Immersion,
     Parrainage,
+    ParticipationSelection,
     Rencontre,
+    SessionSelection,
     age_on,
 )
 from ..selectors import immersions_avec_parties
@@ -337,6 +340,8 @@ def tableau_de_bord(request):
         )
         .order_by("-created_at")
     )
+    candidatures = list(candidatures)
+    _semaines_de_selection(candidatures)
     parrainages = list(
         filleul.parrainages.filter(statut__in=Parrainage.STATUTS_FORMES)
         .select_related("programme", "parrain__user")
@@ -392,6 +397,20 @@ def tableau_de_bord(request):
             "chartes_a_signer": a_signer,
         },
     )
+
+
+def _semaines_de_selection(candidatures) -> None:
+    """The selection week an invited application is waiting for (dates, place), set as
+    ``semaine``: one query, only when an application is invited."""
+    invitees = {c.pk: c for c in candidatures if c.statut == Candidature.Statut.INVITEE_SELECTION}
+    for c in candidatures:
+        c.semaine = None
+    if not invitees:
+        return
+    for p in ParticipationSelection.objects.filter(
+        candidature__in=invitees, session__statut__in=SessionSelection.STATUTS_OUVERTS
+    ).select_related("session__commune"):
+        invitees[p.candidature_id].semaine = p.session
 
 
 @filleul_requis

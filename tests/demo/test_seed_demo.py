@@ -5,6 +5,7 @@ Seeding takes a few seconds, so it runs once for the module (twice, to check ide
 inside a transaction that is rolled back at the end; each test runs in a savepoint of it.
 """
 
+import datetime as dt
 import hashlib
 import io
 from types import SimpleNamespace
@@ -475,3 +476,45 @@ def test_referrals_of_the_strasbourg_programme(seed):
     # One imported batch.
     lot = ImportPrescriptions.objects.get(nom_fichier="reperage-hautepierre-novembre.csv")
     assert lot.prescriptions.count() == 3
+
+
+def test_the_strasbourg_selection_weeks(seed):
+    """A cohort mid-week (attendance of the half-days gone by, grids half-filled by the
+    association and two managers, nothing decided) and an earlier one closed, its decisions
+    told."""
+    from parrainages.models import (
+        CritereEvaluation,
+        Evaluation,
+        EvenementCandidature,
+        Presence,
+        SessionSelection,
+    )
+
+    programme = Programme.objects.get(slug="100-chances-100-emplois")
+    assert list(
+        CritereEvaluation.objects.filter(programme=programme).values_list("libelle", flat=True)
+    ) == ["Motivation", "Savoir-être", "Projet professionnel", "Présentation orale"]
+    close, en_cours = SessionSelection.objects.filter(programme=programme).order_by("date_debut")
+    assert en_cours.statut == SessionSelection.Statut.EN_COURS
+    assert en_cours.date_debut == timezone.localdate() - dt.timedelta(days=2)
+    assert en_cours.participations.count() >= 4
+    assert not en_cours.participations.exclude(decision="").exists()
+    presences = Presence.objects.filter(participation__session=en_cours)
+    assert presences.exists()
+    assert not presences.filter(demi_journee__date__gt=timezone.localdate()).exists()
+    qualites = set(
+        Evaluation.objects.filter(participation__session=en_cours).values_list("qualite", flat=True)
+    )
+    assert qualites == {Evaluation.Qualite.ANIMATEUR, Evaluation.Qualite.MANAGER}
+    assert en_cours.evaluateurs_invites.count() == 2
+    assert close.statut == SessionSelection.Statut.CLOSE
+    assert set(close.participations.values_list("decision", flat=True)) == {
+        "retenue",
+        "non_retenue",
+        "liste_attente",
+    }
+    # Each decision was told: the applications' history has it.
+    for membre in close.participations.all():
+        assert EvenementCandidature.objects.filter(
+            candidature=membre.candidature_id, statut=membre.candidature.statut
+        ).exists()

@@ -7,6 +7,7 @@ other people's objects, drafts and ids that do not exist.
 
 import datetime as dt
 import hashlib
+from types import SimpleNamespace
 from urllib.parse import quote
 
 from django.urls import reverse
@@ -1829,6 +1830,175 @@ def _verifier_rapport(requete, response, diff):
         assert rapport.statut != Rapport.Statut.ECHEC, rapport.erreur
 
 
+# --- The selection step (a session the member's partner facilitates) ----------------------------
+
+
+def _selection(m):
+    """A session facilitated by the member's partner, two members, a grid, a manager's link,
+    an application their partner referred that may still be invited, and another session."""
+    if not hasattr(m, "selection"):
+        from parrainages.services.selection import evaluateur_lien_emettre
+        from tests.parrainages.factories import (
+            CandidatureFactory,
+            CritereEvaluationFactory,
+            EvaluateurInviteFactory,
+            candidature_invitee,
+            session_selection,
+        )
+
+        session = session_selection(programme=m.programme, animateur=m.partenaire, capacite=3)
+        autre = session_selection(programme=m.programme)
+        m.selection = SimpleNamespace(
+            session=session,
+            autre=autre,
+            membres=[candidature_invitee(session), candidature_invitee(session)],
+            etranger=candidature_invitee(autre),
+            criteres=[
+                CritereEvaluationFactory(programme=m.programme, libelle="Motivation"),
+                CritereEvaluationFactory(programme=m.programme, libelle="Savoir-être"),
+            ],
+            orientee=CandidatureFactory(
+                programme=m.programme, en_etude=True, prescripteur=m.partenaire
+            ),
+            autre_orientee=CandidatureFactory(programme=m.programme, en_etude=True),
+            lien=_brut(evaluateur_lien_emettre(EvaluateurInviteFactory(session=session))),
+        )
+    return m.selection
+
+
+def selection_inviter(m):
+    s = _selection(m)
+    url = _url("partenaires:session", pk=s.session.pk)
+    urls = surtout(s.session.pk, s.autre.pk, INEXISTANT).map(
+        lambda pk: _url("partenaires:session", pk=pk)
+    )
+    champs = {"candidatures": choix([s.orientee.pk])}
+    hostiles = {
+        "candidatures": choix(
+            [s.autre_orientee.pk, s.membres[0].candidature_id, INEXISTANT, "x"], plusieurs=True
+        )
+    }
+    return Formulaire(
+        requetes=requetes(st.just(m.membre.user), urls, champs, hostiles),
+        valide=Requete(m.membre.user, url, {"candidatures": str(s.orientee.pk)}),
+        ecrit={
+            "parrainages.ParticipationSelection",
+            "parrainages.Candidature",
+            "parrainages.EvenementCandidature",
+        },
+        tables={
+            "parrainages.ParticipationSelection",
+            "parrainages.Candidature",
+            "parrainages.EvenementCandidature",
+        },
+        verifier=_verifier_invitation,
+    )
+
+
+def _verifier_invitation(requete, response, diff):
+    from parrainages.models import ParticipationSelection
+
+    for p in ParticipationSelection.objects.filter(
+        pk__in=diff.get("parrainages.ParticipationSelection", ())
+    ):
+        assert p.candidature.prescripteur.adhesions.filter(user=requete.qui).exists()
+        assert p.session.participations.count() <= p.session.capacite
+
+
+def selection_presences(m):
+    s = _selection(m)
+    url = _url("partenaires:session_presences", pk=s.session.pk)
+    demi = list(s.session.demi_journees.values_list("pk", flat=True))
+    etats = st.sampled_from(["present", "absent", "excuse", ""])
+    champs = {f"p-{p.pk}-{d}": etats for p in s.membres for d in demi[:2]}
+    intrus = s.autre.demi_journees.first().pk
+    hostiles = {
+        f"p-{s.membres[0].pk}-{demi[0]}": st.sampled_from(["en_retard", "PRESENT", "1"]),
+        f"p-{s.membres[1].pk}-{demi[1]}": st.just(["present", "absent"]),
+    }
+    return Formulaire(
+        requetes=st.one_of(
+            requetes(st.just(m.membre.user), st.just(url), champs, hostiles),
+            # Someone outside the cohort, a half-day of another session.
+            requetes(
+                st.just(m.membre.user),
+                st.just(url),
+                {
+                    f"p-{s.etranger.pk}-{demi[0]}": etats,
+                    f"p-{s.membres[0].pk}-{intrus}": etats,
+                },
+            ),
+        ),
+        valide=Requete(m.membre.user, url, {f"p-{s.membres[0].pk}-{demi[0]}": "present"}),
+        ecrit={"parrainages.Presence"},
+        tables={"parrainages.Presence"},
+    )
+
+
+def _grille(s):
+    champs, hostiles = {}, {}
+    for c in s.criteres:
+        champs[f"note_{c.pk}"] = st.one_of(entier(c.note_min, c.note_max), st.just(""))
+        champs[f"commentaire_{c.pk}"] = texte_libre(500)
+        hostiles[f"note_{c.pk}"] = st.one_of(
+            hors_bornes(c.note_min, c.note_max), st.sampled_from(["2.5", "trois", "-0", "1e3"])
+        )
+        hostiles[f"commentaire_{c.pk}"] = texte_long
+    champs["commentaire"] = texte_libre(500)
+    hostiles["commentaire"] = texte_long
+    return champs, hostiles
+
+
+def selection_evaluation_animateur(m):
+    s = _selection(m)
+    urls = surtout(s.membres[0].pk, s.etranger.pk, INEXISTANT).map(
+        lambda pk: _url("partenaires:session_evaluation", pk=s.session.pk, participation=pk)
+    )
+    champs, hostiles = _grille(s)
+    return Formulaire(
+        requetes=requetes(st.just(m.membre.user), urls, champs, hostiles),
+        valide=Requete(
+            m.membre.user,
+            _url("partenaires:session_evaluation", pk=s.session.pk, participation=s.membres[0].pk),
+            {f"note_{s.criteres[0].pk}": "3", "commentaire": "Motivée"},
+        ),
+        ecrit={"parrainages.Evaluation", "parrainages.Note"},
+        tables={"parrainages.Evaluation", "parrainages.Note"},
+        verifier=_verifier_notes,
+    )
+
+
+def _verifier_notes(requete, response, diff):
+    from parrainages.models import Note
+
+    for note in Note.objects.filter(pk__in=diff.get("parrainages.Note", ())):
+        assert note.critere.note_min <= note.valeur <= note.critere.note_max
+
+
+def selection_evaluation_manager(m):
+    s = _selection(m)
+    jeton = s.lien.rstrip("/").rsplit("/", 1)[-1]
+    urls = st.sampled_from(
+        [
+            _url("selection_evaluation_membre", jeton=jeton, pk=s.membres[0].pk),
+            _url("selection_evaluation_membre", jeton=jeton, pk=s.etranger.pk),
+            _url("selection_evaluation_membre", jeton="invalide", pk=s.membres[0].pk),
+        ]
+    )
+    champs, hostiles = _grille(s)
+    return Formulaire(
+        requetes=requetes(st.none(), urls, champs, hostiles),
+        valide=Requete(
+            None,
+            _url("selection_evaluation_membre", jeton=jeton, pk=s.membres[1].pk),
+            {f"note_{s.criteres[1].pk}": "4"},
+        ),
+        ecrit={"parrainages.Evaluation", "parrainages.Note"},
+        tables={"parrainages.Evaluation", "parrainages.Note"},
+        verifier=_verifier_notes,
+    )
+
+
 FORMULAIRES = {
     "inscription": inscription,
     "account_login": connexion,
@@ -1881,6 +2051,10 @@ FORMULAIRES = {
     "partenaires:lot_lettres": lot_lettres,
     "reclamer": reclamer,
     "partenaires:convention": rapport_demander,
+    "partenaires:session": selection_inviter,
+    "partenaires:session_presences": selection_presences,
+    "partenaires:session_evaluation": selection_evaluation_animateur,
+    "selection_evaluation_membre": selection_evaluation_manager,
 }
 
 # URLs that take POST but are not fuzzed here, and why.

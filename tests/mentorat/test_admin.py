@@ -23,10 +23,16 @@ from parrainages.models import (
     BilanImmersion,
     Candidature,
     Charte,
+    DemiJournee,
+    EvaluateurInvite,
+    Evaluation,
     EvenementCandidature,
     Filleul,
     Immersion,
+    Note,
     Parrainage,
+    ParticipationSelection,
+    Presence,
     Rencontre,
     Sortie,
 )
@@ -48,6 +54,7 @@ from tests.parrainages.factories import (
     BilanImmersionFactory,
     CandidatureFactory,
     CharteFactory,
+    CritereEvaluationFactory,
     FilleulFactory,
     ImmersionFactory,
     ImportParrainsFactory,
@@ -57,6 +64,7 @@ from tests.parrainages.factories import (
     ParrainFactory,
     RencontreFactory,
     RepresentantLegalFactory,
+    SessionSelectionFactory,
     SortieFactory,
 )
 from tests.partenaires.factories import (
@@ -146,6 +154,9 @@ PAGES = [
     pytest.param(ImportParrainsFactory, 11, None, 8, id="import_parrains"),
     # The audit trail: read by an Administrateur only (see equipe_pour), never added.
     pytest.param(JournalFactory, 8, None, 10, id="journal_audit"),
+    # The selection step: sessions (their half-days and managers inline), grid criteria.
+    pytest.param(SessionSelectionFactory, 12, 7, 11, id="session_selection"),
+    pytest.param(CritereEvaluationFactory, 10, 7, 8, id="critere_evaluation"),
 ]
 
 # Who opens each model's pages: a Gestionnaire, except where only an Administrateur may.
@@ -163,12 +174,20 @@ def equipe_pour(model):
 # A claim code lets its holder take an account over: never shown to staff, not even its
 # hash (like a signature code). A batch of imported referrals is read through its referrals
 # (the "import" of each, in their admin).
+# A selection session's half-days and managers are edited inline on it; its members, their
+# attendance and assessments on its cohort sheet, attendance grid and grid pages.
 HORS_ADMINISTRATION = {
     Session,
     CodeSignature,
     EvenementCandidature,
     CodeReclamation,
     ImportPrescriptions,
+    DemiJournee,
+    EvaluateurInvite,
+    Evaluation,
+    Note,
+    ParticipationSelection,
+    Presence,
 }
 
 

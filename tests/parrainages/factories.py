@@ -16,6 +16,8 @@ from parrainages.models import (
     BilanImmersion,
     Candidature,
     Charte,
+    CritereEvaluation,
+    EvaluateurInvite,
     EvenementCandidature,
     Filleul,
     Immersion,
@@ -24,12 +26,15 @@ from parrainages.models import (
     MotifRefus,
     Parrain,
     Parrainage,
+    ParticipationSelection,
     Rencontre,
     RepresentantLegal,
+    SessionSelection,
     Sortie,
 )
 from parrainages.services import charte_parties
 from parrainages.services.immersion import immersion_texte, parties_synchroniser
+from parrainages.services.selection import participants_inviter, session_enregistrer
 from programmes.models import Situation
 from tests.mentorat.factories import UserFactory
 from tests.programmes.factories import CommuneFactory, ModeleCharteFactory, ProgrammeFactory
@@ -523,3 +528,63 @@ class ImportParrainsFactory(factory.django.DjangoModelFactory):
     statut = ImportParrains.Statut.TERMINE
     total = 12
     traitees = 12
+
+
+# --- The selection step (parrainages.models.selection) ---------------------------------------
+
+
+class CritereEvaluationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CritereEvaluation
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    libelle = factory.Sequence(lambda n: f"Critère {n}")
+    note_min = 1
+    note_max = 4
+    ordre = factory.Sequence(lambda n: n)
+
+
+class SessionSelectionFactory(factory.django.DjangoModelFactory):
+    """A bare session row (no half-days): for the status machine's tests."""
+
+    class Meta:
+        model = SessionSelection
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    titre = "Semaine de mobilisation"
+    date_debut = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=7))
+    date_fin = factory.LazyAttribute(lambda o: o.date_debut + dt.timedelta(days=4))
+    adresse = "12 rue du Jeu-des-Enfants, Strasbourg"
+    capacite = 10
+
+
+def session_selection(**champs) -> SessionSelection:
+    """A session made as staff make it (half-days generated): starting in a week by default,
+    five days, 10 places."""
+    debut = champs.pop("date_debut", timezone.localdate() + dt.timedelta(days=7))
+    valeurs = {
+        "programme": champs.pop("programme", None) or ProgrammeFactory(),
+        "titre": "Semaine de mobilisation",
+        "date_debut": debut,
+        "date_fin": champs.pop("date_fin", debut + dt.timedelta(days=4)),
+        "adresse": "12 rue du Jeu-des-Enfants, Strasbourg",
+        "capacite": 10,
+        **champs,
+    }
+    return session_enregistrer(session=SessionSelection(**valeurs))
+
+
+def candidature_invitee(session, **champs) -> ParticipationSelection:
+    """An application of the session's programme, invited to it (through the service)."""
+    candidature = CandidatureFactory(programme=session.programme, en_etude=True, **champs)
+    return participants_inviter(session=session, candidatures=[candidature], par=None)[0]
+
+
+class EvaluateurInviteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvaluateurInvite
+
+    prenom = "Claire"
+    nom = factory.Sequence(lambda n: f"Manager{n}")
+    entreprise = "Entreprise Exemple"
+    email = factory.Sequence(lambda n: f"manager{n}@exemple.fr")

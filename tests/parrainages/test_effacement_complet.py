@@ -39,6 +39,12 @@ from parrainages.relances import propositions_nouvelles, relances_planifier
 from parrainages.services import candidature_refuser, compte_effacer, filleul_exporter
 from parrainages.services.charte import charte_rendre_pdf
 from parrainages.services.mineurs import autorisation_demander
+from parrainages.services.selection import (
+    decision_enregistrer,
+    evaluation_enregistrer,
+    participants_inviter,
+    selection_presences_enregistrer,
+)
 from partenaires import documents
 from partenaires import services as services_partenaires
 from partenaires.models import Rapport
@@ -53,6 +59,7 @@ from tests.mentorat.factories import (
 from tests.parrainages.factories import (
     CandidatureFactory,
     CharteFactory,
+    CritereEvaluationFactory,
     FilleulFactory,
     ImmersionFactory,
     ParrainageFactory,
@@ -60,6 +67,7 @@ from tests.parrainages.factories import (
     RencontreFactory,
     SortieFactory,
     partie_de,
+    session_selection,
     signer,
 )
 from tests.partenaires.factories import (
@@ -231,6 +239,38 @@ def seme(private_storage_dir):
         filleul=filleul,
         evenement=EvenementFactory(programme=programme),
         present=True,
+    )
+    # A selection week: attendance, a grid whose comments name her, the jury's reason.
+    selection = ProgrammeFactory(nom="Programme à sélection", slug="effacement-p5")
+    session = session_selection(programme=selection)
+    critere = CritereEvaluationFactory(programme=selection, libelle="Motivation")
+    (participation,) = participants_inviter(
+        session=session,
+        candidatures=[
+            CandidatureFactory(
+                filleul=filleul, programme=selection, prescripteur=partenaire, en_etude=True
+            )
+        ],
+        par=None,
+    )
+    selection_presences_enregistrer(
+        session=session,
+        saisies={(participation.pk, session.demi_journees.first().pk): "present"},
+        par=None,
+    )
+    evaluation_enregistrer(
+        participation=participation,
+        qualite="equipe",
+        evaluateur=conseillere.user,
+        notes={critere.pk: (3, f"{PRENOM} a convaincu le jury.")},
+        commentaire=f"{PRENOM} {NOM} est très motivée.",
+    )
+    decision_enregistrer(
+        participation=participation,
+        decision="non_retenue",
+        par=None,
+        motif=MotifRefus.objects.get(libelle="Conditions d'éligibilité non remplies"),
+        precision=f"{PRENOM} reviendra à la prochaine session.",
     )
 
     mentor = ParrainFactory(user__first_name="Marc", user__last_name="Lenoir")
@@ -453,6 +493,9 @@ def test_erasure_leaves_nothing_in_any_table_or_file(
         "parrainages.Parrain.bio",
         "parrainages.Candidature.motif_refus",
         "parrainages.EvenementCandidature.precision",
+        "parrainages.Evaluation.commentaire",
+        "parrainages.Note.commentaire",
+        "parrainages.ParticipationSelection.precision",
         "parrainages.Parrainage.objectifs",
         "parrainages.Parrainage.motif_declin",
         "parrainages.Rencontre.lieu",
@@ -573,6 +616,13 @@ def test_the_export_holds_reasons_outcomes_immersions_and_referrals(private_stor
         f"Bonjour {PRENOM}, voici votre invitation.",
     }
     assert {o["partenaire"] for o in export["orientations"]} == {"Mission locale de l'effacement"}
+    (semaine,) = export["semaines_de_selection"]
+    assert semaine["programme"] == "Programme à sélection"
+    assert [p["presence"] for p in semaine["presences"]] == ["Présent(e)"]
+    assert semaine["evaluations"][0]["notes"][0]["note"] == 3
+    assert semaine["decision_du_jury"] == "Non retenu(e)"
+    # The jury's free text is staff's, for the prescriber: not in her export.
+    assert "prochaine session" not in json.dumps(semaine, ensure_ascii=False)
 
 
 def test_the_data_page_shows_the_new_parts(client, private_storage_dir):

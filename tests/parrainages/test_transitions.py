@@ -9,7 +9,14 @@ import itertools
 import pytest
 from django.core.exceptions import ValidationError
 
-from parrainages.models import Candidature, Charte, Immersion, Parrainage, Rencontre
+from parrainages.models import (
+    Candidature,
+    Charte,
+    Immersion,
+    Parrainage,
+    Rencontre,
+    SessionSelection,
+)
 from partenaires.models import Convention, Rapport
 from programmes.models import Evenement, Programme, TransitionError
 from tests.mentorat.factories import gestionnaire
@@ -19,6 +26,7 @@ from tests.parrainages.factories import (
     ImmersionFactory,
     ParrainageFactory,
     RencontreFactory,
+    SessionSelectionFactory,
 )
 from tests.partenaires.factories import ConventionFactory, ObjectifFactory, RapportFactory
 from tests.programmes.factories import EvenementFactory, ProgrammeFactory
@@ -194,6 +202,23 @@ MACHINES = {
             Evenement.Statut.PUBLIE: lambda o: o.publier(),
             Evenement.Statut.ANNULE: lambda o: o.annuler(),
             Evenement.Statut.TERMINE: lambda o: o.terminer(),
+        },
+    },
+    # A selection session (cohort): planned, running, closed once the jury decided everyone,
+    # or cancelled before its end.
+    "session_selection": {
+        "model": SessionSelection,
+        "factory": SessionSelectionFactory,
+        "legal": {
+            (SessionSelection.Statut.PREVUE, SessionSelection.Statut.EN_COURS),
+            (SessionSelection.Statut.PREVUE, SessionSelection.Statut.ANNULEE),
+            (SessionSelection.Statut.EN_COURS, SessionSelection.Statut.CLOSE),
+            (SessionSelection.Statut.EN_COURS, SessionSelection.Statut.ANNULEE),
+        },
+        "moves": {
+            SessionSelection.Statut.EN_COURS: lambda o: o.demarrer(),
+            SessionSelection.Statut.CLOSE: lambda o: o.clore(),
+            SessionSelection.Statut.ANNULEE: lambda o: o.annuler(),
         },
     },
     "rapport": {
