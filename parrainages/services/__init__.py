@@ -67,9 +67,12 @@ from .parrain import (
     rencontre_consigner,
     rencontre_planifier,
 )
+from .sorties import enquete_candidature_repondre, sortie_candidature_enregistrer
 
 __all__ = [
+    "enquete_candidature_repondre",
     "enquete_repondre",
+    "sortie_candidature_enregistrer",
     "charte_annuler",
     "charte_type_document",
     "charte_envoyer_pdf",
