@@ -67,10 +67,9 @@ def enquete_candidature_repondre(
     )
 
 
-@transaction.atomic
-def sortie_candidature_enregistrer(*, candidature, donnees: dict) -> Sortie:
-    """Staff record the outcome of a person without a pair (source « équipe »)."""
-    candidature = Candidature.objects.select_for_update(of=("self",)).get(pk=candidature.pk)
+def sortie_candidature_verifier(*, candidature, donnees: dict) -> None:
+    """What staff typed for a person without a pair, checked (the admin's form asks too,
+    before saving): a date not in the future, one outcome a moment, nobody with a pair."""
     if donnees["date"] > timezone.localdate():
         raise ValidationError({"date": "La date de la situation ne peut pas être dans le futur."})
     if Sortie.objects.filter(candidature=candidature, moment=donnees["moment"]).exists():
@@ -78,6 +77,13 @@ def sortie_candidature_enregistrer(*, candidature, donnees: dict) -> Sortie:
             {"moment": "Une situation est déjà enregistrée pour ce moment de cette candidature."}
         )
     _exiger_sans_binome(candidature)
+
+
+@transaction.atomic
+def sortie_candidature_enregistrer(*, candidature, donnees: dict) -> Sortie:
+    """Staff record the outcome of a person without a pair (source « équipe »)."""
+    candidature = Candidature.objects.select_for_update(of=("self",)).get(pk=candidature.pk)
+    sortie_candidature_verifier(candidature=candidature, donnees=donnees)
     return _creer(
         candidature,
         moment=donnees["moment"],
