@@ -532,7 +532,8 @@ def cohorte_compter(convention: Convention, fin: dt.date) -> Cohorte | None:
     prescribed and that was invited to the selection week by ``fin`` (first invitation of its
     history); the outcomes are those dated by ``fin``.
     """
-    if not convention.programmes.filter(sorties_sur_la_cohorte=True).exists():
+    # Read from the programmes when the page prefetched them (the portal does).
+    if not any(p.sorties_sur_la_cohorte for p in convention.programmes.all()):
         return None
     _t1, t2 = bornes(fin, fin)
     invitation = EvenementCandidature.objects.filter(

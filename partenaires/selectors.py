@@ -246,7 +246,7 @@ def _cle_tableau(convention, objectifs, reference: dt.date) -> str:
         convention.pk,
         convention.date_debut,
         convention.date_fin,
-        sorted(p.pk for p in convention.programmes.all()),
+        sorted((p.pk, p.sorties_sur_la_cohorte) for p in convention.programmes.all()),
         reference,
         [(o.pk, o.indicateur, o.periode, o.valeur_cible) for o in objectifs],
     )
@@ -269,6 +269,8 @@ def tableau_de_bord_convention(convention, *, aujourd_hui: dt.date | None = None
             "reference": reference,
             "avancements": indicateurs.avancements(convention, objectifs, reference),
             "series": series_dans_le_temps(convention, convention.date_debut, reference),
+            # Programmes that count outcomes over their selection cohort: its figures.
+            "cohorte": indicateurs.cohorte_compter(convention, reference),
             "calcule_le": timezone.now(),
         }
         cache.set(cle, tableau, DUREE_TABLEAU_EN_CACHE)

@@ -246,3 +246,24 @@ def test_the_report_shows_the_cohort_figures_and_its_denominator(rapport):
     assert par_prenom["Bérénice"]["Invité(e) à la semaine de sélection"] == "oui"
     assert par_prenom["Gaspard"]["Invité(e) à la semaine de sélection"] == "non"
     assert "Inès" not in par_prenom  # another partner's person
+
+
+def test_the_portal_shows_the_cohort_and_each_persons_outcome(client, s, monkeypatch):
+    from django.core.cache import cache
+    from django.urls import reverse
+    from django.utils import timezone
+
+    cache.clear()
+    monkeypatch.setattr(timezone, "localdate", lambda: jour(6, 30))
+    client.force_login(s.membre.user)
+    page = client.get(reverse("partenaires:convention", args=[s.convention.pk]))
+    texte = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.content.decode()))
+    assert "Sorties sur toute la cohorte" in texte
+    assert "Sorties positives à six mois 3 sur 6 (50 %)" in texte
+    liste = client.get(reverse("partenaires:filleuls"))
+    lignes = {c.filleul.user.first_name: c for c in liste.context["filleuls"]}
+    assert (
+        lignes["Bérénice"].sortie_libelle
+        == "Alternance (apprentissage, professionnalisation) (six mois après la fin)"
+    )
+    assert lignes["Amine"].sortie_libelle == "CDI (six mois après la fin)"
