@@ -357,3 +357,23 @@ def test_the_service_records_staffs_outcome_and_refuses_the_future():
         donnees={"moment": "fin", "type": "cdi", "date": timezone.localdate()},
     )
     assert sortie.source == Sortie.Source.EQUIPE
+
+
+def test_the_email_reads_well_and_carries_the_link(cohorte):
+    from django.core import mail
+
+    from mentorat.envois import envois_expedier
+
+    planifier(timezone.now() + dt.timedelta(days=190))
+    mail.outbox.clear()
+    assert envois_expedier()["envoye"] == 5
+    retenue = cohorte["retenue"]
+    (message,) = [m for m in mail.outbox if m.to == [retenue.filleul.user.email]]
+    assert message.subject.endswith("Une question sur votre situation aujourd'hui")
+    assert "a été retenue, mais aucun binôme n'a pu vous être proposé" in message.body
+    assert "Répondre (1 minute) : http://127.0.0.1:8000/enquete/" in message.body
+    html_ = message.alternatives[0][0]
+    assert "/enquete/" in html_
+    partie = cohorte["desistee_apres_selection"]
+    (message,) = [m for m in mail.outbox if m.to == [partie.filleul.user.email]]
+    assert "Vous avez participé à la semaine de sélection" in message.body
