@@ -145,7 +145,7 @@ def test_surveys_go_once_to_each_person_without_a_pair_when_a_pair_would_have_en
     # The paired person, the ones who left before any selection week, the one still invited:
     # never asked on their application.
     for nom in ("appariee", "refusee_sans_selection", "desistee_avant_selection", "invitee"):
-        assert not Envoi.objects.filter(cle__contains=f"_{'fin'}:{cohorte[nom].pk}:").exists()
+        assert not Envoi.objects.filter(cle__contains=f"_fin:{cohorte[nom].pk}:").exists()
         assert not Envoi.objects.filter(cle__contains=f"_six_mois:{cohorte[nom].pk}:").exists()
 
 
