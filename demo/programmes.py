@@ -298,6 +298,8 @@ PROGRAMMES = [
             "age_min": 18,
             "age_max": 30,
             "qpv_requis": True,
+            # Selected through a selection week: outcomes counted over the whole cohort.
+            "sorties_sur_la_cohorte": True,
             "niveau_diplome_min": None,
             "situations_acceptees": [
                 Situation.DEMANDEUR_EMPLOI,

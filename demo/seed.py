@@ -39,6 +39,7 @@ from .partenaires import produire_rapport_demo, rattacher_parrains
 from .population import DOMAINE, Population, population_existe
 from .selection import selection_demo
 from .socle import creer_comptes, creer_partenaires, creer_programmes
+from .sorties_cohorte import sorties_cohorte_demo
 from .suivi import Suivi
 
 User = get_user_model()
@@ -133,6 +134,7 @@ def seed_demo() -> Resultat:
             appariement_demo(programmes, comptes["gestionnaire"])
         rattacher_parrains(partenaires)
         orientations_demo()
+        sorties_cohorte_demo(comptes["gestionnaire"], rapport=pdf_disponible())
         if pdf_disponible():
             produire_rapport_demo(comptes["gestionnaire"])
     return Resultat(population_creee=creee, duree=time.monotonic() - debut, comptes=comptes)

@@ -92,6 +92,7 @@ from .services.mineurs import (
 )
 from .services.onboarding import import_parrains_lancer
 from .services.qpv import CHAMPS_ADRESSE, CHAMPS_QPV, filleul_qpv_decider, filleul_qpv_recalculer
+from .services.sorties import sortie_candidature_enregistrer, sortie_candidature_verifier
 
 PERSON_SEARCH = ("user__email", "user__last_name", "user__first_name")
 PAIR_RELATED = ("programme", "parrain__user", "filleul__user")
@@ -1564,11 +1565,52 @@ class BilanImmersionAdmin(SelectRelatedMixin, admin.ModelAdmin):
         return False
 
 
+class SortieSansBinomeFilter(admin.SimpleListFilter):
+    title = "concerne"
+    parameter_name = "concerne"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("binome", "un binôme"),
+            ("candidature", "une personne sans binôme (candidature)"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "binome":
+            return queryset.filter(parrainage__isnull=False)
+        if self.value() == "candidature":
+            return queryset.filter(candidature__isnull=False)
+        return queryset
+
+
+class SortieForm(LoadedRelationsForm):
+    class Meta:
+        model = Sortie
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        candidature = cleaned.get("candidature")
+        if (
+            candidature is not None
+            and self.instance.pk is None
+            and cleaned.get("date")
+            and cleaned.get("moment")
+        ):
+            try:
+                sortie_candidature_verifier(candidature=candidature, donnees=cleaned)
+            except ValidationError as exc:
+                self.add_error(None, exc.messages)
+        return cleaned
+
+
 @admin.register(Sortie)
 class SortieAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    form = SortieForm
     list_display = (
         "__str__",
         "parrainage",
+        "candidature",
         "moment",
         "type",
         "positive",
@@ -1576,13 +1618,45 @@ class SortieAdmin(SelectRelatedMixin, admin.ModelAdmin):
         "employeur",
         "source",
     )
-    list_filter = ("moment", "type", "source", "parrainage__programme")
-    list_select_related = PAIR_OF_ROW
-    search_fields = ("employeur", *PAIR_OF_ROW_SEARCH)
-    autocomplete_fields = ("parrainage",)
+    list_filter = ("moment", "type", "source", SortieSansBinomeFilter, "parrainage__programme")
+    list_select_related = (
+        *PAIR_OF_ROW,
+        "candidature__filleul__user",
+        "candidature__programme",
+    )
+    search_fields = (
+        "employeur",
+        *PAIR_OF_ROW_SEARCH,
+        "candidature__filleul__user__last_name",
+        "candidature__filleul__user__email",
+    )
+    autocomplete_fields = ("parrainage", "candidature")
     readonly_fields = ("created_at",)
     date_hierarchy = "date"
     show_full_result_count = False
+
+    def get_changeform_initial_data(self, request):
+        # Typed in by staff: « équipe » unless they say otherwise.
+        return {"source": Sortie.Source.EQUIPE, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change):
+        # The outcome of a person without a pair is recorded by its service (one a moment,
+        # never for someone who has a pair in the programme); a pair's is saved as before.
+        if not change and obj.candidature_id is not None:
+            sortie = sortie_candidature_enregistrer(
+                candidature=obj.candidature,
+                donnees={
+                    "moment": obj.moment,
+                    "type": obj.type,
+                    "date": obj.date,
+                    "employeur": obj.employeur,
+                    "commentaire": obj.commentaire,
+                },
+            )
+            obj.pk = sortie.pk
+            obj._state.adding = False
+            return
+        super().save_model(request, obj, form, change)
 
     @admin.display(description="sortie positive", boolean=True)
     def positive(self, obj):

@@ -23,7 +23,7 @@ class ParrainagesConfig(AppConfig):
         from mentorat.effacement import effacement_enregistrer
         from mentorat.signatures import document_enregistrer
 
-        from .models import Candidature, Charte, Filleul, Parrain, Parrainage
+        from .models import Candidature, Charte, Filleul, Parrain, Parrainage, Sortie
         from .services import charte_type_document, compte_effacer
 
         # The core's admin erases accounts through this app's service (mentorat.effacement).
@@ -66,6 +66,19 @@ class ParrainagesConfig(AppConfig):
                 "date_debut",
                 "date_fin_prevue",
                 "date_fin",
+                "created_at",
+            ),
+        )
+        # An outcome: of a pair, or of an application without a pair (its free text goes).
+        journaliser(
+            Sortie,
+            lisibles=(
+                "parrainage",
+                "candidature",
+                "moment",
+                "type",
+                "date",
+                "source",
                 "created_at",
             ),
         )

@@ -12,12 +12,20 @@ class LienInvalide(Exception):
     """Expired, tampered with or unknown (message in French)."""
 
 
-def lien_enquete(*, parrainage_id: int, moment: str, user_id: int) -> str:
-    jeton = signing.dumps({"p": parrainage_id, "m": moment, "u": user_id}, salt=SALT)
+def lien_enquete(
+    *, moment: str, user_id: int, parrainage_id: int | None = None, candidature_id=None
+) -> str:
+    """The link of a survey about a pair (``p``) or, for a person without a pair, about their
+    application (``c``): exactly one of the two. Links issued before applications had
+    surveys carry ``p`` and keep working."""
+    if (parrainage_id is None) == (candidature_id is None):
+        raise ValueError("Une enquête porte sur un parrainage ou sur une candidature.")
+    objet = {"p": parrainage_id} if parrainage_id is not None else {"c": candidature_id}
+    jeton = signing.dumps({**objet, "m": moment, "u": user_id}, salt=SALT)
     return f"{settings.SITE_URL}{reverse('enquete', kwargs={'jeton': jeton})}"
 
 
-def lire_jeton(jeton: str) -> dict:
+def _lire(jeton: str) -> dict:
     try:
         return signing.loads(jeton, salt=SALT, max_age=DUREE_JOURS * 24 * 3600)
     except signing.SignatureExpired:
@@ -25,6 +33,22 @@ def lire_jeton(jeton: str) -> dict:
             "Ce lien a expiré. Vous pouvez indiquer votre situation à l'équipe du programme."
         ) from None
     except signing.BadSignature:
-        raise LienInvalide(
-            "Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier."
-        ) from None
+        raise LienInvalide(INVALIDE) from None
+
+
+INVALIDE = "Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier."
+
+
+def lire_jeton(jeton: str) -> dict:
+    """What a survey link is about: ``{"parrainage": id or None, "candidature": id or None,
+    "moment": …, "user": …}``."""
+    donnees = _lire(jeton)
+    parrainage, candidature = donnees.get("p"), donnees.get("c")
+    if (parrainage is None) == (candidature is None) or "m" not in donnees or "u" not in donnees:
+        raise LienInvalide(INVALIDE)
+    return {
+        "parrainage": parrainage,
+        "candidature": candidature,
+        "moment": donnees["m"],
+        "user": donnees["u"],
+    }

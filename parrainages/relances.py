@@ -12,6 +12,7 @@ the row is sent; the subject is written here, as for every other e-mail.
 import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from mentorat.envois import NouvelEnvoi, envois_creer
@@ -20,8 +21,8 @@ from mentorat.models import Envoi, Partie, User
 from mentorat.signatures import partie_relancer
 from programmes.models import Programme
 
-from .models import Charte, Parrainage, Rencontre, Sortie
-from .models.parrainage import Forme
+from .models import Candidature, Charte, EvenementCandidature, Parrainage, Rencontre, Sortie
+from .models.parrainage import Forme, add_months
 
 
 def _envoi(regle, cle, user_id, email, sujet, contexte, *, essentiel, gabarit=None):
@@ -399,6 +400,100 @@ def enquete_six_mois(maintenant) -> list[NouvelEnvoi]:
     return _enquete(Sortie.Moment.SIX_MOIS, maintenant)
 
 
+# People without a pair: an application retained but never paired, or one that went to the
+# selection week and then was not retained, stayed on the waiting list or withdrew. Their
+# "end" comes when a pair of the programme would have ended: the programme's planned pair
+# duration (``Programme.duree_parrainage_mois``) after the decision that put the application in
+# its current status (docs/indicateurs.md, « Sorties des personnes sans binôme »).
+SANS_BINOME_APRES_SELECTION = (
+    Candidature.Statut.REFUSEE,
+    Candidature.Statut.LISTE_ATTENTE,
+    Candidature.Statut.DESISTEE,
+)
+
+
+def candidatures_sans_binome():
+    """The applications whose person is asked their outcome on the application: retained,
+    or gone after the selection week, with no pair formed or on its way in the programme."""
+    invitee = EvenementCandidature.objects.filter(
+        candidature=OuterRef("pk"), statut=Candidature.Statut.INVITEE_SELECTION
+    )
+    binome = Parrainage.objects.filter(
+        filleul=OuterRef("filleul"),
+        programme=OuterRef("programme"),
+        statut__in=(*Parrainage.STATUTS_OUVERTS, *Parrainage.STATUTS_FORMES),
+    )
+    return Candidature.objects.filter(
+        Q(statut=Candidature.Statut.RETENUE)
+        | (Q(statut__in=SANS_BINOME_APRES_SELECTION) & Exists(invitee)),
+        ~Exists(binome),
+    )
+
+
+def avec_date_de_decision(candidatures):
+    """Each application with ``decision``: when it entered its current status (the latest
+    history row of that status; before the history, the decision's instant)."""
+    entree = EvenementCandidature.objects.filter(
+        candidature=OuterRef("pk"), statut=OuterRef("statut")
+    ).order_by("-le", "-pk")
+    return candidatures.annotate(
+        decision=Coalesce(Subquery(entree.values("le")[:1]), "decidee_le", "updated_at")
+    )
+
+
+SUJET_ENQUETE_CANDIDATURE = "Une question sur votre situation aujourd'hui"
+
+
+def _enquete_candidature(moment: Sortie.Moment, maintenant) -> list[NouvelEnvoi]:
+    """Applications without a pair whose planned duration (plus six months for the second
+    survey) has passed since the decision, without an outcome for ``moment``: ask the person
+    (``enquete_candidature_fin``, ``enquete_candidature_six_mois``)."""
+    from .enquetes import lien_enquete
+
+    regle = f"enquete_candidature_{moment}"
+    sortie = Sortie.objects.filter(candidature=OuterRef("pk"), moment=moment)
+    limite = timezone.localtime(maintenant).date() - dt.timedelta(days=JOURS_APRES_LA_FIN[moment])
+
+    def decidee_assez_tot(mois):
+        # decision + mois <= limite: decided before the day after ``limite - mois``.
+        return Q(decision__lt=debut_du_jour(add_months(limite, -mois) + dt.timedelta(days=1)))
+
+    candidatures = avec_date_de_decision(
+        candidatures_sans_binome().filter(~Exists(sortie), filleul__user__isnull=False)
+    )
+    rows = _par_programme(candidatures, "", "duree_parrainage_mois", decidee_assez_tot).values_list(
+        "pk", "programme__nom", "statut", "filleul__user_id", "filleul__user__email"
+    )
+    return [
+        _envoi(
+            regle,
+            f"{regle}:{pk}:{user_id}",
+            user_id,
+            email,
+            SUJET_ENQUETE_CANDIDATURE,
+            {
+                "programme": programme,
+                "six_mois": moment == Sortie.Moment.SIX_MOIS,
+                "retenue": statut == Candidature.Statut.RETENUE,
+                "lien": lien_enquete(candidature_id=pk, moment=moment, user_id=user_id),
+            },
+            essentiel=True,
+            gabarit="enquete_candidature",
+        )
+        for pk, programme, statut, user_id, email in rows
+    ]
+
+
+def enquete_candidature_fin(maintenant) -> list[NouvelEnvoi]:
+    """People without a pair, when a pair would have ended: their situation."""
+    return _enquete_candidature(Sortie.Moment.FIN, maintenant)
+
+
+def enquete_candidature_six_mois(maintenant) -> list[NouvelEnvoi]:
+    """People without a pair, six months later: their situation again."""
+    return _enquete_candidature(Sortie.Moment.SIX_MOIS, maintenant)
+
+
 def fin_proche(maintenant) -> list[NouvelEnvoi]:
     """An active pair's planned end is within the programme's notice: both parties."""
     aujourd_hui = timezone.localtime(maintenant).date()
@@ -442,6 +537,8 @@ REGLES = {
     "sans_rencontre": sans_rencontre,
     "enquete_fin": enquete_fin,
     "enquete_six_mois": enquete_six_mois,
+    "enquete_candidature_fin": enquete_candidature_fin,
+    "enquete_candidature_six_mois": enquete_candidature_six_mois,
     "fin_proche": fin_proche,
 }
 

@@ -97,6 +97,7 @@ TRACES = (
     Trace(Rencontre, "parrainage__parrain__user", "debut", Q(statut=Rencontre.Statut.TENUE)),
     Trace(Sortie, "parrainage__filleul__user", "created_at"),
     Trace(Sortie, "parrainage__parrain__user", "created_at"),
+    Trace(Sortie, "candidature__filleul__user", "created_at"),
     Trace(Inscription, "filleul__user", "created_at"),
     Trace(
         Inscription,

@@ -67,7 +67,8 @@ def rapport_csv(lignes) -> bytes:
 
 
 def rapport_xlsx(contenu: dict, lignes) -> bytes:
-    """Sheets: the referred people, the indicators, the outcomes, the events, the definitions."""
+    """Sheets: the referred people, the indicators, the outcomes, the cohort (programmes that
+    count outcomes over their selection week), the events, the definitions."""
     convention, debut, fin = contenu["convention"], contenu["debut"], contenu["fin"]
     classeur = Classeur()
     classeur.feuille("Filleuls orientés", lignes, entete=COLONNES_FILLEULS, figer_entete=True)
@@ -110,6 +111,22 @@ def rapport_xlsx(contenu: dict, lignes) -> bytes:
         ],
         entete=["Situation", "Sortie positive", "À la fin du parrainage", "À six mois"],
     )
+    cohorte = contenu.get("cohorte")
+    if cohorte is not None:
+        classeur.feuille(
+            "Cohorte",
+            [
+                ["Membres de la cohorte (invités à la semaine de sélection)", cohorte.membres],
+                ["Dont avec un binôme", cohorte.avec_binome],
+                ["Dont retenus sans binôme", cohorte.retenus_sans_binome],
+                ["Dont partis après la semaine de sélection", cohorte.partis_apres_selection],
+                ["Dont en attente de décision", cohorte.en_attente_de_decision],
+                ["Situations à six mois relevées", cohorte.reponses_six_mois],
+                ["Sorties positives à six mois", cohorte.positives_six_mois],
+                ["Taux de sorties positives sur la cohorte (%)", cohorte.taux],
+            ],
+            entete=[f"Cohorte au {cohorte.jusqu_au:%d/%m/%Y}", "Nombre"],
+        )
     classeur.feuille(
         "Événements",
         [

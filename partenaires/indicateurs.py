@@ -27,13 +27,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from mentorat.horaires import debut_du_jour
 from parrainages.models import (
     BilanImmersion,
     Candidature,
+    EvenementCandidature,
     Immersion,
     Parrain,
     Parrainage,
@@ -113,11 +114,19 @@ DEFINITIONS = {
         libelle=IND.SORTIES_POSITIVES_6_MOIS.label,
         definition=(
             "Situations relevées six mois après la fin du parrainage qui sont des sorties "
-            f"positives. {SORTIE_POSITIVE}"
+            "positives. Dans un programme qui sélectionne par une semaine de sélection "
+            "(sorties comptées sur la cohorte), comptent aussi celles des membres de la cohorte "
+            "sans binôme (retenus mais jamais appariés, ou partis après la semaine), relevées "
+            "six mois après la fin qu'aurait eue un parrainage ; une personne qui a une sortie "
+            "de binôme et une sortie de candidature compte une fois (celle du binôme). "
+            f"{SORTIE_POSITIVE}"
         ),
         date="date de la situation relevée (une sortie relevée après la période compte dans "
         "une période suivante)",
-        attribution=BINOME_ATTRIBUE,
+        attribution=(
+            f"{BINOME_ATTRIBUE} ; une personne de la cohorte sans binôme est attribuée au "
+            "partenaire prescripteur de sa candidature"
+        ),
     ),
     IND.EVENEMENTS_ORGANISES: Definition(
         libelle=IND.EVENEMENTS_ORGANISES.label,
@@ -250,11 +259,52 @@ def binome_attribue(partenaire, prefixe: str = "") -> Q:
     ) | Q(apporte_par(partenaire, parrain=f"{prefixe}parrain"))
 
 
-def sorties(*, partenaire, convention, debut: dt.date, fin: dt.date):
-    """The outcomes of the partner's pairs in the convention's programmes, dated in the period."""
+def invitee_a_la_selection(candidature: str = "pk") -> Q:
+    """The application at ``candidature`` went to a selection week: its history holds the
+    invitation (or it is still invited). Such an application is a member of the cohort."""
+    prefixe = "" if candidature == "pk" else f"{candidature}__"
+    return Q(
+        Exists(
+            EvenementCandidature.objects.filter(
+                candidature=OuterRef(candidature), statut=Candidature.Statut.INVITEE_SELECTION
+            )
+        )
+    ) | Q(**{f"{prefixe}statut": Candidature.Statut.INVITEE_SELECTION})
+
+
+def sorties_de_la_cohorte(*, partenaire, convention):
+    """The outcomes of people without a pair counted over a cohort: recorded on an application
+    to a cohort programme of the convention (``Programme.sorties_sur_la_cohorte``), that went to
+    the selection week and that the partner prescribed; and only when the person has no pair
+    outcome for the same moment in that programme (the pair's counts: one per person)."""
+    du_binome = Sortie.objects.filter(
+        parrainage__filleul=OuterRef("candidature__filleul"),
+        parrainage__programme=OuterRef("candidature__programme"),
+        moment=OuterRef("moment"),
+    )
     return Sortie.objects.filter(
-        parrainage__programme__conventions=convention, date__gte=debut, date__lte=fin
-    ).filter(binome_attribue(partenaire, "parrainage__"))
+        invitee_a_la_selection("candidature"),
+        ~Exists(du_binome),
+        candidature__prescripteur=partenaire,
+        candidature__programme__conventions=convention,
+        candidature__programme__sorties_sur_la_cohorte=True,
+    )
+
+
+def sorties(*, partenaire, convention, debut: dt.date, fin: dt.date):
+    """The outcomes counted for the partner in the convention's programmes, dated in the
+    period: its pairs' (every programme), and in the cohort programmes, those of the cohort's
+    people it prescribed who had no pair (``sorties_de_la_cohorte``)."""
+    des_binomes = Sortie.objects.filter(
+        binome_attribue(partenaire, "parrainage__"),
+        parrainage__programme__conventions=convention,
+    )
+    sans_binome = sorties_de_la_cohorte(partenaire=partenaire, convention=convention)
+    return Sortie.objects.filter(
+        Q(pk__in=des_binomes.values("pk")) | Q(pk__in=sans_binome.values("pk")),
+        date__gte=debut,
+        date__lte=fin,
+    )
 
 
 def lignes(indicateur: str, *, partenaire, convention, debut: dt.date, fin: dt.date):
@@ -443,6 +493,98 @@ def sorties_par_type(
         .annotate(n=Count("pk"))
     )
     return {(r["moment"], r["type"]): r["n"] for r in rows}
+
+
+# --- The cohort (programmes counted over their selection week) ---------------------------------
+
+
+@dataclass(frozen=True)
+class Cohorte:
+    """The partner's members of the cohorts of a convention's cohort programmes, up to a day:
+    the denominator of the outcomes counted over the cohort, and each member's 6-month
+    outcome counted once (the pair's when there is one, else the application's)."""
+
+    jusqu_au: dt.date
+    membres: int
+    avec_binome: int
+    retenus_sans_binome: int
+    partis_apres_selection: int
+    reponses_six_mois: int
+    positives_six_mois: int
+
+    @property
+    def en_attente_de_decision(self) -> int:
+        return (
+            self.membres - self.avec_binome - self.retenus_sans_binome - self.partis_apres_selection
+        )
+
+    @property
+    def taux(self) -> int | None:
+        """Positive 6-month outcomes over every member (answered or not), in %."""
+        return round(100 * self.positives_six_mois / self.membres) if self.membres else None
+
+
+def cohorte_compter(convention: Convention, fin: dt.date) -> Cohorte | None:
+    """The cohort figures of the convention at ``fin`` (one query), or None when none of its
+    programmes counts its outcomes over the cohort.
+
+    A member is an application to a cohort programme of the convention that the partner
+    prescribed and that was invited to the selection week by ``fin`` (first invitation of its
+    history); the outcomes are those dated by ``fin``.
+    """
+    # Read from the programmes when the page prefetched them (the portal does).
+    if not any(p.sorties_sur_la_cohorte for p in convention.programmes.all()):
+        return None
+    _t1, t2 = bornes(fin, fin)
+    invitation = EvenementCandidature.objects.filter(
+        candidature=OuterRef("pk"), statut=Candidature.Statut.INVITEE_SELECTION
+    ).order_by("le", "pk")
+    six_mois = Sortie.objects.filter(moment=Sortie.Moment.SIX_MOIS, date__lte=fin).order_by(
+        "-date", "-pk"
+    )
+    du_binome = six_mois.filter(
+        parrainage__filleul=OuterRef("filleul"), parrainage__programme=OuterRef("programme")
+    )
+    de_la_candidature = six_mois.filter(candidature=OuterRef("pk"))
+    binome = Parrainage.objects.filter(
+        filleul=OuterRef("filleul"),
+        programme=OuterRef("programme"),
+        statut__in=Parrainage.STATUTS_FORMES,
+        date_debut__lte=fin,
+    )
+    membres = (
+        Candidature.objects.filter(
+            invitee_a_la_selection(),
+            prescripteur=convention.partenaire_id,
+            programme__conventions=convention.pk,
+            programme__sorties_sur_la_cohorte=True,
+        )
+        .annotate(
+            invitee_le=Coalesce(Subquery(invitation.values("le")[:1]), "decidee_le", "created_at"),
+            six_mois=Coalesce(
+                Subquery(du_binome.values("type")[:1]),
+                Subquery(de_la_candidature.values("type")[:1]),
+            ),
+            a_un_binome=Exists(binome),
+        )
+        .filter(invitee_le__lt=t2)
+    )
+    partis = (
+        Candidature.Statut.REFUSEE,
+        Candidature.Statut.LISTE_ATTENTE,
+        Candidature.Statut.DESISTEE,
+    )
+    chiffres = membres.aggregate(
+        membres=Count("pk"),
+        avec_binome=Count("pk", filter=Q(a_un_binome=True)),
+        retenus_sans_binome=Count(
+            "pk", filter=Q(a_un_binome=False, statut=Candidature.Statut.RETENUE)
+        ),
+        partis_apres_selection=Count("pk", filter=Q(a_un_binome=False, statut__in=partis)),
+        reponses_six_mois=Count("pk", filter=Q(six_mois__isnull=False)),
+        positives_six_mois=Count("pk", filter=Q(six_mois__in=Sortie.TYPES_POSITIFS)),
+    )
+    return Cohorte(jusqu_au=fin, **chiffres)
 
 
 # --- Objectives ---------------------------------------------------------------------------------

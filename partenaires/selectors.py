@@ -146,8 +146,13 @@ def filleuls_orientes(partenaires):
     Only the partners' own people: applications whose prescriber is one of them.
     """
     binome = _dernier_binome()
+    # The pair's outcome, or a person without a pair's on the application.
     sortie = Sortie.objects.filter(
-        parrainage__filleul=OuterRef("filleul_id"), parrainage__programme=OuterRef("programme_id")
+        Q(
+            parrainage__filleul=OuterRef("filleul_id"),
+            parrainage__programme=OuterRef("programme_id"),
+        )
+        | Q(candidature=OuterRef("pk"))
     ).order_by("-date", "-pk")
     # The reason of the refusal and staff's free text, for the prescriber.
     refus = EvenementCandidature.objects.filter(
@@ -300,7 +305,7 @@ def _cle_tableau(convention, objectifs, reference: dt.date) -> str:
         convention.pk,
         convention.date_debut,
         convention.date_fin,
-        sorted(p.pk for p in convention.programmes.all()),
+        sorted((p.pk, p.sorties_sur_la_cohorte) for p in convention.programmes.all()),
         reference,
         [(o.pk, o.indicateur, o.periode, o.valeur_cible) for o in objectifs],
     )
@@ -323,6 +328,8 @@ def tableau_de_bord_convention(convention, *, aujourd_hui: dt.date | None = None
             "reference": reference,
             "avancements": indicateurs.avancements(convention, objectifs, reference),
             "series": series_dans_le_temps(convention, convention.date_debut, reference),
+            # Programmes that count outcomes over their selection cohort: its figures.
+            "cohorte": indicateurs.cohorte_compter(convention, reference),
             "calcule_le": timezone.now(),
         }
         cache.set(cle, tableau, DUREE_TABLEAU_EN_CACHE)
@@ -412,6 +419,7 @@ def contenu_rapport(convention, debut: dt.date, fin: dt.date) -> dict:
         "series": series_dans_le_temps(convention, depart, fin),
         "sorties": sorties,
         "sorties_total": sum(s.fin + s.six_mois for s in sorties),
+        "cohorte": indicateurs.cohorte_compter(convention, fin),
         "evenements": evenements,
         "evenements_comptes": sum(1 for e in evenements if e.compte),
         "presences_attribuees": sum(e.presences_attribuees for e in evenements),
@@ -430,6 +438,7 @@ COLONNES_FILLEULS = [
     "Orienté(e) le",
     "Orienté(e) pendant la période",
     "Candidature",
+    "Invité(e) à la semaine de sélection",
     "Binôme",
     "Début du binôme",
     "Fin du binôme",
@@ -444,14 +453,22 @@ def lignes_filleuls(convention, debut: dt.date, fin: dt.date):
     the period's end: the partner's own people, nothing about anyone else (four queries).
 
     The pair shown is the latest proposed by the period's end, with its status today;
-    meetings are those held in the period; outcomes those dated by the period's end.
+    meetings are those held in the period; outcomes those dated by the period's end: the
+    pair's, or for a person without a pair (retained but never paired, or gone after the
+    selection week) the one recorded on the application.
     """
     p, c = convention.partenaire_id, convention.pk
     t1, t2 = indicateurs.bornes(debut, fin)
+    invitee = EvenementCandidature.objects.filter(
+        candidature=OuterRef("pk"), statut=Candidature.Statut.INVITEE_SELECTION
+    )
     candidatures = (
         Candidature.objects.filter(prescripteur=p, programme__conventions=c, created_at__lt=t2)
+        .annotate(selection=Exists(invitee))
         .order_by("created_at", "pk")
         .values_list(
+            "pk",
+            "selection",
             "filleul_id",
             "programme_id",
             "programme__nom",
@@ -486,22 +503,32 @@ def lignes_filleuls(convention, debut: dt.date, fin: dt.date):
         .values_list("parrainage_id", "n")
     )
     sorties = {
-        (parrainage_id, moment): type_
-        for parrainage_id, moment, type_ in Sortie.objects.filter(
-            oriente_binome, parrainage__programme__conventions=c, date__lte=fin
-        ).values_list("parrainage_id", "moment", "type")
+        (parrainage_id or f"c{candidature_id}", moment): type_
+        for parrainage_id, candidature_id, moment, type_ in Sortie.objects.filter(
+            Q(oriente_binome, parrainage__programme__conventions=c)
+            | Q(
+                pk__in=Sortie.objects.filter(
+                    candidature__prescripteur=p, candidature__programme__conventions=c
+                ).values("pk")
+            ),
+            date__lte=fin,
+        ).values_list("parrainage_id", "candidature_id", "moment", "type")
     }
     statuts_c, statuts_b, types = (
         dict(Candidature.Statut.choices),
         dict(Parrainage.Statut.choices),
         dict(Sortie.Type.choices),
     )
-    for filleul_id, programme_id, programme, cree, statut, prenom, nom in candidatures.iterator(
-        chunk_size=5000
-    ):
+    lignes = candidatures.iterator(chunk_size=5000)
+    for pk, selection, filleul_id, programme_id, programme, cree, statut, prenom, nom in lignes:
         binome = binomes.get((filleul_id, programme_id))
         b_pk, b_statut, b_debut, b_fin = binome or (None, "", None, None)
         prenom, nom = nom_filleul(filleul_id, prenom, nom)
+        # The pair's outcome, else the application's (a person counts once).
+        situation = {
+            moment: sorties.get((b_pk, moment)) or sorties.get((f"c{pk}", moment))
+            for moment in Sortie.Moment
+        }
         yield (
             prenom,
             nom,
@@ -509,12 +536,13 @@ def lignes_filleuls(convention, debut: dt.date, fin: dt.date):
             timezone.localtime(cree).date(),
             "oui" if cree >= t1 else "non",
             statuts_c.get(statut, statut),
+            "oui" if selection or statut == Candidature.Statut.INVITEE_SELECTION else "non",
             statuts_b.get(b_statut, ""),
             b_debut,
             b_fin,
             rencontres.get(b_pk, 0),
-            types.get(sorties.get((b_pk, Sortie.Moment.FIN)), ""),
-            types.get(sorties.get((b_pk, Sortie.Moment.SIX_MOIS)), ""),
+            types.get(situation[Sortie.Moment.FIN], ""),
+            types.get(situation[Sortie.Moment.SIX_MOIS], ""),
         )
 
 

@@ -333,6 +333,15 @@ class Programme(StatusMachine, models.Model):
         help_text="Un mineur n'est proposé qu'à un parrain dont l'équipe a enregistré le "
         "contrôle (date, qui l'a fait).",
     )
+    # Outcomes counted over the whole selection cohort (parrainages/relances.py: the surveys of
+    # the people without a pair; partenaires/indicateurs.py: the figures; docs/indicateurs.md).
+    sorties_sur_la_cohorte = models.BooleanField(
+        "sorties comptées sur la cohorte",
+        default=False,
+        help_text="Programmes qui sélectionnent par une semaine de sélection (100 chances "
+        "100 emplois) : les sorties positives sont comptées sur toute la cohorte invitée à la "
+        "semaine, avec ou sans binôme, et non sur les seuls binômes.",
+    )
     signature_coordinateur = models.BooleanField(
         "la charte est aussi signée par un coordinateur", default=False
     )

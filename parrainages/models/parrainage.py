@@ -530,8 +530,25 @@ class Sortie(models.Model):
         Type.FORMATION,
     )
 
+    # A pair's outcome, or (people without a pair: retained but never paired, or who left
+    # after the selection week) an application's: exactly one of the two.
     parrainage = models.ForeignKey(
-        Parrainage, verbose_name="parrainage", on_delete=models.CASCADE, related_name="sorties"
+        Parrainage,
+        verbose_name="parrainage",
+        on_delete=models.CASCADE,
+        related_name="sorties",
+        null=True,
+        blank=True,
+    )
+    candidature = models.ForeignKey(
+        Candidature,
+        verbose_name="candidature (sans binôme)",
+        on_delete=models.CASCADE,
+        related_name="sorties",
+        null=True,
+        blank=True,
+        help_text="Pour une personne sans binôme : retenue mais jamais appariée, ou partie "
+        "après la semaine de sélection.",
     )
     moment = models.CharField("moment", max_length=10, choices=Moment, default=Moment.FIN)
     type = models.CharField("situation", max_length=20, choices=Type)
@@ -551,10 +568,25 @@ class Sortie(models.Model):
             models.UniqueConstraint(
                 fields=["parrainage", "moment"], name="sortie_unique_par_moment"
             ),
+            models.UniqueConstraint(
+                fields=["candidature", "moment"], name="sortie_candidature_unique_par_moment"
+            ),
+            models.CheckConstraint(
+                condition=Q(parrainage__isnull=False, candidature__isnull=True)
+                | Q(parrainage__isnull=True, candidature__isnull=False),
+                name="sortie_binome_ou_candidature",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_type_display()} ({self.get_moment_display().lower()})"
+
+    def clean(self):
+        if (self.parrainage_id is None) == (self.candidature_id is None):
+            raise ValidationError(
+                "Une sortie concerne soit un parrainage, soit une candidature sans binôme : "
+                "choisissez l'un des deux."
+            )
 
     @property
     def positive(self) -> bool:

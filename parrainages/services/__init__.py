@@ -73,9 +73,12 @@ from .qpv import (
     filleul_qpv_determiner,
     filleul_qpv_recalculer,
 )
+from .sorties import enquete_candidature_repondre, sortie_candidature_enregistrer
 
 __all__ = [
+    "enquete_candidature_repondre",
     "enquete_repondre",
+    "sortie_candidature_enregistrer",
     "charte_annuler",
     "charte_type_document",
     "charte_envoyer_pdf",

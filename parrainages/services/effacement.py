@@ -131,6 +131,8 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
         filleul.anonymise_le = timezone.now()
         filleul.save()
         Candidature.objects.filter(filleul=filleul).update(motif_refus="")
+        # The outcomes of their applications (people without a pair): the same as a pair's.
+        Sortie.objects.filter(candidature__filleul=filleul).update(employeur="", commentaire="")
         _historique_des_candidatures_effacer(filleul)
         _selection_effacer(filleul)
     if parrain is not None:
@@ -350,6 +352,10 @@ def _traces(*, user, filleul, parrain, paires: list[int]) -> dict:
         )
     if parrain is not None:
         objets[Parrain] = [parrain.pk]
+    sorties = Sortie.objects.filter(parrainage__in=paires)
+    if filleul is not None:
+        sorties |= Sortie.objects.filter(candidature__filleul=filleul)
+    objets[Sortie] = list(sorties.values_list("pk", flat=True))
     chartes = Charte.objects.filter(parrainage__in=paires)
     objets[Charte] = list(chartes.values_list("pk", flat=True))
     parties = Partie.objects.filter(user=user) | _parties_des_chartes(chartes)

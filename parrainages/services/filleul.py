@@ -297,10 +297,24 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                     }
                     for e in c.evenements.all()
                 ],
+                # Without a pair (retained but never paired, or gone after the selection
+                # week): the situation asked at the end and six months later.
+                "sorties": [
+                    {
+                        "moment": s.get_moment_display(),
+                        "situation": s.get_type_display(),
+                        "date": day(s.date),
+                        "employeur": s.employeur,
+                        "commentaire": s.commentaire,
+                        "declaree_par": s.get_source_display(),
+                    }
+                    for s in c.sorties.all()
+                ],
             }
             for c in filleul.candidatures.select_related("programme")
             .prefetch_related(
-                Prefetch("evenements", queryset=EvenementCandidature.objects.chronologiques())
+                Prefetch("evenements", queryset=EvenementCandidature.objects.chronologiques()),
+                "sorties",
             )
             .order_by("created_at")
         ],

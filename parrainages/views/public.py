@@ -21,8 +21,13 @@ from .. import extensions
 from ..access import filleul_of, parrain_of
 from ..enquetes import LienInvalide, lire_jeton
 from ..forms_parrain import ProposerParrainForm
-from ..models import Parrainage, Sortie
-from ..services import enquete_repondre, parrain_activer, parrain_proposer
+from ..models import Candidature, Parrainage, Sortie
+from ..services import (
+    enquete_candidature_repondre,
+    enquete_repondre,
+    parrain_activer,
+    parrain_proposer,
+)
 
 # The sign-up pre-filled from an invitation (set by partenaires' invitation page).
 SESSION_INVITATION = "invitation"
@@ -180,24 +185,44 @@ def enquete(request, jeton):
         return render(
             request, "parrainages/invitation_invalide.html", {"raison": str(exc)}, status=400
         )
-    parrainage = get_object_or_404(Parrainage.objects.select_related("programme"), pk=donnees["p"])
-    moment = Sortie.Moment(donnees["m"])
+    # A pair's survey, or (a person without a pair) the application's: the link says which.
+    if donnees["parrainage"] is not None:
+        objet = get_object_or_404(
+            Parrainage.objects.select_related("programme"), pk=donnees["parrainage"]
+        )
+    else:
+        objet = get_object_or_404(
+            Candidature.objects.select_related("programme"), pk=donnees["candidature"]
+        )
+    moment = Sortie.Moment(donnees["moment"])
     form = EnqueteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        reponse = {
+            "moment": moment,
+            "user_id": donnees["user"],
+            "type": form.cleaned_data["type"],
+            "employeur": form.cleaned_data["employeur"],
+        }
         try:
-            enquete_repondre(
-                parrainage_id=parrainage.pk,
-                moment=moment,
-                user_id=donnees["u"],
-                type=form.cleaned_data["type"],
-                employeur=form.cleaned_data["employeur"],
-            )
+            if isinstance(objet, Parrainage):
+                enquete_repondre(parrainage_id=objet.pk, **reponse)
+            else:
+                enquete_candidature_repondre(candidature_id=objet.pk, **reponse)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            return render(request, "parrainages/enquete_merci.html", {"parrainage": parrainage})
+            return render(
+                request,
+                "parrainages/enquete_merci.html",
+                {"programme": objet.programme, "binome": isinstance(objet, Parrainage)},
+            )
     return render(
         request,
         "parrainages/enquete.html",
-        {"form": form, "parrainage": parrainage, "moment": moment},
+        {
+            "form": form,
+            "programme": objet.programme,
+            "binome": isinstance(objet, Parrainage),
+            "moment": moment,
+        },
     )

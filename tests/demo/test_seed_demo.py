@@ -518,3 +518,25 @@ def test_the_strasbourg_selection_weeks(seed):
         assert EvenementCandidature.objects.filter(
             candidature=membre.candidature_id, statut=membre.candidature.statut
         ).exists()
+
+
+def test_the_strasbourg_cohort_has_outcomes_without_pairs(seed):
+    from parrainages.relances import candidatures_sans_binome
+    from partenaires import indicateurs
+    from partenaires.models import Rapport
+
+    programme = Programme.objects.get(slug="100-chances-100-emplois")
+    assert programme.sorties_sur_la_cohorte
+    sorties = Sortie.objects.filter(candidature__programme=programme)
+    # Retained never paired, not retained, waiting list, withdrawn: each after the week.
+    statuts = set(sorties.values_list("candidature__statut", flat=True))
+    assert statuts == {"retenue", "refusee", "liste_attente", "desistee"}
+    assert set(sorties.values_list("moment", flat=True)) == {"fin", "six_mois"}
+    assert set(sorties.values_list("source", flat=True)) == {"equipe", "filleul"}
+    sans_binome = candidatures_sans_binome().filter(pk__in=sorties.values("candidature"))
+    assert sans_binome.count() == sorties.values("candidature").distinct().count() == 7
+    convention = Convention.objects.get(reference="CONV-67-MLPE")
+    cohorte = indicateurs.cohorte_compter(convention, timezone.localdate())
+    assert cohorte.membres >= 1 and cohorte.positives_six_mois >= 1
+    # The Mission locale's report since its convention's start shows the cohort.
+    assert Rapport.objects.filter(convention=convention, periode_debut=convention.date_debut)

@@ -506,6 +506,16 @@ def enquete(m):
             lien_enquete(parrainage_id=m.autre_binome.pk, moment="fin", user_id=m.filleul.user.pk)
         ),
         _brut(lien_enquete(parrainage_id=INEXISTANT, moment="fin", user_id=m.filleul.user.pk)),
+        # A person without a pair's survey (about an application), and one that does not exist.
+        _brut(
+            lien_enquete(
+                candidature_id=m.binome.filleul.candidatures.values_list("pk", flat=True).first()
+                or INEXISTANT,
+                moment="six_mois",
+                user_id=m.filleul.user.pk,
+            )
+        ),
+        _brut(lien_enquete(candidature_id=INEXISTANT, moment="fin", user_id=m.filleul.user.pk)),
         fin[:-6] + "AAAAA/",
         _url("enquete", jeton="nimporte-quoi"),
     ]

@@ -65,6 +65,7 @@ from tests.parrainages.factories import (
     RencontreFactory,
     RepresentantLegalFactory,
     SessionSelectionFactory,
+    SortieCandidatureFactory,
     SortieFactory,
 )
 from tests.partenaires.factories import (
@@ -140,6 +141,7 @@ PAGES = [
     pytest.param(ImmersionFactory, 11, None, 11, id="immersion"),
     pytest.param(BilanImmersionFactory, 10, None, 8, id="bilan_immersion"),
     pytest.param(SortieFactory, 11, 7, 8, id="sortie"),
+    pytest.param(SortieCandidatureFactory, 11, 7, 8, id="sortie_candidature"),
     pytest.param(CharteFactory, 12, None, 9, id="charte"),
     pytest.param(PartieFactory, 11, None, 8, id="partie"),
     pytest.param(PartenaireFactory, 9, 7, 9, id="partenaire"),

@@ -434,6 +434,14 @@ class SortieFactory(factory.django.DjangoModelFactory):
     date = factory.LazyFunction(timezone.localdate)
 
 
+class SortieCandidatureFactory(SortieFactory):
+    """The outcome of a person without a pair: on their (retained) application."""
+
+    parrainage = None
+    candidature = factory.SubFactory(CandidatureFactory, retenue=True)
+    source = Sortie.Source.EQUIPE
+
+
 class CharteFactory(factory.django.DjangoModelFactory):
     """A charter with its parties called to sign as ``charte_emettre`` calls them (signed when
     the charter is); ``parties=False``: none."""

@@ -36,7 +36,12 @@ from mentorat.signatures import parties_de, signature_demander_code
 from parrainages import retention
 from parrainages.models import MotifRefus, Parrainage, Rencontre
 from parrainages.relances import propositions_nouvelles, relances_planifier
-from parrainages.services import candidature_refuser, compte_effacer, filleul_exporter
+from parrainages.services import (
+    candidature_refuser,
+    compte_effacer,
+    filleul_exporter,
+    sortie_candidature_enregistrer,
+)
 from parrainages.services.charte import charte_rendre_pdf
 from parrainages.services.mineurs import autorisation_demander
 from parrainages.services.selection import (
@@ -227,13 +232,24 @@ def seme(private_storage_dir):
         retenue=True,
     )
     # Refused through the service: the history row and the prescriber's e-mail name her.
-    candidature_refuser(
+    refusee = candidature_refuser(
         candidature=CandidatureFactory(
             filleul=filleul, programme=autre, prescripteur=partenaire, en_etude=True
         ),
         par=None,
         motif=MotifRefus.objects.get(libelle="Conditions d'éligibilité non remplies"),
         precision=f"{PRENOM} {NOM} habite hors du territoire du programme.",
+    )
+    # Her situation later, recorded on that application (no pair there) by staff.
+    sortie_candidature_enregistrer(
+        candidature=refusee,
+        donnees={
+            "moment": "fin",
+            "type": "formation",
+            "date": timezone.localdate(),
+            "employeur": f"Institut {NOM}",
+            "commentaire": f"{PRENOM} suit une formation de cariste.",
+        },
     )
     InscriptionFactory(
         filleul=filleul,
@@ -597,6 +613,13 @@ def test_the_export_holds_reasons_outcomes_immersions_and_referrals(private_stor
     # What she was told (the reason's gentle text), never staff's free text.
     assert [e["statut"] for e in refusee["historique"]] == ["Non retenue"]
     assert "hors du territoire" not in refusee["historique"][0]["texte"]
+    # Her situation recorded on that application (no pair in that programme).
+    (sortie,) = refusee["sorties"]
+    assert (sortie["situation"], sortie["employeur"], sortie["commentaire"]) == (
+        "Formation qualifiante",
+        f"Institut {NOM}",
+        f"{PRENOM} suit une formation de cariste.",
+    )
     binome = next(p for p in export["parrainages"] if p["statut"] == "En cours")
     assert binome["objectifs"] == f"Aider {PRENOM} à préparer ses entretiens."
     (sortie,) = binome["sorties"]

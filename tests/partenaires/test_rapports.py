@@ -93,11 +93,11 @@ def test_the_pdf_holds_the_figures_of_the_database(rapport, s):
 ATTENDU_LIGNES = [
     # f4: referred in December, a proposal made in January.
     ["David", "Quatre", "Programme de la convention", "20/12/2025", "non", "En cours d'étude",
-     "Proposition à valider", "", "", "0", "", ""],
-    ["Inès", "Un", "Programme de la convention", "10/01/2026", "oui", "Retenue", "En cours",
-     "20/01/2026", "", "1", "", ""],  # s3 (April) is after the period
-    ["Bilal", "Deux", "Programme de la convention", "15/02/2026", "oui", "Retenue", "Interrompu",
-     "20/02/2026", "05/03/2026", "1", "CDD de moins de 6 mois", "CDI"],
+     "non", "Proposition à valider", "", "", "0", "", ""],
+    ["Inès", "Un", "Programme de la convention", "10/01/2026", "oui", "Retenue", "non",
+     "En cours", "20/01/2026", "", "1", "", ""],  # s3 (April) is after the period
+    ["Bilal", "Deux", "Programme de la convention", "15/02/2026", "oui", "Retenue", "non",
+     "Interrompu", "20/02/2026", "05/03/2026", "1", "CDD de moins de 6 mois", "CDI"],
 ]  # fmt: skip
 
 
