@@ -28,6 +28,11 @@ CALCULES = {
     # Coordinates are checked by database constraints and come from the communes import.
     "programmes.Commune.latitude",
     "programmes.Commune.longitude",
+    # A priority neighbourhood's bounding box, computed from its perimeter by the QPV import.
+    "programmes.QuartierPrioritaire.lon_min",
+    "programmes.QuartierPrioritaire.lon_max",
+    "programmes.QuartierPrioritaire.lat_min",
+    "programmes.QuartierPrioritaire.lat_max",
 }
 
 
