@@ -67,7 +67,13 @@ class EvaluationForm(forms.Form):
     scored yet) and a comment per criterion, plus an overall comment."""
 
     commentaire = forms.CharField(
-        label="Appréciation générale", required=False, max_length=5000, widget=forms.Textarea
+        label="Appréciation générale",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea,
+        # RGPD art. 15: the person may obtain a copy of what is written about them.
+        help_text="Le candidat ou la candidate peut obtenir copie de vos notes et "
+        "commentaires (droit d'accès à ses données) : restez factuel et bienveillant.",
     )
 
     def __init__(self, *args, criteres, evaluation=None, **kwargs):

@@ -39,7 +39,8 @@ class DiagnosticForm(forms.Form):
     diagnostic = forms.CharField(
         label="Son projet et ses atouts (facultatif)",
         help_text="Quelques lignes : le métier visé, ce qui l'aide, ce qui le freine. Lu par "
-        "l'équipe du programme et par votre structure seulement.",
+        "l'équipe du programme et par votre structure, jamais par une autre structure ; la "
+        "personne peut en obtenir copie (droit d'accès à ses données) : écrivez-le avec elle.",
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=2000,
