@@ -43,6 +43,7 @@ from tests.parrainages.factories import (
     FilleulFactory,
     MotifRefusFactory,
     ParrainageFactory,
+    SortieCandidatureFactory,
     SortieFactory,
     candidature_invitee,
     session_selection,
@@ -494,6 +495,54 @@ def test_the_cohort_sheet_counts_attendance_averages_and_the_later_path(
     assert ligne["sortie_fin"].get_type_display() == "CDI"
     assert fiche["sans_decision"] == 4
     assert ("Retenu(e)", 1) in fiche["decisions"]
+
+
+def test_the_cohort_sheet_reads_outcomes_without_a_pair_and_formed_pairs_only(
+    django_assert_num_queries,
+):
+    import io
+
+    from pypdf import PdfReader
+
+    from mentorat.pdf import rendre_pdf
+
+    session = session_selection()
+    sans_binome, refuse = candidature_invitee(session), candidature_invitee(session)
+    for membre in (sans_binome, refuse):
+        decision_enregistrer(participation=membre, decision=D.RETENUE, par=None)
+    # Retained, never paired: the outcome recorded on the application.
+    SortieCandidatureFactory(candidature=sans_binome.candidature, moment="fin", type="cdi")
+    SortieCandidatureFactory(
+        candidature=sans_binome.candidature, moment="six_mois", type="formation"
+    )
+    # A proposal the mentor declined is no pair.
+    ParrainageFactory(
+        filleul=refuse.candidature.filleul, programme=session.programme, statut="decline"
+    )
+
+    def requetes():
+        with django_assert_num_queries(6) as contexte:
+            fiche_cohorte(session)
+        return len(contexte.captured_queries)
+
+    fiche = fiche_cohorte(session)
+    ligne, ligne_refuse = fiche["lignes"]
+    assert ligne["binome"] is None
+    assert ligne["sortie_fin"].get_type_display() == "CDI"
+    assert ligne["sortie_six_mois"].type == "formation"
+    assert ligne_refuse["binome"] is None
+    texte = " ".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(rendre_pdf("parrainages/pdf/cohorte.html", fiche))).pages
+    )
+    assert "sortie : CDI" in texte
+    assert "Décliné" not in texte
+    # Bounded: the same number of queries with more members (some with outcomes).
+    avant = requetes()
+    for _ in range(3):
+        autre = candidature_invitee(session)
+        SortieCandidatureFactory(candidature=autre.candidature, moment="fin", type="cdi")
+    assert requetes() == avant
 
 
 def test_a_programme_needs_no_grid_to_run_a_session():
