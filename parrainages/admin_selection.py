@@ -40,6 +40,7 @@ from .services.selection import (
     participation_retirer,
     selection_presences_enregistrer,
     session_annuler,
+    session_changement_verifier,
     session_clore,
     session_demarrer,
     session_enregistrer,
@@ -115,6 +116,17 @@ class SessionSelectionForm(forms.ModelForm):
                     "Des présences sont saisies sur des demi-journées hors des nouvelles dates : "
                     "changez d'abord ces présences."
                 )
+        if self.instance.pk and data.get("programme") and data.get("capacite"):
+            try:
+                session_changement_verifier(
+                    SessionSelection(
+                        pk=self.instance.pk,
+                        programme=data["programme"],
+                        capacite=data["capacite"],
+                    )
+                )
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from None
         return data
 
 

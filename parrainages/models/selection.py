@@ -120,6 +120,9 @@ class SessionSelection(StatusMachine, models.Model):
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.PREVUE)
     close_le = models.DateTimeField("close le", null=True, blank=True)
     created_at = models.DateTimeField("créée le", default=timezone.now)
+    # Raised each time the dates or the place change after invitations: the SEQUENCE of the
+    # calendar entry (RFC 5545 §3.8.7.4) and part of the update e-mails' idempotency key.
+    version = models.PositiveIntegerField("version de l'invitation", default=0, editable=False)
 
     objects = SessionSelectionQuerySet.as_manager()
 

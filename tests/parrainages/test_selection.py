@@ -41,6 +41,7 @@ from tests.parrainages.factories import (
     CritereEvaluationFactory,
     EvaluateurInviteFactory,
     FilleulFactory,
+    MineurFactory,
     MotifRefusFactory,
     ParrainageFactory,
     SortieCandidatureFactory,
@@ -202,6 +203,70 @@ def test_an_application_of_another_programme_or_closed_is_refused():
         participants_inviter(session=session, candidatures=[retenue], par=None)
     assert "Passage impossible" in exc.value.messages[0]
     assert not session.participations.exists()
+
+
+def _ics(message) -> str:
+    (nom, contenu, _type) = message.attachments[0]
+    assert nom == "semaine-de-selection.ics"
+    return contenu if isinstance(contenu, str) else contenu.decode()
+
+
+def test_new_dates_or_place_are_sent_to_the_invited_and_guardians_with_a_higher_sequence():
+    session = session_selection(capacite=3)
+    adulte = candidature_invitee(session)
+    mineur = candidature_invitee(session, filleul=MineurFactory())
+    parent = mineur.candidature.filleul.representants_legaux.get().email
+    invitation = next(
+        m
+        for m in mail.outbox
+        if m.to == [adulte.candidature.filleul.user.email]
+        and "semaine de sélection" in m.subject
+        and m.attachments
+    )
+    assert "SEQUENCE:0" in _ics(invitation)
+    uid = next(x for x in _ics(invitation).splitlines() if x.startswith("UID:"))
+    mail.outbox.clear()
+    # Nothing changed: nothing sent.
+    session_enregistrer(session=SessionSelection.objects.get(pk=session.pk))
+    assert mail.outbox == []
+
+    session = SessionSelection.objects.get(pk=session.pk)
+    session.date_debut += dt.timedelta(days=7)
+    session.date_fin += dt.timedelta(days=7)
+    session_enregistrer(session=session)
+    destinataires = sorted(m.to[0] for m in mail.outbox)
+    assert destinataires == sorted(
+        [adulte.candidature.filleul.user.email, mineur.candidature.filleul.user.email, parent]
+    )
+    for message in mail.outbox:
+        assert "change" in message.subject
+        assert "METHOD:REQUEST" in _ics(message)
+        assert "SEQUENCE:1" in _ics(message)
+        assert uid in _ics(message)
+    mail.outbox.clear()
+    # A second change: a new message (a new key), a higher sequence again.
+    session = SessionSelection.objects.get(pk=session.pk)
+    session.adresse = "3 place Kléber, Strasbourg"
+    session_enregistrer(session=session)
+    assert len(mail.outbox) == 3
+    assert all("SEQUENCE:2" in _ics(m) for m in mail.outbox)
+    assert "3 place Kléber" in mail.outbox[0].body
+
+
+def test_programme_and_capacity_cannot_drop_under_the_invited():
+    session = session_selection(capacite=3)
+    candidature_invitee(session)
+    candidature_invitee(session)
+    session = SessionSelection.objects.get(pk=session.pk)
+    session.capacite = 1
+    with pytest.raises(ValidationError, match="capacité ne peut pas être inférieure à 2"):
+        session_enregistrer(session=session)
+    session = SessionSelection.objects.get(pk=session.pk)
+    session.programme = ProgrammeFactory()
+    with pytest.raises(ValidationError, match="programme ne peut plus changer"):
+        session_enregistrer(session=session)
+    session = SessionSelection.objects.get(pk=session.pk)
+    assert (session.capacite, session.version) == (3, 0)
 
 
 def test_withdrawing_an_invitation_moves_the_application_back_to_study():
