@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parrainages', '0033_sorties_cohorte_donnees'),
+        ("parrainages", "0033_sorties_cohorte_donnees"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sessionselection',
-            name='version',
-            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="version de l'invitation"),
+            model_name="sessionselection",
+            name="version",
+            field=models.PositiveIntegerField(
+                default=0, editable=False, verbose_name="version de l'invitation"
+            ),
         ),
     ]

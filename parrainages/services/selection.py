@@ -481,6 +481,21 @@ def evaluateur_lien_emettre(evaluateur: EvaluateurInvite) -> str:
 
 
 @transaction.atomic
+@transaction.atomic
+def evaluateur_enregistrer(*, evaluateur: EvaluateurInvite) -> EvaluateurInvite:
+    """Save a manager staff typed (admin inline). A corrected e-mail drops the link sent to
+    the old address: it stops working at once; the new one goes with « Envoyer leur lien aux
+    managers »."""
+    if evaluateur.pk:
+        ancien = EvaluateurInvite.objects.select_for_update().get(pk=evaluateur.pk)
+        if ancien.email.strip().lower() != (evaluateur.email or "").strip().lower():
+            evaluateur.jeton_hash = ""
+            evaluateur.jeton_expire_le = None
+    evaluateur.full_clean()
+    evaluateur.save()
+    return evaluateur
+
+
 def evaluateur_inviter(*, evaluateur: EvaluateurInvite) -> None:
     """E-mail a manager their personal link (a new one: the previous one stops working). The
     message carries an access link: confidential (staff never read it in the outbox)."""

@@ -412,6 +412,80 @@ def test_a_managers_link_works_until_replaced_or_expired(grille):
         evaluateur_depuis_jeton(second)
 
 
+def test_a_corrected_email_in_the_admin_drops_the_managers_link(grille, rf):
+    from django.contrib import admin
+
+    from parrainages.admin_selection import EvaluateurInviteInline, SessionSelectionAdmin
+
+    session, _, _ = grille
+    manager = EvaluateurInviteFactory(session=session, email="ancienne@exemple.fr")
+    autre = EvaluateurInviteFactory(session=session)
+    lien = jeton_de(evaluateur_lien_emettre(manager))
+    lien_autre = jeton_de(evaluateur_lien_emettre(autre))
+    requete = rf.post("/")
+    requete.user = gestionnaire()
+    Formset = EvaluateurInviteInline(SessionSelection, admin.site).get_formset(requete, session)
+    donnees = {
+        "evaluateurs_invites-TOTAL_FORMS": "2",
+        "evaluateurs_invites-INITIAL_FORMS": "2",
+        "evaluateurs_invites-MIN_NUM_FORMS": "0",
+        "evaluateurs_invites-MAX_NUM_FORMS": "1000",
+    }
+    for i, (m, email) in enumerate(((manager, "nouvelle@exemple.fr"), (autre, autre.email))):
+        donnees |= {
+            f"evaluateurs_invites-{i}-id": str(m.pk),
+            f"evaluateurs_invites-{i}-session": str(session.pk),
+            f"evaluateurs_invites-{i}-prenom": m.prenom,
+            f"evaluateurs_invites-{i}-nom": m.nom,
+            f"evaluateurs_invites-{i}-entreprise": "Nouvelle entreprise",
+            f"evaluateurs_invites-{i}-email": email,
+        }
+    formset = Formset(donnees, instance=session, prefix="evaluateurs_invites")
+    assert formset.is_valid(), formset.errors
+    SessionSelectionAdmin(SessionSelection, admin.site).save_formset(
+        requete, None, formset, change=True
+    )
+    manager.refresh_from_db()
+    assert (manager.email, manager.jeton_hash, manager.jeton_expire_le) == (
+        "nouvelle@exemple.fr",
+        "",
+        None,
+    )
+    with pytest.raises(LienEvaluationInvalide):
+        evaluateur_depuis_jeton(lien)
+    # The other manager's address did not change: their link still works.
+    assert evaluateur_depuis_jeton(lien_autre) == autre
+
+
+def test_managers_are_anonymised_a_year_after_their_session(grille, settings):
+    from parrainages import retention
+
+    session, (motivation, _), membre = grille
+    manager = EvaluateurInviteFactory(session=session)
+    evaluation_enregistrer(
+        participation=membre,
+        qualite=Evaluation.Qualite.MANAGER,
+        evaluateur_invite=manager,
+        notes={motivation.pk: (3, "")},
+    )
+    fin = session.date_fin
+    la_veille = timezone.make_aware(
+        dt.datetime.combine(
+            fin + dt.timedelta(days=settings.RETENTION_EVALUATEURS_JOURS), dt.time(12)
+        )
+    )
+    assert retention.evaluateurs_anonymiser(la_veille) == 0
+    lendemain = la_veille + dt.timedelta(days=1)
+    assert retention.evaluateurs_anonymiser(lendemain, dry_run=True) == 1
+    assert retention.retention_appliquer(maintenant=lendemain).evaluateurs_anonymises == 1
+    manager.refresh_from_db()
+    assert manager.prenom == "" and "anonymisé" in manager.nom
+    assert manager.email.endswith("@anonyme.invalid") and manager.jeton_hash == ""
+    # The scores stay (unnamed), and a second run changes nothing.
+    assert Note.objects.filter(evaluation__evaluateur_invite=manager).count() == 1
+    assert retention.evaluateurs_anonymiser(lendemain) == 0
+
+
 def test_a_managers_link_stops_with_the_session(grille):
     session, _, membre = grille
     manager = EvaluateurInviteFactory(session=session)
