@@ -129,9 +129,14 @@ def sorties_cohorte_demo(gestionnaire, *, rapport: bool = False) -> None:
         evenements.filter(statut=Candidature.Statut.INVITEE_SELECTION).update(
             le=a_heure(semaine, 9)
         )
-        evenements.exclude(
-            statut__in=[Candidature.Statut.INVITEE_SELECTION, Candidature.Statut.DEPOSEE]
-        ).filter(le__gt=a_heure(semaine, 9)).update(le=a_heure(jury, 17))
+        avant_la_semaine = [
+            Candidature.Statut.INVITEE_SELECTION,
+            Candidature.Statut.DEPOSEE,
+            Candidature.Statut.EN_ETUDE,
+        ]
+        evenements.exclude(statut__in=avant_la_semaine).filter(le__gt=a_heure(semaine, 9)).update(
+            le=a_heure(jury, 17)
+        )
         # Referred before the week (the population's undecided applications are recent).
         depot = a_heure(semaine - dt.timedelta(days=12), 10)
         Candidature.objects.filter(pk=candidature.pk).update(
@@ -141,6 +146,11 @@ def sorties_cohorte_demo(gestionnaire, *, rapport: bool = False) -> None:
             created_at=depot
         )
         evenements.filter(statut=Candidature.Statut.DEPOSEE).update(le=depot)
+        # Studied before the invitation: a study row after it would be a return to study,
+        # taking the person out of the cohort (``membre_de_cohorte``).
+        evenements.filter(statut=Candidature.Statut.EN_ETUDE).update(
+            le=depot + dt.timedelta(days=1)
+        )
         for moment, type_, jour in (("fin", a_la_fin, fin), ("six_mois", apres, six_mois)):
             if type_ is not None:
                 sortie_candidature_enregistrer(

@@ -293,14 +293,25 @@ RETENTION_ENVOIS_JOURS = env.int("RETENTION_ENVOIS_JOURS", default=365)
 # Audit trail entries: deleted after three years (a partnership agreement's usual term, over
 # which staff and partners may need to know who changed what).
 RETENTION_JOURNAL_JOURS = env.int("RETENTION_JOURNAL_JOURS", default=1095)
+# Company managers of a selection week (name, e-mail): anonymised one year after the session's
+# last day (the cohort's jury and first pairs are long over; their scores stay, unnamed).
+RETENTION_EVALUATEURS_JOURS = env.int("RETENTION_EVALUATEURS_JOURS", default=365)
 if not 0 < RETENTION_PREAVIS_JOURS < RETENTION_INACTIVITE_JOURS:
     raise ImproperlyConfigured(
         "RETENTION_PREAVIS_JOURS doit être positif et inférieur à RETENTION_INACTIVITE_JOURS."
     )
-if min(RETENTION_NON_VERIFIE_JOURS, RETENTION_ENVOIS_JOURS, RETENTION_JOURNAL_JOURS) < 1:
+if (
+    min(
+        RETENTION_NON_VERIFIE_JOURS,
+        RETENTION_ENVOIS_JOURS,
+        RETENTION_JOURNAL_JOURS,
+        RETENTION_EVALUATEURS_JOURS,
+    )
+    < 1
+):
     raise ImproperlyConfigured(
-        "RETENTION_NON_VERIFIE_JOURS, RETENTION_ENVOIS_JOURS et RETENTION_JOURNAL_JOURS "
-        "doivent être positifs."
+        "RETENTION_NON_VERIFIE_JOURS, RETENTION_ENVOIS_JOURS, RETENTION_JOURNAL_JOURS et "
+        "RETENTION_EVALUATEURS_JOURS doivent être positifs."
     )
 
 # Reverse proxies of ours in front of gunicorn (nginx, Caddy: 1). The client's address is the

@@ -35,11 +35,13 @@ from .models import (
 from .selection import candidatures_invitables, evaluations_du_membre, fiche_cohorte, nom_membre
 from .services.selection import (
     decision_enregistrer,
+    evaluateur_enregistrer,
     evaluateur_inviter,
     participants_inviter,
     participation_retirer,
     selection_presences_enregistrer,
     session_annuler,
+    session_changement_verifier,
     session_clore,
     session_demarrer,
     session_enregistrer,
@@ -115,6 +117,17 @@ class SessionSelectionForm(forms.ModelForm):
                     "Des présences sont saisies sur des demi-journées hors des nouvelles dates : "
                     "changez d'abord ces présences."
                 )
+        if self.instance.pk and data.get("programme") and data.get("capacite"):
+            try:
+                session_changement_verifier(
+                    SessionSelection(
+                        pk=self.instance.pk,
+                        programme=data["programme"],
+                        capacite=data["capacite"],
+                    )
+                )
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from None
         return data
 
 
@@ -175,6 +188,16 @@ class SessionSelectionAdmin(TransitionAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         session_enregistrer(session=obj)
+
+    def save_formset(self, request, form, formset, change):
+        """Managers go through their service (a corrected e-mail drops the old link)."""
+        if formset.model is not EvaluateurInvite:
+            return super().save_formset(request, form, formset, change)
+        for evaluateur in formset.save(commit=False):
+            evaluateur_enregistrer(evaluateur=evaluateur)
+        for evaluateur in formset.deleted_objects:
+            evaluateur.delete()
+        formset.save_m2m()
 
     @admin.action(description="Envoyer leur lien aux managers évaluateurs", permissions=["change"])
     def envoyer_liens(self, request, queryset):

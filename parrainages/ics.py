@@ -64,7 +64,10 @@ def session_selection_ics(session, *, methode: str = "REQUEST") -> bytes:
     if session.animateur_id:
         description.append(f"Animée par : {session.animateur.nom}")
     event.add("description", "\n".join(description))
-    event.add("sequence", 1 if methode == "CANCEL" else 0)
+    # RFC 5545 §3.8.7.4: each revision of the same UID carries a higher SEQUENCE (the
+    # session's version, raised when its dates or place change); a cancellation one more.
+    version = session.version or 0
+    event.add("sequence", version + 1 if methode == "CANCEL" else version)
     event.add("status", "CANCELLED" if methode == "CANCEL" else "CONFIRMED")
     cal.add_component(event)
     return cal.to_ical()

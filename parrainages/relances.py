@@ -21,7 +21,15 @@ from mentorat.models import Envoi, Partie, User
 from mentorat.signatures import partie_relancer
 from programmes.models import Programme
 
-from .models import Candidature, Charte, EvenementCandidature, Parrainage, Rencontre, Sortie
+from .models import (
+    Candidature,
+    Charte,
+    EvenementCandidature,
+    Parrainage,
+    Rencontre,
+    Sortie,
+    membre_de_cohorte,
+)
 from .models.parrainage import Forme, add_months
 
 
@@ -401,7 +409,8 @@ def enquete_six_mois(maintenant) -> list[NouvelEnvoi]:
 
 
 # People without a pair: an application retained but never paired, or one that went to the
-# selection week and then was not retained, stayed on the waiting list or withdrew. Their
+# selection week (a member of the cohort: ``membre_de_cohorte``, not withdrawn from it) and
+# then was not retained, stayed on the waiting list or withdrew. Their
 # "end" comes when a pair of the programme would have ended: the programme's planned pair
 # duration (``Programme.duree_parrainage_mois``) after the decision that put the application in
 # its current status (docs/indicateurs.md, « Sorties des personnes sans binôme »).
@@ -415,9 +424,6 @@ SANS_BINOME_APRES_SELECTION = (
 def candidatures_sans_binome():
     """The applications whose person is asked their outcome on the application: retained,
     or gone after the selection week, with no pair formed or on its way in the programme."""
-    invitee = EvenementCandidature.objects.filter(
-        candidature=OuterRef("pk"), statut=Candidature.Statut.INVITEE_SELECTION
-    )
     binome = Parrainage.objects.filter(
         filleul=OuterRef("filleul"),
         programme=OuterRef("programme"),
@@ -425,7 +431,7 @@ def candidatures_sans_binome():
     )
     return Candidature.objects.filter(
         Q(statut=Candidature.Statut.RETENUE)
-        | (Q(statut__in=SANS_BINOME_APRES_SELECTION) & Exists(invitee)),
+        | (Q(statut__in=SANS_BINOME_APRES_SELECTION) & membre_de_cohorte()),
         ~Exists(binome),
     )
 

@@ -119,6 +119,7 @@ class Bilan:
     envois_purges: int = 0
     sessions_expirees: int = 0
     journal_purge: int = 0
+    evaluateurs_anonymises: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -317,6 +318,33 @@ def sessions_effacer(maintenant, *, dry_run: bool = False) -> int:
     return expirees.delete()[0]
 
 
+EVALUATEUR_ANONYME = "anonyme.invalid"
+
+
+def evaluateurs_anonymiser(maintenant, *, dry_run: bool = False) -> int:
+    """Company managers of a selection week whose session ended ``RETENTION_EVALUATEURS_JOURS``
+    days ago or more: name and e-mail erased, link dropped (their scores stay, unnamed: the
+    cohort sheet keeps its averages). Once per manager; a second run changes nothing."""
+    from .models import EvaluateurInvite
+
+    fin = timezone.localdate(maintenant) - dt.timedelta(days=settings.RETENTION_EVALUATEURS_JOURS)
+    anciens = EvaluateurInvite.objects.filter(session__date_fin__lt=fin).exclude(
+        email__endswith=f"@{EVALUATEUR_ANONYME}"
+    )
+    if dry_run:
+        return anciens.count()
+    n = 0
+    for evaluateur in anciens.select_for_update().order_by("pk"):
+        evaluateur.prenom = ""
+        evaluateur.nom = "Manager anonymisé"
+        evaluateur.email = f"manager-{evaluateur.pk}@{EVALUATEUR_ANONYME}"
+        evaluateur.jeton_hash = ""
+        evaluateur.jeton_expire_le = None
+        evaluateur.save(update_fields=["prenom", "nom", "email", "jeton_hash", "jeton_expire_le"])
+        n += 1
+    return n
+
+
 # --- Acting -------------------------------------------------------------------------------------
 
 
@@ -382,6 +410,8 @@ def retention_appliquer(
         for champ, nombre in extension.retention_appliquer(maintenant, dry_run=dry_run).items():
             setattr(bilan, champ, getattr(bilan, champ) + nombre)
     bilan.sessions_expirees = sessions_effacer(maintenant, dry_run=dry_run)
+    with transaction.atomic():
+        bilan.evaluateurs_anonymises = evaluateurs_anonymiser(maintenant, dry_run=dry_run)
     bilan.envois_purges = envois_purger(
         avant=debut_du_jour(aujourd_hui - dt.timedelta(days=settings.RETENTION_ENVOIS_JOURS)),
         dry_run=dry_run,

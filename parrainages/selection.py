@@ -42,7 +42,8 @@ def nom_membre(participation) -> str:
 
 def fiche_cohorte(session) -> dict:
     """One row per member: attendance, average score per criterion, jury decision, and what
-    became of them (pair and its status, end and six-month outcomes). A fixed number of
+    became of them (formed pair and its status, end and six-month outcomes: the pair's, else
+    the one recorded on the application of a person without a pair). A fixed number of
     queries whatever the cohort's size."""
     criteres = list(CritereEvaluation.objects.filter(programme=session.programme_id))
     participations = list(
@@ -71,19 +72,35 @@ def fiche_cohorte(session) -> dict:
     }
     filleuls = {p.candidature.filleul_id for p in participations}
     binomes = {}
+    # Formed pairs only: a proposal refused or dropped is no pair of the person's.
     for binome in (
-        Parrainage.objects.filter(filleul__in=filleuls, programme=session.programme_id)
+        Parrainage.objects.filter(
+            filleul__in=filleuls,
+            programme=session.programme_id,
+            statut__in=Parrainage.STATUTS_FORMES,
+        )
         .select_related("parrain__user")
         .order_by("propose_le", "pk")
     ):
         binomes[binome.filleul_id] = binome  # the latest one wins
+    # The pair's outcomes, and those recorded on the application of a person without a pair
+    # (one query); a person counts once: the pair's outcome first.
     sorties = {}
-    for sortie in Sortie.objects.filter(parrainage__in=[b.pk for b in binomes.values()]):
-        sorties[(sortie.parrainage_id, sortie.moment)] = sortie
+    for sortie in Sortie.objects.filter(
+        Q(parrainage__in=[b.pk for b in binomes.values()])
+        | Q(candidature__in=[p.candidature_id for p in participations])
+    ):
+        cle = ("b", sortie.parrainage_id) if sortie.parrainage_id else ("c", sortie.candidature_id)
+        sorties[(*cle, sortie.moment)] = sortie
     demi_journees = session.demi_journees.count()
     lignes = []
     for p in participations:
         binome = binomes.get(p.candidature.filleul_id)
+
+        def sortie(moment, binome=binome, p=p):
+            du_binome = sorties.get(("b", binome.pk, moment)) if binome else None
+            return du_binome or sorties.get(("c", p.candidature_id, moment))
+
         lignes.append(
             {
                 "participation": p,
@@ -96,10 +113,8 @@ def fiche_cohorte(session) -> dict:
                 "moyennes": [moyennes.get((p.pk, c.pk)) for c in criteres],
                 "evaluations": p.evaluations_n,
                 "binome": binome,
-                "sortie_fin": sorties.get((binome.pk, Sortie.Moment.FIN)) if binome else None,
-                "sortie_six_mois": sorties.get((binome.pk, Sortie.Moment.SIX_MOIS))
-                if binome
-                else None,
+                "sortie_fin": sortie(Sortie.Moment.FIN),
+                "sortie_six_mois": sortie(Sortie.Moment.SIX_MOIS),
             }
         )
     decisions = dict.fromkeys(ParticipationSelection.Decision.values, 0)

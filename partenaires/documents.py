@@ -120,6 +120,7 @@ def rapport_xlsx(contenu: dict, lignes) -> bytes:
                 ["Dont avec un binôme", cohorte.avec_binome],
                 ["Dont retenus sans binôme", cohorte.retenus_sans_binome],
                 ["Dont partis après la semaine de sélection", cohorte.partis_apres_selection],
+                ["Dont sur liste d'attente", cohorte.en_liste_attente],
                 ["Dont en attente de décision", cohorte.en_attente_de_decision],
                 ["Situations à six mois relevées", cohorte.reponses_six_mois],
                 ["Sorties positives à six mois", cohorte.positives_six_mois],

@@ -34,13 +34,14 @@ from mentorat.horaires import debut_du_jour
 from parrainages.models import (
     BilanImmersion,
     Candidature,
-    EvenementCandidature,
     Immersion,
     Parrain,
     Parrainage,
     Rencontre,
     Sortie,
     add_months,
+    invitations_tenues,
+    membre_de_cohorte,
 )
 from programmes.models import Evenement, Inscription
 
@@ -260,16 +261,10 @@ def binome_attribue(partenaire, prefixe: str = "") -> Q:
 
 
 def invitee_a_la_selection(candidature: str = "pk") -> Q:
-    """The application at ``candidature`` went to a selection week: its history holds the
-    invitation (or it is still invited). Such an application is a member of the cohort."""
-    prefixe = "" if candidature == "pk" else f"{candidature}__"
-    return Q(
-        Exists(
-            EvenementCandidature.objects.filter(
-                candidature=OuterRef(candidature), statut=Candidature.Statut.INVITEE_SELECTION
-            )
-        )
-    ) | Q(**{f"{prefixe}statut": Candidature.Statut.INVITEE_SELECTION})
+    """The application at ``candidature`` is a member of the cohort: the one definition
+    (``parrainages.models.membre_de_cohorte``: an invitation not followed by a return to
+    study, or still invited)."""
+    return membre_de_cohorte(candidature)
 
 
 def sorties_de_la_cohorte(*, partenaire, convention):
@@ -509,13 +504,18 @@ class Cohorte:
     avec_binome: int
     retenus_sans_binome: int
     partis_apres_selection: int
+    en_liste_attente: int
     reponses_six_mois: int
     positives_six_mois: int
 
     @property
     def en_attente_de_decision(self) -> int:
         return (
-            self.membres - self.avec_binome - self.retenus_sans_binome - self.partis_apres_selection
+            self.membres
+            - self.avec_binome
+            - self.retenus_sans_binome
+            - self.partis_apres_selection
+            - self.en_liste_attente
         )
 
     @property
@@ -530,15 +530,15 @@ def cohorte_compter(convention: Convention, fin: dt.date) -> Cohorte | None:
 
     A member is an application to a cohort programme of the convention that the partner
     prescribed and that was invited to the selection week by ``fin`` (first invitation of its
-    history); the outcomes are those dated by ``fin``.
+    history that still holds: ``membre_de_cohorte``); the outcomes are those dated by ``fin``.
+    "Partis après la semaine" are those not retained or who withdrew; the waiting list is its
+    own bucket (they may still get a place).
     """
     # Read from the programmes when the page prefetched them (the portal does).
     if not any(p.sorties_sur_la_cohorte for p in convention.programmes.all()):
         return None
     _t1, t2 = bornes(fin, fin)
-    invitation = EvenementCandidature.objects.filter(
-        candidature=OuterRef("pk"), statut=Candidature.Statut.INVITEE_SELECTION
-    ).order_by("le", "pk")
+    invitation = invitations_tenues("pk").order_by("le", "pk")
     six_mois = Sortie.objects.filter(moment=Sortie.Moment.SIX_MOIS, date__lte=fin).order_by(
         "-date", "-pk"
     )
@@ -569,11 +569,7 @@ def cohorte_compter(convention: Convention, fin: dt.date) -> Cohorte | None:
         )
         .filter(invitee_le__lt=t2)
     )
-    partis = (
-        Candidature.Statut.REFUSEE,
-        Candidature.Statut.LISTE_ATTENTE,
-        Candidature.Statut.DESISTEE,
-    )
+    partis = (Candidature.Statut.REFUSEE, Candidature.Statut.DESISTEE)
     chiffres = membres.aggregate(
         membres=Count("pk"),
         avec_binome=Count("pk", filter=Q(a_un_binome=True)),
@@ -581,6 +577,9 @@ def cohorte_compter(convention: Convention, fin: dt.date) -> Cohorte | None:
             "pk", filter=Q(a_un_binome=False, statut=Candidature.Statut.RETENUE)
         ),
         partis_apres_selection=Count("pk", filter=Q(a_un_binome=False, statut__in=partis)),
+        en_liste_attente=Count(
+            "pk", filter=Q(a_un_binome=False, statut=Candidature.Statut.LISTE_ATTENTE)
+        ),
         reponses_six_mois=Count("pk", filter=Q(six_mois__isnull=False)),
         positives_six_mois=Count("pk", filter=Q(six_mois__in=Sortie.TYPES_POSITIFS)),
     )

@@ -13,7 +13,14 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from parrainages.models import Candidature, EvenementCandidature, Parrainage, Rencontre, Sortie
+from parrainages.models import (
+    Candidature,
+    EvenementCandidature,
+    Parrainage,
+    Rencontre,
+    Sortie,
+    invitations_tenues,
+)
 from programmes.models import Evenement, Inscription
 
 from . import indicateurs
@@ -459,12 +466,9 @@ def lignes_filleuls(convention, debut: dt.date, fin: dt.date):
     """
     p, c = convention.partenaire_id, convention.pk
     t1, t2 = indicateurs.bornes(debut, fin)
-    invitee = EvenementCandidature.objects.filter(
-        candidature=OuterRef("pk"), statut=Candidature.Statut.INVITEE_SELECTION
-    )
     candidatures = (
         Candidature.objects.filter(prescripteur=p, programme__conventions=c, created_at__lt=t2)
-        .annotate(selection=Exists(invitee))
+        .annotate(selection=Exists(invitations_tenues("pk")))
         .order_by("created_at", "pk")
         .values_list(
             "pk",

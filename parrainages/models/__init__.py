@@ -22,6 +22,8 @@ from .selection import (
     ParticipationSelection,
     Presence,
     SessionSelection,
+    invitations_tenues,
+    membre_de_cohorte,
 )
 
 __all__ = [
@@ -52,4 +54,6 @@ __all__ = [
     "Theme",
     "add_months",
     "age_on",
+    "invitations_tenues",
+    "membre_de_cohorte",
 ]

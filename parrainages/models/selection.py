@@ -9,13 +9,47 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from mentorat.fields import bornes
 from programmes.models import StatusMachine
 
 DUREE_MAX_JOURS = 15
+
+
+def invitations_tenues(candidature: str = "pk"):
+    """The invitation rows of the application at ``candidature`` (an outer reference) that
+    still hold: an ``INVITEE_SELECTION`` history row not followed by a return to study (an
+    ``EN_ETUDE`` row later than it, written by ``participation_retirer`` and
+    ``session_annuler``). A re-invitation after a withdrawal holds again."""
+    from .decisions import EvenementCandidature
+    from .parrainage import Candidature
+
+    retour_a_l_etude = EvenementCandidature.objects.filter(
+        candidature=OuterRef("candidature"),
+        statut=Candidature.Statut.EN_ETUDE,
+        le__gt=OuterRef("le"),
+    )
+    return EvenementCandidature.objects.filter(
+        ~Exists(retour_a_l_etude),
+        candidature=OuterRef(candidature),
+        statut=Candidature.Statut.INVITEE_SELECTION,
+    )
+
+
+def membre_de_cohorte(candidature: str = "pk") -> Q:
+    """The application at ``candidature`` is a member of its programme's cohort: it went to a
+    selection week (an invitation that still holds, ``invitations_tenues``) or it is still
+    invited. The one definition read by the indicators, the reports, the outcome surveys and
+    the partner's list (docs/indicateurs.md, « Cohorte »); it needs no session row, so the
+    cohorts recorded by their history only (the demo's past week) count too."""
+    from .parrainage import Candidature
+
+    prefixe = "" if candidature == "pk" else f"{candidature}__"
+    return Q(Exists(invitations_tenues(candidature))) | Q(
+        **{f"{prefixe}statut": Candidature.Statut.INVITEE_SELECTION}
+    )
 
 
 class SessionSelectionQuerySet(models.QuerySet):
@@ -86,6 +120,9 @@ class SessionSelection(StatusMachine, models.Model):
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.PREVUE)
     close_le = models.DateTimeField("close le", null=True, blank=True)
     created_at = models.DateTimeField("créée le", default=timezone.now)
+    # Raised each time the dates or the place change after invitations: the SEQUENCE of the
+    # calendar entry (RFC 5545 §3.8.7.4) and part of the update e-mails' idempotency key.
+    version = models.PositiveIntegerField("version de l'invitation", default=0, editable=False)
 
     objects = SessionSelectionQuerySet.as_manager()
 

@@ -216,12 +216,13 @@ def filleul_qpv_decider(*, filleul: Filleul, resultat: str, motif: str, quartier
     filleul = Filleul.objects.select_for_update().get(pk=filleul.pk)
     if filleul.anonymise_le is not None:
         raise ValidationError("Ce profil est anonymisé.")
-    qui = (par.get_full_name() or par.email) if par is not None else "l'équipe"
     aujourdhui = timezone.localdate().strftime("%d/%m/%Y")
+    # The person reads the source on their own data page: no staff member's name there (who
+    # decided stays in the audit trail, the profile being journaled with its actor).
     _ecrire(
         filleul,
         resultat,
-        source=f"équipe ({qui}, {aujourdhui})",
+        source=f"équipe du programme, le {aujourdhui}",
         quartier=quartier,
         origine=Filleul.OrigineQPV.EQUIPE,
     )

@@ -75,15 +75,58 @@ def _exiger_ouverte(session):
 # --- The session and its half-days --------------------------------------------------------------
 
 
+def session_changement_verifier(session: SessionSelection) -> None:
+    """Refuse in French what cannot change once someone is invited: the programme, and a
+    capacity below the number already invited (the form calls it too, to show why)."""
+    if not session.pk:
+        return
+    invites = ParticipationSelection.objects.filter(session=session.pk).count()
+    if not invites:
+        return
+    ancien = SessionSelection.objects.filter(pk=session.pk).values_list("programme_id", flat=True)
+    if session.programme_id != ancien.first():
+        raise ValidationError(
+            "Des candidats sont déjà invités à cette session : son programme ne peut plus "
+            "changer (annulez-la et créez-en une autre)."
+        )
+    if session.capacite is not None and session.capacite < invites:
+        raise ValidationError(
+            f"{invites} candidat(s) sont déjà invités : la capacité ne peut pas être inférieure "
+            f"à {invites}."
+        )
+
+
 @transaction.atomic
 def session_enregistrer(*, session: SessionSelection) -> SessionSelection:
     """Create or update a session (validated in French) and generate its half-days: a morning
     and an afternoon for each day of its dates. Staff may then drop some; changing the dates
-    adds the new days and drops the half-days outside them (refused when one has attendance)."""
+    adds the new days and drops the half-days outside them (refused when one has attendance).
+
+    Once someone is invited, the programme may not change nor the capacity drop below the
+    number invited; a change of dates or place raises the session's version and sends each
+    invited member still awaiting the week (and a minor's guardians) the update with its
+    calendar entry (same UID, higher SEQUENCE)."""
     avant = set()
+    change = False
     if session.pk:
         ancienne = _session_verrouiller(session)
         avant = set(ancienne.jours())
+        session_changement_verifier(session)
+        change = (
+            ancienne.date_debut,
+            ancienne.date_fin,
+            ancienne.adresse,
+            ancienne.commune_id,
+        ) != (
+            session.date_debut,
+            session.date_fin,
+            session.adresse,
+            session.commune_id,
+        )
+        invites = session.participations.filter(
+            candidature__statut=Candidature.Statut.INVITEE_SELECTION
+        )
+        session.version = ancienne.version + 1 if change and invites.exists() else ancienne.version
     session.full_clean()
     session.save()
     jours = set(session.jours())
@@ -103,6 +146,9 @@ def session_enregistrer(*, session: SessionSelection) -> SessionSelection:
         ],
         ignore_conflicts=True,
     )
+    if session.pk and change:
+        for participation in invites.select_related("candidature__filleul__user").order_by("pk"):
+            _invitation_ecrire(session, participation, methode="REQUEST", modification=True)
     return session
 
 
@@ -230,9 +276,10 @@ def _nom(candidature) -> str:
     return user.get_full_name() if user else f"Candidature n° {candidature.pk}"
 
 
-def _invitation_ecrire(session, participation, *, methode: str):
-    """The session's own invitation (or its cancellation) to the applicant and a minor's
-    guardians: dates, place, half-days and an .ics."""
+def _invitation_ecrire(session, participation, *, methode: str, modification: bool = False):
+    """The session's own invitation (or its cancellation, or with ``modification`` its update
+    after new dates or place) to the applicant and a minor's guardians: dates, place,
+    half-days and an .ics (its SEQUENCE is the session's version)."""
     candidature = participation.candidature
     filleul = candidature.filleul
     annulation = methode == "CANCEL"
@@ -245,17 +292,27 @@ def _invitation_ecrire(session, participation, *, methode: str):
     ]
     sujet = (
         f"Programme « {session.programme.nom} » : "
-        + ("invitation annulée" if annulation else "votre semaine de sélection")
+        + (
+            "invitation annulée"
+            if annulation
+            else "votre semaine de sélection change"
+            if modification
+            else "votre semaine de sélection"
+        )
         + f" du {session.date_debut:%d/%m/%Y}"
     )
     contexte = {
         "session": session,
         "demi_journees": list(session.demi_journees.all()),
         "annulation": annulation,
+        "modification": modification,
         "representant": None,
         "prenom": filleul.user.first_name if filleul.user else "",
     }
     prefixe = f"selection_invitation:{participation.pk}:{methode}"
+    if session.version:
+        # One e-mail per version of the session: a later change is a new message.
+        prefixe += f":v{session.version}"
     if filleul.user is not None:
         courriel_ecrire(
             regle="selection_invitation",
@@ -424,6 +481,21 @@ def evaluateur_lien_emettre(evaluateur: EvaluateurInvite) -> str:
 
 
 @transaction.atomic
+@transaction.atomic
+def evaluateur_enregistrer(*, evaluateur: EvaluateurInvite) -> EvaluateurInvite:
+    """Save a manager staff typed (admin inline). A corrected e-mail drops the link sent to
+    the old address: it stops working at once; the new one goes with « Envoyer leur lien aux
+    managers »."""
+    if evaluateur.pk:
+        ancien = EvaluateurInvite.objects.select_for_update().get(pk=evaluateur.pk)
+        if ancien.email.strip().lower() != (evaluateur.email or "").strip().lower():
+            evaluateur.jeton_hash = ""
+            evaluateur.jeton_expire_le = None
+    evaluateur.full_clean()
+    evaluateur.save()
+    return evaluateur
+
+
 def evaluateur_inviter(*, evaluateur: EvaluateurInvite) -> None:
     """E-mail a manager their personal link (a new one: the previous one stops working). The
     message carries an access link: confidential (staff never read it in the outbox)."""

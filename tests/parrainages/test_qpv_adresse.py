@@ -8,6 +8,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from parrainages.eligibilite import eligibility
 from parrainages.models import Filleul
@@ -124,7 +125,9 @@ def test_la_decision_de_l_equipe_exige_un_motif_est_journalisee_et_tient_jusqu_a
         par=admin_user,
     )
     assert filleul.qpv_resultat == R.DANS and filleul.qpv_origine == "equipe"
-    assert filleul.qpv_source.startswith("équipe (")
+    assert filleul.qpv_source == f"équipe du programme, le {timezone.localdate():%d/%m/%Y}"
+    # Staff's name is not in what the person reads (it stays in the audit trail).
+    assert admin_user.email not in filleul.qpv_source
     assert filleul.qpv_motif.startswith("Attestation de domicile")
     entree = LogEntry.objects.get_for_object(filleul).order_by("-timestamp").first()
     assert "qpv_motif" in entree.changes_dict and "qpv_origine" in entree.changes_dict
@@ -243,7 +246,7 @@ def test_l_admin_montre_le_resultat_et_enregistre_la_decision_avec_motif(admin_c
         "equipe",
     )
     assert filleul.qpv_motif == "Justificatif de domicile vu en entretien."
-    assert "équipe (" in admin_client.get(url).content.decode()
+    assert "équipe du programme, le " in admin_client.get(url).content.decode()
 
 
 def test_l_action_de_l_admin_recalcule_depuis_l_adresse(admin_client, filleul):

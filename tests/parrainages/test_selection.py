@@ -41,8 +41,10 @@ from tests.parrainages.factories import (
     CritereEvaluationFactory,
     EvaluateurInviteFactory,
     FilleulFactory,
+    MineurFactory,
     MotifRefusFactory,
     ParrainageFactory,
+    SortieCandidatureFactory,
     SortieFactory,
     candidature_invitee,
     session_selection,
@@ -203,6 +205,70 @@ def test_an_application_of_another_programme_or_closed_is_refused():
     assert not session.participations.exists()
 
 
+def _ics(message) -> str:
+    (nom, contenu, _type) = message.attachments[0]
+    assert nom == "semaine-de-selection.ics"
+    return contenu if isinstance(contenu, str) else contenu.decode()
+
+
+def test_new_dates_or_place_are_sent_to_the_invited_and_guardians_with_a_higher_sequence():
+    session = session_selection(capacite=3)
+    adulte = candidature_invitee(session)
+    mineur = candidature_invitee(session, filleul=MineurFactory())
+    parent = mineur.candidature.filleul.representants_legaux.get().email
+    invitation = next(
+        m
+        for m in mail.outbox
+        if m.to == [adulte.candidature.filleul.user.email]
+        and "semaine de sélection" in m.subject
+        and m.attachments
+    )
+    assert "SEQUENCE:0" in _ics(invitation)
+    uid = next(x for x in _ics(invitation).splitlines() if x.startswith("UID:"))
+    mail.outbox.clear()
+    # Nothing changed: nothing sent.
+    session_enregistrer(session=SessionSelection.objects.get(pk=session.pk))
+    assert mail.outbox == []
+
+    session = SessionSelection.objects.get(pk=session.pk)
+    session.date_debut += dt.timedelta(days=7)
+    session.date_fin += dt.timedelta(days=7)
+    session_enregistrer(session=session)
+    destinataires = sorted(m.to[0] for m in mail.outbox)
+    assert destinataires == sorted(
+        [adulte.candidature.filleul.user.email, mineur.candidature.filleul.user.email, parent]
+    )
+    for message in mail.outbox:
+        assert "change" in message.subject
+        assert "METHOD:REQUEST" in _ics(message)
+        assert "SEQUENCE:1" in _ics(message)
+        assert uid in _ics(message)
+    mail.outbox.clear()
+    # A second change: a new message (a new key), a higher sequence again.
+    session = SessionSelection.objects.get(pk=session.pk)
+    session.adresse = "3 place Kléber, Strasbourg"
+    session_enregistrer(session=session)
+    assert len(mail.outbox) == 3
+    assert all("SEQUENCE:2" in _ics(m) for m in mail.outbox)
+    assert "3 place Kléber" in mail.outbox[0].body
+
+
+def test_programme_and_capacity_cannot_drop_under_the_invited():
+    session = session_selection(capacite=3)
+    candidature_invitee(session)
+    candidature_invitee(session)
+    session = SessionSelection.objects.get(pk=session.pk)
+    session.capacite = 1
+    with pytest.raises(ValidationError, match="capacité ne peut pas être inférieure à 2"):
+        session_enregistrer(session=session)
+    session = SessionSelection.objects.get(pk=session.pk)
+    session.programme = ProgrammeFactory()
+    with pytest.raises(ValidationError, match="programme ne peut plus changer"):
+        session_enregistrer(session=session)
+    session = SessionSelection.objects.get(pk=session.pk)
+    assert (session.capacite, session.version) == (3, 0)
+
+
 def test_withdrawing_an_invitation_moves_the_application_back_to_study():
     session = session_selection()
     participation = candidature_invitee(session)
@@ -344,6 +410,80 @@ def test_a_managers_link_works_until_replaced_or_expired(grille):
     manager.save(update_fields=["jeton_expire_le"])
     with pytest.raises(LienEvaluationInvalide, match="expiré"):
         evaluateur_depuis_jeton(second)
+
+
+def test_a_corrected_email_in_the_admin_drops_the_managers_link(grille, rf):
+    from django.contrib import admin
+
+    from parrainages.admin_selection import EvaluateurInviteInline, SessionSelectionAdmin
+
+    session, _, _ = grille
+    manager = EvaluateurInviteFactory(session=session, email="ancienne@exemple.fr")
+    autre = EvaluateurInviteFactory(session=session)
+    lien = jeton_de(evaluateur_lien_emettre(manager))
+    lien_autre = jeton_de(evaluateur_lien_emettre(autre))
+    requete = rf.post("/")
+    requete.user = gestionnaire()
+    Formset = EvaluateurInviteInline(SessionSelection, admin.site).get_formset(requete, session)
+    donnees = {
+        "evaluateurs_invites-TOTAL_FORMS": "2",
+        "evaluateurs_invites-INITIAL_FORMS": "2",
+        "evaluateurs_invites-MIN_NUM_FORMS": "0",
+        "evaluateurs_invites-MAX_NUM_FORMS": "1000",
+    }
+    for i, (m, email) in enumerate(((manager, "nouvelle@exemple.fr"), (autre, autre.email))):
+        donnees |= {
+            f"evaluateurs_invites-{i}-id": str(m.pk),
+            f"evaluateurs_invites-{i}-session": str(session.pk),
+            f"evaluateurs_invites-{i}-prenom": m.prenom,
+            f"evaluateurs_invites-{i}-nom": m.nom,
+            f"evaluateurs_invites-{i}-entreprise": "Nouvelle entreprise",
+            f"evaluateurs_invites-{i}-email": email,
+        }
+    formset = Formset(donnees, instance=session, prefix="evaluateurs_invites")
+    assert formset.is_valid(), formset.errors
+    SessionSelectionAdmin(SessionSelection, admin.site).save_formset(
+        requete, None, formset, change=True
+    )
+    manager.refresh_from_db()
+    assert (manager.email, manager.jeton_hash, manager.jeton_expire_le) == (
+        "nouvelle@exemple.fr",
+        "",
+        None,
+    )
+    with pytest.raises(LienEvaluationInvalide):
+        evaluateur_depuis_jeton(lien)
+    # The other manager's address did not change: their link still works.
+    assert evaluateur_depuis_jeton(lien_autre) == autre
+
+
+def test_managers_are_anonymised_a_year_after_their_session(grille, settings):
+    from parrainages import retention
+
+    session, (motivation, _), membre = grille
+    manager = EvaluateurInviteFactory(session=session)
+    evaluation_enregistrer(
+        participation=membre,
+        qualite=Evaluation.Qualite.MANAGER,
+        evaluateur_invite=manager,
+        notes={motivation.pk: (3, "")},
+    )
+    fin = session.date_fin
+    la_veille = timezone.make_aware(
+        dt.datetime.combine(
+            fin + dt.timedelta(days=settings.RETENTION_EVALUATEURS_JOURS), dt.time(12)
+        )
+    )
+    assert retention.evaluateurs_anonymiser(la_veille) == 0
+    lendemain = la_veille + dt.timedelta(days=1)
+    assert retention.evaluateurs_anonymiser(lendemain, dry_run=True) == 1
+    assert retention.retention_appliquer(maintenant=lendemain).evaluateurs_anonymises == 1
+    manager.refresh_from_db()
+    assert manager.prenom == "" and "anonymisé" in manager.nom
+    assert manager.email.endswith("@anonyme.invalid") and manager.jeton_hash == ""
+    # The scores stay (unnamed), and a second run changes nothing.
+    assert Note.objects.filter(evaluation__evaluateur_invite=manager).count() == 1
+    assert retention.evaluateurs_anonymiser(lendemain) == 0
 
 
 def test_a_managers_link_stops_with_the_session(grille):
@@ -494,6 +634,54 @@ def test_the_cohort_sheet_counts_attendance_averages_and_the_later_path(
     assert ligne["sortie_fin"].get_type_display() == "CDI"
     assert fiche["sans_decision"] == 4
     assert ("Retenu(e)", 1) in fiche["decisions"]
+
+
+def test_the_cohort_sheet_reads_outcomes_without_a_pair_and_formed_pairs_only(
+    django_assert_num_queries,
+):
+    import io
+
+    from pypdf import PdfReader
+
+    from mentorat.pdf import rendre_pdf
+
+    session = session_selection()
+    sans_binome, refuse = candidature_invitee(session), candidature_invitee(session)
+    for membre in (sans_binome, refuse):
+        decision_enregistrer(participation=membre, decision=D.RETENUE, par=None)
+    # Retained, never paired: the outcome recorded on the application.
+    SortieCandidatureFactory(candidature=sans_binome.candidature, moment="fin", type="cdi")
+    SortieCandidatureFactory(
+        candidature=sans_binome.candidature, moment="six_mois", type="formation"
+    )
+    # A proposal the mentor declined is no pair.
+    ParrainageFactory(
+        filleul=refuse.candidature.filleul, programme=session.programme, statut="decline"
+    )
+
+    def requetes():
+        with django_assert_num_queries(6) as contexte:
+            fiche_cohorte(session)
+        return len(contexte.captured_queries)
+
+    fiche = fiche_cohorte(session)
+    ligne, ligne_refuse = fiche["lignes"]
+    assert ligne["binome"] is None
+    assert ligne["sortie_fin"].get_type_display() == "CDI"
+    assert ligne["sortie_six_mois"].type == "formation"
+    assert ligne_refuse["binome"] is None
+    texte = " ".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(rendre_pdf("parrainages/pdf/cohorte.html", fiche))).pages
+    )
+    assert "sortie : CDI" in texte
+    assert "Décliné" not in texte
+    # Bounded: the same number of queries with more members (some with outcomes).
+    avant = requetes()
+    for _ in range(3):
+        autre = candidature_invitee(session)
+        SortieCandidatureFactory(candidature=autre.candidature, moment="fin", type="cdi")
+    assert requetes() == avant
 
 
 def test_a_programme_needs_no_grid_to_run_a_session():

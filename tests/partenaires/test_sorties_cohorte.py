@@ -9,19 +9,31 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from parrainages.models import Candidature, Sortie
-from partenaires import indicateurs, services
+from parrainages.models import Candidature, ParticipationSelection, Sortie
+from parrainages.relances import candidatures_sans_binome
+from parrainages.services.filleul import candidature_refuser
+from parrainages.services.selection import (
+    decision_enregistrer,
+    participants_inviter,
+    participation_retirer,
+    session_annuler,
+)
+from partenaires import indicateurs, selectors, services
 from partenaires.indicateurs import IND, Demande
 from partenaires.selectors import COLONNES_FILLEULS
 from tests.parrainages.factories import (
     CandidatureFactory,
     EvenementCandidatureFactory,
+    MotifRefusFactory,
     ParrainageFactory,
     SortieCandidatureFactory,
     SortieFactory,
+    candidature_invitee,
+    session_selection,
 )
 from tests.partenaires.factories import ConventionFactory, MembreFactory
 from tests.programmes.factories import ProgrammeFactory
@@ -167,7 +179,8 @@ def test_the_denominator_every_member_paired_or_not_retained_or_not(s, django_as
         membres=6,
         avec_binome=1,
         retenus_sans_binome=1,
-        partis_apres_selection=3,
+        partis_apres_selection=2,
+        en_liste_attente=1,
         reponses_six_mois=4,
         positives_six_mois=3,
     )
@@ -267,3 +280,64 @@ def test_the_portal_shows_the_cohort_and_each_persons_outcome(client, s, monkeyp
         == "Alternance (apprentissage, professionnalisation) (six mois après la fin)"
     )
     assert lignes["Amine"].sortie_libelle == "CDI (six mois après la fin)"
+
+
+# --- Who left the cohort before the week ------------------------------------------------------
+
+
+def _retiree(session, participation):
+    participation_retirer(participation=participation, par=None)
+
+
+def _session_annulee(session, participation):
+    session_annuler(session=session, par=None)
+
+
+@pytest.mark.parametrize("quitter", [_retiree, _session_annulee], ids=["retiree", "annulee"])
+def test_withdrawn_from_the_week_then_refused_is_not_a_member(s, quitter):
+    aujourd_hui = timezone.localdate()
+    avant = indicateurs.cohorte_compter(s.convention, aujourd_hui)
+    session = session_selection(programme=s.cohorte)
+    participation = candidature_invitee(session, prescripteur=s.partenaire)
+    quitter(session, participation)
+    c = Candidature.objects.get(pk=participation.candidature_id)
+    assert c.statut == S.EN_ETUDE
+    candidature_refuser(candidature=c, par=None, motif=MotifRefusFactory())
+    six_mois(c, T.CDI, aujourd_hui)
+
+    apres = indicateurs.cohorte_compter(s.convention, aujourd_hui)
+    assert (apres.membres, apres.partis_apres_selection, apres.positives_six_mois) == (
+        avant.membres,
+        avant.partis_apres_selection,
+        avant.positives_six_mois,
+    )
+    # No outcome survey without a pair, and "not invited" in the partner's list.
+    assert not candidatures_sans_binome().filter(pk=c.pk).exists()
+    lignes = selectors.lignes_filleuls(s.convention, PERIODE[0], aujourd_hui)
+    (ligne,) = [x for x in lignes if x[:2] == (c.filleul.user.first_name, c.filleul.user.last_name)]
+    assert ligne[6] == "non"
+
+
+def test_re_invited_after_a_withdrawal_is_a_member_again(s):
+    aujourd_hui = timezone.localdate()
+    avant = indicateurs.cohorte_compter(s.convention, aujourd_hui)
+    session = session_selection(programme=s.cohorte)
+    participation = candidature_invitee(session, prescripteur=s.partenaire)
+    participation_retirer(participation=participation, par=None)
+    c = Candidature.objects.get(pk=participation.candidature_id)
+    (participation,) = participants_inviter(session=session, candidatures=[c], par=None)
+    decision_enregistrer(
+        participation=participation,
+        decision=ParticipationSelection.Decision.NON_RETENUE,
+        par=None,
+        motif=MotifRefusFactory(),
+    )
+    apres = indicateurs.cohorte_compter(s.convention, aujourd_hui)
+    assert apres.membres == avant.membres + 1
+    assert apres.partis_apres_selection == avant.partis_apres_selection + 1
+    assert candidatures_sans_binome().filter(pk=c.pk).exists()
+
+
+def test_the_waiting_list_is_not_counted_as_gone(s):
+    cohorte = indicateurs.cohorte_compter(s.convention, PERIODE[1])
+    assert (cohorte.partis_apres_selection, cohorte.en_liste_attente) == (2, 1)
