@@ -83,8 +83,12 @@ class NouvelEnvoi(NamedTuple):
 
 
 def envois_creer(envois: Iterable[NouvelEnvoi], *, taille_lot: int = 5000) -> int:
-    """Write the rows whose key is new, by batches; returns how many were new."""
-    envois = iter(envois)
+    """Write the rows whose key is new, by batches; returns how many were new.
+
+    A row without an address (an account a counsellor created, not yet claimed: see
+    partenaires.orientations) is skipped, as ``courriel_ecrire_rendu`` does: it has nowhere
+    to go, and one such row would make the whole batch fail."""
+    envois = (ligne for ligne in envois if ligne.email)
     ajoutes = 0
     while lot := list(islice(envois, taille_lot)):
         ajoutes += _creer_pg(lot) if connection.vendor == "postgresql" else _creer(lot)
