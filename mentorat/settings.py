@@ -16,6 +16,10 @@ if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
+# Text messages written to the standard output (mentorat.envois) while no SMS provider is
+# wired: always with DEBUG, otherwise only when asked for (never in production: they hold
+# claim codes). See docs/deploiement.md.
+SMS_CONSOLE = env.bool("SMS_CONSOLE", default=False)
 
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:

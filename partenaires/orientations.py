@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.emails import rendre_texte
-from mentorat.envois import courriel_ecrire, courriel_ecrire_rendu
+from mentorat.envois import canal_disponible, courriel_ecrire, courriel_ecrire_rendu
 from mentorat.models import Envoi, User
 from mentorat.pdf import rendre_pdf
 from parrainages.models import Candidature, Filleul
@@ -61,6 +61,11 @@ def code_empreinte(code: str) -> str:
 def code_lisible(code: str) -> str:
     """Printed and sent in two groups of four, easier to copy."""
     return f"{code[:4]}-{code[4:]}"
+
+
+def sms_possible(telephone: str) -> bool:
+    """A code can go by SMS: a valid mobile number, and a sender for text messages."""
+    return bool(telephone_e164(telephone)) and canal_disponible(Envoi.Canal.SMS)
 
 
 def telephone_e164(numero: str) -> str:
@@ -252,6 +257,10 @@ def code_remettre(*, prescription_id: int, par, moyen: str) -> bytes | None:
     if moyen == Moyen.SMS and not numero:
         raise ValidationError(
             "Aucun numéro de téléphone mobile valable n'a été donné pour cette personne."
+        )
+    if moyen == Moyen.SMS and not canal_disponible(Envoi.Canal.SMS):
+        raise ValidationError(
+            "L'envoi de SMS n'est pas disponible : remettez le code par lettre ou par e-mail."
         )
     if moyen not in Moyen.LIBELLES:
         raise ValidationError("Choisissez comment remettre le code.")

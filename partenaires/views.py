@@ -334,7 +334,7 @@ def prescription(request, pk):
             "prescription": prescription,
             "candidature": candidature,
             "form": CodeRemettreForm(),
-            "sms_possible": bool(orientations.telephone_e164(prescription.telephone)),
+            "sms_possible": orientations.sms_possible(prescription.telephone),
         },
     )
 

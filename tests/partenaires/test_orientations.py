@@ -203,8 +203,9 @@ def test_a_code_is_blocked_after_too_many_wrong_birth_dates(client, membre, prog
 
 
 def test_the_code_by_sms_and_by_email_through_the_outbox(
-    client, membre, programme, commune, capsys
+    client, membre, programme, commune, capsys, settings
 ):
+    settings.SMS_CONSOLE = True  # as in development (DEBUG)
     creer_compte(client, membre, programme, commune, email="yasmine.perso@exemple.fr")
     prescription = Prescription.objects.get()
     assert prescription.filleul.user.email is None  # the address is not the login
@@ -505,3 +506,31 @@ def test_the_claim_page_is_limited_per_address(client, monkeypatch, membre, prog
     assert not prescription.filleul.user.__class__.objects.get(
         pk=prescription.filleul.user_id
     ).has_usable_password()
+
+
+def test_no_sms_offered_nor_sent_without_a_sender_in_production(
+    client, membre, programme, commune, settings, capsys
+):
+    """The console sender prints the code: only with DEBUG or SMS_CONSOLE=1, never in
+    production, where the SMS choice is not offered and refused if posted."""
+    settings.DEBUG = False
+    settings.SMS_CONSOLE = False
+    creer_compte(client, membre, programme, commune)
+    prescription = Prescription.objects.get()
+    page = reverse("partenaires:prescription", args=[prescription.pk])
+    assert 'value="sms"' not in client.get(page).content.decode()
+    reponse = client.post(
+        reverse("partenaires:prescription_code", args=[prescription.pk]),
+        {"moyen": "sms"},
+        follow=True,
+    )
+    assert "L'envoi de SMS n'est pas disponible" in lire(reponse)
+    assert not Envoi.objects.filter(canal=Envoi.Canal.SMS).exists()
+    assert not CodeReclamation.objects.exists()
+    assert "SMS pour" not in capsys.readouterr().out
+
+    settings.DEBUG = True
+    assert 'value="sms"' in client.get(page).content.decode()
+    settings.DEBUG = False
+    settings.SMS_CONSOLE = True
+    assert 'value="sms"' in client.get(page).content.decode()
