@@ -204,6 +204,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/espace/"
 ACCOUNT_ADAPTER = "mentorat.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "mentorat.forms.InscriptionForm"
+# Password reset only to verified addresses (an account claimed with a mistyped address).
+ACCOUNT_FORMS = {"reset_password": "mentorat.reinitialisation.ReinitialisationForm"}
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 5
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 15 * 60

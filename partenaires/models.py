@@ -523,13 +523,18 @@ class Prescription(models.Model):
 
     @property
     def a_reclamer(self) -> bool:
-        """An account created with the person that they have not claimed yet."""
-        return (
-            self.mode == self.Mode.COMPTE
-            and self.filleul_id is not None
-            and self.filleul.user_id is not None
-            and not self.filleul.user.has_usable_password()
-        )
+        """An account created with the person that they have not claimed yet: until the
+        address they chose is verified (a mistyped one must not lock them out: the counsellor
+        issues a new code, see orientations.code_remettre). Lists prefetch
+        ``filleul__user__emailaddress_set``."""
+        if self.mode != self.Mode.COMPTE or self.filleul_id is None:
+            return False
+        user = self.filleul.user
+        if user is None:
+            return False
+        if not user.has_usable_password():
+            return True
+        return not any(adresse.verified for adresse in user.emailaddress_set.all())
 
 
 class CodeReclamation(models.Model):

@@ -197,8 +197,18 @@ def _prescription_a_reclamer(prescription_id: int, *, par) -> Prescription:
 
 def _code_emettre(prescription: Prescription, *, moyen: str) -> tuple[CodeReclamation, str]:
     """A new code for the person's account; the ones issued before no longer work."""
+    from allauth.account.models import EmailAddress
+
     maintenant = timezone.now()
-    user = prescription.filleul.user
+    # The account's row, locked: a claim of the previous code waits for this one to commit.
+    user = User.objects.select_for_update().get(pk=prescription.filleul.user_id)
+    if user.has_usable_password():
+        # Claimed with an address never verified (mistyped?): the next claim starts clean,
+        # the password chosen then no longer opens the account.
+        EmailAddress.objects.filter(user=user, verified=False).delete()
+        user.email = None
+        user.set_unusable_password()
+        user.save(update_fields=["email", "password"])
     CodeReclamation.objects.filter(
         user=user, utilise_le__isnull=True, remplace_le__isnull=True
     ).update(remplace_le=maintenant)
@@ -337,14 +347,15 @@ CODE_INCONNU = (
 def _code_verifier(code: str, date_naissance) -> CodeReclamation:
     """The code's row, locked, once code and birth date match; else a French refusal. A
     wrong birth date counts as a failed attempt, kept even though the claim is refused."""
-    ligne = (
-        CodeReclamation.objects.select_for_update()
-        .select_related("user")
-        .filter(empreinte=code_empreinte(code))
-        .first()
-    )
+    from allauth.account.models import EmailAddress
+
+    ligne = CodeReclamation.objects.filter(empreinte=code_empreinte(code)).first()
     if ligne is None:
         raise ValidationError({"code": CODE_INCONNU})
+    # The account first, then the code (the order ``_code_emettre`` takes them in): a new
+    # code issued meanwhile, or a claim of the same account, waits for the other to commit.
+    User.objects.select_for_update().filter(pk=ligne.user_id).first()
+    ligne = CodeReclamation.objects.select_for_update().select_related("user").get(pk=ligne.pk)
     if ligne.utilise_le is not None:
         raise ValidationError(
             {
@@ -357,6 +368,13 @@ def _code_verifier(code: str, date_naissance) -> CodeReclamation:
             {
                 "code": "Ce code a été remplacé par un plus récent : utilisez le dernier code "
                 "que vous avez reçu."
+            }
+        )
+    if EmailAddress.objects.filter(user=ligne.user_id, verified=True).exists():
+        raise ValidationError(
+            {
+                "code": "Ce compte est déjà activé : connectez-vous avec votre adresse e-mail "
+                "et votre mot de passe."
             }
         )
     if ligne.expire_le <= timezone.now():

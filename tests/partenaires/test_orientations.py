@@ -534,3 +534,74 @@ def test_no_sms_offered_nor_sent_without_a_sender_in_production(
     settings.DEBUG = False
     settings.SMS_CONSOLE = True
     assert 'value="sms"' in client.get(page).content.decode()
+
+
+def _code_lettre(client, membre, prescription) -> str:
+    client.force_login(membre.user)
+    reponse = client.post(
+        reverse("partenaires:prescription_code", args=[prescription.pk]), {"moyen": "lettre"}
+    )
+    assert reponse["Content-Type"] == "application/pdf", lire(reponse)
+    return code_de(texte_pdf(reponse.content))
+
+
+def test_a_claim_with_a_mistyped_address_can_be_started_again(client, membre, programme, commune):
+    """Until the address is verified the account is still to claim: the counsellor issues a
+    new code, the password chosen with the wrong address no longer opens it, nobody can
+    reset it through that address, and the next claim with the right address works."""
+    creer_compte(client, membre, programme, commune)
+    prescription = Prescription.objects.get()
+    user = prescription.filleul.user
+    code = _code_lettre(client, membre, prescription)
+    assert reclamer(client, code, email="yasmine@exemple.fr.typo").status_code == 302
+    user.refresh_from_db()
+    assert user.has_usable_password()
+    prescription.refresh_from_db()
+    assert prescription.a_reclamer
+
+    # The owner of the mistyped address cannot take the account by resetting its password.
+    mail.outbox.clear()
+    client.logout()
+    client.post(reverse("account_reset_password"), {"email": "yasmine@exemple.fr.typo"})
+    assert not any("password/reset/key" in m.body for m in mail.outbox)
+
+    nouveau = _code_lettre(client, membre, prescription)
+    user.refresh_from_db()
+    assert user.email is None and not user.has_usable_password()
+    assert not user.emailaddress_set.exists()
+    assert "déjà servi" in lire(reclamer(client, code, email="autre@exemple.fr"))
+
+    mail.outbox.clear()
+    bon = reclamer(client, nouveau)
+    assert bon.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "yasmine@exemple.fr"
+    (verification,) = mail.outbox
+    code_email = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", verification.body, re.MULTILINE).group(1)
+    client.post(bon["Location"], {"code": code_email})
+    prescription = Prescription.objects.get()
+    assert not prescription.a_reclamer
+    client.force_login(membre.user)
+    refus = client.post(
+        reverse("partenaires:prescription_code", args=[prescription.pk]),
+        {"moyen": "lettre"},
+        follow=True,
+    )
+    assert "a déjà activé son compte" in lire(refus)
+
+
+def test_a_code_is_refused_once_the_account_is_activated(client, membre, programme, commune):
+    from allauth.account.models import EmailAddress
+
+    creer_compte(client, membre, programme, commune)
+    prescription = Prescription.objects.get()
+    code = _code_lettre(client, membre, prescription)
+    # Activated meanwhile (through another code's claim, say): this one no longer serves.
+    EmailAddress.objects.create(
+        user=prescription.filleul.user, email="yasmine@exemple.fr", primary=True, verified=True
+    )
+    refus = reclamer(client, code, email="intrus@exemple.fr")
+    assert "Ce compte est déjà activé" in lire(refus)
+    user = prescription.filleul.user
+    user.refresh_from_db()
+    assert user.email is None and not user.has_usable_password()
