@@ -100,6 +100,27 @@ def _freins(freins) -> list[str]:
     return [f for f in Frein.values if f in set(freins or ()) & connus]
 
 
+def _sans_accents(texte: str) -> str:
+    decompose = unicodedata.normalize("NFKD", texte or "")
+    return "".join(c for c in decompose if not unicodedata.combining(c)).casefold().strip()
+
+
+def prescription_compte_existante(*, partenaire, programme, donnees: dict) -> Prescription | None:
+    """The partner's own account-mode referral of the same person to the same programme
+    (first name, last name without case nor accents, birth date), if any: only the partner's
+    own data is searched, so finding it tells nothing about other structures."""
+    cle = (_sans_accents(donnees["first_name"]), _sans_accents(donnees["last_name"]))
+    for prescription in Prescription.objects.filter(
+        partenaire=partenaire,
+        programme=programme,
+        mode=Prescription.Mode.COMPTE,
+        filleul__date_naissance=donnees["date_naissance"],
+    ).order_by("pk"):
+        if (_sans_accents(prescription.prenom), _sans_accents(prescription.nom)) == cle:
+            return prescription
+    return None
+
+
 @transaction.atomic
 def prescription_compte_creer(
     *,
@@ -124,6 +145,13 @@ def prescription_compte_creer(
     sign-up: send an invitation), a person not eligible, beyond the daily limits."""
     _membre_verifier(par=par, partenaire=partenaire)
     _verrouiller_compteurs(user=par, partenaire_id=partenaire.pk)
+    # A double click, a form sent again: the partner's row is locked, so the first request's
+    # account is there to find; the second returns it instead of creating another one.
+    existante = prescription_compte_existante(
+        partenaire=partenaire, programme=programme, donnees=donnees
+    )
+    if existante is not None:
+        return existante
     from .services import prescriptions_limiter
 
     prescriptions_limiter(par=par, partenaire=partenaire)
@@ -661,16 +689,32 @@ def prescriptions_importer(
     line number, with every other such row, and nothing is created."""
     _membre_verifier(par=par, partenaire=partenaire)
     _verrouiller_compteurs(user=par, partenaire_id=partenaire.pk)
-    _lot_limiter(par=par, partenaire=partenaire, combien=len(lignes))
+    # A file sent again: the people without an address already referred are skipped (their
+    # account exists), and the counsellor is told how many.
+    nouvelles = [
+        ligne
+        for ligne in lignes
+        if ligne["email"]
+        or prescription_compte_existante(partenaire=partenaire, programme=programme, donnees=ligne)
+        is None
+    ]
+    deja = len(lignes) - len(nouvelles)
+    if not nouvelles:
+        raise ValidationError(
+            "Toutes les personnes de ce fichier ont déjà été orientées vers ce programme par "
+            "votre structure : rien de nouveau n'a été créé."
+        )
+    _lot_limiter(par=par, partenaire=partenaire, combien=len(nouvelles))
     lot = ImportPrescriptions.objects.create(
         partenaire=partenaire,
         programme=programme,
         par=par,
         nom_fichier=nom_fichier[:255],
-        lignes=len(lignes),
+        lignes=len(nouvelles),
     )
+    lot.deja_orientees = deja
     erreurs = []
-    for ligne in lignes:
+    for ligne in nouvelles:
         try:
             with transaction.atomic():
                 if ligne["email"]:

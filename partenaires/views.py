@@ -406,7 +406,14 @@ def importer(request):
             erreurs = exc.messages
         else:
             messages.success(
-                request, f"{lot.lignes} personne{'s' if lot.lignes > 1 else ''} orientée(s)."
+                request,
+                f"{lot.lignes} personne{'s' if lot.lignes > 1 else ''} orientée(s)."
+                + (
+                    f" {lot.deja_orientees} personne(s) du fichier, déjà orientée(s) par votre "
+                    "structure, n'ont pas été créées une seconde fois."
+                    if lot.deja_orientees
+                    else ""
+                ),
             )
             return redirect("partenaires:lot", pk=lot.pk)
     return render(

@@ -605,3 +605,36 @@ def test_a_code_is_refused_once_the_account_is_activated(client, membre, program
     user = prescription.filleul.user
     user.refresh_from_db()
     assert user.email is None and not user.has_usable_password()
+
+
+def test_a_form_sent_twice_creates_one_account(client, membre, programme, commune):
+    """A double click, or the same person typed again with other case or accents: the
+    partner's existing account-mode referral is returned, no second account."""
+    premiere = creer_compte(client, membre, programme, commune)
+    seconde = creer_compte(
+        client, membre, programme, commune, first_name="YASMINE", last_name="Haddâd"
+    )
+    assert Prescription.objects.count() == 1 and Filleul.objects.count() == 1
+    assert seconde["Location"] == premiere["Location"]
+    # Another birth date is another person.
+    creer_compte(client, membre, programme, commune, date_naissance="2000-02-02")
+    assert Prescription.objects.count() == 2
+
+
+def test_a_file_sent_again_creates_nothing_new_and_says_so(client, membre, programme, commune):
+    contenu = (
+        ENTETE
+        + "Awa;Diop;17/05/2001;Strasbourg (67000);oui;mission_locale;3;;\n"
+        + "Karim;Benali;02/03/1999;67000;non;demandeur_emploi;4;;\n"
+    )
+    assert importer(client, membre, programme, contenu).status_code == 302
+    encore = importer(client, membre, programme, contenu)
+    assert "rien de nouveau n'a été créé" in lire(encore)
+    assert Prescription.objects.count() == 2 and Filleul.objects.count() == 2
+    plus_un = contenu.replace("Awa;Diop", "AWA;Diôp") + (
+        "Lina;Weber;05/06/2000;Strasbourg (67000);oui;mission_locale;4;;\n"
+    )
+    reponse = importer(client, membre, programme, plus_un)
+    assert reponse.status_code == 302
+    assert Prescription.objects.count() == 3 and Filleul.objects.count() == 3
+    assert "2 personne(s) du fichier, déjà orientée(s)" in lire(client.get(reponse["Location"]))
