@@ -15,6 +15,18 @@ class PartenaireQuerySet(models.QuerySet):
             return self.none()
         return self.filter(actif=True, adhesions__user=user, adhesions__actif=True).distinct()
 
+    def en_ecriture(self, user):
+        """The partners ``user`` is an active member of with a role that writes (not
+        read-only): referring, codes, letters, the selection week's invitations and grids."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(
+            actif=True,
+            adhesions__user=user,
+            adhesions__actif=True,
+            adhesions__role__in=[Membre.Role.REFERENT, Membre.Role.CONSEILLER],
+        ).distinct()
+
 
 class EducationPrioritaire(models.TextChoices):
     REP = "rep", "REP"

@@ -32,7 +32,13 @@ from parrainages.models.personnes import AGE_MAJORITE, age_on
 from parrainages.services.filleul import candidature_deposer, filleul_enregistrer_profil
 
 from .models import CodeReclamation, Frein, ImportPrescriptions, Partenaire, Prescription
-from .services import _verrouiller_compteurs, membre_actif, prescription_creer
+from .services import (
+    LECTURE_SEULE,
+    _verrouiller_compteurs,
+    membre_actif,
+    membre_redacteur,
+    prescription_creer,
+)
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LONGUEUR = 8
@@ -93,6 +99,8 @@ SOURCE_DU_PARTENAIRE = {
 def _membre_verifier(*, par, partenaire) -> None:
     if not membre_actif(user=par, partenaire=partenaire):
         raise ValidationError("Vous n'êtes pas membre actif de ce partenaire.")
+    if not membre_redacteur(user=par, partenaire=partenaire):
+        raise ValidationError(LECTURE_SEULE)
 
 
 def _freins(freins) -> list[str]:
@@ -215,6 +223,8 @@ def _prescription_a_reclamer(prescription_id: int, *, par) -> Prescription:
     )
     if prescription is None or not membre_actif(user=par, partenaire=prescription.partenaire):
         raise ValidationError("Cette orientation n'existe pas.")
+    if not membre_redacteur(user=par, partenaire=prescription.partenaire):
+        raise ValidationError(LECTURE_SEULE)
     if not prescription.a_reclamer:
         raise ValidationError(
             "Cette personne a déjà activé son compte : elle se connecte avec son adresse e-mail "
@@ -343,6 +353,8 @@ def lot_lettres(*, lot_id: int, par) -> bytes:
     lot = ImportPrescriptions.objects.filter(pk=lot_id).select_related("partenaire").first()
     if lot is None or not membre_actif(user=par, partenaire=lot.partenaire):
         raise ValidationError("Cet import n'existe pas.")
+    if not membre_redacteur(user=par, partenaire=lot.partenaire):
+        raise ValidationError(LECTURE_SEULE)
     ids = list(
         lot.prescriptions.filter(mode=Prescription.Mode.COMPTE)
         .order_by("nom", "prenom", "pk")

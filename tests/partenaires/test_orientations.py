@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +20,13 @@ from parrainages.models import Candidature, Filleul
 from parrainages.services.filleul import candidature_deposer, candidature_retenir
 from partenaires import orientations
 from partenaires.extension import orientations_exporter
-from partenaires.models import CodeReclamation, ImportPrescriptions, Partenaire, Prescription
+from partenaires.models import (
+    CodeReclamation,
+    ImportPrescriptions,
+    Membre,
+    Partenaire,
+    Prescription,
+)
 from partenaires.services import prescription_creer
 from tests.mentorat.factories import connecter, gestionnaire
 from tests.parrainages.factories import FilleulFactory
@@ -638,3 +645,39 @@ def test_a_file_sent_again_creates_nothing_new_and_says_so(client, membre, progr
     assert reponse.status_code == 302
     assert Prescription.objects.count() == 3 and Filleul.objects.count() == 3
     assert "2 personne(s) du fichier, déjà orientée(s)" in lire(client.get(reponse["Location"]))
+
+
+def test_a_read_only_member_neither_refers_nor_issues_codes_nor_prints_letters(
+    client, membre, programme, commune
+):
+    lecteur = MembreFactory(partenaire=membre.partenaire, role=Membre.Role.LECTEUR)
+    refus = creer_compte(client, lecteur, programme, commune)
+    assert "lecture seule" in lire(refus)
+    assert not Prescription.objects.exists()
+    assert (
+        importer(
+            client,
+            lecteur,
+            programme,
+            ENTETE + ("Awa;Diop;17/05/2001;Strasbourg (67000);oui;mission_locale;3;;\n"),
+        ).status_code
+        == 400
+    )
+    assert not Prescription.objects.exists()
+
+    creer_compte(client, membre, programme, commune)
+    prescription = Prescription.objects.get()
+    client.force_login(lecteur.user)
+    page = lire(client.get(reverse("partenaires:prescription", args=[prescription.pk])))
+    assert "lecture seule" in page and 'value="lettre"' not in page
+    refus = client.post(
+        reverse("partenaires:prescription_code", args=[prescription.pk]),
+        {"moyen": "lettre"},
+        follow=True,
+    )
+    assert "lecture seule" in lire(refus)
+    assert not CodeReclamation.objects.exists()
+    with pytest.raises(ValidationError, match="lecture seule"):
+        orientations.code_remettre(
+            prescription_id=prescription.pk, par=lecteur.user, moyen="lettre"
+        )
