@@ -74,13 +74,35 @@ def sms_possible(telephone: str) -> bool:
     return bool(telephone_e164(telephone)) and canal_disponible(Envoi.Canal.SMS)
 
 
+# Codes go by SMS only to mobiles of France and of its overseas departments, regions and
+# communities with a French numbering plan (Guadeloupe, Martinique, Guyane, La Réunion, Mayotte,
+# Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin): a number typed by a counsellor
+# could otherwise be a premium or foreign one, billed to the platform (SMS toll fraud).
+REGIONS_SMS = {"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF"}
+TYPES_SMS = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+NUMERO_SMS_REFUSE = (
+    "Les codes ne partent par SMS que vers un numéro de téléphone mobile de France "
+    "(métropole ou outre-mer) : remettez-le par lettre ou par e-mail."
+)
+
+
 def telephone_e164(numero: str) -> str:
-    """A French (or international) number in E.164, or "" when it is not a valid number."""
-    try:
-        analyse = phonenumbers.parse(numero or "", "FR")
-    except phonenumbers.NumberParseException:
+    """A mobile number of France or its overseas departments and regions in E.164, or ""
+    otherwise (not a valid number, a landline, a premium or foreign number)."""
+    # A national number (06…, 0690…, 0692…) is read as the mainland's, then as each overseas
+    # one's: they share the leading 0 but not the country code.
+    for region in ("FR", *sorted(REGIONS_SMS - {"FR"})):
+        try:
+            analyse = phonenumbers.parse(numero or "", region)
+        except phonenumbers.NumberParseException:
+            return ""
+        if phonenumbers.is_valid_number(analyse):
+            break
+    else:
         return ""
-    if not phonenumbers.is_valid_number(analyse):
+    if phonenumbers.region_code_for_number(analyse) not in REGIONS_SMS:
+        return ""
+    if phonenumbers.number_type(analyse) not in TYPES_SMS:
         return ""
     return phonenumbers.format_number(analyse, phonenumbers.PhoneNumberFormat.E164)
 
@@ -303,9 +325,7 @@ def code_remettre(*, prescription_id: int, par, moyen: str) -> bytes | None:
         raise ValidationError("Aucune adresse e-mail n'a été donnée pour cette personne.")
     numero = telephone_e164(prescription.telephone) if moyen == Moyen.SMS else ""
     if moyen == Moyen.SMS and not numero:
-        raise ValidationError(
-            "Aucun numéro de téléphone mobile valable n'a été donné pour cette personne."
-        )
+        raise ValidationError(NUMERO_SMS_REFUSE)
     if moyen == Moyen.SMS and not canal_disponible(Envoi.Canal.SMS):
         raise ValidationError(
             "L'envoi de SMS n'est pas disponible : remettez le code par lettre ou par e-mail."

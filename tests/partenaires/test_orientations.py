@@ -681,3 +681,39 @@ def test_a_read_only_member_neither_refers_nor_issues_codes_nor_prints_letters(
         orientations.code_remettre(
             prescription_id=prescription.pk, par=lecteur.user, moyen="lettre"
         )
+
+
+@pytest.mark.parametrize(
+    "numero,attendu",
+    [
+        ("06 12 34 56 78", "+33612345678"),
+        ("+33 7 81 23 45 67", "+33781234567"),
+        ("0690 12 34 56", "+590690123456"),  # Guadeloupe, mobile
+        ("0692 12 34 56", "+262692123456"),  # La Réunion, mobile
+        ("01 23 45 67 89", ""),  # a landline
+        ("08 99 12 34 56", ""),  # premium rate
+        ("+44 7400 123456", ""),  # a foreign mobile
+        ("+225 07 07 12 34 56", ""),
+        ("n'importe quoi", ""),
+    ],
+)
+def test_codes_go_by_sms_only_to_french_mobiles(numero, attendu):
+    assert orientations.telephone_e164(numero) == attendu
+
+
+def test_a_code_by_sms_to_a_landline_is_refused_in_french(
+    client, membre, programme, commune, settings
+):
+    settings.SMS_CONSOLE = True
+    creer_compte(client, membre, programme, commune, telephone="01 23 45 67 89")
+    prescription = Prescription.objects.get()
+    assert 'value="sms"' not in lire(
+        client.get(reverse("partenaires:prescription", args=[prescription.pk]))
+    )
+    refus = client.post(
+        reverse("partenaires:prescription_code", args=[prescription.pk]),
+        {"moyen": "sms"},
+        follow=True,
+    )
+    assert "numéro de téléphone mobile de France" in lire(refus)
+    assert not Envoi.objects.filter(canal=Envoi.Canal.SMS).exists()
