@@ -131,7 +131,13 @@ def orientations_demo() -> None:
         freins=["numerique", "francais"],
         diagnostic="Sans adresse e-mail ; à l'aise à l'oral, cherche dans la restauration.",
     )
-    orientations.code_remettre(prescription_id=sans_email.pk, par=asso.user, moyen="sms")
+    # By SMS where a sender exists (the demo runs with DEBUG: the console one), else a letter.
+    moyen = (
+        orientations.Moyen.SMS
+        if orientations.sms_possible(sans_email.telephone)
+        else orientations.Moyen.LETTRE
+    )
+    orientations.code_remettre(prescription_id=sans_email.pk, par=asso.user, moyen=moyen)
 
     # A batch imported by France Travail Hautepierre: two without an address (accounts to
     # claim, letters to print), one with (an invitation).

@@ -83,8 +83,12 @@ class NouvelEnvoi(NamedTuple):
 
 
 def envois_creer(envois: Iterable[NouvelEnvoi], *, taille_lot: int = 5000) -> int:
-    """Write the rows whose key is new, by batches; returns how many were new."""
-    envois = iter(envois)
+    """Write the rows whose key is new, by batches; returns how many were new.
+
+    A row without an address (an account a counsellor created, not yet claimed: see
+    partenaires.orientations) is skipped, as ``courriel_ecrire_rendu`` does: it has nowhere
+    to go, and one such row would make the whole batch fail."""
+    envois = (ligne for ligne in envois if ligne.email)
     ajoutes = 0
     while lot := list(islice(envois, taille_lot)):
         ajoutes += _creer_pg(lot) if connection.vendor == "postgresql" else _creer(lot)
@@ -440,8 +444,10 @@ def _expedier_email(envoi: Envoi, contexte: dict, jointes: list) -> None:
 # retries, confidentiality and exactly-once are the queue's, whatever the channel.
 def _expedier_sms_console(envoi: Envoi, contexte: dict, jointes: list) -> None:
     """Text messages while no SMS provider is wired (issue #19): written to the standard
-    output, as Django's console e-mail backend does. A provider registers its own sender
-    with ``canal_enregistrer(Envoi.Canal.SMS, …)``, which replaces this one."""
+    output, as Django's console e-mail backend does. Only in development (``DEBUG``) or when
+    ``SMS_CONSOLE=1`` says so: a text message holds a claim code, which must never reach the
+    logs of a production server. A provider registers its own sender with
+    ``canal_enregistrer(Envoi.Canal.SMS, …)``, which takes precedence."""
     import sys
 
     sys.stdout.write(f"SMS pour {envoi.email} :\n{envoi.texte}\n")
@@ -449,8 +455,22 @@ def _expedier_sms_console(envoi: Envoi, contexte: dict, jointes: list) -> None:
 
 _CANAUX: dict[str, Callable[[Envoi, dict, list], None]] = {
     Envoi.Canal.EMAIL: _expedier_email,
-    Envoi.Canal.SMS: _expedier_sms_console,
 }
+
+
+def _expediteur(canal: str) -> Callable[[Envoi, dict, list], None] | None:
+    """The sender of a channel: the one registered, else for text messages the console one in
+    development only (read at each call: the settings decide, not the import order)."""
+    if canal in _CANAUX:
+        return _CANAUX[canal]
+    if canal == Envoi.Canal.SMS and (settings.DEBUG or getattr(settings, "SMS_CONSOLE", False)):
+        return _expedier_sms_console
+    return None
+
+
+def canal_disponible(canal: str) -> bool:
+    """Whether messages of this channel can be sent (the pages offer it only then)."""
+    return _expediteur(canal) is not None
 
 
 def canal_enregistrer(canal: str, fonction: Callable[[Envoi, dict, list], None]) -> None:
@@ -489,7 +509,7 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
     except EnvoiSansObjet as exc:
         mine.update(statut=Envoi.Statut.ANNULE, erreur=str(exc), **_vider_si_confidentiel(envoi))
         return "annule"
-    expedier = _CANAUX.get(envoi.canal)
+    expedier = _expediteur(envoi.canal)
     if expedier is None:
         mine.update(
             statut=Envoi.Statut.ECHEC,

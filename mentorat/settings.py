@@ -16,6 +16,10 @@ if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
+# Text messages written to the standard output (mentorat.envois) while no SMS provider is
+# wired: always with DEBUG, otherwise only when asked for (never in production: they hold
+# claim codes). See docs/deploiement.md.
+SMS_CONSOLE = env.bool("SMS_CONSOLE", default=False)
 
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -200,6 +204,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/espace/"
 ACCOUNT_ADAPTER = "mentorat.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "mentorat.forms.InscriptionForm"
+# Password reset only to verified addresses (an account claimed with a mistyped address).
+ACCOUNT_FORMS = {"reset_password": "mentorat.reinitialisation.ReinitialisationForm"}
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 5
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 15 * 60

@@ -180,7 +180,7 @@ def charte_a_signer(maintenant) -> list[NouvelEnvoi]:
     for p in parties:
         c, periode = chartes[p["document_id"]], periodes[p["document_id"]]
         cle = f"charte_a_signer:{c['pk']}:{p['role']}:{periode}"
-        if p["user_id"] is None:
+        if p["user_id"] is None or not p["user__email"]:
             par_lien.append((p["pk"], cle))
             continue
         envois.append(
@@ -234,7 +234,8 @@ def rencontre_demain(maintenant) -> list[NouvelEnvoi]:
         debut = r["debut"].astimezone(tz)
         for cote, autre in (("parrain", "filleul"), ("filleul", "parrain")):
             user_id = r[f"parrainage__{cote}__user_id"]
-            if user_id is None:
+            # No account, or one a counsellor created and not yet claimed (no address).
+            if user_id is None or not r[f"parrainage__{cote}__user__email"]:
                 continue
             envois.append(
                 _envoi(
@@ -377,7 +378,7 @@ def _enquete(moment: Sortie.Moment, maintenant) -> list[NouvelEnvoi]:
     envois = []
     for pk, programme, *parties in rows:
         for cote, user_id, email in (("filleul", *parties[:2]), ("parrain", *parties[2:])):
-            if user_id is None:
+            if user_id is None or not email:  # no account, or one not yet claimed
                 continue
             envois.append(
                 _envoi(
@@ -465,7 +466,10 @@ def _enquete_candidature(moment: Sortie.Moment, maintenant) -> list[NouvelEnvoi]
         return Q(decision__lt=debut_du_jour(add_months(limite, -mois) + dt.timedelta(days=1)))
 
     candidatures = avec_date_de_decision(
-        candidatures_sans_binome().filter(~Exists(sortie), filleul__user__isnull=False)
+        candidatures_sans_binome()
+        .filter(~Exists(sortie), filleul__user__isnull=False)
+        # An account a counsellor created has no address until the person claims it.
+        .exclude(Q(filleul__user__email__isnull=True) | Q(filleul__user__email=""))
     )
     rows = _par_programme(candidatures, "", "duree_parrainage_mois", decidee_assez_tot).values_list(
         "pk", "programme__nom", "statut", "filleul__user_id", "filleul__user__email"
@@ -520,7 +524,7 @@ def fin_proche(maintenant) -> list[NouvelEnvoi]:
     envois = []
     for pk, fin_prevue, programme, *parties in rows:
         for user_id, email in (parties[:2], parties[2:]):
-            if user_id is None:
+            if user_id is None or not email:  # no account, or one not yet claimed
                 continue
             envois.append(
                 _envoi(

@@ -15,6 +15,18 @@ class PartenaireQuerySet(models.QuerySet):
             return self.none()
         return self.filter(actif=True, adhesions__user=user, adhesions__actif=True).distinct()
 
+    def en_ecriture(self, user):
+        """The partners ``user`` is an active member of with a role that writes (not
+        read-only): referring, codes, letters, the selection week's invitations and grids."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(
+            actif=True,
+            adhesions__user=user,
+            adhesions__actif=True,
+            adhesions__role__in=[Membre.Role.REFERENT, Membre.Role.CONSEILLER],
+        ).distinct()
+
 
 class EducationPrioritaire(models.TextChoices):
     REP = "rep", "REP"
@@ -523,13 +535,18 @@ class Prescription(models.Model):
 
     @property
     def a_reclamer(self) -> bool:
-        """An account created with the person that they have not claimed yet."""
-        return (
-            self.mode == self.Mode.COMPTE
-            and self.filleul_id is not None
-            and self.filleul.user_id is not None
-            and not self.filleul.user.has_usable_password()
-        )
+        """An account created with the person that they have not claimed yet: until the
+        address they chose is verified (a mistyped one must not lock them out: the counsellor
+        issues a new code, see orientations.code_remettre). Lists prefetch
+        ``filleul__user__emailaddress_set``."""
+        if self.mode != self.Mode.COMPTE or self.filleul_id is None:
+            return False
+        user = self.filleul.user
+        if user is None:
+            return False
+        if not user.has_usable_password():
+            return True
+        return not any(adresse.verified for adresse in user.emailaddress_set.all())
 
 
 class CodeReclamation(models.Model):

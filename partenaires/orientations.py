@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.emails import rendre_texte
-from mentorat.envois import courriel_ecrire, courriel_ecrire_rendu
+from mentorat.envois import canal_disponible, courriel_ecrire, courriel_ecrire_rendu
 from mentorat.models import Envoi, User
 from mentorat.pdf import rendre_pdf
 from parrainages.models import Candidature, Filleul
@@ -32,7 +32,13 @@ from parrainages.models.personnes import AGE_MAJORITE, age_on
 from parrainages.services.filleul import candidature_deposer, filleul_enregistrer_profil
 
 from .models import CodeReclamation, Frein, ImportPrescriptions, Partenaire, Prescription
-from .services import _verrouiller_compteurs, membre_actif, prescription_creer
+from .services import (
+    LECTURE_SEULE,
+    _verrouiller_compteurs,
+    membre_actif,
+    membre_redacteur,
+    prescription_creer,
+)
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LONGUEUR = 8
@@ -63,13 +69,40 @@ def code_lisible(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
+def sms_possible(telephone: str) -> bool:
+    """A code can go by SMS: a valid mobile number, and a sender for text messages."""
+    return bool(telephone_e164(telephone)) and canal_disponible(Envoi.Canal.SMS)
+
+
+# Codes go by SMS only to mobiles of France and of its overseas departments, regions and
+# communities with a French numbering plan (Guadeloupe, Martinique, Guyane, La Réunion, Mayotte,
+# Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin): a number typed by a counsellor
+# could otherwise be a premium or foreign one, billed to the platform (SMS toll fraud).
+REGIONS_SMS = {"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF"}
+TYPES_SMS = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+NUMERO_SMS_REFUSE = (
+    "Les codes ne partent par SMS que vers un numéro de téléphone mobile de France "
+    "(métropole ou outre-mer) : remettez-le par lettre ou par e-mail."
+)
+
+
 def telephone_e164(numero: str) -> str:
-    """A French (or international) number in E.164, or "" when it is not a valid number."""
-    try:
-        analyse = phonenumbers.parse(numero or "", "FR")
-    except phonenumbers.NumberParseException:
+    """A mobile number of France or its overseas departments and regions in E.164, or ""
+    otherwise (not a valid number, a landline, a premium or foreign number)."""
+    # A national number (06…, 0690…, 0692…) is read as the mainland's, then as each overseas
+    # one's: they share the leading 0 but not the country code.
+    for region in ("FR", *sorted(REGIONS_SMS - {"FR"})):
+        try:
+            analyse = phonenumbers.parse(numero or "", region)
+        except phonenumbers.NumberParseException:
+            return ""
+        if phonenumbers.is_valid_number(analyse):
+            break
+    else:
         return ""
-    if not phonenumbers.is_valid_number(analyse):
+    if phonenumbers.region_code_for_number(analyse) not in REGIONS_SMS:
+        return ""
+    if phonenumbers.number_type(analyse) not in TYPES_SMS:
         return ""
     return phonenumbers.format_number(analyse, phonenumbers.PhoneNumberFormat.E164)
 
@@ -88,11 +121,34 @@ SOURCE_DU_PARTENAIRE = {
 def _membre_verifier(*, par, partenaire) -> None:
     if not membre_actif(user=par, partenaire=partenaire):
         raise ValidationError("Vous n'êtes pas membre actif de ce partenaire.")
+    if not membre_redacteur(user=par, partenaire=partenaire):
+        raise ValidationError(LECTURE_SEULE)
 
 
 def _freins(freins) -> list[str]:
     connus = set(Frein.values)
     return [f for f in Frein.values if f in set(freins or ()) & connus]
+
+
+def _sans_accents(texte: str) -> str:
+    decompose = unicodedata.normalize("NFKD", texte or "")
+    return "".join(c for c in decompose if not unicodedata.combining(c)).casefold().strip()
+
+
+def prescription_compte_existante(*, partenaire, programme, donnees: dict) -> Prescription | None:
+    """The partner's own account-mode referral of the same person to the same programme
+    (first name, last name without case nor accents, birth date), if any: only the partner's
+    own data is searched, so finding it tells nothing about other structures."""
+    cle = (_sans_accents(donnees["first_name"]), _sans_accents(donnees["last_name"]))
+    for prescription in Prescription.objects.filter(
+        partenaire=partenaire,
+        programme=programme,
+        mode=Prescription.Mode.COMPTE,
+        filleul__date_naissance=donnees["date_naissance"],
+    ).order_by("pk"):
+        if (_sans_accents(prescription.prenom), _sans_accents(prescription.nom)) == cle:
+            return prescription
+    return None
 
 
 @transaction.atomic
@@ -119,6 +175,13 @@ def prescription_compte_creer(
     sign-up: send an invitation), a person not eligible, beyond the daily limits."""
     _membre_verifier(par=par, partenaire=partenaire)
     _verrouiller_compteurs(user=par, partenaire_id=partenaire.pk)
+    # A double click, a form sent again: the partner's row is locked, so the first request's
+    # account is there to find; the second returns it instead of creating another one.
+    existante = prescription_compte_existante(
+        partenaire=partenaire, programme=programme, donnees=donnees
+    )
+    if existante is not None:
+        return existante
     from .services import prescriptions_limiter
 
     prescriptions_limiter(par=par, partenaire=partenaire)
@@ -182,6 +245,8 @@ def _prescription_a_reclamer(prescription_id: int, *, par) -> Prescription:
     )
     if prescription is None or not membre_actif(user=par, partenaire=prescription.partenaire):
         raise ValidationError("Cette orientation n'existe pas.")
+    if not membre_redacteur(user=par, partenaire=prescription.partenaire):
+        raise ValidationError(LECTURE_SEULE)
     if not prescription.a_reclamer:
         raise ValidationError(
             "Cette personne a déjà activé son compte : elle se connecte avec son adresse e-mail "
@@ -192,8 +257,18 @@ def _prescription_a_reclamer(prescription_id: int, *, par) -> Prescription:
 
 def _code_emettre(prescription: Prescription, *, moyen: str) -> tuple[CodeReclamation, str]:
     """A new code for the person's account; the ones issued before no longer work."""
+    from allauth.account.models import EmailAddress
+
     maintenant = timezone.now()
-    user = prescription.filleul.user
+    # The account's row, locked: a claim of the previous code waits for this one to commit.
+    user = User.objects.select_for_update().get(pk=prescription.filleul.user_id)
+    if user.has_usable_password():
+        # Claimed with an address never verified (mistyped?): the next claim starts clean,
+        # the password chosen then no longer opens the account.
+        EmailAddress.objects.filter(user=user, verified=False).delete()
+        user.email = None
+        user.set_unusable_password()
+        user.save(update_fields=["email", "password"])
     CodeReclamation.objects.filter(
         user=user, utilise_le__isnull=True, remplace_le__isnull=True
     ).update(remplace_le=maintenant)
@@ -250,8 +325,10 @@ def code_remettre(*, prescription_id: int, par, moyen: str) -> bytes | None:
         raise ValidationError("Aucune adresse e-mail n'a été donnée pour cette personne.")
     numero = telephone_e164(prescription.telephone) if moyen == Moyen.SMS else ""
     if moyen == Moyen.SMS and not numero:
+        raise ValidationError(NUMERO_SMS_REFUSE)
+    if moyen == Moyen.SMS and not canal_disponible(Envoi.Canal.SMS):
         raise ValidationError(
-            "Aucun numéro de téléphone mobile valable n'a été donné pour cette personne."
+            "L'envoi de SMS n'est pas disponible : remettez le code par lettre ou par e-mail."
         )
     if moyen not in Moyen.LIBELLES:
         raise ValidationError("Choisissez comment remettre le code.")
@@ -296,6 +373,8 @@ def lot_lettres(*, lot_id: int, par) -> bytes:
     lot = ImportPrescriptions.objects.filter(pk=lot_id).select_related("partenaire").first()
     if lot is None or not membre_actif(user=par, partenaire=lot.partenaire):
         raise ValidationError("Cet import n'existe pas.")
+    if not membre_redacteur(user=par, partenaire=lot.partenaire):
+        raise ValidationError(LECTURE_SEULE)
     ids = list(
         lot.prescriptions.filter(mode=Prescription.Mode.COMPTE)
         .order_by("nom", "prenom", "pk")
@@ -328,14 +407,15 @@ CODE_INCONNU = (
 def _code_verifier(code: str, date_naissance) -> CodeReclamation:
     """The code's row, locked, once code and birth date match; else a French refusal. A
     wrong birth date counts as a failed attempt, kept even though the claim is refused."""
-    ligne = (
-        CodeReclamation.objects.select_for_update()
-        .select_related("user")
-        .filter(empreinte=code_empreinte(code))
-        .first()
-    )
+    from allauth.account.models import EmailAddress
+
+    ligne = CodeReclamation.objects.filter(empreinte=code_empreinte(code)).first()
     if ligne is None:
         raise ValidationError({"code": CODE_INCONNU})
+    # The account first, then the code (the order ``_code_emettre`` takes them in): a new
+    # code issued meanwhile, or a claim of the same account, waits for the other to commit.
+    User.objects.select_for_update().filter(pk=ligne.user_id).first()
+    ligne = CodeReclamation.objects.select_for_update().select_related("user").get(pk=ligne.pk)
     if ligne.utilise_le is not None:
         raise ValidationError(
             {
@@ -348,6 +428,13 @@ def _code_verifier(code: str, date_naissance) -> CodeReclamation:
             {
                 "code": "Ce code a été remplacé par un plus récent : utilisez le dernier code "
                 "que vous avez reçu."
+            }
+        )
+    if EmailAddress.objects.filter(user=ligne.user_id, verified=True).exists():
+        raise ValidationError(
+            {
+                "code": "Ce compte est déjà activé : connectez-vous avec votre adresse e-mail "
+                "et votre mot de passe."
             }
         )
     if ligne.expire_le <= timezone.now():
@@ -634,16 +721,32 @@ def prescriptions_importer(
     line number, with every other such row, and nothing is created."""
     _membre_verifier(par=par, partenaire=partenaire)
     _verrouiller_compteurs(user=par, partenaire_id=partenaire.pk)
-    _lot_limiter(par=par, partenaire=partenaire, combien=len(lignes))
+    # A file sent again: the people without an address already referred are skipped (their
+    # account exists), and the counsellor is told how many.
+    nouvelles = [
+        ligne
+        for ligne in lignes
+        if ligne["email"]
+        or prescription_compte_existante(partenaire=partenaire, programme=programme, donnees=ligne)
+        is None
+    ]
+    deja = len(lignes) - len(nouvelles)
+    if not nouvelles:
+        raise ValidationError(
+            "Toutes les personnes de ce fichier ont déjà été orientées vers ce programme par "
+            "votre structure : rien de nouveau n'a été créé."
+        )
+    _lot_limiter(par=par, partenaire=partenaire, combien=len(nouvelles))
     lot = ImportPrescriptions.objects.create(
         partenaire=partenaire,
         programme=programme,
         par=par,
         nom_fichier=nom_fichier[:255],
-        lignes=len(lignes),
+        lignes=len(nouvelles),
     )
+    lot.deja_orientees = deja
     erreurs = []
-    for ligne in lignes:
+    for ligne in nouvelles:
         try:
             with transaction.atomic():
                 if ligne["email"]:

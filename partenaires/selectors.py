@@ -90,6 +90,7 @@ def invitations_des_partenaires(partenaires):
     return (
         Prescription.objects.filter(partenaire__in=partenaires)
         .select_related("programme", "partenaire", "conseiller", "filleul__user")
+        .prefetch_related("filleul__user__emailaddress_set")  # Prescription.a_reclamer
         .annotate(candidature_statut=Subquery(candidature.values("statut")[:1]))
         .order_by("-created_at")
     )

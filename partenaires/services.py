@@ -39,6 +39,22 @@ def membre_actif(*, user, partenaire) -> bool:
     return Membre.objects.filter(user=user, partenaire=partenaire, actif=True).exists()
 
 
+LECTURE_SEULE = (
+    "Votre rôle dans cette structure est « lecture seule » : vous ne pouvez ni orienter, ni "
+    "remettre de code, ni inviter ou noter. Demandez au référent de votre structure de vous "
+    "donner le rôle de conseiller."
+)
+
+
+def membre_redacteur(*, user, partenaire) -> bool:
+    """An active member whose role writes (a read-only member only reads)."""
+    return (
+        Membre.objects.filter(user=user, partenaire=partenaire, actif=True)
+        .exclude(role=Membre.Role.LECTEUR)
+        .exists()
+    )
+
+
 def _verrouiller_compteurs(*, user, partenaire_id: int) -> None:
     """Lock the account, then the partner, for the rest of the transaction: simultaneous
     requests of one person or one partner are then counted against the daily limits one after

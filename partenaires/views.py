@@ -334,7 +334,10 @@ def prescription(request, pk):
             "prescription": prescription,
             "candidature": candidature,
             "form": CodeRemettreForm(),
-            "sms_possible": bool(orientations.telephone_e164(prescription.telephone)),
+            "sms_possible": orientations.sms_possible(prescription.telephone),
+            "ecriture": services.membre_redacteur(
+                user=request.user, partenaire=prescription.partenaire
+            ),
         },
     )
 
@@ -406,7 +409,14 @@ def importer(request):
             erreurs = exc.messages
         else:
             messages.success(
-                request, f"{lot.lignes} personne{'s' if lot.lignes > 1 else ''} orientée(s)."
+                request,
+                f"{lot.lignes} personne{'s' if lot.lignes > 1 else ''} orientée(s)."
+                + (
+                    f" {lot.deja_orientees} personne(s) du fichier, déjà orientée(s) par votre "
+                    "structure, n'ont pas été créées une seconde fois."
+                    if lot.deja_orientees
+                    else ""
+                ),
             )
             return redirect("partenaires:lot", pk=lot.pk)
     return render(
@@ -432,6 +442,7 @@ def lot(request, pk):
             "lot": lot,
             "prescriptions": prescriptions,
             "a_reclamer": sum(1 for p in prescriptions if p.a_reclamer),
+            "ecriture": services.membre_redacteur(user=request.user, partenaire=lot.partenaire),
         },
     )
 
@@ -551,13 +562,17 @@ def session_selection(request, pk):
         request.POST if request.method == "POST" else None,
         candidatures=candidatures_invitables(session, prescripteurs=request.partenaires),
     )
-    if request.method == "POST" and form.is_valid():
+    ecriture = list(Partenaire.objects.en_ecriture(request.user))
+    if request.method == "POST" and not ecriture:
+        form.is_valid()
+        form.add_error(None, services.LECTURE_SEULE)
+    elif request.method == "POST" and form.is_valid():
         try:
             invites = participants_inviter(
                 session=session,
                 candidatures=form.cleaned_data["candidatures"],
                 par=request.user,
-                partenaires=request.partenaires,
+                partenaires=ecriture,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -582,6 +597,8 @@ def session_selection(request, pk):
             "form": form,
             "fiche": fiche,
             "orientes": orientes,
+            "ecriture": bool(ecriture),
+            "anime_en_ecriture": session.animateur_id in {p.pk for p in ecriture},
         },
     )
 
@@ -591,8 +608,11 @@ def session_selection(request, pk):
 def session_presences(request, pk):
     """The facilitator's attendance grid: one POST saves it whole, or nothing."""
     session = selectors.session_animee(request.partenaires, pk)
+    ecriture = session.animateur_id in {p.pk for p in Partenaire.objects.en_ecriture(request.user)}
     erreur = ""
-    if request.method == "POST":
+    if request.method == "POST" and not ecriture:
+        erreur = services.LECTURE_SEULE
+    elif request.method == "POST":
         try:
             n = selection_presences_enregistrer(
                 session=session, saisies=saisies_depuis_post(request.POST), par=request.user
@@ -610,6 +630,7 @@ def session_presences(request, pk):
             "session": session,
             "grille": grille_presences(session),
             "erreur": erreur,
+            "ecriture": ecriture,
             "action": request.path,
         },
         status=400 if erreur else 200,
@@ -629,7 +650,11 @@ def session_evaluation(request, pk, participation):
     if membre is None:
         raise Http404
     form = None
-    if session.est_ouverte:
+    ecriture = session.animateur_id in {p.pk for p in Partenaire.objects.en_ecriture(request.user)}
+    if request.method == "POST" and not ecriture:
+        messages.error(request, services.LECTURE_SEULE)
+        return redirect("partenaires:session", pk=session.pk)
+    if session.est_ouverte and ecriture:
         form, enregistre = formulaire_evaluation(
             request,
             participation=membre,

@@ -1715,7 +1715,8 @@ def prescription_code(m):
         valide=Requete(
             m.membre.user,
             _url("partenaires:prescription_code", pk=m.prescription_compte.pk),
-            {"moyen": "sms"},
+            # Not "sms": without DEBUG nor SMS_CONSOLE (the tests) there is no SMS sender.
+            {"moyen": "lettre"},
         ),
         ecrit={"partenaires.CodeReclamation"},
         tables={"partenaires.CodeReclamation", "mentorat.Envoi"},

@@ -66,7 +66,8 @@ def test_its_transient_failures_are_retried_and_refusals_fail(sms, settings):
     assert Envoi.objects.get(cle="code:2").refus_definitif
 
 
-def test_without_a_provider_text_messages_go_to_the_console(capsys):
+def test_without_a_provider_text_messages_go_to_the_console_in_development(capsys, settings):
+    settings.SMS_CONSOLE = True
     ecrire()
     assert "SMS pour +33612345678 :\nVotre code : 123456" in capsys.readouterr().out
     assert Envoi.objects.get().statut == Envoi.Statut.ENVOYE
@@ -78,9 +79,16 @@ def test_a_message_without_an_address_is_not_written():
     assert not Envoi.objects.exists()
 
 
-def test_a_channel_without_a_sender_fails_with_the_reason(settings, monkeypatch):
+def test_a_channel_without_a_sender_fails_with_the_reason(settings, capsys):
+    """In production (no DEBUG, no SMS_CONSOLE) the console sender is not there: a code
+    never reaches the logs."""
     settings.ENVOIS_IMMEDIATS = False
-    monkeypatch.delitem(envois._CANAUX, Envoi.Canal.SMS)
+    settings.DEBUG = False
+    settings.SMS_CONSOLE = False
+    assert not envois.canal_disponible(Envoi.Canal.SMS)
     ecrire()
     assert envois_expedier() == {"echec": 1}
     assert "canal « sms »" in Envoi.objects.get().erreur
+    assert "123456" not in capsys.readouterr().out
+    settings.DEBUG = True
+    assert envois.canal_disponible(Envoi.Canal.SMS)

@@ -506,3 +506,26 @@ def test_follow_up_page(client, django_assert_num_queries, n):
     assert len(response.context["sans_fin"]) == n and len(response.context["sans_six"]) == n
     assert "boîte pleine" in content
     assert re.search(r"Binômes sans rencontre consignée \(\d+\)", content)
+
+
+def test_a_pair_whose_mentee_has_no_address_yet_reminds_the_mentor_only():
+    """An account a counsellor created has no address until claimed (partenaires
+    .orientations): the run succeeds and only the mentor is written to."""
+    aujourd_hui = timezone.localtime(NOW).date()
+    ended = ParrainageFactory(
+        termine=True,
+        date_debut=aujourd_hui - dt.timedelta(days=400),
+        date_fin=aujourd_hui - dt.timedelta(days=183),
+    )
+    actif = ParrainageFactory(
+        actif=True, programme__alerte_fin_jours=14, date_fin_prevue=aujourd_hui
+    )
+    for pair in (ended, actif):
+        pair.filleul.user.email = None
+        pair.filleul.user.save(update_fields=["email"])
+    nouveaux = relances.relances_planifier(maintenant=NOW)
+    assert nouveaux["enquete_fin"] == 1
+    assert nouveaux["fin_proche"] == 1
+    assert not Envoi.objects.filter(
+        destinataire__in=[ended.filleul.user, actif.filleul.user]
+    ).exists()

@@ -448,3 +448,34 @@ def test_the_applicant_reads_their_week_on_their_space(client, django_assert_max
         page = client.get(reverse("filleul:tableau_de_bord")).content.decode()
     assert "Votre semaine de sélection : « Semaine de mars »" in html.unescape(page)
     assert "12 rue du Jeu-des-Enfants" in page
+
+
+def test_a_read_only_member_neither_invites_nor_fills_grids(client, cohorte):
+    from partenaires.models import Membre
+
+    session, _animateur, membres, _ = cohorte
+    lecteur = MembreFactory(partenaire=session.animateur, role=Membre.Role.LECTEUR)
+    orientee = CandidatureFactory(
+        programme=session.programme, en_etude=True, prescripteur=session.animateur
+    )
+    connecter(client, lecteur.user)
+    url = reverse("partenaires:session", kwargs={"pk": session.pk})
+    page = html.unescape(client.get(url).content.decode())
+    assert "lecture seule" in page and "Inviter et prévenir" not in page
+    refus = client.post(url, {"candidatures": [orientee.pk]})
+    assert "lecture seule" in html.unescape(refus.content.decode())
+    orientee.refresh_from_db()
+    assert orientee.statut != S.INVITEE_SELECTION
+
+    presences = reverse("partenaires:session_presences", kwargs={"pk": session.pk})
+    matin = session.demi_journees.first()
+    refus = client.post(presences, {f"p-{membres[0].pk}-{matin.pk}": "present"})
+    assert refus.status_code == 400 and "lecture seule" in html.unescape(refus.content.decode())
+    assert not Presence.objects.exists()
+
+    grille = reverse(
+        "partenaires:session_evaluation", kwargs={"pk": session.pk, "participation": membres[0].pk}
+    )
+    assert client.get(grille).status_code == 200
+    client.post(grille, {})
+    assert not Evaluation.objects.exists()

@@ -377,3 +377,22 @@ def test_the_email_reads_well_and_carries_the_link(cohorte):
     partie = cohorte["desistee_apres_selection"]
     (message,) = [m for m in mail.outbox if m.to == [partie.filleul.user.email]]
     assert "Vous avez participé à la semaine de sélection" in message.body
+
+
+def test_a_person_whose_account_has_no_address_yet_does_not_break_the_run(cohorte):
+    """An account a counsellor created (partenaires.orientations) has no address until the
+    person claims it: the whole run still succeeds, the others are asked, nothing is written
+    for that person."""
+    sans_adresse = cohorte["retenue"].filleul.user
+    sans_adresse.email = None
+    sans_adresse.save(update_fields=["email"])
+    fin = timezone.now() + dt.timedelta(days=190)
+    assert relances.relances_planifier(maintenant=fin)["enquete_candidature_fin"] == 4
+    assert not Envoi.objects.filter(destinataire=sans_adresse, regle__in=REGLES).exists()
+    assert not Envoi.objects.filter(email="").exists()
+
+
+def test_the_outbox_skips_rows_without_an_address():
+    ligne = relances._envoi("essai", "essai:1", None, None, "Sujet", {}, essentiel=True)
+    assert envois_creer([ligne, ligne._replace(cle="essai:2", email="a@example.org")]) == 1
+    assert list(Envoi.objects.values_list("cle", flat=True)) == ["essai:2"]

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +20,13 @@ from parrainages.models import Candidature, Filleul
 from parrainages.services.filleul import candidature_deposer, candidature_retenir
 from partenaires import orientations
 from partenaires.extension import orientations_exporter
-from partenaires.models import CodeReclamation, ImportPrescriptions, Partenaire, Prescription
+from partenaires.models import (
+    CodeReclamation,
+    ImportPrescriptions,
+    Membre,
+    Partenaire,
+    Prescription,
+)
 from partenaires.services import prescription_creer
 from tests.mentorat.factories import connecter, gestionnaire
 from tests.parrainages.factories import FilleulFactory
@@ -203,8 +210,9 @@ def test_a_code_is_blocked_after_too_many_wrong_birth_dates(client, membre, prog
 
 
 def test_the_code_by_sms_and_by_email_through_the_outbox(
-    client, membre, programme, commune, capsys
+    client, membre, programme, commune, capsys, settings
 ):
+    settings.SMS_CONSOLE = True  # as in development (DEBUG)
     creer_compte(client, membre, programme, commune, email="yasmine.perso@exemple.fr")
     prescription = Prescription.objects.get()
     assert prescription.filleul.user.email is None  # the address is not the login
@@ -505,3 +513,207 @@ def test_the_claim_page_is_limited_per_address(client, monkeypatch, membre, prog
     assert not prescription.filleul.user.__class__.objects.get(
         pk=prescription.filleul.user_id
     ).has_usable_password()
+
+
+def test_no_sms_offered_nor_sent_without_a_sender_in_production(
+    client, membre, programme, commune, settings, capsys
+):
+    """The console sender prints the code: only with DEBUG or SMS_CONSOLE=1, never in
+    production, where the SMS choice is not offered and refused if posted."""
+    settings.DEBUG = False
+    settings.SMS_CONSOLE = False
+    creer_compte(client, membre, programme, commune)
+    prescription = Prescription.objects.get()
+    page = reverse("partenaires:prescription", args=[prescription.pk])
+    assert 'value="sms"' not in client.get(page).content.decode()
+    reponse = client.post(
+        reverse("partenaires:prescription_code", args=[prescription.pk]),
+        {"moyen": "sms"},
+        follow=True,
+    )
+    assert "L'envoi de SMS n'est pas disponible" in lire(reponse)
+    assert not Envoi.objects.filter(canal=Envoi.Canal.SMS).exists()
+    assert not CodeReclamation.objects.exists()
+    assert "SMS pour" not in capsys.readouterr().out
+
+    settings.DEBUG = True
+    assert 'value="sms"' in client.get(page).content.decode()
+    settings.DEBUG = False
+    settings.SMS_CONSOLE = True
+    assert 'value="sms"' in client.get(page).content.decode()
+
+
+def _code_lettre(client, membre, prescription) -> str:
+    client.force_login(membre.user)
+    reponse = client.post(
+        reverse("partenaires:prescription_code", args=[prescription.pk]), {"moyen": "lettre"}
+    )
+    assert reponse["Content-Type"] == "application/pdf", lire(reponse)
+    return code_de(texte_pdf(reponse.content))
+
+
+def test_a_claim_with_a_mistyped_address_can_be_started_again(client, membre, programme, commune):
+    """Until the address is verified the account is still to claim: the counsellor issues a
+    new code, the password chosen with the wrong address no longer opens it, nobody can
+    reset it through that address, and the next claim with the right address works."""
+    creer_compte(client, membre, programme, commune)
+    prescription = Prescription.objects.get()
+    user = prescription.filleul.user
+    code = _code_lettre(client, membre, prescription)
+    assert reclamer(client, code, email="yasmine@exemple.fr.typo").status_code == 302
+    user.refresh_from_db()
+    assert user.has_usable_password()
+    prescription.refresh_from_db()
+    assert prescription.a_reclamer
+
+    # The owner of the mistyped address cannot take the account by resetting its password.
+    mail.outbox.clear()
+    client.logout()
+    client.post(reverse("account_reset_password"), {"email": "yasmine@exemple.fr.typo"})
+    assert not any("password/reset/key" in m.body for m in mail.outbox)
+
+    nouveau = _code_lettre(client, membre, prescription)
+    user.refresh_from_db()
+    assert user.email is None and not user.has_usable_password()
+    assert not user.emailaddress_set.exists()
+    assert "déjà servi" in lire(reclamer(client, code, email="autre@exemple.fr"))
+
+    mail.outbox.clear()
+    bon = reclamer(client, nouveau)
+    assert bon.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "yasmine@exemple.fr"
+    (verification,) = mail.outbox
+    code_email = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", verification.body, re.MULTILINE).group(1)
+    client.post(bon["Location"], {"code": code_email})
+    prescription = Prescription.objects.get()
+    assert not prescription.a_reclamer
+    client.force_login(membre.user)
+    refus = client.post(
+        reverse("partenaires:prescription_code", args=[prescription.pk]),
+        {"moyen": "lettre"},
+        follow=True,
+    )
+    assert "a déjà activé son compte" in lire(refus)
+
+
+def test_a_code_is_refused_once_the_account_is_activated(client, membre, programme, commune):
+    from allauth.account.models import EmailAddress
+
+    creer_compte(client, membre, programme, commune)
+    prescription = Prescription.objects.get()
+    code = _code_lettre(client, membre, prescription)
+    # Activated meanwhile (through another code's claim, say): this one no longer serves.
+    EmailAddress.objects.create(
+        user=prescription.filleul.user, email="yasmine@exemple.fr", primary=True, verified=True
+    )
+    refus = reclamer(client, code, email="intrus@exemple.fr")
+    assert "Ce compte est déjà activé" in lire(refus)
+    user = prescription.filleul.user
+    user.refresh_from_db()
+    assert user.email is None and not user.has_usable_password()
+
+
+def test_a_form_sent_twice_creates_one_account(client, membre, programme, commune):
+    """A double click, or the same person typed again with other case or accents: the
+    partner's existing account-mode referral is returned, no second account."""
+    premiere = creer_compte(client, membre, programme, commune)
+    seconde = creer_compte(
+        client, membre, programme, commune, first_name="YASMINE", last_name="Haddâd"
+    )
+    assert Prescription.objects.count() == 1 and Filleul.objects.count() == 1
+    assert seconde["Location"] == premiere["Location"]
+    # Another birth date is another person.
+    creer_compte(client, membre, programme, commune, date_naissance="2000-02-02")
+    assert Prescription.objects.count() == 2
+
+
+def test_a_file_sent_again_creates_nothing_new_and_says_so(client, membre, programme, commune):
+    contenu = (
+        ENTETE
+        + "Awa;Diop;17/05/2001;Strasbourg (67000);oui;mission_locale;3;;\n"
+        + "Karim;Benali;02/03/1999;67000;non;demandeur_emploi;4;;\n"
+    )
+    assert importer(client, membre, programme, contenu).status_code == 302
+    encore = importer(client, membre, programme, contenu)
+    assert "rien de nouveau n'a été créé" in lire(encore)
+    assert Prescription.objects.count() == 2 and Filleul.objects.count() == 2
+    plus_un = contenu.replace("Awa;Diop", "AWA;Diôp") + (
+        "Lina;Weber;05/06/2000;Strasbourg (67000);oui;mission_locale;4;;\n"
+    )
+    reponse = importer(client, membre, programme, plus_un)
+    assert reponse.status_code == 302
+    assert Prescription.objects.count() == 3 and Filleul.objects.count() == 3
+    assert "2 personne(s) du fichier, déjà orientée(s)" in lire(client.get(reponse["Location"]))
+
+
+def test_a_read_only_member_neither_refers_nor_issues_codes_nor_prints_letters(
+    client, membre, programme, commune
+):
+    lecteur = MembreFactory(partenaire=membre.partenaire, role=Membre.Role.LECTEUR)
+    refus = creer_compte(client, lecteur, programme, commune)
+    assert "lecture seule" in lire(refus)
+    assert not Prescription.objects.exists()
+    assert (
+        importer(
+            client,
+            lecteur,
+            programme,
+            ENTETE + ("Awa;Diop;17/05/2001;Strasbourg (67000);oui;mission_locale;3;;\n"),
+        ).status_code
+        == 400
+    )
+    assert not Prescription.objects.exists()
+
+    creer_compte(client, membre, programme, commune)
+    prescription = Prescription.objects.get()
+    client.force_login(lecteur.user)
+    page = lire(client.get(reverse("partenaires:prescription", args=[prescription.pk])))
+    assert "lecture seule" in page and 'value="lettre"' not in page
+    refus = client.post(
+        reverse("partenaires:prescription_code", args=[prescription.pk]),
+        {"moyen": "lettre"},
+        follow=True,
+    )
+    assert "lecture seule" in lire(refus)
+    assert not CodeReclamation.objects.exists()
+    with pytest.raises(ValidationError, match="lecture seule"):
+        orientations.code_remettre(
+            prescription_id=prescription.pk, par=lecteur.user, moyen="lettre"
+        )
+
+
+@pytest.mark.parametrize(
+    "numero,attendu",
+    [
+        ("06 12 34 56 78", "+33612345678"),
+        ("+33 7 81 23 45 67", "+33781234567"),
+        ("0690 12 34 56", "+590690123456"),  # Guadeloupe, mobile
+        ("0692 12 34 56", "+262692123456"),  # La Réunion, mobile
+        ("01 23 45 67 89", ""),  # a landline
+        ("08 99 12 34 56", ""),  # premium rate
+        ("+44 7400 123456", ""),  # a foreign mobile
+        ("+225 07 07 12 34 56", ""),
+        ("n'importe quoi", ""),
+    ],
+)
+def test_codes_go_by_sms_only_to_french_mobiles(numero, attendu):
+    assert orientations.telephone_e164(numero) == attendu
+
+
+def test_a_code_by_sms_to_a_landline_is_refused_in_french(
+    client, membre, programme, commune, settings
+):
+    settings.SMS_CONSOLE = True
+    creer_compte(client, membre, programme, commune, telephone="01 23 45 67 89")
+    prescription = Prescription.objects.get()
+    assert 'value="sms"' not in lire(
+        client.get(reverse("partenaires:prescription", args=[prescription.pk]))
+    )
+    refus = client.post(
+        reverse("partenaires:prescription_code", args=[prescription.pk]),
+        {"moyen": "sms"},
+        follow=True,
+    )
+    assert "numéro de téléphone mobile de France" in lire(refus)
+    assert not Envoi.objects.filter(canal=Envoi.Canal.SMS).exists()
