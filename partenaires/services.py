@@ -103,6 +103,8 @@ def prescription_creer(
     Refused beyond the daily limits of the member and of the partner (nothing written)."""
     if not membre_actif(user=par, partenaire=partenaire):
         raise ValidationError("Vous n'êtes pas membre actif de ce partenaire.")
+    if not membre_redacteur(user=par, partenaire=partenaire):
+        raise ValidationError(LECTURE_SEULE)
     _verrouiller_compteurs(user=par, partenaire_id=partenaire.pk)
     prescriptions_limiter(par=par, partenaire=partenaire)
     # Several structures may refer the same person: every referral is recorded, and nothing

@@ -6,12 +6,18 @@ import re
 
 import pytest
 from django.core import mail, signing
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from parrainages.models import Candidature
-from partenaires.models import Prescription
-from partenaires.services import INVITATION_SALT, invitation_jeton
+from partenaires.models import Membre, Prescription
+from partenaires.services import (
+    INVITATION_SALT,
+    LECTURE_SEULE,
+    invitation_jeton,
+    prescription_creer,
+)
 from tests.mentorat.factories import UserFactory, gestionnaire
 from tests.parrainages.factories import FilleulFactory, ParrainFactory
 from tests.partenaires.factories import MembreFactory
@@ -229,3 +235,18 @@ def test_tampered_and_expired_links(client, membre, programme, monkeypatch):
 def test_staff_and_mentors_are_not_partner_members(client):
     client.force_login(gestionnaire())
     assert client.get(reverse("partenaires:prescrire")).status_code == 404
+
+
+def test_a_read_only_member_cannot_send_an_invitation():
+    lecteur = MembreFactory(role=Membre.Role.LECTEUR)
+    with pytest.raises(ValidationError) as refus:
+        prescription_creer(
+            par=lecteur.user,
+            partenaire=lecteur.partenaire,
+            programme=ProgrammeFactory(),
+            prenom="Sami",
+            nom="Diallo",
+            email="sami@exemple.fr",
+        )
+    assert refus.value.messages == [LECTURE_SEULE]
+    assert not Prescription.objects.exists()
