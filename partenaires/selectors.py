@@ -25,13 +25,23 @@ from programmes.models import Evenement, Inscription
 
 from . import indicateurs
 from .indicateurs import DEFINITIONS, IND, Demande
-from .models import Convention, Objectif, Partenaire, Prescription, Rapport
+from .models import Convention, Membre, Objectif, Partenaire, Prescription, Rapport
 
 # --- Access -------------------------------------------------------------------------------------
 
 
 def partenaires_du_membre(user) -> list[Partenaire]:
-    return list(Partenaire.objects.du_membre(user).order_by("nom"))
+    """The user's partners, each with ``ecriture``: whether their role there writes (referring,
+    codes, invitations, grids) or only reads — in the same query."""
+    if not user.is_authenticated:
+        return []
+    ecrit = Membre.objects.filter(
+        partenaire=OuterRef("pk"),
+        user=user,
+        actif=True,
+        role__in=[Membre.Role.REFERENT, Membre.Role.CONSEILLER],
+    )
+    return list(Partenaire.objects.du_membre(user).annotate(ecriture=Exists(ecrit)).order_by("nom"))
 
 
 def convention_du_membre(user, pk) -> Convention:

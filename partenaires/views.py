@@ -63,6 +63,8 @@ def membre_requis(view):
         if not partenaires:
             raise Http404
         request.partenaires = partenaires
+        # Read-only members are not offered what the services would refuse them.
+        request.peut_orienter = any(p.ecriture for p in partenaires)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -717,3 +717,18 @@ def test_a_code_by_sms_to_a_landline_is_refused_in_french(
     )
     assert "numéro de téléphone mobile de France" in lire(refus)
     assert not Envoi.objects.filter(canal=Envoi.Canal.SMS).exists()
+
+
+def test_the_portal_home_offers_to_refer_only_to_members_who_may(client, membre):
+    lecteur = MembreFactory(role=Membre.Role.LECTEUR)
+    boutons = [
+        reverse("partenaires:prescrire"),
+        reverse("partenaires:prescrire_compte"),
+        reverse("partenaires:importer"),
+    ]
+    client.force_login(lecteur.user)
+    page = lire(client.get(reverse("partenaires:accueil")))
+    assert not any(f'href="{b}"' in page for b in boutons)
+    client.force_login(membre.user)
+    page = lire(client.get(reverse("partenaires:accueil")))
+    assert all(f'href="{b}"' in page for b in boutons)
