@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import hashlib
 import hmac
-import io
 import secrets
 import unicodedata
 
@@ -599,24 +598,15 @@ def lire_csv_prescriptions(fichier) -> list[dict]:
     """Read and check every row of a referrals file with the rules of the mentee's own
     profile forms; any bad row rejects the whole file, every error named by its line and
     column. Whatever the bytes, the answer is a ValidationError or the rows, checked."""
-    from parrainages.services.onboarding import _decoder, _erreur_csv
+    from parrainages.services.onboarding import _erreur_csv, csv_ouvrir
 
     from .forms import PrescriptionLigneForm
 
-    brut = fichier.read(TAILLE_MAX_CSV + 1)
-    if len(brut) > TAILLE_MAX_CSV:
-        raise ValidationError("Le fichier dépasse 512 Ko : découpez-le en plusieurs fichiers.")
-    texte = _decoder(brut)
-    if "\x00" in texte:
-        raise ValidationError(
-            "Le fichier contient un caractère nul : ce n'est pas un fichier CSV texte. "
-            "Depuis votre tableur, enregistrez-le au format « CSV UTF-8 »."
-        )
-    if not texte.strip():
-        raise ValidationError("Le fichier est vide.")
-    entete = texte.lstrip().splitlines()[0]
-    separateur = ";" if entete.count(";") >= entete.count(",") else ","
-    lecteur = csv.DictReader(io.StringIO(texte.lstrip()), delimiter=separateur)
+    lecteur = csv_ouvrir(
+        fichier,
+        taille_max=TAILLE_MAX_CSV,
+        trop_gros="Le fichier dépasse 512 Ko : découpez-le en plusieurs fichiers.",
+    )
     try:
         entetes = [(h or "").strip().lower() for h in (lecteur.fieldnames or [])]
         manquantes = [c for c in COLONNES if c not in entetes]

@@ -206,6 +206,17 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
     def day(value):
         return value.isoformat() if value else None
 
+    def sortie(s):
+        """An outcome, of a pair or of an application without a pair, as the person reads it."""
+        return {
+            "moment": s.get_moment_display(),
+            "situation": s.get_type_display(),
+            "date": day(s.date),
+            "employeur": s.employeur,
+            "commentaire": s.commentaire,
+            "declaree_par": s.get_source_display(),
+        }
+
     parrainages = filleul.parrainages.select_related("programme", "parrain__user").order_by(
         "propose_le"
     )
@@ -299,17 +310,7 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                 ],
                 # Without a pair (retained but never paired, or gone after the selection
                 # week): the situation asked at the end and six months later.
-                "sorties": [
-                    {
-                        "moment": s.get_moment_display(),
-                        "situation": s.get_type_display(),
-                        "date": day(s.date),
-                        "employeur": s.employeur,
-                        "commentaire": s.commentaire,
-                        "declaree_par": s.get_source_display(),
-                    }
-                    for s in c.sorties.all()
-                ],
+                "sorties": [sortie(s) for s in c.sorties.all()],
             }
             for c in filleul.candidatures.select_related("programme")
             .prefetch_related(
@@ -359,17 +360,7 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                     }
                     for i in p.immersions.all()
                 ],
-                "sorties": [
-                    {
-                        "moment": s.get_moment_display(),
-                        "situation": s.get_type_display(),
-                        "date": day(s.date),
-                        "employeur": s.employeur,
-                        "commentaire": s.commentaire,
-                        "declaree_par": s.get_source_display(),
-                    }
-                    for s in p.sorties.all()
-                ],
+                "sorties": [sortie(s) for s in p.sorties.all()],
             }
             for p in parrainages.prefetch_related("rencontres", "immersions", "sorties")
         ],

@@ -85,16 +85,14 @@ def _erreur_csv(exc: csv.Error, numero: int) -> ValidationError:
     )
 
 
-def lire_csv_parrains(fichier) -> list[dict]:
-    """Read and check every row of an invitation file; any bad row rejects the whole file.
-
-    Columns: prenom, nom, email, entreprise, fonction (comma or semicolon separated, UTF-8 or
-    Windows-1252). Errors are reported in French with their line numbers; whatever the bytes,
-    the answer is a ValidationError, never another exception.
-    """
-    brut = fichier.read(TAILLE_MAX_CSV + 1)
-    if len(brut) > TAILLE_MAX_CSV:
-        raise ValidationError("Le fichier dépasse 2 Mo : découpez-le en plusieurs fichiers.")
+def csv_ouvrir(fichier, *, taille_max: int, trop_gros: str) -> csv.DictReader:
+    """An uploaded CSV file, read as people's spreadsheets write it: at most ``taille_max``
+    bytes (``trop_gros`` says so beyond), UTF-8 or Windows-1252, comma or semicolon; a binary
+    or empty file is refused. Every refusal is a ValidationError in French. Shared by the
+    mentors' and the referrals' imports."""
+    brut = fichier.read(taille_max + 1)
+    if len(brut) > taille_max:
+        raise ValidationError(trop_gros)
     texte = _decoder(brut)
     if "\x00" in texte:
         raise ValidationError(
@@ -104,7 +102,21 @@ def lire_csv_parrains(fichier) -> list[dict]:
     if not texte.strip():
         raise ValidationError("Le fichier est vide.")
     entete = texte.lstrip().splitlines()[0]
-    lecteur = csv.DictReader(io.StringIO(texte.lstrip()), delimiter=_separateur(entete))
+    return csv.DictReader(io.StringIO(texte.lstrip()), delimiter=_separateur(entete))
+
+
+def lire_csv_parrains(fichier) -> list[dict]:
+    """Read and check every row of an invitation file; any bad row rejects the whole file.
+
+    Columns: prenom, nom, email, entreprise, fonction (comma or semicolon separated, UTF-8 or
+    Windows-1252). Errors are reported in French with their line numbers; whatever the bytes,
+    the answer is a ValidationError, never another exception.
+    """
+    lecteur = csv_ouvrir(
+        fichier,
+        taille_max=TAILLE_MAX_CSV,
+        trop_gros="Le fichier dépasse 2 Mo : découpez-le en plusieurs fichiers.",
+    )
     try:
         return _lire_lignes(lecteur)
     except csv.Error as exc:
