@@ -36,8 +36,15 @@ def retenu(programme, coords=STRASBOURG, secteurs=("G",), dispo=("mar_soir",), j
         filleul=filleul,
         programme=programme,
         retenue=True,
-        decidee_le=timezone.now() - dt.timedelta(days=jours),
+        decidee_le=il_y_a_jours_a_midi(jours),
     )
+
+
+def il_y_a_jours_a_midi(jours):
+    """Noon, local time, `jours` calendar days ago: a decision that far back whatever the hour
+    of the run and the summer-time changes between then and now."""
+    jour = timezone.localdate() - dt.timedelta(days=jours)
+    return timezone.make_aware(dt.datetime.combine(jour, dt.time(12)))
 
 
 def parrain(
