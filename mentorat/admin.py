@@ -40,9 +40,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 
 from . import effacement
+from .admin_perimetre import comptes_du_perimetre
 from .audit import modeles_journalises
 from .comptes import activation_renvoyer, compte_creer
 from .models import Envoi, Partie, User
+from .perimetre import RESERVE_ADMINISTRATEURS
 
 # --- Shared helpers ----------------------------------------------------------------------------
 
@@ -507,6 +509,8 @@ class JournalAdmin(LogEntryAdmin):
     the table.
     """
 
+    portee = RESERVE_ADMINISTRATEURS
+
     list_display = ["created", "resource_url", "action_fr", "msg_short", "user_url"]
     list_filter = [("timestamp", admin.DateFieldListFilter), "action", ModeleJournaliseFilter]
     date_hierarchy = None
@@ -590,6 +594,7 @@ ADD_FIELDS = ("email", "first_name", "last_name")
 
 @admin.register(User)
 class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
+    portee = staticmethod(comptes_du_perimetre)
     form = UserEditForm
     add_form = CompteCreationForm
     add_form_template = None
@@ -730,6 +735,7 @@ admin.site.unregister(EmailAddress)
 
 @admin.register(EmailAddress)
 class EmailAddressAdmin(allauth.account.admin.EmailAddressAdmin):
+    portee = RESERVE_ADMINISTRATEURS
     list_select_related = ("user",)
     show_full_result_count = False
 
@@ -741,6 +747,8 @@ admin.site.unregister(Authenticator)
 class AuthenticatorAdmin(allauth.mfa.admin.AuthenticatorAdmin):
     """Seen and removed (a lost phone: set up again at the next visit), never typed in nor
     read: the TOTP secret and the recovery codes' seed stay out of the page."""
+
+    portee = RESERVE_ADMINISTRATEURS
 
     list_select_related = ("user",)
     fields = ("user", "type", "created_at", "last_used_at")
@@ -756,6 +764,8 @@ class AuthenticatorAdmin(allauth.mfa.admin.AuthenticatorAdmin):
 @admin.register(Envoi)
 class EnvoiAdmin(admin.ModelAdmin):
     """The outbox: what was sent to whom and when, and what failed (staff can retry)."""
+
+    portee = RESERVE_ADMINISTRATEURS
 
     list_display = ("sujet", "email", "regle", "statut", "tentatives", "envoye_le", "created_at")
     list_filter = ("statut", "regle", "essentiel")
@@ -864,6 +874,7 @@ class PartieLectureMixin:
 
 @admin.register(Partie)
 class PartieAdmin(PartieLectureMixin, JournalAuditAdminMixin, SelectRelatedMixin, admin.ModelAdmin):
+    portee = RESERVE_ADMINISTRATEURS
     list_display = (
         "__str__",
         "document_type",

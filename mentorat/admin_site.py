@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -7,6 +8,7 @@ from django.views.decorators.cache import never_cache
 
 from .access import staff_verifie
 from .admin_listes import SafeChangeListMixin
+from .admin_perimetre import PORTEES_TIERCES, PerimetreAdminMixin, declaration_valide
 from .mfa import avec_suite, exiger_mfa, mfa_passee, retour_sur
 
 
@@ -30,13 +32,34 @@ class MentoratAdminSite(admin.AdminSite):
         """Every ModelAdmin, ours or a third-party app's, gets a changelist that answers bad
         filters with the unfiltered list and a message, never a 500 (``admin_listes``)."""
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, SafeChangeListMixin):
-            admin_class = type(
-                admin_class.__name__,
-                (SafeChangeListMixin, admin_class),
-                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+        modeles = [model_or_iterable] if isinstance(model_or_iterable, type) else model_or_iterable
+        for modele in modeles:
+            classe = admin_class
+            # Every ModelAdmin says which rows each staff member sees (admin_perimetre).
+            portee = getattr(classe, "portee", None)
+            if portee is None:
+                portee = PORTEES_TIERCES.get(modele._meta.label_lower)
+            if not declaration_valide(portee):
+                raise ImproperlyConfigured(
+                    f"{classe.__name__} ({modele._meta.label}) ne dit pas ce que chaque membre "
+                    "du personnel en voit : déclarez son attribut « portee » "
+                    "(mentorat/admin_perimetre.py)."
+                )
+            melanges = tuple(
+                m for m in (PerimetreAdminMixin, SafeChangeListMixin) if not issubclass(classe, m)
             )
-        super().register(model_or_iterable, admin_class, **options)
+            if melanges:
+                classe = type(
+                    classe.__name__,
+                    (*melanges, classe),
+                    {
+                        "__module__": classe.__module__,
+                        "__doc__": classe.__doc__,
+                        # A function stays one (never bound to the ModelAdmin).
+                        "portee": staticmethod(portee) if callable(portee) else portee,
+                    },
+                )
+            super().register(modele, classe, **options)
 
     def has_permission(self, request):
         """Active staff whose login in this session went through their second factor."""

@@ -1,7 +1,8 @@
 """The two staff groups and their permissions.
 
-"Gestionnaire" does the day-to-day work: view, add and change everything in the domain, delete
-working records, but never delete people (accounts, mentors, mentees) nor touch groups.
+"Gestionnaire" does the day-to-day work: view, add and change the domain's records, delete
+working records, but never delete people (accounts, mentors, mentees) nor touch groups; and only
+within the programmes and territories of their structures (``mentorat/perimetre.py``).
 "Administrateur" has every permission of the platform's apps.
 """
 
@@ -24,6 +25,10 @@ def _permissions_for(Permission, group_name):
     for perm in perms:
         key = (perm.content_type.app_label, perm.content_type.model)
         if perm.codename.startswith("delete_") and key in PEOPLE_MODELS:
+            continue
+        # Seeing every programme and territory is the Administrateur's (mentorat/perimetre.py):
+        # a Gestionnaire sees what their structures run.
+        if (perm.content_type.app_label, perm.codename) == ("programmes", "tout_voir"):
             continue
         keep.append(perm)
     return keep

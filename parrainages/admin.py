@@ -31,7 +31,9 @@ from mentorat.admin import (
     transition_action,
 )
 from mentorat.admin_dates import DateHierarchyFromBoundsMixin
+from mentorat.admin_perimetre import REFERENTIEL_PARTAGE
 from mentorat.models import Partie
+from mentorat.perimetre import COORDINATEUR, Portee
 from mentorat.signatures import parties_de
 from programmes.models import Programme, QuartierPrioritaire
 
@@ -198,6 +200,7 @@ class HonorabiliteFilter(admin.SimpleListFilter):
 class ParrainAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin
 ):
+    portee = Portee("programmes", "commune", multiple=True, sans_programme="programmes")
     change_list_template = "admin/parrainages/parrain/change_list.html"
     form = ParrainAdminForm
     actions = ["valider", "enregistrer_honorabilite"]
@@ -496,6 +499,12 @@ class FilleulAdminForm(LoadedRelationsForm):
 class FilleulAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin
 ):
+    portee = Portee(
+        ("candidatures__programme", "prescriptions__programme"),
+        "commune",
+        multiple=True,
+        sans_programme=("candidatures", "prescriptions"),
+    )
     form = FilleulAdminForm
     inlines = (RepresentantLegalInline,)
     actions = ("recalculer_qpv",)
@@ -625,6 +634,8 @@ class MotifRefusAdmin(admin.ModelAdmin):
     """The reasons for not retaining an application: staff extend the list. A reason already
     given cannot be deleted: withdraw it from the list (``actif``)."""
 
+    portee = REFERENTIEL_PARTAGE
+
     list_display = ("libelle", "actif", "ordre")
     list_editable = ("actif", "ordre")
     list_filter = ("actif",)
@@ -678,6 +689,7 @@ class EvenementCandidatureInline(admin.TabularInline):
 class CandidatureAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.ModelAdmin
 ):
+    portee = Portee("programme", "filleul__commune")
     form = CandidatureForm
     decision_fields = (*DECISION_FIELDS, "motif_liste")
     inlines = [EvenementCandidatureInline]
@@ -792,6 +804,8 @@ class CandidatureAdmin(
 class RepresentantLegalAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Minors' legal guardians: found by name or e-mail, edited on the mentee's page too."""
 
+    portee = Portee("filleul__candidatures__programme", "filleul__commune", multiple=True)
+
     list_display = ("nom_complet", "lien", "filleul", "email", "telephone", "consentement_le")
     list_filter = ("lien",)
     list_select_related = ("filleul__user",)
@@ -810,6 +824,8 @@ class RepresentantLegalAdmin(SelectRelatedMixin, admin.ModelAdmin):
 class AutorisationParentaleAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Guardians' consents, as evidence: read only. Staff may send a new link to the
     guardians who have not answered."""
+
+    portee = Portee("candidature__programme", "candidature__filleul__commune")
 
     list_display = ("__str__", "candidature", "statut", "emise_le", "accordee_le", "refusee_le")
     list_filter = ("statut", "candidature__programme")
@@ -966,6 +982,7 @@ class ParrainageForm(DecisionForm):
 class ParrainageAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.ModelAdmin
 ):
+    portee = Portee("programme", ("filleul__commune", "parrain__commune"))
     list_display = (
         "parrain",
         "filleul",
@@ -1110,6 +1127,9 @@ PAIR_OF_ROW_SEARCH = _of_pair("parrainage", PAIR_SEARCH)
 
 @admin.register(Rencontre)
 class RencontreAdmin(DateHierarchyFromBoundsMixin, TransitionAdminMixin, admin.ModelAdmin):
+    portee = Portee(
+        "parrainage__programme", ("parrainage__filleul__commune", "parrainage__parrain__commune")
+    )
     formfield_overrides = HTTPS_URLS
     list_display = ("__str__", "parrainage", "modalite", "duree_minutes", "sujet", "statut")
     list_filter = ("statut", "modalite", "parrainage__programme")
@@ -1292,6 +1312,10 @@ def _soumettre(immersion, request):
 class ImmersionAdmin(DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.ModelAdmin):
     """Proposed by mentors from their portal; staff complete drafts, follow the signatures,
     validate (the sealed PDF then goes to every party), refuse or cancel, resend links."""
+
+    portee = Portee(
+        "parrainage__programme", ("parrainage__filleul__commune", "parrainage__parrain__commune")
+    )
 
     form = ImmersionAdminForm
     list_display = (
@@ -1548,6 +1572,11 @@ def _aplatir(champs):
 class BilanImmersionAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Tutors' assessments, as sent (never changed)."""
 
+    portee = Portee(
+        "immersion__parrainage__programme",
+        ("immersion__parrainage__filleul__commune", "immersion__parrainage__parrain__commune"),
+    )
+
     list_display = ("__str__", "issue", "jours_presence", "jours_absence", "created_at")
     list_filter = ("issue",)
     list_select_related = ("immersion",)
@@ -1606,6 +1635,10 @@ class SortieForm(LoadedRelationsForm):
 
 @admin.register(Sortie)
 class SortieAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    portee = Portee(
+        ("parrainage__programme", "candidature__programme"),
+        ("parrainage__filleul__commune", "candidature__filleul__commune"),
+    )
     form = SortieForm
     list_display = (
         "__str__",
@@ -1687,6 +1720,10 @@ CHARTE_FIELDS = (
 class CharteAdmin(JournalAuditAdminMixin, DecisionAdminMixin, admin.ModelAdmin):
     """Issued by the charter service when a pair is accepted; staff may only cancel one."""
 
+    portee = Portee(
+        "parrainage__programme", ("parrainage__filleul__commune", "parrainage__parrain__commune")
+    )
+
     list_display = ("__str__", "parrainage", "modele", "emise_le", "signee_le", "statut")
     list_filter = ("statut", "parrainage__programme")
     list_select_related = (*PAIR_OF_ROW, "modele")
@@ -1744,6 +1781,8 @@ NON_APPARIES_AFFICHES = 200
 class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Runs are launched from the programmes (action "Lancer un appariement") or by
     ``manage.py match``; here staff follow their progress and read their figures."""
+
+    portee = Portee("programme", ecriture=COORDINATEUR)
 
     list_display = (
         "__str__",
@@ -1916,6 +1955,8 @@ def _commune(filleuls, pk):
 class ImportParrainsAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Imports of mentors from a CSV file (launched from « Inviter des parrains »): their
     progress, and what went wrong when nothing could be imported."""
+
+    portee = Portee("programme", ecriture=COORDINATEUR)
 
     list_display = ("__str__", "statut", "avancement", "total", "lance_par", "created_at")
     list_filter = ("statut",)

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from mentorat.admin import SelectRelatedMixin, TransitionAdminMixin, transition_action
 from mentorat.pdf import rendre_pdf
+from mentorat.perimetre import COORDINATEUR, Portee
 
 from .forms_selection import (
     DecisionJuryForm,
@@ -52,6 +53,8 @@ from .views.selection import formulaire_evaluation
 @admin.register(CritereEvaluation)
 class CritereEvaluationAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Each programme's assessment grid: its criteria, their scale and order."""
+
+    portee = Portee("programme", ecriture=COORDINATEUR)
 
     list_display = ("libelle", "programme", "note_min", "note_max", "ordre")
     list_editable = ("ordre",)
@@ -133,6 +136,7 @@ class SessionSelectionForm(forms.ModelForm):
 
 @admin.register(SessionSelection)
 class SessionSelectionAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    portee = Portee("programme", "commune")
     form = SessionSelectionForm
     list_display = (
         "titre",

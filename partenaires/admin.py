@@ -25,6 +25,7 @@ from mentorat.admin import (
 )
 from mentorat.forms import erreurs_vers_formulaire
 from mentorat.limites import LimiteAtteinte
+from mentorat.perimetre import COORDINATEUR, Portee
 
 from . import selectors, services
 from .forms import PeriodeForm
@@ -91,6 +92,12 @@ class PartenaireForm(forms.ModelForm):
 
 @admin.register(Partenaire)
 class PartenaireAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    portee = Portee(
+        ("conventions__programmes", "prescriptions__programme"),
+        "commune",
+        multiple=True,
+        sans_programme=("conventions", "prescriptions"),
+    )
     form = PartenaireForm
     formfield_overrides = HTTPS_URLS
     list_display = (
@@ -166,6 +173,12 @@ class PartenaireAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
 @admin.register(Membre)
 class MembreAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    portee = Portee(
+        ("partenaire__conventions__programmes", "partenaire__prescriptions__programme"),
+        "partenaire__commune",
+        multiple=True,
+        sans_programme=("partenaire__conventions", "partenaire__prescriptions"),
+    )
     list_display = ("user", "user__email", "partenaire", "role", "actif", "created_at")
     list_filter = ("role", "actif", "partenaire__type")
     list_select_related = ("user", "partenaire")
@@ -178,6 +191,13 @@ class MembreAdmin(SelectRelatedMixin, admin.ModelAdmin):
 class ParrainApporteAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Which partner brought which mentor: what the "parrains apportés" indicator counts, and
     how that mentor's pairs are attributed to the partner."""
+
+    portee = Portee(
+        "parrain__programmes",
+        "parrain__commune",
+        multiple=True,
+        sans_programme="parrain__programmes",
+    )
 
     list_display = ("parrain", "parrain__entreprise", "partenaire", "created_at")
     list_filter = ("partenaire__type", "partenaire")
@@ -223,6 +243,7 @@ class ObjectifInline(admin.TabularInline):
 
 @admin.register(Convention)
 class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelAdmin):
+    portee = Portee("programmes", multiple=True, ecriture=COORDINATEUR, sans_programme="programmes")
     change_form_template = "partenaires/admin/convention_change_form.html"
     change_list_template = "partenaires/admin/convention_change_list.html"
     list_display = (
@@ -387,6 +408,12 @@ class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelA
 
 @admin.register(Objectif)
 class ObjectifAdmin(JournalAuditAdminMixin, SelectRelatedMixin, admin.ModelAdmin):
+    portee = Portee(
+        "convention__programmes",
+        multiple=True,
+        ecriture=COORDINATEUR,
+        sans_programme="convention__programmes",
+    )
     list_display = ("__str__", "convention", "indicateur", "valeur_cible", "periode")
     list_filter = ("indicateur", "periode")
     list_select_related = ("convention",)
@@ -425,6 +452,13 @@ class RapportForm(LoadedRelationsForm):
 @admin.register(Rapport)
 class RapportAdmin(TransitionAdminMixin, admin.ModelAdmin):
     """Reports are produced by a task; staff request one and then only read it."""
+
+    portee = Portee(
+        "convention__programmes",
+        multiple=True,
+        ecriture=COORDINATEUR,
+        sans_programme="convention__programmes",
+    )
 
     form = RapportForm
     fields = (
@@ -545,6 +579,8 @@ class RapportAdmin(TransitionAdminMixin, admin.ModelAdmin):
 @admin.register(Prescription)
 class PrescriptionAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Referrals are made in the partner portal (the service e-mails the invitation): read-only."""
+
+    portee = Portee("programme", ("filleul__commune", "partenaire__commune"))
 
     list_display = (
         "nom",

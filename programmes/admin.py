@@ -9,8 +9,11 @@ from mentorat.admin import (
     TransitionAdminMixin,
     transition_action,
 )
+from mentorat.admin_perimetre import REFERENTIEL
+from mentorat.perimetre import COORDINATEUR, RESERVE_ADMINISTRATEURS, Portee
 
 from .models import (
+    Affectation,
     Commune,
     Etape,
     Evenement,
@@ -19,12 +22,14 @@ from .models import (
     Programme,
     QuartierPrioritaire,
     Secteur,
+    Structure,
 )
 from .services import modele_charte_versionner
 
 
 @admin.register(Secteur)
 class SecteurAdmin(admin.ModelAdmin):
+    portee = REFERENTIEL
     list_display = ("code", "libelle")
     list_display_links = ("code", "libelle")
     search_fields = ("code", "libelle")
@@ -32,6 +37,7 @@ class SecteurAdmin(admin.ModelAdmin):
 
 @admin.register(Commune)
 class CommuneAdmin(admin.ModelAdmin):
+    portee = REFERENTIEL
     list_display = ("nom", "code_postal", "code_insee", "departement")
     search_fields = ("nom", "^code_postal", "^code_insee")
     show_full_result_count = False
@@ -40,6 +46,8 @@ class CommuneAdmin(admin.ModelAdmin):
 @admin.register(QuartierPrioritaire)
 class QuartierPrioritaireAdmin(admin.ModelAdmin):
     """The imported perimeters: read only (``manage.py import_qpv``, see docs/qpv.md)."""
+
+    portee = REFERENTIEL
 
     list_display = ("code", "nom", "departement", "communes", "importe_le")
     list_filter = ("departement",)
@@ -83,6 +91,7 @@ class ModeleCharteInline(admin.StackedInline):
 
 @admin.register(Programme)
 class ProgrammeAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    portee = Portee("pk", ecriture=COORDINATEUR)
     list_display = (
         "nom",
         "porteur",
@@ -196,6 +205,7 @@ class ProgrammeAdmin(TransitionAdminMixin, admin.ModelAdmin):
 
 @admin.register(Etape)
 class EtapeAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    portee = Portee("programme", ecriture=COORDINATEUR)
     list_display = ("nom", "ordre", "programme")
     list_filter = ("programme",)
     list_select_related = ("programme",)
@@ -207,6 +217,8 @@ class EtapeAdmin(SelectRelatedMixin, admin.ModelAdmin):
 @admin.register(ModeleCharte)
 class ModeleCharteAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """A charter text is never edited once saved: a new text is a new version."""
+
+    portee = Portee("programme", ecriture=COORDINATEUR)
 
     list_display = ("titre", "programme", "version", "created_at", "created_by")
     list_filter = ("programme",)
@@ -239,6 +251,7 @@ class InscriptionInline(LoadedAutocompleteMixin, admin.TabularInline):
 
 @admin.register(Evenement)
 class EvenementAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    portee = Portee("programme")
     formfield_overrides = HTTPS_URLS
     list_display = (
         "titre",
@@ -284,6 +297,7 @@ class EvenementAdmin(TransitionAdminMixin, admin.ModelAdmin):
 
 @admin.register(Inscription)
 class InscriptionAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    portee = Portee("evenement__programme", "filleul__commune")
     list_display = ("filleul", "evenement", "statut", "created_at")
     list_filter = ("statut", "evenement__type", "evenement__programme")
     list_select_related = ("filleul__user", "evenement")
@@ -297,3 +311,57 @@ class InscriptionAdmin(SelectRelatedMixin, admin.ModelAdmin):
     readonly_fields = ("created_at",)
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+class AffectationInline(admin.TabularInline):
+    model = Affectation
+    extra = 1
+    autocomplete_fields = ("user",)
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+    verbose_name = "membre du personnel"
+    verbose_name_plural = "membres du personnel et leur rôle"
+
+
+@admin.register(Structure)
+class StructureAdmin(admin.ModelAdmin):
+    """The structures whose staff work here, their programmes, territory and staff: what each
+    staff member sees follows from them (mentorat/perimetre.py). The Administrateur's."""
+
+    portee = RESERVE_ADMINISTRATEURS
+    list_display = ("nom", "type", "operateur", "parent", "region", "territoire", "nb_personnel")
+    list_filter = ("type", "region", "programmes")
+    search_fields = ("nom",)
+    autocomplete_fields = ("parent", "communes")
+    filter_horizontal = ("programmes",)
+    inlines = (AffectationInline,)
+    fieldsets = (
+        (None, {"fields": ("nom", "type", "operateur", "parent", "programmes")}),
+        (
+            "Territoire",
+            {
+                "fields": ("region", "departements", "communes"),
+                "description": "Sans région, département ni commune : tout le territoire des "
+                "programmes menés.",
+            },
+        ),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("parent")
+            .annotate(_nb_personnel=Count("affectations"))
+        )
+
+    @admin.display(description="territoire")
+    def territoire(self, obj):
+        deps = obj.departements_du_territoire
+        if not deps:
+            return "Tout le territoire"
+        return ", ".join(deps[:8]) + (" …" if len(deps) > 8 else "")
+
+    @admin.display(description="personnel", ordering="_nb_personnel")
+    def nb_personnel(self, obj):
+        return obj._nb_personnel

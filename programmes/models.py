@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.fields import ChoiceListField, bornes
-from mentorat.territoires import DEPARTEMENTS
+from mentorat.territoires import DEPARTEMENTS, DEPARTEMENTS_DE_REGION, REGION_CHOIX
 
 
 class Forme(models.TextChoices):
@@ -613,3 +613,126 @@ class Inscription(models.Model):
 
     def __str__(self):
         return f"{self.filleul} → {self.evenement}"
+
+
+class Structure(models.Model):
+    """An organisation whose staff work in the back office: the city's employment service, a
+    Mission locale, a national programme's national team or one of its regional teams…
+
+    It runs programmes and may be limited to a territory (a region, départements, communes):
+    its staff then see and change only those programmes' records placed in that territory
+    (``mentorat/perimetre.py``). ``parent``: the team a regional team reports to (the figures
+    roll up from one to the other).
+    """
+
+    class Type(models.TextChoices):
+        VILLE = "ville", "Service emploi d'une collectivité"
+        MISSION_LOCALE = "mission_locale", "Mission locale"
+        FRANCE_TRAVAIL = "france_travail", "Agence France Travail"
+        ASSOCIATION = "association", "Association"
+        NATIONALE = "nationale", "Équipe nationale d'un programme"
+        REGIONALE = "regionale", "Équipe régionale d'un programme"
+        AUTRE = "autre", "Autre"
+
+    nom = models.CharField("nom", max_length=200, unique=True)
+    type = models.CharField("type", max_length=20, choices=Type, default=Type.AUTRE)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="rattachée à",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="equipes",
+        help_text="Pour une équipe régionale : l'équipe nationale du programme.",
+    )
+    programmes = models.ManyToManyField(
+        Programme, verbose_name="programmes menés", related_name="structures", blank=True
+    )
+    region = models.CharField(
+        "région",
+        max_length=3,
+        choices=REGION_CHOIX,
+        blank=True,
+        help_text="Limite la structure aux départements de la région.",
+    )
+    departements = ChoiceListField(
+        "départements",
+        item_choices=DEPARTEMENTS,
+        help_text="Limite la structure à ces départements.",
+    )
+    communes = models.ManyToManyField(
+        Commune,
+        verbose_name="communes",
+        related_name="+",
+        blank=True,
+        help_text="Limite la structure à ces communes (en plus des départements cochés).",
+    )
+    operateur = models.BooleanField(
+        "exploite la plateforme",
+        default=False,
+        help_text="Son personnel voit aussi, dans son territoire, les personnes inscrites qui ne "
+        "sont encore rattachées à aucun programme (un filleul sans candidature ni orientation, "
+        "un parrain sans programme) : le service de la ville qui ouvre la plateforme.",
+    )
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "structure"
+        verbose_name_plural = "structures"
+        ordering = ["nom"]
+        permissions = [
+            (
+                "tout_voir",
+                "Voir et modifier tous les programmes et tous les territoires",
+            )
+        ]
+
+    def __str__(self):
+        return self.nom
+
+    def clean(self):
+        if self.parent_id and self.parent_id == self.pk:
+            raise ValidationError(
+                {"parent": "Une structure ne peut pas être rattachée à elle-même."}
+            )
+
+    @property
+    def departements_du_territoire(self) -> list[str]:
+        """The départements it is limited to: its region's and those ticked (none: no limit)."""
+        deps = set(self.departements or [])
+        if self.region:
+            deps |= set(DEPARTEMENTS_DE_REGION.get(self.region, ()))
+        return sorted(deps)
+
+
+class Affectation(models.Model):
+    """A staff member's place in a structure, with their role there."""
+
+    class Role(models.TextChoices):
+        COORDINATEUR = "coordinateur", "Coordinateur (pilote les programmes de la structure)"
+        CONSEILLER = "conseiller", "Conseiller (suit les candidatures et les binômes)"
+        LECTURE = "lecture", "Lecture seule"
+
+    structure = models.ForeignKey(
+        Structure, verbose_name="structure", on_delete=models.CASCADE, related_name="affectations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="membre du personnel",
+        on_delete=models.CASCADE,
+        related_name="affectations",
+        limit_choices_to={"is_staff": True},
+    )
+    role = models.CharField("rôle", max_length=20, choices=Role, default=Role.CONSEILLER)
+    created_at = models.DateTimeField("depuis le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "affectation"
+        verbose_name_plural = "affectations"
+        ordering = ["structure__nom"]
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "user"], name="affectation_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.structure} ({self.get_role_display()})"

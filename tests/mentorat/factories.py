@@ -42,9 +42,35 @@ class UserFactory(factory.django.DjangoModelFactory):
         no_declaration=_groupes(),
     )
 
+    @factory.post_generation
+    def structure(user, create, extracted, **kwargs):
+        """Staff who are not Administrateurs work in the test city's structure, as coordinators,
+        unless ``structure=False`` (no structure) or ``structure=<Structure>`` is given."""
+        if not create or extracted is False or not user.is_staff or user.is_superuser:
+            return
+        if user.groups.filter(name=ADMINISTRATEUR).exists():
+            return
+        from programmes.models import Affectation
+
+        cible = extracted or structure_de_la_ville()
+        Affectation.objects.get_or_create(
+            structure=cible, user=user, defaults={"role": Affectation.Role.COORDINATEUR}
+        )
+
     class Params:
         gestionnaire = factory.Trait(is_staff=True, groupes=_groupes(GESTIONNAIRE))
         administrateur = factory.Trait(is_staff=True, groupes=_groupes(ADMINISTRATEUR))
+
+
+def structure_de_la_ville():
+    """The test city's employment service: it runs every programme a test creates
+    (``ProgrammeFactory``) and its staff are the tests' Gestionnaires."""
+    from programmes.models import Structure
+
+    return Structure.objects.get_or_create(
+        nom="Service emploi de la ville (tests)",
+        defaults={"type": Structure.Type.VILLE, "operateur": True},
+    )[0]
 
 
 def gestionnaire(**kwargs):

@@ -37,7 +37,7 @@ from parrainages.models import (
     Sortie,
 )
 from partenaires.models import CodeReclamation, Convention, ImportPrescriptions, Objectif
-from programmes.models import Evenement, ModeleCharte, Programme
+from programmes.models import Affectation, Evenement, ModeleCharte, Programme, Structure
 from tests.mentorat.factories import (
     EmailAddressFactory,
     EnvoiFactory,
@@ -86,6 +86,7 @@ from tests.programmes.factories import (
     ProgrammeFactory,
     QuartierPrioritaireFactory,
     SecteurFactory,
+    StructureFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -115,54 +116,58 @@ def login(client, user):
 # for a Gestionnaire. ``None``: no add page on purpose (charters and signatures are issued by
 # the charter service, referrals by the partner portal: never typed in).
 PAGES = [
-    pytest.param(UserFactory, 11, 7, 10, id="user"),
-    pytest.param(SecteurFactory, 9, 7, 8, id="secteur"),
-    pytest.param(CommuneFactory, 8, 7, 8, id="commune"),
-    pytest.param(QuartierPrioritaireFactory, 9, None, 8, id="quartier_prioritaire"),
-    pytest.param(ProgrammeFactory, 11, 7, 10, id="programme"),
-    pytest.param(EtapeFactory, 10, 7, 8, id="etape"),
-    pytest.param(ModeleCharteFactory, 12, 7, 8, id="modelecharte"),
-    pytest.param(EvenementFactory, 12, 7, 9, id="evenement"),
-    pytest.param(InscriptionFactory, 11, 7, 8, id="inscription"),
-    pytest.param(ParrainFactory, 12, 7, 10, id="parrain"),
+    pytest.param(UserFactory, 12, 8, 11, id="user"),
+    pytest.param(SecteurFactory, 10, 8, 9, id="secteur"),
+    pytest.param(CommuneFactory, 9, 8, 9, id="commune"),
+    pytest.param(QuartierPrioritaireFactory, 10, None, 9, id="quartier_prioritaire"),
+    pytest.param(ProgrammeFactory, 12, 8, 11, id="programme"),
+    pytest.param(EtapeFactory, 11, 8, 9, id="etape"),
+    pytest.param(ModeleCharteFactory, 13, 8, 9, id="modelecharte"),
+    pytest.param(EvenementFactory, 13, 8, 10, id="evenement"),
+    pytest.param(InscriptionFactory, 12, 8, 9, id="inscription"),
+    pytest.param(ParrainFactory, 13, 8, 11, id="parrain"),
     # The change page lists the mentee's legal guardians (one query, whatever their number).
-    pytest.param(FilleulFactory, 10, 7, 10, id="filleul"),
-    pytest.param(RepresentantLegalFactory, 10, 7, 8, id="representant_legal"),
+    pytest.param(FilleulFactory, 11, 8, 11, id="filleul"),
+    pytest.param(RepresentantLegalFactory, 11, 8, 9, id="representant_legal"),
     # Guardians' consents: evidence written by the application's service, never typed in.
-    pytest.param(AutorisationParentaleFactory, 11, None, 9, id="autorisation_parentale"),
+    pytest.param(AutorisationParentaleFactory, 12, None, 10, id="autorisation_parentale"),
     # The change page shows the history (one query) and offers the reasons of the list (one).
     # … and the partners' referrals with their diagnostics (one).
-    pytest.param(CandidatureFactory, 11, 7, 11, id="candidature"),
+    pytest.param(CandidatureFactory, 12, 8, 12, id="candidature"),
     # Staff reorder and withdraw reasons from the list itself.
-    pytest.param(MotifRefusFactory, 9, 7, 8, id="motif_refus"),
-    pytest.param(ParrainageFactory, 12, 7, 11, id="parrainage"),
-    pytest.param(RencontreFactory, 11, 7, 8, id="rencontre"),
+    pytest.param(MotifRefusFactory, 10, 8, 9, id="motif_refus"),
+    pytest.param(ParrainageFactory, 13, 8, 12, id="parrainage"),
+    pytest.param(RencontreFactory, 12, 8, 9, id="rencontre"),
     # Conventions are proposed from the mentor portal, assessments sent by the tutor's link.
-    pytest.param(ImmersionFactory, 11, None, 11, id="immersion"),
-    pytest.param(BilanImmersionFactory, 10, None, 8, id="bilan_immersion"),
-    pytest.param(SortieFactory, 11, 7, 8, id="sortie"),
-    pytest.param(SortieCandidatureFactory, 11, 7, 8, id="sortie_candidature"),
-    pytest.param(CharteFactory, 12, None, 9, id="charte"),
-    pytest.param(PartieFactory, 11, None, 8, id="partie"),
-    pytest.param(PartenaireFactory, 9, 7, 9, id="partenaire"),
-    pytest.param(MembreFactory, 9, 7, 8, id="membre"),
-    pytest.param(ConventionFactory, 12, 7, 10, id="convention"),
-    pytest.param(ObjectifFactory, 9, 7, 8, id="objectif"),
-    pytest.param(RapportFactory, 11, 7, 8, id="rapport"),
-    pytest.param(PrescriptionFactory, 11, None, 8, id="prescription"),
-    pytest.param(EnvoiFactory, 11, None, 9, id="envoi"),
-    pytest.param(ParrainApporteFactory, 9, 7, 8, id="parrain_apporte"),
-    pytest.param(MatchingRunFactory, 12, None, 9, id="appariement"),
-    pytest.param(ImportParrainsFactory, 11, None, 8, id="import_parrains"),
+    pytest.param(ImmersionFactory, 12, None, 12, id="immersion"),
+    pytest.param(BilanImmersionFactory, 11, None, 9, id="bilan_immersion"),
+    pytest.param(SortieFactory, 12, 8, 9, id="sortie"),
+    pytest.param(SortieCandidatureFactory, 12, 8, 9, id="sortie_candidature"),
+    pytest.param(CharteFactory, 13, None, 10, id="charte"),
+    pytest.param(PartieFactory, 12, None, 9, id="partie"),
+    pytest.param(PartenaireFactory, 10, 8, 10, id="partenaire"),
+    pytest.param(MembreFactory, 10, 8, 9, id="membre"),
+    pytest.param(ConventionFactory, 13, 8, 11, id="convention"),
+    pytest.param(ObjectifFactory, 10, 8, 9, id="objectif"),
+    pytest.param(RapportFactory, 12, 8, 9, id="rapport"),
+    pytest.param(PrescriptionFactory, 12, None, 9, id="prescription"),
+    pytest.param(EnvoiFactory, 12, None, 10, id="envoi"),
+    pytest.param(ParrainApporteFactory, 10, 8, 9, id="parrain_apporte"),
+    pytest.param(MatchingRunFactory, 13, None, 10, id="appariement"),
+    pytest.param(ImportParrainsFactory, 12, None, 9, id="import_parrains"),
     # The audit trail: read by an Administrateur only (see equipe_pour), never added.
-    pytest.param(JournalFactory, 8, None, 10, id="journal_audit"),
+    pytest.param(JournalFactory, 9, None, 11, id="journal_audit"),
     # The selection step: sessions (their half-days and managers inline), grid criteria.
-    pytest.param(SessionSelectionFactory, 12, 7, 11, id="session_selection"),
-    pytest.param(CritereEvaluationFactory, 10, 7, 8, id="critere_evaluation"),
+    pytest.param(SessionSelectionFactory, 13, 8, 12, id="session_selection"),
+    pytest.param(CritereEvaluationFactory, 11, 8, 9, id="critere_evaluation"),
+    # Structures and their staff: the Administrateur's (what everyone else sees follows).
+    pytest.param(StructureFactory, 11, 8, 11, id="structure"),
 ]
 
 # Who opens each model's pages: a Gestionnaire, except where only an Administrateur may.
-ADMINISTRATEUR_SEULEMENT = {AuditLogEntry}
+# Platform internals and accounts: an Administrateur only (mentorat/admin_perimetre.py); the
+# accounts a Gestionnaire sees are those of their perimeter (tests/test_perimetre_admin.py).
+ADMINISTRATEUR_SEULEMENT = {AuditLogEntry, Envoi, Partie, Structure, User}
 
 
 def equipe_pour(model):
@@ -178,7 +183,9 @@ def equipe_pour(model):
 # (the "import" of each, in their admin).
 # A selection session's half-days and managers are edited inline on it; its members, their
 # attendance and assessments on its cohort sheet, attendance grid and grid pages.
+# A staff member's place in a structure is edited inline on the structure.
 HORS_ADMINISTRATION = {
+    Affectation,
     Session,
     CodeSignature,
     EvenementCandidature,
@@ -262,12 +269,14 @@ def _convention_children(convention, i):
 
 
 INLINE_PARENTS = [
-    pytest.param(ProgrammeFactory, _programme_children, 10, id="programme"),
-    pytest.param(EvenementFactory, lambda e, i: InscriptionFactory(evenement=e), 9, id="evenement"),
-    pytest.param(lambda: ParrainageFactory(actif=True), _parrainage_children, 11, id="parrainage"),
-    pytest.param(lambda: CharteFactory(parties=False), _charte_children, 9, id="charte"),
-    pytest.param(ConventionFactory, _convention_children, 10, id="convention"),
-    pytest.param(PartenaireFactory, lambda p, i: MembreFactory(partenaire=p), 9, id="partenaire"),
+    pytest.param(ProgrammeFactory, _programme_children, 11, id="programme"),
+    pytest.param(
+        EvenementFactory, lambda e, i: InscriptionFactory(evenement=e), 10, id="evenement"
+    ),
+    pytest.param(lambda: ParrainageFactory(actif=True), _parrainage_children, 12, id="parrainage"),
+    pytest.param(lambda: CharteFactory(parties=False), _charte_children, 10, id="charte"),
+    pytest.param(ConventionFactory, _convention_children, 11, id="convention"),
+    pytest.param(PartenaireFactory, lambda p, i: MembreFactory(partenaire=p), 10, id="partenaire"),
 ]
 
 
@@ -293,6 +302,13 @@ def test_change_page_with_inlines(
 
 # --- Autocomplete: one page of results, whatever the number of rows ----------------------------
 
+
+class ComptesDeParrains:
+    @staticmethod
+    def create_batch(n):
+        return [p.user for p in ParrainFactory.create_batch(n, programmes=[ProgrammeFactory()])]
+
+
 AUTOCOMPLETE = [
     pytest.param("parrainages", "parrainage", "parrain", ParrainFactory, id="parrain"),
     pytest.param("parrainages", "parrainage", "filleul", FilleulFactory, id="filleul"),
@@ -302,7 +318,8 @@ AUTOCOMPLETE = [
     pytest.param("parrainages", "candidature", "etape", EtapeFactory, id="etape"),
     pytest.param("parrainages", "candidature", "prescripteur", PartenaireFactory, id="partenaire"),
     pytest.param("parrainages", "parrain", "secteurs", SecteurFactory, id="secteur"),
-    pytest.param("partenaires", "membre", "user", UserFactory, id="user"),
+    # The accounts a Gestionnaire sees are those of their perimeter: mentors' here.
+    pytest.param("partenaires", "membre", "user", ComptesDeParrains, id="user"),
     pytest.param("programmes", "evenement", "commune", CommuneFactory, id="commune"),
     pytest.param("programmes", "inscription", "evenement", EvenementFactory, id="evenement"),
     pytest.param("partenaires", "objectif", "convention", ConventionFactory, id="convention"),
@@ -322,7 +339,8 @@ def test_autocomplete(
     with django_assert_num_queries(len(first)):
         response = client.get(reverse("admin:autocomplete"), params)
     assert len(response.json()["results"]) == 20
-    assert len(first) <= 8
+    # The page's queries, the perimeter's read among them (mentorat/perimetre.py).
+    assert len(first) <= 9
 
 
 # --- Who gets in -------------------------------------------------------------------------------

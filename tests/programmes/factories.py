@@ -15,6 +15,7 @@ from programmes.models import (
     Programme,
     QuartierPrioritaire,
     Secteur,
+    Structure,
 )
 
 
@@ -43,6 +44,7 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Programme
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
 
     nom = factory.Sequence(lambda n: f"Programme {n}")
     slug = factory.Sequence(lambda n: f"programme-{n}")
@@ -53,6 +55,16 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     statut = Programme.Statut.OUVERT
     date_debut = dt.date(2026, 1, 1)
     cible_binomes = 100
+
+    @factory.post_generation
+    def structure(programme, create, extracted, **kwargs):
+        """Run by the test city's structure, or by ``structure=<Structure>``, or by none
+        (``structure=False``)."""
+        if not create or extracted is False:
+            return
+        from tests.mentorat.factories import structure_de_la_ville
+
+        (extracted or structure_de_la_ville()).programmes.add(programme)
 
     class Params:
         brouillon = factory.Trait(statut=Programme.Statut.BROUILLON)
@@ -162,3 +174,29 @@ class QuartierPrioritaireFactory(factory.django.DjangoModelFactory):
     departement = "999"
     geometrie = '{"type":"Polygon","coordinates":[[[1,1],[1,2],[2,2],[2,1],[1,1]]]}'
     lon_min, lon_max, lat_min, lat_max = 1.0, 2.0, 1.0, 2.0
+
+
+class StructureFactory(factory.django.DjangoModelFactory):
+    """A structure with no programme nor territory: give them (``programmes=[…]``,
+    ``departements=[…]``, ``region=…``)."""
+
+    class Meta:
+        model = Structure
+        skip_postgeneration_save = True
+
+    nom = factory.Sequence(lambda n: f"Structure {n}")
+    type = Structure.Type.MISSION_LOCALE
+
+    @factory.post_generation
+    def programmes(structure, create, extracted, **kwargs):
+        if create and extracted:
+            structure.programmes.add(*extracted)
+
+
+def affecter(user, structure, role="coordinateur"):
+    """Place ``user`` (staff) in ``structure`` with ``role``."""
+    from programmes.models import Affectation
+
+    return Affectation.objects.update_or_create(
+        structure=structure, user=user, defaults={"role": role}
+    )[0]

@@ -1,0 +1,224 @@
+"""The back office shows each staff member their structures' programmes and territories only.
+
+``MentoratAdminSite.register`` mixes ``PerimetreAdminMixin`` into every ModelAdmin of the site
+(ours and third-party ones) and refuses, at start-up, a ModelAdmin that does not say what its
+rows' perimeter is (``portee``):
+
+- a ``Portee`` (``mentorat/perimetre.py``): the paths from a row to its programme and place;
+- ``RESERVE_ADMINISTRATEURS``: platform internals and accounts' secrets (the outbox, the audit
+  log, the task schedules, the groups, second factors…), for the Administrateur group only;
+- ``REFERENTIEL``: shared reference lists every staff member reads (communes, sectors…),
+  changed by the Administrateur group only; ``REFERENTIEL_PARTAGE``: shared lists any
+  programme's coordinator may extend (the refusal reasons);
+- a function ``(request, queryset) -> queryset`` for a model whose perimeter is not a path
+  (the accounts: the staff member's own, their structures' staff, the people they may see).
+
+From the declaration follow, in one place: the changelist, the search, the autocomplete, the
+change, history and delete pages (another perimeter's id answers 404), the choices of every
+foreign key and many-to-many field, the related list filters (only the values of the rows
+seen), and the actions (applied only to the rows the staff member's role lets them change).
+"""
+
+import functools
+
+from django.contrib.admin import RelatedFieldListFilter, RelatedOnlyFieldListFilter
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
+from django.http import Http404
+
+from .perimetre import (
+    COORDINATEUR,
+    LECTURE,
+    RESERVE_ADMINISTRATEURS,
+    Portee,
+    perimetre_de,
+)
+
+REFERENTIEL = "referentiel"
+REFERENTIEL_PARTAGE = "referentiel_partage"
+DECLARATIONS = (RESERVE_ADMINISTRATEURS, REFERENTIEL, REFERENTIEL_PARTAGE)
+
+# Third-party models of the site: all of them are platform internals or accounts' secrets.
+PORTEES_TIERCES = {
+    "auth.group": RESERVE_ADMINISTRATEURS,
+    "auth.user": RESERVE_ADMINISTRATEURS,  # swapped for mentorat.User: never shown
+    "auditlog.logentry": RESERVE_ADMINISTRATEURS,
+    "account.emailaddress": RESERVE_ADMINISTRATEURS,
+    "mfa.authenticator": RESERVE_ADMINISTRATEURS,
+    "django_celery_beat.periodictask": RESERVE_ADMINISTRATEURS,
+    "django_celery_beat.intervalschedule": RESERVE_ADMINISTRATEURS,
+    "django_celery_beat.crontabschedule": RESERVE_ADMINISTRATEURS,
+    "django_celery_beat.solarschedule": RESERVE_ADMINISTRATEURS,
+    "django_celery_beat.clockedschedule": RESERVE_ADMINISTRATEURS,
+}
+
+
+def declaration_valide(portee) -> bool:
+    return isinstance(portee, Portee) or portee in DECLARATIONS or callable(portee)
+
+
+def borner(portee, request, queryset, role: str = LECTURE):
+    """``queryset`` limited to what ``request``'s staff member may see (or do, with ``role``)."""
+    perimetre = perimetre_de(request)
+    if perimetre.tout:
+        return queryset
+    if isinstance(portee, Portee):
+        return perimetre.filtrer(queryset, portee, role)
+    if portee in (REFERENTIEL, REFERENTIEL_PARTAGE):
+        return queryset
+    if callable(portee) and portee not in DECLARATIONS:
+        return portee(request, queryset) if not perimetre.vide else queryset.none()
+    return queryset.none()
+
+
+class PerimetreAdminMixin:
+    portee = None
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return borner(self.portee, request, super().get_queryset(request))
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another perimeter's row, a deleted one and one that never existed answer alike.
+        raise Http404
+
+    # -- rights --------------------------------------------------------------------------
+
+    def _role_ecriture(self) -> str:
+        return self.portee.ecriture if isinstance(self.portee, Portee) else COORDINATEUR
+
+    def _peut_ecrire(self, request, obj=None) -> bool:
+        perimetre = perimetre_de(request)
+        if perimetre.tout:
+            return True
+        if self.portee in (RESERVE_ADMINISTRATEURS, REFERENTIEL):
+            return False
+        if self.portee == REFERENTIEL_PARTAGE:
+            return perimetre.peut(COORDINATEUR)
+        role = self._role_ecriture()
+        if obj is None or obj.pk is None:
+            return perimetre.peut(role)
+        if not isinstance(self.portee, Portee) or perimetre.peut_partout(role):
+            return perimetre.peut(role)
+        cache = request.__dict__.setdefault("_ecriture_permise", {})
+        cle = (self.model._meta.label, obj.pk)
+        if cle not in cache:
+            lignes = self.model._default_manager.filter(pk=obj.pk)
+            cache[cle] = borner(self.portee, request, lignes, role).exists()
+        return cache[cle]
+
+    def has_module_permission(self, request):
+        if self.portee == RESERVE_ADMINISTRATEURS and not perimetre_de(request).tout:
+            return False
+        return super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        if self.portee == RESERVE_ADMINISTRATEURS and not perimetre_de(request).tout:
+            return False
+        return super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and self._peut_ecrire(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._peut_ecrire(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._peut_ecrire(request, obj)
+
+    # -- actions: applied only to the rows the role lets the staff member change ------------
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if perimetre_de(request).tout:
+            return actions
+        role = self._role_ecriture()
+        portee = self.portee
+        enveloppees = {}
+        for nom, (fonction, libelle, description) in actions.items():
+            lecture = set(getattr(fonction, "allowed_permissions", ())) == {"view"}
+
+            def bornee(modeladmin, req, queryset, _fonction=fonction, _lecture=lecture):
+                if not _lecture:
+                    queryset = borner(portee, req, queryset, role)
+                return _fonction(modeladmin, req, queryset)
+
+            functools.update_wrapper(bornee, fonction)
+            enveloppees[nom] = (bornee, libelle, description)
+        return enveloppees
+
+    # -- choices of related fields and filters --------------------------------------------
+
+    def _borner_choix(self, formfield, db_field, request):
+        if formfield is None or not hasattr(formfield, "queryset"):
+            return formfield
+        if perimetre_de(request).tout:
+            return formfield
+        cible = self.admin_site._registry.get(db_field.remote_field.model)
+        portee = getattr(cible, "portee", None)
+        if portee is not None and portee not in (REFERENTIEL, REFERENTIEL_PARTAGE):
+            formfield.queryset = borner(portee, request, formfield.queryset)
+        return formfield
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        champ = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return self._borner_choix(champ, db_field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        champ = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return self._borner_choix(champ, db_field, request)
+
+    def get_list_filter(self, request):
+        filtres = super().get_list_filter(request)
+        if perimetre_de(request).tout:
+            return filtres
+        bornes = []
+        for filtre in filtres:
+            if isinstance(filtre, str):
+                chemin, classe = filtre, None
+            elif isinstance(filtre, tuple | list):
+                chemin, classe = filtre[0], filtre[1]
+            else:  # a SimpleListFilter: its own choices
+                chemin, classe = None, filtre
+            if isinstance(chemin, str) and classe in (None, RelatedFieldListFilter):
+                try:
+                    champ = get_fields_from_path(self.model, chemin)[-1]
+                except (FieldDoesNotExist, Exception):
+                    champ = None
+                if champ is not None and champ.is_relation:
+                    bornes.append((chemin, RelatedOnlyFieldListFilter))
+                    continue
+            bornes.append(filtre)
+        return bornes
+
+
+# The accounts a staff member sees: their own, their structures' staff, and the accounts of the
+# people (mentors, mentees, partners' members) their perimeter holds; by the models' admins,
+# named here by label (this core app does not import the apps above it).
+COMPTES_PAR = (
+    ("parrainages.parrain", "parrain"),
+    ("parrainages.filleul", "filleul"),
+    ("partenaires.membre", "adhesions"),
+)
+
+
+def comptes_du_perimetre(request, queryset):
+    from django.apps import apps
+    from django.contrib import admin as admin_module
+    from django.db.models import Q
+
+    perimetre = perimetre_de(request)
+    structures = sorted({e.structure_id for e in perimetre.entrees})
+    condition = Q(pk=request.user.pk) | Q(affectations__structure_id__in=structures)
+    site = admin_module.site
+    for label, chemin in COMPTES_PAR:
+        app_label, model_name = label.split(".")
+        modele = apps.get_model(app_label, model_name)
+        admin_modele = site._registry.get(modele)
+        if admin_modele is None:
+            continue
+        lignes = borner(admin_modele.portee, request, modele._default_manager.all())
+        condition |= Q(**{f"{chemin}__in": lignes.values("pk")})
+    ids = queryset.model._default_manager.filter(condition).values("pk")
+    return queryset.filter(pk__in=ids)

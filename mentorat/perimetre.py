@@ -1,0 +1,255 @@
+"""What a staff member may see and change: the programmes and territories of their structures.
+
+A staff member belongs to one or more *structures* (the city's employment service, a Mission
+locale, a national programme's national team or one of its regional teams…) with a role in each
+(coordinator, counsellor, read-only). A structure runs programmes and may be limited to a
+territory (a region, départements, communes). The staff member's *perimeter* is the list of
+(programme, territory, role) it gives; a record is theirs when one of its programmes is in the
+list and its place (the person's commune) lies in that programme's territory. Whoever holds the
+``programmes.tout_voir`` permission (the Administrateur group, superusers) sees everything.
+
+This module is the one place that says it: the admin's querysets (``admin_perimetre``), the
+follow-up page, the exports, the matching runs, the reports and the staff pages outside the
+admin all ask ``perimetre_de(request)``. The perimeter is read once per request, in one query
+(``programmes/perimetre.py`` registers how: this core app does not import the apps above it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+# Roles in a structure, from the least to the most rights.
+LECTURE = "lecture"
+CONSEILLER = "conseiller"
+COORDINATEUR = "coordinateur"
+RANG = {LECTURE: 0, CONSEILLER: 1, COORDINATEUR: 2}
+
+PERMISSION_TOUT_VOIR = "programmes.tout_voir"
+
+
+@dataclass(frozen=True)
+class Entree:
+    """One programme as one structure gives it: its territory (``None``: all of it) and role."""
+
+    programme_id: int
+    role: str
+    structure_id: int
+    departements: frozenset[str] | None = None
+    communes: frozenset[str] = frozenset()
+
+    @property
+    def limitee(self) -> bool:
+        return self.departements is not None
+
+
+@dataclass(frozen=True)
+class Portee:
+    """How a model's rows reach a programme and a place, as ORM paths.
+
+    ``programme``: paths to a programme's id field (``"programme"``, ``"parrainage__programme"``,
+    ``"candidatures__programme"``); a row is in scope through any of them. ``lieu``: paths to a
+    ``Commune`` (``"filleul__commune"``); a territory holds the row when one of them lies in it.
+    Rows with no ``lieu`` (a programme's settings) are in scope with their programme whatever
+    the territory. ``ecriture``: the least role that may add, change or delete such rows.
+    ``multiple``: a path crosses a to-many relation (the rows are then filtered through their
+    ids, never duplicated). ``sans_programme``: the relations whose emptiness makes a person
+    attached to no programme yet (a mentee who has not applied nor been referred): seen by the
+    staff of the structures that run the platform, in their territory.
+    """
+
+    programme: tuple[str, ...]
+    lieu: tuple[str, ...] = ()
+    ecriture: str = CONSEILLER
+    multiple: bool = False
+    sans_programme: tuple[str, ...] = ()
+
+    def __init__(self, programme, lieu=(), ecriture=CONSEILLER, multiple=False, sans_programme=()):
+        object.__setattr__(self, "programme", _tuple(programme))
+        object.__setattr__(self, "lieu", _tuple(lieu))
+        object.__setattr__(self, "ecriture", ecriture)
+        object.__setattr__(self, "multiple", multiple)
+        object.__setattr__(self, "sans_programme", _tuple(sans_programme))
+
+
+def _tuple(value) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+# Rows no structure gives: platform internals and accounts' secrets (the Administrateur's).
+RESERVE_ADMINISTRATEURS = "reserve_administrateurs"
+
+
+@dataclass
+class Perimetre:
+    """A staff member's perimeter, read once per request."""
+
+    tout: bool = False
+    entrees: tuple[Entree, ...] = ()
+    # (territory, role): where the people attached to no programme are seen (``None``: all).
+    orphelins: tuple = ()
+    _par_programme: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        for entree in self.entrees:
+            self._par_programme.setdefault(entree.programme_id, []).append(entree)
+
+    # -- what it holds -------------------------------------------------------------------
+
+    @property
+    def vide(self) -> bool:
+        return not self.tout and not self.entrees and not self.orphelins
+
+    def programmes(self, role: str = LECTURE) -> set[int] | None:
+        """The programmes' ids with at least ``role``; ``None`` when everything is seen."""
+        if self.tout:
+            return None
+        return {e.programme_id for e in self.entrees if RANG[e.role] >= RANG[role]}
+
+    def role(self, programme_id: int | None = None) -> str | None:
+        """The best role on ``programme_id`` (any programme when ``None``)."""
+        if self.tout:
+            return COORDINATEUR
+        if programme_id:
+            roles = [e.role for e in self._par_programme.get(programme_id, ())]
+        else:
+            roles = [e.role for e in self.entrees] + [r for _t, r in self.orphelins]
+        return max(roles, key=RANG.__getitem__, default=None)
+
+    def peut(self, role: str, programme_id: int | None = None) -> bool:
+        mien = self.role(programme_id)
+        return mien is not None and RANG[mien] >= RANG[role]
+
+    def peut_partout(self, role: str) -> bool:
+        """Whether every programme and territory seen is seen with ``role`` at least (then any
+        row seen may be changed: no need to ask row by row)."""
+        if self.tout:
+            return True
+        roles = [e.role for e in self.entrees] + [r for _t, r in self.orphelins]
+        return bool(roles) and all(RANG[r] >= RANG[role] for r in roles)
+
+    def national(self, programme_id: int) -> bool:
+        """Whether the whole of ``programme_id`` is seen (no territory limit)."""
+        if self.tout:
+            return True
+        return any(not e.limitee for e in self._par_programme.get(programme_id, ()))
+
+    def territoire(self, programme_id: int) -> tuple[frozenset[str], frozenset[str]] | None:
+        """The départements and communes seen of ``programme_id`` (``None``: all of it)."""
+        if self.national(programme_id):
+            return None
+        deps, communes = set(), set()
+        for e in self._par_programme.get(programme_id, ()):
+            deps |= e.departements or set()
+            communes |= e.communes
+        return frozenset(deps), frozenset(communes)
+
+    # -- filters -------------------------------------------------------------------------
+
+    def q(self, portee: Portee, role: str = LECTURE) -> Q:
+        """The condition a row of ``portee`` meets to be in this perimeter (with ``role``)."""
+        if self.tout:
+            return Q()
+        # Group programmes by territory: one condition per distinct territory.
+        par_territoire: dict = {}
+        for e in self.entrees:
+            if RANG[e.role] < RANG[role]:
+                continue
+            cle = None if not e.limitee or not portee.lieu else (e.departements, e.communes)
+            par_territoire.setdefault(cle, set()).add(e.programme_id)
+        # A programme seen whole by one structure needs no territory from another.
+        entiers = par_territoire.pop(None, set())
+        condition = Q(pk__in=[])
+        for chemin in portee.programme:
+            if entiers:
+                condition |= Q(**{f"{chemin}__in": sorted(entiers)})
+            for (deps, communes), ids in par_territoire.items():
+                ids = sorted(ids - entiers)
+                if not ids:
+                    continue
+                condition |= Q(**{f"{chemin}__in": ids}) & _dans_le_territoire(
+                    portee.lieu, deps, communes
+                )
+        territoires = [t for t, r in self.orphelins if RANG[r] >= RANG[role]]
+        if portee.sans_programme and territoires:
+            sans = Q()
+            for relation in portee.sans_programme:
+                sans &= Q(**{f"{relation}__isnull": True})
+            if None in territoires or not portee.lieu:
+                condition |= sans
+            else:
+                for deps, communes in territoires:
+                    condition |= sans & _dans_le_territoire(portee.lieu, deps, communes)
+        return condition
+
+    def filtrer(self, queryset, portee: Portee, role: str = LECTURE):
+        """``queryset`` limited to this perimeter (the same rows, never duplicated)."""
+        if self.tout:
+            return queryset
+        if self.vide:
+            return queryset.none()
+        condition = self.q(portee, role)
+        if portee.multiple:
+            ids = queryset.model._default_manager.filter(condition).values("pk")
+            return queryset.filter(pk__in=ids)
+        return queryset.filter(condition)
+
+    def contient(self, programme_id: int | None, commune=None, role: str = LECTURE) -> bool:
+        """Whether a row of ``programme_id`` placed in ``commune`` (a ``Commune`` or ``None``)
+        is in this perimeter with ``role``: for pages that already hold the row."""
+        if self.tout:
+            return True
+        for e in self._par_programme.get(programme_id, ()):
+            if RANG[e.role] < RANG[role]:
+                continue
+            if not e.limitee:
+                return True
+            if commune is not None and (
+                commune.departement in e.departements or commune.code_insee in e.communes
+            ):
+                return True
+        return False
+
+
+def _dans_le_territoire(lieux: Iterable[str], deps, communes) -> Q:
+    condition = Q(pk__in=[])
+    for lieu in lieux:
+        if deps:
+            condition |= Q(**{f"{lieu}__departement__in": sorted(deps)})
+        if communes:
+            condition |= Q(**{f"{lieu}__code_insee__in": sorted(communes)})
+    return condition
+
+
+# How a user's perimeter is read: registered by the app that holds the structures.
+_lecteur: Callable | None = None
+
+
+def lecteur_enregistrer(lecteur: Callable) -> None:
+    """``lecteur(user) -> (entries, orphans' territories)`` reads a user's perimeter (one
+    query)."""
+    global _lecteur
+    _lecteur = lecteur
+
+
+def perimetre_de(request_or_user) -> Perimetre:
+    """The perimeter of the request's user (read once per request) or of a user."""
+    request = request_or_user if hasattr(request_or_user, "user") else None
+    user = request.user if request is not None else request_or_user
+    porteur = request if request is not None else user
+    deja = getattr(porteur, "_perimetre", None)
+    if deja is not None:
+        return deja
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        perimetre = Perimetre()
+    elif user.is_superuser or user.has_perm(PERMISSION_TOUT_VOIR):
+        perimetre = Perimetre(tout=True)
+    else:
+        entrees, orphelins = _lecteur(user) if _lecteur else ((), ())
+        perimetre = Perimetre(entrees=entrees, orphelins=orphelins)
+    porteur._perimetre = perimetre
+    return perimetre
