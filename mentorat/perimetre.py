@@ -132,21 +132,35 @@ class Perimetre:
         roles = [e.role for e in self.entrees] + [r for _t, r in self.orphelins]
         return bool(roles) and all(RANG[r] >= RANG[role] for r in roles)
 
-    def national(self, programme_id: int) -> bool:
-        """Whether the whole of ``programme_id`` is seen (no territory limit)."""
+    def _entrees(self, programme_id: int, role: str = LECTURE) -> list[Entree]:
+        return [e for e in self._par_programme.get(programme_id, ()) if RANG[e.role] >= RANG[role]]
+
+    def national(self, programme_id: int, role: str = LECTURE) -> bool:
+        """Whether the whole of ``programme_id`` is seen (no territory limit), with ``role``."""
         if self.tout:
             return True
-        return any(not e.limitee for e in self._par_programme.get(programme_id, ()))
+        return any(not e.limitee for e in self._entrees(programme_id, role))
 
-    def territoire(self, programme_id: int) -> tuple[frozenset[str], frozenset[str]] | None:
-        """The départements and communes seen of ``programme_id`` (``None``: all of it)."""
-        if self.national(programme_id):
+    def territoire(
+        self, programme_id: int, role: str = LECTURE
+    ) -> tuple[frozenset[str], frozenset[str]] | None:
+        """The départements and communes seen of ``programme_id`` with ``role`` (``None``: all
+        of it; two empty sets: none of it)."""
+        if self.national(programme_id, role):
             return None
         deps, communes = set(), set()
-        for e in self._par_programme.get(programme_id, ()):
+        for e in self._entrees(programme_id, role):
             deps |= e.departements or set()
             communes |= e.communes
         return frozenset(deps), frozenset(communes)
+
+    def structures(self, programme_id: int, role: str = LECTURE) -> list[int]:
+        """The ids of the structures that give ``programme_id`` with ``role`` (the national
+        ones first): whom a matching run or a figure is for."""
+        entrees = sorted(
+            self._entrees(programme_id, role), key=lambda e: (e.limitee, e.structure_id)
+        )
+        return [e.structure_id for e in entrees]
 
     # -- filters -------------------------------------------------------------------------
 

@@ -5,9 +5,10 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -33,7 +34,7 @@ from mentorat.admin import (
 from mentorat.admin_dates import DateHierarchyFromBoundsMixin
 from mentorat.admin_perimetre import REFERENTIEL_PARTAGE
 from mentorat.models import Partie
-from mentorat.perimetre import COORDINATEUR, Portee
+from mentorat.perimetre import COORDINATEUR, Portee, perimetre_de
 from mentorat.signatures import parties_de
 from programmes.models import Programme, QuartierPrioritaire
 
@@ -1786,6 +1787,7 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
     list_display = (
         "__str__",
+        "territoire_libelle",
         "statut",
         "avancement",
         "propositions",
@@ -1795,12 +1797,24 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("statut", "simulation", "programme")
-    list_select_related = ("programme", "lance_par")
+    list_select_related = ("programme", "lance_par", "structure")
     search_fields = ("programme__nom",)
     date_hierarchy = "created_at"
     change_form_template = "admin/parrainages/matchingrun/change_form.html"
     fieldsets = (
-        (None, {"fields": ("programme", "simulation", "lance_par", "statut", "avancement")}),
+        (
+            None,
+            {
+                "fields": (
+                    "programme",
+                    "territoire_libelle",
+                    "simulation",
+                    "lance_par",
+                    "statut",
+                    "avancement",
+                )
+            },
+        ),
         (
             "Résultat",
             {
@@ -1852,7 +1866,11 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
                 continue
             try:
                 nouveau = appariement_lancer(
-                    programme=run.programme, par=request.user, simulation=run.simulation
+                    programme=run.programme,
+                    par=request.user,
+                    simulation=run.simulation,
+                    territoire=run.territoire,
+                    structure_id=run.structure_id,
                 )
             except AppariementRefuse as refus:
                 self.message_user(request, str(refus), messages.WARNING)
@@ -1866,6 +1884,29 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
+
+    def get_queryset(self, request):
+        """A programme's runs, limited for a regional team (or a Mission locale) to the runs
+        launched for its structures: a national run lists mentees of every region."""
+        queryset = super().get_queryset(request)
+        perimetre = perimetre_de(request)
+        if perimetre.tout:
+            return queryset
+        programmes_vus = perimetre.programmes() or set()
+        nationaux = sorted(p for p in programmes_vus if perimetre.national(p))
+        condition = Q(programme_id__in=nationaux)
+        for programme_id in sorted(programmes_vus - set(nationaux)):
+            condition |= Q(
+                programme_id=programme_id, structure_id__in=perimetre.structures(programme_id)
+            )
+        return queryset.filter(condition)
+
+    @admin.display(description="territoire")
+    def territoire_libelle(self, obj):
+        if obj.national:
+            return "Tout le programme"
+        nom = obj.structure.nom if obj.structure_id else "Territoire"
+        return f"{nom} ({', '.join(obj.departements + obj.communes)})"
 
     @admin.display(description="avancement")
     def avancement(self, obj):
@@ -2033,11 +2074,45 @@ class ProgrammeAdmin(programmes.admin.ProgrammeAdmin):
             "parrainages.add_parrainage"
         )
 
+    change_form_template = "admin/programmes/programme/change_form.html"
+
+    def get_urls(self):
+        regions = self.admin_site.admin_view(self.regions_view)
+        return [
+            path("<path:object_id>/regions/", regions, name="programmes_programme_regions"),
+            *super().get_urls(),
+        ]
+
+    def regions_view(self, request, object_id):
+        """The programme's key figures per region and the national total (a regional team
+        sees its own region's line only)."""
+        from .selectors import CHIFFRES_REGIONAUX, chiffres_par_region
+
+        programme = self.get_object(request, object_id)
+        if programme is None or not self.has_view_permission(request, programme):
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{programme} : chiffres par région",
+            "opts": self.model._meta,
+            "original": programme,
+            "colonnes": CHIFFRES_REGIONAUX,
+            **chiffres_par_region(programme, perimetre_de(request)),
+        }
+        return TemplateResponse(request, "admin/programmes/programme/regions.html", context)
+
     def _appariements(self, request, queryset, *, simulation):
+        perimetre = perimetre_de(request)
         for programme in queryset:
+            # The launcher's territory: a regional team matches its region only.
+            structures = perimetre.structures(programme.pk, COORDINATEUR)
             try:
                 run = appariement_lancer(
-                    programme=programme, par=request.user, simulation=simulation
+                    programme=programme,
+                    par=request.user,
+                    simulation=simulation,
+                    territoire=perimetre.territoire(programme.pk, COORDINATEUR),
+                    structure_id=structures[0] if structures else None,
                 )
             except AppariementRefuse as refus:
                 self.message_user(request, str(refus), messages.WARNING)

@@ -2,9 +2,11 @@
 
 from django.db.models import Count, Q
 
+from mentorat.perimetre import Portee
+from mentorat.territoires import REGION_DE_DEPARTEMENT, REGION_NOMS, departement_of
 from programmes.models import Programme
 
-from .models import Parrainage, Sortie
+from .models import Candidature, Parrainage, Sortie
 
 
 def tableau_de_bord_programmes():
@@ -66,3 +68,81 @@ def immersions_avec_parties(immersions) -> list:
             p for p in immersion.parties_liste if p.signee_le is None and p.refusee_le is None
         ]
     return immersions
+
+
+# A programme's key figures, region by region (by the mentee's commune), rolled up to the
+# national total: what a national team follows and each regional team reports.
+CHIFFRES_REGIONAUX = ("candidatures", "retenues", "binomes_actifs", "sorties_positives")
+HORS_REGION = ""
+HORS_REGION_LIBELLE = "Hors région (commune d'aucune des 18 régions)"
+
+
+def chiffres_par_region(programme, perimetre) -> dict:
+    """``programme``'s applications, retained applications, active pairs and positive outcomes
+    (at the end of the pair) per region of the mentee's commune, as ``perimetre`` sees them.
+
+    Three queries whatever the programme's size. Returns ``{"lignes": [...], "total": {...} or
+    None}``: one line per region with a figure (and the regions of a limited perimeter, even
+    empty), then « hors région » for mentees whose commune lies in none of the 18 regions
+    (Saint-Pierre-et-Miquelon, a commune without département); the national total, for those
+    who see the whole programme only, is the sum of the lines.
+    """
+    par_lieu = Portee("programme", "filleul__commune")
+    lignes: dict[str, dict[str, int]] = {}
+
+    def compter(colonne, queryset, departement):
+        rangees = queryset.values_list(departement).annotate(n=Count("pk")).order_by()
+        for dep, n in rangees:
+            region = REGION_DE_DEPARTEMENT.get(dep or "", HORS_REGION)
+            ligne = lignes.setdefault(region, dict.fromkeys(CHIFFRES_REGIONAUX, 0))
+            ligne[colonne] += n
+
+    candidatures = perimetre.filtrer(Candidature.objects.filter(programme=programme), par_lieu)
+    rangees = (
+        candidatures.values_list("filleul__commune__departement", "statut")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for dep, statut, n in rangees:
+        region = REGION_DE_DEPARTEMENT.get(dep or "", HORS_REGION)
+        ligne = lignes.setdefault(region, dict.fromkeys(CHIFFRES_REGIONAUX, 0))
+        ligne["candidatures"] += n
+        if statut == Candidature.Statut.RETENUE:
+            ligne["retenues"] += n
+    compter(
+        "binomes_actifs",
+        perimetre.filtrer(
+            Parrainage.objects.filter(programme=programme, statut=Parrainage.Statut.ACTIF),
+            par_lieu,
+        ),
+        "filleul__commune__departement",
+    )
+    compter(
+        "sorties_positives",
+        perimetre.filtrer(
+            Sortie.objects.filter(
+                parrainage__programme=programme,
+                type__in=Sortie.TYPES_POSITIFS,
+                moment=Sortie.Moment.FIN,
+            ),
+            Portee("parrainage__programme", "parrainage__filleul__commune"),
+        ),
+        "parrainage__filleul__commune__departement",
+    )
+    national = perimetre.national(programme.pk)
+    if not national:
+        # A regional team's own regions show even before their first figure.
+        deps, communes = perimetre.territoire(programme.pk)
+        for dep in {*deps, *(departement_of(c) for c in communes)}:
+            if dep in REGION_DE_DEPARTEMENT:
+                lignes.setdefault(REGION_DE_DEPARTEMENT[dep], dict.fromkeys(CHIFFRES_REGIONAUX, 0))
+    resultat = [
+        {"code": code, "nom": REGION_NOMS[code], **lignes[code]}
+        for code in sorted((c for c in lignes if c != HORS_REGION), key=REGION_NOMS.get)
+    ]
+    if HORS_REGION in lignes:
+        resultat.append({"code": HORS_REGION, "nom": HORS_REGION_LIBELLE, **lignes[HORS_REGION]})
+    total = None
+    if national:
+        total = {c: sum(ligne[c] for ligne in resultat) for c in CHIFFRES_REGIONAUX}
+    return {"lignes": resultat, "total": total}

@@ -53,6 +53,27 @@ class MatchingRun(models.Model):
         blank=True,
         related_name="+",
     )
+    # The territory the run covered: its launcher's, for a regional team or a Mission locale
+    # (only the mentees and mentors placed there are read, and only their proposals written);
+    # none for a national run (the national team, the Administrateur).
+    structure = models.ForeignKey(
+        "programmes.Structure",
+        verbose_name="structure",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="L'équipe dont le territoire a été apparié (vide : tout le programme).",
+    )
+    departements = models.JSONField(
+        "départements", default=list, blank=True, help_text="Vide : tout le programme."
+    )
+    communes = models.JSONField(
+        "communes",
+        default=list,
+        blank=True,
+        help_text="Codes INSEE des communes appariées en plus des départements.",
+    )
     simulation = models.BooleanField(
         "simulation",
         default=False,
@@ -101,6 +122,17 @@ class MatchingRun(models.Model):
         quand = timezone.localtime(self.created_at).strftime("%d/%m/%Y %H:%M")
         genre = "Simulation" if self.simulation else "Appariement"
         return f"{genre} {self.programme} du {quand}"
+
+    @property
+    def territoire(self) -> tuple[frozenset[str], frozenset[str]] | None:
+        """The départements and communes the run covered (``None``: the whole programme)."""
+        if not self.departements and not self.communes:
+            return None
+        return frozenset(self.departements), frozenset(self.communes)
+
+    @property
+    def national(self) -> bool:
+        return self.territoire is None
 
     @property
     def en_cours(self) -> bool:

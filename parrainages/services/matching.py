@@ -3,6 +3,12 @@
 Reads take a constant number of queries whatever the programme's size (six), writes one
 query per batch of proposals (and one per batch of their audit entries). The engine itself
 (``parrainages.matching``) never touches the database.
+
+A run covers its launcher's territory: a national programme's regional team matches only the
+mentees and mentors placed in its region (by their commune's département), a Mission locale
+only those of its communes; the national team and the Administrateur match the whole
+programme. A run only adds proposals: it never withdraws another run's, so a region's run
+leaves the other regions' proposals as they are.
 """
 
 import copy
@@ -19,6 +25,7 @@ from django.utils import timezone
 
 from mentorat.audit import journal_creations, journal_modifications
 from mentorat.taches import tache_apres_validation
+from mentorat.territoires import departement_of
 from mentorat.travaux import battement, prendre
 from programmes.models import Disponibilite, Programme, Secteur
 
@@ -68,25 +75,47 @@ class AppariementRefuse(Exception):
 # Reading -----------------------------------------------------------------------------------
 
 
-def candidatures_a_apparier(programme):
-    """Retained applications of the programme whose mentee has no pair there yet."""
+def dans_le_territoire(lieu: str, territoire) -> Q:
+    """Rows whose ``lieu`` (a path to a ``Commune``) lies in ``territoire`` — (départements,
+    communes' INSEE codes), ``None`` for everywhere. A person without a commune lies in no
+    territory: only a national run reads them."""
+    if territoire is None:
+        return Q()
+    departements, communes = territoire
+    condition = Q(pk__in=[])
+    if departements:
+        condition |= Q(**{f"{lieu}__departement__in": sorted(departements)})
+    if communes:
+        condition |= Q(**{f"{lieu}__code_insee__in": sorted(communes)})
+    return condition
+
+
+def candidatures_a_apparier(programme, territoire=None):
+    """Retained applications of the programme whose mentee has no pair there yet (and lives
+    in ``territoire``, when the run is a regional team's or a Mission locale's)."""
     deja = Parrainage.objects.filter(
         programme=programme,
         filleul_id=OuterRef("filleul_id"),
         statut__in=STATUTS_DEJA_APPARIE,
     )
-    return Candidature.objects.filter(
-        programme=programme,
-        statut=Candidature.Statut.RETENUE,
-        filleul__anonymise_le__isnull=True,
-    ).filter(~Exists(deja))
+    return (
+        Candidature.objects.filter(
+            programme=programme,
+            statut=Candidature.Statut.RETENUE,
+            filleul__anonymise_le__isnull=True,
+        )
+        .filter(dans_le_territoire("filleul__commune", territoire))
+        .filter(~Exists(deja))
+    )
 
 
-def parrains_disponibles(programme):
-    """Active mentors of the programme with places left (open pairs of every programme count)."""
+def parrains_disponibles(programme, territoire=None):
+    """Active mentors of the programme with places left (open pairs of every programme count),
+    placed in ``territoire`` when the run is limited to one."""
     return (
         Parrain.objects.actifs()
         .filter(programmes=programme)
+        .filter(dans_le_territoire("commune", territoire))
         .avec_places()
         .filter(places_restantes__gt=0)
     )
@@ -119,10 +148,11 @@ def _secteurs_par_personne(through, cle, personnes) -> dict[int, frozenset[str]]
     return {pk: frozenset(codes) for pk, codes in secteurs.items()}
 
 
-def donnees_charger(programme, *, maintenant=None):
-    """The engine's input for ``programme``: (mentees, mentors, candidature of each mentee)."""
+def donnees_charger(programme, *, maintenant=None, territoire=None):
+    """The engine's input for ``programme`` (in ``territoire``, ``None`` for all of it):
+    (mentees, mentors, candidature of each mentee)."""
     aujourdhui = timezone.localdate(maintenant or timezone.now())
-    candidatures = candidatures_a_apparier(programme)
+    candidatures = candidatures_a_apparier(programme, territoire)
     filleul_ids = candidatures.values("filleul_id")
     rows = candidatures.annotate(retenue_le=Coalesce("decidee_le", "created_at")).values_list(
         "pk",
@@ -164,7 +194,7 @@ def donnees_charger(programme, *, maintenant=None):
             )
         )
 
-    parrains_qs = parrains_disponibles(programme)
+    parrains_qs = parrains_disponibles(programme, territoire)
     secteurs_parrains = _secteurs_par_personne(
         Parrain.secteurs.through, "parrain_id", parrains_qs.values("pk")
     )
@@ -232,16 +262,36 @@ def libelles() -> Labels:
 
 
 def appariement_lancer(
-    *, programme, par=None, simulation: bool = False, en_tache: bool = True
+    *,
+    programme,
+    par=None,
+    simulation: bool = False,
+    en_tache: bool = True,
+    territoire=None,
+    structure_id=None,
 ) -> MatchingRun:
     """Queue a run for ``programme``: the Celery task starts after the commit (``en_tache``),
     or the caller runs ``appariement_executer`` itself (the ``match`` command).
 
-    Refused while another run of the programme is queued or computing.
+    ``territoire`` — (départements, communes' INSEE codes), ``None`` for the whole programme —
+    is the launcher's (``perimetre_de(request).territoire(programme.pk)``): a regional team's
+    run reads and writes only the mentees and mentors placed in its region, and leaves the
+    other regions' proposals as they are; ``structure_id`` is the team it ran for.
+
+    Refused while another run of the programme is queued or computing, and for a territory
+    with no place in it.
     """
+    if territoire is not None and not (territoire[0] or territoire[1]):
+        raise AppariementRefuse(
+            f"Votre structure n'a aucun territoire sur « {programme} » : rien à apparier."
+        )
     with transaction.atomic():
         Programme.objects.select_for_update().filter(pk=programme.pk).first()
-        if MatchingRun.objects.vivants().filter(programme=programme).exists():
+        vivants = MatchingRun.objects.vivants().filter(programme=programme)
+        if any(
+            territoires_se_recouvrent(territoire, (set(d), set(c)) if d or c else None)
+            for d, c in vivants.values_list("departements", "communes")
+        ):
             raise AppariementRefuse(
                 f"Un appariement de « {programme} » est déjà en cours : attendez qu'il se termine."
             )
@@ -251,12 +301,30 @@ def appariement_lancer(
             simulation=simulation,
             etape="En file d'attente",
             parametres=_parametres(programme),
+            structure_id=structure_id,
+            departements=sorted(territoire[0]) if territoire else [],
+            communes=sorted(territoire[1]) if territoire else [],
         )
         if en_tache:
             # Robust: with the broker down the run stays queued and, once stale, may be
             # launched again; the page answers instead of failing after the commit.
             tache_apres_validation("parrainages.executer_appariement", run.pk)
     return run
+
+
+def territoires_se_recouvrent(un, autre) -> bool:
+    """Whether two runs' territories share a place (``None``: the whole programme). Two
+    regions' runs may compute side by side; a national run waits for every other one."""
+    if un is None or autre is None:
+        return True
+    deps_un, communes_un = un
+    deps_autre, communes_autre = autre
+    return bool(
+        set(deps_un) & set(deps_autre)
+        or set(communes_un) & set(communes_autre)
+        or {departement_of(c) for c in communes_un} & set(deps_autre)
+        or {departement_of(c) for c in communes_autre} & set(deps_un)
+    )
 
 
 def _parametres(programme) -> dict:
@@ -378,7 +446,7 @@ def appariement_executer(*, run_id: int, suivi=None) -> MatchingRun | None:
 def _calculer(run, avancer):
     debut = time.perf_counter()
     programme = run.programme
-    filleuls, parrains, candidature_de = donnees_charger(programme)
+    filleuls, parrains, candidature_de = donnees_charger(programme, territoire=run.territoire)
     mesures = {"lecture_s": round(time.perf_counter() - debut, 3)}
     avancer(10, "Recherche des paires candidates")
     resultat = match(
