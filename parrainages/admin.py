@@ -32,7 +32,7 @@ from mentorat.admin import (
     transition_action,
 )
 from mentorat.admin_dates import DateHierarchyFromBoundsMixin
-from mentorat.admin_perimetre import REFERENTIEL_PARTAGE
+from mentorat.admin_perimetre import REFERENTIEL_PARTAGE, borner
 from mentorat.models import Partie
 from mentorat.perimetre import COORDINATEUR, Portee, perimetre_de
 from mentorat.signatures import parties_de
@@ -1108,16 +1108,21 @@ class ParrainageAdmin(
 
         if not self.has_view_permission(request):
             raise PermissionDenied
-        sans_fin, sans_six = enquetes_en_retard()
+        # The pairs of the staff member's programmes and territory; the outbox (every
+        # person's e-mails) is the Administrateur's.
+        perimetre = perimetre_de(request)
+        parrainages = borner(self.portee, request, Parrainage.objects.all())
+        sans_fin, sans_six = enquetes_en_retard(parrainages=parrainages)
         context = {
             **self.admin_site.each_context(request),
             "title": "Suivi des binômes",
             "opts": self.model._meta,
-            "en_panne": binomes_en_panne(),
+            "en_panne": binomes_en_panne(parrainages=parrainages),
             "sans_fin": sans_fin,
             "sans_six": sans_six,
-            "envois": derniers_envois(),
-            "echecs": envois_en_echec(),
+            "voir_envois": perimetre.tout,
+            "envois": derniers_envois() if perimetre.tout else [],
+            "echecs": envois_en_echec() if perimetre.tout else [],
         }
         return TemplateResponse(request, "admin/parrainages/parrainage/suivi.html", context)
 

@@ -11,11 +11,13 @@ from .models import Parrainage, Rencontre, Sortie
 from .models.parrainage import Forme
 
 
-def binomes_en_panne(aujourd_hui=None, limite=200):
-    """Active regular pairs with no logged meeting for their programme's delay."""
+def binomes_en_panne(aujourd_hui=None, limite=200, parrainages=None):
+    """Active regular pairs with no logged meeting for their programme's delay (among
+    ``parrainages``: the pairs the staff member's perimeter holds; all when ``None``)."""
     aujourd_hui = aujourd_hui or timezone.localdate()
     qs = (
-        Parrainage.objects.filter(statut=Parrainage.Statut.ACTIF, forme=Forme.REGULIER)
+        (Parrainage.objects.all() if parrainages is None else parrainages)
+        .filter(statut=Parrainage.Statut.ACTIF, forme=Forme.REGULIER)
         .annotate(
             derniere=Max("rencontres__debut", filter=Q(rencontres__statut=Rencontre.Statut.TENUE))
         )
@@ -32,14 +34,17 @@ def binomes_en_panne(aujourd_hui=None, limite=200):
     return sorted(lignes, key=lambda p: -p.jours_sans_rencontre)
 
 
-def enquetes_en_retard(aujourd_hui=None, limite=200):
-    """Ended pairs without their end outcome, or without the six-month one when due."""
+def enquetes_en_retard(aujourd_hui=None, limite=200, parrainages=None):
+    """Ended pairs without their end outcome, or without the six-month one when due (among
+    ``parrainages``, all when ``None``)."""
     aujourd_hui = aujourd_hui or timezone.localdate()
     fin = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.FIN)
     six = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.SIX_MOIS)
-    termines = Parrainage.objects.filter(
-        statut__in=[Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU]
-    ).select_related("programme", "parrain__user", "filleul__user")
+    termines = (
+        (Parrainage.objects.all() if parrainages is None else parrainages)
+        .filter(statut__in=[Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU])
+        .select_related("programme", "parrain__user", "filleul__user")
+    )
     sans_fin = termines.filter(~Exists(fin)).order_by("date_fin")[:limite]
     sans_six = termines.filter(
         ~Exists(six), date_fin__lte=aujourd_hui - dt.timedelta(days=183)

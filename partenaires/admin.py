@@ -362,8 +362,9 @@ class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelA
         ]
 
     def _convention_visible(self, request, pk):
+        # Another perimeter's convention answers 404, as its page does.
         convention = get_object_or_404(
-            Convention.objects.select_related("partenaire").prefetch_related("programmes"),
+            self.get_queryset(request).select_related("partenaire").prefetch_related("programmes"),
             pk=pk,
         )
         if not self.has_view_permission(request, convention):
@@ -553,7 +554,7 @@ class RapportAdmin(TransitionAdminMixin, admin.ModelAdmin):
         ]
 
     def fichier_view(self, request, pk, extension):
-        rapport = get_object_or_404(Rapport.objects.select_related("convention"), pk=pk)
+        rapport = get_object_or_404(self.get_queryset(request).select_related("convention"), pk=pk)
         if not self.has_view_permission(request, rapport):
             raise PermissionDenied
         return reponse_fichier_rapport(rapport, extension)
