@@ -27,7 +27,7 @@ from django.db.models import Max, Q
 from django.db.models.deletion import get_candidate_relations_to_delete
 from django.utils import timezone
 
-from mentorat.territoires import DEPARTEMENT_NOMS
+from mentorat.territoires import DEPARTEMENT_NOMS, REGION_DE_DEPARTEMENT, REGION_NOMS
 from parrainages.models import (
     Candidature,
     Filleul,
@@ -46,13 +46,13 @@ from programmes.models import (
     Programme,
     Secteur,
     Situation,
+    Structure,
 )
 
 DOMAINE = "synthetique.mentorat.test"
 SUFFIXE_EMAIL = f"@{DOMAINE}"
 PROGRAMME_SLUG = "national-echelle"
 PROGRAMME_NOM = "Programme national (données synthétiques)"
-MIN_COMMUNES = 50
 
 # Big-city centres: (name, département, latitude, longitude, weight ≈ size of the job market).
 CENTRES = [
@@ -95,8 +95,79 @@ CENTRES = [
     ("Orléans", "45", 47.903, 1.909, 0.9),
     ("Caen", "14", 49.182, -0.370, 0.9),
 ]
+# The other metropolitan départements' préfectures, smaller job markets: with the big cities,
+# the synthetic communes cover the 96 départements of the 13 metropolitan regions, so that a
+# national programme's regional teams each have their share (mentorat/territoires.py).
+PREFECTURES = [
+    ("Bourg-en-Bresse", "01", 46.205, 5.226),
+    ("Laon", "02", 49.564, 3.620),
+    ("Moulins", "03", 46.566, 3.333),
+    ("Digne-les-Bains", "04", 44.092, 6.236),
+    ("Gap", "05", 44.559, 6.079),
+    ("Privas", "07", 44.735, 4.599),
+    ("Charleville-Mézières", "08", 49.773, 4.720),
+    ("Foix", "09", 42.965, 1.607),
+    ("Troyes", "10", 48.297, 4.074),
+    ("Carcassonne", "11", 43.213, 2.351),
+    ("Rodez", "12", 44.350, 2.575),
+    ("Aurillac", "15", 44.927, 2.440),
+    ("Angoulême", "16", 45.649, 0.156),
+    ("La Rochelle", "17", 46.160, -1.151),
+    ("Bourges", "18", 47.081, 2.399),
+    ("Tulle", "19", 45.267, 1.771),
+    ("Ajaccio", "2A", 41.919, 8.738),
+    ("Bastia", "2B", 42.697, 9.451),
+    ("Saint-Brieuc", "22", 48.514, -2.765),
+    ("Guéret", "23", 46.171, 1.871),
+    ("Périgueux", "24", 45.184, 0.721),
+    ("Valence", "26", 44.933, 4.892),
+    ("Évreux", "27", 49.024, 1.151),
+    ("Chartres", "28", 48.446, 1.489),
+    ("Auch", "32", 43.646, 0.586),
+    ("Châteauroux", "36", 46.811, 1.691),
+    ("Lons-le-Saunier", "39", 46.675, 5.555),
+    ("Mont-de-Marsan", "40", 43.890, -0.500),
+    ("Blois", "41", 47.586, 1.335),
+    ("Le Puy-en-Velay", "43", 45.043, 3.885),
+    ("Cahors", "46", 44.448, 1.441),
+    ("Agen", "47", 44.203, 0.616),
+    ("Mende", "48", 44.518, 3.500),
+    ("Saint-Lô", "50", 49.116, -1.091),
+    ("Chaumont", "52", 48.111, 5.139),
+    ("Laval", "53", 48.073, -0.770),
+    ("Nancy", "54", 48.692, 6.184),
+    ("Bar-le-Duc", "55", 48.773, 5.160),
+    ("Vannes", "56", 47.658, -2.760),
+    ("Nevers", "58", 46.990, 3.159),
+    ("Beauvais", "60", 49.430, 2.081),
+    ("Alençon", "61", 48.432, 0.091),
+    ("Arras", "62", 50.291, 2.777),
+    ("Pau", "64", 43.295, -0.371),
+    ("Tarbes", "65", 43.233, 0.078),
+    ("Colmar", "68", 48.079, 7.358),
+    ("Vesoul", "70", 47.620, 6.155),
+    ("Mâcon", "71", 46.307, 4.828),
+    ("Chambéry", "73", 45.564, 5.918),
+    ("Annecy", "74", 45.899, 6.129),
+    ("Melun", "77", 48.540, 2.660),
+    ("Niort", "79", 46.323, -0.464),
+    ("Albi", "81", 43.929, 2.148),
+    ("Montauban", "82", 44.018, 1.355),
+    ("Avignon", "84", 43.949, 4.806),
+    ("La Roche-sur-Yon", "85", 46.670, -1.426),
+    ("Poitiers", "86", 46.580, 0.340),
+    ("Épinal", "88", 48.172, 6.449),
+    ("Auxerre", "89", 47.798, 3.567),
+    ("Belfort", "90", 47.638, 6.863),
+]
+POIDS_PREFECTURE = 0.4
+CENTRES += [(nom, dep, lat, lon, POIDS_PREFECTURE) for nom, dep, lat, lon in PREFECTURES]
+DEPARTEMENTS_PREFECTURES = frozenset(dep for _nom, dep, _lat, _lon in PREFECTURES)
+REGIONS_METROPOLITAINES = sorted({REGION_DE_DEPARTEMENT[dep] for _n, dep, *_ in CENTRES})
 COMMUNES_DENSES_PAR_CENTRE = 12
 COMMUNES_RURALES_PAR_CENTRE = 12
+# A préfecture's area: fewer communes than a big city's.
+COMMUNES_PAR_PREFECTURE = 8
 
 # Share of each status among the pairs; ``actif`` takes the rest.
 PARTS_STATUTS = [
@@ -261,6 +332,8 @@ def synthetic_data_create(
         step = time.monotonic()
         _lift_statement_timeout()
         programme = _programme(programme_slug)
+        if programme.slug == PROGRAMME_SLUG:
+            structures_synthetiques(programme)
         lot = _next_lot()
         plan = _Plan(
             lot=lot, seed=seed, programme=programme, mentees=mentees, mentors=mentors, log=log
@@ -457,6 +530,32 @@ def _programme(slug: str) -> Programme:
     )
 
 
+EQUIPE_NATIONALE = "Programme national synthétique — équipe nationale"
+
+
+def nom_equipe_regionale(region: str) -> str:
+    return f"Programme national synthétique — {REGION_NOMS[region]}"
+
+
+def structures_synthetiques(programme) -> dict[str, Structure]:
+    """The synthetic national programme's national team and one regional team for each of
+    the 13 metropolitan regions (idempotent): the staff the load test and the benchmarks
+    place in them see the whole programme, or one region of it."""
+    nationale, _ = Structure.objects.get_or_create(
+        nom=EQUIPE_NATIONALE, defaults={"type": Structure.Type.NATIONALE}
+    )
+    nationale.programmes.add(programme)
+    equipes = {"": nationale}
+    for region in REGIONS_METROPOLITAINES:
+        equipe, _ = Structure.objects.get_or_create(
+            nom=nom_equipe_regionale(region),
+            defaults={"type": Structure.Type.REGIONALE, "parent": nationale, "region": region},
+        )
+        equipe.programmes.add(programme)
+        equipes[region] = equipe
+    return equipes
+
+
 def _email(role: str, lot: int, number: int) -> str:
     return f"{role}-{lot}-{number}{SUFFIXE_EMAIL}"
 
@@ -494,8 +593,11 @@ def _synthetic_communes() -> list[Commune]:
     communes = []
     for nom, dep, lat, lon, _weight in CENTRES:
         assert dep in DEPARTEMENT_NOMS, dep
-        for i in range(COMMUNES_DENSES_PAR_CENTRE + COMMUNES_RURALES_PAR_CENTRE):
-            dense = i < COMMUNES_DENSES_PAR_CENTRE
+        prefecture = dep in DEPARTEMENTS_PREFECTURES
+        denses = COMMUNES_PAR_PREFECTURE // 2 if prefecture else COMMUNES_DENSES_PAR_CENTRE
+        total = COMMUNES_PAR_PREFECTURE if prefecture else denses + COMMUNES_RURALES_PAR_CENTRE
+        for i in range(total):
+            dense = i < denses
             spread = 0.07 if dense else 0.45
             if i == 0:
                 c_lat, c_lon = lat, lon
@@ -523,8 +625,12 @@ def _synthetic_communes() -> list[Commune]:
 def _communes_with_weights() -> tuple[list[int], list[float], list[int]]:
     """Commune ids with coordinates, cumulative weights (dense near big cities), zone of each."""
     located = Commune.objects.filter(latitude__isnull=False, longitude__isnull=False)
-    if located.count() < MIN_COMMUNES:
-        Commune.objects.bulk_create(_synthetic_communes(), ignore_conflicts=True)
+    synthetiques = _synthetic_communes()
+    presentes = Commune.objects.filter(code_insee__in=[c.code_insee for c in synthetiques])
+    if presentes.count() < len(synthetiques):
+        # Also beside real communes (the demo's sample): the national data then spans every
+        # metropolitan département, not only the sample's.
+        Commune.objects.bulk_create(synthetiques, ignore_conflicts=True)
     rows = list(located.order_by("pk").values_list("pk", "latitude", "longitude"))
     ids, cumulative, zones = [], [], []
     total = 0.0

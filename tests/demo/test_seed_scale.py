@@ -296,3 +296,39 @@ def test_copy_path_on_postgresql(postgres):
 
     seed("--mentees", 30, "--mentors", 10, "--reset")
     assert Filleul.objects.filter(user__email__endswith=SUFFIXE_EMAIL).count() == 30
+
+
+def test_national_data_spans_the_13_regions_with_a_team_each():
+    """The synthetic communes cover the 96 metropolitan départements; the people, drawn where
+    the jobs are, live in every one of the 13 metropolitan regions; the programme has a
+    national team and one regional team per region, each seeing its region's people only."""
+    from mentorat.perimetre import perimetre_de
+    from mentorat.territoires import REGION_DE_DEPARTEMENT
+    from parrainages.admin import FilleulAdmin
+    from programmes.models import Structure
+    from tests.programmes.factories import affecter
+
+    seed("--mentees", 3000, "--mentors", 300, "--pairs", 100, "--meetings", 0)
+
+    synthetiques = Commune.objects.filter(code_insee__contains="S")
+    departements = set(synthetiques.values_list("departement", flat=True))
+    assert len(departements) == 96
+    assert len({REGION_DE_DEPARTEMENT[d] for d in departements}) == 13
+    habites = set(Filleul.objects.values_list("commune__departement", flat=True))
+    assert len({REGION_DE_DEPARTEMENT[d] for d in habites}) == 13
+    assert len(habites) > 60
+
+    programme = Programme.objects.get(slug=PROGRAMME_SLUG)
+    nationale = Structure.objects.get(type=Structure.Type.NATIONALE, programmes=programme)
+    equipes = Structure.objects.filter(parent=nationale, programmes=programme)
+    assert sorted(equipes.values_list("region", flat=True)) == sorted(
+        {REGION_DE_DEPARTEMENT[d] for d in departements}
+    )
+    bretagne = equipes.get(region="53")
+    coordinatrice = affecter(UserFactory(is_staff=True, structure=False), bretagne).user
+    vus = perimetre_de(coordinatrice).filtrer(Filleul.objects.all(), FilleulAdmin.portee)
+    assert vus.exists()
+    assert set(vus.values_list("commune__departement", flat=True)) <= {"22", "29", "35", "56"}
+    # A second run adds no structure.
+    seed("--mentees", 10, "--mentors", 5)
+    assert Structure.objects.filter(parent=nationale).count() == 13
