@@ -40,6 +40,7 @@ from .population import DOMAINE, Population, population_existe
 from .selection import selection_demo
 from .socle import creer_comptes, creer_partenaires, creer_programmes
 from .sorties_cohorte import sorties_cohorte_demo
+from .structures import creer_structures
 from .suivi import Suivi
 
 User = get_user_model()
@@ -76,6 +77,10 @@ MODELES = [
 LOGINS = [
     ("Gestionnaire", "gestionnaire@demo.mentorat.fr", "/admin/"),
     ("Administrateur", "admin@demo.mentorat.fr", "/admin/"),
+    ("NQT national", "nqt.national@demo.mentorat.fr", "/admin/"),
+    ("NQT Île-de-France", "nqt.idf@demo.mentorat.fr", "/admin/"),
+    ("NQT Auvergne-Rhône-Alpes", "nqt.aura@demo.mentorat.fr", "/admin/"),
+    ("Animateur (Profession-emploi)", "animateur@demo.mentorat.fr", "/admin/"),
     ("Parrain", "parrain@demo.mentorat.fr", "/parrain/"),
     ("Filleul", "filleul@demo.mentorat.fr", "/filleul/"),
     ("Partenaire", "partenaire@demo.mentorat.fr", "/partenaire/"),
@@ -103,6 +108,7 @@ def seed_demo() -> Resultat:
         # The printed password works for every demo account, even if it changed since.
         User.objects.filter(email__endswith="@" + DOMAINE).update(password=password_hash)
         programmes = creer_programmes(comptes)
+        creer_structures(programmes, comptes)
         partenaires = creer_partenaires(programmes, password_hash)
         creee = not population_existe()
         if creee:
@@ -296,8 +302,14 @@ def resume(resultat: Resultat) -> str:
     ]
     site = settings.SITE_URL
     lignes += ["", f"Comptes de démonstration (mot de passe : {settings.DEMO_PASSWORD}) :"]
+    largeur_role = max(len(role) for role, _email, _chemin in LOGINS)
     for role, email, chemin in LOGINS:
-        lignes.append(f"  {role:<15} {email:<32} {site}{chemin}")
+        lignes.append(f"  {role:<{largeur_role}} {email:<32} {site}{chemin}")
+    lignes.append(
+        "Le personnel ne voit que les programmes et les territoires de sa structure : la ville "
+        "(gestionnaire), l'équipe nationale de NQT et ses équipes régionales, la Mission locale "
+        "Haute-Garonne (animateur, Profession-emploi seulement) ; l'administrateur voit tout."
+    )
     lignes.append(
         "L'équipe règle sa double authentification (application TOTP) à sa première visite "
         "de /admin/."

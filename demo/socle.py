@@ -42,6 +42,28 @@ COMPTES = {
         "is_staff": True,
         "groupe": GESTIONNAIRE,
     },
+    # NQT's national team and two of its regional teams (demo/structures.py).
+    "nqt_national": {
+        "email": "nqt.national@demo.mentorat.fr",
+        "first_name": "Sophie",
+        "last_name": "Marchand",
+        "is_staff": True,
+        "groupe": GESTIONNAIRE,
+    },
+    "nqt_idf": {
+        "email": "nqt.idf@demo.mentorat.fr",
+        "first_name": "Karim",
+        "last_name": "Haddad",
+        "is_staff": True,
+        "groupe": GESTIONNAIRE,
+    },
+    "nqt_aura": {
+        "email": "nqt.aura@demo.mentorat.fr",
+        "first_name": "Élodie",
+        "last_name": "Perrin",
+        "is_staff": True,
+        "groupe": GESTIONNAIRE,
+    },
     "parrain": {
         "email": "parrain@demo.mentorat.fr",
         "first_name": "Nathalie",

@@ -41,6 +41,10 @@ LOGINS = [
     "parrain@demo.mentorat.fr",
     "filleul@demo.mentorat.fr",
     "partenaire@demo.mentorat.fr",
+    "nqt.national@demo.mentorat.fr",
+    "nqt.idf@demo.mentorat.fr",
+    "nqt.aura@demo.mentorat.fr",
+    "animateur@demo.mentorat.fr",
 ]
 
 
@@ -540,3 +544,49 @@ def test_the_strasbourg_cohort_has_outcomes_without_pairs(seed):
     assert cohorte.membres >= 1 and cohorte.positives_six_mois >= 1
     # The Mission locale's report since its convention's start shows the cohort.
     assert Rapport.objects.filter(convention=convention, periode_debut=convention.date_debut)
+
+
+def test_scoped_staff_see_their_structures_programmes_and_regions(seed):
+    """NQT's national team sees all of NQT, each regional team its region's people only, the
+    Mission locale's animateur Profession-emploi only; every regional view has people in it."""
+    from mentorat.perimetre import perimetre_de
+    from mentorat.territoires import DEPARTEMENTS_DE_REGION
+    from parrainages.admin import CandidatureAdmin
+    from parrainages.selectors import chiffres_par_region
+
+    def candidatures(email):
+        return perimetre_de(User.objects.get(email=email)).filtrer(
+            Candidature.objects.all(), CandidatureAdmin.portee
+        )
+
+    nqt = Programme.objects.get(slug="nqt-1-jeune-1-mentor")
+    profession = Programme.objects.get(slug="profession-emploi-haute-garonne")
+    national = candidatures("nqt.national@demo.mentorat.fr")
+    assert set(national.values_list("programme", flat=True)) == {nqt.pk}
+    assert national.count() == Candidature.objects.filter(programme=nqt).count()
+    regions = set()
+    for email, region in (("nqt.idf@demo.mentorat.fr", "11"), ("nqt.aura@demo.mentorat.fr", "84")):
+        vues = candidatures(email)
+        assert vues.exists(), email
+        assert set(vues.values_list("programme", flat=True)) == {nqt.pk}
+        deps = set(vues.values_list("filleul__commune__departement", flat=True))
+        assert deps <= set(DEPARTEMENTS_DE_REGION[region])
+        regions.add(region)
+    assert (
+        0
+        < sum(candidatures(f"nqt.{r}@demo.mentorat.fr").count() for r in ("idf", "aura"))
+        < (national.count())
+    )
+    # NQT's national figures span more than the two regional teams' regions.
+    figures = chiffres_par_region(
+        nqt, perimetre_de(User.objects.get(email="nqt.national@demo.mentorat.fr"))
+    )
+    assert len(figures["lignes"]) > 2 and figures["total"]["candidatures"] == national.count()
+
+    animateur = candidatures("animateur@demo.mentorat.fr")
+    assert animateur.exists()
+    assert set(animateur.values_list("programme", flat=True)) == {profession.pk}
+    assert set(animateur.values_list("filleul__commune__departement", flat=True)) == {"31"}
+    # The city's gestionnaire works on the city's programmes, not on the Mission locale's.
+    ville = candidatures("gestionnaire@demo.mentorat.fr")
+    assert ville.exists() and not ville.filter(programme=profession).exists()
