@@ -13,7 +13,10 @@ minute); then, idempotently:
   partner that referred a quarter of them (the heaviest portal), each with three members;
 - a password for 40 synthetic mentors and 40 synthetic mentees in an active pair, and a
   verified e-mail address (allauth requires one to log in);
-- 8 staff accounts in the "Gestionnaire" group, each with its own TOTP authenticator;
+- 8 staff accounts in the "Gestionnaire" group, each with its own TOTP authenticator,
+  coordinators of the synthetic programme's national team (even numbers) or of one of its
+  regional teams (odd numbers: Île-de-France, Auvergne-Rhône-Alpes, Occitanie,
+  Hauts-de-France);
 - removes the accounts earlier runs signed up.
 
 Writes the logins, pair ids and TOTP secrets to ``benchmarks/out/charge/comptes.json``
@@ -45,7 +48,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from demo.scale import PROGRAMME_SLUG, SUFFIXE_EMAIL, synthetic_data_create  # noqa: E402
+from demo.scale import (  # noqa: E402
+    PROGRAMME_SLUG,
+    SUFFIXE_EMAIL,
+    structures_synthetiques,
+    synthetic_data_create,
+)
 from mentorat.models import User  # noqa: E402
 from mentorat.roles import GESTIONNAIRE  # noqa: E402
 from parrainages.models import Candidature, Filleul, Parrain, Parrainage  # noqa: E402
@@ -56,7 +64,7 @@ from partenaires.models import (  # noqa: E402
     ParrainApporte,
     Partenaire,
 )
-from programmes.models import Programme  # noqa: E402
+from programmes.models import Affectation, Programme  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "out" / "charge"
 DOMAINE = "charge.mentorat.test"
@@ -218,8 +226,14 @@ def mentees(programme: Programme, password_hash: str) -> list[dict]:
     return [{"email": u.email} for u in users]
 
 
-def staff(password_hash: str) -> list[dict]:
+# Where the staff work: half in the synthetic programme's national team, half in one of its
+# regional teams (the four largest regions), as coordinators.
+REGIONS_DU_PERSONNEL = ["11", "84", "76", "32"]
+
+
+def staff(programme: Programme, password_hash: str) -> list[dict]:
     group = Group.objects.get(name=GESTIONNAIRE)
+    equipes = structures_synthetiques(programme)
     result = []
     for i in range(N_GESTIONNAIRES):
         user = account(
@@ -230,6 +244,11 @@ def staff(password_hash: str) -> list[dict]:
             is_staff=True,
         )
         user.groups.set([group])
+        equipe = equipes["" if i % 2 == 0 else REGIONS_DU_PERSONNEL[i // 2 % 4]]
+        Affectation.objects.filter(user=user).exclude(structure=equipe).delete()
+        Affectation.objects.update_or_create(
+            structure=equipe, user=user, defaults={"role": Affectation.Role.COORDINATEUR}
+        )
         Authenticator.objects.filter(user=user).delete()
         secret = generate_totp_secret()
         TOTP.activate(user, secret)
@@ -260,7 +279,7 @@ def main():
             "partenaires": partners(programme, password_hash),
             "parrains": mentors(programme, password_hash),
             "filleuls": mentees(programme, password_hash),
-            "gestionnaires": staff(password_hash),
+            "gestionnaires": staff(programme, password_hash),
         }
     # As autovacuum leaves a production database: statistics, and the visibility map that
     # lets counts use index-only scans.

@@ -21,7 +21,13 @@ from mentorat.models import Envoi
 from parrainages import relances
 from parrainages.enquetes import SALT, lien_enquete
 from parrainages.models import Sortie
-from tests.mentorat.factories import EnvoiFactory, UserFactory, connecter, gestionnaire
+from tests.mentorat.factories import (
+    EnvoiFactory,
+    UserFactory,
+    administrateur,
+    connecter,
+    gestionnaire,
+)
 from tests.parrainages.factories import (
     CharteFactory,
     ParrainageFactory,
@@ -497,7 +503,7 @@ def test_follow_up_page(client, django_assert_num_queries, n):
         )
         EnvoiFactory(envoye=True, envoye_le=timezone.now())
         EnvoiFactory(echec=True, erreur="boîte pleine")
-    connecter(client, gestionnaire())
+    connecter(client, administrateur())
     # savepoints, session, user, stalled pairs, two survey lists, recent and failed sends…
     with django_assert_num_queries(11):
         response = client.get(url)
@@ -506,6 +512,15 @@ def test_follow_up_page(client, django_assert_num_queries, n):
     assert len(response.context["sans_fin"]) == n and len(response.context["sans_six"]) == n
     assert "boîte pleine" in content
     assert re.search(r"Binômes sans rencontre consignée \(\d+\)", content)
+    # A structure's staff read their programmes' pairs, not the outbox (everyone's e-mails):
+    # the perimeter's read, no sends.
+    connecter(client, gestionnaire())
+    with django_assert_num_queries(10):
+        response = client.get(url)
+    content = text(response)
+    assert len(response.context["en_panne"]) == n
+    assert len(response.context["sans_fin"]) == n and len(response.context["sans_six"]) == n
+    assert "boîte pleine" not in content and "Derniers rappels" not in content
 
 
 def test_a_pair_whose_mentee_has_no_address_yet_reminds_the_mentor_only():
