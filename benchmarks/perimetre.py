@@ -41,7 +41,7 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import HttpRequest  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 from demo.scale import PROGRAMME_SLUG, structures_synthetiques  # noqa: E402
 from mentorat.models import User  # noqa: E402
@@ -118,6 +118,7 @@ def main():
     parser.add_argument("--sql", action="store_true", help="the coordinator's slowest queries")
     args = parser.parse_args()
 
+    setup_test_environment(debug=True)  # the test client then keeps each page's context
     programme = Programme.objects.get(slug=PROGRAMME_SLUG)
     equipes = structures_synthetiques(programme)
     administrateur = compte(f"administrateur@{DOMAINE}", ADMINISTRATEUR)
