@@ -28,7 +28,8 @@ def creer_structures(programmes: dict, comptes: dict) -> dict:
     ville, _ = Structure.objects.update_or_create(
         nom=VILLE, defaults={"type": Structure.Type.VILLE, "operateur": True, "parent": None}
     )
-    ville.programmes.add(*(programmes[s] for s in (PARIS, STRASBOURG, NQT, AUVERGNE)))
+    # The city runs its programmes and relays NQT; Profession-emploi is the Mission locale's.
+    ville.programmes.set([programmes[s] for s in (PARIS, STRASBOURG, NQT, AUVERGNE)])
     structures["ville"] = ville
 
     nationale, _ = Structure.objects.update_or_create(
