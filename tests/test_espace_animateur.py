@@ -236,6 +236,7 @@ def test_the_animateur_runs_their_programme_end_to_end_and_sees_nothing_else(
     assert _ids(rapports) == {rapport.pk}
     fichier = client.get(reverse("admin:partenaires_rapport_fichier", args=[rapport.pk, "pdf"]))
     assert fichier.status_code == 200
+    assert b"".join(fichier.streaming_content).startswith(b"%PDF-")
     for url in (
         reverse("admin:partenaires_rapport_change", args=[m["rapport_autre"].pk]),
         reverse("admin:partenaires_rapport_fichier", args=[m["rapport_autre"].pk, "pdf"]),
