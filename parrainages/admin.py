@@ -31,9 +31,9 @@ from mentorat.admin import (
     transition_action,
 )
 from mentorat.admin_dates import DateHierarchyFromBoundsMixin
-from mentorat.admin_perimetre import REFERENTIEL_PARTAGE
+from mentorat.admin_perimetre import REFERENTIEL_PARTAGE, borner
 from mentorat.models import Partie
-from mentorat.perimetre import COORDINATEUR, Portee
+from mentorat.perimetre import COORDINATEUR, Portee, perimetre_de
 from mentorat.signatures import parties_de
 from programmes.models import Programme, QuartierPrioritaire
 
@@ -804,7 +804,14 @@ class CandidatureAdmin(
 class RepresentantLegalAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Minors' legal guardians: found by name or e-mail, edited on the mentee's page too."""
 
-    portee = Portee("filleul__candidatures__programme", "filleul__commune", multiple=True)
+    # Their mentee's perimeter (FilleulAdmin): through the mentee's applications and
+    # referrals, or, a mentee attached to no programme yet, the platform's structures'.
+    portee = Portee(
+        ("filleul__candidatures__programme", "filleul__prescriptions__programme"),
+        "filleul__commune",
+        multiple=True,
+        sans_programme=("filleul__candidatures", "filleul__prescriptions"),
+    )
 
     list_display = ("nom_complet", "lien", "filleul", "email", "telephone", "consentement_le")
     list_filter = ("lien",)
@@ -2055,5 +2062,15 @@ class ProgrammeAdmin(programmes.admin.ProgrammeAdmin):
             )
 
 
-# Pairs formed against each programme's target, on the admin's dashboard.
-admin.site.tableau_de_bord_ajouter("programmes_stats", tableau_de_bord_programmes)
+def tableau_de_bord(request):
+    """Pairs formed against each programme's target, on the admin's dashboard: the programmes
+    and pairs the staff member sees (their admins' perimeters)."""
+    if perimetre_de(request).tout:
+        return tableau_de_bord_programmes()
+    return tableau_de_bord_programmes(
+        programmes=borner(ProgrammeAdmin.portee, request, Programme.objects.all()),
+        parrainages=borner(ParrainageAdmin.portee, request, Parrainage.objects.all()),
+    )
+
+
+admin.site.tableau_de_bord_ajouter("programmes_stats", tableau_de_bord)
