@@ -36,6 +36,7 @@ from .immersions import immersions_demo
 from .mineurs import mineurs_demo
 from .orientations import orientations_demo
 from .partenaires import produire_rapport_demo, rattacher_parrains
+from .personnel import placer_le_personnel
 from .population import DOMAINE, Population, population_existe
 from .selection import selection_demo
 from .socle import creer_comptes, creer_partenaires, creer_programmes
@@ -103,6 +104,7 @@ def seed_demo() -> Resultat:
         # The printed password works for every demo account, even if it changed since.
         User.objects.filter(email__endswith="@" + DOMAINE).update(password=password_hash)
         programmes = creer_programmes(comptes)
+        placer_le_personnel(programmes, comptes)
         partenaires = creer_partenaires(programmes, password_hash)
         creee = not population_existe()
         if creee:
