@@ -1963,7 +1963,9 @@ class ImportParrainsAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Imports of mentors from a CSV file (launched from « Inviter des parrains »): their
     progress, and what went wrong when nothing could be imported."""
 
-    portee = Portee("programme", ecriture=COORDINATEUR)
+    # An import for no programme invites mentors of no programme yet: seen, like them
+    # (ParrainAdmin), by the staff of the structures that run the platform.
+    portee = Portee("programme", ecriture=COORDINATEUR, sans_programme="programme")
 
     list_display = ("__str__", "statut", "avancement", "total", "lance_par", "created_at")
     list_filter = ("statut",)

@@ -498,8 +498,9 @@ def test_follow_up_page(client, django_assert_num_queries, n):
         EnvoiFactory(envoye=True, envoye_le=timezone.now())
         EnvoiFactory(echec=True, erreur="boîte pleine")
     connecter(client, gestionnaire())
-    # savepoints, session, user, stalled pairs, two survey lists, recent and failed sends…
-    with django_assert_num_queries(11):
+    # savepoints, session, user, stalled pairs, two survey lists, the staff member's
+    # perimeter (mentorat/perimetre.py), recent and failed sends…
+    with django_assert_num_queries(12):
         response = client.get(url)
     content = text(response)
     assert len(response.context["en_panne"]) == n
