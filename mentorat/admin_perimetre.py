@@ -15,8 +15,9 @@ rows' perimeter is (``portee``):
 
 From the declaration follow, in one place: the changelist, the search, the autocomplete, the
 change, history and delete pages (another perimeter's id answers 404), the choices of every
-foreign key and many-to-many field, the related list filters (only the values of the rows
-seen), and the actions (applied only to the rows the staff member's role lets them change).
+foreign key and many-to-many field, the related list filters (only the related rows seen, read
+from the related model's perimeter: never a scan of the list for its distinct values), and the
+actions (applied only to the rows the staff member's role lets them change).
 """
 
 import functools
@@ -69,6 +70,31 @@ def borner(portee, request, queryset, role: str = LECTURE):
     if callable(portee) and portee not in DECLARATIONS:
         return portee(request, queryset) if not perimetre.vide else queryset.none()
     return queryset.none()
+
+
+class PerimetreRelatedFieldListFilter(RelatedFieldListFilter):
+    """A related list filter offering the related rows the staff member sees (the related
+    model's perimeter): no scan of the listed table for its distinct values."""
+
+    def field_choices(self, field, request, model_admin):
+        cible = model_admin.admin_site._registry.get(field.remote_field.model)
+        portee = getattr(cible, "portee", None)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        lignes = borner(portee, request, field.remote_field.model._default_manager.all())
+        return field.get_choices(
+            include_blank=False, limit_choices_to={"pk__in": lignes.values("pk")}, ordering=ordering
+        )
+
+
+def _filtre_borne(model_admin, champ):
+    """The list filter class of a relation for a staff member who does not see everything."""
+    cible = model_admin.admin_site._registry.get(champ.remote_field.model)
+    portee = getattr(cible, "portee", None)
+    if portee in (REFERENTIEL, REFERENTIEL_PARTAGE):
+        return RelatedFieldListFilter  # shared lists: every value
+    if isinstance(portee, Portee) or (callable(portee) and portee not in DECLARATIONS):
+        return PerimetreRelatedFieldListFilter
+    return RelatedOnlyFieldListFilter  # the values of the rows seen
 
 
 class PerimetreAdminMixin:
@@ -187,7 +213,7 @@ class PerimetreAdminMixin:
                 except (FieldDoesNotExist, Exception):
                     champ = None
                 if champ is not None and champ.is_relation:
-                    bornes.append((chemin, RelatedOnlyFieldListFilter))
+                    bornes.append((chemin, _filtre_borne(self, champ)))
                     continue
             bornes.append(filtre)
         return bornes
@@ -208,9 +234,10 @@ def comptes_du_perimetre(request, queryset):
     from django.contrib import admin as admin_module
     from django.db.models import Q
 
-    perimetre = perimetre_de(request)
-    structures = sorted({e.structure_id for e in perimetre.entrees})
-    condition = Q(pk=request.user.pk) | Q(affectations__structure_id__in=structures)
+    # Their structures' staff, whether or not a structure runs a programme yet.
+    condition = Q(pk=request.user.pk) | Q(
+        affectations__structure__affectations__user_id=request.user.pk
+    )
     site = admin_module.site
     for label, chemin in COMPTES_PAR:
         app_label, model_name = label.split(".")

@@ -805,7 +805,14 @@ class CandidatureAdmin(
 class RepresentantLegalAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Minors' legal guardians: found by name or e-mail, edited on the mentee's page too."""
 
-    portee = Portee("filleul__candidatures__programme", "filleul__commune", multiple=True)
+    # Their mentee's perimeter (FilleulAdmin): through the mentee's applications and
+    # referrals, or, a mentee attached to no programme yet, the platform's structures'.
+    portee = Portee(
+        ("filleul__candidatures__programme", "filleul__prescriptions__programme"),
+        "filleul__commune",
+        multiple=True,
+        sans_programme=("filleul__candidatures", "filleul__prescriptions"),
+    )
 
     list_display = ("nom_complet", "lien", "filleul", "email", "telephone", "consentement_le")
     list_filter = ("lien",)
@@ -2002,7 +2009,9 @@ class ImportParrainsAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Imports of mentors from a CSV file (launched from « Inviter des parrains »): their
     progress, and what went wrong when nothing could be imported."""
 
-    portee = Portee("programme", ecriture=COORDINATEUR)
+    # An import for no programme invites mentors of no programme yet: seen, like them
+    # (ParrainAdmin), by the staff of the structures that run the platform.
+    portee = Portee("programme", ecriture=COORDINATEUR, sans_programme="programme")
 
     list_display = ("__str__", "statut", "avancement", "total", "lance_par", "created_at")
     list_filter = ("statut",)
@@ -2135,5 +2144,15 @@ class ProgrammeAdmin(programmes.admin.ProgrammeAdmin):
             )
 
 
-# Pairs formed against each programme's target, on the admin's dashboard.
-admin.site.tableau_de_bord_ajouter("programmes_stats", tableau_de_bord_programmes)
+def tableau_de_bord(request):
+    """Pairs formed against each programme's target, on the admin's dashboard: the programmes
+    and pairs the staff member sees (their admins' perimeters)."""
+    if perimetre_de(request).tout:
+        return tableau_de_bord_programmes()
+    return tableau_de_bord_programmes(
+        programmes=borner(ProgrammeAdmin.portee, request, Programme.objects.all()),
+        parrainages=borner(ParrainageAdmin.portee, request, Parrainage.objects.all()),
+    )
+
+
+admin.site.tableau_de_bord_ajouter("programmes_stats", tableau_de_bord)

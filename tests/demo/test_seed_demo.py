@@ -260,6 +260,18 @@ def test_demo_logins_can_log_in(seed, client):
     assert admin.groups.filter(name=ADMINISTRATEUR).exists()
 
 
+def test_demo_gestionnaire_sees_every_programme_of_the_demo(seed):
+    from mentorat.perimetre import perimetre_de
+
+    gestionnaire = User.objects.get(email="gestionnaire@demo.mentorat.fr")
+    perimetre = perimetre_de(gestionnaire)
+    assert not perimetre.tout
+    assert perimetre.programmes() == set(Programme.objects.values_list("pk", flat=True))
+    # The city's service runs the platform: its staff see the people of no programme yet.
+    assert perimetre.orphelins
+    assert perimetre_de(User.objects.get(email="admin@demo.mentorat.fr")).tout
+
+
 def test_demo_partner_refers_candidates(seed):
     membre = Membre.objects.get(user__email="partenaire@demo.mentorat.fr")
     assert membre.partenaire.nom == "Mission locale de Paris"

@@ -17,8 +17,28 @@ def _groupes(*noms):
     def ajouter(user, create, extracted, **kwargs):
         if create:
             user.groups.add(*Group.objects.filter(name__in=list(extracted or noms)))
+            user._groupes_donnes = True
+            _placer(user)
 
     return factory.PostGeneration(ajouter)
+
+
+def _placer(user):
+    """Place a new staff member in their structure once their groups are known (the groups'
+    and the structure's declarations run in either order: a trait's come last)."""
+    if not getattr(user, "_groupes_donnes", False) or not hasattr(user, "_structure_voulue"):
+        return
+    extracted = user._structure_voulue
+    if extracted is False or not user.is_staff or user.is_superuser:
+        return
+    if user.groups.filter(name=ADMINISTRATEUR).exists():
+        return
+    from programmes.models import Affectation
+
+    cible = extracted or structure_de_la_ville()
+    Affectation.objects.get_or_create(
+        structure=cible, user=user, defaults={"role": Affectation.Role.COORDINATEUR}
+    )
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -46,16 +66,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     def structure(user, create, extracted, **kwargs):
         """Staff who are not Administrateurs work in the test city's structure, as coordinators,
         unless ``structure=False`` (no structure) or ``structure=<Structure>`` is given."""
-        if not create or extracted is False or not user.is_staff or user.is_superuser:
-            return
-        if user.groups.filter(name=ADMINISTRATEUR).exists():
-            return
-        from programmes.models import Affectation
-
-        cible = extracted or structure_de_la_ville()
-        Affectation.objects.get_or_create(
-            structure=cible, user=user, defaults={"role": Affectation.Role.COORDINATEUR}
-        )
+        if create:
+            user._structure_voulue = extracted
+            _placer(user)
 
     class Params:
         gestionnaire = factory.Trait(is_staff=True, groupes=_groupes(GESTIONNAIRE))

@@ -22,8 +22,15 @@ from mentorat.mfa import RETOUR_SESSION_KEY
 from mentorat.models import Envoi, User
 from mentorat.roles import ADMINISTRATEUR, GESTIONNAIRE
 from parrainages.services import activation_url as activation_parrain_url
-from tests.mentorat.factories import UserFactory, administrateur, connecter, gestionnaire
+from tests.mentorat.factories import (
+    UserFactory,
+    administrateur,
+    connecter,
+    gestionnaire,
+    structure_de_la_ville,
+)
 from tests.parrainages.factories import ParrainFactory
+from tests.programmes.factories import affecter
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +115,8 @@ def test_the_link_is_never_stored_in_the_outbox_staff_read(
     assert envoi.regle == "activation_compte" and envoi.statut == Envoi.Statut.ENVOYE
     assert "lien" not in envoi.contexte
     assert jeton not in str(Envoi.objects.filter(pk=envoi.pk).values().get())
-    connecter(client, gestionnaire())
+    # The outbox is an Administrateur's to read (platform internals: mentorat/admin_perimetre.py).
+    connecter(client, administrateur())
     fiche = client.get(reverse("admin:mentorat_envoi_change", args=[envoi.pk]))
     assert fiche.status_code == 200 and jeton not in fiche.content.decode()
 
@@ -278,7 +286,10 @@ def test_resending_skips_accounts_that_wait_for_nothing(client, django_capture_o
     invite.save()
     mail.outbox.clear()
 
-    # A Gestionnaire may not touch staff accounts: nothing sent, and told why.
+    # A Gestionnaire may not touch staff accounts, even their structure's: nothing sent, and
+    # told why.
+    for colleague in (equipier, active):
+        affecter(colleague, structure_de_la_ville())
     connecter(client, gestionnaire())
     selection = {
         "action": "activation_renvoyer",

@@ -87,12 +87,14 @@ from tests.programmes.factories import (
     QuartierPrioritaireFactory,
     SecteurFactory,
     StructureFactory,
+    affecter,
 )
 
 pytestmark = pytest.mark.django_db
 
 DOMAIN_APPS = ("mentorat", "programmes", "parrainages", "partenaires")
-HOME_QUERIES = 8
+# The dashboard's queries, the staff member's perimeter's read among them.
+HOME_QUERIES = 9
 
 
 @pytest.fixture(autouse=True)
@@ -113,12 +115,18 @@ def login(client, user):
 
 
 # Per model: the factory, and the exact queries of its changelist, add page and change page
-# for a Gestionnaire. ``None``: no add page on purpose (charters and signatures are issued by
-# the charter service, referrals by the partner portal: never typed in).
+# for a Gestionnaire (their perimeter's read, mentorat/perimetre.py, is one of them; an
+# Administrateur sees everything and reads none). ``None``: no add page on purpose (charters
+# and signatures are issued by the charter service, referrals by the partner portal: never
+# typed in).
 PAGES = [
-    pytest.param(UserFactory, 12, 8, 11, id="user"),
-    pytest.param(SecteurFactory, 10, 8, 9, id="secteur"),
-    pytest.param(CommuneFactory, 9, 8, 9, id="commune"),
+    # Accounts: an Administrateur's pages (see ADMINISTRATEUR_SEULEMENT), who reads no perimeter.
+    pytest.param(UserFactory, 11, 8, 12, id="user"),
+    # The reference lists (sectors, communes, QPV) are the Administrateur's to change
+    # (REFERENTIEL, mentorat/admin_perimetre.py): a Gestionnaire reads them, their add page
+    # answers 403 (test_reference_lists_are_changed_by_an_administrateur).
+    pytest.param(SecteurFactory, 10, None, 9, id="secteur"),
+    pytest.param(CommuneFactory, 9, None, 9, id="commune"),
     pytest.param(QuartierPrioritaireFactory, 10, None, 9, id="quartier_prioritaire"),
     pytest.param(ProgrammeFactory, 12, 8, 11, id="programme"),
     pytest.param(EtapeFactory, 11, 8, 9, id="etape"),
@@ -144,24 +152,24 @@ PAGES = [
     pytest.param(SortieFactory, 12, 8, 9, id="sortie"),
     pytest.param(SortieCandidatureFactory, 12, 8, 9, id="sortie_candidature"),
     pytest.param(CharteFactory, 13, None, 10, id="charte"),
-    pytest.param(PartieFactory, 12, None, 9, id="partie"),
+    pytest.param(PartieFactory, 11, None, 8, id="partie"),
     pytest.param(PartenaireFactory, 10, 8, 10, id="partenaire"),
     pytest.param(MembreFactory, 10, 8, 9, id="membre"),
     pytest.param(ConventionFactory, 13, 8, 11, id="convention"),
     pytest.param(ObjectifFactory, 10, 8, 9, id="objectif"),
     pytest.param(RapportFactory, 12, 8, 9, id="rapport"),
     pytest.param(PrescriptionFactory, 12, None, 9, id="prescription"),
-    pytest.param(EnvoiFactory, 12, None, 10, id="envoi"),
+    pytest.param(EnvoiFactory, 11, None, 9, id="envoi"),
     pytest.param(ParrainApporteFactory, 10, 8, 9, id="parrain_apporte"),
     pytest.param(MatchingRunFactory, 13, None, 10, id="appariement"),
     pytest.param(ImportParrainsFactory, 12, None, 9, id="import_parrains"),
     # The audit trail: read by an Administrateur only (see equipe_pour), never added.
-    pytest.param(JournalFactory, 9, None, 11, id="journal_audit"),
+    pytest.param(JournalFactory, 8, None, 10, id="journal_audit"),
     # The selection step: sessions (their half-days and managers inline), grid criteria.
     pytest.param(SessionSelectionFactory, 13, 8, 12, id="session_selection"),
     pytest.param(CritereEvaluationFactory, 11, 8, 9, id="critere_evaluation"),
     # Structures and their staff: the Administrateur's (what everyone else sees follows).
-    pytest.param(StructureFactory, 11, 8, 11, id="structure"),
+    pytest.param(StructureFactory, 10, 8, 12, id="structure"),
 ]
 
 # Who opens each model's pages: a Gestionnaire, except where only an Administrateur may.
@@ -397,9 +405,27 @@ def test_gestionnaire_deletes_working_records(client):
     assert not Rencontre.objects.filter(pk=rencontre.pk).exists()
 
 
+@pytest.mark.parametrize("factory", [SecteurFactory, CommuneFactory])
+def test_reference_lists_are_changed_by_an_administrateur(client, factory):
+    # Sectors and communes are shared by every structure (REFERENTIEL): a Gestionnaire picks
+    # from them, an Administrateur keeps them.
+    model, row = factory._meta.model, factory()
+    login(client, gestionnaire())
+    assert client.get(url(model, "changelist")).status_code == 200
+    assert client.get(url(model, "add")).status_code == 403
+    response = client.get(url(model, "change", row.pk))
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+
+    login(client, administrateur())
+    assert client.get(url(model, "add")).status_code == 200
+    assert client.get(url(model, "change", row.pk)).context["has_change_permission"] is True
+
+
 def test_gestionnaire_cannot_hand_out_rights(client):
     login(client, gestionnaire())
-    person = UserFactory()
+    # A mentor of a programme their structure runs: an account of their perimeter.
+    person = ParrainFactory(programmes=[ProgrammeFactory()]).user
     response = client.get(url(User, "change", person.pk))
     assert not set(RIGHTS) & set(response.context["adminform"].form.fields)
     data = {
@@ -416,8 +442,10 @@ def test_gestionnaire_cannot_hand_out_rights(client):
     assert person.first_name == "Inès"
     assert not person.is_staff and not person.is_superuser
 
-    # Staff accounts are read-only for a Gestionnaire: no e-mail or password take-over.
-    staff = administrateur()
+    # Staff accounts are read-only for a Gestionnaire: no e-mail or password take-over (a
+    # colleague of their structure; an Administrateur's account is not theirs to see at all).
+    assert client.get(url(User, "change", administrateur().pk)).status_code == 404
+    staff = gestionnaire()
     response = client.get(url(User, "change", staff.pk))
     assert response.status_code == 200
     assert response.context["has_change_permission"] is False
@@ -507,6 +535,31 @@ def test_home_shows_each_programme_figures(client, django_assert_num_queries):
     ContentType.objects.clear_cache()
     with django_assert_num_queries(HOME_QUERIES):
         assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_home_shows_the_programmes_and_pairs_of_the_staff_members_perimeter(client):
+    ville = ProgrammeFactory(nom="Programme de la ville")
+    national = ProgrammeFactory(nom="Programme national", structure=False)
+    for departement in ("63", "75"):
+        filleul = FilleulFactory(commune=CommuneFactory(code_insee=f"{departement}001"))
+        ParrainageFactory(programme=national, filleul=filleul, statut=Parrainage.Statut.ACTIF)
+    _pair(ville, Parrainage.Statut.ACTIF)
+    # A regional team of the national programme, in the Puy-de-Dôme only.
+    equipe = StructureFactory(programmes=[national], departements=["63"])
+    membre = gestionnaire(structure=False)
+    affecter(membre, equipe)
+    login(client, membre)
+
+    response = client.get(reverse("admin:index"))
+    rows = {row["programme"].nom: row for row in response.context["programmes_stats"]}
+    assert set(rows) == {national.nom}
+    assert (rows[national.nom]["binomes_formes"], rows[national.nom]["binomes_actifs"]) == (1, 1)
+
+    login(client, administrateur())
+    response = client.get(reverse("admin:index"))
+    rows = {row["programme"].nom: row for row in response.context["programmes_stats"]}
+    assert set(rows) == {ville.nom, national.nom}
+    assert rows[national.nom]["binomes_formes"] == 2
 
 
 def test_home_gauge_is_full_past_the_target(client):

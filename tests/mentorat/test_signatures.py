@@ -25,7 +25,7 @@ from mentorat.signatures import (
 )
 from parrainages.models import Charte, Parrainage
 from parrainages.services import charte_emettre, parrainage_accepter
-from tests.mentorat.factories import connecter, gestionnaire
+from tests.mentorat.factories import administrateur, connecter, gestionnaire
 from tests.parrainages.factories import (
     FilleulFactory,
     ParrainageFactory,
@@ -481,18 +481,23 @@ def test_the_sealed_pdf_lists_every_party_as_frozen_with_their_signing_instant(
 
 
 def test_staff_read_the_parties_but_never_change_them(client, charte):
-    connecter(client, gestionnaire())
     partie = partie_de(charte, "representant_legal_1")
     fiche = reverse("admin:mentorat_partie_change", args=[partie.pk])
+    # A Gestionnaire reads the parties on their document's page; the parties' own list (every
+    # document of every programme) is an Administrateur's (mentorat/admin_perimetre.py).
+    connecter(client, gestionnaire())
+    charte_admin = text(client.get(reverse("admin:parrainages_charte_change", args=[charte.pk])))
+    assert (
+        "Représentant légal du filleul ou de la filleule</a> : Nadia Benali, Mère" in charte_admin
+    )
+    assert client.get(fiche).status_code == 403
+    # Even an Administrateur reads them only: never their secret, never a change.
+    connecter(client, administrateur())
     page = text(client.get(fiche))
     assert "Nadia" in page and partie.jeton_hash not in page
     assert client.post(fiche, {"prenom": "Autre"}).status_code == 403
     assert client.get(reverse("admin:mentorat_partie_add")).status_code == 403
     assert client.get(reverse("admin:mentorat_partie_delete", args=[partie.pk])).status_code == 403
-    charte_admin = text(client.get(reverse("admin:parrainages_charte_change", args=[charte.pk])))
-    assert (
-        "Représentant légal du filleul ou de la filleule</a> : Nadia Benali, Mère" in charte_admin
-    )
 
 
 # --- Queries ------------------------------------------------------------------------------------

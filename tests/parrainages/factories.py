@@ -41,8 +41,11 @@ from tests.programmes.factories import CommuneFactory, ModeleCharteFactory, Prog
 
 
 class ParrainFactory(factory.django.DjangoModelFactory):
+    """A mentor of no programme yet, unless ``programmes=[…]`` is given."""
+
     class Meta:
         model = Parrain
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     entreprise = factory.Sequence(lambda n: f"Entreprise {n}")
@@ -50,6 +53,11 @@ class ParrainFactory(factory.django.DjangoModelFactory):
     capacite = 2
     statut = Parrain.Statut.ACTIF
     commune = factory.SubFactory(CommuneFactory)
+
+    @factory.post_generation
+    def programmes(parrain, create, extracted, **kwargs):
+        if create and extracted:
+            parrain.programmes.add(*extracted)
 
     class Params:
         invite = factory.Trait(statut=Parrain.Statut.INVITE)

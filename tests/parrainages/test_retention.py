@@ -164,8 +164,9 @@ def test_a_warning_never_delivered_never_leads_to_anonymisation(now):
     avertissements().update(statut=Envoi.Statut.ECHEC, refus_definitif=False, reserve_le=now)
     assert appliquer(now + jours(W)).anonymises == 0
     assert appliquer(now + jours(2 * W)).anonymises == 0
-    # Sent again (from the admin), and delivered: the notice runs from today.
-    avertissements().update(statut=Envoi.Statut.A_ENVOYER, prochain_essai=now)
+    # Sent again (from the admin), and delivered: the notice runs from today. (Due at the real
+    # clock's time, which the outbox reads: ``now`` is noon, still ahead in the small hours.)
+    avertissements().update(statut=Envoi.Statut.A_ENVOYER, prochain_essai=timezone.now())
     assert envois_expedier() == {"envoye": 1}
     assert appliquer(now + jours(W - 1)).anonymises == 0
     assert appliquer(now + jours(W)).anonymises == 1
@@ -442,8 +443,10 @@ def test_expired_sessions_are_deleted(now, client):
     from mentorat.models import Session
 
     client.force_login(UserFactory())
-    assert appliquer(now, dry_run=True).sessions_expirees == 0
-    assert appliquer(now + jours(1)).sessions_expirees == 1
+    # The session's end is set by the real clock (``now`` is noon: after it, in the small hours).
+    maintenant = timezone.now()
+    assert appliquer(maintenant, dry_run=True).sessions_expirees == 0
+    assert appliquer(maintenant + jours(1)).sessions_expirees == 1
     assert not Session.objects.exists()
 
 
