@@ -36,7 +36,14 @@ from parrainages.models import (
     Rencontre,
     Sortie,
 )
-from partenaires.models import CodeReclamation, Convention, ImportPrescriptions, Objectif
+from partenaires.models import (
+    ActionConvention,
+    CodeReclamation,
+    Convention,
+    ImportPrescriptions,
+    Objectif,
+    PartieConvention,
+)
 from programmes.models import Affectation, Evenement, ModeleCharte, Programme, Structure
 from tests.mentorat.factories import (
     EmailAddressFactory,
@@ -197,6 +204,9 @@ HORS_ADMINISTRATION = {
     Note,
     ParticipationSelection,
     Presence,
+    # A convention's parties and action plan are edited on the convention's page (inlines).
+    PartieConvention,
+    ActionConvention,
 }
 
 
