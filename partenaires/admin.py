@@ -245,6 +245,16 @@ class ObjectifInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("secteur")
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return choix_lus_une_fois(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+
+def choix_lus_une_fois(champ):
+    """A select whose options are read once for the whole inline, not once per row."""
+    if champ is not None and hasattr(champ, "queryset"):
+        champ.choices = list(champ.choices)
+    return champ
+
 
 class PartieFormSet(BaseInlineFormSet):
     """A convention has at least one party, its lead partner among them."""
@@ -344,7 +354,7 @@ class ActionConventionInline(admin.TabularInline):
             kwargs["queryset"] = PartieConvention.objects.filter(
                 convention_id=convention_id or 0
             ).select_related("partenaire")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return choix_lus_une_fois(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
 
 @admin.register(Convention)

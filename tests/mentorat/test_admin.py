@@ -154,8 +154,8 @@ PAGES = [
     pytest.param(PartieFactory, 12, None, 9, id="partie"),
     pytest.param(PartenaireFactory, 10, 8, 10, id="partenaire"),
     pytest.param(MembreFactory, 10, 8, 9, id="membre"),
-    pytest.param(ConventionFactory, 13, 8, 11, id="convention"),
-    pytest.param(ObjectifFactory, 10, 8, 9, id="objectif"),
+    pytest.param(ConventionFactory, 13, 12, 17, id="convention"),
+    pytest.param(ObjectifFactory, 10, 9, 10, id="objectif"),
     pytest.param(RapportFactory, 12, 8, 9, id="rapport"),
     pytest.param(PrescriptionFactory, 12, None, 9, id="prescription"),
     pytest.param(EnvoiFactory, 12, None, 10, id="envoi"),
@@ -276,6 +276,13 @@ def _charte_children(charte, i):
 
 def _convention_children(convention, i):
     ObjectifFactory(convention=convention, indicateur=Objectif.Indicateur.values[i])
+    partie = PartieConvention.objects.create(convention=convention, partenaire=PartenaireFactory())
+    ActionConvention.objects.create(
+        convention=convention,
+        intitule=f"Action {i}",
+        responsable=partie,
+        echeance=convention.date_debut,
+    )
 
 
 INLINE_PARENTS = [
@@ -285,7 +292,7 @@ INLINE_PARENTS = [
     ),
     pytest.param(lambda: ParrainageFactory(actif=True), _parrainage_children, 12, id="parrainage"),
     pytest.param(lambda: CharteFactory(parties=False), _charte_children, 10, id="charte"),
-    pytest.param(ConventionFactory, _convention_children, 11, id="convention"),
+    pytest.param(ConventionFactory, _convention_children, 17, id="convention"),
     pytest.param(PartenaireFactory, lambda p, i: MembreFactory(partenaire=p), 10, id="partenaire"),
 ]
 
