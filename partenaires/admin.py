@@ -453,6 +453,20 @@ class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelA
             ),
         )
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and form.instance.signature_demandee_le is not None:
+            retirees = signature.convention_modifiee(convention=form.instance)
+            form.instance.refresh_from_db()
+            if form.instance.signature_demandee_le is None:
+                self.message_user(
+                    request,
+                    "La convention a changé pendant sa signature : les signatures en ligne "
+                    f"({retirees} déjà donnée{'s' if retirees > 1 else ''}) sont retirées. "
+                    "Demandez-les à nouveau une fois le texte arrêté.",
+                    messages.WARNING,
+                )
+
     def has_signatures_permission(self, request):
         return request.user.has_perm("partenaires.change_convention")
 

@@ -19,11 +19,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorat.models import Partie
 from mentorat.signatures import (
     TypeDocument,
     partie_ajouter,
     parties_de,
     parties_inviter,
+    signatures_retirer,
 )
 from mentorat.taches import tache_apres_validation
 
@@ -149,6 +151,23 @@ def convention_signatures_demander(*, convention: Convention, signataire_structu
     convention.signature_demandee_le = timezone.now()
     convention.save(update_fields=["texte_sha256", "signature_demandee_le"])
     return parties_inviter(document=convention)
+
+
+@transaction.atomic
+def convention_modifiee(*, convention: Convention) -> int:
+    """The convention was edited while its parties were signing it: when what they sign
+    changed, every signature given is withdrawn (``signatures_retirer``: they signed another
+    text) and the request is let go, for staff to ask again once the text is final. Returns
+    how many signatures were withdrawn (0 when nothing they sign changed)."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    if not convention.en_signature or convention_empreinte(convention) == convention.texte_sha256:
+        return 0
+    retirees = signatures_retirer(document=convention)
+    Partie.objects.du_document(convention).delete()
+    convention.signature_demandee_le = None
+    convention.texte_sha256 = ""
+    convention.save(update_fields=["signature_demandee_le", "texte_sha256"])
+    return retirees
 
 
 def partie_du_membre(convention: Convention, user):

@@ -342,3 +342,18 @@ def test_a_signatory_must_be_a_referent_member(convention):
     partie.signataire = UserFactory()
     with pytest.raises(ValidationError, match="Référent de la convention"):
         partie.full_clean()
+
+
+def test_a_change_during_signing_withdraws_the_signatures(
+    convention, django_capture_on_commit_callbacks
+):
+    demander(convention, django_capture_on_commit_callbacks)
+    porteur = parties_de(convention).first()
+    signer(porteur, django_capture_on_commit_callbacks)
+    assert signature.convention_modifiee(convention=convention) == 0  # nothing changed
+    ObjectifFactory(convention=convention, indicateur=Objectif.Indicateur.BINOMES_FORMES)
+    assert signature.convention_modifiee(convention=convention) == 1
+    convention.refresh_from_db()
+    assert not convention.en_signature and not convention.texte_sha256
+    assert not Partie.objects.du_document(convention).exists()
+    assert convention.statut == Convention.Statut.BROUILLON

@@ -344,3 +344,19 @@ def test_erasure_forgets_the_single_parent_answer(scenario):
     compte_effacer(user=filleul.user)
     filleul.refresh_from_db()
     assert filleul.parent_isole is None and filleul.anonymise_le is not None
+
+
+def test_staff_read_the_exact_figures_on_the_conventions_page(scenario, client):
+    from django.urls import reverse
+
+    from tests.mentorat.factories import connecter, gestionnaire
+
+    convention, programme, _partenaire = scenario
+    connecter(client, gestionnaire())
+    page = client.get(reverse("admin:partenaires_convention_change", args=[convention.pk]))
+    assert page.status_code == 200
+    texte = page.content.decode()
+    assert "chiffres exacts (non masqués)" in texte
+    # Parent isolé: 4 people referred (not masked here: staff see « 4 »).
+    ligne = texte[texte.index("Parent isolé (déclaré)") :].split("</tr>")[0]
+    assert "<td>4</td>" in ligne and "&lt; 5" not in ligne
