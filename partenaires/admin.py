@@ -375,7 +375,14 @@ class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelA
     list_select_related = ("partenaire",)
     search_fields = ("reference", "titre", "partenaire__nom")
     autocomplete_fields = ("partenaire", "programmes", "signataire_structure")
-    readonly_fields = ("signee_le", "signature_demandee_le", "created_at", "ventilation")
+    # The old free-text action plan stays readable; the plan is now its actions (inline).
+    readonly_fields = (
+        "plan_action",
+        "signee_le",
+        "signature_demandee_le",
+        "created_at",
+        "ventilation",
+    )
     date_hierarchy = "date_debut"
     inlines = (ObjectifInline, PartieConventionInline, ActionConventionInline)
     fieldsets = (

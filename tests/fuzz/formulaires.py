@@ -1840,9 +1840,7 @@ def rapport_demander(m):
 def _verifier_rapport(requete, response, diff):
     for rapport in Rapport.objects.filter(pk__in=diff["partenaires.Rapport"]):
         # A member of one of the convention's parties (the lead partner is one).
-        assert rapport.convention.parties.filter(
-            partenaire__adhesions__user=requete.qui
-        ).exists()
+        assert rapport.convention.parties.filter(partenaire__adhesions__user=requete.qui).exists()
         assert rapport.periode_debut <= rapport.periode_fin
         assert rapport.statut != Rapport.Statut.ECHEC, rapport.erreur
 
