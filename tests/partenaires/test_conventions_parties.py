@@ -357,3 +357,22 @@ def test_a_change_during_signing_withdraws_the_signatures(
     assert not convention.en_signature and not convention.texte_sha256
     assert not Partie.objects.du_document(convention).exists()
     assert convention.statut == Convention.Statut.BROUILLON
+
+
+def test_every_partys_members_hear_of_the_monthly_report(convention):
+    from django.utils import timezone
+
+    from partenaires.relances import rapport_pret
+
+    rapport = RapportFactory(
+        convention=convention, pret=True, automatique=True, genere_le=timezone.now()
+    )
+    porteur = membre(convention.partenaire, Membre.Role.CONSEILLER)
+    co = membre(convention.co_partie.partenaire, Membre.Role.LECTEUR)
+    # A member of both parties is told once.
+    MembreFactory(partenaire=convention.co_partie.partenaire, user=porteur.user)
+    membre(PartenaireFactory(nom="Sans lien"))
+    cles = sorted(envoi.cle for envoi in rapport_pret(timezone.now()))
+    assert cles == sorted(
+        f"rapport_pret:{rapport.pk}:{user_id}" for user_id in (porteur.user_id, co.user_id)
+    )
