@@ -259,6 +259,9 @@ CONVENTIONS = [
             "Pour la Ville de Paris : la directrice de l'attractivité et de l'emploi",
             "Pour la Mission locale de Paris : le directeur général",
         ],
+        # A convention with several parties: the agency refers people too, the HR network
+        # co-signs.
+        extra={"parties": [(FT_PARIS_19, "prescripteur"), (ANDRH_IDF, "co_signataire")]},
     ),
     ConventionDemo(
         reference="CONV-75-FT19",

@@ -2,6 +2,7 @@
 on natural keys): logins, programmes with steps, charter and events, partners, conventions."""
 
 import datetime as dt
+import re
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -11,7 +12,14 @@ from django.utils.text import slugify
 
 from mentorat.roles import ADMINISTRATEUR, GESTIONNAIRE
 from parrainages.models import add_months
-from partenaires.models import Convention, Membre, Objectif, Partenaire
+from partenaires.models import (
+    ActionConvention,
+    Convention,
+    Membre,
+    Objectif,
+    Partenaire,
+    PartieConvention,
+)
 from programmes.models import Commune, Etape, Evenement, ModeleCharte, Programme
 
 from .partenaires import CONVENTIONS, MEMBRES, PARTENAIRES
@@ -203,7 +211,8 @@ def creer_partenaires(programmes, password_hash) -> dict:
                 "date_debut": debut,
                 "date_fin": add_months(debut, data.duree_mois) - dt.timedelta(days=1),
                 "statut": data.statut,
-                "plan_action": data.plan_action,
+                # The action plan is a list of dated actions (below), no longer free text.
+                "plan_action": "",
                 "engagements_partenaire": data.engagements_partenaire,
                 "engagements_ville": data.engagements_ville,
                 "modalites_suivi": data.modalites_suivi,
@@ -213,6 +222,11 @@ def creer_partenaires(programmes, password_hash) -> dict:
             },
         )
         convention.programmes.set([programmes[slug] for slug in data.programmes])
+        actions_creer(convention, data.plan_action, today)
+        for nom, role in data.extra.get("parties", ()):
+            PartieConvention.objects.update_or_create(
+                convention=convention, partenaire=partenaires[nom], defaults={"role": role}
+            )
         for indicateur, cible, periode in data.objectifs:
             Objectif.objects.update_or_create(
                 convention=convention,
@@ -234,3 +248,26 @@ def creer_partenaires(programmes, password_hash) -> dict:
             defaults={"role": data.role, "actif": True},
         )
     return partenaires
+
+
+def actions_creer(convention, plan: str, today: dt.date) -> None:
+    """Each line of a demo plan becomes an action of the lead partner, due one quarter after
+    the other from the convention's start; done when its date has passed."""
+    porteur = convention.parties.get(partenaire=convention.partenaire_id)
+    lignes = [ligne.strip() for ligne in plan.splitlines() if ligne.strip()]
+    for rang, ligne in enumerate(lignes):
+        echeance = min(add_months(convention.date_debut, 3 * (rang + 1)), convention.date_fin)
+        ActionConvention.objects.update_or_create(
+            convention=convention,
+            ordre=rang,
+            defaults={
+                "intitule": re.sub(r"^\d+\.\s*", "", ligne)[:250],
+                "responsable": porteur,
+                "echeance": echeance,
+                "statut": (
+                    ActionConvention.Statut.FAITE
+                    if echeance < today
+                    else ActionConvention.Statut.A_FAIRE
+                ),
+            },
+        )

@@ -67,6 +67,11 @@ PLANIFICATION = (
         "partenaires.rattraper_rapports",
         toutes_les=(1, "minutes"),
     ),
+    Planifiee(
+        "Rattrapage des PDF de convention de partenariat signée",
+        "partenaires.rattraper_conventions_signees",
+        toutes_les=(15, "minutes"),
+    ),
 )
 
 

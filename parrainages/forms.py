@@ -236,6 +236,14 @@ class SituationForm(EtapeProfil):
     niveau_diplome = forms.TypedChoiceField(
         label="Votre diplôme le plus élevé", choices=NiveauDiplome.choices, coerce=int
     )
+    parent_isole = forms.ChoiceField(
+        label="Élevez-vous seul(e) un ou plusieurs enfants ? (facultatif)",
+        choices=[("", "Je préfère ne pas répondre"), ("oui", "Oui"), ("non", "Non")],
+        required=False,
+        help_text="Si vous souhaitez le dire. Cette réponse ne sert qu'à des statistiques "
+        "anonymes sur les publics accompagnés ; elle n'est montrée ni à votre parrain ni aux "
+        "partenaires.",
+    )
 
     def clean_identifiant_france_travail(self):
         return self.cleaned_data["identifiant_france_travail"].strip().upper()

@@ -27,15 +27,17 @@ from mentorat.forms import erreurs_vers_formulaire
 from mentorat.limites import LimiteAtteinte
 from mentorat.perimetre import COORDINATEUR, Portee
 
-from . import selectors, services
+from . import documents, indicateurs, publics, selectors, services, signature
 from .forms import PeriodeForm
 from .indicateurs import DEFINITIONS, IND
 from .models import (
+    ActionConvention,
     Convention,
     Membre,
     Objectif,
     ParrainApporte,
     Partenaire,
+    PartieConvention,
     Prescription,
     Rapport,
 )
@@ -238,7 +240,121 @@ class ObjectifInline(admin.TabularInline):
     model = Objectif
     formset = ObjectifFormSet
     extra = 0
-    fields = ("indicateur", "valeur_cible", "periode")
+    fields = ("indicateur", "valeur_cible", "periode", "public", "secteur")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("secteur")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return choix_lus_une_fois(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+
+def choix_lus_une_fois(champ):
+    """A select whose options are read once for the whole inline, not once per row."""
+    if champ is not None and hasattr(champ, "queryset"):
+        champ.choices = list(champ.choices)
+    return champ
+
+
+class PartieFormSet(BaseInlineFormSet):
+    """A convention has at least one party, its lead partner among them."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        restantes = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("partenaire")
+        ]
+        porteur = (
+            getattr(self.instance, "partenaire", None) if self.instance.partenaire_id else None
+        )
+        if not restantes and self.instance.pk is not None:
+            raise ValidationError(
+                "Une convention compte au moins une partie : gardez au moins le partenaire porteur."
+            )
+        partenaires = [c["partenaire"] for c in restantes]
+        if len(set(partenaires)) != len(partenaires):
+            raise ValidationError("Un partenaire n'est partie qu'une fois à la convention.")
+        if self.instance.pk is not None and porteur is not None and porteur not in partenaires:
+            raise ValidationError(
+                f"Le partenaire porteur ({porteur}) est une partie de la convention : ne le "
+                "retirez pas des parties, ou changez d'abord de porteur."
+            )
+
+
+class PartieConventionInline(LoadedAutocompleteMixin, admin.TabularInline):
+    portee = Portee(
+        "convention__programmes",
+        multiple=True,
+        ecriture=COORDINATEUR,
+        sans_programme="convention__programmes",
+    )
+    model = PartieConvention
+    formset = PartieFormSet
+    extra = 0
+    fields = (
+        "partenaire",
+        "role",
+        "ordre",
+        "signataire",
+        "signataire_prenom",
+        "signataire_nom",
+        "signataire_fonction",
+        "signataire_email",
+    )
+    autocomplete_fields = ("partenaire", "signataire")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("partenaire", "signataire")
+
+
+class ActionFormSet(BaseInlineFormSet):
+    """No action is due before the convention starts (a new convention too: its dates come
+    from the main form)."""
+
+    def clean(self):
+        super().clean()
+        debut = self.instance.date_debut
+        for form in self.forms:
+            echeance = (form.cleaned_data or {}).get("echeance")
+            if form.cleaned_data.get("DELETE") if form.cleaned_data else True:
+                continue
+            if debut and echeance and echeance < debut and "echeance" not in form.errors:
+                form.add_error(
+                    "echeance",
+                    "L'échéance ne peut pas précéder le début de la convention "
+                    f"({debut:%d/%m/%Y}).",
+                )
+
+
+class ActionConventionInline(admin.TabularInline):
+    portee = Portee(
+        "convention__programmes",
+        multiple=True,
+        ecriture=COORDINATEUR,
+        sans_programme="convention__programmes",
+    )
+    model = ActionConvention
+    formset = ActionFormSet
+    extra = 0
+    fields = ("intitule", "responsable", "responsable_libelle", "echeance", "statut", "ordre")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("responsable__partenaire")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "responsable":
+            # Only this convention's parties.
+            convention_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = PartieConvention.objects.filter(
+                convention_id=convention_id or 0
+            ).select_related("partenaire")
+        return choix_lus_une_fois(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
 
 @admin.register(Convention)
@@ -258,10 +374,17 @@ class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelA
     list_filter = ("statut", "partenaire__type", "programmes")
     list_select_related = ("partenaire",)
     search_fields = ("reference", "titre", "partenaire__nom")
-    autocomplete_fields = ("partenaire", "programmes")
-    readonly_fields = ("signee_le", "created_at")
+    autocomplete_fields = ("partenaire", "programmes", "signataire_structure")
+    # The old free-text action plan stays readable; the plan is now its actions (inline).
+    readonly_fields = (
+        "plan_action",
+        "signee_le",
+        "signature_demandee_le",
+        "created_at",
+        "ventilation",
+    )
     date_hierarchy = "date_debut"
-    inlines = (ObjectifInline,)
+    inlines = (ObjectifInline, PartieConventionInline, ActionConventionInline)
     fieldsets = (
         (None, {"fields": ("reference", "titre", "partenaire", "programmes", "statut")}),
         ("Durée", {"fields": ("date_debut", "date_fin")}),
@@ -277,16 +400,104 @@ class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelA
                 )
             },
         ),
-        ("Signature", {"fields": ("signataires", "signee_le", "pdf_signe", "created_at")}),
+        (
+            "Signature",
+            {
+                "fields": (
+                    "signataire_structure",
+                    "signature_demandee_le",
+                    "signataires",
+                    "signee_le",
+                    "pdf_signe",
+                    "created_at",
+                )
+            },
+        ),
+        (
+            "Indicateurs par public et secteur",
+            {"fields": ("ventilation",), "classes": ("collapse",)},
+        ),
     )
     actions = [
         transition_action(
             "signer", "Signer la convention", ("convention signée", "conventions signées")
         ),
+        "demander_signatures",
         transition_action("activer", "Activer", ("convention activée", "conventions activées")),
         transition_action("terminer", "Terminer", ("convention terminée", "conventions terminées")),
         "produire_rapport",
     ]
+
+    @admin.display(description="indicateurs depuis le début, par public et par secteur")
+    def ventilation(self, obj):
+        """Staff read the exact figures (partners' downloads suppress those under 5)."""
+        if obj is None or obj.pk is None or not obj.est_suivie:
+            return "Suivis une fois la convention signée."
+        fin = min(max(timezone.localdate(), obj.date_debut), obj.date_fin)
+        lignes = indicateurs.ventiler(obj, obj.date_debut, fin)
+        entetes = [DEFINITIONS[ind].libelle for ind in publics.VENTILABLES]
+        return format_html(
+            "<p>Du {} au {}, chiffres exacts (non masqués).</p><table><thead><tr><th>Axe</th>"
+            "<th>Groupe</th>{}</tr></thead><tbody>{}</tbody></table>",
+            f"{obj.date_debut:%d/%m/%Y}",
+            f"{fin:%d/%m/%Y}",
+            format_html_join("", "<th>{}</th>", ((e,) for e in entetes)),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td>{}</tr>",
+                (
+                    (
+                        ligne.axe_libelle,
+                        ligne.libelle,
+                        format_html_join(
+                            "",
+                            "<td>{}</td>",
+                            ((ligne.valeurs[ind],) for ind in publics.VENTILABLES),
+                        ),
+                    )
+                    for ligne in lignes
+                ),
+            ),
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and form.instance.signature_demandee_le is not None:
+            retirees = signature.convention_modifiee(convention=form.instance)
+            form.instance.refresh_from_db()
+            if form.instance.signature_demandee_le is None:
+                self.message_user(
+                    request,
+                    "La convention a changé pendant sa signature : les signatures en ligne "
+                    f"({retirees} déjà donnée{'s' if retirees > 1 else ''}) sont retirées. "
+                    "Demandez-les à nouveau une fois le texte arrêté.",
+                    messages.WARNING,
+                )
+
+    def has_signatures_permission(self, request):
+        return request.user.has_perm("partenaires.change_convention")
+
+    @admin.action(description="Demander les signatures en ligne", permissions=["signatures"])
+    def demander_signatures(self, request, queryset):
+        """Each selected convention: its parties' signatories and the city's are invited."""
+        for convention in queryset.select_related("signataire_structure").order_by("reference"):
+            try:
+                n = signature.convention_signatures_demander(
+                    convention=convention,
+                    signataire_structure=convention.signataire_structure,
+                )
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"{convention.reference} : {' '.join(exc.messages)}", messages.ERROR
+                )
+            else:
+                self.log_change(request, convention, "Signatures en ligne demandées.")
+                self.message_user(
+                    request,
+                    f"{convention.reference} : {n} signataire{'s' if n > 1 else ''} invité"
+                    f"{'s' if n > 1 else ''} à signer.",
+                    messages.SUCCESS,
+                )
 
     def has_rapport_permission(self, request):
         return request.user.has_perm("partenaires.add_rapport")
@@ -415,9 +626,17 @@ class ObjectifAdmin(JournalAuditAdminMixin, SelectRelatedMixin, admin.ModelAdmin
         ecriture=COORDINATEUR,
         sans_programme="convention__programmes",
     )
-    list_display = ("__str__", "convention", "indicateur", "valeur_cible", "periode")
-    list_filter = ("indicateur", "periode")
-    list_select_related = ("convention",)
+    list_display = (
+        "__str__",
+        "convention",
+        "indicateur",
+        "valeur_cible",
+        "periode",
+        "public",
+        "secteur",
+    )
+    list_filter = ("indicateur", "periode", "public")
+    list_select_related = ("convention", "secteur")
     search_fields = ("convention__reference", "convention__titre")
     autocomplete_fields = ("convention",)
 
@@ -520,10 +739,15 @@ class RapportAdmin(TransitionAdminMixin, admin.ModelAdmin):
                 (
                     (
                         reverse("admin:partenaires_rapport_fichier", args=[obj.pk, extension]),
-                        f"Télécharger le {extension.upper()}",
+                        libelle,
                     )
-                    for extension in ("pdf", "csv", "xlsx")
-                    if getattr(obj, extension)
+                    for extension, libelle in (
+                        ("pdf", "Télécharger le PDF"),
+                        ("csv", "Télécharger le CSV"),
+                        ("xlsx", "Télécharger le XLSX"),
+                        ("ventilation", "Télécharger le CSV par public et secteur"),
+                    )
+                    if getattr(obj, documents.FICHIERS_RAPPORT[extension][0])
                 ),
             ),
         )

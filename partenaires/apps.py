@@ -21,3 +21,13 @@ class PartenairesConfig(AppConfig):
         # registered here.
         regle_enregistrer("rapport_pret", rapport_pret)
         extension_enregistrer(PartenairesExtension())
+
+        # A partnership convention is signed online through the one signature machinery.
+        from mentorat.signatures import document_enregistrer
+
+        from .models import ActionConvention, PartieConvention
+        from .signature import convention_type_document
+
+        document_enregistrer(convention_type_document())
+        journaliser(PartieConvention)
+        journaliser(ActionConvention)

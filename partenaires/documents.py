@@ -8,6 +8,7 @@ from mentorat.pdf import rendre_pdf
 
 from . import graphiques
 from .indicateurs import DEFINITIONS
+from .publics import masquer
 from .selectors import COLONNES_FILLEULS
 from .tableur import Classeur
 
@@ -28,33 +29,78 @@ def nom_convention(convention) -> str:
 def nom_rapport(rapport, extension: str) -> str:
     reference = slugify(rapport.convention.reference)
     du, au = f"{rapport.periode_debut:%Y-%m-%d}", f"{rapport.periode_fin:%Y-%m-%d}"
+    if extension == "ventilation":
+        return f"rapport-{reference}-{du}-au-{au}-publics-secteurs.csv"
     return f"rapport-{reference}-{du}-au-{au}.{extension}"
+
+
+# What the report's files are, by the name the download URLs use: (field, MIME type).
+FICHIERS_RAPPORT = {
+    "pdf": ("pdf", TYPES_MIME["pdf"]),
+    "csv": ("csv", TYPES_MIME["csv"]),
+    "xlsx": ("xlsx", TYPES_MIME["xlsx"]),
+    "ventilation": ("csv_ventilation", TYPES_MIME["csv"]),
+}
 
 
 # --- Convention ---------------------------------------------------------------------------------
 
 
-def convention_pdf(convention) -> bytes:
-    objectifs = list(convention.objectifs.all())
+def convention_contexte(convention, *, parties_signature=None) -> dict:
+    from .selectors import actions_de_convention, parties_de_convention
+
+    objectifs = list(convention.objectifs.select_related("secteur"))
+    return {
+        "convention": convention,
+        "partenaire": convention.partenaire,
+        "parties": parties_de_convention(convention),
+        "actions": actions_de_convention(convention),
+        "programmes": list(convention.programmes.all()),
+        "objectifs": [(o, DEFINITIONS[o.indicateur]) for o in objectifs],
+        # Online signing: each party's signature, as the machinery recorded it.
+        "parties_signature": parties_signature,
+    }
+
+
+def convention_pdf(convention, *, parties_signature=None) -> bytes:
     return rendre_pdf(
         "partenaires/pdf/convention.html",
-        {
-            "convention": convention,
-            "partenaire": convention.partenaire,
-            "programmes": list(convention.programmes.all()),
-            "objectifs": [(o, DEFINITIONS[o.indicateur]) for o in objectifs],
-        },
+        convention_contexte(convention, parties_signature=parties_signature),
     )
 
 
 # --- Report -------------------------------------------------------------------------------------
 
 
+def ventilation_masquee(contenu: dict) -> list[list]:
+    """The breakdown as a partner downloads it: one row per group, counts under 5 shown as
+    « < 5 » (``publics.masquer``)."""
+    return [
+        [ligne.axe_libelle, ligne.libelle]
+        + [masquer(ligne.valeurs[ind]) for ind, _libelle in contenu["ventilables"]]
+        for ligne in contenu["ventilation"]
+    ]
+
+
+def entete_ventilation(contenu: dict) -> list[str]:
+    return ["Axe", "Groupe"] + [libelle for _ind, libelle in contenu["ventilables"]]
+
+
+def avancements_masques(contenu: dict) -> list:
+    """The objectives, a targeted objective's value suppressed under 5 (``valeur_affichee``)."""
+    for a in contenu["avancements"]:
+        a.valeur_affichee = masquer(a.valeur) if a.cible_publique else a.valeur
+    return contenu["avancements"]
+
+
 def rapport_pdf(contenu: dict) -> bytes:
+    avancements_masques(contenu)
     return rendre_pdf(
         "partenaires/pdf/rapport.html",
         {
             **contenu,
+            "ventilation_entete": entete_ventilation(contenu),
+            "ventilation_lignes": ventilation_masquee(contenu),
             "graphique_temps": graphiques.courbes(contenu["series"], largeur=680, hauteur=260),
             "graphique_sorties": graphiques.barres(contenu["sorties"], largeur=680),
         },
@@ -64,6 +110,11 @@ def rapport_pdf(contenu: dict) -> bytes:
 def rapport_csv(lignes) -> bytes:
     """The referred people, one per line, through the platform's CSV writer (no formulas)."""
     return csv_ecrire(COLONNES_FILLEULS, lignes)
+
+
+def rapport_csv_ventilation(contenu: dict) -> bytes:
+    """Every broken-down indicator over the period, one row per public and per sector."""
+    return csv_ecrire(entete_ventilation(contenu), ventilation_masquee(contenu))
 
 
 def rapport_xlsx(contenu: dict, lignes) -> bytes:
@@ -91,18 +142,38 @@ def rapport_xlsx(contenu: dict, lignes) -> bytes:
         if not ligne.avancements:
             indicateurs.append([ligne.libelle, ligne.valeur, ligne.cumul])
         for a in ligne.avancements:
+            cible = a.cible_publique and masquer(a.valeur) != a.valeur
             indicateurs.append(
                 [
-                    ligne.libelle,
+                    a.libelle,
                     ligne.valeur,
                     ligne.cumul,
                     a.cible,
                     a.libelle_fenetre,
-                    a.valeur,
-                    a.taux,
+                    masquer(a.valeur) if a.cible_publique else a.valeur,
+                    None if cible else a.taux,
                 ]
             )
     classeur.feuille("Indicateurs", indicateurs)
+    classeur.feuille(
+        "Par public et secteur",
+        ventilation_masquee(contenu),
+        entete=entete_ventilation(contenu),
+        figer_entete=True,
+    )
+    classeur.feuille(
+        "Parties",
+        [[p.partenaire.nom, p.get_role_display()] for p in contenu["parties"]],
+        entete=["Partie", "Rôle"],
+    )
+    classeur.feuille(
+        "Plan d'action",
+        [
+            [a.intitule, a.responsable_nom, a.echeance, a.get_statut_display()]
+            for a in contenu["actions"]
+        ],
+        entete=["Action", "Responsable", "Échéance", "Statut"],
+    )
     classeur.feuille(
         "Sorties",
         [
@@ -156,7 +227,8 @@ def rapport_xlsx(contenu: dict, lignes) -> bytes:
     )
     classeur.feuille(
         "Définitions",
-        [[d.libelle, d.definition, d.date, d.attribution] for d in contenu["definitions"]],
+        [[d.libelle, d.definition, d.date, d.attribution] for d in contenu["definitions"]]
+        + [[libelle, definition, "", ""] for libelle, definition in contenu["definitions_publics"]],
         entete=["Indicateur", "Ce qui est compté", "Date retenue", "Attribution au partenaire"],
     )
     return classeur.contenu()

@@ -45,6 +45,7 @@ from parrainages.models import (
 )
 from programmes.models import Evenement, Inscription
 
+from . import publics
 from .models import Convention, Objectif, ParrainApporte
 
 IND = Objectif.Indicateur
@@ -390,11 +391,27 @@ class _Compte(Subquery):
 
 @dataclass(frozen=True)
 class Demande:
-    """One figure to count: an indicator over a period."""
+    """One figure to count: an indicator over a period, for a public and a sector when given
+    (``partenaires.publics``)."""
 
     indicateur: str
     debut: dt.date
     fin: dt.date
+    public: str = ""
+    secteur: int | None = None
+
+
+def lignes_demandees(demande: Demande, *, partenaire, convention):
+    """The rows a ``Demande`` counts: ``lignes`` narrowed to its public and sector."""
+    rows = lignes(
+        demande.indicateur,
+        partenaire=partenaire,
+        convention=convention,
+        debut=demande.debut,
+        fin=demande.fin,
+    )
+    q = publics.cible(demande.indicateur, public=demande.public, secteur=demande.secteur)
+    return rows if q is None else rows.filter(q)
 
 
 def compter_pour(plan: dict[Convention, list[Demande]]) -> dict[int, dict[Demande, int]]:
@@ -410,12 +427,8 @@ def compter_pour(plan: dict[Convention, list[Demande]]) -> dict[int, dict[Demand
     for convention, demandes in plan.items():
         for demande in dict.fromkeys(demandes):
             groupe = groupes.setdefault(demande.indicateur, {})
-            rows = lignes(
-                demande.indicateur,
-                partenaire=convention.partenaire_id,
-                convention=convention.pk,
-                debut=demande.debut,
-                fin=demande.fin,
+            rows = lignes_demandees(
+                demande, partenaire=convention.partenaire_id, convention=convention.pk
             )
             groupe[f"f{len(groupe)}"] = (convention.pk, demande, rows)
     resultat = {convention.pk: {} for convention in plan}
@@ -618,7 +631,12 @@ class Avancement:
 
     @property
     def libelle(self) -> str:
-        return DEFINITIONS[self.objectif.indicateur].libelle
+        return DEFINITIONS[self.objectif.indicateur].libelle + self.objectif.cible_libelle
+
+    @property
+    def cible_publique(self) -> bool:
+        """The objective targets a public or a sector: its value is a breakdown figure."""
+        return bool(self.objectif.public or self.objectif.secteur_id)
 
     @property
     def libelle_fenetre(self) -> str:
@@ -632,6 +650,11 @@ class Avancement:
         return f"{nom}, du {du} au {au}"
 
 
+def demande_objectif(objectif: Objectif, debut: dt.date, fin: dt.date) -> Demande:
+    """What an objective counts on a window: its indicator, for its public and sector."""
+    return Demande(objectif.indicateur, debut, fin, objectif.public, objectif.secteur_id)
+
+
 def avancements(convention: Convention, objectifs, reference: dt.date) -> list[Avancement]:
     """Each objective's value on its window at ``reference``, counted up to that day."""
     objectifs = list(objectifs)
@@ -639,9 +662,66 @@ def avancements(convention: Convention, objectifs, reference: dt.date) -> list[A
     for objectif in objectifs:
         debut, fin = fenetre_objectif(objectif, reference)
         jusqu_au = min(reference, fin)
-        plan.append((objectif, debut, fin, jusqu_au, Demande(objectif.indicateur, debut, jusqu_au)))
+        plan.append((objectif, debut, fin, jusqu_au, demande_objectif(objectif, debut, jusqu_au)))
     valeurs = compter(convention, [p[-1] for p in plan])
     return [
         Avancement(objectif=o, debut=d, fin=f, jusqu_au=j, valeur=valeurs[demande])
         for o, d, f, j, demande in plan
+    ]
+
+
+# --- Breakdown by public and sector (partenaires.publics) ---------------------------------------
+
+
+@dataclass
+class LigneVentilee:
+    """One group (a public or a sector) with each broken-down indicator's count."""
+
+    axe: str  # "public" or "secteur"
+    code: str
+    libelle: str
+    valeurs: dict  # indicator -> count
+
+    @property
+    def axe_libelle(self) -> str:
+        return "Public" if self.axe == "public" else "Secteur"
+
+
+def groupes_de_ventilation(secteurs=None) -> list[tuple[str, str, str, object]]:
+    """Every group a figure is broken down by: (axis, code, label, mentees queryset)."""
+    from programmes.models import Secteur
+
+    groupes = [
+        ("public", p.value, p.label, publics.filleuls_du_public(p.value)) for p in publics.Public
+    ]
+    secteurs = list(Secteur.objects.order_by("code")) if secteurs is None else secteurs
+    groupes += [("secteur", s.code, s.libelle, publics.filleuls_du_secteur(s.pk)) for s in secteurs]
+    return groupes
+
+
+def ventiler(convention: Convention, debut: dt.date, fin: dt.date) -> list[LigneVentilee]:
+    """Each indicator that counts mentees, over [debut, fin], for each public and each sector
+    (one query per indicator, plus one for the sectors): exact counts, for staff; what a
+    partner downloads goes through ``publics.masquer``."""
+    groupes = groupes_de_ventilation()
+    valeurs = [{} for _ in groupes]
+    for indicateur in publics.VENTILABLES:
+        rows = lignes(
+            indicateur,
+            partenaire=convention.partenaire_id,
+            convention=convention.pk,
+            debut=debut,
+            fin=fin,
+        ).order_by()
+        comptes = rows.aggregate(
+            **{
+                f"g{rang}": Count("pk", filter=publics.condition(indicateur, filleuls))
+                for rang, (_axe, _code, _libelle, filleuls) in enumerate(groupes)
+            }
+        )
+        for rang in range(len(groupes)):
+            valeurs[rang][indicateur] = comptes[f"g{rang}"]
+    return [
+        LigneVentilee(axe=axe, code=code, libelle=libelle, valeurs=valeurs[rang])
+        for rang, (axe, code, libelle, _f) in enumerate(groupes)
     ]

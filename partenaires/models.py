@@ -7,6 +7,8 @@ from django.utils import timezone
 from mentorat.fields import bornes, private_storage
 from programmes.models import StatusMachine, TransitionError
 
+from .publics import Public
+
 
 class PartenaireQuerySet(models.QuerySet):
     def du_membre(self, user):
@@ -162,8 +164,15 @@ class ConventionQuerySet(models.QuerySet):
         return self.exclude(statut=Convention.Statut.BROUILLON)
 
     def du_membre(self, user):
-        """The conventions of the partners ``user`` is an active member of."""
-        return self.filter(partenaire__in=Partenaire.objects.du_membre(user))
+        """The conventions one of whose parties ``user`` is an active member of (the lead
+        partner is a party too)."""
+        return self.des_partenaires(Partenaire.objects.du_membre(user))
+
+    def des_partenaires(self, partenaires):
+        """The conventions one of ``partenaires`` is a party to (one row each)."""
+        return self.filter(
+            pk__in=PartieConvention.objects.filter(partenaire__in=partenaires).values("convention")
+        )
 
 
 class Convention(StatusMachine, models.Model):
@@ -180,8 +189,13 @@ class Convention(StatusMachine, models.Model):
         Statut.TERMINEE: (),
     }
 
+    # The lead party (« porteur »): the indicators are attributed to it. Every party, this
+    # one included, is a ``PartieConvention`` row.
     partenaire = models.ForeignKey(
-        Partenaire, verbose_name="partenaire", on_delete=models.PROTECT, related_name="conventions"
+        Partenaire,
+        verbose_name="partenaire porteur",
+        on_delete=models.PROTECT,
+        related_name="conventions",
     )
     programmes = models.ManyToManyField(
         "programmes.Programme", verbose_name="programmes", related_name="conventions"
@@ -191,7 +205,8 @@ class Convention(StatusMachine, models.Model):
     date_debut = models.DateField("date de début")
     date_fin = models.DateField("date de fin")
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.BROUILLON)
-    plan_action = models.TextField("plan d'action", blank=True)
+    # Replaced by the actions (``ActionConvention``): the text written before stays readable.
+    plan_action = models.TextField("plan d'action (ancien texte libre)", blank=True)
     engagements_partenaire = models.TextField("engagements du partenaire", blank=True)
     engagements_ville = models.TextField("engagements de la ville", blank=True)
     modalites_suivi = models.TextField("modalités de suivi", blank=True)
@@ -200,6 +215,28 @@ class Convention(StatusMachine, models.Model):
     signee_le = models.DateField("signée le", null=True, blank=True)
     pdf_signe = models.FileField(
         "convention signée (PDF)", storage=private_storage, upload_to="conventions/", blank=True
+    )
+    # Online signing (mentorat.signatures): the fingerprint of the text the parties sign,
+    # frozen when the signatures are asked for; the sealed PDF's fingerprint once made.
+    signataire_structure = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="signataire pour la ville",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"is_staff": True},
+        help_text="La personne de l'équipe qui signe en ligne pour la ville (par un lien reçu "
+        "par e-mail).",
+    )
+    signature_demandee_le = models.DateTimeField(
+        "signature en ligne demandée le", null=True, blank=True, editable=False
+    )
+    texte_sha256 = models.CharField(
+        "empreinte du texte soumis à signature", max_length=64, blank=True, editable=False
+    )
+    pdf_sha256 = models.CharField(
+        "empreinte du PDF scellé", max_length=64, blank=True, editable=False
     )
     created_at = models.DateTimeField("créée le", default=timezone.now)
 
@@ -218,6 +255,16 @@ class Convention(StatusMachine, models.Model):
 
     def __str__(self):
         return f"{self.reference} — {self.titre}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The lead partner is always a party (the first one, « porteur »).
+        if self.partenaire_id:
+            PartieConvention.objects.get_or_create(
+                convention=self,
+                partenaire_id=self.partenaire_id,
+                defaults={"role": PartieConvention.Role.PORTEUR},
+            )
 
     def clean(self):
         if self.date_debut and self.date_fin and self.date_fin < self.date_debut:
@@ -242,6 +289,150 @@ class Convention(StatusMachine, models.Model):
     @property
     def liste_signataires(self) -> list[str]:
         return [ligne.strip() for ligne in self.signataires.splitlines() if ligne.strip()]
+
+    @property
+    def en_signature(self) -> bool:
+        """Its parties were asked to sign online and it is not signed yet."""
+        return self.statut == self.Statut.BROUILLON and self.signature_demandee_le is not None
+
+
+class PartieConvention(models.Model):
+    """A party to a convention: a partner with its role, and who signs for it.
+
+    Every active member of a party's partner sees the convention in the partner portal. The
+    signatory is a member of that partner with an account (signs on the portal's page), or a
+    person named here (signs from a link of their own, ``mentorat.signatures``)."""
+
+    class Role(models.TextChoices):
+        PORTEUR = "porteur", "Porteur"
+        CO_FINANCEUR = "co_financeur", "Co-financeur"
+        CO_SIGNATAIRE = "co_signataire", "Co-signataire"
+        PRESCRIPTEUR = "prescripteur", "Prescripteur"
+        OPERATEUR = "operateur", "Opérateur"
+
+    convention = models.ForeignKey(
+        Convention, verbose_name="convention", on_delete=models.CASCADE, related_name="parties"
+    )
+    partenaire = models.ForeignKey(
+        Partenaire,
+        verbose_name="partenaire",
+        on_delete=models.PROTECT,
+        related_name="parties_conventions",
+    )
+    role = models.CharField("rôle", max_length=20, choices=Role, default=Role.CO_SIGNATAIRE)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    signataire = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="signataire (membre du partenaire)",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Un membre actif du partenaire, référent de la convention : il signe depuis "
+        "le portail partenaire. Sinon, nommez la personne qui signe ci-contre : elle signe "
+        "depuis un lien reçu par e-mail.",
+    )
+    signataire_prenom = models.CharField("prénom du signataire", max_length=150, blank=True)
+    signataire_nom = models.CharField("nom du signataire", max_length=150, blank=True)
+    signataire_fonction = models.CharField("fonction du signataire", max_length=200, blank=True)
+    signataire_email = models.EmailField("e-mail du signataire", blank=True)
+
+    class Meta:
+        verbose_name = "partie à la convention"
+        verbose_name_plural = "parties à la convention"
+        ordering = ["convention", "ordre", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "partenaire"], name="partie_convention_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.partenaire} ({self.get_role_display().lower()})"
+
+    def clean(self):
+        referent = Membre.objects.filter(
+            partenaire_id=self.partenaire_id,
+            user_id=self.signataire_id,
+            actif=True,
+            role=Membre.Role.REFERENT,
+        )
+        if self.signataire_id and self.partenaire_id and not referent.exists():
+            raise ValidationError(
+                {
+                    "signataire": "Le signataire doit être un membre actif de ce "
+                    "partenaire avec le rôle « Référent de la convention »."
+                }
+            )
+        if self.signataire_email and not (self.signataire_nom or self.signataire_prenom):
+            raise ValidationError({"signataire_nom": "Indiquez le nom de la personne qui signe."})
+
+
+class ActionConvention(models.Model):
+    """One action of a convention's action plan: who does it, by when, where it stands."""
+
+    class Statut(models.TextChoices):
+        A_FAIRE = "a_faire", "À faire"
+        EN_COURS = "en_cours", "En cours"
+        FAITE = "faite", "Faite"
+        ABANDONNEE = "abandonnee", "Abandonnée"
+
+    convention = models.ForeignKey(
+        Convention, verbose_name="convention", on_delete=models.CASCADE, related_name="actions"
+    )
+    intitule = models.CharField("action", max_length=250)
+    responsable = models.ForeignKey(
+        PartieConvention,
+        verbose_name="partie responsable",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+    )
+    responsable_libelle = models.CharField(
+        "responsable (autre)",
+        max_length=200,
+        blank=True,
+        help_text="Si le responsable n'est pas une partie : la ville, un service, une personne.",
+    )
+    echeance = models.DateField("échéance")
+    statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.A_FAIRE)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "action du plan d'action"
+        verbose_name_plural = "plan d'action"
+        ordering = ["convention", "echeance", "ordre", "pk"]
+
+    def __str__(self):
+        return f"{self.intitule} (au {self.echeance:%d/%m/%Y})"
+
+    @property
+    def responsable_nom(self) -> str:
+        if self.responsable_id:
+            return str(self.responsable.partenaire)
+        return self.responsable_libelle
+
+    def clean(self):
+        erreurs = {}
+        if not self.responsable_id and not self.responsable_libelle.strip():
+            erreurs["responsable_libelle"] = (
+                "Indiquez qui porte l'action : une partie à la convention, ou un autre responsable."
+            )
+        if (
+            self.responsable_id
+            and self.convention_id
+            and self.responsable.convention_id != self.convention_id
+        ):
+            erreurs["responsable"] = "Le responsable doit être une partie de cette convention."
+        convention = self.convention if self.convention_id else None
+        if convention and self.echeance and self.echeance < convention.date_debut:
+            erreurs["echeance"] = (
+                "L'échéance ne peut pas précéder le début de la convention "
+                f"({convention.date_debut:%d/%m/%Y})."
+            )
+        if erreurs:
+            raise ValidationError(erreurs)
 
 
 class Objectif(models.Model):
@@ -270,6 +461,17 @@ class Objectif(models.Model):
     periode = models.CharField(
         "période", max_length=20, choices=Periode, default=Periode.CONVENTION
     )
+    # A target public and a sector (partenaires.publics): the objective counts only the rows
+    # of the mentees of that public, of that sector.
+    public = models.CharField("public visé", max_length=30, choices=Public, blank=True, default="")
+    secteur = models.ForeignKey(
+        "programmes.Secteur",
+        verbose_name="secteur visé (domaine ROME)",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "objectif"
@@ -277,7 +479,14 @@ class Objectif(models.Model):
         ordering = ["convention", "indicateur"]
         constraints = [
             models.UniqueConstraint(
-                fields=["convention", "indicateur", "periode"], name="objectif_unique"
+                fields=["convention", "indicateur", "periode", "public"],
+                condition=Q(secteur__isnull=True),
+                name="objectif_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["convention", "indicateur", "periode", "public", "secteur"],
+                condition=Q(secteur__isnull=False),
+                name="objectif_unique_par_secteur",
             ),
             models.CheckConstraint(
                 condition=Q(valeur_cible__gte=0), name="objectif_cible_positive"
@@ -286,13 +495,36 @@ class Objectif(models.Model):
 
     def __str__(self):
         periode = self.get_periode_display().lower()
-        return f"{self.get_indicateur_display()} : {self.valeur_cible} ({periode})"
+        return (
+            f"{self.get_indicateur_display()}{self.cible_libelle} : {self.valeur_cible} ({periode})"
+        )
+
+    @property
+    def cible_libelle(self) -> str:
+        """« — public : …, secteur : … » when the objective targets them, else empty."""
+        morceaux = []
+        if self.public:
+            morceaux.append(f"public : {self.get_public_display()}")
+        if self.secteur_id:
+            morceaux.append(f"secteur : {self.secteur.libelle}")
+        return f" — {', '.join(morceaux)}" if morceaux else ""
+
+    def clean(self):
+        from .publics import VENTILABLES
+
+        if (self.public or self.secteur_id) and self.indicateur not in VENTILABLES:
+            raise ValidationError(
+                {
+                    "public": f"L'indicateur « {self.get_indicateur_display()} » ne compte pas "
+                    "des personnes accompagnées : il ne se ventile ni par public ni par secteur."
+                }
+            )
 
 
 class RapportQuerySet(models.QuerySet):
     def du_membre(self, user):
-        """The reports of the conventions of the partners ``user`` is an active member of."""
-        return self.filter(convention__partenaire__in=Partenaire.objects.du_membre(user))
+        """The reports of the conventions one of whose parties ``user`` is an active member of."""
+        return self.filter(convention__in=Convention.objects.du_membre(user))
 
 
 class Rapport(StatusMachine, models.Model):
@@ -328,6 +560,14 @@ class Rapport(StatusMachine, models.Model):
     pdf = models.FileField("PDF", storage=private_storage, upload_to="rapports/%Y/", blank=True)
     csv = models.FileField("CSV", storage=private_storage, upload_to="rapports/%Y/", blank=True)
     xlsx = models.FileField("XLSX", storage=private_storage, upload_to="rapports/%Y/", blank=True)
+    # The indicators broken down by public and sector (partenaires.publics), counts under 5
+    # suppressed: a file the partners download.
+    csv_ventilation = models.FileField(
+        "CSV des indicateurs par public et secteur",
+        storage=private_storage,
+        upload_to="rapports/%Y/",
+        blank=True,
+    )
     erreur = models.TextField("erreur", blank=True)
     created_at = models.DateTimeField("demandé le", default=timezone.now)
     demarre_le = models.DateTimeField("production commencée le", null=True, blank=True)
@@ -409,7 +649,7 @@ class Rapport(StatusMachine, models.Model):
         self.progression = 0
         self.erreur = ""
         self.genere_le = None
-        self.pdf = self.csv = self.xlsx = ""
+        self.pdf = self.csv = self.xlsx = self.csv_ventilation = ""
         self.reprise_le = timezone.now()
         self.motif_reprise = motif
 

@@ -5,11 +5,11 @@ import datetime as dt
 
 from parrainages.relances import _envoi
 
-from .models import Membre, Rapport
+from .models import Membre, PartieConvention, Rapport
 
 
 def rapport_pret(maintenant):
-    """A monthly report was produced this week: tell the partner's active members."""
+    """A monthly report was produced this week: tell the active members of every party."""
     rapports = list(
         Rapport.objects.filter(
             statut=Rapport.Statut.PRET,
@@ -24,14 +24,25 @@ def rapport_pret(maintenant):
             "periode_fin",
         )
     )
+    # Every party's members (the lead partner is a party), each told once per report.
+    parties = {}
+    for convention_id, partenaire_id in PartieConvention.objects.filter(
+        convention__in={r["convention_id"] for r in rapports}
+    ).values_list("convention_id", "partenaire_id"):
+        parties.setdefault(convention_id, []).append(partenaire_id)
     membres = {}
     for m in Membre.objects.filter(
-        actif=True, partenaire_id__in={r["convention__partenaire_id"] for r in rapports}
+        actif=True, partenaire_id__in={p for ids in parties.values() for p in ids}
     ).values("partenaire_id", "user_id", "user__email"):
         membres.setdefault(m["partenaire_id"], []).append(m)
     envois = []
     for r in rapports:
-        for m in membres.get(r["convention__partenaire_id"], []):
+        destinataires = {
+            m["user_id"]: m
+            for partenaire_id in parties.get(r["convention_id"], [])
+            for m in membres.get(partenaire_id, [])
+        }
+        for m in destinataires.values():
             envois.append(
                 _envoi(
                     "rapport_pret",

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from parrainages.models import (
 )
 from programmes.models import Evenement, Inscription
 
-from . import indicateurs
+from . import indicateurs, publics
 from .indicateurs import DEFINITIONS, IND, Demande
 from .models import Convention, Membre, Objectif, Partenaire, Prescription, Rapport
 
@@ -59,10 +59,18 @@ def convention_du_membre(user, pk) -> Convention:
 
 
 def rapport_du_membre(user, pk) -> Rapport:
-    """A report on a convention of one of the user's partners, or 404."""
+    """A report on a convention one of the user's partners is a party to, or 404;
+    ``nominatif``: whether the user is a member of its lead partner (the files naming the
+    people it referred are its only)."""
     rapport = (
         Rapport.objects.du_membre(user)
         .select_related("convention__partenaire")
+        .annotate(
+            nominatif=ExpressionWrapper(
+                Q(convention__partenaire__in=Partenaire.objects.du_membre(user)),
+                output_field=BooleanField(),
+            )
+        )
         .filter(pk=pk)
         .first()
     )
@@ -75,8 +83,9 @@ def rapport_du_membre(user, pk) -> Rapport:
 
 
 def conventions_des_partenaires(partenaires):
+    """The conventions one of ``partenaires`` is a party to."""
     return (
-        Convention.objects.filter(partenaire__in=partenaires)
+        Convention.objects.des_partenaires(partenaires)
         .select_related("partenaire")
         .annotate(nb_objectifs=Count("objectifs"))
         .order_by("-date_debut", "reference")
@@ -85,8 +94,14 @@ def conventions_des_partenaires(partenaires):
 
 def rapports_des_partenaires(partenaires):
     return (
-        Rapport.objects.filter(convention__partenaire__in=partenaires)
+        Rapport.objects.filter(convention__in=Convention.objects.des_partenaires(partenaires))
         .select_related("convention__partenaire")
+        # The files naming people (CSV, XLSX): the lead partner's, who referred them.
+        .annotate(
+            nominatif=ExpressionWrapper(
+                Q(convention__partenaire__in=partenaires), output_field=BooleanField()
+            )
+        )
         .order_by("-created_at", "-pk")
     )
 
@@ -287,7 +302,7 @@ def tableau_indicateurs(convention, objectifs, debut: dt.date, fin: dt.date):
         plan.append((objectif, f_debut, f_fin, min(fin, f_fin)))
     demandes = [Demande(ind, debut, fin) for ind in IND.values]
     demandes += [Demande(ind, depart, fin) for ind in IND.values]
-    demandes += [Demande(o.indicateur, d, j) for o, d, _f, j in plan]
+    demandes += [indicateurs.demande_objectif(o, d, j) for o, d, _f, j in plan]
     valeurs = indicateurs.compter(convention, demandes)
     par_indicateur = {ind: [] for ind in IND.values}
     for objectif, f_debut, f_fin, jusqu_au in plan:
@@ -297,7 +312,7 @@ def tableau_indicateurs(convention, objectifs, debut: dt.date, fin: dt.date):
                 debut=f_debut,
                 fin=f_fin,
                 jusqu_au=jusqu_au,
-                valeur=valeurs[Demande(objectif.indicateur, f_debut, jusqu_au)],
+                valeur=valeurs[indicateurs.demande_objectif(objectif, f_debut, jusqu_au)],
             )
         )
     return [
@@ -325,7 +340,10 @@ def _cle_tableau(convention, objectifs, reference: dt.date) -> str:
         convention.date_fin,
         sorted((p.pk, p.sorties_sur_la_cohorte) for p in convention.programmes.all()),
         reference,
-        [(o.pk, o.indicateur, o.periode, o.valeur_cible) for o in objectifs],
+        [
+            (o.pk, o.indicateur, o.periode, o.valeur_cible, o.public, o.secteur_id)
+            for o in objectifs
+        ],
     )
     empreinte = hashlib.sha256(repr(dependances).encode()).hexdigest()[:32]
     return f"partenaires:tableau-convention:{empreinte}"
@@ -338,7 +356,7 @@ def tableau_de_bord_convention(convention, *, aujourd_hui: dt.date | None = None
     """
     aujourd_hui = aujourd_hui or timezone.localdate()
     reference = min(max(aujourd_hui, convention.date_debut), convention.date_fin)
-    objectifs = list(convention.objectifs.all())
+    objectifs = list(convention.objectifs.select_related("secteur"))
     cle = _cle_tableau(convention, objectifs, reference)
     tableau = cache.get(cle)
     if tableau is None:
@@ -421,7 +439,7 @@ def evenements_du_rapport(convention, debut: dt.date, fin: dt.date) -> list[Even
 
 def contenu_rapport(convention, debut: dt.date, fin: dt.date) -> dict:
     """Everything a report shows for a convention and a period."""
-    objectifs = list(convention.objectifs.all())
+    objectifs = list(convention.objectifs.select_related("secteur"))
     lignes = tableau_indicateurs(convention, objectifs, debut, fin)
     depart = min(convention.date_debut, debut)
     sorties = repartition_sorties(convention, debut, fin)
@@ -444,7 +462,27 @@ def contenu_rapport(convention, debut: dt.date, fin: dt.date) -> dict:
         "definitions": [DEFINITIONS[ind] for ind in IND.values],
         "sortie_positive": indicateurs.SORTIE_POSITIVE,
         "produit_le": timezone.now(),
+        "parties": parties_de_convention(convention),
+        "actions": actions_de_convention(convention),
+        # Exact counts: the documents a partner downloads suppress those under 5.
+        "ventilation": indicateurs.ventiler(convention, debut, fin),
+        "ventilables": [(ind, DEFINITIONS[ind].libelle) for ind in publics.VENTILABLES],
+        "definitions_publics": [(p.label, publics.DEFINITIONS[p]) for p in publics.Public],
     }
+
+
+def parties_de_convention(convention) -> list:
+    return list(
+        convention.parties.select_related("partenaire", "signataire").order_by("ordre", "pk")
+    )
+
+
+def actions_de_convention(convention) -> list:
+    return list(
+        convention.actions.select_related("responsable__partenaire").order_by(
+            "echeance", "ordre", "pk"
+        )
+    )
 
 
 # --- A report's rows (CSV, XLSX) ---------------------------------------------------------------
@@ -625,7 +663,7 @@ def sessions_des_partenaires(partenaires):
 
     ids = [p.pk for p in partenaires]
     programmes = set(
-        Convention.objects.filter(partenaire__in=ids).values_list("programmes", flat=True)
+        Convention.objects.des_partenaires(ids).values_list("programmes", flat=True)
     ) | set(Candidature.objects.filter(prescripteur__in=ids).values_list("programme_id", flat=True))
     return (
         SessionSelection.objects.filter(Q(animateur__in=ids) | Q(programme__in=programmes))

@@ -432,12 +432,15 @@ def _rapport_calculer_fichiers(rapport: Rapport, a_moi) -> None:
     csv = documents.rapport_csv(lignes)
     a_moi.update(progression=75)
     xlsx = documents.rapport_xlsx(contenu, lignes)
+    ventilation = documents.rapport_csv_ventilation(contenu)
     a_moi.update(progression=90)
     for champ, contenu_fichier in (("pdf", pdf), ("csv", csv), ("xlsx", xlsx)):
         nom = documents.nom_rapport(rapport, champ).removesuffix(f".{champ}")
         getattr(rapport, champ).save(
             f"{nom}-{rapport.pk}.{champ}", ContentFile(contenu_fichier), save=False
         )
+    nom = documents.nom_rapport(rapport, "ventilation").removesuffix(".csv")
+    rapport.csv_ventilation.save(f"{nom}-{rapport.pk}.csv", ContentFile(ventilation), save=False)
     rapport.terminer()
     # Ready only if still ours: a report taken back meanwhile (a person listed in it was
     # erased, ``rapports_refaire``) is produced again, and these files are stale.
@@ -448,9 +451,10 @@ def _rapport_calculer_fichiers(rapport: Rapport, a_moi) -> None:
         pdf=rapport.pdf.name,
         csv=rapport.csv.name,
         xlsx=rapport.xlsx.name,
+        csv_ventilation=rapport.csv_ventilation.name,
     )
     if not fini:
-        for fichier in (rapport.pdf, rapport.csv, rapport.xlsx):
+        for fichier in (rapport.pdf, rapport.csv, rapport.xlsx, rapport.csv_ventilation):
             fichier.storage.delete(fichier.name)
         rapport.refresh_from_db()
 
@@ -474,7 +478,7 @@ def rapports_refaire(*, ids: list[int], motif: str = MOTIF_EFFACEMENT) -> list[i
     for rapport in Rapport.objects.select_for_update().filter(
         pk__in=ids, statut__in=[Rapport.Statut.PRET, Rapport.Statut.EN_COURS]
     ):
-        for fichier in (rapport.pdf, rapport.csv, rapport.xlsx):
+        for fichier in (rapport.pdf, rapport.csv, rapport.xlsx, rapport.csv_ventilation):
             fichier_supprimer_apres_validation(fichier)
         rapport.reprendre(motif=motif)
         rapport.save(
@@ -486,6 +490,7 @@ def rapports_refaire(*, ids: list[int], motif: str = MOTIF_EFFACEMENT) -> list[i
                 "pdf",
                 "csv",
                 "xlsx",
+                "csv_ventilation",
                 "reprise_le",
                 "motif_reprise",
             ]

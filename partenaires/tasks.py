@@ -30,3 +30,25 @@ def rapports_mensuels() -> int:
 def rattraper_rapports() -> int:
     """Re-enqueue reports whose production was lost (scheduled every 15 minutes)."""
     return len(services.rapports_a_rattraper(enqueue=produire_rapport.delay))
+
+
+@shared_task(
+    name="partenaires.produire_convention_signee",
+    autoretry_for=(OSError, ConnectionError, *TRANSITOIRES),
+    retry_backoff=True,
+    max_retries=5,
+    acks_late=True,
+)
+def produire_convention_signee(convention_id: int) -> bool:
+    """Render, seal and store a convention every party signed online (idempotent)."""
+    from .signature import convention_produire_pdf
+
+    return convention_produire_pdf(convention_id=convention_id)
+
+
+@shared_task(name="partenaires.rattraper_conventions_signees")
+def rattraper_conventions_signees() -> int:
+    """Re-enqueue conventions signed online whose sealed PDF is missing."""
+    from .signature import conventions_a_rattraper
+
+    return len(conventions_a_rattraper(enqueue=produire_convention_signee.delay))

@@ -26,7 +26,7 @@ urlpatterns = [
     path("rapports/<int:pk>/", views.rapport, name="rapport"),
     path("rapports/<int:pk>/statut/", views.rapport_statut, name="rapport_statut"),
     re_path(
-        r"^rapports/(?P<pk>[0-9]+)/(?P<extension>pdf|csv|xlsx)/$",
+        r"^rapports/(?P<pk>[0-9]+)/(?P<extension>pdf|csv|xlsx|ventilation)/$",
         views.rapport_fichier,
         name="rapport_fichier",
     ),

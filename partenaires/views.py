@@ -19,6 +19,8 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mentorat.signature_vues import etapes_signature
+from mentorat.signatures import parties_de
 from parrainages.forms_selection import (
     InvitationSelectionForm,
     grille_presences,
@@ -35,7 +37,7 @@ from parrainages.services.selection import participants_inviter, selection_prese
 from parrainages.views.public import SESSION_INVITATION
 from parrainages.views.selection import formulaire_evaluation
 
-from . import documents, graphiques, orientations, selectors, services
+from . import documents, graphiques, orientations, selectors, services, signature
 from .extension import SESSION_PRESCRIPTION
 from .forms import (
     CodeRemettreForm,
@@ -50,6 +52,8 @@ from .models import Partenaire
 from .services import InvitationInvalide, prescription_creer, prescription_depuis_jeton
 
 PAR_PAGE = 50
+SIGNATURE_ACTIONS = ("demander", "confirmer")
+FICHIERS_NOMINATIFS = ("csv", "xlsx")
 
 
 def membre_requis(view):
@@ -93,7 +97,8 @@ def reponse_convention_signee(convention) -> FileResponse:
 
 
 def reponse_fichier_rapport(rapport, extension: str) -> FileResponse:
-    champ = getattr(rapport, extension, None) if extension in documents.TYPES_MIME else None
+    nom_champ, type_mime = documents.FICHIERS_RAPPORT.get(extension, (None, None))
+    champ = getattr(rapport, nom_champ, None) if nom_champ else None
     if not champ or not rapport.est_pret:
         raise Http404
     try:
@@ -104,7 +109,7 @@ def reponse_fichier_rapport(rapport, extension: str) -> FileResponse:
         fichier,
         as_attachment=True,
         filename=documents.nom_rapport(rapport, extension),
-        content_type=documents.TYPES_MIME[extension],
+        content_type=type_mime,
     )
 
 
@@ -148,7 +153,18 @@ def convention(request, pk):
     """A convention: its objectives today, the curves since its start, its reports; the form
     to request a report on a period."""
     convention = selectors.convention_du_membre(request.user, pk)
-    if request.method == "POST":
+    # Online signing: the member who signs for their party does it here.
+    partie = signature.partie_du_membre(convention, request.user)
+    contexte_signature = {}
+    if request.method == "POST" and request.POST.get("action") in SIGNATURE_ACTIONS:
+        if partie is None:
+            messages.error(request, "Vous n'avez rien à signer sur cette convention.")
+            return redirect("partenaires:convention", pk=convention.pk)
+        contexte_signature, fait = etapes_signature(request, partie=partie, refus_possible=False)
+        if fait:
+            return redirect("partenaires:convention", pk=convention.pk)
+        form = PeriodeForm(initial=periode_par_defaut(convention))
+    elif request.method == "POST":
         form = PeriodeForm(request.POST)
         if form.is_valid():
             try:
@@ -165,9 +181,16 @@ def convention(request, pk):
                 return redirect("partenaires:rapport", pk=rapport.pk)
     else:
         form = PeriodeForm(initial=periode_par_defaut(convention))
+    if partie is not None and not contexte_signature:
+        contexte_signature, _fait = etapes_signature(request, partie=partie, refus_possible=False)
     contexte = {
+        **contexte_signature,
         "page": "accueil",
         "convention": convention,
+        "partie": partie,
+        "parties": selectors.parties_de_convention(convention),
+        "signatures": list(parties_de(convention)) if convention.signature_demandee_le else [],
+        "actions": selectors.actions_de_convention(convention),
         "form": form,
         "definitions": [DEFINITIONS[ind] for ind in IND.values],
         "rapports": selectors.rapports_des_partenaires([convention.partenaire_id]).filter(
@@ -179,7 +202,7 @@ def convention(request, pk):
         contexte.update(tableau)
         contexte["graphique"] = graphiques.courbes(tableau["series"])
     else:
-        contexte["objectifs"] = list(convention.objectifs.all())
+        contexte["objectifs"] = list(convention.objectifs.select_related("secteur"))
     return render(request, "partenaires/convention.html", contexte)
 
 
@@ -218,7 +241,11 @@ def rapports(request):
 @membre_requis
 def rapport(request, pk):
     rapport = selectors.rapport_du_membre(request.user, pk)
-    return render(request, "partenaires/rapport.html", {"page": "rapports", "rapport": rapport})
+    return render(
+        request,
+        "partenaires/rapport.html",
+        {"page": "rapports", "rapport": rapport, "nominatif": rapport.nominatif},
+    )
 
 
 @membre_requis
@@ -242,7 +269,11 @@ def rapport_statut(request, pk):
 @membre_requis
 @require_GET
 def rapport_fichier(request, pk, extension):
-    return reponse_fichier_rapport(selectors.rapport_du_membre(request.user, pk), extension)
+    rapport = selectors.rapport_du_membre(request.user, pk)
+    if extension in FICHIERS_NOMINATIFS and not rapport.nominatif:
+        # Another party of the convention: the people the lead partner referred are not its.
+        raise Http404
+    return reponse_fichier_rapport(rapport, extension)
 
 
 @membre_requis

@@ -260,6 +260,16 @@ class Filleul(models.Model):
     classe = models.CharField(
         "classe", max_length=20, blank=True, help_text="Élèves : la classe suivie (ex. 3e B)."
     )
+    # Self-declared, optional (docs/registre-des-traitements.md): read only to break a
+    # convention's figures down by public (partenaires.publics), never shown to partners one by
+    # one. None: the person did not say.
+    parent_isole = models.BooleanField(
+        "parent isolé (déclaré)",
+        null=True,
+        blank=True,
+        help_text="Si vous souhaitez le dire : vous élevez seul(e) un ou plusieurs enfants. "
+        "Réponse facultative, utilisée seulement pour des statistiques anonymes.",
+    )
     consentement_version = models.CharField("version du consentement", max_length=20, blank=True)
     consentement_le = models.DateTimeField("consentement donné le", null=True, blank=True)
     anonymise_le = models.DateTimeField("anonymisé le", null=True, blank=True)

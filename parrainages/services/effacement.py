@@ -128,6 +128,8 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
         # reason may name the person: both go.
         filleul.adresse = filleul.adresse_complement = filleul.code_postal = ""
         filleul.qpv_source = filleul.qpv_motif = ""
+        # A self-declared family situation goes (partenaires.publics reads it for statistics).
+        filleul.parent_isole = None
         filleul.anonymise_le = timezone.now()
         filleul.save()
         Candidature.objects.filter(filleul=filleul).update(motif_refus="")

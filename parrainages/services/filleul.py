@@ -52,6 +52,9 @@ def filleul_enregistrer_profil(*, user, donnees: dict) -> Filleul:
     filleul.inscrit_france_travail_depuis = donnees.get("inscrit_france_travail_depuis")
     filleul.identifiant_france_travail = donnees.get("identifiant_france_travail", "")
     filleul.niveau_diplome = donnees["niveau_diplome"]
+    if "parent_isole" in donnees:
+        # Self-declared, optional: no answer is kept as no answer.
+        filleul.parent_isole = {"oui": True, "non": False}.get(donnees["parent_isole"])
     filleul.disponibilites = list(donnees.get("disponibilites", []))
     filleul.mobilite_km = donnees["mobilite_km"]
     filleul.source = donnees.get("source", "")
@@ -250,6 +253,7 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
             "inscrit_france_travail_depuis": day(filleul.inscrit_france_travail_depuis),
             "identifiant_france_travail": filleul.identifiant_france_travail,
             "niveau_diplome": filleul.get_niveau_diplome_display(),
+            "parent_isole": filleul.parent_isole,
             "secteurs_souhaites": [s.libelle for s in filleul.secteurs_souhaites.all()],
             "disponibilites": filleul.disponibilites,
             "mobilite_km": filleul.mobilite_km,

@@ -96,6 +96,7 @@ def _initial_depuis_profil(user, filleul):
                 "qpv": "non" if filleul.qpv in ("non", "infirme") else "oui",
                 "situation": filleul.situation,
                 "inscrit_france_travail_depuis": filleul.inscrit_france_travail_depuis,
+                "parent_isole": {True: "oui", False: "non"}.get(filleul.parent_isole, ""),
                 "identifiant_france_travail": filleul.identifiant_france_travail,
                 "niveau_diplome": filleul.niveau_diplome,
                 "secteurs_souhaites": list(filleul.secteurs_souhaites.all()),

@@ -565,6 +565,7 @@ ETAPES_VALIDES = {
         "inscrit_france_travail_depuis": [""],
         "identifiant_france_travail": [""],
         "niveau_diplome": ["4"],
+        "parent_isole": [""],
     },
     "projet": {
         "secteurs_souhaites": [],
@@ -604,6 +605,7 @@ def _champs_etapes(m):
                 ["", "1234567A", "1234567a", "12345678123", " 1234567A "]
             ),
             "niveau_diplome": choix(NiveauDiplome.values),
+            "parent_isole": st.sampled_from(["", "oui", "non"]),
         },
         4: {
             "secteurs_souhaites": _secteurs(),
@@ -630,6 +632,7 @@ def _hostiles_etapes():
         ),
         "identifiant_france_travail": st.sampled_from(["1234567", "１２３４５６７A", "ABCDEFGH"]),
         "niveau_diplome": st.sampled_from(["1", "9", "-1"]),
+        "parent_isole": st.sampled_from(["peut-être", "1", "true"]),
         "secteurs_souhaites": SECTEURS_HOSTILES,
         "disponibilites": st.just(["dim_nuit"]),
         "mobilite_km": hors_bornes(0, 500),
@@ -1836,7 +1839,8 @@ def rapport_demander(m):
 
 def _verifier_rapport(requete, response, diff):
     for rapport in Rapport.objects.filter(pk__in=diff["partenaires.Rapport"]):
-        assert rapport.convention.partenaire.adhesions.filter(user=requete.qui).exists()
+        # A member of one of the convention's parties (the lead partner is one).
+        assert rapport.convention.parties.filter(partenaire__adhesions__user=requete.qui).exists()
         assert rapport.periode_debut <= rapport.periode_fin
         assert rapport.statut != Rapport.Statut.ECHEC, rapport.erreur
 

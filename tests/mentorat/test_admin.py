@@ -36,7 +36,14 @@ from parrainages.models import (
     Rencontre,
     Sortie,
 )
-from partenaires.models import CodeReclamation, Convention, ImportPrescriptions, Objectif
+from partenaires.models import (
+    ActionConvention,
+    CodeReclamation,
+    Convention,
+    ImportPrescriptions,
+    Objectif,
+    PartieConvention,
+)
 from programmes.models import Affectation, Evenement, ModeleCharte, Programme, Structure
 from tests.mentorat.factories import (
     EmailAddressFactory,
@@ -155,8 +162,8 @@ PAGES = [
     pytest.param(PartieFactory, 11, None, 8, id="partie"),
     pytest.param(PartenaireFactory, 10, 8, 10, id="partenaire"),
     pytest.param(MembreFactory, 10, 8, 9, id="membre"),
-    pytest.param(ConventionFactory, 13, 8, 11, id="convention"),
-    pytest.param(ObjectifFactory, 10, 8, 9, id="objectif"),
+    pytest.param(ConventionFactory, 13, 12, 17, id="convention"),
+    pytest.param(ObjectifFactory, 10, 9, 10, id="objectif"),
     pytest.param(RapportFactory, 12, 8, 9, id="rapport"),
     pytest.param(PrescriptionFactory, 12, None, 9, id="prescription"),
     pytest.param(EnvoiFactory, 11, None, 9, id="envoi"),
@@ -205,6 +212,9 @@ HORS_ADMINISTRATION = {
     Note,
     ParticipationSelection,
     Presence,
+    # A convention's parties and action plan are edited on the convention's page (inlines).
+    PartieConvention,
+    ActionConvention,
 }
 
 
@@ -274,6 +284,13 @@ def _charte_children(charte, i):
 
 def _convention_children(convention, i):
     ObjectifFactory(convention=convention, indicateur=Objectif.Indicateur.values[i])
+    partie = PartieConvention.objects.create(convention=convention, partenaire=PartenaireFactory())
+    ActionConvention.objects.create(
+        convention=convention,
+        intitule=f"Action {i}",
+        responsable=partie,
+        echeance=convention.date_debut,
+    )
 
 
 INLINE_PARENTS = [
@@ -283,7 +300,7 @@ INLINE_PARENTS = [
     ),
     pytest.param(lambda: ParrainageFactory(actif=True), _parrainage_children, 12, id="parrainage"),
     pytest.param(lambda: CharteFactory(parties=False), _charte_children, 10, id="charte"),
-    pytest.param(ConventionFactory, _convention_children, 11, id="convention"),
+    pytest.param(ConventionFactory, _convention_children, 17, id="convention"),
     pytest.param(PartenaireFactory, lambda p, i: MembreFactory(partenaire=p), 10, id="partenaire"),
 ]
 

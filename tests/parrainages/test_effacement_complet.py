@@ -693,7 +693,7 @@ def test_a_report_produced_during_the_erasure_is_produced_again(
         assert r.statut == Rapport.Statut.PRET and r.motif_reprise
     assert traces_dans_les_fichiers(private_storage_dir) == set()
     # No file is left behind by the production that did not finish.
-    noms = {f.name for r in (rapport, ancien) for f in (r.pdf, r.csv, r.xlsx)}
+    noms = {f.name for r in (rapport, ancien) for f in (r.pdf, r.csv, r.xlsx, r.csv_ventilation)}
     stockes = {
         str(c.relative_to(private_storage_dir))
         for c in (private_storage_dir / "rapports").rglob("*")

@@ -115,6 +115,9 @@ def test_the_xlsx_holds_the_same_rows_and_the_aggregates(rapport):
     assert classeur.sheetnames == [
         "Filleuls orientés",
         "Indicateurs",
+        "Par public et secteur",
+        "Parties",
+        "Plan d'action",
         "Sorties",
         "Événements",
         "Définitions",
