@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parrainages", "0034_session_selection_version"),
+        ("parrainages", "0035_appariement_territoire"),
     ]
 
     operations = [
