@@ -618,15 +618,24 @@ def comparatif_conventions(debut: dt.date, fin: dt.date):
 # --- Selection sessions (the selection step, parrainages.models.selection) ----------------------
 
 
+def programmes_des_partenaires(partenaires) -> set[int]:
+    """The programmes the partners work with: by a convention, or by referring people to
+    them (two queries)."""
+    ids = [p.pk for p in partenaires]
+    return {
+        pk
+        for pk in Convention.objects.filter(partenaire__in=ids).values_list("programmes", flat=True)
+        if pk is not None
+    } | set(Candidature.objects.filter(prescripteur__in=ids).values_list("programme_id", flat=True))
+
+
 def sessions_des_partenaires(partenaires):
     """The selection sessions a member sees: those their partner facilitates, and those of
     the programmes their partner refers people to (by a convention or a referral)."""
     from parrainages.models import SessionSelection
 
     ids = [p.pk for p in partenaires]
-    programmes = set(
-        Convention.objects.filter(partenaire__in=ids).values_list("programmes", flat=True)
-    ) | set(Candidature.objects.filter(prescripteur__in=ids).values_list("programme_id", flat=True))
+    programmes = programmes_des_partenaires(partenaires)
     return (
         SessionSelection.objects.filter(Q(animateur__in=ids) | Q(programme__in=programmes))
         .select_related("programme", "animateur", "commune")

@@ -1,9 +1,11 @@
 """Writes of the programmes app."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
-from .models import ModeleCharte, Programme
+from .models import Evenement, Inscription, ModeleCharte, Programme
 
 
 @transaction.atomic
@@ -22,3 +24,21 @@ def modele_charte_versionner(*, modele: ModeleCharte, par) -> ModeleCharte:
     modele.created_by = par
     modele.save()
     return modele
+
+
+@transaction.atomic
+def presences_noter(*, inscriptions, statut: str) -> int:
+    """Staff record attendance (present or absent) on registrations of events that have
+    begun and were not cancelled; cancelled registrations stay so. Returns how many changed."""
+    if statut not in (Inscription.Statut.PRESENT, Inscription.Statut.ABSENT):
+        raise ValidationError("Une présence est « présent » ou « absent ».")
+    ids = [i.pk for i in inscriptions]
+    ouvertes = (
+        Inscription.objects.select_for_update()
+        .filter(pk__in=ids, evenement__debut__lte=timezone.now())
+        .exclude(statut=Inscription.Statut.ANNULE)
+        .exclude(evenement__statut__in=[Evenement.Statut.ANNULE, Evenement.Statut.PROPOSE])
+    )
+    return Inscription.objects.filter(pk__in=list(ouvertes.values_list("pk", flat=True))).update(
+        statut=statut
+    )
