@@ -85,7 +85,7 @@ def evenement_ics(inscription, *, methode: str = "REQUEST") -> bytes:
     cal.add("version", "2.0")
     cal.add("method", methode)
     event = Event()
-    moment = int(inscription.created_at.timestamp())
+    moment = int(inscription.created_at.timestamp() * 1_000_000)
     event.add(
         "uid",
         f"evenement-{evenement.pk}-inscription-{inscription.pk}-{moment}"

@@ -165,7 +165,7 @@ def _invitation(inscription, user, methode: str) -> None:
         return
     evenement = inscription.evenement
     annulation = methode == "CANCEL"
-    moment = int(inscription.created_at.timestamp())
+    moment = int(inscription.created_at.timestamp() * 1_000_000)
     sujet = (
         f"Inscription annulée : {evenement.titre}"
         if annulation

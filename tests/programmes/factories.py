@@ -127,11 +127,13 @@ class InscriptionFactory(factory.django.DjangoModelFactory):
         no_declaration=None,
     )
     public = factory.LazyAttribute(
-        lambda o: Inscription.Public.PARRAINS
-        if o.parrain is not None
-        else Inscription.Public.PARTENAIRES
-        if o.membre is not None
-        else Inscription.Public.FILLEULS
+        lambda o: (
+            Inscription.Public.PARRAINS
+            if o.parrain is not None
+            else Inscription.Public.PARTENAIRES
+            if o.membre is not None
+            else Inscription.Public.FILLEULS
+        )
     )
 
     class Params:
