@@ -278,7 +278,7 @@ PAGES_COMPTEES = [
     ("accueil", 9),
     ("filleuls", 8),
     ("rapports", 7),
-    ("convention", 15),
+    ("convention", 16),  # … the participants in the events by audience (one)
     ("rapport", 6),
     ("rapport_statut", 6),
 ]
