@@ -642,7 +642,10 @@ class Inscription(models.Model):
     evenement = models.ForeignKey(
         Evenement, verbose_name="événement", on_delete=models.CASCADE, related_name="inscriptions"
     )
-    public = models.CharField("inscrit en tant que", max_length=20, choices=Public)
+    # A mentee's by default: every registration was one before events opened to others.
+    public = models.CharField(
+        "inscrit en tant que", max_length=20, choices=Public, default=Public.FILLEULS
+    )
     filleul = models.ForeignKey(
         "parrainages.Filleul",
         verbose_name="filleul",

@@ -69,8 +69,6 @@ class Migration(migrations.Migration):
                 max_length=20,
                 verbose_name="inscrit en tant que",
             ),
-            # Every registration so far is a mentee's.
-            preserve_default=False,
         ),
         migrations.AlterField(
             model_name="inscription",
