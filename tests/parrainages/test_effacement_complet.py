@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.files.base import ContentFile
 from django.db import models
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -425,15 +425,17 @@ def seme(private_storage_dir):
         )
         for _ in range(2)
     ]
-    inscriptions = [
-        parrain_inscrire(evenement=tables_rondes[0], parrain=comme_parrain),
-        inscription_prendre(
-            evenement=tables_rondes[1],
-            public="partenaires",
-            personne=personne,
-            ouverts=Evenement.objects.filter(pk=tables_rondes[1].pk),
-        ),
-    ]
+    # (Written to the outbox, not sent: the pending rows above must stay pending.)
+    with override_settings(ENVOIS_IMMEDIATS=False):
+        inscriptions = [
+            parrain_inscrire(evenement=tables_rondes[0], parrain=comme_parrain),
+            inscription_prendre(
+                evenement=tables_rondes[1],
+                public="partenaires",
+                personne=personne,
+                ouverts=Evenement.objects.filter(pk=tables_rondes[1].pk),
+            ),
+        ]
 
     # Tomorrow's meeting: a reminder to her mentor names her, one to her too (both pending).
     relances_planifier(maintenant=maintenant, regles=["rencontre_demain"])
