@@ -23,7 +23,14 @@ from tests.concurrence import simultanement
 from tests.mentorat.factories import UserFactory, connecter, gestionnaire
 from tests.parrainages.factories import CandidatureFactory, FilleulFactory, ParrainFactory
 from tests.partenaires.factories import ConventionFactory, MembreFactory
-from tests.programmes.factories import EvenementFactory, InscriptionFactory, ProgrammeFactory
+from tests.programmes.factories import (
+    CommuneFactory,
+    EvenementFactory,
+    InscriptionFactory,
+    ProgrammeFactory,
+    StructureFactory,
+    affecter,
+)
 
 P = Evenement.Public
 TOUS = [P.FILLEULS, P.PARRAINS, P.PARTENAIRES]
@@ -332,3 +339,31 @@ def test_the_event_page_of_the_admin_shows_every_audience_registered(client):
     assert str(membre.user) in contenu
     liste = client.get(reverse("admin:programmes_inscription_changelist")).content.decode()
     assert parrain.user.get_full_name() in liste and membre.user.get_full_name() in liste
+
+
+@pytest.mark.django_db
+def test_a_territorial_team_sees_the_registrations_of_its_territory_whoever_registered(client):
+    """A registration is placed by its person's commune (a mentee's, a mentor's) or by its
+    event's (a partner member has none)."""
+    programme = ProgrammeFactory(structure=False)
+    affecter(staff := gestionnaire(), StructureFactory(programmes=[programme], departements=["31"]))
+    toulouse = CommuneFactory(code_insee="31555", nom="Toulouse")
+    lyon = CommuneFactory(code_insee="69123", nom="Lyon")
+    a_toulouse = table_ronde(programme, commune=toulouse)
+    a_lyon = table_ronde(programme, commune=lyon)
+    vues = {
+        InscriptionFactory(evenement=a_toulouse, membre=UserFactory()).pk,
+        InscriptionFactory(evenement=a_lyon, parrain=ParrainFactory(commune=toulouse)).pk,
+        InscriptionFactory(evenement=a_lyon, filleul=FilleulFactory(commune=toulouse)).pk,
+    }
+    cachees = {
+        InscriptionFactory(evenement=a_lyon, membre=UserFactory()).pk,
+        InscriptionFactory(evenement=a_lyon, parrain=ParrainFactory(commune=lyon)).pk,
+        InscriptionFactory(evenement=a_lyon, parrain=ParrainFactory(commune=None)).pk,
+    }
+    connecter(client, staff)
+    response = client.get(reverse("admin:programmes_inscription_changelist"))
+    assert {i.pk for i in response.context["cl"].result_list} == vues
+    for pk in cachees:
+        url = reverse("admin:programmes_inscription_change", args=[pk])
+        assert client.get(url).status_code == 404
