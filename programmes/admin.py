@@ -24,7 +24,7 @@ from .models import (
     Secteur,
     Structure,
 )
-from .services import modele_charte_versionner, presences_noter
+from .services import evenement_annuler, modele_charte_versionner, presences_noter
 
 
 @admin.register(Secteur)
@@ -279,7 +279,12 @@ class EvenementAdmin(TransitionAdminMixin, admin.ModelAdmin):
     inlines = (InscriptionInline,)
     actions = [
         transition_action("publier", "Publier", ("événement publié", "événements publiés")),
-        transition_action("annuler", "Annuler", ("événement annulé", "événements annulés")),
+        transition_action(
+            "annuler",
+            "Annuler (les personnes inscrites sont prévenues)",
+            ("événement annulé", "événements annulés"),
+            apply=lambda evenement, _request: evenement_annuler(evenement=evenement),
+        ),
         transition_action(
             "terminer", "Marquer comme terminés", ("événement terminé", "événements terminés")
         ),

@@ -8,10 +8,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from mentorat.envois import courriel_ecrire
 from programmes.models import Evenement, Inscription
+from programmes.services import inscription_invitation
 
-from ..ics import evenement_ics
 from ..models import Candidature, Parrain, Parrainage
 
 
@@ -132,7 +131,7 @@ def inscription_prendre(*, evenement, public: str, personne, ouverts) -> Inscrip
         inscription.created_at = timezone.now()
     inscription.save()
     inscription.evenement = evenement
-    _invitation(inscription, user, "REQUEST")
+    inscription_invitation(inscription, user, "REQUEST")
     return inscription
 
 
@@ -155,38 +154,8 @@ def inscription_annuler(*, evenement, public: str, personne) -> Inscription:
         raise ValidationError("Il n'y a pas d'inscription à annuler.")
     inscription.statut = Inscription.Statut.ANNULE
     inscription.save(update_fields=["statut"])
-    _invitation(inscription, _user_de(public, personne), "CANCEL")
+    inscription_invitation(inscription, _user_de(public, personne), "CANCEL")
     return inscription
-
-
-def _invitation(inscription, user, methode: str) -> None:
-    """The registration's confirmation (or cancellation) with its .ics, to the person."""
-    if user is None:
-        return
-    evenement = inscription.evenement
-    annulation = methode == "CANCEL"
-    moment = int(inscription.created_at.timestamp() * 1_000_000)
-    sujet = (
-        f"Inscription annulée : {evenement.titre}"
-        if annulation
-        else f"Inscription confirmée : {evenement.titre}"
-    )
-    courriel_ecrire(
-        regle="evenement_invitation",
-        cle=f"evenement_invitation:{inscription.pk}:{methode}:{moment}",
-        a=user.email,
-        destinataire=user,
-        sujet=f"{sujet} ({timezone.localtime(evenement.debut):%d/%m/%Y})",
-        gabarit="parrainages/emails/evenement",
-        contexte={"evenement": evenement, "annulation": annulation, "prenom": user.first_name},
-        pieces_jointes=[
-            {
-                "nom": "evenement.ics",
-                "contenu": evenement_ics(inscription, methode=methode),
-                "type": f"text/calendar; charset=utf-8; method={methode}",
-            }
-        ],
-    )
 
 
 def evenement_inscrire(*, evenement, filleul) -> Inscription:

@@ -367,3 +367,33 @@ def test_a_territorial_team_sees_the_registrations_of_its_territory_whoever_regi
     for pk in cachees:
         url = reverse("admin:programmes_inscription_change", args=[pk])
         assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_staff_cancelling_an_event_tell_every_person_still_registered(client):
+    programme = ProgrammeFactory()
+    evenement = table_ronde(programme)
+    parrain = parrain_de(programme)
+    membre = membre_avec_convention(programme)
+    parrain_inscrire(evenement=evenement, parrain=parrain)
+    inscription_prendre(
+        evenement=evenement,
+        public=P.PARTENAIRES,
+        personne=membre.user,
+        ouverts=Evenement.objects.filter(pk=evenement.pk),
+    )
+    parti = parrain_de(programme)
+    parrain_inscrire(evenement=evenement, parrain=parti)
+    parrain_desinscrire(evenement=evenement, parrain=parti)  # already told
+    connecter(client, gestionnaire())
+    client.post(
+        reverse("admin:programmes_evenement_changelist"),
+        {"action": "annuler", "_selected_action": [evenement.pk]},
+    )
+    evenement.refresh_from_db()
+    assert evenement.statut == Evenement.Statut.ANNULE
+    for user in (parrain.user, membre.user):
+        (envoi,) = envois(user, "CANCEL")
+        assert envoi.sujet.startswith("Événement annulé")
+        assert "STATUS:CANCELLED" in ics(envoi)
+    assert len(envois(parti.user, "CANCEL")) == 1
