@@ -140,6 +140,11 @@ def creer_evenement(programme, spec, today):
             if spec.en_ligne
             else "",
             "places": spec.places,
+            # Round tables are for the mentees and for the mentors, counsellors and company
+            # managers who work with them.
+            "publics": list(Evenement.Public.values)
+            if spec.type == Evenement.Type.TABLE_RONDE
+            else [Evenement.Public.FILLEULS],
             "statut": statut,
         },
     )

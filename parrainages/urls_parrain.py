@@ -35,4 +35,5 @@ urlpatterns = [
     path("rencontres/<int:pk>/invitation.ics", parrain.rencontre_ics_vue, name="rencontre_ics"),
     path("actions/", parrain.actions, name="actions"),
     path("actions/<int:pk>/presences/", parrain.presences, name="presences"),
+    path("evenements/", parrain.evenements, name="evenements"),
 ]

@@ -725,3 +725,50 @@ def ventiler(convention: Convention, debut: dt.date, fin: dt.date) -> list[Ligne
         LigneVentilee(axe=axe, code=code, libelle=libelle, valeurs=valeurs[rang])
         for rang, (axe, code, libelle, _f) in enumerate(groupes)
     ]
+
+
+# --- Participants in the events, by audience ----------------------------------------------------
+
+PARTICIPANTS_AUX_EVENEMENTS = Definition(
+    libelle="Participants aux événements",
+    definition=(
+        "Personnes inscrites puis présentes aux événements des programmes de la convention "
+        "(tables rondes, rencontres d'entreprise…), par public : filleuls, parrains et "
+        "marraines, membres des partenaires. Chaque partenaire de la convention voit les mêmes "
+        "chiffres ; une inscription annulée, ou un événement annulé, ne compte pas ; une "
+        "personne présente à trois événements compte trois fois."
+    ),
+    date="date de début de l'événement, dans les dates de la convention",
+    attribution="tous les événements des programmes de la convention",
+)
+
+
+def participants_aux_evenements(
+    convention: Convention, debut: dt.date, fin: dt.date
+) -> dict[str, dict[str, int]]:
+    """Registered and present people at the events of the convention's programmes that
+    began in [debut, fin] within the convention's dates, by audience (``Evenement.Public``):
+    ``{public: {"inscrits": n, "presents": n}}``, every audience listed (one query)."""
+    debut, fin = max(debut, convention.date_debut), min(fin, convention.date_fin)
+    resultat = {p: {"inscrits": 0, "presents": 0} for p in Evenement.Public.values}
+    if fin < debut:
+        return resultat
+    t1, t2 = bornes(debut, fin)
+    rows = (
+        Inscription.objects.filter(
+            evenement__programme__conventions=convention.pk,
+            evenement__debut__gte=t1,
+            evenement__debut__lt=t2,
+        )
+        .exclude(statut=Inscription.Statut.ANNULE)
+        .exclude(evenement__statut=Evenement.Statut.ANNULE)
+        .order_by()
+        .values("public")
+        .annotate(
+            inscrits=Count("pk"),
+            presents=Count("pk", filter=Q(statut=Inscription.Statut.PRESENT)),
+        )
+    )
+    for row in rows:
+        resultat[row["public"]] = {"inscrits": row["inscrits"], "presents": row["presents"]}
+    return resultat

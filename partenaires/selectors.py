@@ -366,6 +366,7 @@ def tableau_de_bord_convention(convention, *, aujourd_hui: dt.date | None = None
             "series": series_dans_le_temps(convention, convention.date_debut, reference),
             # Programmes that count outcomes over their selection cohort: its figures.
             "cohorte": indicateurs.cohorte_compter(convention, reference),
+            "participants": participants_par_public(convention, convention.date_debut, reference),
             "calcule_le": timezone.now(),
         }
         cache.set(cle, tableau, DUREE_TABLEAU_EN_CACHE)
@@ -437,6 +438,33 @@ def evenements_du_rapport(convention, debut: dt.date, fin: dt.date) -> list[Even
     return evenements
 
 
+@dataclass
+class LigneParticipants:
+    public: str
+    libelle: str
+    inscrits: int
+    presents: int
+
+
+def participants_par_public(convention, debut: dt.date, fin: dt.date) -> list[LigneParticipants]:
+    """The people registered to and present at the events of the convention's programmes,
+    by audience, then the total (``indicateurs.participants_aux_evenements``, one query)."""
+    comptes = indicateurs.participants_aux_evenements(convention, debut, fin)
+    lignes = [
+        LigneParticipants(p.value, p.label, comptes[p]["inscrits"], comptes[p]["presents"])
+        for p in Evenement.Public
+    ]
+    lignes.append(
+        LigneParticipants(
+            "total",
+            "Total",
+            sum(ligne.inscrits for ligne in lignes),
+            sum(ligne.presents for ligne in lignes),
+        )
+    )
+    return lignes
+
+
 def contenu_rapport(convention, debut: dt.date, fin: dt.date) -> dict:
     """Everything a report shows for a convention and a period."""
     objectifs = list(convention.objectifs.select_related("secteur"))
@@ -457,6 +485,8 @@ def contenu_rapport(convention, debut: dt.date, fin: dt.date) -> dict:
         "sorties_total": sum(s.fin + s.six_mois for s in sorties),
         "cohorte": indicateurs.cohorte_compter(convention, fin),
         "evenements": evenements,
+        "participants": participants_par_public(convention, debut, fin),
+        "definition_participants": indicateurs.PARTICIPANTS_AUX_EVENEMENTS,
         "evenements_comptes": sum(1 for e in evenements if e.compte),
         "presences_attribuees": sum(e.presences_attribuees for e in evenements),
         "definitions": [DEFINITIONS[ind] for ind in IND.values],
@@ -656,15 +686,24 @@ def comparatif_conventions(debut: dt.date, fin: dt.date):
 # --- Selection sessions (the selection step, parrainages.models.selection) ----------------------
 
 
+def programmes_des_partenaires(partenaires) -> set[int]:
+    """The programmes the partners work with: by a convention, or by referring people to
+    them (two queries)."""
+    ids = [p.pk for p in partenaires]
+    return {
+        pk
+        for pk in Convention.objects.des_partenaires(ids).values_list("programmes", flat=True)
+        if pk is not None
+    } | set(Candidature.objects.filter(prescripteur__in=ids).values_list("programme_id", flat=True))
+
+
 def sessions_des_partenaires(partenaires):
     """The selection sessions a member sees: those their partner facilitates, and those of
     the programmes their partner refers people to (by a convention or a referral)."""
     from parrainages.models import SessionSelection
 
     ids = [p.pk for p in partenaires]
-    programmes = set(
-        Convention.objects.des_partenaires(ids).values_list("programmes", flat=True)
-    ) | set(Candidature.objects.filter(prescripteur__in=ids).values_list("programme_id", flat=True))
+    programmes = programmes_des_partenaires(partenaires)
     return (
         SessionSelection.objects.filter(Q(animateur__in=ids) | Q(programme__in=programmes))
         .select_related("programme", "animateur", "commune")

@@ -32,6 +32,9 @@ urlpatterns = [
     ),
 ]
 
+# Events open to partner members (round tables, company events).
+urlpatterns += [path("evenements/", views.evenements, name="evenements")]
+
 # The selection step: sessions (cohorts) the partner facilitates or refers people to.
 urlpatterns += [
     path("selection/", views.sessions_selection, name="sessions"),

@@ -33,9 +33,12 @@ from parrainages.selection import (
     fiche_cohorte,
     nom_membre,
 )
+from parrainages.services import evenements_ouverts
 from parrainages.services.selection import participants_inviter, selection_presences_enregistrer
+from parrainages.views.evenements import page_evenements
 from parrainages.views.public import SESSION_INVITATION
 from parrainages.views.selection import formulaire_evaluation
+from programmes.models import Evenement
 
 from . import documents, graphiques, orientations, selectors, services, signature
 from .extension import SESSION_PRESCRIPTION
@@ -710,4 +713,24 @@ def session_evaluation(request, pk, participation):
             "evaluations": evaluations_du_membre(membre),
             "retour": ("partenaires:session", session.pk),
         },
+    )
+
+
+# --- Events (round tables, company events) ------------------------------------------------------
+
+
+@membre_requis
+@require_http_methods(["GET", "POST"])
+def evenements(request):
+    """Events open to partner members in the programmes the member's partners work with
+    (convention or referrals): register or cancel, and the attendance recorded."""
+    programmes = selectors.programmes_des_partenaires(request.partenaires)
+    return page_evenements(
+        request,
+        public=Evenement.Public.PARTENAIRES,
+        personne=request.user,
+        ouverts=evenements_ouverts(Evenement.Public.PARTENAIRES, programmes),
+        gabarit="partenaires/evenements.html",
+        retour="partenaires:evenements",
+        contexte={"page": "evenements", "partenaires": request.partenaires},
     )

@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Q
 
 from mentorat.admin import (
@@ -24,7 +24,7 @@ from .models import (
     Secteur,
     Structure,
 )
-from .services import modele_charte_versionner
+from .services import evenement_annuler, modele_charte_versionner, presences_noter
 
 
 @admin.register(Secteur)
@@ -239,14 +239,20 @@ class ModeleCharteAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
 
 class InscriptionInline(LoadedAutocompleteMixin, admin.TabularInline):
+    """The event's registrations, whatever the audience: staff record attendance here."""
+
     model = Inscription
     extra = 0
-    fields = ("filleul", "statut", "created_at")
+    fields = ("public", "filleul", "parrain", "membre", "statut", "created_at")
     readonly_fields = ("created_at",)
-    autocomplete_fields = ("filleul",)
+    autocomplete_fields = ("filleul", "parrain", "membre")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("evenement", "filleul__user")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("evenement", "filleul__user", "parrain__user", "membre")
+        )
 
 
 @admin.register(Evenement)
@@ -273,7 +279,12 @@ class EvenementAdmin(TransitionAdminMixin, admin.ModelAdmin):
     inlines = (InscriptionInline,)
     actions = [
         transition_action("publier", "Publier", ("événement publié", "événements publiés")),
-        transition_action("annuler", "Annuler", ("événement annulé", "événements annulés")),
+        transition_action(
+            "annuler",
+            "Annuler (les personnes inscrites sont prévenues)",
+            ("événement annulé", "événements annulés"),
+            apply=lambda evenement, _request: evenement_annuler(evenement=evenement),
+        ),
         transition_action(
             "terminer", "Marquer comme terminés", ("événement terminé", "événements terminés")
         ),
@@ -295,22 +306,59 @@ class EvenementAdmin(TransitionAdminMixin, admin.ModelAdmin):
         return f"{obj.nb_inscrits} / {obj.places}" if obj.places else str(obj.nb_inscrits)
 
 
+def _presence_action(statut: str, description: str, fait: str):
+    def action(modeladmin, request, queryset):
+        n = presences_noter(inscriptions=queryset, statut=statut)
+        ignorees = queryset.count() - n
+        message = f"{n} inscription(s) marquée(s) « {fait} »."
+        if ignorees:
+            message += (
+                f" {ignorees} ignorée(s) : inscription annulée, ou événement pas encore "
+                "commencé, annulé ou non publié."
+            )
+        modeladmin.message_user(request, message, messages.SUCCESS if n else messages.WARNING)
+
+    action.__name__ = f"marquer_{statut}"
+    action.__qualname__ = action.__name__
+    return admin.action(description=description, permissions=["change"])(action)
+
+
 @admin.register(Inscription)
 class InscriptionAdmin(SelectRelatedMixin, admin.ModelAdmin):
-    portee = Portee("evenement__programme", "filleul__commune")
-    list_display = ("filleul", "evenement", "statut", "created_at")
-    list_filter = ("statut", "evenement__type", "evenement__programme")
-    list_select_related = ("filleul__user", "evenement")
+    """Registrations of mentees, mentors and partner members; a registration is placed by
+    its person's commune (a mentee's, a mentor's) or its event's."""
+
+    portee = Portee(
+        "evenement__programme", ("filleul__commune", "parrain__commune", "evenement__commune")
+    )
+    list_display = ("personne", "public", "evenement", "statut", "created_at")
+    list_filter = ("statut", "public", "evenement__type", "evenement__programme")
+    list_select_related = ("filleul__user", "parrain__user", "membre", "evenement")
     search_fields = (
         "filleul__user__email",
         "filleul__user__last_name",
         "filleul__user__first_name",
+        "parrain__user__email",
+        "parrain__user__last_name",
+        "parrain__user__first_name",
+        "membre__email",
+        "membre__last_name",
+        "membre__first_name",
         "evenement__titre",
     )
-    autocomplete_fields = ("evenement", "filleul")
+    autocomplete_fields = ("evenement", "filleul", "parrain", "membre")
+    fields = ("evenement", "public", "filleul", "parrain", "membre", "statut", "created_at")
     readonly_fields = ("created_at",)
     date_hierarchy = "created_at"
     show_full_result_count = False
+    actions = [
+        _presence_action(Inscription.Statut.PRESENT, "Marquer présent(e)s", "présent"),
+        _presence_action(Inscription.Statut.ABSENT, "Marquer absent(e)s", "absent"),
+    ]
+
+    @admin.display(description="personne")
+    def personne(self, obj):
+        return obj.personne_libelle
 
 
 class AffectationInline(admin.TabularInline):

@@ -492,7 +492,33 @@ class ModeleCharte(models.Model):
         return f"{self.titre} (v{self.version})"
 
 
+class Public(models.TextChoices):
+    """Who may register to an event, each in their own space."""
+
+    FILLEULS = "filleuls", "Filleuls"
+    PARRAINS = "parrains", "Parrains et marraines"
+    PARTENAIRES = "partenaires", "Membres des partenaires (conseillers, managers d'entreprise)"
+
+
+def publics_par_defaut() -> list[str]:
+    """An event is for the programme's mentees unless staff open it to others."""
+    return [Public.FILLEULS]
+
+
+class EvenementQuerySet(models.QuerySet):
+    def ouverts_a(self, public: str):
+        """Events whose registration is open to ``public``. ``publics`` is a JSON list: its
+        text holds the quoted value (no value is part of another), read the same way by
+        PostgreSQL and SQLite."""
+        return self.filter(publics__icontains=f'"{Public(public).value}"')
+
+    def a_venir_publies(self):
+        return self.filter(statut=Evenement.Statut.PUBLIE, debut__gt=timezone.now())
+
+
 class Evenement(StatusMachine, models.Model):
+    Public = Public
+
     class Type(models.TextChoices):
         VISITE_ENTREPRISE = "visite_entreprise", "Visite d'entreprise"
         RENCONTRE_METIER = "rencontre_metier", "Rencontre métier"
@@ -547,8 +573,19 @@ class Evenement(StatusMachine, models.Model):
         blank=True,
         related_name="evenements_organises",
     )
+    publics = ChoiceListField(
+        "ouvert aux inscriptions de",
+        item_choices=Public.choices,
+        default=publics_par_defaut,
+        blank=False,
+        help_text="Chacun s'inscrit depuis son espace : les filleuls et les parrains des "
+        "programmes de l'événement, les membres des partenaires qui ont une convention avec "
+        "ce programme ou y orientent des personnes.",
+    )
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.PROPOSE)
     created_at = models.DateTimeField("créé le", default=timezone.now)
+
+    objects = EvenementQuerySet.as_manager()
 
     class Meta:
         verbose_name = "événement"
@@ -585,20 +622,53 @@ class Evenement(StatusMachine, models.Model):
 
 
 class Inscription(models.Model):
+    """One person's registration to an event: a mentee, a mentor or a partner member
+    (``public`` says which, and exactly that person's link is set).
+
+    A person registers once per event: a cancelled registration is taken up again by the
+    same row. A mentee's or a mentor's registration stays with their profile when their
+    account is erased (the profile stays, without identity, for the figures); a partner
+    member's loses its link to the account deleted, and keeps its audience and attendance.
+    """
+
     class Statut(models.TextChoices):
         INSCRIT = "inscrit", "Inscrit"
         PRESENT = "present", "Présent"
         ABSENT = "absent", "Absent"
         ANNULE = "annule", "Inscription annulée"
 
+    Public = Public
+
     evenement = models.ForeignKey(
         Evenement, verbose_name="événement", on_delete=models.CASCADE, related_name="inscriptions"
+    )
+    # A mentee's by default: every registration was one before events opened to others.
+    public = models.CharField(
+        "inscrit en tant que", max_length=20, choices=Public, default=Public.FILLEULS
     )
     filleul = models.ForeignKey(
         "parrainages.Filleul",
         verbose_name="filleul",
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="inscriptions",
+    )
+    parrain = models.ForeignKey(
+        "parrainages.Parrain",
+        verbose_name="parrain ou marraine",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="inscriptions",
+    )
+    membre = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="membre d'un partenaire",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inscriptions_evenements",
     )
     statut = models.CharField("statut", max_length=20, choices=Statut, default=Statut.INSCRIT)
     created_at = models.DateTimeField("inscrit le", default=timezone.now)
@@ -609,10 +679,74 @@ class Inscription(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["evenement", "filleul"], name="inscription_unique"),
+            models.UniqueConstraint(
+                fields=["evenement", "parrain"], name="inscription_unique_parrain"
+            ),
+            models.UniqueConstraint(
+                fields=["evenement", "membre"], name="inscription_unique_membre"
+            ),
+            # Exactly the person of the audience (a partner member's link goes with their
+            # erased account).
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        public=Public.FILLEULS,
+                        filleul__isnull=False,
+                        parrain__isnull=True,
+                        membre__isnull=True,
+                    )
+                    | Q(
+                        public=Public.PARRAINS,
+                        filleul__isnull=True,
+                        parrain__isnull=False,
+                        membre__isnull=True,
+                    )
+                    | Q(public=Public.PARTENAIRES, filleul__isnull=True, parrain__isnull=True)
+                ),
+                name="inscription_une_personne",
+            ),
         ]
+        indexes = [models.Index(fields=["evenement", "public", "statut"])]
 
     def __str__(self):
-        return f"{self.filleul} → {self.evenement}"
+        return f"{self.personne_libelle} → {self.evenement}"
+
+    @property
+    def personne(self):
+        """The registered person's profile or account (None once a member's account went)."""
+        return {
+            Public.FILLEULS: self.filleul,
+            Public.PARRAINS: self.parrain,
+            Public.PARTENAIRES: self.membre,
+        }.get(self.public)
+
+    @property
+    def personne_libelle(self) -> str:
+        personne = self.personne
+        if personne is None:
+            return "Personne anonymisée"
+        user = personne if self.public == Public.PARTENAIRES else personne.user
+        return (user.get_full_name() or user.email) if user else "Personne anonymisée"
+
+    def clean(self):
+        personnes = {
+            Public.FILLEULS: "filleul",
+            Public.PARRAINS: "parrain",
+            Public.PARTENAIRES: "membre",
+        }
+        champ = personnes.get(self.public)
+        if champ is None:
+            return
+        erreurs = {}
+        # A member's registration whose account was erased keeps its attendance.
+        efface = self.pk is not None and self.public == Public.PARTENAIRES
+        if getattr(self, f"{champ}_id") is None and not efface:
+            erreurs[champ] = "Indiquez la personne inscrite."
+        for autre in personnes.values():
+            if autre != champ and getattr(self, f"{autre}_id") is not None:
+                erreurs[autre] = "Une inscription est celle d'une seule personne."
+        if erreurs:
+            raise ValidationError(erreurs)
 
 
 class Structure(models.Model):

@@ -1,9 +1,14 @@
 """Writes of the programmes app."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
-from .models import ModeleCharte, Programme
+from mentorat.envois import courriel_ecrire
+
+from .ics import evenement_ics, inscription_user
+from .models import Evenement, Inscription, ModeleCharte, Programme
 
 
 @transaction.atomic
@@ -22,3 +27,74 @@ def modele_charte_versionner(*, modele: ModeleCharte, par) -> ModeleCharte:
     modele.created_by = par
     modele.save()
     return modele
+
+
+@transaction.atomic
+def presences_noter(*, inscriptions, statut: str) -> int:
+    """Staff record attendance (present or absent) on registrations of events that have
+    begun and were not cancelled; cancelled registrations stay so. Returns how many changed."""
+    if statut not in (Inscription.Statut.PRESENT, Inscription.Statut.ABSENT):
+        raise ValidationError("Une présence est « présent » ou « absent ».")
+    ids = [i.pk for i in inscriptions]
+    ouvertes = (
+        Inscription.objects.select_for_update()
+        .filter(pk__in=ids, evenement__debut__lte=timezone.now())
+        .exclude(statut=Inscription.Statut.ANNULE)
+        .exclude(evenement__statut__in=[Evenement.Statut.ANNULE, Evenement.Statut.PROPOSE])
+    )
+    return Inscription.objects.filter(pk__in=list(ouvertes.values_list("pk", flat=True))).update(
+        statut=statut
+    )
+
+
+def inscription_invitation(inscription, user, methode: str) -> None:
+    """A registration's confirmation (``REQUEST``) or withdrawal (``CANCEL``) with its .ics,
+    written to the outbox for the person (nothing once their account went)."""
+    if user is None:
+        return
+    evenement = inscription.evenement
+    annulation = methode == "CANCEL"
+    moment = int(inscription.created_at.timestamp() * 1_000_000)
+    sujet = (
+        f"Inscription annulée : {evenement.titre}"
+        if annulation
+        else f"Inscription confirmée : {evenement.titre}"
+    )
+    if annulation and evenement.statut == Evenement.Statut.ANNULE:
+        sujet = f"Événement annulé : {evenement.titre}"
+    courriel_ecrire(
+        regle="evenement_invitation",
+        cle=f"evenement_invitation:{inscription.pk}:{methode}:{moment}",
+        a=user.email,
+        destinataire=user,
+        sujet=f"{sujet} ({timezone.localtime(evenement.debut):%d/%m/%Y})",
+        gabarit="parrainages/emails/evenement",
+        contexte={"evenement": evenement, "annulation": annulation, "prenom": user.first_name},
+        pieces_jointes=[
+            {
+                "nom": "evenement.ics",
+                "contenu": evenement_ics(inscription, methode=methode),
+                "type": f"text/calendar; charset=utf-8; method={methode}",
+            }
+        ],
+    )
+
+
+@transaction.atomic
+def evenement_annuler(*, evenement) -> Evenement:
+    """Staff cancel an event: every person still registered is told, their calendar entry
+    withdrawn (their registration stays, under the cancelled event)."""
+    evenement = (
+        Evenement.objects.select_for_update(of=("self",))
+        .select_related("programme")
+        .get(pk=evenement.pk)
+    )
+    evenement.annuler()
+    evenement.save(update_fields=["statut"])
+    inscrites = evenement.inscriptions.filter(statut=Inscription.Statut.INSCRIT).select_related(
+        "filleul__user", "parrain__user", "membre"
+    )
+    for inscription in inscrites:
+        inscription.evenement = evenement
+        inscription_invitation(inscription, inscription_user(inscription), "CANCEL")
+    return evenement

@@ -231,6 +231,7 @@ MATRICE = {
     "parrain:profil": (lambda m: reverse("parrain:profil"), ESPACE_PARRAIN),
     "parrain:binomes": (lambda m: reverse("parrain:binomes"), ESPACE_PARRAIN),
     "parrain:actions": (lambda m: reverse("parrain:actions"), ESPACE_PARRAIN),
+    "parrain:evenements": (lambda m: reverse("parrain:evenements"), ESPACE_PARRAIN),
     "parrain:proposition": (
         lambda m: reverse("parrain:proposition", kwargs={"pk": m["proposition"].pk}),
         OBJET_PARRAIN,
@@ -499,6 +500,7 @@ SELECTION = {
         PUBLIC,
     ),
     "partenaires:sessions": (lambda m: reverse("partenaires:sessions"), ESPACE_PARTENAIRE),
+    "partenaires:evenements": (lambda m: reverse("partenaires:evenements"), ESPACE_PARTENAIRE),
     "partenaires:session": (
         lambda m: reverse("partenaires:session", kwargs={"pk": _session_selection(m)[0].pk}),
         OBJET_PARTENAIRE,

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from programmes.models import Evenement, Inscription, Programme, Situation
+from programmes.models import Evenement, Programme, Situation
 
 from .. import consentement, extensions
 from ..access import a_un_autre_role, filleul_of
@@ -50,12 +50,11 @@ from ..selectors import immersions_avec_parties
 from ..services import (
     candidature_deposer,
     compte_effacer,
-    evenement_desinscrire,
-    evenement_inscrire,
     evenements_ouverts_au_filleul,
     filleul_enregistrer_profil,
     filleul_exporter,
 )
+from .evenements import page_evenements
 
 SESSION_PROFIL = "profil_filleul"
 SESSION_APRES_PROFIL = "apres_profil"
@@ -454,42 +453,12 @@ def supprimer(request):
 @filleul_requis
 @require_http_methods(["GET", "POST"])
 def evenements(request):
-    """Published one-off actions of the mentee's programmes: register or cancel."""
-    filleul = request.filleul
-    if request.method == "POST":
-        identifiant = request.POST.get("evenement", "")
-        if not (identifiant.isascii() and identifiant.isdigit() and len(identifiant) < 19):
-            raise Http404  # a tampered form: not an id at all
-        evenement = get_object_or_404(
-            Evenement.objects.filter(statut=Evenement.Statut.PUBLIE), pk=identifiant
-        )
-        try:
-            if request.POST.get("action") == "annuler":
-                evenement_desinscrire(evenement=evenement, filleul=filleul)
-                messages.success(request, f"Inscription à « {evenement.titre} » annulée.")
-            else:
-                evenement_inscrire(evenement=evenement, filleul=filleul)
-                messages.success(request, f"Vous êtes inscrit(e) à « {evenement.titre} ».")
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return redirect("filleul:evenements")
-    ouverts = (
-        evenements_ouverts_au_filleul(filleul)
-        .select_related("programme")
-        .annotate(
-            inscrits=Count(
-                "inscriptions", filter=Q(inscriptions__statut=Inscription.Statut.INSCRIT)
-            )
-        )
-        .order_by("debut")
-    )
-    mes_inscriptions = set(
-        filleul.inscriptions.filter(statut=Inscription.Statut.INSCRIT).values_list(
-            "evenement_id", flat=True
-        )
-    )
-    return render(
+    """Published events of the mentee's programmes open to mentees: register or cancel."""
+    return page_evenements(
         request,
-        "parrainages/filleul/evenements.html",
-        {"evenements": ouverts, "mes_inscriptions": mes_inscriptions},
+        public=Evenement.Public.FILLEULS,
+        personne=request.filleul,
+        ouverts=evenements_ouverts_au_filleul(request.filleul),
+        gabarit="parrainages/filleul/evenements.html",
+        retour="filleul:evenements",
     )

@@ -29,6 +29,7 @@ from ..models import Charte, Parrain, Parrainage, Rencontre
 from ..selectors import immersions_avec_parties
 from ..services import (
     action_ponctuelle_proposer,
+    evenements_ouverts_au_parrain,
     parrain_mettre_a_jour,
     parrainage_accepter,
     parrainage_cloturer,
@@ -38,6 +39,7 @@ from ..services import (
     rencontre_consigner,
     rencontre_planifier,
 )
+from .evenements import page_evenements
 
 
 def parrain_requis(view):
@@ -366,8 +368,8 @@ def presences(request, pk):
             Prefetch(
                 "inscriptions",
                 queryset=Inscription.objects.exclude(statut=Inscription.Statut.ANNULE)
-                .select_related("filleul__user")
-                .order_by("filleul__user__last_name"),
+                .select_related("filleul__user", "parrain__user", "membre")
+                .order_by("public", "pk"),
             )
         ),
         pk=pk,
@@ -391,3 +393,18 @@ def presences(request, pk):
             messages.success(request, f"Présences enregistrées ({n} présent(s)).")
             return redirect("parrain:actions")
     return render(request, "parrainages/parrain/presences.html", {"evenement": evenement})
+
+
+@parrain_requis
+@require_http_methods(["GET", "POST"])
+def evenements(request):
+    """Events of the mentor's programmes open to mentors (round tables, company events):
+    register or cancel, and the attendance recorded."""
+    return page_evenements(
+        request,
+        public=Evenement.Public.PARRAINS,
+        personne=request.parrain,
+        ouverts=evenements_ouverts_au_parrain(request.parrain),
+        gabarit="parrainages/parrain/evenements.html",
+        retour="parrain:evenements",
+    )

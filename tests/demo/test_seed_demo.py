@@ -158,6 +158,14 @@ def test_the_five_programmes_and_their_rules(seed):
     assert (haute_garonne.age_min, haute_garonne.age_max) == (16, 25)
     assert haute_garonne.departements == ["31"]
     assert haute_garonne.evenements.filter(type=Evenement.Type.TABLE_RONDE).exists()
+    # Round tables are open to the mentors and partner members too; other events to mentees.
+    for e in haute_garonne.evenements.all():
+        attendus = (
+            set(Evenement.Public.values)
+            if e.type == Evenement.Type.TABLE_RONDE
+            else {Evenement.Public.FILLEULS}
+        )
+        assert set(e.publics) == attendus, e
 
     statuts = [p.statut for p in programmes.values()]
     assert statuts.count(Programme.Statut.EN_COURS) == 1

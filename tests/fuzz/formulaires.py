@@ -849,20 +849,57 @@ def evenements_filleul(m):
             m.filleul.user, _url("filleul:evenements"), {"evenement": str(m.evenement_ouvert.pk)}
         ),
         ecrit={"programmes.Inscription"},
-        tables={"programmes.Inscription"},
+        tables={"programmes.Inscription", "mentorat.Envoi"},
         verifier=_verifier_inscription,
     )
 
 
 def _verifier_inscription(requete, response, diff):
     for inscription in Inscription.objects.filter(pk__in=diff["programmes.Inscription"]):
-        assert inscription.filleul.user_id == requete.qui.pk
+        personne = inscription.personne
+        user = personne if inscription.public == "partenaires" else personne.user
+        assert user.pk == requete.qui.pk
         evenement = inscription.evenement
         assert evenement.statut == Evenement.Statut.PUBLIE
+        assert inscription.public in evenement.publics
         assert evenement.programme.slug == "fuzz-a"
         if inscription.statut == Inscription.Statut.INSCRIT and evenement.places is not None:
-            inscrits = evenement.inscriptions.filter(statut=Inscription.Statut.INSCRIT).count()
-            assert inscrits <= evenement.places
+            prises = evenement.inscriptions.exclude(statut=Inscription.Statut.ANNULE).count()
+            assert prises <= evenement.places
+
+
+def _evenements_ouverts_a(m, qui, url_name):
+    ids = [
+        e.pk
+        for e in (
+            m.table_ronde,
+            m.table_ronde_pleine,
+            m.table_ronde_ailleurs,
+            m.evenement_ouvert,
+            m.evenement_propose,
+            m.evenement_passe,
+        )
+    ]
+    champs = {
+        "evenement": surtout(str(m.table_ronde.pk), *map(str, ids)),
+        "action": st.sampled_from(["inscrire", "annuler", ""]),
+    }
+    hostiles = {"evenement": choix([INEXISTANT, "", "abc", "²", "٣", "-1", "9" * 30])}
+    return Formulaire(
+        requetes=requetes(st.just(qui), st.just(_url(url_name)), champs, hostiles),
+        valide=Requete(qui, _url(url_name), {"evenement": str(m.table_ronde.pk)}),
+        ecrit={"programmes.Inscription"},
+        tables={"programmes.Inscription", "mentorat.Envoi"},
+        verifier=_verifier_inscription,
+    )
+
+
+def evenements_parrain(m):
+    return _evenements_ouverts_a(m, m.parrain.user, "parrain:evenements")
+
+
+def evenements_membre(m):
+    return _evenements_ouverts_a(m, m.membre.user, "partenaires:evenements")
 
 
 # --- The mentor's portal --------------------------------------------------------------------------
@@ -2046,6 +2083,7 @@ FORMULAIRES = {
     "parrain:rencontre_annuler": rencontre_annuler,
     "parrain:profil": profil_parrain,
     "parrain:actions": actions,
+    "parrain:evenements": evenements_parrain,
     "parrain:presences": presences,
     "charte_detail": charte_signer,
     "signature_lien": signature_lien,
@@ -2068,6 +2106,7 @@ FORMULAIRES = {
     "partenaires:convention": rapport_demander,
     "partenaires:session": selection_inviter,
     "partenaires:session_presences": selection_presences,
+    "partenaires:evenements": evenements_membre,
     "partenaires:session_evaluation": selection_evaluation_animateur,
     "selection_evaluation_membre": selection_evaluation_manager,
 }

@@ -228,6 +228,20 @@ def construire() -> SimpleNamespace:
     m.code_reclamation = code_lisible(_code_emettre(m.prescription_compte, moyen="lettre")[1])
     m.autre_membre = MembreFactory(partenaire=m.autre_partenaire, user=_verifie(UserFactory()))
 
+    # Round tables open to mentors and partner members (and one to mentees only, one in a
+    # programme the partner does not work with, one full).
+    tous = ["filleuls", "parrains", "partenaires"]
+    m.table_ronde = EvenementFactory(
+        programme=m.programme, type="table_ronde", publics=tous, publie=True, places=6
+    )
+    m.table_ronde_pleine = EvenementFactory(
+        programme=m.programme, type="table_ronde", publics=tous, publie=True, places=1
+    )
+    InscriptionFactory(evenement=m.table_ronde_pleine)
+    m.table_ronde_ailleurs = EvenementFactory(
+        programme=m.programme_brouillon, publics=tous, publie=True
+    )
+
     # People without a role yet, and a mentor invited by the team.
     m.sans_role = _verifie(UserFactory())
     m.invite = ParrainFactory(invite=True, user=UserFactory(password=None))

@@ -282,6 +282,17 @@ def _charte_children(charte, i):
     PartieFactory(document=charte, role=Charte.Role.values[i], signee=True)
 
 
+def _evenement_children(evenement, i):
+    """A mentee's, a mentor's and a partner member's registrations, in turn."""
+    kind = i % 3
+    if kind == 1:
+        InscriptionFactory(evenement=evenement, parrain=ParrainFactory())
+    elif kind == 2:
+        InscriptionFactory(evenement=evenement, membre=UserFactory())
+    else:
+        InscriptionFactory(evenement=evenement)
+
+
 def _convention_children(convention, i):
     ObjectifFactory(convention=convention, indicateur=Objectif.Indicateur.values[i])
     partie = PartieConvention.objects.create(convention=convention, partenaire=PartenaireFactory())
@@ -295,9 +306,7 @@ def _convention_children(convention, i):
 
 INLINE_PARENTS = [
     pytest.param(ProgrammeFactory, _programme_children, 11, id="programme"),
-    pytest.param(
-        EvenementFactory, lambda e, i: InscriptionFactory(evenement=e), 10, id="evenement"
-    ),
+    pytest.param(EvenementFactory, _evenement_children, 10, id="evenement"),
     pytest.param(lambda: ParrainageFactory(actif=True), _parrainage_children, 12, id="parrainage"),
     pytest.param(lambda: CharteFactory(parties=False), _charte_children, 10, id="charte"),
     pytest.param(ConventionFactory, _convention_children, 17, id="convention"),

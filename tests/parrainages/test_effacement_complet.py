@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.files.base import ContentFile
 from django.db import models
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -40,6 +40,8 @@ from parrainages.services import (
     candidature_refuser,
     compte_effacer,
     filleul_exporter,
+    inscription_prendre,
+    parrain_inscrire,
     sortie_candidature_enregistrer,
 )
 from parrainages.services.charte import charte_rendre_pdf
@@ -53,6 +55,7 @@ from parrainages.services.selection import (
 from partenaires import documents
 from partenaires import services as services_partenaires
 from partenaires.models import Rapport
+from programmes.models import Evenement
 from tests.mentorat.factories import (
     CodeSignatureFactory,
     EmailAddressFactory,
@@ -410,6 +413,29 @@ def seme(private_storage_dir):
         tuteur_email=EMAIL.replace("@", ".tutrice@"),
     )
     membre = MembreFactory(partenaire=partenaire, user=personne)
+    # Round tables: she registered as a mentor to one, as the partner's member to another
+    # (each invitation's calendar entry names her).
+    comme_parrain.programmes.add(programme)
+    tables_rondes = [
+        EvenementFactory(
+            programme=programme,
+            type="table_ronde",
+            publics=["parrains", "partenaires"],
+            statut="publie",
+        )
+        for _ in range(2)
+    ]
+    # (Written to the outbox, not sent: the pending rows above must stay pending.)
+    with override_settings(ENVOIS_IMMEDIATS=False):
+        inscriptions = [
+            parrain_inscrire(evenement=tables_rondes[0], parrain=comme_parrain),
+            inscription_prendre(
+                evenement=tables_rondes[1],
+                public="partenaires",
+                personne=personne,
+                ouverts=Evenement.objects.filter(pk=tables_rondes[1].pk),
+            ),
+        ]
 
     # Tomorrow's meeting: a reminder to her mentor names her, one to her too (both pending).
     relances_planifier(maintenant=maintenant, regles=["rencontre_demain"])
@@ -466,6 +492,7 @@ def seme(private_storage_dir):
         "charte": charte,
         "rapport": rapport,
         "mentor": mentor,
+        "inscriptions": inscriptions,
     }
 
 
@@ -565,6 +592,17 @@ def test_erasure_leaves_nothing_in_any_table_or_file(
     assert (anciens_fichiers - fichiers).isdisjoint(stockes)
     with rapport.csv.open("rb") as fichier:
         assert "Filleul anonymisé" in fichier.read().decode("utf-8-sig")
+
+    # Her registrations to the round tables stay for the figures, naming no one; their
+    # invitations (the calendar entries naming her) are emptied.
+    comme_parrain, comme_membre = monde["inscriptions"]
+    comme_parrain.refresh_from_db()
+    comme_membre.refresh_from_db()
+    assert comme_parrain.parrain.user_id is None and comme_parrain.public == "parrains"
+    assert comme_membre.membre_id is None and comme_membre.public == "partenaires"
+    invitations = Envoi.objects.filter(regle="evenement_invitation")
+    assert invitations.count() == 2
+    assert all(e.email == "" and e.pieces_jointes == [] for e in invitations)
 
     # The reminder naming her to her mentor will not go; the statistics stay.
     rappel = Envoi.objects.get(regle="rencontre_demain", destinataire=monde["mentor"].user)

@@ -278,7 +278,7 @@ PAGES_COMPTEES = [
     ("accueil", 9),
     ("filleuls", 8),
     ("rapports", 7),
-    ("convention", 17),  # + the parties and the action plan
+    ("convention", 18),  # + the parties and the action plan, the events' participants
     ("rapport", 6),
     ("rapport_statut", 6),
 ]

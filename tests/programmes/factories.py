@@ -115,8 +115,26 @@ class InscriptionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Inscription
 
+    """A mentee's registration by default; given ``parrain=`` or ``membre=`` (a partner
+    member's account), that person's."""
+
     evenement = factory.SubFactory(EvenementFactory)
-    filleul = factory.SubFactory("tests.parrainages.factories.FilleulFactory")
+    parrain = None
+    membre = None
+    filleul = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.parrain is None and o.membre is None),
+        yes_declaration=factory.SubFactory("tests.parrainages.factories.FilleulFactory"),
+        no_declaration=None,
+    )
+    public = factory.LazyAttribute(
+        lambda o: (
+            Inscription.Public.PARRAINS
+            if o.parrain is not None
+            else Inscription.Public.PARTENAIRES
+            if o.membre is not None
+            else Inscription.Public.FILLEULS
+        )
+    )
 
     class Params:
         present = factory.Trait(statut=Inscription.Statut.PRESENT)
