@@ -71,6 +71,18 @@ def borner(portee, request, queryset, role: str = LECTURE):
     return queryset.none()
 
 
+def dans_le_perimetre(request, queryset, role: str = LECTURE):
+    """``queryset`` limited as its model's ModelAdmin limits it, for the pages and readers
+    outside the changelists (a filter's choices, the dashboard, the follow-up page, a staff
+    page outside the admin): the model's declaration is the one rule. A model with no
+    ModelAdmin is the Administrateur's."""
+    from django.contrib import admin as admin_module
+
+    modele_admin = admin_module.site._registry.get(queryset.model)
+    portee = getattr(modele_admin, "portee", RESERVE_ADMINISTRATEURS)
+    return borner(portee, request, queryset, role)
+
+
 class PerimetreAdminMixin:
     portee = None
 
@@ -79,8 +91,16 @@ class PerimetreAdminMixin:
     def get_queryset(self, request):
         return borner(self.portee, request, super().get_queryset(request))
 
+    def get_object(self, request, object_id, from_field=None):
+        # Another perimeter's row, a deleted one and one that never existed answer alike, and
+        # before any question of rights (Django asks whether the staff member may change or
+        # delete *a* row before it says there is none: a 403 where the row is not theirs).
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Another perimeter's row, a deleted one and one that never existed answer alike.
         raise Http404
 
     # -- rights --------------------------------------------------------------------------
@@ -135,9 +155,14 @@ class PerimetreAdminMixin:
             return actions
         role = self._role_ecriture()
         portee = self.portee
+        ecrire = self._peut_ecrire(request)
         enveloppees = {}
         for nom, (fonction, libelle, description) in actions.items():
             lecture = set(getattr(fonction, "allowed_permissions", ())) == {"view"}
+            if not lecture and not ecrire:
+                # An action that changes rows (or makes some: a matching run, a report) is
+                # not offered to a role that may change none of them.
+                continue
 
             def bornee(modeladmin, req, queryset, _fonction=fonction, _lecture=lecture):
                 if not _lecture:

@@ -25,7 +25,9 @@ class MentoratAdminSite(admin.AdminSite):
         self._tableau_de_bord = {}
 
     def tableau_de_bord_ajouter(self, nom: str, lecture) -> None:
-        """Show ``lecture()`` on the dashboard, as ``nom`` in its template's context."""
+        """Show ``lecture(request)`` on the dashboard, as ``nom`` in its template's context:
+        the reader limits what it counts to the staff member's perimeter
+        (``admin_perimetre.dans_le_perimetre``)."""
         self._tableau_de_bord[nom] = lecture
 
     def register(self, model_or_iterable, admin_class=None, **options):
@@ -89,5 +91,5 @@ class MentoratAdminSite(admin.AdminSite):
         return redirect(suite)
 
     def index(self, request, extra_context=None):
-        lectures = {nom: lecture() for nom, lecture in self._tableau_de_bord.items()}
+        lectures = {nom: lecture(request) for nom, lecture in self._tableau_de_bord.items()}
         return super().index(request, {**(extra_context or {}), **lectures})

@@ -31,9 +31,9 @@ from mentorat.admin import (
     transition_action,
 )
 from mentorat.admin_dates import DateHierarchyFromBoundsMixin
-from mentorat.admin_perimetre import REFERENTIEL_PARTAGE
-from mentorat.models import Partie
-from mentorat.perimetre import COORDINATEUR, Portee
+from mentorat.admin_perimetre import REFERENTIEL_PARTAGE, dans_le_perimetre
+from mentorat.models import Partie, User
+from mentorat.perimetre import COORDINATEUR, Portee, perimetre_de
 from mentorat.signatures import parties_de
 from programmes.models import Programme, QuartierPrioritaire
 
@@ -341,6 +341,18 @@ class ParrainAdmin(
             request.FILES or None,
             prefix="csv",
         )
+        # Only the programmes where the staff member may add mentors; a mentor attached to
+        # no programme is seen by the platform's operator structure only: whoever is not of
+        # it names the programme.
+        perimetre = perimetre_de(request)
+        programmes = dans_le_perimetre(
+            request, Programme.objects.publics().order_by("nom"), self.portee.ecriture
+        )
+        for formulaire in (seul, fichier):
+            formulaire.fields["programme"].queryset = programmes
+            formulaire.fields["programme"].required = not (
+                perimetre.tout or perimetre.orphelins
+            )
         erreurs_csv = []
         if request.method == "POST":
             lignes, programme = None, None
@@ -940,7 +952,9 @@ class AppariementFilter(admin.SimpleListFilter):
     RECENTS = 15
 
     def lookups(self, request, model_admin):
-        runs = MatchingRun.objects.select_related("programme").filter(simulation=False)
+        runs = dans_le_perimetre(
+            request, MatchingRun.objects.select_related("programme").filter(simulation=False)
+        )
         return [(str(run.pk), str(run)) for run in runs[: self.RECENTS]]
 
     def queryset(self, request, queryset):
@@ -1107,16 +1121,24 @@ class ParrainageAdmin(
 
         if not self.has_view_permission(request):
             raise PermissionDenied
-        sans_fin, sans_six = enquetes_en_retard()
+        # What the staff member sees: the pairs of their perimeter, and the messages sent to
+        # the people of it (the whole outbox is the Administrateur's).
+        tout = perimetre_de(request).tout
+        parrainages = None if tout else dans_le_perimetre(request, Parrainage.objects.all())
+        destinataires = (
+            None if tout else dans_le_perimetre(request, User.objects.filter(is_staff=False))
+        )
+        sans_fin, sans_six = enquetes_en_retard(parrainages=parrainages)
         context = {
             **self.admin_site.each_context(request),
             "title": "Suivi des binômes",
             "opts": self.model._meta,
-            "en_panne": binomes_en_panne(),
+            "en_panne": binomes_en_panne(parrainages=parrainages),
             "sans_fin": sans_fin,
             "sans_six": sans_six,
-            "envois": derniers_envois(),
-            "echecs": envois_en_echec(),
+            "envois": derniers_envois(destinataires=destinataires),
+            "echecs": envois_en_echec(destinataires=destinataires),
+            "tous_les_envois": tout,
         }
         return TemplateResponse(request, "admin/parrainages/parrainage/suivi.html", context)
 
@@ -1905,17 +1927,29 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
             format_html_join("", "<li>{} : {}</li>", ((r, n) for r, n in counts)),
         )
 
+    def get_object(self, request, object_id, from_field=None):
+        run = super().get_object(request, object_id, from_field)
+        if run is None:
+            return None
+        # The mentees the run names are shown as far as the staff member sees them (a run of
+        # a programme run in several territories names people of all of them).
+        ids = [fid for fid, _raison in run.non_apparies[:NON_APPARIES_AFFICHES]]
+        run.filleuls_vus = {
+            f.pk: f
+            for f in dans_le_perimetre(
+                request, Filleul.objects.filter(pk__in=ids).select_related("user", "commune")
+            )
+        }
+        return run
+
     @admin.display(description="filleuls sans parrain")
     def non_apparies_liste(self, obj):
         rows = obj.non_apparies[:NON_APPARIES_AFFICHES]
         if not rows:
             return "—"
-        noms = {
-            f.pk: f
-            for f in Filleul.objects.filter(pk__in=[fid for fid, _ in rows]).select_related(
-                "user", "commune"
-            )
-        }
+        noms = getattr(obj, "filleuls_vus", {})
+        caches = sum(1 for fid, _raison in rows if fid not in noms)
+        rows = [(fid, raison) for fid, raison in rows if fid in noms]
         items = format_html_join(
             "",
             '<li><a href="{}">{}</a> ({}) : {}</li>',
@@ -1929,8 +1963,10 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
                 for fid, raison in rows
             ),
         )
-        reste = len(obj.non_apparies) - len(rows)
+        reste = len(obj.non_apparies) - len(rows) - caches
         suite = f"… et {reste} autre(s)." if reste > 0 else ""
+        if caches:
+            suite += f" {caches} autre(s) hors de votre périmètre."
         return format_html("<ul>{}</ul>{}", items, suite)
 
     @admin.display(description="paramètres")
@@ -2055,5 +2091,16 @@ class ProgrammeAdmin(programmes.admin.ProgrammeAdmin):
             )
 
 
+def _tableau_de_bord(request):
+    """Pairs formed against each programme's target, as far as the staff member sees: their
+    programmes, and the pairs of their territory."""
+    if perimetre_de(request).tout:
+        return tableau_de_bord_programmes()
+    return tableau_de_bord_programmes(
+        programmes=dans_le_perimetre(request, Programme.objects.all()),
+        parrainages=dans_le_perimetre(request, Parrainage.objects.all()),
+    )
+
+
 # Pairs formed against each programme's target, on the admin's dashboard.
-admin.site.tableau_de_bord_ajouter("programmes_stats", tableau_de_bord_programmes)
+admin.site.tableau_de_bord_ajouter("programmes_stats", _tableau_de_bord)

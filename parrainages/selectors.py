@@ -7,20 +7,28 @@ from programmes.models import Programme
 from .models import Parrainage, Sortie
 
 
-def tableau_de_bord_programmes():
-    """Per programme: pairs formed vs target, active pairs, positive outcomes (one query)."""
-    formes = Q(parrainages__statut__in=Parrainage.STATUTS_FORMES)
+def tableau_de_bord_programmes(programmes=None, parrainages=None):
+    """Per programme: pairs formed vs target, active pairs, positive outcomes (one query).
+
+    ``programmes`` and ``parrainages``: the rows a staff member sees (their perimeter,
+    ``mentorat/perimetre.py``); every programme and every pair when not given."""
+    programmes = Programme.objects.all() if programmes is None else programmes
+    dans = Q() if parrainages is None else Q(parrainages__in=parrainages.values("pk"))
+    formes = Q(parrainages__statut__in=Parrainage.STATUTS_FORMES) & dans
     lignes = (
-        Programme.objects.exclude(statut=Programme.Statut.BROUILLON)
+        programmes.exclude(statut=Programme.Statut.BROUILLON)
         .annotate(
             binomes_formes=Count("parrainages", filter=formes, distinct=True),
             binomes_actifs=Count(
-                "parrainages", filter=Q(parrainages__statut=Parrainage.Statut.ACTIF), distinct=True
+                "parrainages",
+                filter=Q(parrainages__statut=Parrainage.Statut.ACTIF) & dans,
+                distinct=True,
             ),
             sorties_positives=Count(
                 "parrainages__sorties",
                 filter=Q(parrainages__sorties__type__in=Sortie.TYPES_POSITIFS)
-                & Q(parrainages__sorties__moment=Sortie.Moment.FIN),
+                & Q(parrainages__sorties__moment=Sortie.Moment.FIN)
+                & dans,
                 distinct=True,
             ),
         )

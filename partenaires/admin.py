@@ -362,8 +362,9 @@ class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelA
         ]
 
     def _convention_visible(self, request, pk):
+        # Another perimeter's convention answers 404, like its change page.
         convention = get_object_or_404(
-            Convention.objects.select_related("partenaire").prefetch_related("programmes"),
+            self.get_queryset(request).select_related("partenaire").prefetch_related("programmes"),
             pk=pk,
         )
         if not self.has_view_permission(request, convention):
@@ -389,7 +390,13 @@ class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelA
             debut, fin = form.cleaned_data["debut"], form.cleaned_data["fin"]
         else:
             debut, fin = form.initial["debut"], form.initial["fin"]
-        conventions = None if form.errors else selectors.comparatif_conventions(debut, fin)
+        conventions = (
+            None
+            if form.errors
+            else selectors.comparatif_conventions(
+                debut, fin, conventions=self.get_queryset(request)
+            )
+        )
         return TemplateResponse(
             request,
             "partenaires/admin/indicateurs.html",
@@ -553,7 +560,7 @@ class RapportAdmin(TransitionAdminMixin, admin.ModelAdmin):
         ]
 
     def fichier_view(self, request, pk, extension):
-        rapport = get_object_or_404(Rapport.objects.select_related("convention"), pk=pk)
+        rapport = get_object_or_404(self.get_queryset(request).select_related("convention"), pk=pk)
         if not self.has_view_permission(request, rapport):
             raise PermissionDenied
         return reponse_fichier_rapport(rapport, extension)
