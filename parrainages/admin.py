@@ -350,9 +350,7 @@ class ParrainAdmin(
         )
         for formulaire in (seul, fichier):
             formulaire.fields["programme"].queryset = programmes
-            formulaire.fields["programme"].required = not (
-                perimetre.tout or perimetre.orphelins
-            )
+            formulaire.fields["programme"].required = not (perimetre.tout or perimetre.orphelins)
         erreurs_csv = []
         if request.method == "POST":
             lignes, programme = None, None
@@ -1516,6 +1514,31 @@ class ImmersionAdmin(DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.Mod
         if obj.statut not in Immersion.STATUTS_EN_SIGNATURE:
             return "—"
         return obj.restent_n
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or (obj.modifiable and self.has_change_permission(request, obj)):
+            return fieldsets
+        # Read only (a convention past changes, or a read-only role): the week as text, not
+        # as the form's time fields.
+        lignes = _lignes_horaires()
+        return [
+            (titre, {**options, "fields": ("horaires_lus",)})
+            if tuple(options["fields"]) == lignes
+            else (titre, options)
+            for titre, options in fieldsets
+        ]
+
+    @admin.display(description="horaires")
+    def horaires_lus(self, obj):
+        from .immersion_horaires import JOURS
+
+        lignes = [
+            (jour.capitalize(), ", ".join(f"{debut}–{fin}" for debut, fin in plages))
+            for jour in JOURS
+            if (plages := (obj.horaires or {}).get(jour))
+        ]
+        return format_html_join(mark_safe("<br>"), "{} : {}", lignes) or "—"
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.modifiable:

@@ -3,7 +3,9 @@
 from django.db import transaction
 from django.db.models import Max
 
-from .models import ModeleCharte, Programme
+from mentorat.perimetre import perimetre_de
+
+from .models import Affectation, ModeleCharte, Programme, Structure
 
 
 @transaction.atomic
@@ -22,3 +24,22 @@ def modele_charte_versionner(*, modele: ModeleCharte, par) -> ModeleCharte:
     modele.created_by = par
     modele.save()
     return modele
+
+
+@transaction.atomic
+def programme_rattacher(*, programme: Programme, par) -> list[Structure]:
+    """A programme a staff member creates is run by the structures where they are
+    coordinator: without it they would lose it from sight as soon as it is saved (what staff
+    see follows from their structures' programmes, ``mentorat/perimetre.py``). Nothing for an
+    Administrateur, who sees every programme (they give it to a structure on the structure's
+    page). Returns the structures it was added to."""
+    if par is None or perimetre_de(par).tout:
+        return []
+    structures = list(
+        Structure.objects.filter(
+            affectations__user=par, affectations__role=Affectation.Role.COORDINATEUR
+        ).distinct()
+    )
+    for structure in structures:
+        structure.programmes.add(programme)
+    return structures

@@ -24,9 +24,10 @@ from collections import defaultdict
 
 import pytest
 from django.contrib import admin
-from django.contrib.admin import RelatedFieldListFilter, SimpleListFilter
+from django.contrib.admin import SimpleListFilter
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
+from django.core.files.base import ContentFile
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, reverse
 
@@ -35,7 +36,14 @@ from parrainages.models import (
     Filleul,
     ParticipationSelection,
 )
-from tests.mentorat.factories import UserFactory, administrateur, connecter, gestionnaire
+from tests.mentorat.factories import (
+    EnvoiFactory,
+    UserFactory,
+    administrateur,
+    connecter,
+    gestionnaire,
+)
+from tests.mentorat.helpers import form_data
 from tests.parrainages.factories import (
     AutorisationParentaleFactory,
     BilanImmersionFactory,
@@ -126,9 +134,7 @@ def _monde(tok: str, structure, commune, *, hors=None):
     garder(CandidatureFactory(filleul=filleul, programme=programme, retenue=True))
     garder(CandidatureFactory(filleul=filleul2, programme=programme, en_etude=True))
     autorisation = garder(
-        AutorisationParentaleFactory(
-            candidature__filleul=mineur, candidature__programme=programme
-        )
+        AutorisationParentaleFactory(candidature__filleul=mineur, candidature__programme=programme)
     )
     garder(autorisation.candidature)
     sortie = garder(
@@ -152,6 +158,25 @@ def _monde(tok: str, structure, commune, *, hors=None):
             filleul=filleul2,
         )
     )
+    # The follow-up page's: a pair without a meeting for a month, an ended one without its
+    # outcome, the messages sent to the people.
+    parrain2 = lignes[type(parrain)][-1]
+    garder(
+        ParrainageFactory(
+            programme=programme,
+            parrain=parrain2,
+            filleul=garder(FilleulFactory(user=personne("panne"), commune=commune)),
+            actif=True,
+        ),
+        ParrainageFactory(
+            programme=programme,
+            parrain=parrain2,
+            filleul=garder(FilleulFactory(user=personne("fini"), commune=commune)),
+            termine=True,
+        ),
+        EnvoiFactory(destinataire=filleul.user, sujet=f"{tok} rappel", envoye=True),
+        EnvoiFactory(destinataire=parrain.user, sujet=f"{tok} rappel échoué", echec=True),
+    )
     garder(RencontreFactory(parrainage=paire, sujet=f"{tok} sujet", tenue=True))
     garder(CharteFactory(parrainage=paire, modele=modele, texte=f"Charte {tok}."))
     immersion = garder(
@@ -165,9 +190,7 @@ def _monde(tok: str, structure, commune, *, hors=None):
     )
     garder(InscriptionFactory(evenement=evenement, filleul=filleul))
 
-    garder(
-        MatchingRunFactory(programme=programme, non_apparies=[[filleul2.pk, f"{tok} raison"]])
-    )
+    garder(MatchingRunFactory(programme=programme, non_apparies=[[filleul2.pk, f"{tok} raison"]]))
     garder(MatchingRunFactory(programme=programme, echoue=True))
     coordinateur = gestionnaire(
         structure=structure,
@@ -181,20 +204,26 @@ def _monde(tok: str, structure, commune, *, hors=None):
     session = garder(
         session_selection(programme=programme, titre=f"{tok} semaine", commune=commune)
     )
-    participation = candidature_invitee(session, filleul__user=personne("invite"),
-                                        filleul__commune=commune)
+    participation = candidature_invitee(
+        session, filleul__user=personne("invite"), filleul__commune=commune
+    )
     garder(participation, participation.candidature, participation.candidature.filleul)
 
     partenaire = garder(PartenaireFactory(nom=f"{tok} partenaire", commune=commune))
     garder(MembreFactory(partenaire=partenaire, user=personne("membre")))
     convention = garder(
         ConventionFactory(
-            partenaire=partenaire, reference=f"{tok.upper()}-CONV", titre=f"{tok} convention"
+            partenaire=partenaire,
+            reference=f"{tok.upper()}-CONV",
+            titre=f"{tok} convention",
+            active=True,
         )
     )
     convention.programmes.add(programme)
     garder(ObjectifFactory(convention=convention))
     garder(RapportFactory(convention=convention, echec=True))
+    rapport = garder(RapportFactory(convention=convention, pret=True))
+    rapport.csv.save(f"{tok}.csv", ContentFile(f"{tok};1\r\n".encode()))
     garder(
         PrescriptionFactory(
             partenaire=partenaire,
@@ -225,8 +254,9 @@ def monde():
     pb, coord_b, lignes_b = _monde(MARQUE, structure_b, strasbourg)
     # A person of PA living in the Bas-Rhin: outside A's territory, B's mark.
     hors = FilleulFactory(
-        user=UserFactory(first_name="Bzorghors", last_name="Bzorghorsnom",
-                         email="hors@bzorg.example"),
+        user=UserFactory(
+            first_name="Bzorghors", last_name="Bzorghorsnom", email="hors@bzorg.example"
+        ),
         commune=strasbourg,
     )
     candidature_hors = CandidatureFactory(filleul=hors, programme=pa, en_etude=True)
@@ -606,14 +636,118 @@ def test_l_administrateur_voit_les_deux_structures(client, monde):
         "parrainages.SessionSelection",
     ):
         assert label in vus[MARQUE] and label in vus[MARQUE_A], label
-    texte = client.get(reverse("admin:index")).content.decode().lower()
-    assert MARQUE in texte and MARQUE_A in texte
+    for page in (
+        "admin:index",
+        "admin:parrainages_parrainage_suivi",
+        "admin:partenaires_indicateurs",
+    ):
+        texte = client.get(reverse(page)).content.decode().lower()
+        assert MARQUE in texte and MARQUE_A in texte, page
 
 
 def test_le_monde_de_b_est_vu_par_son_coordinateur(client, monde):
     """The crawl can fail: B's own coordinator sees the mark everywhere A must not."""
     connecter(client, monde["coord_b"])
-    texte = client.get(reverse("admin:parrainages_parrainage_changelist")).content.decode()
-    assert MARQUE in texte.lower()
-    texte = client.get(reverse("admin:index")).content.decode()
-    assert MARQUE in texte.lower()
+    for page in (
+        "admin:index",
+        "admin:parrainages_parrainage_changelist",
+        "admin:parrainages_parrainage_suivi",
+        "admin:partenaires_indicateurs",
+    ):
+        texte = client.get(reverse(page)).content.decode().lower()
+        assert MARQUE in texte and MARQUE_A not in texte, page
+
+
+# --- Writes within the perimeter ---------------------------------------------------------------
+
+
+def test_un_programme_cree_par_un_coordinateur_rejoint_ses_structures(client, monde):
+    """Without it, the coordinator would lose the programme as soon as it is saved."""
+    from programmes.models import Programme, Structure
+
+    coord_a = monde["coord_a"]
+    structure_a = Structure.objects.get(nom="Mission locale Akwaa")
+    connecter(client, coord_a)
+    page = reverse("admin:programmes_programme_add")
+    data = form_data(client.get(page))
+    data.update(
+        nom="Akwaa nouveau programme",
+        slug="akwaa-nouveau",
+        porteur="Mission locale",
+        accroche="Un parrain pour trouver un emploi.",
+        description="Des professionnels accompagnent des jeunes.",
+        public_vise="Jeunes de 16 à 25 ans.",
+        date_debut="2026-09-01",
+        offre_reguliere="on",
+    )
+    reponse = client.post(page, data)
+    assert reponse.status_code == 302, reponse.context["adminform"].form.errors
+    programme = Programme.objects.get(slug="akwaa-nouveau")
+    assert list(programme.structures.all()) == [structure_a]
+    assert (
+        client.get(reverse("admin:programmes_programme_change", args=[programme.pk])).status_code
+        == 200
+    )
+    # B's staff do not see it.
+    connecter(client, monde["coord_b"])
+    assert (
+        client.get(reverse("admin:programmes_programme_change", args=[programme.pk])).status_code
+        == 404
+    )
+
+
+def test_un_programme_cree_par_l_administrateur_ne_rejoint_aucune_structure(monde):
+    from programmes.services import programme_rattacher
+
+    programme = ProgrammeFactory(structure=False)
+    assert programme_rattacher(programme=programme, par=monde["administrateur"]) == []
+    assert not programme.structures.exists()
+
+
+def test_un_appariement_ne_se_lance_que_sur_les_programmes_coordonnes(client, monde):
+    from parrainages.models import MatchingRun
+    from programmes.models import Structure
+
+    structure_a = Structure.objects.get(nom="Mission locale Akwaa")
+    conseiller = gestionnaire(structure=structure_a, email="conseil@akwaa.example")
+    affecter(conseiller, structure_a, "conseiller")
+    programmes_admin = admin.site._registry[type(monde["pa"])]
+    assert "lancer_appariement" not in programmes_admin.get_actions(_requete_admin(conseiller))
+    assert "lancer_appariement" not in programmes_admin.get_actions(
+        _requete_admin(monde["lecteur_a"])
+    )
+
+    avant = {p: MatchingRun.objects.filter(programme=monde[p]).count() for p in ("pa", "pb")}
+    connecter(client, monde["coord_a"])
+    client.post(
+        reverse("admin:programmes_programme_changelist"),
+        {
+            "action": "lancer_appariement",
+            "_selected_action": [monde["pa"].pk, monde["pb"].pk],
+            "index": 0,
+        },
+    )
+    assert MatchingRun.objects.filter(programme=monde["pa"]).count() == avant["pa"] + 1
+    assert MatchingRun.objects.filter(programme=monde["pb"]).count() == avant["pb"]
+
+
+# --- Staff pages outside the admin ------------------------------------------------------------
+
+
+def test_les_pages_du_personnel_hors_administration_suivent_le_perimetre(client, monde):
+    from parrainages.models import Charte, Immersion
+
+    charte_b = monde["b"][Charte][0]
+    charte_a = monde["a"][Charte][0]
+    immersion_b = monde["b"][Immersion][0]
+    immersion_a = monde["a"][Immersion][0]
+    connecter(client, monde["coord_a"])
+    assert client.get(reverse("charte_detail", args=[charte_b.uuid])).status_code == 404
+    assert client.get(reverse("charte_pdf", args=[charte_b.uuid])).status_code == 404
+    assert client.get(reverse("charte_detail", args=[charte_a.uuid])).status_code == 200
+    assert client.get(reverse("immersion_ouvrir", args=[immersion_b.uuid])).status_code == 404
+    assert client.get(reverse("immersion_ouvrir", args=[immersion_a.uuid]))["Location"] == (
+        reverse("admin:parrainages_immersion_change", args=[immersion_a.pk])
+    )
+    connecter(client, monde["administrateur"])
+    assert client.get(reverse("charte_detail", args=[charte_b.uuid])).status_code == 200
