@@ -24,6 +24,7 @@ import functools
 from django.contrib.admin import RelatedFieldListFilter, RelatedOnlyFieldListFilter
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
+from django.forms import ModelMultipleChoiceField
 from django.http import Http404
 
 from .perimetre import (
@@ -172,6 +173,29 @@ class PerimetreAdminMixin:
             functools.update_wrapper(bornee, fonction)
             enveloppees[nom] = (bornee, libelle, description)
         return enveloppees
+
+    def save_related(self, request, form, formsets, change):
+        """A many-to-many field offers only the values of the perimeter: the values it holds
+        outside of it (a mentor of two structures' programmes, a convention of several) are
+        not the staff member's to remove, and stay."""
+        gardes = {}
+        if change and not perimetre_de(request).tout:
+            for nom, champ in form.fields.items():
+                if not isinstance(champ, ModelMultipleChoiceField):
+                    continue
+                try:
+                    champ_modele = self.model._meta.get_field(nom)
+                except FieldDoesNotExist:
+                    continue
+                if not champ_modele.many_to_many or champ_modele.auto_created:
+                    continue
+                avant = set(getattr(form.instance, nom).values_list("pk", flat=True))
+                vus = set(champ.queryset.filter(pk__in=avant).values_list("pk", flat=True))
+                if avant - vus:
+                    gardes[nom] = avant - vus
+        super().save_related(request, form, formsets, change)
+        for nom, ids in gardes.items():
+            getattr(form.instance, nom).add(*ids)
 
     # -- choices of related fields and filters --------------------------------------------
 

@@ -751,3 +751,25 @@ def test_les_pages_du_personnel_hors_administration_suivent_le_perimetre(client,
     )
     connecter(client, monde["administrateur"])
     assert client.get(reverse("charte_detail", args=[charte_b.uuid])).status_code == 200
+
+
+def test_les_valeurs_hors_perimetre_d_un_champ_multiple_restent(client, monde):
+    """A mentor of PA and PB, in A's territory: A's coordinator saves their page, which offers
+    only PA; PB stays (it is not A's to remove) and never shows."""
+    from parrainages.models import Parrain
+
+    parrain = monde["a"][Parrain][0]
+    parrain.programmes.add(monde["pb"])
+    connecter(client, monde["coord_a"])
+    page = reverse("admin:parrainages_parrain_change", args=[parrain.pk])
+    reponse = client.get(page)
+    assert MARQUE not in reponse.content.decode().lower()
+    data = form_data(reponse)
+    data["fonction"] = "Responsable du recrutement"
+    # What the browser posts: the options the page showed (PA only).
+    data["programmes"] = [str(monde["pa"].pk)]
+    reponse = client.post(page, data)
+    assert reponse.status_code == 302, reponse.context["adminform"].form.errors
+    parrain.refresh_from_db()
+    assert parrain.fonction == "Responsable du recrutement"
+    assert set(parrain.programmes.all()) == {monde["pa"], monde["pb"]}
