@@ -2013,9 +2013,10 @@ def _commune(filleuls, pk):
 @admin.register(ImportParrains)
 class ImportParrainsAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Imports of mentors from a CSV file (launched from « Inviter des parrains »): their
-    progress, and what went wrong when nothing could be imported."""
+    progress, and what went wrong when nothing could be imported. An import into no programme
+    is the operator structure's, like the mentors it brings (docs/perimetre.md)."""
 
-    portee = Portee("programme", ecriture=COORDINATEUR)
+    portee = Portee("programme", ecriture=COORDINATEUR, sans_programme="programme")
 
     list_display = ("__str__", "statut", "avancement", "total", "lance_par", "created_at")
     list_filter = ("statut",)
