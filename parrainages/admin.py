@@ -200,7 +200,14 @@ class HonorabiliteFilter(admin.SimpleListFilter):
 class ParrainAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin
 ):
-    portee = Portee("programmes", "commune", multiple=True, sans_programme="programmes")
+    # The programmes they offer to mentor in, and those where they have a pair (a pair typed
+    # in by hand for a programme the mentor did not join).
+    portee = Portee(
+        ("programmes", "parrainages__programme"),
+        "commune",
+        multiple=True,
+        sans_programme=("programmes", "parrainages"),
+    )
     change_list_template = "admin/parrainages/parrain/change_list.html"
     form = ParrainAdminForm
     actions = ["valider", "enregistrer_honorabilite"]
@@ -509,11 +516,12 @@ class FilleulAdminForm(LoadedRelationsForm):
 class FilleulAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin
 ):
+    # The programmes they applied or were referred to, and those where they have a pair.
     portee = Portee(
-        ("candidatures__programme", "prescriptions__programme"),
+        ("candidatures__programme", "prescriptions__programme", "parrainages__programme"),
         "commune",
         multiple=True,
-        sans_programme=("candidatures", "prescriptions"),
+        sans_programme=("candidatures", "prescriptions", "parrainages"),
     )
     form = FilleulAdminForm
     inlines = (RepresentantLegalInline,)

@@ -235,8 +235,11 @@ def _monde(tok: str, structure, commune, *, hors=None):
         )
     )
     garder(ParrainApporteFactory(partenaire=partenaire, parrain=parrain))
-    # A mentor attached to no programme yet: the operator structure's, in its territory.
-    garder(ParrainFactory(user=personne("orphelin"), entreprise=f"{tok} SNC", commune=commune))
+    # A mentor attached to no programme yet: the operator structure's, in its territory (the
+    # Administrateur's only, where the structure does not run the platform).
+    orphelin = ParrainFactory(user=personne("orphelin"), entreprise=f"{tok} SNC", commune=commune)
+    if structure.operateur:
+        garder(orphelin)
     return programme, coordinateur, lignes
 
 
@@ -508,6 +511,13 @@ def crawler(client, user, monde, *, lecture=False):
                 post={"decision": "", "_save": "Enregistrer"},
                 attendus=ADMIN_CODES_REFUSES if reserve else (404,),
             )
+        # A's own rows: their pages show nothing of B (a run naming people of B's territory,
+        # a mentor of both structures' programmes…).
+        for obj in monde["a"].get(model, []):
+            c.lire(
+                reverse(_nom_url(model, "change"), args=[obj.pk]),
+                attendus=ADMIN_CODES_REFUSES if reserve else (200,),
+            )
         # Every action, posted with B's ids (and one of A's, so that the list is not empty).
         ids_a = [o.pk for o in monde["a"].get(model, [])][:1]
         if not reserve and valeurs_b(model):
@@ -773,3 +783,18 @@ def test_les_valeurs_hors_perimetre_d_un_champ_multiple_restent(client, monde):
     parrain.refresh_from_db()
     assert parrain.fonction == "Responsable du recrutement"
     assert set(parrain.programmes.all()) == {monde["pa"], monde["pb"]}
+
+
+def test_la_page_d_un_appariement_ne_nomme_que_les_filleuls_du_perimetre(client, monde):
+    """PA's run names a mentee of PA who lives in the Bas-Rhin: A's staff read that one more
+    mentee was left without a mentor, not who."""
+    from parrainages.models import MatchingRun
+
+    run = next(r for r in monde["a"][MatchingRun] if r.statut == MatchingRun.Statut.TERMINE)
+    page = reverse("admin:parrainages_matchingrun_change", args=[run.pk])
+    connecter(client, monde["coord_a"])
+    texte = client.get(page).content.decode()
+    assert MARQUE not in texte.lower()
+    assert "Akwaaattente" in texte and "1 autre(s) hors de votre périmètre" in texte
+    connecter(client, monde["administrateur"])
+    assert "Bzorghors" in client.get(page).content.decode()
