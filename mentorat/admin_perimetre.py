@@ -25,6 +25,7 @@ import functools
 from django.contrib.admin import RelatedFieldListFilter, RelatedOnlyFieldListFilter
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
+from django.forms import ModelMultipleChoiceField
 from django.http import Http404
 
 from .perimetre import (
@@ -97,6 +98,18 @@ def _filtre_borne(model_admin, champ):
     return RelatedOnlyFieldListFilter  # the values of the rows seen
 
 
+def dans_le_perimetre(request, queryset, role: str = LECTURE):
+    """``queryset`` limited as its model's ModelAdmin limits it, for the pages and readers
+    outside the changelists (a filter's choices, the dashboard, the follow-up page, a staff
+    page outside the admin): the model's declaration is the one rule. A model with no
+    ModelAdmin is the Administrateur's."""
+    from django.contrib import admin as admin_module
+
+    modele_admin = admin_module.site._registry.get(queryset.model)
+    portee = getattr(modele_admin, "portee", RESERVE_ADMINISTRATEURS)
+    return borner(portee, request, queryset, role)
+
+
 class PerimetreAdminMixin:
     portee = None
 
@@ -105,8 +118,16 @@ class PerimetreAdminMixin:
     def get_queryset(self, request):
         return borner(self.portee, request, super().get_queryset(request))
 
+    def get_object(self, request, object_id, from_field=None):
+        # Another perimeter's row, a deleted one and one that never existed answer alike, and
+        # before any question of rights (Django asks whether the staff member may change or
+        # delete *a* row before it says there is none: a 403 where the row is not theirs).
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Another perimeter's row, a deleted one and one that never existed answer alike.
         raise Http404
 
     # -- rights --------------------------------------------------------------------------
@@ -161,9 +182,14 @@ class PerimetreAdminMixin:
             return actions
         role = self._role_ecriture()
         portee = self.portee
+        ecrire = self._peut_ecrire(request)
         enveloppees = {}
         for nom, (fonction, libelle, description) in actions.items():
             lecture = set(getattr(fonction, "allowed_permissions", ())) == {"view"}
+            if not lecture and not ecrire:
+                # An action that changes rows (or makes some: a matching run, a report) is
+                # not offered to a role that may change none of them.
+                continue
 
             def bornee(modeladmin, req, queryset, _fonction=fonction, _lecture=lecture):
                 if not _lecture:
@@ -173,6 +199,29 @@ class PerimetreAdminMixin:
             functools.update_wrapper(bornee, fonction)
             enveloppees[nom] = (bornee, libelle, description)
         return enveloppees
+
+    def save_related(self, request, form, formsets, change):
+        """A many-to-many field offers only the values of the perimeter: the values it holds
+        outside of it (a mentor of two structures' programmes, a convention of several) are
+        not the staff member's to remove, and stay."""
+        gardes = {}
+        if change and not perimetre_de(request).tout:
+            for nom, champ in form.fields.items():
+                if not isinstance(champ, ModelMultipleChoiceField):
+                    continue
+                try:
+                    champ_modele = self.model._meta.get_field(nom)
+                except FieldDoesNotExist:
+                    continue
+                if not champ_modele.many_to_many or champ_modele.auto_created:
+                    continue
+                avant = set(getattr(form.instance, nom).values_list("pk", flat=True))
+                vus = set(champ.queryset.filter(pk__in=avant).values_list("pk", flat=True))
+                if avant - vus:
+                    gardes[nom] = avant - vus
+        super().save_related(request, form, formsets, change)
+        for nom, ids in gardes.items():
+            getattr(form.instance, nom).add(*ids)
 
     # -- choices of related fields and filters --------------------------------------------
 

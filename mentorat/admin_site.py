@@ -25,8 +25,9 @@ class MentoratAdminSite(admin.AdminSite):
         self._tableau_de_bord = {}
 
     def tableau_de_bord_ajouter(self, nom: str, lecture) -> None:
-        """Show ``lecture(request)`` on the dashboard, as ``nom`` in its template's context
-        (what the request's staff member sees: ``mentorat/perimetre.py``)."""
+        """Show ``lecture(request)`` on the dashboard, as ``nom`` in its template's context:
+        the reader limits what it counts to the staff member's perimeter
+        (``admin_perimetre.dans_le_perimetre``)."""
         self._tableau_de_bord[nom] = lecture
 
     def register(self, model_or_iterable, admin_class=None, **options):

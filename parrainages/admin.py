@@ -32,8 +32,8 @@ from mentorat.admin import (
     transition_action,
 )
 from mentorat.admin_dates import DateHierarchyFromBoundsMixin
-from mentorat.admin_perimetre import REFERENTIEL_PARTAGE, borner
-from mentorat.models import Partie
+from mentorat.admin_perimetre import REFERENTIEL_PARTAGE, dans_le_perimetre
+from mentorat.models import Partie, User
 from mentorat.perimetre import COORDINATEUR, Portee, perimetre_de
 from mentorat.signatures import parties_de
 from programmes.models import Programme, QuartierPrioritaire
@@ -201,7 +201,14 @@ class HonorabiliteFilter(admin.SimpleListFilter):
 class ParrainAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin
 ):
-    portee = Portee("programmes", "commune", multiple=True, sans_programme="programmes")
+    # The programmes they offer to mentor in, and those where they have a pair (a pair typed
+    # in by hand for a programme the mentor did not join).
+    portee = Portee(
+        ("programmes", "parrainages__programme"),
+        "commune",
+        multiple=True,
+        sans_programme=("programmes", "parrainages"),
+    )
     change_list_template = "admin/parrainages/parrain/change_list.html"
     form = ParrainAdminForm
     actions = ["valider", "enregistrer_honorabilite"]
@@ -342,6 +349,16 @@ class ParrainAdmin(
             request.FILES or None,
             prefix="csv",
         )
+        # Only the programmes where the staff member may add mentors; a mentor attached to
+        # no programme is seen by the platform's operator structure only: whoever is not of
+        # it names the programme.
+        perimetre = perimetre_de(request)
+        programmes = dans_le_perimetre(
+            request, Programme.objects.publics().order_by("nom"), self.portee.ecriture
+        )
+        for formulaire in (seul, fichier):
+            formulaire.fields["programme"].queryset = programmes
+            formulaire.fields["programme"].required = not (perimetre.tout or perimetre.orphelins)
         erreurs_csv = []
         if request.method == "POST":
             lignes, programme = None, None
@@ -500,11 +517,12 @@ class FilleulAdminForm(LoadedRelationsForm):
 class FilleulAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin
 ):
+    # The programmes they applied or were referred to, and those where they have a pair.
     portee = Portee(
-        ("candidatures__programme", "prescriptions__programme"),
+        ("candidatures__programme", "prescriptions__programme", "parrainages__programme"),
         "commune",
         multiple=True,
-        sans_programme=("candidatures", "prescriptions"),
+        sans_programme=("candidatures", "prescriptions", "parrainages"),
     )
     form = FilleulAdminForm
     inlines = (RepresentantLegalInline,)
@@ -948,7 +966,9 @@ class AppariementFilter(admin.SimpleListFilter):
     RECENTS = 15
 
     def lookups(self, request, model_admin):
-        runs = MatchingRun.objects.select_related("programme").filter(simulation=False)
+        runs = dans_le_perimetre(
+            request, MatchingRun.objects.select_related("programme").filter(simulation=False)
+        )
         return [(str(run.pk), str(run)) for run in runs[: self.RECENTS]]
 
     def queryset(self, request, queryset):
@@ -1115,10 +1135,13 @@ class ParrainageAdmin(
 
         if not self.has_view_permission(request):
             raise PermissionDenied
-        # The pairs of the staff member's programmes and territory; the outbox (every
-        # person's e-mails) is the Administrateur's.
-        perimetre = perimetre_de(request)
-        parrainages = borner(self.portee, request, Parrainage.objects.all())
+        # What the staff member sees: the pairs of their perimeter, and the messages sent to
+        # the people of it (the whole outbox is the Administrateur's).
+        tout = perimetre_de(request).tout
+        parrainages = None if tout else dans_le_perimetre(request, Parrainage.objects.all())
+        destinataires = (
+            None if tout else dans_le_perimetre(request, User.objects.filter(is_staff=False))
+        )
         sans_fin, sans_six = enquetes_en_retard(parrainages=parrainages)
         context = {
             **self.admin_site.each_context(request),
@@ -1127,9 +1150,9 @@ class ParrainageAdmin(
             "en_panne": binomes_en_panne(parrainages=parrainages),
             "sans_fin": sans_fin,
             "sans_six": sans_six,
-            "voir_envois": perimetre.tout,
-            "envois": derniers_envois() if perimetre.tout else [],
-            "echecs": envois_en_echec() if perimetre.tout else [],
+            "envois": derniers_envois(destinataires=destinataires),
+            "echecs": envois_en_echec(destinataires=destinataires),
+            "tous_les_envois": tout,
         }
         return TemplateResponse(request, "admin/parrainages/parrainage/suivi.html", context)
 
@@ -1507,6 +1530,31 @@ class ImmersionAdmin(DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.Mod
         if obj.statut not in Immersion.STATUTS_EN_SIGNATURE:
             return "—"
         return obj.restent_n
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or (obj.modifiable and self.has_change_permission(request, obj)):
+            return fieldsets
+        # Read only (a convention past changes, or a read-only role): the week as text, not
+        # as the form's time fields.
+        lignes = _lignes_horaires()
+        return [
+            (titre, {**options, "fields": ("horaires_lus",)})
+            if tuple(options["fields"]) == lignes
+            else (titre, options)
+            for titre, options in fieldsets
+        ]
+
+    @admin.display(description="horaires")
+    def horaires_lus(self, obj):
+        from .immersion_horaires import JOURS
+
+        lignes = [
+            (jour.capitalize(), ", ".join(f"{debut}–{fin}" for debut, fin in plages))
+            for jour in JOURS
+            if (plages := (obj.horaires or {}).get(jour))
+        ]
+        return format_html_join(mark_safe("<br>"), "{} : {}", lignes) or "—"
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.modifiable:
@@ -1958,17 +2006,29 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
             format_html_join("", "<li>{} : {}</li>", ((r, n) for r, n in counts)),
         )
 
+    def get_object(self, request, object_id, from_field=None):
+        run = super().get_object(request, object_id, from_field)
+        if run is None:
+            return None
+        # The mentees the run names are shown as far as the staff member sees them (a run of
+        # a programme run in several territories names people of all of them).
+        ids = [fid for fid, _raison in run.non_apparies[:NON_APPARIES_AFFICHES]]
+        run.filleuls_vus = {
+            f.pk: f
+            for f in dans_le_perimetre(
+                request, Filleul.objects.filter(pk__in=ids).select_related("user", "commune")
+            )
+        }
+        return run
+
     @admin.display(description="filleuls sans parrain")
     def non_apparies_liste(self, obj):
         rows = obj.non_apparies[:NON_APPARIES_AFFICHES]
         if not rows:
             return "—"
-        noms = {
-            f.pk: f
-            for f in Filleul.objects.filter(pk__in=[fid for fid, _ in rows]).select_related(
-                "user", "commune"
-            )
-        }
+        noms = getattr(obj, "filleuls_vus", {})
+        caches = sum(1 for fid, _raison in rows if fid not in noms)
+        rows = [(fid, raison) for fid, raison in rows if fid in noms]
         items = format_html_join(
             "",
             '<li><a href="{}">{}</a> ({}) : {}</li>',
@@ -1982,8 +2042,10 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
                 for fid, raison in rows
             ),
         )
-        reste = len(obj.non_apparies) - len(rows)
+        reste = len(obj.non_apparies) - len(rows) - caches
         suite = f"… et {reste} autre(s)." if reste > 0 else ""
+        if caches:
+            suite += f" {caches} autre(s) hors de votre périmètre."
         return format_html("<ul>{}</ul>{}", items, suite)
 
     @admin.display(description="paramètres")
@@ -2007,10 +2069,9 @@ def _commune(filleuls, pk):
 @admin.register(ImportParrains)
 class ImportParrainsAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Imports of mentors from a CSV file (launched from « Inviter des parrains »): their
-    progress, and what went wrong when nothing could be imported."""
+    progress, and what went wrong when nothing could be imported. An import into no programme
+    is the operator structure's, like the mentors it brings (docs/perimetre.md)."""
 
-    # An import for no programme invites mentors of no programme yet: seen, like them
-    # (ParrainAdmin), by the staff of the structures that run the platform.
     portee = Portee("programme", ecriture=COORDINATEUR, sans_programme="programme")
 
     list_display = ("__str__", "statut", "avancement", "total", "lance_par", "created_at")
@@ -2144,15 +2205,16 @@ class ProgrammeAdmin(programmes.admin.ProgrammeAdmin):
             )
 
 
-def tableau_de_bord(request):
-    """Pairs formed against each programme's target, on the admin's dashboard: the programmes
-    and pairs the staff member sees (their admins' perimeters)."""
+def _tableau_de_bord(request):
+    """Pairs formed against each programme's target, as far as the staff member sees: their
+    programmes, and the pairs of their territory."""
     if perimetre_de(request).tout:
         return tableau_de_bord_programmes()
     return tableau_de_bord_programmes(
-        programmes=borner(ProgrammeAdmin.portee, request, Programme.objects.all()),
-        parrainages=borner(ParrainageAdmin.portee, request, Parrainage.objects.all()),
+        programmes=dans_le_perimetre(request, Programme.objects.all()),
+        parrainages=dans_le_perimetre(request, Parrainage.objects.all()),
     )
 
 
-admin.site.tableau_de_bord_ajouter("programmes_stats", tableau_de_bord)
+# Pairs formed against each programme's target, on the admin's dashboard.
+admin.site.tableau_de_bord_ajouter("programmes_stats", _tableau_de_bord)

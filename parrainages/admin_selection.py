@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from mentorat.admin import SelectRelatedMixin, TransitionAdminMixin, transition_action
+from mentorat.admin_perimetre import dans_le_perimetre
 from mentorat.pdf import rendre_pdf
 from mentorat.perimetre import COORDINATEUR, Portee
 
@@ -243,8 +244,9 @@ class SessionSelectionAdmin(TransitionAdminMixin, admin.ModelAdmin):
         ]
 
     def _session(self, request, pk, *, ecrire=False):
+        # Another perimeter's session answers 404, like its change page.
         session = get_object_or_404(
-            SessionSelection.objects.select_related("programme", "animateur", "commune"), pk=pk
+            self.get_queryset(request).select_related("programme", "animateur", "commune"), pk=pk
         )
         if not self.has_view_permission(request, session):
             raise PermissionDenied
@@ -266,7 +268,7 @@ class SessionSelectionAdmin(TransitionAdminMixin, admin.ModelAdmin):
         session = self._session(request, pk, ecrire=request.method == "POST")
         invitation = InvitationSelectionForm(
             request.POST if request.POST.get("action") == "inviter" else None,
-            candidatures=candidatures_invitables(session),
+            candidatures=dans_le_perimetre(request, candidatures_invitables(session)),
         )
         decision = DecisionJuryForm(
             request.POST if request.POST.get("action") == "decider" else None
@@ -410,7 +412,9 @@ def candidatures_inviter_action(modeladmin, request, queryset):
     """Invite the selected applications to a selection session of their programme (a page
     asks which session first)."""
     programmes = set(queryset.values_list("programme_id", flat=True))
-    sessions = SessionSelection.objects.ouvertes().filter(programme__in=programmes)
+    sessions = dans_le_perimetre(
+        request, SessionSelection.objects.ouvertes().filter(programme__in=programmes)
+    )
     if request.POST.get("session"):
         session = sessions.filter(pk=request.POST["session"]).first()
         if session is None:

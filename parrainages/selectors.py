@@ -12,25 +12,30 @@ from .models import Candidature, Parrainage, Sortie
 def tableau_de_bord_programmes(programmes=None, parrainages=None):
     """Per programme: pairs formed vs target, active pairs, positive outcomes (one query).
 
-    ``programmes``, ``parrainages``: the programmes and pairs a staff member sees (querysets,
-    ``None``: all), so that a territory's team counts its own territory's pairs only.
-    """
-    formes = Q(parrainages__statut__in=Parrainage.STATUTS_FORMES)
-    actifs = Q(parrainages__statut=Parrainage.Statut.ACTIF)
-    positives = Q(parrainages__sorties__type__in=Sortie.TYPES_POSITIFS) & Q(
-        parrainages__sorties__moment=Sortie.Moment.FIN
+    ``programmes`` and ``parrainages``: the rows a staff member sees (their perimeter,
+    ``mentorat/perimetre.py``); every programme and every pair when not given."""
+    programmes = Programme.objects.all() if programmes is None else programmes
+    dans = Q() if parrainages is None else Q(parrainages__in=parrainages.values("pk"))
+    formes = Q(parrainages__statut__in=Parrainage.STATUTS_FORMES) & dans
+    lignes = (
+        programmes.exclude(statut=Programme.Statut.BROUILLON)
+        .annotate(
+            binomes_formes=Count("parrainages", filter=formes, distinct=True),
+            binomes_actifs=Count(
+                "parrainages",
+                filter=Q(parrainages__statut=Parrainage.Statut.ACTIF) & dans,
+                distinct=True,
+            ),
+            sorties_positives=Count(
+                "parrainages__sorties",
+                filter=Q(parrainages__sorties__type__in=Sortie.TYPES_POSITIFS)
+                & Q(parrainages__sorties__moment=Sortie.Moment.FIN)
+                & dans,
+                distinct=True,
+            ),
+        )
+        .order_by("nom")
     )
-    lignes = Programme.objects.exclude(statut=Programme.Statut.BROUILLON)
-    if programmes is not None:
-        lignes = lignes.filter(pk__in=programmes.values("pk"))
-    if parrainages is not None:
-        vus = Q(parrainages__in=parrainages.values("pk"))
-        formes, actifs, positives = formes & vus, actifs & vus, positives & vus
-    lignes = lignes.annotate(
-        binomes_formes=Count("parrainages", filter=formes, distinct=True),
-        binomes_actifs=Count("parrainages", filter=actifs, distinct=True),
-        sorties_positives=Count("parrainages__sorties", filter=positives, distinct=True),
-    ).order_by("nom")
     resultat = []
     for p in lignes:
         taux = round(100 * p.binomes_formes / p.cible_binomes) if p.cible_binomes else None

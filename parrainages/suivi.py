@@ -1,4 +1,7 @@
-"""Reads for the staff follow-up page: stalled pairs, overdue surveys, recent reminders."""
+"""Reads for the staff follow-up page: stalled pairs, overdue surveys, recent reminders.
+
+``parrainages`` and ``destinataires``: the pairs and the accounts the staff member sees (their
+perimeter, ``mentorat/perimetre.py``); all of them when not given."""
 
 import datetime as dt
 
@@ -12,12 +15,11 @@ from .models.parrainage import Forme
 
 
 def binomes_en_panne(aujourd_hui=None, limite=200, parrainages=None):
-    """Active regular pairs with no logged meeting for their programme's delay (among
-    ``parrainages``: the pairs the staff member's perimeter holds; all when ``None``)."""
+    """Active regular pairs with no logged meeting for their programme's delay."""
     aujourd_hui = aujourd_hui or timezone.localdate()
+    parrainages = Parrainage.objects.all() if parrainages is None else parrainages
     qs = (
-        (Parrainage.objects.all() if parrainages is None else parrainages)
-        .filter(statut=Parrainage.Statut.ACTIF, forme=Forme.REGULIER)
+        parrainages.filter(statut=Parrainage.Statut.ACTIF, forme=Forme.REGULIER)
         .annotate(
             derniere=Max("rencontres__debut", filter=Q(rencontres__statut=Rencontre.Statut.TENUE))
         )
@@ -35,16 +37,14 @@ def binomes_en_panne(aujourd_hui=None, limite=200, parrainages=None):
 
 
 def enquetes_en_retard(aujourd_hui=None, limite=200, parrainages=None):
-    """Ended pairs without their end outcome, or without the six-month one when due (among
-    ``parrainages``, all when ``None``)."""
+    """Ended pairs without their end outcome, or without the six-month one when due."""
     aujourd_hui = aujourd_hui or timezone.localdate()
     fin = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.FIN)
     six = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.SIX_MOIS)
-    termines = (
-        (Parrainage.objects.all() if parrainages is None else parrainages)
-        .filter(statut__in=[Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU])
-        .select_related("programme", "parrain__user", "filleul__user")
-    )
+    parrainages = Parrainage.objects.all() if parrainages is None else parrainages
+    termines = parrainages.filter(
+        statut__in=[Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU]
+    ).select_related("programme", "parrain__user", "filleul__user")
     sans_fin = termines.filter(~Exists(fin)).order_by("date_fin")[:limite]
     sans_six = termines.filter(
         ~Exists(six), date_fin__lte=aujourd_hui - dt.timedelta(days=183)
@@ -52,13 +52,21 @@ def enquetes_en_retard(aujourd_hui=None, limite=200, parrainages=None):
     return list(sans_fin), list(sans_six)
 
 
-def derniers_envois(limite=50):
+def _envois(destinataires):
+    if destinataires is None:
+        return Envoi.objects.all()
+    return Envoi.objects.filter(destinataire__in=destinataires.values("pk"))
+
+
+def derniers_envois(limite=50, destinataires=None):
     return list(
-        Envoi.objects.select_related("destinataire").order_by(F("envoye_le").desc(nulls_last=True))[
-            :limite
-        ]
+        _envois(destinataires)
+        .select_related("destinataire")
+        .order_by(F("envoye_le").desc(nulls_last=True))[:limite]
     )
 
 
-def envois_en_echec(limite=50):
-    return list(Envoi.objects.filter(statut=Envoi.Statut.ECHEC).order_by("-created_at")[:limite])
+def envois_en_echec(limite=50, destinataires=None):
+    return list(
+        _envois(destinataires).filter(statut=Envoi.Statut.ECHEC).order_by("-created_at")[:limite]
+    )

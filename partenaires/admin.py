@@ -573,7 +573,7 @@ class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelA
         ]
 
     def _convention_visible(self, request, pk):
-        # Another perimeter's convention answers 404, as its page does.
+        # Another perimeter's convention answers 404, like its change page.
         convention = get_object_or_404(
             self.get_queryset(request).select_related("partenaire").prefetch_related("programmes"),
             pk=pk,
@@ -601,7 +601,13 @@ class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelA
             debut, fin = form.cleaned_data["debut"], form.cleaned_data["fin"]
         else:
             debut, fin = form.initial["debut"], form.initial["fin"]
-        conventions = None if form.errors else selectors.comparatif_conventions(debut, fin)
+        conventions = (
+            None
+            if form.errors
+            else selectors.comparatif_conventions(
+                debut, fin, conventions=self.get_queryset(request)
+            )
+        )
         return TemplateResponse(
             request,
             "partenaires/admin/indicateurs.html",

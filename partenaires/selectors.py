@@ -655,11 +655,12 @@ PERIODES_COURTES = {
 }
 
 
-def comparatif_conventions(debut: dt.date, fin: dt.date):
+def comparatif_conventions(debut: dt.date, fin: dt.date, conventions=None):
     """Every followed convention with each indicator over the period, and its objectives
-    (three queries)."""
+    (three queries). ``conventions``: those the staff member sees (all when not given)."""
+    conventions = Convention.objects.all() if conventions is None else conventions
     conventions = indicateurs.compter_conventions(
-        Convention.objects.suivies()
+        conventions.suivies()
         .select_related("partenaire")
         .prefetch_related("objectifs")
         .order_by("partenaire__nom", "reference"),

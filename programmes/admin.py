@@ -24,7 +24,12 @@ from .models import (
     Secteur,
     Structure,
 )
-from .services import evenement_annuler, modele_charte_versionner, presences_noter
+from .services import (
+    evenement_annuler,
+    modele_charte_versionner,
+    presences_noter,
+    programme_rattacher,
+)
 
 
 @admin.register(Secteur)
@@ -193,6 +198,14 @@ class ProgrammeAdmin(TransitionAdminMixin, admin.ModelAdmin):
         if db_field.name == "departements":
             kwargs["widget"] = forms.SelectMultiple(attrs={"size": 12})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and programme_rattacher(programme=obj, par=request.user):
+            # The perimeter read for this request did not hold the new programme yet.
+            for porteur in (request, request.user):
+                porteur.__dict__.pop("_perimetre", None)
+            request.__dict__.pop("_ecriture_permise", None)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is ModeleCharte:

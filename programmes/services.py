@@ -6,9 +6,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from mentorat.envois import courriel_ecrire
+from mentorat.perimetre import perimetre_de
 
 from .ics import evenement_ics, inscription_user
-from .models import Evenement, Inscription, ModeleCharte, Programme
+from .models import Affectation, Evenement, Inscription, ModeleCharte, Programme, Structure
 
 
 @transaction.atomic
@@ -98,3 +99,22 @@ def evenement_annuler(*, evenement) -> Evenement:
         inscription.evenement = evenement
         inscription_invitation(inscription, inscription_user(inscription), "CANCEL")
     return evenement
+
+
+@transaction.atomic
+def programme_rattacher(*, programme: Programme, par) -> list[Structure]:
+    """A programme a staff member creates is run by the structures where they are
+    coordinator: without it they would lose it from sight as soon as it is saved (what staff
+    see follows from their structures' programmes, ``mentorat/perimetre.py``). Nothing for an
+    Administrateur, who sees every programme (they give it to a structure on the structure's
+    page). Returns the structures it was added to."""
+    if par is None or perimetre_de(par).tout:
+        return []
+    structures = list(
+        Structure.objects.filter(
+            affectations__user=par, affectations__role=Affectation.Role.COORDINATEUR
+        ).distinct()
+    )
+    for structure in structures:
+        structure.programmes.add(programme)
+    return structures

@@ -25,7 +25,12 @@ from tests.parrainages.factories import (
     partie_de,
 )
 from tests.partenaires.factories import MembreFactory
-from tests.programmes.factories import EvenementFactory, ModeleCharteFactory, ProgrammeFactory
+from tests.programmes.factories import (
+    EvenementFactory,
+    ModeleCharteFactory,
+    ProgrammeFactory,
+    StructureFactory,
+)
 
 ROLES = [
     "anonyme",
@@ -36,6 +41,10 @@ ROLES = [
     "membre",
     "autre_membre",
     "gestionnaire",
+    # Staff of another structure (their own programme, none of the world's): what staff see
+    # stops at their structures' programmes and territories (docs/perimetre.md; the whole
+    # admin is crawled by tests/test_perimetre_admin.py).
+    "gestionnaire_autre_structure",
     "administrateur",
     "gestionnaire_sans_mfa",
 ]
@@ -111,6 +120,8 @@ def monde_creer():
         date_fin=timezone.localdate() - dt.timedelta(days=8),
     )
     invite = ParrainFactory(invite=True)
+    autre_structure = StructureFactory(nom="Mission locale (autre structure)")
+    ProgrammeFactory(slug="programme-autre-structure", structure=autre_structure)
     admin = administrateur()
     compte_ouvert = compte_creer(
         user=User(email="nouvelle.recrue@exemple.fr", first_name="Léa", last_name="Roux"),
@@ -140,6 +151,7 @@ def monde_creer():
             "membre": membre.user,
             "autre_membre": autre_membre.user,
             "gestionnaire": gestionnaire(),
+            "gestionnaire_autre_structure": gestionnaire(structure=autre_structure),
             "administrateur": admin,
             "gestionnaire_sans_mfa": gestionnaire(),
         },
@@ -173,6 +185,7 @@ MATRICE = {
             "membre": 302,
             "autre_membre": 302,
             "gestionnaire": 302,
+            "gestionnaire_autre_structure": 302,
             "administrateur": 302,
             "gestionnaire_sans_mfa": 302,
         },
@@ -435,7 +448,7 @@ MATRICE["reclamer"] = (lambda m: reverse("reclamer"), PUBLIC)
 # first asks for the password again (and is then refused: tests/mentorat/test_mfa.py).
 REDIRECTION = {**dict.fromkeys(ROLES, 302), "anonyme": LOGIN}
 SANS_AUTHENTIFICATEUR = {**dict.fromkeys(ROLES, 404), "anonyme": LOGIN}
-AVEC_APPLICATION = ("gestionnaire", "administrateur")
+AVEC_APPLICATION = ("gestionnaire", "gestionnaire_autre_structure", "administrateur")
 MFA = {
     "mfa_index": (lambda m: reverse("mfa_index"), CONNECTE),
     "mfa_authenticate": (lambda m: reverse("mfa_authenticate"), REDIRECTION),

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from mentorat.access import mfa_pour_le_personnel, staff_verifie
+from mentorat.admin_perimetre import dans_le_perimetre
 from mentorat.signature_vues import etapes_signature
 from mentorat.signatures import parties_de
 
@@ -22,7 +23,8 @@ def charte_for_request(request, uuid) -> Charte:
     anyone else.
 
     The programme's coordinator (a staff member, who signs where the programme asks) sees it
-    as staff: once the session passed the second factor, like every staff right.
+    as staff: once the session passed the second factor, like every staff right, and within
+    their perimeter.
     """
     user = request.user
     qs = Charte.objects.select_related(
@@ -30,7 +32,11 @@ def charte_for_request(request, uuid) -> Charte:
         "parrainage__parrain__user",
         "parrainage__filleul__user",
     )
-    if not staff_verifie(request):
+    if staff_verifie(request):
+        # Staff see the charters of their perimeter (their structures' programmes and
+        # territories, mentorat/perimetre.py); another's answers 404.
+        qs = dans_le_perimetre(request, qs)
+    else:
         qs = qs.filter(Q(parrainage__parrain__user=user) | Q(parrainage__filleul__user=user))
     return get_object_or_404(qs, uuid=uuid)
 

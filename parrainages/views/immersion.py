@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mentorat.access import staff_verifie
+from mentorat.admin_perimetre import dans_le_perimetre
 from mentorat.forms import erreurs_vers_formulaire
 from mentorat.signature_vues import etapes_signature
 
@@ -181,7 +182,10 @@ def immersion_ouvrir(request, uuid):
         return redirect("filleul:immersion", pk=immersion.pk)
     if parrainage.parrain.user_id == request.user.pk:
         return redirect("parrain:immersion", pk=immersion.pk)
-    if staff_verifie(request):
+    if (
+        staff_verifie(request)
+        and dans_le_perimetre(request, Immersion.objects.filter(pk=immersion.pk)).exists()
+    ):
         return redirect("admin:parrainages_immersion_change", immersion.pk)
     raise Http404
 

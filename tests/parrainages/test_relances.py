@@ -24,7 +24,6 @@ from parrainages.models import Sortie
 from tests.mentorat.factories import (
     EnvoiFactory,
     UserFactory,
-    administrateur,
     connecter,
     gestionnaire,
 )
@@ -495,17 +494,20 @@ def test_follow_up_page(client, django_assert_num_queries, n):
     assert client.get(url)["Location"].startswith(reverse("admin:login"))
     aujourd_hui = timezone.localdate()
     for _ in range(n):
-        ParrainageFactory(actif=True, date_debut=aujourd_hui - dt.timedelta(days=90))
+        pair = ParrainageFactory(actif=True, date_debut=aujourd_hui - dt.timedelta(days=90))
         ParrainageFactory(
             termine=True,
             date_debut=aujourd_hui - dt.timedelta(days=400),
             date_fin=aujourd_hui - dt.timedelta(days=200),
         )
-        EnvoiFactory(envoye=True, envoye_le=timezone.now())
-        EnvoiFactory(echec=True, erreur="boîte pleine")
-    connecter(client, administrateur())
-    # savepoints, session, user, stalled pairs, two survey lists, recent and failed sends…
-    with django_assert_num_queries(11):
+        # Messages to the people of the staff member's perimeter (the whole outbox is the
+        # Administrateur's).
+        EnvoiFactory(destinataire=pair.filleul.user, envoye=True, envoye_le=timezone.now())
+        EnvoiFactory(destinataire=pair.parrain.user, echec=True, erreur="boîte pleine")
+    connecter(client, gestionnaire())
+    # savepoints, session, user, their perimeter, stalled pairs, two survey lists, recent and
+    # failed sends…
+    with django_assert_num_queries(12):
         response = client.get(url)
     content = text(response)
     assert len(response.context["en_panne"]) == n
