@@ -190,8 +190,16 @@ def _monde(tok: str, structure, commune, *, hors=None):
     )
     garder(InscriptionFactory(evenement=evenement, filleul=filleul))
 
-    garder(MatchingRunFactory(programme=programme, non_apparies=[[filleul2.pk, f"{tok} raison"]]))
-    garder(MatchingRunFactory(programme=programme, echoue=True))
+    # Runs launched by the structure (a territorial team sees its own structures' runs only:
+    # parrainages/admin.py MatchingRunAdmin.get_queryset).
+    garder(
+        MatchingRunFactory(
+            programme=programme,
+            structure=structure,
+            non_apparies=[[filleul2.pk, f"{tok} raison"]],
+        )
+    )
+    garder(MatchingRunFactory(programme=programme, structure=structure, echoue=True))
     coordinateur = gestionnaire(
         structure=structure,
         first_name=f"{tok.capitalize()}coord",

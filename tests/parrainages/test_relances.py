@@ -36,6 +36,7 @@ from tests.parrainages.factories import (
     signer,
 )
 from tests.partenaires.factories import MembreFactory, RapportFactory
+from tests.programmes.factories import ProgrammeFactory, StructureFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -514,15 +515,14 @@ def test_follow_up_page(client, django_assert_num_queries, n):
     assert len(response.context["sans_fin"]) == n and len(response.context["sans_six"]) == n
     assert "boîte pleine" in content
     assert re.search(r"Binômes sans rencontre consignée \(\d+\)", content)
-    # A structure's staff read their programmes' pairs, not the outbox (everyone's e-mails):
-    # the perimeter's read, no sends.
-    connecter(client, gestionnaire())
-    with django_assert_num_queries(10):
-        response = client.get(url)
+    # Staff of another structure read neither these pairs nor the e-mails sent to their people.
+    autre = StructureFactory(programmes=[ProgrammeFactory(structure=False)])
+    connecter(client, gestionnaire(structure=autre))
+    response = client.get(url)
     content = text(response)
-    assert len(response.context["en_panne"]) == n
-    assert len(response.context["sans_fin"]) == n and len(response.context["sans_six"]) == n
-    assert "boîte pleine" not in content and "Derniers rappels" not in content
+    assert len(response.context["en_panne"]) == 0
+    assert len(response.context["sans_fin"]) == 0 and len(response.context["sans_six"]) == 0
+    assert "boîte pleine" not in content and list(response.context["envois"]) == []
 
 
 def test_a_pair_whose_mentee_has_no_address_yet_reminds_the_mentor_only():
