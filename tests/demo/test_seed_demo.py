@@ -268,13 +268,16 @@ def test_demo_logins_can_log_in(seed, client):
     assert admin.groups.filter(name=ADMINISTRATEUR).exists()
 
 
-def test_demo_gestionnaire_sees_every_programme_of_the_demo(seed):
+def test_demo_gestionnaire_sees_the_city_services_programmes(seed):
     from mentorat.perimetre import perimetre_de
+    from programmes.models import Structure
 
     gestionnaire = User.objects.get(email="gestionnaire@demo.mentorat.fr")
     perimetre = perimetre_de(gestionnaire)
     assert not perimetre.tout
-    assert perimetre.programmes() == set(Programme.objects.values_list("pk", flat=True))
+    ville = Structure.objects.get(operateur=True)
+    assert perimetre.programmes() == set(ville.programmes.values_list("pk", flat=True))
+    assert len(perimetre.programmes()) == Programme.objects.count() - 1
     # The city's service runs the platform: its staff see the people of no programme yet.
     assert perimetre.orphelins
     assert perimetre_de(User.objects.get(email="admin@demo.mentorat.fr")).tout

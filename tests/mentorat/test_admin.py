@@ -140,6 +140,8 @@ PAGES = [
     pytest.param(ModeleCharteFactory, 13, 8, 9, id="modelecharte"),
     pytest.param(EvenementFactory, 13, 8, 10, id="evenement"),
     pytest.param(InscriptionFactory, 12, 8, 9, id="inscription"),
+    # Mentors and conventions of no programme: the "programmes" filter offers the programmes
+    # of the perimeter, none here, read without a query.
     pytest.param(ParrainFactory, 12, 8, 11, id="parrain"),
     # The change page lists the mentee's legal guardians (one query, whatever their number).
     pytest.param(FilleulFactory, 11, 8, 11, id="filleul"),
