@@ -69,8 +69,56 @@ def borner(portee, request, queryset, role: str = LECTURE):
     if portee in (REFERENTIEL, REFERENTIEL_PARTAGE):
         return queryset
     if callable(portee) and portee not in DECLARATIONS:
-        return portee(request, queryset) if not perimetre.vide else queryset.none()
+        return portee(request, queryset, role) if not perimetre.vide else queryset.none()
     return queryset.none()
+
+
+def choix_bornes(admin_site, db_field, request, formfield, role: str):
+    """A related field's choices on a form that writes: the related rows the staff member may
+    write with ``role`` (the related model's perimeter), shared reference lists whole."""
+    if formfield is None or not hasattr(formfield, "queryset"):
+        return formfield
+    if perimetre_de(request).tout:
+        return formfield
+    cible = admin_site._registry.get(db_field.remote_field.model)
+    portee = getattr(cible, "portee", None)
+    if cible is None:
+        portee = getattr(db_field.remote_field.model, "portee_des_choix", None)
+    if portee is not None and portee not in (REFERENTIEL, REFERENTIEL_PARTAGE):
+        formfield.queryset = borner(portee, request, formfield.queryset, role)
+    return formfield
+
+
+class PerimetreInlineMixin:
+    """An inline of a ModelAdmin: its rows and its related fields' choices follow the
+    perimeter too (``MentoratAdminSite.register`` mixes it into every inline). Rows: the
+    inline's own ``portee`` if it declares one, else its model's ModelAdmin's; the parent's
+    perimeter holds for inlines of neither (a convention's actions)."""
+
+    portee = None
+
+    def _portee_des_lignes(self):
+        if self.portee is not None:
+            return self.portee
+        return getattr(self.admin_site._registry.get(self.model), "portee", None)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        portee = self._portee_des_lignes()
+        if portee is None:
+            return queryset
+        return borner(portee, request, queryset)
+
+    def _role_ecriture(self) -> str:
+        return getattr(self._portee_des_lignes(), "ecriture", COORDINATEUR)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        champ = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return choix_bornes(self.admin_site, db_field, request, champ, self._role_ecriture())
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        champ = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return choix_bornes(self.admin_site, db_field, request, champ, self._role_ecriture())
 
 
 class PerimetreRelatedFieldListFilter(RelatedFieldListFilter):
@@ -133,7 +181,8 @@ class PerimetreAdminMixin:
     # -- rights --------------------------------------------------------------------------
 
     def _role_ecriture(self) -> str:
-        return self.portee.ecriture if isinstance(self.portee, Portee) else COORDINATEUR
+        # A Portee's, or a function's ``ecriture`` attribute; coordinators otherwise.
+        return getattr(self.portee, "ecriture", COORDINATEUR)
 
     def _peut_ecrire(self, request, obj=None) -> bool:
         perimetre = perimetre_de(request)
@@ -146,7 +195,7 @@ class PerimetreAdminMixin:
         role = self._role_ecriture()
         if obj is None or obj.pk is None:
             return perimetre.peut(role)
-        if not isinstance(self.portee, Portee) or perimetre.peut_partout(role):
+        if isinstance(self.portee, Portee) and perimetre.peut_partout(role):
             return perimetre.peut(role)
         cache = request.__dict__.setdefault("_ecriture_permise", {})
         cle = (self.model._meta.label, obj.pk)
@@ -226,15 +275,9 @@ class PerimetreAdminMixin:
     # -- choices of related fields and filters --------------------------------------------
 
     def _borner_choix(self, formfield, db_field, request):
-        if formfield is None or not hasattr(formfield, "queryset"):
-            return formfield
-        if perimetre_de(request).tout:
-            return formfield
-        cible = self.admin_site._registry.get(db_field.remote_field.model)
-        portee = getattr(cible, "portee", None)
-        if portee is not None and portee not in (REFERENTIEL, REFERENTIEL_PARTAGE):
-            formfield.queryset = borner(portee, request, formfield.queryset)
-        return formfield
+        # A form writes: the related rows the staff member may write with this model's role
+        # (a counsellor in one structure and read-only in another places nothing in the other).
+        return choix_bornes(self.admin_site, db_field, request, formfield, self._role_ecriture())
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         champ = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -278,15 +321,16 @@ COMPTES_PAR = (
 )
 
 
-def comptes_du_perimetre(request, queryset):
+def comptes_du_perimetre(request, queryset, role: str = LECTURE):
     from django.apps import apps
     from django.contrib import admin as admin_module
     from django.db.models import Q
 
-    # Their structures' staff, whether or not a structure runs a programme yet.
-    condition = Q(pk=request.user.pk) | Q(
-        affectations__structure__affectations__user_id=request.user.pk
-    )
+    # Their structures' staff, whether or not a structure runs a programme yet: read only
+    # (a staff account's rights are the Administrateur's to change).
+    condition = Q(pk=request.user.pk)
+    if role == LECTURE:
+        condition |= Q(affectations__structure__affectations__user_id=request.user.pk)
     site = admin_module.site
     for label, chemin in COMPTES_PAR:
         app_label, model_name = label.split(".")
@@ -294,7 +338,7 @@ def comptes_du_perimetre(request, queryset):
         admin_modele = site._registry.get(modele)
         if admin_modele is None:
             continue
-        lignes = borner(admin_modele.portee, request, modele._default_manager.all())
+        lignes = borner(admin_modele.portee, request, modele._default_manager.all(), role)
         condition |= Q(**{f"{chemin}__in": lignes.values("pk")})
     ids = queryset.model._default_manager.filter(condition).values("pk")
     return queryset.filter(pk__in=ids)

@@ -8,7 +8,12 @@ from django.views.decorators.cache import never_cache
 
 from .access import staff_verifie
 from .admin_listes import SafeChangeListMixin
-from .admin_perimetre import PORTEES_TIERCES, PerimetreAdminMixin, declaration_valide
+from .admin_perimetre import (
+    PORTEES_TIERCES,
+    PerimetreAdminMixin,
+    PerimetreInlineMixin,
+    declaration_valide,
+)
 from .mfa import avec_suite, exiger_mfa, mfa_passee, retour_sur
 
 
@@ -50,7 +55,24 @@ class MentoratAdminSite(admin.AdminSite):
             melanges = tuple(
                 m for m in (PerimetreAdminMixin, SafeChangeListMixin) if not issubclass(classe, m)
             )
-            if melanges:
+            # Its inlines' rows and choices follow the perimeter too.
+            inlines = tuple(
+                i
+                if issubclass(i, PerimetreInlineMixin)
+                else type(
+                    i.__name__,
+                    (PerimetreInlineMixin, i),
+                    {
+                        "__module__": i.__module__,
+                        "__doc__": i.__doc__,
+                        "portee": staticmethod(i.portee)
+                        if callable(getattr(i, "portee", None))
+                        else getattr(i, "portee", None),
+                    },
+                )
+                for i in classe.inlines
+            )
+            if melanges or inlines:
                 classe = type(
                     classe.__name__,
                     (*melanges, classe),
@@ -59,6 +81,7 @@ class MentoratAdminSite(admin.AdminSite):
                         "__doc__": classe.__doc__,
                         # A function stays one (never bound to the ModelAdmin).
                         "portee": staticmethod(portee) if callable(portee) else portee,
+                        "inlines": inlines,
                     },
                 )
             super().register(modele, classe, **options)

@@ -460,8 +460,16 @@ class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelA
             ),
         )
 
+    def save_model(self, request, obj, form, change):
+        # The parties' inline saves the lead partner's row if it lists it (with its
+        # signatory): the model makes it only afterwards, if missing (save_related).
+        obj._parties_du_formulaire = True
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        form.instance._parties_du_formulaire = False
+        form.instance.partie_porteuse_assurer()
         if change and form.instance.signature_demandee_le is not None:
             retirees = signature.convention_modifiee(convention=form.instance)
             form.instance.refresh_from_db()

@@ -258,13 +258,27 @@ class Convention(StatusMachine, models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        # The lead partner is always a party (the first one, « porteur »).
-        if self.partenaire_id:
-            PartieConvention.objects.get_or_create(
-                convention=self,
-                partenaire_id=self.partenaire_id,
-                defaults={"role": PartieConvention.Role.PORTEUR},
-            )
+        # The lead partner is always a party (the first one, « porteur »). The admin's form
+        # saves its parties itself first (``_parties_du_formulaire``), then asks for this.
+        if not getattr(self, "_parties_du_formulaire", False):
+            self.partie_porteuse_assurer()
+
+    def partie_porteuse_assurer(self) -> None:
+        """The lead partner is the one party « porteur »: its row made or promoted, a former
+        lead's row becoming a co-signatory's (a new lead partner does not drop the old one)."""
+        if not self.partenaire_id:
+            return
+        partie, creee = PartieConvention.objects.get_or_create(
+            convention=self,
+            partenaire_id=self.partenaire_id,
+            defaults={"role": PartieConvention.Role.PORTEUR},
+        )
+        if not creee and partie.role != PartieConvention.Role.PORTEUR:
+            partie.role = PartieConvention.Role.PORTEUR
+            partie.save(update_fields=["role"])
+        PartieConvention.objects.filter(
+            convention=self, role=PartieConvention.Role.PORTEUR
+        ).exclude(partenaire_id=self.partenaire_id).update(role=PartieConvention.Role.CO_SIGNATAIRE)
 
     def clean(self):
         if self.date_debut and self.date_fin and self.date_fin < self.date_debut:

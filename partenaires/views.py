@@ -52,6 +52,7 @@ from .forms import (
 )
 from .indicateurs import DEFINITIONS, IND
 from .models import Partenaire
+from .publics import masquer
 from .services import InvitationInvalide, prescription_creer, prescription_depuis_jeton
 
 PAR_PAGE = 50
@@ -196,12 +197,19 @@ def convention(request, pk):
         "actions": selectors.actions_de_convention(convention),
         "form": form,
         "definitions": [DEFINITIONS[ind] for ind in IND.values],
-        "rapports": selectors.rapports_des_partenaires([convention.partenaire_id]).filter(
+        # The member's own partners: only the lead party's members are offered the files
+        # that name people.
+        "rapports": selectors.rapports_des_partenaires(request.partenaires).filter(
             convention=convention
         )[:10],
     }
     if convention.est_suivie:
         tableau = selectors.tableau_de_bord_convention(convention)
+        # A partner reads an objective aimed at a public as it downloads it: 1 to 4 shown
+        # « < 5 » (docs/indicateurs.md), the rate and gauge with it.
+        for a in tableau.get("avancements", ()):
+            a.valeur_affichee = masquer(a.valeur) if a.cible_publique else a.valeur
+            a.masque = a.valeur_affichee != a.valeur
         contexte.update(tableau)
         contexte["graphique"] = graphiques.courbes(tableau["series"])
     else:

@@ -10,7 +10,14 @@ from mentorat.admin import (
     transition_action,
 )
 from mentorat.admin_perimetre import REFERENTIEL
-from mentorat.perimetre import COORDINATEUR, RESERVE_ADMINISTRATEURS, Portee
+from mentorat.perimetre import (
+    CONSEILLER,
+    COORDINATEUR,
+    LECTURE,
+    RESERVE_ADMINISTRATEURS,
+    Portee,
+    perimetre_de,
+)
 
 from .models import (
     Affectation,
@@ -20,6 +27,7 @@ from .models import (
     Inscription,
     ModeleCharte,
     Programme,
+    Public,
     QuartierPrioritaire,
     Secteur,
     Structure,
@@ -251,6 +259,33 @@ class ModeleCharteAdmin(SelectRelatedMixin, admin.ModelAdmin):
         modele_charte_versionner(modele=obj, par=request.user)
 
 
+# A mentee's or a mentor's registration is placed by their own commune, a partner member's
+# (who has none here) by the event's: a territory's team never reads the names of the people
+# of other territories who registered to an event it sees.
+PORTEE_INSCRIPTIONS_DES_PERSONNES = Portee(
+    "evenement__programme", ("filleul__commune", "parrain__commune")
+)
+PORTEE_INSCRIPTIONS_DES_MEMBRES = Portee("evenement__programme", "evenement__commune")
+
+
+def inscriptions_du_perimetre(request, queryset, role=LECTURE):
+    perimetre = perimetre_de(request)
+    personnes = perimetre.filtrer(
+        Inscription.objects.exclude(public=Public.PARTENAIRES),
+        PORTEE_INSCRIPTIONS_DES_PERSONNES,
+        role,
+    )
+    membres = perimetre.filtrer(
+        Inscription.objects.filter(public=Public.PARTENAIRES),
+        PORTEE_INSCRIPTIONS_DES_MEMBRES,
+        role,
+    )
+    return queryset.filter(Q(pk__in=personnes.values("pk")) | Q(pk__in=membres.values("pk")))
+
+
+inscriptions_du_perimetre.ecriture = CONSEILLER
+
+
 class InscriptionInline(LoadedAutocompleteMixin, admin.TabularInline):
     """The event's registrations, whatever the audience: staff record attendance here."""
 
@@ -341,9 +376,7 @@ class InscriptionAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Registrations of mentees, mentors and partner members; a registration is placed by
     its person's commune (a mentee's, a mentor's) or its event's."""
 
-    portee = Portee(
-        "evenement__programme", ("filleul__commune", "parrain__commune", "evenement__commune")
-    )
+    portee = staticmethod(inscriptions_du_perimetre)
     list_display = ("personne", "public", "evenement", "statut", "created_at")
     list_filter = ("statut", "public", "evenement__type", "evenement__programme")
     list_select_related = ("filleul__user", "parrain__user", "membre", "evenement")

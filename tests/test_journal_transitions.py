@@ -427,5 +427,7 @@ def test_every_journaled_model_with_a_status_is_checked():
         "Convention",
         "AutorisationParentale",
         "SessionSelection",
+        # A convention's action plan: its status changes in the convention's form (audited).
+        "ActionConvention",
     }
     assert all(auditlog.contains(m) for m in modeles_a_statut())

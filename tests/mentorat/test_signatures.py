@@ -490,7 +490,8 @@ def test_staff_read_the_parties_but_never_change_them(client, charte):
     assert (
         "Représentant légal du filleul ou de la filleule</a> : Nadia Benali, Mère" in charte_admin
     )
-    assert client.get(fiche).status_code == 403
+    # A row of a list one may not read answers like one that does not exist.
+    assert client.get(fiche).status_code == 404
     # Even an Administrateur reads them only: never their secret, never a change.
     connecter(client, administrateur())
     page = text(client.get(fiche))

@@ -376,3 +376,53 @@ def test_every_partys_members_hear_of_the_monthly_report(convention):
     assert cles == sorted(
         f"rapport_pret:{rapport.pk}:{user_id}" for user_id in (porteur.user_id, co.user_id)
     )
+
+
+def test_the_admin_changes_the_lead_partner_to_another_party(admin_client, convention):
+    """The co-financer becomes the lead partner, listed among the parties as the form asks:
+    its row is promoted (no second row, no error), the former lead stays as a co-signatory."""
+    from tests.programmes.factories import ProgrammeFactory
+
+    convention.programmes.add(ProgrammeFactory())
+    ancien = convention.partenaire
+    nouveau = convention.co_partie.partenaire
+    url = reverse("admin:partenaires_convention_change", args=[convention.pk])
+    reponse = admin_client.post(url, formulaire_admin(convention, partenaire=nouveau.pk))
+    assert reponse.status_code == 302, reponse.context["adminform"].form.errors
+    roles = dict(convention.parties.values_list("partenaire_id", "role"))
+    assert roles == {
+        nouveau.pk: PartieConvention.Role.PORTEUR,
+        ancien.pk: PartieConvention.Role.CO_SIGNATAIRE,
+    }
+
+
+def test_a_new_convention_listing_its_lead_partner_among_the_parties(admin_client):
+    """Staff add a convention and give its lead partner's signatory in the parties' inline:
+    one row for that partner, « porteur »."""
+    from tests.programmes.factories import ProgrammeFactory
+
+    porteur = PartenaireFactory(nom="Mission locale Sud")
+    donnees = {
+        "reference": "CONV-NOUVELLE",
+        "titre": "Convention nouvelle",
+        "partenaire": porteur.pk,
+        "programmes": [ProgrammeFactory().pk],
+        "date_debut": "01/01/2027",
+        "date_fin": "31/12/2027",
+        "statut": Convention.Statut.BROUILLON,
+        "parties-TOTAL_FORMS": 1,
+        "parties-INITIAL_FORMS": 0,
+        "parties-0-partenaire": porteur.pk,
+        "parties-0-role": PartieConvention.Role.CO_SIGNATAIRE,
+        "parties-0-ordre": 1,
+        "objectifs-TOTAL_FORMS": 0,
+        "objectifs-INITIAL_FORMS": 0,
+        "actions-TOTAL_FORMS": 0,
+        "actions-INITIAL_FORMS": 0,
+    }
+    reponse = admin_client.post(reverse("admin:partenaires_convention_add"), donnees)
+    assert reponse.status_code == 302, reponse.context["adminform"].form.errors
+    convention = Convention.objects.get(reference="CONV-NOUVELLE")
+    assert list(convention.parties.values_list("partenaire_id", "role")) == [
+        (porteur.pk, PartieConvention.Role.PORTEUR)
+    ]

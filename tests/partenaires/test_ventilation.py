@@ -360,3 +360,27 @@ def test_staff_read_the_exact_figures_on_the_conventions_page(scenario, client):
     # Parent isolé: 4 people referred (not masked here: staff see « 4 »).
     ligne = texte[texte.index("Parent isolé (déclaré)") :].split("</tr>")[0]
     assert "<td>4</td>" in ligne and "&lt; 5" not in ligne
+
+
+def test_the_portal_shows_a_small_count_of_a_targeted_objective_suppressed(scenario, client):
+    """On the partner's convention page as in its downloads: the 2 mentees of 50 and over
+    referred are shown « < 5 », neither the count nor its rate; an untargeted figure stays."""
+    from django.urls import reverse
+
+    from tests.partenaires.factories import MembreFactory
+
+    convention, _programme, partenaire = scenario
+    ObjectifFactory(
+        convention=convention,
+        indicateur=IND.FILLEULS_ORIENTES,
+        public=Public.SENIOR,
+        valeur_cible=10,
+    )
+    client.force_login(MembreFactory(partenaire=partenaire).user)
+    reponse = client.get(reverse("partenaires:convention", args=[convention.pk]))
+    assert reponse.status_code == 200
+    seniors = next(a for a in reponse.context["avancements"] if a.objectif.public == Public.SENIOR)
+    assert seniors.valeur == 2 and seniors.masque
+    page = reponse.content.decode()
+    assert "&lt; 5 / 10" in page
+    assert "2 / 10" not in page and "(20 %)" not in page
