@@ -195,7 +195,7 @@ class PerimetreAdminMixin:
         role = self._role_ecriture()
         if obj is None or obj.pk is None:
             return perimetre.peut(role)
-        if isinstance(self.portee, Portee) and perimetre.peut_partout(role):
+        if perimetre.peut_partout(role) and not getattr(self.portee, "ligne_par_ligne", False):
             return perimetre.peut(role)
         cache = request.__dict__.setdefault("_ecriture_permise", {})
         cle = (self.model._meta.label, obj.pk)
@@ -322,6 +322,8 @@ COMPTES_PAR = (
 
 
 def comptes_du_perimetre(request, queryset, role: str = LECTURE):
+    """The accounts seen (``LECTURE``), or changed (a higher role): colleagues' staff accounts
+    are only seen, so a change is checked account by account (``ligne_par_ligne``)."""
     from django.apps import apps
     from django.contrib import admin as admin_module
     from django.db.models import Q
@@ -342,3 +344,6 @@ def comptes_du_perimetre(request, queryset, role: str = LECTURE):
         condition |= Q(**{f"{chemin}__in": lignes.values("pk")})
     ids = queryset.model._default_manager.filter(condition).values("pk")
     return queryset.filter(pk__in=ids)
+
+
+comptes_du_perimetre.ligne_par_ligne = True
