@@ -63,3 +63,23 @@ class RefusSignatureForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Indiquez pourquoi vous refusez de signer."},
     )
+
+
+class ChoixMultiplesBornes(forms.ModelMultipleChoiceField):
+    """Rows ticked in a list: an id beyond the database's integer range is an invalid choice.
+
+    Django checks the ids posted with an ``IN`` query, which crashes on SQLite for such a value
+    from a tampered form (``OverflowError``) instead of refusing it.
+    """
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            texte = str(pk).strip().lstrip("+-").lstrip("0")
+            # Compared by length first: int() refuses strings of more than 4,300 digits.
+            if texte.isascii() and texte.isdigit() and (len(texte) > 19 or int(texte) >= 2**63):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)

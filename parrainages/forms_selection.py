@@ -6,6 +6,8 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from mentorat.forms import ChoixMultiplesBornes
+
 from .models import MotifRefus, ParticipationSelection, Presence
 
 CELLULE = re.compile(r"^p-(\d{1,10})-(\d{1,10})$")
@@ -154,7 +156,7 @@ class DecisionJuryForm(forms.Form):
 class InvitationSelectionForm(forms.Form):
     """Applications to invite to a session, among those offered (``candidatures``)."""
 
-    candidatures = forms.ModelMultipleChoiceField(
+    candidatures = ChoixMultiplesBornes(
         label="Candidatures à inviter",
         queryset=None,
         widget=forms.CheckboxSelectMultiple,

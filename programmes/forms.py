@@ -1,6 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from mentorat.forms import ChoixMultiplesBornes
+
 from .models import Commune, Secteur
 
 
@@ -71,27 +73,11 @@ def resolve_commune(texte: str, messages: dict) -> Commune:
     return trouvees[0]
 
 
-class SecteursField(forms.ModelMultipleChoiceField):
-    """Sectors ticked in a list of checkboxes.
-
-    An id beyond the database's integer range is an invalid choice: Django's check of the ids
-    (an ``IN`` query) would crash on SQLite with such a value from a tampered form.
-    """
+class SecteursField(ChoixMultiplesBornes):
+    """Sectors ticked in a list of checkboxes (an id out of range: an invalid choice)."""
 
     widget = forms.CheckboxSelectMultiple
 
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", Secteur.objects.all())
         super().__init__(**kwargs)
-
-    def _check_values(self, value):
-        for pk in value if isinstance(value, list | tuple) else ():
-            texte = str(pk).strip().lstrip("+-").lstrip("0")
-            # Compared by length first: int() refuses strings of more than 4,300 digits.
-            if texte.isascii() and texte.isdigit() and (len(texte) > 19 or int(texte) >= 2**63):
-                raise ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": pk},
-                )
-        return super()._check_values(value)
