@@ -132,10 +132,18 @@ class DateHeureField(forms.DateTimeField):
                 raise ValidationError(self.error_messages["invalid"], code="invalid") from None
             if moment is None:
                 moment = forms.fields.BaseTemporalField.to_python(self, value)
-            return instant_local(moment)
+            return self._instant(moment)
         if isinstance(value, dt.datetime):
-            return instant_local(value)
+            return self._instant(value)
         return super().to_python(value)
+
+    def _instant(self, moment):
+        # The first minutes of year 1 in Paris (local mean time, +00:09:21) are before the
+        # first instant a datetime can hold in UTC: refused as any impossible date.
+        try:
+            return instant_local(moment)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class NomField(forms.CharField):

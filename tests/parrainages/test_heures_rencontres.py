@@ -73,3 +73,18 @@ def test_e_mailed_and_downloaded_invitations_agree(
         client.get(reverse("parrain:rencontre_ics", kwargs={"pk": rencontre.pk})).content
     )
     assert envoye == telecharge == (debut, fin)
+
+
+@pytest.mark.parametrize("saisi", ["0001-01-01T00:00", "0001-01-01T00:09"])
+def test_a_time_before_the_first_instant_is_refused_not_a_crash(saisi):
+    from django import forms
+
+    from mentorat.fields import DateHeureField
+
+    with pytest.raises(forms.ValidationError) as erreur:
+        DateHeureField().clean(saisi)
+    assert erreur.value.code == "invalid"
+    # The last minute a datetime holds is still read (23:59 in Paris, 22:59 UTC).
+    assert DateHeureField().clean("9999-12-31T23:59") == dt.datetime(
+        9999, 12, 31, 22, 59, tzinfo=dt.UTC
+    )
