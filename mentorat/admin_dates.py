@@ -3,9 +3,16 @@
 Django's date hierarchy lists the years, then the months of a year, that hold rows with a
 ``SELECT DISTINCT date_trunc(…)`` over the whole filtered table: a full scan at every display
 of the changelist (0.1 to 0.3 s on a million meetings). ``DateHierarchyFromBoundsMixin`` lists
-instead every year, or every month, between the first and the last date of the rows shown: one
-MIN/MAX query, an index lookup when the field is indexed. A year or a month without any row
-may then appear in the bar (and lists nothing once chosen). The days of a month stay exact.
+instead every year, or every month, between the first and the last date of the rows shown. A
+year or a month without any row may then appear in the bar (and lists nothing once chosen). The
+days of a month stay exact.
+
+The bounds are read once per changelist: Django's tag asks for them (``aggregate(first=Min…,
+last=Max…)``, to open the bar on the only year) before it lists the years, which asked for them
+again. They are read as the first row in each order of the field (``ORDER BY … LIMIT 1``), which
+the database may answer by walking the field's index until a row of the list comes up: on a
+regional team's list of national data, a few rows, where ``MIN``/``MAX`` over the filtered rows
+read all of the region's (0.2 s each for 65,000 mentees).
 """
 
 import datetime as dt
@@ -31,8 +38,32 @@ class BoundedDatesQuerySetMixin:
     """``dates()`` and ``datetimes()`` by year or month from the bounds of the queryset."""
 
     def _bounds(self, field_name):
-        bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
-        return bounds["first"], bounds["last"]
+        known = self.__dict__.setdefault("_known_bounds", {})
+        if field_name not in known:
+            values = self.filter(**{f"{field_name}__isnull": False}).values_list(
+                field_name, flat=True
+            )
+            first = values.order_by(field_name).first()
+            last = values.order_by(f"-{field_name}").first() if first is not None else None
+            known[field_name] = (first, last)
+        return known[field_name]
+
+    def aggregate(self, *args, **kwargs):
+        # The date hierarchy's own question (its first and last date): the bounds above.
+        if not args and set(kwargs) == {"first", "last"}:
+            first, last = kwargs["first"], kwargs["last"]
+            if (
+                isinstance(first, Min)
+                and isinstance(last, Max)
+                and first.source_expressions == last.source_expressions
+                and len(first.source_expressions) == 1
+                and isinstance(getattr(first.source_expressions[0], "name", None), str)
+                and first.filter is None
+                and last.filter is None
+            ):
+                lower, upper = self._bounds(first.source_expressions[0].name)
+                return {"first": lower, "last": upper}
+        return super().aggregate(*args, **kwargs)
 
     def dates(self, field_name, kind, order="ASC"):
         if kind not in BOUNDED_KINDS:

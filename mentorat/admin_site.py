@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import ImproperlyConfigured
+from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -8,6 +9,7 @@ from django.views.decorators.cache import never_cache
 
 from .access import staff_verifie
 from .admin_listes import SafeChangeListMixin
+from .admin_pagination import PaginationBorneeMixin
 from .admin_perimetre import (
     PORTEES_TIERCES,
     PerimetreAdminMixin,
@@ -55,6 +57,9 @@ class MentoratAdminSite(admin.AdminSite):
             melanges = tuple(
                 m for m in (PerimetreAdminMixin, SafeChangeListMixin) if not issubclass(classe, m)
             )
+            # Lists counted up to a bound, unless the ModelAdmin pages them its own way.
+            if classe.paginator is Paginator:
+                melanges += (PaginationBorneeMixin,)
             # Its inlines' rows and choices follow the perimeter too.
             inlines = tuple(
                 i

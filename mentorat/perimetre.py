@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 # Roles in a structure, from the least to the most rights.
 LECTURE = "lecture"
@@ -183,15 +183,16 @@ class Perimetre:
         # A programme seen whole by one structure needs no territory from another.
         entiers = par_territoire.pop(None, set())
         condition = Q(pk__in=[])
-        for chemin in portee.programme:
-            if entiers:
-                condition |= _condition(model, chemin, "in", sorted(entiers))
-            for (deps, communes), ids in par_territoire.items():
-                ids = sorted(ids - entiers)
-                if not ids:
-                    continue
-                condition |= _condition(model, chemin, "in", ids) & _dans_le_territoire(
-                    portee.lieu, deps, communes
+        if entiers:
+            condition |= self._par_un_chemin(model, portee, sorted(entiers))
+        # The territory first, then the programme by any path: ``lieu AND (a OR b OR c)``, not
+        # ``(a AND lieu) OR (b AND lieu) OR …``, which the database can only read by testing
+        # every path on every row of the country before it looks at the place.
+        for (deps, communes), ids in par_territoire.items():
+            ids = sorted(ids - entiers)
+            if ids:
+                condition |= _dans_le_territoire(portee.lieu, deps, communes) & self._par_un_chemin(
+                    model, portee, ids
                 )
         territoires = [t for t, r in self.orphelins if RANG[r] >= RANG[role]]
         if portee.sans_programme and territoires:
@@ -203,6 +204,14 @@ class Perimetre:
             else:
                 for deps, communes in territoires:
                     condition |= sans & _dans_le_territoire(portee.lieu, deps, communes)
+        return condition
+
+    @staticmethod
+    def _par_un_chemin(model, portee: Portee, ids: list[int]) -> Q:
+        """A row reaching one of the programmes ``ids`` by any of ``portee``'s paths."""
+        condition = Q(pk__in=[])
+        for chemin in portee.programme:
+            condition |= _condition(model, chemin, "in", ids)
         return condition
 
     def filtrer(self, queryset, portee: Portee, role: str = LECTURE):
@@ -278,8 +287,24 @@ def _condition(model, chemin: str, lookup: str, valeur) -> Q:
     if saut is None:
         return Q(**{f"{chemin}__{lookup}": valeur})
     avant, champ, reste = saut
+    if not avant and champ.one_to_many:
+        return Q(_existe(champ, reste, lookup, valeur))
     cle = f"{avant}__pk__in" if avant else "pk__in"
     return Q(**{cle: _sous_requete(champ, reste, lookup, valeur)})
+
+
+def _existe(champ, reste: str, lookup: str | None, valeur) -> Exists:
+    """``EXISTS`` a row of the reverse foreign key ``champ`` pointing at this row (and meeting
+    ``reste__lookup=valeur``). Unlike ``pk IN (SELECT …)``, which the database can only read by
+    hashing every row of the other table first (200,000 applications for one national
+    programme, at each count, page and date bound), ``EXISTS`` lets it choose: the hash for a
+    whole list, or the row's own index entry for the few rows a page or a bounded count
+    reads."""
+    autre = champ.related_model
+    lignes = autre._default_manager.filter(**{champ.field.name: OuterRef("pk")})
+    if lookup is not None:
+        lignes = lignes.filter(_condition(autre, reste or "pk", lookup, valeur))
+    return Exists(lignes)
 
 
 def _sans(model, relation: str) -> Q:
@@ -288,6 +313,8 @@ def _sans(model, relation: str) -> Q:
     if saut is None:
         return Q(**{f"{relation}__isnull": True})
     avant, champ, _reste = saut
+    if not avant and champ.one_to_many:
+        return ~Q(_existe(champ, "", None, None))
     cle = f"{avant}__pk__in" if avant else "pk__in"
     return ~Q(**{cle: _sous_requete(champ, "", None, None)})
 

@@ -1695,7 +1695,7 @@ class SortieForm(LoadedRelationsForm):
 
 
 @admin.register(Sortie)
-class SortieAdmin(SelectRelatedMixin, admin.ModelAdmin):
+class SortieAdmin(DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin):
     portee = Portee(
         ("parrainage__programme", "candidature__programme"),
         ("parrainage__filleul__commune", "candidature__filleul__commune"),

@@ -564,6 +564,8 @@ class Sortie(models.Model):
         verbose_name = "sortie"
         verbose_name_plural = "sorties"
         ordering = ["-date"]
+        # The admin's list (newest first) and its date bar read this index, not the table.
+        indexes = [models.Index(fields=["date", "id"], name="sortie_date_id_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["parrainage", "moment"], name="sortie_unique_par_moment"

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.contrib.admin.templatetags.admin_list import date_hierarchy
 from django.db import connection
+from django.db.models import Max, Min
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -79,3 +80,27 @@ def test_date_fields_are_listed_as_dates():
         dt.date(2026, 1, 30),
         dt.date(2026, 3, 2),
     ]
+
+
+def test_the_bounds_are_read_once_per_changelist(client, rencontres):
+    """Django's tag asks for the first and last dates, then for the years: the bounds are read
+    once, as the first row in each order (two one-row reads), not as a MIN/MAX per question."""
+    connecter(client, gestionnaire())
+    response = client.get(URL)
+    cl = response.context["cl"]
+    with CaptureQueriesContext(connection) as queries:
+        assert choices(response) == ["2024", "2025", "2026"]
+    # Already read while the page was drawn: asking again reads nothing.
+    assert len(queries.captured_queries) == 0
+    queryset = with_bounded_dates(cl.root_queryset.filter(statut=Rencontre.Statut.PREVUE))
+    with CaptureQueriesContext(connection) as queries:
+        queryset.datetimes("debut", "year")
+        queryset.datetimes("debut", "month")
+        bornes = queryset.aggregate(first=Min("debut"), last=Max("debut"))
+    assert len(queries.captured_queries) == 2
+    assert all("LIMIT 1" in q["sql"] and "MIN(" not in q["sql"] for q in queries.captured_queries)
+    assert bornes == {"first": paris(2024, 11, 5, 10), "last": paris(2026, 4, 1, 0, 30)}
+    # Any other aggregate is the database's own.
+    assert queryset.aggregate(first=Min("debut"), last=Max("created_at"))["first"] == paris(
+        2024, 11, 5, 10
+    )

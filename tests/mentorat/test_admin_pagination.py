@@ -1,0 +1,74 @@
+"""Admin lists counted up to a bound (``mentorat/admin_pagination.py``): past it, the list says
+"Plus de …", offers the pages of the bounded rows only, and its count stops at the bound."""
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from mentorat.admin_pagination import PaginationBornee
+from parrainages.models import Rencontre
+from tests.mentorat.factories import connecter, gestionnaire
+from tests.parrainages.factories import RencontreFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("admin:parrainages_rencontre_changelist")
+
+
+@pytest.fixture
+def borne(monkeypatch):
+    """A bound of 3 rows and pages of 2 on the meetings' list."""
+    monkeypatch.setattr(PaginationBornee, "plafond", 3)
+    monkeypatch.setattr(admin.site._registry[Rencontre], "list_per_page", 2)
+
+
+def test_every_list_of_the_site_is_counted_up_to_the_bound():
+    assert all(
+        issubclass(model_admin.paginator, PaginationBornee)
+        for model_admin in admin.site._registry.values()
+    )
+
+
+def test_past_the_bound_the_list_says_more_than_and_stops_its_pages(client, borne):
+    for _ in range(5):
+        RencontreFactory()
+    connecter(client, gestionnaire())
+    with CaptureQueriesContext(connection) as requetes:
+        reponse = client.get(URL)
+    assert reponse.status_code == 200
+    cl = reponse.context["cl"]
+    assert cl.paginator.depasse
+    assert cl.paginator.num_pages == 2  # the 3 bounded rows, 2 a page
+    texte = reponse.content.decode()
+    assert "Plus de 3 rencontres" in texte
+    assert "Sélectionner toute la liste (plus de 3 rencontres)" in texte
+    # The count stops at the bound + 1 and is not sorted first.
+    comptes = [q["sql"] for q in requetes.captured_queries if "COUNT(" in q["sql"]]
+    assert len(comptes) == 1
+    assert "LIMIT 4" in comptes[0] and "ORDER BY" not in comptes[0]
+    # The last bounded page shows; a page past the bound is refused as any impossible page.
+    assert client.get(URL, {"p": "2"}).status_code == 200
+    assert client.get(URL, {"p": "3"}).url.endswith("?e=1")
+
+
+def test_under_the_bound_the_count_is_exact(client, borne):
+    for _ in range(3):
+        RencontreFactory()
+    connecter(client, gestionnaire())
+    reponse = client.get(URL)
+    cl = reponse.context["cl"]
+    assert not cl.paginator.depasse
+    assert cl.result_count == 3
+    assert cl.paginator.num_pages == 2
+    assert "3 rencontres" in reponse.content.decode()
+    assert "Plus de" not in reponse.content.decode()
+
+
+def test_a_search_past_the_bound_says_more_than(client, borne):
+    for _ in range(5):
+        RencontreFactory(parrainage__filleul__user__last_name="Benali")
+    connecter(client, gestionnaire())
+    reponse = client.get(URL, {"q": "Benali"})
+    assert "plus de 3 résultats" in reponse.content.decode()
