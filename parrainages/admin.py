@@ -34,7 +34,7 @@ from mentorat.admin import (
 from mentorat.admin_dates import DateHierarchyFromBoundsMixin
 from mentorat.admin_perimetre import REFERENTIEL_PARTAGE, dans_le_perimetre
 from mentorat.models import Partie, User
-from mentorat.perimetre import COORDINATEUR, Portee, perimetre_de
+from mentorat.perimetre import COORDINATEUR, LECTURE, Portee, perimetre_de
 from mentorat.signatures import parties_de
 from programmes.models import Programme, QuartierPrioritaire
 
@@ -1838,12 +1838,38 @@ class CharteAdmin(JournalAuditAdminMixin, DecisionAdminMixin, admin.ModelAdmin):
 NON_APPARIES_AFFICHES = 200
 
 
+def runs_du_perimetre(request, queryset, role=LECTURE):
+    """A programme's runs as its staff reach them: the team that sees (or, with ``role``, runs)
+    the whole programme reaches all of them; a regional team (or a Mission locale) the runs
+    launched for its own structures only, a national run listing mentees of every region.
+
+    Changing one (relaunching, deleting) takes the coordinator role over the run's whole
+    territory: a regional team's coordinator who reads the national team's work reads its
+    national runs, and may not relaunch or delete them."""
+    perimetre = perimetre_de(request)
+    if perimetre.tout:
+        return queryset
+    programmes = perimetre.programmes(role) or set()
+    nationaux = sorted(p for p in programmes if perimetre.national(p, role))
+    condition = Q(programme_id__in=nationaux)
+    for programme_id in sorted(programmes - set(nationaux)):
+        condition |= Q(
+            programme_id=programme_id, structure_id__in=perimetre.structures(programme_id, role)
+        )
+    return queryset.filter(condition)
+
+
+runs_du_perimetre.ecriture = COORDINATEUR
+# The role differs from run to run (a national one, a regional one): checked for each.
+runs_du_perimetre.ligne_par_ligne = True
+
+
 @admin.register(MatchingRun)
 class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
     """Runs are launched from the programmes (action "Lancer un appariement") or by
     ``manage.py match``; here staff follow their progress and read their figures."""
 
-    portee = Portee("programme", ecriture=COORDINATEUR)
+    portee = staticmethod(runs_du_perimetre)
 
     list_display = (
         "__str__",
@@ -1944,22 +1970,6 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f for fieldset in self.fieldsets for f in fieldset[1]["fields"]]
-
-    def get_queryset(self, request):
-        """A programme's runs, limited for a regional team (or a Mission locale) to the runs
-        launched for its structures: a national run lists mentees of every region."""
-        queryset = super().get_queryset(request)
-        perimetre = perimetre_de(request)
-        if perimetre.tout:
-            return queryset
-        programmes_vus = perimetre.programmes() or set()
-        nationaux = sorted(p for p in programmes_vus if perimetre.national(p))
-        condition = Q(programme_id__in=nationaux)
-        for programme_id in sorted(programmes_vus - set(nationaux)):
-            condition |= Q(
-                programme_id=programme_id, structure_id__in=perimetre.structures(programme_id)
-            )
-        return queryset.filter(condition)
 
     @admin.display(description="territoire")
     def territoire_libelle(self, obj):

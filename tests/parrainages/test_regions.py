@@ -178,6 +178,57 @@ def test_a_regional_team_sees_its_own_runs_only(client, reseau):
     assert {r.pk for r in liste.context["cl"].result_list} == {est.pk, aura.pk, national.pk}
 
 
+def test_changing_a_run_takes_the_coordinator_role_over_its_whole_territory(client, reseau):
+    """A regional coordinator who also reads the national team's work sees the national
+    runs, and may relaunch or delete only their own region's."""
+    from programmes.models import Affectation
+    from tests.programmes.factories import affecter
+
+    nqt = reseau["programme"]
+    user = reseau[GRAND_EST]
+    affecter(user, reseau["nationale"], Affectation.Role.LECTURE)
+    est = lancer(
+        nqt,
+        territoire=(frozenset(DEPARTEMENTS_DE_REGION[GRAND_EST]), frozenset()),
+        structure_id=reseau["equipes"][GRAND_EST].pk,
+    )
+    national = lancer(nqt)
+    MatchingRun.objects.filter(pk__in=[est.pk, national.pk]).update(
+        statut=MatchingRun.Statut.ECHOUE
+    )
+
+    connecter(client, user)
+    liste = client.get(reverse("admin:parrainages_matchingrun_changelist"))
+    assert {r.pk for r in liste.context["cl"].result_list} == {est.pk, national.pk}
+    suppression = "admin:parrainages_matchingrun_delete"
+    assert client.get(reverse(suppression, args=[national.pk])).status_code == 403
+    assert client.get(reverse(suppression, args=[est.pk])).status_code == 200
+
+    reponse = client.post(
+        reverse("admin:parrainages_matchingrun_changelist"),
+        {"action": "relancer", "_selected_action": [est.pk, national.pk], "index": "0"},
+    )
+    assert reponse.status_code == 302
+    # Only the region's run is computed again, for the same territory and team.
+    nouveaux = MatchingRun.objects.exclude(pk__in=[est.pk, national.pk])
+    assert [(r.structure_id, r.national) for r in nouveaux] == [
+        (reseau["equipes"][GRAND_EST].pk, False)
+    ]
+
+    # The same people, deleting from the list: the national run stays.
+    client.post(
+        reverse("admin:parrainages_matchingrun_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [est.pk, national.pk],
+            "index": "0",
+            "post": "yes",
+        },
+    )
+    assert MatchingRun.objects.filter(pk=national.pk).exists()
+    assert not MatchingRun.objects.filter(pk=est.pk).exists()
+
+
 # --- Figures, region by region ---------------------------------------------------------------
 
 
