@@ -728,6 +728,18 @@ class Inscription(models.Model):
         user = personne if self.public == Public.PARTENAIRES else personne.user
         return (user.get_full_name() or user.email) if user else "Personne anonymisée"
 
+    @property
+    def personne_nom(self) -> str:
+        """The registrant's name for the event's organiser (a mentor): never an e-mail address,
+        which only staff see; a registration without a name says so."""
+        personne = self.personne
+        user = None
+        if personne is not None:
+            user = personne if self.public == Public.PARTENAIRES else personne.user
+        if user is None:
+            return "Personne anonymisée"
+        return user.get_full_name() or f"Inscription n° {self.pk} (nom non renseigné)"
+
     def clean(self):
         personnes = {
             Public.FILLEULS: "filleul",

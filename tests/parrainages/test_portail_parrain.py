@@ -469,3 +469,18 @@ def test_attendance_not_before_the_action(connecte, parrain):
 
 def test_immersion_factory_default_is_sent_for_signature():
     assert ImmersionFactory().statut == "a_signer"
+
+
+def test_the_organiser_sees_names_never_e_mail_addresses(connecte, parrain):
+    """A registrant who gave no name shows to the organising mentor as a numbered
+    registration: their e-mail address is for staff only."""
+    evenement = EvenementFactory(organisateur=parrain, publie=True)
+    nomme = FilleulFactory(user__first_name="Inès", user__last_name="Benali")
+    sans_nom = FilleulFactory(user__first_name="", user__last_name="", user__email="x@exemple.fr")
+    for filleul in (nomme, sans_nom):
+        Inscription.objects.create(evenement=evenement, public="filleuls", filleul=filleul)
+    page = text(connecte.get(reverse("parrain:presences", kwargs={"pk": evenement.pk})))
+    assert "Inès Benali" in page
+    assert "x@exemple.fr" not in page
+    numero = Inscription.objects.get(filleul=sans_nom).pk
+    assert f"Inscription n° {numero} (nom non renseigné)" in page
