@@ -14,14 +14,35 @@ count is exact, as before. ``MentoratAdminSite.register`` gives it to every Mode
 keeps Django's own paginator; the templates ``admin/pagination.html``, ``admin/search_form.html``
 and ``admin/actions.html`` say "plus de" when the bound is reached.
 
+A list found past the bound is remembered as such for five minutes (``DUREE_DEPASSE``), keyed
+by its exact SQL (the perimeter's ids and the filters are in it): paging through it, sorting it
+or coming back to it does not count again what can only say "plus de 10 000". A list under the
+bound is counted at every view, exactly.
+
 les-emplois met the same wall on its big admin lists (``show_full_result_count = False``, a
 paginator that does not count): here a count is kept, because staff use it up to thousands.
 """
 
+import hashlib
+
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 PLAFOND = 10_000
+DUREE_DEPASSE = 300  # seconds
+
+
+def cle_de_liste(nature: str, queryset) -> str | None:
+    """A cache key for what is read of ``queryset`` (its exact SQL and parameters), or
+    ``None`` when it has none (an empty ``IN ()`` is never run)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    empreinte = hashlib.sha256(repr((queryset.db, sql, params)).encode()).hexdigest()
+    return f"admin_liste:{nature}:{empreinte}"
 
 
 class PaginationBornee(Paginator):
@@ -35,7 +56,14 @@ class PaginationBornee(Paginator):
         if not hasattr(lignes, "query") or lignes.query.is_sliced:
             return super().count
         # Without its order: the database may stop at the bound instead of sorting all rows.
-        return min(lignes.order_by()[: self.plafond + 1].count(), self.plafond + 1)
+        lignes = lignes.order_by()
+        cle = cle_de_liste(f"depasse:{self.plafond}", lignes)
+        if cle is not None and cache.get(cle):
+            return self.plafond + 1
+        compte = min(lignes[: self.plafond + 1].count(), self.plafond + 1)
+        if cle is not None and compte > self.plafond:
+            cache.set(cle, True, DUREE_DEPASSE)
+        return compte
 
     @property
     def depasse(self) -> bool:

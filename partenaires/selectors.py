@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -179,14 +180,15 @@ def filleuls_orientes(partenaires):
     Only the partners' own people: applications whose prescriber is one of them.
     """
     binome = _dernier_binome()
-    # The pair's outcome, or a person without a pair's on the application.
-    sortie = Sortie.objects.filter(
-        Q(
-            parrainage__filleul=OuterRef("filleul_id"),
-            parrainage__programme=OuterRef("programme_id"),
-        )
-        | Q(candidature=OuterRef("pk"))
+    # The pair's outcome, or a person without a pair's on the application (a person has one or
+    # the other: an outcome without a pair is refused to whoever has a pair in the programme).
+    # Two subqueries, each on its own index, not one under an OR that the database can only
+    # answer by reading every outcome for each row (2.7 s for a page of 50 on national data).
+    sortie_du_binome = Sortie.objects.filter(
+        parrainage__filleul=OuterRef("filleul_id"),
+        parrainage__programme=OuterRef("programme_id"),
     ).order_by("-date", "-pk")
+    sortie_sans_binome = Sortie.objects.filter(candidature=OuterRef("pk")).order_by("-date", "-pk")
     # The reason of the refusal and staff's free text, for the prescriber.
     refus = EvenementCandidature.objects.filter(
         candidature=OuterRef("pk"), statut=Candidature.Statut.REFUSEE
@@ -206,8 +208,14 @@ def filleuls_orientes(partenaires):
             refus_precision=Subquery(refus.values("precision")[:1]),
             binome_statut=Subquery(binome.values("statut")[:1]),
             binome_debut=Subquery(binome.values("date_debut")[:1]),
-            sortie_type=Subquery(sortie.values("type")[:1]),
-            sortie_moment=Subquery(sortie.values("moment")[:1]),
+            sortie_type=Coalesce(
+                Subquery(sortie_du_binome.values("type")[:1]),
+                Subquery(sortie_sans_binome.values("type")[:1]),
+            ),
+            sortie_moment=Coalesce(
+                Subquery(sortie_du_binome.values("moment")[:1]),
+                Subquery(sortie_sans_binome.values("moment")[:1]),
+            ),
         )
         .order_by("-created_at", "-pk")
     )

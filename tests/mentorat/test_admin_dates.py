@@ -104,3 +104,24 @@ def test_the_bounds_are_read_once_per_changelist(client, rencontres):
     assert queryset.aggregate(first=Min("debut"), last=Max("created_at"))["first"] == paris(
         2024, 11, 5, 10
     )
+
+
+def test_a_second_view_of_the_list_reads_its_bounds_from_the_cache(client, rencontres):
+    """Paging through the list, or coming back to it, does not read the bounds again for
+    two minutes; a row added meanwhile in a new year shows once they are read again."""
+    from django.core.cache import cache
+
+    connecter(client, gestionnaire())
+    client.get(URL)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, {"o": "2"})
+    assert not any(
+        "LIMIT 1" in q["sql"] and "ORDER BY" in q["sql"] and '"debut" AS' in q["sql"]
+        for q in queries.captured_queries
+    )
+    assert choices(response) == ["2024", "2025", "2026"]
+
+    RencontreFactory(parrainage=Rencontre.objects.first().parrainage, debut=paris(2027, 1, 5, 10))
+    assert choices(client.get(URL)) == ["2024", "2025", "2026"]  # within the two minutes
+    cache.clear()  # as after them
+    assert choices(client.get(URL)) == ["2024", "2025", "2026", "2027"]

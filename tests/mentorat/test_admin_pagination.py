@@ -72,3 +72,23 @@ def test_a_search_past_the_bound_says_more_than(client, borne):
     connecter(client, gestionnaire())
     reponse = client.get(URL, {"q": "Benali"})
     assert "plus de 3 résultats" in reponse.content.decode()
+
+
+def test_a_list_past_the_bound_is_not_counted_again_for_five_minutes(client, borne):
+    from django.core.cache import cache
+
+    for _ in range(5):
+        RencontreFactory()
+    connecter(client, gestionnaire())
+    client.get(URL)
+    with CaptureQueriesContext(connection) as requetes:
+        reponse = client.get(URL, {"p": "2"})
+    assert reponse.context["cl"].paginator.depasse
+    assert not any("COUNT(" in q["sql"] for q in requetes.captured_queries)
+    # Another list (a filter) is counted on its own; once the five minutes are over, so is
+    # this one again.
+    Rencontre.objects.all().delete()
+    assert client.get(URL, {"statut__exact": "prevue"}).context["cl"].result_count == 0
+    assert client.get(URL).context["cl"].paginator.depasse
+    cache.clear()
+    assert client.get(URL).context["cl"].result_count == 0
