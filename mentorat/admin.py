@@ -892,3 +892,15 @@ class PartieAdmin(PartieLectureMixin, JournalAuditAdminMixin, SelectRelatedMixin
     readonly_fields = PARTIE_CHAMPS
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+def _envois_en_echec(request):
+    """The outbox's failed messages, for the Administrateur (the outbox is theirs)."""
+    from .perimetre import perimetre_de
+
+    if not perimetre_de(request).tout:
+        return None
+    return Envoi.objects.filter(statut=Envoi.Statut.ECHEC).count()
+
+
+admin.site.tableau_de_bord_ajouter("envois_en_echec", _envois_en_echec)

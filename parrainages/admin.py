@@ -2160,13 +2160,60 @@ class ProgrammeAdmin(programmes.admin.ProgrammeAdmin):
         )
 
     change_form_template = "admin/programmes/programme/change_form.html"
+    # A programme opens on its summary (figures, funnel, what comes next); its settings are
+    # one link further.
+    list_display = ("nom_resume", *programmes.admin.ProgrammeAdmin.list_display[1:], "reglages")
+    list_display_links = None
+
+    @admin.display(description="programme", ordering="nom")
+    def nom_resume(self, obj):
+        url = reverse("admin:programmes_programme_resume", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.nom)
+
+    @admin.display(description="réglages")
+    def reglages(self, obj):
+        url = reverse("admin:programmes_programme_change", args=[obj.pk])
+        return format_html(
+            '<a href="{}">Réglages<span class="visually-hidden"> de {}</span></a>', url, obj.nom
+        )
 
     def get_urls(self):
         regions = self.admin_site.admin_view(self.regions_view)
+        resume = self.admin_site.admin_view(self.resume_view)
         return [
             path("<path:object_id>/regions/", regions, name="programmes_programme_regions"),
+            path("<path:object_id>/resume/", resume, name="programmes_programme_resume"),
             *super().get_urls(),
         ]
+
+    def resume_view(self, request, object_id):
+        """The programme's summary: pairs formed against the target, the funnel from
+        application to positive outcome, the next events and selection sessions, and the
+        work waiting (as far as the staff member sees)."""
+        from .file_de_travail import file_de_travail
+        from .selectors import resume_programme
+
+        programme = self.get_object(request, object_id)
+        if programme is None or not self.has_view_permission(request, programme):
+            raise Http404
+        travail = next(
+            (ligne for ligne in file_de_travail(request) if ligne.programme.pk == programme.pk),
+            None,
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{programme} : résumé",
+            "opts": self.model._meta,
+            "original": programme,
+            "travail": travail,
+            "peut_modifier": self.has_change_permission(request, programme),
+            **resume_programme(
+                programme,
+                candidatures=dans_le_perimetre(request, Candidature.objects.all()),
+                parrainages=dans_le_perimetre(request, Parrainage.objects.all()),
+            ),
+        }
+        return TemplateResponse(request, "admin/programmes/programme/resume.html", context)
 
     def regions_view(self, request, object_id):
         """The programme's key figures per region and the national total (a regional team
@@ -2228,3 +2275,13 @@ def _tableau_de_bord(request):
 
 # Pairs formed against each programme's target, on the admin's dashboard.
 admin.site.tableau_de_bord_ajouter("programmes_stats", _tableau_de_bord)
+
+
+def _file_de_travail(request):
+    from .file_de_travail import file_de_travail
+
+    return file_de_travail(request)
+
+
+# What waits for the staff member, programme by programme, at the top of the dashboard.
+admin.site.tableau_de_bord_ajouter("file_de_travail", _file_de_travail)

@@ -1,6 +1,7 @@
 """Reads of pairs across programmes, as plain data for pages."""
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from mentorat.perimetre import Portee
 from mentorat.territoires import REGION_DE_DEPARTEMENT, REGION_NOMS, departement_of
@@ -154,3 +155,59 @@ def chiffres_par_region(programme, perimetre) -> dict:
     if national:
         total = {c: sum(ligne[c] for ligne in resultat) for c in CHIFFRES_REGIONAUX}
     return {"lignes": resultat, "total": total}
+
+
+def resume_programme(programme, *, candidatures, parrainages, maintenant=None) -> dict:
+    """A programme's summary for its staff: pairs formed against the target, the funnel from
+    application to positive outcome, and what comes next (events, selection sessions).
+
+    ``candidatures`` and ``parrainages``: the rows the staff member sees (their perimeter);
+    four queries whatever the programme's size."""
+    from programmes.models import Evenement
+
+    from .models import Candidature, SessionSelection
+
+    maintenant = maintenant or timezone.now()
+    S, P = Candidature.Statut, Parrainage.Statut
+    c = candidatures.filter(programme=programme).aggregate(
+        recues=Count("pk", filter=~Q(statut=S.ATTENTE_AUTORISATION)),
+        retenues=Count("pk", filter=Q(statut=S.RETENUE)),
+    )
+    b = parrainages.filter(programme=programme).aggregate(
+        # Distinct: the outcomes' join repeats a pair once per outcome.
+        formes=Count("pk", filter=Q(statut__in=Parrainage.STATUTS_FORMES), distinct=True),
+        actifs=Count("pk", filter=Q(statut=P.ACTIF), distinct=True),
+        termines=Count("pk", filter=Q(statut__in=[P.TERMINE, P.INTERROMPU]), distinct=True),
+        positives=Count(
+            "sorties",
+            filter=Q(sorties__type__in=Sortie.TYPES_POSITIFS, sorties__moment=Sortie.Moment.FIN),
+            distinct=True,
+        ),
+    )
+    entonnoir = [
+        ("Candidatures reçues", c["recues"]),
+        ("Candidatures retenues", c["retenues"]),
+        ("Binômes formés", b["formes"]),
+        ("Binômes en cours", b["actifs"]),
+        ("Binômes terminés", b["termines"]),
+        ("Sorties positives en fin de parcours", b["positives"]),
+    ]
+    cible = programme.cible_binomes
+    return {
+        "entonnoir": entonnoir,
+        "cible": cible,
+        "formes": b["formes"],
+        "taux": round(100 * b["formes"] / cible) if cible else None,
+        "evenements": list(
+            Evenement.objects.filter(programme=programme, debut__gte=maintenant)
+            .exclude(statut=Evenement.Statut.ANNULE)
+            .order_by("debut", "pk")[:5]
+        ),
+        "sessions": list(
+            SessionSelection.objects.filter(
+                programme=programme,
+                statut__in=[SessionSelection.Statut.PREVUE, SessionSelection.Statut.EN_COURS],
+                date_fin__gte=timezone.localdate(maintenant),
+            ).order_by("date_debut", "pk")[:3]
+        ),
+    }

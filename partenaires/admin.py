@@ -23,6 +23,7 @@ from mentorat.admin import (
     TransitionAdminMixin,
     transition_action,
 )
+from mentorat.admin_perimetre import dans_le_perimetre
 from mentorat.forms import erreurs_vers_formulaire
 from mentorat.limites import LimiteAtteinte
 from mentorat.perimetre import COORDINATEUR, Portee
@@ -844,3 +845,12 @@ class PrescriptionAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def _rapports_en_echec(request):
+    """Partners' reports whose production failed, among the conventions the staff member
+    sees (their programmes)."""
+    return dans_le_perimetre(request, Rapport.objects.filter(statut=Rapport.Statut.ECHEC)).count()
+
+
+admin.site.tableau_de_bord_ajouter("rapports_en_echec", _rapports_en_echec)

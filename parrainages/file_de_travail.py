@@ -1,0 +1,234 @@
+"""The staff member's work queue, on the admin's home page: per programme of their perimeter,
+what waits for them, each count a link to the list that holds those rows.
+
+One grouped count per kind of work (a fixed number of queries whatever the number of
+programmes), each limited to the staff member's perimeter (``dans_le_perimetre``: their
+programmes, and the people of their territory). The links open the admin's own lists with
+their filters: what the count says is what the list shows.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+
+from mentorat.admin_perimetre import dans_le_perimetre
+from mentorat.horaires import debut_du_jour
+from programmes.models import Programme
+
+from .models import Candidature, Charte, Immersion, Parrainage, Rencontre, SessionSelection, Sortie
+from .models.parrainage import Forme
+from .selection import INVITABLES
+
+# A charter not signed by everyone after this many days is chased by staff.
+CHARTE_EN_ATTENTE_JOURS = 7
+# The six-month outcome is due this long after the end of a pair (as the follow-up page).
+SIX_MOIS_JOURS = 183
+
+
+@dataclass
+class Tache:
+    libelle: str
+    nombre: int
+    url: str
+
+
+@dataclass
+class LigneDeTravail:
+    programme: Programme
+    taches: list[Tache] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(t.nombre for t in self.taches)
+
+
+def _liste(nom: str, **filtres) -> str:
+    return f"{reverse(f'admin:parrainages_{nom}_changelist')}?{urlencode(filtres)}"
+
+
+def _par_programme(queryset, chemin: str) -> dict[int, int]:
+    return dict(
+        queryset.order_by().values_list(chemin).annotate(n=Count("pk")).values_list(chemin, "n")
+    )
+
+
+def file_de_travail(request, *, aujourd_hui: dt.date | None = None) -> list[LigneDeTravail]:
+    """One line per programme of the perimeter that has something waiting (the programmes
+    with nothing to do are left out), the most loaded first."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    programmes = {
+        p.pk: p
+        for p in dans_le_perimetre(request, Programme.objects.all()).only(
+            "pk", "nom", "slug", "relance_sans_rencontre_jours"
+        )
+    }
+    if not programmes:
+        return []
+    ids = sorted(programmes)
+
+    def perimetre(queryset):
+        return dans_le_perimetre(request, queryset)
+
+    S = Candidature.Statut
+    a_etudier = _par_programme(
+        perimetre(
+            Candidature.objects.filter(programme__in=ids, statut__in=[S.DEPOSEE, S.EN_ETUDE])
+        ),
+        "programme",
+    )
+
+    # Candidates to invite: the programme's next selection session, and the applications that
+    # may still be invited to one (in none that is to come).
+    prochaines = {}
+    for session in SessionSelection.objects.filter(
+        programme__in=ids,
+        statut=SessionSelection.Statut.PREVUE,
+        date_debut__gte=aujourd_hui,
+    ).order_by("-date_debut", "-pk"):
+        prochaines[session.programme_id] = session  # the earliest one wins
+    a_inviter = {}
+    if prochaines:
+        a_venir = SessionSelection.objects.filter(
+            statut__in=[SessionSelection.Statut.PREVUE, SessionSelection.Statut.EN_COURS]
+        )
+        a_inviter = _par_programme(
+            perimetre(
+                Candidature.objects.filter(
+                    programme__in=sorted(prochaines), statut__in=INVITABLES
+                ).exclude(participations_selection__session__in=a_venir)
+            ),
+            "programme",
+        )
+
+    propositions = _par_programme(
+        perimetre(
+            Parrainage.objects.filter(programme__in=ids, statut=Parrainage.Statut.PROPOSITION)
+        ),
+        "programme",
+    )
+
+    limite_charte = aujourd_hui - dt.timedelta(days=CHARTE_EN_ATTENTE_JOURS)
+    chartes = _par_programme(
+        perimetre(
+            Charte.objects.filter(
+                parrainage__programme__in=ids,
+                statut=Charte.Statut.A_SIGNER,
+                emise_le__lt=debut_du_jour(limite_charte),
+            )
+        ),
+        "parrainage__programme",
+    )
+
+    immersions = _par_programme(
+        perimetre(
+            Immersion.objects.filter(
+                parrainage__programme__in=ids, statut=Immersion.Statut.A_VALIDER
+            )
+        ),
+        "parrainage__programme",
+    )
+
+    # Stalled pairs (the follow-up page's rule): active regular pairs with no meeting held for
+    # their programme's delay; one count per distinct delay.
+    en_panne: dict[int, int] = {}
+    par_delai = defaultdict(list)
+    for p in programmes.values():
+        par_delai[p.relance_sans_rencontre_jours].append(p.pk)
+    for delai, programmes_du_delai in sorted(par_delai.items()):
+        depuis = aujourd_hui - dt.timedelta(days=delai)
+        recente = Rencontre.objects.filter(
+            parrainage=OuterRef("pk"),
+            statut=Rencontre.Statut.TENUE,
+            debut__gte=debut_du_jour(depuis),
+        )
+        en_panne.update(
+            _par_programme(
+                perimetre(
+                    Parrainage.objects.filter(
+                        programme__in=programmes_du_delai,
+                        statut=Parrainage.Statut.ACTIF,
+                        forme=Forme.REGULIER,
+                        date_debut__lte=depuis,
+                    ).filter(~Exists(recente))
+                ),
+                "programme",
+            )
+        )
+
+    # Outcomes missing: an ended pair without its end outcome, or without its six-month one
+    # once due (the follow-up page's rule).
+    fin = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.FIN)
+    six = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.SIX_MOIS)
+    termines = Parrainage.objects.filter(
+        programme__in=ids, statut__in=[Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU]
+    )
+    sorties = _par_programme(
+        perimetre(
+            termines.filter(~Exists(fin))
+            | termines.filter(
+                ~Exists(six), date_fin__lte=aujourd_hui - dt.timedelta(days=SIX_MOIS_JOURS)
+            )
+        ),
+        "programme",
+    )
+
+    suivi = reverse("admin:parrainages_parrainage_suivi")
+    lignes = []
+    for pk, programme in programmes.items():
+        taches = [
+            Tache(
+                "Candidatures à étudier",
+                a_etudier.get(pk, 0),
+                _liste(
+                    "candidature",
+                    programme__id__exact=pk,
+                    statut__in=f"{S.DEPOSEE},{S.EN_ETUDE}",
+                ),
+            ),
+            Tache(
+                "Candidats à inviter à la sélection",
+                a_inviter.get(pk, 0),
+                reverse("admin:parrainages_sessionselection_change", args=[prochaines[pk].pk])
+                if pk in prochaines
+                else "",
+            ),
+            Tache(
+                "Propositions de binômes à confirmer",
+                propositions.get(pk, 0),
+                _liste(
+                    "parrainage",
+                    programme__id__exact=pk,
+                    statut__exact=Parrainage.Statut.PROPOSITION,
+                ),
+            ),
+            Tache(
+                f"Chartes en attente de signature depuis plus de {CHARTE_EN_ATTENTE_JOURS} jours",
+                chartes.get(pk, 0),
+                _liste(
+                    "charte",
+                    parrainage__programme__id__exact=pk,
+                    statut__exact=Charte.Statut.A_SIGNER,
+                    emise_le__lt=debut_du_jour(limite_charte).isoformat(),
+                ),
+            ),
+            Tache(
+                "Immersions à valider",
+                immersions.get(pk, 0),
+                _liste(
+                    "immersion",
+                    parrainage__programme__id__exact=pk,
+                    statut__exact=Immersion.Statut.A_VALIDER,
+                ),
+            ),
+            Tache("Binômes sans rencontre", en_panne.get(pk, 0), f"{suivi}#en-panne"),
+            Tache("Situations de sortie à recueillir", sorties.get(pk, 0), f"{suivi}#sorties"),
+        ]
+        ligne = LigneDeTravail(programme, [t for t in taches if t.nombre])
+        if ligne.taches:
+            lignes.append(ligne)
+    return sorted(lignes, key=lambda ligne: (-ligne.total, ligne.programme.nom))

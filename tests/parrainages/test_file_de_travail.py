@@ -1,0 +1,164 @@
+"""The staff member's work queue on the admin's home page, and a programme's summary page:
+each count is what the list it links to shows, within the staff member's perimeter."""
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from parrainages.models import Candidature
+from programmes.models import Affectation
+from tests.mentorat.factories import UserFactory, connecter, gestionnaire
+from tests.parrainages.factories import (
+    CandidatureFactory,
+    CharteFactory,
+    ImmersionFactory,
+    ParrainageFactory,
+    RencontreFactory,
+)
+from tests.programmes.factories import ProgrammeFactory, StructureFactory, affecter
+
+pytestmark = pytest.mark.django_db
+
+ACCUEIL = reverse("admin:index")
+
+
+def il_y_a(jours):
+    return timezone.now() - dt.timedelta(days=jours)
+
+
+def peupler(programme):
+    """Two applications to study and one under review, one retained; a proposal; a charter
+    waiting for 10 days and one for 2; an immersion to validate; a pair with no meeting for
+    60 days and one with a meeting last week; an ended pair without its end outcome."""
+    for _ in range(2):
+        CandidatureFactory(programme=programme)
+    CandidatureFactory(programme=programme, en_etude=True)
+    CandidatureFactory(programme=programme, retenue=True)
+    ParrainageFactory(programme=programme)
+    CharteFactory(parrainage__programme=programme, emise_le=il_y_a(10))
+    CharteFactory(parrainage__programme=programme, emise_le=il_y_a(2))
+    ImmersionFactory(parrainage__programme=programme, a_valider=True)
+    ParrainageFactory(
+        programme=programme, actif=True, date_debut=timezone.localdate() - dt.timedelta(days=60)
+    )
+    suivi = ParrainageFactory(
+        programme=programme, actif=True, date_debut=timezone.localdate() - dt.timedelta(days=60)
+    )
+    RencontreFactory(parrainage=suivi, tenue=True, debut=il_y_a(7))
+    ParrainageFactory(programme=programme, termine=True)
+
+
+def taches(reponse):
+    return {
+        ligne.programme.pk: {t.libelle: (t.nombre, t.url) for t in ligne.taches}
+        for ligne in reponse.context["file_de_travail"]
+    }
+
+
+def test_each_count_is_what_its_list_shows(client):
+    programme = ProgrammeFactory()
+    peupler(programme)
+    staff = gestionnaire()
+    connecter(client, staff)
+    reponse = client.get(ACCUEIL)
+    assert reponse.status_code == 200
+    file = taches(reponse)[programme.pk]
+    # The charters' and the immersions' pairs are active and met nobody: stalled too.
+    attendu = {
+        "Candidatures à étudier": 3,
+        "Propositions de binômes à confirmer": 1,
+        "Chartes en attente de signature depuis plus de 7 jours": 1,
+        "Immersions à valider": 1,
+        "Binômes sans rencontre": 1 + 2 + 1,
+        "Situations de sortie à recueillir": 1,
+    }
+    assert {libelle: n for libelle, (n, _url) in file.items()} == attendu
+    texte = reponse.content.decode()
+    assert "File de travail" in texte and programme.nom in texte
+    for libelle, (nombre, url) in file.items():
+        if "#" in url:  # the follow-up page: its own tables
+            page = client.get(url.split("#")[0])
+            assert page.status_code == 200
+            continue
+        liste = client.get(url)
+        assert liste.status_code == 200, (libelle, url)
+        assert liste.context["cl"].result_count == nombre, libelle
+
+
+def test_another_structures_work_is_not_in_the_queue(client):
+    mien, autre = ProgrammeFactory(), ProgrammeFactory(structure=StructureFactory())
+    peupler(mien)
+    peupler(autre)
+    connecter(client, gestionnaire())
+    file = taches(client.get(ACCUEIL))
+    assert set(file) == {mien.pk}
+
+
+def test_nothing_waiting_says_so(client):
+    ProgrammeFactory()
+    connecter(client, gestionnaire())
+    reponse = client.get(ACCUEIL)
+    assert reponse.context["file_de_travail"] == []
+    assert "Rien n'attend dans vos programmes." in reponse.content.decode()
+
+
+def test_the_queue_costs_the_same_for_one_programme_or_five(client, django_assert_num_queries):
+    staff = gestionnaire()
+    connecter(client, staff)
+    peupler(ProgrammeFactory())
+    client.get(ACCUEIL)
+    with CaptureQueriesContext(connection) as requetes:
+        client.get(ACCUEIL)
+    une = len(requetes)
+    for _ in range(4):
+        peupler(ProgrammeFactory(relance_sans_rencontre_jours=21))
+    with django_assert_num_queries(une):
+        reponse = client.get(ACCUEIL)
+    assert len(reponse.context["file_de_travail"]) == 5
+
+
+def test_the_programme_opens_on_its_summary(client):
+    programme = ProgrammeFactory(cible_binomes=10)
+    peupler(programme)
+    connecter(client, gestionnaire())
+    liste = client.get(reverse("admin:programmes_programme_changelist")).content.decode()
+    resume = reverse("admin:programmes_programme_resume", args=[programme.pk])
+    assert f'href="{resume}"' in liste
+    page = client.get(resume)
+    assert page.status_code == 200
+    entonnoir = dict(page.context["entonnoir"])
+    assert (
+        entonnoir["Candidatures reçues"] == Candidature.objects.filter(programme=programme).count()
+    )
+    assert entonnoir["Candidatures retenues"] == 1
+    # Active: the two alerts, the charters' two pairs, the immersion's; and one ended.
+    assert entonnoir["Binômes formés"] == 6
+    assert entonnoir["Binômes en cours"] == 5
+    texte = page.content.decode()
+    assert "6</strong> binômes formés sur un objectif de 10" in texte
+    assert "Réglages du programme" in texte
+    assert page.context["travail"].programme == programme
+
+
+def test_a_summary_answers_404_outside_the_perimeter_and_read_only_staff_only_read(client):
+    autre = ProgrammeFactory(structure=StructureFactory())
+    programme = ProgrammeFactory()
+    connecter(client, gestionnaire())
+    assert (
+        client.get(reverse("admin:programmes_programme_resume", args=[autre.pk])).status_code == 404
+    )
+    lecteur = UserFactory(gestionnaire=True, structure=False)
+    structure = StructureFactory(programmes=[programme])
+    affecter(lecteur, structure, Affectation.Role.LECTURE)
+    connecter(client, lecteur)
+    page = client.get(reverse("admin:programmes_programme_resume", args=[programme.pk]))
+    assert page.status_code == 200
+    assert "Voir les réglages" in page.content.decode()
+    assert urlsplit(reverse("admin:programmes_programme_change", args=[programme.pk])).path in (
+        page.content.decode()
+    )
