@@ -101,8 +101,11 @@ from tests.programmes.factories import (
 pytestmark = pytest.mark.django_db
 
 DOMAIN_APPS = ("mentorat", "programmes", "parrainages", "partenaires")
-# The dashboard's queries, the staff member's perimeter's read among them.
-HOME_QUERIES = 9
+# The dashboard's queries, the staff member's perimeter's read among them, and the work queue's
+# (parrainages/file_de_travail.py: the programmes, the next selection sessions, one count per
+# kind of work — the candidates to invite only when a session is coming, the stalled pairs once
+# per distinct delay) with the failed reports' count.
+HOME_QUERIES = 18
 
 
 @pytest.fixture(autouse=True)
@@ -171,7 +174,8 @@ PAGES = [
     pytest.param(PrescriptionFactory, 12, None, 9, id="prescription"),
     pytest.param(EnvoiFactory, 11, None, 9, id="envoi"),
     pytest.param(ParrainApporteFactory, 10, 8, 9, id="parrain_apporte"),
-    pytest.param(MatchingRunFactory, 13, None, 10, id="appariement"),
+    # The change page asks, for this run, whether the role covers its whole territory.
+    pytest.param(MatchingRunFactory, 13, None, 11, id="appariement"),
     pytest.param(ImportParrainsFactory, 12, None, 9, id="import_parrains"),
     # The audit trail: read by an Administrateur only (see equipe_pour), never added.
     pytest.param(JournalFactory, 8, None, 10, id="journal_audit"),
@@ -554,7 +558,8 @@ def test_home_shows_each_programme_figures(client, django_assert_num_queries):
     rows = {row["programme"].nom: row for row in response.context["programmes_stats"]}
     assert set(rows) == {paris.nom, strasbourg.nom}
     # Paris: 3 active + 2 ended + 1 interrupted pairs formed, out of 10; one positive outcome.
-    assert f'href="{url(Programme, "change", paris.pk)}">{paris.nom}</a>' in html
+    resume = reverse("admin:programmes_programme_resume", args=[paris.pk])
+    assert f'href="{resume}">{paris.nom}</a>' in html
     assert '<progress max="10" value="6"' in html
     assert f'aria-label="Binômes formés pour {paris.nom} : 6 sur 10"' in html
     assert "6 / 10" in html and "(60 %)" in html
