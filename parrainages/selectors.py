@@ -11,44 +11,51 @@ from .models import Candidature, Parrainage, Sortie
 
 
 def tableau_de_bord_programmes(programmes=None, parrainages=None):
-    """Per programme: pairs formed vs target, active pairs, positive outcomes (one query).
+    """Per programme: pairs formed vs target, active pairs, positive outcomes (three queries).
 
     ``programmes`` and ``parrainages``: the rows a staff member sees (their perimeter,
-    ``mentorat/perimetre.py``); every programme and every pair when not given."""
+    ``mentorat/perimetre.py``); every programme and every pair when not given. The pairs are
+    counted by one grouped read of the rows seen (the perimeter's condition applied once), not
+    by a count per programme filtered on the perimeter's ids (2 s for a regional team on
+    national data)."""
     programmes = Programme.objects.all() if programmes is None else programmes
-    dans = Q() if parrainages is None else Q(parrainages__in=parrainages.values("pk"))
-    formes = Q(parrainages__statut__in=Parrainage.STATUTS_FORMES) & dans
-    lignes = (
-        programmes.exclude(statut=Programme.Statut.BROUILLON)
+    parrainages = Parrainage.objects.all() if parrainages is None else parrainages
+    lignes = list(programmes.exclude(statut=Programme.Statut.BROUILLON).order_by("nom"))
+    ids = [p.pk for p in lignes]
+    chiffres = {
+        ligne["programme"]: ligne
+        for ligne in parrainages.filter(programme__in=ids)
+        .order_by()
+        .values("programme")
         .annotate(
-            binomes_formes=Count("parrainages", filter=formes, distinct=True),
-            binomes_actifs=Count(
-                "parrainages",
-                filter=Q(parrainages__statut=Parrainage.Statut.ACTIF) & dans,
-                distinct=True,
-            ),
-            sorties_positives=Count(
-                "parrainages__sorties",
-                filter=Q(parrainages__sorties__type__in=Sortie.TYPES_POSITIFS)
-                & Q(parrainages__sorties__moment=Sortie.Moment.FIN)
-                & dans,
-                distinct=True,
-            ),
+            formes=Count("pk", filter=Q(statut__in=Parrainage.STATUTS_FORMES)),
+            actifs=Count("pk", filter=Q(statut=Parrainage.Statut.ACTIF)),
         )
-        .order_by("nom")
+    }
+    positives = dict(
+        parrainages.filter(
+            programme__in=ids,
+            sorties__type__in=Sortie.TYPES_POSITIFS,
+            sorties__moment=Sortie.Moment.FIN,
+        )
+        .order_by()
+        .values("programme")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("programme", "n")
     )
     resultat = []
     for p in lignes:
-        taux = round(100 * p.binomes_formes / p.cible_binomes) if p.cible_binomes else None
+        formes = chiffres.get(p.pk, {}).get("formes", 0)
+        taux = round(100 * formes / p.cible_binomes) if p.cible_binomes else None
         resultat.append(
             {
                 "programme": p,
-                "binomes_formes": p.binomes_formes,
+                "binomes_formes": formes,
                 "cible": p.cible_binomes,
                 "taux": min(taux, 100) if taux is not None else None,
                 "taux_reel": taux,
-                "binomes_actifs": p.binomes_actifs,
-                "sorties_positives": p.sorties_positives,
+                "binomes_actifs": chiffres.get(p.pk, {}).get("actifs", 0),
+                "sorties_positives": positives.get(p.pk, 0),
             }
         )
     return resultat

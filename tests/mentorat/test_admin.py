@@ -104,8 +104,9 @@ DOMAIN_APPS = ("mentorat", "programmes", "parrainages", "partenaires")
 # The dashboard's queries, the staff member's perimeter's read among them, and the work queue's
 # (parrainages/file_de_travail.py: the programmes, the next selection sessions, one count per
 # kind of work — the candidates to invite only when a session is coming, the stalled pairs once
-# per distinct delay) with the failed reports' count.
-HOME_QUERIES = 18
+# per distinct delay) with the failed reports' count; the programmes' figures in three (the
+# programmes, the pairs seen grouped by programme, their positive outcomes).
+HOME_QUERIES = 20
 
 
 @pytest.fixture(autouse=True)

@@ -162,3 +162,25 @@ def test_a_summary_answers_404_outside_the_perimeter_and_read_only_staff_only_re
     assert urlsplit(reverse("admin:programmes_programme_change", args=[programme.pk])).path in (
         page.content.decode()
     )
+
+
+def test_a_slow_reading_is_kept_a_minute_a_quick_one_never(client, monkeypatch):
+    """The home page's counts are read at every view, unless reading them took long (national
+    data): then they are kept a minute for this staff member."""
+    from django.core.cache import cache
+
+    import mentorat.admin_site as site
+
+    programme = ProgrammeFactory()
+    CandidatureFactory(programme=programme)
+    connecter(client, gestionnaire())
+    assert taches(client.get(ACCUEIL))[programme.pk]["Candidatures à étudier"][0] == 1
+    CandidatureFactory(programme=programme)
+    assert taches(client.get(ACCUEIL))[programme.pk]["Candidatures à étudier"][0] == 2
+
+    monkeypatch.setattr(site, "SEUIL_LECTURE_LENTE", 0)  # every reading counts as slow
+    client.get(ACCUEIL)
+    CandidatureFactory(programme=programme)
+    assert taches(client.get(ACCUEIL))[programme.pk]["Candidatures à étudier"][0] == 2
+    cache.clear()  # the minute is over
+    assert taches(client.get(ACCUEIL))[programme.pk]["Candidatures à étudier"][0] == 3
