@@ -9,8 +9,8 @@ from django.urls import reverse
 from mentorat.models import Envoi
 from parrainages.admin import COLONNES_PROPOSITIONS
 from parrainages.models import Parrainage
-from programmes.models import Structure
-from tests.mentorat.factories import connecter, gestionnaire
+from programmes.models import Affectation, Structure
+from tests.mentorat.factories import connecter, gestionnaire, structure_de_la_ville
 from tests.parrainages.factories import MatchingRunFactory, ParrainageFactory, ParrainFactory
 from tests.parrainages.helpers import (
     LYON,
@@ -20,7 +20,7 @@ from tests.parrainages.helpers import (
     programme_de_ville,
     retenu,
 )
-from tests.programmes.factories import ProgrammeFactory, StructureFactory
+from tests.programmes.factories import ProgrammeFactory, StructureFactory, affecter
 
 pytestmark = pytest.mark.django_db
 
@@ -258,6 +258,20 @@ def test_confirming_stays_in_the_staff_members_perimeter(client, programme):
         sienne.pk: S.ATTENTE_PARRAIN,
         pas_sienne.pk: S.PROPOSITION,
     }
+
+
+@pytest.mark.parametrize("post", [None, "yes"])
+def test_a_read_only_member_neither_sees_the_question_nor_confirms(client, programme, post):
+    lecteur = gestionnaire(structure=False)
+    affecter(lecteur, structure_de_la_ville(), Affectation.Role.LECTURE)
+    pair = proposition(programme)
+    connecter(client, lecteur)
+    assert client.get(PROPOSITIONS).context["cl"].result_count == 1
+
+    reponse = confirmer(client, [pair], **({"post": post} if post else {}))
+
+    assert reponse.status_code == 302
+    assert Parrainage.objects.get(pk=pair.pk).statut == S.PROPOSITION
 
 
 # --- The matching writes the short reasons --------------------------------------------------
