@@ -1212,6 +1212,18 @@ class ParrainageAdmin(
         written in bulk; the admin's history notes each proposal sent."""
         if request.POST.get("post") != "yes":
             return self.confirmation_demander(request, queryset)
+        if request.POST.get("select_across") == "1":
+            # The whole filtered list, read again: confirmed only if it still holds the
+            # number of proposals the question announced.
+            nombre = queryset.filter(statut=Parrainage.Statut.PROPOSITION).count()
+            if str(nombre) != request.POST.get("annoncees"):
+                self.message_user(
+                    request,
+                    "La liste a changé depuis la question : rien n'a été envoyé. Vérifiez "
+                    "le nombre de propositions avant de confirmer.",
+                    messages.WARNING,
+                )
+                return self.confirmation_demander(request, queryset)
         resultat = propositions_confirmer(
             ids=list(queryset.values_list("pk", flat=True)), par=request.user
         )
@@ -1230,10 +1242,15 @@ class ParrainageAdmin(
 
     def confirmation_demander(self, request, queryset):
         """The page « Confirmer 37 propositions ? »: the selection's proposals, and the
-        selection again in the form (its ids), confirmed only by the second POST."""
-        selection = list(queryset.order_by("pk").values_list("pk", flat=True))
+        selection again in the form, confirmed only by the second POST. A selection of the
+        rows of a page is sent back as its ids; « all the list » (Django's select-across,
+        thousands of rows: more fields than a request may carry) as the list's filters, with
+        the number announced (and the ids of the proposals shown, as Django wants some)."""
+        tout = request.POST.get("select_across") == "1"
+        selection = [] if tout else list(queryset.order_by("pk").values_list("pk", flat=True))
         propositions = queryset.filter(statut=Parrainage.Statut.PROPOSITION)
         nombre = propositions.count()
+        lignes = queryset.count() if tout else len(selection)
         if not nombre:
             self.message_user(
                 request,
@@ -1255,8 +1272,9 @@ class ParrainageAdmin(
             "nombre": nombre,
             "propositions": [(p, self.raisons_en_bref(p)) for p in listees],
             "non_listees": nombre - len(listees),
-            "autres": len(selection) - nombre,
+            "autres": lignes - nombre,
             "selection": selection,
+            "tout": tout,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "retour": request.get_full_path(),
         }

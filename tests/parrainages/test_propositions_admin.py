@@ -108,8 +108,8 @@ def test_the_proposals_list_shows_six_french_columns(client, programme):
 
 
 def test_the_columns_fit_a_1366_pixel_screen():
-    # Six columns besides the checkbox: the width is checked in a browser by hand (README of
-    # tests/e2e); a seventh column is a decision to take again.
+    # Six columns besides the checkbox: their width on a laptop is measured in a browser
+    # (tests/e2e/test_propositions_admin.py); a seventh column is a decision to take again.
     assert len(COLONNES_PROPOSITIONS) == 6
 
 
@@ -219,6 +219,31 @@ def test_cancelling_changes_nothing(client, programme):
     assert not Envoi.objects.exists()
 
 
+def test_all_the_list_is_asked_by_its_filters_and_confirmed_if_unchanged(client, programme):
+    pairs = [proposition(programme) for _ in range(3)]
+    connecter(client, gestionnaire())
+    tout = {"select_across": "1"}
+
+    html = confirmer(client, pairs[:1], **tout).content.decode()
+
+    assert "<h1>Confirmer 3 propositions ?</h1>" in html
+    assert 'name="select_across" value="1"' in html and 'name="annoncees" value="3"' in html
+    # Not the ids of the whole list (thousands would not fit a request): those shown.
+    assert html.count('name="_selected_action"') == 3
+    nouvelle = proposition(programme)  # a run wrote one more meanwhile
+
+    page = confirmer(client, pairs[:1], post="yes", annoncees="3", **tout)
+
+    assert page.status_code == 200
+    assert "<h1>Confirmer 4 propositions ?</h1>" in page.content.decode()
+    assert statuts([*pairs, nouvelle]) == dict.fromkeys(statuts([*pairs, nouvelle]), S.PROPOSITION)
+
+    reponse = confirmer(client, pairs[:1], post="yes", annoncees="4", **tout)
+
+    assert reponse.status_code == 302
+    assert set(statuts([*pairs, nouvelle]).values()) == {S.ATTENTE_PARRAIN}
+
+
 def test_a_selection_without_proposals_asks_nothing(client, programme):
     actif = ParrainageFactory(programme=programme, actif=True)
     connecter(client, gestionnaire())
@@ -266,12 +291,15 @@ def test_a_read_only_member_neither_sees_the_question_nor_confirms(client, progr
     affecter(lecteur, structure_de_la_ville(), Affectation.Role.LECTURE)
     pair = proposition(programme)
     connecter(client, lecteur)
-    assert client.get(PROPOSITIONS).context["cl"].result_count == 1
+    liste = client.get(PROPOSITIONS)
+    assert liste.context["cl"].result_count == 1
+    assert liste.context["action_form"] is None  # no action offered to a reader
 
     reponse = confirmer(client, [pair], **({"post": post} if post else {}))
 
-    assert reponse.status_code == 302
+    assert "Confirmer 1 proposition ?" not in reponse.content.decode()
     assert Parrainage.objects.get(pk=pair.pk).statut == S.PROPOSITION
+    assert not Envoi.objects.exists()
 
 
 # --- The matching writes the short reasons --------------------------------------------------
