@@ -1168,7 +1168,7 @@ class ParrainageAdmin(
 
     @admin.display(description="score", ordering="score")
     def score_points(self, obj):
-        return "—" if obj.score is None else f"{obj.score:g}"
+        return "—" if obj.score is None else f"{obj.score:g}".replace(".", ",")
 
     @admin.display(description="pourquoi")
     def raisons_en_bref(self, obj):
@@ -2260,7 +2260,9 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
     def non_apparies_resume(self, obj):
         counts = obj.non_apparies_par_raison()
         if not counts:
-            return "Chaque filleul à apparier a reçu une proposition."
+            if obj.statut == MatchingRun.Statut.TERMINE:
+                return "Chaque filleul à apparier a reçu une proposition."
+            return "—"
         total = obj.non_apparies_nombre
         lus = f" sur {obj.filleuls}" if obj.filleuls >= total else ""
         phrase = (

@@ -147,6 +147,8 @@ def test_the_distance_of_a_pair_typed_in_by_hand_is_its_communes(client, program
     # The factory's communes are in Paris: Paris–Lyon as the crow flies.
     assert cl.model_admin.distance(ligne) == "391 km"
     assert cl.model_admin.score_points(ligne) == "—"
+    ligne.score = 87.5
+    assert cl.model_admin.score_points(ligne) == "87,5"
     assert cl.model_admin.raisons_en_bref(ligne) == "—"
 
 
