@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from parrainages.matching.scoring import EXPECTED_YEARS
 from parrainages.models import (
     Candidature,
     EvenementCandidature,
@@ -538,6 +539,27 @@ class Population:
             raisons.append("Parrain proche du niveau de qualification du filleul")
         return round(score, 1), raisons
 
+    def en_bref(self, programme, parrain, filleul, d: float | None) -> dict[str, str]:
+        """The reasons in short words, as the matching writes them (its list of proposals)."""
+        communs = set(parrain.demo_secteurs) & set(filleul.demo_secteurs)
+        secteur = "secteur ✓" if communs else "secteur ✗"
+        limite = programme.distance_max_km
+        if d is not None and (limite is None or d <= limite):
+            distance = "même commune" if d < 0.5 else f"{round(d)} km"
+        else:
+            distance = "à distance" if parrain.distanciel_accepte else "distance inconnue"
+        dispo = sum(1 for v in parrain.disponibilites if v in filleul.disponibilites)
+        niveau_diplome = min(max(filleul.niveau_diplome or 0, 0), len(EXPECTED_YEARS) - 1)
+        attendu = int(EXPECTED_YEARS[niveau_diplome])
+        annees = parrain.annees_experience
+        niveau = "expérience ✓" if annees >= attendu else f"expérience {annees}/{attendu} ans"
+        return {
+            "secteur": secteur,
+            "distance": distance,
+            "disponibilites": f"disponibilités {min(dispo, 3)}/3",
+            "niveau": niveau,
+        }
+
     def forme_souhaitee(self, programme, profil):
         poids = {
             Forme.REGULIER: 70,
@@ -574,6 +596,7 @@ class Population:
         if forme not in formes:
             forme = formes[0]
         score, raisons = self.evaluer(programme, parrain, filleul)
+        d = distance_km(parrain.commune, filleul.commune) if parrain.commune else None
         motif_fin, issues = "", []
         if statut == PS.TERMINE:
             motif_fin = "Fin de la période de parrainage prévue."
@@ -593,6 +616,8 @@ class Population:
             objectifs=self.rng.choice(OBJECTIFS[forme]),
             score=score,
             raisons=raisons,
+            raisons_breves=self.en_bref(programme, parrain, filleul, d),
+            distance_km=None if d is None else round(d, 1),
             motif_declin=self.rng.choice(MOTIFS_DECLIN) if statut == PS.DECLINE else "",
             motif_fin=motif_fin,
             **dates,

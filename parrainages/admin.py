@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -31,15 +33,19 @@ from mentorat.admin import (
     json_html,
     transition_action,
 )
-from mentorat.admin_dates import DateHierarchyFromBoundsMixin
+from mentorat.admin_dates import BoundedDatesChangeList, DateHierarchyFromBoundsMixin
 from mentorat.admin_perimetre import REFERENTIEL_PARTAGE, dans_le_perimetre
 from mentorat.models import Partie, User
 from mentorat.perimetre import COORDINATEUR, LECTURE, Portee, perimetre_de
 from mentorat.signatures import parties_de
-from programmes.models import Programme, QuartierPrioritaire
+from programmes.models import Forme, Programme, QuartierPrioritaire
 
 from . import extensions
 from .admin_selection import candidatures_inviter_action
+from .matching import explain
+from .matching.explain import A_DISTANCE
+from .matching.geo import distances_km
+from .matching.scoring import COMPONENTS
 from .models import (
     AutorisationParentale,
     BilanImmersion,
@@ -72,7 +78,7 @@ from .services import (
     parrains_inviter,
     parrains_valider,
 )
-from .services.capacite import place_exiger
+from .services.capacite import binomes_ouverts_par_parrain, place_exiger
 from .services.immersion import (
     immersion_annuler,
     immersion_modifier,
@@ -82,6 +88,8 @@ from .services.immersion import (
     immersion_valider,
 )
 from .services.matching import (
+    APPARIE_ENTRE_TEMPS,
+    PLACES_PRISES_ENTRE_TEMPS,
     AppariementRefuse,
     appariement_lancer,
     proposition_confirmer,
@@ -956,6 +964,36 @@ class SortieInline(admin.TabularInline):
 
 CONFIRMER = "Confirmer les propositions (envoyer aux parrains)"
 CONFIRMEES = ("proposition envoyée à son parrain", "propositions envoyées aux parrains")
+# The confirmation page lists this many proposals, then counts the others.
+CONFIRMATION_LISTEES = 200
+
+# The proposals staff confirm (the list filtered on « Proposition à valider »): who, the score
+# and why in short words, how far apart, and the room the mentor has left — six columns that
+# fit a 1366-pixel screen.
+COLONNES_PROPOSITIONS = (
+    "filleul_nom",
+    "parrain_nom",
+    "score_points",
+    "raisons_en_bref",
+    "distance",
+    "places_du_parrain",
+)
+
+
+def vue_propositions(request) -> bool:
+    return request.GET.get("statut__exact") == Parrainage.Statut.PROPOSITION
+
+
+class ParrainageChangeList(BoundedDatesChangeList):
+    """The proposals' list reads the open pairs of the page's mentors in one query."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        if "places_du_parrain" not in self.list_display:
+            return
+        ouverts = binomes_ouverts_par_parrain({p.parrain_id for p in self.result_list})
+        for parrainage in self.result_list:
+            parrainage.binomes_ouverts_du_parrain = ouverts.get(parrainage.parrain_id, 0)
 
 
 class AppariementFilter(admin.SimpleListFilter):
@@ -1105,10 +1143,87 @@ class ParrainageAdmin(
     def raisons_detail(self, obj):
         return json_html(obj.raisons)
 
+    # -- the proposals' list ------------------------------------------------------------------
+
+    def get_changelist(self, request, **kwargs):
+        return ParrainageChangeList
+
+    def get_list_display(self, request):
+        if vue_propositions(request):
+            return COLONNES_PROPOSITIONS
+        return super().get_list_display(request)
+
+    def get_list_select_related(self, request):
+        if vue_propositions(request):
+            return (*PAIR_RELATED, "parrain__commune", "filleul__commune")
+        return super().get_list_select_related(request)
+
+    @admin.display(description="filleul", ordering="filleul__user__last_name")
+    def filleul_nom(self, obj):
+        return str(obj.filleul)
+
+    @admin.display(description="parrain", ordering="parrain__user__last_name")
+    def parrain_nom(self, obj):
+        return str(obj.parrain)
+
+    @admin.display(description="score", ordering="score")
+    def score_points(self, obj):
+        return "—" if obj.score is None else f"{obj.score:g}".replace(".", ",")
+
+    @admin.display(description="pourquoi")
+    def raisons_en_bref(self, obj):
+        # The distance has its own column.
+        breves = obj.raisons_breves or {}
+        mots = [breves[c] for c in COMPONENTS if c != "distance" and breves.get(c)]
+        return ", ".join(mots) or "—"
+
+    @admin.display(description="distance", ordering="distance_km")
+    def distance(self, obj):
+        km = obj.distance_km
+        if km is None:
+            # A pair typed in by hand, or proposed before the distance was kept: the distance
+            # between their communes, as the matching computes it.
+            a, b = obj.filleul.commune, obj.parrain.commune
+            if a and b and None not in (a.latitude, a.longitude, b.latitude, b.longitude):
+                km = float(distances_km(a.latitude, a.longitude, b.latitude, b.longitude))
+        if km is None:
+            return "inconnue"
+        texte = "même commune" if km < 0.5 else f"{round(km)} km"
+        if (obj.raisons_breves or {}).get("distance") == A_DISTANCE:
+            return f"{texte}, rencontres à distance"
+        return texte
+
+    @admin.display(description="places du parrain")
+    def places_du_parrain(self, obj):
+        """The mentor's capacity minus their open pairs other than this one (in every
+        programme): 1 or more, this pair fits."""
+        autres = obj.binomes_ouverts_du_parrain - int(obj.statut in Parrainage.STATUTS_OUVERTS)
+        libres = obj.parrain.capacite - autres
+        if libres > 0:
+            return str(libres)
+        return "aucune (capacité dépassée)" if libres < 0 else "aucune"
+
+    # -- confirming -----------------------------------------------------------------------
+
     @admin.action(description=CONFIRMER, permissions=["change"])
     def confirmer(self, request, queryset):
-        """One service call for the selection: statuses, audit entries and the mentors'
-        e-mails written in bulk; the admin's history notes each proposal sent."""
+        """Asks first, with the count and the list (as Django's deletion does); then one
+        service call for the selection: statuses, audit entries and the mentors' e-mails
+        written in bulk; the admin's history notes each proposal sent."""
+        if request.POST.get("post") != "yes":
+            return self.confirmation_demander(request, queryset)
+        if request.POST.get("select_across") == "1":
+            # The whole filtered list, read again: confirmed only if it still holds the
+            # number of proposals the question announced.
+            nombre = queryset.filter(statut=Parrainage.Statut.PROPOSITION).count()
+            if str(nombre) != request.POST.get("annoncees"):
+                self.message_user(
+                    request,
+                    "La liste a changé depuis la question : rien n'a été envoyé. Vérifiez "
+                    "le nombre de propositions avant de confirmer.",
+                    messages.WARNING,
+                )
+                return self.confirmation_demander(request, queryset)
         resultat = propositions_confirmer(
             ids=list(queryset.values_list("pk", flat=True)), par=request.user
         )
@@ -1124,6 +1239,49 @@ class ParrainageAdmin(
         for parrainage, raison in resultat.refusees:
             refusees[raison].append(parrainage)
         self.report_transition(request, len(resultat.confirmees), refusees, CONFIRMEES)
+
+    def confirmation_demander(self, request, queryset):
+        """The page « Confirmer 37 propositions ? »: the selection's proposals, and the
+        selection again in the form, confirmed only by the second POST. A selection of the
+        rows of a page is sent back as its ids; « all the list » (Django's select-across,
+        thousands of rows: more fields than a request may carry) as the list's filters, with
+        the number announced (and the ids of the proposals shown, as Django wants some)."""
+        tout = request.POST.get("select_across") == "1"
+        selection = [] if tout else list(queryset.order_by("pk").values_list("pk", flat=True))
+        propositions = queryset.filter(statut=Parrainage.Statut.PROPOSITION)
+        nombre = propositions.count()
+        lignes = queryset.count() if tout else len(selection)
+        if not nombre:
+            self.message_user(
+                request,
+                "Aucune des lignes sélectionnées n'est une proposition à valider : rien n'a "
+                "été envoyé.",
+                messages.WARNING,
+            )
+            return None
+        listees = list(
+            propositions.select_related(*PAIR_RELATED).order_by("-score", "pk")[
+                :CONFIRMATION_LISTEES
+            ]
+        )
+        pluriel = "s" if nombre > 1 else ""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Confirmer {nombre} proposition{pluriel} ?",
+            "opts": self.model._meta,
+            "nombre": nombre,
+            "propositions": [(p, self.raisons_en_bref(p)) for p in listees],
+            "non_listees": nombre - len(listees),
+            "autres": lignes - nombre,
+            "selection": selection,
+            "tout": tout,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "retour": request.get_full_path(),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/parrainages/parrainage/confirmer_propositions.html", context
+        )
 
     def get_urls(self):
         suivi = self.admin_site.admin_view(self.suivi_view)
@@ -1837,6 +1995,94 @@ class CharteAdmin(JournalAuditAdminMixin, DecisionAdminMixin, admin.ModelAdmin):
 
 NON_APPARIES_AFFICHES = 200
 
+# A run's settings and timings (``parametres``, ``mesures``), in the words of the page.
+POIDS = {
+    "secteur": "Poids du secteur",
+    "distance": "Poids de la distance",
+    "disponibilites": "Poids des disponibilités communes",
+    "niveau": "Poids de l'expérience du parrain (selon le diplôme du filleul)",
+    "attente": "Poids de l'attente du filleul",
+}
+DUREES = {
+    "lecture_s": "Lecture des données",
+    "candidats_s": "Recherche des paires candidates",
+    "affectation_s": "Affectation optimale",
+    "explications_s": "Explication des paires",
+    "ecriture_s": "Enregistrement des propositions",
+}
+# What staff can do about each reason a mentee was left without a mentor.
+QUE_FAIRE = {
+    explain.AUCUN_PARRAIN: "valider ou inviter des parrains pour ce programme",
+    explain.FORME: "trouver des parrains qui offrent cette forme de parrainage",
+    explain.TERRITOIRE: "recruter des parrains sur le territoire du programme",
+    explain.SANS_COORDONNEES: "corriger la commune de ces filleuls",
+    explain.DECLINES: "recruter d'autres parrains à proximité",
+    explain.HONORABILITE: "enregistrer le contrôle d'honorabilité de parrains proches",
+    explain.COMPLETS: "augmenter la capacité de parrains proches, ou en recruter",
+    explain.PLACES_PRISES: "augmenter la capacité de parrains proches, ou en recruter",
+    explain.NON_TROUVE: "élargir la recherche ou recruter des parrains à proximité",
+    APPARIE_ENTRE_TEMPS: "rien : ces filleuls ont déjà un binôme",
+    PLACES_PRISES_ENTRE_TEMPS: "relancer un appariement",
+}
+
+
+def _que_faire(raison: str) -> str:
+    if raison.startswith("aucun parrain à moins de"):
+        return "élargir la distance maximale du programme, ou accepter les rencontres à distance"
+    return QUE_FAIRE.get(raison, "")
+
+
+def _nombre(valeur, decimales=None) -> str:
+    """A number written the French way (« 1,2 », « 300 000 »); Django's formatting cuts the
+    decimals it drops, so they are rounded first."""
+    if decimales is not None:
+        valeur = round(valeur, decimales)
+    return number_format(valeur, decimales, use_l10n=True, force_grouping=True)
+
+
+def _definitions(lignes) -> str:
+    """(term, value) pairs as a definition list; « — » when there are none."""
+    lignes = [(terme, valeur) for terme, valeur in lignes if valeur not in (None, "")]
+    if not lignes:
+        return "—"
+    return format_html(
+        '<dl class="definitions">{}</dl>',
+        format_html_join("", "<dt>{}</dt><dd>{}</dd>", lignes),
+    )
+
+
+def parametres_en_clair(parametres: dict) -> list[tuple[str, str]]:
+    poids = parametres.get("poids") or {}
+    lignes = [(libelle, f"{poids[cle]} points") for cle, libelle in POIDS.items() if cle in poids]
+    if "formes" in parametres:
+        formes = [Forme(f).label.lower() if f in Forme.values else f for f in parametres["formes"]]
+        lignes.append(("Formes de parrainage", ", ".join(formes) or "aucune"))
+    if "distance_max_km" in parametres:
+        km = parametres["distance_max_km"]
+        lignes.append(("Distance maximale", "aucune" if km is None else f"{_nombre(km)} km"))
+    if "departements" in parametres:
+        deps = parametres["departements"]
+        lignes.append(("Départements du programme", ", ".join(deps) if deps else "tous"))
+    if "controle_honorabilite_mineurs" in parametres:
+        exige = parametres["controle_honorabilite_mineurs"]
+        lignes.append(
+            ("Contrôle d'honorabilité exigé des parrains de mineurs", "oui" if exige else "non")
+        )
+    if "budget_paires" in parametres:
+        lignes.append(("Paires candidates examinées au plus", _nombre(parametres["budget_paires"])))
+    return lignes
+
+
+def mesures_en_clair(mesures: dict) -> list[tuple[str, str]]:
+    lignes = [
+        (libelle, f"{_nombre(mesures[cle], 1)} s")
+        for cle, libelle in DUREES.items()
+        if cle in mesures
+    ]
+    if "paires_candidates" in mesures:
+        lignes.append(("Paires candidates examinées", _nombre(mesures["paires_candidates"])))
+    return lignes
+
 
 def runs_du_perimetre(request, queryset, role=LECTURE):
     """A programme's runs as its staff reach them: the team that sees (or, with ``role``, runs)
@@ -2000,8 +2246,12 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
             return f"{obj.propositions} (simulation : aucune proposition créée)"
         url = reverse("admin:parrainages_parrainage_changelist")
         return format_html(
-            '{} — <a href="{}?matching_run__id__exact={}">voir, confirmer ou écarter</a>',
+            '{} — <a href="{}?matching_run__id__exact={}&amp;statut__exact={}">celles à '
+            'confirmer ou écarter</a> · <a href="{}?matching_run__id__exact={}">toutes</a>',
             obj.propositions,
+            url,
+            obj.pk,
+            Parrainage.Statut.PROPOSITION,
             url,
             obj.pk,
         )
@@ -2010,10 +2260,27 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
     def non_apparies_resume(self, obj):
         counts = obj.non_apparies_par_raison()
         if not counts:
+            if obj.statut == MatchingRun.Statut.TERMINE:
+                return "Chaque filleul à apparier a reçu une proposition."
             return "—"
+        total = obj.non_apparies_nombre
+        lus = f" sur {obj.filleuls}" if obj.filleuls >= total else ""
+        phrase = (
+            f"{total} filleul{'s' if total > 1 else ''}{lus} "
+            f"{'sont restés' if total > 1 else 'est resté'} sans parrain proposé, parce que :"
+        )
+        lignes = (
+            (
+                raison,
+                n,
+                format_html(" — que faire : {}", _que_faire(raison)) if _que_faire(raison) else "",
+            )
+            for raison, n in counts
+        )
         return format_html(
-            "<ul>{}</ul>",
-            format_html_join("", "<li>{} : {}</li>", ((r, n) for r, n in counts)),
+            "<p>{}</p><ul>{}</ul>",
+            phrase,
+            format_html_join("", "<li>{} : {}{}</li>", lignes),
         )
 
     def get_object(self, request, object_id, from_field=None):
@@ -2058,17 +2325,23 @@ class MatchingRunAdmin(SelectRelatedMixin, admin.ModelAdmin):
             suite += f" {caches} autre(s) hors de votre périmètre."
         return format_html("<ul>{}</ul>{}", items, suite)
 
-    @admin.display(description="paramètres")
+    @admin.display(description="réglages du calcul")
     def parametres_detail(self, obj):
-        return json_html(obj.parametres)
+        return _definitions(parametres_en_clair(obj.parametres or {}))
 
-    @admin.display(description="mesures (secondes)")
+    @admin.display(description="temps de calcul")
     def mesures_detail(self, obj):
-        return json_html(obj.mesures)
+        return _definitions(mesures_en_clair(obj.mesures or {}))
 
     @admin.display(description="durée")
     def duree(self, obj):
-        return f"{obj.duree.total_seconds():.1f} s" if obj.duree else "—"
+        return f"{_nombre(obj.duree.total_seconds(), 1)} s" if obj.duree else "—"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Django's « Affichage de appariement »: the run's own name instead.
+        if obj is not None:
+            context["title"] = f"{'Simulation' if obj.simulation else 'Appariement'} n° {obj.pk}"
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 def _commune(filleuls, pk):

@@ -176,7 +176,11 @@ def test_the_animateur_runs_their_programme_end_to_end_and_sees_nothing_else(
     # 4. The proposal is confirmed (sent to the mentor); the other programme's pair is ignored.
     with django_capture_on_commit_callbacks(execute=True):
         response = _action(
-            client, "parrainages_parrainage", "confirmer", [proposition, m["en_panne_autre"]]
+            client,
+            "parrainages_parrainage",
+            "confirmer",
+            [proposition, m["en_panne_autre"]],
+            post="yes",
         )
     assert response.status_code in (200, 302)
     proposition.refresh_from_db()

@@ -273,7 +273,12 @@ def _action(factory, model, action, n=3):
         def agir():
             response = client.post(
                 changelist,
-                {"action": action, "_selected_action": [o.pk for o in objs], "index": "0"},
+                {
+                    "action": action,
+                    "_selected_action": [o.pk for o in objs],
+                    "index": "0",
+                    "post": "yes",  # the confirmation page's answer, where there is one
+                },
             )
             assert response.status_code == 302
 

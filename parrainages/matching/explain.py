@@ -12,6 +12,7 @@ from .candidates import (
     remote_capable,
 )
 from .features import FilleulFeatures, Labels, ParrainFeatures, ProgrammeRules, Reason, Weights
+from .scoring import SLOTS_FOR_FULL_POINTS, expected_years
 
 AUCUN_PARRAIN = "aucun parrain disponible dans ce programme"
 FORME = "aucun parrain n'offre la forme demandée"
@@ -54,19 +55,25 @@ def pair_reasons(
     weights: Weights,
     labels: Labels,
 ) -> tuple[Reason, ...]:
-    """The reasons of edge ``k``: one per weighted component, with the points it scored."""
+    """The reasons of edge ``k``: one per weighted component, with the points it scored, in a
+    sentence and in short words."""
+    km, remote = float(graph.distance_km[k]), bool(graph.remote[k])
     texts = {
-        "secteur": lambda: _secteur(filleul, parrain, labels),
-        "distance": lambda: _distance(float(graph.distance_km[k]), bool(graph.remote[k])),
-        "disponibilites": lambda: _disponibilites(filleul, parrain, labels),
-        "niveau": lambda: _niveau(filleul, parrain),
-        "attente": lambda: _attente(filleul.attente_jours),
+        "secteur": lambda: (_secteur(filleul, parrain, labels), _secteur_bref(filleul, parrain)),
+        "distance": lambda: (_distance(km, remote), _distance_bref(km, remote)),
+        "disponibilites": lambda: (
+            _disponibilites(filleul, parrain, labels),
+            _disponibilites_bref(filleul, parrain),
+        ),
+        "niveau": lambda: (_niveau(filleul, parrain), _niveau_bref(filleul, parrain)),
+        "attente": lambda: (_attente(filleul.attente_jours), _attente_bref(filleul.attente_jours)),
     }
-    return tuple(
-        Reason(text(), int(graph.points[name][k]))
-        for name, text in texts.items()
-        if getattr(weights, name) > 0
-    )
+    reasons = []
+    for name, text in texts.items():
+        if getattr(weights, name) > 0:
+            libelle, bref = text()
+            reasons.append(Reason(libelle, int(graph.points[name][k]), composante=name, bref=bref))
+    return tuple(reasons)
 
 
 def _listed(items: list[str]) -> str:
@@ -115,6 +122,39 @@ def _attente(days: int) -> str:
     if days <= 0:
         return "retenu aujourd'hui"
     return f"attend depuis {days} jour" + ("s" if days > 1 else "")
+
+
+# The same reasons in two or three words, for the list of proposals staff confirm.
+A_DISTANCE = "à distance"
+
+
+def _secteur_bref(filleul, parrain) -> str:
+    if filleul.secteurs & parrain.secteurs:
+        return "secteur ✓"
+    return "secteur ✗" if filleul.secteurs else "sans secteur souhaité"
+
+
+def _distance_bref(km: float, remote: bool) -> str:
+    if remote:
+        return A_DISTANCE
+    if np.isnan(km):
+        return "distance inconnue"
+    return "même commune" if km < 0.5 else f"{round(km)} km"
+
+
+def _disponibilites_bref(filleul, parrain) -> str:
+    shared = min(len(filleul.disponibilites & parrain.disponibilites), SLOTS_FOR_FULL_POINTS)
+    return f"disponibilités {shared}/{SLOTS_FOR_FULL_POINTS}"
+
+
+def _niveau_bref(filleul, parrain) -> str:
+    expected = int(expected_years(np.array([filleul.niveau_diplome]))[0])
+    years = parrain.annees_experience
+    return "expérience ✓" if years >= expected else f"expérience {years}/{expected} ans"
+
+
+def _attente_bref(days: int) -> str:
+    return "retenu ce jour" if days <= 0 else f"attente {days} j"
 
 
 def unmatched_reasons(

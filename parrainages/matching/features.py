@@ -101,10 +101,14 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """One component of a pair's score, in the words staff read, with its points."""
+    """One component of a pair's score, in the words staff read, with its points; ``bref``
+    says it in two or three words for a list (« secteur ✓ », « 4 km », « disponibilités 2/3 »)
+    and ``composante`` names the component (``scoring.COMPONENTS``)."""
 
     libelle: str
     points: int
+    composante: str = ""
+    bref: str = ""
 
     def __str__(self):
         unit = "point" if abs(self.points) <= 1 else "points"

@@ -262,6 +262,12 @@ class Parrainage(StatusMachine, models.Model):
     objectifs = models.TextField("objectifs", blank=True)
     score = models.FloatField("score d'appariement", null=True, blank=True)
     raisons = models.JSONField("raisons de l'appariement", default=list, blank=True)
+    # What the matching read when it proposed the pair, for the list staff confirm from:
+    # each score component in short words ({"secteur": "secteur ✓", …}) and the distance.
+    raisons_breves = models.JSONField(
+        "raisons en bref", default=dict, blank=True, help_text="Par composante du score."
+    )
+    distance_km = models.FloatField("distance (km)", null=True, blank=True)
     matching_run = models.ForeignKey(
         "MatchingRun",
         verbose_name="appariement",

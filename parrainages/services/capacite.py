@@ -7,6 +7,7 @@ Lock order, everywhere: the pair (when there is one), then mentors by increasing
 """
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 
 from ..models import Parrain, Parrainage
 
@@ -22,6 +23,18 @@ def binomes_comptes(parrain_id: int, *, statuts, sauf=None) -> int:
     if sauf is not None:
         qs = qs.exclude(pk=sauf)
     return qs.count()
+
+
+def binomes_ouverts_par_parrain(ids) -> dict[int, int]:
+    """For each mentor of ``ids``, their open pairs in every programme (one query)."""
+    rows = (
+        Parrainage.objects.filter(parrain_id__in=ids, statut__in=Parrainage.STATUTS_OUVERTS)
+        .order_by()
+        .values("parrain_id")
+        .annotate(n=Count("pk"))
+        .values_list("parrain_id", "n")
+    )
+    return dict(rows)
 
 
 def place_exiger(

@@ -486,6 +486,8 @@ def _enregistrer(run, a_moi, resultat: MatchingResult, candidature_de, mesures):
                     statut=Parrainage.Statut.PROPOSITION,
                     score=p.score,
                     raisons=[str(reason) for reason in p.reasons],
+                    raisons_breves={r.composante: r.bref for r in p.reasons if r.composante},
+                    distance_km=p.distance_km,
                     propose_le=now,
                     created_at=now,
                     matching_run_id=run.pk,

@@ -663,7 +663,8 @@ ACTIONS = [
 def run_action(client, model, action, objs):
     response = client.post(
         url(model, "changelist"),
-        {"action": action, "_selected_action": [o.pk for o in objs], "index": "0"},
+        # ``post``: the answer to a confirmation page (the proposals' one), ignored elsewhere.
+        {"action": action, "_selected_action": [o.pk for o in objs], "index": "0", "post": "yes"},
     )
     assert response.status_code == 302
     return [(m.level, m.message) for m in get_messages(response.wsgi_request)]

@@ -288,7 +288,8 @@ def test_confirming_sends_each_proposal_to_its_mentor_once(
             CaptureQueriesContext(connection) as queries,
         ):
             response = client.post(
-                changelist, {"action": "confirmer", "_selected_action": ids, "index": "0"}
+                changelist,
+                {"action": "confirmer", "_selected_action": ids, "index": "0", "post": "yes"},
             )
         assert response.status_code == 302 and response["Location"] == changelist
         assert len(callbacks) <= 1  # one sending of the outbox, not one per proposal
@@ -326,7 +327,8 @@ def test_confirming_takes_the_same_queries_whatever_the_number_of_proposals(prog
         ContentType.objects.clear_cache()  # both runs start cold
         with CaptureQueriesContext(connection) as queries:
             response = client.post(
-                changelist, {"action": "confirmer", "_selected_action": ids, "index": "0"}
+                changelist,
+                {"action": "confirmer", "_selected_action": ids, "index": "0", "post": "yes"},
             )
         assert response.status_code == 302
         sent = [m.message for m in get_messages(response.wsgi_request)]
