@@ -36,9 +36,9 @@ BREVES = {
 }
 # The proposals' list for a Gestionnaire, whatever its number of rows: the session, the
 # account, its permissions (2), its perimeter, the filters' programmes and runs (2), the
-# count, the page's rows, the open pairs of the page's mentors, the date bar's bounds (2)
+# count, the page's rows, the open pairs of the page's mentors, the date bar's bounds (1)
 # and its days, and the savepoint of the request's transaction (2).
-QUERIES_LISTE = 15
+QUERIES_LISTE = 14
 # The confirmation page: the list Django builds before any action (as above, without the
 # date bar: 12), the action's filters' choices again (2), then the selection's ids, the
 # proposals' count and the listed proposals.
