@@ -6,6 +6,13 @@ project's static files, under ``STATIC_ROOT`` or ``STATICFILES_DIRS``, are read.
 another local file (the sealing certificate, the settings, ``/etc/passwd``), a path climbing out
 with ``..`` or a symbolic link, the network, another scheme — is refused and logged, and the
 document is rendered without it.
+
+Every document is a tagged PDF/UA-1 (ISO 14289-1): its structure (headings, paragraphs, tables
+with their header cells, lists) is in the file for screen readers, with its language (the
+template's ``<html lang="fr">``) and its title (the template's ``<title>``), shown as the
+window's title. Documents the public administration and its partners hand to people must be
+accessible (loi n° 2005-102 du 11 février 2005, art. 47; RGAA 4.1, which covers office documents
+and PDFs). ``mentorat/pdf_conformite.py`` checks what of PDF/UA a program can check.
 """
 
 import logging
@@ -18,6 +25,9 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
+
+# Tagged PDF/UA-1 (PDF 1.7): structure tree, language, title (see above).
+VARIANTE_PDF = "pdf/ua-1"
 
 
 class RessourceRefusee(ValueError):
@@ -98,7 +108,7 @@ def html_vers_pdf(html: str, *, base_url: str | None = None) -> bytes:
 
     return HTML(
         string=html, base_url=base_url or settings.SITE_URL, url_fetcher=url_fetcher()
-    ).write_pdf()
+    ).write_pdf(pdf_variant=VARIANTE_PDF)
 
 
 def rendre_pdf(gabarit: str, contexte: dict) -> bytes:
