@@ -1076,12 +1076,12 @@ class ParrainageAdmin(
         "terminer": Decision(
             "Terminer le parrainage",
             Parrainage.Statut.TERMINE,
-            lambda p, *, motif, par: parrainage_terminer(parrainage=p, motif=motif),
+            lambda p, *, motif, par: parrainage_terminer(parrainage=p, motif=motif, par=par),
         ),
         "interrompre": Decision(
             "Interrompre le parrainage (motif obligatoire)",
             Parrainage.Statut.INTERROMPU,
-            lambda p, *, motif, par: parrainage_interrompre(parrainage=p, motif=motif),
+            lambda p, *, motif, par: parrainage_interrompre(parrainage=p, motif=motif, par=par),
             motif_requis=True,
         ),
     }
@@ -1097,7 +1097,7 @@ class ParrainageAdmin(
             "terminer",
             "Terminer les parrainages (fin aujourd'hui)",
             ("parrainage terminé", "parrainages terminés"),
-            lambda p, request: parrainage_terminer(parrainage=p),
+            lambda p, request: parrainage_terminer(parrainage=p, par=request.user),
         ),
     ]
 

@@ -28,7 +28,7 @@ def tableau_de_bord_programmes(programmes=None, parrainages=None):
             ),
             sorties_positives=Count(
                 "parrainages__sorties",
-                filter=Q(parrainages__sorties__type__in=Sortie.TYPES_POSITIFS)
+                filter=Sortie.compte_positive("parrainages__sorties__")
                 & Q(parrainages__sorties__moment=Sortie.Moment.FIN)
                 & dans,
                 distinct=True,
@@ -129,8 +129,8 @@ def chiffres_par_region(programme, perimetre) -> dict:
         "sorties_positives",
         perimetre.filtrer(
             Sortie.objects.filter(
+                Sortie.compte_positive(),
                 parrainage__programme=programme,
-                type__in=Sortie.TYPES_POSITIFS,
                 moment=Sortie.Moment.FIN,
             ),
             Portee("parrainage__programme", "parrainage__filleul__commune"),

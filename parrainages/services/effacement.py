@@ -291,6 +291,7 @@ def _representants_effacer(filleul, paires: list[int]) -> tuple[list[str], dict]
         *(f"selection_invitation:{p}:{m}" for p in participations for m in ("REQUEST", "CANCEL")),
         *(f"autorisation_confirmee:{a}" for a in autorisations),
         *(f"parrainage_accepte:{p}" for p in paires),
+        *(f"parrainage_fin:{p}" for p in paires),
         *(f"rencontre_invitation:{r}:{m}" for r in rencontres for m in ("REQUEST", "CANCEL")),
     ]
     envois_sans_compte_anonymiser(
