@@ -1725,7 +1725,8 @@ class SortieAdmin(DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelA
         "candidature__filleul__user__email",
     )
     autocomplete_fields = ("parrainage", "candidature")
-    readonly_fields = ("created_at",)
+    # Only the mentee's own answer confirms what the mentor declared (Sortie.compte_positive).
+    readonly_fields = ("confirmee_le", "created_at")
     date_hierarchy = "date"
     show_full_result_count = False
 

@@ -209,7 +209,10 @@ def test_a_mentor_declared_outcome_counts_once_the_mentee_confirms_it(client, bi
     # Their answer, from the survey's link, confirms it: it counts from now on.
     lien = lien_enquete(parrainage_id=binome.pk, moment="fin", user_id=binome.filleul.user_id)
     client.logout()
-    reponse = client.post("/" + lien.split("://", 1)[-1].split("/", 1)[1], {"type": "cdi"})
+    chemin = "/" + lien.split("://", 1)[-1].split("/", 1)[1]
+    page = text(client.get(chemin))
+    assert "Votre parrain ou votre marraine a indiqué : <strong>CDI</strong>" in page
+    reponse = client.post(chemin, {"type": "cdi"})
     assert reponse.status_code == 200 and "déjà" not in text(reponse)
     sortie = binome.sorties.get()
     assert sortie.confirmee_le is not None and sortie.source == Sortie.Source.PARRAIN
