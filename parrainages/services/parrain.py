@@ -160,7 +160,7 @@ def parrainage_finir(
     from .charte import charte_annuler
 
     parrainage = _verrouiller(parrainage)
-    _exiger_actif(parrainage)
+    # Only an active pair ends: the transition refuses any other move, with its message.
     if interrompu:
         parrainage.interrompre(motif=motif, fin=fin)
     else:
@@ -391,6 +391,7 @@ def parrainage_cloturer(*, parrainage, par, donnees: dict) -> Parrainage:
     situation is recorded as declared by the mentor, to be confirmed by the mentee
     (``Sortie.compte_positive``); the rest is ``parrainage_finir``."""
     _exiger_parrain(parrainage, par)
+    _exiger_actif(parrainage)
     if not donnees.get("type"):
         raise ValidationError({"type": "Choisissez la situation de la personne aujourd'hui."})
     date = donnees["date"]
