@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
 
+from mentorat.horaires import debut_du_jour
 from mentorat.models import Partie
 from parrainages.models import (
     Candidature,
@@ -236,6 +237,12 @@ class Suivi:
         return self.rng.choice(noms.ENTREPRISES[territoire])[0]
 
     def sortie(self, p, moment, type_sortie, date, source):
+        # Most mentees confirmed what their mentor declared, a few days later; the others
+        # have not answered yet (their positive situation does not count until they do).
+        # Read from the date, not the random stream: the rest of the demo stays as it was.
+        confirmee_le = None
+        if source == Sortie.Source.PARRAIN and date.toordinal() % 10 < 7:
+            confirmee_le = min(self.now, debut_du_jour(date + jours(1 + date.day % 20)))
         self.sorties.append(
             Sortie(
                 parrainage=p,
@@ -245,6 +252,7 @@ class Suivi:
                 employeur=self.employeur(p, type_sortie),
                 commentaire=COMMENTAIRES[type_sortie],
                 source=source,
+                confirmee_le=confirmee_le,
             )
         )
 

@@ -432,6 +432,19 @@ def signatures_retirer(*, document) -> int:
     return sum(1 for p in avant.values() if p.signee_le is not None)
 
 
+def signatures_clore(*, document) -> int:
+    """A document withdrawn before every party signed (a charter cancelled): nothing is left
+    to sign. The parties' links stop working and their pending codes expire, so that no one
+    gives a consent (Code civil, art. 1367: a signature expresses the signatory's consent to
+    the obligations of the act) to a document that no longer binds anyone. The signatures
+    already given stay, as evidence of what was signed. Returns how many links were closed."""
+    parties = Partie.objects.du_document(document)
+    CodeSignature.objects.filter(partie__in=parties, utilise_le__isnull=True).update(
+        expire_le=timezone.now()
+    )
+    return parties.exclude(jeton_hash="").update(jeton_hash="", jeton_expire_le=None)
+
+
 # What an erasure empties on a party: who they are, how to reach them, their network traces
 # and their reason; the signature's instant and the text's fingerprint stay.
 IDENTITE_EFFACEE = {

@@ -1114,12 +1114,12 @@ class ParrainageAdmin(
         "terminer": Decision(
             "Terminer le parrainage",
             Parrainage.Statut.TERMINE,
-            lambda p, *, motif, par: parrainage_terminer(parrainage=p, motif=motif),
+            lambda p, *, motif, par: parrainage_terminer(parrainage=p, motif=motif, par=par),
         ),
         "interrompre": Decision(
             "Interrompre le parrainage (motif obligatoire)",
             Parrainage.Statut.INTERROMPU,
-            lambda p, *, motif, par: parrainage_interrompre(parrainage=p, motif=motif),
+            lambda p, *, motif, par: parrainage_interrompre(parrainage=p, motif=motif, par=par),
             motif_requis=True,
         ),
     }
@@ -1135,7 +1135,7 @@ class ParrainageAdmin(
             "terminer",
             "Terminer les parrainages (fin aujourd'hui)",
             ("parrainage terminé", "parrainages terminés"),
-            lambda p, request: parrainage_terminer(parrainage=p),
+            lambda p, request: parrainage_terminer(parrainage=p, par=request.user),
         ),
     ]
 
@@ -1883,7 +1883,8 @@ class SortieAdmin(DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelA
         "candidature__filleul__user__email",
     )
     autocomplete_fields = ("parrainage", "candidature")
-    readonly_fields = ("created_at",)
+    # Only the mentee's own answer confirms what the mentor declared (Sortie.compte_positive).
+    readonly_fields = ("confirmee_le", "created_at")
     date_hierarchy = "date"
     show_full_result_count = False
 

@@ -150,10 +150,20 @@ class ImmersionForm(forms.Form):
 
 
 class CloturerForm(forms.Form):
+    """Ending a pair from the mentor's portal: nothing chosen in advance (the mentee's
+    situation has no default), and an explicit confirmation, so that a stray tap ends
+    nothing."""
+
     from .models import Sortie as _Sortie
 
+    CONFIRMATION = "Je confirme la fin du parrainage"
+
     type = forms.ChoiceField(
-        label="Situation de la personne aujourd'hui", choices=_Sortie.Type.choices
+        label="Situation de la personne aujourd'hui",
+        choices=[("", "— choisissez —"), *_Sortie.Type.choices],
+        help_text="Votre filleul sera invité à confirmer cette situation : elle ne compte dans "
+        "les indicateurs qu'après sa réponse.",
+        error_messages={"required": "Choisissez la situation de la personne aujourd'hui."},
     )
     date = forms.DateField(label="Date de fin du parrainage", widget=DATE_WIDGET)
     employeur = forms.CharField(
@@ -167,6 +177,15 @@ class CloturerForm(forms.Form):
     )
     commentaire = forms.CharField(
         label="Commentaire (facultatif)", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    confirmation = forms.BooleanField(
+        label=CONFIRMATION,
+        help_text="La fin est définitive : les rencontres prévues sont annulées, la charte pas "
+        "encore signée aussi, et votre filleul ainsi que l'équipe du programme sont prévenus.",
+        error_messages={
+            "required": f"Cochez « {CONFIRMATION} » : sans cette confirmation, rien n'est "
+            "enregistré et le parrainage continue."
+        },
     )
 
     def clean(self):

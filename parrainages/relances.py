@@ -353,22 +353,27 @@ SUJETS_ENQUETE = {
 
 def _enquete(moment: Sortie.Moment, maintenant) -> list[NouvelEnvoi]:
     """Pairs ended ``JOURS_APRES_LA_FIN[moment]`` days ago or more without an outcome for
-    ``moment``: ask both parties (``enquete_fin``, ``enquete_six_mois``)."""
+    ``moment``: ask both parties (``enquete_fin``, ``enquete_six_mois``). A pair whose outcome
+    the mentor declared and the mentee has not confirmed yet: ask the mentee only (their answer
+    confirms or replaces it, ``services.parrain.sortie_confirmer``)."""
     from .enquetes import lien_enquete
 
     regle = f"enquete_{moment}"
     sortie = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=moment)
+    a_confirmer = sortie.filter(source=Sortie.Source.PARRAIN, confirmee_le__isnull=True)
     limite = timezone.localtime(maintenant).date() - dt.timedelta(days=JOURS_APRES_LA_FIN[moment])
     rows = (
         Parrainage.objects.filter(
             statut__in=[Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU],
             date_fin__lte=limite,
         )
-        .filter(~Exists(sortie))
+        .filter(~Exists(sortie) | Exists(a_confirmer))
+        .annotate(a_confirmer=Exists(a_confirmer))
         .order_by()
         .values_list(
             "pk",
             "programme__nom",
+            "a_confirmer",
             "filleul__user_id",
             "filleul__user__email",
             "parrain__user_id",
@@ -376,9 +381,11 @@ def _enquete(moment: Sortie.Moment, maintenant) -> list[NouvelEnvoi]:
         )
     )
     envois = []
-    for pk, programme, *parties in rows:
+    for pk, programme, confirmer, *parties in rows:
         for cote, user_id, email in (("filleul", *parties[:2]), ("parrain", *parties[2:])):
             if user_id is None or not email:  # no account, or one not yet claimed
+                continue
+            if confirmer and cote == "parrain":  # the mentor already answered
                 continue
             envois.append(
                 _envoi(
@@ -564,6 +571,7 @@ def regle_enregistrer(nom: str, regle) -> None:
 # one, or to the programme's staff.
 OBJETS_DES_REGLES = {
     "parrainage_accepte": Parrainage,
+    "parrainage_fin": Parrainage,
     "rencontre_invitation": Rencontre,
     # Before the signature machinery: one invitation per person, keyed by the charter.
     "charte_emise": Charte,

@@ -34,8 +34,8 @@ def tableau_de_bord_programmes(programmes=None, parrainages=None):
     }
     positives = dict(
         parrainages.filter(
+            Sortie.compte_positive("sorties__"),
             programme__in=ids,
-            sorties__type__in=Sortie.TYPES_POSITIFS,
             sorties__moment=Sortie.Moment.FIN,
         )
         .order_by()
@@ -137,8 +137,8 @@ def chiffres_par_region(programme, perimetre) -> dict:
         "sorties_positives",
         perimetre.filtrer(
             Sortie.objects.filter(
+                Sortie.compte_positive(),
                 parrainage__programme=programme,
-                type__in=Sortie.TYPES_POSITIFS,
                 moment=Sortie.Moment.FIN,
             ),
             Portee("parrainage__programme", "parrainage__filleul__commune"),
@@ -187,7 +187,7 @@ def resume_programme(programme, *, candidatures, parrainages, maintenant=None) -
         termines=Count("pk", filter=Q(statut__in=[P.TERMINE, P.INTERROMPU]), distinct=True),
         positives=Count(
             "sorties",
-            filter=Q(sorties__type__in=Sortie.TYPES_POSITIFS, sorties__moment=Sortie.Moment.FIN),
+            filter=Sortie.compte_positive("sorties__") & Q(sorties__moment=Sortie.Moment.FIN),
             distinct=True,
         ),
     )

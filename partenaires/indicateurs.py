@@ -26,7 +26,20 @@ later one. Only the convention's programmes are looked at.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -61,7 +74,9 @@ class Definition:
 
 SORTIE_POSITIVE = (
     "Une sortie positive est un CDI, un CDD ou une mission d'intérim de six mois ou plus, un "
-    "contrat en alternance (apprentissage, professionnalisation) ou une formation qualifiante."
+    "contrat en alternance (apprentissage, professionnalisation) ou une formation qualifiante. "
+    "Une situation déclarée par le parrain ne compte qu'une fois confirmée par la personne "
+    "elle-même, dans sa réponse au questionnaire."
 )
 BINOME_ATTRIBUE = (
     "le binôme est attribué au partenaire quand il a orienté le filleul vers ce programme ou "
@@ -346,7 +361,7 @@ def lignes(indicateur: str, *, partenaire, convention, debut: dt.date, fin: dt.d
         )
     if indicateur == IND.SORTIES_POSITIVES_6_MOIS:
         return sorties(partenaire=partenaire, convention=convention, debut=debut, fin=fin).filter(
-            moment=Sortie.Moment.SIX_MOIS, type__in=Sortie.TYPES_POSITIFS
+            Sortie.compte_positive(), moment=Sortie.Moment.SIX_MOIS
         )
     if indicateur == IND.EVENEMENTS_ORGANISES:
         return Evenement.objects.filter(
@@ -490,17 +505,33 @@ def par_mois(
     return [(mois, comptes.get(mois, 0)) for mois in mois_entre(debut, fin)]
 
 
+# The outcomes a mentor declared positive that the mentee has not confirmed yet, counted apart
+# from their type in the breakdown (``Sortie.compte_positive``): never read as positive.
+A_CONFIRMER = "a_confirmer"
+
+
 def sorties_par_type(
     convention: Convention, debut: dt.date, fin: dt.date
 ) -> dict[tuple[str, str], int]:
-    """Outcomes of the partner's pairs dated in the period, by (moment, type) (one query)."""
+    """Outcomes of the partner's pairs dated in the period, by (moment, type) (one query); a
+    positive situation declared by the mentor and not yet confirmed by the mentee is counted
+    under ``A_CONFIRMER``, not under its type."""
     rows = (
         sorties(partenaire=convention.partenaire_id, convention=convention.pk, debut=debut, fin=fin)
         .order_by()
-        .values("moment", "type")
+        .annotate(
+            situation=Case(
+                When(
+                    Q(type__in=Sortie.TYPES_POSITIFS) & ~Sortie.compte_positive(),
+                    then=Value(A_CONFIRMER),
+                ),
+                default=F("type"),
+            )
+        )
+        .values("moment", "situation")
         .annotate(n=Count("pk"))
     )
-    return {(r["moment"], r["type"]): r["n"] for r in rows}
+    return {(r["moment"], r["situation"]): r["n"] for r in rows}
 
 
 # --- The cohort (programmes counted over their selection week) ---------------------------------
@@ -552,8 +583,10 @@ def cohorte_compter(convention: Convention, fin: dt.date) -> Cohorte | None:
         return None
     _t1, t2 = bornes(fin, fin)
     invitation = invitations_tenues("pk").order_by("le", "pk")
-    six_mois = Sortie.objects.filter(moment=Sortie.Moment.SIX_MOIS, date__lte=fin).order_by(
-        "-date", "-pk"
+    six_mois = (
+        Sortie.objects.filter(moment=Sortie.Moment.SIX_MOIS, date__lte=fin)
+        .annotate(positive=ExpressionWrapper(Sortie.compte_positive(), BooleanField()))
+        .order_by("-date", "-pk")
     )
     du_binome = six_mois.filter(
         parrainage__filleul=OuterRef("filleul"), parrainage__programme=OuterRef("programme")
@@ -578,6 +611,10 @@ def cohorte_compter(convention: Convention, fin: dt.date) -> Cohorte | None:
                 Subquery(du_binome.values("type")[:1]),
                 Subquery(de_la_candidature.values("type")[:1]),
             ),
+            six_mois_positive=Coalesce(
+                Subquery(du_binome.values("positive")[:1]),
+                Subquery(de_la_candidature.values("positive")[:1]),
+            ),
             a_un_binome=Exists(binome),
         )
         .filter(invitee_le__lt=t2)
@@ -594,7 +631,7 @@ def cohorte_compter(convention: Convention, fin: dt.date) -> Cohorte | None:
             "pk", filter=Q(a_un_binome=False, statut=Candidature.Statut.LISTE_ATTENTE)
         ),
         reponses_six_mois=Count("pk", filter=Q(six_mois__isnull=False)),
-        positives_six_mois=Count("pk", filter=Q(six_mois__in=Sortie.TYPES_POSITIFS)),
+        positives_six_mois=Count("pk", filter=Q(six_mois_positive=True)),
     )
     return Cohorte(jusqu_au=fin, **chiffres)
 

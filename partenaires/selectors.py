@@ -394,17 +394,28 @@ class LigneSortie:
 
 
 def repartition_sorties(convention, debut: dt.date, fin: dt.date) -> list[LigneSortie]:
+    """One line per situation; then, when there are any, the positive situations declared by
+    mentors that the mentees have not confirmed yet (not positive until they do)."""
     comptes = indicateurs.sorties_par_type(convention, debut, fin)
+    types = [(t.value, t.label, t in Sortie.TYPES_POSITIFS) for t in Sortie.Type]
+    a_confirmer = indicateurs.A_CONFIRMER
+    if comptes.get((Sortie.Moment.FIN, a_confirmer)) or comptes.get(
+        (Sortie.Moment.SIX_MOIS, a_confirmer)
+    ):
+        types.append((a_confirmer, A_CONFIRMER_LIBELLE, False))
     return [
         LigneSortie(
-            type=t.value,
-            libelle=t.label,
-            positive=t in Sortie.TYPES_POSITIFS,
-            fin=comptes.get((Sortie.Moment.FIN, t.value), 0),
-            six_mois=comptes.get((Sortie.Moment.SIX_MOIS, t.value), 0),
+            type=code,
+            libelle=libelle,
+            positive=positive,
+            fin=comptes.get((Sortie.Moment.FIN, code), 0),
+            six_mois=comptes.get((Sortie.Moment.SIX_MOIS, code), 0),
         )
-        for t in Sortie.Type
+        for code, libelle, positive in types
     ]
+
+
+A_CONFIRMER_LIBELLE = "Emploi ou formation déclaré par le parrain, à confirmer par la personne"
 
 
 def evenements_du_rapport(convention, debut: dt.date, fin: dt.date) -> list[Evenement]:

@@ -57,3 +57,37 @@ def entrees_lire(user) -> tuple[tuple[Entree, ...], tuple]:
 
 def installer():
     lecteur_enregistrer(entrees_lire)
+
+
+def coordinateurs(*, programme, commune=None) -> list:
+    """The staff who coordinate ``programme`` where ``commune`` lies: the active staff with the
+    coordinator role in a structure that runs the programme and whose territory holds the
+    commune (a structure with no territory holds every commune). None found: the programme's
+    named coordinator, if any. One query (two with the fallback)."""
+    affectations = (
+        Affectation.objects.filter(
+            role=Affectation.Role.COORDINATEUR,
+            structure__programmes=programme,
+            user__is_active=True,
+            user__is_staff=True,
+        )
+        .select_related("user", "structure")
+        .prefetch_related("structure__communes")
+        .order_by("user_id")
+    )
+    trouves = {}
+    for affectation in affectations:
+        structure = affectation.structure
+        deps = set(structure.departements_du_territoire)
+        codes = {c.code_insee for c in structure.communes.all()}
+        if (
+            (not deps and not codes)
+            or (commune is not None and commune.departement in deps)
+            or (commune is not None and commune.code_insee in codes)
+        ):
+            trouves.setdefault(affectation.user_id, affectation.user)
+    if not trouves and programme.coordinateur_id:
+        coordinateur = programme.coordinateur
+        if coordinateur.is_active:
+            trouves[coordinateur.pk] = coordinateur
+    return list(trouves.values())

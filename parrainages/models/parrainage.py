@@ -501,7 +501,8 @@ class Rencontre(StatusMachine, models.Model):
 
 class SortieQuerySet(models.QuerySet):
     def positives(self):
-        return self.filter(type__in=Sortie.TYPES_POSITIFS)
+        """The outcomes that count as positive (``Sortie.compte_positive``)."""
+        return self.filter(Sortie.compte_positive())
 
 
 class Sortie(models.Model):
@@ -535,6 +536,9 @@ class Sortie(models.Model):
         Type.ALTERNANCE,
         Type.FORMATION,
     )
+    # Who declares an outcome that counts as soon as it is recorded: the mentee, staff, a
+    # survey. A mentor's declaration waits for the mentee's confirmation (``compte_positive``).
+    SOURCES_SANS_CONFIRMATION = (Source.FILLEUL, Source.EQUIPE, Source.ENQUETE)
 
     # A pair's outcome, or (people without a pair: retained but never paired, or who left
     # after the selection week) an application's: exactly one of the two.
@@ -562,6 +566,13 @@ class Sortie(models.Model):
     employeur = models.CharField("employeur ou organisme", max_length=200, blank=True)
     commentaire = models.TextField("commentaire", blank=True)
     source = models.CharField("déclarée par", max_length=10, choices=Source, default=Source.EQUIPE)
+    confirmee_le = models.DateTimeField(
+        "confirmée par la personne le",
+        null=True,
+        blank=True,
+        help_text="Une situation déclarée par le parrain ne compte comme sortie positive "
+        "qu'une fois confirmée par la personne, dans sa réponse au questionnaire.",
+    )
     created_at = models.DateTimeField("enregistrée le", default=timezone.now)
 
     objects = SortieQuerySet.as_manager()
@@ -596,6 +607,24 @@ class Sortie(models.Model):
                 "choisissez l'un des deux."
             )
 
+    @classmethod
+    def compte_positive(cls, prefixe: str = "") -> Q:
+        """The one rule of a positive outcome, as a condition on the outcome at ``prefixe``
+        (``"parrainages__sorties__"``…): a positive situation (``TYPES_POSITIFS``) declared by
+        the mentee, by staff or by a survey, or declared by the mentor and confirmed since by
+        the mentee's own answer to the outcome survey (``confirmee_le``). A mentor's word alone
+        never feeds the partners' indicators (docs/indicateurs.md, « Situation déclarée par le
+        parrain »)."""
+        return Q(**{f"{prefixe}type__in": cls.TYPES_POSITIFS}) & (
+            Q(**{f"{prefixe}source__in": cls.SOURCES_SANS_CONFIRMATION})
+            | Q(**{f"{prefixe}confirmee_le__isnull": False})
+        )
+
+    @property
+    def a_confirmer(self) -> bool:
+        """Declared by the mentor and not yet confirmed by the mentee."""
+        return self.source == self.Source.PARRAIN and self.confirmee_le is None
+
     @property
     def positive(self) -> bool:
-        return self.type in self.TYPES_POSITIFS
+        return self.type in self.TYPES_POSITIFS and not self.a_confirmer

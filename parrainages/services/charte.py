@@ -20,6 +20,7 @@ from mentorat.signatures import (
     partie_ajouter,
     parties_de,
     parties_inviter,
+    signatures_clore,
 )
 from mentorat.taches import tache_apres_validation
 from programmes.models import ModeleCharte
@@ -177,10 +178,15 @@ def charte_type_document() -> TypeDocument:
 
 @transaction.atomic
 def charte_annuler(*, charte, motif: str) -> Charte:
-    """Staff cancel a charter, with the reason (the admin's decision)."""
+    """Cancel a charter, with the reason (the admin's decision, or its pair ended before
+    everyone signed). A charter still awaiting signatures is withdrawn from signing: its links
+    and pending codes stop working (``mentorat.signatures.signatures_clore``)."""
     charte = Charte.objects.select_for_update().get(pk=charte.pk)
+    a_signer = charte.statut == Charte.Statut.A_SIGNER
     charte.annuler(motif=motif)
     charte.save(update_fields=["statut", "annulee_le", "motif_annulation"])
+    if a_signer:
+        signatures_clore(document=charte)
     return charte
 
 

@@ -25,7 +25,11 @@ names the person goes, in the database and in the stored files:
   (``parrainages.extensions``; partenaires: the referrals that name them, linked to their
   profile or sent to their address, and the partner reports that list them, produced again
   without their name);
-- the audit trail and Django's history of admin actions.
+- the audit trail and Django's history of admin actions;
+- what waited on them: their open applications are withdrawn (out of the staff's review
+  queue), their proposals set aside, their pairs in progress ended (meetings to come
+  cancelled, the other party and the coordinators told), their event registrations to come
+  cancelled (``_parcours_clore``; ``parcours_effaces_clore`` for people erased before).
 
 Files are deleted only once the transaction is committed: an erasure that fails leaves every
 row and every file as they were.
@@ -55,6 +59,7 @@ from mentorat.signatures import (
     parties_des_documents_effacer,
     parties_effacer,
 )
+from programmes.models import Inscription
 
 from ..extensions import extensions
 from ..models import (
@@ -75,6 +80,7 @@ from ..models import (
     RepresentantLegal,
     Sortie,
 )
+from .evenements import inscriptions_a_venir_annuler, inscriptions_de
 from .mineurs import ROLE_PREFIXE
 from .representants import cle_representant
 
@@ -101,6 +107,8 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
         paires |= Parrainage.objects.filter(parrain=parrain)
     paires = list(paires.values_list("pk", flat=True))
     traces = _traces(user=user, filleul=filleul, parrain=parrain, paires=paires)
+    # Read while the account still leads to them (the profiles lose it on the way).
+    inscriptions = list(inscriptions_de(user).values_list("pk", flat=True))
     historique = {
         **traces,
         EmailAddress: list(EmailAddress.objects.filter(user=user).values_list("pk", flat=True)),
@@ -142,7 +150,11 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
     parties_effacer(user=user)
     envois_anonymiser(destinataire=user)
     sessions_supprimer(user=user)
+    inscriptions_a_venir_annuler(inscriptions=Inscription.objects.filter(pk__in=inscriptions))
     user.delete()
+    # Once nothing names the person any more (their account gone, their profile without
+    # identity): what was waiting on them closes, and the messages it writes name no one.
+    _parcours_clore(filleul=filleul, paires=paires)
     # Last: the entries the erasure itself just wrote (profile cleared, account deleted) too.
     journal_anonymiser(objets=traces, acteur_id=user_id, acteur_email=email)
     historique_admin_anonymiser(objets=historique, mentions=mentions)
@@ -158,6 +170,86 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
             contexte={"prenom": prenom},
             confidentiel=True,
         )
+
+
+# Applications still waiting for a decision or a pair: withdrawn at the erasure.
+CANDIDATURES_OUVERTES = (
+    Candidature.Statut.ATTENTE_AUTORISATION,
+    Candidature.Statut.DEPOSEE,
+    Candidature.Statut.EN_ETUDE,
+    Candidature.Statut.INVITEE_SELECTION,
+    Candidature.Statut.LISTE_ATTENTE,
+    Candidature.Statut.RETENUE,
+)
+
+
+def _parcours_clore(*, filleul, paires: list[int]) -> None:
+    """Nothing of an erased person stays waiting in a queue: their open applications are
+    withdrawn (the staff's review queue no longer shows them), their proposals set aside, and
+    their pairs in progress end (``parrainage_finir``: meetings to come cancelled, the other
+    party and the programme's coordinators told, the erased person told nothing).
+
+    Run after the account is deleted and the profile cleared, so that whatever is written
+    names no one: a prescriber is told of the withdrawal by the decisions' own message
+    (``services.decisions``), which then reads « Filleul anonymisé n° … »; the other party of
+    a pair reads that the person deleted their account."""
+    from .filleul import candidature_desister
+    from .matching import proposition_ecarter
+    from .parrain import parrainage_finir
+
+    if filleul is not None:
+        for candidature in Candidature.objects.filter(
+            filleul=filleul, statut__in=CANDIDATURES_OUVERTES
+        ).order_by("pk"):
+            candidature_desister(candidature=candidature, par=None)
+    for parrainage in Parrainage.objects.filter(
+        pk__in=paires, statut__in=Parrainage.STATUTS_OUVERTS
+    ).order_by("pk"):
+        if parrainage.statut == Parrainage.Statut.ACTIF:
+            parrainage_finir(
+                parrainage=parrainage,
+                interrompu=True,
+                motif="Compte supprimé par l'une des deux personnes.",
+                compte_supprime=True,
+            )
+        else:
+            proposition_ecarter(parrainage=parrainage)
+
+
+def parcours_effaces_clore() -> int:
+    """The people erased before their erasure closed what waited on them: their open
+    applications, proposals and pairs close now as ``_parcours_clore`` does (the erased mentees'
+    profiles, and the mentors' left inactive without an account). Each person in a transaction
+    of their own. Returns how many people had something to close."""
+    ouverts = Parrainage.objects.filter(statut__in=Parrainage.STATUTS_OUVERTS)
+    filleuls = Filleul.objects.filter(user__isnull=True, anonymise_le__isnull=False).filter(
+        Q(candidatures__statut__in=CANDIDATURES_OUVERTES)
+        | Q(parrainages__statut__in=Parrainage.STATUTS_OUVERTS)
+    )
+    parrains = Parrain.objects.filter(
+        user__isnull=True,
+        statut=Parrain.Statut.INACTIF,
+        parrainages__statut__in=Parrainage.STATUTS_OUVERTS,
+    )
+    with transaction.atomic():
+        inscriptions_a_venir_annuler(
+            inscriptions=Inscription.objects.filter(
+                Q(filleul__user__isnull=True, filleul__anonymise_le__isnull=False)
+                | Q(parrain__user__isnull=True, parrain__statut=Parrain.Statut.INACTIF)
+            )
+        )
+    n = 0
+    for filleul in filleuls.distinct().order_by("pk"):
+        with transaction.atomic():
+            paires = list(ouverts.filter(filleul=filleul).values_list("pk", flat=True))
+            _parcours_clore(filleul=filleul, paires=paires)
+        n += 1
+    for parrain_id in parrains.distinct().order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            paires = list(ouverts.filter(parrain_id=parrain_id).values_list("pk", flat=True))
+            _parcours_clore(filleul=None, paires=paires)
+        n += 1
+    return n
 
 
 def _binomes_effacer(paires: list[int]) -> None:
@@ -291,6 +383,7 @@ def _representants_effacer(filleul, paires: list[int]) -> tuple[list[str], dict]
         *(f"selection_invitation:{p}:{m}" for p in participations for m in ("REQUEST", "CANCEL")),
         *(f"autorisation_confirmee:{a}" for a in autorisations),
         *(f"parrainage_accepte:{p}" for p in paires),
+        *(f"parrainage_fin:{p}" for p in paires),
         *(f"rencontre_invitation:{r}:{m}" for r in rencontres for m in ("REQUEST", "CANCEL")),
     ]
     envois_sans_compte_anonymiser(

@@ -158,6 +158,21 @@ def inscription_annuler(*, evenement, public: str, personne) -> Inscription:
     return inscription
 
 
+def inscriptions_a_venir_annuler(*, inscriptions) -> int:
+    """Registrations of people erased (``inscriptions``, e.g. ``inscriptions_de(user)``): those
+    to events still to come are cancelled and their places freed, with no message (the account
+    is gone or going). Returns how many were cancelled."""
+    inscriptions = inscriptions.select_for_update(of=("self",)).filter(
+        statut=Inscription.Statut.INSCRIT, evenement__debut__gt=timezone.now()
+    )
+    n = 0
+    for inscription in inscriptions:
+        inscription.statut = Inscription.Statut.ANNULE
+        inscription.save(update_fields=["statut"])
+        n += 1
+    return n
+
+
 def evenement_inscrire(*, evenement, filleul) -> Inscription:
     return inscription_prendre(
         evenement=evenement,

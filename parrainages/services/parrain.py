@@ -12,7 +12,7 @@ from mentorat.audit import journal_modifications
 from mentorat.envois import courriel_ecrire
 
 from ..ics import rencontre_ics
-from ..models import Parrain, Parrainage, Rencontre, Sortie
+from ..models import Charte, Parrain, Parrainage, Rencontre, Sortie
 from .capacite import place_exiger
 from .charte import charte_emettre
 from .mineurs import honorabilite_exiger
@@ -121,22 +121,153 @@ def propositions_expirer(*, maintenant=None) -> int:
     return total
 
 
-@transaction.atomic
-def parrainage_terminer(*, parrainage, motif: str = "") -> Parrainage:
+def parrainage_terminer(*, parrainage, motif: str = "", par=None) -> Parrainage:
     """Staff end an active pair today (the admin's decision and list action)."""
-    parrainage = _verrouiller(parrainage)
-    parrainage.terminer(motif=motif)
-    parrainage.save(update_fields=["statut", "date_fin", "motif_fin"])
-    return parrainage
+    return parrainage_finir(parrainage=parrainage, par=par, motif=motif)
+
+
+def parrainage_interrompre(*, parrainage, motif: str, par=None) -> Parrainage:
+    """Staff interrupt an active pair today, with the reason."""
+    return parrainage_finir(parrainage=parrainage, par=par, interrompu=True, motif=motif)
 
 
 @transaction.atomic
-def parrainage_interrompre(*, parrainage, motif: str) -> Parrainage:
-    """Staff interrupt an active pair today, with the reason."""
+def parrainage_finir(
+    *,
+    parrainage,
+    par=None,
+    interrompu: bool = False,
+    motif: str = "",
+    fin: dt.date | None = None,
+    sortie: dict | None = None,
+    compte_supprime: bool = False,
+) -> Parrainage:
+    """End an active pair: the one way a pair ends, whoever ends it (the mentor with the
+    mentee's situation, staff from the admin, the erasure of one party's account).
+
+    In the same transaction: the pair ends (``interrompu``: before its term, ``motif``
+    required) on ``fin`` (today by default); ``sortie`` (``type``, ``source``, optional
+    ``employeur``, ``commentaire``) is recorded as its end outcome; its meetings still to come
+    are cancelled and each party (and a minor's guardians) receives the cancellation with its
+    .ics; its charter still awaiting signatures is cancelled (nothing left to sign); the mentee
+    (and a minor's guardians), the mentor when someone else ended it, and the programme's
+    coordinators for the mentee's place (``programmes.perimetre.coordinateurs``) are told.
+    ``compte_supprime``: one party's account is being erased; they are told nothing (their
+    account is gone) and the others read why.
+    """
+    from programmes.perimetre import coordinateurs
+
+    from .charte import charte_annuler
+
     parrainage = _verrouiller(parrainage)
-    parrainage.interrompre(motif=motif)
+    # Only an active pair ends: the transition refuses any other move, with its message.
+    if interrompu:
+        parrainage.interrompre(motif=motif, fin=fin)
+    else:
+        parrainage.terminer(fin=fin, motif=motif)
     parrainage.save(update_fields=["statut", "date_fin", "motif_fin"])
+    nouvelle_sortie = None
+    if sortie is not None:
+        nouvelle_sortie = Sortie.objects.create(
+            parrainage=parrainage,
+            moment=Sortie.Moment.FIN,
+            type=sortie["type"],
+            date=parrainage.date_fin,
+            employeur=sortie.get("employeur", ""),
+            commentaire=sortie.get("commentaire", ""),
+            source=sortie["source"],
+        )
+    maintenant = timezone.now()
+    a_venir = list(
+        parrainage.rencontres.select_for_update()
+        .filter(statut=Rencontre.Statut.PREVUE, debut__gt=maintenant)
+        .order_by("debut")
+    )
+    for rencontre in a_venir:
+        rencontre.annuler()
+        rencontre.save(update_fields=["statut"])
+        rencontre.parrainage = parrainage
+        _invitation(
+            rencontre, "CANCEL", "Rencontre de parrainage annulée : le parrainage a pris fin"
+        )
+    charte = parrainage.chartes.filter(statut=Charte.Statut.A_SIGNER).first()
+    if charte is not None:
+        charte_annuler(
+            charte=charte,
+            motif="Le parrainage a pris fin avant que toutes les parties aient signé la charte.",
+        )
+    contexte = {
+        "parrainage": parrainage,
+        "sortie": nouvelle_sortie,
+        "rencontres_annulees": len(a_venir),
+        "charte_annulee": charte is not None,
+        "par_le_parrain": par is not None and par.pk == parrainage.parrain.user_id,
+        "compte_supprime": compte_supprime,
+    }
+    _fin_annoncer(
+        parrainage,
+        par,
+        contexte,
+        coordinateurs(programme=parrainage.programme, commune=parrainage.filleul.commune),
+    )
     return parrainage
+
+
+def _fin_annoncer(parrainage, par, contexte, equipe) -> None:
+    """The end of a pair, told to whom must know (keys ``parrainage_fin:<pair>:…``)."""
+    prefixe = f"parrainage_fin:{parrainage.pk}"
+    programme = parrainage.programme.nom
+    filleul_user, parrain_user = parrainage.filleul.user, parrainage.parrain.user
+    if filleul_user is not None:
+        courriel_ecrire(
+            regle="parrainage_fin",
+            cle=f"{prefixe}:u{filleul_user.pk}",
+            a=filleul_user.email,
+            destinataire=filleul_user,
+            sujet=f"Votre parrainage dans le programme « {programme} » a pris fin",
+            gabarit="parrainages/emails/parrainage_fin",
+            contexte={**contexte, "pour": "filleul", "prenom": filleul_user.first_name},
+        )
+    for representant in representants_a_informer(parrainage.filleul):
+        courriel_ecrire(
+            regle="parrainage_fin",
+            cle=cle_representant(prefixe, representant.pk),
+            a=representant.email,
+            sujet=f"Le parrainage dans le programme « {programme} » a pris fin",
+            gabarit="parrainages/emails/parrainage_fin",
+            contexte={
+                **contexte,
+                "pour": "representant",
+                "prenom": representant.prenom,
+                "representant": representant,
+            },
+        )
+    if parrain_user is not None and not contexte["par_le_parrain"]:
+        courriel_ecrire(
+            regle="parrainage_fin",
+            cle=f"{prefixe}:u{parrain_user.pk}",
+            a=parrain_user.email,
+            destinataire=parrain_user,
+            sujet=f"Votre binôme dans le programme « {programme} » a pris fin",
+            gabarit="parrainages/emails/parrainage_fin",
+            contexte={**contexte, "pour": "parrain", "prenom": parrain_user.first_name},
+        )
+    from django.urls import reverse
+
+    lien = reverse("admin:parrainages_parrainage_change", args=[parrainage.pk])
+    for membre in equipe:
+        if par is not None and membre.pk == par.pk:
+            continue
+        courriel_ecrire(
+            regle="parrainage_fin",
+            cle=f"{prefixe}:e{membre.pk}",
+            a=membre.email,
+            destinataire=membre,
+            # The subject outlives an erasure: it names no one (the body does).
+            sujet=f"Un binôme du programme « {programme} » a pris fin",
+            gabarit="parrainages/emails/parrainage_fin_equipe",
+            contexte={**contexte, "prenom": membre.first_name, "lien": lien, "par": par},
+        )
 
 
 def _exiger_parrain(parrainage, par):
@@ -255,30 +386,31 @@ def rencontre_annuler(*, rencontre, par) -> Rencontre:
     return rencontre
 
 
-@transaction.atomic
-def parrainage_cloturer(*, parrainage, par, donnees: dict) -> Sortie:
-    """Record the mentee's situation at the end and end the pair (normally or early)."""
-    parrainage = _verrouiller(parrainage)
+def parrainage_cloturer(*, parrainage, par, donnees: dict) -> Parrainage:
+    """The mentor ends the pair (normally or early) with the mentee's situation today: the
+    situation is recorded as declared by the mentor, to be confirmed by the mentee
+    (``Sortie.compte_positive``); the rest is ``parrainage_finir``."""
     _exiger_parrain(parrainage, par)
     _exiger_actif(parrainage)
+    if not donnees.get("type"):
+        raise ValidationError({"type": "Choisissez la situation de la personne aujourd'hui."})
     date = donnees["date"]
     if date > timezone.localdate():
         raise ValidationError({"date": "La date de fin ne peut pas être dans le futur."})
     if parrainage.date_debut and date < parrainage.date_debut:
         raise ValidationError({"date": "La date de fin ne peut pas précéder le début."})
-    if donnees.get("interrompu"):
-        parrainage.interrompre(motif=donnees.get("motif", ""), fin=date)
-    else:
-        parrainage.terminer(fin=date, motif=donnees.get("motif", ""))
-    parrainage.save()
-    return Sortie.objects.create(
+    return parrainage_finir(
         parrainage=parrainage,
-        moment=Sortie.Moment.FIN,
-        type=donnees["type"],
-        date=date,
-        employeur=donnees.get("employeur", ""),
-        commentaire=donnees.get("commentaire", ""),
-        source=Sortie.Source.PARRAIN,
+        par=par,
+        interrompu=bool(donnees.get("interrompu")),
+        motif=donnees.get("motif", ""),
+        fin=date,
+        sortie={
+            "type": donnees["type"],
+            "employeur": donnees.get("employeur", ""),
+            "commentaire": donnees.get("commentaire", ""),
+            "source": Sortie.Source.PARRAIN,
+        },
     )
 
 
@@ -325,17 +457,28 @@ def parrain_mettre_a_jour(*, parrain, donnees: dict) -> Parrain:
 def enquete_repondre(
     *, parrainage_id: int, moment: str, user_id: int, type: str, employeur: str = ""
 ) -> Sortie:
-    """Record a survey answer as the pair's outcome for that moment (once)."""
+    """Record a survey answer as the pair's outcome for that moment (once).
+
+    The mentee's answer to a situation their mentor declared confirms it, or, when it differs,
+    replaces it: the person's own word is the one that counts (``sortie_confirmer``). The
+    pair's row is locked: two answers posted at once record one."""
     from django.db import IntegrityError
 
-    parrainage = Parrainage.objects.select_related("parrain", "filleul").get(pk=parrainage_id)
+    parrainage = (
+        Parrainage.objects.select_for_update(of=("self",))
+        .select_related("parrain", "filleul")
+        .get(pk=parrainage_id)
+    )
     if user_id == parrainage.filleul.user_id:
         source = Sortie.Source.FILLEUL
     elif user_id == parrainage.parrain.user_id:
         source = Sortie.Source.PARRAIN
     else:
         raise ValidationError("Ce questionnaire ne vous concerne plus.")
-    if Sortie.objects.filter(parrainage=parrainage, moment=moment).exists():
+    existante = Sortie.objects.filter(parrainage=parrainage, moment=moment).first()
+    if existante is not None:
+        if source == Sortie.Source.FILLEUL and existante.a_confirmer:
+            return sortie_confirmer(sortie=existante, type=type, employeur=employeur)
         raise ValidationError("Merci : une réponse a déjà été enregistrée pour ce parrainage.")
     try:
         with transaction.atomic():
@@ -351,3 +494,22 @@ def enquete_repondre(
         raise ValidationError(
             "Merci : une réponse a déjà été enregistrée pour ce parrainage."
         ) from None
+
+
+def sortie_confirmer(*, sortie: Sortie, type: str, employeur: str = "") -> Sortie:
+    """The mentee answers about the situation their mentor declared (in the caller's
+    transaction): the same situation is confirmed, and counts from now on; another one
+    replaces it, as the mentee's own declaration (the mentor's stays in the comment, for
+    staff)."""
+    sortie.confirmee_le = timezone.now()
+    if type == sortie.type:
+        sortie.employeur = sortie.employeur or employeur
+    else:
+        declaree = sortie.get_type_display()
+        sortie.type = type
+        sortie.employeur = employeur
+        sortie.source = Sortie.Source.FILLEUL
+        note = f"Situation déclarée par le parrain : {declaree}."
+        sortie.commentaire = f"{sortie.commentaire}\n{note}".strip()
+    sortie.save(update_fields=["type", "employeur", "source", "commentaire", "confirmee_le"])
+    return sortie

@@ -212,12 +212,22 @@ def _page_binome(request, parrainage, **forms):
         "charte": parrainage.chartes.exclude(statut=Charte.Statut.ANNULEE).first(),
         "rencontre_form": forms.get("rencontre_form") or RencontreForm(),
         "cloturer_form": forms.get("cloturer_form")
-        or CloturerForm(initial={"date": timezone.localdate()}),
+        or CloturerForm(initial={"date": _fin_proposee(parrainage)}),
         "consigner_form": ConsignerRencontreForm(),
         "immersion_possible": parrainage.programme.offre_immersion
         and parrainage.parrain.offre_immersion,
     }
     return render(request, "parrainages/parrain/binome.html", contexte)
+
+
+def _fin_proposee(parrainage):
+    """The end date offered: the planned end when it has passed, else today (a later date is
+    refused). Never an outcome: the situation is always chosen."""
+    aujourd_hui = timezone.localdate()
+    prevue = parrainage.date_fin_prevue
+    if prevue and (parrainage.date_debut is None or prevue >= parrainage.date_debut):
+        return min(prevue, aujourd_hui)
+    return aujourd_hui
 
 
 def _service_form(request, parrainage, form, service, form_name, succes, ancre):
@@ -257,7 +267,8 @@ def cloturer(request, pk):
         CloturerForm(request.POST),
         parrainage_cloturer,
         "cloturer_form",
-        "Le parrainage est terminé et la situation de votre filleul est enregistrée. Merci !",
+        "Le parrainage est terminé : votre filleul et l'équipe du programme sont prévenus, et "
+        "votre filleul sera invité à confirmer sa situation. Merci !",
         "sortie",
     )
 

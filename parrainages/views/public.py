@@ -188,7 +188,7 @@ def enquete(request, jeton):
     # A pair's survey, or (a person without a pair) the application's: the link says which.
     if donnees["parrainage"] is not None:
         objet = get_object_or_404(
-            Parrainage.objects.select_related("programme"), pk=donnees["parrainage"]
+            Parrainage.objects.select_related("programme", "filleul"), pk=donnees["parrainage"]
         )
     else:
         objet = get_object_or_404(
@@ -216,6 +216,14 @@ def enquete(request, jeton):
                 "parrainages/enquete_merci.html",
                 {"programme": objet.programme, "binome": isinstance(objet, Parrainage)},
             )
+    # A mentee asked to confirm what their mentor declared reads it (the mentor does not).
+    declaree = None
+    if isinstance(objet, Parrainage) and donnees["user"] == objet.filleul.user_id:
+        declaree = (
+            objet.sorties.filter(moment=moment, source=Sortie.Source.PARRAIN)
+            .filter(confirmee_le__isnull=True)
+            .first()
+        )
     return render(
         request,
         "parrainages/enquete.html",
@@ -224,5 +232,6 @@ def enquete(request, jeton):
             "programme": objet.programme,
             "binome": isinstance(objet, Parrainage),
             "moment": moment,
+            "declaree": declaree,
         },
     )

@@ -1041,6 +1041,7 @@ def cloturer(m):
         "interrompu": case(),
         "motif": nom(300),
         "commentaire": texte_libre(),
+        "confirmation": case(),
     }
     hostiles = {
         "type": texte,
@@ -1058,17 +1059,40 @@ def cloturer(m):
         valide=Requete(
             m.parrain.user,
             _url("parrain:cloturer", pk=m.binome.pk),
-            {"type": "cdi", "date": f"{aujourd_hui:%Y-%m-%d}", "employeur": "Boulangerie"},
+            {
+                "type": "cdi",
+                "date": f"{aujourd_hui:%Y-%m-%d}",
+                "employeur": "Boulangerie",
+                "confirmation": "on",
+            },
         ),
         ecrit={"parrainages.Parrainage", "parrainages.Sortie"},
-        tables={"parrainages.Parrainage", "parrainages.Sortie"},
+        # Ending a pair cancels its meetings to come and its charter still to sign (whose
+        # links and pending codes stop working).
+        tables={
+            "parrainages.Parrainage",
+            "parrainages.Sortie",
+            "parrainages.Rencontre",
+            "parrainages.Charte",
+            "mentorat.Partie",
+            "mentorat.CodeSignature",
+        },
         verifier=_verifier_cloture,
     )
 
 
 def _verifier_cloture(requete, response, diff):
     for parrainage in Parrainage.objects.filter(pk__in=diff["parrainages.Parrainage"]):
+        if requete.brut is None:
+            # Never ended without the explicit confirmation, nor a situation not chosen.
+            assert requete.donnees.get("confirmation")
+            assert requete.donnees.get("type") in Sortie.Type.values
         assert parrainage.parrain.user_id == requete.qui.pk
+        assert not parrainage.rencontres.filter(
+            statut=Rencontre.Statut.PREVUE, debut__gt=timezone.now()
+        ).exists()
+        assert not parrainage.chartes.filter(statut=Charte.Statut.A_SIGNER).exists()
+        assert parrainage.sorties.get(moment=Sortie.Moment.FIN).source == Sortie.Source.PARRAIN
         assert parrainage.statut in (Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU)
         assert parrainage.sorties.filter(moment=Sortie.Moment.FIN).count() == 1
         assert parrainage.date_fin <= timezone.localdate()

@@ -604,11 +604,14 @@ def test_erasure_leaves_nothing_in_any_table_or_file(
     assert invitations.count() == 2
     assert all(e.email == "" and e.pieces_jointes == [] for e in invitations)
 
-    # The reminder naming her to her mentor will not go; the statistics stay.
+    # The reminder naming her to her mentor will not go; the statistics stay: the pair was
+    # formed, and ends (interrupted) with her account, its meetings kept.
     rappel = Envoi.objects.get(regle="rencontre_demain", destinataire=monde["mentor"].user)
     assert rappel.statut == Envoi.Statut.ANNULE_EFFACEMENT
-    assert Parrainage.objects.filter(pk=monde["binome"].pk, statut="actif").exists()
+    assert Parrainage.objects.filter(pk=monde["binome"].pk, statut="interrompu").exists()
     assert monde["binome"].rencontres.count() == 2
+    # Her mentor is told, without her name (the search above found none anywhere).
+    assert Envoi.objects.filter(regle="parrainage_fin", destinataire=monde["mentor"].user).exists()
 
 
 def test_a_failed_erasure_keeps_the_files_and_the_rows(

@@ -355,12 +355,15 @@ def test_record_outcome_and_end(connecte, parrain):
     pair = ParrainageFactory(parrain=parrain, actif=True)
     url = reverse("parrain:cloturer", kwargs={"pk": pair.pk})
     today = timezone.localdate().isoformat()
-    early = connecte.post(url, {"type": "aucune", "date": today, "interrompu": "on"})
+    oui = {"confirmation": "on"}
+    early = connecte.post(url, {"type": "aucune", "date": today, "interrompu": "on", **oui})
     assert "Indiquez pourquoi" in text(early)
-    future = connecte.post(url, {"type": "cdi", "date": "2099-01-01"})
+    future = connecte.post(url, {"type": "cdi", "date": "2099-01-01", **oui})
     assert "dans le futur" in text(future)
     assert (
-        connecte.post(url, {"type": "cdi", "date": today, "employeur": "Renault"}).status_code
+        connecte.post(
+            url, {"type": "cdi", "date": today, "employeur": "Renault", **oui}
+        ).status_code
         == 302
     )
     pair.refresh_from_db()
@@ -372,7 +375,7 @@ def test_record_outcome_and_end(connecte, parrain):
         "parrain",
         "Renault",
     )
-    assert connecte.post(url, {"type": "cdi", "date": today}).status_code == 404
+    assert connecte.post(url, {"type": "cdi", "date": today, **oui}).status_code == 404
 
 
 def profile_data(parrain, **overrides):
