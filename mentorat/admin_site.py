@@ -138,10 +138,7 @@ class MentoratAdminSite(admin.AdminSite):
         national data: a second or two) is kept ``DUREE_LECTURE_LENTE`` seconds for this staff
         member and this perimeter, so that coming back to the home page between two tasks
         does not count again; a quick one is read at every view."""
-        perimetre = perimetre_de(request)
-        empreinte = hashlib.sha256(
-            repr((perimetre.tout, perimetre.entrees, perimetre.orphelins)).encode()
-        ).hexdigest()
+        empreinte = hashlib.sha256(repr(_signature(perimetre_de(request))).encode()).hexdigest()
         cle = f"tableau_de_bord:{nom}:{request.user.pk}:{empreinte}"
         gardee = cache.get(cle)
         if gardee is not None:
@@ -151,3 +148,31 @@ class MentoratAdminSite(admin.AdminSite):
         if time.monotonic() - debut >= SEUIL_LECTURE_LENTE:
             cache.set(cle, (resultat,), DUREE_LECTURE_LENTE)
         return resultat
+
+
+def _trie(valeur):
+    """A perimeter's sets as sorted tuples: the same text in every process (a set's order
+    is not)."""
+    if isinstance(valeur, (set, frozenset)):
+        return tuple(sorted(map(_trie, valeur), key=repr))
+    if isinstance(valeur, tuple):
+        return tuple(_trie(v) for v in valeur)
+    return valeur
+
+
+def _signature(perimetre) -> tuple:
+    entrees = sorted(
+        (
+            e.programme_id,
+            e.role,
+            e.structure_id,
+            _trie(e.departements) if e.departements is not None else None,
+            _trie(e.communes),
+        )
+        for e in perimetre.entrees
+    )
+    return (
+        perimetre.tout,
+        tuple(entrees),
+        tuple(sorted(map(_trie, perimetre.orphelins), key=repr)),
+    )

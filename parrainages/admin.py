@@ -36,8 +36,9 @@ from mentorat.admin import (
 from mentorat.admin_dates import BoundedDatesChangeList, DateHierarchyFromBoundsMixin
 from mentorat.admin_perimetre import REFERENTIEL_PARTAGE, dans_le_perimetre
 from mentorat.models import Partie, User
-from mentorat.perimetre import COORDINATEUR, LECTURE, Portee, perimetre_de
+from mentorat.perimetre import COORDINATEUR, LECTURE, RANG, Portee, perimetre_de
 from mentorat.signatures import parties_de
+from mentorat.territoires import departement_of
 from programmes.models import Forme, Programme, QuartierPrioritaire
 
 from . import extensions
@@ -61,6 +62,7 @@ from .models import (
     Parrainage,
     Rencontre,
     RepresentantLegal,
+    SessionSelection,
     Sortie,
 )
 from .selectors import tableau_de_bord_programmes
@@ -2100,9 +2102,25 @@ def runs_du_perimetre(request, queryset, role=LECTURE):
     nationaux = sorted(p for p in programmes if perimetre.national(p, role))
     condition = Q(programme_id__in=nationaux)
     for programme_id in sorted(programmes - set(nationaux)):
-        condition |= Q(
+        du_programme = Q(
             programme_id=programme_id, structure_id__in=perimetre.structures(programme_id, role)
         )
+        if RANG[role] > RANG[LECTURE]:
+            # Changing a run: every département and commune it covers within the role's
+            # territory (a run launched by someone coordinating two territories, recorded
+            # under one of their structures, is not the other structure's alone to change).
+            deps, communes = perimetre.territoire(programme_id, role)
+            couverts = [
+                pk
+                for pk, ses_deps, ses_communes in MatchingRun.objects.filter(du_programme)
+                .values_list("pk", "departements", "communes")
+                .iterator()
+                if (ses_deps or ses_communes)
+                and set(ses_deps) <= deps
+                and all(c in communes or departement_of(c) in deps for c in ses_communes)
+            ]
+            du_programme = Q(pk__in=couverts)
+        condition |= du_programme
     return queryset.filter(condition)
 
 
@@ -2485,6 +2503,7 @@ class ProgrammeAdmin(programmes.admin.ProgrammeAdmin):
                 programme,
                 candidatures=dans_le_perimetre(request, Candidature.objects.all()),
                 parrainages=dans_le_perimetre(request, Parrainage.objects.all()),
+                sessions=dans_le_perimetre(request, SessionSelection.objects.all()),
             ),
         }
         return TemplateResponse(request, "admin/programmes/programme/resume.html", context)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,6 +35,7 @@ class Tache:
     libelle: str
     nombre: int
     url: str
+    permission: str  # the one its list asks
 
 
 @dataclass
@@ -82,25 +83,26 @@ def file_de_travail(request, *, aujourd_hui: dt.date | None = None) -> list[Lign
         "programme",
     )
 
-    # Candidates to invite: the programme's next selection session, and the applications that
-    # may still be invited to one (in none that is to come).
+    # Candidates to invite: the programme's next selection session the staff member sees (a
+    # session belongs to its place's territory), and the applications its page offers to
+    # invite (``candidatures_invitables``: invitable, not in that session yet).
     prochaines = {}
-    for session in SessionSelection.objects.filter(
-        programme__in=ids,
-        statut=SessionSelection.Statut.PREVUE,
-        date_debut__gte=aujourd_hui,
-    ).order_by("-date_debut", "-pk"):
+    sessions = perimetre(
+        SessionSelection.objects.filter(
+            programme__in=ids, statut=SessionSelection.Statut.PREVUE, date_debut__gte=aujourd_hui
+        )
+    )
+    for session in sessions.order_by("-date_debut", "-pk"):
         prochaines[session.programme_id] = session  # the earliest one wins
     a_inviter = {}
     if prochaines:
-        a_venir = SessionSelection.objects.filter(
-            statut__in=[SessionSelection.Statut.PREVUE, SessionSelection.Statut.EN_COURS]
-        )
+        # An application is of one programme: its programme's next session is the only one of
+        # these it can be in.
         a_inviter = _par_programme(
             perimetre(
                 Candidature.objects.filter(
                     programme__in=sorted(prochaines), statut__in=INVITABLES
-                ).exclude(participations_selection__session__in=a_venir)
+                ).exclude(participations_selection__session__in=list(prochaines.values()))
             ),
             "programme",
         )
@@ -140,12 +142,10 @@ def file_de_travail(request, *, aujourd_hui: dt.date | None = None) -> list[Lign
     for p in programmes.values():
         par_delai[p.relance_sans_rencontre_jours].append(p.pk)
     for delai, programmes_du_delai in sorted(par_delai.items()):
+        # Stalled: the last meeting held (or else the start) is ``delai`` days ago or more.
         depuis = aujourd_hui - dt.timedelta(days=delai)
-        recente = Rencontre.objects.filter(
-            parrainage=OuterRef("pk"),
-            statut=Rencontre.Statut.TENUE,
-            debut__gte=debut_du_jour(depuis),
-        )
+        tenue = Rencontre.objects.filter(parrainage=OuterRef("pk"), statut=Rencontre.Statut.TENUE)
+        recente = tenue.filter(debut__gte=debut_du_jour(depuis + dt.timedelta(days=1)))
         en_panne.update(
             _par_programme(
                 perimetre(
@@ -153,8 +153,7 @@ def file_de_travail(request, *, aujourd_hui: dt.date | None = None) -> list[Lign
                         programme__in=programmes_du_delai,
                         statut=Parrainage.Statut.ACTIF,
                         forme=Forme.REGULIER,
-                        date_debut__lte=depuis,
-                    ).filter(~Exists(recente))
+                    ).filter(~Exists(recente) & (Exists(tenue) | Q(date_debut__lte=depuis)))
                 ),
                 "programme",
             )
@@ -189,13 +188,15 @@ def file_de_travail(request, *, aujourd_hui: dt.date | None = None) -> list[Lign
                     programme__id__exact=pk,
                     statut__in=f"{S.DEPOSEE},{S.EN_ETUDE}",
                 ),
+                "parrainages.view_candidature",
             ),
             Tache(
                 "Candidats à inviter à la sélection",
                 a_inviter.get(pk, 0),
-                reverse("admin:parrainages_sessionselection_change", args=[prochaines[pk].pk])
+                reverse("admin:parrainages_sessionselection_fiche", args=[prochaines[pk].pk])
                 if pk in prochaines
                 else "",
+                "parrainages.view_sessionselection",
             ),
             Tache(
                 "Propositions de binômes à confirmer",
@@ -205,6 +206,7 @@ def file_de_travail(request, *, aujourd_hui: dt.date | None = None) -> list[Lign
                     programme__id__exact=pk,
                     statut__exact=Parrainage.Statut.PROPOSITION,
                 ),
+                "parrainages.view_parrainage",
             ),
             Tache(
                 f"Chartes en attente de signature depuis plus de {CHARTE_EN_ATTENTE_JOURS} jours",
@@ -215,6 +217,7 @@ def file_de_travail(request, *, aujourd_hui: dt.date | None = None) -> list[Lign
                     statut__exact=Charte.Statut.A_SIGNER,
                     emise_le__lt=debut_du_jour(limite_charte).isoformat(),
                 ),
+                "parrainages.view_charte",
             ),
             Tache(
                 "Immersions à valider",
@@ -224,11 +227,24 @@ def file_de_travail(request, *, aujourd_hui: dt.date | None = None) -> list[Lign
                     parrainage__programme__id__exact=pk,
                     statut__exact=Immersion.Statut.A_VALIDER,
                 ),
+                "parrainages.view_immersion",
             ),
-            Tache("Binômes sans rencontre", en_panne.get(pk, 0), f"{suivi}#en-panne"),
-            Tache("Situations de sortie à recueillir", sorties.get(pk, 0), f"{suivi}#sorties"),
+            Tache(
+                "Binômes sans rencontre",
+                en_panne.get(pk, 0),
+                f"{suivi}#en-panne",
+                "parrainages.view_parrainage",
+            ),
+            Tache(
+                "Situations de sortie à recueillir",
+                sorties.get(pk, 0),
+                f"{suivi}#sorties",
+                "parrainages.view_parrainage",
+            ),
         ]
-        ligne = LigneDeTravail(programme, [t for t in taches if t.nombre])
+        # A count whose list would answer 403 to this staff member is not shown.
+        visibles = [t for t in taches if t.nombre and request.user.has_perm(t.permission)]
+        ligne = LigneDeTravail(programme, visibles)
         if ligne.taches:
             lignes.append(ligne)
     return sorted(lignes, key=lambda ligne: (-ligne.total, ligne.programme.nom))

@@ -164,12 +164,13 @@ def chiffres_par_region(programme, perimetre) -> dict:
     return {"lignes": resultat, "total": total}
 
 
-def resume_programme(programme, *, candidatures, parrainages, maintenant=None) -> dict:
+def resume_programme(programme, *, candidatures, parrainages, sessions, maintenant=None) -> dict:
     """A programme's summary for its staff: pairs formed against the target, the funnel from
     application to positive outcome, and what comes next (events, selection sessions).
 
-    ``candidatures`` and ``parrainages``: the rows the staff member sees (their perimeter);
-    four queries whatever the programme's size."""
+    ``candidatures``, ``parrainages`` and ``sessions`` (selection sessions): the rows the staff
+    member sees (their perimeter: a session belongs to its place's territory); five queries
+    whatever the programme's size."""
     from programmes.models import Evenement
 
     from .models import Candidature, SessionSelection
@@ -211,7 +212,7 @@ def resume_programme(programme, *, candidatures, parrainages, maintenant=None) -
             .order_by("debut", "pk")[:5]
         ),
         "sessions": list(
-            SessionSelection.objects.filter(
+            sessions.filter(
                 programme=programme,
                 statut__in=[SessionSelection.Statut.PREVUE, SessionSelection.Statut.EN_COURS],
                 date_fin__gte=timezone.localdate(maintenant),

@@ -184,3 +184,81 @@ def test_a_slow_reading_is_kept_a_minute_a_quick_one_never(client, monkeypatch):
     assert taches(client.get(ACCUEIL))[programme.pk]["Candidatures à étudier"][0] == 2
     cache.clear()  # the minute is over
     assert taches(client.get(ACCUEIL))[programme.pk]["Candidatures à étudier"][0] == 3
+
+
+def test_candidates_to_invite_are_those_the_sessions_page_offers(client):
+    """The count links to the next session's sheet, where invitations are made, and counts
+    what its invitation form offers; a session outside the staff member's territory is
+    neither linked nor shown on the programme's summary."""
+    from parrainages.selection import candidatures_invitables
+    from tests.parrainages.factories import candidature_invitee, session_selection
+    from tests.programmes.factories import CommuneFactory
+
+    programme = ProgrammeFactory()
+    prochaine = session_selection(programme=programme)
+    plus_tard = session_selection(
+        programme=programme, date_debut=timezone.localdate() + dt.timedelta(days=30)
+    )
+    for _ in range(2):
+        CandidatureFactory(programme=programme)  # invitable
+    candidature_invitee(prochaine)  # already in the next session: not counted
+    candidature_invitee(plus_tard)  # invited to a later one: no longer invitable
+    connecter(client, gestionnaire())
+    nombre, url = taches(client.get(ACCUEIL))[programme.pk]["Candidats à inviter à la sélection"]
+    assert url == reverse("admin:parrainages_sessionselection_fiche", args=[prochaine.pk])
+    fiche = client.get(url)
+    assert fiche.status_code == 200
+    assert nombre == candidatures_invitables(prochaine).count() == 2
+
+    # A regional team of a national programme: another region's session is not its own.
+    from tests.parrainages.helpers import STRASBOURG, commune
+
+    national = ProgrammeFactory(structure=False)
+    equipe = StructureFactory(programmes=[national], departements=["67"])
+    lyon = CommuneFactory(code_insee="69123", departement="69")
+    ailleurs = session_selection(programme=national, commune=lyon)
+    CandidatureFactory(programme=national, filleul__commune=commune(STRASBOURG))
+    regional = UserFactory(gestionnaire=True, structure=equipe)
+    connecter(client, regional)
+    file = taches(client.get(ACCUEIL))
+    assert "Candidats à inviter à la sélection" not in file.get(national.pk, {})
+    resume = client.get(reverse("admin:programmes_programme_resume", args=[national.pk]))
+    assert ailleurs.titre not in [s.titre for s in resume.context["sessions"]]
+    assert resume.context["sessions"] == []
+
+
+def test_stalled_pairs_follow_the_follow_up_pages_rule_to_the_day(client):
+    from parrainages.suivi import binomes_en_panne
+
+    programme = ProgrammeFactory(relance_sans_rencontre_jours=21)
+    aujourd_hui = timezone.localdate()
+    pile = ParrainageFactory(
+        programme=programme, actif=True, date_debut=aujourd_hui - dt.timedelta(days=40)
+    )
+    RencontreFactory(parrainage=pile, tenue=True, debut=il_y_a(21))
+    veille = ParrainageFactory(
+        programme=programme, actif=True, date_debut=aujourd_hui - dt.timedelta(days=40)
+    )
+    RencontreFactory(parrainage=veille, tenue=True, debut=il_y_a(20))
+    sans_debut = ParrainageFactory(programme=programme, actif=True, date_debut=None)
+    RencontreFactory(parrainage=sans_debut, tenue=True, debut=il_y_a(30))
+    connecter(client, gestionnaire())
+    nombre, _url = taches(client.get(ACCUEIL))[programme.pk]["Binômes sans rencontre"]
+    attendus = {p.pk for p in binomes_en_panne()}
+    assert attendus == {pile.pk, sans_debut.pk}
+    assert nombre == len(attendus)
+
+
+def test_a_count_whose_list_is_not_open_to_the_staff_member_is_not_shown(client):
+    from django.contrib.auth.models import Permission
+
+    programme = ProgrammeFactory()
+    peupler(programme)
+    staff = gestionnaire()
+    staff.user_permissions.clear()
+    for groupe in staff.groups.all():
+        groupe.permissions.remove(Permission.objects.get(codename="view_candidature"))
+    connecter(client, staff)
+    file = taches(client.get(ACCUEIL))[programme.pk]
+    assert "Candidatures à étudier" not in file
+    assert "Propositions de binômes à confirmer" in file

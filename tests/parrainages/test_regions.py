@@ -229,6 +229,33 @@ def test_changing_a_run_takes_the_coordinator_role_over_its_whole_territory(clie
     assert not MatchingRun.objects.filter(pk=est.pk).exists()
 
 
+def test_a_run_wider_than_the_coordinators_territory_is_not_theirs_to_change(client, reseau):
+    """A run launched by someone coordinating two regions, recorded under one region's team,
+    covers both: a coordinator of that one region reads it, and may not delete or relaunch it."""
+    from programmes.models import Affectation
+    from tests.programmes.factories import affecter
+
+    nqt = reseau["programme"]
+    equipe_est = reseau["equipes"][GRAND_EST]
+    deux = frozenset(DEPARTEMENTS_DE_REGION[GRAND_EST]) | frozenset(DEPARTEMENTS_DE_REGION[AURA])
+    large = lancer(nqt, territoire=(deux, frozenset()), structure_id=equipe_est.pk)
+    sien = lancer(
+        nqt,
+        territoire=(frozenset(DEPARTEMENTS_DE_REGION[GRAND_EST]), frozenset()),
+        structure_id=equipe_est.pk,
+    )
+    MatchingRun.objects.filter(pk__in=[large.pk, sien.pk]).update(statut=MatchingRun.Statut.ECHOUE)
+    seul_est = UserFactory(is_staff=True, structure=False)
+    affecter(seul_est, equipe_est, Affectation.Role.COORDINATEUR)
+
+    connecter(client, seul_est)
+    liste = client.get(reverse("admin:parrainages_matchingrun_changelist"))
+    assert {r.pk for r in liste.context["cl"].result_list} == {large.pk, sien.pk}
+    suppression = "admin:parrainages_matchingrun_delete"
+    assert client.get(reverse(suppression, args=[large.pk])).status_code == 403
+    assert client.get(reverse(suppression, args=[sien.pk])).status_code == 200
+
+
 # --- Figures, region by region ---------------------------------------------------------------
 
 
