@@ -33,7 +33,8 @@ def communes_recherche(request):
     terme = request.GET.get("q", "").strip()
     if len(terme) < 2:
         return JsonResponse({"resultats": []})
-    communes = Commune.objects.recherche(terme).order_by("nom")[:15]
+    # 20: the whole of Paris (its arrondissements) when « Paris » is typed.
+    communes = Commune.objects.recherche(terme)[:20]
     return JsonResponse(
         {"resultats": [{"id": c.pk, "label": commune_label(c)} for c in communes]},
         json_dumps_params={"ensure_ascii": False},
