@@ -176,6 +176,9 @@ vars().update(EMAIL_CONFIG)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mentorat <ne-pas-repondre@mentorat.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people write to the team (replies to the e-mails that invite one, pages that name it):
+# the sender address above is read by no one.
+CONTACT_EMAIL = env("CONTACT_EMAIL", default="contact@mentorat.local")
 
 # Geocoding of the mentees' addresses, to find their priority neighbourhood (docs/qpv.md):
 # "ban" asks the national address base (IGN Géoplateforme, network), "echantillon" reads the
