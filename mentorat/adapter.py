@@ -1,9 +1,10 @@
 import uuid
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
-from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
@@ -11,7 +12,27 @@ from django.urls import reverse
 from .reseau import adresse_client
 
 
+def site_public() -> SimpleNamespace:
+    """The site as account e-mails name it: the configured name and public address
+    (``SITE_NAME``, ``SITE_URL``), never the host a request reached."""
+    return SimpleNamespace(
+        name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc, url=settings.SITE_URL
+    )
+
+
+def adresse_publique(url: str) -> str:
+    """``url`` (built from the request) moved to the public address ``SITE_URL``."""
+    morceaux = urlsplit(url)
+    return settings.SITE_URL + morceaux.path + (f"?{morceaux.query}" if morceaux.query else "")
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        return adresse_publique(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def get_reset_password_from_key_url(self, key):
+        return adresse_publique(super().get_reset_password_from_key_url(key))
+
     def get_login_redirect_url(self, request):
         return reverse("espace")
 
@@ -34,7 +55,7 @@ class AccountAdapter(DefaultAccountAdapter):
         from .models import User
 
         request = allauth_context.request
-        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx = {"request": request, "email": email, "current_site": site_public()}
         ctx.update(context)
         message = self.render_mail(template_prefix, email, ctx)
         html = next((c for c, t in getattr(message, "alternatives", []) if t == "text/html"), "")

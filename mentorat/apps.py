@@ -22,6 +22,7 @@ class MentoratConfig(AppConfig):
         # With DEBUG=False, a production configuration: Redis for the tasks, a sealing
         # certificate that opens (with every command that checks, ``migrate`` included).
         register(checks.redis_configure, "production")
+        register(checks.adresse_publique, "production")
         register(checks.certificat_de_scellement, "production")
         mfa.connect_signals()
         contexte_a_l_envoi(comptes.REGLE, comptes.lien_a_l_envoi)

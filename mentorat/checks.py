@@ -8,6 +8,7 @@ They run with every command that checks the project (``check``, ``migrate``…: 
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
@@ -29,6 +30,22 @@ def redis_configure(app_configs=None, **kwargs):
             "(docker compose la fixe lui-même), et lancez un worker et un beat Celery : "
             "voir docs/deploiement.md.",
             id="mentorat.E001",
+        )
+    ]
+
+
+def adresse_publique(app_configs=None, **kwargs):
+    hote = (urlsplit(settings.SITE_URL).hostname or "").lower()
+    if settings.DEBUG or hote not in {"", "localhost", "127.0.0.1", "::1"}:
+        return []
+    return [
+        checks.Warning(
+            f"SITE_URL vaut « {settings.SITE_URL} » : les liens des e-mails et des PDF "
+            "(confirmation de compte, mot de passe oublié, signatures) mèneraient à cette "
+            "machine, pas au site.",
+            hint="Indiquez l'adresse publique, par exemple SITE_URL=https://mentorat.ville.fr "
+            "(README, « Réglages »).",
+            id="mentorat.W002",
         )
     ]
 

@@ -27,7 +27,7 @@ def envoyer_email(
 
 def rendre_courriel(gabarit: str, contexte: dict) -> tuple[str, str]:
     """The text and HTML parts of ``gabarit`` (a path without extension)."""
-    contexte = {"site_url": settings.SITE_URL, **contexte}
+    contexte = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **contexte}
     return rendre_texte(f"{gabarit}.txt", contexte), render_to_string(f"{gabarit}.html", contexte)
 
 
@@ -43,7 +43,7 @@ def envoyer_email_rendu(
     """Send an already rendered message; returns 1 when the server accepted it."""
     destinataires = [a] if isinstance(a, str) else list(a)
     message = EmailMultiAlternatives(
-        subject=f"[Mentorat] {sujet}",
+        subject=f"[{settings.SITE_NAME}] {sujet}",
         body=texte,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=destinataires,

@@ -120,9 +120,9 @@ _TAMPON_PG = """
 _VERSER_PG = """
     INSERT INTO mentorat_envoi (regle, cle, destinataire_id, email, sujet, gabarit, contexte,
         essentiel, statut, tentatives, prochain_essai, reserve_par, erreur, cree_le,
-        texte, html, pieces_jointes, confidentiel, refus_definitif)
+        texte, html, pieces_jointes, confidentiel, refus_definitif, repondre_a)
     SELECT regle, cle, destinataire_id, email, sujet, gabarit, contexte, essentiel,
-        %(statut)s, 0, %(maintenant)s, '', '', %(maintenant)s, '', '', '[]', false, false
+        %(statut)s, 0, %(maintenant)s, '', '', %(maintenant)s, '', '', '[]', false, false, ''
     FROM envois_nouveaux
     ON CONFLICT (cle) DO NOTHING
 """
@@ -235,6 +235,8 @@ def _entetes(envoi: Envoi) -> dict:
     if not envoi.essentiel and envoi.destinataire_id:
         entetes["List-Unsubscribe"] = f"<{lien_desabonnement(envoi.destinataire_id)}>"
         entetes["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if envoi.repondre_a:
+        entetes["Reply-To"] = envoi.repondre_a
     return entetes
 
 
@@ -275,6 +277,7 @@ def courriel_ecrire(
     confidentiel: bool = False,
     pieces_jointes: list[dict] = (),
     canal: str = Envoi.Canal.EMAIL,
+    repondre_a: str = "",
 ) -> bool:
     """Write one message into the outbox, in the caller's transaction, rendered now (the
     objects of ``contexte`` are read as they are); a worker sends it right after the commit,
@@ -285,7 +288,8 @@ def courriel_ecrire(
     ignored and returns False. ``pieces_jointes``: ``{"nom", "type", "contenu"}`` (bytes) or
     ``{"nom", "type", "fichier"}`` (a path in private storage, read when sending).
     ``confidentiel``: the message carries a code or an access link; staff never see its
-    content in the admin, and it is emptied once sent.
+    content in the admin, and it is emptied once sent. ``repondre_a``: the address replies
+    go to (``Reply-To``), for a message that invites an answer — the sender reads none.
     """
     if not a:
         return courriel_ecrire_rendu(regle=regle, cle=cle, a=a, sujet=sujet, texte="")
@@ -303,6 +307,7 @@ def courriel_ecrire(
         confidentiel=confidentiel,
         pieces_jointes=pieces_jointes,
         canal=canal,
+        repondre_a=repondre_a,
     )
 
 
@@ -320,6 +325,7 @@ def courriel_ecrire_rendu(
     confidentiel: bool = False,
     pieces_jointes: list[dict] = (),
     canal: str = Envoi.Canal.EMAIL,
+    repondre_a: str = "",
 ) -> bool:
     """``courriel_ecrire`` for a message already rendered (account e-mails of allauth).
 
@@ -356,6 +362,7 @@ def courriel_ecrire_rendu(
                 "essentiel": essentiel,
                 "confidentiel": confidentiel,
                 "canal": canal,
+                "repondre_a": repondre_a,
             },
         )
     if cree:

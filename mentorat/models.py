@@ -124,6 +124,12 @@ class Envoi(models.Model):
     # The address on the row's channel: an e-mail address, or a number in E.164 for an SMS
     # (hence not an EmailField, whose validation would refuse a number).
     email = models.CharField("adresse", max_length=254, blank=True)
+    repondre_a = models.CharField(
+        "répondre à",
+        max_length=254,
+        blank=True,
+        help_text="Adresse où vont les réponses (l'expéditeur ne les lit pas).",
+    )
     sujet = models.CharField("sujet", max_length=250)
     gabarit = models.CharField("gabarit", max_length=150, blank=True)
     contexte = models.JSONField("contexte", default=dict, blank=True)

@@ -32,7 +32,10 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The public address and name of the site, as e-mails and PDFs give them (never the address a
+# request happened to reach, which behind a proxy may be 127.0.0.1:8000).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_NAME = env("SITE_NAME", default="Mentorat")
 
 INSTALLED_APPS = [
     "mentorat.apps.MentoratAdminConfig",
@@ -176,6 +179,9 @@ vars().update(EMAIL_CONFIG)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mentorat <ne-pas-repondre@mentorat.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people write to the team (replies to the e-mails that invite one, pages that name it):
+# the sender address above is read by no one.
+CONTACT_EMAIL = env("CONTACT_EMAIL", default="contact@mentorat.local")
 
 # Geocoding of the mentees' addresses, to find their priority neighbourhood (docs/qpv.md):
 # "ban" asks the national address base (IGN Géoplateforme, network), "echantillon" reads the
@@ -217,7 +223,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Mentorat] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 MFA_ADAPTER = "mentorat.mfa.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

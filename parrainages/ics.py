@@ -6,15 +6,19 @@ from django.conf import settings
 from icalendar import Calendar, Event, vCalAddress, vText
 
 
-def rencontre_ics(rencontre, *, methode: str = "REQUEST") -> bytes:
-    """An iCalendar invitation for a meeting; ``methode`` CANCEL withdraws it."""
+def rencontre_ics(rencontre, *, methode: str | None = "REQUEST") -> bytes:
+    """An iCalendar invitation for a meeting; ``methode`` CANCEL withdraws it.
+
+    ``methode=None`` gives the entry to download and keep: a stored calendar resource
+    carries no METHOD (RFC 4791 §4.1), whereas the e-mailed one must (RFC 5546 §3.2)."""
     parrainage = rencontre.parrainage
     parrain_user = parrainage.parrain.user
     filleul_user = parrainage.filleul.user
     cal = Calendar()
     cal.add("prodid", "-//Mentorat//Rencontres de parrainage//FR")
     cal.add("version", "2.0")
-    cal.add("method", methode)
+    if methode:
+        cal.add("method", methode)
     event = Event()
     event.add("uid", f"rencontre-{rencontre.pk}@{settings.SITE_URL.split('//')[-1]}")
     event.add("dtstamp", dt.datetime.now(tz=dt.UTC))
@@ -46,12 +50,14 @@ def rencontre_ics(rencontre, *, methode: str = "REQUEST") -> bytes:
     return cal.to_ical()
 
 
-def session_selection_ics(session, *, methode: str = "REQUEST") -> bytes:
-    """The selection week as one all-day calendar entry over its days; CANCEL withdraws it."""
+def session_selection_ics(session, *, methode: str | None = "REQUEST") -> bytes:
+    """The selection week as one all-day calendar entry over its days; CANCEL withdraws it
+    (``methode=None``: the entry to keep, without METHOD, RFC 4791 §4.1)."""
     cal = Calendar()
     cal.add("prodid", "-//Mentorat//Sessions de selection//FR")
     cal.add("version", "2.0")
-    cal.add("method", methode)
+    if methode:
+        cal.add("method", methode)
     event = Event()
     event.add("uid", f"session-selection-{session.pk}@{settings.SITE_URL.split('//')[-1]}")
     event.add("dtstamp", dt.datetime.now(tz=dt.UTC))

@@ -249,13 +249,24 @@ def rapports(request):
     return render(request, "partenaires/rapports.html", {"page": "rapports", "rapports": page})
 
 
+def titre_production(rapport) -> str:
+    if rapport.est_en_production:
+        return "Production en cours"
+    return "Rapport prêt" if rapport.est_pret else "La production a échoué"
+
+
 @membre_requis
 def rapport(request, pk):
     rapport = selectors.rapport_du_membre(request.user, pk)
     return render(
         request,
         "partenaires/rapport.html",
-        {"page": "rapports", "rapport": rapport, "nominatif": rapport.nominatif},
+        {
+            "page": "rapports",
+            "rapport": rapport,
+            "nominatif": rapport.nominatif,
+            "titre_production": titre_production(rapport),
+        },
     )
 
 
@@ -271,6 +282,8 @@ def rapport_statut(request, pk):
             "progression": rapport.progression,
             "pret": rapport.est_pret,
             "termine": not rapport.est_en_production,
+            # The heading the page shows meanwhile: it stops saying « en cours » at once.
+            "titre": titre_production(rapport),
             "url": reverse("partenaires:rapport", kwargs={"pk": rapport.pk}),
         },
         json_dumps_params={"ensure_ascii": False},

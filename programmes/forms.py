@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from mentorat.forms import ChoixMultiplesBornes
 
-from .models import Commune, Secteur
+from .models import Commune, Secteur, arrondissement_code, ville_codes
 
 
 def commune_label(commune: Commune) -> str:
@@ -65,6 +65,13 @@ def resolve_commune(texte: str, messages: dict) -> Commune:
             trouvees = exactes if len(exactes) == 1 else trouvees
     else:
         trouvees = list(candidats.filter(nom__iexact=texte)[:6])
+        code = arrondissement_code(texte)
+        if not trouvees and code:  # « Paris 1er », « Lyon 3e »
+            trouvees = list(candidats.filter(code_insee=code))
+        if not trouvees:  # « Paris » where the file lists only its arrondissements
+            trouvees = list(
+                candidats.filter(code_insee__in=ville_codes(texte)).order_by("code_insee")[:6]
+            )
     if not trouvees:
         raise ValidationError(messages["inconnue"], code="inconnue")
     if len(trouvees) > 1:

@@ -7,8 +7,10 @@ from django.conf import settings
 from icalendar import Calendar, Event, vCalAddress, vText
 
 
-def evenement_ics(inscription, *, methode: str = "REQUEST") -> bytes:
-    """A registration's calendar entry for its event; CANCEL withdraws it.
+def evenement_ics(inscription, *, methode: str | None = "REQUEST") -> bytes:
+    """A registration's calendar entry for its event; CANCEL withdraws it. ``methode=None``
+    gives the entry to keep: a stored calendar resource carries no METHOD (RFC 4791 §4.1),
+    whereas the e-mailed one must (iTIP, RFC 5546 §3.2).
 
     One entry per registration (its UID names the registration and the moment it was taken),
     so that a registration cancelled then taken again is a new entry. It names the event and
@@ -17,7 +19,8 @@ def evenement_ics(inscription, *, methode: str = "REQUEST") -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Mentorat//Evenements//FR")
     cal.add("version", "2.0")
-    cal.add("method", methode)
+    if methode:
+        cal.add("method", methode)
     event = Event()
     moment = int(inscription.created_at.timestamp() * 1_000_000)
     event.add(

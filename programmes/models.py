@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -93,16 +95,68 @@ class Secteur(models.Model):
         return f"{self.code} — {self.libelle}"
 
 
+# Paris, Lyon and Marseille are divided into municipal arrondissements, which the postcode
+# files list in place of the city (Code officiel géographique, INSEE: 75101–75120,
+# 69381–69389, 13201–13216; the cities themselves are 75056, 69123, 13055).
+VILLES_A_ARRONDISSEMENTS = {
+    "paris": ("75056", [f"751{n:02d}" for n in range(1, 21)]),
+    "lyon": ("69123", [f"6938{n}" for n in range(1, 10)]),
+    "marseille": ("13055", [f"132{n:02d}" for n in range(1, 17)]),
+}
+RE_ARRONDISSEMENT = re.compile(
+    r"^(paris|lyon|marseille)[\s-]*(\d{1,2})\s*(?:e|er|ème|eme|è)?"
+    r"(?:\s+arr(?:ondissement|\.)?)?$",
+    re.IGNORECASE,
+)
+
+
+def arrondissement_code(terme: str) -> str | None:
+    """INSEE code of « Paris 1er », « Lyon 3e », « Marseille 13 arrondissement »…, else None."""
+    trouve = RE_ARRONDISSEMENT.match(" ".join(terme.split()))
+    if not trouve:
+        return None
+    _, codes = VILLES_A_ARRONDISSEMENTS[trouve.group(1).lower()]
+    numero = int(trouve.group(2))
+    return codes[numero - 1] if 1 <= numero <= len(codes) else None
+
+
+def ville_codes(terme: str) -> list[str]:
+    """INSEE codes of a city typed by its name and of its arrondissements, or []."""
+    ville = VILLES_A_ARRONDISSEMENTS.get(" ".join(terme.split()).lower())
+    return [ville[0], *ville[1]] if ville else []
+
+
 class CommuneQuerySet(models.QuerySet):
     def recherche(self, terme: str):
+        """Communes for a typed postcode, INSEE code or name, best matches first.
+
+        « Paris » offers Paris or its arrondissements, whatever their names in the file
+        (« Paris 01 », « Paris 1er Arrondissement »), before the names that merely contain
+        it (« Cormeilles-en-Parisis »).
+        """
         terme = terme.strip()
         if terme.isdigit():
             return self.filter(
                 Q(code_postal__startswith=terme)
                 | Q(codes_postaux__contains=terme)
                 | Q(code_insee__startswith=terme)
+            ).order_by("nom", "code_insee")
+        ville = ville_codes(terme)
+        arrondissement = arrondissement_code(terme)
+        codes = ville + ([arrondissement] if arrondissement else [])
+        return (
+            self.filter(Q(nom__icontains=terme) | Q(code_insee__in=codes))
+            .annotate(
+                rang=models.Case(
+                    models.When(nom__iexact=terme, then=0),
+                    models.When(code_insee__in=codes, then=1),
+                    models.When(nom__istartswith=terme, then=2),
+                    default=3,
+                    output_field=models.IntegerField(),
+                )
             )
-        return self.filter(nom__icontains=terme)
+            .order_by("rang", "nom", "code_insee")
+        )
 
 
 class Commune(models.Model):

@@ -12,7 +12,17 @@ def accueil(request):
 
 
 def detail(request, slug):
-    programme = get_object_or_404(Programme.objects.publics().prefetch_related("etapes"), slug=slug)
+    """A programme's public page. A closed one (or one no longer taking applications) stays
+    reachable from old links and says where to apply now: the programmes that are open."""
+    programme = get_object_or_404(
+        Programme.objects.exclude(statut=Programme.Statut.BROUILLON).prefetch_related("etapes"),
+        slug=slug,
+    )
+    autres_ouverts = (
+        []
+        if programme.statut == Programme.Statut.OUVERT
+        else list(Programme.objects.ouverts().exclude(pk=programme.pk).order_by("nom"))
+    )
     partenaires = (
         programme.conventions.en_vigueur()
         .select_related("partenaire")
@@ -23,7 +33,11 @@ def detail(request, slug):
     return render(
         request,
         "programmes/detail.html",
-        {"programme": programme, "partenaires": list(partenaires)},
+        {
+            "programme": programme,
+            "partenaires": list(partenaires),
+            "autres_ouverts": autres_ouverts,
+        },
     )
 
 
@@ -33,7 +47,8 @@ def communes_recherche(request):
     terme = request.GET.get("q", "").strip()
     if len(terme) < 2:
         return JsonResponse({"resultats": []})
-    communes = Commune.objects.recherche(terme).order_by("nom")[:15]
+    # 20: the whole of Paris (its arrondissements) when « Paris » is typed.
+    communes = Commune.objects.recherche(terme)[:20]
     return JsonResponse(
         {"resultats": [{"id": c.pk, "label": commune_label(c)} for c in communes]},
         json_dumps_params={"ensure_ascii": False},

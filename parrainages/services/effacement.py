@@ -40,6 +40,7 @@ import functools
 import operator
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -167,8 +168,9 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
             a=email,
             sujet="Votre compte a été supprimé",
             gabarit="parrainages/emails/compte_supprime",
-            contexte={"prenom": prenom},
+            contexte={"prenom": prenom, "contact": settings.CONTACT_EMAIL},
             confidentiel=True,
+            repondre_a=settings.CONTACT_EMAIL,
         )
 
 

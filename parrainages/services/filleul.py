@@ -255,7 +255,7 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
             "niveau_diplome": filleul.get_niveau_diplome_display(),
             "parent_isole": filleul.parent_isole,
             "secteurs_souhaites": [s.libelle for s in filleul.secteurs_souhaites.all()],
-            "disponibilites": filleul.disponibilites,
+            "disponibilites": filleul.disponibilites_libelles,
             "mobilite_km": filleul.mobilite_km,
             "a_connu_le_programme_par": filleul.get_source_display(),
             "prescripteur": filleul.prescripteur.nom if filleul.prescripteur else None,

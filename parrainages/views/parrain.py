@@ -310,7 +310,10 @@ def rencontre_annuler_vue(request, pk):
 @parrain_requis
 def rencontre_ics_vue(request, pk):
     rencontre = _rencontre(request, pk)
-    response = HttpResponse(rencontre_ics(rencontre), content_type="text/calendar; charset=utf-8")
+    # Downloaded to be kept in a calendar: no METHOD (RFC 4791 §4.1), unlike the e-mail.
+    response = HttpResponse(
+        rencontre_ics(rencontre, methode=None), content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = (
         f'attachment; filename="rencontre-{timezone.localtime(rencontre.debut):%Y-%m-%d}.ics"'
     )

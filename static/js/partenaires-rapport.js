@@ -1,5 +1,6 @@
 // Follows the production of a convention report: polls its JSON status, updates the gauge,
-// and reloads the page once the files are ready (or the production failed).
+// and once the files are ready (or the production failed) says so at once, then opens the
+// report's page afresh, which lists the files.
 (function () {
   "use strict";
   var bloc = document.getElementById("production");
@@ -9,6 +10,8 @@
   var url = bloc.getAttribute("data-statut-url");
   var jauge = document.getElementById("production-jauge");
   var texte = document.getElementById("production-texte");
+  var titre = document.getElementById("titre-production");
+  var note = bloc.querySelector(".meta");
   var delai = 1000;
 
   function suivre() {
@@ -24,7 +27,12 @@
         jauge.textContent = etat.progression + " %";
         texte.textContent = etat.libelle + " : " + etat.progression + " %";
         if (etat.termine) {
-          window.location.reload();
+          titre.textContent = etat.titre;
+          texte.textContent = etat.pret ? "Le rapport est prêt : ouverture des fichiers…" : etat.libelle;
+          if (note) {
+            note.textContent = "";
+          }
+          window.location.replace(etat.url);
           return;
         }
         delai = Math.min(delai * 1.5, 5000);

@@ -436,6 +436,14 @@ def test_only_administrateur_deletes_people(client, factory):
     assert model.objects.filter(pk=person.pk).exists()
 
 
+def test_the_bulk_deletion_label_agrees_with_every_model(client):
+    login(client, administrateur())
+    response = client.get(url(Candidature, "changelist"))
+    libelles = dict(response.context["action_form"].fields["action"].choices)
+    assert libelles["delete_selected"] == "Supprimer la sélection (candidatures)"
+    assert "candidatures sélectionnés" not in response.content.decode()
+
+
 def test_gestionnaire_deletes_working_records(client):
     rencontre = RencontreFactory()
     login(client, gestionnaire())

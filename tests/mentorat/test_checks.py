@@ -16,6 +16,7 @@ def production(settings, certificat_sceau):
     settings.REDIS_URL = "redis://127.0.0.1:6379/0"
     settings.SCEAU_CERTIFICAT = certificat_sceau[0]
     settings.SCEAU_MOT_DE_PASSE = "secret-de-test"
+    settings.SITE_URL = "https://mentorat.ville.example"
     return settings
 
 
@@ -28,6 +29,14 @@ def test_development_asks_for_nothing(settings, tmp_path):
     settings.REDIS_URL = ""
     settings.SCEAU_CERTIFICAT = tmp_path / "absent.p12"
     assert run_checks(tags=["production"]) == []
+
+
+@pytest.mark.parametrize("adresse", ["http://127.0.0.1:8000", "http://localhost", ""])
+def test_a_local_site_url_is_flagged(production, adresse):
+    production.SITE_URL = adresse
+    (avertissement,) = run_checks(tags=["production"])
+    assert avertissement.id == "mentorat.W002" and not avertissement.is_serious()
+    assert "SITE_URL=https://" in avertissement.hint
 
 
 def test_without_redis_the_tasks_would_run_in_the_web_process(production):

@@ -49,7 +49,7 @@ def test_failed_logins_are_rate_limited(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_by_link_and_no_enumeration(client):
+def test_password_reset_by_link_and_no_enumeration(client, settings):
     user = verified_user()
     known = client.post(reverse("account_reset_password"), {"email": user.email})
     unknown = client.post(reverse("account_reset_password"), {"email": "inconnu@exemple.fr"})
@@ -57,7 +57,7 @@ def test_password_reset_by_link_and_no_enumeration(client):
     assert known["Location"] == unknown["Location"]
     assert len(mail.outbox) == 2  # the unknown address gets a neutral notice, not an error
     link = re.search(r"https?://\S+/comptes/password/reset/key/\S+", mail.outbox[0].body)[0]
-    path = link.split("testserver", 1)[1]
+    path = link.removeprefix(settings.SITE_URL)
     form_page = client.get(path, follow=True)
     assert form_page.status_code == 200
     action = form_page.redirect_chain[-1][0] if form_page.redirect_chain else path
@@ -98,3 +98,33 @@ def test_the_verification_email_carries_no_name_typed_at_sign_up(client):
     assert "Remboursement" not in corps
     assert re.search(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$", message.body, re.MULTILINE)
     assert "Mentorat" in corps and "ignorez ce message" in corps
+
+
+def test_account_emails_name_the_configured_site_not_the_request_host(client, settings):
+    settings.SITE_URL = "https://parrainage.ville.example"
+    settings.SITE_NAME = "Parrainage Ville"
+    user = verified_user()
+    client.post(reverse("account_reset_password"), {"email": user.email})
+    client.post(
+        reverse("account_signup"),
+        {
+            "first_name": "Awa",
+            "last_name": "Diallo",
+            "email": "nouvelle@exemple.fr",
+            "password1": "un-mot-de-passe-solide-42",
+            "password2": "un-mot-de-passe-solide-42",
+        },
+    )
+    reinitialisation, confirmation = mail.outbox
+    assert re.search(
+        r"^https://parrainage\.ville\.example/comptes/password/reset/key/\S+$",
+        reinitialisation.body,
+        re.MULTILINE,
+    )
+    assert "un compte sur Parrainage Ville (https://parrainage.ville.example)" in (
+        confirmation.body
+    )
+    for message in (reinitialisation, confirmation):
+        assert message.subject.startswith("[Parrainage Ville] ")
+        assert "L'équipe Parrainage Ville\nhttps://parrainage.ville.example" in message.body
+        assert "testserver" not in message.body and "127.0.0.1" not in message.body

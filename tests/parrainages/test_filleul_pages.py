@@ -315,6 +315,16 @@ def test_download_my_data(client):
     assert "7654321B" in page
 
 
+def test_my_data_names_availability_slots_in_french(client):
+    filleul = FilleulFactory(disponibilites=["mar_soir", "sam_matin"])
+    client.force_login(filleul.user)
+    data = json.loads(client.get(reverse("filleul:donnees_json")).content)
+    assert data["profil"]["disponibilites"] == ["Mardi soir", "Samedi matin"]
+    page = client.get(reverse("filleul:donnees")).content.decode()
+    assert "Mardi soir, Samedi matin" in page
+    assert "mar_soir" not in page
+
+
 def test_delete_account_needs_the_password(client):
     filleul = FilleulFactory()
     client.force_login(filleul.user)

@@ -267,6 +267,27 @@ def test_plan_meeting_sends_an_ics_to_both(connecte, parrain, django_capture_on_
     assert icalendar.Calendar.from_ical(download.content).walk("VEVENT")
 
 
+def test_the_emailed_invitation_has_a_method_the_downloaded_entry_none(
+    connecte, parrain, django_capture_on_commit_callbacks
+):
+    """iTIP (RFC 5546 §3.2) needs METHOD in the e-mail; a stored entry must not have one
+    (CalDAV, RFC 4791 §4.1)."""
+    pair = ParrainageFactory(parrain=parrain, actif=True)
+    url = reverse("parrain:rencontre_nouvelle", kwargs={"pk": pair.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        connecte.post(url, meeting_data())
+    rencontre = pair.rencontres.get()
+    _, content, mimetype = mail.outbox[0].attachments[0]
+    assert "method=REQUEST" in mimetype
+    assert icalendar.Calendar.from_ical(content)["method"] == "REQUEST"
+    download = connecte.get(reverse("parrain:rencontre_ics", kwargs={"pk": rencontre.pk}))
+    assert "method" not in download["Content-Type"].lower()
+    cal = icalendar.Calendar.from_ical(download.content)
+    assert "METHOD" not in cal
+    assert b"METHOD" not in download.content
+    assert cal.walk("VEVENT")[0]["status"] == "CONFIRMED"
+
+
 @pytest.mark.parametrize(
     "overrides,message",
     [

@@ -242,6 +242,7 @@ def test_progress_is_shown_while_the_report_is_produced(client, s):
     page = client.get(reverse("partenaires:rapport", args=[en_cours.pk])).content.decode()
     assert 'data-statut-url="/partenaire/rapports/' in page
     assert '<progress id="production-jauge" max="100" value="40"' in page
+    assert '<h2 id="titre-production">Production en cours</h2>' in page
     assert 'src="/static/js/partenaires-rapport.js"' in page
     assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in page
     statut = client.get(reverse("partenaires:rapport_statut", args=[en_cours.pk])).json()
@@ -251,6 +252,7 @@ def test_progress_is_shown_while_the_report_is_produced(client, s):
         "progression": 40,
         "pret": False,
         "termine": False,
+        "titre": "Production en cours",
         "url": reverse("partenaires:rapport", args=[en_cours.pk]),
     }
     pret = client.get(reverse("partenaires:rapport_statut", args=[s.rapport_a.pk])).json()
@@ -258,6 +260,18 @@ def test_progress_is_shown_while_the_report_is_produced(client, s):
     echec = RapportFactory(convention=s.convention_a, echec=True, erreur="boom")
     page = client.get(reverse("partenaires:rapport", args=[echec.pk])).content.decode()
     assert "La production de ce rapport a échoué" in page and "boom" not in page
+
+
+def test_a_ready_report_page_no_longer_says_it_is_being_produced(client, s):
+    client.force_login(s.membre_a.user)
+    page = client.get(reverse("partenaires:rapport", args=[s.rapport_a.pk])).content.decode()
+    texte = page.lower()
+    assert "en cours" not in texte and "se met à jour" not in texte
+    assert "partenaires-rapport.js" not in page and "http-equiv" not in page
+    assert 'id="production"' not in page
+    assert "Télécharger le rapport" in page
+    etat = client.get(reverse("partenaires:rapport_statut", args=[s.rapport_a.pk])).json()
+    assert etat["titre"] == "Rapport prêt" and etat["termine"]
 
 
 # --- Query counts: pages do not grow with their rows ---------------------------------------------

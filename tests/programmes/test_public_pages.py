@@ -60,3 +60,33 @@ def test_draft_or_unknown_programme_is_404(client):
     assert client.get(brouillon.get_absolute_url()).status_code == 404
     url = reverse("programmes:detail", kwargs={"slug": "inexistant"})
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "trait, titre",
+    [
+        ("clos", "Ce programme est terminé"),
+        ("en_cours", "Les candidatures à ce programme sont fermées"),
+    ],
+)
+def test_a_closed_programme_points_to_the_open_ones(client, trait, titre):
+    ferme = ProgrammeFactory(**{trait: True})
+    ouverts = ProgrammeFactory.create_batch(2)
+    ProgrammeFactory(en_cours=True, nom="Autre programme sans candidatures")
+    ProgrammeFactory(brouillon=True, nom="Programme en préparation")
+    response = client.get(ferme.get_absolute_url())
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert titre in content
+    for programme in ouverts:
+        assert f'<a href="{programme.get_absolute_url()}">{programme.nom}</a>' in content
+    assert "Autre programme sans candidatures" not in content
+    assert "Programme en préparation" not in content
+    assert reverse("candidater", args=[ferme.slug]) not in content
+
+
+def test_a_closed_programme_without_open_ones_points_to_the_list(client):
+    ferme = ProgrammeFactory(clos=True)
+    content = client.get(ferme.get_absolute_url()).content.decode()
+    assert "Aucun autre programme n'accueille de candidatures" in content
+    assert f'href="{reverse("programmes:accueil")}"' in content
