@@ -18,6 +18,8 @@ from django.db.models import F, Q, Window
 from django.db.models.functions import Lag, Lead
 from django.http import QueryDict
 
+from .admin_listes import ERREURS_DE_VALEUR
+
 FILTRES_GARDES = "_changelist_filters"
 
 _classes: dict[type, type] = {}
@@ -59,7 +61,7 @@ def _liste(model_admin, request):
             model_admin.get_sortable_by(requete),
             model_admin.search_help_text,
         )
-    except (IncorrectLookupParameters, SuspiciousOperation):
+    except (IncorrectLookupParameters, SuspiciousOperation, *ERREURS_DE_VALEUR):
         return None
 
 
@@ -121,6 +123,12 @@ def voisins(model_admin, request, obj) -> tuple:
         .filter(Q(_precedent=obj.pk) | Q(_suivant=obj.pk))
         .values_list("pk", "_precedent", "_suivant")
     )
+    try:
+        # A hostile value that passed the filters fails here, as the list's count would
+        # (``admin_listes``), before any SQL is sent: no neighbours, never a 500.
+        autour = list(autour)
+    except ERREURS_DE_VALEUR:
+        return None, None
     precedent = suivant = None
     for pk, avant, apres in autour:
         if apres == obj.pk:

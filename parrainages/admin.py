@@ -881,7 +881,8 @@ class CandidatureAdmin(
         self.message_user(
             request,
             f"Décision « {BOUTONS_DE_DECISION.get(cle, cle)} » enregistrée pour « {obj} » : "
-            "elle est inscrite à l'historique et annoncée au candidat et à son prescripteur.",
+            "elle est inscrite à l'historique et annoncée au candidat (et à son prescripteur, "
+            "s'il en a un).",
             messages.SUCCESS,
         )
         return redirect(self._fiche(request, obj.pk))
