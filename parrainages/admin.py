@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -14,7 +15,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -35,6 +36,7 @@ from mentorat.admin import (
 )
 from mentorat.admin_dates import BoundedDatesChangeList, DateHierarchyFromBoundsMixin
 from mentorat.admin_perimetre import REFERENTIEL_PARTAGE, dans_le_perimetre
+from mentorat.admin_voisins import voisins
 from mentorat.models import Partie, User
 from mentorat.perimetre import COORDINATEUR, LECTURE, RANG, Portee, perimetre_de
 from mentorat.signatures import parties_de
@@ -43,6 +45,7 @@ from programmes.models import Forme, Programme, QuartierPrioritaire
 
 from . import extensions
 from .admin_selection import candidatures_inviter_action
+from .eligibilite import criteres_enregistres
 from .matching import explain
 from .matching.explain import A_DISTANCE
 from .matching.geo import distances_km
@@ -52,7 +55,6 @@ from .models import (
     BilanImmersion,
     Candidature,
     Charte,
-    EvenementCandidature,
     Filleul,
     Immersion,
     ImportParrains,
@@ -679,9 +681,17 @@ class CandidatureForm(DecisionForm):
         label="Motif de non-retenue",
         queryset=MotifRefus.objects.actifs(),
         required=False,
-        help_text="Obligatoire pour une non-retenue. Le candidat lit un texte bienveillant "
-        "propre à ce motif ; le champ « Motif » (facultatif) n'est lu que par le prescripteur.",
+        help_text="Obligatoire pour ne pas retenir une candidature. Le candidat lit un texte "
+        "bienveillant propre à ce motif.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "motif" in self.fields:
+            self.fields["motif"].label = "Précision pour le prescripteur (facultative)"
+            self.fields[
+                "motif"
+            ].help_text = "Lue par le prescripteur seulement, jamais par le candidat."
 
     def clean(self):
         cleaned = super().clean()
@@ -690,38 +700,33 @@ class CandidatureForm(DecisionForm):
         return cleaned
 
 
-class EvenementCandidatureInline(admin.TabularInline):
-    """The application's history, as told (read only: the services write it)."""
-
-    model = EvenementCandidature
-    extra = 0
-    can_delete = False
-    fields = ("le", "etape", "motif", "precision", "texte_candidat", "par")
-    readonly_fields = fields
-    ordering = ("le", "pk")
-
-    @admin.display(description="statut")
-    def etape(self, obj):
-        return obj.statut_libelle
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("motif", "par")
+# The application's review page: the buttons' wording (the change form's decisions).
+BOUTONS_DE_DECISION = {
+    "etudier": "Passer à l'étude",
+    "retenir": "Retenir",
+    "liste_attente": "Mettre sur liste d'attente",
+    "refuser": "Ne pas retenir",
+    "desister": "Enregistrer un désistement",
+}
 
 
 @admin.register(Candidature)
 class CandidatureAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.ModelAdmin
 ):
+    """An application is reviewed on one page (``change_form.html``): the applicant's profile
+    and referrals, the eligibility criterion by criterion, the history, one button per legal
+    decision (the change form's "Décision", validated by ``CandidatureForm``, made by the
+    services in ``save_model``), and the previous and next applications of the list staff came
+    from (``mentorat.admin_voisins``)."""
+
     portee = Portee("programme", "filleul__commune")
     form = CandidatureForm
+    change_form_template = "admin/parrainages/candidature/change_form.html"
+    # The record's own "Enregistrer" comes first in the form: the Enter key in a field saves,
+    # it never makes a decision.
+    save_on_top = True
     decision_fields = (*DECISION_FIELDS, "motif_liste")
-    inlines = [EvenementCandidatureInline]
     list_display = (
         "filleul",
         "programme",
@@ -733,13 +738,27 @@ class CandidatureAdmin(
         "statut",
     )
     list_filter = ("statut", "programme", "eligible", "source")
-    list_select_related = ("filleul__user", "programme", "etape", "prescripteur")
+    list_select_related = (
+        "filleul__user",
+        "filleul__commune",
+        "programme",
+        "etape",
+        "prescripteur",
+    )
     search_fields = _of_pair("filleul", PERSON_SEARCH)
     autocomplete_fields = ("filleul", "programme", "etape", "prescripteur")
+    # The eligibility snapshot is the deposit's record: shown criterion by criterion on the
+    # page, never edited.
+    fieldsets = (
+        ("Fiche de la candidature", {"fields": ("filleul", "programme", "etape", "source")}),
+        ("Orientation", {"fields": ("prescripteur",)}),
+        (
+            "Dernière décision",
+            {"fields": ("statut", "motif_refus", "decidee_le", "decidee_par")},
+        ),
+        ("Dates", {"fields": ("created_at", "updated_at")}),
+    )
     readonly_fields = (
-        "eligible",
-        "eligibilite_detail",
-        "orientations",
         "motif_refus",
         "decidee_le",
         "decidee_par",
@@ -754,6 +773,8 @@ class CandidatureAdmin(
             Candidature.Statut.EN_ETUDE,
             lambda c, *, motif, par: candidature_etudier(candidature=c, par=par),
         ),
+        # Straight from "Déposée" (or "En cours d'étude", a waiting list, a selection week):
+        # the status machine allows it in one move, nothing to pass through.
         "retenir": Decision(
             "Retenir",
             Candidature.Statut.RETENUE,
@@ -800,33 +821,112 @@ class CandidatureAdmin(
         candidatures_inviter_action,
     ]
 
-    @admin.display(description="détail de l'éligibilité")
-    def eligibilite_detail(self, obj):
-        return json_html(obj.eligibilite)
+    # -- the review page -------------------------------------------------------------------
 
-    @admin.display(description="orientations et diagnostics")
-    def orientations(self, obj):
-        """Every structure's referral of the person to this programme, with the diagnostic
-        its counsellor wrote (staff only: a partner sees its own on its portal)."""
-        if obj.pk is None:
-            return "—"
-        lignes = extensions.orientations(candidature=obj)
-        if not lignes:
-            return "Aucune orientation par un partenaire."
-        return format_html_join(
-            "",
-            "<p><strong>{}</strong>{}, le {} — freins : {} ; projet et atouts : {}</p>",
-            (
-                (
-                    o["partenaire"],
-                    " (créditée)" if o["credite"] else "",
-                    timezone.localtime(o["le"]).strftime("%d/%m/%Y"),
-                    ", ".join(o["freins"]) or "aucun",
-                    o["diagnostic"] or "—",
-                )
-                for o in lignes
-            ),
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context.update(self.revue(request, obj, context["adminform"].form))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def revue(self, request, obj, form) -> dict:
+        """What the review page shows besides the form (one query each: the referrals, the
+        history, the neighbours in the list)."""
+        orientations = extensions.orientations(
+            candidature=obj, borner=lambda lignes: dans_le_perimetre(request, lignes)
         )
+        credite = next((o for o in orientations if o["credite"]), None)
+        precedent, suivant = voisins(self, request, obj)
+        boutons, refus = self._boutons(request, obj, form)
+        return {
+            "revue_statut": obj.get_statut_display(),
+            "revue_profil": profil_du_candidat(obj, credite),
+            "revue_contact": contact_du_candidat(obj.filleul),
+            "revue_eligible": obj.eligible,
+            "revue_criteres": criteres_enregistres(obj.eligibilite),
+            "revue_orientations": orientations,
+            "revue_historique": list(
+                obj.evenements.select_related("motif", "par").chronologiques()
+            ),
+            "revue_boutons": boutons,
+            "revue_refus": refus,
+            "revue_precedent": self._fiche(request, precedent),
+            "revue_suivant": self._fiche(request, suivant),
+        }
+
+    def _boutons(self, request, obj, form) -> tuple[list, bool]:
+        """The legal decisions the form offers (none to whom may not change the record): one
+        button each; the refusal, with its reasons, apart."""
+        champ = form.fields.get("decision")
+        if champ is None or not self.has_change_permission(request, obj):
+            return [], False
+        legales = {cle for cle, _libelle in champ.choices if cle}
+        boutons = [
+            (cle, BOUTONS_DE_DECISION.get(cle, decision.label))
+            for cle, decision in self.decisions.items()
+            if cle in legales and cle != "refuser"
+        ]
+        return boutons, "refuser" in legales
+
+    def _fiche(self, request, pk) -> str:
+        if pk is None:
+            return ""
+        url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[pk])
+        return add_preserved_filters(
+            {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}, url
+        )
+
+    def response_change(self, request, obj):
+        cle = request.POST.get("decision")
+        if cle not in self.decisions or "_continue" in request.POST:
+            return super().response_change(request, obj)
+        # A decision: back to the same application, as it now is (the list's filters kept).
+        self.message_user(
+            request,
+            f"Décision « {BOUTONS_DE_DECISION.get(cle, cle)} » enregistrée pour « {obj} » : "
+            "elle est inscrite à l'historique et annoncée au candidat (et à son prescripteur, "
+            "s'il en a un).",
+            messages.SUCCESS,
+        )
+        return redirect(self._fiche(request, obj.pk))
+
+
+def profil_du_candidat(candidature, credite) -> list[tuple[str, str]]:
+    """The applicant as staff review them: (label, value) lines, in plain French."""
+    filleul = candidature.filleul
+    commune = filleul.commune
+    naissance = date_format(filleul.date_naissance, "j F Y")
+    if filleul.qpv_resultat == Filleul.ResultatQPV.DANS and filleul.qpv_nom:
+        qpv = f"{filleul.get_qpv_resultat_display()} : {filleul.qpv_nom} ({filleul.qpv_code})"
+    else:
+        qpv = filleul.get_qpv_resultat_display()
+    if filleul.qpv_origine:
+        qpv += f" — {filleul.get_qpv_origine_display().lower()}"
+    qpv += f" ; déclaré par la personne : {filleul.get_qpv_display().lower()}"
+    prescripteur = candidature.prescripteur.nom if candidature.prescripteur_id else "aucun"
+    if credite and credite["conseiller"]:
+        prescripteur += f" — conseiller ou conseillère : {credite['conseiller']}"
+    return [
+        ("Nom", str(filleul)),
+        ("Âge", f"{filleul.age()} ans (né ou née le {naissance})"),
+        ("Commune", f"{commune.nom} ({commune.code_postal}, département {commune.departement})"),
+        ("Quartier prioritaire (QPV)", qpv),
+        ("Situation", filleul.get_situation_display()),
+        ("Niveau de diplôme", filleul.get_niveau_diplome_display()),
+        ("Prescripteur", prescripteur),
+        ("Origine de la candidature", candidature.get_source_display()),
+        (
+            "Déposée le",
+            date_format(timezone.localtime(candidature.created_at), "j F Y à H:i"),
+        ),
+    ]
+
+
+def contact_du_candidat(filleul) -> dict:
+    """The applicant's phone and address (none left once their account is erased)."""
+    user = filleul.user
+    if user is None:
+        return {"telephone": "", "email": ""}
+    return {"telephone": user.telephone, "email": user.email}
 
 
 @admin.register(RepresentantLegal)

@@ -17,6 +17,20 @@ from .models.personnes import Filleul, age_on
 
 OK, KO = "✓", "✗"
 
+# Each criterion's name, by its code (the snapshot keeps both; a staff page reads the code's
+# name when a snapshot lacks it).
+LIBELLES_CRITERES = {
+    "age": "Âge",
+    "territoire": "Lieu de résidence",
+    "qpv": "Résidence en quartier prioritaire",
+    "diplome": "Diplôme",
+    "situation": "Situation",
+    "inscription": "Inscription à France Travail",
+    "classe": "Classe",
+    "etablissement": "Établissement",
+    "ouverture": "Candidatures",
+}
+
 
 @dataclass(frozen=True)
 class Critere:
@@ -48,6 +62,28 @@ class Verdict:
         }
 
 
+def criteres_enregistres(instantane) -> list[Critere]:
+    """The criteria of an application's eligibility snapshot (``Verdict.as_snapshot``), as
+    staff read them: one per criterion, named in French, whatever the snapshot lacks."""
+    if not isinstance(instantane, dict):
+        return []
+    criteres = []
+    for ligne in instantane.get("criteres") or []:
+        if not isinstance(ligne, dict):
+            continue
+        code = str(ligne.get("code") or "")
+        criteres.append(
+            Critere(
+                code=code,
+                libelle=str(ligne.get("libelle") or LIBELLES_CRITERES.get(code) or "Critère"),
+                valeur=str(ligne.get("valeur") or "—"),
+                exigence=str(ligne.get("exigence") or "—"),
+                ok=ligne.get("ok") is True,
+            )
+        )
+    return criteres
+
+
 def _ans(n: int) -> str:
     return f"{n} an" if n < 2 else f"{n} ans"
 
@@ -64,7 +100,7 @@ def _age(programme: Programme, filleul: Filleul, jour: dt.date) -> Critere | Non
     else:
         exigence = f"au plus {_ans(maxi)}"
     ok = (mini is None or age >= mini) and (maxi is None or age <= maxi)
-    return Critere("age", "Âge", _ans(age), exigence, ok)
+    return Critere("age", LIBELLES_CRITERES["age"], _ans(age), exigence, ok)
 
 
 def _qpv(programme: Programme, filleul: Filleul) -> Critere | None:
@@ -77,12 +113,12 @@ def _qpv(programme: Programme, filleul: Filleul) -> Critere | None:
     if filleul.qpv_resultat == resultat.DANS:
         quartier = f" : {filleul.qpv_nom} ({filleul.qpv_code})" if filleul.qpv_code else ""
         valeur = f"oui{quartier}, " + ("décision de l'équipe" if equipe else "selon l'adresse")
-        return Critere("qpv", "Résidence en quartier prioritaire", valeur, "exigée", True)
+        return Critere("qpv", LIBELLES_CRITERES["qpv"], valeur, "exigée", True)
     if filleul.qpv_resultat == resultat.HORS:
         valeur = "non, " + (
             "décision de l'équipe" if equipe else "l'adresse n'est dans aucun quartier prioritaire"
         )
-        return Critere("qpv", "Résidence en quartier prioritaire", valeur, "exigée", False)
+        return Critere("qpv", LIBELLES_CRITERES["qpv"], valeur, "exigée", False)
     statut = Filleul.StatutQPV
     ok = filleul.qpv in (statut.DECLARE, statut.CONFIRME)
     valeurs = {
@@ -91,7 +127,7 @@ def _qpv(programme: Programme, filleul: Filleul) -> Critere | None:
         statut.CONFIRME: "oui, confirmé",
         statut.INFIRME: "non confirmé après vérification",
     }
-    return Critere("qpv", "Résidence en quartier prioritaire", valeurs[filleul.qpv], "exigée", ok)
+    return Critere("qpv", LIBELLES_CRITERES["qpv"], valeurs[filleul.qpv], "exigée", ok)
 
 
 def _diplome(programme: Programme, filleul: Filleul) -> Critere | None:
@@ -101,7 +137,7 @@ def _diplome(programme: Programme, filleul: Filleul) -> Critere | None:
     niveau = NiveauDiplome(filleul.niveau_diplome)
     return Critere(
         "diplome",
-        "Diplôme",
+        LIBELLES_CRITERES["diplome"],
         niveau.label,
         f"minimum : {minimum.label}",
         niveau >= minimum,
@@ -116,7 +152,7 @@ def _situation(programme: Programme, filleul: Filleul) -> Critere | None:
     exigence = "acceptées : " + " ; ".join(libelles)
     return Critere(
         "situation",
-        "Situation",
+        LIBELLES_CRITERES["situation"],
         Situation(filleul.situation).label,
         exigence,
         filleul.situation in acceptees,
@@ -136,12 +172,12 @@ def _inscription(programme: Programme, filleul: Filleul, jour: dt.date) -> Crite
     exigence = f"au moins {minimum} mois"
     if depuis is None:
         return Critere(
-            "inscription", "Inscription à France Travail", "non renseignée", exigence, False
+            "inscription", LIBELLES_CRITERES["inscription"], "non renseignée", exigence, False
         )
     mois = _mois_entre(depuis, jour)
     return Critere(
         "inscription",
-        "Inscription à France Travail",
+        LIBELLES_CRITERES["inscription"],
         f"depuis {mois} mois (le {depuis:%d/%m/%Y})",
         exigence,
         mois >= minimum,
@@ -157,7 +193,7 @@ def _territoire(programme: Programme, filleul: Filleul) -> Critere | None:
     )
     return Critere(
         "territoire",
-        "Lieu de résidence",
+        LIBELLES_CRITERES["territoire"],
         f"{commune.nom} ({commune.departement})",
         f"territoire : {noms}",
         commune.departement in programme.departements,
@@ -177,7 +213,7 @@ def _classe(programme: Programme, filleul: Filleul) -> Critere | None:
         return None
     return Critere(
         "classe",
-        "Classe",
+        LIBELLES_CRITERES["classe"],
         filleul.classe or "non renseignée",
         "élève de 3e",
         en_troisieme(filleul.classe),
@@ -196,7 +232,9 @@ def _etablissement(programme: Programme, filleul: Filleul) -> Critere | None:
         ok = True
     else:
         valeur, ok = f"{etablissement.nom} (hors éducation prioritaire)", False
-    return Critere("etablissement", "Établissement", valeur, "collège en REP ou REP+", ok)
+    return Critere(
+        "etablissement", LIBELLES_CRITERES["etablissement"], valeur, "collège en REP ou REP+", ok
+    )
 
 
 def refus_age(programme: Programme, filleul: Filleul, *, on: dt.date | None = None) -> str | None:
@@ -258,7 +296,7 @@ def eligibility(programme: Programme, filleul: Filleul, *, on: dt.date | None = 
         criteres.append(
             Critere(
                 "ouverture",
-                "Candidatures",
+                LIBELLES_CRITERES["ouverture"],
                 Programme.Statut(programme.statut).label.lower(),
                 "le programme doit être ouvert aux candidatures",
                 False,

@@ -28,9 +28,11 @@ class Extension:
         """The accounts of the prescribing partner to tell of a change of ``candidature``."""
         return []
 
-    def orientations(self, *, candidature) -> list[dict]:
-        """The referrals behind ``candidature``, for staff: ``{"partenaire", "le", "freins",
-        "diagnostic"}`` each (the counsellors' diagnostics)."""
+    def orientations(self, *, candidature, borner=None) -> list[dict]:
+        """The referrals behind ``candidature``, for staff: ``{"partenaire", "conseiller",
+        "le", "credite", "freins", "diagnostic"}`` each (the counsellors' diagnostics).
+        ``borner(queryset) -> queryset``: the referrals this staff member may see (their
+        perimeter, ``mentorat.admin_perimetre.dans_le_perimetre``)."""
         return []
 
     def exporter(self, *, filleul, user) -> dict:
@@ -92,9 +94,10 @@ def conseillers_a_informer(*, candidature) -> list:
     return conseillers
 
 
-def orientations(*, candidature) -> list[dict]:
-    """The referrals behind ``candidature`` and their diagnostics, for staff."""
-    return [o for e in extensions() for o in e.orientations(candidature=candidature)]
+def orientations(*, candidature, borner=None) -> list[dict]:
+    """The referrals behind ``candidature`` and their diagnostics, for staff (those
+    ``borner`` keeps, when given)."""
+    return [o for e in extensions() for o in e.orientations(candidature=candidature, borner=borner)]
 
 
 def exporter(*, filleul, user) -> dict:

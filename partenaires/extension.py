@@ -48,20 +48,26 @@ class PartenairesExtension(Extension):
     def conseillers_a_informer(self, *, candidature) -> list:
         return conseillers_a_informer(candidature=candidature)
 
-    def orientations(self, *, candidature) -> list[dict]:
+    def orientations(self, *, candidature, borner=None) -> list[dict]:
+        prescriptions = Prescription.objects.filter(
+            filleul_id=candidature.filleul_id, programme_id=candidature.programme_id
+        )
+        if borner is not None:
+            prescriptions = borner(prescriptions)
         return [
             {
                 "partenaire": p.partenaire.nom,
+                "conseiller": p.conseiller.get_full_name() or p.conseiller.email
+                if p.conseiller_id
+                else "",
                 "le": p.created_at,
                 "credite": p.partenaire_id == candidature.prescripteur_id,
                 "freins": p.freins_libelles(),
                 "diagnostic": p.diagnostic,
             }
-            for p in Prescription.objects.filter(
-                filleul_id=candidature.filleul_id, programme_id=candidature.programme_id
+            for p in prescriptions.select_related("partenaire", "conseiller").order_by(
+                "created_at", "pk"
             )
-            .select_related("partenaire")
-            .order_by("created_at", "pk")
         ]
 
     def exporter(self, *, filleul, user) -> dict:

@@ -153,9 +153,10 @@ PAGES = [
     pytest.param(RepresentantLegalFactory, 11, 8, 9, id="representant_legal"),
     # Guardians' consents: evidence written by the application's service, never typed in.
     pytest.param(AutorisationParentaleFactory, 12, None, 10, id="autorisation_parentale"),
-    # The change page shows the history (one query) and offers the reasons of the list (one).
-    # … and the partners' referrals with their diagnostics (one).
-    pytest.param(CandidatureFactory, 12, 8, 12, id="candidature"),
+    # The change page is the application's review: the history (one query), the reasons of the
+    # list (one), the partners' referrals with their diagnostics (one), and the previous and
+    # next applications of the list (one, plus the programmes its filter offers: one).
+    pytest.param(CandidatureFactory, 12, 8, 14, id="candidature"),
     # Staff reorder and withdraw reasons from the list itself.
     pytest.param(MotifRefusFactory, 10, 8, 9, id="motif_refus"),
     pytest.param(ParrainageFactory, 13, 8, 12, id="parrainage"),

@@ -1,0 +1,79 @@
+"""Staff review an application on a phone: the review passes axe-core, nothing scrolls
+sideways, and a decision is made from the keyboard alone.
+
+axe-core is run on the review's sections (profile, referrals, eligibility, history,
+decisions). The rest of the page is Django's admin chrome and the record's form, whose
+autocompletes (select2) and breadcrumbs axe flags on every admin change page that has them."""
+
+import pytest
+from django.apps import apps
+from django.conf import settings as django_settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+from mentorat.roles import sync_groups
+from mentorat.sessions import SessionStore
+from parrainages.models import Candidature
+from parrainages.services import candidature_deposer
+from tests.mentorat.factories import gestionnaire, session_mfa
+from tests.parrainages.factories import FilleulFactory
+from tests.programmes.factories import ProgrammeFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+
+PHONE = {"width": 375, "height": 812}
+
+
+def _session_cookie(user, live_server):
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session_mfa(session, user)  # the admin opens only after the second factor
+    session.save()
+    return {
+        "name": django_settings.SESSION_COOKIE_NAME,
+        "value": session.session_key,
+        "url": live_server.url,
+    }
+
+
+def _axe_revue(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    resultats = Axe().run(page, context={"include": [[".revue-section"]]})
+    graves = [
+        v for v in resultats.response["violations"] if v.get("impact") in ("serious", "critical")
+    ]
+    assert not graves, "\n".join(f"{v['id']} : {v['help']}" for v in graves)
+    assert resultats.response["passes"], "axe-core n'a rien vérifié"
+
+
+def test_an_application_is_reviewed_and_retained_on_a_phone_with_the_keyboard(live_server, browser):
+    sync_groups(apps)  # a transactional test: the groups of the migrations may be gone
+    programme = ProgrammeFactory(nom="100 chances 100 emplois", niveau_diplome_min=3)
+    filleul = FilleulFactory(
+        user__first_name="Jean-Baptiste", user__last_name="Abderrahmane-Lefebvre"
+    )
+    candidature = candidature_deposer(filleul=filleul, programme=programme)
+    context = browser.new_context(viewport=PHONE, locale="fr-FR", is_mobile=True, has_touch=True)
+    context.add_cookies([_session_cookie(gestionnaire(), live_server)])
+    page = context.new_page()
+
+    page.goto(f"{live_server.url}/admin/parrainages/candidature/{candidature.pk}/change/")
+    _axe_revue(page)
+    assert page.get_by_role("heading", name="Éligibilité au dépôt").is_visible()
+    assert page.get_by_role("row", name="Diplôme").get_by_text("rempli").is_visible()
+    largeurs = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert largeurs[0] <= largeurs[1], largeurs
+
+    bouton = page.get_by_role("button", name="Retenir", exact=True)
+    bouton.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "enregistrée pour" in page.locator(".messagelist").inner_text()
+    _axe_revue(page)
+    candidature.refresh_from_db()
+    assert candidature.statut == Candidature.Statut.RETENUE
+    context.close()
