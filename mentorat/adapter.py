@@ -57,6 +57,11 @@ class AccountAdapter(DefaultAccountAdapter):
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": site_public()}
         ctx.update(context)
+        # Every link allauth built from the request (sign-up, password reset in the "unknown
+        # account" and "account exists" e-mails…) points to the public address.
+        for cle, valeur in list(ctx.items()):
+            if cle.endswith("_url") and isinstance(valeur, str) and valeur.startswith("http"):
+                ctx[cle] = adresse_publique(valeur)
         message = self.render_mail(template_prefix, email, ctx)
         html = next((c for c, t in getattr(message, "alternatives", []) if t == "text/html"), "")
         sujet = message.subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX)

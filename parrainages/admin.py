@@ -1,3 +1,4 @@
+import hashlib
 from collections import defaultdict
 
 from django import forms
@@ -689,9 +690,12 @@ class CandidatureForm(DecisionForm):
         super().__init__(*args, **kwargs)
         if "motif" in self.fields:
             self.fields["motif"].label = "Précision pour le prescripteur (facultative)"
-            self.fields[
-                "motif"
-            ].help_text = "Lue par le prescripteur seulement, jamais par le candidat."
+            # Not shown to the applicant in their space, but theirs all the same: it is in the
+            # data they can download (right of access, RGPD art. 15).
+            self.fields["motif"].help_text = (
+                "Lue par le prescripteur ; le candidat ne la voit pas dans son espace, mais elle "
+                "figure dans les données qu'il peut télécharger (droit d'accès, RGPD art. 15)."
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -1146,6 +1150,12 @@ class ParrainageForm(DecisionForm):
         return cleaned
 
 
+def _empreinte(ids) -> str:
+    """The fingerprint of a set of proposals (their sorted ids): what « confirm all the list »
+    checks between the question and the answer."""
+    return hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()
+
+
 @admin.register(Parrainage)
 class ParrainageAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.ModelAdmin
@@ -1314,21 +1324,25 @@ class ParrainageAdmin(
         written in bulk; the admin's history notes each proposal sent."""
         if request.POST.get("post") != "yes":
             return self.confirmation_demander(request, queryset)
-        if request.POST.get("select_across") == "1":
-            # The whole filtered list, read again: confirmed only if it still holds the
-            # number of proposals the question announced.
-            nombre = queryset.filter(statut=Parrainage.Statut.PROPOSITION).count()
-            if str(nombre) != request.POST.get("annoncees"):
-                self.message_user(
-                    request,
-                    "La liste a changé depuis la question : rien n'a été envoyé. Vérifiez "
-                    "le nombre de propositions avant de confirmer.",
-                    messages.WARNING,
-                )
-                return self.confirmation_demander(request, queryset)
-        resultat = propositions_confirmer(
-            ids=list(queryset.values_list("pk", flat=True)), par=request.user
+        ids = list(
+            queryset.filter(statut=Parrainage.Statut.PROPOSITION)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
+        if request.POST.get("select_across") == "1" and (
+            _empreinte(ids) != request.POST.get("empreinte")
+            or str(len(ids)) != request.POST.get("annoncees")
+        ):
+            # The whole filtered list, read again: confirmed only if it still holds the very
+            # proposals the question announced (the same number of other ones is not enough).
+            self.message_user(
+                request,
+                "La liste a changé depuis la question : rien n'a été envoyé. Vérifiez "
+                "les propositions avant de confirmer.",
+                messages.WARNING,
+            )
+            return self.confirmation_demander(request, queryset)
+        resultat = propositions_confirmer(ids=ids, par=request.user)
         if resultat.confirmees:
             LogEntry.objects.log_actions(
                 user_id=request.user.pk,
@@ -1377,6 +1391,9 @@ class ParrainageAdmin(
             "autres": lignes - nombre,
             "selection": selection,
             "tout": tout,
+            "empreinte": _empreinte(
+                propositions.order_by("pk").values_list("pk", flat=True) if tout else []
+            ),
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "retour": request.get_full_path(),
         }

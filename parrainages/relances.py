@@ -368,6 +368,8 @@ def _enquete(moment: Sortie.Moment, maintenant) -> list[NouvelEnvoi]:
             date_fin__lte=limite,
         )
         .filter(~Exists(sortie) | Exists(a_confirmer))
+        # Nobody is asked about a mentee who was erased (their pair ended with their account).
+        .exclude(filleul__anonymise_le__isnull=False)
         .annotate(a_confirmer=Exists(a_confirmer))
         .order_by()
         .values_list(

@@ -267,7 +267,10 @@ class Parrainage(StatusMachine, models.Model):
     raisons_breves = models.JSONField(
         "raisons en bref", default=dict, blank=True, help_text="Par composante du score."
     )
-    distance_km = models.FloatField("distance (km)", null=True, blank=True)
+    # Metropolitan France and the overseas departments: under 20,000 km between two communes.
+    distance_km = models.FloatField(
+        "distance (km)", null=True, blank=True, validators=bornes(0, 20_000)
+    )
     matching_run = models.ForeignKey(
         "MatchingRun",
         verbose_name="appariement",

@@ -42,7 +42,7 @@ import operator
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from mentorat.audit import EFFACE, historique_admin_anonymiser, journal_anonymiser
@@ -185,6 +185,19 @@ CANDIDATURES_OUVERTES = (
 )
 
 
+def _candidatures_ouvertes(candidatures):
+    """The applications still waiting: a retained one whose pair was formed (it stays
+    « Retenue » for good, its pair carrying what followed) is history, not a queue."""
+    forme = Parrainage.objects.filter(
+        filleul=OuterRef("filleul_id"),
+        programme=OuterRef("programme_id"),
+        statut__in=Parrainage.STATUTS_FORMES,
+    )
+    return candidatures.filter(statut__in=CANDIDATURES_OUVERTES).exclude(
+        Q(statut=Candidature.Statut.RETENUE) & Exists(forme)
+    )
+
+
 def _parcours_clore(*, filleul, paires: list[int]) -> None:
     """Nothing of an erased person stays waiting in a queue: their open applications are
     withdrawn (the staff's review queue no longer shows them), their proposals set aside, and
@@ -200,8 +213,8 @@ def _parcours_clore(*, filleul, paires: list[int]) -> None:
     from .parrain import parrainage_finir
 
     if filleul is not None:
-        for candidature in Candidature.objects.filter(
-            filleul=filleul, statut__in=CANDIDATURES_OUVERTES
+        for candidature in _candidatures_ouvertes(
+            Candidature.objects.filter(filleul=filleul)
         ).order_by("pk"):
             candidature_desister(candidature=candidature, par=None)
     for parrainage in Parrainage.objects.filter(
@@ -224,9 +237,9 @@ def parcours_effaces_clore() -> int:
     profiles, and the mentors' left inactive without an account). Each person in a transaction
     of their own. Returns how many people had something to close."""
     ouverts = Parrainage.objects.filter(statut__in=Parrainage.STATUTS_OUVERTS)
+    en_attente = _candidatures_ouvertes(Candidature.objects.filter(filleul=OuterRef("pk")))
     filleuls = Filleul.objects.filter(user__isnull=True, anonymise_le__isnull=False).filter(
-        Q(candidatures__statut__in=CANDIDATURES_OUVERTES)
-        | Q(parrainages__statut__in=Parrainage.STATUTS_OUVERTS)
+        Q(Exists(en_attente)) | Q(parrainages__statut__in=Parrainage.STATUTS_OUVERTS)
     )
     parrains = Parrain.objects.filter(
         user__isnull=True,

@@ -128,3 +128,15 @@ def test_account_emails_name_the_configured_site_not_the_request_host(client, se
         assert message.subject.startswith("[Parrainage Ville] ")
         assert "L'équipe Parrainage Ville\nhttps://parrainage.ville.example" in message.body
         assert "testserver" not in message.body and "127.0.0.1" not in message.body
+
+
+def test_the_unknown_account_email_links_to_the_public_address(client, settings):
+    """A password reset asked for an address with no account: its sign-up link is on the
+    public address too, not the host the request reached."""
+    settings.SITE_URL = "https://parrainage.ville.example"
+    settings.ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+    client.post(reverse("account_reset_password"), {"email": "personne@exemple.fr"})
+    (message,) = mail.outbox
+    liens = re.findall(r"https?://\S+", message.body)
+    assert liens and all(lien.startswith("https://parrainage.ville.example") for lien in liens)
+    assert "testserver" not in message.body

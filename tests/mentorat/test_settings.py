@@ -34,9 +34,11 @@ def _run_manage(*args, env_overrides, tmp_path):
 
 
 def _production(certificat_sceau) -> dict:
-    """A production configuration: a secret, Redis for the tasks, a sealing certificate."""
+    """A production configuration: a secret, Redis for the tasks, a sealing certificate, the
+    site's public address."""
     return {
         "DEBUG": "False",
+        "SITE_URL": "https://mentorat.ville.example",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "SCEAU_CERTIFICAT": str(certificat_sceau[0]),

@@ -190,3 +190,43 @@ def test_people_erased_before_are_closed_by_the_command():
     call_command("clore_parcours_effaces", stdout=sortie)
     assert "0 personne(s)" in sortie.getvalue()
     assert Envoi.objects.count() == avant
+
+
+def test_a_retained_application_whose_pair_was_formed_stays_history():
+    """A mentee who went through a pair, then erased: their retained application is what it
+    was (no withdrawal written after the fact), and the closing command finds nothing left."""
+    from parrainages.relances import enquete_fin
+
+    candidature = CandidatureFactory(retenue=True)
+    filleul = candidature.filleul
+    fini = ParrainageFactory(
+        filleul=filleul, programme=candidature.programme, candidature=candidature, termine=True
+    )
+    compte_effacer(user=filleul.user, notifier=False)
+    candidature.refresh_from_db()
+    assert candidature.statut == Candidature.Statut.RETENUE
+    sortie = io.StringIO()
+    call_command("clore_parcours_effaces", stdout=sortie)
+    assert "0 personne(s)" in sortie.getvalue()
+    # Nobody is asked, at the end nor six months later, about a person who was erased.
+    assert [e for e in enquete_fin(timezone.now()) if f":{fini.pk}:" in e.cle] == []
+
+
+def test_outcomes_a_mentor_declared_before_the_rule_keep_counting():
+    """The data migration: declarations recorded before ``confirmee_le`` existed are taken as
+    confirmed at their own creation, so past figures do not change."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from parrainages.models import Sortie
+    from tests.parrainages.factories import SortieFactory
+
+    ancienne = SortieFactory(source=Sortie.Source.PARRAIN, type=Sortie.Type.CDI)
+    Sortie.objects.filter(pk=ancienne.pk).update(confirmee_le=None)
+    executor = MigrationExecutor(connection)
+    migration = executor.loader.get_migration("parrainages", "0040_sorties_parrain_anterieures")
+    apps = executor.loader.project_state(("parrainages", "0040_sorties_parrain_anterieures")).apps
+    migration.operations[0].code(apps, None)
+    ancienne.refresh_from_db()
+    assert ancienne.confirmee_le == ancienne.created_at
+    assert Sortie.objects.filter(Sortie.compte_positive(), pk=ancienne.pk).exists()

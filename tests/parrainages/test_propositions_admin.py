@@ -1,6 +1,8 @@
 """Staff confirm the matching's proposals from a list that shows why each pair was proposed,
 after a confirmation page; a run's page speaks French."""
 
+import re
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
@@ -232,18 +234,25 @@ def test_all_the_list_is_asked_by_its_filters_and_confirmed_if_unchanged(client,
     assert 'name="select_across" value="1"' in html and 'name="annoncees" value="3"' in html
     # Not the ids of the whole list (thousands would not fit a request): those shown.
     assert html.count('name="_selected_action"') == 3
-    nouvelle = proposition(programme)  # a run wrote one more meanwhile
+    empreinte = re.search(r'name="empreinte" value="([0-9a-f]+)"', html).group(1)
+    # Meanwhile a colleague set one aside and a run wrote another: still three, not the same.
+    Parrainage.objects.filter(pk=pairs[2].pk).update(statut=S.ANNULE)
+    nouvelle = proposition(programme)
 
-    page = confirmer(client, pairs[:1], post="yes", annoncees="3", **tout)
+    page = confirmer(client, pairs[:1], post="yes", annoncees="3", empreinte=empreinte, **tout)
 
     assert page.status_code == 200
-    assert "<h1>Confirmer 4 propositions ?</h1>" in page.content.decode()
-    assert statuts([*pairs, nouvelle]) == dict.fromkeys(statuts([*pairs, nouvelle]), S.PROPOSITION)
+    html = page.content.decode()
+    assert "<h1>Confirmer 3 propositions ?</h1>" in html
+    restent = [pairs[0], pairs[1], nouvelle]
+    assert statuts(restent) == dict.fromkeys(statuts(restent), S.PROPOSITION)
+    empreinte = re.search(r'name="empreinte" value="([0-9a-f]+)"', html).group(1)
 
-    reponse = confirmer(client, pairs[:1], post="yes", annoncees="4", **tout)
+    reponse = confirmer(client, pairs[:1], post="yes", annoncees="3", empreinte=empreinte, **tout)
 
     assert reponse.status_code == 302
-    assert set(statuts([*pairs, nouvelle]).values()) == {S.ATTENTE_PARRAIN}
+    assert set(statuts(restent).values()) == {S.ATTENTE_PARRAIN}
+    assert statuts([pairs[2]]) == {pairs[2].pk: S.ANNULE}
 
 
 def test_a_selection_without_proposals_asks_nothing(client, programme):

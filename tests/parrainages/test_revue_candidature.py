@@ -419,6 +419,8 @@ def test_an_application_moved_out_of_the_filter_keeps_its_place(client, staff, l
         {"o": "1.2.x", "p": "9" * 5001, "q": "a " * 400},
         {"pas_un_champ": "1"},
         {"_to_field": "motif_refus"},
+        # Encoded twice in the page's address (``%2500``): a NUL only once decoded here.
+        {"q": "a\x00b"},
     ],
 )
 def test_wrong_or_hostile_list_filters_never_break_the_page(client, staff, liste, filtres):
