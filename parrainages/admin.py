@@ -1324,14 +1324,14 @@ class ParrainageAdmin(
         written in bulk; the admin's history notes each proposal sent."""
         if request.POST.get("post") != "yes":
             return self.confirmation_demander(request, queryset)
-        ids = list(
+        propositions = list(
             queryset.filter(statut=Parrainage.Statut.PROPOSITION)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
         if request.POST.get("select_across") == "1" and (
-            _empreinte(ids) != request.POST.get("empreinte")
-            or str(len(ids)) != request.POST.get("annoncees")
+            _empreinte(propositions) != request.POST.get("empreinte")
+            or str(len(propositions)) != request.POST.get("annoncees")
         ):
             # The whole filtered list, read again: confirmed only if it still holds the very
             # proposals the question announced (the same number of other ones is not enough).
@@ -1342,7 +1342,11 @@ class ParrainageAdmin(
                 messages.WARNING,
             )
             return self.confirmation_demander(request, queryset)
-        resultat = propositions_confirmer(ids=ids, par=request.user)
+        # Every selected row goes to the service, which says why each one that is not a
+        # proposal stays as it is.
+        resultat = propositions_confirmer(
+            ids=list(queryset.values_list("pk", flat=True)), par=request.user
+        )
         if resultat.confirmees:
             LogEntry.objects.log_actions(
                 user_id=request.user.pk,
