@@ -87,7 +87,9 @@ def test_mentor_path(live_server, browser, axe, donnees, viewport):
     # Record the outcome and end the pair.
     page.get_by_label(re.compile("Situation de la personne")).select_option("cdd_long")
     page.get_by_label(re.compile("Employeur")).fill("Transports Durand")
-    page.get_by_role("button", name=re.compile("terminer le parrainage")).click()
+    # Nothing pre-filled and an explicit confirmation (no false outcome in one tap).
+    page.get_by_label(re.compile("Je confirme la fin du parrainage")).check()
+    page.get_by_role("button", name=re.compile("Terminer le parrainage")).click()
     axe(page)
     assert page.get_by_text(re.compile("Le parrainage est terminé")).is_visible()
     context.close()
