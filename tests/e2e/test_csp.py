@@ -2,29 +2,13 @@
 
 import pytest
 from django.apps import apps
-from django.conf import settings as django_settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
 from mentorat.roles import sync_groups
-from mentorat.sessions import SessionStore
-from tests.mentorat.factories import gestionnaire, session_mfa
+from tests.e2e.helpers import cookie_de_session
+from tests.mentorat.factories import gestionnaire
 from tests.parrainages.factories import ParrainageFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
-
-
-def _session_cookie(user, live_server):
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session_mfa(session, user)  # the admin opens only after the second factor
-    session.save()
-    return {
-        "name": django_settings.SESSION_COOKIE_NAME,
-        "value": session.session_key,
-        "url": live_server.url,
-    }
 
 
 def test_no_script_blocked_by_the_policy(live_server, browser):
@@ -32,7 +16,7 @@ def test_no_script_blocked_by_the_policy(live_server, browser):
     pair = ParrainageFactory(actif=True)
     staff = gestionnaire()
     context = browser.new_context()
-    context.add_cookies([_session_cookie(staff, live_server)])
+    context.add_cookies([cookie_de_session(staff, live_server)])
     page = context.new_page()
     blocked = []
     page.on(

@@ -3,13 +3,11 @@ scrolling, a confirmation page before anything is sent."""
 
 import pytest
 from django.apps import apps
-from django.conf import settings as django_settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
 from mentorat.roles import sync_groups
-from mentorat.sessions import SessionStore
 from parrainages.models import Parrainage
-from tests.mentorat.factories import gestionnaire, session_mfa
+from tests.e2e.helpers import cookie_de_session
+from tests.mentorat.factories import gestionnaire
 from tests.parrainages.factories import FilleulFactory, ParrainageFactory, ParrainFactory
 from tests.programmes.factories import ProgrammeFactory
 
@@ -23,20 +21,6 @@ BREVES = {
     "niveau": "expérience 4/6 ans",
     "attente": "attente 128 j",
 }
-
-
-def _session_cookie(user, live_server):
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session_mfa(session, user)  # the admin opens only after the second factor
-    session.save()
-    return {
-        "name": django_settings.SESSION_COOKIE_NAME,
-        "value": session.session_key,
-        "url": live_server.url,
-    }
 
 
 def _proposition(programme, n):
@@ -67,7 +51,7 @@ def test_the_proposals_fit_a_laptop_screen_and_are_confirmed_after_a_question(
     programme = ProgrammeFactory(nom="1.000 parrains pour 1.000 emplois — Ville de Paris")
     pairs = [_proposition(programme, n) for n in range(8)]
     context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
-    context.add_cookies([_session_cookie(gestionnaire(), live_server)])
+    context.add_cookies([cookie_de_session(gestionnaire(), live_server)])
     page = context.new_page()
 
     page.goto(f"{live_server.url}/admin/parrainages/parrainage/?statut__exact=proposition")

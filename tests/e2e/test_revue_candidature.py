@@ -7,34 +7,18 @@ autocompletes (select2) and breadcrumbs axe flags on every admin change page tha
 
 import pytest
 from django.apps import apps
-from django.conf import settings as django_settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
 from mentorat.roles import sync_groups
-from mentorat.sessions import SessionStore
 from parrainages.models import Candidature
 from parrainages.services import candidature_deposer
-from tests.mentorat.factories import gestionnaire, session_mfa
+from tests.e2e.helpers import cookie_de_session
+from tests.mentorat.factories import gestionnaire
 from tests.parrainages.factories import FilleulFactory
 from tests.programmes.factories import ProgrammeFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
 PHONE = {"width": 375, "height": 812}
-
-
-def _session_cookie(user, live_server):
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session_mfa(session, user)  # the admin opens only after the second factor
-    session.save()
-    return {
-        "name": django_settings.SESSION_COOKIE_NAME,
-        "value": session.session_key,
-        "url": live_server.url,
-    }
 
 
 def _axe_revue(page):
@@ -56,7 +40,7 @@ def test_an_application_is_reviewed_and_retained_on_a_phone_with_the_keyboard(li
     )
     candidature = candidature_deposer(filleul=filleul, programme=programme)
     context = browser.new_context(viewport=PHONE, locale="fr-FR", is_mobile=True, has_touch=True)
-    context.add_cookies([_session_cookie(gestionnaire(), live_server)])
+    context.add_cookies([cookie_de_session(gestionnaire(), live_server)])
     page = context.new_page()
 
     page.goto(f"{live_server.url}/admin/parrainages/candidature/{candidature.pk}/change/")
