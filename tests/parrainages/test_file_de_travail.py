@@ -262,3 +262,19 @@ def test_a_count_whose_list_is_not_open_to_the_staff_member_is_not_shown(client)
     file = taches(client.get(ACCUEIL))[programme.pk]
     assert "Candidatures à étudier" not in file
     assert "Propositions de binômes à confirmer" in file
+
+
+def test_the_summary_reads_a_fixed_number_of_queries(client, django_assert_num_queries):
+    programme = ProgrammeFactory(cible_binomes=10)
+    peupler(programme)
+    connecter(client, gestionnaire())
+    url = reverse("admin:programmes_programme_resume", args=[programme.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as requetes:
+        client.get(url)
+    une = len(requetes)
+    for _ in range(3):
+        peupler(programme)
+    with django_assert_num_queries(une):
+        reponse = client.get(url)
+    assert dict(reponse.context["entonnoir"])["Binômes formés"] == 24
