@@ -7,7 +7,7 @@ DEMO_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 REDIS_URL=
 
 .PHONY: install demo serve test quality fix lock clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: requirements/dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
@@ -16,6 +16,15 @@ $(VENV)/.installed: requirements/dev.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
 	@touch $@
+
+# The W3C HTML checker the browser tests run on every page (package-lock.json). Its install
+# script would download a Java runtime: never run, the machine's Java is used. Without npm or
+# Java, those checks are skipped with their reason (and fail under REQUIRE_SERVICES=1).
+node_modules/.installed: package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@ \
+		|| echo "npm ci a échoué : le validateur HTML des tests de navigateur manquera."; \
+	else echo "npm absent : le validateur HTML des tests de navigateur ne sera pas installé."; fi
 
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
@@ -55,4 +64,4 @@ lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal --generate-hashes -o requirements/dev.lock
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules artefacts db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -24,7 +24,6 @@ from auditlog.models import LogEntry as AuditLogEntry
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
@@ -41,6 +40,7 @@ from django.utils.text import capfirst
 
 from . import effacement
 from .admin_perimetre import comptes_du_perimetre
+from .admin_widgets import AutocompleteAccessible, avec_option_vide
 from .audit import modeles_journalises
 from .comptes import activation_renvoyer, compte_creer
 from .models import Envoi, Partie, User
@@ -52,7 +52,7 @@ from .perimetre import RESERVE_ADMINISTRATEURS
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
-class LoadedAutocompleteSelect(AutocompleteSelect):
+class LoadedAutocompleteSelect(AutocompleteAccessible):
     """An autocomplete that labels its current value from the row's already loaded object.
 
     Django's widget runs one query per rendered row to label the selected value; in an inline
@@ -66,12 +66,10 @@ class LoadedAutocompleteSelect(AutocompleteSelect):
         selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
         if obj is None or selected != {str(obj.pk)}:
             return super().optgroups(name, value, attr)
-        options = []
-        if not self.is_required:
-            options.append(self.create_option(name, "", "", False, 0))
         label = self.choices.field.label_from_instance(obj)
-        options.append(self.create_option(name, obj.pk, label, True, len(options)))
-        return [(None, options, 0)]
+        return avec_option_vide(
+            self, name, [(None, [self.create_option(name, obj.pk, label, True, 0)], 0)]
+        )
 
 
 class LoadedRelationsForm(forms.ModelForm):

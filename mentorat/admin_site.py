@@ -21,6 +21,7 @@ from .admin_perimetre import (
     PerimetreInlineMixin,
     declaration_valide,
 )
+from .admin_widgets import AutocompleteAccessibleMixin
 from .mfa import avec_suite, exiger_mfa, mfa_passee, retour_sur
 from .perimetre import perimetre_de
 
@@ -76,7 +77,9 @@ class MentoratAdminSite(admin.AdminSite):
                     "(mentorat/admin_perimetre.py)."
                 )
             melanges = tuple(
-                m for m in (PerimetreAdminMixin, SafeChangeListMixin) if not issubclass(classe, m)
+                m
+                for m in (PerimetreAdminMixin, SafeChangeListMixin, AutocompleteAccessibleMixin)
+                if not issubclass(classe, m)
             )
             # Lists counted up to a bound, unless the ModelAdmin pages them its own way.
             if classe.paginator is Paginator:
@@ -87,7 +90,7 @@ class MentoratAdminSite(admin.AdminSite):
                 if issubclass(i, PerimetreInlineMixin)
                 else type(
                     i.__name__,
-                    (PerimetreInlineMixin, i),
+                    (PerimetreInlineMixin, AutocompleteAccessibleMixin, i),
                     {
                         "__module__": i.__module__,
                         "__doc__": i.__doc__,

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 
 from .fields import NomField
 
@@ -83,3 +84,17 @@ class ChoixMultiplesBornes(forms.ModelMultipleChoiceField):
                     params={"value": pk},
                 )
         return super()._check_values(value)
+
+
+class SuggestionsInput(forms.TextInput):
+    """A text input followed by its own, empty, list of suggestions that a script fills while
+    the person types (``static/js/communes.js``, ``etablissements.js``). The ``list`` attribute
+    refers to an element the server sent, as HTML requires, one per field, so that two such
+    fields on a page never share an id."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        liste = f"{attrs.get('id') or 'id_' + name}-suggestions"
+        attrs["list"] = liste
+        champ = super().render(name, value, attrs, renderer)
+        return format_html('{}<datalist id="{}"></datalist>', champ, liste)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from mentorat.fields import NomField
+from mentorat.forms import SuggestionsInput
 from mentorat.limites import limite_du_jour_consommer
 from programmes.forms import CommuneField, SecteursField
 from programmes.models import Disponibilite, NiveauDiplome, Situation
@@ -271,7 +272,7 @@ class EtablissementField(forms.Field):
         "ambigu": "Plusieurs établissements correspondent : %(exemples)s… Précisez la commune "
         "ou tapez le code UAI.",
     }
-    widget = forms.TextInput
+    widget = SuggestionsInput
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "Votre établissement scolaire")
@@ -279,7 +280,6 @@ class EtablissementField(forms.Field):
         super().__init__(**kwargs)
         self.widget.attrs.update(
             {
-                "list": "etablissements-suggestions",
                 "autocomplete": "off",
                 "data-etablissements": "1",
             }

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from mentorat.forms import ChoixMultiplesBornes
+from mentorat.forms import ChoixMultiplesBornes, SuggestionsInput
 
 from .models import Commune, Secteur, arrondissement_code, ville_codes
 
@@ -23,15 +23,13 @@ class CommuneField(forms.Field):
         "ambigue": "Plusieurs communes correspondent : %(exemples)s… Précisez le code postal.",
     }
 
-    widget = forms.TextInput
+    widget = SuggestionsInput
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "Commune de résidence")
         kwargs.setdefault("help_text", "Par exemple : Toulouse (31000) ou 75019.")
         super().__init__(**kwargs)
-        self.widget.attrs.update(
-            {"list": "communes-suggestions", "autocomplete": "off", "data-communes": "1"}
-        )
+        self.widget.attrs.update({"autocomplete": "off", "data-communes": "1"})
 
     def prepare_value(self, value):
         if isinstance(value, Commune):

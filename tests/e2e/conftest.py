@@ -1,11 +1,24 @@
-"""Browser tests: Playwright driving the system Chromium, axe-core on every page visited."""
+"""Browser tests: Playwright driving the system Chromium. Every page a test checks goes through
+axe-core (no serious or critical violation), the W3C Nu HTML checker (no error, on the HTML the
+server sent) and leaves a full-page screenshot in ``artefacts/captures/`` (see the README)."""
 
 import os
+import re
 import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
 from conftest import service_missing
+
+RACINE = Path(__file__).resolve().parents[2]
+CAPTURES = Path(os.environ.get("CAPTURES_DIR", RACINE / "artefacts" / "captures"))
+# The checker from the npm registry, pinned by package-lock.json (`npm ci --ignore-scripts`:
+# its install script would download a Java runtime; the machine's own is used).
+NU_JAR = Path(os.environ.get("NU_JAR", RACINE / "node_modules/vnu-jar/build/dist/vnu.jar"))
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,13 +46,127 @@ def browser():
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
+            yield _Navigateur(browser)
             browser.close()
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+class _Navigateur:
+    """The browser, whose every context remembers the last document each of its pages received,
+    so that the Nu checker reads what the server sent rather than the DOM scripts changed."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.on("requestfinished", _noter_document)
+        return context
+
+
+def _noter_document(request):
+    """Keep the HTML a page's main frame received (read now: once the page script changes its
+    URL, even by a fragment, the browser may drop the body)."""
+    if request.resource_type != "document" or request.frame.parent_frame is not None:
+        return
+    response = request.response()
+    if response is not None and 200 <= response.status < 300:
+        page = request.frame.page
+        page.documents = [*getattr(page, "documents", []), (response.url, response.body())]
+
+
+def _port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def nu_checker():
+    """The W3C Nu HTML checker served on a local port for the whole run (one JVM start)."""
+    java = shutil.which("java")
+    if java is None or not NU_JAR.exists():
+        service_missing(
+            "Validateur Nu absent : `npm ci --ignore-scripts` (vnu.jar) et Java "
+            "(apt-get install default-jre-headless)"
+        )
+    import requests
+
+    port = _port_libre()
+    # A deep grammar: the validator's own documentation asks for a larger thread stack.
+    process = subprocess.Popen(
+        [
+            java,
+            "-Xss8m",
+            "-Dnu.validator.servlet.bind-address=127.0.0.1",
+            "-cp",
+            str(NU_JAR),
+            "nu.validator.servlet.Main",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/?out=json"
+    try:
+        for _ in range(240):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except requests.ConnectionError:
+                if process.poll() is not None:
+                    pytest.fail("Le validateur Nu s'est arrêté au démarrage.")
+                time.sleep(0.25)
+        else:
+            pytest.fail("Le validateur Nu n'a pas démarré en 60 s.")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def nu_erreurs(url: str, html: bytes) -> list[dict]:
+    import requests
+
+    reponse = requests.post(
+        url, data=html, headers={"Content-Type": "text/html; charset=utf-8"}, timeout=60
+    )
+    reponse.raise_for_status()
+    return [m for m in reponse.json()["messages"] if m["type"] in ("error", "non-document-error")]
+
+
+def _document_recu(page) -> bytes:
+    """The HTML the server sent for the page shown: the last document received for its URL, or
+    one received since the last check whose URL a script has since rewritten. Waits for the
+    browser's events (the body is read in an event handler)."""
+    for _ in range(100):
+        documents = getattr(page, "documents", [])
+        deja = getattr(page, "documents_verifies", 0)
+        if documents and (
+            documents[-1][0].split("#")[0] == page.url.split("#")[0] or len(documents) > deja
+        ):
+            page.documents_verifies = len(documents)
+            return documents[-1][1]
+        page.wait_for_timeout(50)
+    raise AssertionError(f"Aucun document reçu du serveur pour {page.url} : rien à valider")
+
+
+@pytest.fixture(params=["telephone", "ordinateur"])
+def ecran_page(browser, request):
+    """A page on each of the two screens (``tests/e2e/helpers.py``): the test runs twice."""
+    from tests.e2e.helpers import ECRANS
+
+    context = browser.new_context(locale="fr-FR", **ECRANS[request.param])
+    page = context.new_page()
+    yield page
+    context.close()
 
 
 @pytest.fixture
@@ -51,14 +178,31 @@ def phone_page(browser):
 
 
 @pytest.fixture
-def axe():
-    """Run axe-core on the current page; fail on any serious or critical violation."""
+def axe(request, nu_checker):
+    """Check the current page: axe-core (fail on any serious or critical violation), the Nu
+    checker on the document the server sent (fail on any error), then a full-page screenshot."""
     from axe_playwright_python.sync_playwright import Axe
 
     checker = Axe()
     visited = []
+    dossier = CAPTURES / re.sub(r"[^\w.-]+", "_", request.node.nodeid.split("::", 1)[-1])
+    if dossier.exists():
+        shutil.rmtree(dossier)
 
     def check(page):
+        page.wait_for_load_state()
+        html = _document_recu(page)
+        erreurs = nu_erreurs(nu_checker, html)
+        assert not erreurs, f"Validateur Nu sur {page.url} :\n" + "\n".join(
+            f"- ligne {m.get('lastLine')} : {m['message']} — {m.get('extract', '').strip()}"
+            for m in erreurs
+        )
+        dossier.mkdir(parents=True, exist_ok=True)
+        chemin = re.sub(r"[^\w-]+", "-", page.url.split("//", 1)[-1].split("/", 1)[-1])[:80]
+        page.screenshot(
+            path=dossier / f"{len(visited) + 1:02d}-{chemin.strip('-') or 'accueil'}.png",
+            full_page=True,
+        )
         results = checker.run(page)
         bad = [
             v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")

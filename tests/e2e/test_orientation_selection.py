@@ -162,7 +162,7 @@ def test_a_counsellor_refers_with_the_keyboard_and_the_person_claims_on_a_phone(
     # The commune: suggestions while typing, then the exact label.
     commune = page.get_by_label("Commune de résidence")
     taper(page, commune, "Strasbourg")
-    page.locator("#communes-suggestions option[value='Strasbourg (67000)']").wait_for(
+    page.locator("#id_commune-suggestions option[value='Strasbourg (67000)']").wait_for(
         state="attached"
     )
     page.keyboard.type(" (67000)")

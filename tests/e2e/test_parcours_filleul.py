@@ -1,4 +1,4 @@
-"""The whole path of a job seeker on a phone: programme page to their space."""
+"""The whole path of a job seeker, on a phone and on a laptop: programme page to their space."""
 
 import re
 
@@ -34,8 +34,8 @@ def programme():
     )
 
 
-def test_programme_to_application_on_a_phone(live_server, phone_page, axe, programme):
-    page = phone_page
+def test_programme_to_application(live_server, ecran_page, axe, programme):
+    page = ecran_page
     page.goto(f"{live_server.url}/")
     axe(page)
     page.get_by_role("link", name="Profession-emploi").click()

@@ -36,7 +36,9 @@ def donnees():
     return parrain, proposition, actif
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, {"width": 375, "height": 812}])
+@pytest.mark.parametrize(
+    "viewport", [DESKTOP, {"width": 375, "height": 812}], ids=["ordinateur", "telephone"]
+)
 def test_mentor_path(live_server, browser, axe, donnees, viewport):
     parrain, proposition, actif = donnees
     context = browser.new_context(viewport=viewport, locale="fr-FR")

@@ -24,7 +24,9 @@ def donnees(private_storage_dir):
     return s
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, {"width": 375, "height": 812}])
+@pytest.mark.parametrize(
+    "viewport", [DESKTOP, {"width": 375, "height": 812}], ids=["ordinateur", "telephone"]
+)
 def test_partner_path(live_server, browser, axe, donnees, viewport):
     s = donnees
     context = browser.new_context(viewport=viewport, locale="fr-FR", accept_downloads=True)
