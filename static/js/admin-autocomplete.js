@@ -30,6 +30,12 @@
       if (boite.getAttribute('aria-labelledby') !== references.join(' ')) {
         boite.setAttribute('aria-labelledby', references.join(' '));
       }
+      // A multiple choice's search box (select2 adds it among the chosen values).
+      boite.querySelectorAll('.select2-search__field').forEach(function (recherche) {
+        if (recherche.getAttribute('aria-labelledby') !== label.id) {
+          recherche.setAttribute('aria-labelledby', label.id);
+        }
+      });
     });
   }
   document.addEventListener('DOMContentLoaded', function () {

@@ -2,6 +2,8 @@
 partners' figures side by side fit its width (no sideways scrolling of the page; a table
 wider than the screen scrolls inside its own frame) — axe-core on both pages."""
 
+import re
+
 import pytest
 from django.apps import apps
 from django.urls import reverse
@@ -10,6 +12,7 @@ from mentorat.roles import sync_groups
 from partenaires.models import Objectif
 from tests.e2e.helpers import cookie_de_session
 from tests.mentorat.factories import gestionnaire
+from tests.parrainages.factories import ParrainFactory
 from tests.partenaires.factories import ConventionFactory, ObjectifFactory, PartenaireFactory
 from tests.programmes.factories import EtapeFactory, ModeleCharteFactory, ProgrammeFactory
 
@@ -96,4 +99,16 @@ def test_the_partners_figures_fit_a_laptop_screen(live_server, browser, axe):
         tableau["defile"] in ("auto", "scroll") and tableau["tabindex"] == "0"
     ), tableau
     assert page.get_by_text("Indicateurs du 01/01/2026 au 31/12/2026").is_visible()
+    context.close()
+
+
+def test_autocomplete_fields_are_named_after_their_label(live_server, browser, axe):
+    """select2 names its box after the chosen value only: an empty one had no name."""
+    sync_groups(apps)
+    parrain = ParrainFactory()
+    context, page = ouvrir(
+        browser, live_server, axe, reverse("admin:parrainages_parrain_change", args=[parrain.pk])
+    )
+    assert page.get_by_role("combobox", name=re.compile(r"^Commune")).is_visible()
+    assert page.get_by_role("searchbox", name=re.compile(r"^Secteurs")).count() == 1
     context.close()
