@@ -1,8 +1,10 @@
+import time
 import uuid
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import get_authentication_records
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -26,6 +28,19 @@ def adresse_publique(url: str) -> str:
     return settings.SITE_URL + morceaux.path + (f"?{morceaux.query}" if morceaux.query else "")
 
 
+def mot_de_passe_recent(request) -> bool:
+    """Whether this session's person typed their password (login or reauthentication) less
+    than ``ACCOUNT_REAUTHENTICATION_TIMEOUT`` seconds ago."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    return any(
+        r.get("method") == "password"
+        and time.time() - r.get("at", 0) < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+        for r in get_authentication_records(request, user)
+    )
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def get_email_confirmation_url(self, request, emailconfirmation):
         return adresse_publique(super().get_email_confirmation_url(request, emailconfirmation))
@@ -38,6 +53,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_signup_redirect_url(self, request):
         return reverse("espace")
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """allauth asks for the password again before a security change (setting up the
+        authenticator app) unless the session holds a *reauthentication* younger than
+        ``ACCOUNT_REAUTHENTICATION_TIMEOUT``; the password typed at the login is as fresh a
+        proof, so it counts for the same time. Without this, a staff member's first visit to
+        the admin asked for their password twice in a minute: at the login, then before the
+        app's set-up."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = allauth_context.request
+        return request is None or not mot_de_passe_recent(request)
 
     def get_client_ip(self, request):
         # allauth keys its rate limits (login, sign-up, password reset) on this address.

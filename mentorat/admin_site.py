@@ -1,6 +1,7 @@
 import hashlib
 import time
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -13,6 +14,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
 from .access import staff_verifie
+from .admin_etiquettes import DateHeureEtiqueteesMixin, EtiquettesAdminMixin
 from .admin_listes import SafeChangeListMixin
 from .admin_pagination import PaginationBorneeMixin
 from .admin_perimetre import (
@@ -41,8 +43,6 @@ def supprimer_la_selection(modeladmin, request, queryset):
 
 
 class MentoratAdminSite(admin.AdminSite):
-    site_header = "Mentorat — administration"
-    site_title = "Mentorat"
     index_title = "Tableau de bord"
     index_template = "admin/mentorat_index.html"
 
@@ -53,6 +53,16 @@ class MentoratAdminSite(admin.AdminSite):
         self._tableau_de_bord = {}
         self.add_action(supprimer_la_selection, "delete_selected")
 
+    @property
+    def site_header(self) -> str:
+        """The site's name (``SITE_NAME``) in the header of every admin page."""
+        return f"{settings.SITE_NAME} — administration"
+
+    @property
+    def site_title(self) -> str:
+        """The end of every admin page's title."""
+        return settings.SITE_NAME
+
     def tableau_de_bord_ajouter(self, nom: str, lecture) -> None:
         """Show ``lecture(request)`` on the dashboard, as ``nom`` in its template's context:
         the reader limits what it counts to the staff member's perimeter
@@ -61,7 +71,8 @@ class MentoratAdminSite(admin.AdminSite):
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every ModelAdmin, ours or a third-party app's, gets a changelist that answers bad
-        filters with the unfiltered list and a message, never a 500 (``admin_listes``)."""
+        filters with the unfiltered list and a message, never a 500 (``admin_listes``), and
+        whose editable columns' fields have a name (``admin_etiquettes``)."""
         admin_class = admin_class or admin.ModelAdmin
         modeles = [model_or_iterable] if isinstance(model_or_iterable, type) else model_or_iterable
         for modele in modeles:
@@ -78,19 +89,43 @@ class MentoratAdminSite(admin.AdminSite):
                 )
             melanges = tuple(
                 m
-                for m in (PerimetreAdminMixin, SafeChangeListMixin, AutocompleteAccessibleMixin)
+                for m in (
+                    PerimetreAdminMixin,
+                    SafeChangeListMixin,
+                    EtiquettesAdminMixin,
+                    AutocompleteAccessibleMixin,
+                )
                 if not issubclass(classe, m)
             )
             # Lists counted up to a bound, unless the ModelAdmin pages them its own way.
             if classe.paginator is Paginator:
                 melanges += (PaginationBorneeMixin,)
-            # Its inlines' rows and choices follow the perimeter too.
+            # Its inlines' rows and choices follow the perimeter too; their date-and-time
+            # fields are named like the ModelAdmin's.
             inlines = tuple(
                 i
-                if issubclass(i, PerimetreInlineMixin)
+                if all(
+                    issubclass(i, m)
+                    for m in (
+                        PerimetreInlineMixin,
+                        DateHeureEtiqueteesMixin,
+                        AutocompleteAccessibleMixin,
+                    )
+                )
                 else type(
                     i.__name__,
-                    (PerimetreInlineMixin, AutocompleteAccessibleMixin, i),
+                    (
+                        *(
+                            m
+                            for m in (
+                                PerimetreInlineMixin,
+                                DateHeureEtiqueteesMixin,
+                                AutocompleteAccessibleMixin,
+                            )
+                            if not issubclass(i, m)
+                        ),
+                        i,
+                    ),
                     {
                         "__module__": i.__module__,
                         "__doc__": i.__doc__,

@@ -7,7 +7,6 @@ select starts with an empty placeholder option; an option has text), and a scree
 announces an empty choice. Every autocomplete here starts with « — » of empty value instead.
 """
 
-from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
 
 VIDE = "—"
@@ -25,11 +24,6 @@ def avec_option_vide(widget, name, groupes):
 class AutocompleteAccessible(AutocompleteSelect):
     def optgroups(self, name, value, attr=None):
         return avec_option_vide(self, name, super().optgroups(name, value, attr))
-
-    @property
-    def media(self):
-        # select2's combobox then takes its name from the field's label.
-        return super().media + forms.Media(js=["js/admin_autocomplete_libelles.js"])
 
 
 class AutocompleteAccessibleMixin:

@@ -225,6 +225,10 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Before a security change (setting up the authenticator app, showing recovery codes), a
+# password typed less than this long ago, at the login or a reauthentication, is enough
+# (mentorat.adapter.AccountAdapter.is_reauthentication_required): time to install the app.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 10 * 60
 MFA_ADAPTER = "mentorat.mfa.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Mentorat"

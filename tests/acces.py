@@ -444,8 +444,10 @@ MATRICE["reclamer"] = (lambda m: reverse("reclamer"), PUBLIC)
 # a redirect to confirm the password before setting one up or regenerating codes, and for the
 # code pages (the login code exists only in a login in progress, the reauthentication code
 # only with an app); nothing to deactivate nor recovery codes to show (404). Staff signed in
-# with their TOTP code have an app: its reauthentication code page opens, and deactivating it
-# first asks for the password again (and is then refused: tests/mentorat/test_mfa.py).
+# with their TOTP code have an app: its reauthentication code page opens, and, their login's
+# password being less than ACCOUNT_REAUTHENTICATION_TIMEOUT old, so do the pages to deactivate
+# it (a deactivation is then refused: tests/mentorat/test_mfa.py) and to regenerate the
+# recovery codes; an older login asks for the password first (test_mfa.py too).
 REDIRECTION = {**dict.fromkeys(ROLES, 302), "anonyme": LOGIN}
 SANS_AUTHENTIFICATEUR = {**dict.fromkeys(ROLES, 404), "anonyme": LOGIN}
 AVEC_APPLICATION = ("gestionnaire", "gestionnaire_autre_structure", "administrateur")
@@ -459,7 +461,7 @@ MFA = {
     "mfa_activate_totp": (lambda m: reverse("mfa_activate_totp"), REDIRECTION),
     "mfa_deactivate_totp": (
         lambda m: reverse("mfa_deactivate_totp"),
-        {**SANS_AUTHENTIFICATEUR, **dict.fromkeys(AVEC_APPLICATION, 302)},
+        {**SANS_AUTHENTIFICATEUR, **dict.fromkeys(AVEC_APPLICATION, 200)},
     ),
     "mfa_view_recovery_codes": (
         lambda m: reverse("mfa_view_recovery_codes"),
@@ -467,7 +469,7 @@ MFA = {
     ),
     "mfa_generate_recovery_codes": (
         lambda m: reverse("mfa_generate_recovery_codes"),
-        REDIRECTION,
+        {**REDIRECTION, **dict.fromkeys(AVEC_APPLICATION, 200)},
     ),
     "mfa_download_recovery_codes": (
         lambda m: reverse("mfa_download_recovery_codes"),

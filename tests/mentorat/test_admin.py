@@ -56,7 +56,7 @@ from tests.mentorat.factories import (
     connecter,
     gestionnaire,
 )
-from tests.mentorat.helpers import form_data
+from tests.mentorat.helpers import champs_sans_nom, form_data
 from tests.parrainages.factories import (
     AutorisationParentaleFactory,
     BilanImmersionFactory,
@@ -323,6 +323,53 @@ INLINE_PARENTS = [
     pytest.param(ConventionFactory, _convention_children, 17, id="convention"),
     pytest.param(PartenaireFactory, lambda p, i: MembreFactory(partenaire=p), 10, id="partenaire"),
 ]
+
+
+def test_the_label_check_finds_a_field_without_a_name():
+    assert (
+        champs_sans_nom(
+            '<label for="a">Nom</label><input id="a"><label>Âge <input name="age"></label>'
+            '<input aria-label="Choisir"><span id="t">Titre</span><select aria-labelledby="t">'
+            '</select><input type="hidden" name="h"><input type="submit" value="Enregistrer">'
+        )
+        == []
+    )
+    assert champs_sans_nom(
+        '<label for="a"> </label><input id="a"><input name="b"><select aria-labelledby="x">'
+        "</select><textarea></textarea>"
+    ) == [
+        "<input name=None id='a'>",
+        "<input name='b' id=None>",
+        "<select name=None id=None>",
+        "<textarea name=None id=None>",
+    ]
+
+
+@pytest.mark.parametrize(("factory", "changelist", "add", "change"), PAGES)
+def test_every_field_of_the_admin_pages_has_a_label(client, factory, changelist, add, change):
+    """Every visible field of a model's list, add and change pages has a name a screen reader
+    reads (WCAG 1.3.1, 4.1.2): a ``<label for>``, or an ``aria-label``/``aria-labelledby``."""
+    model = factory._meta.model
+    login(client, equipe_pour(model))
+    obj = factory()
+    pages = [url(model, "changelist"), url(model, "change", obj.pk)]
+    if add is not None:
+        pages.append(url(model, "add"))
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert champs_sans_nom(response.content.decode()) == [], page
+
+
+@pytest.mark.parametrize(("parent_factory", "add_child", "queries"), INLINE_PARENTS)
+def test_every_field_of_inline_rows_has_a_label(client, parent_factory, add_child, queries):
+    """Inline rows (their delete boxes among them), existing and empty."""
+    login(client, administrateur())
+    parent = parent_factory()
+    add_child(parent, 0)
+    response = client.get(url(type(parent), "change", parent.pk))
+    assert response.status_code == 200
+    assert champs_sans_nom(response.content.decode()) == []
 
 
 @pytest.mark.parametrize(("parent_factory", "add_child", "queries"), INLINE_PARENTS)

@@ -86,6 +86,17 @@ def test_admin_login_is_rate_limited_like_allauths(client, equipier):
 def test_staff_without_totp_sets_it_up_then_reaches_the_page(
     client, equipier, django_capture_on_commit_callbacks
 ):
+    """A first visit to the admin: the password typed once, at the login; the app's set-up
+    comes next, not a second password (the login's is a recent enough proof)."""
+    mots_de_passe_saisis = []
+    envoyer = client.post
+
+    def post(url, data=None, **kwargs):
+        if data and "password" in data:
+            mots_de_passe_saisis.append(url)
+        return envoyer(url, data, **kwargs)
+
+    client.post = post
     assert se_connecter(client, equipier)["Location"] == PAGE
     response = client.get(PAGE)
     response = client.get(response["Location"])
@@ -93,12 +104,8 @@ def test_staff_without_totp_sets_it_up_then_reaches_the_page(
     assert any("double authentification" in m for m in messages_de(response))
     assert client.session[RETOUR_SESSION_KEY] == PAGE
 
-    page = client.get(reverse("mfa_activate_totp"), follow=True)
-    if page.redirect_chain:  # allauth asks for the password again before a security change
-        assert page.redirect_chain[-1][0].startswith(reverse("account_reauthenticate"))
-        client.post(page.redirect_chain[-1][0], {"password": MOT_DE_PASSE})
-        page = client.get(reverse("mfa_activate_totp"))
-    assert page.status_code == 200
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200  # no detour by the password page
     contenu = texte(page)
     assert "application d'authentification" in contenu
     assert '<html lang="fr">' in contenu and "Vos données personnelles" in contenu
@@ -114,6 +121,31 @@ def test_staff_without_totp_sets_it_up_then_reaches_the_page(
     assert codes.status_code == 200
     assert f'href="{PAGE}"' in codes.content.decode()  # back where they were going
     assert client.get(PAGE).status_code == 200
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert mots_de_passe_saisis == [f"{reverse('account_login')}?next={PAGE}"]
+
+
+def vieillir_la_connexion(client, secondes: float) -> None:
+    """Move this session's authentication records ``secondes`` into the past."""
+    session = client.session
+    records = session["account_authentication_methods"]
+    for record in records:
+        record["at"] -= secondes
+    session["account_authentication_methods"] = records
+    session.save()
+
+
+def test_an_older_login_asks_for_the_password_before_the_set_up(client, equipier, settings):
+    """The login's password counts ACCOUNT_REAUTHENTICATION_TIMEOUT seconds, no longer: a
+    session left open asks for it again before anyone sets up an app on the account."""
+    se_connecter(client, equipier)
+    vieillir_la_connexion(client, settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 1)
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(response["Location"], {"password": MOT_DE_PASSE})
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+    # Still no admin without the second factor.
+    assert client.get(reverse("admin:index")).status_code == 302
 
 
 def test_staff_with_totp_gives_the_code_at_login(client, equipier):
@@ -198,6 +230,8 @@ def test_set_up_again_after_a_lost_phone(client, equipier, django_capture_on_com
 
     RecoveryCodes.activate(equipier)  # the old codes are kept; the app was removed
     connecter(client, equipier, mfa=False)
+    # Signed in a quarter of an hour ago: the password again before the set-up.
+    vieillir_la_connexion(client, 15 * 60)
     assert (
         client.get(PAGE, follow=True)
         .redirect_chain[-1][0]
