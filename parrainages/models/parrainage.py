@@ -436,7 +436,8 @@ class Rencontre(StatusMachine, models.Model):
         ANNULEE = "annulee", "Annulée"
 
     TRANSITIONS = {
-        Statut.PROPOSEE: (Statut.PREVUE, Statut.ANNULEE),
+        # PROPOSEE → PROPOSEE: the mentee moves their proposal again.
+        Statut.PROPOSEE: (Statut.PREVUE, Statut.ANNULEE, Statut.PROPOSEE),
         # Back to PROPOSEE: the mentee moved it, the mentor confirms the new time.
         Statut.PREVUE: (Statut.TENUE, Statut.ANNULEE, Statut.PROPOSEE),
         Statut.TENUE: (),
@@ -527,8 +528,7 @@ class Rencontre(StatusMachine, models.Model):
 
     def deplacer(self, debut):
         """The mentee moves it: the mentor has to confirm the new time."""
-        if self.statut != self.Statut.PROPOSEE:
-            self._passer_a(self.Statut.PROPOSEE)
+        self._passer_a(self.Statut.PROPOSEE)
         self.debut = debut
         self.sequence += 1
 
