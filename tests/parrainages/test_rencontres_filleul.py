@@ -358,6 +358,7 @@ def test_the_mentee_proposes_from_their_space(client, pair):
     # The mentor sees it on the pair's page, with both answers.
     client.force_login(pair.parrain.user)
     page = _texte(client.get(reverse("parrain:binome", kwargs={"pk": pair.pk})))
+    assert "À vous de confirmer" in page
     assert reverse("parrain:rencontre_accepter", kwargs={"pk": rencontre.pk}) in page
     assert reverse("parrain:rencontre_refuser", kwargs={"pk": rencontre.pk}) in page
     client.post(reverse("parrain:rencontre_accepter", kwargs={"pk": rencontre.pk}))
