@@ -178,6 +178,11 @@ class Suivi:
             statut=statut,
             themes=list(themes),
             compte_rendu=rng.choice(NOTES[theme]) if statut == Rencontre.Statut.TENUE else "",
+            # Proposed by the mentee: their own time, not yet in anyone's calendar.
+            acceptee_le=a_heure(self.today - jours(1), 20, 0)
+            if statut == Rencontre.Statut.PROPOSEE
+            else None,
+            au_calendrier=statut != Rencontre.Statut.PROPOSEE,
         )
         self.rencontres.append(rencontre)
         return rencontre
@@ -442,7 +447,8 @@ class Suivi:
         self.rencontres_passees(p, today - jours(12))
         self.rencontre(p, a_heure(today - jours(6), 12, 30), Rencontre.Statut.PREVUE)
         self.rencontre(p, a_heure(today + jours(9), 12, 30), Rencontre.Statut.PREVUE)
-        self.rencontre(p, a_heure(today + jours(23), 12, 30), Rencontre.Statut.PREVUE)
+        # Proposed by the mentee, awaiting the demo mentor's answer.
+        self.rencontre(p, a_heure(today + jours(23), 12, 30), Rencontre.Statut.PROPOSEE)
         self.charte(p, modele, {R.FILLEUL})
 
         p = demo["termine"]

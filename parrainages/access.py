@@ -3,7 +3,7 @@
 from django.http import Http404
 
 from . import extensions
-from .models import Filleul, Parrain
+from .models import Filleul, Parrain, Parrainage, Rencontre
 
 
 def filleul_of(user) -> Filleul | None:
@@ -30,6 +30,32 @@ def candidature_for_user(user, pk):
     if candidature is None:
         raise Http404
     return candidature
+
+
+def parrainage_du_filleul(user, pk, *statuts) -> Parrainage:
+    """One of the mentee's own pairs (in the given statuses), 404 otherwise."""
+    qs = Parrainage.objects.select_related("programme", "parrain__user").filter(filleul__user=user)
+    if statuts:
+        qs = qs.filter(statut__in=statuts)
+    parrainage = qs.filter(pk=pk).first() if user.is_authenticated else None
+    if parrainage is None:
+        raise Http404
+    return parrainage
+
+
+def rencontre_du_filleul(user, pk) -> Rencontre:
+    """A meeting of one of the mentee's pairs, 404 otherwise."""
+    rencontre = (
+        Rencontre.objects.select_related("parrainage__programme", "parrainage__parrain__user")
+        .select_related("parrainage__filleul__user")
+        .filter(pk=pk, parrainage__filleul__user=user)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if rencontre is None:
+        raise Http404
+    return rencontre
 
 
 def a_un_autre_role(user) -> bool:

@@ -114,6 +114,10 @@ class RencontreForm(forms.Form):
     sujet = forms.CharField(label="Sujet", max_length=200, required=False)
 
 
+class DeplacerRencontreForm(forms.Form):
+    debut = DateHeureField(label="Nouvelle date et heure")
+
+
 class ConsignerRencontreForm(forms.Form):
     from .models import Theme as _Theme
 

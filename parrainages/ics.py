@@ -34,8 +34,16 @@ def rencontre_ics(rencontre, *, methode: str | None = "REQUEST") -> bytes:
     if rencontre.lien:
         description.append(f"Lien : {rencontre.lien}")
     event.add("description", "\n".join(description))
-    event.add("sequence", 1 if methode == "CANCEL" else 0)
-    event.add("status", "CANCELLED" if methode == "CANCEL" else "CONFIRMED")
+    # RFC 5545 §3.8.7.4: a moved meeting keeps its UID with a higher SEQUENCE; a
+    # cancellation one more. A time the mentor has not confirmed yet is TENTATIVE.
+    sequence = rencontre.sequence or 0
+    event.add("sequence", sequence + 1 if methode == "CANCEL" else sequence)
+    if methode == "CANCEL":
+        event.add("status", "CANCELLED")
+    elif rencontre.statut == rencontre.Statut.PROPOSEE:
+        event.add("status", "TENTATIVE")
+    else:
+        event.add("status", "CONFIRMED")
     if parrain_user:
         organizer = vCalAddress(f"mailto:{parrain_user.email}")
         organizer.params["cn"] = vText(parrain_user.get_full_name())

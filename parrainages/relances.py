@@ -575,6 +575,8 @@ OBJETS_DES_REGLES = {
     "parrainage_accepte": Parrainage,
     "parrainage_fin": Parrainage,
     "rencontre_invitation": Rencontre,
+    # A meeting proposed, accepted, refused or withdrawn (parrainages.services.rencontres).
+    "rencontre_echange": Rencontre,
     # Before the signature machinery: one invitation per person, keyed by the charter.
     "charte_emise": Charte,
     "charte_signee": Charte,

@@ -16,6 +16,19 @@ urlpatterns = [
         filleul.etablissements_recherche,
         name="etablissements_recherche",
     ),
+    path(
+        "binomes/<int:pk>/rencontres/proposer/",
+        filleul.rencontre_proposer_vue,
+        name="rencontre_proposer",
+    ),
+    path(
+        "rencontres/<int:pk>/deplacer/", filleul.rencontre_deplacer_vue, name="rencontre_deplacer"
+    ),
+    path(
+        "rencontres/<int:pk>/accepter/", filleul.rencontre_accepter_vue, name="rencontre_accepter"
+    ),
+    path("rencontres/<int:pk>/annuler/", filleul.rencontre_annuler_vue, name="rencontre_annuler"),
+    path("rencontres/<int:pk>/invitation.ics", filleul.rencontre_ics_vue, name="rencontre_ics"),
     path("immersions/<int:pk>/", immersion.immersion_filleul, name="immersion"),
     path("immersions/<int:pk>/pdf/", immersion.immersion_pdf_filleul, name="immersion_pdf"),
 ]

@@ -32,6 +32,10 @@ urlpatterns = [
         name="rencontre_consigner",
     ),
     path("rencontres/<int:pk>/annuler/", parrain.rencontre_annuler_vue, name="rencontre_annuler"),
+    path(
+        "rencontres/<int:pk>/accepter/", parrain.rencontre_accepter_vue, name="rencontre_accepter"
+    ),
+    path("rencontres/<int:pk>/refuser/", parrain.rencontre_refuser_vue, name="rencontre_refuser"),
     path("rencontres/<int:pk>/invitation.ics", parrain.rencontre_ics_vue, name="rencontre_ics"),
     path("actions/", parrain.actions, name="actions"),
     path("actions/<int:pk>/presences/", parrain.presences, name="presences"),

@@ -122,7 +122,8 @@ DEFINITIONS = {
         libelle=IND.RENCONTRES_TENUES.label,
         definition=(
             "Rencontres consignées comme tenues par les binômes du partenaire, y compris celles "
-            "d'un binôme interrompu depuis ; les rencontres prévues ou annulées ne comptent pas."
+            "d'un binôme interrompu depuis ; les rencontres proposées, prévues ou annulées ne "
+            "comptent pas."
         ),
         date="date de la rencontre",
         attribution=BINOME_ATTRIBUE,

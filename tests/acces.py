@@ -68,6 +68,7 @@ ESPACE_PARRAIN = {
 OBJET_PARRAIN = {**ESPACE_PARRAIN, "autre_parrain": 404}
 OBJET_FILLEUL = {**ESPACE_FILLEUL, "autre_filleul": 404}
 POST_PARRAIN = {**OBJET_PARRAIN, "parrain": 405, "autre_parrain": 405}
+POST_FILLEUL = {**OBJET_FILLEUL, "filleul": 405, "autre_filleul": 405}
 CHARTE = {
     **dict.fromkeys(ROLES, 404),
     "anonyme": LOGIN,
@@ -273,6 +274,35 @@ MATRICE = {
     "parrain:rencontre_annuler": (
         lambda m: reverse("parrain:rencontre_annuler", kwargs={"pk": m["rencontre"].pk}),
         POST_PARRAIN,
+    ),
+    "parrain:rencontre_accepter": (
+        lambda m: reverse("parrain:rencontre_accepter", kwargs={"pk": m["rencontre"].pk}),
+        POST_PARRAIN,
+    ),
+    "parrain:rencontre_refuser": (
+        lambda m: reverse("parrain:rencontre_refuser", kwargs={"pk": m["rencontre"].pk}),
+        POST_PARRAIN,
+    ),
+    # The mentee's side of their pair's meetings (another mentee's: 404).
+    "filleul:rencontre_proposer": (
+        lambda m: reverse("filleul:rencontre_proposer", kwargs={"pk": m["pair"].pk}),
+        OBJET_FILLEUL,
+    ),
+    "filleul:rencontre_deplacer": (
+        lambda m: reverse("filleul:rencontre_deplacer", kwargs={"pk": m["rencontre"].pk}),
+        OBJET_FILLEUL,
+    ),
+    "filleul:rencontre_accepter": (
+        lambda m: reverse("filleul:rencontre_accepter", kwargs={"pk": m["rencontre"].pk}),
+        POST_FILLEUL,
+    ),
+    "filleul:rencontre_annuler": (
+        lambda m: reverse("filleul:rencontre_annuler", kwargs={"pk": m["rencontre"].pk}),
+        POST_FILLEUL,
+    ),
+    "filleul:rencontre_ics": (
+        lambda m: reverse("filleul:rencontre_ics", kwargs={"pk": m["rencontre"].pk}),
+        OBJET_FILLEUL,
     ),
     "parrain:rencontre_ics": (
         lambda m: reverse("parrain:rencontre_ics", kwargs={"pk": m["rencontre"].pk}),

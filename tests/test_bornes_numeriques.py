@@ -25,6 +25,7 @@ CALCULES = {
     "parrainages.MatchingRun.score_moyen",
     "partenaires.Rapport.progression",
     "programmes.ModeleCharte.version",
+    "parrainages.Rencontre.sequence",
     # Coordinates are checked by database constraints and come from the communes import.
     "programmes.Commune.latitude",
     "programmes.Commune.longitude",

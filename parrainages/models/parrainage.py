@@ -428,12 +428,18 @@ class Rencontre(StatusMachine, models.Model):
         TELEPHONE = "telephone", "Téléphone"
 
     class Statut(models.TextChoices):
+        # Proposed (or moved) by the mentee, awaiting the mentor: neither planned nor held,
+        # no reminder (docs/rencontres.md).
+        PROPOSEE = "proposee", "À confirmer par le parrain"
         PREVUE = "prevue", "Prévue"
         TENUE = "tenue", "Tenue"
         ANNULEE = "annulee", "Annulée"
 
     TRANSITIONS = {
-        Statut.PREVUE: (Statut.TENUE, Statut.ANNULEE),
+        # PROPOSEE → PROPOSEE: the mentee moves their proposal again.
+        Statut.PROPOSEE: (Statut.PREVUE, Statut.ANNULEE, Statut.PROPOSEE),
+        # Back to PROPOSEE: the mentee moved it, the mentor confirms the new time.
+        Statut.PREVUE: (Statut.TENUE, Statut.ANNULEE, Statut.PROPOSEE),
         Statut.TENUE: (),
         Statut.ANNULEE: (),
     }
@@ -455,6 +461,21 @@ class Rencontre(StatusMachine, models.Model):
     themes = models.JSONField("thèmes abordés", default=list, blank=True)
     compte_rendu = models.TextField(
         "notes privées", blank=True, help_text="Visibles du parrain et de l'équipe uniquement."
+    )
+    acceptee_le = models.DateTimeField(
+        "confirmée par le filleul le",
+        null=True,
+        blank=True,
+        help_text="Le filleul a confirmé (ou proposé lui-même) la date de la rencontre.",
+    )
+    # RFC 5545 §3.8.7.4: each new version of the meeting sent to the calendars (moved) carries
+    # a higher SEQUENCE under the same UID.
+    sequence = models.PositiveSmallIntegerField("version de l'invitation", default=0)
+    au_calendrier = models.BooleanField(
+        "invitation envoyée",
+        default=True,
+        help_text="Une invitation (.ics) a été envoyée aux agendas : une annulation doit l'en "
+        "retirer.",
     )
     created_at = models.DateTimeField("créée le", default=timezone.now)
 
@@ -500,6 +521,16 @@ class Rencontre(StatusMachine, models.Model):
 
     def annuler(self):
         self._passer_a(self.Statut.ANNULEE)
+
+    def confirmer(self):
+        """The mentor accepts the time the mentee proposed."""
+        self._passer_a(self.Statut.PREVUE)
+
+    def deplacer(self, debut):
+        """The mentee moves it: the mentor has to confirm the new time."""
+        self._passer_a(self.Statut.PROPOSEE)
+        self.debut = debut
+        self.sequence += 1
 
 
 class SortieQuerySet(models.QuerySet):

@@ -71,7 +71,6 @@ from .parrain import (
     parrainage_interrompre,
     parrainage_terminer,
     propositions_expirer,
-    rencontre_annuler,
     rencontre_consigner,
     rencontre_planifier,
 )
@@ -80,6 +79,13 @@ from .qpv import (
     filleul_qpv_decider,
     filleul_qpv_determiner,
     filleul_qpv_recalculer,
+)
+from .rencontres import (
+    rencontre_accepter,
+    rencontre_annuler,
+    rencontre_deplacer,
+    rencontre_proposer,
+    rencontre_refuser,
 )
 from .sorties import enquete_candidature_repondre, sortie_candidature_enregistrer
 
@@ -149,7 +155,11 @@ __all__ = [
     "parrainage_interrompre",
     "parrainage_terminer",
     "propositions_expirer",
+    "rencontre_accepter",
     "rencontre_annuler",
+    "rencontre_deplacer",
+    "rencontre_proposer",
+    "rencontre_refuser",
     "rencontre_consigner",
     "rencontre_planifier",
     "sha256_text",

@@ -386,7 +386,7 @@ def _representants_effacer(filleul, paires: list[int]) -> tuple[list[str], dict]
         for role, _ in parties
         if role.startswith(ROLE_PREFIXE) and role.removeprefix(ROLE_PREFIXE).isdigit()
     }
-    rencontres = Rencontre.objects.filter(parrainage__in=paires).values_list("pk", flat=True)
+    rencontres = Rencontre.objects.filter(parrainage__in=paires).values_list("pk", "sequence")
     evenements = EvenementCandidature.objects.filter(candidature__filleul=filleul).values_list(
         "pk", flat=True
     )
@@ -399,7 +399,12 @@ def _representants_effacer(filleul, paires: list[int]) -> tuple[list[str], dict]
         *(f"autorisation_confirmee:{a}" for a in autorisations),
         *(f"parrainage_accepte:{p}" for p in paires),
         *(f"parrainage_fin:{p}" for p in paires),
-        *(f"rencontre_invitation:{r}:{m}" for r in rencontres for m in ("REQUEST", "CANCEL")),
+        # A moved meeting's later invitations name their version (services.rencontres).
+        *(
+            f"rencontre_invitation:{r}:{m}"
+            for r, sequence in rencontres
+            for m in ("REQUEST", "CANCEL", *(f"REQUEST-{s}" for s in range(1, sequence + 1)))
+        ),
     ]
     envois_sans_compte_anonymiser(
         cles=[cle_representant(prefixe, rl) for prefixe in prefixes for rl in ids],

@@ -11,11 +11,11 @@ from django.utils import timezone
 from mentorat.audit import journal_modifications
 from mentorat.envois import courriel_ecrire
 
-from ..ics import rencontre_ics
 from ..models import Charte, Parrain, Parrainage, Rencontre, Sortie
 from .capacite import place_exiger
 from .charte import charte_emettre
 from .mineurs import honorabilite_exiger
+from .rencontres import invitation_envoyer
 from .representants import cle_representant, representants_a_informer
 
 
@@ -180,16 +180,20 @@ def parrainage_finir(
     maintenant = timezone.now()
     a_venir = list(
         parrainage.rencontres.select_for_update()
-        .filter(statut=Rencontre.Statut.PREVUE, debut__gt=maintenant)
+        .filter(
+            statut__in=[Rencontre.Statut.PREVUE, Rencontre.Statut.PROPOSEE], debut__gt=maintenant
+        )
         .order_by("debut")
     )
     for rencontre in a_venir:
         rencontre.annuler()
         rencontre.save(update_fields=["statut"])
         rencontre.parrainage = parrainage
-        _invitation(
-            rencontre, "CANCEL", "Rencontre de parrainage annulée : le parrainage a pris fin"
-        )
+        # A proposal the mentor never accepted is in nobody's calendar: nothing to withdraw.
+        if rencontre.au_calendrier:
+            invitation_envoyer(
+                rencontre, "CANCEL", "Rencontre de parrainage annulée : le parrainage a pris fin"
+            )
     charte = parrainage.chartes.filter(statut=Charte.Statut.A_SIGNER).first()
     if charte is not None:
         charte_annuler(
@@ -280,45 +284,6 @@ def _exiger_actif(parrainage):
         raise ValidationError("Ce parrainage n'est pas en cours.")
 
 
-def _invitation(rencontre, methode, sujet):
-    """Each party's invitation (or cancellation) with its .ics, written to the outbox; a
-    minor mentee's legal guardians receive it too, each with a key of their own."""
-    parrainage = rencontre.parrainage
-    ics = rencontre_ics(rencontre, methode=methode)
-    jointes = [
-        {
-            "nom": "rencontre.ics",
-            "contenu": ics,
-            "type": f"text/calendar; charset=utf-8; method={methode}",
-        }
-    ]
-    contexte = {"rencontre": rencontre, "annulation": methode == "CANCEL", "representant": None}
-    for user in (parrainage.parrain.user, parrainage.filleul.user):
-        if user is None:
-            continue
-        courriel_ecrire(
-            regle="rencontre_invitation",
-            cle=f"rencontre_invitation:{rencontre.pk}:{methode}:{user.pk}",
-            a=user.email,
-            destinataire=user,
-            sujet=sujet,
-            gabarit="parrainages/emails/rencontre",
-            contexte=contexte,
-            pieces_jointes=jointes,
-        )
-    jour = timezone.localdate(rencontre.debut)
-    for representant in representants_a_informer(parrainage.filleul, jour=jour):
-        courriel_ecrire(
-            regle="rencontre_invitation",
-            cle=cle_representant(f"rencontre_invitation:{rencontre.pk}:{methode}", representant.pk),
-            a=representant.email,
-            sujet=sujet,
-            gabarit="parrainages/emails/rencontre",
-            contexte={**contexte, "representant": representant},
-            pieces_jointes=jointes,
-        )
-
-
 @transaction.atomic
 def rencontre_planifier(*, parrainage, par, donnees: dict) -> Rencontre:
     """Plan a meeting of an active pair; both receive an e-mail with an .ics invitation."""
@@ -349,7 +314,7 @@ def rencontre_planifier(*, parrainage, par, donnees: dict) -> Rencontre:
         lien=donnees.get("lien", ""),
         sujet=donnees.get("sujet", ""),
     )
-    _invitation(rencontre, "REQUEST", "Rencontre de parrainage planifiée")
+    invitation_envoyer(rencontre, "REQUEST", "Rencontre de parrainage planifiée")
     return rencontre
 
 
@@ -368,21 +333,6 @@ def rencontre_consigner(*, rencontre, par, themes, compte_rendu: str = "") -> Re
         raise ValidationError({"themes": "Cochez au moins un thème abordé."})
     rencontre.marquer_tenue(themes=themes, compte_rendu=compte_rendu)
     rencontre.save()
-    return rencontre
-
-
-@transaction.atomic
-def rencontre_annuler(*, rencontre, par) -> Rencontre:
-    rencontre = (
-        Rencontre.objects.select_for_update()
-        .select_related("parrainage__parrain")
-        .get(pk=rencontre.pk)
-    )
-    _exiger_parrain(rencontre.parrainage, par)
-    rencontre.annuler()
-    rencontre.save()
-    if rencontre.debut > timezone.now():
-        _invitation(rencontre, "CANCEL", "Rencontre de parrainage annulée")
     return rencontre
 
 

@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from mentorat.forms import erreurs_vers_formulaire
 from programmes.models import Evenement, Programme, Situation
 
 from .. import consentement, extensions
-from ..access import a_un_autre_role, filleul_of
+from ..access import a_un_autre_role, filleul_of, parrainage_du_filleul, rencontre_du_filleul
 from ..eligibilite import eligibility, message_trop_jeune, programmes_a_son_age, refus_age
 from ..etablissements import etablissement_libelle
 from ..etablissements import etablissements_recherche as etablissements_chercher
@@ -34,6 +35,7 @@ from ..forms import (
     SuppressionCompteForm,
     etapes_profil,
 )
+from ..forms_parrain import DeplacerRencontreForm, RencontreForm
 from ..models import (
     AGE_MAJORITE,
     Candidature,
@@ -53,8 +55,13 @@ from ..services import (
     evenements_ouverts_au_filleul,
     filleul_enregistrer_profil,
     filleul_exporter,
+    rencontre_accepter,
+    rencontre_annuler,
+    rencontre_deplacer,
+    rencontre_proposer,
 )
 from .evenements import page_evenements
+from .parrain import rencontre_ics_reponse
 
 SESSION_PROFIL = "profil_filleul"
 SESSION_APRES_PROFIL = "apres_profil"
@@ -362,8 +369,10 @@ def tableau_de_bord(request):
         .select_related("parrainage__parrain__user")
         .order_by("debut")
     )
-    a_venir = [r for r in rencontres if r.debut >= maintenant and r.statut == "prevue"]
-    passees = [r for r in rencontres if r.debut < maintenant or r.statut != "prevue"][::-1]
+    # To come: planned, or awaiting the mentor's answer (proposed or moved by the mentee).
+    en_cours = (Rencontre.Statut.PREVUE, Rencontre.Statut.PROPOSEE)
+    a_venir = [r for r in rencontres if r.debut >= maintenant and r.statut in en_cours]
+    passees = [r for r in rencontres if r.debut < maintenant or r.statut not in en_cours][::-1]
     inscriptions = filleul.inscriptions.select_related("evenement__programme").order_by(
         "evenement__debut"
     )
@@ -392,11 +401,102 @@ def tableau_de_bord(request):
             "candidatures": candidatures,
             "parrainages": parrainages,
             "rencontres_a_venir": a_venir,
+            "binomes_actifs": [p for p in parrainages if p.statut == Parrainage.Statut.ACTIF],
             "rencontres_passees": passees[:10],
             "inscriptions": inscriptions,
             "chartes_a_signer": a_signer,
         },
     )
+
+
+@filleul_requis
+@require_http_methods(["GET", "POST"])
+def rencontre_proposer_vue(request, pk):
+    """The mentee proposes a meeting to their mentor, who accepts or refuses it."""
+    parrainage = parrainage_du_filleul(request.user, pk, Parrainage.Statut.ACTIF)
+    form = RencontreForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rencontre_proposer(parrainage=parrainage, par=request.user, donnees=form.cleaned_data)
+        except ValidationError as exc:
+            erreurs_vers_formulaire(form, exc)
+        else:
+            messages.success(
+                request,
+                "Rencontre proposée : votre parrain ou votre marraine est prévenu(e) par e-mail "
+                "et vous recevrez l'invitation dès qu'il ou elle l'aura acceptée.",
+            )
+            return redirect(f"{reverse('filleul:tableau_de_bord')}#rencontres")
+    return render(
+        request,
+        "parrainages/filleul/rencontre_proposer.html",
+        {"parrainage": parrainage, "form": form},
+    )
+
+
+@filleul_requis
+@require_http_methods(["GET", "POST"])
+def rencontre_deplacer_vue(request, pk):
+    """The mentee moves a meeting to come; the mentor confirms the new time."""
+    rencontre = rencontre_du_filleul(request.user, pk)
+    form = DeplacerRencontreForm(
+        request.POST if request.method == "POST" else None, initial={"debut": rencontre.debut}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            rencontre_deplacer(
+                rencontre=rencontre, par=request.user, debut=form.cleaned_data["debut"]
+            )
+        except ValidationError as exc:
+            erreurs_vers_formulaire(form, exc)
+        else:
+            messages.success(
+                request,
+                "Rencontre déplacée : votre parrain ou votre marraine est prévenu(e) et doit "
+                "confirmer le nouvel horaire.",
+            )
+            return redirect(f"{reverse('filleul:tableau_de_bord')}#rencontres")
+    return render(
+        request,
+        "parrainages/filleul/rencontre_deplacer.html",
+        {"rencontre": rencontre, "form": form},
+    )
+
+
+@filleul_requis
+@require_POST
+def rencontre_accepter_vue(request, pk):
+    """The mentee confirms a meeting their mentor planned."""
+    rencontre = rencontre_du_filleul(request.user, pk)
+    try:
+        rencontre_accepter(rencontre=rencontre, par=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, "Rencontre confirmée : votre parrain ou votre marraine est prévenu(e)."
+        )
+    return redirect(f"{reverse('filleul:tableau_de_bord')}#rencontres")
+
+
+@filleul_requis
+@require_POST
+def rencontre_annuler_vue(request, pk):
+    rencontre = rencontre_du_filleul(request.user, pk)
+    try:
+        rencontre_annuler(rencontre=rencontre, par=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, "Rencontre annulée : votre parrain ou votre marraine est prévenu(e)."
+        )
+    return redirect(f"{reverse('filleul:tableau_de_bord')}#rencontres")
+
+
+@filleul_requis
+def rencontre_ics_vue(request, pk):
+    return rencontre_ics_reponse(rencontre_du_filleul(request.user, pk))
 
 
 def _semaines_de_selection(candidatures) -> None:

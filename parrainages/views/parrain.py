@@ -35,9 +35,11 @@ from ..services import (
     parrainage_cloturer,
     parrainage_decliner,
     presences_enregistrer,
+    rencontre_accepter,
     rencontre_annuler,
     rencontre_consigner,
     rencontre_planifier,
+    rencontre_refuser,
 )
 from .evenements import page_evenements
 
@@ -308,8 +310,43 @@ def rencontre_annuler_vue(request, pk):
 
 
 @parrain_requis
-def rencontre_ics_vue(request, pk):
+@require_POST
+def rencontre_accepter_vue(request, pk):
+    """The mentor accepts the time the mentee proposed."""
     rencontre = _rencontre(request, pk)
+    try:
+        rencontre_accepter(rencontre=rencontre, par=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Rencontre acceptée : votre filleul est prévenu.")
+    return redirect(f"{rencontre.parrainage.get_portal_url()}#rencontres")
+
+
+@parrain_requis
+@require_POST
+def rencontre_refuser_vue(request, pk):
+    """The mentor refuses the time the mentee proposed: the meeting is cancelled."""
+    rencontre = _rencontre(request, pk)
+    try:
+        rencontre_refuser(rencontre=rencontre, par=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            "Proposition refusée : votre filleul est prévenu. Proposez-lui un autre horaire.",
+        )
+    return redirect(f"{rencontre.parrainage.get_portal_url()}#rencontres")
+
+
+@parrain_requis
+def rencontre_ics_vue(request, pk):
+    return rencontre_ics_reponse(_rencontre(request, pk))
+
+
+def rencontre_ics_reponse(rencontre) -> HttpResponse:
+    """A meeting's .ics to download, for either party."""
     # Downloaded to be kept in a calendar: no METHOD (RFC 4791 §4.1), unlike the e-mail.
     response = HttpResponse(
         rencontre_ics(rencontre, methode=None), content_type="text/calendar; charset=utf-8"

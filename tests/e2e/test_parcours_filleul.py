@@ -93,3 +93,58 @@ def test_programme_to_application(live_server, ecran_page, axe, programme):
     assert candidature.filleul.user.email == "ines@exemple.fr"
     assert candidature.filleul.commune.nom == "Toulouse"
     assert len(axe.visited) == 12
+
+
+def test_a_mentee_proposes_a_meeting_from_a_phone(live_server, phone_page, axe):
+    """In their space: propose a meeting by video call; the mentor accepts it; the mentee sees
+    it confirmed with the link to join and the calendar entry to download."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from parrainages.models import Rencontre
+    from parrainages.services import rencontre_accepter
+    from tests.parrainages.factories import ParrainageFactory
+
+    pair = ParrainageFactory(actif=True, filleul__user__email="yanis@exemple.fr")
+    page = phone_page
+    page.goto(f"{live_server.url}/comptes/login/")
+    page.get_by_label("Courriel").fill("yanis@exemple.fr")
+    page.get_by_label(re.compile(r"^Mot de passe")).fill("motdepasse-de-test")
+    page.get_by_role("button", name="Connexion").click()
+    if "/confirm-email/" in page.url:
+        code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[-1].body, re.MULTILINE)[1]
+        page.get_by_label("Code").fill(code)
+        page.get_by_role("button", name=re.compile("Confirm", re.IGNORECASE)).click()
+
+    page.goto(f"{live_server.url}/filleul/")
+    axe(page)
+    page.get_by_role("link", name="Proposer une rencontre").click()
+    axe(page)
+    jour = timezone.localdate() + dt.timedelta(days=4)
+    page.get_by_label("Date et heure").fill(f"{jour:%Y-%m-%d}T18:30")
+    page.get_by_role("radio", name="Visioconférence").check()
+    page.get_by_role("textbox", name=re.compile("Lien de visioconférence")).fill(
+        "https://visio.exemple.fr/yanis"
+    )
+    page.get_by_label("Sujet").fill("Préparer mon entretien")
+    page.get_by_role("button", name="Proposer la rencontre").click()
+
+    page.wait_for_url(re.compile("/filleul/#rencontres$"))
+    axe(page)
+    assert page.get_by_text("À confirmer par votre parrain ou marraine").is_visible()
+    rencontre = pair.rencontres.get()
+    assert rencontre.statut == Rencontre.Statut.PROPOSEE
+    assert [m.to for m in mail.outbox[-1:]] == [[pair.parrain.user.email]]
+
+    rencontre_accepter(rencontre=rencontre, par=pair.parrain.user)
+    page.reload()
+    axe(page)
+    assert page.get_by_text("Confirmée", exact=True).is_visible()
+    lien = page.get_by_role("link", name=re.compile("Rejoindre la visioconférence"))
+    assert lien.get_attribute("href") == "https://visio.exemple.fr/yanis"
+    assert lien.get_attribute("rel") == "noopener"
+    with page.expect_download() as telechargement:
+        page.get_by_role("link", name=re.compile(r"Ajouter à mon agenda \(\.ics\)")).click()
+    assert telechargement.value.suggested_filename == f"rencontre-{jour:%Y-%m-%d}.ics"
+    assert len(axe.visited) == 4

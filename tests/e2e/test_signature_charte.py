@@ -54,6 +54,12 @@ def test_mentee_signs_on_a_phone(live_server, phone_page, axe, sceau):
     axe(page)
     assert page.get_by_text(re.compile("s'engage à venir à chaque rencontre")).is_visible()
     assert page.get_by_role("heading", name="Signer en qualité de filleul ou filleule").is_visible()
+    # The whole text in the page's flow (no box to scroll inside), before the form, and no
+    # fingerprint jargon for the signer.
+    texte = page.locator(".charte-texte")
+    assert texte.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+    assert texte.bounding_box()["y"] < page.locator("#signer").bounding_box()["y"]
+    assert "SHA-256" not in page.content() and charte.texte_sha256 not in page.content()
     page.get_by_role("button", name="Recevoir mon code de signature").click()
     axe(page)
     assert page.get_by_text("Cochez la case").first.is_visible()

@@ -1133,6 +1133,159 @@ def rencontre_annuler(m):
     )
 
 
+def _rencontres_du_binome(m, nom_url):
+    autres = [
+        m.rencontre_future.pk,
+        m.rencontre_proposee.pk,
+        m.rencontre_passee.pk,
+        m.autre_rencontre.pk,
+        INEXISTANT,
+    ]
+    return st.sampled_from(autres).map(lambda pk: _url(nom_url, pk=pk))
+
+
+def rencontre_accepter_parrain(m):
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.parrain.user), _rencontres_du_binome(m, "parrain:rencontre_accepter"), {}
+        ),
+        valide=Requete(
+            m.parrain.user, _url("parrain:rencontre_accepter", pk=m.rencontre_proposee.pk), {}
+        ),
+        ecrit={"parrainages.Rencontre"},
+        tables={"parrainages.Rencontre"},
+        verifier=_verifier_reponse_parrain,
+    )
+
+
+def rencontre_refuser(m):
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.parrain.user), _rencontres_du_binome(m, "parrain:rencontre_refuser"), {}
+        ),
+        valide=Requete(
+            m.parrain.user, _url("parrain:rencontre_refuser", pk=m.rencontre_proposee.pk), {}
+        ),
+        ecrit={"parrainages.Rencontre"},
+        tables={"parrainages.Rencontre"},
+        verifier=_verifier_reponse_parrain,
+    )
+
+
+def _verifier_reponse_parrain(requete, response, diff):
+    for rencontre in Rencontre.objects.filter(pk__in=diff["parrainages.Rencontre"]):
+        # Only a proposal of the mentor's own pair, answered: planned or cancelled.
+        assert rencontre.parrainage.parrain.user_id == requete.qui.pk
+        assert rencontre.statut in (Rencontre.Statut.PREVUE, Rencontre.Statut.ANNULEE)
+        assert rencontre.debut > timezone.now()
+
+
+# --- The mentee's meetings ------------------------------------------------------------------------
+
+
+def rencontre_proposer(m):
+    urls = surtout(
+        m.binome.pk, m.binome_regulier.pk, m.autre_binome.pk, m.proposition.pk, INEXISTANT
+    ).map(lambda pk: _url("filleul:rencontre_proposer", pk=pk))
+    formulaire = rencontre_nouvelle(m)
+    champs = {
+        "debut": datetime_local(_maintenant_plus(hours=1), _maintenant_plus(days=800)),
+        "duree_minutes": entier(15, 480),
+        "modalite": choix(Rencontre.Modalite.values),
+        "lieu": nom(250),
+        "lien": st.sampled_from(["https://visio.exemple.fr/abc", "visio.exemple.fr/é"]),
+        "sujet": nom(200),
+    }
+    hostiles = {
+        "debut": datetime_local(_maintenant_plus(days=-400), _maintenant_plus(minutes=-1)),
+        "duree_minutes": hors_bornes(15, 480),
+        "modalite": texte,
+        "lieu": texte_long,
+        "lien": st.sampled_from(["javascript:alert(1)", "http://", "//exemple.fr"]),
+    }
+    return Formulaire(
+        requetes=requetes(st.just(m.filleul.user), urls, champs, hostiles),
+        valide=Requete(
+            m.filleul.user,
+            _url("filleul:rencontre_proposer", pk=m.binome.pk),
+            formulaire.valide.donnees,
+        ),
+        ecrit={"parrainages.Rencontre"},
+        tables={"parrainages.Rencontre"},
+        verifier=_verifier_proposition_filleul,
+    )
+
+
+def _verifier_proposition_filleul(requete, response, diff):
+    for rencontre in Rencontre.objects.filter(pk__in=diff["parrainages.Rencontre"]):
+        assert rencontre.parrainage.filleul.user_id == requete.qui.pk
+        assert rencontre.parrainage.statut == Parrainage.Statut.ACTIF
+        assert rencontre.debut > timezone.now() - dt.timedelta(minutes=5)
+        if rencontre.statut == Rencontre.Statut.PROPOSEE and not rencontre.au_calendrier:
+            if rencontre.modalite == Rencontre.Modalite.PRESENTIEL:
+                assert rencontre.lieu.strip()
+            if rencontre.modalite == Rencontre.Modalite.VISIO:
+                assert rencontre.lien.startswith(("http://", "https://"))
+
+
+def rencontre_deplacer(m):
+    champs = {"debut": datetime_local(_maintenant_plus(hours=1), _maintenant_plus(days=800))}
+    hostiles = {"debut": datetime_local(_maintenant_plus(days=-400), _maintenant_plus(minutes=-1))}
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.filleul.user),
+            _rencontres_du_binome(m, "filleul:rencontre_deplacer"),
+            champs,
+            hostiles,
+        ),
+        valide=Requete(
+            m.filleul.user,
+            _url("filleul:rencontre_deplacer", pk=m.rencontre_future.pk),
+            {"debut": _maintenant_plus(days=9).strftime("%Y-%m-%dT%H:%M")},
+        ),
+        ecrit={"parrainages.Rencontre"},
+        tables={"parrainages.Rencontre"},
+        verifier=_verifier_rencontre_filleul,
+    )
+
+
+def rencontre_accepter_filleul(m):
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.filleul.user), _rencontres_du_binome(m, "filleul:rencontre_accepter"), {}
+        ),
+        valide=Requete(
+            m.filleul.user, _url("filleul:rencontre_accepter", pk=m.rencontre_future.pk), {}
+        ),
+        ecrit={"parrainages.Rencontre"},
+        tables={"parrainages.Rencontre"},
+        verifier=_verifier_rencontre_filleul,
+    )
+
+
+def rencontre_annuler_filleul(m):
+    return Formulaire(
+        requetes=requetes(
+            st.just(m.filleul.user), _rencontres_du_binome(m, "filleul:rencontre_annuler"), {}
+        ),
+        valide=Requete(
+            m.filleul.user, _url("filleul:rencontre_annuler", pk=m.rencontre_future.pk), {}
+        ),
+        ecrit={"parrainages.Rencontre"},
+        tables={"parrainages.Rencontre"},
+        verifier=_verifier_rencontre_filleul,
+    )
+
+
+def _verifier_rencontre_filleul(requete, response, diff):
+    for rencontre in Rencontre.objects.filter(pk__in=diff["parrainages.Rencontre"]):
+        # Only a meeting to come of the mentee's own pair in progress.
+        assert rencontre.parrainage.filleul.user_id == requete.qui.pk
+        assert rencontre.parrainage.statut == Parrainage.Statut.ACTIF
+        assert rencontre.debut > timezone.now()
+        assert rencontre.statut != Rencontre.Statut.TENUE
+
+
 def profil_parrain(m):
     champs = {
         "entreprise": nom(200),
@@ -2105,6 +2258,12 @@ FORMULAIRES = {
     "parrain:cloturer": cloturer,
     "parrain:rencontre_consigner": rencontre_consigner,
     "parrain:rencontre_annuler": rencontre_annuler,
+    "parrain:rencontre_accepter": rencontre_accepter_parrain,
+    "parrain:rencontre_refuser": rencontre_refuser,
+    "filleul:rencontre_proposer": rencontre_proposer,
+    "filleul:rencontre_deplacer": rencontre_deplacer,
+    "filleul:rencontre_accepter": rencontre_accepter_filleul,
+    "filleul:rencontre_annuler": rencontre_annuler_filleul,
     "parrain:profil": profil_parrain,
     "parrain:actions": actions,
     "parrain:evenements": evenements_parrain,

@@ -11,6 +11,7 @@ from mentorat.comptes import compte_creer
 from mentorat.models import User
 from mentorat.roles import GESTIONNAIRE
 from mentorat.signatures import lien_emettre, parties_de
+from parrainages.models import Rencontre
 from parrainages.services import charte_emettre
 from parrainages.services.immersion import bilan_lien_emettre
 from parrainages.services.mineurs import autorisation_demander
@@ -92,6 +93,14 @@ def construire() -> SimpleNamespace:
         parrainage=m.binome, debut=maintenant - dt.timedelta(days=2)
     )
     m.rencontre_future = RencontreFactory(parrainage=m.binome)
+    # Proposed by the mentee, awaiting the mentor's answer.
+    m.rencontre_proposee = RencontreFactory(
+        parrainage=m.binome,
+        debut=maintenant + dt.timedelta(days=5),
+        statut=Rencontre.Statut.PROPOSEE,
+        acceptee_le=maintenant,
+        au_calendrier=False,
+    )
     m.proposition = ParrainageFactory(programme=m.programme, parrain=m.parrain, attente=True)
     m.action = EvenementFactory(
         programme=m.programme,

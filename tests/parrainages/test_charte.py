@@ -7,6 +7,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -296,6 +297,28 @@ def test_signing_page_flow(client, charte, django_capture_on_commit_callbacks):
     assert "Vous n'avez rien à signer" in text(
         client.post(url, {"action": "demander", "acceptation": "on"}, follow=True)
     )
+
+
+def test_the_signer_reads_the_whole_text_before_the_form_without_hash_jargon(client, charte):
+    """On a phone the commitments are read in the page's flow (no small scroll box), then the
+    form; the fingerprint is for staff and on the verification page, never for the signer."""
+    client.force_login(charte.parrainage.filleul.user)
+    page = text(client.get(reverse("charte_detail", kwargs={"uuid": charte.uuid})))
+    assert page.index("s'engage à préparer chaque rencontre") < page.index("Recevoir mon code")
+    bloc = re.search(r'<div class="texte charte-texte"[^>]*>', page)[0]
+    assert "tabindex" not in bloc  # not a scroll region
+    for jargon in ("SHA-256", "SHA256", "empreinte", "Empreinte", charte.texte_sha256):
+        assert jargon not in page
+    css = (settings.BASE_DIR / "static" / "css" / "site.css").read_text()
+    regle = re.search(r"\.charte-texte \{([^}]*)\}", css)[1]
+    assert "max-height" not in regle and "overflow-y" not in regle
+    # Staff see the proof, folded; anyone finds it on the verification page.
+    connecter(client, gestionnaire())
+    page = text(client.get(reverse("charte_detail", kwargs={"uuid": charte.uuid})))
+    assert "Détails techniques" in page and charte.texte_sha256 in page
+    client.logout()
+    verification = text(client.get(reverse("charte_verifier", kwargs={"uuid": charte.uuid})))
+    assert charte.texte_sha256 in verification
 
 
 def test_access_matrix(client, charte, django_capture_on_commit_callbacks):

@@ -4,6 +4,7 @@ The expected legal moves are written out here on their own, from the product rul
 change to a model's TRANSITIONS table that breaks a rule fails a test.
 """
 
+import datetime as dt
 import itertools
 
 import pytest
@@ -137,10 +138,17 @@ MACHINES = {
         "legal": {
             (Rencontre.Statut.PREVUE, Rencontre.Statut.TENUE),
             (Rencontre.Statut.PREVUE, Rencontre.Statut.ANNULEE),
+            # Moved by the mentee: the mentor confirms the new time (docs/rencontres.md).
+            (Rencontre.Statut.PREVUE, Rencontre.Statut.PROPOSEE),
+            (Rencontre.Statut.PROPOSEE, Rencontre.Statut.PROPOSEE),
+            (Rencontre.Statut.PROPOSEE, Rencontre.Statut.PREVUE),
+            (Rencontre.Statut.PROPOSEE, Rencontre.Statut.ANNULEE),
         },
         "moves": {
             Rencontre.Statut.TENUE: lambda o: o.marquer_tenue(themes=["cv"]),
             Rencontre.Statut.ANNULEE: lambda o: o.annuler(),
+            Rencontre.Statut.PREVUE: lambda o: o.confirmer(),
+            Rencontre.Statut.PROPOSEE: lambda o: o.deplacer(o.debut + dt.timedelta(days=1)),
         },
     },
     "immersion": {
