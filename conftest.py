@@ -2,6 +2,11 @@
 suite run in parallel (``pytest -n``, see the Makefile)."""
 
 import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -151,6 +156,73 @@ def redis_url(settings):
     except redis.RedisError as exc:
         service_missing(f"Redis injoignable à {url} : {exc}")
     return url
+
+
+# The W3C Nu HTML checker, from the npm registry, pinned by package-lock.json (`npm ci
+# --ignore-scripts`: its install script would download a Java runtime; the machine's is used).
+NU_JAR = Path(
+    os.environ.get("NU_JAR", Path(__file__).parent / "node_modules/vnu-jar/build/dist/vnu.jar")
+)
+
+
+def _port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def nu_checker():
+    """The W3C Nu HTML checker served on a local port for the whole run (one JVM start)."""
+    java = shutil.which("java")
+    if java is None or not NU_JAR.exists():
+        service_missing(
+            "Validateur Nu absent : `npm ci --ignore-scripts` (vnu.jar) et Java "
+            "(apt-get install default-jre-headless)"
+        )
+    import requests
+
+    port = _port_libre()
+    # A deep grammar: the validator's own documentation asks for a larger thread stack.
+    process = subprocess.Popen(
+        [
+            java,
+            "-Xss8m",
+            "-Dnu.validator.servlet.bind-address=127.0.0.1",
+            "-cp",
+            str(NU_JAR),
+            "nu.validator.servlet.Main",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/?out=json"
+    try:
+        for _ in range(240):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except requests.ConnectionError:
+                if process.poll() is not None:
+                    pytest.fail("Le validateur Nu s'est arrêté au démarrage.")
+                time.sleep(0.25)
+        else:
+            pytest.fail("Le validateur Nu n'a pas démarré en 60 s.")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def nu_erreurs(url: str, html: bytes) -> list[dict]:
+    import requests
+
+    reponse = requests.post(
+        url, data=html, headers={"Content-Type": "text/html; charset=utf-8"}, timeout=60
+    )
+    reponse.raise_for_status()
+    return [m for m in reponse.json()["messages"] if m["type"] in ("error", "non-document-error")]
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,8 @@ inside a transaction that is rolled back at the end; each test runs in a savepoi
 import datetime as dt
 import hashlib
 import io
+import re
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -613,3 +615,73 @@ def test_scoped_staff_see_their_structures_programmes_and_regions(seed):
     # The city's gestionnaire works on the city's programmes, not on the Mission locale's.
     ville = candidatures("gestionnaire@demo.mentorat.fr")
     assert ville.exists() and not ville.filter(programme=profession).exists()
+
+
+class _Liens(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.liens = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        # A file to download is not a page.
+        if tag == "a" and attrs.get("href") and "download" not in attrs:
+            self.liens.append(attrs["href"])
+
+
+# What the crawl below does not open: leaving, erasing, files, and the same list again.
+NON_HTML = re.compile(
+    r"(logout|supprimer|/delete/|\.(pdf|ics|csv|xlsx|json)\b|/pdf/|/fichier|/export|telecharger|/jsi18n/"
+    r"|/static/|/media/|/admin/r/|/password/|/mfa/|[?&](o|p|page|e)=)"
+)
+# Each space from its home page, with the pages it links to (at most this many per login).
+ESPACES = {
+    "filleul@demo.mentorat.fr": ("/filleul/", ("/filleul/", "/charte/", "/programmes/")),
+    "parrain@demo.mentorat.fr": ("/parrain/", ("/parrain/", "/charte/", "/immersion/")),
+    "partenaire@demo.mentorat.fr": ("/partenaire/", ("/partenaire/",)),
+    "gestionnaire@demo.mentorat.fr": ("/admin/", ("/admin/",)),
+    "nqt.idf@demo.mentorat.fr": ("/admin/", ("/admin/",)),
+    None: ("/", ("/programmes/", "/comptes/", "/confidentialite/", "/activer")),
+}
+PAGES_PAR_ESPACE = 60
+
+
+@pytest.mark.parametrize("email", ESPACES, ids=lambda e: (e or "public").split("@")[0])
+def test_every_page_of_the_demo_is_valid_html(seed, client, nu_checker, email):
+    """Every HTML page each demo login reaches by following links from its home (breadth
+    first, GET only): the W3C Nu checker finds no error. The browser tests check their
+    journeys' pages the same way, with axe-core too."""
+    from conftest import nu_erreurs
+    from tests.mentorat.factories import session_mfa
+
+    debut, prefixes = ESPACES[email]
+    if email:
+        user = User.objects.get(email=email)
+        client.force_login(user)
+        if user.is_staff:
+            session = client.session
+            session_mfa(session, user)
+            session.save()
+    a_voir, vus, erreurs, valides = [debut], set(), [], 0
+    while a_voir and valides < PAGES_PAR_ESPACE:
+        url = a_voir.pop(0)
+        if url in vus:
+            continue
+        vus.add(url)
+        reponse = client.get(url)
+        if reponse.status_code != 200 or "text/html" not in reponse.get("Content-Type", ""):
+            continue
+        valides += 1
+        erreurs += [
+            f"{url} ligne {m.get('lastLine')} : {m['message']}"
+            for m in nu_erreurs(nu_checker, reponse.content)
+        ]
+        liens = _Liens()
+        liens.feed(reponse.content.decode())
+        a_voir += [
+            h.split("#")[0]
+            for h in liens.liens
+            if h.startswith(prefixes) and not NON_HTML.search(h)
+        ]
+    assert valides >= min(PAGES_PAR_ESPACE, 8), valides
+    assert not erreurs, "\n".join(erreurs[:20])

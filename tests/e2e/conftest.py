@@ -5,20 +5,14 @@ server sent) and leaves a full-page screenshot in ``artefacts/captures/`` (see t
 import os
 import re
 import shutil
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import service_missing
+from conftest import nu_erreurs, service_missing
 
 RACINE = Path(__file__).resolve().parents[2]
 CAPTURES = Path(os.environ.get("CAPTURES_DIR", RACINE / "artefacts" / "captures"))
-# The checker from the npm registry, pinned by package-lock.json (`npm ci --ignore-scripts`:
-# its install script would download a Java runtime; the machine's own is used).
-NU_JAR = Path(os.environ.get("NU_JAR", RACINE / "node_modules/vnu-jar/build/dist/vnu.jar"))
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -82,64 +76,22 @@ def _noter_document(request):
         page.documents = [*getattr(page, "documents", []), (response.url, response.body())]
 
 
-def _port_libre() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def nu_checker():
-    """The W3C Nu HTML checker served on a local port for the whole run (one JVM start)."""
-    java = shutil.which("java")
-    if java is None or not NU_JAR.exists():
-        service_missing(
-            "Validateur Nu absent : `npm ci --ignore-scripts` (vnu.jar) et Java "
-            "(apt-get install default-jre-headless)"
-        )
-    import requests
-
-    port = _port_libre()
-    # A deep grammar: the validator's own documentation asks for a larger thread stack.
-    process = subprocess.Popen(
-        [
-            java,
-            "-Xss8m",
-            "-Dnu.validator.servlet.bind-address=127.0.0.1",
-            "-cp",
-            str(NU_JAR),
-            "nu.validator.servlet.Main",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/?out=json"
-    try:
-        for _ in range(240):
-            try:
-                requests.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except requests.ConnectionError:
-                if process.poll() is not None:
-                    pytest.fail("Le validateur Nu s'est arrêté au démarrage.")
-                time.sleep(0.25)
-        else:
-            pytest.fail("Le validateur Nu n'a pas démarré en 60 s.")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def nu_erreurs(url: str, html: bytes) -> list[dict]:
-    import requests
-
-    reponse = requests.post(
-        url, data=html, headers={"Content-Type": "text/html; charset=utf-8"}, timeout=60
-    )
-    reponse.raise_for_status()
-    return [m for m in reponse.json()["messages"] if m["type"] in ("error", "non-document-error")]
+# The page's width, the screen's, and the innermost elements that pass the screen's edge.
+DEBORDEMENT = """() => {
+    const ecran = document.documentElement.clientWidth;
+    const fautifs = [...document.body.querySelectorAll("*")].filter((e) => {
+        const r = e.getBoundingClientRect();
+        return r.right > ecran + 1 && getComputedStyle(e).position !== "fixed"
+            && ![...e.children].some((c) => c.getBoundingClientRect().right > ecran + 1);
+    });
+    return [
+        document.documentElement.scrollWidth,
+        ecran,
+        fautifs.slice(0, 5).map((e) => e.tagName.toLowerCase()
+            + (e.id ? "#" + e.id : "") + (e.className && e.className.baseVal === undefined
+            ? "." + String(e.className).trim().split(/\\s+/).join(".") : "")).join(", "),
+    ];
+}"""
 
 
 def _document_recu(page) -> bytes:
@@ -180,7 +132,8 @@ def phone_page(browser):
 @pytest.fixture
 def axe(request, nu_checker):
     """Check the current page: axe-core (fail on any serious or critical violation), the Nu
-    checker on the document the server sent (fail on any error), then a full-page screenshot."""
+    checker on the document the server sent (fail on any error), no sideways scrolling, then a
+    full-page screenshot."""
     from axe_playwright_python.sync_playwright import Axe
 
     checker = Axe()
@@ -197,12 +150,23 @@ def axe(request, nu_checker):
             f"- ligne {m.get('lastLine')} : {m['message']} — {m.get('extract', '').strip()}"
             for m in erreurs
         )
+        # Nothing wider than the screen: a page never scrolls sideways (a wide table scrolls in
+        # its own frame).
+        largeurs = page.evaluate(DEBORDEMENT)
+        assert largeurs[0] <= largeurs[1], (
+            f"{page.url} défile de côté : {largeurs[0]} px de contenu pour {largeurs[1]} px, "
+            f"à cause de : {largeurs[2]}"
+        )
         dossier.mkdir(parents=True, exist_ok=True)
         chemin = re.sub(r"[^\w-]+", "-", page.url.split("//", 1)[-1].split("/", 1)[-1])[:80]
         page.screenshot(
             path=dossier / f"{len(visited) + 1:02d}-{chemin.strip('-') or 'accueil'}.png",
             full_page=True,
         )
+        # A full-page capture resizes the emulated screen for a moment: set it back, or on a
+        # phone the next click may aim at where the element was during the capture.
+        if page.viewport_size:
+            page.set_viewport_size(page.viewport_size)
         results = checker.run(page)
         bad = [
             v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")

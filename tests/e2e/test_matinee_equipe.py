@@ -87,8 +87,8 @@ def test_a_morning_in_the_back_office(live_server, browser, axe, programme, ecra
     cliquer(page.get_by_role("button", name="Retenir", exact=True))
     assert "enregistrée pour" in page.locator(".messagelist").inner_text()
     axe(page)
-    # The next one without going back to the list.
-    cliquer(page.get_by_role("link", name=re.compile("suivante", re.IGNORECASE)).first)
+    # The other one without going back to the list (the list is newest first).
+    cliquer(page.get_by_role("link", name=re.compile("Candidature (suivante|précédente)")))
     axe(page)
     assert "Traoré" in page.locator("#content").inner_text()
 

@@ -1,9 +1,6 @@
-"""Staff review an application on a phone: the review passes axe-core, nothing scrolls
-sideways, and a decision is made from the keyboard alone.
-
-axe-core is run on the review's sections (profile, referrals, eligibility, history,
-decisions). The rest of the page is Django's admin chrome and the record's form, whose
-autocompletes (select2) and breadcrumbs axe flags on every admin change page that has them."""
+"""Staff review an application on a phone: the whole page passes axe-core and the Nu checker
+(the admin's chrome, its autocompletes and breadcrumbs included), nothing scrolls sideways, and
+a decision is made from the keyboard alone."""
 
 import pytest
 from django.apps import apps
@@ -21,18 +18,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 PHONE = {"width": 375, "height": 812}
 
 
-def _axe_revue(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    resultats = Axe().run(page, context={"include": [[".revue-section"]]})
-    graves = [
-        v for v in resultats.response["violations"] if v.get("impact") in ("serious", "critical")
-    ]
-    assert not graves, "\n".join(f"{v['id']} : {v['help']}" for v in graves)
-    assert resultats.response["passes"], "axe-core n'a rien vérifié"
-
-
-def test_an_application_is_reviewed_and_retained_on_a_phone_with_the_keyboard(live_server, browser):
+def test_an_application_is_reviewed_and_retained_on_a_phone_with_the_keyboard(
+    live_server, browser, axe
+):
     sync_groups(apps)  # a transactional test: the groups of the migrations may be gone
     programme = ProgrammeFactory(nom="100 chances 100 emplois", niveau_diplome_min=3)
     filleul = FilleulFactory(
@@ -44,7 +32,7 @@ def test_an_application_is_reviewed_and_retained_on_a_phone_with_the_keyboard(li
     page = context.new_page()
 
     page.goto(f"{live_server.url}/admin/parrainages/candidature/{candidature.pk}/change/")
-    _axe_revue(page)
+    axe(page)
     assert page.get_by_role("heading", name="Éligibilité au dépôt").is_visible()
     assert page.get_by_role("row", name="Diplôme").get_by_text("rempli").is_visible()
     largeurs = page.evaluate(
@@ -57,7 +45,7 @@ def test_an_application_is_reviewed_and_retained_on_a_phone_with_the_keyboard(li
     page.keyboard.press("Enter")
     page.wait_for_load_state()
     assert "enregistrée pour" in page.locator(".messagelist").inner_text()
-    _axe_revue(page)
+    axe(page)
     candidature.refresh_from_db()
     assert candidature.statut == Candidature.Statut.RETENUE
     context.close()
