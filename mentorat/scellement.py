@@ -20,20 +20,66 @@ class CertificatAbsent(ImproperlyConfigured):
     pass
 
 
+def _classe_signataire():
+    """pyHanko's signer, with two costs paid once per process instead of twice per seal.
+
+    - ``SimpleSigner.sign_raw`` decodes the private key from its DER bytes at every signature,
+      and a seal signs twice (pyHanko's dry run to size the signature, then the real one):
+      about half of a seal's time. The key is decoded once here, for the RSA PKCS#1 v1.5
+      signatures our certificates make (any other mechanism goes through pyHanko's code).
+    - The size the dry run measures is the same for every seal with this certificate: it is
+      kept (``reserve``) and given to pyHanko as ``bytes_reserved``, which skips the dry run.
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from pyhanko.sign import signers
+    from pyhanko.sign.general import get_pyca_cryptography_hash
+
+    class SignataireCleChargee(signers.SimpleSigner):
+        reserve: int | None = None
+        _cle = None
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mecanisme = self.get_signature_mechanism_for_digest(digest_algorithm)
+            try:
+                algorithme = mecanisme.signature_algo
+            except ValueError:
+                algorithme = mecanisme["algorithm"].native
+            if algorithme != "rsassa_pkcs1v15":
+                return super().sign_raw(data, digest_algorithm)
+            if self._cle is None:
+                self._cle = serialization.load_der_private_key(
+                    self.signing_key.dump(), password=None
+                )
+            return self._cle.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+        async def async_sign(self, data_digest, digest_algorithm, dry_run=False, **kwargs):
+            cms = await super().async_sign(data_digest, digest_algorithm, dry_run, **kwargs)
+            if dry_run and self.reserve is None:
+                # pyHanko's own margin: the hexadecimal dump, plus half again.
+                taille = len(cms.dump()) * 2
+                self.reserve = taille + 2 * (taille // 4)
+            return cms
+
+    return SignataireCleChargee
+
+
 @functools.cache
 def _signataire(chemin: str, mot_de_passe: str):
-    from pyhanko.sign import signers
-
     if not Path(chemin).is_file():
         raise CertificatAbsent(
             f"Certificat de scellement introuvable : {chemin}. Créez-en un pour le développement "
             "avec « python manage.py creer_certificat_sceau » ou indiquez SCEAU_CERTIFICAT."
         )
+    from pyhanko.sign import signers
+
     signer = signers.SimpleSigner.load_pkcs12(
         chemin, passphrase=mot_de_passe.encode() if mot_de_passe else None
     )
     if signer is None:
         raise CertificatAbsent(f"Impossible de lire le certificat {chemin} (mot de passe ?).")
+    # pyHanko builds a SimpleSigner whatever the class asked: this one adds no state.
+    signer.__class__ = _classe_signataire()
     return signer
 
 
@@ -55,7 +101,10 @@ def sceller(pdf: bytes, *, raison: str, lieu: str = "") -> bytes:
         md_algorithm="sha256",
     )
     out = io.BytesIO()
-    signers.PdfSigner(meta, signer=signataire()).sign_pdf(writer, output=out)
+    signer = signataire()
+    signers.PdfSigner(meta, signer=signer).sign_pdf(
+        writer, output=out, bytes_reserved=signer.reserve
+    )
     return out.getvalue()
 
 

@@ -213,6 +213,7 @@ def rencontre_demain(maintenant) -> list[NouvelEnvoi]:
         .values(
             "pk",
             "debut",
+            "sequence",
             "modalite",
             "lieu",
             "lien",
@@ -240,7 +241,9 @@ def rencontre_demain(maintenant) -> list[NouvelEnvoi]:
             envois.append(
                 _envoi(
                     "rencontre_demain",
-                    f"rencontre_demain:{r['pk']}:{user_id}",
+                    # A moved meeting (its invitation's SEQUENCE) is reminded again.
+                    f"rencontre_demain:{r['pk']}:{user_id}"
+                    + (f":v{r['sequence']}" if r["sequence"] else ""),
                     user_id,
                     r[f"parrainage__{cote}__user__email"],
                     f"Rappel : rencontre de parrainage demain à {debut:%H:%M}",

@@ -304,6 +304,11 @@ def rencontre_planifier(*, parrainage, par, donnees: dict) -> Rencontre:
         .first()
     )
     if deja is not None:
+        if deja.statut == Rencontre.Statut.PROPOSEE:
+            # The mentee proposed this very time: planning it is accepting it (invitations).
+            from .rencontres import rencontre_accepter
+
+            return rencontre_accepter(rencontre=deja, par=par)
         return deja
     rencontre = Rencontre.objects.create(
         parrainage=parrainage,

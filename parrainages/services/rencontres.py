@@ -235,13 +235,16 @@ def rencontre_accepter(*, rencontre, par) -> Rencontre:
     deja_au_calendrier = rencontre.au_calendrier
     rencontre.confirmer()
     if deja_au_calendrier:
-        rencontre.save(update_fields=["statut"])
-        _prevenir(
+        # A moved meeting went to the calendars as TENTATIVE: a new version, CONFIRMED, for
+        # everyone who holds it (and the mentee's e-mail says it is confirmed).
+        rencontre.sequence += 1
+        invitation_envoyer(
             rencontre,
-            rencontre.parrainage.filleul.user,
-            "confirmee",
-            "Votre rencontre de parrainage est confirmée",
+            "REQUEST",
+            "Rencontre de parrainage confirmée",
+            annonces={"filleul": "Votre parrain ou votre marraine a confirmé le nouvel horaire."},
         )
+        rencontre.save(update_fields=["statut", "sequence", "au_calendrier"])
     else:
         invitation_envoyer(
             rencontre,
@@ -276,8 +279,10 @@ def rencontre_deplacer(*, rencontre, par, debut) -> Rencontre:
     if debut <= timezone.now():
         raise ValidationError({"debut": "Choisissez une date et une heure à venir."})
     if debut == rencontre.debut:
-        # The same move posted twice: done already.
-        return rencontre
+        if rencontre.statut == Rencontre.Statut.PROPOSEE:
+            # The same move posted twice: done already.
+            return rencontre
+        raise ValidationError({"debut": "Choisissez un autre horaire que l'horaire actuel."})
     rencontre.deplacer(debut)
     rencontre.acceptee_le = timezone.now()
     try:

@@ -219,12 +219,37 @@ def test_moving_a_planned_meeting_sends_a_new_version_and_waits_for_the_mentor(p
     assert "method=REQUEST" in type_ and calendrier["method"] == "REQUEST"
     assert evenement["uid"] == uid and evenement["sequence"] == 1
     assert evenement.decoded("dtstart") == nouveau and evenement["status"] == "TENTATIVE"
-    # The mentor confirms: already in both calendars, the mentee is told (no third .ics).
+    # The mentor confirms: already in both calendars as TENTATIVE, a new version CONFIRMED.
     Envoi.objects.all().delete()
     rencontre = rencontre_accepter(rencontre=rencontre, par=pair.parrain.user)
-    assert rencontre.statut == Rencontre.Statut.PREVUE
-    (confirmation,) = Envoi.objects.all()
-    assert confirmation.email == pair.filleul.user.email and not confirmation.pieces_jointes
+    assert rencontre.statut == Rencontre.Statut.PREVUE and rencontre.sequence == 2
+    assert _par_adresse(rencontre) == {pair.parrain.user.email: 1, pair.filleul.user.email: 1}
+    calendrier, _ = _ics(_envois(rencontre, email=pair.filleul.user.email).get())
+    evenement = calendrier.walk("VEVENT")[0]
+    assert evenement["uid"] == uid and evenement["sequence"] == 2
+    assert evenement["status"] == "CONFIRMED"
+    # Moving it again to the time it has now is refused: nothing would change.
+    with pytest.raises(ValidationError):
+        rencontre_deplacer(rencontre=rencontre, par=pair.filleul.user, debut=nouveau)
+
+
+def test_a_moved_meeting_is_reminded_the_day_before_its_new_date(pair):
+    rencontre = rencontre_planifier(parrainage=pair, par=pair.parrain.user, donnees=_donnees())
+    avant = {e.cle for e in rencontre_demain(rencontre.debut - dt.timedelta(days=1))}
+    nouveau = rencontre.debut + dt.timedelta(days=3)
+    rencontre = rencontre_deplacer(rencontre=rencontre, par=pair.filleul.user, debut=nouveau)
+    rencontre_accepter(rencontre=rencontre, par=pair.parrain.user)
+    apres = {e.cle for e in rencontre_demain(nouveau - dt.timedelta(days=1))}
+    assert len(avant) == len(apres) == 2 and not avant & apres
+
+
+def test_the_mentor_planning_the_time_the_mentee_proposed_accepts_it(pair):
+    proposee = rencontre_proposer(parrainage=pair, par=pair.filleul.user, donnees=_donnees())
+    planifiee = rencontre_planifier(
+        parrainage=pair, par=pair.parrain.user, donnees=_donnees(debut=proposee.debut)
+    )
+    assert planifiee.pk == proposee.pk and planifiee.statut == Rencontre.Statut.PREVUE
+    assert _envois(planifiee, cle__contains=":REQUEST:").count() == 2
 
 
 def test_moving_a_minors_meeting_copies_the_guardian_and_the_refusal_withdraws_it():
@@ -473,6 +498,7 @@ def test_the_space_lists_meetings_with_their_actions_in_constant_queries(
     with django_assert_num_queries(12):
         reponse = client.get(reverse("filleul:tableau_de_bord"))
     contenu = _texte(reponse)
-    assert contenu.count("Ajouter à mon agenda (.ics)") == 2 * n
+    # A proposal not yet in any calendar has no .ics to add (no cancellation would follow).
+    assert contenu.count("Ajouter à mon agenda (.ics)") == n
     assert contenu.count("À confirmer par votre parrain ou marraine") == n
     assert contenu.count('rel="noopener"') == n
