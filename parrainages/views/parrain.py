@@ -106,11 +106,16 @@ def tableau_de_bord(request):
         Rencontre.objects.filter(
             parrainage__parrain=parrain,
             parrainage__statut=Parrainage.Statut.ACTIF,
-            statut=Rencontre.Statut.PREVUE,
+            statut__in=[Rencontre.Statut.PREVUE, Rencontre.Statut.PROPOSEE],
         )
         .select_related("parrainage__filleul__user")
         .order_by("debut")
     )
+    # The mentee's proposals and moves waiting for the mentor's answer.
+    a_confirmer = [
+        r for r in rencontres if r.statut == Rencontre.Statut.PROPOSEE and r.debut >= maintenant
+    ]
+    rencontres = [r for r in rencontres if r.statut == Rencontre.Statut.PREVUE]
     chartes = list(
         Charte.objects.filter(parrainage__parrain=parrain)
         .a_signer_par(request.user)
@@ -124,6 +129,7 @@ def tableau_de_bord(request):
             "propositions": propositions,
             "actifs": actifs,
             "a_venir": [r for r in rencontres if r.debut >= maintenant][:10],
+            "a_confirmer": a_confirmer,
             "a_consigner": [r for r in rencontres if r.debut < maintenant],
             "chartes": chartes,
             "sorties_dues": [

@@ -102,6 +102,12 @@ def build(parrain, n):
         pair = ParrainageFactory(parrain=parrain, actif=True)
         RencontreFactory(parrainage=pair, debut=timezone.now() + dt.timedelta(days=i + 1))
         RencontreFactory(parrainage=pair, debut=timezone.now() - dt.timedelta(days=i + 1))
+        # The mentee's proposal, waiting for the mentor's answer.
+        RencontreFactory(
+            parrainage=pair,
+            debut=timezone.now() + dt.timedelta(days=i + 1, hours=3),
+            statut=Rencontre.Statut.PROPOSEE,
+        )
         CharteFactory(parrainage=pair)
     for _ in range(3):
         ParrainageFactory(parrain=parrain, attente=True)
@@ -117,6 +123,8 @@ def test_dashboard_constant_queries(connecte, parrain, django_assert_num_queries
     assert content.count("à consigner") >= 1
     assert "Propositions à examiner" in content
     assert "Chartes à signer" in content
+    assert "Rencontres à confirmer" in content
+    assert content.count("rencontre proposée, à accepter ou refuser") == n
 
 
 @pytest.mark.parametrize("n", [5, 30])
