@@ -55,6 +55,16 @@ def test_every_text_template_is_rendered_unescaped(gabarit):
 
         assert "l'agence" in rendre_texte(nom, {"code": "l'agence", "url": "", "expire_le": None})
         return
+    if gabarit.name.startswith("_"):
+        # A piece shared by an e-mail's two parts: included by a .txt and by its .html twin.
+        inclus = f'{{% include "{nom}" %}}'
+        parents = [
+            p.suffix
+            for p in RACINE.glob("templates/**/*.*")
+            if p.suffix in (".txt", ".html") and inclus in p.read_text(encoding="utf-8")
+        ]
+        assert {".txt", ".html"} <= set(parents), parents
+        return
     if nom.startswith("account/") or nom == "parrainages/immersion/texte.txt":
         texte = (RACINE / "templates" / gabarit).read_text(encoding="utf-8")
         assert "{% autoescape off %}" in texte

@@ -139,7 +139,7 @@ def test_the_page_shows_the_profile_the_criteria_and_the_history_never_json(
         "Dans un quartier prioritaire : Les Vergnes (QN06301M)",
         "Demandeur d'emploi inscrit à France Travail",
         "CAP, BEP (niveau 3)",
-        'href="tel:0611223344"',
+        'href="tel:+33611223344"',
         'href="mailto:sami@exemple.fr"',
         "Mission locale de la Vallée — conseiller ou conseillère : Jeanne Martin",
         DIAGNOSTIC,
