@@ -60,6 +60,7 @@ from ..services import (
     rencontre_deplacer,
     rencontre_proposer,
 )
+from .actions import rencontre_action
 from .evenements import page_evenements
 from .parrain import rencontre_ics_reponse
 
@@ -468,30 +469,26 @@ def rencontre_deplacer_vue(request, pk):
 def rencontre_accepter_vue(request, pk):
     """The mentee confirms a meeting their mentor planned."""
     rencontre = rencontre_du_filleul(request.user, pk)
-    try:
-        rencontre_accepter(rencontre=rencontre, par=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, "Rencontre confirmée : votre parrain ou votre marraine est prévenu(e)."
-        )
-    return redirect(f"{reverse('filleul:tableau_de_bord')}#rencontres")
+    return rencontre_action(
+        request,
+        rencontre_accepter,
+        rencontre,
+        succes="Rencontre confirmée : votre parrain ou votre marraine est prévenu(e).",
+        retour=f"{reverse('filleul:tableau_de_bord')}#rencontres",
+    )
 
 
 @filleul_requis
 @require_POST
 def rencontre_annuler_vue(request, pk):
     rencontre = rencontre_du_filleul(request.user, pk)
-    try:
-        rencontre_annuler(rencontre=rencontre, par=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, "Rencontre annulée : votre parrain ou votre marraine est prévenu(e)."
-        )
-    return redirect(f"{reverse('filleul:tableau_de_bord')}#rencontres")
+    return rencontre_action(
+        request,
+        rencontre_annuler,
+        rencontre,
+        succes="Rencontre annulée : votre parrain ou votre marraine est prévenu(e).",
+        retour=f"{reverse('filleul:tableau_de_bord')}#rencontres",
+    )
 
 
 @filleul_requis

@@ -41,6 +41,7 @@ from ..services import (
     rencontre_planifier,
     rencontre_refuser,
 )
+from .actions import rencontre_action
 from .evenements import page_evenements
 
 
@@ -306,13 +307,13 @@ def rencontre_consigner_vue(request, pk):
 @require_POST
 def rencontre_annuler_vue(request, pk):
     rencontre = _rencontre(request, pk)
-    try:
-        rencontre_annuler(rencontre=rencontre, par=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Rencontre annulée : l'annulation est envoyée à vous deux.")
-    return redirect(f"{rencontre.parrainage.get_portal_url()}#rencontres")
+    return rencontre_action(
+        request,
+        rencontre_annuler,
+        rencontre,
+        succes="Rencontre annulée : l'annulation est envoyée à vous deux.",
+        retour=f"{rencontre.parrainage.get_portal_url()}#rencontres",
+    )
 
 
 @parrain_requis
@@ -320,13 +321,13 @@ def rencontre_annuler_vue(request, pk):
 def rencontre_accepter_vue(request, pk):
     """The mentor accepts the time the mentee proposed."""
     rencontre = _rencontre(request, pk)
-    try:
-        rencontre_accepter(rencontre=rencontre, par=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Rencontre acceptée : votre filleul est prévenu.")
-    return redirect(f"{rencontre.parrainage.get_portal_url()}#rencontres")
+    return rencontre_action(
+        request,
+        rencontre_accepter,
+        rencontre,
+        succes="Rencontre acceptée : votre filleul est prévenu.",
+        retour=f"{rencontre.parrainage.get_portal_url()}#rencontres",
+    )
 
 
 @parrain_requis
@@ -334,16 +335,13 @@ def rencontre_accepter_vue(request, pk):
 def rencontre_refuser_vue(request, pk):
     """The mentor refuses the time the mentee proposed: the meeting is cancelled."""
     rencontre = _rencontre(request, pk)
-    try:
-        rencontre_refuser(rencontre=rencontre, par=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            "Proposition refusée : votre filleul est prévenu. Proposez-lui un autre horaire.",
-        )
-    return redirect(f"{rencontre.parrainage.get_portal_url()}#rencontres")
+    return rencontre_action(
+        request,
+        rencontre_refuser,
+        rencontre,
+        succes="Proposition refusée : votre filleul est prévenu. Proposez-lui un autre horaire.",
+        retour=f"{rencontre.parrainage.get_portal_url()}#rencontres",
+    )
 
 
 @parrain_requis
