@@ -426,6 +426,7 @@ def ville(args):
 def _programme_ville(Programme, Parrainage, MatchingRun, Candidature):
     import datetime as dt
 
+    from mentorat.suppression import supprimer
     from parrainages.models import Filleul, Parrain
 
     programme, _ = Programme.objects.update_or_create(
@@ -445,11 +446,13 @@ def _programme_ville(Programme, Parrainage, MatchingRun, Candidature):
     filleuls = list(
         Candidature.objects.filter(programme=programme).values_list("filleul", flat=True)
     )
-    Parrainage.objects.filter(programme=programme).delete()
-    MatchingRun.objects.filter(programme=programme).delete()
-    Candidature.objects.filter(programme=programme).delete()
-    Filleul.objects.filter(pk__in=filleuls).delete()
-    Parrain.objects.filter(programmes=programme).delete()
+    # In bulk, audit entries included (``mentorat.suppression``): row by row, the clean-up
+    # of a large run did not finish.
+    supprimer(Parrainage.objects.filter(programme=programme))
+    supprimer(MatchingRun.objects.filter(programme=programme))
+    supprimer(Candidature.objects.filter(programme=programme))
+    supprimer(Filleul.objects.filter(pk__in=filleuls))
+    supprimer(Parrain.objects.filter(programmes=programme))
     return programme
 
 

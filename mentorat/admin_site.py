@@ -26,6 +26,7 @@ from .admin_perimetre import (
 from .admin_widgets import AutocompleteAccessibleMixin
 from .mfa import avec_suite, exiger_mfa, mfa_passee, retour_sur
 from .perimetre import perimetre_de
+from .suppression import supprimer
 
 # A dashboard reader slower than this (seconds) is kept this long (seconds): see ``_lire``.
 SEUIL_LECTURE_LENTE = 0.3
@@ -40,6 +41,14 @@ def supprimer_la_selection(modeladmin, request, queryset):
     translation's « Supprimer les %(verbose_name_plural)s sélectionnés » gives « les
     candidatures sélectionnés »."""
     return delete_selected(modeladmin, request, queryset)
+
+
+class SuppressionJournaliseeMixin:
+    """The bulk deletion of a list's selection records its audit entries in bulk, and
+    deletes related rows in batches (``mentorat.suppression``) rather than one by one."""
+
+    def delete_queryset(self, request, queryset):
+        supprimer(queryset)
 
 
 class MentoratAdminSite(admin.AdminSite):
@@ -100,6 +109,10 @@ class MentoratAdminSite(admin.AdminSite):
             # Lists counted up to a bound, unless the ModelAdmin pages them its own way.
             if classe.paginator is Paginator:
                 melanges += (PaginationBorneeMixin,)
+            # Bulk deletion in bulk, unless the ModelAdmin deletes its own way (accounts are
+            # erased, not deleted).
+            if classe.delete_queryset is admin.ModelAdmin.delete_queryset:
+                melanges += (SuppressionJournaliseeMixin,)
             # Its inlines' rows and choices follow the perimeter too; their date-and-time
             # fields are named like the ModelAdmin's.
             inlines = tuple(

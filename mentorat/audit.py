@@ -106,7 +106,8 @@ def _journal_ecrire(action, paires, champs, acteur) -> int:
     row: the same changes (``model_instance_diff``), label and correlation id."""
     if not paires or auditlog_disabled.get():
         return 0
-    model = type(paires[0][1])
+    # A deletion's pair is (row, None): the row named is the one that is there.
+    model = type(paires[0][1] if paires[0][1] is not None else paires[0][0])
     if not auditlog.contains(model):
         return 0
     type_de_fiche = ContentType.objects.get_for_model(model)
@@ -121,13 +122,14 @@ def _journal_ecrire(action, paires, champs, acteur) -> int:
         )
         if not changes:
             continue
-        pk = nouveau.pk
-        additional_data = getattr(nouveau, "get_additional_data", None)
+        objet = nouveau if nouveau is not None else ancien
+        pk = objet.pk
+        additional_data = getattr(objet, "get_additional_data", None)
         entree = LogEntry(
             content_type=type_de_fiche,
             object_pk=smart_str(pk),
             object_id=pk if isinstance(pk, int) else None,
-            object_repr=_libelle(nouveau),
+            object_repr=_libelle(objet),
             action=action,
             changes=changes,
             additional_data=additional_data() if callable(additional_data) else None,

@@ -60,6 +60,7 @@ from mentorat.signatures import (
     parties_des_documents_effacer,
     parties_effacer,
 )
+from mentorat.suppression import supprimer
 from programmes.models import Inscription
 
 from ..extensions import extensions
@@ -152,7 +153,8 @@ def compte_effacer(*, user, notifier: bool = True) -> None:
     envois_anonymiser(destinataire=user)
     sessions_supprimer(user=user)
     inscriptions_a_venir_annuler(inscriptions=Inscription.objects.filter(pk__in=inscriptions))
-    user.delete()
+    # The account and what cascades from it, their audit entries written in bulk.
+    supprimer([user])
     # Once nothing names the person any more (their account gone, their profile without
     # identity): what was waiting on them closes, and the messages it writes name no one.
     _parcours_clore(filleul=filleul, paires=paires)

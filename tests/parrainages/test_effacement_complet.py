@@ -626,7 +626,7 @@ def test_a_failed_erasure_keeps_the_files_and_the_rows(
         raise RuntimeError("panne au milieu de l'effacement")
 
     # The account's own deletion comes after every file was dealt with.
-    monkeypatch.setattr(User, "delete", panne)
+    monkeypatch.setattr("parrainages.services.effacement.supprimer", panne)
     with (
         django_capture_on_commit_callbacks(execute=True) as rappels,
         pytest.raises(RuntimeError),
