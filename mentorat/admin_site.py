@@ -23,6 +23,7 @@ from .admin_perimetre import (
     PerimetreInlineMixin,
     declaration_valide,
 )
+from .admin_recherche import RechercheIndexeeMixin
 from .admin_widgets import AutocompleteAccessibleMixin
 from .mfa import avec_suite, exiger_mfa, mfa_passee, retour_sur
 from .perimetre import perimetre_de
@@ -113,6 +114,10 @@ class MentoratAdminSite(admin.AdminSite):
             # erased, not deleted).
             if classe.delete_queryset is admin.ModelAdmin.delete_queryset:
                 melanges += (SuppressionJournaliseeMixin,)
+            # The search box by subqueries on indexed columns (``admin_recherche``), unless the
+            # ModelAdmin searches its own way.
+            if classe.get_search_results is admin.ModelAdmin.get_search_results:
+                melanges += (RechercheIndexeeMixin,)
             # Its inlines' rows and choices follow the perimeter too; their date-and-time
             # fields are named like the ModelAdmin's.
             inlines = tuple(

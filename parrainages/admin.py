@@ -562,7 +562,7 @@ class FilleulAdmin(
         "prescripteur__type",
     )
     list_select_related = ("user", "commune", "prescripteur")
-    search_fields = (*PERSON_SEARCH, "identifiant_france_travail")
+    search_fields = (*PERSON_SEARCH, "=identifiant_france_travail")
     autocomplete_fields = (
         "user",
         "commune",

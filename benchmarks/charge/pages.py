@@ -36,6 +36,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from mentorat.models import User  # noqa: E402
 
+# A surname of the synthetic data (``demo.noms.NOMS``), as staff would type it.
+NOM_CHERCHE = "Benali"
 COMPTES = Path(__file__).resolve().parents[1] / "out" / "charge" / "comptes.json"
 
 
@@ -66,6 +68,12 @@ def pages(comptes):
         (admin, "/admin/parrainages/rencontre/"),
         (admin, "/admin/parrainages/rencontre/?statut__exact=prevue"),
         (admin, "/admin/parrainages/candidature/"),
+        # What staff wait for (issue of national-scale speed): search, sort, follow-up.
+        (admin, f"/admin/parrainages/rencontre/?q={NOM_CHERCHE}"),
+        (admin, f"/admin/parrainages/parrainage/?q={NOM_CHERCHE}"),
+        (admin, f"/admin/parrainages/filleul/?q={NOM_CHERCHE}"),
+        (admin, "/admin/parrainages/rencontre/?o=-3"),
+        (admin, "/admin/parrainages/parrainage/suivi/"),
     ]
 
 
