@@ -5,7 +5,18 @@ perimeter, ``mentorat/perimetre.py``); all of them when not given."""
 
 import datetime as dt
 
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db import connection
+from django.db.models import (
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from mentorat.models import Envoi
@@ -14,26 +25,47 @@ from .models import Parrainage, Rencontre, Sortie
 from .models.parrainage import Forme
 
 
+def _en_jours(champ: str) -> ExpressionWrapper:
+    """A number of days held in an integer column, as a duration to add to a date. SQLite keeps
+    durations as integers of microseconds and cannot multiply an interval."""
+    if connection.vendor == "postgresql":
+        unite = Value(dt.timedelta(days=1))
+    else:
+        unite = Value(24 * 3600 * 10**6)
+    return ExpressionWrapper(F(champ) * unite, output_field=DurationField())
+
+
 def binomes_en_panne(aujourd_hui=None, limite=200, parrainages=None):
-    """Active regular pairs with no logged meeting for their programme's delay."""
+    """Active regular pairs with no logged meeting for their programme's delay, the longest
+    silent first (the ``limite`` of them).
+
+    The rule is the work queue's (``file_de_travail``), in the database: the day of the last
+    meeting held, or else the start, is the programme's delay ago or more. Each pair's last
+    meeting is one read of the ``(parrainage, debut)`` index, ordered in the database, the
+    first ``limite`` taken: no grouping of every meeting of every pair, no pass in Python.
+    """
     aujourd_hui = aujourd_hui or timezone.localdate()
     parrainages = Parrainage.objects.all() if parrainages is None else parrainages
-    qs = (
+    tenue = Rencontre.objects.filter(parrainage=OuterRef("pk"), statut=Rencontre.Statut.TENUE)
+    derniere = Subquery(tenue.order_by("-debut").values("debut")[:1])
+    # Stalled on ``depuis + delay <= aujourd_hui``, the delay read on each row's programme.
+    delai = _en_jours("programme__relance_sans_rencontre_jours")
+    lignes = list(
         parrainages.filter(statut=Parrainage.Statut.ACTIF, forme=Forme.REGULIER)
+        .annotate(derniere=derniere)
         .annotate(
-            derniere=Max("rencontres__debut", filter=Q(rencontres__statut=Rencontre.Statut.TENUE))
+            depuis=Coalesce(
+                TruncDate("derniere", tzinfo=timezone.get_current_timezone()), "date_debut"
+            )
         )
+        .annotate(echeance=ExpressionWrapper(F("depuis") + delai, output_field=DateField()))
+        .filter(echeance__lte=aujourd_hui)
         .select_related("programme", "parrain__user", "filleul__user")
+        .order_by("depuis", "pk")[:limite]
     )
-    lignes = []
-    for p in qs.order_by("programme__nom", "pk").iterator(chunk_size=500):
-        depuis = timezone.localtime(p.derniere).date() if p.derniere else p.date_debut
-        if depuis and (aujourd_hui - depuis).days >= p.programme.relance_sans_rencontre_jours:
-            p.jours_sans_rencontre = (aujourd_hui - depuis).days
-            lignes.append(p)
-            if len(lignes) >= limite:
-                break
-    return sorted(lignes, key=lambda p: -p.jours_sans_rencontre)
+    for p in lignes:
+        p.jours_sans_rencontre = (aujourd_hui - p.depuis).days
+    return lignes
 
 
 def enquetes_en_retard(aujourd_hui=None, limite=200, parrainages=None):
