@@ -283,7 +283,8 @@ class ParrainAdmin(
         # A correlated count, not a join with GROUP BY: PostgreSQL then reads the page's rows
         # from the ordering index and counts the open pairs of those rows only.
         ouverts = (
-            Parrainage.objects.filter(parrain=OuterRef("pk"), statut__in=Parrainage.STATUTS_OUVERTS)
+            Parrainage.objects.filter(parrain=OuterRef("pk"))
+            .prenant_une_place()
             .order_by()
             .values("parrain")
             .annotate(n=Count("pk"))
@@ -1309,7 +1310,7 @@ class ParrainageAdmin(
     def places_du_parrain(self, obj):
         """The mentor's capacity minus their open pairs other than this one (in every
         programme): 1 or more, this pair fits."""
-        autres = obj.binomes_ouverts_du_parrain - int(obj.statut in Parrainage.STATUTS_OUVERTS)
+        autres = obj.binomes_ouverts_du_parrain - int(obj.prend_une_place)
         libres = obj.parrain.capacite - autres
         if libres > 0:
             return str(libres)

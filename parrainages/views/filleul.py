@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Count, Min, Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -30,6 +30,7 @@ from ..forms import (
     NIVEAUX_SCOLAIRES,
     CandidatureForm,
     IdentiteForm,
+    RefusPropositionForm,
     RepresentantsForm,
     SituationForm,
     SuppressionCompteForm,
@@ -60,6 +61,7 @@ from ..services import (
     rencontre_deplacer,
     rencontre_proposer,
 )
+from ..services.avis_filleul import PAS_PROPOSE, filleul_choisir, filleul_refuser
 from .actions import rencontre_action
 from .evenements import page_evenements
 from .parrain import rencontre_ics_reponse
@@ -362,6 +364,13 @@ def tableau_de_bord(request):
         )
         .order_by("-date_debut")
     )
+    # Proposals waiting for the mentee's say: one line a programme, its options counted.
+    propositions = (
+        filleul.parrainages.filter(statut=Parrainage.Statut.ATTENTE_FILLEUL)
+        .values("programme_id", "programme__nom")
+        .annotate(premiere=Min("pk"), nombre=Count("pk"))
+        .order_by("programme__nom")
+    )
     maintenant = timezone.now()
     rencontres = (
         Rencontre.objects.filter(
@@ -401,6 +410,7 @@ def tableau_de_bord(request):
             "filleul": filleul,
             "candidatures": candidatures,
             "parrainages": parrainages,
+            "propositions": propositions,
             "rencontres_a_venir": a_venir,
             "binomes_actifs": [p for p in parrainages if p.statut == Parrainage.Statut.ACTIF],
             "rencontres_passees": passees[:10],
@@ -558,4 +568,64 @@ def evenements(request):
         ouverts=evenements_ouverts_au_filleul(request.filleul),
         gabarit="parrainages/filleul/evenements.html",
         retour="filleul:evenements",
+    )
+
+
+@filleul_requis
+@require_http_methods(["GET", "POST"])
+def proposition(request, pk):
+    """The mentee's say: the proposed mentor to accept or refuse, or up to three to choose
+    from — first name, sector, job and why they match; never their surname, contact
+    details nor address before they accept (docs/appariement.md)."""
+    parrainage = parrainage_du_filleul(request.user, pk, Parrainage.Statut.ATTENTE_FILLEUL)
+    options = list(
+        Parrainage.objects.filter(
+            filleul=request.filleul,
+            programme_id=parrainage.programme_id,
+            statut=Parrainage.Statut.ATTENTE_FILLEUL,
+        )
+        .select_related("parrain__user")
+        .prefetch_related("parrain__secteurs")
+        .order_by("-score", "pk")
+    )
+    refus = RefusPropositionForm(request.POST if "refuser" in request.POST else None)
+    if request.method == "POST":
+        retour = redirect("filleul:proposition", pk=pk)
+        try:
+            if "refuser" in request.POST:
+                if not refus.is_valid():
+                    raise ValidationError(" ".join(refus.errors.get("motif", [])))
+                filleul_refuser(
+                    parrainage=parrainage, par=request.user, motif=refus.cleaned_data["motif"]
+                )
+                messages.info(
+                    request,
+                    "C'est noté : ces propositions ne vous seront plus faites. L'équipe vous "
+                    "proposera un autre parrain ou une autre marraine.",
+                )
+                return redirect("filleul:tableau_de_bord")
+            choisie = next(
+                (o for o in options if str(o.pk) == request.POST.get("choisir", "")), None
+            )
+            if choisie is None:
+                raise ValidationError(PAS_PROPOSE)
+            filleul_choisir(parrainage=choisie, par=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return retour
+        messages.success(
+            request,
+            f"Merci ! Nous demandons à {choisie.parrain.user.first_name or 'votre parrain'} "
+            "s'il ou elle peut vous accompagner ; vous serez prévenu(e) par e-mail de sa réponse.",
+        )
+        return redirect("filleul:tableau_de_bord")
+    return render(
+        request,
+        "parrainages/filleul/proposition.html",
+        {
+            "parrainage": parrainage,
+            "programme": parrainage.programme,
+            "options": options,
+            "refus": refus,
+        },
     )
