@@ -13,7 +13,10 @@ turns and the second is refused with a message, free to choose another option.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from mentorat.envois import envois_creer, expedier_apres_commit
+
 from ..models import Parrainage
+from ..relances import propositions_aux_filleuls, propositions_nouvelles
 from .capacite import place_exiger
 from .mineurs import honorabilite_exiger
 
@@ -72,9 +75,7 @@ def filleul_choisir(*, parrainage, par) -> Parrainage:
             autre.save(update_fields=["statut", "filleul_repondu_le"])
     choisie.choisir()
     choisie.save(update_fields=["statut", "filleul_repondu_le", "envoye_le"])
-    from .matching import propositions_notifier
-
-    propositions_notifier(ids=[choisie.pk])
+    _envoyer(propositions_nouvelles([choisie.pk]))
     return choisie
 
 
@@ -94,11 +95,13 @@ def filleul_refuser(*, parrainage, par, motif: str = "") -> list[Parrainage]:
 def propositions_filleuls_notifier(*, ids) -> int:
     """E-mail each mentee whose proposals ``ids`` just reached them (one e-mail for their
     options), through the exactly-once outbox."""
-    from mentorat.envois import envois_creer, expedier_apres_commit
+    return _envoyer(propositions_aux_filleuls(ids))
 
-    from ..relances import propositions_aux_filleuls
 
-    nouveaux = envois_creer(propositions_aux_filleuls(ids))
+def _envoyer(envois) -> int:
+    """Through the exactly-once outbox, sent right after the commit (and by the outbox's
+    five-minute run should that message be lost)."""
+    nouveaux = envois_creer(envois)
     if nouveaux:
         expedier_apres_commit()
     return nouveaux
