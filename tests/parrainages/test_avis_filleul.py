@@ -44,7 +44,7 @@ def envois(regle):
     return list(Envoi.objects.filter(regle=regle))
 
 
-# --- « aucun »: today's flow ----------------------------------------------------------------
+# --- « aucun »: today's flow ------------
 
 
 @pytest.mark.django_db
@@ -57,7 +57,7 @@ def test_without_a_say_the_confirmed_proposal_goes_to_the_mentor():
     assert not envois("proposition_au_filleul")
 
 
-# --- « accepter ou refuser » ------------------------------------------------------------------
+# --- « accepter ou refuser » ------------
 
 
 @pytest.mark.django_db
@@ -124,7 +124,7 @@ def test_a_proposal_answered_already_is_refused_with_a_message():
         filleul_refuser(parrainage=proposition, par=proposition.filleul.user)
 
 
-# --- « choisir parmi jusqu'à 3 » ------------------------------------------------------------------
+# --- « choisir parmi jusqu'à 3 » ------------
 
 
 def programme_au_choix():
@@ -161,7 +161,7 @@ def test_the_mentee_chooses_one_option_the_others_are_released_and_never_propose
     (courriel,) = envois("proposition_au_filleul")  # one e-mail for the three
     assert "3 parrains" in courriel.sujet
 
-    choisie, *autres = options[1], options[0], options[2]
+    choisie = options[1]
     filleul_choisir(parrainage=choisie, par=filleul.user)
     choisie.refresh_from_db()
     assert choisie.statut == Statut.ATTENTE_PARRAIN and choisie.prend_une_place
@@ -239,7 +239,7 @@ def test_two_mentees_choosing_the_last_place_of_one_mentor_take_turns(postgres):
     assert Parrainage.objects.filter(parrain=mentor).prenant_une_place().count() == 1
 
 
-# --- reminder and expiry ---------------------------------------------------------------------------
+# --- reminder and expiry ------------
 
 
 @pytest.mark.django_db
@@ -274,7 +274,7 @@ def test_the_mentee_is_reminded_once_then_the_proposal_expires():
     }
 
 
-# --- privacy: the mentor sees nothing of a mentee who did not choose them -----------------------
+# --- privacy: the mentor sees nothing of a mentee who did not choose them ------------
 
 
 @pytest.mark.django_db
@@ -302,7 +302,7 @@ def test_the_mentor_sees_no_option_nor_mentee_answer(client):
         assert response.status_code == 404
 
 
-# --- the mentee's page ------------------------------------------------------------------------------
+# --- the mentee's page ------------
 
 
 @pytest.mark.django_db
