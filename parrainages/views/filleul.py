@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Min, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -352,8 +352,11 @@ def tableau_de_bord(request):
     )
     candidatures = list(candidatures)
     _semaines_de_selection(candidatures)
+    # The pairs, and in the same query the proposals waiting for the mentee's say.
     parrainages = list(
-        filleul.parrainages.filter(statut__in=Parrainage.STATUTS_FORMES)
+        filleul.parrainages.filter(
+            statut__in=(*Parrainage.STATUTS_FORMES, Parrainage.Statut.ATTENTE_FILLEUL)
+        )
         .select_related("programme", "parrain__user")
         .prefetch_related(
             Prefetch(
@@ -364,13 +367,10 @@ def tableau_de_bord(request):
         )
         .order_by("-date_debut")
     )
-    # Proposals waiting for the mentee's say: one line a programme, its options counted.
-    propositions = (
-        filleul.parrainages.filter(statut=Parrainage.Statut.ATTENTE_FILLEUL)
-        .values("programme_id", "programme__nom")
-        .annotate(premiere=Min("pk"), nombre=Count("pk"))
-        .order_by("programme__nom")
+    propositions = _propositions_en_attente(
+        [p for p in parrainages if p.statut == Parrainage.Statut.ATTENTE_FILLEUL]
     )
+    parrainages = [p for p in parrainages if p.statut != Parrainage.Statut.ATTENTE_FILLEUL]
     maintenant = timezone.now()
     rencontres = (
         Rencontre.objects.filter(
@@ -418,6 +418,17 @@ def tableau_de_bord(request):
             "chartes_a_signer": a_signer,
         },
     )
+
+
+def _propositions_en_attente(attente) -> list[dict]:
+    """One line a programme: its name, its first proposal (the page's link), how many."""
+    lignes = {}
+    for p in sorted(attente, key=lambda p: p.pk):
+        ligne = lignes.setdefault(
+            p.programme_id, {"programme": p.programme.nom, "premiere": p.pk, "nombre": 0}
+        )
+        ligne["nombre"] += 1
+    return sorted(lignes.values(), key=lambda ligne: ligne["programme"])
 
 
 @filleul_requis
