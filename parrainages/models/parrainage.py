@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from mentorat.fields import bornes
 from mentorat.horaires import plus_minutes
-from programmes.models import AvisFilleul, Forme, StatusMachine
+from programmes.models import AvisFilleul, Forme, StatusMachine, TransitionError
 
 
 class CandidatureQuerySet(models.QuerySet):
@@ -418,6 +418,12 @@ class Parrainage(StatusMachine, models.Model):
     def confirmer(self):
         """Staff confirm a proposal: it goes to the mentor, or first to the mentee in a
         programme that gives them a say."""
+        if self.statut == self.Statut.ATTENTE_FILLEUL:
+            # Staff never answer for the mentee (the programme's setting may have changed).
+            raise TransitionError(
+                "Cette proposition attend la réponse du filleul : elle ne peut être confirmée "
+                "qu'une fois, avant de lui être soumise."
+            )
         if self.programme.avis_filleul != AvisFilleul.AUCUN:
             self.soumettre_au_filleul()
             return
