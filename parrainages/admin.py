@@ -1173,7 +1173,7 @@ class ParrainageAdmin(
         "date_fin_prevue",
         "statut",
     )
-    list_filter = ("statut", "programme", "forme", AppariementFilter)
+    list_filter = ("statut", "programme", "forme", "option", AppariementFilter)
     list_select_related = PAIR_RELATED
     search_fields = PAIR_SEARCH
     autocomplete_fields = ("programme", "parrain", "filleul", "candidature")
@@ -1181,7 +1181,10 @@ class ParrainageAdmin(
         "score",
         "raisons_detail",
         "matching_run",
+        "option",
         "propose_le",
+        "soumis_au_filleul_le",
+        "filleul_repondu_le",
         "envoye_le",
         "repondu_le",
         "motif_declin",
@@ -1195,12 +1198,17 @@ class ParrainageAdmin(
     inlines = (RencontreInline, ImmersionInline, SortieInline)
     fieldsets = (
         (None, {"fields": ("programme", "parrain", "filleul", "candidature", "forme", "statut")}),
-        ("Appariement", {"fields": ("score", "raisons_detail", "matching_run", "objectifs")}),
+        (
+            "Appariement",
+            {"fields": ("score", "raisons_detail", "matching_run", "option", "objectifs")},
+        ),
         (
             "Dates",
             {
                 "fields": (
                     "propose_le",
+                    "soumis_au_filleul_le",
+                    "filleul_repondu_le",
                     "envoye_le",
                     "repondu_le",
                     "motif_declin",
@@ -1215,8 +1223,12 @@ class ParrainageAdmin(
     )
     decisions = {
         "confirmer": Decision(
-            "Confirmer (envoyer au parrain)",
-            Parrainage.Statut.ATTENTE_PARRAIN,
+            "Confirmer (envoyer au parrain, ou d'abord au filleul si le programme lui donne "
+            "son avis)",
+            # Where it leads depends on the programme (``Programme.avis_filleul``); offered from
+            # a proposal only — the one status that may move to « en attente du choix du
+            # filleul » — never for staff to answer in the mentee's place.
+            Parrainage.Statut.ATTENTE_FILLEUL,
             lambda p, *, motif, par: proposition_confirmer(parrainage=p, par=par),
         ),
         "ecarter": Decision(
@@ -1348,14 +1360,16 @@ class ParrainageAdmin(
         resultat = propositions_confirmer(
             ids=list(queryset.values_list("pk", flat=True)), par=request.user
         )
-        if resultat.confirmees:
-            LogEntry.objects.log_actions(
-                user_id=request.user.pk,
-                queryset=resultat.confirmees,
-                action_flag=CHANGE,
-                change_message=f"{CONFIRMER} : {Parrainage.Statut.PROPOSITION.label} → "
-                f"{Parrainage.Statut.ATTENTE_PARRAIN.label}.",
-            )
+        for statut in (Parrainage.Statut.ATTENTE_PARRAIN, Parrainage.Statut.ATTENTE_FILLEUL):
+            envoyees = [p for p in resultat.confirmees if p.statut == statut]
+            if envoyees:
+                LogEntry.objects.log_actions(
+                    user_id=request.user.pk,
+                    queryset=envoyees,
+                    action_flag=CHANGE,
+                    change_message=f"{CONFIRMER} : {Parrainage.Statut.PROPOSITION.label} → "
+                    f"{statut.label}.",
+                )
         refusees = defaultdict(list)
         for parrainage, raison in resultat.refusees:
             refusees[raison].append(parrainage)

@@ -367,3 +367,52 @@ def test_the_dashboard_leads_to_the_choice(client):
     page = client.get(reverse("filleul:tableau_de_bord")).content.decode()
     assert "3 parrains ou marraines vous sont proposés" in page
     assert reverse("filleul:proposition", kwargs={"pk": min(o.pk for o in options)}) in page
+
+
+# --- the admin -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_staff_confirm_options_from_the_admin_and_see_them_wait_for_the_mentee(client):
+    from tests.mentorat.factories import connecter, gestionnaire
+
+    programme = ProgrammeFactory(avis_filleul=AvisFilleul.CHOISIR)
+    filleul = FilleulFactory()
+    options = [
+        ParrainageFactory(programme=programme, filleul=filleul, option=True) for _ in range(3)
+    ]
+    connecter(client, gestionnaire())
+    liste = reverse("admin:parrainages_parrainage_changelist")
+    reponse = client.post(
+        liste,
+        {
+            "action": "confirmer",
+            "_selected_action": [o.pk for o in options],
+            "index": "0",
+            "post": "yes",
+        },
+    )
+    assert reponse.status_code == 302
+    assert len(options_de(filleul, programme)) == 3
+    assert len(envois("proposition_au_filleul")) == 1
+    assert not envois("proposition_nouvelle")
+
+    page = client.get(f"{liste}?statut__exact=attente_filleul").content.decode()
+    assert "En attente du choix du filleul" in page
+    # Staff never answer in the mentee's place: no decision to confirm it again.
+    fiche = client.get(
+        reverse("admin:parrainages_parrainage_change", args=[options[0].pk])
+    ).content.decode()
+    assert "En attente du choix du filleul" in fiche
+    assert 'value="confirmer"' not in fiche
+
+
+@pytest.mark.django_db
+def test_confirming_a_proposal_waiting_for_the_mentee_is_refused():
+    from parrainages.services.matching import proposition_confirmer
+
+    proposition = ParrainageFactory(attente_filleul=True)
+    with pytest.raises(ValidationError, match="attend la réponse du filleul"):
+        proposition_confirmer(parrainage=proposition)
+    proposition.refresh_from_db()
+    assert proposition.statut == Statut.ATTENTE_FILLEUL
