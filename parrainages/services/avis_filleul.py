@@ -15,7 +15,7 @@ from django.db import transaction
 
 from mentorat.envois import envois_creer, expedier_apres_commit
 
-from ..models import Parrainage
+from ..models import Parrain, Parrainage
 from ..relances import propositions_aux_filleuls, propositions_nouvelles
 from .capacite import place_exiger
 from .mineurs import honorabilite_exiger
@@ -27,10 +27,19 @@ PLUS_PROPOSEE = (
 PAS_PROPOSE = (
     "Ce parrain ou cette marraine ne fait pas partie des propositions qui vous sont faites."
 )
+INDISPONIBLE = (
+    "{prenom} n'accompagne plus de nouvelles personnes pour le moment : choisissez une autre "
+    "proposition, ou refusez-les toutes."
+)
 COMPLET = (
     "{prenom} n'a plus de place pour accompagner une personne de plus (une autre personne l'a "
     "choisi(e) entre-temps) : choisissez une autre proposition, ou refusez-les toutes."
 )
+
+
+def _prenom(parrainage) -> str:
+    user = parrainage.parrain.user
+    return (user.first_name if user else "") or "Ce parrain ou cette marraine"
 
 
 def _en_attente(parrainage, par) -> list[Parrainage]:
@@ -64,10 +73,12 @@ def filleul_choisir(*, parrainage, par) -> Parrainage:
     honorabilite_exiger(
         programme=choisie.programme, filleul=choisie.filleul, parrain=choisie.parrain
     )
+    if choisie.parrain.statut != Parrain.Statut.ACTIF:
+        raise ValidationError(INDISPONIBLE.format(prenom=_prenom(choisie)))
     place_exiger(
         parrain_id=choisie.parrain_id,
         sauf=choisie.pk,
-        message=COMPLET.format(prenom=choisie.parrain.user.first_name or "Ce parrain"),
+        message=COMPLET.format(prenom=_prenom(choisie)),
     )
     for autre in lignes:
         if autre.pk != choisie.pk:

@@ -416,3 +416,49 @@ def test_confirming_a_proposal_waiting_for_the_mentee_is_refused():
         proposition_confirmer(parrainage=proposition)
     proposition.refresh_from_db()
     assert proposition.statut == Statut.ATTENTE_FILLEUL
+
+
+# --- the engine's options ------------------------------------------------------------------
+
+
+def test_options_put_the_assignment_first_then_the_best_scores_and_respect_places():
+    from parrainages.matching import FilleulFeatures, ParrainFeatures, ProgrammeRules, match
+
+    lieu = {"latitude": 43.6, "longitude": 1.44, "departement": "31"}
+    # Mentor 1 suits both mentees best but has one place; mentors 2 and 3 less so.
+    filleuls = [
+        FilleulFeatures(id=i, secteurs=frozenset({"M"}), attente_jours=j, **lieu)
+        for i, j in ((10, 90), (11, 0))
+    ]
+    parrains = [
+        ParrainFeatures(id=1, secteurs=frozenset({"M"}), annees_experience=20, **lieu),
+        ParrainFeatures(id=2, secteurs=frozenset({"M"}), **lieu),
+        ParrainFeatures(id=3, **lieu),
+        ParrainFeatures(id=4, **lieu),
+    ]
+    resultat = match(filleuls, parrains, ProgrammeRules(distance_max_km=30), options=3)
+    par_filleul = {}
+    for p in resultat.proposals:
+        par_filleul.setdefault(p.filleul_id, []).append(p)
+    assert set(par_filleul) == {10, 11}
+    for proposals in par_filleul.values():
+        assert [p.rang for p in proposals] == [1, 2, 3]
+        assert len({p.parrain_id for p in proposals}) == 3
+        assert [p.score for p in proposals[1:]] == sorted(
+            (p.score for p in proposals[1:]), reverse=True
+        )
+    premiers = [proposals[0].parrain_id for proposals in par_filleul.values()]
+    assert sorted(premiers) == [1, 2], "the assignment gives mentor 1's one place once"
+    # Each mentee sees mentor 1 among their options: options reserve nothing.
+    assert all(1 in {p.parrain_id for p in ps} for ps in par_filleul.values())
+    sans_choix = match(filleuls, parrains, ProgrammeRules(distance_max_km=30))
+    assert {p.rang for p in sans_choix.proposals} == {0}
+
+
+@pytest.mark.django_db
+def test_a_mentor_paused_meanwhile_cannot_be_chosen():
+    option = ParrainageFactory(option=True, attente_filleul=True)
+    option.parrain.statut = option.parrain.Statut.PAUSE
+    option.parrain.save()
+    with pytest.raises(ValidationError, match="n'accompagne plus"):
+        filleul_choisir(parrainage=option, par=option.filleul.user)
