@@ -654,7 +654,6 @@ NON_HTML = re.compile(
 # Each space from its home page, with the pages it links to (at most this many per login).
 ESPACES = {
     "filleul@demo.mentorat.fr": ("/filleul/", ("/filleul/", "/charte/", "/programmes/")),
-    "filleule.choix@demo.mentorat.fr": ("/filleul/", ("/filleul/",)),
     "parrain@demo.mentorat.fr": ("/parrain/", ("/parrain/", "/charte/", "/immersion/")),
     "partenaire@demo.mentorat.fr": ("/partenaire/", ("/partenaire/",)),
     "gestionnaire@demo.mentorat.fr": ("/admin/", ("/admin/",)),
