@@ -1223,8 +1223,7 @@ class ParrainageAdmin(
     )
     decisions = {
         "confirmer": Decision(
-            "Confirmer (envoyer au parrain, ou d'abord au filleul si le programme lui donne "
-            "son avis)",
+            "Confirmer (envoyer au parrain ou au filleul)",
             # Where it leads depends on the programme (``Programme.avis_filleul``); offered from
             # a proposal only — the one status that may move to « en attente du choix du
             # filleul » — never for staff to answer in the mentee's place.
