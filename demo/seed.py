@@ -32,6 +32,8 @@ from partenaires.models import Convention, Membre, Objectif, Partenaire
 from programmes.models import Commune, Etape, Evenement, Inscription, ModeleCharte, Programme
 
 from .adresses import adresses_demo
+from .choix_filleul import COMPTE as FILLEULE_AU_CHOIX
+from .choix_filleul import choix_filleul_demo
 from .immersions import immersions_demo
 from .mineurs import mineurs_demo
 from .orientations import orientations_demo
@@ -83,6 +85,7 @@ LOGINS = [
     ("Animateur (Profession-emploi)", "animateur@demo.mentorat.fr", "/admin/"),
     ("Parrain", "parrain@demo.mentorat.fr", "/parrain/"),
     ("Filleul", "filleul@demo.mentorat.fr", "/filleul/"),
+    ("Filleule qui choisit son parrain", FILLEULE_AU_CHOIX["email"], "/filleul/"),
     ("Partenaire", "partenaire@demo.mentorat.fr", "/partenaire/"),
 ]
 
@@ -140,6 +143,7 @@ def seed_demo() -> Resultat:
             appariement_demo(programmes, comptes["gestionnaire"])
         rattacher_parrains(partenaires)
         orientations_demo()
+        choix_filleul_demo(password_hash, comptes["gestionnaire"])
         sorties_cohorte_demo(comptes["gestionnaire"], rapport=pdf_disponible())
         if pdf_disponible():
             produire_rapport_demo(comptes["gestionnaire"])

@@ -283,7 +283,8 @@ class ParrainAdmin(
         # A correlated count, not a join with GROUP BY: PostgreSQL then reads the page's rows
         # from the ordering index and counts the open pairs of those rows only.
         ouverts = (
-            Parrainage.objects.filter(parrain=OuterRef("pk"), statut__in=Parrainage.STATUTS_OUVERTS)
+            Parrainage.objects.filter(parrain=OuterRef("pk"))
+            .prenant_une_place()
             .order_by()
             .values("parrain")
             .annotate(n=Count("pk"))
@@ -1172,7 +1173,7 @@ class ParrainageAdmin(
         "date_fin_prevue",
         "statut",
     )
-    list_filter = ("statut", "programme", "forme", AppariementFilter)
+    list_filter = ("statut", "programme", "forme", "option", AppariementFilter)
     list_select_related = PAIR_RELATED
     search_fields = PAIR_SEARCH
     autocomplete_fields = ("programme", "parrain", "filleul", "candidature")
@@ -1180,7 +1181,10 @@ class ParrainageAdmin(
         "score",
         "raisons_detail",
         "matching_run",
+        "option",
         "propose_le",
+        "soumis_au_filleul_le",
+        "filleul_repondu_le",
         "envoye_le",
         "repondu_le",
         "motif_declin",
@@ -1194,12 +1198,17 @@ class ParrainageAdmin(
     inlines = (RencontreInline, ImmersionInline, SortieInline)
     fieldsets = (
         (None, {"fields": ("programme", "parrain", "filleul", "candidature", "forme", "statut")}),
-        ("Appariement", {"fields": ("score", "raisons_detail", "matching_run", "objectifs")}),
+        (
+            "Appariement",
+            {"fields": ("score", "raisons_detail", "matching_run", "option", "objectifs")},
+        ),
         (
             "Dates",
             {
                 "fields": (
                     "propose_le",
+                    "soumis_au_filleul_le",
+                    "filleul_repondu_le",
                     "envoye_le",
                     "repondu_le",
                     "motif_declin",
@@ -1214,8 +1223,11 @@ class ParrainageAdmin(
     )
     decisions = {
         "confirmer": Decision(
-            "Confirmer (envoyer au parrain)",
-            Parrainage.Statut.ATTENTE_PARRAIN,
+            "Confirmer (envoyer au parrain ou au filleul)",
+            # Where it leads depends on the programme (``Programme.avis_filleul``); offered from
+            # a proposal only — the one status that may move to « en attente du choix du
+            # filleul » — never for staff to answer in the mentee's place.
+            Parrainage.Statut.ATTENTE_FILLEUL,
             lambda p, *, motif, par: proposition_confirmer(parrainage=p, par=par),
         ),
         "ecarter": Decision(
@@ -1309,7 +1321,7 @@ class ParrainageAdmin(
     def places_du_parrain(self, obj):
         """The mentor's capacity minus their open pairs other than this one (in every
         programme): 1 or more, this pair fits."""
-        autres = obj.binomes_ouverts_du_parrain - int(obj.statut in Parrainage.STATUTS_OUVERTS)
+        autres = obj.binomes_ouverts_du_parrain - int(obj.prend_une_place)
         libres = obj.parrain.capacite - autres
         if libres > 0:
             return str(libres)
@@ -1347,14 +1359,16 @@ class ParrainageAdmin(
         resultat = propositions_confirmer(
             ids=list(queryset.values_list("pk", flat=True)), par=request.user
         )
-        if resultat.confirmees:
-            LogEntry.objects.log_actions(
-                user_id=request.user.pk,
-                queryset=resultat.confirmees,
-                action_flag=CHANGE,
-                change_message=f"{CONFIRMER} : {Parrainage.Statut.PROPOSITION.label} → "
-                f"{Parrainage.Statut.ATTENTE_PARRAIN.label}.",
-            )
+        for statut in (Parrainage.Statut.ATTENTE_PARRAIN, Parrainage.Statut.ATTENTE_FILLEUL):
+            envoyees = [p for p in resultat.confirmees if p.statut == statut]
+            if envoyees:
+                LogEntry.objects.log_actions(
+                    user_id=request.user.pk,
+                    queryset=envoyees,
+                    action_flag=CHANGE,
+                    change_message=f"{CONFIRMER} : {Parrainage.Statut.PROPOSITION.label} → "
+                    f"{statut.label}.",
+                )
         refusees = defaultdict(list)
         for parrainage, raison in resultat.refusees:
             refusees[raison].append(parrainage)

@@ -390,6 +390,18 @@ class CandidatureForm(forms.Form):
     )
 
 
+class RefusPropositionForm(forms.Form):
+    """The mentee refuses the proposed mentor(s): a reason helps, none is required."""
+
+    motif = forms.CharField(
+        label="Pourquoi ? (facultatif)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Votre réponse aide l'équipe à mieux vous proposer ; le parrain n'en saura rien.",
+    )
+
+
 class SuppressionCompteForm(forms.Form):
     mot_de_passe = forms.CharField(
         label="Votre mot de passe",

@@ -11,7 +11,7 @@ the row is sent; the subject is written here, as for every other e-mail.
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -97,6 +97,84 @@ def propositions_nouvelles(ids) -> list[NouvelEnvoi]:
             essentiel=True,
         )
         for pk, user_id, email, prenom, prenom_filleul, programme, delai in rows
+    ]
+
+
+def _propositions_du_filleul(attente):
+    """One row per mentee and programme among ``attente``: the lowest pair id (what the
+    e-mail's key names, and its link opens), how many mentors wait for their answer."""
+    return (
+        attente.filter(filleul__user__isnull=False)
+        .values("filleul_id", "programme_id")
+        .annotate(premier=Min("pk"), nombre=Count("pk"))
+        .values_list(
+            "premier",
+            "nombre",
+            "filleul__user_id",
+            "filleul__user__email",
+            "filleul__user__first_name",
+            "programme__nom",
+            "programme__delai_reponse_jours",
+        )
+        .order_by()
+    )
+
+
+def propositions_aux_filleuls(ids) -> list[NouvelEnvoi]:
+    """Not a scheduled rule: the notice to each mentee that the proposals ``ids`` (their
+    mentor to accept, or their options to choose from) wait for them; one e-mail for their
+    options, keyed so that confirming twice mails once. It names no mentor."""
+    attente = Parrainage.objects.filter(pk__in=ids, statut=Parrainage.Statut.ATTENTE_FILLEUL)
+    return [
+        _envoi(
+            "proposition_au_filleul",
+            f"proposition_au_filleul:{pk}:{user_id}",
+            user_id,
+            email,
+            "Un parrain ou une marraine vous est proposé(e)"
+            if nombre == 1
+            else f"{nombre} parrains ou marraines vous sont proposés : choisissez",
+            {
+                "prenom": prenom,
+                "programme": programme,
+                "delai": delai,
+                "nombre": nombre,
+                "parrainage": pk,
+            },
+            essentiel=True,
+        )
+        for pk, nombre, user_id, email, prenom, programme, delai in _propositions_du_filleul(
+            attente
+        )
+    ]
+
+
+def choix_filleul_sans_reponse(maintenant) -> list[NouvelEnvoi]:
+    """A proposal (or options) waits for the mentee's answer for the programme's reminder
+    delay: reminded once (the key names the proposal, not the day); past the answer delay
+    it expires (``services.parrain.propositions_expirer``)."""
+    attente = _par_programme(
+        Parrainage.objects.filter(statut=Parrainage.Statut.ATTENTE_FILLEUL),
+        "",
+        "relance_proposition_jours",
+        lambda delai: Q(soumis_au_filleul_le__lte=maintenant - dt.timedelta(days=delai)),
+    )
+    return [
+        _envoi(
+            "choix_filleul_sans_reponse",
+            f"choix_filleul_sans_reponse:{pk}:{user_id}",
+            user_id,
+            email,
+            "Votre réponse est attendue pour commencer votre parrainage",
+            {
+                "prenom": prenom,
+                "programme": programme,
+                "nombre": nombre,
+                "parrainage": pk,
+            },
+            essentiel=True,
+        )
+        for pk, nombre, user_id, email, prenom, programme, _ in _propositions_du_filleul(attente)
     ]
 
 
@@ -554,6 +632,7 @@ def fin_proche(maintenant) -> list[NouvelEnvoi]:
 
 REGLES = {
     "proposition_sans_reponse": proposition_sans_reponse,
+    "choix_filleul_sans_reponse": choix_filleul_sans_reponse,
     "charte_a_signer": charte_a_signer,
     "rencontre_demain": rencontre_demain,
     "sans_rencontre": sans_rencontre,
@@ -588,6 +667,8 @@ OBJETS_DES_REGLES = {
     "code_signature": Partie,
     "proposition_nouvelle": Parrainage,
     "proposition_sans_reponse": Parrainage,
+    "proposition_au_filleul": Parrainage,
+    "choix_filleul_sans_reponse": Parrainage,
     "charte_a_signer": Charte,
     "rencontre_demain": Rencontre,
     "sans_rencontre": Parrainage,

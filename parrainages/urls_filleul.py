@@ -16,6 +16,7 @@ urlpatterns = [
         filleul.etablissements_recherche,
         name="etablissements_recherche",
     ),
+    path("propositions/<int:pk>/", filleul.proposition, name="proposition"),
     path(
         "binomes/<int:pk>/rencontres/proposer/",
         filleul.rencontre_proposer_vue,

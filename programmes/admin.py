@@ -154,6 +154,7 @@ class ProgrammeAdmin(TransitionAdminMixin, admin.ModelAdmin):
                     "distance_max_km",
                     "duree_parrainage_mois",
                     "delai_reponse_jours",
+                    "avis_filleul",
                     "signature_coordinateur",
                 )
             },

@@ -253,6 +253,14 @@ class ProgrammeQuerySet(models.QuerySet):
         return self.filter(statut__in=[Programme.Statut.OUVERT, Programme.Statut.EN_COURS])
 
 
+class AvisFilleul(models.TextChoices):
+    """The mentee's say on who mentors them, before the mentor is asked (docs/appariement.md)."""
+
+    AUCUN = "aucun", "Aucun : le parrain proposé est sollicité directement"
+    ACCEPTER = "accepter", "Accepter ou refuser le parrain proposé"
+    CHOISIR = "choisir", "Choisir parmi jusqu'à 3 parrains"
+
+
 class Programme(StatusMachine, models.Model):
     class Statut(models.TextChoices):
         BROUILLON = "brouillon", "Brouillon"
@@ -330,6 +338,14 @@ class Programme(StatusMachine, models.Model):
     )
     delai_reponse_jours = models.PositiveSmallIntegerField(
         "délai de réponse à une proposition (jours)", validators=bornes(1, 90), default=7
+    )
+    avis_filleul = models.CharField(
+        "avis du filleul sur son parrain",
+        max_length=10,
+        choices=AvisFilleul,
+        default=AvisFilleul.AUCUN,
+        help_text="Le filleul accepte ou choisit son parrain avant que celui-ci soit sollicité ; "
+        "il dispose du délai de réponse ci-dessus, avec une relance.",
     )
     # Reminders (see parrainages/relances.py).
     relance_proposition_jours = models.PositiveSmallIntegerField(

@@ -95,6 +95,11 @@ def monde_creer():
     charte_mineur = charte_emettre(parrainage=mineur)
     rencontre = RencontreFactory(parrainage=pair, debut=timezone.now() - dt.timedelta(days=1))
     proposition = ParrainageFactory(parrain=pair.parrain, attente=True)
+    # Options the mentee chooses among, in a programme that gives them the say.
+    au_choix = ProgrammeFactory(slug="programme-au-choix", avis_filleul="choisir")
+    option = ParrainageFactory(
+        programme=au_choix, filleul=pair.filleul, option=True, attente_filleul=True
+    )
     evenement = EvenementFactory(programme=programme, organisateur=pair.parrain, publie=True)
     CandidatureFactory(filleul=pair.filleul, programme=programme)
     membre = MembreFactory()
@@ -136,6 +141,7 @@ def monde_creer():
         "representant": partie_de(charte_mineur, "representant_legal_1"),
         "rencontre": rencontre,
         "proposition": proposition,
+        "option": option,
         "evenement": evenement,
         "prescription": prescription,
         "invite": invite,
@@ -282,6 +288,11 @@ MATRICE = {
     "parrain:rencontre_refuser": (
         lambda m: reverse("parrain:rencontre_refuser", kwargs={"pk": m["rencontre"].pk}),
         POST_PARRAIN,
+    ),
+    # The mentor proposed to the mentee, or the options they choose among (another's: 404).
+    "filleul:proposition": (
+        lambda m: reverse("filleul:proposition", kwargs={"pk": m["option"].pk}),
+        OBJET_FILLEUL,
     ),
     # The mentee's side of their pair's meetings (another mentee's: 404).
     "filleul:rencontre_proposer": (

@@ -82,8 +82,14 @@ def match(
     *,
     progress: Callable[[int], None] | None = None,
     method: str = "auto",
+    options: int = 1,
 ) -> MatchingResult:
     """Pair mentees with mentors: the assignment with the highest total score.
+
+    ``options`` > 1: each mentee the assignment pairs gets, besides that mentor, the next
+    best-scoring valid mentors with places, up to ``options`` in all, to choose from. The
+    assignment's mentors alone respect the places: were every mentee to take their first
+    option, no mentor would be over capacity.
 
     ``progress`` is told the percentage done after each step.
     """
@@ -103,7 +109,7 @@ def match(
     report(80)
 
     step = time.perf_counter()
-    proposals = _proposals(problem, graph, chosen, weights, labels)
+    proposals = _proposals(problem, graph, chosen, weights, labels, options)
     unmatched = _unmatched(problem, graph, chosen)
     timings["explications_s"] = time.perf_counter() - step
     report(100)
@@ -118,11 +124,33 @@ def match(
     return MatchingResult(proposals=proposals, unmatched=unmatched, stats=stats)
 
 
-def _proposals(problem: Problem, graph: CandidateGraph, chosen, weights, labels) -> list[Proposal]:
+def _options(graph: CandidateGraph, chosen, options: int) -> list[tuple[int, int]]:
+    """(edge, rank) of each proposal: the assignment's edge first, then the mentee's other
+    edges by decreasing score (ties: the canonical order of the mentors)."""
     picked = np.flatnonzero(chosen[graph.mentee] == graph.mentor)
+    if options <= 1:
+        return [(k, 0) for k in picked.tolist()]
+    order = np.lexsort((np.arange(len(graph)), -graph.score.astype(np.int64), graph.mentee))
+    starts = np.searchsorted(graph.mentee[order], graph.mentee[picked])
+    result = []
+    for k, start in zip(picked.tolist(), starts.tolist(), strict=True):
+        result.append((k, 1))
+        mentee = graph.mentee[k]
+        rank, i = 2, start
+        while rank <= options and i < len(order) and graph.mentee[order[i]] == mentee:
+            if order[i] != k:
+                result.append((int(order[i]), rank))
+                rank += 1
+            i += 1
+    return result
+
+
+def _proposals(
+    problem: Problem, graph: CandidateGraph, chosen, weights, labels, options: int = 1
+) -> list[Proposal]:
     mentees, mentors = problem.mentees, problem.mentors
     proposals = []
-    for k in picked.tolist():
+    for k, rang in _options(graph, chosen, options):
         filleul = mentees.people[graph.mentee[k]]
         parrain = mentors.people[graph.mentor[k]]
         distance = float(graph.distance_km[k])
@@ -134,6 +162,7 @@ def _proposals(problem: Problem, graph: CandidateGraph, chosen, weights, labels)
                 score=int(graph.score[k]),
                 reasons=pair_reasons(graph, k, filleul, parrain, weights, labels),
                 distance_km=None if np.isnan(distance) else round(distance, 1),
+                rang=rang,
             )
         )
     return proposals

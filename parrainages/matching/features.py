@@ -123,6 +123,9 @@ class Proposal:
     score: int
     reasons: tuple[Reason, ...]
     distance_km: float | None = None
+    # 0: the mentee's one proposal. Where the mentee chooses among several (``options``):
+    # 1 for the optimal assignment's mentor, 2, 3… for the next best-scoring valid mentors.
+    rang: int = 0
 
 
 @dataclass(frozen=True, slots=True)

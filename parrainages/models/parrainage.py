@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from mentorat.fields import bornes
 from mentorat.horaires import plus_minutes
-from programmes.models import Forme, StatusMachine
+from programmes.models import AvisFilleul, Forme, StatusMachine, TransitionError
 
 
 class CandidatureQuerySet(models.QuerySet):
@@ -204,6 +204,20 @@ class ParrainageQuerySet(models.QuerySet):
     def du_programme(self, programme):
         return self.filter(programme=programme)
 
+    def prenant_une_place(self):
+        """Pairs that hold one of their mentor's places: the open ones, except the options
+        a mentee is still choosing among (an option reserves nothing until it is chosen)."""
+        return self.filter(Parrainage.q_place_prise())
+
+    def vus_du_parrain(self):
+        """What a mentor may see: never a proposal before it reaches them (the mentee
+        answers first, or chooses among several), nor an option the mentee did not choose."""
+        return self.exclude(statut__in=Parrainage.STATUTS_AVANT_PARRAIN).exclude(
+            Q(statut__in=[Parrainage.Statut.ANNULE, Parrainage.Statut.EXPIRE])
+            & Q(envoye_le__isnull=True)
+            & (Q(option=True) | Q(soumis_au_filleul_le__isnull=False))
+        )
+
     def avec_libelle(self):
         """With what the pair's label reads (``__str__``): no query a row to name it."""
         return self.select_related(*Parrainage.RELATIONS_DU_LIBELLE)
@@ -212,23 +226,49 @@ class ParrainageQuerySet(models.QuerySet):
 class Parrainage(StatusMachine, models.Model):
     class Statut(models.TextChoices):
         PROPOSITION = "proposition", "Proposition à valider"
+        # Programmes where the mentee has a say (``Programme.avis_filleul``): the mentee
+        # accepts the proposed mentor, or chooses one of their options, before the mentor.
+        ATTENTE_FILLEUL = "attente_filleul", "En attente du choix du filleul"
         ATTENTE_PARRAIN = "attente_parrain", "En attente de la réponse du parrain"
         ACTIF = "actif", "En cours"
         DECLINE = "decline", "Décliné par le parrain"
+        REFUSE_FILLEUL = "refuse_filleul", "Refusé par le filleul"
+        NON_CHOISI = "non_choisi", "Non choisi par le filleul"
         EXPIRE = "expire", "Proposition expirée"
         ANNULE = "annule", "Annulé"
         TERMINE = "termine", "Terminé"
         INTERROMPU = "interrompu", "Interrompu"
 
     RELATIONS_DU_LIBELLE = ("programme", "parrain__user", "filleul__user")
-    STATUTS_OUVERTS = (Statut.PROPOSITION, Statut.ATTENTE_PARRAIN, Statut.ACTIF)
+    STATUTS_OUVERTS = (
+        Statut.PROPOSITION,
+        Statut.ATTENTE_FILLEUL,
+        Statut.ATTENTE_PARRAIN,
+        Statut.ACTIF,
+    )
     STATUTS_FORMES = (Statut.ACTIF, Statut.TERMINE, Statut.INTERROMPU)
+    # Before the mentor is asked, or a mentee's answer the mentor never hears of.
+    STATUTS_AVANT_PARRAIN = (
+        Statut.PROPOSITION,
+        Statut.ATTENTE_FILLEUL,
+        Statut.REFUSE_FILLEUL,
+        Statut.NON_CHOISI,
+    )
 
     TRANSITIONS = {
-        Statut.PROPOSITION: (Statut.ATTENTE_PARRAIN, Statut.ANNULE),
+        Statut.PROPOSITION: (Statut.ATTENTE_PARRAIN, Statut.ATTENTE_FILLEUL, Statut.ANNULE),
+        Statut.ATTENTE_FILLEUL: (
+            Statut.ATTENTE_PARRAIN,
+            Statut.REFUSE_FILLEUL,
+            Statut.NON_CHOISI,
+            Statut.EXPIRE,
+            Statut.ANNULE,
+        ),
         Statut.ATTENTE_PARRAIN: (Statut.ACTIF, Statut.DECLINE, Statut.EXPIRE, Statut.ANNULE),
         Statut.ACTIF: (Statut.TERMINE, Statut.INTERROMPU),
         Statut.DECLINE: (),
+        Statut.REFUSE_FILLEUL: (),
+        Statut.NON_CHOISI: (),
         Statut.EXPIRE: (),
         Statut.ANNULE: (),
         Statut.TERMINE: (),
@@ -280,7 +320,16 @@ class Parrainage(StatusMachine, models.Model):
         related_name="parrainages",
         help_text="L'appariement automatique qui a proposé ce binôme.",
     )
+    # One of up to three mentors a mentee chooses among (``Programme.avis_filleul``
+    # « choisir »): it holds no place of the mentor until chosen.
+    option = models.BooleanField(
+        "option au choix du filleul",
+        default=False,
+        help_text="Une des propositions (jusqu'à 3) parmi lesquelles le filleul choisit.",
+    )
     propose_le = models.DateTimeField("proposé le", default=timezone.now)
+    soumis_au_filleul_le = models.DateTimeField("soumis au filleul le", null=True, blank=True)
+    filleul_repondu_le = models.DateTimeField("réponse du filleul le", null=True, blank=True)
     envoye_le = models.DateTimeField("envoyé au parrain le", null=True, blank=True)
     # When the mail server accepted the proposal's e-mail to the mentor: the answer delay (and
     # so the expiry) runs from there, never from a message still waiting in the outbox.
@@ -309,9 +358,12 @@ class Parrainage(StatusMachine, models.Model):
             models.Index(fields=["statut", "propose_le"], name="parrainage_statut_propose_idx"),
         ]
         constraints = [
+            # Options a mentee chooses among are open side by side; the one chosen (sent to
+            # its mentor) is the mentee's only open pair again.
             models.UniqueConstraint(
                 fields=["filleul", "programme"],
-                condition=Q(statut__in=["proposition", "attente_parrain", "actif"]),
+                condition=Q(statut__in=["attente_parrain", "actif"])
+                | Q(statut__in=["proposition", "attente_filleul"], option=False),
                 name="parrainage_un_binome_ouvert_par_filleul",
             ),
             models.CheckConstraint(
@@ -337,6 +389,23 @@ class Parrainage(StatusMachine, models.Model):
     def get_portal_url(self):
         return reverse("parrain:binome", kwargs={"pk": self.pk})
 
+    @classmethod
+    def q_place_prise(cls, prefixe: str = "") -> Q:
+        """The condition of a pair holding a place of its mentor (``prenant_une_place``), on
+        the pair at ``prefixe`` (``"parrainages__"``…)."""
+        return Q(**{f"{prefixe}statut__in": cls.STATUTS_OUVERTS}) & ~Q(
+            **{
+                f"{prefixe}option": True,
+                f"{prefixe}statut__in": [cls.Statut.PROPOSITION, cls.Statut.ATTENTE_FILLEUL],
+            }
+        )
+
+    @property
+    def prend_une_place(self) -> bool:
+        return self.statut in self.STATUTS_OUVERTS and not (
+            self.option and self.statut in (self.Statut.PROPOSITION, self.Statut.ATTENTE_FILLEUL)
+        )
+
     @property
     def est_ouvert(self) -> bool:
         return self.statut in self.STATUTS_OUVERTS
@@ -347,9 +416,44 @@ class Parrainage(StatusMachine, models.Model):
         return self.statut in self.STATUTS_FORMES
 
     def confirmer(self):
-        """Staff confirm a proposal: it goes to the mentor."""
+        """Staff confirm a proposal: it goes to the mentor, or first to the mentee in a
+        programme that gives them a say."""
+        if self.statut == self.Statut.ATTENTE_FILLEUL:
+            # Staff never answer for the mentee (the programme's setting may have changed).
+            raise TransitionError(
+                "Cette proposition attend la réponse du filleul : elle ne peut être confirmée "
+                "qu'une fois, avant de lui être soumise."
+            )
+        if self.programme.avis_filleul != AvisFilleul.AUCUN:
+            self.soumettre_au_filleul()
+            return
         self._passer_a(self.Statut.ATTENTE_PARRAIN)
         self.envoye_le = timezone.now()
+
+    def soumettre_au_filleul(self):
+        self._passer_a(self.Statut.ATTENTE_FILLEUL)
+        self.soumis_au_filleul_le = timezone.now()
+
+    def choisir(self):
+        """The mentee accepts this mentor (or chooses this option): now the mentor is asked."""
+        self._passer_a(self.Statut.ATTENTE_PARRAIN)
+        self.filleul_repondu_le = self.envoye_le = timezone.now()
+
+    def refuser_par_le_filleul(self, motif: str = ""):
+        self._passer_a(self.Statut.REFUSE_FILLEUL)
+        self.filleul_repondu_le = timezone.now()
+        self.motif_declin = motif
+
+    def ecarter_non_choisie(self):
+        """Another option was chosen: this one is released."""
+        self._passer_a(self.Statut.NON_CHOISI)
+        self.filleul_repondu_le = timezone.now()
+
+    @property
+    def raisons_du_filleul(self) -> list[str]:
+        """Why this mentor, in the mentee's words: the run's reasons that scored, without the
+        points nor what is about the mentee themself (their waiting time)."""
+        return raisons_pour_le_filleul(self.raisons)
 
     def ecarter(self):
         self._passer_a(self.Statut.ANNULE)
@@ -389,6 +493,26 @@ class Parrainage(StatusMachine, models.Model):
         self._passer_a(cible)
         self.date_fin = fin
         self.motif_fin = motif
+
+
+# The run's reasons read « <libellé> — <n> points » (``parrainages.matching.Reason``).
+_SANS_INTERET_POUR_LE_FILLEUL = ("attend depuis", "retenu aujourd'hui")
+
+
+def raisons_pour_le_filleul(raisons) -> list[str]:
+    phrases = []
+    for raison in raisons or ():
+        libelle, _, points = str(raison).rpartition(" — ")
+        if not libelle:
+            libelle, points = str(raison), ""
+        if points.split(" ")[0] == "0" or libelle.startswith(_SANS_INTERET_POUR_LE_FILLEUL):
+            continue
+        if libelle.endswith(" km") and libelle[:-3].isdigit():
+            libelle = f"à {libelle} de chez vous"
+        elif " d'expérience pour un niveau " in libelle:
+            libelle = libelle.split(" pour un niveau ")[0] + " professionnelle"
+        phrases.append(libelle[:1].upper() + libelle[1:])
+    return phrases
 
 
 def add_months(day, months: int):

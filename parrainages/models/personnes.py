@@ -38,9 +38,7 @@ class ParrainQuerySet(models.QuerySet):
         from .parrainage import Parrainage
 
         return self.annotate(
-            binomes_ouverts=Count(
-                "parrainages", filter=Q(parrainages__statut__in=Parrainage.STATUTS_OUVERTS)
-            )
+            binomes_ouverts=Count("parrainages", filter=Parrainage.q_place_prise("parrainages__"))
         ).annotate(places_restantes=F("capacite") - F("binomes_ouverts"))
 
 

@@ -1,5 +1,6 @@
 """Writes of the parrainages app (services), by who triggers them."""
 
+from .avis_filleul import filleul_choisir, filleul_refuser
 from .charte import (
     charte_annuler,
     charte_emettre,
@@ -130,6 +131,8 @@ __all__ = [
     "charte_emettre",
     "charte_rendre_texte",
     "compte_effacer",
+    "filleul_choisir",
+    "filleul_refuser",
     "filleul_enregistrer_profil",
     "filleul_exporter",
     "filleul_adresse_enregistrer",

@@ -17,18 +17,22 @@ def parrains_verrouiller(ids) -> dict[int, Parrain]:
     return {p.pk: p for p in Parrain.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
 
 
-def binomes_comptes(parrain_id: int, *, statuts, sauf=None) -> int:
-    """How many of the mentor's pairs, in every programme, have one of ``statuts``."""
-    qs = Parrainage.objects.filter(parrain_id=parrain_id, statut__in=statuts)
+def binomes_comptes(parrain_id: int, *, statuts=None, sauf=None) -> int:
+    """How many of the mentor's pairs, in every programme, have one of ``statuts`` (``None``:
+    those holding one of their places — open, options still to choose from excepted)."""
+    qs = Parrainage.objects.filter(parrain_id=parrain_id)
+    qs = qs.prenant_une_place() if statuts is None else qs.filter(statut__in=statuts)
     if sauf is not None:
         qs = qs.exclude(pk=sauf)
     return qs.count()
 
 
 def binomes_ouverts_par_parrain(ids) -> dict[int, int]:
-    """For each mentor of ``ids``, their open pairs in every programme (one query)."""
+    """For each mentor of ``ids``, their pairs holding a place in every programme (one
+    query)."""
     rows = (
-        Parrainage.objects.filter(parrain_id__in=ids, statut__in=Parrainage.STATUTS_OUVERTS)
+        Parrainage.objects.filter(parrain_id__in=ids)
+        .prenant_une_place()
         .order_by()
         .values("parrain_id")
         .annotate(n=Count("pk"))
@@ -37,9 +41,7 @@ def binomes_ouverts_par_parrain(ids) -> dict[int, int]:
     return dict(rows)
 
 
-def place_exiger(
-    *, parrain_id: int, sauf=None, statuts=Parrainage.STATUTS_OUVERTS, message: str = ""
-) -> None:
+def place_exiger(*, parrain_id: int, sauf=None, statuts=None, message: str = "") -> None:
     """Lock the mentor and refuse (ValidationError in French) when ``statuts`` pairs already
     fill their capacity. Call inside the transaction that writes the new pair."""
     parrain = parrains_verrouiller([parrain_id])[parrain_id]

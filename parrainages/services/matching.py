@@ -27,7 +27,7 @@ from mentorat.audit import journal_creations, journal_modifications
 from mentorat.taches import tache_apres_validation
 from mentorat.territoires import departement_of
 from mentorat.travaux import battement, prendre
-from programmes.models import Disponibilite, Programme, Secteur
+from programmes.models import AvisFilleul, Disponibilite, Programme, Secteur
 
 from ..matching import (
     FilleulFeatures,
@@ -49,6 +49,7 @@ from ..models import (
     age_on,
 )
 from ..models.appariement import RUN_STALE_AFTER
+from .avis_filleul import propositions_filleuls_notifier
 from .capacite import parrains_verrouiller
 from .mineurs import honorabilite_manquante
 
@@ -61,6 +62,9 @@ TAILLE_LOT = 1000
 STATUTS_DEJA_APPARIE = (*Parrainage.STATUTS_OUVERTS, *Parrainage.STATUTS_FORMES)
 STATUTS_EXCLUANT_LE_PARRAIN = (
     Parrainage.Statut.DECLINE,
+    # The mentee refused this mentor, or chose another of their options.
+    Parrainage.Statut.REFUSE_FILLEUL,
+    Parrainage.Statut.NON_CHOISI,
     Parrainage.Statut.EXPIRE,
     Parrainage.Statut.ANNULE,
 )
@@ -344,6 +348,7 @@ def _parametres(programme) -> dict:
         "departements": sorted(regles.departements),
         "controle_honorabilite_mineurs": regles.controle_honorabilite,
         "budget_paires": limites.edge_budget,
+        "options_par_filleul": options_par_filleul(programme),
     }
 
 
@@ -443,6 +448,14 @@ def appariement_executer(*, run_id: int, suivi=None) -> MatchingRun | None:
     return run
 
 
+# Where the mentee chooses their mentor: up to this many options each.
+OPTIONS_AU_CHOIX = 3
+
+
+def options_par_filleul(programme) -> int:
+    return OPTIONS_AU_CHOIX if programme.avis_filleul == AvisFilleul.CHOISIR else 1
+
+
 def _calculer(run, avancer):
     debut = time.perf_counter()
     programme = run.programme
@@ -456,6 +469,7 @@ def _calculer(run, avancer):
         poids_du_programme(programme),
         libelles(),
         progress=lambda pct: avancer(10 + pct * 8 // 10, ETAPES.get(pct, "")),
+        options=options_par_filleul(programme),
     )
     mesures.update({k: round(v, 3) for k, v in resultat.stats.items() if k.endswith("_s")})
     mesures["paires_candidates"] = resultat.stats.get("paires_candidates", 0)
@@ -488,6 +502,7 @@ def _enregistrer(run, a_moi, resultat: MatchingResult, candidature_de, mesures):
                     raisons=[str(reason) for reason in p.reasons],
                     raisons_breves={r.composante: r.bref for r in p.reasons if r.composante},
                     distance_km=p.distance_km,
+                    option=p.rang > 0,
                     propose_le=now,
                     created_at=now,
                     matching_run_id=run.pk,
@@ -534,7 +549,9 @@ def _encore_possibles(programme_id, propositions):
     """Drop proposals that pairs formed during the computation made impossible.
 
     Three queries: the chosen mentors locked, mentees paired meanwhile, and the places the
-    chosen mentors have left now (in every programme).
+    chosen mentors have left now (in every programme). A mentee's further options (rank 2
+    and more) reserve nothing: kept while their own first option is and their mentor has a
+    place left now.
     """
     if not propositions:
         return propositions, []
@@ -554,14 +571,19 @@ def _encore_possibles(programme_id, propositions):
         .avec_places()
         .values_list("pk", "places_restantes")
     )
-    gardees, ecartees = [], []
-    for p in propositions:
-        if p.filleul_id in deja:
+    libres_au_depart = dict(places)
+    gardees, ecartees, premiers = [], [], set()
+    for p in sorted(propositions, key=lambda p: p.rang > 1):
+        if p.rang > 1:
+            if p.filleul_id in premiers and libres_au_depart.get(p.parrain_id, 0) > 0:
+                gardees.append(p)
+        elif p.filleul_id in deja:
             ecartees.append([p.filleul_id, APPARIE_ENTRE_TEMPS])
         elif places.get(p.parrain_id, 0) <= 0:
             ecartees.append([p.filleul_id, PLACES_PRISES_ENTRE_TEMPS])
         else:
             places[p.parrain_id] -= 1
+            premiers.add(p.filleul_id)
             gardees.append(p)
     return gardees, ecartees
 
@@ -580,10 +602,11 @@ class Confirmation:
 
 @transaction.atomic
 def propositions_confirmer(*, ids, par=None) -> Confirmation:
-    """Send proposals to their mentors (the admin's list action, and one by one its decision).
+    """Send proposals to their mentors (the admin's list action, and one by one its decision)
+    — or first to their mentees, in a programme that gives them a say (``avis_filleul``).
 
     A constant number of queries whatever the selection: the proposals locked and read, their
-    statuses written, their audit entries written, the mentors' e-mails written to the outbox.
+    statuses written, their audit entries written, the e-mails written to the outbox.
     """
     lignes = list(
         Parrainage.objects.avec_libelle()
@@ -613,17 +636,28 @@ def propositions_confirmer(*, ids, par=None) -> Confirmation:
         except ValidationError as exc:
             resultat.refusees.append((parrainage, " ".join(exc.messages)))
             continue
-        parrainage.envoye_le = maintenant
         avant[parrainage.pk] = ancien
         resultat.confirmees.append(parrainage)
-    if resultat.confirmees:
-        Parrainage.objects.filter(pk__in=avant).update(
+    aux_parrains = [p for p in resultat.confirmees if p.statut == Parrainage.Statut.ATTENTE_PARRAIN]
+    aux_filleuls = [p for p in resultat.confirmees if p.statut == Parrainage.Statut.ATTENTE_FILLEUL]
+    if aux_parrains:
+        for parrainage in aux_parrains:
+            parrainage.envoye_le = maintenant
+        Parrainage.objects.filter(pk__in=[p.pk for p in aux_parrains]).update(
             statut=Parrainage.Statut.ATTENTE_PARRAIN, envoye_le=maintenant
         )
-        journal_modifications(
-            resultat.confirmees, avant=avant, champs=["statut", "envoye_le"], acteur=par
+        journal_modifications(aux_parrains, avant=avant, champs=["statut", "envoye_le"], acteur=par)
+        propositions_notifier(ids=[p.pk for p in aux_parrains])
+    if aux_filleuls:
+        for parrainage in aux_filleuls:
+            parrainage.soumis_au_filleul_le = maintenant
+        Parrainage.objects.filter(pk__in=[p.pk for p in aux_filleuls]).update(
+            statut=Parrainage.Statut.ATTENTE_FILLEUL, soumis_au_filleul_le=maintenant
         )
-        propositions_notifier(ids=list(avant))
+        journal_modifications(
+            aux_filleuls, avant=avant, champs=["statut", "soumis_au_filleul_le"], acteur=par
+        )
+        propositions_filleuls_notifier(ids=[p.pk for p in aux_filleuls])
     return resultat
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mentorat.audit import journal_modifications
@@ -85,8 +86,17 @@ def proposition_notifiee(cle: str, envoye_le) -> None:
     Parrainage.objects.filter(pk=int(pk), notifie_le__isnull=True).update(notifie_le=envoye_le)
 
 
+# Who is waited for, and from when their answer delay runs: the mentor from the delivery of
+# their e-mail, the mentee (``Programme.avis_filleul``) from the staff's confirmation.
+ATTENTES = (
+    (Parrainage.Statut.ATTENTE_PARRAIN, "notifie_le"),
+    (Parrainage.Statut.ATTENTE_FILLEUL, "soumis_au_filleul_le"),
+)
+
+
 def propositions_expirer(*, maintenant=None) -> int:
-    """Proposals left unanswered past their programme's delay expire.
+    """Proposals left unanswered (by the mentor, or by the mentee first asked) past their
+    programme's delay expire.
 
     A constant number of queries a programme: the overdue proposals locked and read, their
     statuses written, their audit entries written.
@@ -94,20 +104,20 @@ def propositions_expirer(*, maintenant=None) -> int:
     maintenant = maintenant or timezone.now()
     total = 0
     delais = (
-        Parrainage.objects.filter(statut=Parrainage.Statut.ATTENTE_PARRAIN)
+        Parrainage.objects.filter(statut__in=[statut for statut, _ in ATTENTES])
         .values_list("programme_id", "programme__delai_reponse_jours")
         .distinct()
     )
     for programme_id, delai in delais:
+        echeance = maintenant - dt.timedelta(days=delai)
+        en_retard = Q(pk__in=[])
+        for statut, depuis in ATTENTES:
+            en_retard |= Q(statut=statut, **{f"{depuis}__lt": echeance})
         with transaction.atomic():
             echues = list(
                 Parrainage.objects.avec_libelle()
                 .select_for_update(of=("self",))
-                .filter(
-                    programme_id=programme_id,
-                    statut=Parrainage.Statut.ATTENTE_PARRAIN,
-                    notifie_le__lt=maintenant - dt.timedelta(days=delai),
-                )
+                .filter(en_retard, programme_id=programme_id)
             )
             avant = {p.pk: copy.copy(p) for p in echues}
             for parrainage in echues:
@@ -373,7 +383,7 @@ def parrainage_cloturer(*, parrainage, par, donnees: dict) -> Parrainage:
 def parrain_mettre_a_jour(*, parrain, donnees: dict) -> Parrain:
     """Edit one's mentor profile; capacity never below the pairs in progress."""
     parrain = Parrain.objects.select_for_update().get(pk=parrain.pk)
-    ouverts = parrain.parrainages.filter(statut__in=Parrainage.STATUTS_OUVERTS).count()
+    ouverts = parrain.parrainages.prenant_une_place().count()
     if donnees["capacite"] < ouverts:
         raise ValidationError(
             {

@@ -30,6 +30,7 @@ from ..forms import (
     NIVEAUX_SCOLAIRES,
     CandidatureForm,
     IdentiteForm,
+    RefusPropositionForm,
     RepresentantsForm,
     SituationForm,
     SuppressionCompteForm,
@@ -60,6 +61,7 @@ from ..services import (
     rencontre_deplacer,
     rencontre_proposer,
 )
+from ..services.avis_filleul import PAS_PROPOSE, filleul_choisir, filleul_refuser
 from .actions import rencontre_action
 from .evenements import page_evenements
 from .parrain import rencontre_ics_reponse
@@ -350,8 +352,11 @@ def tableau_de_bord(request):
     )
     candidatures = list(candidatures)
     _semaines_de_selection(candidatures)
+    # The pairs, and in the same query the proposals waiting for the mentee's say.
     parrainages = list(
-        filleul.parrainages.filter(statut__in=Parrainage.STATUTS_FORMES)
+        filleul.parrainages.filter(
+            statut__in=(*Parrainage.STATUTS_FORMES, Parrainage.Statut.ATTENTE_FILLEUL)
+        )
         .select_related("programme", "parrain__user")
         .prefetch_related(
             Prefetch(
@@ -362,6 +367,10 @@ def tableau_de_bord(request):
         )
         .order_by("-date_debut")
     )
+    propositions = _propositions_en_attente(
+        [p for p in parrainages if p.statut == Parrainage.Statut.ATTENTE_FILLEUL]
+    )
+    parrainages = [p for p in parrainages if p.statut != Parrainage.Statut.ATTENTE_FILLEUL]
     maintenant = timezone.now()
     rencontres = (
         Rencontre.objects.filter(
@@ -401,6 +410,7 @@ def tableau_de_bord(request):
             "filleul": filleul,
             "candidatures": candidatures,
             "parrainages": parrainages,
+            "propositions": propositions,
             "rencontres_a_venir": a_venir,
             "binomes_actifs": [p for p in parrainages if p.statut == Parrainage.Statut.ACTIF],
             "rencontres_passees": passees[:10],
@@ -408,6 +418,17 @@ def tableau_de_bord(request):
             "chartes_a_signer": a_signer,
         },
     )
+
+
+def _propositions_en_attente(attente) -> list[dict]:
+    """One line a programme: its name, its first proposal (the page's link), how many."""
+    lignes = {}
+    for p in sorted(attente, key=lambda p: p.pk):
+        ligne = lignes.setdefault(
+            p.programme_id, {"programme": p.programme.nom, "premiere": p.pk, "nombre": 0}
+        )
+        ligne["nombre"] += 1
+    return sorted(lignes.values(), key=lambda ligne: ligne["programme"])
 
 
 @filleul_requis
@@ -558,4 +579,64 @@ def evenements(request):
         ouverts=evenements_ouverts_au_filleul(request.filleul),
         gabarit="parrainages/filleul/evenements.html",
         retour="filleul:evenements",
+    )
+
+
+@filleul_requis
+@require_http_methods(["GET", "POST"])
+def proposition(request, pk):
+    """The mentee's say: the proposed mentor to accept or refuse, or up to three to choose
+    from — first name, sector, job and why they match; never their surname, contact
+    details nor address before they accept (docs/appariement.md)."""
+    parrainage = parrainage_du_filleul(request.user, pk, Parrainage.Statut.ATTENTE_FILLEUL)
+    options = list(
+        Parrainage.objects.filter(
+            filleul=request.filleul,
+            programme_id=parrainage.programme_id,
+            statut=Parrainage.Statut.ATTENTE_FILLEUL,
+        )
+        .select_related("parrain__user")
+        .prefetch_related("parrain__secteurs")
+        .order_by("-score", "pk")
+    )
+    refus = RefusPropositionForm(request.POST if "refuser" in request.POST else None)
+    if request.method == "POST":
+        retour = redirect("filleul:proposition", pk=pk)
+        try:
+            if "refuser" in request.POST:
+                if not refus.is_valid():
+                    raise ValidationError(" ".join(refus.errors.get("motif", [])))
+                filleul_refuser(
+                    parrainage=parrainage, par=request.user, motif=refus.cleaned_data["motif"]
+                )
+                messages.info(
+                    request,
+                    "C'est noté : ces propositions ne vous seront plus faites. L'équipe vous "
+                    "proposera un autre parrain ou une autre marraine.",
+                )
+                return redirect("filleul:tableau_de_bord")
+            choisie = next(
+                (o for o in options if str(o.pk) == request.POST.get("choisir", "")), None
+            )
+            if choisie is None:
+                raise ValidationError(PAS_PROPOSE)
+            filleul_choisir(parrainage=choisie, par=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return retour
+        messages.success(
+            request,
+            f"Merci ! Nous demandons à {choisie.parrain.user.first_name or 'votre parrain'} "
+            "s'il ou elle peut vous accompagner ; vous serez prévenu(e) par e-mail de sa réponse.",
+        )
+        return redirect("filleul:tableau_de_bord")
+    return render(
+        request,
+        "parrainages/filleul/proposition.html",
+        {
+            "parrainage": parrainage,
+            "programme": parrainage.programme,
+            "options": options,
+            "refus": refus,
+        },
     )

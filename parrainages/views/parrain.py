@@ -145,7 +145,7 @@ def tableau_de_bord(request):
 def binomes(request):
     programmes = request.parrain.programmes.order_by("nom")
     qs = (
-        request.parrain.parrainages.exclude(statut=Parrainage.Statut.PROPOSITION)
+        request.parrain.parrainages.vus_du_parrain()
         .select_related("programme", "filleul__user")
         .order_by("-propose_le")
     )

@@ -47,6 +47,7 @@ LOGINS = [
     "nqt.idf@demo.mentorat.fr",
     "nqt.aura@demo.mentorat.fr",
     "animateur@demo.mentorat.fr",
+    "filleule.choix@demo.mentorat.fr",
 ]
 
 
@@ -303,6 +304,22 @@ def test_demo_mentor_has_something_to_do(seed):
     assert rencontres.filter(debut__gt=timezone.now()).exists()
     filleul = User.objects.get(email="filleul@demo.mentorat.fr").filleul
     assert filleul.parrainages.get(statut=Parrainage.Statut.ACTIF).parrain == parrain
+
+
+def test_a_demo_mentee_chooses_among_three_mentors(seed, client):
+    from programmes.models import AvisFilleul
+
+    filleul = Filleul.objects.get(user__email="filleule.choix@demo.mentorat.fr")
+    options = filleul.parrainages.filter(statut=Parrainage.Statut.ATTENTE_FILLEUL)
+    assert options.count() == 3
+    (programme,) = {o.programme for o in options}
+    assert programme.avis_filleul == AvisFilleul.CHOISIR
+    assert all(o.option and o.raisons for o in options)
+    # No mentor has heard of her yet; the other demo mentee's journeys are untouched.
+    assert not Parrainage.objects.filter(filleul=filleul).vus_du_parrain().exists()
+    client.force_login(filleul.user)
+    page = client.get("/filleul/").content.decode()
+    assert "3 parrains ou marraines vous sont proposés" in page
 
 
 def test_output_lists_the_logins(seed):

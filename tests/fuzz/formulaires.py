@@ -1180,6 +1180,48 @@ def _verifier_reponse_parrain(requete, response, diff):
         assert rencontre.debut > timezone.now()
 
 
+# --- The mentee's say on their mentor ---------------------------------------------------------
+
+
+def proposition_filleul(m):
+    pks = [o.pk for o in m.options]
+    urls = surtout(pks[0], pks[1], m.option_ailleurs.pk, m.proposition.pk, INEXISTANT).map(
+        lambda pk: _url("filleul:proposition", pk=pk)
+    )
+    champs = {
+        "choisir": st.sampled_from([str(pk) for pk in pks]),
+        "refuser": st.sampled_from(["", "1"]),
+        "motif": nom(1000),
+    }
+    hostiles = {
+        "choisir": st.sampled_from([str(m.option_ailleurs.pk), str(m.proposition.pk), "x", ""]),
+        "motif": texte_long,
+    }
+    return Formulaire(
+        requetes=requetes(st.just(m.filleul.user), urls, champs, hostiles),
+        valide=Requete(
+            m.filleul.user, _url("filleul:proposition", pk=pks[0]), {"choisir": str(pks[1])}
+        ),
+        ecrit={"parrainages.Parrainage"},
+        tables={"parrainages.Parrainage"},
+        verifier=_verifier_proposition_du_filleul,
+    )
+
+
+def _verifier_proposition_du_filleul(requete, response, diff):
+    """Only the mentee's own options change: one chosen and the others released, or all
+    refused; never another mentee's, never a mentor's proposal."""
+    changees = list(Parrainage.objects.filter(pk__in=diff["parrainages.Parrainage"]))
+    for parrainage in changees:
+        assert parrainage.filleul.user_id == requete.qui.pk
+        assert parrainage.statut in (
+            Parrainage.Statut.ATTENTE_PARRAIN,
+            Parrainage.Statut.NON_CHOISI,
+            Parrainage.Statut.REFUSE_FILLEUL,
+        )
+    assert sum(p.statut == Parrainage.Statut.ATTENTE_PARRAIN for p in changees) <= 1
+
+
 # --- The mentee's meetings ------------------------------------------------------------------------
 
 
@@ -2273,6 +2315,7 @@ FORMULAIRES = {
     "signature_lien#autorisation": autorisation_lien,
     "charte_verifier": charte_verifier,
     "filleul:immersion": immersion_signer_filleul,
+    "filleul:proposition": proposition_filleul,
     "parrain:immersion": immersion_signer_parrain,
     "signature_lien#immersion": immersion_signer_par_lien,
     "parrain:immersion_modifier": immersion_modifier,

@@ -102,6 +102,18 @@ def construire() -> SimpleNamespace:
         au_calendrier=False,
     )
     m.proposition = ParrainageFactory(programme=m.programme, parrain=m.parrain, attente=True)
+    # Three mentors the mentee chooses among (``Programme.avis_filleul``), and another
+    # mentee's option.
+    m.programme_au_choix = ProgrammeFactory(slug="fuzz-choix", avis_filleul="choisir")
+    m.options = [
+        ParrainageFactory(
+            programme=m.programme_au_choix, filleul=m.filleul, option=True, attente_filleul=True
+        )
+        for _ in range(3)
+    ]
+    m.option_ailleurs = ParrainageFactory(
+        programme=m.programme_au_choix, option=True, attente_filleul=True
+    )
     m.action = EvenementFactory(
         programme=m.programme,
         organisateur=m.parrain,

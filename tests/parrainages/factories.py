@@ -233,6 +233,13 @@ class ParrainageFactory(factory.django.DjangoModelFactory):
             date_fin=factory.LazyAttribute(lambda o: o.date_debut + dt.timedelta(140)),
             motif_fin="Le filleul a déménagé.",
         )
+        # Waiting for the mentee's answer (``Programme.avis_filleul``); with ``option=True``,
+        # one of the options they choose among.
+        attente_filleul = factory.Trait(
+            statut=Parrainage.Statut.ATTENTE_FILLEUL,
+            soumis_au_filleul_le=factory.LazyFunction(timezone.now),
+            raisons=["même secteur : Commerce — 35 points", "4 km — 20 points"],
+        )
         # Sent to the mentor, whose e-mail was delivered at once (see ``proposition_notifiee``).
         attente = factory.Trait(
             statut=Parrainage.Statut.ATTENTE_PARRAIN,

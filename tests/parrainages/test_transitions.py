@@ -83,7 +83,13 @@ MACHINES = {
         "factory": ParrainageFactory,
         "legal": {
             (P.PROPOSITION, P.ATTENTE_PARRAIN),
+            (P.PROPOSITION, P.ATTENTE_FILLEUL),
             (P.PROPOSITION, P.ANNULE),
+            (P.ATTENTE_FILLEUL, P.ATTENTE_PARRAIN),
+            (P.ATTENTE_FILLEUL, P.REFUSE_FILLEUL),
+            (P.ATTENTE_FILLEUL, P.NON_CHOISI),
+            (P.ATTENTE_FILLEUL, P.EXPIRE),
+            (P.ATTENTE_FILLEUL, P.ANNULE),
             (P.ATTENTE_PARRAIN, P.ACTIF),
             (P.ATTENTE_PARRAIN, P.DECLINE),
             (P.ATTENTE_PARRAIN, P.EXPIRE),
@@ -92,7 +98,13 @@ MACHINES = {
             (P.ACTIF, P.INTERROMPU),
         },
         "moves": {
-            P.ATTENTE_PARRAIN: lambda o: o.confirmer(),
+            # Staff confirm a proposal; the mentee accepts (or chooses) one put to them.
+            P.ATTENTE_PARRAIN: lambda o: (
+                o.choisir() if o.statut == P.ATTENTE_FILLEUL else o.confirmer()
+            ),
+            P.ATTENTE_FILLEUL: lambda o: o.soumettre_au_filleul(),
+            P.REFUSE_FILLEUL: lambda o: o.refuser_par_le_filleul("Trop loin de chez moi."),
+            P.NON_CHOISI: lambda o: o.ecarter_non_choisie(),
             P.ANNULE: lambda o: o.ecarter(),
             P.ACTIF: lambda o: o.accepter(),
             P.DECLINE: lambda o: o.decliner("Pas disponible ce trimestre."),
