@@ -42,7 +42,7 @@ def supprimer(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("mentorat", "0020_recherche_trigrammes"),
-        ("parrainages", "0042_rencontres_proposees_par_le_filleul"),
+        ("parrainages", "0043_avis_du_filleul"),
     ]
 
     operations = [migrations.RunPython(creer, supprimer, elidable=False)]
