@@ -145,8 +145,11 @@ def partie_ajouter(
     if user is not None:
         prenom = prenom or user.first_name
         nom = nom or user.last_name
-        email = email or user.email
-    if not email:
+        email = email or user.email or ""
+    # An account without an address (opened by a counsellor) receives its codes by SMS once
+    # its number is verified (mentorat.canaux).
+    sms = user is not None and bool(user.telephone and user.telephone_verifie_le)
+    if not email and not sms:
         raise ValidationError(f"{libelle} : une adresse e-mail est nécessaire pour signer.")
     return Partie.objects.create(
         document_type=_contenu(document),
