@@ -327,6 +327,19 @@ def telephone_verifier(*, user: User, code: str) -> User:
     )
 
 
+def telephone_saisir(user: User, numero: str) -> list[str]:
+    """Set the number a form gave (a profile's « téléphone »), not saved: the same number in
+    another format keeps its verification, another number loses it. Returns the fields to
+    save."""
+    numero = (numero or "").strip()
+    if user.telephone and telephone_e164(numero) == user.telephone:
+        return []
+    if numero == user.telephone:
+        return []
+    user.telephone, user.telephone_verifie_le = numero, None
+    return ["telephone", "telephone_verifie_le"]
+
+
 @transaction.atomic
 def telephone_retirer(*, user: User) -> User:
     """The person removes their number: no SMS any more, every kind back to e-mail."""

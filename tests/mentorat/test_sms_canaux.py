@@ -414,10 +414,13 @@ def test_preferences_offer_sms_only_with_a_verified_number(
     assert user.canaux["codes"] == "sms"
 
 
-def test_the_number_page_sends_and_checks_the_code(client, sms_console, capsys):
+def test_the_number_page_sends_and_checks_the_code(
+    client, sms_console, capsys, django_assert_num_queries
+):
     user = UserFactory()
     client.force_login(user)
-    assert client.get(reverse("telephone")).status_code == 200
+    with django_assert_num_queries(5):
+        assert client.get(reverse("telephone")).status_code == 200
     reponse = client.post(reverse("telephone"), {"action": "envoyer", "numero": "01 44 55 66 77"})
     assert "mobile de France" in texte(reponse)
     reponse = client.post(reverse("telephone"), {"action": "envoyer", "numero": "06 12 34 56 78"})
@@ -432,3 +435,11 @@ def test_the_number_page_sends_and_checks_the_code(client, sms_console, capsys):
     client.post(reverse("telephone"), {"action": "retirer"})
     user.refresh_from_db()
     assert user.telephone == "" and user.telephone_verifie_le is None
+
+
+def test_a_profile_form_changing_the_number_unverifies_it():
+    user = UserFactory(telephone="+33612345678", telephone_verifie_le=timezone.now())
+    assert canaux.telephone_saisir(user, "06 12 34 56 78") == []  # the same, typed otherwise
+    assert user.telephone == "+33612345678" and user.telephone_verifie_le is not None
+    assert canaux.telephone_saisir(user, "07 81 23 45 67") == ["telephone", "telephone_verifie_le"]
+    assert user.telephone == "07 81 23 45 67" and user.telephone_verifie_le is None
