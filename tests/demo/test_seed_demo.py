@@ -639,8 +639,8 @@ ESPACES = {
     "filleul@demo.mentorat.fr": ("/filleul/", ("/filleul/", "/charte/", "/programmes/")),
     # The mentee on SMS only: her preferences (channels per kind) and her number's page.
     "filleule.sms@demo.mentorat.fr": (
-        "/comptes/preferences/",
-        ("/comptes/preferences/", "/comptes/telephone/", "/filleul/"),
+        "/filleul/",
+        ("/filleul/", "/charte/", "/comptes/preferences/", "/comptes/telephone/"),
     ),
     "parrain@demo.mentorat.fr": ("/parrain/", ("/parrain/", "/charte/", "/immersion/")),
     "partenaire@demo.mentorat.fr": ("/partenaire/", ("/partenaire/",)),
