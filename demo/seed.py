@@ -40,6 +40,7 @@ from .orientations import orientations_demo
 from .partenaires import produire_rapport_demo, rattacher_parrains
 from .population import DOMAINE, Population, population_existe
 from .selection import selection_demo
+from .sms import sms_demo
 from .socle import creer_comptes, creer_partenaires, creer_programmes
 from .sorties_cohorte import sorties_cohorte_demo
 from .structures import creer_structures
@@ -144,6 +145,7 @@ def seed_demo() -> Resultat:
         rattacher_parrains(partenaires)
         orientations_demo()
         choix_filleul_demo(password_hash, comptes["gestionnaire"])
+        sms_demo()
         sorties_cohorte_demo(comptes["gestionnaire"], rapport=pdf_disponible())
         if pdf_disponible():
             produire_rapport_demo(comptes["gestionnaire"])

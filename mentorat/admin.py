@@ -765,8 +765,17 @@ class EnvoiAdmin(admin.ModelAdmin):
 
     portee = RESERVE_ADMINISTRATEURS
 
-    list_display = ("sujet", "email", "regle", "statut", "tentatives", "envoye_le", "created_at")
-    list_filter = ("statut", "regle", "essentiel")
+    list_display = (
+        "sujet",
+        "email",
+        "canal",
+        "regle",
+        "statut",
+        "tentatives",
+        "envoye_le",
+        "created_at",
+    )
+    list_filter = ("statut", "canal", "regle", "essentiel")
     search_fields = ("email", "cle", "sujet")
     date_hierarchy = "created_at"
     show_full_result_count = False

@@ -10,7 +10,7 @@ answers the same search with the same rows, differently: the fields are grouped 
 relation they go through, and each relation becomes a subquery on its own table — the
 accounts whose name or e-mail matches, the pairs of those accounts, the meetings of those
 pairs — joined by primary keys. On PostgreSQL the name, e-mail and company columns carry
-trigram indexes (``pg_trgm``, migrations ``mentorat 0020`` and ``parrainages 0044``), so the
+trigram indexes (``pg_trgm``, migrations ``mentorat 0021`` and ``parrainages 0044``), so the
 innermost subquery reads an index rather than the table; elsewhere (SQLite) the same query
 runs without them. A term made of digits also matches the row's number exactly.
 

@@ -12,10 +12,10 @@ class MentoratConfig(AppConfig):
         from django.core.checks import register
         from django.db.models.signals import post_migrate
 
-        from . import checks, comptes, mfa
+        from . import brevo, checks, comptes, mfa
         from .audit import journaliser
-        from .envois import contexte_a_l_envoi
-        from .models import Partie, User
+        from .envois import canal_enregistrer, contexte_a_l_envoi
+        from .models import Envoi, Partie, User
         from .roles import sync_groups_after_migrate
 
         post_migrate.connect(sync_groups_after_migrate, sender=self)
@@ -26,6 +26,7 @@ class MentoratConfig(AppConfig):
         register(checks.certificat_de_scellement, "production")
         mfa.connect_signals()
         contexte_a_l_envoi(comptes.REGLE, comptes.lien_a_l_envoi)
+        canal_enregistrer(Envoi.Canal.SMS, brevo.sms_envoyer, disponible=brevo.configure)
         # Who the person is and what they may do; never the password hash nor login noise.
         journaliser(
             User,

@@ -37,7 +37,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .emails import envoyer_email, envoyer_email_rendu, rendre_courriel
+from .emails import envoyer_email, envoyer_email_rendu, rendre_courriel, rendre_texte
 from .models import Envoi
 from .travaux import prendre
 
@@ -80,6 +80,7 @@ class NouvelEnvoi(NamedTuple):
     gabarit: str
     contexte: dict
     essentiel: bool = True
+    canal: str = Envoi.Canal.EMAIL
 
 
 def envois_creer(envois: Iterable[NouvelEnvoi], *, taille_lot: int = 5000) -> int:
@@ -115,14 +116,15 @@ def _creer(lot: list[NouvelEnvoi]) -> int:
 _TAMPON_PG = """
     CREATE TEMPORARY TABLE IF NOT EXISTS envois_nouveaux (regle text, cle text,
         destinataire_id bigint, email text, sujet text, gabarit text, contexte jsonb,
-        essentiel boolean) ON COMMIT DELETE ROWS
+        essentiel boolean, canal text) ON COMMIT DELETE ROWS
 """
 _VERSER_PG = """
     INSERT INTO mentorat_envoi (regle, cle, destinataire_id, email, sujet, gabarit, contexte,
         essentiel, statut, tentatives, prochain_essai, reserve_par, erreur, cree_le,
-        texte, html, pieces_jointes, confidentiel, refus_definitif, repondre_a)
+        texte, html, pieces_jointes, confidentiel, refus_definitif, repondre_a, canal)
     SELECT regle, cle, destinataire_id, email, sujet, gabarit, contexte, essentiel,
-        %(statut)s, 0, %(maintenant)s, '', '', %(maintenant)s, '', '', '[]', false, false, ''
+        %(statut)s, 0, %(maintenant)s, '', '', %(maintenant)s, '', '', '[]', false, false, '',
+        canal
     FROM envois_nouveaux
     ON CONFLICT (cle) DO NOTHING
 """
@@ -141,7 +143,8 @@ def _creer_pg(lot: list[NouvelEnvoi]) -> int:
 
 
 # Sending reads neither the dates of a claimed row nor anything of its recipient but whether
-# they accept non-essential reminders (``relances_acceptees``, None without an account).
+# they accept non-essential reminders (``relances_acceptees``, None without an account) and
+# since when they refuse text messages (``sms_refuses``, a STOP reply).
 _DATES = ("prochain_essai", "reserve_le", "envoye_le", "created_at")
 _CHAMPS_LUS = [champ for champ in Envoi._meta.concrete_fields if champ.attname not in _DATES]
 
@@ -184,7 +187,8 @@ def _reserver(condition: Q, jeton: str, maintenant, lot: int) -> list[Envoi]:
         return []
     return list(
         a_moi.only(*(champ.name for champ in _CHAMPS_LUS)).annotate(
-            relances_acceptees=F("destinataire__relances_non_essentielles")
+            relances_acceptees=F("destinataire__relances_non_essentielles"),
+            sms_refuses=F("destinataire__sms_refuses_le"),
         )
     )
 
@@ -204,7 +208,8 @@ _RESERVER_PG = """
         ))
         RETURNING {colonnes}
     )
-    SELECT pris.*, u.relances_non_essentielles AS relances_acceptees FROM pris
+    SELECT pris.*, u.relances_non_essentielles AS relances_acceptees,
+        u.sms_refuses_le AS sms_refuses FROM pris
     LEFT JOIN mentorat_user u ON u.id = pris.destinataire_id
 """
 _DUS_PG = "statut = 'a_envoyer' AND prochain_essai <= %(maintenant)s"
@@ -449,6 +454,19 @@ def _expedier_email(envoi: Envoi, contexte: dict, jointes: list) -> None:
 # provider and returns, or raises one of ERREURS_PASSAGERES (a transient failure, retried; an
 # exception with an ``smtp_code`` of 5xx, or EnvoiRefuse, is a permanent refusal). Claiming,
 # retries, confidentiality and exactly-once are the queue's, whatever the channel.
+def sms_texte(envoi: Envoi, contexte: dict) -> str:
+    """The text of an SMS row: written with it (``courriel_ecrire_rendu``), or rendered now
+    from its template (``<gabarit>.txt``, the reminders written in bulk), where ``lien_court``
+    is the short form of the context's ``lien`` (mentorat.liens)."""
+    if envoi.texte:
+        return envoi.texte
+    from .liens import lien_court
+
+    if contexte.get("lien"):
+        contexte = {**contexte, "lien_court": lien_court(url=contexte["lien"], cle=envoi.cle)}
+    return rendre_texte(f"{envoi.gabarit}.txt", contexte).strip()
+
+
 def _expedier_sms_console(envoi: Envoi, contexte: dict, jointes: list) -> None:
     """Text messages while no SMS provider is wired (issue #19): written to the standard
     output, as Django's console e-mail backend does. Only in development (``DEBUG``) or when
@@ -457,19 +475,23 @@ def _expedier_sms_console(envoi: Envoi, contexte: dict, jointes: list) -> None:
     ``canal_enregistrer(Envoi.Canal.SMS, …)``, which takes precedence."""
     import sys
 
-    sys.stdout.write(f"SMS pour {envoi.email} :\n{envoi.texte}\n")
+    sys.stdout.write(f"SMS pour {envoi.email} :\n{sms_texte(envoi, contexte)}\n")
 
 
-_CANAUX: dict[str, Callable[[Envoi, dict, list], None]] = {
-    Envoi.Canal.EMAIL: _expedier_email,
+# Channel → (sender, whether it is configured now, or None: always).
+_CANAUX: dict[str, tuple[Callable[[Envoi, dict, list], None], Callable[[], bool] | None]] = {
+    Envoi.Canal.EMAIL: (_expedier_email, None),
 }
 
 
 def _expediteur(canal: str) -> Callable[[Envoi, dict, list], None] | None:
-    """The sender of a channel: the one registered, else for text messages the console one in
+    """The sender of a channel: the one registered while it is configured (the provider's
+    credentials are in the environment), else for text messages the console one in
     development only (read at each call: the settings decide, not the import order)."""
     if canal in _CANAUX:
-        return _CANAUX[canal]
+        fonction, disponible = _CANAUX[canal]
+        if disponible is None or disponible():
+            return fonction
     if canal == Envoi.Canal.SMS and (settings.DEBUG or getattr(settings, "SMS_CONSOLE", False)):
         return _expedier_sms_console
     return None
@@ -480,8 +502,15 @@ def canal_disponible(canal: str) -> bool:
     return _expediteur(canal) is not None
 
 
-def canal_enregistrer(canal: str, fonction: Callable[[Envoi, dict, list], None]) -> None:
-    _CANAUX[canal] = fonction
+def canal_enregistrer(
+    canal: str,
+    fonction: Callable[[Envoi, dict, list], None],
+    *,
+    disponible: Callable[[], bool] | None = None,
+) -> None:
+    """Register the sender of a channel; ``disponible()`` says whether it is configured now
+    (without it, the channel falls back as if none were registered)."""
+    _CANAUX[canal] = (fonction, disponible)
 
 
 class EnvoiRefuse(ConnectionError):
@@ -499,6 +528,14 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
         return "perdu"
     if not envoi.essentiel and envoi.destinataire_id and not envoi.relances_acceptees:
         mine.update(statut=Envoi.Statut.ANNULE, **_vider_si_confidentiel(envoi))
+        return "annule"
+    if envoi.canal == Envoi.Canal.SMS and getattr(envoi, "sms_refuses", None):
+        # The person replied STOP after the row was written: not one more text message.
+        mine.update(
+            statut=Envoi.Statut.ANNULE,
+            erreur="La personne a refusé les SMS (réponse STOP).",
+            **_vider_si_confidentiel(envoi),
+        )
         return "annule"
     contexte = {**envoi.contexte}
     if envoi.regle in _CONTEXTES_A_L_ENVOI:
@@ -526,6 +563,9 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
         return "echec"
     try:
         expedier(envoi, contexte, jointes)
+    except EnvoiSansObjet as exc:
+        mine.update(statut=Envoi.Statut.ANNULE, erreur=str(exc), **_vider_si_confidentiel(envoi))
+        return "annule"
     except ERREURS_PASSAGERES as exc:
         maintenant = maintenant or timezone.now()
         tentatives = envoi.tentatives + 1

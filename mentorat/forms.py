@@ -49,7 +49,7 @@ class AcceptationForm(forms.Form):
 
 class CodeSignatureForm(forms.Form):
     code = forms.CharField(
-        label="Code reçu par e-mail (6 chiffres)",
+        label="Code reçu par e-mail ou par SMS (6 chiffres)",
         max_length=12,
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}

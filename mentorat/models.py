@@ -50,6 +50,15 @@ class User(AbstractUser):
         "nom", max_length=150, blank=True, validators=[valider_texte_saisi]
     )
     telephone = models.CharField("téléphone", max_length=20, blank=True)
+    # The number is verified by a code sent to it (mentorat.canaux): only then may messages go
+    # there. Changing the number clears this (``telephone_changer``).
+    telephone_verifie_le = models.DateTimeField("téléphone vérifié le", null=True, blank=True)
+    # The person replied STOP to a text message (the provider's inbound callback): no SMS is
+    # sent to them any more until they ask for them again on their preferences page.
+    sms_refuses_le = models.DateTimeField("SMS refusés le", null=True, blank=True)
+    # Kind of message → "email", "sms" or "les_deux" (mentorat.canaux.Genre); a kind not
+    # named goes by e-mail.
+    canaux = models.JSONField("canaux choisis", default=dict, blank=True)
     relances_non_essentielles = models.BooleanField(
         "reçoit les rappels non essentiels",
         default=True,
@@ -354,3 +363,50 @@ class CodeSignature(models.Model):
 
     def __str__(self):
         return f"Code pour {self.partie.libelle} — {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class CodeTelephone(models.Model):
+    """A six-digit code sent by SMS to the number a person gives, to verify it; its hash only
+    is kept (mentorat.canaux)."""
+
+    DUREE_MINUTES = 10
+    ESSAIS_MAX = 5
+
+    user = models.ForeignKey(
+        User, verbose_name="compte", on_delete=models.CASCADE, related_name="codes_telephone"
+    )
+    numero = models.CharField("numéro", max_length=20)
+    code_hash = models.CharField("empreinte du code", max_length=64)
+    created_at = models.DateTimeField("demandé le", default=timezone.now)
+    expire_le = models.DateTimeField("expire le")
+    essais = models.PositiveSmallIntegerField("essais", default=0)
+    utilise_le = models.DateTimeField("utilisé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "code de vérification de téléphone"
+        verbose_name_plural = "codes de vérification de téléphone"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return f"Code pour le compte {self.user_id} — {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class LienCourt(models.Model):
+    """A short link of a text message (``/l/<code>/``) to a page of the site, valid for a
+    while. Only the code's hash is kept: the code is derived from the message's key with the
+    site's secret (mentorat.liens), so that a message sent again carries the same link."""
+
+    empreinte = models.CharField("empreinte du code", max_length=64, unique=True)
+    cle = models.CharField("clé de l'envoi", max_length=200, unique=True)
+    url = models.CharField("adresse", max_length=2000)
+    expire_le = models.DateTimeField("expire le")
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "lien court"
+        verbose_name_plural = "liens courts"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Lien court de {self.cle}"

@@ -20,6 +20,17 @@ DEBUG = env.bool("DEBUG", default=False)
 # wired: always with DEBUG, otherwise only when asked for (never in production: they hold
 # claim codes). See docs/deploiement.md.
 SMS_CONSOLE = env.bool("SMS_CONSOLE", default=False)
+# The SMS provider, Brevo (docs/sms.md): without a key, no provider (console as above, or no
+# SMS channel at all: the pages then offer e-mail only).
+BREVO_API_KEY = env("BREVO_API_KEY", default="")
+BREVO_SMS_URL = env("BREVO_SMS_URL", default="https://api.brevo.com/v3/transactionalSMS/sms")
+# The name text messages come from: 3 to 11 letters or digits (operators' rule).
+SMS_EXPEDITEUR = env("SMS_EXPEDITEUR", default="Mentorat")
+# Seconds to connect, then to wait for each read: a provider that hangs frees the worker soon.
+SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=5)
+# The secret Brevo sends with each inbound SMS (the webhook's bearer token); without it, the
+# callback refuses everything.
+BREVO_WEBHOOK_TOKEN = env("BREVO_WEBHOOK_TOKEN", default="")
 
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:

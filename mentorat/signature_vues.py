@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from .forms import AcceptationForm, CodeSignatureForm, RefusSignatureForm
+from .models import Envoi
 from .reseau import adresse_client
 from .signatures import (
     LienInvalide,
@@ -19,12 +20,23 @@ from .signatures import (
     signature_refuser,
     type_de,
 )
+from .telephones import telephone_masque
 
 
 def adresse_masquee(adresse: str) -> str:
     """``c…@exemple.fr``: enough for the person to recognise their address, not to read it."""
     local, _, domaine = (adresse or "").partition("@")
     return f"{local[:1]}…@{domaine}" if domaine else ""
+
+
+def _destinations(partie, demande) -> str:
+    """Where the code went: « à c…@exemple.fr », « par SMS au 06 •• •• •• 78 », or both."""
+    lieux = []
+    if Envoi.Canal.EMAIL in demande.canaux:
+        lieux.append(f"à {adresse_masquee(partie.adresse)}")
+    if Envoi.Canal.SMS in demande.canaux:
+        lieux.append(f"par SMS au {telephone_masque(partie.user.telephone)}")
+    return " et ".join(lieux) or "de nouveau"
 
 
 def etapes_signature(request, *, partie, refus_possible: bool = True):
@@ -41,14 +53,13 @@ def etapes_signature(request, *, partie, refus_possible: bool = True):
         acceptation = AcceptationForm(request.POST)
         if acceptation.is_valid():
             try:
-                signature_demander_code(partie=partie)
+                demande = signature_demander_code(partie=partie)
             except ValidationError as exc:
                 acceptation.add_error(None, exc)
             else:
-                adresse = adresse_masquee(partie.adresse)
                 messages.info(
                     request,
-                    f"Un code à 6 chiffres vient d'être envoyé à {adresse}. "
+                    f"Un code à 6 chiffres vient d'être envoyé {_destinations(partie, demande)}. "
                     "Il est valable 10 minutes.",
                 )
                 etape = "code"

@@ -37,6 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .audit import journal_modifications
+from .canaux import Genre, canaux_de, message_ecrire
 from .envois import courriel_ecrire
 from .models import CodeSignature, Envoi, Partie
 
@@ -102,6 +103,16 @@ class SignatureRefusee(ValidationError):
     """The request cannot be honoured (a French message says why); nothing was changed."""
 
 
+_SANS_MOYEN = (
+    "Aucun moyen de vous envoyer le code : ajoutez une adresse e-mail ou vérifiez votre "
+    "numéro de mobile dans vos préférences."
+)
+_SMS_REFUSES = (
+    "Vous avez demandé à ne plus recevoir de SMS (réponse STOP) et n'avez pas d'adresse "
+    "e-mail : acceptez de nouveau les SMS dans vos préférences pour recevoir le code."
+)
+
+
 class CodeIncorrect(ValidationError):
     """A wrong code: the try is counted (the caller's transaction is not needed for that)."""
 
@@ -134,8 +145,11 @@ def partie_ajouter(
     if user is not None:
         prenom = prenom or user.first_name
         nom = nom or user.last_name
-        email = email or user.email
-    if not email:
+        email = email or user.email or ""
+    # An account without an address (opened by a counsellor) receives its codes by SMS once
+    # its number is verified (mentorat.canaux).
+    sms = user is not None and bool(user.telephone and user.telephone_verifie_le)
+    if not email and not sms:
         raise ValidationError(f"{libelle} : une adresse e-mail est nécessaire pour signer.")
     return Partie.objects.create(
         document_type=_contenu(document),
@@ -302,6 +316,13 @@ def signature_demander_code(*, partie: Partie) -> CodeSignature:
         raise SignatureRefusee(
             "Trop de codes demandés : attendez quelques minutes avant d'en demander un nouveau."
         )
+    if partie.user_id:
+        canaux = canaux_de(partie.user, Genre.CODES)
+    else:
+        canaux = [Envoi.Canal.EMAIL] if partie.adresse else []
+    if not canaux:
+        refus = partie.user_id and partie.user.sms_refuses_le
+        raise SignatureRefusee(_SMS_REFUSES if refus else _SANS_MOYEN)
     partie.codes.filter(utilise_le__isnull=True).update(expire_le=maintenant)
     code = f"{secrets.randbelow(1_000_000):06d}"
     demande = CodeSignature.objects.create(
@@ -313,16 +334,26 @@ def signature_demander_code(*, partie: Partie) -> CodeSignature:
     demande.save(update_fields=["code_hash"])
     titre = type_de(document).titre(document)
     # The code signs for the person: confidential (never shown to staff, emptied once sent).
-    courriel_ecrire(
-        regle="code_signature",
-        cle=f"code_signature:{partie.pk}:{demande.pk}",
-        a=partie.adresse,
-        destinataire=partie.user,
-        sujet=f"Votre code pour signer : {titre}",
-        gabarit="mentorat/emails/code_signature",
-        contexte={"code": code, "titre": titre, "minutes": CodeSignature.DUREE_MINUTES},
-        confidentiel=True,
-    )
+    # A party with an account receives it by the channels they chose for codes (mentorat.canaux);
+    # a party signing from a link, at the address given for them.
+    message = {
+        "regle": "code_signature",
+        "cle": f"code_signature:{partie.pk}:{demande.pk}",
+        "sujet": f"Votre code pour signer : {titre}",
+        "gabarit": "mentorat/emails/code_signature",
+        "contexte": {"code": code, "titre": titre, "minutes": CodeSignature.DUREE_MINUTES},
+        "confidentiel": True,
+    }
+    if partie.user_id:
+        demande.canaux = message_ecrire(
+            destinataire=partie.user,
+            genre=Genre.CODES,
+            texte_sms="mentorat/sms/code_signature.txt",
+            **message,
+        )
+    else:
+        courriel_ecrire(a=partie.adresse, destinataire=None, **message)
+        demande.canaux = [Envoi.Canal.EMAIL]
     return demande
 
 

@@ -1,14 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import signature_vues, views
+from . import canaux_vues, signature_vues, views
 
 urlpatterns = [
     path("", include("programmes.urls")),
     # parrainages.urls comes before allauth's: it overrides the sign-up page.
     path("", include("parrainages.urls")),
     path("", include("partenaires.urls_invitation")),
-    path("comptes/preferences/", views.preferences, name="preferences"),
+    path("comptes/preferences/", canaux_vues.preferences, name="preferences"),
+    path("comptes/telephone/", canaux_vues.telephone, name="telephone"),
+    path("l/<str:code>/", canaux_vues.lien_court, name="lien_court"),
+    path("sms/entrants/", canaux_vues.sms_entrant, name="sms_entrant"),
     path("comptes/desabonnement/<str:jeton>/", views.desabonnement, name="desabonnement"),
     path(
         "comptes/activer/<str:uidb64>/<str:token>/",

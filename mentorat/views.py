@@ -1,11 +1,9 @@
 import logging
 
 from allauth.account.internal.flows.login import record_authentication
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -66,32 +64,6 @@ def sante(request):
     return JsonResponse(
         etat, status=503 if en_panne else 200, json_dumps_params={"ensure_ascii": False}
     )
-
-
-class PreferencesForm(forms.Form):
-    relances_non_essentielles = forms.BooleanField(
-        label="Recevoir les rappels (rencontre du lendemain, fin de parrainage, rencontres à "
-        "consigner, rapports disponibles)",
-        required=False,
-    )
-
-
-@login_required
-@never_cache
-@require_http_methods(["GET", "POST"])
-def preferences(request):
-    """Which non-essential reminders a person receives (codes and invitations always go)."""
-    user = request.user
-    form = PreferencesForm(
-        request.POST if request.method == "POST" else None,
-        initial={"relances_non_essentielles": user.relances_non_essentielles},
-    )
-    if request.method == "POST" and form.is_valid():
-        user.relances_non_essentielles = form.cleaned_data["relances_non_essentielles"]
-        user.save(update_fields=["relances_non_essentielles"])
-        messages.success(request, "Vos préférences sont enregistrées.")
-        return redirect("preferences")
-    return render(request, "mentorat/preferences.html", {"form": form})
 
 
 @csrf_exempt

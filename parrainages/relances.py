@@ -11,10 +11,13 @@ the row is sent; the subject is written here, as for every other e-mail.
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
+from mentorat.canaux import Genre, envois_repartir
 from mentorat.envois import NouvelEnvoi, envois_creer
 from mentorat.horaires import debut_du_jour
 from mentorat.models import Envoi, Partie, User
@@ -296,6 +299,7 @@ def rencontre_demain(maintenant) -> list[NouvelEnvoi]:
             "lieu",
             "lien",
             "sujet",
+            "parrainage_id",
             "parrainage__parrain__user_id",
             "parrainage__parrain__user__email",
             "parrainage__parrain__user__first_name",
@@ -313,8 +317,9 @@ def rencontre_demain(maintenant) -> list[NouvelEnvoi]:
         debut = r["debut"].astimezone(tz)
         for cote, autre in (("parrain", "filleul"), ("filleul", "parrain")):
             user_id = r[f"parrainage__{cote}__user_id"]
-            # No account, or one a counsellor created and not yet claimed (no address).
-            if user_id is None or not r[f"parrainage__{cote}__user__email"]:
+            # No account; one a counsellor created and not yet claimed has no address, and
+            # is reminded only by SMS (envois_repartir).
+            if user_id is None:
                 continue
             envois.append(
                 _envoi(
@@ -334,11 +339,19 @@ def rencontre_demain(maintenant) -> list[NouvelEnvoi]:
                         ),
                         "lieu": r["lieu"] or r["lien"] or modalites[r["modalite"]],
                         "sujet": r["sujet"],
+                        "lien": f"{settings.SITE_URL}{_espace(cote, r['parrainage_id'])}",
                     },
                     essentiel=False,
                 )
             )
-    return envois
+    return envois_repartir(envois, genre=Genre.RENCONTRES)
+
+
+def _espace(cote: str, parrainage_id: int) -> str:
+    """Where a party finds the pair's meetings."""
+    if cote == "parrain":
+        return reverse("parrain:binome", kwargs={"pk": parrainage_id}) + "#rencontres"
+    return reverse("filleul:tableau_de_bord") + "#rencontres"
 
 
 def sans_rencontre(maintenant) -> list[NouvelEnvoi]:
@@ -466,7 +479,7 @@ def _enquete(moment: Sortie.Moment, maintenant) -> list[NouvelEnvoi]:
     envois = []
     for pk, programme, confirmer, *parties in rows:
         for cote, user_id, email in (("filleul", *parties[:2]), ("parrain", *parties[2:])):
-            if user_id is None or not email:  # no account, or one not yet claimed
+            if user_id is None:  # no account (one not yet claimed: SMS only, if any)
                 continue
             if confirmer and cote == "parrain":  # the mentor already answered
                 continue
@@ -486,7 +499,7 @@ def _enquete(moment: Sortie.Moment, maintenant) -> list[NouvelEnvoi]:
                     gabarit="enquete",
                 )
             )
-    return envois
+    return envois_repartir(envois, genre=Genre.ENQUETES)
 
 
 def enquete_fin(maintenant) -> list[NouvelEnvoi]:
@@ -555,21 +568,19 @@ def _enquete_candidature(moment: Sortie.Moment, maintenant) -> list[NouvelEnvoi]
         # decision + mois <= limite: decided before the day after ``limite - mois``.
         return Q(decision__lt=debut_du_jour(add_months(limite, -mois) + dt.timedelta(days=1)))
 
+    # An account a counsellor created has no address until the person claims it: SMS only.
     candidatures = avec_date_de_decision(
-        candidatures_sans_binome()
-        .filter(~Exists(sortie), filleul__user__isnull=False)
-        # An account a counsellor created has no address until the person claims it.
-        .exclude(Q(filleul__user__email__isnull=True) | Q(filleul__user__email=""))
+        candidatures_sans_binome().filter(~Exists(sortie), filleul__user__isnull=False)
     )
     rows = _par_programme(candidatures, "", "duree_parrainage_mois", decidee_assez_tot).values_list(
         "pk", "programme__nom", "statut", "filleul__user_id", "filleul__user__email"
     )
-    return [
+    envois = [
         _envoi(
             regle,
             f"{regle}:{pk}:{user_id}",
             user_id,
-            email,
+            email or "",
             SUJET_ENQUETE_CANDIDATURE,
             {
                 "programme": programme,
@@ -582,6 +593,7 @@ def _enquete_candidature(moment: Sortie.Moment, maintenant) -> list[NouvelEnvoi]
         )
         for pk, programme, statut, user_id, email in rows
     ]
+    return envois_repartir(envois, genre=Genre.ENQUETES)
 
 
 def enquete_candidature_fin(maintenant) -> list[NouvelEnvoi]:

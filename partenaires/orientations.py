@@ -15,7 +15,6 @@ import hmac
 import secrets
 import unicodedata
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +25,7 @@ from mentorat.emails import rendre_texte
 from mentorat.envois import canal_disponible, courriel_ecrire, courriel_ecrire_rendu
 from mentorat.models import Envoi, User
 from mentorat.pdf import rendre_pdf
+from mentorat.telephones import telephone_e164
 from parrainages.models import Candidature, Filleul
 from parrainages.models.personnes import AGE_MAJORITE, age_on
 from parrainages.services.filleul import candidature_deposer, filleul_enregistrer_profil
@@ -73,37 +73,10 @@ def sms_possible(telephone: str) -> bool:
     return bool(telephone_e164(telephone)) and canal_disponible(Envoi.Canal.SMS)
 
 
-# Codes go by SMS only to mobiles of France and of its overseas departments, regions and
-# communities with a French numbering plan (Guadeloupe, Martinique, Guyane, La Réunion, Mayotte,
-# Saint-Pierre-et-Miquelon, Saint-Barthélemy, Saint-Martin): a number typed by a counsellor
-# could otherwise be a premium or foreign one, billed to the platform (SMS toll fraud).
-REGIONS_SMS = {"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF"}
-TYPES_SMS = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 NUMERO_SMS_REFUSE = (
     "Les codes ne partent par SMS que vers un numéro de téléphone mobile de France "
     "(métropole ou outre-mer) : remettez-le par lettre ou par e-mail."
 )
-
-
-def telephone_e164(numero: str) -> str:
-    """A mobile number of France or its overseas departments and regions in E.164, or ""
-    otherwise (not a valid number, a landline, a premium or foreign number)."""
-    # A national number (06…, 0690…, 0692…) is read as the mainland's, then as each overseas
-    # one's: they share the leading 0 but not the country code.
-    for region in ("FR", *sorted(REGIONS_SMS - {"FR"})):
-        try:
-            analyse = phonenumbers.parse(numero or "", region)
-        except phonenumbers.NumberParseException:
-            return ""
-        if phonenumbers.is_valid_number(analyse):
-            break
-    else:
-        return ""
-    if phonenumbers.region_code_for_number(analyse) not in REGIONS_SMS:
-        return ""
-    if phonenumbers.number_type(analyse) not in TYPES_SMS:
-        return ""
-    return phonenumbers.format_number(analyse, phonenumbers.PhoneNumberFormat.E164)
 
 
 def reclamation_url() -> str:

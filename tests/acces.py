@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from mentorat.comptes import activation_url as activation_compte_url
 from mentorat.comptes import compte_creer
+from mentorat.liens import lien_court
 from mentorat.models import User
 from mentorat.signatures import lien_emettre, parties_de
 from parrainages.enquetes import lien_enquete
@@ -229,6 +230,16 @@ MATRICE = {
         {**dict.fromkeys(ROLES, 302), "anonyme": 200},
     ),
     "preferences": (lambda m: reverse("preferences"), CONNECTE),
+    # One's own mobile number and its code (mentorat.canaux): any signed-in person.
+    "telephone": (lambda m: reverse("telephone"), CONNECTE),
+    # A text message's short link: whoever holds it is sent on to the page it names, which
+    # checks access itself.
+    "lien_court": (
+        lambda m: _url_brute(lien_court(url="http://127.0.0.1:8000/filleul/", cle="acces")),
+        dict.fromkeys(ROLES, 302),
+    ),
+    # The SMS provider's callback: POST only, with its secret (tests/mentorat/test_sms_canaux.py).
+    "sms_entrant": (lambda m: reverse("sms_entrant"), dict.fromkeys(ROLES, 405)),
     "desabonnement": (
         lambda m: reverse("desabonnement", kwargs={"jeton": "invalide"}),
         PUBLIC,

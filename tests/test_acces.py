@@ -54,7 +54,8 @@ def test_every_url_has_an_entry():
         if nom not in MATRICE
         and not (
             route.startswith(COUVERTS_AILLEURS)
-            and nom not in ("preferences", "desabonnement", "inscription", "compte_activer")
+            and nom
+            not in ("preferences", "telephone", "desabonnement", "inscription", "compte_activer")
         )
         and nom not in FICHIERS_PROTEGES
     ]

@@ -21,3 +21,11 @@ def tel_uri(numero) -> str:
     if lu is not None and phonenumbers.is_possible_number(lu):
         return "tel:" + phonenumbers.format_number(lu, phonenumbers.PhoneNumberFormat.E164)
     return "tel:" + re.sub(r"[^\d+]", "", texte)
+
+
+@register.filter
+def telephone_lisible(numero) -> str:
+    """« 06 12 34 56 78 » for a number stored in E.164."""
+    from mentorat.telephones import telephone_lisible as lisible
+
+    return lisible(str(numero or ""))

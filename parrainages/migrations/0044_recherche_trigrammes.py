@@ -1,7 +1,7 @@
 """Indexes for the admin's search box (``mentorat.admin_recherche``), PostgreSQL only: trigram
 indexes on the mentor's company and the meeting's subject (``icontains``), and an index on
 the France Travail identifier as the exact search writes it (``UPPER(col) = UPPER(…)``).
-The extension ``pg_trgm`` comes with ``mentorat 0020``."""
+The extension ``pg_trgm`` comes with ``mentorat 0021``."""
 
 from django.db import migrations
 
@@ -41,7 +41,7 @@ def supprimer(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("mentorat", "0020_recherche_trigrammes"),
+        ("mentorat", "0021_recherche_trigrammes"),
         ("parrainages", "0043_avis_du_filleul"),
     ]
 

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from mentorat.canaux import telephone_saisir
 from mentorat.models import Partie
 
 from .. import consentement, extensions
@@ -34,8 +35,8 @@ def filleul_enregistrer_profil(*, user, donnees: dict) -> Filleul:
     """
     user.first_name = donnees["first_name"]
     user.last_name = donnees["last_name"]
-    user.telephone = donnees.get("telephone", "")
-    user.save(update_fields=["first_name", "last_name", "telephone"])
+    champs = telephone_saisir(user, donnees.get("telephone", ""))
+    user.save(update_fields=["first_name", "last_name", *champs])
 
     filleul = Filleul.objects.filter(user=user).first() or Filleul(user=user)
     qpv = QPV_DEPUIS_FORMULAIRE[donnees["qpv"]]
@@ -452,8 +453,8 @@ def parrain_proposer(*, user, programme, donnees: dict) -> Parrain:
         return parrain
     user.first_name = donnees["first_name"]
     user.last_name = donnees["last_name"]
-    user.telephone = donnees.get("telephone", "")
-    user.save(update_fields=["first_name", "last_name", "telephone"])
+    champs = telephone_saisir(user, donnees.get("telephone", ""))
+    user.save(update_fields=["first_name", "last_name", *champs])
     parrain = Parrain.objects.create(
         user=user,
         entreprise=donnees["entreprise"],

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorat.canaux import Genre, message_ecrire
 from mentorat.envois import courriel_ecrire
 
 from ..ics import rencontre_ics
@@ -49,17 +50,26 @@ def invitation_envoyer(rencontre, methode, sujet, *, annonces=None):
         "a_confirmer": rencontre.statut == Rencontre.Statut.PROPOSEE,
         "representant": None,
     }
-    for role, user in (("parrain", parrainage.parrain.user), ("filleul", parrainage.filleul.user)):
+    parties = (("parrain", parrainage.parrain.user), ("filleul", parrainage.filleul.user))
+    for role, user in parties:
         if user is None:
             continue
-        courriel_ecrire(
+        autre = parties[1][1] if role == "parrain" else parties[0][1]
+        lien = _lien_espace(parrainage, role)
+        message_ecrire(
+            destinataire=user,
+            genre=Genre.RENCONTRES,
             regle="rencontre_invitation",
             cle=f"rencontre_invitation:{rencontre.pk}:{version}:{user.pk}",
-            a=user.email,
-            destinataire=user,
             sujet=sujet,
             gabarit="parrainages/emails/rencontre",
-            contexte={**contexte, "annonce": annonces.get(role, "")},
+            contexte={
+                **contexte,
+                "annonce": annonces.get(role, ""),
+                "avec": autre.get_full_name() if autre else "",
+            },
+            texte_sms="parrainages/sms/rencontre.txt",
+            lien=lien,
             pieces_jointes=jointes,
         )
     jour = timezone.localdate(rencontre.debut)
@@ -86,16 +96,15 @@ def _prevenir(rencontre, user, evenement, sujet) -> None:
         return
     parrainage = rencontre.parrainage
     if user.pk == parrainage.parrain.user_id:
-        lien = reverse("parrain:binome", kwargs={"pk": parrainage.pk})
-        autre = parrainage.filleul.user
+        role, autre = "parrain", parrainage.filleul.user
     else:
-        lien = reverse("filleul:tableau_de_bord")
-        autre = parrainage.parrain.user
-    courriel_ecrire(
+        role, autre = "filleul", parrainage.parrain.user
+    lien = _lien_espace(parrainage, role)
+    message_ecrire(
+        destinataire=user,
+        genre=Genre.RENCONTRES,
         regle="rencontre_echange",
         cle=f"rencontre_echange:{rencontre.pk}:{evenement}:{rencontre.sequence}:{user.pk}",
-        a=user.email,
-        destinataire=user,
         sujet=sujet,
         gabarit="parrainages/emails/rencontre_echange",
         contexte={
@@ -103,9 +112,20 @@ def _prevenir(rencontre, user, evenement, sujet) -> None:
             "evenement": evenement,
             "prenom": user.first_name,
             "autre": autre.get_full_name() if autre else "",
-            "lien": f"{settings.SITE_URL}{lien}#rencontres",
+            "lien": lien,
         },
+        texte_sms="parrainages/sms/rencontre_echange.txt",
+        lien=lien,
     )
+
+
+def _lien_espace(parrainage, role: str) -> str:
+    """Where a party finds the pair's meetings: the mentor's pair page, the mentee's space."""
+    if role == "parrain":
+        chemin = reverse("parrain:binome", kwargs={"pk": parrainage.pk})
+    else:
+        chemin = reverse("filleul:tableau_de_bord")
+    return f"{settings.SITE_URL}{chemin}#rencontres"
 
 
 def _verrouiller(rencontre) -> Rencontre:

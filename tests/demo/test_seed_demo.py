@@ -654,6 +654,11 @@ NON_HTML = re.compile(
 # Each space from its home page, with the pages it links to (at most this many per login).
 ESPACES = {
     "filleul@demo.mentorat.fr": ("/filleul/", ("/filleul/", "/charte/", "/programmes/")),
+    # The mentee on SMS only: her preferences (channels per kind) and her number's page.
+    "filleule.sms@demo.mentorat.fr": (
+        "/filleul/",
+        ("/filleul/", "/charte/", "/comptes/preferences/", "/comptes/telephone/"),
+    ),
     "parrain@demo.mentorat.fr": ("/parrain/", ("/parrain/", "/charte/", "/immersion/")),
     "partenaire@demo.mentorat.fr": ("/partenaire/", ("/partenaire/",)),
     "gestionnaire@demo.mentorat.fr": ("/admin/", ("/admin/",)),
@@ -702,3 +707,17 @@ def test_every_page_of_the_demo_is_valid_html(seed, client, nu_checker, email):
         ]
     assert valides >= min(PAGES_PAR_ESPACE, 8), valides
     assert not erreurs, "\n".join(erreurs[:20])
+
+
+def test_a_mentee_on_sms_only(seed):
+    """Her meeting's invitation and its day-before reminder were written as SMS (the demo's
+    console shows them); nothing of the kinds she chose went by e-mail."""
+
+    filleule = User.objects.get(email="filleule.sms@demo.mentorat.fr")
+    assert filleule.telephone.startswith("+336") and filleule.telephone_verifie_le
+    assert set(filleule.canaux.values()) == {"sms"}
+    lignes = Envoi.objects.filter(destinataire=filleule, regle__startswith="rencontre_")
+    assert sorted(lignes.values_list("regle", "canal")) == [
+        ("rencontre_demain", "sms"),
+        ("rencontre_invitation", "sms"),
+    ]

@@ -7,6 +7,7 @@ other people's objects, drafts and ids that do not exist.
 
 import datetime as dt
 import hashlib
+import json
 from types import SimpleNamespace
 from urllib.parse import quote
 
@@ -337,7 +338,16 @@ def code_de_connexion(m):
 
 
 def preferences(m):
-    champs = {"relances_non_essentielles": case()}
+    # The channels per kind of message are offered once SMS may go (a verified number, an SMS
+    # channel): posted anyway, they must be ignored or refused, never stored unchecked.
+    canaux = choix(["email", "sms", "les_deux"])
+    champs = {
+        "relances_non_essentielles": case(),
+        "codes": canaux,
+        "rencontres": canaux,
+        "enquetes": canaux,
+        "action": surtout("", "reprendre_sms"),
+    }
     return Formulaire(
         requetes=requetes(
             st.sampled_from([m.filleul.user, m.parrain.user, m.membre.user]),
@@ -345,6 +355,85 @@ def preferences(m):
             champs,
         ),
         valide=Requete(m.filleul.user, _url("preferences"), {"relances_non_essentielles": ""}),
+        ecrit={"mentorat.User"},
+        tables={"mentorat.User"},
+    )
+
+
+def _mobile_en_attente(client, requete):
+    """The person has a number waiting for its code (the code page's state)."""
+    from mentorat.models import CodeTelephone
+
+    user = requete.qui
+    User.objects.filter(pk=user.pk).update(telephone="+33612345678", telephone_verifie_le=None)
+    CodeTelephone.objects.create(
+        user=user,
+        numero="+33612345678",
+        code_hash="0" * 64,
+        expire_le=timezone.now() + dt.timedelta(minutes=10),
+    )
+    return {}
+
+
+def telephone(m):
+    champs = {
+        "action": surtout("verifier", "envoyer", "retirer"),
+        "numero": surtout("06 12 34 56 78", "01 44 55 66 77", "+44 7700 900123", "0690123456"),
+        "code": surtout("123456", "000000", "12", ""),
+    }
+    return Formulaire(
+        requetes=requetes(
+            st.sampled_from([m.filleul.user, m.parrain.user, m.membre.user]),
+            st.just(_url("telephone")),
+            champs,
+        ),
+        valide=Requete(m.filleul.user, _url("telephone"), {"action": "retirer"}),
+        preparer=_mobile_en_attente,
+        ecrit={"mentorat.User"},
+        tables={"mentorat.User", "mentorat.CodeTelephone"},
+        # A wrong code counts as a try, even though it is refused.
+        permis_en_refus={"mentorat.CodeTelephone"},
+    )
+
+
+JETON_WEBHOOK_SMS = "secret-du-webhook-pour-le-banc"
+
+
+def _stop_recu(m):
+    m.filleul.user.telephone, m.filleul.user.telephone_verifie_le = "+33612345678", timezone.now()
+    m.filleul.user.save(update_fields=["telephone", "telephone_verifie_le"])
+    evenement = {"to": "33612345678", "msg_status": "replied", "reply": "STOP"}
+    return ("application/json", json.dumps(evenement).encode())
+
+
+def sms_entrant(m):
+    """Brevo's inbound callback: JSON and a bearer token, no form."""
+    corps = st.fixed_dictionaries(
+        {
+            "to": surtout("33612345678", "+33612345678", "262692123456", "", "0"),
+            "msg_status": surtout("replied", "unsubscribe", "delivered", ""),
+            "reply": surtout("STOP", "stop", "Bonjour", "", "ARRÊT"),
+        }
+    ).map(lambda d: ("application/json", json.dumps(d).encode()))
+    entetes = st.sampled_from(
+        [
+            {"HTTP_AUTHORIZATION": f"Bearer {JETON_WEBHOOK_SMS}"},
+            {"HTTP_AUTHORIZATION": "Bearer faux"},
+            {"HTTP_AUTHORIZATION": JETON_WEBHOOK_SMS},
+            {},
+        ]
+    )
+    valide = _stop_recu(m)
+    return Formulaire(
+        requetes=st.builds(
+            lambda b, e: Requete(None, _url("sms_entrant"), brut=b, meta=e), corps, entetes
+        ),
+        valide=Requete(
+            None,
+            _url("sms_entrant"),
+            brut=valide,
+            meta={"HTTP_AUTHORIZATION": f"Bearer {JETON_WEBHOOK_SMS}"},
+        ),
         ecrit={"mentorat.User"},
         tables={"mentorat.User"},
     )
@@ -2283,6 +2372,8 @@ FORMULAIRES = {
     "account_set_password": definir_mot_de_passe,
     "account_confirm_login_code": code_de_connexion,
     "preferences": preferences,
+    "telephone": telephone,
+    "sms_entrant": sms_entrant,
     "desabonnement": desabonnement,
     "devenir_parrain": devenir_parrain,
     "parrain_activer": parrain_activer,

@@ -28,7 +28,7 @@ from .banc import (
     essayer,
 )
 from .donnees import bizarre, corps, en_trop
-from .formulaires import EXCLUS, FORMULAIRES
+from .formulaires import EXCLUS, FORMULAIRES, JETON_WEBHOOK_SMS
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +79,7 @@ def _gabarits_allauth_toleres():
 
 @pytest.fixture
 def fuzz(settings, private_storage_dir):
+    settings.BREVO_WEBHOOK_TOKEN = JETON_WEBHOOK_SMS
     # Reports requested through the portal are produced on commit, in-process.
     return fabrique.construire()
 

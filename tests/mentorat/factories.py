@@ -73,6 +73,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Params:
         gestionnaire = factory.Trait(is_staff=True, groupes=_groupes(GESTIONNAIRE))
         administrateur = factory.Trait(is_staff=True, groupes=_groupes(ADMINISTRATEUR))
+        # A verified French mobile number (mentorat.canaux), messages by e-mail until chosen.
+        mobile = factory.Trait(
+            telephone=factory.Sequence(lambda n: f"+3361{n % 10_000_000:07d}"),
+            telephone_verifie_le=factory.LazyFunction(timezone.now),
+        )
+        # Everything by SMS.
+        tout_sms = factory.Trait(
+            mobile=True, canaux={"codes": "sms", "rencontres": "sms", "enquetes": "sms"}
+        )
 
 
 def structure_de_la_ville():

@@ -88,3 +88,95 @@ def champs_sans_nom(html: str) -> list[str]:
             continue
         sans.append(f"<{tag} name={attrs.get('name')!r} id={attrs.get('id')!r}>")
     return sans
+
+
+class FauxBrevo:
+    """Brevo's transactional SMS API, served on a free local port by a thread (docs/sms.md):
+    ``POST /v3/transactionalSMS/sms`` with the ``api-key`` header and the JSON body
+    ``{sender, recipient, content, type}``, answered 201 ``{reference, messageId, smsCount,
+    usedCredits, remainingCredits}``; 401 for a wrong key; 400 ``{code, message}`` for a body
+    Brevo would refuse. ``pannes`` scripts the next answers: an HTTP status (500, 429, 400…)
+    or ``"lent"`` (the answer comes after ``lenteur`` seconds)."""
+
+    CLE = "xkeysib-test-0123456789"
+
+    def __init__(self):
+        import json
+        import re
+        import threading
+        import time
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        faux = self
+        self.recus, self.pannes, self.lenteur = [], [], 2.0
+
+        class Reponses(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _repondre(self, statut, corps):
+                donnees = json.dumps(corps).encode()
+                self.send_response(statut)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(donnees)))
+                self.end_headers()
+                self.wfile.write(donnees)
+
+            def do_POST(self):
+                longueur = int(self.headers.get("Content-Length") or 0)
+                brut = self.rfile.read(longueur)
+                if self.path != "/v3/transactionalSMS/sms":
+                    return self._repondre(404, {"code": "not_found", "message": "Not found"})
+                if self.headers.get("api-key") != FauxBrevo.CLE:
+                    return self._repondre(401, {"code": "unauthorized", "message": "Key not found"})
+                panne = faux.pannes.pop(0) if faux.pannes else None
+                if panne == "lent":
+                    time.sleep(faux.lenteur)
+                elif panne is not None:
+                    return self._repondre(
+                        int(panne), {"code": "simulated", "message": f"Erreur {panne} simulée"}
+                    )
+                try:
+                    corps = json.loads(brut)
+                except ValueError:
+                    return self._repondre(400, {"code": "bad_request", "message": "Invalid JSON"})
+                erreur = faux.invalide(corps, re)
+                if erreur:
+                    return self._repondre(400, {"code": "invalid_parameter", "message": erreur})
+                faux.recus.append(corps)
+                self._repondre(
+                    201,
+                    {
+                        "reference": f"ref-{len(faux.recus)}",
+                        "messageId": 1_000_000 + len(faux.recus),
+                        "smsCount": 1,
+                        "usedCredits": 1,
+                        "remainingCredits": 99,
+                    },
+                )
+
+        self.serveur = ThreadingHTTPServer(("127.0.0.1", 0), Reponses)
+        self.serveur.daemon_threads = True
+        self.serveur.block_on_close = False
+        self.url = f"http://127.0.0.1:{self.serveur.server_address[1]}/v3/transactionalSMS/sms"
+        self.fil = threading.Thread(target=self.serveur.serve_forever, daemon=True)
+        self.fil.start()
+
+    @staticmethod
+    def invalide(corps, re) -> str:
+        if not isinstance(corps, dict):
+            return "Body must be an object"
+        expediteur = str(corps.get("sender", ""))
+        if not re.fullmatch(r"[A-Za-z0-9]{1,11}|[0-9]{1,15}", expediteur):
+            return "Invalid sender"
+        if not re.fullmatch(r"[0-9]{8,15}", str(corps.get("recipient", ""))):
+            return "Invalid recipient"
+        if not corps.get("content"):
+            return "content is missing"
+        if corps.get("type", "transactional") not in ("transactional", "marketing"):
+            return "Invalid type"
+        return ""
+
+    def arreter(self):
+        self.serveur.shutdown()
+        self.serveur.server_close()

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mentorat.admin import RIGHTS_FIELDS as RIGHTS
-from mentorat.models import CodeSignature, Envoi, Partie, Session, User
+from mentorat.models import CodeSignature, CodeTelephone, Envoi, LienCourt, Partie, Session, User
 from parrainages.models import (
     AutorisationParentale,
     BilanImmersion,
@@ -212,6 +212,9 @@ HORS_ADMINISTRATION = {
     Affectation,
     Session,
     CodeSignature,
+    # A mobile number's codes and the short links of text messages: hashes, read by no one.
+    CodeTelephone,
+    LienCourt,
     EvenementCandidature,
     CodeReclamation,
     ImportPrescriptions,

@@ -1,6 +1,8 @@
 """The text part of an e-mail is plain text: no HTML entities; the HTML part escapes."""
 
+import datetime as dt
 import pathlib
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -22,6 +24,23 @@ class Prescription:
 
     class conseiller:  # noqa: N801
         email = "anne.o'neil@exemple.fr"
+
+
+# Every variable the text message templates read (each one is checked by itself against the
+# GSM-7 alphabet in test_sms_textes.py); the words people typed carry an apostrophe.
+CONTEXTE_SMS = {
+    **dict.fromkeys(("code", "titre", "avec", "autre", "programme"), "l'agence"),
+    "url": "",
+    "expire_le": None,
+    "minutes": 10,
+    "heure": "18:00",
+    "lien_court": "",
+    "six_mois": False,
+    "annulation": False,
+    "a_confirmer": False,
+    "evenement": "acceptee",
+    "rencontre": SimpleNamespace(debut=dt.datetime(2026, 12, 1, 18, tzinfo=dt.UTC)),
+}
 
 
 def test_text_part_is_not_html_escaped():
@@ -53,7 +72,7 @@ def test_every_text_template_is_rendered_unescaped(gabarit):
         # A text message has no HTML part: rendered by rendre_texte, which never escapes.
         from mentorat.emails import rendre_texte
 
-        assert "l'agence" in rendre_texte(nom, {"code": "l'agence", "url": "", "expire_le": None})
+        assert "l'agence" in rendre_texte(nom, CONTEXTE_SMS)
         return
     if gabarit.name.startswith("_"):
         # A piece shared by an e-mail's two parts: included by a .txt and by its .html twin.

@@ -34,6 +34,6 @@ def supprimer(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("mentorat", "0019_envoi_repondre_a")]
+    dependencies = [("mentorat", "0020_sms_canal")]
 
     operations = [migrations.RunPython(creer, supprimer, elidable=False)]
