@@ -3,6 +3,7 @@ import functools
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Q
@@ -271,6 +272,32 @@ class ModeleCharteAdmin(SelectRelatedMixin, admin.ModelAdmin):
         modele_charte_versionner(modele=obj, par=request.user)
 
 
+class FichierPriveLien:
+    """A stored file as the upload widget shows it: its name, and a link through the view
+    that checks access (a private file has no public URL)."""
+
+    def __init__(self, fichier):
+        self.fichier = fichier
+
+    def __str__(self):
+        return self.fichier.name.rsplit("/", 1)[-1]
+
+    @property
+    def url(self):
+        return reverse("parrain:ressource_fichier", kwargs={"pk": self.fichier.instance.pk})
+
+
+class FichierPriveInput(AdminFileWidget):
+    def is_initial(self, value):
+        # Django's asks the file for its URL, which a private file refuses to give.
+        return bool(value) and getattr(value, "instance", None) is not None
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return FichierPriveLien(value)
+        return None
+
+
 class RessourceAdminForm(LoadedRelationsForm):
     """A mentors' resource: a file whose content is checked (type, size) or an https link."""
 
@@ -352,6 +379,11 @@ class RessourceAdmin(SelectRelatedMixin, admin.ModelAdmin):
         ("Publication", {"fields": ("ordre", "publiee", "created_at", "updated_at")}),
     )
     readonly_fields = ("telechargement", "created_at", "updated_at")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "fichier":
+            kwargs["widget"] = FichierPriveInput
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="contenu")
     def contenu(self, obj):
