@@ -37,6 +37,7 @@ from .mineurs import mineurs_demo
 from .orientations import orientations_demo
 from .partenaires import produire_rapport_demo, rattacher_parrains
 from .population import DOMAINE, Population, population_existe
+from .ressources import ressources_demo
 from .selection import selection_demo
 from .socle import creer_comptes, creer_partenaires, creer_programmes
 from .sorties_cohorte import sorties_cohorte_demo
@@ -139,6 +140,7 @@ def seed_demo() -> Resultat:
             rendez_vous_demain()
             appariement_demo(programmes, comptes["gestionnaire"])
         rattacher_parrains(partenaires)
+        ressources_demo(programmes.values(), pdf=pdf_disponible())
         orientations_demo()
         sorties_cohorte_demo(comptes["gestionnaire"], rapport=pdf_disponible())
         if pdf_disponible():
