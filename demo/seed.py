@@ -39,6 +39,7 @@ from .mineurs import mineurs_demo
 from .orientations import orientations_demo
 from .partenaires import produire_rapport_demo, rattacher_parrains
 from .population import DOMAINE, Population, population_existe
+from .ressources import ressources_demo
 from .selection import selection_demo
 from .sms import sms_demo
 from .socle import creer_comptes, creer_partenaires, creer_programmes
@@ -143,6 +144,7 @@ def seed_demo() -> Resultat:
             rendez_vous_demain()
             appariement_demo(programmes, comptes["gestionnaire"])
         rattacher_parrains(partenaires)
+        ressources_demo(programmes.values(), pdf=pdf_disponible())
         orientations_demo()
         choix_filleul_demo(password_hash, comptes["gestionnaire"])
         sms_demo()

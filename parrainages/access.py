@@ -1,6 +1,9 @@
 """Scoping of what a signed-in person may see: other people's objects answer 404."""
 
+from django.db.models import Q
 from django.http import Http404
+
+from programmes.models import Programme
 
 from . import extensions
 from .models import Filleul, Parrain, Parrainage, Rencontre
@@ -64,4 +67,27 @@ def a_un_autre_role(user) -> bool:
         user.is_staff
         or Parrain.objects.filter(user=user).exists()
         or extensions.espace(user) is not None
+    )
+
+
+# The pairs that make a mentor part of a programme: proposed to them, running or ended (not a
+# draft staff have not sent, nor one declined, expired or cancelled).
+STATUTS_DU_PARRAIN_DANS_LE_PROGRAMME = (
+    Parrainage.Statut.ATTENTE_PARRAIN,
+    Parrainage.Statut.ACTIF,
+    Parrainage.Statut.TERMINE,
+    Parrainage.Statut.INTERROMPU,
+)
+
+
+def programmes_du_parrain(parrain):
+    """The programmes a mentor takes part in: those their profile is registered for and those
+    of their pairs. What they read of a programme (its resources) stops there."""
+    return Programme.objects.filter(
+        Q(pk__in=parrain.programmes.values("pk"))
+        | Q(
+            pk__in=Parrainage.objects.filter(
+                parrain=parrain, statut__in=STATUTS_DU_PARRAIN_DANS_LE_PROGRAMME
+            ).values("programme_id")
+        )
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import immersion, parrain
+from .views import immersion, parrain, ressources
 
 app_name = "parrain"
 
@@ -40,4 +40,7 @@ urlpatterns = [
     path("actions/", parrain.actions, name="actions"),
     path("actions/<int:pk>/presences/", parrain.presences, name="presences"),
     path("evenements/", parrain.evenements, name="evenements"),
+    path("ressources/", ressources.ressources, name="ressources"),
+    path("ressources/<slug:slug>/", ressources.ressources_programme, name="ressources_programme"),
+    path("ressources/fichiers/<int:pk>/", ressources.ressource_fichier, name="ressource_fichier"),
 ]

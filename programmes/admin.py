@@ -1,10 +1,19 @@
+import functools
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminFileWidget
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
 
 from mentorat.admin import (
     HTTPS_URLS,
     LoadedAutocompleteMixin,
+    LoadedRelationsForm,
     SelectRelatedMixin,
     TransitionAdminMixin,
     transition_action,
@@ -18,6 +27,7 @@ from mentorat.perimetre import (
     Portee,
     perimetre_de,
 )
+from mentorat.televersements import fichier_televerse_verifier
 
 from .models import (
     Affectation,
@@ -29,6 +39,7 @@ from .models import (
     Programme,
     Public,
     QuartierPrioritaire,
+    Ressource,
     Secteur,
     Structure,
 )
@@ -37,6 +48,8 @@ from .services import (
     modele_charte_versionner,
     presences_noter,
     programme_rattacher,
+    ressource_enregistrer,
+    ressource_supprimer,
 )
 
 
@@ -258,6 +271,147 @@ class ModeleCharteAdmin(SelectRelatedMixin, admin.ModelAdmin):
         if change:  # only ever reached with nothing to change: every field is read-only
             return super().save_model(request, obj, form, change)
         modele_charte_versionner(modele=obj, par=request.user)
+
+
+class FichierPriveLien:
+    """A stored file as the upload widget shows it: its name, and a link through the view
+    that checks access (a private file has no public URL)."""
+
+    def __init__(self, fichier):
+        self.fichier = fichier
+
+    def __str__(self):
+        return self.fichier.name.rsplit("/", 1)[-1]
+
+    @property
+    def url(self):
+        return reverse("parrain:ressource_fichier", kwargs={"pk": self.fichier.instance.pk})
+
+
+class FichierPriveInput(AdminFileWidget):
+    def is_initial(self, value):
+        # Django's asks the file for its URL, which a private file refuses to give.
+        return bool(value) and getattr(value, "instance", None) is not None
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return FichierPriveLien(value)
+        return None
+
+
+class RessourceAdminForm(LoadedRelationsForm):
+    """A mentors' resource: a file whose content is checked (type, size) or an https link."""
+
+    class Meta:
+        model = Ressource
+        fields = (
+            "programme",
+            "titre",
+            "type",
+            "description",
+            "fichier",
+            "lien",
+            "ordre",
+            "publiee",
+        )
+        field_classes = {"lien": functools.partial(forms.URLField, assume_scheme="https")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.format_code = ""
+        self.fields["fichier"].help_text = (
+            f"PDF, Word, Excel, PowerPoint, OpenDocument, image ou texte ; "
+            f"{settings.TELEVERSEMENT_TAILLE_MAX // (1024 * 1024)} Mo au plus. "
+            "Conservé hors de tout accès public : seuls les parrains et marraines du programme "
+            "et l'équipe le téléchargent."
+        )
+        self.fields["lien"].help_text = "Ou l'adresse d'une page (https://…), sans fichier."
+
+    def clean_fichier(self):
+        fichier = self.cleaned_data.get("fichier")
+        if isinstance(fichier, UploadedFile):
+            self.format_code = fichier_televerse_verifier(fichier).code
+        return fichier
+
+    def clean_lien(self):
+        lien = self.cleaned_data.get("lien", "")
+        if lien and not lien.lower().startswith("https://"):
+            raise ValidationError("Indiquez une adresse sécurisée, commençant par https://.")
+        return lien
+
+    def clean(self):
+        donnees = super().clean()
+        fichier, lien = donnees.get("fichier"), donnees.get("lien")
+        if "fichier" in self.errors or "lien" in self.errors:
+            return donnees
+        if fichier and lien:
+            raise ValidationError(
+                "Une ressource est un fichier ou un lien, pas les deux : retirez l'un des deux."
+            )
+        if not fichier and not lien:
+            raise ValidationError("Joignez un fichier ou indiquez un lien.")
+        return donnees
+
+
+@admin.register(Ressource)
+class RessourceAdmin(SelectRelatedMixin, admin.ModelAdmin):
+    """Guides and links for a programme's mentors (their page « Ressources » in the mentor
+    portal). Files stay private: the link « Télécharger » goes through the access check."""
+
+    portee = Portee("programme", ecriture=CONSEILLER)
+    form = RessourceAdminForm
+    formfield_overrides = HTTPS_URLS
+    list_display = ("titre", "programme", "type", "contenu", "ordre", "publiee", "updated_at")
+    list_display_links = ("titre",)
+    list_filter = ("publiee", "type", "programme")
+    list_select_related = ("programme",)
+    search_fields = ("titre", "description", "programme__nom")
+    autocomplete_fields = ("programme",)
+    ordering = ("programme__nom", "ordre", "titre")
+    fieldsets = (
+        (None, {"fields": ("programme", "titre", "type", "description")}),
+        (
+            "Contenu",
+            {
+                "description": "Un fichier à télécharger ou un lien vers une page, pas les deux.",
+                "fields": ("fichier", "telechargement", "lien"),
+            },
+        ),
+        ("Publication", {"fields": ("ordre", "publiee", "created_at", "updated_at")}),
+    )
+    readonly_fields = ("telechargement", "created_at", "updated_at")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "fichier":
+            kwargs["widget"] = FichierPriveInput
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="contenu")
+    def contenu(self, obj):
+        if obj.fichier:
+            return f"{obj.format_libelle}, {obj.taille_libelle}"
+        return "Lien"
+
+    @admin.display(description="fichier enregistré")
+    def telechargement(self, obj):
+        if obj is None or not obj.pk or not obj.fichier:
+            return "—"
+        return format_html(
+            '<a href="{}">Télécharger</a> ({}, {})',
+            reverse("parrain:ressource_fichier", kwargs={"pk": obj.pk}),
+            obj.format_libelle,
+            obj.taille_libelle,
+        )
+
+    def save_model(self, request, obj, form, change):
+        ressource_enregistrer(ressource=obj, format_code=form.format_code)
+
+    def delete_model(self, request, obj):
+        ressource_supprimer(ressource=obj)
+
+    def delete_queryset(self, request, queryset):
+        for ressource in queryset:
+            ressource_supprimer(ressource=ressource)
 
 
 # A mentee's or a mentor's registration is placed by their own commune, a partner member's

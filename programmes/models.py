@@ -1,4 +1,5 @@
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,7 +8,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from mentorat.fields import ChoiceListField, bornes
+from mentorat.fields import ChoiceListField, bornes, private_storage
+from mentorat.televersements import FORMATS, taille_lisible
 from mentorat.territoires import DEPARTEMENTS, DEPARTEMENTS_DE_REGION, REGION_CHOIX
 
 
@@ -560,6 +562,102 @@ class ModeleCharte(models.Model):
 
     def __str__(self):
         return f"{self.titre} (v{self.version})"
+
+    def texte_generique(self) -> str:
+        """The text as a mentor reads it before any pair: the placeholders in words."""
+        valeurs = {
+            "parrain": "le parrain ou la marraine",
+            "filleul": "le filleul ou la filleule",
+            "programme": self.programme.nom,
+            "date_debut": "la date de début du parrainage",
+            "date_fin": "la date de fin prévue",
+        }
+        texte = self.texte
+        for cle, valeur in valeurs.items():
+            texte = texte.replace("{" + cle + "}", valeur)
+        return texte
+
+
+class RessourceQuerySet(models.QuerySet):
+    def publiees(self):
+        return self.filter(publiee=True)
+
+
+class Ressource(models.Model):
+    """A resource staff give a programme's mentors: a guide to download or a useful link.
+
+    The file is kept in the private storage and served only through a view that checks who
+    asks (``parrainages/views/ressources.py``); its format and size, read at upload, are kept
+    with it to be shown without opening it.
+    """
+
+    class Type(models.TextChoices):
+        GUIDE = "guide", "Guide"
+        FICHE = "fiche", "Fiche pratique"
+        MODELE = "modele", "Modèle de document"
+        VIDEO = "video", "Vidéo"
+        SITE = "site", "Site utile"
+        AUTRE = "autre", "Autre"
+
+    programme = models.ForeignKey(
+        Programme, verbose_name="programme", on_delete=models.PROTECT, related_name="ressources"
+    )
+    titre = models.CharField("titre", max_length=200)
+    type = models.CharField("type", max_length=20, choices=Type, default=Type.GUIDE)
+    description = models.CharField("description courte", max_length=300, blank=True)
+    fichier = models.FileField(
+        "fichier",
+        storage=private_storage,
+        upload_to="ressources/%Y/",
+        blank=True,
+        max_length=200,
+    )
+    fichier_format = models.CharField("format du fichier", max_length=10, blank=True)
+    fichier_taille = models.PositiveIntegerField(
+        "taille du fichier (octets)", null=True, blank=True
+    )
+    lien = models.URLField("lien", max_length=500, blank=True)
+    ordre = models.PositiveSmallIntegerField(
+        "ordre", default=0, validators=bornes(0, 1000), help_text="Les plus petits en premier."
+    )
+    publiee = models.BooleanField(
+        "publiée", default=False, help_text="Visible des parrains et marraines du programme."
+    )
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = RessourceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "ressource pour les parrains"
+        verbose_name_plural = "ressources pour les parrains"
+        ordering = ["programme", "ordre", "titre"]
+        indexes = [models.Index(fields=["programme", "publiee", "ordre"])]
+        constraints = [
+            # A file or a link, never both nor neither.
+            models.CheckConstraint(
+                condition=(Q(fichier="") & ~Q(lien="")) | (~Q(fichier="") & Q(lien="")),
+                name="ressource_fichier_ou_lien",
+            ),
+        ]
+
+    def __str__(self):
+        return self.titre
+
+    @property
+    def format_libelle(self) -> str:
+        format_ = FORMATS.get(self.fichier_format)
+        return format_.libelle if format_ else "Fichier"
+
+    @property
+    def taille_libelle(self) -> str:
+        return taille_lisible(self.fichier_taille) if self.fichier_taille is not None else ""
+
+    @property
+    def lien_externe(self) -> bool:
+        """Whether the link leaves the platform (then the page says so)."""
+        hote = urlsplit(self.lien).hostname or ""
+        return bool(self.lien) and hote != urlsplit(settings.SITE_URL).hostname
 
 
 class Public(models.TextChoices):

@@ -6,10 +6,19 @@ from django.db.models import Max
 from django.utils import timezone
 
 from mentorat.envois import courriel_ecrire
+from mentorat.fields import fichier_supprimer_apres_validation
 from mentorat.perimetre import perimetre_de
 
 from .ics import evenement_ics, inscription_user
-from .models import Affectation, Evenement, Inscription, ModeleCharte, Programme, Structure
+from .models import (
+    Affectation,
+    Evenement,
+    Inscription,
+    ModeleCharte,
+    Programme,
+    Ressource,
+    Structure,
+)
 
 
 @transaction.atomic
@@ -118,3 +127,37 @@ def programme_rattacher(*, programme: Programme, par) -> list[Structure]:
     for structure in structures:
         structure.programmes.add(programme)
     return structures
+
+
+@transaction.atomic
+def ressource_enregistrer(*, ressource: Ressource, format_code: str = "") -> Ressource:
+    """Save a mentors' resource as staff edited it (its file already checked by the form:
+    ``format_code`` is the format its content showed).
+
+    A replaced or removed file is deleted once the transaction is committed; a link replaces
+    the file's format and size. A resource is a file or a link, never both."""
+    ancien = None
+    if ressource.pk:
+        ancien = Ressource.objects.select_for_update().filter(pk=ressource.pk).first()
+    if ressource.fichier and ressource.lien:
+        raise ValidationError("Une ressource est un fichier ou un lien, pas les deux.")
+    if not ressource.fichier and not ressource.lien:
+        raise ValidationError("Joignez un fichier ou indiquez un lien.")
+    nouveau_fichier = bool(ressource.fichier) and not getattr(ressource.fichier, "_committed", True)
+    if nouveau_fichier:
+        ressource.fichier_format = format_code
+        ressource.fichier_taille = ressource.fichier.size
+    elif not ressource.fichier:
+        ressource.fichier_format, ressource.fichier_taille = "", None
+    ressource.save()
+    if ancien is not None and ancien.fichier and ancien.fichier.name != ressource.fichier.name:
+        fichier_supprimer_apres_validation(ancien.fichier)
+    return ressource
+
+
+@transaction.atomic
+def ressource_supprimer(*, ressource: Ressource) -> None:
+    """Delete a resource; its file goes once the deletion is committed."""
+    fichier = ressource.fichier
+    ressource.delete()
+    fichier_supprimer_apres_validation(fichier)

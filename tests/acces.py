@@ -30,6 +30,7 @@ from tests.programmes.factories import (
     EvenementFactory,
     ModeleCharteFactory,
     ProgrammeFactory,
+    RessourceFactory,
     StructureFactory,
 )
 
@@ -79,6 +80,13 @@ CHARTE = {
     "administrateur": 200,
     "gestionnaire_sans_mfa": SECOND_FACTEUR,
 }
+# A programme's resources: its mentors, and staff of its perimeter past their second factor.
+RESSOURCES = {
+    **OBJET_PARRAIN,
+    "gestionnaire": 200,
+    "administrateur": 200,
+    "gestionnaire_sans_mfa": SECOND_FACTEUR,
+}
 
 
 def monde_creer():
@@ -120,6 +128,7 @@ def monde_creer():
         email="nouveau@exemple.fr",
     )
     immersion = ImmersionFactory(parrainage=pair)
+    ressource = RessourceFactory(programme=programme, avec_fichier=True)
     immersion_terminee = ImmersionFactory(
         parrainage=pair,
         validee=True,
@@ -149,6 +158,7 @@ def monde_creer():
         "compte_ouvert": compte_ouvert,
         "convention": convention,
         "immersion": immersion,
+        "ressource": ressource,
         "lien_signature": _url_brute(lien_emettre(parties_de(immersion).get(role="tuteur"))),
         "lien_bilan": _url_brute(bilan_lien_emettre(immersion_terminee)),
         "users": {
@@ -263,6 +273,15 @@ MATRICE = {
     "parrain:binomes": (lambda m: reverse("parrain:binomes"), ESPACE_PARRAIN),
     "parrain:actions": (lambda m: reverse("parrain:actions"), ESPACE_PARRAIN),
     "parrain:evenements": (lambda m: reverse("parrain:evenements"), ESPACE_PARRAIN),
+    "parrain:ressources": (lambda m: reverse("parrain:ressources"), ESPACE_PARRAIN),
+    "parrain:ressources_programme": (
+        lambda m: reverse("parrain:ressources_programme", kwargs={"slug": "programme-a"}),
+        RESSOURCES,
+    ),
+    "parrain:ressource_fichier": (
+        lambda m: reverse("parrain:ressource_fichier", kwargs={"pk": m["ressource"].pk}),
+        RESSOURCES,
+    ),
     "parrain:proposition": (
         lambda m: reverse("parrain:proposition", kwargs={"pk": m["proposition"].pk}),
         OBJET_PARRAIN,

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def monde():
+def monde(private_storage_dir):
     return monde_creer()
 
 

@@ -25,6 +25,8 @@ CALCULES = {
     "parrainages.MatchingRun.score_moyen",
     "partenaires.Rapport.progression",
     "programmes.ModeleCharte.version",
+    # A resource's file size, read from the file at upload.
+    "programmes.Ressource.fichier_taille",
     "parrainages.Rencontre.sequence",
     # Coordinates are checked by database constraints and come from the communes import.
     "programmes.Commune.latitude",

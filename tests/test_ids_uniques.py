@@ -44,7 +44,7 @@ PAGES = sorted(
 
 
 @pytest.mark.parametrize("nom, role", PAGES)
-def test_every_id_of_a_page_is_unique(client, nom, role):
+def test_every_id_of_a_page_is_unique(client, private_storage_dir, nom, role):
     monde = monde_creer()
     construire, _attendus = MATRICE[nom]
     if role != "anonyme":

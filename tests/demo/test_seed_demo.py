@@ -20,6 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.models import Envoi, Partie, User
@@ -35,7 +36,14 @@ from parrainages.models import (
     Sortie,
 )
 from partenaires.models import Convention, Membre
-from programmes.models import Evenement, NiveauDiplome, Programme, QuartierPrioritaire, Situation
+from programmes.models import (
+    Evenement,
+    NiveauDiplome,
+    Programme,
+    QuartierPrioritaire,
+    Ressource,
+    Situation,
+)
 
 LOGINS = [
     "gestionnaire@demo.mentorat.fr",
@@ -320,6 +328,25 @@ def test_a_demo_mentee_chooses_among_three_mentors(seed, client):
     client.force_login(filleul.user)
     page = client.get("/filleul/").content.decode()
     assert "3 parrains ou marraines vous sont proposés" in page
+
+
+def test_demo_mentor_reads_the_resources_of_their_programmes(seed, client):
+    parrain = Parrain.objects.get(user__email="parrain@demo.mentorat.fr")
+    client.force_login(parrain.user)
+    liste = client.get(reverse("parrain:ressources"))
+    programme = parrain.parrainages.filter(statut=Parrainage.Statut.ACTIF).first().programme
+    url = reverse("parrain:ressources_programme", kwargs={"slug": programme.slug})
+    assert url in liste.content.decode()
+    page = client.get(url).content.decode()
+    assert "Guide du parrain et de la marraine" in page
+    assert "(site externe)" in page
+    assert "(brouillon)" not in page
+    guide = Ressource.objects.get(programme=programme, titre__startswith="Guide du parrain")
+    assert guide.fichier_format in ("pdf", "txt") and guide.fichier_taille > 0
+    fichier = client.get(reverse("parrain:ressource_fichier", kwargs={"pk": guide.pk}))
+    assert fichier.status_code == 200
+    assert fichier["Content-Disposition"].startswith("attachment;")
+    assert Ressource.objects.filter(publiee=False).count() == 5
 
 
 def test_output_lists_the_logins(seed):

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def monde():
+def monde(private_storage_dir):
     """The access matrix's world: every URL is built in it."""
     return monde_creer()
 

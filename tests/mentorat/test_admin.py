@@ -93,6 +93,7 @@ from tests.programmes.factories import (
     ModeleCharteFactory,
     ProgrammeFactory,
     QuartierPrioritaireFactory,
+    RessourceFactory,
     SecteurFactory,
     StructureFactory,
     affecter,
@@ -143,6 +144,7 @@ PAGES = [
     pytest.param(ProgrammeFactory, 12, 8, 11, id="programme"),
     pytest.param(EtapeFactory, 11, 8, 9, id="etape"),
     pytest.param(ModeleCharteFactory, 13, 8, 9, id="modelecharte"),
+    pytest.param(RessourceFactory, 11, 8, 9, id="ressource"),
     pytest.param(EvenementFactory, 13, 8, 10, id="evenement"),
     pytest.param(InscriptionFactory, 12, 8, 9, id="inscription"),
     # Mentors and conventions of no programme: the "programmes" filter offers the programmes

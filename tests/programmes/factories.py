@@ -14,6 +14,7 @@ from programmes.models import (
     ModeleCharte,
     Programme,
     QuartierPrioritaire,
+    Ressource,
     Secteur,
     Structure,
 )
@@ -89,6 +90,37 @@ class ModeleCharteFactory(factory.django.DjangoModelFactory):
     version = factory.Sequence(lambda n: n + 1)
     titre = "Charte du parrainage"
     texte = "Le parrain {parrain} et le filleul {filleul} s'engagent dans {programme}."
+
+
+PDF_MINIMAL = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+class RessourceFactory(factory.django.DjangoModelFactory):
+    """A published link; ``avec_fichier=True``: a small PDF in the private storage instead
+    (the test then asks for ``private_storage_dir``)."""
+
+    class Meta:
+        model = Ressource
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    titre = factory.Sequence(lambda n: f"Guide du parrain {n}")
+    type = Ressource.Type.GUIDE
+    description = "Les bonnes pratiques de la première rencontre."
+    lien = "https://www.exemple.fr/guide"
+    ordre = factory.Sequence(lambda n: n)
+    publiee = True
+
+    class Params:
+        avec_fichier = factory.Trait(
+            lien="",
+            fichier=factory.django.FileField(filename="guide.pdf", data=PDF_MINIMAL),
+            fichier_format="pdf",
+            fichier_taille=len(PDF_MINIMAL),
+        )
+        brouillon = factory.Trait(publiee=False)
 
 
 class EvenementFactory(factory.django.DjangoModelFactory):
