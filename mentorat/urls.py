@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import signature_vues, views
+from . import connexion, signature_vues, views
 
 urlpatterns = [
     path("", include("programmes.urls")),
@@ -14,6 +14,13 @@ urlpatterns = [
         "comptes/activer/<str:uidb64>/<str:token>/",
         views.compte_activer_vue,
         name="compte_activer",
+    ),
+    # allauth's OpenID Connect callback, with a client that reads signed userinfo answers
+    # (mentorat.connexion): before allauth's own, same address.
+    path(
+        "comptes/oidc/<str:provider_id>/login/callback/",
+        connexion.retour,
+        name="connexion_oidc_retour",
     ),
     path("comptes/", include("allauth.urls")),
     path("filleul/", include("parrainages.urls_filleul")),
