@@ -168,8 +168,27 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         self._certifier(request, user, userinfo)
         return user
 
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ):
+        """Cancelled at the provider, a provider down, a token that does not verify: back to
+        the login page with a French message (allauth's own page is not shown)."""
+        nom = NOMS.get(getattr(provider, "app", None) and provider.app.provider_id, "")
+        logger.info("Connexion %s échouée : %s %s", nom, error, exception)
+        messages.error(
+            request,
+            f"La connexion avec {nom or 'ce service'} a été annulée ou n'a pas abouti. "
+            "Réessayez, ou connectez-vous avec votre adresse e-mail et votre mot de passe.",
+        )
+        raise ImmediateHttpResponse(redirect("account_login"))
+
     def pre_social_login(self, request, sociallogin):
         fournisseur = sociallogin.account.provider
+        if sociallogin.state.get("process") != "login":
+            # Linking a provider to the account signed in (allauth's "connect") is not
+            # offered: the account is chosen by the rules below, at the login only.
+            messages.error(request, "Utilisez le bouton de la page de connexion.")
+            raise ImmediateHttpResponse(redirect("account_login"))
         try:
             userinfo, id_token = _donnees(sociallogin)
             self._verifier_jeton(fournisseur, sociallogin, id_token)
@@ -308,6 +327,11 @@ class FournisseurOIDC(OpenIDConnectProvider):
             EmailAddress(email=a.email.lower(), verified=True, primary=True)
             for a in super().extract_email_addresses(data)
         ]
+
+
+@login_not_required
+def page_absente(request):
+    raise Http404
 
 
 @login_not_required

@@ -22,6 +22,10 @@ urlpatterns = [
         connexion.retour,
         name="connexion_oidc_retour",
     ),
+    # allauth's pages to link a provider to the account, or to finish a sign-up by a provider
+    # in a form, are not offered (mentorat.connexion chooses the account at the login).
+    path("comptes/3rdparty/", connexion.page_absente, name="socialaccount_connections"),
+    path("comptes/3rdparty/signup/", connexion.page_absente, name="socialaccount_signup"),
     path("comptes/", include("allauth.urls")),
     path("filleul/", include("parrainages.urls_filleul")),
     path("parrain/", include("parrainages.urls_parrain")),
