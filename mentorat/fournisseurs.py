@@ -22,7 +22,7 @@ SCOPES_FRANCECONNECT = [
 SCOPES_PROCONNECT = ["openid", "email", "given_name", "usual_name"]
 # ProConnect sends the "amr" claim (how the person authenticated, "mfa" for a second factor)
 # only when it is asked for in the "claims" parameter.
-CLAIMS_PROCONNECT = '{"id_token": {"amr": {"essential": true}}}'
+CLAIMS_PROCONNECT = '{"id_token": {"amr": {"essential": true}, "auth_time": {"essential": true}}}'
 
 
 def apps_oidc(

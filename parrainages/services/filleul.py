@@ -225,6 +225,20 @@ def candidature_desister(*, candidature, par=None) -> Candidature:
     return _candidature_decider(candidature, desister, par=par)
 
 
+def _identite_exportee(user) -> dict | None:
+    identite = IdentiteCertifiee.objects.filter(user=user).first() if user else None
+    if identite is None:
+        return None
+    return {
+        "prenoms": identite.prenoms,
+        "nom_de_naissance": identite.nom,
+        "date_de_naissance": identite.date_naissance.isoformat(),
+        "commune_de_naissance_code_insee": identite.lieu_naissance,
+        "pays_de_naissance_code_insee": identite.pays_naissance,
+        "certifiee_le": identite.certifiee_le.isoformat(),
+    }
+
+
 def filleul_exporter(*, filleul: Filleul) -> dict:
     """Everything the platform holds about a mentee, machine-readable.
 
@@ -258,6 +272,7 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
             "email": user.email if user else "",
             "telephone": user.telephone if user else "",
             "date_naissance": day(filleul.date_naissance),
+            "certifiee_par_franceconnect": _identite_exportee(user),
         },
         "profil": {
             "commune": f"{filleul.commune.nom} ({filleul.commune.code_postal})",

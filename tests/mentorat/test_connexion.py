@@ -26,7 +26,7 @@ from mentorat.fournisseurs import apps_oidc
 from mentorat.models import IdentiteCertifiee, User
 from mentorat.sessions import SessionStore
 from parrainages.forms import IdentiteForm
-from parrainages.services import filleul_enregistrer_profil
+from parrainages.services import filleul_enregistrer_profil, filleul_exporter
 from tests.mentorat.factories import UserFactory, gestionnaire
 from tests.parrainages.factories import FilleulFactory, ParrainFactory
 from tests.partenaires.factories import MembreFactory
@@ -134,6 +134,9 @@ def test_a_certified_identity_names_the_account_and_dates_the_profile():
     filleul.user.refresh_from_db()
     assert filleul.date_naissance == dt.date(1992, 6, 14)
     assert filleul.user.get_full_name() == "Angela Claire Louise Dubois"
+    # The person's own data export shows it.
+    export = filleul_exporter(filleul=filleul)["identite"]["certifiee_par_franceconnect"]
+    assert export["commune_de_naissance_code_insee"] == "75107"
     with pytest.raises(Refus, match="date de naissance lisible"):
         identite_certifier(user=filleul.user, claims={**IDENTITE, "birthdate": "1992-13-40"})
     assert IdentiteCertifiee.objects.get().date_naissance == dt.date(1992, 6, 14)

@@ -12,6 +12,7 @@ import pytest
 import requests
 from allauth.socialaccount.models import SocialAccount
 
+from conftest import nu_erreurs
 from mentorat.fournisseurs import apps_oidc
 from mentorat.models import IdentiteCertifiee, User
 from tests.mentorat.factories import UserFactory, gestionnaire, totp_activer
@@ -82,6 +83,17 @@ def test_buttons_show_only_when_configured(live_server, settings, oidc):
     assert "S'identifier avec" in requests.get(f"{live_server.url}/comptes/signup/").text
     settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": []}}
     assert "S'identifier avec" not in requests.get(f"{live_server.url}/comptes/login/").text
+
+
+def test_pages_with_the_buttons_and_the_locked_identity_are_valid_html(
+    live_server, oidc, nu_checker, navigateurs
+):
+    for page in ("/comptes/login/", "/comptes/signup/"):
+        html = requests.get(f"{live_server.url}{page}").content
+        assert nu_erreurs(nu_checker, html) == [], page
+    profil = se_connecter(live_server, navigateurs(), "franceconnect", "fc-nouvelle")
+    assert "Certifié par FranceConnect" in profil.text
+    assert nu_erreurs(nu_checker, profil.content) == []
 
 
 def test_franceconnect_signs_up_a_job_seeker_with_a_certified_identity(
