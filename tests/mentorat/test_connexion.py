@@ -259,3 +259,82 @@ def test_the_login_link_sends_a_nonce_and_only_the_configured_parameters(
     assert len(parametres["nonce"][0]) >= 32
     etats = request.session["socialaccount_states"]
     assert [e[0]["nonce"] for e in etats.values()] == parametres["nonce"]
+
+
+class _Reponse:
+    def __init__(self, contenu, type_="application/json"):
+        self.contenu, self.headers = contenu, {"Content-Type": type_}
+
+    def raise_for_status(self):
+        pass
+
+    def json(self):
+        return self.contenu
+
+    @property
+    def text(self):
+        return self.contenu
+
+
+class _Session:
+    """The provider's addresses, as ``requests`` would answer them."""
+
+    def __init__(self, pages):
+        self.pages = pages
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def get(self, url, **kwargs):
+        return self.pages[url]
+
+
+@pytest.fixture
+def cles():
+    import json
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    publiee, autre = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in "ab")
+    jwk = {**json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(publiee.public_key())), "kid": "k1"}
+    return {"publiee": publiee, "autre": autre, "jwks": {"keys": [{**jwk, "alg": "RS256"}]}}
+
+
+@pytest.mark.parametrize(
+    ("cle", "aud", "accepte"),
+    [("publiee", "fc", True), ("autre", "fc", False), ("publiee", "autre-client", False)],
+)
+def test_the_signed_userinfo_answer_is_verified(
+    configures, requete, monkeypatch, cles, cle, aud, accepte
+):
+    import jwt
+    from allauth.socialaccount.providers.oauth2.client import OAuth2Error
+
+    config = {
+        "issuer": "https://fc.example",
+        "jwks_uri": "https://fc.example/jwks",
+        "userinfo_endpoint": "https://fc.example/userinfo",
+    }
+    signe = jwt.encode(
+        {**IDENTITE, "iss": "https://fc.example", "aud": aud},
+        cles[cle],
+        algorithm="RS256",
+        headers={"kid": "k1"},
+    )
+    pages = {
+        config["jwks_uri"]: _Reponse(cles["jwks"]),
+        config["userinfo_endpoint"]: _Reponse(signe, "application/jwt"),
+    }
+    monkeypatch.setattr(SocialAccountAdapter, "get_requests_session", lambda self: _Session(pages))
+    monkeypatch.setattr(AdaptateurOIDC, "openid_config", config)
+    adaptateur = AdaptateurOIDC(requete, "franceconnect")
+
+    if accepte:
+        assert adaptateur._fetch_user_info("jeton")["birthplace"] == "75107"
+    else:
+        with pytest.raises(OAuth2Error):
+            adaptateur._fetch_user_info("jeton")
