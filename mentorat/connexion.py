@@ -107,10 +107,9 @@ class Refus(Exception):
     """A sign-in refused, with the French message the person reads on the login page."""
 
 
-@transaction.atomic
-def identite_certifier(*, user: User, claims: dict) -> IdentiteCertifiee:
-    """Record the identity FranceConnect asserted for ``user`` (its "identité pivot"), copy
-    the names to the account, and tell the apps above (the mentee profile's birth date)."""
+def identite_lire(claims: dict) -> dict:
+    """FranceConnect's "identité pivot" as the profile keeps it, or ``Refus`` when it lacks
+    what the profile needs (read before any account is created or linked)."""
     try:
         naissance = dt.date.fromisoformat(claims.get("birthdate") or "")
     except ValueError:
@@ -122,16 +121,21 @@ def identite_certifier(*, user: User, claims: dict) -> IdentiteCertifiee:
     nom = texte_nettoye(" ".join((claims.get("family_name") or "").split()))
     if not prenoms or not nom:
         raise Refus("FranceConnect n'a pas transmis vos nom et prénoms : réessayez plus tard.")
+    return {
+        "prenoms": prenoms[:150],
+        "nom": nom[:150],
+        "date_naissance": naissance,
+        "lieu_naissance": (claims.get("birthplace") or "")[:5],
+        "pays_naissance": (claims.get("birthcountry") or "")[:5],
+    }
+
+
+@transaction.atomic
+def identite_certifier(*, user: User, claims: dict) -> IdentiteCertifiee:
+    """Record the identity FranceConnect asserted for ``user`` (its "identité pivot"), copy
+    the names to the account, and tell the apps above (the mentee profile's birth date)."""
     identite, _ = IdentiteCertifiee.objects.update_or_create(
-        user=user,
-        defaults={
-            "prenoms": prenoms[:150],
-            "nom": nom[:150],
-            "date_naissance": naissance,
-            "lieu_naissance": (claims.get("birthplace") or "")[:5],
-            "pays_naissance": (claims.get("birthcountry") or "")[:5],
-            "certifiee_le": timezone.now(),
-        },
+        user=user, defaults={**identite_lire(claims), "certifiee_le": timezone.now()}
     )
     if (user.first_name, user.last_name) != (identite.prenoms, identite.nom):
         user.first_name, user.last_name = identite.prenoms, identite.nom
@@ -165,7 +169,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         """A job seeker's new account from FranceConnect: the identity certified at once."""
         user = super().save_user(request, sociallogin, form)
         userinfo, _ = _donnees(sociallogin)
-        self._certifier(request, user, userinfo)
+        identite_certifier(user=user, claims=userinfo)  # read in pre_social_login: no Refus
         return user
 
     def on_authentication_error(
@@ -192,6 +196,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         try:
             userinfo, id_token = _donnees(sociallogin)
             self._verifier_jeton(fournisseur, sociallogin, id_token)
+            if fournisseur == FRANCECONNECT:
+                identite_lire(userinfo)  # nothing is created or linked without it
             user = self._compte(fournisseur, sociallogin, userinfo)
         except Refus as refus:
             logger.info("Connexion %s refusée : %s", fournisseur, refus)
@@ -199,20 +205,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             raise ImmediateHttpResponse(redirect("account_login")) from None
         if user is None:
             return  # a new job seeker: allauth signs them up (save_user)
+        if fournisseur == FRANCECONNECT:
+            identite_certifier(user=user, claims=userinfo)
         if not sociallogin.is_existing:
             sociallogin.connect(request, user)
-        if fournisseur == FRANCECONNECT:
-            self._certifier(request, user, userinfo)
-        elif "mfa" in (id_token.get("amr") or []):
+        if fournisseur == PROCONNECT and "mfa" in (id_token.get("amr") or []):
             # ProConnect vouches for a second factor: it counts as this login's (mentorat.mfa).
             record_authentication(request, user, "mfa", fournisseur=fournisseur)
-
-    def _certifier(self, request, user, userinfo):
-        try:
-            identite_certifier(user=user, claims=userinfo)
-        except Refus as refus:
-            messages.error(request, str(refus))
-            raise ImmediateHttpResponse(redirect("account_login")) from None
 
     def _verifier_jeton(self, fournisseur, sociallogin, id_token):
         nom = NOMS.get(fournisseur, fournisseur)

@@ -175,6 +175,16 @@ def test_a_replayed_or_foreign_token_is_refused(requete):
     assert not User.objects.filter(email="angela@exemple.fr").exists()
 
 
+def test_franceconnect_without_a_readable_identity_creates_and_links_nothing(requete):
+    filleul = FilleulFactory(user__email="angela@exemple.fr")
+    sans_date = connexion("franceconnect", {**IDENTITE, "birthdate": ""})
+    assert "date de naissance lisible" in refus(requete, sans_date)
+    sans_nom = connexion("franceconnect", {**IDENTITE, "family_name": " "})
+    assert "vos nom et prénoms" in refus(requete, sans_nom)
+    assert not SocialAccount.objects.exists()
+    assert not IdentiteCertifiee.objects.filter(user=filleul.user).exists()
+
+
 def test_franceconnect_requires_its_level_of_assurance(requete):
     login = connexion("franceconnect", IDENTITE, id_token={"acr": "faible"})
     assert "niveau d'authentification" in refus(requete, login)
