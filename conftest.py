@@ -171,6 +171,80 @@ def _port_libre() -> int:
         return s.getsockname()[1]
 
 
+# A local OpenID Connect provider playing FranceConnect and ProConnect (tests/oidc/: the npm
+# package oidc-provider, pinned by package-lock.json, and its configuration script).
+OIDC = Path(__file__).parent / "tests" / "oidc"
+OIDC_MODULE = Path(__file__).parent / "node_modules" / "oidc-provider" / "package.json"
+OIDC_CLIENTS = {"franceconnect": "secret-franceconnect", "proconnect": "secret-proconnect"}
+
+
+@pytest.fixture(scope="session")
+def fournisseur_oidc(live_server, tmp_path_factory):
+    """The provider, served on a free port for the run: its address (the issuer), with two
+    clients (``franceconnect``, ``proconnect``) whose redirect addresses are the live
+    server's, and the accounts of tests/oidc/comptes.json."""
+    node = shutil.which("node")
+    if node is None or not OIDC_MODULE.exists():
+        service_missing(
+            "Fournisseur OpenID Connect local absent : Node.js 20+ et `npm ci --ignore-scripts` "
+            "(oidc-provider)"
+        )
+    import json
+
+    import requests
+
+    port = _port_libre()
+    clients = [
+        {
+            "client_id": client_id,
+            "client_secret": secret,
+            "redirect_uris": [f"{live_server.url}/comptes/oidc/{client_id}/login/callback/"],
+            "post_logout_redirect_uris": ["http://127.0.0.1:8000/", f"{live_server.url}/"],
+            "token_endpoint_auth_method": "client_secret_post",
+            # Both providers answer userinfo as a signed JWT.
+            "userinfo_signed_response_alg": "RS256",
+        }
+        for client_id, secret in OIDC_CLIENTS.items()
+    ]
+    configuration = tmp_path_factory.mktemp("oidc") / "configuration.json"
+    configuration.write_text(
+        json.dumps(
+            {
+                "port": port,
+                "clients": clients,
+                "comptes": json.loads((OIDC / "comptes.json").read_text()),
+            }
+        )
+    )
+    journal = configuration.with_name("fournisseur.log")
+    with journal.open("wb") as sortie:
+        process = subprocess.Popen(
+            [node, str(OIDC / "fournisseur.mjs"), str(configuration)],
+            stdout=subprocess.DEVNULL,
+            stderr=sortie,
+            cwd=Path(__file__).parent,
+        )
+    issuer = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                requests.get(f"{issuer}/.well-known/openid-configuration", timeout=1)
+                break
+            except requests.ConnectionError:
+                if process.poll() is not None:
+                    pytest.fail(
+                        "Le fournisseur OpenID Connect local s'est arrêté au démarrage : "
+                        + journal.read_text(errors="replace")[-2000:]
+                    )
+                time.sleep(0.25)
+        else:
+            pytest.fail("Le fournisseur OpenID Connect local n'a pas démarré en 30 s.")
+        yield issuer
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def nu_checker():
     """The W3C Nu HTML checker served on a local port for the whole run (one JVM start)."""

@@ -66,6 +66,22 @@ class AccountAdapter(DefaultAccountAdapter):
         request = allauth_context.request
         return request is None or not mot_de_passe_recent(request)
 
+    def get_login_stages(self) -> list[str]:
+        return [
+            "mentorat.mfa.AuthentificationStage"
+            if etape == "allauth.mfa.stages.AuthenticateStage"
+            else etape
+            for etape in super().get_login_stages()
+        ]
+
+    def get_logout_redirect_url(self, request):
+        """A session opened through FranceConnect or ProConnect ends at the provider too
+        (allauth asks for this address before it empties the session)."""
+        from .connexion import SESSION_FOURNISSEUR, deconnexion_url
+
+        session = request.session.get(SESSION_FOURNISSEUR)
+        return deconnexion_url(request, session) or super().get_logout_redirect_url(request)
+
     def get_client_ip(self, request):
         # allauth keys its rate limits (login, sign-up, password reset) on this address.
         ip = adresse_client(request)

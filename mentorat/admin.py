@@ -19,6 +19,7 @@ import allauth.account.admin  # noqa: F401  (registered first, re-registered bel
 import allauth.mfa.admin  # noqa: F401
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from auditlog.admin import LogEntryAdmin
 from auditlog.models import LogEntry as AuditLogEntry
 from django import forms
@@ -911,3 +912,9 @@ def _envois_en_echec(request):
 
 
 admin.site.tableau_de_bord_ajouter("envois_en_echec", _envois_en_echec)
+
+
+# FranceConnect and ProConnect are configured from the environment (settings), never in the
+# database: allauth's pages for provider apps, their tokens and the linked accounts stay out.
+for _modele in (SocialApp, SocialAccount, SocialToken):
+    admin.site.unregister(_modele)

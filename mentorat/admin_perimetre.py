@@ -47,6 +47,10 @@ PORTEES_TIERCES = {
     "auditlog.logentry": RESERVE_ADMINISTRATEURS,
     "account.emailaddress": RESERVE_ADMINISTRATEURS,
     "mfa.authenticator": RESERVE_ADMINISTRATEURS,
+    # Registered by allauth, then taken out of the admin (mentorat/admin.py).
+    "socialaccount.socialapp": RESERVE_ADMINISTRATEURS,
+    "socialaccount.socialaccount": RESERVE_ADMINISTRATEURS,
+    "socialaccount.socialtoken": RESERVE_ADMINISTRATEURS,
     "django_celery_beat.periodictask": RESERVE_ADMINISTRATEURS,
     "django_celery_beat.intervalschedule": RESERVE_ADMINISTRATEURS,
     "django_celery_beat.crontabschedule": RESERVE_ADMINISTRATEURS,

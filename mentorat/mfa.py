@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from allauth.mfa.stages import AuthenticateStage
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.shortcuts import redirect
@@ -83,6 +84,18 @@ def retour_apres_mfa(request) -> str | None:
     if user is None or not user.is_staff:
         return None
     return retour_sur(request, request.session.get(RETOUR_SESSION_KEY), reverse("admin:index"))
+
+
+class AuthentificationStage(AuthenticateStage):
+    """allauth's login step asking for the TOTP code, skipped when ProConnect vouched for a
+    second factor in this very login (its ``amr`` claim holds "mfa": mentorat.connexion)."""
+
+    def _should_handle(self, request) -> bool:
+        from .connexion import mfa_par_fournisseur
+
+        if self.login.user is not None and mfa_par_fournisseur(request, self.login.user):
+            return False
+        return super()._should_handle(request)
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -90,6 +90,34 @@ class User(AbstractUser):
             self.email = None
 
 
+class IdentiteCertifiee(models.Model):
+    """A person's identity as FranceConnect asserted it at their last FranceConnect login.
+
+    While it exists, the names and birth date of the account and of its mentee profile are
+    those of this identity and cannot be changed by hand
+    (docs/connexion-franceconnect-proconnect.md).
+    """
+
+    user = models.OneToOneField(
+        User, verbose_name="compte", on_delete=models.CASCADE, related_name="identite_certifiee"
+    )
+    prenoms = models.CharField("prénoms", max_length=150)
+    nom = models.CharField("nom de naissance", max_length=150)
+    date_naissance = models.DateField("date de naissance")
+    # Codes of the INSEE's official geographic code (COG): the commune of birth (empty for a
+    # person born abroad) and the country (99100: France).
+    lieu_naissance = models.CharField("commune de naissance (code INSEE)", max_length=5, blank=True)
+    pays_naissance = models.CharField("pays de naissance (code INSEE)", max_length=5)
+    certifiee_le = models.DateTimeField("certifiée le")
+
+    class Meta:
+        verbose_name = "identité certifiée"
+        verbose_name_plural = "identités certifiées"
+
+    def __str__(self):
+        return f"{self.prenoms} {self.nom}"
+
+
 class EnvoiQuerySet(models.QuerySet):
     def dus(self, maintenant):
         return self.filter(statut=Envoi.Statut.A_ENVOYER, prochain_essai__lte=maintenant)

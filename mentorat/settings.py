@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from mentorat.fournisseurs import apps_oidc
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -58,6 +60,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "mentorat.apps.JournalAuditConfig",
     "django_filters",
     "django_celery_beat",
@@ -240,6 +244,34 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 # password typed less than this long ago, at the login or a reauthentication, is enough
 # (mentorat.adapter.AccountAdapter.is_reauthentication_required): time to install the app.
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 10 * 60
+# FranceConnect (job seekers) and ProConnect (partner members, staff) through allauth's OpenID
+# Connect provider (mentorat/connexion.py, docs/connexion-franceconnect-proconnect.md). Each is
+# off unless its client id, secret and issuer URL are all set; no button shows while it is off.
+SOCIALACCOUNT_ADAPTER = "mentorat.connexion.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # matching by e-mail is decided per provider
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the provider vouches for the address
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a POST starts the login (no cross-site trigger)
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "provider_class": "mentorat.connexion.FournisseurOIDC",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": apps_oidc(
+            franceconnect=(
+                env("FRANCECONNECT_CLIENT_ID", default=""),
+                env("FRANCECONNECT_CLIENT_SECRET", default=""),
+                env("FRANCECONNECT_URL", default=""),
+            ),
+            proconnect=(
+                env("PROCONNECT_CLIENT_ID", default=""),
+                env("PROCONNECT_CLIENT_SECRET", default=""),
+                env("PROCONNECT_URL", default=""),
+            ),
+            acr_franceconnect=env("FRANCECONNECT_ACR", default="eidas1"),
+        ),
+    }
+}
 MFA_ADAPTER = "mentorat.mfa.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Mentorat"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import canaux_vues, signature_vues, views
+from . import canaux_vues, connexion, signature_vues, views
 
 urlpatterns = [
     path("", include("programmes.urls")),
@@ -18,6 +18,17 @@ urlpatterns = [
         views.compte_activer_vue,
         name="compte_activer",
     ),
+    # allauth's OpenID Connect callback, with a client that reads signed userinfo answers
+    # (mentorat.connexion): before allauth's own, same address.
+    path(
+        "comptes/oidc/<str:provider_id>/login/callback/",
+        connexion.retour,
+        name="connexion_oidc_retour",
+    ),
+    # allauth's pages to link a provider to the account, or to finish a sign-up by a provider
+    # in a form, are not offered (mentorat.connexion chooses the account at the login).
+    path("comptes/3rdparty/", connexion.page_absente, name="socialaccount_connections"),
+    path("comptes/3rdparty/signup/", connexion.page_absente, name="socialaccount_signup"),
     path("comptes/", include("allauth.urls")),
     path("filleul/", include("parrainages.urls_filleul")),
     path("parrain/", include("parrainages.urls_parrain")),

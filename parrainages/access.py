@@ -61,6 +61,17 @@ def rencontre_du_filleul(user, pk) -> Rencontre:
     return rencontre
 
 
+def roles_du_compte(user) -> set[str]:
+    """The roles of this app ``user`` holds, as the sign-in providers weigh them
+    (mentorat.connexion)."""
+    trouves = set()
+    if Filleul.objects.filter(user=user).exists():
+        trouves.add("filleul")
+    if Parrain.objects.filter(user=user).exists():
+        trouves.add("parrain")
+    return trouves
+
+
 def a_un_autre_role(user) -> bool:
     """Staff, mentors and partner members have their own spaces, not a mentee's."""
     return (

@@ -20,6 +20,16 @@ class ParrainagesConfig(AppConfig):
         from .services.immersion import TYPE_DOCUMENT
 
         document_enregistrer(TYPE_DOCUMENT)
+
+        # Signing in with FranceConnect: who is a mentee or a mentor, and what a certified
+        # identity changes in the mentee profile (mentorat.connexion).
+        from mentorat.connexion import certification_enregistrer, roles_enregistrer
+
+        from .access import roles_du_compte
+        from .services.filleul import filleul_identite_appliquer
+
+        roles_enregistrer(roles_du_compte)
+        certification_enregistrer(filleul_identite_appliquer)
         from mentorat.effacement import effacement_enregistrer
         from mentorat.signatures import document_enregistrer
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from mentorat.fields import NomField
 from mentorat.forms import SuggestionsInput
 from mentorat.limites import limite_du_jour_consommer
+from mentorat.models import IdentiteCertifiee
 from programmes.forms import CommuneField, SecteursField
 from programmes.models import Disponibilite, NiveauDiplome, Situation
 
@@ -63,6 +64,39 @@ class IdentiteForm(EtapeProfil):
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
         self.fields["date_naissance"].widget.attrs["autocomplete"] = "bday"
+        identite = (
+            IdentiteCertifiee.objects.filter(user=self.user).first()
+            if self.user is not None and self.user.pk
+            else None
+        )
+        if identite is not None:
+            self._verrouiller(identite)
+
+    def _verrouiller(self, identite):
+        """Names, birth date and place certified by FranceConnect: shown, not editable (the
+        service refuses a change too)."""
+        certifie = "Certifié par FranceConnect : ne peut pas être modifié."
+        self.fields["first_name"].label = "Prénoms"
+        for champ, valeur in (
+            ("first_name", identite.prenoms),
+            ("last_name", identite.nom),
+            ("date_naissance", identite.date_naissance),
+        ):
+            self.fields[champ].disabled = True
+            self.fields[champ].help_text = certifie
+            self.initial[champ] = valeur
+        for champ, libelle, valeur in (
+            ("lieu_naissance", "Commune de naissance (code INSEE)", identite.lieu_naissance),
+            ("pays_naissance", "Pays de naissance (code INSEE)", identite.pays_naissance),
+        ):
+            if valeur:
+                self.fields[champ] = forms.CharField(
+                    label=libelle, required=False, disabled=True, help_text=certifie
+                )
+                self.initial[champ] = valeur
+        self.order_fields(
+            ["first_name", "last_name", "date_naissance", "lieu_naissance", "pays_naissance"]
+        )
 
     def clean_date_naissance(self):
         naissance = self.cleaned_data["date_naissance"]

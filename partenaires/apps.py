@@ -21,6 +21,12 @@ class PartenairesConfig(AppConfig):
         # registered here.
         regle_enregistrer("rapport_pret", rapport_pret)
         extension_enregistrer(PartenairesExtension())
+        # A partner member signs in with ProConnect (mentorat.connexion).
+        from mentorat.connexion import roles_enregistrer
+
+        from .extension import roles_du_compte
+
+        roles_enregistrer(roles_du_compte)
 
         # A partnership convention is signed online through the one signature machinery.
         from mentorat.signatures import document_enregistrer

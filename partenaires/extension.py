@@ -27,6 +27,11 @@ from .services import (
 SESSION_PRESCRIPTION = "prescription_id"
 
 
+def roles_du_compte(user) -> set[str]:
+    """A member of an active partnership is a partner (mentorat.connexion: ProConnect)."""
+    return {"partenaire"} if Membre.objects.filter(user=user, actif=True).exists() else set()
+
+
 class PartenairesExtension(Extension):
     def espace(self, user) -> str | None:
         if Membre.objects.filter(user=user, actif=True).exists():

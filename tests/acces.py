@@ -511,6 +511,38 @@ MATRICE.update(PARTENAIRES)
 # The page where a person claims the account a counsellor created with them: public.
 MATRICE["reclamer"] = (lambda m: reverse("reclamer"), PUBLIC)
 
+# FranceConnect and ProConnect (mentorat.connexion), off in the tests (no environment): their
+# login and return addresses answer 404; allauth's pages to link a provider or finish a
+# sign-up in a form are not offered; its "cancelled" and "error" pages are public (401 for the
+# error), though an error on the way back is told on the login page (on_authentication_error).
+ABSENT = dict.fromkeys(ROLES, 404)
+MATRICE.update(
+    {
+        "openid_connect_login": (
+            lambda m: reverse("openid_connect_login", kwargs={"provider_id": "franceconnect"}),
+            ABSENT,
+        ),
+        "openid_connect_callback": (
+            lambda m: reverse("openid_connect_callback", kwargs={"provider_id": "proconnect"}),
+            ABSENT,
+        ),
+        "connexion_oidc_retour": (
+            lambda m: reverse("connexion_oidc_retour", kwargs={"provider_id": "franceconnect"}),
+            ABSENT,
+        ),
+        "socialaccount_connections": (lambda m: reverse("socialaccount_connections"), ABSENT),
+        "socialaccount_signup": (lambda m: reverse("socialaccount_signup"), ABSENT),
+        "socialaccount_login_cancelled": (
+            lambda m: reverse("socialaccount_login_cancelled"),
+            PUBLIC,
+        ),
+        "socialaccount_login_error": (
+            lambda m: reverse("socialaccount_login_error"),
+            dict.fromkeys(ROLES, 401),
+        ),
+    }
+)
+
 # Two-factor authentication (allauth.mfa), signed in without an authenticator app: the index;
 # a redirect to confirm the password before setting one up or regenerating codes, and for the
 # code pages (the login code exists only in a login in progress, the reauthentication code

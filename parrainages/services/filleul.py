@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from mentorat.canaux import telephone_saisir
-from mentorat.models import Partie
+from mentorat.models import IdentiteCertifiee, Partie
 
 from .. import consentement, extensions
 from ..eligibilite import eligibility, refus_age
@@ -26,13 +26,31 @@ from .qpv import adresse_verifier, cle_adresse, qpv_planifier, qpv_preparer
 QPV_DEPUIS_FORMULAIRE = {"oui": Filleul.StatutQPV.DECLARE, "non": Filleul.StatutQPV.NON}
 
 
+CHAMPS_CERTIFIES = {"first_name": "prenoms", "last_name": "nom", "date_naissance": "date_naissance"}
+
+
+def identite_verrouillee(user):
+    """The identity FranceConnect certified for ``user`` (``None``: they type their own)."""
+    return IdentiteCertifiee.objects.filter(user=user).first() if user.pk else None
+
+
 @transaction.atomic
 def filleul_enregistrer_profil(*, user, donnees: dict) -> Filleul:
     """Create or update the mentee profile of ``user`` from the validated steps.
 
     ``donnees`` merges the cleaned data of every step. A priority-neighbourhood answer that
     does not change keeps its confirmation; a new "oui" is recorded as declared, to confirm.
+    Names and birth date certified by FranceConnect are refused when they differ.
     """
+    identite = identite_verrouillee(user)
+    if identite is not None:
+        changes = [c for c, a in CHAMPS_CERTIFIES.items() if donnees[c] != getattr(identite, a)]
+        if changes:
+            raise ValidationError(
+                "Vos nom, prénoms et date de naissance sont certifiés par FranceConnect : ils "
+                "ne peuvent pas être modifiés ici.",
+                code="identite_certifiee",
+            )
     user.first_name = donnees["first_name"]
     user.last_name = donnees["last_name"]
     champs = telephone_saisir(user, donnees.get("telephone", ""))
@@ -83,6 +101,15 @@ def filleul_enregistrer_profil(*, user, donnees: dict) -> Filleul:
             email_compte=user.email,
         )
     return filleul
+
+
+@transaction.atomic
+def filleul_identite_appliquer(*, user, identite) -> None:
+    """FranceConnect certified ``user``'s identity: their mentee profile, if they have one,
+    takes its birth date (the names are the account's, already copied)."""
+    Filleul.objects.filter(user=user).exclude(date_naissance=identite.date_naissance).update(
+        date_naissance=identite.date_naissance
+    )
 
 
 def candidature_deposer(*, filleul: Filleul, programme, source=None) -> Candidature:
@@ -199,6 +226,20 @@ def candidature_desister(*, candidature, par=None) -> Candidature:
     return _candidature_decider(candidature, desister, par=par)
 
 
+def _identite_exportee(user) -> dict | None:
+    identite = IdentiteCertifiee.objects.filter(user=user).first() if user else None
+    if identite is None:
+        return None
+    return {
+        "prenoms": identite.prenoms,
+        "nom_de_naissance": identite.nom,
+        "date_de_naissance": identite.date_naissance.isoformat(),
+        "commune_de_naissance_code_insee": identite.lieu_naissance,
+        "pays_de_naissance_code_insee": identite.pays_naissance,
+        "certifiee_le": identite.certifiee_le.isoformat(),
+    }
+
+
 def filleul_exporter(*, filleul: Filleul) -> dict:
     """Everything the platform holds about a mentee, machine-readable.
 
@@ -232,6 +273,7 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
             "email": user.email if user else "",
             "telephone": user.telephone if user else "",
             "date_naissance": day(filleul.date_naissance),
+            "certifiee_par_franceconnect": _identite_exportee(user),
         },
         "profil": {
             "commune": f"{filleul.commune.nom} ({filleul.commune.code_postal})",

@@ -196,9 +196,7 @@ def profil(request, etape):
         if form.is_valid():
             refus = _trop_jeune(form, programme)
             if refus is None:
-                reponses[form_class.cle] = {
-                    name: request.POST.getlist(name) for name in form.fields
-                }
+                reponses[form_class.cle] = {name: _valeurs(form, name) for name in form.fields}
                 request.session[SESSION_PROFIL] = reponses
                 # The answer may add or remove steps (a minor, a pupil).
                 etapes = _etapes(reponses, filleul, programme)
@@ -224,6 +222,15 @@ def profil(request, etape):
             "autres_programmes": autres_programmes,
         },
     )
+
+
+def _valeurs(form, name) -> list[str]:
+    """A field's answer as kept in the session: what was posted, or, for a field shown but
+    locked (an identity certified by FranceConnect), its value."""
+    if form.fields[name].disabled:
+        valeur = form.cleaned_data.get(name)
+        return [valeur.isoformat() if hasattr(valeur, "isoformat") else str(valeur or "")]
+    return form.data.getlist(name)
 
 
 def _trop_jeune(form, programme):

@@ -18,7 +18,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mentorat.admin import RIGHTS_FIELDS as RIGHTS
-from mentorat.models import CodeSignature, CodeTelephone, Envoi, LienCourt, Partie, Session, User
+from mentorat.models import (
+    CodeSignature,
+    CodeTelephone,
+    Envoi,
+    IdentiteCertifiee,
+    LienCourt,
+    Partie,
+    Session,
+    User,
+)
 from parrainages.models import (
     AutorisationParentale,
     BilanImmersion,
@@ -229,6 +238,8 @@ HORS_ADMINISTRATION = {
     # A convention's parties and action plan are edited on the convention's page (inlines).
     PartieConvention,
     ActionConvention,
+    # Written by a FranceConnect login only, shown on the person's profile and data export.
+    IdentiteCertifiee,
 }
 
 
