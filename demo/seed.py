@@ -21,8 +21,10 @@ from parrainages.models import (
     Filleul,
     Immersion,
     MatchingRun,
+    ObjectifBinome,
     Parrain,
     Parrainage,
+    PointEtape,
     Rencontre,
     RepresentantLegal,
     SessionSelection,
@@ -37,6 +39,7 @@ from .mineurs import mineurs_demo
 from .orientations import orientations_demo
 from .partenaires import produire_rapport_demo, rattacher_parrains
 from .population import DOMAINE, Population, population_existe
+from .qualite import qualite_demo
 from .selection import selection_demo
 from .socle import creer_comptes, creer_partenaires, creer_programmes
 from .sorties_cohorte import sorties_cohorte_demo
@@ -72,6 +75,8 @@ MODELES = [
     ("Parties signataires", Partie),
     ("Appariements", MatchingRun),
     ("Sessions de sélection", SessionSelection),
+    ("Objectifs des binômes", ObjectifBinome),
+    ("Points d'étape", PointEtape),
 ]
 
 LOGINS = [
@@ -140,6 +145,7 @@ def seed_demo() -> Resultat:
             appariement_demo(programmes, comptes["gestionnaire"])
         rattacher_parrains(partenaires)
         orientations_demo()
+        qualite_demo()
         sorties_cohorte_demo(comptes["gestionnaire"], rapport=pdf_disponible())
         if pdf_disponible():
             produire_rapport_demo(comptes["gestionnaire"])

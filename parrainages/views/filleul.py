@@ -63,6 +63,7 @@ from ..services import (
 from .actions import rencontre_action
 from .evenements import page_evenements
 from .parrain import rencontre_ics_reponse
+from .qualite import page_objectifs
 
 SESSION_PROFIL = "profil_filleul"
 SESSION_APRES_PROFIL = "apres_profil"
@@ -358,7 +359,8 @@ def tableau_de_bord(request):
                 "chartes",
                 queryset=Charte.objects.exclude(statut=Charte.Statut.ANNULEE),
                 to_attr="chartes_en_vigueur",
-            )
+            ),
+            "objectifs_binome",
         )
         .order_by("-date_debut")
     )
@@ -407,6 +409,19 @@ def tableau_de_bord(request):
             "inscriptions": inscriptions,
             "chartes_a_signer": a_signer,
         },
+    )
+
+
+@filleul_requis
+@require_http_methods(["GET", "POST"])
+def objectifs(request, pk):
+    """The pair's goals: the mentee reads their progress and writes them too."""
+    parrainage = parrainage_du_filleul(request.user, pk, *Parrainage.STATUTS_FORMES)
+    return page_objectifs(
+        request,
+        parrainage,
+        retour=f"{reverse('filleul:tableau_de_bord')}#parrainage",
+        gabarit_nav="",
     )
 
 
