@@ -1530,7 +1530,7 @@ class PointEtapeATraiterFilter(admin.SimpleListFilter):
 
 
 @admin.register(PointEtape)
-class PointEtapeAdmin(DateHierarchyFromBoundsMixin, admin.ModelAdmin):
+class PointEtapeAdmin(DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin):
     """Check-in answers (docs/suivi-qualite.md): read by the programme's staff, never typed in;
     an alert (a score of 2 or less, a request to talk) waits in the work queue until marked
     handled (``points_etape_traiter``, in the audit trail)."""
@@ -1548,7 +1548,7 @@ class PointEtapeAdmin(DateHierarchyFromBoundsMixin, admin.ModelAdmin):
         "traite_le",
     )
     list_filter = (PointEtapeATraiterFilter, "role", "tour", "utile", "parrainage__programme")
-    list_select_related = PAIR_OF_ROW
+    list_select_related = (*PAIR_OF_ROW, "traite_par")
     search_fields = PAIR_OF_ROW_SEARCH
     readonly_fields = (
         "parrainage",

@@ -511,9 +511,7 @@ def compter_pour(plan: dict[Convention, list[Demande]]) -> dict[int, dict[Demand
     groupes: dict[str, dict] = {}
     for convention, demandes in plan.items():
         for demande in dict.fromkeys(demandes):
-            # The two shares are small: one statement for both.
-            cle = "parts" if demande.indicateur in PARTS else demande.indicateur
-            groupe = groupes.setdefault(cle, {})
+            groupe = groupes.setdefault(demande.indicateur, {})
             rows = lignes_demandees(
                 demande, partenaire=convention.partenaire_id, convention=convention.pk
             )
