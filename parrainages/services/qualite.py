@@ -292,7 +292,10 @@ def points_etape_traiter(*, points, par) -> int:
     """Staff mark check-in alerts handled (each change in the audit trail)."""
     traites = 0
     maintenant = timezone.now()
-    for point in points.select_for_update().filter(traite_le__isnull=True):
+    a_traiter = PointEtape.objects.filter(
+        pk__in=list(points.values_list("pk", flat=True)), traite_le__isnull=True
+    )
+    for point in a_traiter.select_for_update():
         point.traite_le, point.traite_par = maintenant, par
         point.save(update_fields=["traite_le", "traite_par"])
         traites += 1
