@@ -359,8 +359,7 @@ def tableau_de_bord(request):
                 "chartes",
                 queryset=Charte.objects.exclude(statut=Charte.Statut.ANNULEE),
                 to_attr="chartes_en_vigueur",
-            ),
-            "objectifs_binome",
+            )
         )
         .order_by("-date_debut")
     )
