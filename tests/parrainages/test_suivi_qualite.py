@@ -400,3 +400,37 @@ def test_staff_of_another_structure_neither_count_nor_list_the_alert(client):
     )
     point.refresh_from_db()
     assert point.traite_le is None
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+
+def test_the_new_pages_are_valid_html(client, nu_checker):
+    from conftest import nu_erreurs
+
+    pair = ParrainageFactory(actif=True)
+    premiere = RencontreFactory(parrainage=pair, debut=timezone.now() - dt.timedelta(days=2))
+    pages = []
+    connecter(client, pair.parrain.user)
+    pages.append(reverse("parrain:rencontre_consigner", kwargs={"pk": premiere.pk}))
+    pages.append(reverse("parrain:objectifs", kwargs={"pk": pair.pk}))
+    contenus = [client.get(url).content for url in pages]
+    objectif = ObjectifBinomeFactory(parrainage=pair)
+    objectifs_avancer(
+        rencontre=RencontreFactory(parrainage=pair, tenue=True),
+        avancements={objectif.pk: Avancement.EN_COURS},
+    )
+    seconde = RencontreFactory(parrainage=pair, debut=timezone.now() - dt.timedelta(days=1))
+    contenus.append(
+        client.get(reverse("parrain:rencontre_consigner", kwargs={"pk": seconde.pk})).content
+    )
+    contenus.append(client.get(reverse("parrain:binome", kwargs={"pk": pair.pk})).content)
+    connecter(client, pair.filleul.user)
+    contenus.append(client.get(reverse("filleul:objectifs", kwargs={"pk": pair.pk})).content)
+    contenus.append(client.get(reverse("filleul:tableau_de_bord")).content)
+    client.logout()
+    contenus.append(client.get(lien(pair)).content)
+    contenus.append(client.post(lien(pair), REPONSE).content)
+    contenus.append(client.get(lien(pair)[:-6] + "AAAAA/").content)
+    erreurs = [m["message"] for html in contenus for m in nu_erreurs(nu_checker, html)]
+    assert not erreurs, erreurs
