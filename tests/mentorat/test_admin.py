@@ -298,6 +298,7 @@ def test_add_and_change_pages(client, django_assert_num_queries, factory, change
 def _programme_children(programme, i):
     EtapeFactory(programme=programme)
     ModeleCharteFactory(programme=programme)
+    ObjectifSuggere.objects.create(programme=programme, ordre=i, libelle=f"Objectif {i}")
 
 
 def _parrainage_children(parrainage, i):
