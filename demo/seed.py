@@ -21,8 +21,10 @@ from parrainages.models import (
     Filleul,
     Immersion,
     MatchingRun,
+    ObjectifBinome,
     Parrain,
     Parrainage,
+    PointEtape,
     Rencontre,
     RepresentantLegal,
     SessionSelection,
@@ -39,6 +41,7 @@ from .mineurs import mineurs_demo
 from .orientations import orientations_demo
 from .partenaires import produire_rapport_demo, rattacher_parrains
 from .population import DOMAINE, Population, population_existe
+from .qualite import qualite_demo
 from .ressources import ressources_demo
 from .selection import selection_demo
 from .sms import sms_demo
@@ -76,6 +79,8 @@ MODELES = [
     ("Parties signataires", Partie),
     ("Appariements", MatchingRun),
     ("Sessions de sélection", SessionSelection),
+    ("Objectifs des binômes", ObjectifBinome),
+    ("Points d'étape", PointEtape),
 ]
 
 LOGINS = [
@@ -148,6 +153,7 @@ def seed_demo() -> Resultat:
         orientations_demo()
         choix_filleul_demo(password_hash, comptes["gestionnaire"])
         sms_demo()
+        qualite_demo()
         sorties_cohorte_demo(comptes["gestionnaire"], rapport=pdf_disponible())
         if pdf_disponible():
             produire_rapport_demo(comptes["gestionnaire"])

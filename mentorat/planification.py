@@ -47,6 +47,11 @@ PLANIFICATION = (
     ),
     Planifiee("Relances : préparation quotidienne", "parrainages.planifier_relances", heure=(8, 0)),
     Planifiee(
+        "Points d'étape des binômes (30 jours, puis tous les 60 jours)",
+        "parrainages.inviter_points_etape",
+        heure=(10, 0),
+    ),
+    Planifiee(
         "Relances : envoi des e-mails en attente",
         "parrainages.expedier_envois",
         toutes_les=(5, "minutes"),

@@ -61,8 +61,10 @@ from .models import (
     ImportParrains,
     MatchingRun,
     MotifRefus,
+    ObjectifBinome,
     Parrain,
     Parrainage,
+    PointEtape,
     Rencontre,
     RepresentantLegal,
     SessionSelection,
@@ -108,6 +110,7 @@ from .services.mineurs import (
 )
 from .services.onboarding import import_parrains_lancer
 from .services.qpv import CHAMPS_ADRESSE, CHAMPS_QPV, filleul_qpv_decider, filleul_qpv_recalculer
+from .services.qualite import points_etape_traiter
 from .services.sorties import sortie_candidature_enregistrer, sortie_candidature_verifier
 
 PERSON_SEARCH = ("user__email", "user__last_name", "user__first_name")
@@ -1069,6 +1072,41 @@ class SortieInline(admin.TabularInline):
     fields = ("moment", "type", "date", "employeur", "source", "commentaire")
 
 
+class ObjectifBinomeInline(admin.TabularInline):
+    """The pair's goals, as the pair wrote them (docs/suivi-qualite.md): read here."""
+
+    model = ObjectifBinome
+    extra = 0
+    can_delete = False
+    fields = ("libelle", "ecrit_par", "avancement", "atteint_le", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PointEtapeInline(admin.TabularInline):
+    """The check-ins' answers of both parties, read-only; each opens on its own page, where
+    an alert is marked handled."""
+
+    model = PointEtape
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("tour", "role", "satisfaction", "utile", "parler_equipe", "commentaire", "traite_le")
+    readonly_fields = fields
+    ordering = ("tour", "role")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 CONFIRMER = "Confirmer les propositions (envoyer aux parrains)"
 CONFIRMEES = ("proposition envoyée à son parrain", "propositions envoyées aux parrains")
 # The confirmation page lists this many proposals, then counts the others.
@@ -1195,7 +1233,13 @@ class ParrainageAdmin(
     date_hierarchy = "propose_le"
     show_full_result_count = False
     form = ParrainageForm
-    inlines = (RencontreInline, ImmersionInline, SortieInline)
+    inlines = (
+        ObjectifBinomeInline,
+        RencontreInline,
+        ImmersionInline,
+        SortieInline,
+        PointEtapeInline,
+    )
     fieldsets = (
         (None, {"fields": ("programme", "parrain", "filleul", "candidature", "forme", "statut")}),
         (
@@ -1480,6 +1524,71 @@ class RencontreAdmin(DateHierarchyFromBoundsMixin, TransitionAdminMixin, admin.M
 
         labels = dict(Theme.choices)
         return ", ".join(labels.get(t, t) for t in obj.themes) or "—"
+
+
+class PointEtapeATraiterFilter(admin.SimpleListFilter):
+    """The work queue's list: the answers asking for the team not handled yet."""
+
+    title = "alerte"
+    parameter_name = "a_traiter"
+
+    def lookups(self, request, model_admin):
+        return [("1", "À traiter (note basse ou demande de contact)"), ("0", "Traitées")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.a_traiter()
+        if self.value() == "0":
+            return queryset.filter(traite_le__isnull=False)
+        return queryset
+
+
+@admin.register(PointEtape)
+class PointEtapeAdmin(DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.ModelAdmin):
+    """Check-in answers (docs/suivi-qualite.md): read by the programme's staff, never typed in;
+    an alert (a score of 2 or less, a request to talk) waits in the work queue until marked
+    handled (``points_etape_traiter``, in the audit trail)."""
+
+    portee = Portee(
+        "parrainage__programme", ("parrainage__filleul__commune", "parrainage__parrain__commune")
+    )
+    list_display = (
+        "__str__",
+        "parrainage",
+        "satisfaction",
+        "utile",
+        "parler_equipe",
+        "repondu_le",
+        "traite_le",
+    )
+    list_filter = (PointEtapeATraiterFilter, "role", "tour", "utile", "parrainage__programme")
+    list_select_related = (*PAIR_OF_ROW, "traite_par")
+    search_fields = PAIR_OF_ROW_SEARCH
+    readonly_fields = (
+        "parrainage",
+        "role",
+        "tour",
+        "satisfaction",
+        "utile",
+        "commentaire",
+        "parler_equipe",
+        "repondu_le",
+        "modifie_le",
+        "traite_le",
+        "traite_par",
+    )
+    fields = readonly_fields
+    date_hierarchy = "repondu_le"
+    show_full_result_count = False
+    actions = ["traiter"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Marquer les alertes comme traitées", permissions=["change"])
+    def traiter(self, request, queryset):
+        n = points_etape_traiter(points=queryset, par=request.user)
+        self.message_user(request, f"{n} point(s) d'étape marqué(s) comme traité(s), à votre nom.")
 
 
 class FileImmersionsFilter(admin.SimpleListFilter):

@@ -109,6 +109,24 @@ class ParrainagesConfig(AppConfig):
                 "envoyee_le",
             ),
         )
+        # A check-in's answer, and who marked its alert handled (the free text goes).
+        from .models import PointEtape
+
+        journaliser(
+            PointEtape,
+            lisibles=(
+                "parrainage",
+                "role",
+                "tour",
+                "satisfaction",
+                "utile",
+                "parler_equipe",
+                "repondu_le",
+                "modifie_le",
+                "traite_le",
+                "traite_par",
+            ),
+        )
         self.mineurs_preparer()
         self.selection_journaliser()
 

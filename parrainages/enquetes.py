@@ -52,3 +52,42 @@ def lire_jeton(jeton: str) -> dict:
         "moment": donnees["m"],
         "user": donnees["u"],
     }
+
+
+# --- Check-ins (« points d'étape », docs/suivi-qualite.md) ---------------------------------------
+
+SALT_POINT_ETAPE = "mentorat.point_etape"
+# A round's link works until the next round's is sent.
+DUREE_POINT_ETAPE_JOURS = 60
+
+
+def lien_point_etape(*, parrainage_id: int, role: str, tour: int, user_id: int) -> str:
+    """The link of one person's check-in of a round: who (the party's role and account), which
+    pair, which round. No login: the signed link says it all, and expires."""
+    jeton = signing.dumps(
+        {"p": parrainage_id, "r": role, "t": tour, "u": user_id}, salt=SALT_POINT_ETAPE
+    )
+    return f"{settings.SITE_URL}{reverse('point_etape', kwargs={'jeton': jeton})}"
+
+
+def lire_point_etape(jeton: str) -> dict:
+    """``{"parrainage", "role", "tour", "user"}`` of a check-in link, or ``LienInvalide``."""
+    try:
+        donnees = signing.loads(
+            jeton, salt=SALT_POINT_ETAPE, max_age=DUREE_POINT_ETAPE_JOURS * 24 * 3600
+        )
+    except signing.SignatureExpired:
+        raise LienInvalide(
+            "Ce lien a expiré : le prochain point d'étape vous parviendra par e-mail. Vous "
+            "pouvez aussi écrire à l'équipe du programme."
+        ) from None
+    except signing.BadSignature:
+        raise LienInvalide(INVALIDE) from None
+    if not isinstance(donnees, dict) or set(donnees) != {"p", "r", "t", "u"}:
+        raise LienInvalide(INVALIDE)
+    return {
+        "parrainage": donnees["p"],
+        "role": donnees["r"],
+        "tour": donnees["t"],
+        "user": donnees["u"],
+    }

@@ -20,7 +20,16 @@ from mentorat.admin_perimetre import dans_le_perimetre
 from mentorat.horaires import debut_du_jour
 from programmes.models import Programme
 
-from .models import Candidature, Charte, Immersion, Parrainage, Rencontre, SessionSelection, Sortie
+from .models import (
+    Candidature,
+    Charte,
+    Immersion,
+    Parrainage,
+    PointEtape,
+    Rencontre,
+    SessionSelection,
+    Sortie,
+)
 from .models.parrainage import Forme
 from .selection import INVITABLES
 
@@ -176,6 +185,12 @@ def file_de_travail(request, *, aujourd_hui: dt.date | None = None) -> list[Lign
         "programme",
     )
 
+    # Check-ins asking for the team (a score of 2 or less, a request to talk), not handled.
+    points_etape = _par_programme(
+        perimetre(PointEtape.objects.a_traiter().filter(parrainage__programme__in=ids)),
+        "parrainage__programme",
+    )
+
     suivi = reverse("admin:parrainages_parrainage_suivi")
     lignes = []
     for pk, programme in programmes.items():
@@ -234,6 +249,12 @@ def file_de_travail(request, *, aujourd_hui: dt.date | None = None) -> list[Lign
                 en_panne.get(pk, 0),
                 f"{suivi}#en-panne",
                 "parrainages.view_parrainage",
+            ),
+            Tache(
+                "Points d'étape à traiter (note basse ou demande de contact)",
+                points_etape.get(pk, 0),
+                _liste("pointetape", parrainage__programme__id__exact=pk, a_traiter="1"),
+                "parrainages.view_pointetape",
             ),
             Tache(
                 "Situations de sortie à recueillir",

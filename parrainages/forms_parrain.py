@@ -118,8 +118,72 @@ class DeplacerRencontreForm(forms.Form):
     debut = DateHeureField(label="Nouvelle date et heure")
 
 
-class ConsignerRencontreForm(forms.Form):
+LISTE_OBJECTIFS = "objectifs-proposes"
+
+
+class ObjectifsForm(forms.Form):
+    """One to three goals, picked from the programme's list (offered as the fields' suggestions,
+    ``LISTE_OBJECTIFS``) or written in one's own words."""
+
+    requis = True
+
+    def __init__(self, *args, initiaux=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import OBJECTIFS_MAX
+
+        for i in range(1, OBJECTIFS_MAX + 1):
+            self.fields[f"objectif_{i}"] = forms.CharField(
+                label=f"Objectif {i}" + ("" if i == 1 and self.requis else " (facultatif)"),
+                max_length=150,
+                required=False,
+                initial=initiaux[i - 1] if i <= len(initiaux) else "",
+                widget=forms.TextInput(attrs={"list": LISTE_OBJECTIFS, "autocomplete": "off"}),
+            )
+
+    @property
+    def libelles(self) -> list[str]:
+        return [v for k, v in self.cleaned_data.items() if k.startswith("objectif_") and v]
+
+    def clean(self):
+        data = super().clean()
+        if self.requis and not any(v for k, v in data.items() if k.startswith("objectif_")):
+            raise forms.ValidationError("Écrivez au moins un objectif.")
+        return data
+
+
+class ConsignerRencontreForm(ObjectifsForm):
+    """Logging a meeting: its topics and notes; at the first meeting of a pair without goals,
+    its goals (asked, not required: the pair may write them later); once it has goals, the
+    progress of each."""
+
     from .models import Theme as _Theme
+
+    requis = False
+
+    def __init__(self, *args, objectifs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Avancement
+
+        objectifs = list(objectifs or ())
+        self.objectifs = objectifs
+        if objectifs:
+            for name in [n for n in self.fields if n.startswith("objectif_")]:
+                del self.fields[name]
+        for objectif in objectifs:
+            self.fields[f"avancement_{objectif.pk}"] = forms.ChoiceField(
+                label=f"Avancement : {objectif.libelle}",
+                choices=Avancement.choices,
+                initial=objectif.avancement,
+                widget=forms.RadioSelect,
+            )
+
+    def donnees_service(self) -> dict:
+        return {
+            "themes": self.cleaned_data["themes"],
+            "compte_rendu": self.cleaned_data["compte_rendu"],
+            "objectifs": [] if self.objectifs else self.libelles,
+            "avancements": {o.pk: self.cleaned_data[f"avancement_{o.pk}"] for o in self.objectifs},
+        }
 
     themes = forms.MultipleChoiceField(
         label="Thèmes abordés",

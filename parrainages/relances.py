@@ -688,6 +688,8 @@ OBJETS_DES_REGLES = {
     "enquete_fin": Parrainage,
     "enquete_six_mois": Parrainage,
     "fin_proche": Parrainage,
+    # A check-in's invitation (parrainages.services.qualite.point_etape_inviter).
+    "point_etape": Parrainage,
 }
 
 

@@ -21,6 +21,7 @@ from .services.immersion import (
 from .services.matching import appariement_executer, appariements_balayer
 from .services.onboarding import import_parrains_executer, imports_balayer
 from .services.qpv import filleul_qpv_determiner, filleuls_qpv_a_rattraper
+from .services.qualite import points_etape_planifier
 
 
 @shared_task(name="parrainages.expirer_propositions")
@@ -84,6 +85,16 @@ def planifier_relances() -> dict:
     crees = relances_planifier()
     expedier_envois.delay()
     return crees
+
+
+@shared_task(name="parrainages.inviter_points_etape")
+def inviter_points_etape() -> int:
+    """Daily: the check-ins due today (30 days after the start, then every 60 days) written to
+    the outbox, once per pair, round and person; then sent."""
+    ecrits = points_etape_planifier()
+    if ecrits:
+        expedier_envois.delay()
+    return ecrits
 
 
 @shared_task(name="parrainages.expedier_envois", acks_late=True)

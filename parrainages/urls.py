@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import filleul, public, selection
+from .views import filleul, public, qualite, selection
 
 urlpatterns = [
     path("espace/", public.espace, name="espace"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("programmes/<slug:slug>/devenir-parrain/", public.devenir_parrain, name="devenir_parrain"),
     path("confidentialite/", public.confidentialite, name="confidentialite"),
     path("enquete/<str:jeton>/", public.enquete, name="enquete"),
+    path("point-etape/<str:jeton>/", qualite.point_etape, name="point_etape"),
     # A company manager's personal link (mock interviews of a selection week).
     path(
         "selection/evaluation/<str:jeton>/",

@@ -22,6 +22,7 @@ urlpatterns = [
         filleul.rencontre_proposer_vue,
         name="rencontre_proposer",
     ),
+    path("binomes/<int:pk>/objectifs/", filleul.objectifs, name="objectifs"),
     path(
         "rencontres/<int:pk>/deplacer/", filleul.rencontre_deplacer_vue, name="rencontre_deplacer"
     ),

@@ -26,6 +26,7 @@ urlpatterns = [
     path("immersions/<int:pk>/annuler/", immersion.immersion_annuler_vue, name="immersion_annuler"),
     path("immersions/<int:pk>/pdf/", immersion.immersion_pdf_parrain, name="immersion_pdf"),
     path("binomes/<int:pk>/cloturer/", parrain.cloturer, name="cloturer"),
+    path("binomes/<int:pk>/objectifs/", parrain.objectifs, name="objectifs"),
     path(
         "rencontres/<int:pk>/consigner/",
         parrain.rencontre_consigner_vue,

@@ -48,8 +48,10 @@ from parrainages.models import (
     BilanImmersion,
     Candidature,
     Immersion,
+    ObjectifBinome,
     Parrain,
     Parrainage,
+    PointEtape,
     Rencontre,
     Sortie,
     add_months,
@@ -191,6 +193,39 @@ DEFINITIONS = {
         date="dernier jour de l'immersion",
         attribution=IMMERSION_ATTRIBUEE,
     ),
+    IND.SATISFACTION: Definition(
+        libelle=IND.SATISFACTION.label,
+        definition=(
+            "Note moyenne donnée par les parrains, marraines et filleuls aux points d'étape de "
+            "leur parrainage (à 30 jours, puis tous les 60 jours), de 1 à 5, exprimée en "
+            "pourcentage de la note maximale : une moyenne de 4,2 sur 5 vaut 84 %. Chaque "
+            "réponse compte une fois ; sans réponse sur la période, l'indicateur vaut 0."
+        ),
+        date="date de la réponse au point d'étape",
+        attribution=BINOME_ATTRIBUE,
+    ),
+    IND.OBJECTIFS_ATTEINTS: Definition(
+        libelle=IND.OBJECTIFS_ATTEINTS.label,
+        definition=(
+            "Part des objectifs que les binômes se sont fixés (un à trois par binôme) notés "
+            "« atteint » à la dernière rencontre consignée, en pourcentage ; sans objectif fixé "
+            "sur la période, l'indicateur vaut 0."
+        ),
+        date="date à laquelle le binôme a écrit l'objectif",
+        attribution=BINOME_ATTRIBUE,
+    ),
+}
+
+# Indicators that are a share in percent of their rows (the mean of ``valeur`` over them),
+# not a count: their objective is a percentage to reach.
+PARTS = {
+    IND.SATISFACTION: Case(
+        *[When(satisfaction=n, then=Value(n * 20)) for n in range(1, 6)],
+        output_field=IntegerField(),
+    ),
+    IND.OBJECTIFS_ATTEINTS: Case(
+        When(avancement="atteint", then=Value(100)), default=Value(0), output_field=IntegerField()
+    ),
 }
 
 # The date that places a counted row in a period.
@@ -204,6 +239,8 @@ DATES = {
     IND.PARTICIPATION: "evenement__debut",
     IND.IMMERSIONS_REALISEES: "date_fin",
     IND.IMMERSIONS_EMBAUCHE: "date_fin",
+    IND.SATISFACTION: "repondu_le",
+    IND.OBJECTIFS_ATTEINTS: "created_at",
 }
 
 MOIS_PAR_PERIODE = {
@@ -392,6 +429,20 @@ def lignes(indicateur: str, *, partenaire, convention, debut: dt.date, fin: dt.d
         if indicateur == IND.IMMERSIONS_EMBAUCHE:
             return realisees.filter(bilan__issue=BilanImmersion.Issue.EMBAUCHE)
         return realisees
+    if indicateur == IND.SATISFACTION:
+        return PointEtape.objects.filter(
+            binome_attribue(partenaire, "parrainage__"),
+            parrainage__programme__conventions=convention,
+            repondu_le__gte=t1,
+            repondu_le__lt=t2,
+        )
+    if indicateur == IND.OBJECTIFS_ATTEINTS:
+        return ObjectifBinome.objects.filter(
+            binome_attribue(partenaire, "parrainage__"),
+            parrainage__programme__conventions=convention,
+            created_at__gte=t1,
+            created_at__lt=t2,
+        )
     raise ValueError(f"Indicateur inconnu : {indicateur}")
 
 
@@ -403,6 +454,24 @@ class _Compte(Subquery):
 
     template = "(SELECT COUNT(*) FROM (%(subquery)s) AS lignes_comptees)"
     output_field = IntegerField()
+
+
+class _Part(Subquery):
+    """The rounded mean of a subquery's ``valeur`` column (0 without rows), as a scalar
+    subquery: the figure of an indicator of ``PARTS``."""
+
+    template = (
+        "(SELECT COALESCE(CAST(ROUND(AVG(lignes_comptees.valeur)) AS INTEGER), 0) "
+        "FROM (%(subquery)s) AS lignes_comptees)"
+    )
+    output_field = IntegerField()
+
+
+def _figure(indicateur: str, rows):
+    """The scalar subquery of one figure: a count, or a share for the indicators of PARTS."""
+    if indicateur in PARTS:
+        return _Part(rows.order_by().annotate(valeur=PARTS[indicateur]).values("valeur"))
+    return _Compte(rows.order_by().values("pk"))
 
 
 @dataclass(frozen=True)
@@ -453,7 +522,7 @@ def compter_pour(plan: dict[Convention, list[Demande]]) -> dict[int, dict[Demand
     premiere = next(iter(plan))
     for groupe in groupes.values():
         annotations = {
-            nom: _Compte(rows.order_by().values("pk")) for nom, (_c, _d, rows) in groupe.items()
+            nom: _figure(demande.indicateur, rows) for nom, (_c, demande, rows) in groupe.items()
         }
         ligne = Convention.objects.filter(pk=premiere.pk).values(**annotations).get()
         for nom, (convention_id, demande, _rows) in groupe.items():

@@ -460,6 +460,9 @@ class Objectif(models.Model):
         PARTICIPATION = "participation", "Participations aux événements"
         IMMERSIONS_REALISEES = "immersions_realisees", "Immersions réalisées"
         IMMERSIONS_EMBAUCHE = "immersions_embauche", "Immersions menant à une embauche"
+        # Shares, in percent (partenaires.indicateurs.PARTS), not counts.
+        SATISFACTION = "satisfaction", "Satisfaction des participants (%)"
+        OBJECTIFS_ATTEINTS = "objectifs_atteints", "Objectifs des binômes atteints (%)"
 
     class Periode(models.TextChoices):
         CONVENTION = "convention", "Sur toute la durée de la convention"

@@ -36,6 +36,7 @@ from .models import (
     Evenement,
     Inscription,
     ModeleCharte,
+    ObjectifSuggere,
     Programme,
     Public,
     QuartierPrioritaire,
@@ -99,6 +100,14 @@ class EtapeInline(admin.TabularInline):
     fields = ("ordre", "nom", "description")
 
 
+class ObjectifSuggereInline(admin.TabularInline):
+    """The goals suggested to the programme's pairs (docs/suivi-qualite.md)."""
+
+    model = ObjectifSuggere
+    extra = 0
+    fields = ("ordre", "libelle")
+
+
 class ModeleCharteInline(admin.StackedInline):
     """Versions already issued stay as they are: a new text is a new version."""
 
@@ -134,7 +143,7 @@ class ProgrammeAdmin(TransitionAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("coordinateur",)
     readonly_fields = ("created_at", "updated_at")
     date_hierarchy = "date_debut"
-    inlines = (EtapeInline, ModeleCharteInline)
+    inlines = (EtapeInline, ObjectifSuggereInline, ModeleCharteInline)
     fieldsets = (
         (None, {"fields": ("nom", "slug", "porteur", "statut", "coordinateur")}),
         (

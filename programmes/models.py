@@ -520,6 +520,42 @@ class Etape(models.Model):
         return f"{self.ordre}. {self.nom}"
 
 
+# The goals a pair may pick from when the programme lists none of its own.
+OBJECTIFS_PAR_DEFAUT = (
+    "Clarifier mon projet professionnel",
+    "Améliorer mon CV et ma lettre de motivation",
+    "Préparer mes entretiens d'embauche",
+    "Développer mon réseau professionnel",
+    "Trouver un emploi ou une formation",
+)
+
+
+class ObjectifSuggere(models.Model):
+    """A goal the programme suggests to its pairs; a pair may also write its own."""
+
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name="programme",
+        on_delete=models.CASCADE,
+        related_name="objectifs_suggeres",
+    )
+    ordre = models.PositiveSmallIntegerField("ordre", default=0, validators=bornes(0, 1000))
+    libelle = models.CharField("objectif", max_length=150)
+
+    class Meta:
+        verbose_name = "objectif proposé aux binômes"
+        verbose_name_plural = "objectifs proposés aux binômes"
+        ordering = ["programme", "ordre", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "libelle"], name="objectif_suggere_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.libelle
+
+
 class ModeleChartes(models.QuerySet):
     def courant(self, programme):
         return self.filter(programme=programme).order_by("-version").first()

@@ -11,7 +11,7 @@ from mentorat.comptes import compte_creer
 from mentorat.liens import lien_court
 from mentorat.models import User
 from mentorat.signatures import lien_emettre, parties_de
-from parrainages.enquetes import lien_enquete
+from parrainages.enquetes import lien_enquete, lien_point_etape
 from parrainages.services import activation_url, charte_emettre
 from parrainages.services.immersion import bilan_lien_emettre
 from partenaires.services import invitation_jeton
@@ -220,6 +220,27 @@ MATRICE = {
             )
         ),
         PUBLIC,
+    ),
+    # A check-in, from its link (no login: the signed link says who).
+    "point_etape": (
+        lambda m: _url_brute(
+            lien_point_etape(
+                parrainage_id=m["pair"].pk,
+                role="filleul",
+                tour=1,
+                user_id=m["pair"].filleul.user_id,
+            )
+        ),
+        PUBLIC,
+    ),
+    # The pair's goals: each party of the pair, from their own space.
+    "parrain:objectifs": (
+        lambda m: reverse("parrain:objectifs", kwargs={"pk": m["pair"].pk}),
+        OBJET_PARRAIN,
+    ),
+    "filleul:objectifs": (
+        lambda m: reverse("filleul:objectifs", kwargs={"pk": m["pair"].pk}),
+        OBJET_FILLEUL,
     ),
     "parrain_activer": (
         lambda m: _url_brute(activation_url(m["invite"].user)),

@@ -13,6 +13,13 @@ from .parrainage import (
     add_months,
 )
 from .personnes import AGE_MAJORITE, Filleul, Parrain, RepresentantLegal, age_on
+from .qualite import (
+    OBJECTIFS_MAX,
+    Avancement,
+    AvancementObjectif,
+    ObjectifBinome,
+    PointEtape,
+)
 from .selection import (
     CritereEvaluation,
     DemiJournee,
@@ -29,6 +36,8 @@ from .selection import (
 __all__ = [
     "AGE_MAJORITE",
     "AutorisationParentale",
+    "Avancement",
+    "AvancementObjectif",
     "BilanImmersion",
     "Candidature",
     "Charte",
@@ -42,10 +51,13 @@ __all__ = [
     "ImportParrains",
     "MatchingRun",
     "MotifRefus",
+    "OBJECTIFS_MAX",
+    "ObjectifBinome",
     "Note",
     "Parrain",
     "Parrainage",
     "ParticipationSelection",
+    "PointEtape",
     "Presence",
     "Rencontre",
     "RepresentantLegal",

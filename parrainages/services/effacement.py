@@ -74,9 +74,11 @@ from ..models import (
     Filleul,
     Immersion,
     Note,
+    ObjectifBinome,
     Parrain,
     Parrainage,
     ParticipationSelection,
+    PointEtape,
     Presence,
     Rencontre,
     RepresentantLegal,
@@ -275,6 +277,12 @@ def _binomes_effacer(paires: list[int]) -> None:
     Parrainage.objects.filter(pk__in=paires).update(objectifs="", motif_declin="", motif_fin="")
     Rencontre.objects.filter(parrainage__in=paires).update(
         lieu="", lien="", sujet="", compte_rendu=""
+    )
+    # Check-ins' comments, and goals in the pair's own words; scores, rounds, progress and
+    # the programme's suggested wordings stay (docs/suivi-qualite.md).
+    PointEtape.objects.filter(parrainage__in=paires).update(commentaire="")
+    ObjectifBinome.objects.filter(parrainage__in=paires, suggestion__isnull=True).update(
+        libelle=EFFACE
     )
     immersions = Immersion.objects.filter(parrainage__in=paires)
     for immersion in immersions.exclude(pdf=""):

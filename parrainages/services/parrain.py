@@ -16,6 +16,7 @@ from ..models import Charte, Parrain, Parrainage, Rencontre, Sortie
 from .capacite import place_exiger
 from .charte import charte_emettre
 from .mineurs import honorabilite_exiger
+from .qualite import objectifs_avancer, objectifs_premiere_rencontre
 from .rencontres import invitation_envoyer
 from .representants import cle_representant, representants_a_informer
 
@@ -334,8 +335,18 @@ def rencontre_planifier(*, parrainage, par, donnees: dict) -> Rencontre:
 
 
 @transaction.atomic
-def rencontre_consigner(*, rencontre, par, themes, compte_rendu: str = "") -> Rencontre:
-    """Log a meeting that took place: topics and private notes."""
+def rencontre_consigner(
+    *,
+    rencontre,
+    par,
+    themes,
+    compte_rendu: str = "",
+    objectifs: list[str] = (),
+    avancements: dict[int, str] | None = None,
+) -> Rencontre:
+    """Log a meeting that took place: topics and private notes; the pair's goals when it has
+    none yet (``objectifs``), or the progress of each (``avancements``: goal id → state)."""
+
     rencontre = (
         Rencontre.objects.select_for_update()
         .select_related("parrainage__parrain")
@@ -348,6 +359,10 @@ def rencontre_consigner(*, rencontre, par, themes, compte_rendu: str = "") -> Re
         raise ValidationError({"themes": "Cochez au moins un thème abordé."})
     rencontre.marquer_tenue(themes=themes, compte_rendu=compte_rendu)
     rencontre.save()
+    if objectifs:
+        objectifs_premiere_rencontre(rencontre=rencontre, libelles=objectifs)
+    if avancements:
+        objectifs_avancer(rencontre=rencontre, avancements=avancements)
     return rencontre
 
 

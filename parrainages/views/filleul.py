@@ -65,6 +65,7 @@ from ..services.avis_filleul import PAS_PROPOSE, filleul_choisir, filleul_refuse
 from .actions import rencontre_action
 from .evenements import page_evenements
 from .parrain import rencontre_ics_reponse
+from .qualite import page_objectifs
 
 SESSION_PROFIL = "profil_filleul"
 SESSION_APRES_PROFIL = "apres_profil"
@@ -436,6 +437,19 @@ def _propositions_en_attente(attente) -> list[dict]:
         )
         ligne["nombre"] += 1
     return sorted(lignes.values(), key=lambda ligne: ligne["programme"])
+
+
+@filleul_requis
+@require_http_methods(["GET", "POST"])
+def objectifs(request, pk):
+    """The pair's goals: the mentee reads their progress and writes them too."""
+    parrainage = parrainage_du_filleul(request.user, pk, *Parrainage.STATUTS_FORMES)
+    return page_objectifs(
+        request,
+        parrainage,
+        retour=f"{reverse('filleul:tableau_de_bord')}#parrainage",
+        gabarit_nav="",
+    )
 
 
 @filleul_requis

@@ -17,6 +17,7 @@ from programmes.models import Evenement, Inscription
 
 from ..filters import BinomeFilter
 from ..forms_parrain import (
+    LISTE_OBJECTIFS,
     ActionPonctuelleForm,
     CloturerForm,
     ConsignerRencontreForm,
@@ -41,8 +42,10 @@ from ..services import (
     rencontre_planifier,
     rencontre_refuser,
 )
+from ..services.qualite import objectifs_proposes
 from .actions import rencontre_action
 from .evenements import page_evenements
+from .qualite import page_objectifs
 
 
 def parrain_requis(view):
@@ -218,6 +221,7 @@ def _page_binome(request, parrainage, **forms):
             parrainage.immersions.select_related("bilan").order_by("-date_debut")
         ),
         "sorties": list(parrainage.sorties.all()),
+        "objectifs": list(parrainage.objectifs_binome.all()),
         "charte": parrainage.chartes.exclude(statut=Charte.Statut.ANNULEE).first(),
         "rencontre_form": forms.get("rencontre_form") or RencontreForm(),
         "cloturer_form": forms.get("cloturer_form")
@@ -284,22 +288,46 @@ def cloturer(request, pk):
 
 @parrain_requis
 @require_http_methods(["GET", "POST"])
+def objectifs(request, pk):
+    parrainage = _parrainage(request, pk, *Parrainage.STATUTS_FORMES)
+    return page_objectifs(
+        request,
+        parrainage,
+        retour=f"{parrainage.get_portal_url()}#objectifs",
+        gabarit_nav="parrainages/parrain/_nav.html",
+    )
+
+
+@parrain_requis
+@require_http_methods(["GET", "POST"])
 def rencontre_consigner_vue(request, pk):
     rencontre = _rencontre(request, pk)
+    objectifs = list(rencontre.parrainage.objectifs_binome.all())
     form = ConsignerRencontreForm(
         request.POST if request.method == "POST" else None,
         initial={"themes": rencontre.themes, "compte_rendu": rencontre.compte_rendu},
+        objectifs=objectifs,
     )
     if request.method == "POST" and form.is_valid():
         try:
-            rencontre_consigner(rencontre=rencontre, par=request.user, **form.cleaned_data)
+            rencontre_consigner(rencontre=rencontre, par=request.user, **form.donnees_service())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, "Rencontre consignée.")
             return redirect(f"{rencontre.parrainage.get_portal_url()}#rencontres")
     return render(
-        request, "parrainages/parrain/consigner.html", {"rencontre": rencontre, "form": form}
+        request,
+        "parrainages/parrain/consigner.html",
+        {
+            "rencontre": rencontre,
+            "form": form,
+            "objectifs": objectifs,
+            "objectifs_proposes": []
+            if objectifs
+            else objectifs_proposes(rencontre.parrainage.programme),
+            "liste_objectifs": LISTE_OBJECTIFS,
+        },
     )
 
 

@@ -748,3 +748,35 @@ def test_a_mentee_on_sms_only(seed):
         ("rencontre_demain", "sms"),
         ("rencontre_invitation", "sms"),
     ]
+
+
+def test_a_pair_with_goals_two_check_ins_and_a_low_score_in_the_queue(seed, client):
+    """docs/suivi-qualite.md: each programme's goals; a Paris pair with goals ticked at its
+    meetings and two rounds of check-ins, the mentee's second a low score that waits in the
+    demo coordinator's work queue."""
+    from django.urls import reverse
+
+    from parrainages.models import AvancementObjectif, ObjectifBinome, PointEtape
+    from programmes.models import ObjectifSuggere
+    from tests.mentorat.factories import connecter
+
+    for programme in Programme.objects.all():
+        assert ObjectifSuggere.objects.filter(programme=programme).count() == 5, programme
+    (pair,) = {o.parrainage for o in ObjectifBinome.objects.select_related("parrainage")}
+    assert pair.programme.slug == "1000-parrains-1000-emplois"
+    assert pair.objectifs_binome.count() == 3
+    assert AvancementObjectif.objects.filter(objectif__parrainage=pair).exists()
+    assert set(pair.points_etape.values_list("tour", "role")) == {
+        (1, "parrain"),
+        (1, "filleul"),
+        (2, "parrain"),
+        (2, "filleul"),
+    }
+    (alerte,) = PointEtape.objects.a_traiter()
+    assert (alerte.parrainage, alerte.role, alerte.tour) == (pair, "filleul", 2)
+    connecter(client, User.objects.get(email="gestionnaire@demo.mentorat.fr"))
+    lignes = client.get(reverse("admin:index")).context["file_de_travail"]
+    (ligne,) = [ligne for ligne in lignes if ligne.programme == pair.programme]
+    (tache,) = [t for t in ligne.taches if t.libelle.startswith("Points d'étape")]
+    assert tache.nombre == 1
+    assert client.get(tache.url).context["cl"].result_count == 1

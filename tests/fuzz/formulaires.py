@@ -19,7 +19,7 @@ from mentorat.comptes import activation_url as activation_compte_url
 from mentorat.envois import lien_desabonnement
 from mentorat.models import Partie, User
 from mentorat.views import JETON_EN_SESSION as JETON_ACTIVATION_COMPTE
-from parrainages.enquetes import lien_enquete
+from parrainages.enquetes import lien_enquete, lien_point_etape
 from parrainages.forms_parrain import ActionPonctuelleForm
 from parrainages.models import (
     BilanImmersion,
@@ -1194,8 +1194,14 @@ def rencontre_consigner(m):
     champs = {
         "themes": st.lists(choix(Theme.values), min_size=1, max_size=4, unique=True),
         "compte_rendu": texte_libre(5000),
+        # The pair has no goal yet: the first meeting asks for them.
+        "objectif_1": texte_libre(150),
     }
-    hostiles = {"themes": st.just(["pas-un-theme"]), "compte_rendu": texte_long}
+    hostiles = {
+        "themes": st.just(["pas-un-theme"]),
+        "compte_rendu": texte_long,
+        "objectif_1": texte_long,
+    }
     return Formulaire(
         requetes=requetes(st.just(m.parrain.user), urls, champs, hostiles),
         valide=Requete(
@@ -1204,7 +1210,76 @@ def rencontre_consigner(m):
             {"themes": ["cv", "reseau"], "compte_rendu": "Bien avancé."},
         ),
         ecrit={"parrainages.Rencontre"},
-        tables={"parrainages.Rencontre"},
+        tables={"parrainages.Rencontre", "parrainages.ObjectifBinome"},
+    )
+
+
+def _objectifs(m, nom_url, qui):
+    urls = surtout(m.binome.pk, m.autre_binome.pk, INEXISTANT).map(lambda pk: _url(nom_url, pk=pk))
+    champs = {f"objectif_{i}": texte_libre(150) for i in (1, 2, 3)}
+    hostiles = dict.fromkeys(champs, texte_long)
+    return Formulaire(
+        requetes=requetes(st.just(qui), urls, champs, hostiles),
+        valide=Requete(
+            qui,
+            _url(nom_url, pk=m.binome.pk),
+            {"objectif_1": "Préparer mes entretiens", "objectif_2": "Élargir mon réseau"},
+        ),
+        ecrit={"parrainages.ObjectifBinome"},
+        tables={"parrainages.ObjectifBinome"},
+    )
+
+
+def objectifs_parrain(m):
+    return _objectifs(m, "parrain:objectifs", m.parrain.user)
+
+
+def objectifs_filleul(m):
+    return _objectifs(m, "filleul:objectifs", m.filleul.user)
+
+
+def point_etape(m):
+    premier = _brut(
+        lien_point_etape(
+            parrainage_id=m.binome.pk, role="filleul", tour=1, user_id=m.filleul.user.pk
+        )
+    )
+    jetons = [
+        premier,
+        _brut(
+            lien_point_etape(
+                parrainage_id=m.binome.pk, role="parrain", tour=2, user_id=m.parrain.user.pk
+            )
+        ),
+        # A person not (or no longer) that party of the pair, a pair that does not exist.
+        _brut(
+            lien_point_etape(
+                parrainage_id=m.autre_binome.pk, role="filleul", tour=1, user_id=m.filleul.user.pk
+            )
+        ),
+        _brut(
+            lien_point_etape(
+                parrainage_id=m.binome.pk, role="parrain", tour=1, user_id=m.filleul.user.pk
+            )
+        ),
+        _brut(
+            lien_point_etape(parrainage_id=INEXISTANT, role="filleul", tour=1, user_id=INEXISTANT)
+        ),
+        premier[:-6] + "AAAAA/",
+        _url("point_etape", jeton="nimporte-quoi"),
+    ]
+    champs = {
+        "satisfaction": choix(["1", "2", "3", "4", "5"]),
+        "utile": choix(["oui", "en_partie", "non"]),
+        "commentaire": texte_libre(2000),
+        "parler_equipe": case(),
+    }
+    hostiles = {"satisfaction": texte, "utile": texte, "commentaire": texte_long}
+    return Formulaire(
+        requetes=requetes(st.none(), surtout(*jetons), champs, hostiles),
+        valide=Requete(None, premier, {"satisfaction": "2", "utile": "non", "parler_equipe": "on"}),
+        ecrit={"parrainages.PointEtape"},
+        tables={"parrainages.PointEtape"},
     )
 
 
@@ -2379,6 +2454,9 @@ FORMULAIRES = {
     "parrain_activer": parrain_activer,
     "compte_activer": compte_activer,
     "enquete": enquete,
+    "point_etape": point_etape,
+    "parrain:objectifs": objectifs_parrain,
+    "filleul:objectifs": objectifs_filleul,
     "candidater": candidater,
     "filleul:profil": profil_filleul,
     "filleul:profil#parcours": profil_filleul_parcours,

@@ -30,6 +30,7 @@ from mentorat.models import (
 )
 from parrainages.models import (
     AutorisationParentale,
+    AvancementObjectif,
     BilanImmersion,
     Candidature,
     Charte,
@@ -40,6 +41,7 @@ from parrainages.models import (
     Filleul,
     Immersion,
     Note,
+    ObjectifBinome,
     Parrainage,
     ParticipationSelection,
     Presence,
@@ -54,7 +56,14 @@ from partenaires.models import (
     Objectif,
     PartieConvention,
 )
-from programmes.models import Affectation, Evenement, ModeleCharte, Programme, Structure
+from programmes.models import (
+    Affectation,
+    Evenement,
+    ModeleCharte,
+    ObjectifSuggere,
+    Programme,
+    Structure,
+)
 from tests.mentorat.factories import (
     EmailAddressFactory,
     EnvoiFactory,
@@ -77,8 +86,10 @@ from tests.parrainages.factories import (
     ImportParrainsFactory,
     MatchingRunFactory,
     MotifRefusFactory,
+    ObjectifBinomeFactory,
     ParrainageFactory,
     ParrainFactory,
+    PointEtapeFactory,
     RencontreFactory,
     RepresentantLegalFactory,
     SessionSelectionFactory,
@@ -116,7 +127,7 @@ DOMAIN_APPS = ("mentorat", "programmes", "parrainages", "partenaires")
 # kind of work — the candidates to invite only when a session is coming, the stalled pairs once
 # per distinct delay) with the failed reports' count; the programmes' figures in three (the
 # programmes, the pairs seen grouped by programme, their positive outcomes).
-HOME_QUERIES = 20
+HOME_QUERIES = 21
 
 
 @pytest.fixture(autouse=True)
@@ -150,7 +161,7 @@ PAGES = [
     pytest.param(SecteurFactory, 10, None, 9, id="secteur"),
     pytest.param(CommuneFactory, 9, None, 9, id="commune"),
     pytest.param(QuartierPrioritaireFactory, 10, None, 9, id="quartier_prioritaire"),
-    pytest.param(ProgrammeFactory, 12, 8, 11, id="programme"),
+    pytest.param(ProgrammeFactory, 12, 8, 12, id="programme"),
     pytest.param(EtapeFactory, 11, 8, 9, id="etape"),
     pytest.param(ModeleCharteFactory, 13, 8, 9, id="modelecharte"),
     pytest.param(RessourceFactory, 11, 8, 9, id="ressource"),
@@ -170,12 +181,14 @@ PAGES = [
     pytest.param(CandidatureFactory, 12, 8, 14, id="candidature"),
     # Staff reorder and withdraw reasons from the list itself.
     pytest.param(MotifRefusFactory, 10, 8, 9, id="motif_refus"),
-    pytest.param(ParrainageFactory, 13, 8, 12, id="parrainage"),
+    pytest.param(ParrainageFactory, 13, 8, 14, id="parrainage"),
     pytest.param(RencontreFactory, 12, 8, 9, id="rencontre"),
     # Conventions are proposed from the mentor portal, assessments sent by the tutor's link.
     pytest.param(ImmersionFactory, 12, None, 12, id="immersion"),
     pytest.param(BilanImmersionFactory, 11, None, 9, id="bilan_immersion"),
     pytest.param(SortieFactory, 12, 8, 9, id="sortie"),
+    # Check-ins' answers: written from their link only, never typed in.
+    pytest.param(PointEtapeFactory, 13, None, 9, id="point_etape"),
     pytest.param(SortieCandidatureFactory, 12, 8, 9, id="sortie_candidature"),
     pytest.param(CharteFactory, 13, None, 10, id="charte"),
     pytest.param(PartieFactory, 11, None, 8, id="partie"),
@@ -220,6 +233,11 @@ def equipe_pour(model):
 # attendance and assessments on its cohort sheet, attendance grid and grid pages.
 # A staff member's place in a structure is edited inline on the structure.
 HORS_ADMINISTRATION = {
+    # A programme's suggested goals are edited on the programme; a pair's goals and their
+    # progress are read on the pair's page (inlines).
+    ObjectifSuggere,
+    ObjectifBinome,
+    AvancementObjectif,
     Affectation,
     Session,
     CodeSignature,
@@ -296,11 +314,14 @@ def test_add_and_change_pages(client, django_assert_num_queries, factory, change
 def _programme_children(programme, i):
     EtapeFactory(programme=programme)
     ModeleCharteFactory(programme=programme)
+    ObjectifSuggere.objects.create(programme=programme, ordre=i, libelle=f"Objectif {i}")
 
 
 def _parrainage_children(parrainage, i):
     RencontreFactory(parrainage=parrainage)
     ImmersionFactory(parrainage=parrainage)
+    ObjectifBinomeFactory(parrainage=parrainage)
+    PointEtapeFactory(parrainage=parrainage, tour=i + 1)
     if i < len(Sortie.Moment):
         SortieFactory(parrainage=parrainage, moment=Sortie.Moment.values[i])
 
@@ -332,9 +353,9 @@ def _convention_children(convention, i):
 
 
 INLINE_PARENTS = [
-    pytest.param(ProgrammeFactory, _programme_children, 11, id="programme"),
+    pytest.param(ProgrammeFactory, _programme_children, 12, id="programme"),
     pytest.param(EvenementFactory, _evenement_children, 10, id="evenement"),
-    pytest.param(lambda: ParrainageFactory(actif=True), _parrainage_children, 12, id="parrainage"),
+    pytest.param(lambda: ParrainageFactory(actif=True), _parrainage_children, 14, id="parrainage"),
     pytest.param(lambda: CharteFactory(parties=False), _charte_children, 10, id="charte"),
     pytest.param(ConventionFactory, _convention_children, 17, id="convention"),
     pytest.param(PartenaireFactory, lambda p, i: MembreFactory(partenaire=p), 10, id="partenaire"),

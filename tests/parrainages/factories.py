@@ -24,9 +24,11 @@ from parrainages.models import (
     ImportParrains,
     MatchingRun,
     MotifRefus,
+    ObjectifBinome,
     Parrain,
     Parrainage,
     ParticipationSelection,
+    PointEtape,
     Rencontre,
     RepresentantLegal,
     SessionSelection,
@@ -438,6 +440,32 @@ class BilanImmersionFactory(factory.django.DjangoModelFactory):
     issue = BilanImmersion.Issue.EMBAUCHE
     commentaire = "Très impliqué."
     rempli_par = "Marc Martin, Entreprise d'accueil"
+
+
+class ObjectifBinomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ObjectifBinome
+
+    parrainage = factory.SubFactory(ParrainageFactory, actif=True)
+    libelle = factory.Sequence(lambda n: f"Objectif {n}")
+    ecrit_par = ObjectifBinome.Auteur.FILLEUL
+
+
+class PointEtapeFactory(factory.django.DjangoModelFactory):
+    """A check-in answer (the mentee's first round, satisfied); ``alerte=True``: a low score
+    asking for the team."""
+
+    class Meta:
+        model = PointEtape
+
+    parrainage = factory.SubFactory(ParrainageFactory, actif=True)
+    role = PointEtape.Role.FILLEUL
+    tour = 1
+    satisfaction = 4
+    utile = PointEtape.Utilite.OUI
+
+    class Params:
+        alerte = factory.Trait(satisfaction=2, parler_equipe=True)
 
 
 class SortieFactory(factory.django.DjangoModelFactory):

@@ -18,6 +18,7 @@ from tests.parrainages.factories import (
     CharteFactory,
     ImmersionFactory,
     ParrainageFactory,
+    PointEtapeFactory,
     RencontreFactory,
 )
 from tests.programmes.factories import ProgrammeFactory, StructureFactory, affecter
@@ -50,6 +51,11 @@ def peupler(programme):
         programme=programme, actif=True, date_debut=timezone.localdate() - dt.timedelta(days=60)
     )
     RencontreFactory(parrainage=suivi, tenue=True, debut=il_y_a(7))
+    # Its check-ins: the mentee's low score to handle; the mentor's satisfied answer, and
+    # their second-round alert already handled, are not.
+    PointEtapeFactory(parrainage=suivi, alerte=True)
+    PointEtapeFactory(parrainage=suivi, role="parrain")
+    PointEtapeFactory(parrainage=suivi, role="parrain", tour=2, alerte=True, traite_le=il_y_a(1))
     ParrainageFactory(programme=programme, termine=True)
 
 
@@ -76,6 +82,7 @@ def test_each_count_is_what_its_list_shows(client):
         "Immersions à valider": 1,
         "Binômes sans rencontre": 1 + 2 + 1,
         "Situations de sortie à recueillir": 1,
+        "Points d'étape à traiter (note basse ou demande de contact)": 1,
     }
     assert {libelle: n for libelle, (n, _url) in file.items()} == attendu
     texte = reponse.content.decode()

@@ -11,7 +11,16 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from parrainages.models import BilanImmersion, Candidature, Parrainage, Rencontre, Sortie
+from parrainages.models import (
+    Avancement,
+    BilanImmersion,
+    Candidature,
+    ObjectifBinome,
+    Parrainage,
+    PointEtape,
+    Rencontre,
+    Sortie,
+)
 from partenaires.models import Objectif, ParrainApporte
 from programmes.models import Evenement, Inscription
 from tests.parrainages.factories import (
@@ -41,6 +50,10 @@ ATTENDU_A_Q1 = {
     IND.PARTICIPATION: 4,  # e1·f1, e2·f6, e2·f7, e3·f1
     IND.IMMERSIONS_REALISEES: 3,  # i1, i2, i7 (i3: no day there, i6: no assessment yet)
     IND.IMMERSIONS_EMBAUCHE: 1,  # i1 (i4: B's prescription on nobody's pair)
+    # Shares in percent: (5 + 3 + 2) / 3 = 3.33 out of 5 (b1's two answers, b3's; b4's is
+    # nobody's, b1's second round after Q1).
+    IND.SATISFACTION: 67,
+    IND.OBJECTIFS_ATTEINTS: 67,  # 2 of 3: b1's two goals (one reached), b3's (reached)
 }
 # Since the convention's start (1 October 2025) to the end of Q1.
 ATTENDU_A_CUMUL_Q1 = {
@@ -58,6 +71,8 @@ ATTENDU_A_Q2 = {
     IND.PARTICIPATION: 0,
     IND.IMMERSIONS_REALISEES: 1,  # i5
     IND.IMMERSIONS_EMBAUCHE: 0,
+    IND.SATISFACTION: 80,  # b1's second round: 4
+    IND.OBJECTIFS_ATTEINTS: 0,  # b6's goal, in progress
 }
 ATTENDU_B_Q1 = {
     IND.FILLEULS_ORIENTES: 1,  # f6
@@ -69,6 +84,8 @@ ATTENDU_B_Q1 = {
     IND.PARTICIPATION: 4,  # e1·f6, e2·f6, e3·f1, e3·f7
     IND.IMMERSIONS_REALISEES: 2,  # i4 (B prescribed it), i7 (its mentee)
     IND.IMMERSIONS_EMBAUCHE: 1,  # i4
+    IND.SATISFACTION: 40,  # b3's: 2
+    IND.OBJECTIFS_ATTEINTS: 100,  # b3's
 }
 
 
@@ -196,6 +213,38 @@ def construire():
         (s.b1, R.TENUE, midi(2026, 4, 5)),  # r7: after Q1
     ]:
         RencontreFactory(parrainage=pair, statut=statut, debut=quand)
+
+    # Check-ins: satisfaction 1 to 5, dated by the answer.
+    for pair, role, tour, note, quand in [
+        (s.b1, "filleul", 1, 5, midi(2026, 2, 20)),
+        (s.b1, "parrain", 1, 3, midi(2026, 2, 21)),
+        (s.b3, "filleul", 1, 2, midi(2026, 3, 31)),  # A's mentor, B's mentee
+        (s.b4, "filleul", 1, 1, midi(2026, 2, 14)),  # nobody's
+        (s.b1, "filleul", 2, 4, midi(2026, 4, 20)),  # after Q1
+    ]:
+        PointEtape.objects.create(
+            parrainage=pair,
+            role=role,
+            tour=tour,
+            satisfaction=note,
+            utile=PointEtape.Utilite.OUI,
+            repondu_le=quand,
+        )
+    # Goals, dated when written; their latest progress.
+    for pair, avancement, quand in [
+        (s.b1, Avancement.ATTEINT, midi(2026, 2, 1)),
+        (s.b1, Avancement.EN_COURS, midi(2026, 2, 1)),
+        (s.b3, Avancement.ATTEINT, midi(2026, 3, 15)),
+        (s.b4, Avancement.PAS_COMMENCE, midi(2026, 2, 1)),  # nobody's
+        (s.b6, Avancement.EN_COURS, midi(2026, 4, 12)),  # after Q1
+    ]:
+        ObjectifBinome.objects.create(
+            parrainage=pair,
+            libelle=f"Objectif {avancement}",
+            ecrit_par=ObjectifBinome.Auteur.FILLEUL,
+            avancement=avancement,
+            created_at=quand,
+        )
 
     T, M = Sortie.Type, Sortie.Moment
     for pair, moment, type_, date in [
