@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mentorat.envois import courriel_ecrire, lien_desabonnement
+from mentorat.canaux import SUFFIXE_SMS, Genre, message_ecrire
+from mentorat.envois import lien_desabonnement
 from mentorat.models import Envoi
 from programmes.models import OBJECTIFS_PAR_DEFAUT
 
@@ -172,28 +173,33 @@ def point_etape_inviter(*, parrainage, role: str, tour: int) -> bool:
     (a second call writes nothing and returns False). The one place a check-in is sent."""
     personne = parrainage.parrain if role == PointEtape.Role.PARRAIN else parrainage.filleul
     user = personne.user
-    if user is None or not user.email:  # no account, or one not yet claimed
+    if user is None:
         return False
-    return courriel_ecrire(
-        regle="point_etape",
-        cle=cle_point_etape(parrainage.pk, tour, role, user.pk),
-        a=user.email,
-        destinataire=user,
-        sujet=SUJET_POINT_ETAPE,
-        gabarit="parrainages/emails/point_etape",
-        contexte={
-            "prenom": user.first_name,
-            "programme": parrainage.programme.nom,
-            "premier": tour == 1,
-            # Rendered now, with the link a reminder one may decline carries.
-            "lien_desabonnement": lien_desabonnement(user.pk),
-            "lien": lien_point_etape(
-                parrainage_id=parrainage.pk, role=role, tour=tour, user_id=user.pk
-            ),
-        },
-        essentiel=False,
-        # The link answers for the person: staff do not read it in the outbox.
-        confidentiel=True,
+    lien = lien_point_etape(parrainage_id=parrainage.pk, role=role, tour=tour, user_id=user.pk)
+    # By e-mail, SMS or both, as the person chose for surveys (mentorat.canaux); a person
+    # with no address yet is reached by SMS when their number is verified.
+    return bool(
+        message_ecrire(
+            destinataire=user,
+            genre=Genre.ENQUETES,
+            regle="point_etape",
+            cle=cle_point_etape(parrainage.pk, tour, role, user.pk),
+            sujet=SUJET_POINT_ETAPE,
+            gabarit="parrainages/emails/point_etape",
+            contexte={
+                "prenom": user.first_name,
+                "programme": parrainage.programme.nom,
+                "premier": tour == 1,
+                # Rendered now, with the link a reminder one may decline carries.
+                "lien_desabonnement": lien_desabonnement(user.pk),
+                "lien": lien,
+            },
+            texte_sms="parrainages/sms/point_etape.txt",
+            lien=lien,
+            essentiel=False,
+            # The link answers for the person: staff do not read it in the outbox.
+            confidentiel=True,
+        )
     )
 
 
@@ -225,7 +231,14 @@ def points_etape_planifier(*, maintenant=None) -> int:
             if personne.user_id is not None:
                 cle = cle_point_etape(parrainage.pk, tour, role, personne.user_id)
                 dus.append((cle, parrainage, role, tour))
-    deja = set(Envoi.objects.filter(cle__in=[cle for cle, *_ in dus]).values_list("cle", flat=True))
+    # Written already by either channel (an SMS's key is the e-mail's plus ":sms").
+    cles = [cle for cle, *_ in dus]
+    deja = {
+        c.removesuffix(SUFFIXE_SMS)
+        for c in Envoi.objects.filter(
+            cle__in=[*cles, *(f"{c}{SUFFIXE_SMS}" for c in cles)]
+        ).values_list("cle", flat=True)
+    }
     return sum(
         point_etape_inviter(parrainage=parrainage, role=role, tour=tour)
         for cle, parrainage, role, tour in dus

@@ -45,6 +45,9 @@ def _cas():
             {"programme": PROGRAMME_LONG, "lien_court": court("e"), "six_mois": s}
             for s in (True, False)
         ],
+        "parrainages/sms/point_etape.txt": [
+            {"programme": PROGRAMME_LONG, "lien_court": court("p")}
+        ],
         "parrainages/sms/relances/enquete_candidature.txt": [
             {"programme": PROGRAMME_LONG, "lien_court": court("c"), "six_mois": True}
         ],

@@ -183,3 +183,26 @@ def test_an_application_survey_reaches_a_person_without_email_by_sms(brevo):
     Candidature.objects.filter(pk=candidature.pk).update(updated_at=NOW - dt.timedelta(days=800))
     lignes = relances.enquete_candidature_fin(NOW)
     assert [(e.canal, e.email) for e in lignes] == [("sms", filleul.telephone)]
+
+
+def test_the_check_in_reaches_a_mentee_on_sms_once(brevo, client):
+    """The periodic check-in goes by the channel chosen for surveys: a mentee on SMS gets a
+    short link that opens her own check-in; the next beat writes nothing more."""
+    from parrainages.services.qualite import points_etape_planifier
+
+    filleule = UserFactory(tout_sms=True, first_name="Inès")
+    pair = ParrainageFactory(
+        actif=True, filleul__user=filleule, date_debut=timezone.localdate() - dt.timedelta(30)
+    )
+    assert points_etape_planifier() == 2
+    assert points_etape_planifier() == 0
+    lignes = Envoi.objects.filter(regle="point_etape")
+    assert sorted(lignes.values_list("destinataire", "canal")) == sorted(
+        [(filleule.pk, "sms"), (pair.parrain.user_id, "email")]
+    )
+    (sms,) = [r for r in brevo.recus if r["recipient"] == filleule.telephone.lstrip("+")]
+    assert len(sms["content"]) <= 160 and "parrainage" in sms["content"]
+    cible = client.get(_chemin_court(sms["content"]))["Location"]
+    assert cible.startswith(f"{SITE}/point-etape/")
+    page = client.get(cible.removeprefix(SITE))
+    assert page.status_code == 200 and "Où en est votre parrainage ?" in page.content.decode()
