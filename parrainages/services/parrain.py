@@ -118,15 +118,24 @@ def propositions_expirer(*, maintenant=None) -> int:
                 Parrainage.objects.avec_libelle()
                 .select_for_update(of=("self",))
                 .filter(en_retard, programme_id=programme_id)
+                .order_by("pk")
             )
             avant = {p.pk: copy.copy(p) for p in echues}
+            du_filleul = [p.pk for p in echues if p.statut == Parrainage.Statut.ATTENTE_FILLEUL]
             for parrainage in echues:
+                # The mentee's silence is hers: the mentor was never asked.
+                champ = "filleul_repondu_le" if parrainage.pk in du_filleul else "repondu_le"
                 parrainage.expirer()
-                parrainage.repondu_le = maintenant
-            Parrainage.objects.filter(pk__in=avant).update(
+                setattr(parrainage, champ, maintenant)
+            Parrainage.objects.filter(pk__in=avant).exclude(pk__in=du_filleul).update(
                 statut=Parrainage.Statut.EXPIRE, repondu_le=maintenant
             )
-            journal_modifications(echues, avant=avant, champs=["statut", "repondu_le"])
+            Parrainage.objects.filter(pk__in=du_filleul).update(
+                statut=Parrainage.Statut.EXPIRE, filleul_repondu_le=maintenant
+            )
+            journal_modifications(
+                echues, avant=avant, champs=["statut", "repondu_le", "filleul_repondu_le"]
+            )
         total += len(echues)
     return total
 
