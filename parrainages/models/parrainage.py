@@ -4,7 +4,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -397,6 +397,18 @@ class Parrainage(StatusMachine, models.Model):
                 f"{prefixe}option": True,
                 f"{prefixe}statut__in": [cls.Statut.PROPOSITION, cls.Statut.ATTENTE_FILLEUL],
             }
+        )
+
+    @classmethod
+    def rang_a_montrer(cls):
+        """Which of a mentee's pairs proposed at the same moment (her options) tells where she
+        stands, lowest first: the pair formed or holding its place, then the one sent to its
+        mentor (chosen), then the others (not chosen, refused, waiting for her)."""
+        return Case(
+            When(cls.q_place_prise() | Q(statut__in=cls.STATUTS_FORMES), then=Value(0)),
+            When(envoye_le__isnull=False, then=Value(1)),
+            default=Value(2),
+            output_field=models.IntegerField(),
         )
 
     @property
