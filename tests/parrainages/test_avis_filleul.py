@@ -639,3 +639,68 @@ def test_an_expired_choice_records_the_mentee_silence_and_excludes_no_mentor():
     lancer(programme)
     nouvelles = Parrainage.objects.filter(filleul=filleul, statut=Statut.PROPOSITION)
     assert {n.parrain_id for n in nouvelles} == {o.parrain_id for o in options}
+
+
+@pytest.mark.django_db
+def test_a_mentee_without_email_is_told_and_reminded_by_sms(settings):
+    from tests.mentorat.factories import UserFactory
+
+    settings.SMS_CONSOLE = True
+    programme = ProgrammeFactory(avis_filleul=AvisFilleul.CHOISIR, relance_proposition_jours=3)
+    filleul = FilleulFactory(user=UserFactory(mobile=True, email=None))
+    options = [
+        ParrainageFactory(programme=programme, filleul=filleul, option=True) for _ in range(3)
+    ]
+    propositions_confirmer(ids=[o.pk for o in options])
+    (avis,) = envois("proposition_au_filleul")
+    assert (avis.canal, avis.email) == ("sms", filleul.user.telephone)
+    assert avis.destinataire_id == filleul.user_id
+
+    plus_tard = timezone.now() + dt.timedelta(days=4)
+    assert relances_planifier(regles=["choix_filleul_sans_reponse"], maintenant=plus_tard) == {
+        "choix_filleul_sans_reponse": 1
+    }
+    (rappel,) = envois("choix_filleul_sans_reponse")
+    assert rappel.canal == "sms"
+
+
+@pytest.mark.django_db
+def test_a_mentee_who_chose_sms_for_proposals_gets_them_by_sms(settings):
+    from mentorat.canaux import Genre
+    from tests.mentorat.factories import UserFactory
+
+    settings.SMS_CONSOLE = True
+    programme = ProgrammeFactory(avis_filleul=AvisFilleul.ACCEPTER)
+    user = UserFactory(mobile=True, canaux={Genre.PROPOSITIONS: "sms"})
+    proposition = ParrainageFactory(programme=programme, filleul=FilleulFactory(user=user))
+    propositions_confirmer(ids=[proposition.pk])
+    assert [e.canal for e in envois("proposition_au_filleul")] == ["sms"]
+
+
+@pytest.mark.django_db
+def test_options_confirmed_one_by_one_make_one_notice_and_one_reminder(settings):
+    from mentorat.envois import envois_expedier
+
+    programme = ProgrammeFactory(avis_filleul=AvisFilleul.CHOISIR, relance_proposition_jours=3)
+    filleul = FilleulFactory()
+    options = [
+        ParrainageFactory(programme=programme, filleul=filleul, option=True) for _ in range(3)
+    ]
+    # Highest id first: the key does not follow the lowest id of each batch.
+    for option in reversed(options):
+        propositions_confirmer(ids=[option.pk])
+    assert len(envois("proposition_au_filleul")) == 1
+    for jours in (4, 5, 6):
+        relances_planifier(
+            regles=["choix_filleul_sans_reponse"],
+            maintenant=timezone.now() + dt.timedelta(days=jours),
+        )
+    assert len(envois("choix_filleul_sans_reponse")) == 1
+
+    # Once she answered, what is still in the outbox about her choice goes no more.
+    Envoi.objects.update(statut=Envoi.Statut.A_ENVOYER)
+    filleul_refuser(parrainage=options[0], par=filleul.user)
+    envois_expedier()
+    for regle in ("proposition_au_filleul", "choix_filleul_sans_reponse"):
+        (envoi,) = envois(regle)
+        assert envoi.statut == Envoi.Statut.ANNULE, envoi.erreur
