@@ -520,7 +520,9 @@ def _enregistrer(run, a_moi, resultat: MatchingResult, candidature_de, mesures):
             if objets:
                 _libelles_charger(objets, run.programme)
                 journal_creations(objets)
-        total = sum(p.score for p in propositions)
+        # A mentee's options are one proposal to staff: counted once, averaged on her first.
+        premieres = [p for p in propositions if p.rang <= 1]
+        total = sum(p.score for p in premieres)
         mesures["ecriture_s"] = round(time.perf_counter() - debut, 3)
         fin = timezone.now()
         a_moi.update(
@@ -530,9 +532,9 @@ def _enregistrer(run, a_moi, resultat: MatchingResult, candidature_de, mesures):
             filleuls=resultat.stats.get("filleuls", 0),
             parrains=resultat.stats.get("parrains", 0),
             places=resultat.stats.get("places", 0),
-            propositions=len(propositions),
+            propositions=len(premieres),
             score_total=total,
-            score_moyen=round(total / len(propositions), 1) if propositions else None,
+            score_moyen=round(total / len(premieres), 1) if premieres else None,
             non_apparies=sorted(non_apparies),
             mesures=mesures,
             fin=fin,

@@ -392,12 +392,17 @@ def parrainage_cloturer(*, parrainage, par, donnees: dict) -> Parrainage:
 def parrain_mettre_a_jour(*, parrain, donnees: dict) -> Parrain:
     """Edit one's mentor profile; capacity never below the pairs in progress."""
     parrain = Parrain.objects.select_for_update().get(pk=parrain.pk)
-    ouverts = parrain.parrainages.prenant_une_place().count()
-    if donnees["capacite"] < ouverts:
+    # The capacity's one rule (``prenant_une_place``); the message counts only what the mentor
+    # sees, a proposal still with staff or the mentee being theirs to learn of later.
+    ouverts = parrain.parrainages.prenant_une_place()
+    n = ouverts.count()
+    if donnees["capacite"] < n:
+        vus = ouverts.vus_du_parrain().count()
         raise ValidationError(
             {
-                "capacite": f"Vous suivez ou avez en attente {ouverts} binôme(s) : la capacité ne "
-                f"peut pas être inférieure."
+                "capacite": f"Vous suivez ou avez en attente {vus} binôme(s)"
+                + (" et des propositions sont en préparation pour vous" if n > vus else "")
+                + f" : la capacité ne peut pas être inférieure à {n}."
             }
         )
     if not (

@@ -704,3 +704,13 @@ def test_options_confirmed_one_by_one_make_one_notice_and_one_reminder(settings)
     for regle in ("proposition_au_filleul", "choix_filleul_sans_reponse"):
         (envoi,) = envois(regle)
         assert envoi.statut == Envoi.Statut.ANNULE, envoi.erreur
+
+
+@pytest.mark.django_db
+def test_the_run_counts_each_mentee_once_and_averages_her_first_option():
+    programme = programme_au_choix()
+    filleul, options = options_lancees(programme)
+    run = options[0].matching_run
+    assert len(options) == 3 and run.propositions == 1
+    assert run.score_total in {int(o.score) for o in options}
+    assert run.score_moyen == run.score_total
