@@ -40,6 +40,8 @@ class Genre(models.TextChoices):
     """The kinds of message a person chooses a channel for."""
 
     CODES = "codes", "Codes de signature"
+    # A mentor (or options to choose from) proposed to a mentee, and the reminder to answer.
+    PROPOSITIONS = "propositions", "Propositions de parrainage"
     RENCONTRES = "rencontres", "Rappels de rencontre"
     ENQUETES = "enquetes", "Enquêtes"
 

@@ -1179,6 +1179,29 @@ class ParrainageForm(DecisionForm):
             motif = honorabilite_manquante(programme=programme, filleul=filleul, parrain=parrain)
             if motif:
                 self.add_error("parrain", motif)
+        if (
+            programme
+            and filleul
+            and statut in Parrainage.STATUTS_OUVERTS
+            and (
+                not self.instance.pk or {"parrain", "filleul", "programme"} & set(self.changed_data)
+            )
+            and Parrainage.objects.filter(
+                programme=programme,
+                filleul=filleul,
+                option=True,
+                statut__in=[Parrainage.Statut.PROPOSITION, Parrainage.Statut.ATTENTE_FILLEUL],
+            )
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            # Beside options she is choosing among, a pair by hand would be a second open pair
+            # once she chooses.
+            self.add_error(
+                "filleul",
+                "Ce filleul a des options en cours de choix dans ce programme : écartez-les "
+                "d'abord, ou attendez son choix.",
+            )
         if not self.instance.pk and parrain and statut in Parrainage.STATUTS_OUVERTS:
             # The mentor's row stays locked until the request's transaction commits (with
             # the new pair): a pair formed meanwhile elsewhere waits, then counts this one.

@@ -14,6 +14,14 @@ class ParrainagesConfig(AppConfig):
         # A proposal expires only once its mentor was actually told (see the service).
         apres_envoi("proposition_nouvelle", proposition_notifiee)
 
+        # A notice or reminder of the mentee's choice goes only while something waits for her.
+        from mentorat.envois import contexte_a_l_envoi
+
+        from .relances import REGLES_DU_CHOIX, choix_encore_attendu
+
+        for regle in REGLES_DU_CHOIX:
+            contexte_a_l_envoi(regle, choix_encore_attendu)
+
         # Immersion conventions are signed through the one signature machinery.
         from mentorat.signatures import document_enregistrer
 

@@ -61,9 +61,12 @@ def _liste(nom: str, **filtres) -> str:
     return f"{reverse(f'admin:parrainages_{nom}_changelist')}?{urlencode(filtres)}"
 
 
-def _par_programme(queryset, chemin: str) -> dict[int, int]:
+def _par_programme(queryset, chemin: str, compte=None) -> dict[int, int]:
     return dict(
-        queryset.order_by().values_list(chemin).annotate(n=Count("pk")).values_list(chemin, "n")
+        queryset.order_by()
+        .values_list(chemin)
+        .annotate(n=compte or Count("pk"))
+        .values_list(chemin, "n")
     )
 
 
@@ -121,6 +124,8 @@ def file_de_travail(request, *, aujourd_hui: dt.date | None = None) -> list[Lign
             Parrainage.objects.filter(programme__in=ids, statut=Parrainage.Statut.PROPOSITION)
         ),
         "programme",
+        # A mentee's options (up to three) are one decision for staff.
+        Count("filleul", distinct=True),
     )
 
     limite_charte = aujourd_hui - dt.timedelta(days=CHARTE_EN_ATTENTE_JOURS)

@@ -12,13 +12,13 @@ the row is sent; the subject is written here, as for every other e-mail.
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from mentorat.canaux import Genre, envois_repartir
-from mentorat.envois import NouvelEnvoi, envois_creer
+from mentorat.envois import EnvoiSansObjet, NouvelEnvoi, envois_creer
 from mentorat.horaires import debut_du_jour
 from mentorat.models import Envoi, Partie, User
 from mentorat.signatures import partie_relancer
@@ -28,6 +28,7 @@ from .models import (
     Candidature,
     Charte,
     EvenementCandidature,
+    Filleul,
     Parrainage,
     Rencontre,
     Sortie,
@@ -103,16 +104,31 @@ def propositions_nouvelles(ids) -> list[NouvelEnvoi]:
     ]
 
 
-def _propositions_du_filleul(attente):
-    """One row per mentee and programme among ``attente``: the lowest pair id (what the
-    e-mail's key names, and its link opens), how many mentors wait for their answer."""
+def _propositions_du_filleul(selection, soumis):
+    """One row per mentee and programme with a proposal among ``selection``: over all that
+    waits for her there, the lowest pair id (what the key names, and the link opens), how many
+    mentors wait for her answer, and the day of her ``soumis`` (``Min``/``Max``) submission.
+
+    Keyed on her set (mentee, programme, submission day), not on the pairs of one batch:
+    options confirmed one by one the same day make one message."""
+    attente = Parrainage.objects.filter(
+        statut=Parrainage.Statut.ATTENTE_FILLEUL, filleul__user__isnull=False
+    ).filter(
+        Exists(
+            selection.filter(
+                filleul_id=OuterRef("filleul_id"), programme_id=OuterRef("programme_id")
+            )
+        )
+    )
     return (
-        attente.filter(filleul__user__isnull=False)
-        .values("filleul_id", "programme_id")
-        .annotate(premier=Min("pk"), nombre=Count("pk"))
+        attente.values("filleul_id", "programme_id")
+        .annotate(premier=Min("pk"), nombre=Count("pk"), soumis=soumis("soumis_au_filleul_le"))
         .values_list(
             "premier",
             "nombre",
+            "soumis",
+            "filleul_id",
+            "programme_id",
             "filleul__user_id",
             "filleul__user__email",
             "filleul__user__first_name",
@@ -123,15 +139,25 @@ def _propositions_du_filleul(attente):
     )
 
 
+def _cle_du_choix(regle, filleul_id, user_id, programme_id, soumis) -> str:
+    """Her set of proposals in a programme, by the day of its submission."""
+    return f"{regle}:{filleul_id}:{user_id}:p{programme_id}:{timezone.localtime(soumis):%Y-%m-%d}"
+
+
+def _lien_du_choix(premier) -> str:
+    return f"{settings.SITE_URL}{reverse('filleul:proposition', kwargs={'pk': premier})}"
+
+
 def propositions_aux_filleuls(ids) -> list[NouvelEnvoi]:
     """Not a scheduled rule: the notice to each mentee that the proposals ``ids`` (their
-    mentor to accept, or their options to choose from) wait for them; one e-mail for their
-    options, keyed so that confirming twice mails once. It names no mentor."""
-    attente = Parrainage.objects.filter(pk__in=ids, statut=Parrainage.Statut.ATTENTE_FILLEUL)
-    return [
+    mentor to accept, or their options to choose from) wait for them; one message for their
+    options, by the channels she chose for proposals (SMS for a mentee without e-mail), keyed
+    so that confirming twice writes once. It names no mentor."""
+    selection = Parrainage.objects.filter(pk__in=ids, statut=Parrainage.Statut.ATTENTE_FILLEUL)
+    envois = [
         _envoi(
             "proposition_au_filleul",
-            f"proposition_au_filleul:{pk}:{user_id}",
+            _cle_du_choix("proposition_au_filleul", filleul_id, user_id, programme_id, soumis),
             user_id,
             email,
             "Un parrain ou une marraine vous est proposé(e)"
@@ -143,29 +169,40 @@ def propositions_aux_filleuls(ids) -> list[NouvelEnvoi]:
                 "delai": delai,
                 "nombre": nombre,
                 "parrainage": pk,
+                "lien": _lien_du_choix(pk),
             },
             essentiel=True,
         )
-        for pk, nombre, user_id, email, prenom, programme, delai in _propositions_du_filleul(
-            attente
-        )
+        for (
+            pk,
+            nombre,
+            soumis,
+            filleul_id,
+            programme_id,
+            user_id,
+            email,
+            prenom,
+            programme,
+            delai,
+        ) in _propositions_du_filleul(selection, Max)
     ]
+    return envois_repartir(envois, genre=Genre.PROPOSITIONS)
 
 
 def choix_filleul_sans_reponse(maintenant) -> list[NouvelEnvoi]:
     """A proposal (or options) waits for the mentee's answer for the programme's reminder
-    delay: reminded once (the key names the proposal, not the day); past the answer delay
-    it expires (``services.parrain.propositions_expirer``)."""
-    attente = _par_programme(
+    delay: reminded once for her set (the key names her first submission, not the day); past
+    the answer delay it expires (``services.parrain.propositions_expirer``)."""
+    selection = _par_programme(
         Parrainage.objects.filter(statut=Parrainage.Statut.ATTENTE_FILLEUL),
         "",
         "relance_proposition_jours",
         lambda delai: Q(soumis_au_filleul_le__lte=maintenant - dt.timedelta(days=delai)),
     )
-    return [
+    envois = [
         _envoi(
             "choix_filleul_sans_reponse",
-            f"choix_filleul_sans_reponse:{pk}:{user_id}",
+            _cle_du_choix("choix_filleul_sans_reponse", filleul_id, user_id, programme_id, soumis),
             user_id,
             email,
             "Votre réponse est attendue pour commencer votre parrainage",
@@ -174,11 +211,35 @@ def choix_filleul_sans_reponse(maintenant) -> list[NouvelEnvoi]:
                 "programme": programme,
                 "nombre": nombre,
                 "parrainage": pk,
+                "lien": _lien_du_choix(pk),
             },
             essentiel=True,
         )
-        for pk, nombre, user_id, email, prenom, programme, _ in _propositions_du_filleul(attente)
+        for pk, nombre, soumis, filleul_id, programme_id, user_id, email, prenom, programme, _ in (
+            _propositions_du_filleul(selection, Min)
+        )
     ]
+    return envois_repartir(envois, genre=Genre.PROPOSITIONS)
+
+
+REGLES_DU_CHOIX = ("proposition_au_filleul", "choix_filleul_sans_reponse")
+
+
+def choix_encore_attendu(envoi) -> dict:
+    """At sending time (registered for ``REGLES_DU_CHOIX``): something still waits for the
+    mentee's answer in that programme, else the message has no reason to go."""
+    parties = envoi.cle.split(":")  # an SMS's key ends in « :sms »
+    filleul_id, programme = parties[1], parties[3]
+    if not Parrainage.objects.filter(
+        filleul_id=int(filleul_id),
+        programme_id=int(programme.removeprefix("p")),
+        statut=Parrainage.Statut.ATTENTE_FILLEUL,
+    ).exists():
+        raise EnvoiSansObjet(
+            "Plus aucune proposition n'attend la réponse de cette personne : réponse donnée, "
+            "propositions expirées ou retirées."
+        )
+    return {}
 
 
 def proposition_sans_reponse(maintenant) -> list[NouvelEnvoi]:
@@ -679,8 +740,10 @@ OBJETS_DES_REGLES = {
     "code_signature": Partie,
     "proposition_nouvelle": Parrainage,
     "proposition_sans_reponse": Parrainage,
-    "proposition_au_filleul": Parrainage,
-    "choix_filleul_sans_reponse": Parrainage,
+    # Keyed by the mentee, her set of proposals in a programme:
+    # « <rule>:<filleul>:<user>:p<programme>:<day> ».
+    "proposition_au_filleul": Filleul,
+    "choix_filleul_sans_reponse": Filleul,
     "charte_a_signer": Charte,
     "rencontre_demain": Rencontre,
     "sans_rencontre": Parrainage,
@@ -717,9 +780,11 @@ def envois_des_binomes(parrainages: list[int]) -> list[int]:
         ).values_list("pk", flat=True)
     )
     destinataires = set(User.objects.filter(is_staff=True).values_list("pk", flat=True))
-    for personnes in Parrainage.objects.filter(pk__in=parrainages).values_list(
-        "parrain__user_id", "filleul__user_id", "programme__coordinateur_id"
+    ids[Filleul] = set()
+    for filleul_id, *personnes in Parrainage.objects.filter(pk__in=parrainages).values_list(
+        "filleul_id", "parrain__user_id", "filleul__user_id", "programme__coordinateur_id"
     ):
+        ids[Filleul].add(filleul_id)
         destinataires.update(pk for pk in personnes if pk is not None)
     lignes = Envoi.objects.filter(regle__in=OBJETS_DES_REGLES).filter(
         Q(destinataire_id__in=destinataires)

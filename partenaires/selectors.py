@@ -169,9 +169,14 @@ def _orientees(partenaires):
 
 
 def _dernier_binome():
-    return Parrainage.objects.filter(
-        filleul=OuterRef("filleul_id"), programme=OuterRef("programme_id")
-    ).order_by("-propose_le", "-pk")
+    """The mentee's latest pair; among options proposed together, the one chosen."""
+    return (
+        Parrainage.objects.filter(
+            filleul=OuterRef("filleul_id"), programme=OuterRef("programme_id")
+        )
+        .annotate(rang_a_montrer=Parrainage.rang_a_montrer())
+        .order_by("-propose_le", "rang_a_montrer", "-pk")
+    )
 
 
 def filleuls_orientes(partenaires):
@@ -584,7 +589,9 @@ def lignes_filleuls(convention, debut: dt.date, fin: dt.date):
     binomes = {}
     for pk, filleul_id, programme_id, statut, date_debut, date_fin in (
         Parrainage.objects.filter(oriente, programme__conventions=c, propose_le__lt=t2)
-        .order_by("propose_le", "pk")
+        # The last one read wins: among options proposed together, the one chosen.
+        .annotate(rang_a_montrer=Parrainage.rang_a_montrer())
+        .order_by("propose_le", "-rang_a_montrer", "pk")
         .values_list("pk", "filleul_id", "programme_id", "statut", "date_debut", "date_fin")
     ):
         binomes[(filleul_id, programme_id)] = (pk, statut, date_debut, date_fin)

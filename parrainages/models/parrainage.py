@@ -4,7 +4,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -210,12 +210,11 @@ class ParrainageQuerySet(models.QuerySet):
         return self.filter(Parrainage.q_place_prise())
 
     def vus_du_parrain(self):
-        """What a mentor may see: never a proposal before it reaches them (the mentee
-        answers first, or chooses among several), nor an option the mentee did not choose."""
+        """What a mentor may see: only what was sent to them — never a proposal before it
+        reaches them (the mentee answers first, or chooses among several), nor one cancelled
+        or expired before, nor an option the mentee did not choose."""
         return self.exclude(statut__in=Parrainage.STATUTS_AVANT_PARRAIN).exclude(
-            Q(statut__in=[Parrainage.Statut.ANNULE, Parrainage.Statut.EXPIRE])
-            & Q(envoye_le__isnull=True)
-            & (Q(option=True) | Q(soumis_au_filleul_le__isnull=False))
+            statut__in=[Parrainage.Statut.ANNULE, Parrainage.Statut.EXPIRE], envoye_le__isnull=True
         )
 
     def avec_libelle(self):
@@ -400,6 +399,18 @@ class Parrainage(StatusMachine, models.Model):
             }
         )
 
+    @classmethod
+    def rang_a_montrer(cls):
+        """Which of a mentee's pairs proposed at the same moment (her options) tells where she
+        stands, lowest first: the pair formed or holding its place, then the one sent to its
+        mentor (chosen), then the others (not chosen, refused, waiting for her)."""
+        return Case(
+            When(cls.q_place_prise() | Q(statut__in=cls.STATUTS_FORMES), then=Value(0)),
+            When(envoye_le__isnull=False, then=Value(1)),
+            default=Value(2),
+            output_field=models.IntegerField(),
+        )
+
     @property
     def prend_une_place(self) -> bool:
         return self.statut in self.STATUTS_OUVERTS and not (
@@ -415,16 +426,19 @@ class Parrainage(StatusMachine, models.Model):
         """The pair was formed (active, ended or broken off): it has a page of its own."""
         return self.statut in self.STATUTS_FORMES
 
-    def confirmer(self):
+    def confirmer(self, *, au_filleul: bool = False):
         """Staff confirm a proposal: it goes to the mentor, or first to the mentee in a
-        programme that gives them a say."""
+        programme that gives them a say, or when it is one of her options (``au_filleul``:
+        she has options open beside it)."""
         if self.statut == self.Statut.ATTENTE_FILLEUL:
             # Staff never answer for the mentee (the programme's setting may have changed).
             raise TransitionError(
                 "Cette proposition attend la réponse du filleul : elle ne peut être confirmée "
                 "qu'une fois, avant de lui être soumise."
             )
-        if self.programme.avis_filleul != AvisFilleul.AUCUN:
+        # An option only ever reaches its mentor through the mentee's choice (which checks the
+        # mentor's places), even after the programme's setting went back to « aucun ».
+        if au_filleul or self.option or self.programme.avis_filleul != AvisFilleul.AUCUN:
             self.soumettre_au_filleul()
             return
         self._passer_a(self.Statut.ATTENTE_PARRAIN)

@@ -369,8 +369,10 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
         "parrainages": [
             {
                 "programme": p.programme.nom,
-                "parrain": str(p.parrain.user) if p.parrain.user_id else "Parrain anonymisé",
-                "entreprise": p.parrain.entreprise,
+                # A pair never formed (an option, a proposal, refused, not chosen): the
+                # mentor's first name only, never their surname nor their company.
+                "parrain": _parrain_nomme(p),
+                "entreprise": p.parrain.entreprise if p.est_forme else "",
                 "statut": p.get_statut_display(),
                 "debut": day(p.date_debut),
                 "fin": day(p.date_fin),
@@ -434,6 +436,15 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
         if user
         else [],
     }
+
+
+def _parrain_nomme(parrainage) -> str:
+    user = parrainage.parrain.user
+    if user is None:
+        return "Parrain anonymisé"
+    if parrainage.est_forme:
+        return str(user)
+    return user.first_name or "Parrain ou marraine proposé(e)"
 
 
 def _participations_exporter(filleul) -> list[dict]:

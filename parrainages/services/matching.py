@@ -172,9 +172,15 @@ def donnees_charger(programme, *, maintenant=None, territoire=None):
     rows = list(rows)
     secteurs = _secteurs_par_personne(Filleul.secteurs_souhaites.through, "filleul_id", filleul_ids)
     exclus = defaultdict(set)
-    refus = Parrainage.objects.filter(
-        programme=programme, statut__in=STATUTS_EXCLUANT_LE_PARRAIN, filleul_id__in=filleul_ids
-    ).values_list("filleul_id", "parrain_id")
+    refus = (
+        Parrainage.objects.filter(
+            programme=programme, statut__in=STATUTS_EXCLUANT_LE_PARRAIN, filleul_id__in=filleul_ids
+        )
+        # A proposal that expired before its mentor was asked is the mentee's silence, maybe
+        # never reached: not a refusal of that mentor.
+        .exclude(statut=Parrainage.Statut.EXPIRE, envoye_le__isnull=True)
+        .values_list("filleul_id", "parrain_id")
+    )
     for filleul_id, parrain_id in refus:
         exclus[filleul_id].add(parrain_id)
 
@@ -514,7 +520,9 @@ def _enregistrer(run, a_moi, resultat: MatchingResult, candidature_de, mesures):
             if objets:
                 _libelles_charger(objets, run.programme)
                 journal_creations(objets)
-        total = sum(p.score for p in propositions)
+        # A mentee's options are one proposal to staff: counted once, averaged on her first.
+        premieres = [p for p in propositions if p.rang <= 1]
+        total = sum(p.score for p in premieres)
         mesures["ecriture_s"] = round(time.perf_counter() - debut, 3)
         fin = timezone.now()
         a_moi.update(
@@ -524,9 +532,9 @@ def _enregistrer(run, a_moi, resultat: MatchingResult, candidature_de, mesures):
             filleuls=resultat.stats.get("filleuls", 0),
             parrains=resultat.stats.get("parrains", 0),
             places=resultat.stats.get("places", 0),
-            propositions=len(propositions),
+            propositions=len(premieres),
             score_total=total,
-            score_moyen=round(total / len(propositions), 1) if propositions else None,
+            score_moyen=round(total / len(premieres), 1) if premieres else None,
             non_apparies=sorted(non_apparies),
             mesures=mesures,
             fin=fin,
@@ -618,8 +626,13 @@ def propositions_confirmer(*, ids, par=None) -> Confirmation:
     avant = {}
     maintenant = timezone.now()
     aujourdhui = timezone.localdate()
+    deja_en_binome, avec_options = _autour(lignes)
     for parrainage in lignes:
         ancien = copy.copy(parrainage)
+        cle = (parrainage.filleul_id, parrainage.programme_id)
+        if parrainage.statut == Parrainage.Statut.PROPOSITION and cle in deja_en_binome:
+            resultat.refusees.append((parrainage, DEJA_EN_BINOME))
+            continue
         # A minor is never sent to a mentor without the background check the programme
         # requires (recorded since the run, or withdrawn since: checked again here).
         motif = honorabilite_manquante(
@@ -632,7 +645,7 @@ def propositions_confirmer(*, ids, par=None) -> Confirmation:
             resultat.refusees.append((parrainage, motif))
             continue
         try:
-            parrainage.confirmer()
+            parrainage.confirmer(au_filleul=cle in avec_options)
         except ValidationError as exc:
             resultat.refusees.append((parrainage, " ".join(exc.messages)))
             continue
@@ -659,6 +672,40 @@ def propositions_confirmer(*, ids, par=None) -> Confirmation:
         )
         propositions_filleuls_notifier(ids=[p.pk for p in aux_filleuls])
     return resultat
+
+
+DEJA_EN_BINOME = (
+    "Ce filleul a déjà choisi son parrain ou sa marraine dans ce programme (binôme en attente "
+    "de réponse ou en cours) : cette option ne peut plus lui être soumise, écartez-la."
+)
+
+
+def _autour(lignes) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """For the proposals ``lignes``, the (mentee, programme) where the mentee has a pair waiting
+    for its mentor or active (her choice is made: her other options are moot), and those
+    where she has options open (all her proposals there go through her choice)."""
+    filleuls = {p.filleul_id for p in lignes}
+    if not filleuls:
+        return set(), set()
+    autour = Parrainage.objects.filter(
+        filleul_id__in=filleuls, programme_id__in={p.programme_id for p in lignes}
+    ).filter(
+        Q(statut__in=[Parrainage.Statut.ATTENTE_PARRAIN, Parrainage.Statut.ACTIF])
+        | Q(
+            option=True,
+            statut__in=[Parrainage.Statut.PROPOSITION, Parrainage.Statut.ATTENTE_FILLEUL],
+        )
+    )
+    deja, avec_options = set(), set()
+    for filleul_id, programme_id, statut in autour.values_list(
+        "filleul_id", "programme_id", "statut"
+    ):
+        cle = (filleul_id, programme_id)
+        if statut in (Parrainage.Statut.ATTENTE_PARRAIN, Parrainage.Statut.ACTIF):
+            deja.add(cle)
+        else:
+            avec_options.add(cle)
+    return deja, avec_options
 
 
 def proposition_confirmer(*, parrainage, par=None) -> Parrainage:

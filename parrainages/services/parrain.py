@@ -119,15 +119,24 @@ def propositions_expirer(*, maintenant=None) -> int:
                 Parrainage.objects.avec_libelle()
                 .select_for_update(of=("self",))
                 .filter(en_retard, programme_id=programme_id)
+                .order_by("pk")
             )
             avant = {p.pk: copy.copy(p) for p in echues}
+            du_filleul = [p.pk for p in echues if p.statut == Parrainage.Statut.ATTENTE_FILLEUL]
             for parrainage in echues:
+                # The mentee's silence is hers: the mentor was never asked.
+                champ = "filleul_repondu_le" if parrainage.pk in du_filleul else "repondu_le"
                 parrainage.expirer()
-                parrainage.repondu_le = maintenant
-            Parrainage.objects.filter(pk__in=avant).update(
+                setattr(parrainage, champ, maintenant)
+            Parrainage.objects.filter(pk__in=avant).exclude(pk__in=du_filleul).update(
                 statut=Parrainage.Statut.EXPIRE, repondu_le=maintenant
             )
-            journal_modifications(echues, avant=avant, champs=["statut", "repondu_le"])
+            Parrainage.objects.filter(pk__in=du_filleul).update(
+                statut=Parrainage.Statut.EXPIRE, filleul_repondu_le=maintenant
+            )
+            journal_modifications(
+                echues, avant=avant, champs=["statut", "repondu_le", "filleul_repondu_le"]
+            )
         total += len(echues)
     return total
 
@@ -398,12 +407,17 @@ def parrainage_cloturer(*, parrainage, par, donnees: dict) -> Parrainage:
 def parrain_mettre_a_jour(*, parrain, donnees: dict) -> Parrain:
     """Edit one's mentor profile; capacity never below the pairs in progress."""
     parrain = Parrain.objects.select_for_update().get(pk=parrain.pk)
-    ouverts = parrain.parrainages.prenant_une_place().count()
-    if donnees["capacite"] < ouverts:
+    # The capacity's one rule (``prenant_une_place``); the message counts only what the mentor
+    # sees, a proposal still with staff or the mentee being theirs to learn of later.
+    ouverts = parrain.parrainages.prenant_une_place()
+    n = ouverts.count()
+    if donnees["capacite"] < n:
+        vus = ouverts.vus_du_parrain().count()
         raise ValidationError(
             {
-                "capacite": f"Vous suivez ou avez en attente {ouverts} binôme(s) : la capacité ne "
-                f"peut pas être inférieure."
+                "capacite": f"Vous suivez ou avez en attente {vus} binôme(s)"
+                + (" et des propositions sont en préparation pour vous" if n > vus else "")
+                + f" : la capacité ne peut pas être inférieure à {n}."
             }
         )
     if not (

@@ -89,10 +89,10 @@ def tableau_de_bord(request):
     parrain = request.parrain
     maintenant = timezone.now()
     aujourd_hui = timezone.localdate()
+    # Every pair holding one of the mentor's places (the capacity's one rule), some not shown
+    # to them (a proposal still with staff or the mentee): counted, never listed.
     binomes = list(
-        parrain.parrainages.filter(
-            statut__in=[Parrainage.Statut.ACTIF, Parrainage.Statut.ATTENTE_PARRAIN]
-        )
+        parrain.parrainages.prenant_une_place()
         .select_related("programme", "filleul__user", "filleul__commune")
         .annotate(
             a_consigner=Count(

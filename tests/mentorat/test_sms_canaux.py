@@ -400,13 +400,12 @@ def test_preferences_offer_sms_only_with_a_verified_number(
     with django_assert_num_queries(4):
         page = texte(client.get(reverse("preferences")))
     assert "Par SMS" in page and "Rappels de rencontre" in page and "Enquêtes" in page
-    reponse = client.post(
-        reverse("preferences"),
-        {"codes": "sms", "rencontres": "les_deux", "enquetes": "email"},
-    )
+    assert "Propositions de parrainage" in page
+    choix = {"codes": "sms", "propositions": "sms", "rencontres": "les_deux", "enquetes": "email"}
+    reponse = client.post(reverse("preferences"), choix)
     assert reponse.status_code == 302
     user.refresh_from_db()
-    assert user.canaux == {"codes": "sms", "rencontres": "les_deux", "enquetes": "email"}
+    assert user.canaux == choix
     assert user.relances_non_essentielles is False  # unticked
     reponse = client.post(reverse("preferences"), {"codes": "pigeon"})
     assert reponse.status_code == 200

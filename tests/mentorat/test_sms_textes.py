@@ -51,6 +51,13 @@ def _cas():
         "parrainages/sms/relances/enquete_candidature.txt": [
             {"programme": PROGRAMME_LONG, "lien_court": court("c"), "six_mois": True}
         ],
+        "parrainages/sms/relances/proposition_au_filleul.txt": [
+            {"programme": PROGRAMME_LONG, "nombre": n, "delai": 365, "lien_court": court("p")}
+            for n in (1, 3)
+        ],
+        "parrainages/sms/relances/choix_filleul_sans_reponse.txt": [
+            {"programme": PROGRAMME_LONG, "nombre": n, "lien_court": court("f")} for n in (1, 3)
+        ],
         "parrainages/sms/rencontre.txt": [
             {
                 "rencontre": rencontre,

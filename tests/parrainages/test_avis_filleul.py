@@ -16,6 +16,7 @@ from parrainages.services.avis_filleul import filleul_choisir, filleul_refuser
 from parrainages.services.matching import (
     appariement_executer,
     appariement_lancer,
+    proposition_confirmer,
     propositions_confirmer,
 )
 from programmes.models import AvisFilleul
@@ -462,3 +463,254 @@ def test_a_mentor_paused_meanwhile_cannot_be_chosen():
     option.parrain.save()
     with pytest.raises(ValidationError, match="n'accompagne plus"):
         filleul_choisir(parrainage=option, par=option.filleul.user)
+
+
+# --- regressions from the review of the mentee's say ------------
+
+
+@pytest.mark.django_db
+def test_the_mentee_export_names_a_mentor_by_first_name_until_the_pair_is_formed(client):
+    from parrainages.services import filleul_exporter
+
+    programme = ProgrammeFactory(avis_filleul=AvisFilleul.CHOISIR)
+    filleul = FilleulFactory()
+    non_formees = [
+        ParrainageFactory(programme=programme, filleul=filleul, option=True, attente_filleul=True),
+        ParrainageFactory(programme=programme, filleul=filleul, statut=Statut.NON_CHOISI),
+        ParrainageFactory(programme=programme, filleul=filleul, statut=Statut.REFUSE_FILLEUL),
+        ParrainageFactory(programme=programme, filleul=filleul, statut=Statut.EXPIRE),
+    ]
+    formee = ParrainageFactory(filleul=filleul, actif=True)
+    export = filleul_exporter(filleul=filleul)
+    lignes = {ligne["statut"]: ligne for ligne in export["parrainages"]}
+    for p in non_formees:
+        ligne = lignes[p.get_statut_display()]
+        assert ligne["parrain"] == p.parrain.user.first_name
+        assert p.parrain.user.last_name not in ligne["parrain"]
+        assert ligne["entreprise"] == ""
+    ligne = lignes[formee.get_statut_display()]
+    assert ligne["parrain"] == str(formee.parrain.user)
+    assert ligne["entreprise"] == formee.parrain.entreprise
+
+    client.force_login(filleul.user)
+    page = client.get(reverse("filleul:donnees")).content.decode()
+    for p in non_formees:
+        assert p.parrain.user.last_name not in page
+        if p.parrain.entreprise:
+            assert p.parrain.entreprise not in page
+    assert formee.parrain.user.last_name in page
+
+
+def options_lancees(programme, nombre=3):
+    candidature = retenu(programme)
+    for _ in range(nombre):
+        parrain(programme, capacite=1)
+    lancer(programme)
+    return candidature.filleul, list(
+        Parrainage.objects.filter(filleul=candidature.filleul).order_by("pk")
+    )
+
+
+@pytest.mark.django_db
+def test_choosing_closes_the_options_staff_had_not_confirmed_and_they_cannot_be_confirmed_after():
+    programme = programme_au_choix()
+    filleul, options = options_lancees(programme)
+    propositions_confirmer(ids=[options[0].pk])
+    filleul_choisir(parrainage=options[0], par=filleul.user)
+    statuts = dict(Parrainage.objects.filter(filleul=filleul).values_list("pk", "statut"))
+    assert statuts == {
+        options[0].pk: Statut.ATTENTE_PARRAIN,
+        options[1].pk: Statut.ANNULE,
+        options[2].pk: Statut.ANNULE,
+    }
+    # Nothing left « à confirmer » for her: confirming is refused with a message, no e-mail.
+    avant = len(envois("proposition_au_filleul"))
+    resultat = propositions_confirmer(ids=[options[1].pk])
+    assert resultat.confirmees == [] and len(resultat.refusees) == 1
+    assert len(envois("proposition_au_filleul")) == avant
+
+
+@pytest.mark.django_db
+def test_an_option_left_in_proposal_is_refused_once_the_mentee_has_a_pair():
+    programme = programme_au_choix()
+    filleul = FilleulFactory()
+    ParrainageFactory(programme=programme, filleul=filleul, attente=True)
+    reste = ParrainageFactory(programme=programme, filleul=filleul, option=True)
+    resultat = propositions_confirmer(ids=[reste.pk])
+    assert resultat.confirmees == []
+    ((refusee, motif),) = resultat.refusees
+    assert refusee.pk == reste.pk and "déjà choisi" in motif
+    reste.refresh_from_db()
+    assert reste.statut == Statut.PROPOSITION
+    with pytest.raises(ValidationError, match="déjà choisi"):
+        proposition_confirmer(parrainage=reste)
+
+
+@pytest.mark.django_db
+def test_refusing_closes_the_options_staff_had_not_confirmed():
+    programme = programme_au_choix()
+    filleul, options = options_lancees(programme)
+    propositions_confirmer(ids=[options[0].pk])
+    filleul_refuser(parrainage=options[0], par=filleul.user)
+    assert list(
+        Parrainage.objects.filter(filleul=filleul).order_by("pk").values_list("statut", flat=True)
+    ) == [Statut.REFUSE_FILLEUL, Statut.ANNULE, Statut.ANNULE]
+
+
+@pytest.mark.django_db
+def test_options_confirmed_after_the_setting_went_back_to_aucun_still_go_to_the_mentee():
+    programme = programme_au_choix()
+    filleul, options = options_lancees(programme)
+    programme.avis_filleul = AvisFilleul.AUCUN
+    programme.save()
+    resultat = propositions_confirmer(ids=[o.pk for o in options])
+    assert len(resultat.confirmees) == 3
+    assert set(Parrainage.objects.filter(filleul=filleul).values_list("statut", flat=True)) == {
+        Statut.ATTENTE_FILLEUL
+    }
+    assert envois("proposition_nouvelle") == []
+    filleul_choisir(parrainage=options[2], par=filleul.user)
+    options[2].refresh_from_db()
+    assert options[2].statut == Statut.ATTENTE_PARRAIN
+
+
+@pytest.mark.django_db
+def test_a_proposal_by_hand_beside_waiting_options_is_refused_by_the_admin(client):
+    from tests.mentorat.factories import connecter, gestionnaire
+
+    connecter(client, gestionnaire())
+    programme = ProgrammeFactory(avis_filleul=AvisFilleul.CHOISIR)
+    filleul = FilleulFactory()
+    option = ParrainageFactory(
+        programme=programme, filleul=filleul, option=True, attente_filleul=True
+    )
+    donnees = {
+        "programme": programme.pk,
+        "parrain": ParrainFactory().pk,
+        "filleul": filleul.pk,
+        "forme": "regulier",
+        "statut": "proposition",
+        "objectifs": "",
+        **{
+            f"{inline}-{champ}": "0"
+            for inline in ("rencontres", "immersions", "sorties")
+            for champ in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+    }
+    response = client.post(reverse("admin:parrainages_parrainage_add"), donnees)
+    assert response.status_code == 200
+    assert "options en cours de choix" in response.content.decode()
+    assert Parrainage.objects.filter(filleul=filleul).count() == 1
+
+    # One made before this check: her choice closes it, no second open pair.
+    a_la_main = ParrainageFactory(programme=programme, filleul=filleul)
+    filleul_choisir(parrainage=option, par=filleul.user)
+    a_la_main.refresh_from_db()
+    assert a_la_main.statut == Statut.ANNULE
+
+
+@pytest.mark.django_db
+def test_the_mentor_never_sees_a_proposal_cancelled_or_expired_before_it_reached_them():
+    programme = ProgrammeFactory(avis_filleul=AvisFilleul.ACCEPTER)
+    mentor = ParrainFactory()
+    cachees = [
+        ParrainageFactory(programme=programme, parrain=mentor, annule=True),
+        ParrainageFactory(programme=programme, parrain=mentor, expire=True),
+    ]
+    envoyee = ParrainageFactory(
+        programme=programme, parrain=mentor, expire=True, envoye_le=timezone.now()
+    )
+    vus = Parrainage.objects.filter(parrain=mentor).vus_du_parrain()
+    assert not vus.filter(pk__in=[c.pk for c in cachees]).exists()
+    assert list(vus) == [envoyee]
+
+
+@pytest.mark.django_db
+def test_an_expired_choice_records_the_mentee_silence_and_excludes_no_mentor():
+    programme = programme_au_choix()
+    filleul, options = options_lancees(programme)
+    propositions_confirmer(ids=[o.pk for o in options])
+    assert propositions_expirer(maintenant=timezone.now() + dt.timedelta(days=60)) == 3
+    for option in options:
+        option.refresh_from_db()
+        assert option.statut == Statut.EXPIRE
+        assert option.filleul_repondu_le is not None and option.repondu_le is None
+    # Never reached, maybe: the next run may propose the same mentors again.
+    lancer(programme)
+    nouvelles = Parrainage.objects.filter(filleul=filleul, statut=Statut.PROPOSITION)
+    assert {n.parrain_id for n in nouvelles} == {o.parrain_id for o in options}
+
+
+@pytest.mark.django_db
+def test_a_mentee_without_email_is_told_and_reminded_by_sms(settings):
+    from tests.mentorat.factories import UserFactory
+
+    settings.SMS_CONSOLE = True
+    programme = ProgrammeFactory(avis_filleul=AvisFilleul.CHOISIR, relance_proposition_jours=3)
+    filleul = FilleulFactory(user=UserFactory(mobile=True, email=None))
+    options = [
+        ParrainageFactory(programme=programme, filleul=filleul, option=True) for _ in range(3)
+    ]
+    propositions_confirmer(ids=[o.pk for o in options])
+    (avis,) = envois("proposition_au_filleul")
+    assert (avis.canal, avis.email) == ("sms", filleul.user.telephone)
+    assert avis.destinataire_id == filleul.user_id
+
+    plus_tard = timezone.now() + dt.timedelta(days=4)
+    assert relances_planifier(regles=["choix_filleul_sans_reponse"], maintenant=plus_tard) == {
+        "choix_filleul_sans_reponse": 1
+    }
+    (rappel,) = envois("choix_filleul_sans_reponse")
+    assert rappel.canal == "sms"
+
+
+@pytest.mark.django_db
+def test_a_mentee_who_chose_sms_for_proposals_gets_them_by_sms(settings):
+    from mentorat.canaux import Genre
+    from tests.mentorat.factories import UserFactory
+
+    settings.SMS_CONSOLE = True
+    programme = ProgrammeFactory(avis_filleul=AvisFilleul.ACCEPTER)
+    user = UserFactory(mobile=True, canaux={Genre.PROPOSITIONS: "sms"})
+    proposition = ParrainageFactory(programme=programme, filleul=FilleulFactory(user=user))
+    propositions_confirmer(ids=[proposition.pk])
+    assert [e.canal for e in envois("proposition_au_filleul")] == ["sms"]
+
+
+@pytest.mark.django_db
+def test_options_confirmed_one_by_one_make_one_notice_and_one_reminder(settings):
+    from mentorat.envois import envois_expedier
+
+    programme = ProgrammeFactory(avis_filleul=AvisFilleul.CHOISIR, relance_proposition_jours=3)
+    filleul = FilleulFactory()
+    options = [
+        ParrainageFactory(programme=programme, filleul=filleul, option=True) for _ in range(3)
+    ]
+    # Highest id first: the key does not follow the lowest id of each batch.
+    for option in reversed(options):
+        propositions_confirmer(ids=[option.pk])
+    assert len(envois("proposition_au_filleul")) == 1
+    for jours in (4, 5, 6):
+        relances_planifier(
+            regles=["choix_filleul_sans_reponse"],
+            maintenant=timezone.now() + dt.timedelta(days=jours),
+        )
+    assert len(envois("choix_filleul_sans_reponse")) == 1
+
+    # Once she answered, what is still in the outbox about her choice goes no more.
+    Envoi.objects.update(statut=Envoi.Statut.A_ENVOYER)
+    filleul_refuser(parrainage=options[0], par=filleul.user)
+    envois_expedier()
+    for regle in ("proposition_au_filleul", "choix_filleul_sans_reponse"):
+        (envoi,) = envois(regle)
+        assert envoi.statut == Envoi.Statut.ANNULE, envoi.erreur
+
+
+@pytest.mark.django_db
+def test_the_run_counts_each_mentee_once_and_averages_her_first_option():
+    programme = programme_au_choix()
+    filleul, options = options_lancees(programme)
+    run = options[0].matching_run
+    assert len(options) == 3 and run.propositions == 1
+    assert run.score_total in {int(o.score) for o in options}
+    assert run.score_moyen == run.score_total

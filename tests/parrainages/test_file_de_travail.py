@@ -285,3 +285,14 @@ def test_the_summary_reads_a_fixed_number_of_queries(client, django_assert_num_q
     with django_assert_num_queries(une):
         reponse = client.get(url)
     assert dict(reponse.context["entonnoir"])["Binômes formés"] == 24
+
+
+def test_a_mentees_options_count_once_among_the_proposals_to_confirm(client):
+    programme = ProgrammeFactory()
+    filleul = ParrainageFactory(programme=programme).filleul
+    for _ in range(2):
+        ParrainageFactory(programme=programme, filleul=filleul, option=True)
+    ParrainageFactory(programme=programme)
+    connecter(client, gestionnaire())
+    file = taches(client.get(ACCUEIL))[programme.pk]
+    assert file["Propositions de binômes à confirmer"][0] == 2

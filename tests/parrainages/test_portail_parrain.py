@@ -516,3 +516,33 @@ def test_the_organiser_sees_names_never_e_mail_addresses(connecte, parrain):
     assert "x@exemple.fr" not in page
     numero = Inscription.objects.get(filleul=sans_nom).pk
     assert f"Inscription n° {numero} (nom non renseigné)" in page
+
+
+def test_places_left_and_the_capacity_check_read_one_rule_and_name_no_hidden_pair(
+    connecte, parrain
+):
+    from programmes.models import AvisFilleul
+
+    parrain.capacite = 3
+    parrain.save()
+    ParrainageFactory(parrain=parrain, actif=True)
+    # Staff have not confirmed it: holds a place, not shown to the mentor.
+    cachee = ParrainageFactory(parrain=parrain)
+    # An option the mentee is choosing among: holds nothing.
+    ParrainageFactory(
+        parrain=parrain,
+        programme=ProgrammeFactory(avis_filleul=AvisFilleul.CHOISIR),
+        option=True,
+        attente_filleul=True,
+    )
+    accueil = text(connecte.get(reverse("parrain:tableau_de_bord")))
+    assert "places restantes : 1" in accueil
+    assert cachee.filleul.user.first_name not in accueil
+
+    url = reverse("parrain:profil")
+    trop_bas = text(connecte.post(url, profile_data(parrain, capacite="1")))
+    assert "Vous suivez ou avez en attente 1 binôme(s)" in trop_bas
+    assert "inférieure à 2" in trop_bas
+    assert connecte.post(url, profile_data(parrain, capacite="2")).status_code == 302
+    parrain.refresh_from_db()
+    assert parrain.capacite == 2
