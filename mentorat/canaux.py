@@ -312,12 +312,29 @@ def telephone_code_envoyer(*, user: User, numero: str) -> CodeTelephone:
     if not canal_disponible(Envoi.Canal.SMS):
         raise ValidationError("L'envoi de SMS n'est pas disponible pour le moment.")
     user = User.objects.select_for_update().get(pk=user.pk)
+    if user.sms_refuses_le:
+        # Decision (docs/sms.md): after a STOP, no text at all until the person asks for them
+        # again, explicitly; refused before any limit is counted.
+        raise ValidationError(SMS_REFUSES)
+    _numero_libre_verifier(user=user, e164=e164)
     maintenant = timezone.now()
     codes = CodeTelephone.objects.filter(user=user)
     limite_du_jour_verifier(
         codes,
         limite=CODES_MAX_PAR_JOUR,
         message="Trop de codes demandés aujourd'hui : réessayez demain.",
+    )
+    # Across accounts: one number is not texted more for having many accounts after it, and
+    # the platform sends a bounded number of codes a day.
+    limite_du_jour_verifier(
+        CodeTelephone.objects.filter(numero=e164),
+        limite=settings.SMS_CODES_PAR_NUMERO_PAR_JOUR,
+        message="Trop de codes envoyés à ce numéro aujourd'hui : réessayez demain.",
+    )
+    limite_du_jour_verifier(
+        CodeTelephone.objects.all(),
+        limite=settings.SMS_CODES_PAR_JOUR,
+        message="Trop de codes envoyés aujourd'hui sur la plateforme : réessayez demain.",
     )
     if codes.filter(created_at__gte=maintenant - dt.timedelta(minutes=10)).count() >= (
         CODES_MAX_PAR_10_MIN
@@ -360,6 +377,25 @@ def telephone_code_envoyer(*, user: User, numero: str) -> CodeTelephone:
 
 
 CODE_FAUX = "Ce code n'est pas le bon."
+SMS_REFUSES = (
+    "Vous avez répondu STOP à un de nos SMS : aucun SMS ne vous est envoyé, pas même un code. "
+    "Pour en recevoir de nouveau, choisissez « Recevoir de nouveau les SMS » sur la page "
+    "« Mes préférences », puis demandez le code."
+)
+NUMERO_PRIS = (
+    "Ce numéro est déjà vérifié sur d'autres comptes : il ne peut pas l'être sur un de plus. "
+    "Écrivez à l'équipe si c'est bien le vôtre."
+)
+
+
+def _numero_libre_verifier(*, user: User, e164: str) -> None:
+    """A number is verified on ``SMS_COMPTES_PAR_NUMERO`` accounts at most (a household
+    sharing a phone, not one number collecting accounts)."""
+    autres = User.objects.filter(telephone=e164, telephone_verifie_le__isnull=False).exclude(
+        pk=user.pk
+    )
+    if autres.count() >= settings.SMS_COMPTES_PAR_NUMERO:
+        raise ValidationError({"numero": NUMERO_PRIS})
 
 
 def telephone_verifier(*, user: User, code: str) -> User:
@@ -382,6 +418,7 @@ def telephone_verifier(*, user: User, code: str) -> User:
             raise ValidationError({"code": "Trop d'essais : demandez un nouveau code."})
         bon = hmac.compare_digest(demande.code_hash, _hash_code(demande.pk, (code or "").strip()))
         if bon:
+            _numero_libre_verifier(user=user, e164=demande.numero)  # verified meanwhile
             maintenant = timezone.now()
             demande.utilise_le = maintenant
             demande.save(update_fields=["utilise_le"])

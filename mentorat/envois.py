@@ -542,7 +542,8 @@ class NumeroInvalide(EnvoiRefuse):
 
 
 # Rules whose text goes to a number being proven (its verification code, a referred person's
-# claim code): sent to the number typed, verified or not.
+# claim code, to the number the counsellor typed): sent to it, verified or not, whatever the
+# account's own number.
 REGLES_NUMERO_A_PROUVER = {"code_telephone", "code_reclamation"}
 
 
@@ -552,10 +553,11 @@ def _sms_sans_objet(envoi: Envoi) -> str:
         return ""
     if getattr(envoi, "sms_refuses", None):
         return "La personne a refusé les SMS (réponse STOP)."
-    actuel = getattr(envoi, "telephone_actuel", envoi.email)
-    if actuel != envoi.email:
+    if envoi.regle in REGLES_NUMERO_A_PROUVER:
+        return ""
+    if getattr(envoi, "telephone_actuel", envoi.email) != envoi.email:
         return "La personne a changé ou retiré son numéro depuis l'écriture du SMS."
-    if envoi.regle not in REGLES_NUMERO_A_PROUVER and not getattr(envoi, "telephone_verifie", True):
+    if not getattr(envoi, "telephone_verifie", True):
         return "Le numéro de la personne n'est plus vérifié."
     return ""
 

@@ -5,15 +5,17 @@ behind a provider that hangs; and what a refusal leaves (the e-mail instead, no 
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from mentorat import canaux, gsm7
-from mentorat.canaux import Genre, message_ecrire
+from mentorat.canaux import Genre, message_ecrire, telephone_code_envoyer, telephone_verifier
 from mentorat.emails import rendre_texte
 from mentorat.envois import NouvelEnvoi, courriel_ecrire_rendu, envois_creer, envois_expedier
 from mentorat.liens import lien_court
-from mentorat.models import Envoi
+from mentorat.limites import LimiteAtteinte
+from mentorat.models import CodeTelephone, Envoi
 from tests.mentorat.factories import UserFactory, administrateur, connecter
 from tests.mentorat.helpers import FauxBrevo
 
@@ -325,3 +327,101 @@ def test_staff_changing_a_number_unverifies_it_and_see_its_dates_read_only(clien
     user.refresh_from_db()
     assert user.telephone == "+33698765432" and user.telephone_verifie_le is None
     assert user.sms_refuses_le is not None
+
+
+# --- Abuse of the verification codes --------------------------------------------------------
+
+
+def test_one_number_gets_a_bounded_number_of_codes_whatever_the_accounts(sms_console, settings):
+    settings.SMS_CODES_PAR_NUMERO_PAR_JOUR = 3
+    for _ in range(3):
+        telephone_code_envoyer(user=UserFactory(), numero="0612345678")
+    with pytest.raises(LimiteAtteinte, match="à ce numéro"):
+        telephone_code_envoyer(user=UserFactory(), numero="06 12 34 56 78")
+    telephone_code_envoyer(user=UserFactory(), numero="0698765432")  # another number goes
+
+
+def test_the_platform_sends_a_bounded_number_of_codes_a_day(sms_console, settings):
+    settings.SMS_CODES_PAR_JOUR = 2
+    telephone_code_envoyer(user=UserFactory(), numero="0612345601")
+    telephone_code_envoyer(user=UserFactory(), numero="0612345602")
+    with pytest.raises(LimiteAtteinte, match="plateforme"):
+        telephone_code_envoyer(user=UserFactory(), numero="0612345603")
+    assert CodeTelephone.objects.count() == 2
+
+
+def test_a_number_verified_on_enough_accounts_is_refused_on_another(sms_console, settings):
+    settings.SMS_COMPTES_PAR_NUMERO = 1
+    UserFactory(telephone="+33612345678", telephone_verifie_le=timezone.now())
+    with pytest.raises(ValidationError, match="déjà vérifié"):
+        telephone_code_envoyer(user=UserFactory(), numero="0612345678")
+    settings.SMS_COMPTES_PAR_NUMERO = 2  # a household sharing a phone
+    telephone_code_envoyer(user=UserFactory(), numero="0612345678")
+
+
+def test_a_number_verified_elsewhere_meanwhile_is_not_verified_twice(sms_console, settings, capsys):
+    settings.SMS_COMPTES_PAR_NUMERO = 1
+    user = UserFactory()
+    telephone_code_envoyer(user=user, numero="0612345678")
+    code = capsys.readouterr().out.split("vérification est ")[1][:6]
+    UserFactory(telephone="+33612345678", telephone_verifie_le=timezone.now())
+    with pytest.raises(ValidationError, match="déjà vérifié"):
+        telephone_verifier(user=user, code=code)
+    user.refresh_from_db()
+    assert user.telephone_verifie_le is None
+
+
+def test_after_a_stop_no_code_is_sent_and_the_page_says_how_to_opt_back_in(client, sms_console):
+    user = UserFactory(sms_refuses_le=timezone.now())
+    with pytest.raises(ValidationError, match="STOP"):
+        telephone_code_envoyer(user=user, numero="0612345678")
+    assert not CodeTelephone.objects.exists() and not Envoi.objects.exists()
+    connecter(client, user)
+    page = client.get(reverse("telephone")).content.decode()
+    assert "répondu STOP" in page and reverse("preferences") in page
+    assert 'value="envoyer"' not in page
+
+
+# --- Erasure, retention, export -------------------------------------------------------------
+
+
+def test_erasing_a_person_empties_the_texts_rendered_when_written(sms_console):
+    from mentorat.envois import envois_effacer
+
+    mentor = UserFactory(mobile=True)
+    _sms(mentor)  # « rencontre demain avec <the person erased> »
+    envoi = Envoi.objects.get()
+    assert envoi.texte
+    envois_effacer(ids=[envoi.pk])
+    envoi.refresh_from_db()
+    assert envoi.texte == "" and envoi.contexte == {}
+
+
+def test_the_retention_run_deletes_expired_short_links(sms_console):
+    from mentorat.liens import lien_court_suivre
+    from mentorat.models import LienCourt
+    from parrainages.retention import retention_appliquer
+
+    lien_court(url=f"{SITE_LONG}/a/", cle="vieux")
+    lien_court(url=f"{SITE_LONG}/b/", cle="recent")
+    LienCourt.objects.filter(cle="vieux").update(expire_le=timezone.now())
+    assert retention_appliquer(dry_run=True).liens_courts_purges == 1
+    assert retention_appliquer().liens_courts_purges == 1
+    assert list(LienCourt.objects.values_list("cle", flat=True)) == ["recent"]
+    code = lien_court(url=f"{SITE_LONG}/b/", cle="recent").rstrip("/").rsplit("/", 1)[-1]
+    assert lien_court_suivre(code) == f"{SITE_LONG}/b/"
+
+
+def test_the_mentees_export_holds_her_number_choices_and_stop():
+    from parrainages.services import filleul_exporter
+    from tests.parrainages.factories import FilleulFactory
+
+    filleul = FilleulFactory(
+        user=UserFactory(tout_sms=True, sms_refuses_le=timezone.now()),
+    )
+    identite = filleul_exporter(filleul=filleul)["identite"]
+    user = filleul.user
+    assert identite["telephone"] == user.telephone
+    assert identite["telephone_verifie_le"] == user.telephone_verifie_le.isoformat()
+    assert identite["sms_refuses_le"] == user.sms_refuses_le.isoformat()
+    assert identite["canaux_choisis"] == {"codes": "sms", "rencontres": "sms", "enquetes": "sms"}
