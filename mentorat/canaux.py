@@ -432,6 +432,23 @@ def telephone_verifier(*, user: User, code: str) -> User:
     )
 
 
+def telephone_prouve(*, user: User, numero: str) -> bool:
+    """A code sent by SMS to ``numero`` came back typed by the person (a referred person's
+    claim code): the number is theirs, stored in E.164 and verified, as a code of
+    ``telephone_code_envoyer`` would have. Not when it is verified on enough other accounts
+    already (then nothing changes). Call it with the user row locked."""
+    e164 = telephone_e164(numero)
+    if not e164:
+        return False
+    try:
+        _numero_libre_verifier(user=user, e164=e164)
+    except ValidationError:
+        return False
+    user.telephone, user.telephone_verifie_le = e164, timezone.now()
+    user.save(update_fields=["telephone", "telephone_verifie_le"])
+    return True
+
+
 def telephone_saisir(user: User, numero: str) -> list[str]:
     """Set the number a form gave (a profile's « téléphone »), not saved: the same number in
     another format keeps its verification, another number loses it. Returns the fields to
