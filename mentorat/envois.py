@@ -688,8 +688,13 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
         )
         return "reessai"
     envoye_le = timezone.now()
+    # A text gone needs its e-mail version (kept in case of a refusal) no more.
+    repli_inutile = {"contexte": {}} if envoi.canal == Envoi.Canal.SMS and envoi.texte else {}
     mine.update(
-        statut=Envoi.Statut.ENVOYE, envoye_le=envoye_le, erreur="", **_vider_si_confidentiel(envoi)
+        statut=Envoi.Statut.ENVOYE,
+        envoye_le=envoye_le,
+        erreur="",
+        **{**repli_inutile, **_vider_si_confidentiel(envoi)},
     )
     if envoi.regle in _APRES_ENVOI:
         try:

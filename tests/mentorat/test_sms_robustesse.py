@@ -32,7 +32,7 @@ def faux_brevo(settings):
     settings.SMS_EXPEDITEUR = "Mentorat"
     settings.SMS_TIMEOUT = 0.5
     settings.ENVOIS_IMMEDIATS = False
-    settings.SITE_URL = "http://testserver"
+    settings.SITE_URL = SITE_LONG
     yield faux
     faux.arreter()
 
@@ -245,6 +245,16 @@ def test_an_invalid_number_unverifies_it_and_the_code_goes_by_email(faux_brevo):
     assert courriel.statut == Envoi.Statut.ENVOYE
     user.refresh_from_db()
     assert user.telephone_verifie_le is None
+
+
+def test_a_text_sent_keeps_no_e_mail_version(faux_brevo):
+    user = UserFactory(tout_sms=True)
+    message_ecrire(
+        **_rappel(user, "r:1"), texte_sms="parrainages/sms/relances/rencontre_demain.txt"
+    )
+    assert Envoi.objects.get().contexte["repli"]["texte"]
+    assert envois_expedier() == {"envoye": 1}
+    assert Envoi.objects.get().contexte == {}
 
 
 def test_a_bulk_text_that_cannot_be_rendered_fails_alone(sms_console, tmp_path, settings):
