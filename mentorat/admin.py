@@ -43,6 +43,7 @@ from . import effacement
 from .admin_perimetre import comptes_du_perimetre
 from .admin_widgets import AutocompleteAccessible, avec_option_vide
 from .audit import modeles_journalises
+from .canaux import telephone_saisir
 from .comptes import activation_renvoyer, compte_creer
 from .models import Envoi, Partie, User
 from .perimetre import RESERVE_ADMINISTRATEURS
@@ -609,13 +610,25 @@ class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("email", "last_name", "first_name")
     ordering = ("last_name", "first_name", "email")
-    readonly_fields = ("last_login", "date_joined")
+    # Only the person verifies a number (a code sent to it) or lifts a STOP.
+    readonly_fields = ("last_login", "date_joined", "telephone_verifie_le", "sms_refuses_le")
     date_hierarchy = "date_joined"
     show_full_result_count = False
     actions = ["activation_renvoyer"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Identité", {"fields": ("first_name", "last_name", "telephone")}),
+        (
+            "Identité",
+            {
+                "fields": (
+                    "first_name",
+                    "last_name",
+                    "telephone",
+                    "telephone_verifie_le",
+                    "sms_refuses_le",
+                )
+            },
+        ),
         ("Droits", {"fields": ("is_active", *RIGHTS_FIELDS)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
@@ -655,6 +668,10 @@ class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
         return obj.has_usable_password()
 
     def save_model(self, request, obj, form, change):
+        if change and "telephone" in form.changed_data:
+            # Another number is not verified: codes would go to whoever has it now.
+            obj.telephone = form.initial.get("telephone") or ""
+            telephone_saisir(obj, form.cleaned_data.get("telephone") or "")
         if change:
             return super().save_model(request, obj, form, change)
         compte_creer(user=obj, groupes=form.cleaned_data.get("groups") or [], par=request.user)

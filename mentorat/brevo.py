@@ -6,10 +6,11 @@ JSON ``{"sender", "recipient", "content", "type": "transactional", "tag"}``; 201
 400 with ``{"code", "message"}`` when refused. Reference:
 https://developers.brevo.com/reference/sendtransacsms
 
-The outbox decides what is retried (mentorat.envois): a timeout, a connection refused, a 5xx
-or a 429 (too many requests) is transient; any other 4xx is a refusal for good (a number the
-operator rejects, a sender name refused, a key revoked: staff see the reason on the row and
-may send it again once fixed). The timeouts are short: a provider that hangs holds a worker
+The outbox decides what is retried (mentorat.envois): a timeout, a connection refused, a 5xx,
+a 429 (too many requests) or a refusal of the account itself (401, 402, 403: key revoked,
+credits spent) is transient; any other 4xx is a refusal of this message for good (a number the
+operator rejects, a sender name refused: staff see the reason on the row; the e-mail goes
+instead where it can). The timeouts are short: a provider that hangs holds a worker
 ``SMS_TIMEOUT`` seconds at most per read, never the outbox run.
 """
 
@@ -18,10 +19,13 @@ import logging
 import requests
 from django.conf import settings
 
-from .envois import EnvoiRefuse, sms_texte
+from .envois import EnvoiRefuse, NumeroInvalide, sms_texte
 from .models import Envoi
 
 logger = logging.getLogger(__name__)
+
+# 401 (key unknown or revoked), 402 (not enough credits), 403 (account or IP not allowed).
+PANNES_DU_COMPTE = {401, 402, 403}
 
 
 class SmsPassager(ConnectionError):
@@ -65,7 +69,19 @@ def sms_envoyer(envoi: Envoi, contexte: dict, jointes: list) -> None:
     raison = _raison(reponse)
     if reponse.status_code == 429 or reponse.status_code >= 500:
         raise SmsPassager(f"Brevo indisponible (HTTP {reponse.status_code}) : {raison}")
+    if reponse.status_code in PANNES_DU_COMPTE:
+        # The key revoked, the credits spent: every message fails until staff fix the
+        # account, none is at fault. Retried like an outage, and loud.
+        logger.error("Brevo refuse tout envoi (HTTP %s) : %s", reponse.status_code, raison)
+        raise SmsPassager(f"Compte Brevo inutilisable (HTTP {reponse.status_code}) : {raison}")
+    if reponse.status_code == 400 and _numero_en_cause(raison):
+        raise NumeroInvalide(f"Brevo refuse le numéro (HTTP 400) : {raison}")
     raise EnvoiRefuse(f"Brevo refuse le SMS (HTTP {reponse.status_code}) : {raison}")
+
+
+def _numero_en_cause(raison: str) -> bool:
+    raison = raison.lower()
+    return any(mot in raison for mot in ("recipient", "phone", "number", "mobile", "numéro"))
 
 
 def _message_id(reponse) -> str:

@@ -18,6 +18,7 @@ cancelled when their turn comes (mentorat.envois).
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Iterable
 
@@ -27,13 +28,15 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .emails import rendre_texte
+from .emails import rendre_courriel, rendre_texte
 from .envois import NouvelEnvoi, canal_disponible, courriel_ecrire, courriel_ecrire_rendu
-from .gsm7 import hors_alphabet, septets, tient_en_un_sms
+from .gsm7 import abreger, hors_alphabet, septets, tient_en_un_sms
 from .liens import lien_court
 from .limites import LimiteAtteinte, limite_du_jour_verifier
 from .models import CodeTelephone, Envoi, User
 from .telephones import NUMERO_NON_MOBILE, telephone_e164
+
+logger = logging.getLogger(__name__)
 
 
 class Genre(models.TextChoices):
@@ -69,6 +72,38 @@ def sms_verifier(texte: str) -> str:
             f"{hors_alphabet(texte)} — {texte!r}"
         )
     return texte
+
+
+# What may be cut further when a text does not fit: the names and places people typed, never
+# a code or a link.
+_NON_ABREGES = {"code", "lien", "lien_court", "url", "minutes", "heure"}
+ABREGE_MAX = 15
+
+
+def sms_rendre(gabarit: str, contexte: dict) -> str:
+    """The text of ``gabarit``, one GSM-7 part; "" when even with the names cut short it does
+    not fit (logged: a template to fix). Never raises for a length: the caller is inside the
+    business transaction it must not break, and falls back to e-mail."""
+    texte = rendre_texte(gabarit, contexte).strip()
+    if tient_en_un_sms(texte):
+        return texte
+    court = {
+        cle: abreger(valeur, ABREGE_MAX)
+        if isinstance(valeur, str) and cle not in _NON_ABREGES
+        else valeur
+        for cle, valeur in contexte.items()
+    }
+    texte_court = rendre_texte(gabarit, court).strip()
+    if tient_en_un_sms(texte_court):
+        logger.warning("SMS %s : noms abrégés pour tenir en 160 caractères.", gabarit)
+        return texte_court
+    logger.error(
+        "SMS %s trop long (%s septets, hors alphabet : %s) : envoyé par e-mail.",
+        gabarit,
+        septets(texte_court),
+        hors_alphabet(texte_court),
+    )
+    return ""
 
 
 # --- Whom SMS may reach ---------------------------------------------------------------------
@@ -127,7 +162,9 @@ def message_ecrire(
     ``gabarit``/``contexte``: the e-mail, as for ``courriel_ecrire``. ``texte_sms``: the
     template of the SMS (``mentorat/sms/….txt``), rendered with ``contexte`` plus
     ``lien_court``, the short form of ``lien`` when one is given (``/l/<code>/``); it must be
-    one GSM-7 part (checked here: a template too long fails loudly, tested for every one).
+    one GSM-7 part (tested for every template; should a text still not fit, the names are cut
+    shorter, then the e-mail goes instead: ``sms_rendre``). Nothing is written when the
+    message was written already by either channel (the person switched since).
 
     A survey sender (the periodic check-in of a pair, say) calls it once per person::
 
@@ -145,7 +182,20 @@ def message_ecrire(
 
     A rule that writes thousands of rows at once uses ``envois_repartir`` instead.
     """
+    if Envoi.objects.filter(cle__in=[cle[:200], f"{cle}{SUFFIXE_SMS}"[:200]]).exists():
+        # One message, whatever the channel: a person who switched channel since it was
+        # written is not written to again.
+        return []
     canaux = canaux_de(destinataire, genre)
+    texte = ""
+    if Envoi.Canal.SMS in canaux:
+        cle_sms = f"{cle}{SUFFIXE_SMS}"
+        contexte_sms = {**contexte}
+        if lien:
+            contexte_sms["lien_court"] = lien_court(url=lien, cle=cle_sms)
+        texte = sms_rendre(texte_sms, contexte_sms)
+        if not texte:
+            canaux = [Envoi.Canal.EMAIL] if destinataire.email else []
     ecrits = []
     if Envoi.Canal.EMAIL in canaux and courriel_ecrire(
         regle=regle,
@@ -161,11 +211,12 @@ def message_ecrire(
     ):
         ecrits.append(Envoi.Canal.EMAIL)
     if Envoi.Canal.SMS in canaux:
-        cle_sms = f"{cle}{SUFFIXE_SMS}"
-        contexte_sms = {**contexte}
-        if lien:
-            contexte_sms["lien_court"] = lien_court(url=lien, cle=cle_sms)
-        texte = sms_verifier(rendre_texte(texte_sms, contexte_sms).strip())
+        repli = {}
+        if destinataire.email and Envoi.Canal.EMAIL not in canaux:
+            # Should the provider refuse the text for good (an invalid number), the e-mail
+            # goes instead (mentorat.envois): rendered now, while the objects are at hand.
+            courriel, html = rendre_courriel(gabarit, contexte)
+            repli = {"repli": {"sujet": sujet, "texte": courriel, "html": html}}
         if courriel_ecrire_rendu(
             regle=regle,
             cle=cle_sms,
@@ -173,6 +224,7 @@ def message_ecrire(
             destinataire=destinataire,
             sujet=sujet,
             texte=texte,
+            contexte=repli,
             essentiel=essentiel,
             confidentiel=confidentiel,
             canal=Envoi.Canal.SMS,
@@ -181,15 +233,31 @@ def message_ecrire(
     return ecrits
 
 
+def _cles_ecrites(cles: list[str], *, lot: int = 10_000) -> set[str]:
+    deja = set()
+    for debut in range(0, len(cles), lot):
+        deja.update(
+            Envoi.objects.filter(cle__in=cles[debut : debut + lot])
+            .order_by()
+            .values_list("cle", flat=True)
+        )
+    return deja
+
+
 def envois_repartir(envois: Iterable[NouvelEnvoi], *, genre: str) -> list[NouvelEnvoi]:
     """Reminders planned in bulk (parrainages.relances), by their recipients' channels.
 
     Each e-mail row (its ``destinataire_id`` set; its ``email`` may be empty for an account
     without an address) becomes the rows of the channels chosen: itself, and/or its SMS twin
     (key ``…:sms``, template ``<app>/sms/<name>``, rendered when sent with the short link of
-    the context's ``lien``: ``mentorat.envois.sms_texte``). One query for all recipients.
+    the context's ``lien``: ``mentorat.envois.sms_texte``). A message already written by
+    either channel is left out. One query for the keys written, one for all recipients.
     """
     envois = list(envois)
+    # One message, whatever the channel: a survey sent by e-mail yesterday is not sent by SMS
+    # today because the person switched since (nor the other way round).
+    deja = _cles_ecrites([c for e in envois for c in (e.cle, f"{e.cle}{SUFFIXE_SMS}")])
+    envois = [e for e in envois if e.cle not in deja and f"{e.cle}{SUFFIXE_SMS}" not in deja]
     ids = {e.destinataire_id for e in envois if e.destinataire_id}
     sms_possible = canal_disponible(Envoi.Canal.SMS)
     personnes = {}
@@ -246,12 +314,29 @@ def telephone_code_envoyer(*, user: User, numero: str) -> CodeTelephone:
     if not canal_disponible(Envoi.Canal.SMS):
         raise ValidationError("L'envoi de SMS n'est pas disponible pour le moment.")
     user = User.objects.select_for_update().get(pk=user.pk)
+    if user.sms_refuses_le:
+        # Decision (docs/sms.md): after a STOP, no text at all until the person asks for them
+        # again, explicitly; refused before any limit is counted.
+        raise ValidationError(SMS_REFUSES)
+    _numero_libre_verifier(user=user, e164=e164)
     maintenant = timezone.now()
     codes = CodeTelephone.objects.filter(user=user)
     limite_du_jour_verifier(
         codes,
         limite=CODES_MAX_PAR_JOUR,
         message="Trop de codes demandés aujourd'hui : réessayez demain.",
+    )
+    # Across accounts: one number is not texted more for having many accounts after it, and
+    # the platform sends a bounded number of codes a day.
+    limite_du_jour_verifier(
+        CodeTelephone.objects.filter(numero=e164),
+        limite=settings.SMS_CODES_PAR_NUMERO_PAR_JOUR,
+        message="Trop de codes envoyés à ce numéro aujourd'hui : réessayez demain.",
+    )
+    limite_du_jour_verifier(
+        CodeTelephone.objects.all(),
+        limite=settings.SMS_CODES_PAR_JOUR,
+        message="Trop de codes envoyés aujourd'hui sur la plateforme : réessayez demain.",
     )
     if codes.filter(created_at__gte=maintenant - dt.timedelta(minutes=10)).count() >= (
         CODES_MAX_PAR_10_MIN
@@ -294,6 +379,25 @@ def telephone_code_envoyer(*, user: User, numero: str) -> CodeTelephone:
 
 
 CODE_FAUX = "Ce code n'est pas le bon."
+SMS_REFUSES = (
+    "Vous avez répondu STOP à un de nos SMS : aucun SMS ne vous est envoyé, pas même un code. "
+    "Pour en recevoir de nouveau, choisissez « Recevoir de nouveau les SMS » sur la page "
+    "« Mes préférences », puis demandez le code."
+)
+NUMERO_PRIS = (
+    "Ce numéro est déjà vérifié sur d'autres comptes : il ne peut pas l'être sur un de plus. "
+    "Écrivez à l'équipe si c'est bien le vôtre."
+)
+
+
+def _numero_libre_verifier(*, user: User, e164: str) -> None:
+    """A number is verified on ``SMS_COMPTES_PAR_NUMERO`` accounts at most (a household
+    sharing a phone, not one number collecting accounts)."""
+    autres = User.objects.filter(telephone=e164, telephone_verifie_le__isnull=False).exclude(
+        pk=user.pk
+    )
+    if autres.count() >= settings.SMS_COMPTES_PAR_NUMERO:
+        raise ValidationError({"numero": NUMERO_PRIS})
 
 
 def telephone_verifier(*, user: User, code: str) -> User:
@@ -316,6 +420,7 @@ def telephone_verifier(*, user: User, code: str) -> User:
             raise ValidationError({"code": "Trop d'essais : demandez un nouveau code."})
         bon = hmac.compare_digest(demande.code_hash, _hash_code(demande.pk, (code or "").strip()))
         if bon:
+            _numero_libre_verifier(user=user, e164=demande.numero)  # verified meanwhile
             maintenant = timezone.now()
             demande.utilise_le = maintenant
             demande.save(update_fields=["utilise_le"])
@@ -327,6 +432,23 @@ def telephone_verifier(*, user: User, code: str) -> User:
     raise ValidationError(
         {"code": f"{CODE_FAUX} Il vous reste {restants} essai{'s' if restants > 1 else ''}."}
     )
+
+
+def telephone_prouve(*, user: User, numero: str) -> bool:
+    """A code sent by SMS to ``numero`` came back typed by the person (a referred person's
+    claim code): the number is theirs, stored in E.164 and verified, as a code of
+    ``telephone_code_envoyer`` would have. Not when it is verified on enough other accounts
+    already (then nothing changes). Call it with the user row locked."""
+    e164 = telephone_e164(numero)
+    if not e164:
+        return False
+    try:
+        _numero_libre_verifier(user=user, e164=e164)
+    except ValidationError:
+        return False
+    user.telephone, user.telephone_verifie_le = e164, timezone.now()
+    user.save(update_fields=["telephone", "telephone_verifie_le"])
+    return True
 
 
 def telephone_saisir(user: User, numero: str) -> list[str]:
@@ -390,7 +512,11 @@ def est_un_stop(texte: str) -> bool:
 def sms_refuser(*, numero: str) -> int:
     """A STOP came from ``numero``: every account with that number stops receiving SMS.
     Returns how many accounts (0: a number nobody has, which is not an error)."""
-    e164 = telephone_e164(numero) or numero
+    # Brevo gives « 33612345678 »; a national « 0612345678 » must match too.
+    numero = (numero or "").strip()
+    e164 = telephone_e164(numero) or telephone_e164(f"+{numero.lstrip('+')}")
+    if not e164:
+        return 0
     return User.objects.filter(telephone=e164, sms_refuses_le__isnull=True).update(
         sms_refuses_le=timezone.now()
     )

@@ -210,6 +210,6 @@ def sms_entrant(request):
         statut == "replied" and est_un_stop(str(evenement.get("reply") or ""))
     )
     if stop and numero:
-        comptes = sms_refuser(numero=numero if numero.startswith("+") else f"+{numero}")
+        comptes = sms_refuser(numero=numero)
         logger.info("STOP reçu par SMS : %s compte(s) désabonné(s).", comptes)
     return HttpResponse(status=204)

@@ -143,8 +143,9 @@ def _creer_pg(lot: list[NouvelEnvoi]) -> int:
 
 
 # Sending reads neither the dates of a claimed row nor anything of its recipient but whether
-# they accept non-essential reminders (``relances_acceptees``, None without an account) and
-# since when they refuse text messages (``sms_refuses``, a STOP reply).
+# they accept non-essential reminders (``relances_acceptees``, None without an account), since
+# when they refuse text messages (``sms_refuses``, a STOP reply) and their number now
+# (``telephone_actuel``, ``telephone_verifie``: a text queued for an old number stays there).
 _DATES = ("prochain_essai", "reserve_le", "envoye_le", "created_at")
 _CHAMPS_LUS = [champ for champ in Envoi._meta.concrete_fields if champ.attname not in _DATES]
 
@@ -189,6 +190,8 @@ def _reserver(condition: Q, jeton: str, maintenant, lot: int) -> list[Envoi]:
         a_moi.only(*(champ.name for champ in _CHAMPS_LUS)).annotate(
             relances_acceptees=F("destinataire__relances_non_essentielles"),
             sms_refuses=F("destinataire__sms_refuses_le"),
+            telephone_actuel=F("destinataire__telephone"),
+            telephone_verifie=F("destinataire__telephone_verifie_le"),
         )
     )
 
@@ -209,7 +212,8 @@ _RESERVER_PG = """
         RETURNING {colonnes}
     )
     SELECT pris.*, u.relances_non_essentielles AS relances_acceptees,
-        u.sms_refuses_le AS sms_refuses FROM pris
+        u.sms_refuses_le AS sms_refuses, u.telephone AS telephone_actuel,
+        u.telephone_verifie_le AS telephone_verifie FROM pris
     LEFT JOIN mentorat_user u ON u.id = pris.destinataire_id
 """
 _DUS_PG = "statut = 'a_envoyer' AND prochain_essai <= %(maintenant)s"
@@ -325,6 +329,7 @@ def courriel_ecrire_rendu(
     texte: str,
     html: str = "",
     gabarit: str = "",
+    contexte: dict | None = None,
     destinataire=None,
     essentiel: bool = True,
     confidentiel: bool = False,
@@ -363,6 +368,7 @@ def courriel_ecrire_rendu(
                 "gabarit": gabarit,
                 "texte": texte,
                 "html": html,
+                "contexte": contexte or {},
                 "pieces_jointes": jointes,
                 "essentiel": essentiel,
                 "confidentiel": confidentiel,
@@ -460,11 +466,23 @@ def sms_texte(envoi: Envoi, contexte: dict) -> str:
     is the short form of the context's ``lien`` (mentorat.liens)."""
     if envoi.texte:
         return envoi.texte
+    from .gsm7 import septets, tient_en_un_sms
     from .liens import lien_court
 
     if contexte.get("lien"):
         contexte = {**contexte, "lien_court": lien_court(url=contexte["lien"], cle=envoi.cle)}
-    return rendre_texte(f"{envoi.gabarit}.txt", contexte).strip()
+    try:
+        texte = rendre_texte(f"{envoi.gabarit}.txt", contexte).strip()
+    except Exception as exc:  # one row that cannot be rendered fails alone, not the run
+        logger.exception("SMS %s : texte impossible à rendre", envoi.pk)
+        raise EnvoiRefuse(f"Texte du SMS impossible à rendre : {exc}") from exc
+    if not tient_en_un_sms(texte):
+        logger.error("SMS %s trop long : %s", envoi.pk, texte)
+        raise EnvoiRefuse(
+            f"Texte du SMS trop long ou hors de l'alphabet GSM-7 ({septets(texte)} septets, "
+            "160 au plus) : le gabarit est à raccourcir."
+        )
+    return texte
 
 
 def _expedier_sms_console(envoi: Envoi, contexte: dict, jointes: list) -> None:
@@ -519,6 +537,89 @@ class EnvoiRefuse(ConnectionError):
     smtp_code = 550
 
 
+class NumeroInvalide(EnvoiRefuse):
+    """The provider refuses the number itself: it is no longer taken as verified."""
+
+
+# Rules whose text goes to a number being proven (its verification code, a referred person's
+# claim code, to the number the counsellor typed): sent to it, verified or not, whatever the
+# account's own number.
+REGLES_NUMERO_A_PROUVER = {"code_telephone", "code_reclamation"}
+
+
+def _sms_sans_objet(envoi: Envoi) -> str:
+    """Why a queued text must not go to its number any more ("" when it may)."""
+    if envoi.canal != Envoi.Canal.SMS or not envoi.destinataire_id:
+        return ""
+    if getattr(envoi, "sms_refuses", None):
+        return "La personne a refusé les SMS (réponse STOP)."
+    if envoi.regle in REGLES_NUMERO_A_PROUVER:
+        return ""
+    if getattr(envoi, "telephone_actuel", envoi.email) != envoi.email:
+        return "La personne a changé ou retiré son numéro depuis l'écriture du SMS."
+    if not getattr(envoi, "telephone_verifie", True):
+        return "Le numéro de la personne n'est plus vérifié."
+    return ""
+
+
+def _sms_refuse(envoi: Envoi, exc: Exception) -> None:
+    """A text refused for good: its number loses its verification when the provider refuses
+    the number itself; the message goes by e-mail where it can."""
+    from .models import User
+
+    if isinstance(exc, NumeroInvalide) and envoi.destinataire_id:
+        User.objects.filter(pk=envoi.destinataire_id, telephone=envoi.email).update(
+            telephone_verifie_le=None
+        )
+    _repli_email(envoi)
+
+
+def _repli_email(envoi: Envoi) -> None:
+    """A text refused for good goes by e-mail when the person has an address and was not
+    written to by e-mail already (the message's base key)."""
+    from .models import User
+
+    if not envoi.destinataire_id or not envoi.cle.endswith(":sms"):
+        return
+    email = User.objects.filter(pk=envoi.destinataire_id).values_list("email", flat=True).first()
+    cle = envoi.cle.removesuffix(":sms")
+    if not email or Envoi.objects.filter(cle=cle).exists():
+        return
+    repli = (envoi.contexte or {}).get("repli")
+    if repli:
+        Envoi.objects.get_or_create(
+            cle=cle,
+            defaults={
+                "regle": envoi.regle,
+                "destinataire_id": envoi.destinataire_id,
+                "email": email,
+                "sujet": repli["sujet"][:250],
+                "texte": repli["texte"],
+                "html": repli["html"],
+                "essentiel": envoi.essentiel,
+                "confidentiel": envoi.confidentiel,
+            },
+        )
+    elif "/sms/" in envoi.gabarit:
+        envois_creer(
+            [
+                NouvelEnvoi(
+                    regle=envoi.regle,
+                    cle=cle,
+                    destinataire_id=envoi.destinataire_id,
+                    email=email,
+                    sujet=envoi.sujet,
+                    gabarit=envoi.gabarit.replace("/sms/", "/emails/", 1),
+                    contexte=envoi.contexte,
+                    essentiel=envoi.essentiel,
+                )
+            ]
+        )
+    else:
+        return
+    logger.info("Envoi %s refusé par SMS : écrit par e-mail (%s).", envoi.pk, cle)
+
+
 def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
     """Send one row as `envois_reserver` claimed it; returns "envoye", "annule", "reessai",
     "echec" or "perdu"."""
@@ -529,13 +630,9 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
     if not envoi.essentiel and envoi.destinataire_id and not envoi.relances_acceptees:
         mine.update(statut=Envoi.Statut.ANNULE, **_vider_si_confidentiel(envoi))
         return "annule"
-    if envoi.canal == Envoi.Canal.SMS and getattr(envoi, "sms_refuses", None):
-        # The person replied STOP after the row was written: not one more text message.
-        mine.update(
-            statut=Envoi.Statut.ANNULE,
-            erreur="La personne a refusé les SMS (réponse STOP).",
-            **_vider_si_confidentiel(envoi),
-        )
+    if raison := _sms_sans_objet(envoi):
+        # A STOP reply, or another number now: not one more text message to this one.
+        mine.update(statut=Envoi.Statut.ANNULE, erreur=raison, **_vider_si_confidentiel(envoi))
         return "annule"
     contexte = {**envoi.contexte}
     if envoi.regle in _CONTEXTES_A_L_ENVOI:
@@ -571,11 +668,14 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
         tentatives = envoi.tentatives + 1
         definitif = refus_definitif(exc)
         if definitif or maintenant - envoi.created_at >= ABANDON_APRES:
+            if envoi.canal == Envoi.Canal.SMS and definitif:
+                _sms_refuse(envoi, exc)
             mine.update(
                 statut=Envoi.Statut.ECHEC,
                 tentatives=tentatives,
                 erreur=str(exc)[:2000],
                 refus_definitif=definitif,
+                **_vider_si_confidentiel(envoi),
             )
             logger.error("Envoi %s abandonné après %s tentatives : %s", envoi.pk, tentatives, exc)
             return "echec"
@@ -588,8 +688,13 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
         )
         return "reessai"
     envoye_le = timezone.now()
+    # A text gone needs its e-mail version (kept in case of a refusal) no more.
+    repli_inutile = {"contexte": {}} if envoi.canal == Envoi.Canal.SMS and envoi.texte else {}
     mine.update(
-        statut=Envoi.Statut.ENVOYE, envoye_le=envoye_le, erreur="", **_vider_si_confidentiel(envoi)
+        statut=Envoi.Statut.ENVOYE,
+        envoye_le=envoye_le,
+        erreur="",
+        **{**repli_inutile, **_vider_si_confidentiel(envoi)},
     )
     if envoi.regle in _APRES_ENVOI:
         try:
@@ -599,17 +704,43 @@ def envoi_expedier(envoi: Envoi, jeton: str, *, maintenant=None) -> str:
     return "envoye"
 
 
+SMS_DIFFERES_DE = timedelta(minutes=2)
+
+
 def envois_expedier(*, lot: int = LOT, lots_max: int = 50) -> Counter:
-    """Claim and send batches until nothing is due (or ``lots_max`` batches)."""
+    """Claim and send batches until nothing is due (or ``lots_max`` batches).
+
+    Circuit breaker: after the first transient failure of a text message in a run, the other
+    text messages claimed are put back for later (``SMS_DIFFERES_DE``) without calling the
+    provider. A provider that hangs would otherwise cost its timeout per row, in sequence:
+    the batch could outlive ``REPRISE_APRES`` (and be claimed again by another worker) and the
+    e-mails behind it (codes valid ten minutes) would wait."""
     bilan = Counter()
+    sms_en_panne = False
     for _ in range(lots_max):
         with transaction.atomic():
             jeton, envois = envois_reserver(lot=lot)
         if not envois:
             break
         for envoi in envois:
-            bilan[envoi_expedier(envoi, jeton)] += 1
+            if sms_en_panne and envoi.canal == Envoi.Canal.SMS:
+                bilan["differe"] += _differer([envoi], jeton)
+                continue
+            resultat = envoi_expedier(envoi, jeton)
+            bilan[resultat] += 1
+            if envoi.canal == Envoi.Canal.SMS and resultat == "reessai":
+                sms_en_panne = True
     return bilan
+
+
+def _differer(envois: list[Envoi], jeton: str) -> int:
+    return Envoi.objects.filter(
+        pk__in=[envoi.pk for envoi in envois], reserve_par=jeton, statut=Envoi.Statut.EN_COURS
+    ).update(
+        statut=Envoi.Statut.A_ENVOYER,
+        prochain_essai=timezone.now() + SMS_DIFFERES_DE,
+        reserve_par="",
+    )
 
 
 def envois_anonymiser(*, destinataire) -> int:
@@ -644,10 +775,11 @@ def envois_sans_compte_anonymiser(*, cles: Iterable[str], adresses: Iterable[str
 def envois_effacer(*, ids: Iterable[int]) -> int:
     """Rows addressed to someone else that may name a person whose account goes (a reminder
     of tomorrow's meeting to their mentor): those not sent yet are cancelled, every one loses
-    its content. The recipient's address, the key, subject and dates stay."""
+    its content (the context and a text rendered when written). The recipient's address, the
+    key, subject and dates stay."""
     lignes = Envoi.objects.filter(pk__in=list(ids))
     _annuler(lignes)
-    return lignes.update(contexte={})
+    return lignes.update(contexte={}, texte="", html="")
 
 
 def _annuler(lignes) -> None:

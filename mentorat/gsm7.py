@@ -64,6 +64,17 @@ _EQUIVALENTS = str.maketrans(
         "œ": "oe",
         "Œ": "OE",
         "ç": "c",
+        # Letters NFKD does not decompose (Croatian, Polish, Maltese, Icelandic, Turkish…).
+        "Đ": "D",
+        "đ": "d",
+        "Ł": "L",
+        "ł": "l",
+        "Ħ": "H",
+        "ħ": "h",
+        "ı": "i",
+        "Þ": "Th",
+        "þ": "th",
+        "ð": "d",
     }
 )
 
@@ -85,9 +96,17 @@ def vers_gsm7(texte: str) -> str:
 
 
 def abreger(texte: str, longueur: int) -> str:
-    """What people typed, in GSM-7 and cut to ``longueur`` characters (a final « . » says it
-    was cut): a long name or place keeps the message in one part."""
+    """What people typed, in GSM-7 and cut to ``longueur`` septets (a final « . » says it was
+    cut): a long name or place keeps the message in one part. Septets, not characters: an
+    extension character (``€``, ``[``…) takes two."""
     texte = " ".join(vers_gsm7(texte).split())
-    if len(texte) <= longueur:
+    if (septets(texte) or 0) <= longueur:
         return texte
-    return texte[: longueur - 1].rstrip() + "."
+    garde, total = [], 0
+    for caractere in texte:
+        poids = 2 if caractere in EXTENSION else 1
+        if total + poids > longueur - 1:
+            break
+        garde.append(caractere)
+        total += poids
+    return "".join(garde).rstrip() + "."

@@ -59,6 +59,14 @@ def lien_court(*, url: str, cle: str, duree_jours: int = DUREE_JOURS) -> str:
     return f"{settings.SITE_URL}{reverse('lien_court', kwargs={'code': code})}"
 
 
+def liens_courts_purger(*, maintenant, dry_run: bool = False) -> int:
+    """Delete the short links expired (they lead nowhere any more: the retention run)."""
+    expires = LienCourt.objects.filter(expire_le__lte=maintenant)
+    if dry_run:
+        return expires.count()
+    return expires.delete()[0]
+
+
 def lien_court_suivre(code: str) -> str | None:
     """Where a short link leads, or None (unknown, expired)."""
     if len(code) != LONGUEUR or any(c not in ALPHABET for c in code):

@@ -414,7 +414,12 @@ class CodeTelephone(models.Model):
         verbose_name = "code de vérification de téléphone"
         verbose_name_plural = "codes de vérification de téléphone"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            # The limits per number and for the platform (mentorat.canaux).
+            models.Index(fields=["numero", "-created_at"]),
+            models.Index(fields=["-created_at"], name="mentorat_codetel_cree_idx"),
+        ]
 
     def __str__(self):
         return f"Code pour le compte {self.user_id} — {self.created_at:%d/%m/%Y %H:%M}"

@@ -30,6 +30,13 @@ BREVO_SMS_URL = env("BREVO_SMS_URL", default="https://api.brevo.com/v3/transacti
 SMS_EXPEDITEUR = env("SMS_EXPEDITEUR", default="Mentorat")
 # Seconds to connect, then to wait for each read: a provider that hangs frees the worker soon.
 SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=5)
+# Limits on verification codes beyond each account's (docs/sms.md, « Le numéro »): codes sent
+# to one number whatever the account asking, codes sent by the whole platform in a day (SMS
+# pumping: accounts opened to text numbers at the platform's expense), and accounts one number
+# may be verified on (a household sharing a phone).
+SMS_CODES_PAR_NUMERO_PAR_JOUR = env.int("SMS_CODES_PAR_NUMERO_PAR_JOUR", default=10)
+SMS_CODES_PAR_JOUR = env.int("SMS_CODES_PAR_JOUR", default=500)
+SMS_COMPTES_PAR_NUMERO = env.int("SMS_COMPTES_PAR_NUMERO", default=2)
 # The secret Brevo sends with each inbound SMS (the webhook's bearer token); without it, the
 # callback refuses everything.
 BREVO_WEBHOOK_TOKEN = env("BREVO_WEBHOOK_TOKEN", default="")

@@ -57,6 +57,7 @@ from django.utils import timezone
 from mentorat.audit import journal_purger
 from mentorat.envois import NouvelEnvoi, envois_creer, envois_purger
 from mentorat.horaires import debut_du_jour
+from mentorat.liens import liens_courts_purger
 from mentorat.models import Envoi, Partie, User
 from programmes.models import Evenement, Inscription, Programme
 
@@ -117,6 +118,7 @@ class Bilan:
     non_verifies_supprimes: int = 0
     invitations_effacees: int = 0  # partenaires' extension
     envois_purges: int = 0
+    liens_courts_purges: int = 0
     sessions_expirees: int = 0
     journal_purge: int = 0
     evaluateurs_anonymises: int = 0
@@ -416,6 +418,7 @@ def retention_appliquer(
         avant=debut_du_jour(aujourd_hui - dt.timedelta(days=settings.RETENTION_ENVOIS_JOURS)),
         dry_run=dry_run,
     )
+    bilan.liens_courts_purges = liens_courts_purger(maintenant=maintenant, dry_run=dry_run)
     bilan.journal_purge = journal_purger(
         avant=debut_du_jour(aujourd_hui - dt.timedelta(days=settings.RETENTION_JOURNAL_JOURS)),
         dry_run=dry_run,

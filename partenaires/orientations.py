@@ -21,6 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorat.canaux import telephone_prouve
 from mentorat.emails import rendre_texte
 from mentorat.envois import canal_disponible, courriel_ecrire, courriel_ecrire_rendu
 from mentorat.models import Envoi, User
@@ -475,6 +476,19 @@ def compte_reclamer(*, code: str, date_naissance, email: str, mot_de_passe: str)
     user.save(update_fields=["email", "password"])
     EmailAddress.objects.filter(user=user).delete()
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    if ligne.moyen == Moyen.SMS:
+        # The code came back from the phone it was texted to: that number is the person's.
+        numero = (
+            Envoi.objects.filter(
+                cle=f"code_reclamation:{ligne.pk}",
+                canal=Envoi.Canal.SMS,
+                statut=Envoi.Statut.ENVOYE,
+            )
+            .values_list("email", flat=True)
+            .first()
+        )
+        if numero:
+            telephone_prouve(user=user, numero=numero)
     maintenant = timezone.now()
     ligne.utilise_le = maintenant
     ligne.save(update_fields=["utilise_le"])

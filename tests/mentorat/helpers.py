@@ -95,7 +95,8 @@ class FauxBrevo:
     ``POST /v3/transactionalSMS/sms`` with the ``api-key`` header and the JSON body
     ``{sender, recipient, content, type}``, answered 201 ``{reference, messageId, smsCount,
     usedCredits, remainingCredits}``; 401 for a wrong key; 400 ``{code, message}`` for a body
-    Brevo would refuse. ``pannes`` scripts the next answers: an HTTP status (500, 429, 400…)
+    Brevo would refuse (``numeros_invalides``: recipients refused as a dead number).
+    ``pannes`` scripts the next answers: an HTTP status (500, 429, 400…)
     or ``"lent"`` (the answer comes after ``lenteur`` seconds)."""
 
     CLE = "xkeysib-test-0123456789"
@@ -109,6 +110,7 @@ class FauxBrevo:
 
         faux = self
         self.recus, self.pannes, self.lenteur = [], [], 2.0
+        self.numeros_invalides = set()  # recipients refused as Brevo refuses a dead number
 
         class Reponses(BaseHTTPRequestHandler):
             def log_message(self, *args):
@@ -141,6 +143,8 @@ class FauxBrevo:
                 except ValueError:
                     return self._repondre(400, {"code": "bad_request", "message": "Invalid JSON"})
                 erreur = faux.invalide(corps, re)
+                if not erreur and str(corps.get("recipient")) in faux.numeros_invalides:
+                    erreur = "Invalid phone number"
                 if erreur:
                     return self._repondre(400, {"code": "invalid_parameter", "message": erreur})
                 faux.recus.append(corps)

@@ -98,11 +98,21 @@ def test_a_body_brevo_would_refuse_is_refused(faux_brevo, settings):
     assert "Invalid sender" in Envoi.objects.get().erreur
 
 
-def test_a_wrong_key_is_a_refusal_staff_see(faux_brevo, settings):
+def test_a_wrong_key_is_an_outage_retried_and_logged_as_an_error(faux_brevo, settings, caplog):
     settings.BREVO_API_KEY = "une-cle-revoquee"
     ecrire()
-    assert envois_expedier() == {"echec": 1}
-    assert "HTTP 401" in Envoi.objects.get().erreur
+    assert envois_expedier() == {"reessai": 1}
+    envoi = Envoi.objects.get()
+    assert envoi.statut == Envoi.Statut.A_ENVOYER and "HTTP 401" in envoi.erreur
+    assert any(r.levelname == "ERROR" and "HTTP 401" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("statut", ["402", "403"])
+def test_credits_spent_or_account_blocked_are_retried(faux_brevo, statut):
+    faux_brevo.pannes.append(statut)
+    ecrire()
+    assert envois_expedier() == {"reessai": 1}
+    assert not Envoi.objects.get().refus_definitif
 
 
 def test_a_hung_provider_does_not_hold_the_worker(faux_brevo):

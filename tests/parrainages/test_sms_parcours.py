@@ -113,6 +113,32 @@ def test_a_planned_meeting_reaches_the_mentee_by_sms_and_the_mentor_by_email(bre
     assert reponse.status_code == 302 and reponse["Location"].endswith("/filleul/#rencontres")
 
 
+@pytest.mark.parametrize(
+    "nom",
+    [
+        ("Jean-Christophe", "Dupont-Aignan-Lefebvre"),  # the cut falls inside a word
+        ("Đorđe", "Przybyłowski-Wiśniewski 😀"),
+    ],
+)
+def test_a_meeting_proposed_by_a_long_named_mentor_fits_in_one_sms(brevo, settings, nom):
+    from mentorat import gsm7
+    from parrainages.models import Rencontre
+    from parrainages.services.rencontres import invitation_envoyer
+
+    settings.SITE_URL = "https://parrainage.emploi.exemple-ville.fr"  # 42 characters
+    filleul = UserFactory(tout_sms=True)
+    rencontre = RencontreFactory(
+        statut=Rencontre.Statut.PROPOSEE,
+        parrainage__filleul__user=filleul,
+        parrainage__parrain__user__first_name=nom[0],
+        parrainage__parrain__user__last_name=nom[1],
+    )
+    invitation_envoyer(rencontre, "REQUEST", "Rencontre proposée")
+    sms = Envoi.objects.get(canal=Envoi.Canal.SMS, destinataire=filleul)
+    assert "à confirmer" in sms.texte
+    assert gsm7.septets(sms.texte) is not None and gsm7.septets(sms.texte) <= 160
+
+
 def _demain_a(heure):
     demain = timezone.localtime(NOW).date() + dt.timedelta(days=1)
     return timezone.make_aware(dt.datetime.combine(demain, dt.time(heure, 0)))

@@ -209,6 +209,32 @@ def test_a_code_is_blocked_after_too_many_wrong_birth_dates(client, membre, prog
     assert "il est bloqué" in lire(reclamer(client, code))
 
 
+def test_a_code_received_by_sms_and_redeemed_verifies_the_number(
+    client, membre, programme, commune, capsys, settings
+):
+    settings.SMS_CONSOLE = True
+    creer_compte(client, membre, programme, commune)
+    prescription = Prescription.objects.get()
+    client.post(reverse("partenaires:prescription_code", args=[prescription.pk]), {"moyen": "sms"})
+    code = code_de(capsys.readouterr().out)
+    assert reclamer(client, code).status_code == 302
+    user = prescription.filleul.user
+    user.refresh_from_db()
+    assert user.telephone == "+33612345678" and user.telephone_verifie_le is not None
+
+
+def test_a_code_handed_by_letter_verifies_no_number(client, membre, programme, commune):
+    creer_compte(client, membre, programme, commune)
+    prescription = Prescription.objects.get()
+    pdf = orientations.code_remettre(
+        prescription_id=prescription.pk, par=membre.user, moyen="lettre"
+    )
+    assert reclamer(client, code_de(texte_pdf(pdf))).status_code == 302
+    user = prescription.filleul.user
+    user.refresh_from_db()
+    assert user.telephone_verifie_le is None
+
+
 def test_the_code_by_sms_and_by_email_through_the_outbox(
     client, membre, programme, commune, capsys, settings
 ):

@@ -34,6 +34,7 @@ class Command(BaseCommand):
                 f"  orientations jamais suivies à effacer : {bilan.invitations_effacees}\n"
                 f"  sessions expirées à supprimer : {bilan.sessions_expirees}\n"
                 f"  e-mails anciens à vider : {bilan.envois_purges}\n"
+                f"  liens courts expirés à supprimer : {bilan.liens_courts_purges}\n"
                 f"  entrées anciennes du journal des modifications : {bilan.journal_purge}"
             )
             return
@@ -45,6 +46,7 @@ class Command(BaseCommand):
                 f"Orientations jamais suivies effacées : {bilan.invitations_effacees}\n"
                 f"Sessions expirées supprimées : {bilan.sessions_expirees}\n"
                 f"E-mails anciens vidés : {bilan.envois_purges}\n"
+                f"Liens courts expirés supprimés : {bilan.liens_courts_purges}\n"
                 f"Entrées anciennes du journal des modifications supprimées : "
                 f"{bilan.journal_purge}"
             )
