@@ -44,7 +44,7 @@ from .admin_perimetre import comptes_du_perimetre
 from .admin_widgets import AutocompleteAccessible, avec_option_vide
 from .audit import modeles_journalises
 from .comptes import activation_renvoyer, compte_creer
-from .models import Envoi, Partie, User
+from .models import Envoi, IdentiteCertifiee, Partie, User
 from .perimetre import RESERVE_ADMINISTRATEURS
 
 # --- Shared helpers ----------------------------------------------------------------------------
@@ -641,6 +641,9 @@ class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not is_platform_admin(request.user):
             fields += RIGHTS_FIELDS
+        if obj is not None and IdentiteCertifiee.objects.filter(user=obj).exists():
+            # Certified by FranceConnect: changed by FranceConnect only.
+            fields += ["first_name", "last_name"]
         return fields
 
     def has_change_permission(self, request, obj=None):

@@ -38,7 +38,7 @@ from mentorat.admin import (
 from mentorat.admin_dates import BoundedDatesChangeList, DateHierarchyFromBoundsMixin
 from mentorat.admin_perimetre import REFERENTIEL_PARTAGE, dans_le_perimetre
 from mentorat.admin_voisins import voisins
-from mentorat.models import Partie, User
+from mentorat.models import IdentiteCertifiee, Partie, User
 from mentorat.perimetre import COORDINATEUR, LECTURE, RANG, Portee, perimetre_de
 from mentorat.signatures import parties_de
 from mentorat.territoires import departement_of
@@ -631,6 +631,13 @@ class FilleulAdmin(
             {"fields": ("consentement_version", "consentement_le", "anonymise_le", "created_at")},
         ),
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and IdentiteCertifiee.objects.filter(user_id=obj.user_id).exists():
+            # Certified by FranceConnect: changed by FranceConnect only.
+            fields.append("date_naissance")
+        return fields
 
     @admin.display(description="âge", ordering="-date_naissance")
     def age(self, obj):
