@@ -22,7 +22,7 @@ from mentorat.connexion import (
     fournisseurs_actifs,
     identite_certifier,
 )
-from mentorat.fournisseurs import apps_oidc
+from mentorat.fournisseurs import SCOPES_FRANCECONNECT, apps_oidc
 from mentorat.models import IdentiteCertifiee, User
 from mentorat.sessions import SessionStore
 from parrainages.forms import IdentiteForm
@@ -306,9 +306,7 @@ def test_the_login_link_sends_a_nonce_and_only_the_configured_parameters(
     parametres = parse_qs(urlsplit(reponse.url).query)
     assert parametres["acr_values"] == ["eidas1"]
     assert "claims" not in parametres
-    assert sorted(parametres["scope"][0].split()) == sorted(
-        "openid given_name family_name birthdate birthplace birthcountry email".split()
-    )
+    assert sorted(parametres["scope"][0].split()) == sorted(SCOPES_FRANCECONNECT)
     assert len(parametres["nonce"][0]) >= 32
     etats = request.session["socialaccount_states"]
     assert [e[0]["nonce"] for e in etats.values()] == parametres["nonce"]
@@ -624,3 +622,44 @@ def test_the_discovery_document_is_cached(configures, requete, monkeypatch):
     for _ in range(2):
         assert AdaptateurOIDC(requete, "franceconnect").openid_config == config
     assert appels == ["https://fc.example/.well-known/openid-configuration"]
+
+
+def test_a_certified_identity_is_read_only_in_the_admin(rf):
+    from django.contrib import admin
+
+    from parrainages.models import Filleul
+
+    filleul = FilleulFactory()
+    autre = FilleulFactory()
+    identite_certifier(user=filleul.user, claims=IDENTITE)
+    request = rf.get("/admin/")
+    request.user = gestionnaire()
+    comptes, profils = admin.site._registry[User], admin.site._registry[Filleul]
+
+    assert {"first_name", "last_name"} <= set(comptes.get_readonly_fields(request, filleul.user))
+    assert "date_naissance" in profils.get_readonly_fields(request, filleul)
+    assert "first_name" not in comptes.get_readonly_fields(request, autre.user)
+    assert "date_naissance" not in profils.get_readonly_fields(request, autre)
+
+
+def test_offering_to_mentor_keeps_the_certified_names():
+    from parrainages.services.filleul import parrain_proposer
+    from tests.programmes.factories import CommuneFactory, ProgrammeFactory
+
+    user = UserFactory()
+    identite_certifier(user=user, claims=IDENTITE)
+    parrain_proposer(
+        user=user,
+        programme=ProgrammeFactory(),
+        donnees={
+            "first_name": "Autre",
+            "last_name": "Nom",
+            "entreprise": "Entreprise",
+            "fonction": "RH",
+            "commune": CommuneFactory(),
+            "capacite": 1,
+            "annees_experience": 5,
+        },
+    )
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("Angela Claire Louise", "Dubois")
