@@ -8,11 +8,14 @@ account (docs/connexion-franceconnect-proconnect.md):
 
 - FranceConnect signs in a job seeker: the account linked to the identity, else the account of
   the same e-mail address when it is a job seeker's (never a staff, partner or mentor account),
-  else a new account, which becomes a job seeker's. The identity is then certified
+  that address is verified and the names and birth date it holds agree with FranceConnect's
+  (the owner is told by e-mail, the password wiped), else a new account, which becomes a job
+  seeker's. The identity is then certified
   (``IdentiteCertifiee``): names, birth date and place are locked.
 - ProConnect signs in only an existing staff or partner member account, matched on the
   professional e-mail address ProConnect verified; it never creates one. A staff member still
-  gives their TOTP code unless ProConnect says a second factor was used (``amr`` has ``mfa``).
+  gives their TOTP code unless ProConnect says a second factor was used (a two-factor ``acr``
+  and an ``amr`` list with ``mfa``).
 
 Roles live in the apps above (mentee, mentor, partner member): they are told here through
 ``roles_enregistrer``, and what follows a certification through ``certification_enregistrer``.

@@ -5,7 +5,8 @@ References (docs/connexion-franceconnect-proconnect.md):
 - FranceConnect: https://docs.partenaires.franceconnect.gouv.fr/fs/fs-technique/ (scopes of
   the "identité pivot", ``acr_values=eidas1``, ``nonce``, signed userinfo, logout);
 - ProConnect: https://partenaires.proconnect.gouv.fr/docs/fournisseur-service (scopes
-  ``given_name usual_name email``, ``claims`` asking for ``amr``, signed userinfo, logout).
+  ``given_name usual_name email``, ``claims`` asking for ``acr`` and ``amr``, signed userinfo,
+  logout).
 """
 
 import json
