@@ -136,6 +136,16 @@ def test_franceconnect_signs_up_a_job_seeker_with_a_certified_identity(
     session = navigateur.get(f"{live_server.url}/filleul/profil/1/").text
     assert 'value="Autre"' not in session
 
+    # Logging out of the new account ends the FranceConnect session too (the ID token was
+    # kept once the sign-up was accepted).
+    page = navigateur.get(f"{live_server.url}/comptes/logout/").text
+    sortie = navigateur.post(
+        f"{live_server.url}/comptes/logout/",
+        data={"csrfmiddlewaretoken": CSRF.search(page)[1]},
+        allow_redirects=False,
+    )
+    assert sortie.headers["Location"].startswith(f"{oidc}/session/end")
+
     # The second time, the same identity opens the same account.
     navigateur = navigateurs()
     encore = se_connecter(live_server, navigateur, "franceconnect", "fc-nouvelle")
