@@ -591,6 +591,14 @@ RIGHTS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 ADD_FIELDS = ("email", "first_name", "last_name")
 
 
+def identite_certifiee(obj, user_id) -> bool:
+    """Whether FranceConnect certified the identity of ``user_id``, read once for the page's
+    ``obj`` (the admin asks for its read-only fields several times)."""
+    if not hasattr(obj, "_identite_certifiee"):
+        obj._identite_certifiee = IdentiteCertifiee.objects.filter(user_id=user_id).exists()
+    return obj._identite_certifiee
+
+
 @admin.register(User)
 class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
     portee = staticmethod(comptes_du_perimetre)
@@ -641,7 +649,7 @@ class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not is_platform_admin(request.user):
             fields += RIGHTS_FIELDS
-        if obj is not None and IdentiteCertifiee.objects.filter(user=obj).exists():
+        if obj is not None and identite_certifiee(obj, obj.pk):
             # Certified by FranceConnect: changed by FranceConnect only.
             fields += ["first_name", "last_name"]
         return fields

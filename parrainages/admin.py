@@ -32,13 +32,14 @@ from mentorat.admin import (
     LoadedRelationsForm,
     SelectRelatedMixin,
     TransitionAdminMixin,
+    identite_certifiee,
     json_html,
     transition_action,
 )
 from mentorat.admin_dates import BoundedDatesChangeList, DateHierarchyFromBoundsMixin
 from mentorat.admin_perimetre import REFERENTIEL_PARTAGE, dans_le_perimetre
 from mentorat.admin_voisins import voisins
-from mentorat.models import IdentiteCertifiee, Partie, User
+from mentorat.models import Partie, User
 from mentorat.perimetre import COORDINATEUR, LECTURE, RANG, Portee, perimetre_de
 from mentorat.signatures import parties_de
 from mentorat.territoires import departement_of
@@ -634,7 +635,7 @@ class FilleulAdmin(
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and IdentiteCertifiee.objects.filter(user_id=obj.user_id).exists():
+        if obj is not None and identite_certifiee(obj, obj.user_id):
             # Certified by FranceConnect: changed by FranceConnect only.
             fields.append("date_naissance")
         return fields
