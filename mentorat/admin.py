@@ -45,7 +45,7 @@ from .admin_widgets import AutocompleteAccessible, avec_option_vide
 from .audit import modeles_journalises
 from .canaux import telephone_saisir
 from .comptes import activation_renvoyer, compte_creer
-from .models import Envoi, Partie, User
+from .models import Envoi, IdentiteCertifiee, Partie, User
 from .perimetre import RESERVE_ADMINISTRATEURS
 
 # --- Shared helpers ----------------------------------------------------------------------------
@@ -592,6 +592,14 @@ RIGHTS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 ADD_FIELDS = ("email", "first_name", "last_name")
 
 
+def identite_certifiee(obj, user_id) -> bool:
+    """Whether FranceConnect certified the identity of ``user_id``, read once for the page's
+    ``obj`` (the admin asks for its read-only fields several times)."""
+    if not hasattr(obj, "_identite_certifiee"):
+        obj._identite_certifiee = IdentiteCertifiee.objects.filter(user_id=user_id).exists()
+    return obj._identite_certifiee
+
+
 @admin.register(User)
 class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
     portee = staticmethod(comptes_du_perimetre)
@@ -654,6 +662,9 @@ class UserAdmin(JournalAuditAdminMixin, DjangoUserAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if not is_platform_admin(request.user):
             fields += RIGHTS_FIELDS
+        if obj is not None and identite_certifiee(obj, obj.pk):
+            # Certified by FranceConnect: changed by FranceConnect only.
+            fields += ["first_name", "last_name"]
         return fields
 
     def has_change_permission(self, request, obj=None):

@@ -24,6 +24,7 @@ class MentoratConfig(AppConfig):
         register(checks.redis_configure, "production")
         register(checks.adresse_publique, "production")
         register(checks.certificat_de_scellement, "production")
+        register(checks.fournisseurs_en_https, "production")
         mfa.connect_signals()
         contexte_a_l_envoi(comptes.REGLE, comptes.lien_a_l_envoi)
         canal_enregistrer(Envoi.Canal.SMS, brevo.sms_envoyer, disponible=brevo.configure)

@@ -122,3 +122,21 @@ def _ouvrir(donnees: bytes, mot_de_passe: str):
     except (ValueError, TypeError):
         return None, None
     return cle, certificat
+
+
+def fournisseurs_en_https(app_configs=None, **kwargs):
+    """FranceConnect's and ProConnect's addresses: https only (the ID token is trusted because
+    it comes straight from the provider over TLS, OpenID Connect Core 1.0, § 3.1.3.7)."""
+    if settings.DEBUG:
+        return []
+    apps = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
+    return [
+        checks.Error(
+            f"L'adresse de {app['name']} ({app['settings']['server_url']}) n'est pas en https.",
+            hint="Indiquez l'adresse https donnée par la documentation du fournisseur "
+            "(FRANCECONNECT_URL, PROCONNECT_URL : docs/connexion-franceconnect-proconnect.md).",
+            id="mentorat.E006",
+        )
+        for app in apps
+        if urlsplit(app["settings"].get("server_url", "")).scheme != "https"
+    ]

@@ -5,8 +5,11 @@ References (docs/connexion-franceconnect-proconnect.md):
 - FranceConnect: https://docs.partenaires.franceconnect.gouv.fr/fs/fs-technique/ (scopes of
   the "identité pivot", ``acr_values=eidas1``, ``nonce``, signed userinfo, logout);
 - ProConnect: https://partenaires.proconnect.gouv.fr/docs/fournisseur-service (scopes
-  ``given_name usual_name email``, ``claims`` asking for ``amr``, signed userinfo, logout).
+  ``given_name usual_name email``, ``claims`` asking for ``acr`` and ``amr``, signed userinfo,
+  logout).
 """
+
+import json
 
 # FranceConnect's "identité pivot" that the profile needs, and the e-mail address; no gender,
 # no preferred_username (data minimisation).
@@ -20,9 +23,27 @@ SCOPES_FRANCECONNECT = [
     "email",
 ]
 SCOPES_PROCONNECT = ["openid", "email", "given_name", "usual_name"]
-# ProConnect sends the "amr" claim (how the person authenticated, "mfa" for a second factor)
-# only when it is asked for in the "claims" parameter.
-CLAIMS_PROCONNECT = '{"id_token": {"amr": {"essential": true}, "auth_time": {"essential": true}}}'
+# ProConnect's levels of assurance that include a second factor (its documentation, "Exiger
+# une authentification double facteur": the "acr" claim asked as essential with these values,
+# then checked in the ID token): eIDAS substantial and high, and its own two levels.
+ACR_PROCONNECT_MFA = (
+    "eidas2",
+    "eidas3",
+    "https://proconnect.gouv.fr/assurance/self-asserted-2fa",
+    "https://proconnect.gouv.fr/assurance/consistency-checked-2fa",
+)
+# ProConnect sends "acr" and "amr" (how the person authenticated, "mfa" for a second factor)
+# only when they are asked for in the "claims" parameter.
+CLAIMS_PROCONNECT = json.dumps(
+    {
+        "id_token": {
+            "acr": {"essential": True, "values": list(ACR_PROCONNECT_MFA)},
+            "amr": {"essential": True},
+            "auth_time": {"essential": True},
+        }
+    },
+    separators=(",", ":"),
+)
 
 
 def apps_oidc(

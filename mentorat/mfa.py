@@ -88,7 +88,8 @@ def retour_apres_mfa(request) -> str | None:
 
 class AuthentificationStage(AuthenticateStage):
     """allauth's login step asking for the TOTP code, skipped when ProConnect vouched for a
-    second factor in this very login (its ``amr`` claim holds "mfa": mentorat.connexion)."""
+    second factor in this very login (an "acr" of its two-factor levels and an "amr" list with
+    "mfa": mentorat.connexion.second_facteur_proconnect)."""
 
     def _should_handle(self, request) -> bool:
         from .connexion import mfa_par_fournisseur

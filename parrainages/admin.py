@@ -32,6 +32,7 @@ from mentorat.admin import (
     LoadedRelationsForm,
     SelectRelatedMixin,
     TransitionAdminMixin,
+    identite_certifiee,
     json_html,
     transition_action,
 )
@@ -631,6 +632,13 @@ class FilleulAdmin(
             {"fields": ("consentement_version", "consentement_le", "anonymise_le", "created_at")},
         ),
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and identite_certifiee(obj, obj.user_id):
+            # Certified by FranceConnect: changed by FranceConnect only.
+            fields.append("date_naissance")
+        return fields
 
     @admin.display(description="âge", ordering="-date_naissance")
     def age(self, obj):

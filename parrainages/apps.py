@@ -31,13 +31,18 @@ class ParrainagesConfig(AppConfig):
 
         # Signing in with FranceConnect: who is a mentee or a mentor, and what a certified
         # identity changes in the mentee profile (mentorat.connexion).
-        from mentorat.connexion import certification_enregistrer, roles_enregistrer
+        from mentorat.connexion import (
+            certification_enregistrer,
+            naissance_enregistrer,
+            roles_enregistrer,
+        )
 
         from .access import roles_du_compte
-        from .services.filleul import filleul_identite_appliquer
+        from .services.filleul import filleul_identite_appliquer, filleul_naissance
 
         roles_enregistrer(roles_du_compte)
         certification_enregistrer(filleul_identite_appliquer)
+        naissance_enregistrer(filleul_naissance)
         from mentorat.effacement import effacement_enregistrer
         from mentorat.signatures import document_enregistrer
 

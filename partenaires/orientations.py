@@ -24,7 +24,7 @@ from django.utils import timezone
 from mentorat.canaux import telephone_prouve
 from mentorat.emails import rendre_texte
 from mentorat.envois import canal_disponible, courriel_ecrire, courriel_ecrire_rendu
-from mentorat.models import Envoi, User
+from mentorat.models import Envoi, IdentiteCertifiee, User
 from mentorat.pdf import rendre_pdf
 from mentorat.telephones import telephone_e164
 from parrainages.models import Candidature, Filleul
@@ -231,6 +231,7 @@ def _prescription_a_reclamer(prescription_id: int, *, par) -> Prescription:
 def _code_emettre(prescription: Prescription, *, moyen: str) -> tuple[CodeReclamation, str]:
     """A new code for the person's account; the ones issued before no longer work."""
     from allauth.account.models import EmailAddress
+    from allauth.socialaccount.models import SocialAccount
 
     maintenant = timezone.now()
     # The account's row, locked: a claim of the previous code waits for this one to commit.
@@ -242,6 +243,10 @@ def _code_emettre(prescription: Prescription, *, moyen: str) -> tuple[CodeReclam
         user.email = None
         user.set_unusable_password()
         user.save(update_fields=["email", "password"])
+    # Nor does an identity linked since (FranceConnect, ProConnect, maybe through the mistyped
+    # address): the code's holder claims the account, and certifies it again if they wish.
+    SocialAccount.objects.filter(user=user).delete()
+    IdentiteCertifiee.objects.filter(user=user).delete()
     CodeReclamation.objects.filter(
         user=user, utilise_le__isnull=True, remplace_le__isnull=True
     ).update(remplace_le=maintenant)

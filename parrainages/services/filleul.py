@@ -103,6 +103,13 @@ def filleul_enregistrer_profil(*, user, donnees: dict) -> Filleul:
     return filleul
 
 
+def filleul_naissance(user):
+    """The birth date of ``user``'s mentee profile, if any (compared with FranceConnect's)."""
+    if user.pk is None:
+        return None
+    return Filleul.objects.filter(user=user).values_list("date_naissance", flat=True).first()
+
+
 @transaction.atomic
 def filleul_identite_appliquer(*, user, identite) -> None:
     """FranceConnect certified ``user``'s identity: their mentee profile, if they have one,
@@ -507,8 +514,10 @@ def parrain_proposer(*, user, programme, donnees: dict) -> Parrain:
         parrain = Parrain.objects.get(user=user)
         parrain.programmes.add(programme)
         return parrain
-    user.first_name = donnees["first_name"]
-    user.last_name = donnees["last_name"]
+    if not IdentiteCertifiee.objects.filter(user=user).exists():
+        # A name certified by FranceConnect is changed by FranceConnect only.
+        user.first_name = donnees["first_name"]
+        user.last_name = donnees["last_name"]
     champs = telephone_saisir(user, donnees.get("telephone", ""))
     user.save(update_fields=["first_name", "last_name", *champs])
     parrain = Parrain.objects.create(

@@ -154,7 +154,8 @@ def login(client, user):
 # typed in).
 PAGES = [
     # Accounts: an Administrateur's pages (see ADMINISTRATEUR_SEULEMENT), who reads no perimeter.
-    pytest.param(UserFactory, 11, 8, 12, id="user"),
+    # The change pages read whether FranceConnect certified the identity (read-only names).
+    pytest.param(UserFactory, 11, 8, 13, id="user"),
     # The reference lists (sectors, communes, QPV) are the Administrateur's to change
     # (REFERENTIEL, mentorat/admin_perimetre.py): a Gestionnaire reads them, their add page
     # answers 403 (test_reference_lists_are_changed_by_an_administrateur).
@@ -171,7 +172,7 @@ PAGES = [
     # of the perimeter, none here, read without a query.
     pytest.param(ParrainFactory, 12, 8, 11, id="parrain"),
     # The change page lists the mentee's legal guardians (one query, whatever their number).
-    pytest.param(FilleulFactory, 11, 8, 11, id="filleul"),
+    pytest.param(FilleulFactory, 11, 8, 12, id="filleul"),
     pytest.param(RepresentantLegalFactory, 11, 8, 9, id="representant_legal"),
     # Guardians' consents: evidence written by the application's service, never typed in.
     pytest.param(AutorisationParentaleFactory, 12, None, 10, id="autorisation_parentale"),

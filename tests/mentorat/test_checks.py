@@ -96,3 +96,21 @@ def test_an_expired_certificate_and_one_about_to_expire(production, tmp_path):
     (avertissement,) = checks.certificat_de_scellement()
     assert avertissement.id == "mentorat.W001" and not avertissement.is_serious()
     assert "renouvellement" in avertissement.hint
+
+
+def test_providers_only_over_https(production):
+    from mentorat.fournisseurs import apps_oidc
+
+    production.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": apps_oidc(
+                franceconnect=("fc", "secret", "http://oidc.franceconnect.example/api/v2"),
+                proconnect=("pc", "secret", "https://proconnect.example/api/v2"),
+            )
+        }
+    }
+    (erreur,) = run_checks(tags=["production"])
+    assert erreur.id == "mentorat.E006" and erreur.is_serious()
+    assert "FranceConnect (http://oidc.franceconnect.example/api/v2)" in erreur.msg
+    production.DEBUG = True
+    assert run_checks(tags=["production"]) == []

@@ -5,6 +5,7 @@ A ``requests`` session plays the browser: the login page's button, the provider'
 the way back, the pages it lands on. Nothing reaches the network.
 """
 
+import datetime as dt
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,8 +15,8 @@ from allauth.socialaccount.models import SocialAccount
 
 from conftest import nu_erreurs
 from mentorat.fournisseurs import apps_oidc
-from mentorat.models import IdentiteCertifiee, User
-from tests.mentorat.factories import UserFactory, gestionnaire, totp_activer
+from mentorat.models import Envoi, IdentiteCertifiee, User
+from tests.mentorat.factories import EmailAddressFactory, UserFactory, gestionnaire, totp_activer
 from tests.parrainages.factories import FilleulFactory
 from tests.partenaires.factories import MembreFactory
 
@@ -110,7 +111,9 @@ def test_franceconnect_signs_up_a_job_seeker_with_a_certified_identity(
     identite = IdentiteCertifiee.objects.get(user=user)
     assert str(identite.date_naissance) == "1992-06-14"
     assert (identite.lieu_naissance, identite.pays_naissance) == ("75107", "99100")
-    assert user.emailaddress_set.get().verified
+    # FranceConnect does not say the address is verified: no password reset to it until the
+    # person verifies it.
+    assert not user.emailaddress_set.get().verified
     # The profile shows the identity locked.
     page = reponse.text
     assert page.count("Certifié par FranceConnect") == 5
@@ -133,6 +136,16 @@ def test_franceconnect_signs_up_a_job_seeker_with_a_certified_identity(
     session = navigateur.get(f"{live_server.url}/filleul/profil/1/").text
     assert 'value="Autre"' not in session
 
+    # Logging out of the new account ends the FranceConnect session too (the ID token was
+    # kept once the sign-up was accepted).
+    page = navigateur.get(f"{live_server.url}/comptes/logout/").text
+    sortie = navigateur.post(
+        f"{live_server.url}/comptes/logout/",
+        data={"csrfmiddlewaretoken": CSRF.search(page)[1]},
+        allow_redirects=False,
+    )
+    assert sortie.headers["Location"].startswith(f"{oidc}/session/end")
+
     # The second time, the same identity opens the same account.
     navigateur = navigateurs()
     encore = se_connecter(live_server, navigateur, "franceconnect", "fc-nouvelle")
@@ -152,16 +165,44 @@ def test_franceconnect_signs_up_a_job_seeker_with_a_certified_identity(
 
 
 def test_franceconnect_links_the_job_seeker_of_the_same_address(live_server, oidc, navigateurs):
-    filleul = FilleulFactory(user__email="angela.dubois@exemple.fr")
+    filleul = FilleulFactory(
+        user__email="angela.dubois@exemple.fr",
+        user__first_name="Angela",
+        user__last_name="DUBOIS",
+        date_naissance=dt.date(1992, 6, 14),
+    )
+    filleul.user.set_password("ancien-mot-de-passe")
+    filleul.user.save()
+    EmailAddressFactory(user=filleul.user)
 
     reponse = se_connecter(live_server, navigateurs(), "franceconnect", "fc-nouvelle")
 
     assert chemin(reponse) == "/filleul/"
     assert SocialAccount.objects.get(provider="franceconnect").user == filleul.user
-    filleul.refresh_from_db()
-    assert str(filleul.date_naissance) == "1992-06-14"
     filleul.user.refresh_from_db()
-    assert filleul.user.last_name == "Dubois"
+    assert filleul.user.first_name == "Angela Claire Louise"
+    assert not filleul.user.has_usable_password()
+    assert Envoi.objects.get(regle="connexion_reliee").destinataire == filleul.user
+
+
+def test_franceconnect_does_not_take_an_account_claimed_with_a_mistyped_address(
+    live_server, oidc, navigateurs
+):
+    """Someone claimed an account with an address that is not theirs (never verified): the
+    owner of the address, through FranceConnect, does not get into it."""
+    filleul = FilleulFactory(user__email="angela.dubois@exemple.fr")
+    filleul.user.set_password("mot-de-passe-du-filleul")
+    filleul.user.save()
+    EmailAddressFactory(user=filleul.user, verified=False)
+
+    reponse = se_connecter(live_server, navigateurs(), "franceconnect", "fc-usurpation")
+
+    assert chemin(reponse) == "/comptes/login/"
+    assert "sans votre mot de passe" in reponse.text
+    assert not SocialAccount.objects.exists()
+    assert not IdentiteCertifiee.objects.exists()
+    filleul.user.refresh_from_db()
+    assert filleul.user.check_password("mot-de-passe-du-filleul")
 
 
 def test_franceconnect_never_opens_a_partner_account(live_server, oidc, navigateurs):
@@ -210,6 +251,14 @@ def test_proconnect_staff_still_give_their_code(live_server, oidc, navigateurs):
     assert "code" in reponse.text
     admin = navigateur.get(f"{live_server.url}/admin/", allow_redirects=False)
     assert admin.headers["Location"].startswith("/admin/login/")
+
+
+def test_proconnect_amr_without_a_two_factor_acr_asks_for_the_code(live_server, oidc, navigateurs):
+    totp_activer(gestionnaire(email="equipe@ville.fr"))
+
+    reponse = se_connecter(live_server, navigateurs(), "proconnect", "pc-equipe-amr-seul")
+
+    assert chemin(reponse) == "/comptes/2fa/authenticate/"
 
 
 def test_proconnect_second_factor_opens_the_admin(live_server, oidc, navigateurs):

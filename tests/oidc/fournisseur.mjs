@@ -9,13 +9,19 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 const configuration = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const { port, clients, comptes } = configuration;
 const issuer = `http://127.0.0.1:${port}`;
 
 const echapper = (texte) => String(texte).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+// An "acr" asked as essential with values that the account's login did not reach would make
+// the provider ask for the login again and again: the account's own "acr" is kept as is, so
+// that the platform's check of it (mentorat.connexion) is what the tests see.
+const policy = interactionPolicy.base();
+policy.get('login').checks.remove('essential_acrs');
 
 const provider = new Provider(issuer, {
   clients,
@@ -32,7 +38,13 @@ const provider = new Provider(issuer, {
     // How the person authenticated (ProConnect: "mfa" after a second factor).
     amr: null,
   },
-  acrValues: ['eidas1', 'eidas2', 'eidas3'],
+  acrValues: [
+    'eidas1',
+    'eidas2',
+    'eidas3',
+    'https://proconnect.gouv.fr/assurance/self-asserted',
+    'https://proconnect.gouv.fr/assurance/self-asserted-2fa',
+  ],
   features: {
     devInteractions: { enabled: false },
     claimsParameter: { enabled: true },
@@ -45,7 +57,7 @@ const provider = new Provider(issuer, {
     if (!compte) return undefined;
     return { accountId: id, claims: async () => ({ sub: id, ...compte.claims }) };
   },
-  interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  interactions: { policy, url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   // Consent is given at once, for every scope and claim asked (as the real providers do
   // once the person has agreed).
   loadExistingGrant: async (ctx) => {

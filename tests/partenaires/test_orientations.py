@@ -623,6 +623,31 @@ def test_a_claim_with_a_mistyped_address_can_be_started_again(client, membre, pr
     assert "a déjà activé son compte" in lire(refus)
 
 
+def test_a_new_code_unlinks_the_identities_linked_meanwhile(client, membre, programme, commune):
+    """A FranceConnect or ProConnect identity linked to the account before its claim (through
+    the address typed at a claim, say) no longer opens it once a new code is issued."""
+    from allauth.socialaccount.models import SocialAccount
+
+    from mentorat.models import IdentiteCertifiee
+
+    creer_compte(client, membre, programme, commune)
+    prescription = Prescription.objects.get()
+    user = prescription.filleul.user
+    SocialAccount.objects.create(user=user, provider="franceconnect", uid="fc-1")
+    IdentiteCertifiee.objects.create(
+        user=user,
+        prenoms="Yasmine",
+        nom="Benali",
+        date_naissance=NAISSANCE,
+        certifiee_le=timezone.now(),
+    )
+
+    _code_lettre(client, membre, prescription)
+
+    assert not SocialAccount.objects.filter(user=user).exists()
+    assert not IdentiteCertifiee.objects.filter(user=user).exists()
+
+
 def test_a_code_is_refused_once_the_account_is_activated(client, membre, programme, commune):
     from allauth.account.models import EmailAddress
 
