@@ -24,6 +24,8 @@ from django.db.models.constants import LOOKUP_SEP
 from django.utils.text import smart_split, unescape_string_literal
 
 PREFIXES = {"^": "istartswith", "=": "iexact", "@": "search"}
+# Words of one search taken into account (the others are ignored): staff type a name or two.
+MOTS_MAX = 6
 # Beyond this, a number typed in the box cannot be a primary key (bigint).
 CHIFFRES_MAX = 18
 
@@ -89,6 +91,19 @@ def _cles(model, arbre: dict, terme: str):
     return branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0]
 
 
+def _mots(recherche: str) -> list[str]:
+    """The words searched, as Django splits them (quotes keep a phrase), each once, the
+    first ``MOTS_MAX``: every word is a subquery per relation, and four hundred of them (a
+    pasted text, a hostile address) would hold the database for minutes."""
+    mots = []
+    for morceau in smart_split(recherche):
+        if morceau[:1] in ('"', "'") and morceau[-1:] == morceau[:1]:
+            morceau = unescape_string_literal(morceau)
+        if morceau and morceau.casefold() not in {m.casefold() for m in mots}:
+            mots.append(morceau)
+    return mots[:MOTS_MAX]
+
+
 class RechercheIndexeeMixin:
     def get_search_results(self, request, queryset, search_term):
         champs = [_analyser(c) for c in self.get_search_fields(request)]
@@ -97,9 +112,7 @@ class RechercheIndexeeMixin:
         if not search_term or not champs or len(directs) < len(champs):
             return super().get_search_results(request, queryset, search_term)
         arbre = _arbre(model, directs)
-        for morceau in smart_split(search_term):
-            if morceau[:1] in ('"', "'") and morceau[-1:] == morceau[:1]:
-                morceau = unescape_string_literal(morceau)
+        for morceau in _mots(search_term):
             condition = Q(pk__in=_cles(model, arbre, morceau))
             if morceau.isascii() and morceau.isdigit() and len(morceau) <= CHIFFRES_MAX:
                 condition |= Q(pk=int(morceau))

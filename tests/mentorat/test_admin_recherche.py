@@ -129,3 +129,18 @@ def test_the_meetings_search_can_read_the_trigram_indexes(monde):
     ):
         assert index in plan
     assert "Seq Scan" not in plan
+
+
+def test_each_word_once_and_six_at_most(monde):
+    requete = RequestFactory().get("/")
+    requete.user = administrateur()
+    rencontres = admin.site._registry[Rencontre]
+    base = Rencontre.objects.all()
+    une_fois, _ = rencontres.get_search_results(requete, base, "Benali")
+    repete, _ = rencontres.get_search_results(requete, base, "Benali benali " * 200)
+    assert set(repete) == set(une_fois)
+    # Beyond six words the rest is not searched (a pasted text does not hold the database).
+    six = "Benali Boulangerie exemple Société Ndiaye Awa"
+    avec_un_septieme, _ = rencontres.get_search_results(requete, base, f"{six} introuvable")
+    seulement_six, _ = rencontres.get_search_results(requete, base, six)
+    assert set(avec_un_septieme) == set(seulement_six)
