@@ -22,6 +22,7 @@ from parrainages.services.matching import (
 )
 from programmes.models import AvisFilleul, Commune, Programme, Secteur, Situation
 
+from .eligibilite import eligibilite
 from .population import CONSENTEMENT_VERSION, DOMAINE
 from .programmes import HAUTE_GARONNE
 from .socle import creer_compte
@@ -122,10 +123,10 @@ def _filleule(password_hash, programme, commune) -> Filleul:
     filleul, _ = Filleul.objects.get_or_create(
         user=user,
         defaults={
-            "date_naissance": timezone.localdate() - dt.timedelta(days=365 * 27 + 100),
+            "date_naissance": timezone.localdate() - dt.timedelta(days=365 * 22 + 100),
             "commune": commune,
             "niveau_diplome": 4,
-            "situation": Situation.DEMANDEUR_EMPLOI,
+            "situation": Situation.MISSION_LOCALE,
             "disponibilites": ["lun_soir", "mar_soir", "mer_aprem", "jeu_soir"],
             "mobilite_km": 15,
             "consentement_version": CONSENTEMENT_VERSION,
@@ -134,12 +135,16 @@ def _filleule(password_hash, programme, commune) -> Filleul:
         },
     )
     filleul.secteurs_souhaites.set(Secteur.objects.filter(code__in=["D", "M"]))
+    # Her eligibility as it was when she applied, criterion by criterion (as every demo
+    # application carries it).
+    instantane = eligibilite(programme, filleul, inscrite_le.date())
     Candidature.objects.get_or_create(
         filleul=filleul,
         programme=programme,
         defaults={
             "statut": Candidature.Statut.RETENUE,
-            "eligible": True,
+            "eligible": instantane["eligible"],
+            "eligibilite": instantane,
             "decidee_le": inscrite_le + dt.timedelta(days=10),
             "created_at": inscrite_le,
         },

@@ -756,7 +756,7 @@ class _Plan:
 
     def _open(self, n_pairs: int) -> int:
         counts = self._status_counts(n_pairs)
-        return sum(counts[s] for s in STATUTS_OUVERTS)
+        return sum(counts.get(s, 0) for s in STATUTS_OUVERTS)
 
     def plan_pairs(self, requested: int | None):
         capacity = sum(

@@ -2516,4 +2516,9 @@ EXCLUS = {
     "mfa_activate_totp": "idem (allauth.mfa)",
     "mfa_deactivate_totp": "idem (allauth.mfa)",
     "mfa_generate_recovery_codes": "idem (allauth.mfa)",
+    "socialaccount_connections": "page d'allauth non offerte : son chemin est pris par "
+    "mentorat/urls.py, qui répond 404 (mentorat.connexion.page_absente)",
+    "socialaccount_signup": "idem (inscription par un fournisseur finie dans un formulaire)",
+    "": "anciennes adresses d'allauth (comptes/social/…), sans nom : des redirections vers "
+    "les deux pages ci-dessus, qui répondent 404",
 }

@@ -33,6 +33,8 @@ CONTEXTE_SMS = {
     "url": "",
     "expire_le": None,
     "minutes": 10,
+    "nombre": 3,
+    "delai": 7,
     "heure": "18:00",
     "lien_court": "",
     "six_mois": False,
