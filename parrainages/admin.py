@@ -1501,7 +1501,7 @@ class ParrainageAdmin(
 
     def suivi_view(self, request):
         """Stalled pairs, overdue surveys, and the reminders sent lately."""
-        from .suivi import binomes_en_panne, derniers_envois, enquetes_en_retard, envois_en_echec
+        from .suivi import derniers_envois, envois_en_echec, suivi
 
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -1512,12 +1512,12 @@ class ParrainageAdmin(
         destinataires = (
             None if tout else dans_le_perimetre(request, User.objects.filter(is_staff=False))
         )
-        sans_fin, sans_six = enquetes_en_retard(parrainages=parrainages)
+        en_panne, sans_fin, sans_six = suivi(parrainages=parrainages)
         context = {
             **self.admin_site.each_context(request),
             "title": "Suivi des binômes",
             "opts": self.model._meta,
-            "en_panne": binomes_en_panne(parrainages=parrainages),
+            "en_panne": en_panne,
             "sans_fin": sans_fin,
             "sans_six": sans_six,
             "envois": derniers_envois(destinataires=destinataires),

@@ -13,7 +13,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Subquery,
     Value,
 )
 from django.db.models.functions import Coalesce, TruncDate
@@ -21,7 +20,7 @@ from django.utils import timezone
 
 from mentorat.models import Envoi
 
-from .models import Parrainage, Rencontre, Sortie
+from .models import Parrainage, Sortie
 from .models.parrainage import Forme
 
 
@@ -35,53 +34,73 @@ def _en_jours(champ: str) -> ExpressionWrapper:
     return ExpressionWrapper(F(champ) * unite, output_field=DurationField())
 
 
-def binomes_en_panne(aujourd_hui=None, limite=200, parrainages=None):
-    """Active regular pairs with no logged meeting for their programme's delay, the longest
-    silent first (the ``limite`` of them).
+def _en_panne(aujourd_hui, limite, parrainages) -> list[tuple[int, dt.date]]:
+    """(pk, day since) of the stalled pairs, in order: see ``binomes_en_panne``."""
+    # Stalled on ``depuis + delay <= aujourd_hui``, the delay read on each row's programme.
+    delai = _en_jours("programme__relance_sans_rencontre_jours")
+    depuis = Coalesce(
+        TruncDate("derniere_rencontre_le", tzinfo=timezone.get_current_timezone()), "date_debut"
+    )
+    return list(
+        parrainages.filter(statut=Parrainage.Statut.ACTIF, forme=Forme.REGULIER)
+        .annotate(depuis=depuis)
+        .annotate(echeance=ExpressionWrapper(F("depuis") + delai, output_field=DateField()))
+        .filter(echeance__lte=aujourd_hui)
+        .order_by("depuis", "pk")
+        .values_list("pk", "depuis")[:limite]
+    )
 
-    The rule is the work queue's (``file_de_travail``), in the database: the day of the last
-    meeting held, or else the start, is the programme's delay ago or more. Each pair's last
-    meeting is one read of the ``(parrainage, debut)`` index, ordered in the database, the
-    first ``limite`` taken: no grouping of every meeting of every pair, no pass in Python.
+
+def _sans_enquete(aujourd_hui, limite, parrainages) -> tuple[list[int], list[int]]:
+    """The pks of the ended pairs without their end outcome, or without the six-month one
+    when due, in order."""
+    fin = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.FIN)
+    six = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.SIX_MOIS)
+    termines = parrainages.filter(
+        statut__in=[Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU]
+    )
+    sans_fin = termines.filter(~Exists(fin)).order_by("date_fin", "pk")
+    sans_six = termines.filter(
+        ~Exists(six), date_fin__lte=aujourd_hui - dt.timedelta(days=183)
+    ).order_by("date_fin", "pk")
+    return (
+        list(sans_fin.values_list("pk", flat=True)[:limite]),
+        list(sans_six.values_list("pk", flat=True)[:limite]),
+    )
+
+
+def suivi(aujourd_hui=None, limite=200, parrainages=None, enquetes=True):
+    """The three lists of pairs of the follow-up page: stalled pairs (``binomes_en_panne``),
+    then ended pairs without their end outcome and without their six-month one when due
+    (``enquetes=False``: the first list only).
+
+    Each list is chosen and sorted on the pairs' table alone (the last meeting held is on the
+    pair, ``derniere_rencontre_le``, kept by the database on every write of a meeting); the
+    rows shown are then read by key, all three lists at once, with their programme, mentor and
+    mentee. Looking up the last meeting of every active pair, and joining the accounts before
+    sorting, made the database join every active pair of the country (2.8 s on national data).
     """
     aujourd_hui = aujourd_hui or timezone.localdate()
     parrainages = Parrainage.objects.all() if parrainages is None else parrainages
-    tenue = Rencontre.objects.filter(parrainage=OuterRef("pk"), statut=Rencontre.Statut.TENUE)
-    derniere = Subquery(tenue.order_by("-debut").values("debut")[:1])
-    # Stalled on ``depuis + delay <= aujourd_hui``, the delay read on each row's programme.
-    delai = _en_jours("programme__relance_sans_rencontre_jours")
-    lignes = list(
-        parrainages.filter(statut=Parrainage.Statut.ACTIF, forme=Forme.REGULIER)
-        .annotate(derniere=derniere)
-        .annotate(
-            depuis=Coalesce(
-                TruncDate("derniere", tzinfo=timezone.get_current_timezone()), "date_debut"
-            )
-        )
-        .annotate(echeance=ExpressionWrapper(F("depuis") + delai, output_field=DateField()))
-        .filter(echeance__lte=aujourd_hui)
-        .select_related("programme", "parrain__user", "filleul__user")
-        .order_by("depuis", "pk")[:limite]
-    )
-    for p in lignes:
-        p.jours_sans_rencontre = (aujourd_hui - p.depuis).days
-    return lignes
+    en_panne = _en_panne(aujourd_hui, limite, parrainages)
+    sans_fin, sans_six = _sans_enquete(aujourd_hui, limite, parrainages) if enquetes else ([], [])
+    lues = Parrainage.objects.select_related("programme", "parrain__user", "filleul__user")
+    par_cle = lues.in_bulk({pk for pk, _jour in en_panne} | set(sans_fin) | set(sans_six))
+    lignes = []
+    for pk, jour in en_panne:
+        p = par_cle[pk]
+        p.depuis = jour
+        p.jours_sans_rencontre = (aujourd_hui - jour).days
+        lignes.append(p)
+    return lignes, [par_cle[pk] for pk in sans_fin], [par_cle[pk] for pk in sans_six]
 
 
-def enquetes_en_retard(aujourd_hui=None, limite=200, parrainages=None):
-    """Ended pairs without their end outcome, or without the six-month one when due."""
-    aujourd_hui = aujourd_hui or timezone.localdate()
-    fin = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.FIN)
-    six = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.SIX_MOIS)
-    parrainages = Parrainage.objects.all() if parrainages is None else parrainages
-    termines = parrainages.filter(
-        statut__in=[Parrainage.Statut.TERMINE, Parrainage.Statut.INTERROMPU]
-    ).select_related("programme", "parrain__user", "filleul__user")
-    sans_fin = termines.filter(~Exists(fin)).order_by("date_fin")[:limite]
-    sans_six = termines.filter(
-        ~Exists(six), date_fin__lte=aujourd_hui - dt.timedelta(days=183)
-    ).order_by("date_fin")[:limite]
-    return list(sans_fin), list(sans_six)
+def binomes_en_panne(aujourd_hui=None, limite=200, parrainages=None):
+    """Active regular pairs with no logged meeting for their programme's delay, the longest
+    silent first (the ``limite`` of them). The rule is the work queue's
+    (``file_de_travail``), in the database: the day of the last meeting held, or else the
+    start, is the programme's delay ago or more."""
+    return suivi(aujourd_hui, limite, parrainages, enquetes=False)[0]
 
 
 def _envois(destinataires):

@@ -340,6 +340,13 @@ class Parrainage(StatusMachine, models.Model):
     date_fin = models.DateField("date de fin", null=True, blank=True)
     motif_fin = models.TextField("motif de fin", blank=True)
     created_at = models.DateTimeField("créé le", default=timezone.now)
+    # The start of the pair's last meeting held: kept by the database itself (triggers of
+    # migration 0046, on every write of a meeting, COPY and bulk updates included), never
+    # written by the application. The follow-up page sorts the stalled pairs on it
+    # (``parrainages/suivi.py``) instead of looking up the last meeting of every active pair.
+    derniere_rencontre_le = models.DateTimeField(
+        "dernière rencontre tenue le", null=True, blank=True, editable=False
+    )
 
     objects = ParrainageQuerySet.as_manager()
 

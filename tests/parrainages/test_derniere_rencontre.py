@@ -1,0 +1,145 @@
+"""The pair's last meeting held (``Parrainage.derniere_rencontre_le``), kept by the database.
+
+The triggers of migration ``parrainages 0046`` recompute it on every write of a meeting; these
+tests write meetings by every path the code and the admin use (a save, a bulk create, a
+queryset update, a delete, a move to another pair) and compare the column with the meetings
+themselves. They run on SQLite and, with ``DATABASE_URL``, on PostgreSQL (the two have their
+own triggers).
+"""
+
+import datetime as dt
+
+import pytest
+from django.db.models import Max
+from django.utils import timezone
+
+from parrainages.models import Parrainage, Rencontre
+from parrainages.suivi import binomes_en_panne
+from tests.parrainages.factories import ParrainageFactory, RencontreFactory
+from tests.programmes.factories import ProgrammeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def il_y_a(jours, heure=10):
+    instant = timezone.localtime() - dt.timedelta(days=jours)
+    return instant.replace(hour=heure, minute=0, second=0, microsecond=0)
+
+
+def derniere(parrainage):
+    return Parrainage.objects.values_list("derniere_rencontre_le", flat=True).get(pk=parrainage.pk)
+
+
+def attendue(parrainage):
+    return Rencontre.objects.filter(parrainage=parrainage, statut=Rencontre.Statut.TENUE).aggregate(
+        m=Max("debut")
+    )["m"]
+
+
+def test_a_held_meeting_sets_it_a_planned_or_cancelled_one_does_not():
+    p = ParrainageFactory(actif=True)
+    assert derniere(p) is None
+    RencontreFactory(parrainage=p, tenue=True, debut=il_y_a(10))
+    assert derniere(p) == il_y_a(10)
+    RencontreFactory(parrainage=p, debut=timezone.now() + dt.timedelta(days=2))
+    RencontreFactory(parrainage=p, annulee=True, debut=il_y_a(2))
+    assert derniere(p) == il_y_a(10)
+
+
+def test_a_meeting_marked_held_moves_it_forward():
+    p = ParrainageFactory(actif=True)
+    RencontreFactory(parrainage=p, tenue=True, debut=il_y_a(20))
+    r = RencontreFactory(parrainage=p, debut=il_y_a(3))
+    r.marquer_tenue(compte_rendu="Point sur le CV")
+    r.save()
+    assert derniere(p) == il_y_a(3)
+
+
+def test_bulk_writes_updates_deletes_and_moves_keep_it_right():
+    a, b = ParrainageFactory(actif=True), ParrainageFactory(actif=True)
+    Rencontre.objects.bulk_create(
+        [
+            Rencontre(parrainage=a, debut=il_y_a(30), statut=Rencontre.Statut.TENUE),
+            Rencontre(parrainage=a, debut=il_y_a(12), statut=Rencontre.Statut.TENUE),
+            Rencontre(parrainage=b, debut=il_y_a(5), statut=Rencontre.Statut.TENUE),
+            Rencontre(parrainage=b, debut=il_y_a(1), statut=Rencontre.Statut.PREVUE),
+        ]
+    )
+    assert (derniere(a), derniere(b)) == (il_y_a(12), il_y_a(5))
+    # A start changed by a queryset update (no save, no signal).
+    Rencontre.objects.filter(parrainage=a, debut=il_y_a(12)).update(debut=il_y_a(8))
+    assert derniere(a) == il_y_a(8)
+    # A meeting moved from one pair to the other: both recomputed.
+    Rencontre.objects.filter(parrainage=a, debut=il_y_a(8)).update(parrainage=b, debut=il_y_a(4))
+    assert (derniere(a), derniere(b)) == (il_y_a(30), il_y_a(4))
+    # Status only: a planned meeting held.
+    Rencontre.objects.filter(parrainage=b, statut=Rencontre.Statut.PREVUE).update(
+        statut=Rencontre.Statut.TENUE
+    )
+    assert derniere(b) == il_y_a(1)
+    # Deleted: back to the one before, then to none.
+    Rencontre.objects.filter(parrainage=b, debut=il_y_a(1)).delete()
+    assert derniere(b) == il_y_a(4)
+    Rencontre.objects.filter(parrainage=a).delete()
+    assert derniere(a) is None
+    for p in (a, b):
+        assert derniere(p) == attendue(p)
+
+
+def test_an_update_of_the_report_only_leaves_it():
+    p = ParrainageFactory(actif=True)
+    RencontreFactory(parrainage=p, tenue=True, debut=il_y_a(6))
+    Rencontre.objects.filter(parrainage=p).update(compte_rendu="Relu")
+    assert derniere(p) == il_y_a(6)
+
+
+def test_the_stalled_pairs_are_read_in_two_queries_whatever_their_number(
+    django_assert_num_queries,
+):
+    programme = ProgrammeFactory(relance_sans_rencontre_jours=21)
+    debut = timezone.localdate() - dt.timedelta(days=90)
+    silencieux = []
+    for jours in (60, 45, 30, 22):
+        p = ParrainageFactory(programme=programme, actif=True, date_debut=debut)
+        RencontreFactory(parrainage=p, tenue=True, debut=il_y_a(jours))
+        silencieux.append(p)
+    recente = ParrainageFactory(programme=programme, actif=True, date_debut=debut)
+    RencontreFactory(parrainage=recente, tenue=True, debut=il_y_a(3))
+    jamais = ParrainageFactory(programme=programme, actif=True, date_debut=debut)
+    with django_assert_num_queries(2):
+        lignes = binomes_en_panne()
+        # The rows carry what the page shows, without another query.
+        noms = [
+            (p.parrain.user.last_name, p.filleul.user.last_name, p.programme.nom) for p in lignes
+        ]
+    assert [p.pk for p in lignes] == [jamais.pk] + [p.pk for p in silencieux]
+    assert len(noms) == 5
+    assert [p.jours_sans_rencontre for p in lignes] == [90, 60, 45, 30, 22]
+    assert binomes_en_panne(limite=2) == lignes[:2]
+
+
+def _page_de_suivi(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    with CaptureQueriesContext(connection) as requetes:
+        reponse = client.get(reverse("admin:parrainages_parrainage_suivi"))
+    assert reponse.status_code == 200
+    return reponse, len(requetes)
+
+
+def test_the_follow_up_page_reads_the_same_queries_for_two_rows_or_twenty(client):
+    from tests.mentorat.factories import connecter, gestionnaire
+
+    programme = ProgrammeFactory(relance_sans_rencontre_jours=21)
+    debut = timezone.localdate() - dt.timedelta(days=400)
+    ParrainageFactory.create_batch(2, programme=programme, actif=True, date_debut=debut)
+    connecter(client, gestionnaire())
+    _page_de_suivi(client)
+    reponse, avant = _page_de_suivi(client)
+    assert len(reponse.context["en_panne"]) == 2
+    ParrainageFactory.create_batch(18, programme=programme, actif=True, date_debut=debut)
+    reponse, apres = _page_de_suivi(client)
+    assert len(reponse.context["en_panne"]) == 20
+    assert apres == avant
