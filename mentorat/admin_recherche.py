@@ -91,6 +91,20 @@ def _cles(model, arbre: dict, terme: str):
     return branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0]
 
 
+def _condition(model, arbre: dict, terme: str) -> Q:
+    """The rows of the list matching ``terme``. When every field goes through one foreign key
+    (the meetings: their pair's people), the condition is on that key's column itself —
+    ``parrainage_id IN (the pairs found)`` — rather than on the row's own key through a
+    subquery on the same table (``id IN (SELECT id … WHERE parrainage_id IN …)``), which made
+    PostgreSQL read the million meetings a second time to join them back by key."""
+    relations = [nom for nom in arbre if nom]
+    if not arbre[""] and len(relations) == 1:
+        (nom,) = relations
+        cible = model._meta.get_field(nom).related_model
+        return Q(**{f"{nom}__in": _cles(cible, arbre[nom], terme)})
+    return Q(pk__in=_cles(model, arbre, terme))
+
+
 def _mots(recherche: str) -> list[str]:
     """The words searched, as Django splits them (quotes keep a phrase), each once, the
     first ``MOTS_MAX``: every word is a subquery per relation, and four hundred of them (a
@@ -113,7 +127,7 @@ class RechercheIndexeeMixin:
             return super().get_search_results(request, queryset, search_term)
         arbre = _arbre(model, directs)
         for morceau in _mots(search_term):
-            condition = Q(pk__in=_cles(model, arbre, morceau))
+            condition = _condition(model, arbre, morceau)
             if morceau.isascii() and morceau.isdigit() and len(morceau) <= CHIFFRES_MAX:
                 condition |= Q(pk=int(morceau))
             queryset = queryset.filter(condition)

@@ -145,9 +145,16 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     statement_timeout_ms = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
+    # The planner's price of a random page read against a sequential one. PostgreSQL's default
+    # (4) dates from spinning disks; on SSD storage 1.1 is the usual setting. With 4, the
+    # admin's search by name preferred reading the 150,000 pairs and the 250,000 accounts
+    # whole to a few thousand index lookups (benchmarks/README.md, « Recherche … »). A server
+    # tuned already keeps its value with ``DB_RANDOM_PAGE_COST=`` (empty).
+    random_page_cost = env.str("DB_RANDOM_PAGE_COST", default="1.1")
     # JIT compilation costs more than it saves on the portal's short report queries.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c statement_timeout={statement_timeout_ms} -c jit=off"
+        + (f" -c random_page_cost={float(random_page_cost)}" if random_page_cost else "")
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -1540,7 +1540,9 @@ class RencontreAdmin(DateHierarchyFromBoundsMixin, TransitionAdminMixin, admin.M
     list_display = ("__str__", "parrainage", "modalite", "duree_minutes", "sujet", "statut")
     list_filter = ("statut", "modalite", "parrainage__programme")
     list_select_related = PAIR_OF_ROW
-    search_fields = ("sujet", *PAIR_OF_ROW_SEARCH)
+    # The names and e-mails of the pair's people, what staff type (the free-text subject is
+    # not searched: as a second branch beside the pair's, it cost a read of every meeting).
+    search_fields = PAIR_OF_ROW_SEARCH
     autocomplete_fields = ("parrainage",)
     readonly_fields = ("themes_libelles", "created_at")
     exclude = ("themes",)

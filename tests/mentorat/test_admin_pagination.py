@@ -92,3 +92,33 @@ def test_a_list_past_the_bound_is_not_counted_again_for_five_minutes(client, bor
     assert client.get(URL).context["cl"].paginator.depasse
     cache.clear()
     assert client.get(URL).context["cl"].result_count == 0
+
+
+def test_a_page_is_chosen_on_the_lists_own_table_then_joined_in_one_query(client, borne):
+    """The rows of a page are the keys sorted and sliced in a subquery on the meetings alone;
+    the outer query joins those rows to their pair and people. Same rows, same order, one
+    query, on every page and in both directions of a sort."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    debut = timezone.now() - dt.timedelta(days=30)
+    for i in range(3):
+        RencontreFactory(debut=debut + dt.timedelta(hours=i), duree_minutes=30 + 10 * (i % 2))
+    connecter(client, gestionnaire())
+    ordre = Rencontre.objects.order_by("-debut", "-pk").values_list("pk", flat=True)
+    for page, attendues in (("1", list(ordre[:2])), ("2", list(ordre[2:3]))):
+        with CaptureQueriesContext(connection) as requetes:
+            reponse = client.get(URL, {"p": page})
+        assert [r.pk for r in reponse.context["cl"].result_list] == attendues
+        lignes = [q["sql"] for q in requetes.captured_queries if "parrainages_filleul" in q["sql"]]
+        (sql,) = [q for q in lignes if "ORDER BY" in q and "COUNT(" not in q]
+        interieure = sql[sql.index("IN (SELECT") :]
+        assert "LIMIT" in interieure and "parrainages_filleul" not in interieure
+    # A sort on a column (duration, then the default order), ascending and descending.
+    for sens in ("4", "-4"):
+        reponse = client.get(URL, {"o": sens})
+        cles = Rencontre.objects.order_by(
+            "duree_minutes" if sens == "4" else "-duree_minutes", "-debut", "-pk"
+        ).values_list("pk", flat=True)
+        assert [r.pk for r in reponse.context["cl"].result_list] == list(cles[:2])

@@ -125,7 +125,6 @@ def test_the_meetings_search_can_read_the_trigram_indexes(monde):
         "mentorat_user_nom_trgm",
         "mentorat_user_email_trgm",
         "parrainages_parrain_entreprise_trgm",
-        "parrainages_rencontre_sujet_trgm",
     ):
         assert index in plan
     assert "Seq Scan" not in plan
