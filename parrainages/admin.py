@@ -1537,7 +1537,11 @@ class RencontreAdmin(DateHierarchyFromBoundsMixin, TransitionAdminMixin, admin.M
         "parrainage__programme", ("parrainage__filleul__commune", "parrainage__parrain__commune")
     )
     formfield_overrides = HTTPS_URLS
-    list_display = ("__str__", "parrainage", "modalite", "duree_minutes", "sujet", "statut")
+    list_display = ("rencontre", "parrainage", "modalite", "duree_minutes", "sujet", "statut")
+    # Sorted on what an index gives in order, the date and the status (with the date): a sort
+    # of a million meetings on their duration or their subject is a sort of every row for a
+    # page of a hundred. The mode is a filter.
+    sortable_by = ("rencontre", "statut")
     list_filter = ("statut", "modalite", "parrainage__programme")
     list_select_related = PAIR_OF_ROW
     # The names and e-mails of the pair's people, what staff type (the free-text subject is
@@ -1550,6 +1554,10 @@ class RencontreAdmin(DateHierarchyFromBoundsMixin, TransitionAdminMixin, admin.M
     show_full_result_count = False
     # No cancel action here: cancelling must also withdraw the calendar invitation, which
     # only the mentor's service (``rencontre_annuler``) does today.
+
+    @admin.display(description="rencontre", ordering="debut")
+    def rencontre(self, obj):
+        return str(obj)
 
     @admin.display(description="thèmes abordés")
     def themes_libelles(self, obj):

@@ -103,8 +103,9 @@ def test_a_page_is_chosen_on_the_lists_own_table_then_joined_in_one_query(client
     from django.utils import timezone
 
     debut = timezone.now() - dt.timedelta(days=30)
-    for i in range(3):
-        RencontreFactory(debut=debut + dt.timedelta(hours=i), duree_minutes=30 + 10 * (i % 2))
+    statuts = [Rencontre.Statut.TENUE, Rencontre.Statut.PREVUE, Rencontre.Statut.TENUE]
+    for i, statut in enumerate(statuts):
+        RencontreFactory(debut=debut + dt.timedelta(hours=i), statut=statut)
     connecter(client, gestionnaire())
     ordre = Rencontre.objects.order_by("-debut", "-pk").values_list("pk", flat=True)
     for page, attendues in (("1", list(ordre[:2])), ("2", list(ordre[2:3]))):
@@ -115,10 +116,15 @@ def test_a_page_is_chosen_on_the_lists_own_table_then_joined_in_one_query(client
         (sql,) = [q for q in lignes if "ORDER BY" in q and "COUNT(" not in q]
         interieure = sql[sql.index("IN (SELECT") :]
         assert "LIMIT" in interieure and "parrainages_filleul" not in interieure
-    # A sort on a column (duration, then the default order), ascending and descending.
-    for sens in ("4", "-4"):
+    # The sorts the list offers, ascending and descending: the date, the status (then the
+    # date). A column outside them (the duration) is not a sort.
+    for sens, ordre in (
+        ("1", ("debut", "pk")),
+        ("-1", ("-debut", "-pk")),
+        ("6", ("statut", "-debut", "-pk")),
+        ("-6", ("-statut", "-debut", "-pk")),
+        ("4", ("-debut", "-pk")),
+    ):
         reponse = client.get(URL, {"o": sens})
-        cles = Rencontre.objects.order_by(
-            "duree_minutes" if sens == "4" else "-duree_minutes", "-debut", "-pk"
-        ).values_list("pk", flat=True)
-        assert [r.pk for r in reponse.context["cl"].result_list] == list(cles[:2])
+        cles = Rencontre.objects.order_by(*ordre).values_list("pk", flat=True)
+        assert [r.pk for r in reponse.context["cl"].result_list] == list(cles[:2]), sens
