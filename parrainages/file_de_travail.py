@@ -26,7 +26,6 @@ from .models import (
     Immersion,
     Parrainage,
     PointEtape,
-    Rencontre,
     SessionSelection,
     Sortie,
 )
@@ -156,10 +155,10 @@ def file_de_travail(request, *, aujourd_hui: dt.date | None = None) -> list[Lign
     for p in programmes.values():
         par_delai[p.relance_sans_rencontre_jours].append(p.pk)
     for delai, programmes_du_delai in sorted(par_delai.items()):
-        # Stalled: the last meeting held (or else the start) is ``delai`` days ago or more.
+        # Stalled: the last meeting held (or else the start) is ``delai`` days ago or more. The
+        # last meeting held is on the pair (``derniere_rencontre_le``, kept by the database).
         depuis = aujourd_hui - dt.timedelta(days=delai)
-        tenue = Rencontre.objects.filter(parrainage=OuterRef("pk"), statut=Rencontre.Statut.TENUE)
-        recente = tenue.filter(debut__gte=debut_du_jour(depuis + dt.timedelta(days=1)))
+        recente = debut_du_jour(depuis + dt.timedelta(days=1))
         en_panne.update(
             _par_programme(
                 perimetre(
@@ -167,7 +166,10 @@ def file_de_travail(request, *, aujourd_hui: dt.date | None = None) -> list[Lign
                         programme__in=programmes_du_delai,
                         statut=Parrainage.Statut.ACTIF,
                         forme=Forme.REGULIER,
-                    ).filter(~Exists(recente) & (Exists(tenue) | Q(date_debut__lte=depuis)))
+                    ).filter(
+                        Q(derniere_rencontre_le__lt=recente)
+                        | Q(derniere_rencontre_le__isnull=True, date_debut__lte=depuis)
+                    )
                 ),
                 "programme",
             )
