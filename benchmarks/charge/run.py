@@ -4,13 +4,16 @@
     DEBUG=1 .venv/bin/python benchmarks/charge/prepare.py     # once (see its docstring)
     .venv/bin/python benchmarks/charge/run.py --duree 120
 
-Serves the project as in production (DEBUG off, a random SECRET_KEY, static files collected to
-a temporary folder and served by WhiteNoise, Redis cache, gunicorn gthread workers as in the
-Dockerfile) on a free local port, with ``benchmarks/charge/settings.py`` adding the bare view
-``/_nu/``. Then runs ``locustfile.py`` headless, 20 users, and prints per group of pages: the
-requests, the throughput, p50/p95/p99, the errors, the ratio of p50 and p95 to the bare view's,
-and the target. The first seconds (logins, cold caches) are not measured. The load average
-(before and after) is printed with the figures: the machine is shared.
+Serves the project as in production (DEBUG off, a random SECRET_KEY, static files collected to a
+temporary folder and served by WhiteNoise, Redis cache, gunicorn gthread workers as in the
+Dockerfile, but without ``--max-requests`` unless asked: a recycled worker boots Django again
+inside the measure, and at 2,000 requests that was 33 to 61 restarts a run) on a free local
+port, with ``benchmarks/charge/settings.py`` adding the bare view ``/_nu/``. Then runs
+``locustfile.py`` headless, 20 users, and prints per group of pages: the requests, the
+throughput, p50/p95/p99, the errors, the ratio of p50 and p95 to the bare view's, and the
+target. The first seconds (logins, cold caches) are not measured. The load average (before and
+after) and the number of workers gunicorn restarted are printed with the figures: the machine is
+shared. ``debit.py`` serves the site the same way for a closed-loop throughput.
 
 Results (Markdown and JSON) are also written to ``benchmarks/out/charge/``.
 """
