@@ -10,7 +10,10 @@ group of pages runs three phases of ``--duree`` seconds: the bare view, the grou
 view again. In each phase ``--connexions`` client threads each keep one HTTP/1.1 connection
 open and send their next request as soon as the previous answer is read — a closed loop: the
 throughput is what the server gives, not what a user mix asks for (Locust, ``run.py``). The
-first ``--echauffement`` seconds of a phase are not counted.
+first ``--echauffement`` seconds of a phase are not counted; a phase goes on past ``--duree``
+until ``--min-requetes`` answers are counted (a group whose pages take seconds), at most
+``--duree-max`` seconds, and its window ends when the first loop sees it over (answers still on
+their way are left out).
 
 Printed per phase: requests, throughput (req/s), p50 / p95 / p99, errors; per group: its
 throughput as a share of the bare view's (the mean of the two bare runs around it, which also
@@ -204,11 +207,27 @@ def connecter(hote: str, comptes: dict, email: str, secret_totp: str | None) -> 
 
 
 def phase(hote: str, visiteurs: list[dict], sessions: dict, args) -> dict:
-    """``args.connexions`` closed loops for ``args.duree`` seconds; the last ones counted."""
+    """``args.connexions`` closed loops, counted after ``args.echauffement`` seconds for
+    ``args.duree`` seconds, or longer until ``args.min_requetes`` answers were counted (a slow
+    group, at most ``args.duree_max`` seconds). The window ends when the first loop sees it
+    over; answers that arrive after are not counted."""
     debut = time.monotonic()
     compte_a_partir = debut + args.echauffement
     fin = compte_a_partir + args.duree
-    mesures: list[list[tuple[float, bool]]] = []
+    plafond = compte_a_partir + max(args.duree_max, args.duree)
+    mesures: list[tuple[float, float, bool]] = []  # (arrival, ms, ok); list.append is atomic
+    arret = []
+
+    def fini(maintenant: float) -> bool:
+        if arret:
+            return True
+        if maintenant < fin:
+            return False
+        comptees = sum(1 for t, _, _ in mesures if t >= compte_a_partir)
+        if maintenant >= plafond or (maintenant >= fin and comptees >= args.min_requetes):
+            arret.append(maintenant)
+            return True
+        return False
 
     def boucle(rang: int):
         visiteur = visiteurs[rang % len(visiteurs)]
@@ -217,19 +236,18 @@ def phase(hote: str, visiteurs: list[dict], sessions: dict, args) -> dict:
         # Connections of one visitor start at different pages.
         for _ in range(rang // len(visiteurs)):
             next(urls)
-        a_moi = []
-        mesures.append(a_moi)
         try:
-            while (maintenant := time.monotonic()) < fin:
+            while not fini(time.monotonic()):
                 url = next(urls)
+                envoi = time.monotonic()
                 try:
                     statut, _, _ = client.requete("GET", url)
                     ok = statut == 200
                 except (http.client.HTTPException, OSError):
                     ok = False
-                apres = time.monotonic()
-                if maintenant >= compte_a_partir and apres <= fin:
-                    a_moi.append(((apres - maintenant) * 1000, ok))
+                arrivee = time.monotonic()
+                if envoi >= compte_a_partir:
+                    mesures.append((arrivee, (arrivee - envoi) * 1000, ok))
         finally:
             client.close()
 
@@ -238,23 +256,25 @@ def phase(hote: str, visiteurs: list[dict], sessions: dict, args) -> dict:
         f.start()
     for f in fils:
         f.join()
-    toutes = [m for a_moi in mesures for m in a_moi]
-    durees = sorted(ms for ms, _ in toutes)
+    fenetre = arret[0] - compte_a_partir
+    comptees = [(ms, ok) for t, ms, ok in mesures if t <= arret[0]]
+    durees = sorted(ms for ms, _ in comptees)
     return {
-        "requetes": len(toutes),
-        "debit": len(toutes) / args.duree,
+        "requetes": len(comptees),
+        "duree": fenetre,
+        "debit": len(comptees) / fenetre,
         "p50": percentile(durees, 50),
         "p95": percentile(durees, 95),
         "p99": percentile(durees, 99),
-        "erreurs": sum(1 for _, ok in toutes if not ok),
+        "erreurs": sum(1 for _, ok in comptees if not ok),
         "charge": os.getloadavg()[0],
     }
 
 
 def ligne(nom: str, s: dict, extra: str = "") -> str:
     return (
-        f"| {nom} | {s['requetes']} | {s['debit']:.1f} | {s['p50']:.0f} | {s['p95']:.0f} | "
-        f"{s['p99']:.0f} | {s['erreurs']} | {s['charge']:.2f} |{extra}"
+        f"| {nom} | {s['requetes']} | {s['duree']:.0f} | {s['debit']:.1f} | {s['p50']:.0f} | "
+        f"{s['p95']:.0f} | {s['p99']:.0f} | {s['erreurs']} | {s['charge']:.2f} |{extra}"
     )
 
 
@@ -264,6 +284,15 @@ def main():
     parser.add_argument("--connexions", type=int, default=8, help="connections (8)")
     parser.add_argument("--duree", type=int, default=20, help="seconds counted per phase (20)")
     parser.add_argument("--echauffement", type=int, default=3, help="seconds not counted (3)")
+    parser.add_argument(
+        "--min-requetes",
+        type=int,
+        default=24,
+        help="a phase goes on past --duree until this many answers are counted (24)",
+    )
+    parser.add_argument(
+        "--duree-max", type=int, default=180, help="seconds counted per phase at most (180)"
+    )
     parser.add_argument(
         "--comptes-par-groupe",
         type=int,
@@ -359,8 +388,9 @@ def main():
         "",
         "Chaque phase :",
         "",
-        "| phase | requêtes | req/s | p50 ms | p95 ms | p99 ms | erreurs | charge (1 min) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| phase | requêtes | durée s | req/s | p50 ms | p95 ms | p99 ms | erreurs "
+        "| charge (1 min) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for nom, r in resultats.items():
         lignes += [
