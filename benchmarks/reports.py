@@ -7,11 +7,16 @@ Run on a throwaway database (it is migrated, filled, and the benchmark rows remo
         .venv/bin/python benchmarks/reports.py --mentees 20000
     dropdb -h 127.0.0.1 -U postgres mentorat_bench_rapports
 
-Builds the data with ``seed_scale`` (mentees, mentors, pairs, meetings, outcomes), makes one
-partner the prescriber of every synthetic application, gives it an active convention with
-objectives and a few events, then times each step of a report over the convention's last
-twelve months — the figures (one query), the PDF, the 20,000 rows, the XLSX and the CSV — and
-the whole production as the Celery task runs it (files written to a temporary folder).
+Builds the data with ``seed_scale`` (mentees, mentors, pairs, meetings, outcomes) unless the
+database already holds at least that many synthetic applications (national data, say: it is
+kept, and left in place at the end). One partner becomes the prescriber of ``--mentees``
+applications exactly, spread over the programme (every k-th of those no other partner referred),
+and brings a third of the mentors in the same share; it gets an active convention with
+objectives and a few events. Then times each step of a report over the convention's last
+twelve months — the figures (one query per indicator), the PDF, the mentees' rows (as many as
+printed), the XLSX and the CSV — and the whole production as the Celery task runs it (files
+written to a temporary folder). At the end the applications get their former source back and
+the partner, its convention and events go (``--garder`` keeps them).
 Target: PDF + XLSX, data included, in 5 s or less.
 """
 
@@ -55,26 +60,77 @@ def chrono(fonction, *args, **kwargs):
     return resultat, time.perf_counter() - debut
 
 
-def preparer(mentees: int, mentors: int, log) -> Convention:
+def orienter(programme, partenaire, mentees: int, log) -> dict[int, str]:
+    """Make ``partenaire`` the prescriber of ``mentees`` applications of ``programme``, spread
+    over the whole programme (every k-th by id), no more: on a database that already holds
+    national data, the partner is the size asked for, not the whole country.
+
+    Applications another partner referred are left alone. Returns the applications given to
+    the partner by this run with their former source, for ``rendre``."""
+    # An earlier run stopped before its clean-up: its applications start from nothing.
+    Candidature.objects.filter(prescripteur=partenaire).update(
+        prescripteur=None, source=Candidature.Source.EN_LIGNE
+    )
+    libres = Candidature.objects.filter(programme=programme, prescripteur__isnull=True)
+    total = libres.count()
+    if total < mentees:
+        raise SystemExit(
+            f"{total} candidatures sans prescripteur dans « {programme.slug} » : moins que "
+            f"les {mentees} demandées."
+        )
+    pas = total // mentees
+    choisies = dict(libres.order_by("pk").values_list("pk", "source")[: pas * mentees : pas])
+    for debut in range(0, len(choisies), 10_000):
+        lot = list(choisies)[debut : debut + 10_000]
+        Candidature.objects.filter(pk__in=lot).update(
+            prescripteur=partenaire, source=Candidature.Source.PRESCRIPTION
+        )
+    log(
+        f"  {len(choisies)} candidatures orientées par « {partenaire.nom} » "
+        f"(une sur {pas} des {total} sans prescripteur)"
+    )
+    return choisies
+
+
+def rendre(choisies: dict[int, str]) -> None:
+    """The applications ``orienter`` gave to the partner get their former source back."""
+    par_source: dict[str, list[int]] = {}
+    for pk, source in choisies.items():
+        par_source.setdefault(source, []).append(pk)
+    for source, cles in par_source.items():
+        for debut in range(0, len(cles), 10_000):
+            Candidature.objects.filter(pk__in=cles[debut : debut + 10_000]).update(
+                prescripteur=None, source=source
+            )
+
+
+def preparer(mentees: int, mentors: int, log) -> tuple[Convention, dict[int, str], bool]:
+    """The convention, the applications given to its partner, and whether the synthetic data
+    was created by this run (then it goes at the end; data already there stays)."""
     call_command("migrate", verbosity=0)
-    if Candidature.objects.filter(programme__slug=PROGRAMME_SLUG).count() < mentees:
+    synthetiques = Candidature.objects.filter(programme__slug=PROGRAMME_SLUG).count()
+    creees = synthetiques < mentees
+    if creees:
         synthetic_data_create(mentees=mentees, mentors=mentors, reset=True, log=log)
+    else:
+        log(f"  {synthetiques} candidatures synthétiques déjà là : gardées")
     programme = Programme.objects.get(slug=PROGRAMME_SLUG)
     partenaire, _ = Partenaire.objects.get_or_create(
         nom=NOM_PARTENAIRE, type=Partenaire.Type.MISSION_LOCALE
     )
-    n = Candidature.objects.filter(programme=programme).update(
-        prescripteur=partenaire, source=Candidature.Source.PRESCRIPTION
+    choisies = orienter(programme, partenaire, mentees, log)
+    total = Candidature.objects.filter(programme=programme).count()
+    # A third of the mentors, in the partner's share of the applications.
+    parrains = list(
+        Parrain.objects.filter(programmes=programme).order_by("pk").values_list("pk", flat=True)
     )
-    log(f"  {n} candidatures orientées par « {partenaire.nom} »")
-    parrains = list(Parrain.objects.filter(programmes=programme).values_list("pk", flat=True))
+    apportes = len(parrains) * len(choisies) // (3 * total)
+    ParrainApporte.objects.filter(partenaire=partenaire).delete()
     ParrainApporte.objects.bulk_create(
-        [
-            ParrainApporte(partenaire=partenaire, parrain_id=pk)
-            for pk in parrains[: len(parrains) // 3]
-        ],
+        [ParrainApporte(partenaire=partenaire, parrain_id=pk) for pk in parrains[:apportes]],
         ignore_conflicts=True,
     )
+    log(f"  {apportes} parrains apportés par le partenaire")
     aujourd_hui = timezone.localdate()
     convention, _ = Convention.objects.update_or_create(
         reference=REFERENCE,
@@ -102,9 +158,9 @@ def preparer(mentees: int, mentors: int, log) -> Convention:
         )
     if not Evenement.objects.filter(programme=programme, titre__startswith="Banc d'essai").exists():
         filleuls = list(
-            Candidature.objects.filter(programme=programme).values_list("filleul_id", flat=True)[
-                :3000
-            ]
+            Candidature.objects.filter(prescripteur=partenaire)
+            .order_by("pk")
+            .values_list("filleul_id", flat=True)[:3000]
         )
         for i in range(24):
             debut = timezone.now() - dt.timedelta(days=15 * i + 3)
@@ -129,7 +185,7 @@ def preparer(mentees: int, mentors: int, log) -> Convention:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    return convention
+    return convention, choisies, creees
 
 
 def mesurer(convention: Convention, repetitions: int, log) -> dict:
@@ -158,6 +214,7 @@ def mesurer(convention: Convention, repetitions: int, log) -> dict:
         )
         assert rapport.statut == Rapport.Statut.PRET, rapport.erreur
         mesures["tache"].append(t_tache)
+    mesures["nombre_lignes"] = len(lignes)
     log(
         f"  {len(lignes)} lignes de filleuls ; PDF {len(pdf) // 1024} Kio, XLSX "
         f"{len(xlsx) // 1024} Kio, CSV {len(csv) // 1024} Kio ; chiffres du rapport en "
@@ -186,14 +243,14 @@ def main():
             },
         }
         debut = time.perf_counter()
-        convention = preparer(options.mentees, options.mentors, print)
+        convention, choisies, creees = preparer(options.mentees, options.mentors, print)
         print(f"Préparation : {time.perf_counter() - debut:.1f} s")
         mesures = mesurer(convention, options.repetitions, print)
     print(f"\nMédianes sur {options.repetitions} répétitions :")
     libelles = {
         "donnees": "chiffres, séries, sorties, événements",
         "pdf": "rendu du PDF (WeasyPrint)",
-        "lignes": f"{options.mentees} lignes de filleuls",
+        "lignes": f"{mesures['nombre_lignes']} lignes de filleuls",
         "xlsx": "XLSX",
         "csv": "CSV",
         "pdf_xlsx": "PDF + XLSX, données comprises",
@@ -208,9 +265,14 @@ def main():
         Rapport.objects.filter(convention__reference=REFERENCE).delete()
         Evenement.objects.filter(titre__startswith="Banc d'essai").delete()
         Convention.objects.filter(reference=REFERENCE).delete()
-        synthetic_data_delete(log=lambda *_: None)
+        rendre(choisies)
+        if creees:
+            synthetic_data_delete(log=lambda *_: None)
         Partenaire.objects.filter(nom=NOM_PARTENAIRE).delete()
-        print("Données du banc d'essai supprimées.")
+        print(
+            "Données du banc d'essai supprimées"
+            + ("." if creees else " (les données synthétiques déjà là restent).")
+        )
     return 0 if total <= CIBLE_S else 1
 
 

@@ -4,13 +4,16 @@
     DEBUG=1 .venv/bin/python benchmarks/charge/prepare.py     # once (see its docstring)
     .venv/bin/python benchmarks/charge/run.py --duree 120
 
-Serves the project as in production (DEBUG off, a random SECRET_KEY, static files collected to
-a temporary folder and served by WhiteNoise, Redis cache, gunicorn gthread workers as in the
-Dockerfile) on a free local port, with ``benchmarks/charge/settings.py`` adding the bare view
-``/_nu/``. Then runs ``locustfile.py`` headless, 20 users, and prints per group of pages: the
-requests, the throughput, p50/p95/p99, the errors, the ratio of p50 and p95 to the bare view's,
-and the target. The first seconds (logins, cold caches) are not measured. The load average
-(before and after) is printed with the figures: the machine is shared.
+Serves the project as in production (DEBUG off, a random SECRET_KEY, static files collected to a
+temporary folder and served by WhiteNoise, Redis cache, gunicorn gthread workers as in the
+Dockerfile, but without ``--max-requests`` unless asked: a recycled worker boots Django again
+inside the measure, and at 2,000 requests that was 33 to 61 restarts a run) on a free local
+port, with ``benchmarks/charge/settings.py`` adding the bare view ``/_nu/``. Then runs
+``locustfile.py`` headless, 20 users, and prints per group of pages: the requests, the
+throughput, p50/p95/p99, the errors, the ratio of p50 and p95 to the bare view's, and the
+target. The first seconds (logins, cold caches) are not measured. The load average (before and
+after) and the number of workers gunicorn restarted are printed with the figures: the machine is
+shared. ``debit.py`` serves the site the same way for a closed-loop throughput.
 
 Results (Markdown and JSON) are also written to ``benchmarks/out/charge/``.
 """
@@ -160,46 +163,27 @@ def load_average() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duree", type=int, default=120, help="seconds measured (120)")
-    parser.add_argument("--echauffement", type=int, default=15, help="seconds not measured (15)")
+def add_server_options(parser) -> None:
+    """The options of the served site, shared with ``debit.py``."""
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
-    parser.add_argument("--pause-min", type=float, default=0.5, help="think time, s (0.5)")
-    parser.add_argument("--pause-max", type=float, default=1.5, help="think time, s (1.5)")
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=0,
+        help="gunicorn --max-requests (0: off, as a benchmark wants it; production recycles "
+        "its workers, but each restart here would be a cold worker inside the measure)",
+    )
     parser.add_argument(
         "--redis-url",
         default="redis://127.0.0.1:6379/14",
         help="cache (allauth's rate limits, TOTP codes used), a Redis database of its own: "
         "emptied at each run; empty: in-process cache",
     )
-    parser.add_argument("--comptes", default=str(OUT / "comptes.json"))
-    args = parser.parse_args()
 
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        raise SystemExit("DATABASE_URL doit désigner la base PostgreSQL préparée par prepare.py.")
-    if not Path(args.comptes).is_file():
-        raise SystemExit(f"{args.comptes} manque : lancer d'abord benchmarks/charge/prepare.py.")
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="mentorat-charge-"))
-    env = server_env(args, tmp)
-    # --skip-checks: the production checks (Redis, sealing certificate: mentorat/checks.py)
-    # are not what a load test measures, which may run with its cache in-process.
-    for commande in (["migrate", "--noinput", "--skip-checks"], ["collectstatic", "--noinput"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *commande, "-v0"], cwd=RACINE, env=env, check=True
-        )
-    if args.redis_url:
-        # A cache of its own, emptied: the previous run's logins do not count against
-        # allauth's rate limits (30 logins a minute from one address).
-        import redis
-
-        redis.Redis.from_url(args.redis_url).flushdb()
-    port = free_port()
-    hote = f"http://127.0.0.1:{port}"
-    gunicorn_cmd = [
+def gunicorn_command(args, port: int, tmp: Path) -> list[str]:
+    commande = [
         str(BIN / "gunicorn"),
         "mentorat.wsgi:application",
         f"--bind=127.0.0.1:{port}",
@@ -208,18 +192,104 @@ def main():
         f"--threads={args.threads}",
         "--timeout=60",
         "--keep-alive=5",
-        "--max-requests=2000",
-        "--max-requests-jitter=200",
         "--worker-tmp-dir=/dev/shm",
+        "--log-level=info",
         f"--access-logfile={tmp / 'access.log'}",
         f"--error-logfile={tmp / 'gunicorn.log'}",
     ]
-    with open(tmp / "gunicorn.out", "wb") as sortie_serveur:
-        serveur = subprocess.Popen(
-            gunicorn_cmd, cwd=RACINE, env=env, stdout=sortie_serveur, stderr=subprocess.STDOUT
-        )
-    try:
-        wait_until_up(f"{hote}/_nu/")
+    if args.max_requests:
+        jitter = max(args.max_requests // 10, 1)
+        commande += [f"--max-requests={args.max_requests}", f"--max-requests-jitter={jitter}"]
+    return commande
+
+
+def worker_boots(tmp: Path) -> int:
+    """How many workers gunicorn started so far (its log says each one)."""
+    journal = tmp / "gunicorn.log"
+    if not journal.is_file():
+        return 0
+    return journal.read_text(errors="replace").count("Booting worker with pid")
+
+
+class Serveur:
+    """The site served by gunicorn: ``hote`` (its URL), ``tmp`` (logs), the worker restarts."""
+
+    def __init__(self, args):
+        if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            raise SystemExit(
+                "DATABASE_URL doit désigner la base PostgreSQL préparée par prepare.py."
+            )
+        self.args = args
+        self.tmp = Path(tempfile.mkdtemp(prefix="mentorat-charge-"))
+        self.env = server_env(args, self.tmp)
+        self.port = free_port()
+        self.hote = f"http://127.0.0.1:{self.port}"
+        self.redemarrages = 0
+
+    def __enter__(self):
+        # --skip-checks: the production checks (Redis, sealing certificate:
+        # mentorat/checks.py) are not what a load test measures, which may run with its cache
+        # in-process.
+        for commande in (["migrate", "--noinput", "--skip-checks"], ["collectstatic", "--noinput"]):
+            subprocess.run(
+                [sys.executable, "manage.py", *commande, "-v0"],
+                cwd=RACINE,
+                env=self.env,
+                check=True,
+            )
+        if self.args.redis_url:
+            # A cache of its own, emptied: the previous run's logins do not count against
+            # allauth's rate limits (30 logins a minute from one address).
+            import redis
+
+            redis.Redis.from_url(self.args.redis_url).flushdb()
+        with open(self.tmp / "gunicorn.out", "wb") as sortie_serveur:
+            self.processus = subprocess.Popen(
+                gunicorn_command(self.args, self.port, self.tmp),
+                cwd=RACINE,
+                env=self.env,
+                stdout=sortie_serveur,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_until_up(f"{self.hote}/_nu/")
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def restarts(self) -> int:
+        """Workers started after the first ones (``--max-requests``, a crash, a timeout)."""
+        return max(worker_boots(self.tmp) - self.args.workers, 0)
+
+    def __exit__(self, *exc):
+        self.redemarrages = self.restarts()
+        self.processus.send_signal(signal.SIGTERM)
+        try:
+            self.processus.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.processus.kill()
+        # The logs stay (access, errors, e-mails); the collected static files go.
+        shutil.rmtree(self.tmp / "static", ignore_errors=True)
+        return False
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duree", type=int, default=120, help="seconds measured (120)")
+    parser.add_argument("--echauffement", type=int, default=15, help="seconds not measured (15)")
+    parser.add_argument("--pause-min", type=float, default=0.5, help="think time, s (0.5)")
+    parser.add_argument("--pause-max", type=float, default=1.5, help="think time, s (1.5)")
+    add_server_options(parser)
+    parser.add_argument("--comptes", default=str(OUT / "comptes.json"))
+    args = parser.parse_args()
+
+    if not Path(args.comptes).is_file():
+        raise SystemExit(f"{args.comptes} manque : lancer d'abord benchmarks/charge/prepare.py.")
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with Serveur(args) as serveur:
+        hote, tmp, env = serveur.hote, serveur.tmp, serveur.env
         charge_avant = load_average()
         print(f"Serveur : {hote} ({args.workers} × {args.threads} fils), journaux : {tmp}")
         print(f"Charge de la machine avant : {charge_avant}")
@@ -266,14 +336,6 @@ def main():
             if releves
             else "—"
         )
-    finally:
-        serveur.send_signal(signal.SIGTERM)
-        try:
-            serveur.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            serveur.kill()
-        # The logs stay (access, errors, e-mails); the collected static files go.
-        shutil.rmtree(tmp / "static", ignore_errors=True)
 
     donnees = json.loads(echantillons.read_text())
     requetes = donnees["requetes"]
@@ -300,6 +362,9 @@ def main():
             f"Charge de la machine (1 / 5 / 15 min) : avant {charge_avant}, "
             f"après {charge_apres} ; pendant (1 min, relevée toutes les 5 s) : "
             f"{charge_pendant}.",
+            f"Processus gunicorn redémarrés pendant le passage : {serveur.redemarrages}"
+            + (f" (--max-requests {args.max_requests})" if args.max_requests else "")
+            + ".",
             "",
             "Par groupe :",
             "",
@@ -330,6 +395,8 @@ def main():
             ensure_ascii=False,
         )
     )
+    if serveur.redemarrages:
+        print(f"\nATTENTION : {serveur.redemarrages} processus gunicorn redémarrés ({tmp}).")
     if any(s["erreurs"] for s in groupes.values()):
         print(
             f"\nDes requêtes ont échoué : voir {tmp / 'locust_failures.csv'} "
