@@ -90,7 +90,7 @@ def groupes(comptes: dict, par_groupe: int) -> dict[str, list[dict]]:
         f"/admin/parrainages/rencontre/?q={NOM_CHERCHE}",
         f"/admin/parrainages/parrainage/?q={NOM_CHERCHE}",
         f"/admin/parrainages/filleul/?q={NOM_CHERCHE}",
-        "/admin/parrainages/rencontre/?o=-3",
+        "/admin/parrainages/rencontre/?o=1",
         "/admin/parrainages/rencontre/?p=100",
     ]
     return {
