@@ -73,8 +73,9 @@ def pages(comptes):
         (admin, f"/admin/parrainages/parrainage/?q={NOM_CHERCHE}"),
         (admin, f"/admin/parrainages/filleul/?q={NOM_CHERCHE}"),
         (admin, f"/admin/parrainages/candidature/?q={NOM_CHERCHE}"),
-        # Sorted on a column without an index (the duration), then the deepest page offered
-        # (``mentorat/admin_pagination.py`` stops the pages at 10,000 rows).
+        # Sorted the other way (the date, ascending: the list sorts only on the date and the
+        # status), then the deepest page offered (``mentorat/admin_pagination.py`` stops the
+        # pages at 10,000 rows).
         (admin, "/admin/parrainages/rencontre/?o=1"),
         (admin, "/admin/parrainages/rencontre/?p=100"),
         # « Suivi des binômes »: pairs without a meeting, missing outcomes, reminders sent.
