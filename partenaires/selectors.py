@@ -8,12 +8,12 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from mentorat.cache import calculer_une_fois
 from parrainages.models import (
     Candidature,
     EvenementCandidature,
@@ -365,15 +365,16 @@ def _cle_tableau(convention, objectifs, reference: dt.date) -> str:
 def tableau_de_bord_convention(convention, *, aujourd_hui: dt.date | None = None) -> dict:
     """The portal's view of a convention: objectives today and the curves since its start.
 
-    Counted at most every ``DUREE_TABLEAU_EN_CACHE`` seconds; ``calcule_le`` says when.
+    Counted at most every ``DUREE_TABLEAU_EN_CACHE`` seconds, by one process when several
+    miss them together (``calculer_une_fois``); ``calcule_le`` says when.
     """
     aujourd_hui = aujourd_hui or timezone.localdate()
     reference = min(max(aujourd_hui, convention.date_debut), convention.date_fin)
     objectifs = list(convention.objectifs.select_related("secteur"))
     cle = _cle_tableau(convention, objectifs, reference)
-    tableau = cache.get(cle)
-    if tableau is None:
-        tableau = {
+    return calculer_une_fois(
+        cle,
+        lambda: {
             "reference": reference,
             "avancements": indicateurs.avancements(convention, objectifs, reference),
             "series": series_dans_le_temps(convention, convention.date_debut, reference),
@@ -381,9 +382,9 @@ def tableau_de_bord_convention(convention, *, aujourd_hui: dt.date | None = None
             "cohorte": indicateurs.cohorte_compter(convention, reference),
             "participants": participants_par_public(convention, convention.date_debut, reference),
             "calcule_le": timezone.now(),
-        }
-        cache.set(cle, tableau, DUREE_TABLEAU_EN_CACHE)
-    return tableau
+        },
+        DUREE_TABLEAU_EN_CACHE,
+    )
 
 
 # --- A report's content -------------------------------------------------------------------------
