@@ -1,15 +1,14 @@
 import hashlib
-import time
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 
@@ -25,13 +24,13 @@ from .admin_perimetre import (
 )
 from .admin_recherche import RechercheIndexeeMixin
 from .admin_widgets import AutocompleteAccessibleMixin
+from .cache import calculer_une_fois
 from .mfa import avec_suite, exiger_mfa, mfa_passee, retour_sur
 from .perimetre import perimetre_de
 from .suppression import supprimer
 
-# A dashboard reader slower than this (seconds) is kept this long (seconds): see ``_lire``.
-SEUIL_LECTURE_LENTE = 0.3
-DUREE_LECTURE_LENTE = 60
+# The dashboard's counts are kept this long (seconds): see ``index``.
+DUREE_TABLEAU_DE_BORD = 60
 
 
 @admin.action(
@@ -196,26 +195,29 @@ class MentoratAdminSite(admin.AdminSite):
         return redirect(suite)
 
     def index(self, request, extra_context=None):
-        lectures = {
-            nom: self._lire(request, nom, lecture) for nom, lecture in self._tableau_de_bord.items()
-        }
-        return super().index(request, {**(extra_context or {}), **lectures})
-
-    def _lire(self, request, nom: str, lecture):
-        """A dashboard reader's result. One that took long (a regional team's counts on
-        national data: a second or two) is kept ``DUREE_LECTURE_LENTE`` seconds for this staff
-        member and this perimeter, so that coming back to the home page between two tasks
-        does not count again; a quick one is read at every view."""
+        """The dashboard: its readers' counts (``tableau_de_bord_ajouter``), kept
+        ``DUREE_TABLEAU_DE_BORD`` seconds for every staff member of the same perimeter and
+        counted by one process when several miss them together (``calculer_une_fois``). A view
+        in between reads no row it counts, whatever the size of the data (a national team's
+        counts read every pair and every application: a second or more); the page says when
+        they were counted."""
         empreinte = hashlib.sha256(repr(_signature(perimetre_de(request))).encode()).hexdigest()
-        cle = f"tableau_de_bord:{nom}:{request.user.pk}:{empreinte}"
-        gardee = cache.get(cle)
-        if gardee is not None:
-            return gardee[0]
-        debut = time.monotonic()
-        resultat = lecture(request)
-        if time.monotonic() - debut >= SEUIL_LECTURE_LENTE:
-            cache.set(cle, (resultat,), DUREE_LECTURE_LENTE)
-        return resultat
+        lectures = calculer_une_fois(
+            f"tableau_de_bord:{empreinte}",
+            lambda: {
+                **{nom: lecture(request) for nom, lecture in self._tableau_de_bord.items()},
+                "tableau_de_bord_compte_le": timezone.now(),
+            },
+            DUREE_TABLEAU_DE_BORD,
+        )
+        return super().index(
+            request,
+            {
+                **(extra_context or {}),
+                **lectures,
+                "tableau_de_bord_duree": DUREE_TABLEAU_DE_BORD,
+            },
+        )
 
 
 def _trie(valeur):

@@ -1,8 +1,12 @@
-"""The Redis cache, degraded to a cache that remembers nothing while Redis is unreachable."""
+"""The Redis cache, degraded to a cache that remembers nothing while Redis is unreachable; and
+``calculer_une_fois``: a value computed once per cache miss, whatever the number of processes
+that miss it together."""
 
 import functools
 import logging
+import time
 
+from django.core.cache import cache as cache_par_defaut
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisInjoignable
 from redis.exceptions import TimeoutError as RedisTropLent
@@ -49,3 +53,62 @@ class CacheRedisTolerante(RedisCache):
     delete = _tolerer(False)(RedisCache.delete)
     delete_many = _tolerer(None)(RedisCache.delete_many)
     incr = _tolerer(lambda key, delta=1, version=None: delta)(RedisCache.incr)
+
+
+# --- One computation per cache miss -------------------------------------------------------------
+
+# How long a computation may hold its lock (seconds): past it (a process killed mid-way), the
+# next miss computes again. Above the database's statement timeout.
+VERROU_DUREE = 60
+# How long a miss waits for another process's computation before computing itself (seconds).
+ATTENTE_VERROU = 10.0
+PAS_ATTENTE = 0.05
+
+
+def calculer_une_fois(
+    cle: str,
+    calcul,
+    duree: int,
+    *,
+    attente: float = ATTENTE_VERROU,
+    pas: float = PAS_ATTENTE,
+    cache=None,
+):
+    """The value kept at ``cle``, or ``calcul()`` kept there ``duree`` seconds: on a miss, one
+    process computes while the others wait for its result.
+
+    The lock is a key taken with ``cache.add`` (atomic in Redis and in the local-memory cache).
+    A process that finds it taken polls the value every ``pas`` seconds; when the lock goes
+    away without a value (the computation failed) it tries to take it; after ``attente``
+    seconds it computes without it, so that a page never hangs on a lost lock. With Redis down
+    (``CacheRedisTolerante``: ``add`` answers True, nothing is kept), every process computes.
+    The value is kept wrapped in a tuple: ``None`` is a value, not a miss. ``cache``: the
+    default cache unless given.
+    """
+    cache = cache_par_defaut if cache is None else cache
+    gardee = cache.get(cle)
+    if gardee is not None:
+        return gardee[0]
+    verrou = f"{cle}:verrou"
+    limite = time.monotonic() + attente
+    while True:
+        if cache.add(verrou, 1, VERROU_DUREE):
+            try:
+                # Computed by another process between our read and our lock.
+                gardee = cache.get(cle)
+                if gardee is not None:
+                    return gardee[0]
+                valeur = calcul()
+                cache.set(cle, (valeur,), duree)
+                return valeur
+            finally:
+                cache.delete(verrou)
+        if time.monotonic() >= limite:
+            logger.warning("Calcul de %s attendu %.1f s : calculé sans verrou", cle, attente)
+            valeur = calcul()
+            cache.set(cle, (valeur,), duree)
+            return valeur
+        time.sleep(pas)
+        gardee = cache.get(cle)
+        if gardee is not None:
+            return gardee[0]

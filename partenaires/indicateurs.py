@@ -2,9 +2,11 @@
 
 Every figure a partner sees (portal, report PDF, CSV/XLSX, staff comparison) comes from
 ``lignes()``: for an indicator, a convention (its partner and its programmes) and a period, the
-queryset of the rows that count. Counting is set-based: one correlated subquery per indicator
-and period, all in one SQL query (``compter``), or one grouped query per monthly series
-(``par_mois``). ``DEFINITIONS`` holds the French text shown in the portal and the PDF, and
+queryset of the rows that count. Counting is set-based: one uncorrelated subquery per figure
+(an indicator over a period), or one grouped subquery per monthly series (``par_mois``), every
+figure a page needs read in one SQL statement (``Releve``) that computes the partner's pairs
+once at its head (``binomes_du_partenaire``: driven by the partner's own rows).
+``DEFINITIONS`` holds the French text shown in the portal and the PDF, and
 ``docs/indicateurs.md`` explains the same rules at more length.
 
 Attribution to the partner goes through people:
@@ -26,6 +28,7 @@ later one. Only the convention's programmes are looked at.
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -37,11 +40,12 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    TextField,
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
 
 from mentorat.horaires import debut_du_jour
 from parrainages.models import (
@@ -307,11 +311,27 @@ def apporte_par(partenaire, *, parrain: str):
     return Exists(ParrainApporte.objects.filter(parrain=OuterRef(parrain), partenaire=partenaire))
 
 
-def binome_attribue(partenaire, prefixe: str = "") -> Q:
-    """A pair is the partner's when the partner referred its mentee or brought its mentor."""
-    return Q(
-        oriente_par(partenaire, filleul=f"{prefixe}filleul", programme=f"{prefixe}programme")
-    ) | Q(apporte_par(partenaire, parrain=f"{prefixe}parrain"))
+def binomes_du_partenaire(partenaire, convention):
+    """The ids of the partner's pairs in the convention's programmes: those whose mentee the
+    partner referred to the pair's programme, or whose mentor it brought.
+
+    A union of two reads, each driven by the partner's own rows through an index: the pairs
+    of the mentees it referred (its applications), then those of the mentors it brought. The
+    same test written as ``EXISTS … OR EXISTS`` on each pair, meeting or outcome cannot be
+    turned into a join: the database then reads every row of the programmes (a second for
+    the meetings of national data, whatever the partner's size).
+    """
+    programmes = Convention.programmes.through.objects.filter(convention=convention).values(
+        "programme"
+    )
+    orientes = Parrainage.objects.filter(
+        oriente_par(partenaire, filleul="filleul", programme="programme"),
+        programme__in=programmes,
+    )
+    apportes = Parrainage.objects.filter(
+        apporte_par(partenaire, parrain="parrain"), programme__in=programmes
+    )
+    return orientes.order_by().values("pk").union(apportes.order_by().values("pk"))
 
 
 def invitee_a_la_selection(candidature: str = "pk") -> Q:
@@ -340,14 +360,13 @@ def sorties_de_la_cohorte(*, partenaire, convention):
     )
 
 
-def sorties(*, partenaire, convention, debut: dt.date, fin: dt.date):
+def sorties(*, partenaire, convention, debut: dt.date, fin: dt.date, binomes=None):
     """The outcomes counted for the partner in the convention's programmes, dated in the
     period: its pairs' (every programme), and in the cohort programmes, those of the cohort's
     people it prescribed who had no pair (``sorties_de_la_cohorte``)."""
-    des_binomes = Sortie.objects.filter(
-        binome_attribue(partenaire, "parrainage__"),
-        parrainage__programme__conventions=convention,
-    )
+    if binomes is None:
+        binomes = binomes_du_partenaire(partenaire, convention)
+    des_binomes = Sortie.objects.filter(parrainage__in=binomes)
     sans_binome = sorties_de_la_cohorte(partenaire=partenaire, convention=convention)
     return Sortie.objects.filter(
         Q(pk__in=des_binomes.values("pk")) | Q(pk__in=sans_binome.values("pk")),
@@ -356,13 +375,17 @@ def sorties(*, partenaire, convention, debut: dt.date, fin: dt.date):
     )
 
 
-def lignes(indicateur: str, *, partenaire, convention, debut: dt.date, fin: dt.date):
+def lignes(indicateur: str, *, partenaire, convention, debut: dt.date, fin: dt.date, binomes=None):
     """The rows ``indicateur`` counts for the partner's convention over [debut, fin].
 
     ``partenaire`` and ``convention`` are primary keys: kept as constants, they let the
-    database turn the attribution tests into semi-joins.
+    database turn the attribution tests into semi-joins. ``binomes``: the partner's pairs
+    (``binomes_du_partenaire``), when the statement computed them once already
+    (``binomes_calcules``).
     """
     t1, t2 = bornes(debut, fin)
+    if binomes is None:
+        binomes = binomes_du_partenaire(partenaire, convention)
     if indicateur == IND.FILLEULS_ORIENTES:
         return Candidature.objects.filter(
             prescripteur=partenaire,
@@ -383,24 +406,22 @@ def lignes(indicateur: str, *, partenaire, convention, debut: dt.date, fin: dt.d
         )
     if indicateur == IND.BINOMES_FORMES:
         return Parrainage.objects.filter(
-            binome_attribue(partenaire),
+            pk__in=binomes,
             statut__in=Parrainage.STATUTS_FORMES,
-            programme__conventions=convention,
             date_debut__gte=debut,
             date_debut__lte=fin,
         )
     if indicateur == IND.RENCONTRES_TENUES:
         return Rencontre.objects.filter(
-            binome_attribue(partenaire, "parrainage__"),
+            parrainage__in=binomes,
             statut=Rencontre.Statut.TENUE,
-            parrainage__programme__conventions=convention,
             debut__gte=t1,
             debut__lt=t2,
         )
     if indicateur == IND.SORTIES_POSITIVES_6_MOIS:
-        return sorties(partenaire=partenaire, convention=convention, debut=debut, fin=fin).filter(
-            Sortie.compte_positive(), moment=Sortie.Moment.SIX_MOIS
-        )
+        return sorties(
+            partenaire=partenaire, convention=convention, debut=debut, fin=fin, binomes=binomes
+        ).filter(Sortie.compte_positive(), moment=Sortie.Moment.SIX_MOIS)
     if indicateur == IND.EVENEMENTS_ORGANISES:
         return Evenement.objects.filter(
             Q(organisateur__isnull=True) | Q(apporte_par(partenaire, parrain="organisateur")),
@@ -420,7 +441,7 @@ def lignes(indicateur: str, *, partenaire, convention, debut: dt.date, fin: dt.d
         ).exclude(evenement__statut=Evenement.Statut.ANNULE)
     if indicateur in (IND.IMMERSIONS_REALISEES, IND.IMMERSIONS_EMBAUCHE):
         realisees = Immersion.objects.filter(
-            binome_attribue(partenaire, "parrainage__") | Q(prescripteur=partenaire),
+            Q(parrainage__in=binomes) | Q(prescripteur=partenaire),
             parrainage__programme__conventions=convention,
             bilan__jours_presence__gt=0,
             date_fin__gte=debut,
@@ -431,15 +452,13 @@ def lignes(indicateur: str, *, partenaire, convention, debut: dt.date, fin: dt.d
         return realisees
     if indicateur == IND.SATISFACTION:
         return PointEtape.objects.filter(
-            binome_attribue(partenaire, "parrainage__"),
-            parrainage__programme__conventions=convention,
+            parrainage__in=binomes,
             repondu_le__gte=t1,
             repondu_le__lt=t2,
         )
     if indicateur == IND.OBJECTIFS_ATTEINTS:
         return ObjectifBinome.objects.filter(
-            binome_attribue(partenaire, "parrainage__"),
-            parrainage__programme__conventions=convention,
+            parrainage__in=binomes,
             created_at__gte=t1,
             created_at__lt=t2,
         )
@@ -486,7 +505,7 @@ class Demande:
     secteur: int | None = None
 
 
-def lignes_demandees(demande: Demande, *, partenaire, convention):
+def lignes_demandees(demande: Demande, *, partenaire, convention, binomes=None):
     """The rows a ``Demande`` counts: ``lignes`` narrowed to its public and sector."""
     rows = lignes(
         demande.indicateur,
@@ -494,50 +513,115 @@ def lignes_demandees(demande: Demande, *, partenaire, convention):
         convention=convention,
         debut=demande.debut,
         fin=demande.fin,
+        binomes=binomes,
     )
     q = publics.cible(demande.indicateur, public=demande.public, secteur=demande.secteur)
     return rows if q is None else rows.filter(q)
 
 
-def compter_pour(plan: dict[Convention, list[Demande]]) -> dict[int, dict[Demande, int]]:
-    """Count every requested figure of several conventions: one query per indicator.
+class _ParMois(Subquery):
+    """A subquery's ``(mois, n)`` rows as one text, ``mois=n`` joined by commas (``NULL``
+    without rows), as a scalar subquery: a monthly series read in the same statement as the
+    other figures."""
+
+    template = (
+        "(SELECT STRING_AGG(CAST(lignes_comptees.mois AS TEXT) || '=' || "
+        "CAST(lignes_comptees.n AS TEXT), ',') FROM (%(subquery)s) AS lignes_comptees)"
+    )
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = (
+            "(SELECT GROUP_CONCAT(lignes_comptees.mois || '=' || lignes_comptees.n, ',') "
+            "FROM (%(subquery)s) AS lignes_comptees)"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+class Releve:
+    """Figures read together in one SQL statement.
 
     Each figure is an uncorrelated scalar subquery (partner and convention are constants in
-    it), evaluated once with the plan the database would choose for it alone. Grouping by
-    indicator keeps each statement small: PostgreSQL compiles a statement whose estimated cost
-    is high (JIT), and one statement holding every figure of a large convention costs seconds
-    of compilation for a few hundred milliseconds of work.
+    it). Each convention's partner's pairs (``binomes_du_partenaire``), which most figures
+    read, are computed once at the head of the statement (``WITH … AS MATERIALIZED``) rather
+    than once per figure. JIT compilation, which made a large statement cost seconds of
+    compilation, is off on the project's connections (``mentorat/settings.py``).
     """
-    groupes: dict[str, dict] = {}
-    for convention, demandes in plan.items():
-        for demande in dict.fromkeys(demandes):
-            groupe = groupes.setdefault(demande.indicateur, {})
-            rows = lignes_demandees(
-                demande, partenaire=convention.partenaire_id, convention=convention.pk
+
+    def __init__(self):
+        self.figures: dict[str, object] = {}
+        self.conventions: dict[int, int] = {}  # convention -> partner
+
+    def ajouter(self, expression) -> str:
+        nom = f"f{len(self.figures)}"
+        self.figures[nom] = expression
+        return nom
+
+    def binomes(self, *, partenaire, convention) -> RawSQL:
+        """The partner's pairs of the convention, as computed at the head of the statement."""
+        self.conventions[int(convention)] = int(partenaire)
+        return RawSQL(f'SELECT id FROM "binomes_convention_{int(convention)}"', [])
+
+    def lire(self) -> dict[str, object]:
+        """Every figure added (one statement; none without figures)."""
+        if not self.figures:
+            return {}
+        tetes, parametres = [], []
+        for convention, partenaire in self.conventions.items():
+            union = binomes_du_partenaire(partenaire, convention)
+            sql, params = union.query.sql_with_params()
+            tetes.append(f'"binomes_convention_{convention}" (id) AS MATERIALIZED ({sql})')
+            parametres.extend(params)
+        requete = Convention.objects.order_by().values(**self.figures)[:1]
+        sql, params = requete.query.sql_with_params()
+        if not tetes:
+            return requete.get()
+        with connection.cursor() as curseur:
+            curseur.execute(f"WITH {', '.join(tetes)} {sql}", (*parametres, *params))
+            ligne = curseur.fetchone()
+        return dict(zip(self.figures, ligne, strict=True))
+
+
+def demander_comptes(releve: Releve, convention: Convention, demandes) -> dict[Demande, str]:
+    """Add each requested figure of the convention to ``releve``: demand -> its name."""
+    binomes = releve.binomes(partenaire=convention.partenaire_id, convention=convention.pk)
+    return {
+        demande: releve.ajouter(
+            _figure(
+                demande.indicateur,
+                lignes_demandees(
+                    demande,
+                    partenaire=convention.partenaire_id,
+                    convention=convention.pk,
+                    binomes=binomes,
+                ),
             )
-            groupe[f"f{len(groupe)}"] = (convention.pk, demande, rows)
-    resultat = {convention.pk: {} for convention in plan}
-    if not groupes:
-        return resultat
-    premiere = next(iter(plan))
-    for groupe in groupes.values():
-        annotations = {
-            nom: _figure(demande.indicateur, rows) for nom, (_c, demande, rows) in groupe.items()
-        }
-        ligne = Convention.objects.filter(pk=premiere.pk).values(**annotations).get()
-        for nom, (convention_id, demande, _rows) in groupe.items():
-            resultat[convention_id][demande] = ligne[nom]
-    return resultat
+        )
+        for demande in dict.fromkeys(demandes)
+    }
+
+
+def compter_pour(plan: dict[Convention, list[Demande]]) -> dict[int, dict[Demande, int]]:
+    """Count every requested figure of several conventions (one statement: ``Releve``)."""
+    releve = Releve()
+    noms = {
+        convention.pk: demander_comptes(releve, convention, d) for convention, d in plan.items()
+    }
+    valeurs = releve.lire()
+    return {
+        convention_id: {demande: valeurs[nom] for demande, nom in par_demande.items()}
+        for convention_id, par_demande in noms.items()
+    }
 
 
 def compter(convention: Convention, demandes: list[Demande]) -> dict[Demande, int]:
-    """Count every requested figure of one convention (one query per indicator)."""
+    """Count every requested figure of one convention (one statement)."""
     return compter_pour({convention: demandes})[convention.pk]
 
 
 def compter_conventions(conventions, debut: dt.date, fin: dt.date) -> list[Convention]:
     """The conventions, each with every indicator over the period as an attribute (one query
-    for the conventions, one per indicator)."""
+    for the conventions, one for the figures)."""
     conventions = list(conventions)
     if not conventions:
         return []
@@ -549,10 +633,11 @@ def compter_conventions(conventions, debut: dt.date, fin: dt.date) -> list[Conve
     return conventions
 
 
-def par_mois(
-    indicateur: str, *, convention: Convention, debut: dt.date, fin: dt.date
-) -> list[tuple[dt.date, int]]:
-    """Monthly counts of ``indicateur`` over [debut, fin], every month listed (one query)."""
+def demander_par_mois(
+    releve: Releve, indicateur: str, *, convention: Convention, debut: dt.date, fin: dt.date
+):
+    """Add the monthly counts of ``indicateur`` over [debut, fin] to ``releve``; what it
+    returns turns the figures read into the series, every month listed."""
     rows = (
         lignes(
             indicateur,
@@ -560,19 +645,35 @@ def par_mois(
             convention=convention.pk,
             debut=debut,
             fin=fin,
+            binomes=releve.binomes(partenaire=convention.partenaire_id, convention=convention.pk),
         )
         .order_by()
         .annotate(mois=TruncMonth(DATES[indicateur]))
         .values("mois")
         .annotate(n=Count("pk"))
+        .values("mois", "n")
     )
-    comptes = {}
-    for row in rows:
-        mois = row["mois"]
-        if isinstance(mois, dt.datetime):
-            mois = timezone.localtime(mois).date() if timezone.is_aware(mois) else mois.date()
-        comptes[mois] = comptes.get(mois, 0) + row["n"]
-    return [(mois, comptes.get(mois, 0)) for mois in mois_entre(debut, fin)]
+    nom = releve.ajouter(_ParMois(rows))
+
+    def serie(valeurs) -> list[tuple[dt.date, int]]:
+        comptes = {}
+        for paire in filter(None, (valeurs[nom] or "").split(",")):
+            # The month as the database writes it: its local first day, then a time or not.
+            mois, n = paire.rsplit("=", 1)
+            mois = dt.date.fromisoformat(mois[:10])
+            comptes[mois] = comptes.get(mois, 0) + int(n)
+        return [(mois, comptes.get(mois, 0)) for mois in mois_entre(debut, fin)]
+
+    return serie
+
+
+def par_mois(
+    indicateur: str, *, convention: Convention, debut: dt.date, fin: dt.date
+) -> list[tuple[dt.date, int]]:
+    """Monthly counts of ``indicateur`` over [debut, fin], every month listed (one query)."""
+    releve = Releve()
+    serie = demander_par_mois(releve, indicateur, convention=convention, debut=debut, fin=fin)
+    return serie(releve.lire())
 
 
 # The outcomes a mentor declared positive that the mentee has not confirmed yet, counted apart
@@ -762,19 +863,31 @@ def demande_objectif(objectif: Objectif, debut: dt.date, fin: dt.date) -> Demand
     return Demande(objectif.indicateur, debut, fin, objectif.public, objectif.secteur_id)
 
 
-def avancements(convention: Convention, objectifs, reference: dt.date) -> list[Avancement]:
-    """Each objective's value on its window at ``reference``, counted up to that day."""
-    objectifs = list(objectifs)
+def demander_avancements(releve: Releve, convention: Convention, objectifs, reference: dt.date):
+    """Add each objective's value on its window at ``reference``, counted up to that day, to
+    ``releve``; what it returns turns the figures read into the ``Avancement`` list."""
     plan = []
     for objectif in objectifs:
         debut, fin = fenetre_objectif(objectif, reference)
         jusqu_au = min(reference, fin)
         plan.append((objectif, debut, fin, jusqu_au, demande_objectif(objectif, debut, jusqu_au)))
-    valeurs = compter(convention, [p[-1] for p in plan])
-    return [
-        Avancement(objectif=o, debut=d, fin=f, jusqu_au=j, valeur=valeurs[demande])
-        for o, d, f, j, demande in plan
-    ]
+    noms = demander_comptes(releve, convention, [p[-1] for p in plan])
+
+    def lire(valeurs) -> list[Avancement]:
+        return [
+            Avancement(objectif=o, debut=d, fin=f, jusqu_au=j, valeur=valeurs[noms[demande]])
+            for o, d, f, j, demande in plan
+        ]
+
+    return lire
+
+
+def avancements(convention: Convention, objectifs, reference: dt.date) -> list[Avancement]:
+    """Each objective's value on its window at ``reference``, counted up to that day (one
+    statement)."""
+    releve = Releve()
+    lire = demander_avancements(releve, convention, list(objectifs), reference)
+    return lire(releve.lire())
 
 
 # --- Breakdown by public and sector (partenaires.publics) ---------------------------------------
@@ -850,16 +963,14 @@ PARTICIPANTS_AUX_EVENEMENTS = Definition(
 )
 
 
-def participants_aux_evenements(
-    convention: Convention, debut: dt.date, fin: dt.date
-) -> dict[str, dict[str, int]]:
-    """Registered and present people at the events of the convention's programmes that
-    began in [debut, fin] within the convention's dates, by audience (``Evenement.Public``):
-    ``{public: {"inscrits": n, "presents": n}}``, every audience listed (one query)."""
+def demander_participants(releve: Releve, convention: Convention, debut: dt.date, fin: dt.date):
+    """Add the registered and present people at the events of the convention's programmes
+    that began in [debut, fin] within the convention's dates, by audience
+    (``Evenement.Public``), to ``releve``; what it returns turns the figures read into
+    ``{public: {"inscrits": n, "presents": n}}``, every audience listed."""
     debut, fin = max(debut, convention.date_debut), min(fin, convention.date_fin)
-    resultat = {p: {"inscrits": 0, "presents": 0} for p in Evenement.Public.values}
     if fin < debut:
-        return resultat
+        return lambda valeurs: {p: {"inscrits": 0, "presents": 0} for p in Evenement.Public.values}
     t1, t2 = bornes(debut, fin)
     rows = (
         Inscription.objects.filter(
@@ -870,12 +981,27 @@ def participants_aux_evenements(
         .exclude(statut=Inscription.Statut.ANNULE)
         .exclude(evenement__statut=Evenement.Statut.ANNULE)
         .order_by()
-        .values("public")
-        .annotate(
-            inscrits=Count("pk"),
-            presents=Count("pk", filter=Q(statut=Inscription.Statut.PRESENT)),
-        )
     )
-    for row in rows:
-        resultat[row["public"]] = {"inscrits": row["inscrits"], "presents": row["presents"]}
-    return resultat
+    noms = {
+        p: {
+            "inscrits": releve.ajouter(_Compte(rows.filter(public=p).values("pk"))),
+            "presents": releve.ajouter(
+                _Compte(rows.filter(public=p, statut=Inscription.Statut.PRESENT).values("pk"))
+            ),
+        }
+        for p in Evenement.Public.values
+    }
+    return lambda valeurs: {
+        p: {quoi: valeurs[nom] for quoi, nom in par_public.items()}
+        for p, par_public in noms.items()
+    }
+
+
+def participants_aux_evenements(
+    convention: Convention, debut: dt.date, fin: dt.date
+) -> dict[str, dict[str, int]]:
+    """``demander_participants`` read alone (one query, none when the period is outside the
+    convention's dates)."""
+    releve = Releve()
+    lire = demander_participants(releve, convention, debut, fin)
+    return lire(releve.lire())

@@ -8,12 +8,12 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from mentorat.cache import calculer_une_fois
 from parrainages.models import (
     Candidature,
     EvenementCandidature,
@@ -285,15 +285,24 @@ class Serie:
         return sum(n for _, n in self.points)
 
 
-def series_dans_le_temps(convention, debut: dt.date, fin: dt.date) -> list[Serie]:
-    """Monthly referrals and pairs formed over [debut, fin] (two queries)."""
-    return [
-        Serie(
+def demander_series(releve, convention, debut: dt.date, fin: dt.date):
+    """Add the monthly referrals and pairs formed over [debut, fin] to ``releve``; what it
+    returns turns the figures read into the two ``Serie``."""
+    series = [
+        (
             DEFINITIONS[ind].libelle,
-            indicateurs.par_mois(ind, convention=convention, debut=debut, fin=fin),
+            indicateurs.demander_par_mois(releve, ind, convention=convention, debut=debut, fin=fin),
         )
         for ind in (IND.FILLEULS_ORIENTES, IND.BINOMES_FORMES)
     ]
+    return lambda valeurs: [Serie(libelle, serie(valeurs)) for libelle, serie in series]
+
+
+def series_dans_le_temps(convention, debut: dt.date, fin: dt.date) -> list[Serie]:
+    """Monthly referrals and pairs formed over [debut, fin] (one query)."""
+    releve = indicateurs.Releve()
+    lire = demander_series(releve, convention, debut, fin)
+    return lire(releve.lire())
 
 
 @dataclass
@@ -365,25 +374,35 @@ def _cle_tableau(convention, objectifs, reference: dt.date) -> str:
 def tableau_de_bord_convention(convention, *, aujourd_hui: dt.date | None = None) -> dict:
     """The portal's view of a convention: objectives today and the curves since its start.
 
-    Counted at most every ``DUREE_TABLEAU_EN_CACHE`` seconds; ``calcule_le`` says when.
+    Counted at most every ``DUREE_TABLEAU_EN_CACHE`` seconds, by one process when several
+    miss them together (``calculer_une_fois``); ``calcule_le`` says when.
     """
     aujourd_hui = aujourd_hui or timezone.localdate()
     reference = min(max(aujourd_hui, convention.date_debut), convention.date_fin)
     objectifs = list(convention.objectifs.select_related("secteur"))
     cle = _cle_tableau(convention, objectifs, reference)
-    tableau = cache.get(cle)
-    if tableau is None:
-        tableau = {
-            "reference": reference,
-            "avancements": indicateurs.avancements(convention, objectifs, reference),
-            "series": series_dans_le_temps(convention, convention.date_debut, reference),
-            # Programmes that count outcomes over their selection cohort: its figures.
-            "cohorte": indicateurs.cohorte_compter(convention, reference),
-            "participants": participants_par_public(convention, convention.date_debut, reference),
-            "calcule_le": timezone.now(),
-        }
-        cache.set(cle, tableau, DUREE_TABLEAU_EN_CACHE)
-    return tableau
+    return calculer_une_fois(
+        cle, lambda: _compter_tableau(convention, objectifs, reference), DUREE_TABLEAU_EN_CACHE
+    )
+
+
+def _compter_tableau(convention, objectifs, reference: dt.date) -> dict:
+    """The figures of ``tableau_de_bord_convention``: one statement, and one more for the
+    cohort when a programme counts its outcomes over its selection cohort."""
+    releve = indicateurs.Releve()
+    avancements = indicateurs.demander_avancements(releve, convention, objectifs, reference)
+    series = demander_series(releve, convention, convention.date_debut, reference)
+    participants = demander_participants(releve, convention, convention.date_debut, reference)
+    valeurs = releve.lire()
+    return {
+        "reference": reference,
+        "avancements": avancements(valeurs),
+        "series": series(valeurs),
+        # Programmes that count outcomes over their selection cohort: its figures.
+        "cohorte": indicateurs.cohorte_compter(convention, reference),
+        "participants": participants(valeurs),
+        "calcule_le": timezone.now(),
+    }
 
 
 # --- A report's content -------------------------------------------------------------------------
@@ -470,10 +489,21 @@ class LigneParticipants:
     presents: int
 
 
+def demander_participants(releve, convention, debut: dt.date, fin: dt.date):
+    """Add the people registered to and present at the events of the convention's programmes
+    to ``releve``; what it returns turns the figures read into one line per audience, then
+    the total (``indicateurs.demander_participants``)."""
+    lire = indicateurs.demander_participants(releve, convention, debut, fin)
+    return lambda valeurs: _lignes_participants(lire(valeurs))
+
+
 def participants_par_public(convention, debut: dt.date, fin: dt.date) -> list[LigneParticipants]:
     """The people registered to and present at the events of the convention's programmes,
     by audience, then the total (``indicateurs.participants_aux_evenements``, one query)."""
-    comptes = indicateurs.participants_aux_evenements(convention, debut, fin)
+    return _lignes_participants(indicateurs.participants_aux_evenements(convention, debut, fin))
+
+
+def _lignes_participants(comptes) -> list[LigneParticipants]:
     lignes = [
         LigneParticipants(p.value, p.label, comptes[p]["inscrits"], comptes[p]["presents"])
         for p in Evenement.Public

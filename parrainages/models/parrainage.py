@@ -362,6 +362,10 @@ class Parrainage(StatusMachine, models.Model):
             # changelist's first filter (its rows and its date hierarchy's bounds).
             models.Index(fields=["propose_le", "id"], name="parrainage_propose_le_id_idx"),
             models.Index(fields=["statut", "propose_le"], name="parrainage_statut_propose_idx"),
+            # A partner's pairs (``partenaires.indicateurs.binomes_du_partenaire``): found from
+            # the mentees it referred and from the mentors it brought, read from the index alone.
+            models.Index(fields=["filleul", "programme", "id"], name="parrainage_filleul_prog_idx"),
+            models.Index(fields=["parrain", "programme", "id"], name="parrainage_parrain_prog_idx"),
         ]
         constraints = [
             # Options a mentee chooses among are open side by side; the one chosen (sent to
@@ -635,6 +639,13 @@ class Rencontre(StatusMachine, models.Model):
             models.Index(fields=["statut", "debut"]),
             # The default ordering, with the admin's tie-break on the id.
             models.Index(fields=["debut", "id"], name="rencontre_debut_id_idx"),
+            # A partner's meetings held (``partenaires.indicateurs``), counted from the index
+            # alone, pair by pair.
+            models.Index(
+                fields=["parrainage", "debut"],
+                condition=Q(statut="tenue"),
+                name="rencontre_tenue_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

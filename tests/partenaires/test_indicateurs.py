@@ -34,8 +34,8 @@ def figures(convention, debut, fin):
 
 
 def test_every_indicator_over_a_quarter(s, django_assert_num_queries):
-    # One query per indicator, whatever the number of rows (see ``compter_pour``).
-    with django_assert_num_queries(len(IND.values)):
+    # One statement for every indicator, whatever the number of rows (``Releve``).
+    with django_assert_num_queries(1):
         assert figures(s.convention_a, *Q1) == ATTENDU_A_Q1
 
 
@@ -75,8 +75,8 @@ def test_a_period_that_holds_nothing(s):
 
 
 def test_every_convention_side_by_side(s, django_assert_num_queries):
-    # The conventions, their objectives, then one query per indicator for all of them.
-    with django_assert_num_queries(2 + len(IND.values)):
+    # The conventions, their objectives, then one statement for every figure of all of them.
+    with django_assert_num_queries(3):
         conventions = {c.reference: c for c in selectors.comparatif_conventions(*Q1)}
     a, b = conventions["CONV-A"], conventions["CONV-B"]
     assert [c["valeur"] for c in a.cellules] == [ATTENDU_A_Q1[i] for i in IND.values]
@@ -144,7 +144,7 @@ def test_objective_windows(periode, reference, attendu):
 
 def test_objectives_at_the_end_of_the_quarter(s, django_assert_num_queries):
     objectifs = list(s.convention_a.objectifs.select_related("convention"))
-    with django_assert_num_queries(3):  # three objectives on three indicators
+    with django_assert_num_queries(1):  # three objectives on three indicators, one statement
         avancements = indicateurs.avancements(s.convention_a, objectifs, Q1[1])
     par_indicateur = {a.objectif.indicateur: a for a in avancements}
     orientes = par_indicateur[IND.FILLEULS_ORIENTES]

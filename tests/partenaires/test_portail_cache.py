@@ -71,3 +71,64 @@ def test_without_cache_duration_every_visit_counts(client, s, monkeypatch):
     client.get(url)
     nouvelle_candidature(s)
     assert orientes(client.get(url)) == 4
+
+
+def test_two_visits_that_miss_together_count_once(client, s, monkeypatch):
+    """A second visit that misses while the first one counts waits for its figures (simulated
+    by holding the lock: the other process's figures arrive while this one waits)."""
+    import threading
+    import time
+
+    from django.core.cache import cache
+
+    from partenaires import indicateurs
+
+    client.force_login(s.membre_a.user)
+    url = reverse("partenaires:convention", args=[s.convention_a.pk])
+    premiere = client.get(url)  # the figures of the process that counts
+    comptees = premiere.context["avancements"]
+    convention = s.convention_a
+    reference = min(max(timezone.localdate(), convention.date_debut), convention.date_fin)
+    cle = selectors._cle_tableau(convention, list(convention.objectifs.all()), reference)
+    gardee = cache.get(cle)
+    cache.delete(cle)
+    cache.add(f"{cle}:verrou", 1, 60)
+
+    def fin_du_comptage():
+        time.sleep(0.3)
+        cache.set(cle, gardee, 60)
+        cache.delete(f"{cle}:verrou")
+
+    appels = []
+    monkeypatch.setattr(indicateurs, "avancements", lambda *a, **k: appels.append(a))
+    threading.Thread(target=fin_du_comptage).start()
+    response = client.get(url)
+    assert appels == []  # not counted a second time
+    assert [a.valeur for a in response.context["avancements"]] == [a.valeur for a in comptees]
+
+
+def sans_points_de_reprise(requetes):
+    """The statements a request sends, without the test's savepoints (a request's own BEGIN
+    and COMMIT are not captured either)."""
+    return [
+        q["sql"]
+        for q in requetes.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+
+
+def test_on_a_cache_miss_the_page_reads_at_most_ten_statements(client, s):
+    from django.core.cache import cache
+
+    client.force_login(s.membre_a.user)
+    url = reverse("partenaires:convention", args=[s.convention_a.pk])
+    for _ in range(20):
+        nouvelle_candidature(s)
+    cache.clear()
+    with CaptureQueriesContext(connection) as requetes:
+        response = client.get(url)
+    assert orientes(response) == 23  # counted: a miss
+    lues = sans_points_de_reprise(requetes)
+    assert len(lues) <= 10, "\n\n".join(lues)
+    # Every figure in one statement, the partner's pairs computed once at its head.
+    assert sum(sql.startswith("WITH") for sql in lues) == 1
