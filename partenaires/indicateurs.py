@@ -933,10 +933,17 @@ def ventiler(convention: Convention, debut: dt.date, fin: dt.date) -> list[Ligne
             debut=debut,
             fin=fin,
         ).order_by()
+        # A public is tested on the mentee each counted row joins (``publics.predicat``); a
+        # sector, a set of mentees from the wishes' table (one per sector, read by its index).
         comptes = rows.aggregate(
             **{
-                f"g{rang}": Count("pk", filter=publics.condition(indicateur, filleuls))
-                for rang, (_axe, _code, _libelle, filleuls) in enumerate(groupes)
+                f"g{rang}": Count(
+                    "pk",
+                    filter=publics.condition_du_public(indicateur, code)
+                    if axe == "public"
+                    else publics.condition(indicateur, filleuls),
+                )
+                for rang, (axe, code, _libelle, filleuls) in enumerate(groupes)
             }
         )
         for rang in range(len(groupes)):

@@ -21,6 +21,7 @@ sometimes be worked out from a total and the other cells); see docs/indicateurs.
 from django.db import models
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
 SEUIL_SECRET = 5
 MASQUE = "< 5"
@@ -145,6 +146,70 @@ def filleuls_du_public(code: str):
     if public == Public.ELEVE_REP:
         return qs.filter(etablissement__education_prioritaire__in=["rep", "rep_plus"])
     return qs.filter(parent_isole=True)
+
+
+def _mois_entre(debut: str, fin: str):
+    """The whole months from the date at ``debut`` to the date at ``fin``, as ``_ecart``
+    counts them, as one expression (no annotation: it is tested on a joined row)."""
+    return (
+        (ExtractYear(fin) - ExtractYear(debut)) * 12
+        + ExtractMonth(fin)
+        - ExtractMonth(debut)
+        - Case(
+            When(LessThan(ExtractDay(fin), ExtractDay(debut)), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def predicat(code: str, chemin: str) -> Q:
+    """The public ``code`` tested on the mentee at ``chemin`` of the rows counted
+    (``"filleul"``, ``"parrainage__filleul"``…): the rule of ``filleuls_du_public``, read on
+    the row the count joins anyway. As a subquery over every mentee (``condition``), each
+    public of each indicator of a report read the 200,000 mentees of a national database
+    again, ages recomputed row by row (a report took a minute)."""
+    from parrainages.models import Filleul
+    from programmes.models import NiveauDiplome
+
+    public = Public(code)
+    p = f"{chemin}__"
+    if public in (Public.JEUNE, Public.AGE_26_49, Public.SENIOR):
+        age = _mois_entre(f"{p}date_naissance", f"{p}created_at")
+        if public == Public.JEUNE:
+            return Q(LessThan(age, AGE_JEUNE * 12))
+        if public == Public.SENIOR:
+            return Q(GreaterThanOrEqual(age, AGE_SENIOR * 12))
+        return Q(GreaterThanOrEqual(age, AGE_JEUNE * 12)) & Q(LessThan(age, AGE_SENIOR * 12))
+    if public == Public.QPV:
+        resultat, statut = Filleul.ResultatQPV, Filleul.StatutQPV
+        return Q(**{f"{p}qpv_resultat": resultat.DANS}) | Q(
+            **{
+                f"{p}qpv_resultat__in": [resultat.INDETERMINE, resultat.EN_COURS],
+                f"{p}qpv__in": [statut.DECLARE, statut.CONFIRME],
+            }
+        )
+    if public == Public.LONGUE_DUREE:
+        inscrit = _mois_entre(f"{p}inscrit_france_travail_depuis", f"{p}created_at")
+        return Q(**{f"{p}inscrit_france_travail_depuis__isnull": False}) & Q(
+            GreaterThanOrEqual(inscrit, MOIS_LONGUE_DUREE)
+        )
+    if public == Public.SANS_DIPLOME:
+        return Q(**{f"{p}niveau_diplome__lte": NiveauDiplome.BREVET})
+    if public == Public.INFRA_BAC:
+        return Q(**{f"{p}niveau_diplome__lt": NiveauDiplome.BAC})
+    if public == Public.ELEVE_REP:
+        return Q(**{f"{p}etablissement__education_prioritaire__in": ["rep", "rep_plus"]})
+    return Q(**{f"{p}parent_isole": True})
+
+
+def condition_du_public(indicateur: str, code: str) -> Q:
+    """The rows of ``indicateur`` whose mentee (through any of its paths) is of the public
+    ``code``: ``condition(indicateur, filleuls_du_public(code))``, on the joined rows."""
+    q = Q(pk__in=[])
+    for chemin in CHEMINS_FILLEUL[indicateur]:
+        q |= predicat(code, chemin)
+    return q
 
 
 def filleuls_du_secteur(secteur_id: int):
