@@ -245,7 +245,7 @@ def test_space_shows_own_things_in_constant_queries(client, django_assert_num_qu
     # savepoints, session, user, filleul, candidatures (+ their history), pairs (+ their
     # charters), meetings, events, charters to sign, immersions (+ their assessments) and their
     # parties
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(10):
         response = client.get(reverse("filleul:tableau_de_bord"))
     content = response.content.decode()
     assert pair.parrain.user.email in content
