@@ -383,7 +383,7 @@ def tableau_de_bord(request):
     # statuses): the charters waiting for her signature are among these.
     a_signer = []
     for p in parrainages:
-        charte = p.charte_en_vigueur
+        charte = getattr(p, "charte_en_vigueur", None)  # not set when the pair has none
         p.chartes_en_vigueur = [charte] if charte is not None else []
         if charte is not None:
             charte.parrainage = p

@@ -508,7 +508,7 @@ def test_follow_up_page(client, django_assert_num_queries, n):
     connecter(client, gestionnaire())
     # savepoints, session, user, their perimeter, stalled pairs, two survey lists, recent and
     # failed sends…
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         response = client.get(url)
     content = text(response)
     assert len(response.context["en_panne"]) == n

@@ -43,7 +43,7 @@ PRECISION = "Projet à mûrir avec sa conseillère."
 # their commune and account), the referrals, the programmes the list's filter offers, the
 # list's neighbours (one windowed query), the history, the content type of the history button,
 # the reasons' list, and the request's savepoint and its release.
-NB_REQUETES_REVUE = 14
+NB_REQUETES_REVUE = 12
 
 
 def page(candidature, **filtres):

@@ -90,7 +90,7 @@ def test_every_partners_figures_side_by_side(client, s, staff, django_assert_num
     params = {"debut": "2026-01-01", "fin": "2026-03-31"}
     # The page's own queries (the staff member's perimeter's read among them), then one per
     # indicator (``compter_pour``).
-    with django_assert_num_queries(9 + len(IND.values)):
+    with django_assert_num_queries(7 + len(IND.values)):
         response = client.get(url, params)
     assert response.status_code == 200
     lignes = {

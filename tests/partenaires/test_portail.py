@@ -289,12 +289,12 @@ def beaucoup_de_lignes(partenaire, convention, n):
 
 
 PAGES_COMPTEES = [
-    ("accueil", 9),
-    ("filleuls", 8),
-    ("rapports", 7),
-    ("convention", 18),  # + the parties and the action plan, the events' participants
-    ("rapport", 6),
-    ("rapport_statut", 6),
+    ("accueil", 8),
+    ("filleuls", 7),
+    ("rapports", 6),
+    ("convention", 17),  # + the parties and the action plan, the events' participants
+    ("rapport", 5),
+    ("rapport_statut", 5),
 ]
 
 
