@@ -21,7 +21,6 @@ actions (applied only to the rows the staff member's role lets them change).
 """
 
 import functools
-from collections.abc import Sequence
 
 from django.contrib.admin import RelatedFieldListFilter, RelatedOnlyFieldListFilter
 from django.contrib.admin.utils import get_fields_from_path
@@ -126,26 +125,6 @@ class PerimetreInlineMixin:
         return choix_bornes(self.admin_site, db_field, request, champ, self._role_ecriture())
 
 
-class _ChoixALaDemande(Sequence):
-    """A filter's choices, read when first shown: a list rebuilt only for its rows (a change
-    page's previous and next records, ``admin_voisins``) never reads them."""
-
-    def __init__(self, lire):
-        self._lire = lire
-        self._choix = None
-
-    def _liste(self):
-        if self._choix is None:
-            self._choix = list(self._lire())
-        return self._choix
-
-    def __getitem__(self, index):
-        return self._liste()[index]
-
-    def __len__(self):
-        return len(self._liste())
-
-
 class PerimetreRelatedFieldListFilter(RelatedFieldListFilter):
     """A related list filter offering the related rows the staff member sees (the related
     model's perimeter): no scan of the listed table for its distinct values."""
@@ -155,12 +134,8 @@ class PerimetreRelatedFieldListFilter(RelatedFieldListFilter):
         portee = getattr(cible, "portee", None)
         ordering = self.field_admin_ordering(field, request, model_admin)
         lignes = borner(portee, request, field.remote_field.model._default_manager.all())
-        return _ChoixALaDemande(
-            lambda: field.get_choices(
-                include_blank=False,
-                limit_choices_to={"pk__in": lignes.values("pk")},
-                ordering=ordering,
-            )
+        return field.get_choices(
+            include_blank=False, limit_choices_to={"pk__in": lignes.values("pk")}, ordering=ordering
         )
 
 

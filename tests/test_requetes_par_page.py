@@ -65,13 +65,15 @@ MESUREES_AILLEURS = {
 # Pages still over the maximum, with what they cost today (they must not grow). The mentee's
 # data export reads every table that holds something of hers, one query each (fifteen
 # tables); a coordinator's change form of a pair reads its five inlines beside the session,
-# the permissions, the perimeter and the pair.
+# the permissions, the perimeter and the pair; of an application, the programmes its list's
+# filter offers to find its previous and next records.
 AU_DESSUS = {
     ("filleul", "filleul:donnees"): 99,
     ("filleul", "filleul:donnees_json"): 99,
     ("filleul_mineur", "filleul:donnees"): 99,
     ("filleul_mineur", "filleul:donnees_json"): 99,
     ("gestionnaire", "admin:parrainages_parrainage_change"): 11,
+    ("gestionnaire", "admin:parrainages_candidature_change"): 11,
 }
 
 # The main models of the admin: their list and the change form of one of the world's rows.

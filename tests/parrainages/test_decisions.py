@@ -27,7 +27,8 @@ pytestmark = pytest.mark.django_db
 
 S = Candidature.Statut
 PRECISION = "Projet flou ; à revoir avec sa conseillère en septembre."
-# The partner's list of referrals (session, user, partners, page ids, rows…), whatever its size.
+# The partner's list of referrals (session with the account, partners, page ids, rows…),
+# whatever its size.
 NB_REQUETES_FILLEULS = 7
 
 

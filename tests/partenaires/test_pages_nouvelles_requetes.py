@@ -17,7 +17,7 @@ from tests.partenaires.factories import MembreFactory, PrescriptionFactory
 
 pytestmark = pytest.mark.django_db
 
-# Page: queries with a cohort of any size (session, user, partners, rows, prefetches…).
+# Page: queries with a cohort of any size (session with the account, partners, rows, prefetches…).
 PAGES = {
     "sessions": 7,
     "session": 16,
