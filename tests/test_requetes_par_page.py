@@ -68,10 +68,10 @@ MESUREES_AILLEURS = {
 # the permissions, the perimeter and the pair; of an application, the programmes its list's
 # filter offers to find its previous and next records.
 AU_DESSUS = {
-    ("filleul", "filleul:donnees"): 99,
-    ("filleul", "filleul:donnees_json"): 99,
-    ("filleul_mineur", "filleul:donnees"): 99,
-    ("filleul_mineur", "filleul:donnees_json"): 99,
+    ("filleul", "filleul:donnees"): 19,
+    ("filleul", "filleul:donnees_json"): 19,
+    ("filleul_mineur", "filleul:donnees"): 16,
+    ("filleul_mineur", "filleul:donnees_json"): 16,
     ("gestionnaire", "admin:parrainages_parrainage_change"): 11,
     ("gestionnaire", "admin:parrainages_candidature_change"): 11,
 }

@@ -1,7 +1,6 @@
 """Writes of the parrainages app: profile, application and staff decisions on it,
 personal-data export, mentor offers."""
 
-from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
@@ -15,7 +14,6 @@ from ..eligibilite import eligibility, refus_age
 from ..models import (
     AutorisationParentale,
     Candidature,
-    Charte,
     EvenementCandidature,
     Filleul,
     MotifRefus,
@@ -454,15 +452,7 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                 "qualite": p.libelle,
                 "signee_le": p.signee_le.isoformat(),
             }
-            for p in Partie.objects.filter(user=user)
-            .signees()
-            .prefetch_related(
-                # Each document once (a charter names its pair's programme).
-                GenericPrefetch(
-                    "document", [Charte.objects.select_related("parrainage__programme")]
-                )
-            )
-            .order_by("signee_le")
+            for p in Partie.objects.filter(user=user).signees().order_by("signee_le")
         ]
         if user
         else [],
