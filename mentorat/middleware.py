@@ -6,11 +6,16 @@ import time
 from allauth.account.authentication import get_authentication_records
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib import auth, messages
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, logout
+from django.contrib.auth.middleware import (
+    AuthenticationMiddleware as DjangoAuthenticationMiddleware,
+)
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
 
 from .reseau import adresse_client
 
@@ -140,3 +145,46 @@ class NullCharacterMiddleware:
         ):
             return render(request, "mentorat/requete_refusee.html", status=400)
         return self.get_response(request)
+
+
+def _compte_de_la_session(request):
+    """The signed-in account as ``django.contrib.auth.get_user`` finds it, without reading it
+    again when the session's own query brought it (``mentorat.sessions.SessionStore``).
+
+    Only the ordinary case is answered here: the session names this account and a configured
+    backend, the account may log in and the session's hash matches its current one. Anything
+    else (no account, another one, a rotated secret, a changed password) goes through Django's
+    own ``get_user``, which reads the account and decides as always.
+    """
+    session = request.session
+    try:
+        user_id = session[SESSION_KEY]
+        backend_path = session[BACKEND_SESSION_KEY]
+    except KeyError:
+        return auth.get_user(request)
+    compte = getattr(session, "compte_lu", None)
+    if (
+        compte is not None
+        and str(compte.pk) == str(user_id)
+        and backend_path in settings.AUTHENTICATION_BACKENDS
+        and auth.load_backend(backend_path).user_can_authenticate(compte)
+        and constant_time_compare(
+            session.get(HASH_SESSION_KEY) or "", compte.get_session_auth_hash()
+        )
+    ):
+        return compte
+    return auth.get_user(request)
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, with the account read together with the session (one query, not two)."""
+
+    def process_request(self, request):
+        super().process_request(request)
+
+        def user():
+            if not hasattr(request, "_cached_user"):
+                request._cached_user = _compte_de_la_session(request)
+            return request._cached_user
+
+        request.user = SimpleLazyObject(user)

@@ -98,7 +98,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mentorat.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "mentorat.middleware.NullCharacterMiddleware",
     "mentorat.middleware.StaffIdleTimeoutMiddleware",
@@ -223,6 +223,9 @@ GEOCODAGE_SCORE_MIN = env.float("GEOCODAGE_SCORE_MIN", default=0.6)
 # Users and authentication.
 AUTH_USER_MODEL = "mentorat.User"
 AUTHENTICATION_BACKENDS = [
+    # Permissions only (one query instead of ModelBackend's two): first, so that the others
+    # answer from what it read (mentorat/permissions.py).
+    "mentorat.permissions.PermissionsEnUneRequete",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

@@ -8,21 +8,40 @@ from programmes.models import Programme
 from . import extensions
 from .models import Filleul, Parrain, Parrainage, Rencontre
 
+# The profiles read together with the signed-in account and its session (mentorat.sessions,
+# registered by apps.py): a page of the mentee's or the mentor's space starts from them without
+# a query of its own.
+RELATIONS_DU_COMPTE = ("filleul__commune", "filleul__etablissement__commune", "parrain")
+
+
+def _profil_lu(user, nom):
+    """``(True, profile or None)`` when the account's profile ``nom`` was read with it (its
+    session's query), ``(False, None)`` otherwise."""
+    lus = user._state.fields_cache
+    return (True, lus[nom]) if nom in lus else (False, None)
+
 
 def filleul_of(user) -> Filleul | None:
     if not user.is_authenticated:
         return None
-    return (
+    lu, filleul = _profil_lu(user, "filleul")
+    if lu:
+        return filleul
+    filleul = (
         Filleul.objects.select_related("commune", "etablissement__commune")
         .filter(user=user)
         .first()
     )
+    if filleul is not None:
+        filleul.user = user  # the account already read (its export and pages name it)
+    return filleul
 
 
 def parrain_of(user) -> Parrain | None:
     if not user.is_authenticated:
         return None
-    return Parrain.objects.filter(user=user).first()
+    lu, parrain = _profil_lu(user, "parrain")
+    return parrain if lu else Parrain.objects.filter(user=user).first()
 
 
 def candidature_for_user(user, pk):
@@ -74,11 +93,7 @@ def roles_du_compte(user) -> set[str]:
 
 def a_un_autre_role(user) -> bool:
     """Staff, mentors and partner members have their own spaces, not a mentee's."""
-    return (
-        user.is_staff
-        or Parrain.objects.filter(user=user).exists()
-        or extensions.espace(user) is not None
-    )
+    return user.is_staff or parrain_of(user) is not None or extensions.espace(user) is not None
 
 
 # The pairs that make a mentor part of a programme: proposed to them, running or ended (not a

@@ -22,6 +22,14 @@ class ParrainagesConfig(AppConfig):
         for regle in REGLES_DU_CHOIX:
             contexte_a_l_envoi(regle, choix_encore_attendu)
 
+        # A mentee's or a mentor's profile is read with the session (mentorat.sessions): the
+        # pages of their spaces start from it (access.filleul_of, parrain_of).
+        from mentorat.sessions import relations_du_compte_enregistrer
+
+        from .access import RELATIONS_DU_COMPTE
+
+        relations_du_compte_enregistrer(*RELATIONS_DU_COMPTE)
+
         # Immersion conventions are signed through the one signature machinery.
         from mentorat.signatures import document_enregistrer
 

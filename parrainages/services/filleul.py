@@ -3,7 +3,7 @@ personal-data export, mentor offers."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from mentorat.canaux import telephone_saisir
@@ -18,6 +18,7 @@ from ..models import (
     Filleul,
     MotifRefus,
     Parrain,
+    Sortie,
 )
 from .decisions import evenement_ecrire
 from .mineurs import autorisation_annuler, autorisation_demander, representants_enregistrer
@@ -272,6 +273,17 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
     parrainages = filleul.parrainages.select_related("programme", "parrain__user").order_by(
         "propose_le"
     )
+    # The outcomes of her pairs and of her applications without a pair, in one query.
+    sorties_de = {}
+    for s in Sortie.objects.filter(
+        Q(parrainage__filleul=filleul) | Q(candidature__filleul=filleul)
+    ):
+        cle = (
+            ("parrainage", s.parrainage_id)
+            if s.parrainage_id
+            else ("candidature", s.candidature_id)
+        )
+        sorties_de.setdefault(cle, []).append(s)
     return {
         "export_le": timezone.now().isoformat(),
         "identite": {
@@ -367,12 +379,11 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                 ],
                 # Without a pair (retained but never paired, or gone after the selection
                 # week): the situation asked at the end and six months later.
-                "sorties": [sortie(s) for s in c.sorties.all()],
+                "sorties": [sortie(s) for s in sorties_de.get(("candidature", c.pk), [])],
             }
             for c in filleul.candidatures.select_related("programme")
             .prefetch_related(
-                Prefetch("evenements", queryset=EvenementCandidature.objects.chronologiques()),
-                "sorties",
+                Prefetch("evenements", queryset=EvenementCandidature.objects.chronologiques())
             )
             .order_by("created_at")
         ],
@@ -419,9 +430,9 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                     }
                     for i in p.immersions.all()
                 ],
-                "sorties": [sortie(s) for s in p.sorties.all()],
+                "sorties": [sortie(s) for s in sorties_de.get(("parrainage", p.pk), [])],
             }
-            for p in parrainages.prefetch_related("rencontres", "immersions", "sorties")
+            for p in parrainages.prefetch_related("rencontres", "immersions")
         ],
         # The selection weeks they were invited to: attendance, assessments, the jury.
         "semaines_de_selection": _participations_exporter(filleul),

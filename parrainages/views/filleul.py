@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Exists, FilteredRelation, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -360,21 +360,36 @@ def tableau_de_bord(request):
     )
     candidatures = list(candidatures)
     _semaines_de_selection(candidatures)
-    # The pairs, and in the same query the proposals waiting for the mentee's say.
+    # The pairs, and in the same query the proposals waiting for the mentee's say, each with
+    # its charter in force (one at most: a constraint) and whether it waits for her signature.
     parrainages = list(
         filleul.parrainages.filter(
             statut__in=(*Parrainage.STATUTS_FORMES, Parrainage.Statut.ATTENTE_FILLEUL)
         )
-        .select_related("programme", "parrain__user")
-        .prefetch_related(
-            Prefetch(
-                "chartes",
-                queryset=Charte.objects.exclude(statut=Charte.Statut.ANNULEE),
-                to_attr="chartes_en_vigueur",
-            )
+        .annotate(
+            charte_en_vigueur=FilteredRelation(
+                "chartes", condition=~Q(chartes__statut=Charte.Statut.ANNULEE)
+            ),
+            charte_a_ma_signature=Exists(
+                Charte.objects.filter(pk=OuterRef("charte_en_vigueur__pk")).a_signer_par(
+                    request.user
+                )
+            ),
         )
+        .select_related("programme", "parrain__user", "charte_en_vigueur")
         .order_by("-date_debut")
     )
+    # A charter is issued to an active pair only, and an active pair only ends (formed
+    # statuses): the charters waiting for her signature are among these.
+    a_signer = []
+    for p in parrainages:
+        charte = getattr(p, "charte_en_vigueur", None)  # not set when the pair has none
+        p.chartes_en_vigueur = [charte] if charte is not None else []
+        if charte is not None:
+            charte.parrainage = p
+            if p.charte_a_ma_signature:
+                a_signer.append(charte)
+    a_signer.sort(key=lambda charte: charte.emise_le, reverse=True)
     propositions = _propositions_en_attente(
         [p for p in parrainages if p.statut == Parrainage.Statut.ATTENTE_FILLEUL]
     )
@@ -393,11 +408,6 @@ def tableau_de_bord(request):
     passees = [r for r in rencontres if r.debut < maintenant or r.statut not in en_cours][::-1]
     inscriptions = filleul.inscriptions.select_related("evenement__programme").order_by(
         "evenement__debut"
-    )
-    a_signer = (
-        Charte.objects.filter(parrainage__filleul=filleul)
-        .a_signer_par(request.user)
-        .select_related("parrainage__programme")
     )
     immersions = immersions_avec_parties(
         Immersion.objects.du_filleul(filleul)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mentorat.forms import erreurs_vers_formulaire
 from programmes.models import Evenement, Inscription
 
+from ..access import parrain_of
 from ..filters import BinomeFilter
 from ..forms_parrain import (
     LISTE_OBJECTIFS,
@@ -55,10 +56,8 @@ def parrain_requis(view):
     @login_required
     @never_cache
     def wrapper(request, *args, **kwargs):
-        parrain = (
-            Parrain.objects.filter(user=request.user).exclude(statut=Parrain.Statut.INACTIF).first()
-        )
-        if parrain is None:
+        parrain = parrain_of(request.user)
+        if parrain is None or parrain.statut == Parrain.Statut.INACTIF:
             raise Http404
         request.parrain = parrain
         return view(request, *args, **kwargs)

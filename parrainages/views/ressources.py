@@ -17,7 +17,7 @@ from mentorat.admin_perimetre import dans_le_perimetre
 from mentorat.televersements import FORMATS
 from programmes.models import ModeleCharte, Programme, Ressource, Structure
 
-from ..access import programmes_du_parrain
+from ..access import parrain_of, programmes_du_parrain
 from ..models import Parrain
 from .parrain import parrain_requis
 
@@ -26,10 +26,8 @@ def _programmes_lisibles(request):
     """The programmes whose resources ``request``'s person reads (404 for anyone else)."""
     if staff_verifie(request):
         return dans_le_perimetre(request, Programme.objects.all())
-    parrain = (
-        Parrain.objects.filter(user=request.user).exclude(statut=Parrain.Statut.INACTIF).first()
-    )
-    if parrain is None:
+    parrain = parrain_of(request.user)
+    if parrain is None or parrain.statut == Parrain.Statut.INACTIF:
         raise Http404
     return programmes_du_parrain(parrain)
 

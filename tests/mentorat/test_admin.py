@@ -127,7 +127,7 @@ DOMAIN_APPS = ("mentorat", "programmes", "parrainages", "partenaires")
 # kind of work — the candidates to invite only when a session is coming, the stalled pairs once
 # per distinct delay) with the failed reports' count; the programmes' figures in three (the
 # programmes, the pairs seen grouped by programme, their positive outcomes).
-HOME_QUERIES = 21
+HOME_QUERIES = 19
 
 
 @pytest.fixture(autouse=True)
@@ -155,62 +155,62 @@ def login(client, user):
 PAGES = [
     # Accounts: an Administrateur's pages (see ADMINISTRATEUR_SEULEMENT), who reads no perimeter.
     # The change pages read whether FranceConnect certified the identity (read-only names).
-    pytest.param(UserFactory, 11, 8, 13, id="user"),
+    pytest.param(UserFactory, 9, 6, 11, id="user"),
     # The reference lists (sectors, communes, QPV) are the Administrateur's to change
     # (REFERENTIEL, mentorat/admin_perimetre.py): a Gestionnaire reads them, their add page
     # answers 403 (test_reference_lists_are_changed_by_an_administrateur).
-    pytest.param(SecteurFactory, 10, None, 9, id="secteur"),
-    pytest.param(CommuneFactory, 9, None, 9, id="commune"),
-    pytest.param(QuartierPrioritaireFactory, 10, None, 9, id="quartier_prioritaire"),
-    pytest.param(ProgrammeFactory, 12, 8, 12, id="programme"),
-    pytest.param(EtapeFactory, 11, 8, 9, id="etape"),
-    pytest.param(ModeleCharteFactory, 13, 8, 9, id="modelecharte"),
-    pytest.param(RessourceFactory, 11, 8, 9, id="ressource"),
-    pytest.param(EvenementFactory, 13, 8, 10, id="evenement"),
-    pytest.param(InscriptionFactory, 12, 8, 9, id="inscription"),
+    pytest.param(SecteurFactory, 8, None, 7, id="secteur"),
+    pytest.param(CommuneFactory, 7, None, 7, id="commune"),
+    pytest.param(QuartierPrioritaireFactory, 8, None, 7, id="quartier_prioritaire"),
+    pytest.param(ProgrammeFactory, 10, 6, 10, id="programme"),
+    pytest.param(EtapeFactory, 9, 6, 7, id="etape"),
+    pytest.param(ModeleCharteFactory, 11, 6, 7, id="modelecharte"),
+    pytest.param(RessourceFactory, 9, 6, 7, id="ressource"),
+    pytest.param(EvenementFactory, 11, 6, 8, id="evenement"),
+    pytest.param(InscriptionFactory, 10, 6, 7, id="inscription"),
     # Mentors and conventions of no programme: the "programmes" filter offers the programmes
     # of the perimeter, none here, read without a query.
-    pytest.param(ParrainFactory, 12, 8, 11, id="parrain"),
+    pytest.param(ParrainFactory, 10, 6, 9, id="parrain"),
     # The change page lists the mentee's legal guardians (one query, whatever their number).
-    pytest.param(FilleulFactory, 11, 8, 12, id="filleul"),
-    pytest.param(RepresentantLegalFactory, 11, 8, 9, id="representant_legal"),
+    pytest.param(FilleulFactory, 9, 6, 10, id="filleul"),
+    pytest.param(RepresentantLegalFactory, 9, 6, 7, id="representant_legal"),
     # Guardians' consents: evidence written by the application's service, never typed in.
-    pytest.param(AutorisationParentaleFactory, 12, None, 10, id="autorisation_parentale"),
+    pytest.param(AutorisationParentaleFactory, 10, None, 8, id="autorisation_parentale"),
     # The change page is the application's review: the history (one query), the reasons of the
     # list (one), the partners' referrals with their diagnostics (one), and the previous and
     # next applications of the list (one, plus the programmes its filter offers: one).
-    pytest.param(CandidatureFactory, 12, 8, 14, id="candidature"),
+    pytest.param(CandidatureFactory, 10, 6, 12, id="candidature"),
     # Staff reorder and withdraw reasons from the list itself.
-    pytest.param(MotifRefusFactory, 10, 8, 9, id="motif_refus"),
-    pytest.param(ParrainageFactory, 13, 8, 14, id="parrainage"),
-    pytest.param(RencontreFactory, 12, 8, 9, id="rencontre"),
+    pytest.param(MotifRefusFactory, 8, 6, 7, id="motif_refus"),
+    pytest.param(ParrainageFactory, 11, 6, 12, id="parrainage"),
+    pytest.param(RencontreFactory, 10, 6, 7, id="rencontre"),
     # Conventions are proposed from the mentor portal, assessments sent by the tutor's link.
-    pytest.param(ImmersionFactory, 12, None, 12, id="immersion"),
-    pytest.param(BilanImmersionFactory, 11, None, 9, id="bilan_immersion"),
-    pytest.param(SortieFactory, 12, 8, 9, id="sortie"),
+    pytest.param(ImmersionFactory, 10, None, 10, id="immersion"),
+    pytest.param(BilanImmersionFactory, 9, None, 7, id="bilan_immersion"),
+    pytest.param(SortieFactory, 10, 6, 7, id="sortie"),
     # Check-ins' answers: written from their link only, never typed in.
-    pytest.param(PointEtapeFactory, 13, None, 9, id="point_etape"),
-    pytest.param(SortieCandidatureFactory, 12, 8, 9, id="sortie_candidature"),
-    pytest.param(CharteFactory, 13, None, 10, id="charte"),
-    pytest.param(PartieFactory, 11, None, 8, id="partie"),
-    pytest.param(PartenaireFactory, 10, 8, 10, id="partenaire"),
-    pytest.param(MembreFactory, 10, 8, 9, id="membre"),
-    pytest.param(ConventionFactory, 12, 12, 17, id="convention"),
-    pytest.param(ObjectifFactory, 10, 9, 10, id="objectif"),
-    pytest.param(RapportFactory, 12, 8, 9, id="rapport"),
-    pytest.param(PrescriptionFactory, 12, None, 9, id="prescription"),
-    pytest.param(EnvoiFactory, 11, None, 9, id="envoi"),
-    pytest.param(ParrainApporteFactory, 10, 8, 9, id="parrain_apporte"),
+    pytest.param(PointEtapeFactory, 11, None, 7, id="point_etape"),
+    pytest.param(SortieCandidatureFactory, 10, 6, 7, id="sortie_candidature"),
+    pytest.param(CharteFactory, 11, None, 8, id="charte"),
+    pytest.param(PartieFactory, 9, None, 6, id="partie"),
+    pytest.param(PartenaireFactory, 8, 6, 8, id="partenaire"),
+    pytest.param(MembreFactory, 8, 6, 7, id="membre"),
+    pytest.param(ConventionFactory, 10, 10, 15, id="convention"),
+    pytest.param(ObjectifFactory, 8, 7, 8, id="objectif"),
+    pytest.param(RapportFactory, 10, 6, 7, id="rapport"),
+    pytest.param(PrescriptionFactory, 10, None, 7, id="prescription"),
+    pytest.param(EnvoiFactory, 9, None, 7, id="envoi"),
+    pytest.param(ParrainApporteFactory, 8, 6, 7, id="parrain_apporte"),
     # The change page asks, for this run, whether the role covers its whole territory.
-    pytest.param(MatchingRunFactory, 13, None, 11, id="appariement"),
-    pytest.param(ImportParrainsFactory, 12, None, 9, id="import_parrains"),
+    pytest.param(MatchingRunFactory, 11, None, 9, id="appariement"),
+    pytest.param(ImportParrainsFactory, 10, None, 7, id="import_parrains"),
     # The audit trail: read by an Administrateur only (see equipe_pour), never added.
-    pytest.param(JournalFactory, 8, None, 10, id="journal_audit"),
+    pytest.param(JournalFactory, 6, None, 8, id="journal_audit"),
     # The selection step: sessions (their half-days and managers inline), grid criteria.
-    pytest.param(SessionSelectionFactory, 13, 8, 12, id="session_selection"),
-    pytest.param(CritereEvaluationFactory, 11, 8, 9, id="critere_evaluation"),
+    pytest.param(SessionSelectionFactory, 11, 6, 10, id="session_selection"),
+    pytest.param(CritereEvaluationFactory, 9, 6, 7, id="critere_evaluation"),
     # Structures and their staff: the Administrateur's (what everyone else sees follows).
-    pytest.param(StructureFactory, 10, 8, 12, id="structure"),
+    pytest.param(StructureFactory, 8, 6, 10, id="structure"),
 ]
 
 # Who opens each model's pages: a Gestionnaire, except where only an Administrateur may.
@@ -354,12 +354,12 @@ def _convention_children(convention, i):
 
 
 INLINE_PARENTS = [
-    pytest.param(ProgrammeFactory, _programme_children, 12, id="programme"),
-    pytest.param(EvenementFactory, _evenement_children, 10, id="evenement"),
-    pytest.param(lambda: ParrainageFactory(actif=True), _parrainage_children, 14, id="parrainage"),
-    pytest.param(lambda: CharteFactory(parties=False), _charte_children, 10, id="charte"),
-    pytest.param(ConventionFactory, _convention_children, 17, id="convention"),
-    pytest.param(PartenaireFactory, lambda p, i: MembreFactory(partenaire=p), 10, id="partenaire"),
+    pytest.param(ProgrammeFactory, _programme_children, 10, id="programme"),
+    pytest.param(EvenementFactory, _evenement_children, 8, id="evenement"),
+    pytest.param(lambda: ParrainageFactory(actif=True), _parrainage_children, 12, id="parrainage"),
+    pytest.param(lambda: CharteFactory(parties=False), _charte_children, 8, id="charte"),
+    pytest.param(ConventionFactory, _convention_children, 15, id="convention"),
+    pytest.param(PartenaireFactory, lambda p, i: MembreFactory(partenaire=p), 8, id="partenaire"),
 ]
 
 

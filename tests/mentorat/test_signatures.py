@@ -521,6 +521,6 @@ def test_the_pages_queries_do_not_grow_with_the_parties(
         assert client.get(url).status_code == 200
     client.force_login(pair.filleul.user)
     detail = reverse("charte_detail", kwargs={"uuid": charte.uuid})
-    # Session, user, savepoints, the charter (with its pair), its parties.
-    with django_assert_num_queries(6):
+    # Session (with the account), savepoints, the charter (with its pair), its parties.
+    with django_assert_num_queries(5):
         assert client.get(detail).status_code == 200

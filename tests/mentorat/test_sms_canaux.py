@@ -397,7 +397,7 @@ def test_preferences_offer_sms_only_with_a_verified_number(
     assert "ajouter un numéro de mobile" in page and "Par SMS" not in page
     user.telephone, user.telephone_verifie_le = "+33612345678", timezone.now()
     user.save()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         page = texte(client.get(reverse("preferences")))
     assert "Par SMS" in page and "Rappels de rencontre" in page and "Enquêtes" in page
     assert "Propositions de parrainage" in page
@@ -418,7 +418,7 @@ def test_the_number_page_sends_and_checks_the_code(
 ):
     user = UserFactory()
     client.force_login(user)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert client.get(reverse("telephone")).status_code == 200
     reponse = client.post(reverse("telephone"), {"action": "envoyer", "numero": "01 44 55 66 77"})
     assert "mobile de France" in texte(reponse)

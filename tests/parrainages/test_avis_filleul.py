@@ -338,9 +338,9 @@ def test_the_page_shows_first_name_job_sector_reasons_and_nothing_private(
     ]
     client.force_login(filleul.user)
     url = reverse("filleul:proposition", kwargs={"pk": options[0].pk})
-    # Session and user, the mentee, the pair, its options (with their mentors), their sectors,
-    # whatever the number of options; and the page's shared reads.
-    with django_assert_num_queries(8):
+    # The session (with the account and the mentee), the pair, its options (with their
+    # mentors), their sectors, whatever the number of options; and the page's shared reads.
+    with django_assert_num_queries(6):
         page = client.get(url).content.decode()
     for option in options:
         parrain = option.parrain

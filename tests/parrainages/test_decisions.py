@@ -27,8 +27,9 @@ pytestmark = pytest.mark.django_db
 
 S = Candidature.Statut
 PRECISION = "Projet flou ; à revoir avec sa conseillère en septembre."
-# The partner's list of referrals (session, user, partners, page ids, rows…), whatever its size.
-NB_REQUETES_FILLEULS = 8
+# The partner's list of referrals (session with the account, partners, page ids, rows…),
+# whatever its size.
+NB_REQUETES_FILLEULS = 7
 
 
 def destinataires():

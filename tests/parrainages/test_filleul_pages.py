@@ -242,10 +242,10 @@ def test_space_shows_own_things_in_constant_queries(client, django_assert_num_qu
     other = FilleulFactory()
     other_pair = build_space(other, 2)
     client.force_login(filleul.user)
-    # savepoints, session, user, filleul, candidatures (+ their history), pairs (+ their
-    # charters), meetings, events, charters to sign, immersions (+ their assessments) and their
-    # parties
-    with django_assert_num_queries(14):
+    # savepoints, session (with the account and the mentee's profile), candidatures (+ their
+    # history), pairs (with their charter in force and whether it waits for her signature),
+    # meetings, events, immersions (+ their assessments) and their parties
+    with django_assert_num_queries(10):
         response = client.get(reverse("filleul:tableau_de_bord"))
     content = response.content.decode()
     assert pair.parrain.user.email in content

@@ -116,8 +116,8 @@ def build(parrain, n):
 @pytest.mark.parametrize("n", [5, 30])
 def test_dashboard_constant_queries(connecte, parrain, django_assert_num_queries, n):
     build(parrain, n)
-    # savepoints, session, user, mentor, pairs, meetings, charters
-    with django_assert_num_queries(8):
+    # savepoints, session (with the account and the mentor), pairs, meetings, charters
+    with django_assert_num_queries(6):
         response = connecte.get(reverse("parrain:tableau_de_bord"))
     content = text(response)
     assert content.count("à consigner") >= 1
@@ -133,8 +133,9 @@ def test_pairs_list_constant_queries_and_filter(connecte, parrain, django_assert
         ParrainageFactory(parrain=parrain, actif=True)
     ended = ParrainageFactory(parrain=parrain, termine=True)
     parrain.programmes.add(ended.programme)
-    # savepoints, session, user, mentor, pairs, the programme filter's choices
-    with django_assert_num_queries(7):
+    # savepoints, session (with the account and the mentor), pairs, the programme filter's
+    # choices
+    with django_assert_num_queries(5):
         response = connecte.get(reverse("parrain:binomes"))
     assert len(response.context["binomes"]) == n + 1
     filtered = connecte.get(reverse("parrain:binomes"), {"statut": "termine"})

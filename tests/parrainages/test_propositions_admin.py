@@ -40,11 +40,11 @@ BREVES = {
 # account, its permissions (2), its perimeter, the filters' programmes and runs (2), the
 # count, the page's rows, the open pairs of the page's mentors, the date bar's bounds (1)
 # and its days, and the savepoint of the request's transaction (2).
-QUERIES_LISTE = 14
+QUERIES_LISTE = 12
 # The confirmation page: the list Django builds before any action (as above, without the
 # date bar: 12), the action's filters' choices again (2), then the selection's ids, the
 # proposals' count and the listed proposals.
-QUERIES_CONFIRMATION = 17
+QUERIES_CONFIRMATION = 15
 
 
 @pytest.fixture(autouse=True)

@@ -506,9 +506,9 @@ def test_follow_up_page(client, django_assert_num_queries, n):
         EnvoiFactory(destinataire=pair.filleul.user, envoye=True, envoye_le=timezone.now())
         EnvoiFactory(destinataire=pair.parrain.user, echec=True, erreur="boîte pleine")
     connecter(client, gestionnaire())
-    # savepoints, session, user, their perimeter, stalled pairs, two survey lists, recent and
-    # failed sends…
-    with django_assert_num_queries(12):
+    # savepoints, session (with the account), permissions, their perimeter, stalled pairs, two
+    # survey lists, recent and failed sends…
+    with django_assert_num_queries(10):
         response = client.get(url)
     content = text(response)
     assert len(response.context["en_panne"]) == n

@@ -493,9 +493,9 @@ def test_the_space_lists_meetings_with_their_actions_in_constant_queries(
         )
         RencontreFactory(parrainage=pair, debut=_debut(jours=-i - 1), tenue=True)
     client.force_login(pair.filleul.user)
-    # savepoints, session, user, filleul, candidatures (+ history), pairs (+ charters),
-    # meetings, events, charters to sign, immersions
-    with django_assert_num_queries(12):
+    # savepoints, session (with the account and the mentee), candidatures (+ history), pairs
+    # (with their charter in force), meetings, events, immersions
+    with django_assert_num_queries(8):
         reponse = client.get(reverse("filleul:tableau_de_bord"))
     contenu = _texte(reponse)
     # A proposal not yet in any calendar has no .ics to add (no cancellation would follow).

@@ -174,10 +174,10 @@ def test_the_goals_pages_cost_a_fixed_number_of_queries(client, django_assert_nu
             )
             objectifs_avancer(rencontre=rencontre, avancements={objectif.pk: "en_cours"})
     connecter(client, pair.parrain.user)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         assert client.get(reverse("parrain:objectifs", kwargs={"pk": pair.pk})).status_code == 200
     connecter(client, pair.filleul.user)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         assert client.get(reverse("filleul:objectifs", kwargs={"pk": pair.pk})).status_code == 200
 
 

@@ -90,7 +90,7 @@ def test_every_partners_figures_side_by_side(client, s, staff, django_assert_num
     params = {"debut": "2026-01-01", "fin": "2026-03-31"}
     # The page's own queries (the staff member's perimeter's read among them, and the test's
     # two savepoints), then one statement for every figure (``indicateurs.Releve``).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         response = client.get(url, params)
     assert response.status_code == 200
     lignes = {
@@ -103,7 +103,7 @@ def test_every_partners_figures_side_by_side(client, s, staff, django_assert_num
     html = response.content.decode()
     assert "objectif 10 par an" in html and "objectif 4 sur la convention" in html
     ConventionFactory.create_batch(5, active=True)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         assert client.get(url, params).status_code == 200
     mauvais = client.get(url, {"debut": "2026-03-31", "fin": "2026-01-01"})
     assert "La fin de la période doit suivre son début." in mauvais.content.decode()

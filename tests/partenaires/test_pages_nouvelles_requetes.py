@@ -17,11 +17,11 @@ from tests.partenaires.factories import MembreFactory, PrescriptionFactory
 
 pytestmark = pytest.mark.django_db
 
-# Page: queries with a cohort of any size (session, user, partners, rows, prefetches…).
+# Page: queries with a cohort of any size (session with the account, partners, rows, prefetches…).
 PAGES = {
-    "sessions": 8,
-    "session": 17,
-    "session_presences": 12,
+    "sessions": 7,
+    "session": 16,
+    "session_presences": 11,
 }
 
 
@@ -54,4 +54,4 @@ def test_the_referral_page_reads_a_fixed_number_of_queries(client):
     )
     connecter(client, membre.user)
     url = reverse("partenaires:prescription", args=[prescription.pk])
-    assert requetes(client, url) == 8
+    assert requetes(client, url) == 7

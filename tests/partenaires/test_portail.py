@@ -289,14 +289,14 @@ def beaucoup_de_lignes(partenaire, convention, n):
 
 
 PAGES_COMPTEES = [
-    ("accueil", 9),
-    ("filleuls", 8),
-    ("rapports", 7),
+    ("accueil", 8),
+    ("filleuls", 7),
+    ("rapports", 6),
     # + the parties and the action plan; every figure in one statement (on a cache miss, as
     # here); the test's two savepoints included (a request's BEGIN and COMMIT are not).
-    ("convention", 12),
-    ("rapport", 6),
-    ("rapport_statut", 6),
+    ("convention", 11),
+    ("rapport", 5),
+    ("rapport_statut", 5),
 ]
 
 

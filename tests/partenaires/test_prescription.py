@@ -159,7 +159,7 @@ def test_partner_sees_only_its_referrals(client, membre, programme, django_asser
     )
     client.force_login(membre.user)
     # Session, user, partners, conventions, referred people, invitations, reports, savepoints.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         content = client.get(reverse("partenaires:accueil")).content.decode()
     assert "Personne5 Orientée" in content
     assert "Autre Structure" not in content

@@ -24,8 +24,9 @@ def test_home_lists_public_programmes_for_everyone(
         client.force_login(UserFactory())
     elif who == "gestionnaire":
         client.force_login(gestionnaire())
-    # A savepoint pair (ATOMIC_REQUESTS) + the programmes; + session and user when logged in.
-    expected = 3 if who == "anonyme" else 5
+    # A savepoint pair (ATOMIC_REQUESTS) + the programmes; + the session (with the account)
+    # when logged in.
+    expected = 3 if who == "anonyme" else 4
     with django_assert_num_queries(expected):
         response = client.get(reverse("programmes:accueil"))
     assert response.status_code == 200

@@ -74,9 +74,9 @@ def test_the_page_shows_resources_charter_and_contacts_in_constant_queries(
     RessourceFactory(programme=programme, brouillon=True, titre="Pas encore publié")
     RessourceFactory(titre="Ressource d'un autre programme")
     client.force_login(parrain.user)
-    # savepoints, session, user, the mentor, the programme (with its coordinator), its
-    # structures, the charter's current text, the resources
-    with django_assert_num_queries(9):
+    # savepoints, session (with the account and the mentor), the programme (with its
+    # coordinator), its structures, the charter's current text, the resources
+    with django_assert_num_queries(7):
         reponse = client.get(page(programme))
     assert reponse.status_code == 200
     contenu = text(reponse)
@@ -116,8 +116,9 @@ def test_the_list_of_programmes_in_constant_queries(client, django_assert_num_qu
         RessourceFactory(programme=programme)
         ParrainageFactory(parrain=parrain, programme=programme, actif=True)
     client.force_login(parrain.user)
-    # savepoints, session, user, the mentor, the programmes with their resources counted
-    with django_assert_num_queries(6):
+    # savepoints, session (with the account and the mentor), the programmes with their
+    # resources counted
+    with django_assert_num_queries(4):
         reponse = client.get(reverse("parrain:ressources"))
     assert text(reponse).count("1 ressource") == 6
 
@@ -138,8 +139,8 @@ def test_the_file_is_an_attachment_of_its_type_never_sniffed(
 ):
     ressource = RessourceFactory(programme=programme, avec_fichier=True, titre="Guide n°1 : été")
     client.force_login(parrain.user)
-    # savepoints, session, user, the mentor, the resource
-    with django_assert_num_queries(6):
+    # savepoints, session (with the account and the mentor), the resource
+    with django_assert_num_queries(4):
         reponse = client.get(fichier_url(ressource))
     assert reponse.status_code == 200
     assert reponse["Content-Type"] == "application/pdf"
