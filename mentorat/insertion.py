@@ -18,11 +18,12 @@ COPIE_DES = 1000
 
 
 def inserer_en_masse(
-    objets: Sequence[models.Model], *, taille_lot: int = TAILLE_LOT, copie_des: int = COPIE_DES
+    objets: Sequence[models.Model], *, taille_lot: int = TAILLE_LOT, copie_des: int | None = None
 ) -> int:
     """Insert ``objets`` (new rows of one model, without primary keys); returns their number."""
     if not objets:
         return 0
+    copie_des = COPIE_DES if copie_des is None else copie_des
     model = type(objets[0])
     alias = router.db_for_write(model)
     connection = connections[alias]
@@ -31,7 +32,7 @@ def inserer_en_masse(
             model.objects.using(alias).bulk_create(objets[start : start + taille_lot])
         return len(objets)
     meta = model._meta
-    champs = [f for f in meta.concrete_fields]
+    champs = list(meta.concrete_fields)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",

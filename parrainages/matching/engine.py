@@ -15,7 +15,6 @@ from .candidates import (
     merged,
     search_space,
 )
-from .pricing import improving_pairs
 from .explain import pair_reasons, unmatched_reasons
 from .features import (
     FORMES,
@@ -29,6 +28,7 @@ from .features import (
     Unmatched,
     Weights,
 )
+from .pricing import improving_pairs
 
 
 class Problem:
@@ -84,7 +84,7 @@ class Problem:
         session = exact_session(len(self.mentees), self.mentors.places, solver)
         session.add(graph.mentee, graph.mentor, graph.score)
         declined = declined_keys(self.mentees, self.mentors)
-        rounds, added, checked = 0, 0, 0
+        rounds, added, checked, per_round = 0, 0, 0, []
         pricing_time = solving_time = duals_time = 0.0
         while True:
             started = time.perf_counter()
@@ -94,7 +94,7 @@ class Problem:
             u, w = session.duals()
             duals_time += time.perf_counter() - started
             started = time.perf_counter()
-            new, looked_at = improving_pairs(
+            new, looked_at, complete = improving_pairs(
                 self.mentees,
                 self.mentors,
                 graph,
@@ -105,10 +105,12 @@ class Problem:
                 limits,
                 declined,
                 per_mentee=PRICED_PER_MENTEE,
+                enough=max(MIN_PRICED_PER_ROUND, len(graph) // 10),
             )
             pricing_time += time.perf_counter() - started
             checked += looked_at
-            if not len(new):
+            per_round.append((looked_at, len(new)))
+            if not len(new) and complete:
                 break
             rounds += 1
             if rounds > MAX_PRICING_ROUNDS:
@@ -123,6 +125,7 @@ class Problem:
             "tours_de_tarification": rounds,
             "paires_ajoutees": added,
             "paires_examinees": checked,
+            "par_tour": per_round,
         }
         return chosen, graph, stats
 
@@ -131,6 +134,10 @@ class Problem:
 # round adds pairs the programme did not have, so the bound is only a guard against a fault.
 PRICED_PER_MENTEE = 5
 MAX_PRICING_ROUNDS = 200
+# A round stops scanning once it has found this many improving pairs (or a tenth of the
+# graph): early duals find far more than the optimum needs, and each pair found costs a
+# check. Only a complete scan that finds none ends the search.
+MIN_PRICED_PER_ROUND = 20_000
 
 
 def match(

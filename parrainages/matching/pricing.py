@@ -94,7 +94,9 @@ def candidate_blocks(
     far_pool = pool[remote_capable(mentors)[pool]] if limited else pool
     far_rows = mentees.remote if limited else np.ones(len(mentees), dtype=bool)
     far_ceiling = ceiling - (weights.distance if limited else 0)
-    yield from _far(mentees, mentors, far_pool, far_rows, key, price, headroom, far_ceiling, weights)
+    yield from _far(
+        mentees, mentors, far_pool, far_rows, key, price, headroom, far_ceiling, weights
+    )
 
     # Near: within the distance scale (the maximum distance, if any), with distance points:
     # pair key < headroom + distance points, the pair key counting the sector points only
@@ -208,14 +210,17 @@ def improving_pairs(
     declined: np.ndarray,
     *,
     per_mentee: int,
-) -> tuple[CandidateGraph, int]:
+    enough: int | None = None,
+) -> tuple[CandidateGraph, int, bool]:
     """The valid pairs outside ``graph`` whose reduced cost is positive (at most
-    ``per_mentee`` of each mentee, the most improving), and how many pairs were checked."""
+    ``per_mentee`` of each mentee, the most improving), how many pairs were checked, and
+    whether every pair was (the scan stops once ``enough`` improving pairs are found: only a
+    complete scan that finds none proves the optimum)."""
     size = len(mentors)
     present = graph.mentee * size + graph.mentor  # sorted: the graph is
     pool = np.flatnonzero(takes_mentees(mentors, rules))
     scale = len(mentees) + 1
-    found, gains, checked = [], [], 0
+    found, gains, checked, complete = [], [], 0, True
     blocks = candidate_blocks(mentees, mentors, pool, u, w, rules, weights, limits)
     for mi, pj in _regrouped(blocks):
         keys = mi * size + pj
@@ -232,11 +237,15 @@ def improving_pairs(
         if better.any():
             found.append(scored.take(better))
             gains.append(gain[better])
+            if enough is not None and sum(len(g) for g in gains) >= enough:
+                complete = False
+                break
     if not found:
-        return graph.take(np.empty(0, np.int64)), checked
+        return graph.take(np.empty(0, np.int64)), checked, complete
     pairs = merged(found, size)
     everything = np.concatenate(gains)
     # ``merged`` keeps each pair once: take the gains of the pairs it kept.
     keys = np.concatenate([g.mentee * size + g.mentor for g in found])
     _, first = np.unique(keys, return_index=True)
-    return pairs.take(np.sort(best_per_mentee(pairs.mentee, everything[first], per_mentee))), checked
+    best = np.sort(best_per_mentee(pairs.mentee, everything[first], per_mentee))
+    return pairs.take(best), checked, complete

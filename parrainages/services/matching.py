@@ -2,8 +2,8 @@
 
 Reads take a constant number of queries whatever the programme's size (six); writes too
 on PostgreSQL, where the proposals and their audit entries go in by COPY (two statements
-each), and one query per batch of proposals (and per batch of their audit entries) on SQLite. The engine itself
-(``parrainages.matching``) never touches the database.
+each), and one query per batch of proposals (and per batch of their audit entries) on
+SQLite. The engine itself (``parrainages.matching``) never touches the database.
 
 A run covers its launcher's territory: a national programme's regional team matches only the
 mentees and mentors placed in its region (by their commune's département), a Mission locale
@@ -481,6 +481,10 @@ def _calculer(run, avancer):
     )
     mesures.update({k: round(v, 3) for k, v in resultat.stats.items() if k.endswith("_s")})
     mesures["paires_candidates"] = resultat.stats.get("paires_candidates", 0)
+    # Pairs the duals priced in beyond the candidates (``Problem.assign_exact``).
+    for cle in ("tours_de_tarification", "paires_ajoutees", "paires_examinees"):
+        if cle in resultat.stats:
+            mesures[cle] = resultat.stats[cle]
     return resultat, candidature_de, mesures
 
 
