@@ -113,10 +113,17 @@ def candidate_blocks(
     tree = cKDTree(geo.unit_vectors(mentors.lat[near_pool], mentors.lon[near_pool]))
     points = geo.unit_vectors(mentees.lat[seekers], mentees.lon[seekers])
     radius = geo.chord(radius_km) * (1 + 1e-9)
-    step = 20_000
-    for first in range(0, len(seekers), step):
-        who = seekers[first : first + step]
-        found = tree.query_ball_point(points[first : first + step], radius, workers=-1)
+    # The neighbours come back as Python lists: counted first, then fetched by chunks of
+    # seekers holding about BLOCK_PAIRS of them (dense cities have thousands each).
+    lengths = tree.query_ball_point(points, radius, return_length=True, workers=-1)
+    ends = np.cumsum(lengths)
+    first = 0
+    while first < len(seekers):
+        reach = int(np.searchsorted(ends, ends[first] - lengths[first] + BLOCK_PAIRS, "right"))
+        last = max(first + 1, reach)
+        who = seekers[first:last]
+        found = tree.query_ball_point(points[first:last], radius, workers=-1)
+        first = last
         sizes = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
         if not sizes.sum():
             continue
