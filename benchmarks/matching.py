@@ -13,6 +13,15 @@ matrix allows:
 
     DEBUG=1 .venv/bin/python benchmarks/matching.py dense [--mentees 3000 --mentors 1000]
 
+The national task through the database (read, engine, write), on a throwaway copy of the
+national benchmark database (``seed_scale`` 200,000 mentees): every pair of the programme
+is expired first, so that all its retained mentees and all places are to match again:
+
+    createdb -h 127.0.0.1 -U postgres -T bench_national bench_matching
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_matching \\
+        .venv/bin/python benchmarks/matching.py national-db --copie
+    dropdb -h 127.0.0.1 -U postgres bench_matching
+
 City scale, end to end through the database, on a throwaway database:
 
     createdb -h 127.0.0.1 -U postgres bench_matching
@@ -206,7 +215,10 @@ def national(args):
     step = time.perf_counter()
     optimal = problem.assign(graph)
     assignment_time = time.perf_counter() - step
-    print(f"Affectation exacte : {seconds(assignment_time)}")
+    print(
+        f"Affectation exacte sur les candidats (HiGHS, simplexe dual) : {seconds(assignment_time)}"
+    )
+    side_by_side_flow(problem, graph, optimal)
     print(f"Total (candidats + affectation) : {seconds(candidates_time + assignment_time)}")
 
     step = time.perf_counter()
@@ -247,6 +259,29 @@ def national(args):
         print(f"Mémoire maximale du processus : {mb(peak_memory_mb())}")
 
 
+def side_by_side_flow(problem, graph, optimal):
+    """The same assignment by OR-Tools' min-cost flow, when it is installed."""
+    from parrainages.matching.assignment import FlowSession, flow_solver_available
+
+    if not flow_solver_available():
+        print("OR-Tools n'est pas installé : pas de comparaison avec SimpleMinCostFlow")
+        return
+    step = time.perf_counter()
+    session = FlowSession(len(problem.mentees), problem.mentors.places)
+    session.add(graph.mentee, graph.mentor, graph.score)
+    chosen = session.solve()
+    flow_time = time.perf_counter() - step
+    step = time.perf_counter()
+    session.duals()
+    duals_time = time.perf_counter() - step
+    same = totals(graph, chosen) == totals(graph, optimal)
+    print(
+        f"Même affectation par OR-Tools (SimpleMinCostFlow) : {seconds(flow_time)}, duaux par "
+        f"Bellman–Ford {seconds(duals_time)} — même score et mêmes binômes que HiGHS : "
+        f"{'oui' if same else 'NON'}"
+    )
+
+
 def totals(graph, chosen) -> tuple[int, int]:
     picked = chosen[graph.mentee] == graph.mentor
     return int(graph.score[picked].sum()), int(picked.sum())
@@ -269,9 +304,13 @@ def dense(args):
     )
 
     started = time.perf_counter()
-    graph = problem.candidates(weights, Limits())
-    engine = problem.assign(graph)
-    engine_time = time.perf_counter() - started
+    candidates = problem.candidates(weights, Limits())
+    capped = problem.assign(candidates)
+    capped_time = time.perf_counter() - started
+    capped_score, capped_pairs = totals(candidates, capped)
+    started = time.perf_counter()
+    engine, graph, pricing = problem.assign_exact(candidates, weights, Limits())
+    engine_time = capped_time + time.perf_counter() - started
     engine_score, engine_pairs = totals(graph, engine)
 
     started = time.perf_counter()
@@ -298,12 +337,18 @@ def dense(args):
     dense_time = time.perf_counter() - started
     dense_score, dense_pairs = totals(full, chosen)
     greedy_score, greedy_pairs = totals(
-        graph,
-        assign_greedy(graph.mentee, graph.mentor, graph.score, slots, rows),
+        candidates,
+        assign_greedy(candidates.mentee, candidates.mentor, candidates.score, slots, rows),
     )
     print(
-        f"Moteur (au plus {graph.per_mentee} candidats par filleul, {n(len(graph))} paires) : "
-        f"score {n(engine_score)}, {n(engine_pairs)} binômes — {seconds(engine_time)}"
+        f"Candidats seuls (au plus {candidates.per_mentee} par filleul, {n(len(candidates))} "
+        f"paires) : score {n(capped_score)}, {n(capped_pairs)} binômes — {seconds(capped_time)}"
+    )
+    print(
+        f"Moteur exact (candidats puis tarification par les duaux : "
+        f"{pricing['tours_de_tarification']} tours, {n(pricing['paires_ajoutees'])} paires "
+        f"ajoutées, {n(pricing['paires_examinees'])} examinées) : score {n(engine_score)}, "
+        f"{n(engine_pairs)} binômes — {seconds(engine_time)}"
     )
     print(
         f"Affectation dense (toutes les paires valides, {n(len(full))}) : "
@@ -311,8 +356,10 @@ def dense(args):
     )
     print(f"Glouton sur les candidats du moteur : score {n(greedy_score)}, {n(greedy_pairs)}")
     print(
-        f"Écart du moteur à l'optimum dense : "
-        f"{100 * (dense_score - engine_score) / max(dense_score, 1):.3f} %"
+        f"Écart à l'optimum dense : candidats seuls "
+        f"{100 * (dense_score - capped_score) / max(dense_score, 1):.3f} %, moteur exact "
+        f"{100 * (dense_score - engine_score) / max(dense_score, 1):.3f} % "
+        f"({n(dense_pairs - engine_pairs)} binômes d'écart)"
     )
     print(f"Mémoire maximale du processus : {mb(peak_memory_mb())}")
 
@@ -413,11 +460,11 @@ def ville(args):
             run = appariement_lancer(programme=programme, en_tache=False)
             run = appariement_executer(run_id=run.pk)
         elapsed = time.perf_counter() - started
-        writes = sum(1 for q in queries.captured_queries if q["sql"].startswith("INSERT"))
+        writes = sum(1 for q in queries.captured_queries if q["sql"].startswith(("INSERT", "COPY")))
         print(
             f"{label} : {seconds(elapsed)} de bout en bout — {n(run.propositions)} propositions, "
             f"score moyen {run.score_moyen or 0:.1f}, {n(run.non_apparies_nombre)} sans parrain — "
-            f"{len(queries.captured_queries)} requêtes dont {writes} INSERT "
+            f"{len(queries.captured_queries)} requêtes dont {writes} INSERT ou COPY "
             f"(lots de {TAILLE_LOT}) ; mesures {run.mesures}"
         )
     print(f"Mémoire maximale du processus : {mb(peak_memory_mb())}")
@@ -478,6 +525,71 @@ def _communes_ville(Commune, rng):
     return communes
 
 
+# --- National, through the database ------------------------------------------------------------
+
+
+def national_db(args):
+    """The matching task on a copy of the national benchmark database (``seed_scale``): every
+    retained mentee of the programme freed of its pairs, every mentor's places free again,
+    then the service's run twice (read, engine, write), timed step by step."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    from parrainages.models import MatchingRun, Parrainage
+    from parrainages.services.matching import appariement_executer, appariement_lancer
+    from programmes.models import Programme
+
+    base = connection.settings_dict["NAME"]
+    if base == "bench_national" or not args.copie:
+        sys.exit(
+            "À lancer sur une copie jetable de la base nationale (createdb -T bench_national "
+            "…), avec --copie : ce mode réécrit les binômes du programme."
+        )
+    programme = Programme.objects.get(slug=args.programme)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
+        # The proposals of an earlier run of this benchmark go; every other pair stops
+        # holding its mentee and its mentor's place (expired before it was sent: not a
+        # refusal of that mentor either).
+        cursor.execute(
+            "DELETE FROM parrainages_parrainage WHERE programme_id = %s "
+            "AND matching_run_id IS NOT NULL",
+            [programme.pk],
+        )
+        cursor.execute(
+            "UPDATE parrainages_parrainage SET statut = %s, envoye_le = NULL "
+            "WHERE programme_id = %s",
+            [Parrainage.Statut.EXPIRE, programme.pk],
+        )
+    MatchingRun.objects.filter(programme=programme).delete()
+    print(
+        f"Base {base} : programme « {programme.nom} » préparé en "
+        f"{seconds(time.perf_counter() - started)} (binômes existants expirés)"
+    )
+    for label in ("Premier appariement", "Second appariement (rien de nouveau attendu)"):
+        reset_queries()
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            run = appariement_lancer(programme=programme, en_tache=False)
+            run = appariement_executer(run_id=run.pk)
+        elapsed = time.perf_counter() - started
+        m = run.mesures
+        print(
+            f"{label} : {seconds(elapsed)} de bout en bout — {n(run.filleuls)} filleuls, "
+            f"{n(run.parrains)} parrains ({n(run.places)} places), "
+            f"{n(run.propositions)} propositions, {len(queries.captured_queries)} requêtes"
+        )
+        print(
+            f"  lecture {seconds(m.get('lecture_s', 0))}, candidats "
+            f"{seconds(m.get('candidats_s', 0))}, affectation {seconds(m.get('affectation_s', 0))} "
+            f"(dont tarification {seconds(m.get('tarification_s', 0))} en "
+            f"{m.get('tours_de_tarification', 0)} tours, {n(m.get('paires_ajoutees', 0))} paires "
+            f"ajoutées), explications {seconds(m.get('explications_s', 0))}, écriture "
+            f"{seconds(m.get('ecriture_s', 0))} ; mémoire maximale {mb(peak_memory_mb())}"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -496,8 +608,14 @@ def main():
     vil.add_argument("--mentees", type=int, default=1000)
     vil.add_argument("--mentors", type=int, default=1000)
     vil.add_argument("--seed", type=int, default=1)
+    nadb = sub.add_parser(
+        "national-db", help="la tâche nationale par la base (copie jetable de bench_national)"
+    )
+    nadb.add_argument("--programme", default="national-echelle")
+    nadb.add_argument("--copie", action="store_true", help="la base est une copie jetable")
     args = parser.parse_args()
-    {"national": national, "dense": dense, "ville": ville}[args.command](args)
+    modes = {"national": national, "dense": dense, "ville": ville, "national-db": national_db}
+    modes[args.command](args)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ from django.db.models.signals import pre_save
 from django.utils.encoding import smart_str
 from django.utils.text import capfirst
 
+from mentorat.insertion import inserer_en_masse
+
 EFFACE = "[effacé]"
 
 _LISIBLES: dict[type[models.Model], frozenset[str]] = {}
@@ -148,7 +150,8 @@ def _journal_ecrire(action, paires, champs, acteur) -> int:
             update_fields=None,
         )
         entrees.append(entree)
-    LogEntry.objects.bulk_create(entrees, batch_size=TAILLE_LOT)
+    # COPY on PostgreSQL for many entries (``mentorat.insertion``).
+    inserer_en_masse(entrees, taille_lot=TAILLE_LOT)
     return len(entrees)
 
 

@@ -170,3 +170,231 @@ def _check(chosen: np.ndarray, places: np.ndarray):
     taken = np.bincount(chosen[chosen >= 0], minlength=len(places))
     if (taken > places).any():
         raise AssignmentError("L'affectation dépasse la capacité d'un parrain.")
+
+
+class LpSession:
+    """The whole problem as one linear programme that grows: a row for every mentee and for
+    every mentor with places (their real places, not capped by the pairs known so far), a
+    column per pair added. Solved again after pairs are added, from the last basis.
+
+    ``duals()`` gives, in value units, the mentees' ``u ≥ 0`` and the mentors' ``w ≥ 0``
+    (zero where a row has no pair yet), for pricing the pairs left out."""
+
+    def __init__(self, mentees: int, places: np.ndarray):
+        self.mentees = mentees
+        self.places = places
+        used = np.flatnonzero(places > 0)
+        self.mentor_row = np.full(len(places), -1, dtype=np.int64)
+        self.mentor_row[used] = mentees + np.arange(len(used))
+        self.used = used
+        self.mentee = np.empty(0, np.int64)
+        self.mentor = np.empty(0, np.int64)
+        model = highspy.HighsLp()
+        model.num_col_ = 0
+        model.num_row_ = mentees + len(used)
+        model.row_lower_ = np.full(model.num_row_, -highspy.kHighsInf)
+        model.row_upper_ = np.r_[np.ones(mentees), places[used]].astype(np.float64)
+        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        model.a_matrix_.start_ = np.zeros(1, dtype=np.int32)
+        self.solver = _Highs()
+        for option, value in LP_OPTIONS.items():
+            self.solver.setOptionValue(option, value)
+        self.solver.passModel(model)
+
+    def add(self, mentee: np.ndarray, mentor: np.ndarray, score: np.ndarray):
+        """Columns for the pairs (``mentee[k]``, ``mentor[k]``) of score ``score[k]``; the
+        mentor must have places."""
+        if not len(mentee):
+            return
+        rows = self.mentor_row[mentor]
+        if (rows < 0).any():
+            raise AssignmentError("Une paire ajoutée vise un parrain sans place.")
+        n = len(mentee)
+        index = np.empty(2 * n, dtype=np.int32)
+        index[0::2], index[1::2] = mentee, rows
+        values = pair_values(score, self.mentees).astype(np.float64)
+        status = self.solver.addCols(
+            n,
+            -values,
+            np.zeros(n),
+            np.ones(n),
+            2 * n,
+            np.arange(0, 2 * n, 2, dtype=np.int32),
+            index,
+            np.ones(2 * n),
+        )
+        if status == highspy.HighsStatus.kError:
+            raise AssignmentError("Le solveur a refusé les paires ajoutées.")
+        self.mentee = np.r_[self.mentee, mentee]
+        self.mentor = np.r_[self.mentor, mentor]
+
+    def solve(self) -> np.ndarray:
+        """For each mentee, the index of its mentor in the optimum over the columns, or -1."""
+        chosen = np.full(self.mentees, -1, dtype=np.int64)
+        if not len(self.mentee):
+            return chosen
+        self.solver.run()
+        if self.solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            status = self.solver.modelStatusToString(self.solver.getModelStatus())
+            raise AssignmentError(f"Le solveur n'a pas abouti : {status}")
+        x = np.asarray(self.solver.getSolution().col_value)
+        picked = x > 0.5
+        if np.abs(x - picked).max(initial=0.0) > INTEGRALITY_TOLERANCE:
+            raise AssignmentError("Le solveur a rendu une affectation fractionnaire.")
+        chosen[self.mentee[picked]] = self.mentor[picked]
+        _check(chosen, self.places)
+        return chosen
+
+    def duals(self) -> tuple[np.ndarray, np.ndarray]:
+        if not len(self.mentee):
+            return np.zeros(self.mentees), np.zeros(len(self.places))
+        row_dual = -np.asarray(self.solver.getSolution().row_dual)
+        u = np.maximum(row_dual[: self.mentees], 0.0)
+        w = np.zeros(len(self.places))
+        w[self.used] = np.maximum(row_dual[self.mentees :], 0.0)
+        return u, w
+
+
+class FlowSession:
+    """The same problem as ``LpSession``, as a minimum-cost flow solved by OR-Tools'
+    ``SimpleMinCostFlow`` (a network solver made for it), from scratch at each solve.
+
+    Each mentee supplies one unit, which goes to a mentor (cost ``−value``) or straight to
+    the sink (cost 0: unmatched); each mentor passes at most its places to the sink. The
+    duals are the shortest-path distances in the residual network of the optimal flow
+    (Bellman–Ford from every node at once): for them every residual arc has a non-negative
+    reduced cost, which is the optimality of the flow, and, read as ``u[i] = d(i) − d(sink)``
+    and ``w[j] = d(sink) − d(j)`` (clipped at 0), the dual optimum of the linear programme."""
+
+    def __init__(self, mentees: int, places: np.ndarray):
+        from ortools.graph.python import min_cost_flow  # noqa: F401 (fails early if absent)
+
+        self.mentees = mentees
+        self.places = places
+        self.mentee = np.empty(0, np.int64)
+        self.mentor = np.empty(0, np.int64)
+        self.values = np.empty(0, np.int64)
+        self.chosen = np.full(mentees, -1, dtype=np.int64)
+
+    def add(self, mentee: np.ndarray, mentor: np.ndarray, score: np.ndarray):
+        if (self.places[mentor] <= 0).any():
+            raise AssignmentError("Une paire ajoutée vise un parrain sans place.")
+        self.mentee = np.r_[self.mentee, mentee]
+        self.mentor = np.r_[self.mentor, mentor]
+        self.values = np.r_[self.values, pair_values(score, self.mentees)]
+
+    def _nodes(self):
+        # Mentees 0..n-1, mentors n..n+m-1, the sink n+m.
+        n, m = self.mentees, len(self.places)
+        return n, m, n + m
+
+    def solve(self) -> np.ndarray:
+        from ortools.graph.python import min_cost_flow
+
+        chosen = np.full(self.mentees, -1, dtype=np.int64)
+        if not len(self.mentee):
+            self.chosen = chosen
+            return chosen
+        n, m, sink = self._nodes()
+        rows = np.unique(self.mentee)
+        used = np.unique(self.mentor)
+        flow = min_cost_flow.SimpleMinCostFlow()
+        edges = len(self.mentee)
+        tails = np.r_[self.mentee, rows, n + used]
+        heads = np.r_[n + self.mentor, np.full(len(rows), sink), np.full(len(used), sink)]
+        capacities = np.r_[np.ones(edges + len(rows), np.int64), self.places[used]]
+        costs = np.r_[-self.values, np.zeros(len(rows) + len(used), np.int64)]
+        flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
+        supplies = np.zeros(sink + 1, np.int64)
+        supplies[rows] = 1
+        supplies[sink] = -len(rows)
+        flow.set_nodes_supplies(np.arange(sink + 1), supplies)
+        status = flow.solve()
+        if status != flow.OPTIMAL:
+            raise AssignmentError(f"Le solveur de flot n'a pas abouti : {status}")
+        picked = np.asarray(flow.flows(np.arange(edges))) > 0
+        chosen[self.mentee[picked]] = self.mentor[picked]
+        _check(chosen, self.places)
+        self.chosen = chosen
+        return chosen
+
+    def duals(self) -> tuple[np.ndarray, np.ndarray]:
+        n, m, sink = self._nodes()
+        if not len(self.mentee):
+            return np.zeros(n), np.zeros(m)
+        chosen = self.chosen
+        load = np.bincount(chosen[chosen >= 0], minlength=m)
+        matched = chosen[self.mentee] == self.mentor
+        rows = np.unique(self.mentee)
+        is_matched = chosen >= 0
+        mentors = np.arange(m)
+        # The residual network (mentee → mentor arcs are uncapacitated: the mentee's one
+        # unit bounds them anyway, and their two directions pin u + w = value when chosen).
+        tails = np.r_[
+            self.mentee,
+            n + self.mentor[matched],
+            rows[is_matched[rows]],
+            np.full(int((~is_matched[rows]).sum()), sink),
+            n + mentors[load < self.places],
+            np.full(int((load > 0).sum()), sink),
+        ]
+        heads = np.r_[
+            n + self.mentor,
+            self.mentee[matched],
+            np.full(int(is_matched[rows].sum()), sink),
+            rows[~is_matched[rows]],
+            np.full(int((load < self.places).sum()), sink),
+            n + mentors[load > 0],
+        ]
+        costs = np.r_[
+            -self.values,
+            self.values[matched],
+            np.zeros(len(tails) - len(self.values) - int(matched.sum()), np.int64),
+        ]
+        d = shortest_distances(tails, heads, costs, sink + 1)
+        # A mentee without any pair yet is not in the network: its constraint is slack.
+        u = np.zeros(n)
+        u[rows] = np.maximum(d[rows] - d[sink], 0)
+        w = np.maximum(d[sink] - d[n : n + m], 0).astype(np.float64)
+        return u, w
+
+
+def shortest_distances(tails, heads, costs, nodes: int) -> np.ndarray:
+    """Distances from a virtual source joined to every node at cost 0 (so all ≤ 0), by
+    Bellman–Ford relaxing only the arcs of the nodes whose distance changed last round.
+    The network must have no negative cycle (the flow is optimal)."""
+    order = np.argsort(tails, kind="stable")
+    tails, heads, costs = tails[order], heads[order], costs[order]
+    first = np.searchsorted(tails, np.arange(nodes + 1))
+    d = np.zeros(nodes, dtype=np.int64)
+    active = np.flatnonzero(first[1:] > first[:-1])
+    for _ in range(nodes + 1):
+        starts, ends = first[active], first[active + 1]
+        sizes = ends - starts
+        if not sizes.sum():
+            return d
+        arcs = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        reach = d[tails[arcs]] + costs[arcs]
+        better = reach < d[heads[arcs]]
+        if not better.any():
+            return d
+        before = d.copy()
+        np.minimum.at(d, heads[arcs[better]], reach[better])
+        active = np.flatnonzero(d < before)
+    raise AssignmentError("Cycle négatif dans le réseau résiduel : le flot n'est pas optimal.")
+
+
+def flow_solver_available() -> bool:
+    try:
+        import ortools.graph.python.min_cost_flow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def exact_session(mentees: int, places: np.ndarray, solver: str = "auto"):
+    """The growing problem of ``Problem.assign_exact``: OR-Tools' min-cost flow where it is
+    installed, HiGHS's dual simplex otherwise (or as asked: ``"flow"``, ``"lp"``)."""
+    if solver == "auto":
+        solver = "flow" if flow_solver_available() else "lp"
+    return {"flow": FlowSession, "lp": LpSession}[solver](mentees, places)

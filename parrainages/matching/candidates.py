@@ -242,7 +242,24 @@ def build_candidates(
     per_mentee = limits.candidates_per_mentee(len(mentees))
     pool = np.flatnonzero(takes_mentees(mentors, rules))
     mi, pj = raw_pairs(mentees, mentors, space, rules, pool, per_mentee, sector_count)
-    checked = pair_rules(mentees, mentors, mi, pj, rules, declined_keys(mentees, mentors))
+    declined = declined_keys(mentees, mentors)
+    graph = scored_graph(mentees, mentors, mi, pj, rules, weights, limits, declined, per_mentee)
+    return graph.take(best_per_mentee(graph, per_mentee))
+
+
+def scored_graph(
+    mentees: Mentees,
+    mentors: Mentors,
+    mi: np.ndarray,
+    pj: np.ndarray,
+    rules: ProgrammeRules,
+    weights: Weights,
+    limits: Limits,
+    declined: np.ndarray,
+    per_mentee: int,
+) -> CandidateGraph:
+    """The valid pairs among (``mi[k]``, ``pj[k]``), scored, in the order given."""
+    checked = pair_rules(mentees, mentors, mi, pj, rules, declined)
     valid = checked.valid
     mi, pj = mi[valid], pj[valid]
     distance = checked.distance_km[valid]
@@ -258,7 +275,7 @@ def build_candidates(
         weights=weights,
         limits=limits,
     )
-    graph = CandidateGraph(
+    return CandidateGraph(
         mentee=mi,
         mentor=pj,
         forme=checked.forme()[valid],
@@ -268,7 +285,24 @@ def build_candidates(
         score=total(points).astype(np.int64),
         per_mentee=per_mentee,
     )
-    return graph.take(best_per_mentee(graph, per_mentee))
+
+
+def merged(graphs: list[CandidateGraph], mentors: int) -> CandidateGraph:
+    """The pairs of ``graphs`` together, each once, sorted by mentee then mentor."""
+    first = graphs[0]
+    joined = CandidateGraph(
+        mentee=np.concatenate([g.mentee for g in graphs]),
+        mentor=np.concatenate([g.mentor for g in graphs]),
+        forme=np.concatenate([g.forme for g in graphs]),
+        remote=np.concatenate([g.remote for g in graphs]),
+        distance_km=np.concatenate([g.distance_km for g in graphs]),
+        points={name: np.concatenate([g.points[name] for g in graphs]) for name in COMPONENTS},
+        score=np.concatenate([g.score for g in graphs]),
+        per_mentee=first.per_mentee,
+    )
+    keys = joined.mentee * mentors + joined.mentor
+    _, unique = np.unique(keys, return_index=True)
+    return joined.take(unique)
 
 
 def best_per_mentee(graph: CandidateGraph, k: int) -> np.ndarray:

@@ -6,12 +6,13 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from .arrays import Mentees, Mentors, Vocabulary, mentees_arrays, mentors_arrays
-from .assignment import assign_optimal
+from .assignment import AssignmentError, assign_optimal, exact_session
 from .candidates import (
     CandidateGraph,
     SearchSpace,
     build_candidates,
     declined_keys,
+    merged,
     search_space,
 )
 from .explain import pair_reasons, unmatched_reasons
@@ -27,6 +28,7 @@ from .features import (
     Unmatched,
     Weights,
 )
+from .pricing import improving_pairs
 
 
 class Problem:
@@ -71,6 +73,72 @@ class Problem:
             method=method,
         )
 
+    def assign_exact(
+        self, graph: CandidateGraph, weights: Weights, limits: Limits, *, solver: str = "auto"
+    ) -> tuple[np.ndarray, CandidateGraph, dict]:
+        """The optimum over every valid pair, not only the candidates: the assignment on the
+        candidates, then the pairs left out priced with its duals (``pricing``), the
+        improving ones added and the programme solved again, until none improves.
+
+        Returns the assignment, the candidate graph with the pairs added, and figures."""
+        session = exact_session(len(self.mentees), self.mentors.places, solver)
+        session.add(graph.mentee, graph.mentor, graph.score)
+        declined = declined_keys(self.mentees, self.mentors)
+        rounds, added, checked, per_round = 0, 0, 0, []
+        pricing_time = solving_time = duals_time = 0.0
+        while True:
+            started = time.perf_counter()
+            chosen = session.solve()
+            solving_time += time.perf_counter() - started
+            started = time.perf_counter()
+            u, w = session.duals()
+            duals_time += time.perf_counter() - started
+            started = time.perf_counter()
+            new, looked_at, complete = improving_pairs(
+                self.mentees,
+                self.mentors,
+                graph,
+                u,
+                w,
+                self.rules,
+                weights,
+                limits,
+                declined,
+                per_mentee=PRICED_PER_MENTEE,
+                enough=max(MIN_PRICED_PER_ROUND, len(graph) // 10),
+            )
+            pricing_time += time.perf_counter() - started
+            checked += looked_at
+            per_round.append((looked_at, len(new)))
+            if not len(new) and complete:
+                break
+            rounds += 1
+            if rounds > MAX_PRICING_ROUNDS:
+                raise AssignmentError("L'affectation exacte ne converge pas.")
+            session.add(new.mentee, new.mentor, new.score)
+            graph = merged([graph, new], len(self.mentors))
+            added += len(new)
+        stats = {
+            "resolution_s": solving_time,
+            "duaux_s": duals_time,
+            "tarification_s": pricing_time,
+            "tours_de_tarification": rounds,
+            "paires_ajoutees": added,
+            "paires_examinees": checked,
+            "par_tour": per_round,
+        }
+        return chosen, graph, stats
+
+
+# Pairs of one mentee added per pricing round (the most improving), and rounds at most: each
+# round adds pairs the programme did not have, so the bound is only a guard against a fault.
+PRICED_PER_MENTEE = 5
+MAX_PRICING_ROUNDS = 200
+# A round stops scanning once it has found this many improving pairs (or a tenth of the
+# graph): early duals find far more than the optimum needs, and each pair found costs a
+# check. Only a complete scan that finds none ends the search.
+MIN_PRICED_PER_ROUND = 20_000
+
 
 def match(
     filleuls: Iterable[FilleulFeatures],
@@ -104,7 +172,11 @@ def match(
     report(40)
 
     step = time.perf_counter()
-    chosen = problem.assign(graph, method=method)
+    pricing = {}
+    if method == "auto":
+        chosen, graph, pricing = problem.assign_exact(graph, weights, limits)
+    else:
+        chosen = problem.assign(graph, method=method)
     timings["affectation_s"] = time.perf_counter() - step
     report(80)
 
@@ -120,6 +192,7 @@ def match(
         "places": int(problem.mentors.places.sum()),
         "paires_candidates": len(graph),
         "candidats_par_filleul": graph.per_mentee,
+        **pricing,
     }
     return MatchingResult(proposals=proposals, unmatched=unmatched, stats=stats)
 

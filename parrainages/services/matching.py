@@ -1,8 +1,9 @@
 """Matching runs: read a programme's mentees and mentors, run the engine, write the proposals.
 
-Reads take a constant number of queries whatever the programme's size (six), writes one
-query per batch of proposals (and one per batch of their audit entries). The engine itself
-(``parrainages.matching``) never touches the database.
+Reads take a constant number of queries whatever the programme's size (six); writes too
+on PostgreSQL, where the proposals and their audit entries go in by COPY (two statements
+each), and one query per batch of proposals (and per batch of their audit entries) on
+SQLite. The engine itself (``parrainages.matching``) never touches the database.
 
 A run covers its launcher's territory: a national programme's regional team matches only the
 mentees and mentors placed in its region (by their commune's département), a Mission locale
@@ -24,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from mentorat.audit import journal_creations, journal_modifications
+from mentorat.insertion import inserer_en_masse
 from mentorat.taches import tache_apres_validation
 from mentorat.territoires import departement_of
 from mentorat.travaux import battement, prendre
@@ -479,6 +481,10 @@ def _calculer(run, avancer):
     )
     mesures.update({k: round(v, 3) for k, v in resultat.stats.items() if k.endswith("_s")})
     mesures["paires_candidates"] = resultat.stats.get("paires_candidates", 0)
+    # Pairs the duals priced in beyond the candidates (``Problem.assign_exact``).
+    for cle in ("tours_de_tarification", "paires_ajoutees", "paires_examinees"):
+        if cle in resultat.stats:
+            mesures[cle] = resultat.stats[cle]
     return resultat, candidature_de, mesures
 
 
@@ -515,8 +521,8 @@ def _enregistrer(run, a_moi, resultat: MatchingResult, candidature_de, mesures):
                 )
                 for p in propositions
             ]
-            for start in range(0, len(objets), TAILLE_LOT):
-                Parrainage.objects.bulk_create(objets[start : start + TAILLE_LOT])
+            # COPY on PostgreSQL, batches of TAILLE_LOT elsewhere (``mentorat.insertion``).
+            inserer_en_masse(objets, taille_lot=TAILLE_LOT)
             if objets:
                 _libelles_charger(objets, run.programme)
                 journal_creations(objets)

@@ -483,3 +483,30 @@ def test_a_broker_down_leaves_the_run_queued_without_failing_the_launch(
     # Once stale, staff may launch it again.
     MatchingRun.objects.update(mis_a_jour_le=timezone.now() - dt.timedelta(hours=1))
     assert appariement_lancer(programme=programme, en_tache=False).pk != run.pk
+
+
+def test_pairs_left_out_of_the_candidates_are_priced_in_and_a_second_run_adds_nothing(
+    programme, monkeypatch
+):
+    """One candidate per mentee (the nearest mentor, the same for all): the capped list
+    alone pairs one mentee; the duals price the farther mentors in, and every mentee is
+    paired in the first run."""
+    from parrainages.matching import Limits, engine
+
+    monkeypatch.setattr(
+        engine, "Limits", lambda: Limits(edge_budget=1, min_candidates=1, max_candidates=1)
+    )
+    filleuls = [retenu(programme) for _ in range(3)]
+    parrain(programme)
+    parrain(programme, coords=SCHILTIGHEIM)
+    parrain(programme, coords=SCHILTIGHEIM)
+
+    premier = lancer(programme)
+    second = lancer(programme)
+
+    assert premier.propositions == 3 and premier.mesures["paires_ajoutees"] > 0
+    assert {p.filleul_id for p in Parrainage.objects.filter(matching_run=premier)} == {
+        c.filleul_id for c in filleuls
+    }
+    assert second.propositions == 0
+    assert not Parrainage.objects.filter(matching_run=second).exists()

@@ -20,6 +20,7 @@ from parrainages.matching import (
     assign_optimal,
     match,
 )
+from parrainages.matching.assignment import flow_solver_available
 from parrainages.matching.geo import distances_km
 
 SECTEURS = ["F", "G", "H", "K"]
@@ -172,3 +173,133 @@ def test_total_score_is_the_exhaustive_optimum(method, instance):
             total += int(graph.score[k])
     assert total == _optimum_exhaustif(graph, places, len(filleuls))
     assert np.all(np.bincount(choisi[choisi >= 0], minlength=len(places)) <= places)
+
+
+SOLVEURS_EXACTS = [
+    "lp",
+    pytest.param(
+        "flow",
+        marks=pytest.mark.skipif(
+            not flow_solver_available(), reason="OR-Tools n'est pas installé (solveur de flot)"
+        ),
+    ),
+]
+# One candidate per mentee: the capped list misses most valid pairs.
+UN_CANDIDAT = Limits(edge_budget=1, min_candidates=1, max_candidates=1)
+
+
+def _tous_les_candidats(probleme):
+    tous = len(probleme.mentors)
+    return probleme.candidates(
+        Weights(), Limits(edge_budget=10**9, min_candidates=tous, max_candidates=tous)
+    )
+
+
+def _total(graph, choisi):
+    pris = choisi[graph.mentee] == graph.mentor
+    return int(graph.score[pris].sum()), int(pris.sum())
+
+
+@pytest.mark.parametrize("solver", SOLVEURS_EXACTS)
+@FAST
+@given(instances())
+def test_pricing_reaches_the_optimum_over_every_valid_pair(solver, instance):
+    """With a single candidate per mentee, the duals price the pairs left out until the
+    assignment is the exhaustive optimum over all valid pairs."""
+    filleuls, parrains, regles = instance
+    probleme = Problem(filleuls, parrains, regles)
+    capped = probleme.candidates(Weights(), UN_CANDIDAT)
+    choisi, graph, _ = probleme.assign_exact(capped, Weights(), UN_CANDIDAT, solver=solver)
+    tous = _tous_les_candidats(probleme)
+    assert _total(graph, choisi)[0] == _optimum_exhaustif(
+        tous, probleme.mentors.places, len(filleuls)
+    )
+    assert np.all(
+        np.bincount(choisi[choisi >= 0], minlength=len(parrains)) <= probleme.mentors.places
+    )
+
+
+def _optimum_dense(probleme, graph):
+    """The dense assignment of every valid pair (scipy, one column per place and one
+    "no mentor" column per mentee), valued as the engine values them."""
+    from scipy.optimize import linear_sum_assignment
+
+    places = probleme.mentors.places
+    lignes, n_places = len(probleme.mentees), int(places.sum())
+    premiere = np.r_[0, np.cumsum(places)[:-1]]
+    valeurs = np.full((lignes, n_places + lignes), -1.0)
+    valeurs[np.arange(lignes), n_places + np.arange(lignes)] = 0.0
+    valeur = graph.score.astype(np.float64) * (lignes + 1) + 1
+    for copie in range(int(places.max(initial=0))):
+        a = places[graph.mentor] > copie
+        valeurs[graph.mentee[a], premiere[graph.mentor[a]] + copie] = valeur[a]
+    r, c = linear_sum_assignment(valeurs, maximize=True)
+    parrain_de = np.repeat(np.arange(len(places)), places)
+    choisi = np.full(lignes, -1, dtype=np.int64)
+    reel = c < n_places
+    choisi[r[reel]] = parrain_de[c[reel]]
+    return _total(graph, choisi)
+
+
+def _france(seed, n_filleuls, n_parrains):
+    rng = np.random.default_rng(seed)
+    villes = [(48.86, 2.35), (45.76, 4.84), (43.30, 5.37)]
+
+    def lieu():
+        lat, lon = villes[rng.integers(len(villes))]
+        return float(lat + rng.normal(0, 0.15)), float(lon + rng.normal(0, 0.15))
+
+    filleuls = [
+        FilleulFeatures(
+            id=i + 1,
+            latitude=(ll := lieu())[0],
+            longitude=ll[1],
+            secteurs=frozenset(rng.choice(SECTEURS, size=rng.integers(1, 3), replace=False)),
+            disponibilites=frozenset(rng.choice(CRENEAUX, size=2, replace=False)),
+            niveau_diplome=int(rng.choice([0, 3, 4, 6])),
+            attente_jours=int(rng.integers(0, 120)),
+            distanciel_accepte=bool(rng.random() < 0.6),
+        )
+        for i in range(n_filleuls)
+    ]
+    parrains = [
+        ParrainFeatures(
+            id=1000 + j,
+            latitude=(ll := lieu())[0],
+            longitude=ll[1],
+            secteurs=frozenset(rng.choice(SECTEURS, size=2, replace=False)),
+            disponibilites=frozenset(rng.choice(CRENEAUX, size=2, replace=False)),
+            annees_experience=int(rng.integers(1, 25)),
+            places=int(rng.integers(1, 4)),
+            distanciel_accepte=bool(rng.random() < 0.5),
+        )
+        for j in range(n_parrains)
+    ]
+    return filleuls, parrains
+
+
+@pytest.mark.parametrize("solver", SOLVEURS_EXACTS)
+def test_the_capped_candidates_miss_the_dense_optimum_and_pricing_finds_it(solver):
+    regles = ProgrammeRules(distance_max_km=30.0)
+    manques = 0
+    for seed in range(4):
+        filleuls, parrains = _france(seed, 80, 25)
+        probleme = Problem(filleuls, parrains, regles)
+        capped = probleme.candidates(Weights(), UN_CANDIDAT)
+        dense = _optimum_dense(probleme, _tous_les_candidats(probleme))
+        manques += _total(capped, probleme.assign(capped)) != dense
+        choisi, graph, stats = probleme.assign_exact(capped, Weights(), UN_CANDIDAT, solver=solver)
+        assert _total(graph, choisi) == dense
+        assert stats["paires_ajoutees"] > 0
+    # The instances are such that the capped list alone falls short.
+    assert manques == 4
+
+
+def test_match_is_exact_over_every_valid_pair():
+    regles = ProgrammeRules(distance_max_km=30.0)
+    filleuls, parrains = _france(7, 80, 25)
+    resultat = match(filleuls, parrains, regles, limits=UN_CANDIDAT)
+    probleme = Problem(filleuls, parrains, regles)
+    score, binomes = _optimum_dense(probleme, _tous_les_candidats(probleme))
+    assert (resultat.total_score, len(resultat.proposals)) == (score, binomes)
+    assert resultat.stats["tours_de_tarification"] > 0
