@@ -140,6 +140,14 @@ MAX_PRICING_ROUNDS = 200
 MIN_PRICED_PER_ROUND = 20_000
 
 
+# The optimum over every valid pair (``Problem.assign_exact``) by default up to this many
+# mentee × mentor pairs (a city: 1,500 mentees and 1,000 mentors); beyond, the optimum over
+# the capped candidates, as before, and the run says so (``stats["exacte"]``). The pricing
+# rounds' tail made exactness take 648 s at 40,000 × 12,000 (benchmarks/README.md,
+# « Appariement »): not yet what a national run can wait for. ``method="exact"`` forces it.
+EXACTE_JUSQUA = 1_500_000
+
+
 def match(
     filleuls: Iterable[FilleulFeatures],
     parrains: Iterable[ParrainFeatures],
@@ -160,6 +168,10 @@ def match(
     option, no mentor would be over capacity.
 
     ``progress`` is told the percentage done after each step.
+
+    ``method``: ``"auto"`` (exact over every valid pair up to ``EXACTE_JUSQUA``, the capped
+    candidates beyond), ``"exact"``, or a solver of the candidates alone (``"lapjv"``,
+    ``"lp"``).
     """
     rules, weights = rules or ProgrammeRules(), weights or Weights()
     labels, limits = labels or Labels(), limits or Limits()
@@ -173,10 +185,13 @@ def match(
 
     step = time.perf_counter()
     pricing = {}
-    if method == "auto":
+    taille = len(problem.mentees) * len(problem.mentors)
+    if method == "exact" or (method == "auto" and taille <= EXACTE_JUSQUA):
         chosen, graph, pricing = problem.assign_exact(graph, weights, limits)
+        pricing["exacte"] = True
     else:
         chosen = problem.assign(graph, method=method)
+        pricing["exacte"] = False
     timings["affectation_s"] = time.perf_counter() - step
     report(80)
 
