@@ -27,11 +27,18 @@ def inserer_en_masse(
     model = type(objets[0])
     alias = router.db_for_write(model)
     connection = connections[alias]
-    if connection.vendor != "postgresql" or len(objets) < copie_des:
-        for start in range(0, len(objets), taille_lot):
-            model.objects.using(alias).bulk_create(objets[start : start + taille_lot])
-        return len(objets)
     meta = model._meta
+    # What COPY cannot write as ``bulk_create`` would: a parent table (multi-table
+    # inheritance), a generated column, a default computed by the database.
+    simple = not meta.parents and not any(
+        getattr(f, "generated", False)
+        or getattr(f, "db_default", models.NOT_PROVIDED) is not models.NOT_PROVIDED
+        for f in meta.concrete_fields
+    )
+    if connection.vendor != "postgresql" or len(objets) < copie_des or not simple:
+        for start in range(0, len(objets), taille_lot):
+            model._base_manager.using(alias).bulk_create(objets[start : start + taille_lot])
+        return len(objets)
     champs = list(meta.concrete_fields)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -44,8 +51,9 @@ def inserer_en_masse(
         table = connection.ops.quote_name(meta.db_table)
         with cursor.copy(f"COPY {table} ({colonnes}) FROM STDIN") as copie:
             for objet in objets:
+                # ``pre_save`` as the ORM calls it on an insert (``auto_now``, ``auto_now_add``).
                 copie.write_row(
-                    [f.get_db_prep_save(getattr(objet, f.attname), connection) for f in champs]
+                    [f.get_db_prep_save(f.pre_save(objet, add=True), connection) for f in champs]
                 )
     for objet in objets:
         objet._state.adding = False

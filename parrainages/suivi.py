@@ -34,26 +34,49 @@ def _en_jours(champ: str) -> ExpressionWrapper:
     return ExpressionWrapper(F(champ) * unite, output_field=DurationField())
 
 
-def _en_panne(aujourd_hui, limite, parrainages) -> list[tuple[int, dt.date]]:
-    """(pk, day since) of the stalled pairs, in order: see ``binomes_en_panne``."""
-    # Stalled on ``depuis + delay <= aujourd_hui``, the delay read on each row's programme.
-    delai = _en_jours("programme__relance_sans_rencontre_jours")
-    depuis = Coalesce(
+def _depuis():
+    """The day of the pair's last meeting held, or else of its start."""
+    return Coalesce(
         TruncDate("derniere_rencontre_le", tzinfo=timezone.get_current_timezone()), "date_debut"
     )
-    return list(
+
+
+def _lues(choisies, *ordre, **annotations):
+    """The pairs ``choisies`` (a sliced, ordered query of their keys on the pairs' table),
+    read with what the page shows of them (programme, mentor, mentee), in ``ordre``.
+
+    One query: ``WHERE id IN (SELECT id … ORDER BY … LIMIT 200)``. The rows are chosen and
+    sorted on the pairs' table in the subquery; the accounts are joined for the rows kept
+    only (joining them first made the database join every pair it sorted)."""
+    return (
+        Parrainage.objects.select_related("programme", "parrain__user", "filleul__user")
+        .filter(pk__in=choisies)
+        .annotate(**annotations)
+        .order_by(*ordre)
+    )
+
+
+def _en_panne(aujourd_hui, limite, parrainages):
+    """The stalled pairs, in order: see ``binomes_en_panne``."""
+    # Stalled on ``depuis + delay <= aujourd_hui``, the delay read on each row's programme.
+    delai = _en_jours("programme__relance_sans_rencontre_jours")
+    choisies = (
         parrainages.filter(statut=Parrainage.Statut.ACTIF, forme=Forme.REGULIER)
-        .annotate(depuis=depuis)
+        .annotate(depuis=_depuis())
         .annotate(echeance=ExpressionWrapper(F("depuis") + delai, output_field=DateField()))
         .filter(echeance__lte=aujourd_hui)
         .order_by("depuis", "pk")
-        .values_list("pk", "depuis")[:limite]
+        .values("pk")[:limite]
     )
+    lignes = list(_lues(choisies, "depuis", "pk", depuis=_depuis()))
+    for p in lignes:
+        p.jours_sans_rencontre = (aujourd_hui - p.depuis).days
+    return lignes
 
 
-def _sans_enquete(aujourd_hui, limite, parrainages) -> tuple[list[int], list[int]]:
-    """The pks of the ended pairs without their end outcome, or without the six-month one
-    when due, in order."""
+def _sans_enquete(aujourd_hui, limite, parrainages):
+    """The ended pairs without their end outcome, or without the six-month one when due, in
+    order."""
     fin = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.FIN)
     six = Sortie.objects.filter(parrainage=OuterRef("pk"), moment=Sortie.Moment.SIX_MOIS)
     termines = parrainages.filter(
@@ -64,35 +87,27 @@ def _sans_enquete(aujourd_hui, limite, parrainages) -> tuple[list[int], list[int
         ~Exists(six), date_fin__lte=aujourd_hui - dt.timedelta(days=183)
     ).order_by("date_fin", "pk")
     return (
-        list(sans_fin.values_list("pk", flat=True)[:limite]),
-        list(sans_six.values_list("pk", flat=True)[:limite]),
+        list(_lues(sans_fin.values("pk")[:limite], "date_fin", "pk")),
+        list(_lues(sans_six.values("pk")[:limite], "date_fin", "pk")),
     )
 
 
 def suivi(aujourd_hui=None, limite=200, parrainages=None, enquetes=True):
-    """The three lists of pairs of the follow-up page: stalled pairs (``binomes_en_panne``),
-    then ended pairs without their end outcome and without their six-month one when due
-    (``enquetes=False``: the first list only).
+    """The three lists of pairs of the follow-up page, one query each: stalled pairs
+    (``binomes_en_panne``), then ended pairs without their end outcome and without their
+    six-month one when due (``enquetes=False``: the first list only).
 
     Each list is chosen and sorted on the pairs' table alone (the last meeting held is on the
-    pair, ``derniere_rencontre_le``, kept by the database on every write of a meeting); the
-    rows shown are then read by key, all three lists at once, with their programme, mentor and
-    mentee. Looking up the last meeting of every active pair, and joining the accounts before
-    sorting, made the database join every active pair of the country (2.8 s on national data).
+    pair, ``derniere_rencontre_le``, kept by the database on every write of a meeting), its
+    rows joined to their accounts afterwards (``_lues``). Looking up the last meeting of every
+    active pair, and joining the accounts before sorting, made the database join every active
+    pair of the country (2.8 s on national data).
     """
     aujourd_hui = aujourd_hui or timezone.localdate()
     parrainages = Parrainage.objects.all() if parrainages is None else parrainages
     en_panne = _en_panne(aujourd_hui, limite, parrainages)
     sans_fin, sans_six = _sans_enquete(aujourd_hui, limite, parrainages) if enquetes else ([], [])
-    lues = Parrainage.objects.select_related("programme", "parrain__user", "filleul__user")
-    par_cle = lues.in_bulk({pk for pk, _jour in en_panne} | set(sans_fin) | set(sans_six))
-    lignes = []
-    for pk, jour in en_panne:
-        p = par_cle[pk]
-        p.depuis = jour
-        p.jours_sans_rencontre = (aujourd_hui - jour).days
-        lignes.append(p)
-    return lignes, [par_cle[pk] for pk in sans_fin], [par_cle[pk] for pk in sans_six]
+    return en_panne, sans_fin, sans_six
 
 
 def binomes_en_panne(aujourd_hui=None, limite=200, parrainages=None):

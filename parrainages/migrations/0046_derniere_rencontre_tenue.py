@@ -19,8 +19,15 @@ from django.db import migrations, models
 
 TENUE = "tenue"
 
-# The pairs named by ``cibles`` (a query returning ``parrainage_id``), recomputed.
+# The pairs named by ``cibles`` (a query returning ``parrainage_id``), recomputed. They are
+# locked first, in the order of their ids: two transactions writing meetings of the same pair
+# then recompute one after the other, the second one in a statement that starts after the
+# first committed (a fresh snapshot: it sees the other's meeting), and two bulk writes over
+# the same pairs wait for each other instead of deadlocking.
 _RECALCUL_PG = f"""
+    PERFORM 1 FROM parrainages_parrainage
+     WHERE id IN (SELECT parrainage_id FROM ({{cibles}}) AS verrous)
+     ORDER BY id FOR UPDATE;
     WITH cibles AS ({{cibles}}),
     valeurs AS (
         SELECT c.parrainage_id AS id,
@@ -77,7 +84,27 @@ CREATE TRIGGER parrainages_derniere_rencontre_suppression
     FOR EACH STATEMENT EXECUTE FUNCTION parrainages_derniere_rencontre_suppression();
 """
 
+# The column is the triggers' alone: a save of a pair read before a meeting changed (a full
+# ``save()`` writes every column) must not put the old date back. An update made by a
+# statement (depth 1) keeps the stored value; the triggers' own updates (depth 2) write it.
+POSTGRESQL_GARDE = """
+CREATE FUNCTION parrainages_derniere_rencontre_gardee() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_trigger_depth() < 2 THEN
+        NEW.derniere_rencontre_le := OLD.derniere_rencontre_le;
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER parrainages_derniere_rencontre_gardee
+    BEFORE UPDATE OF derniere_rencontre_le ON parrainages_parrainage
+    FOR EACH ROW EXECUTE FUNCTION parrainages_derniere_rencontre_gardee();
+"""
+
 POSTGRESQL_RETOUR = """
+DROP TRIGGER IF EXISTS parrainages_derniere_rencontre_gardee ON parrainages_parrainage;
+DROP FUNCTION IF EXISTS parrainages_derniere_rencontre_gardee();
 DROP TRIGGER IF EXISTS parrainages_derniere_rencontre_insertion ON parrainages_rencontre;
 DROP TRIGGER IF EXISTS parrainages_derniere_rencontre_modification ON parrainages_rencontre;
 DROP TRIGGER IF EXISTS parrainages_derniere_rencontre_suppression ON parrainages_rencontre;
@@ -109,7 +136,21 @@ SQLITE = [
         BEGIN {_recalcul_sqlite("OLD")} END;""",
 ]
 
+# SQLite: an update that writes the column (a full ``save()``) is followed by its recomputation
+# from the meetings (its triggers do not fire themselves again).
+SQLITE.append(
+    f"""CREATE TRIGGER parrainages_derniere_rencontre_gardee
+        AFTER UPDATE OF derniere_rencontre_le ON parrainages_parrainage
+        BEGIN
+            UPDATE parrainages_parrainage SET derniere_rencontre_le = (
+                SELECT max(r.debut) FROM parrainages_rencontre r
+                 WHERE r.parrainage_id = NEW.id AND r.statut = '{TENUE}')
+             WHERE id = NEW.id;
+        END;"""
+)
+
 SQLITE_RETOUR = [
+    "DROP TRIGGER IF EXISTS parrainages_derniere_rencontre_gardee;",
     "DROP TRIGGER IF EXISTS parrainages_derniere_rencontre_insertion;",
     "DROP TRIGGER IF EXISTS parrainages_derniere_rencontre_modification;",
     "DROP TRIGGER IF EXISTS parrainages_derniere_rencontre_suppression;",
@@ -141,10 +182,11 @@ def declencheurs_creer(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
             curseur.execute(POSTGRESQL)
             curseur.execute(REMPLISSAGE_PG)
+            curseur.execute(POSTGRESQL_GARDE)
         else:
+            curseur.execute(REMPLISSAGE)
             for instruction in SQLITE:
                 curseur.execute(instruction)
-            curseur.execute(REMPLISSAGE)
 
 
 def declencheurs_supprimer(apps, schema_editor):

@@ -45,6 +45,9 @@ TABLES_IGNOREES = {"mentorat.Session"}
 # Written along with any change: its audit entries, and the messages it causes (the outbox,
 # in the same transaction). A refused form writes neither.
 TABLES_COMPAGNES = {"auditlog.LogEntry", "mentorat.Envoi"}
+# Written by the database itself along with a table: a meeting's pair gets the date of its
+# last meeting held (``Parrainage.derniere_rencontre_le``, triggers of ``parrainages 0046``).
+TABLES_DERIVEES = {"parrainages.Rencontre": {"parrainages.Parrainage"}}
 # Rows of these apps must pass full_clean() after an accepted form.
 APPS_VALIDEES = {"mentorat", "programmes", "parrainages", "partenaires", "account"}
 
@@ -244,7 +247,8 @@ def _essayer(formulaire: Formulaire, requete: Requete) -> Issue:
         assert not ecritures, f"Refus ({refus}) mais écritures en base : {ecritures}"
     else:
         if formulaire.tables is not None:
-            hors = set(diff) - formulaire.tables - TABLES_COMPAGNES
+            derivees = set().union(*(TABLES_DERIVEES.get(t, set()) for t in formulaire.tables))
+            hors = set(diff) - formulaire.tables - TABLES_COMPAGNES - derivees
             assert not hors, f"Écritures hors des tables du formulaire : {hors} ({diff})"
         valider_lignes(diff)
         if formulaire.verifier and diff:

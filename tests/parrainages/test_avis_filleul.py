@@ -491,12 +491,36 @@ def test_the_mentee_export_names_a_mentor_by_first_name_until_the_pair_is_formed
     from parrainages.services import filleul_exporter
 
     programme = ProgrammeFactory(avis_filleul=AvisFilleul.CHOISIR)
-    filleul = FilleulFactory()
+    # Surnames no random name of the page can hold (the mentee's own was once « Mercier »,
+    # as a mentor's).
+    filleul = FilleulFactory(user__last_name="Filleule-Export")
+    noms = ["Quxparrain", "Vexparrain", "Wuxparrain", "Zyxparrain"]
     non_formees = [
-        ParrainageFactory(programme=programme, filleul=filleul, option=True, attente_filleul=True),
-        ParrainageFactory(programme=programme, filleul=filleul, statut=Statut.NON_CHOISI),
-        ParrainageFactory(programme=programme, filleul=filleul, statut=Statut.REFUSE_FILLEUL),
-        ParrainageFactory(programme=programme, filleul=filleul, statut=Statut.EXPIRE),
+        ParrainageFactory(
+            programme=programme,
+            filleul=filleul,
+            option=True,
+            attente_filleul=True,
+            parrain__user__last_name=noms[0],
+        ),
+        ParrainageFactory(
+            programme=programme,
+            filleul=filleul,
+            statut=Statut.NON_CHOISI,
+            parrain__user__last_name=noms[1],
+        ),
+        ParrainageFactory(
+            programme=programme,
+            filleul=filleul,
+            statut=Statut.REFUSE_FILLEUL,
+            parrain__user__last_name=noms[2],
+        ),
+        ParrainageFactory(
+            programme=programme,
+            filleul=filleul,
+            statut=Statut.EXPIRE,
+            parrain__user__last_name=noms[3],
+        ),
     ]
     formee = ParrainageFactory(filleul=filleul, actif=True)
     export = filleul_exporter(filleul=filleul)
