@@ -12,20 +12,16 @@ time, the number of SQL statements of the last request and, with ``--sql``, its 
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.charge.pages import COMPTES, login  # noqa: E402  (sets Django up)
+from benchmarks.charge.pages import COMPTES, login, mesurer  # noqa: E402  (sets Django up)
 
 # isort: split
 from django.core.cache import cache  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 
 def pages(comptes):
@@ -56,27 +52,16 @@ def main():
             clients[email] = Client(HTTP_HOST="127.0.0.1", secure=True)
             if email:
                 login(clients[email], comptes, email)
-        client = clients[email]
-        client.get(url)
-        durees = []
-        for _ in range(args.repetitions):
-            if froid:
-                cache.clear()
-                # The session is in the database, the login's second factor in the session:
-                # emptying the cache leaves the client signed in.
-            with CaptureQueriesContext(connection) as requetes:
-                debut = time.perf_counter()
-                reponse = client.get(url)
-                durees.append((time.perf_counter() - debut) * 1000)
-        sql_ms = sum(float(q["time"]) for q in requetes.captured_queries) * 1000
-        etat = "froid" if froid else "chaud"
-        print(
-            f"{reponse.status_code} {statistics.median(durees):7.1f} ms  {etat}  "
-            f"{len(requetes):3d} requêtes SQL ({sql_ms:6.1f} ms)  {url}"
+        # "Froid": the cache emptied before each request. The session is in the database,
+        # the login's second factor in the session: emptying the cache leaves it signed in.
+        mesurer(
+            clients[email],
+            url,
+            args.repetitions,
+            sql=args.sql,
+            avant=cache.clear if froid else None,
+            etiquette="froid  " if froid else "chaud  ",
         )
-        if args.sql:
-            for q in sorted(requetes.captured_queries, key=lambda q: -float(q["time"]))[:5]:
-                print(f"      {float(q['time']) * 1000:7.1f} ms  {q['sql'][:400]}")
 
 
 if __name__ == "__main__":

@@ -96,6 +96,29 @@ def login(client, comptes, email):
     client.post("/comptes/2fa/authenticate/", {"code": code})
 
 
+def mesurer(client, url, repetitions, *, sql=False, avant=None, etiquette=""):
+    """One warm-up request, then ``repetitions`` timed ones (``avant()`` before each, outside
+    the timing): prints the median time, the SQL statements of the last request and, with
+    ``sql``, its five slowest."""
+    client.get(url)
+    durees = []
+    for _ in range(repetitions):
+        if avant:
+            avant()
+        with CaptureQueriesContext(connection) as requetes:
+            debut = time.perf_counter()
+            reponse = client.get(url)
+            durees.append((time.perf_counter() - debut) * 1000)
+    sql_ms = sum(float(q["time"]) for q in requetes.captured_queries) * 1000
+    print(
+        f"{reponse.status_code} {statistics.median(durees):7.1f} ms  {etiquette}"
+        f"{len(requetes):3d} requêtes SQL ({sql_ms:6.1f} ms)  {url}"
+    )
+    if sql:
+        for q in sorted(requetes.captured_queries, key=lambda q: -float(q["time"]))[:5]:
+            print(f"      {float(q['time']) * 1000:7.1f} ms  {q['sql'][:600]}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("filtre", nargs="?", default="", help="only URLs containing this")
@@ -111,22 +134,7 @@ def main():
             clients[email] = Client(HTTP_HOST="127.0.0.1", secure=True)
             if email:
                 login(clients[email], comptes, email)
-        client = clients[email]
-        client.get(url)
-        durees = []
-        for _ in range(args.repetitions):
-            with CaptureQueriesContext(connection) as requetes:
-                debut = time.perf_counter()
-                reponse = client.get(url)
-                durees.append((time.perf_counter() - debut) * 1000)
-        sql_ms = sum(float(q["time"]) for q in requetes.captured_queries) * 1000
-        print(
-            f"{reponse.status_code} {statistics.median(durees):7.1f} ms  "
-            f"{len(requetes):3d} requêtes SQL ({sql_ms:6.1f} ms)  {url}"
-        )
-        if args.sql:
-            for q in sorted(requetes.captured_queries, key=lambda q: -float(q["time"]))[:5]:
-                print(f"      {float(q['time']) * 1000:7.1f} ms  {q['sql'][:600]}")
+        mesurer(clients[email], url, args.repetitions, sql=args.sql)
 
 
 if __name__ == "__main__":
