@@ -96,10 +96,18 @@ def login(client, comptes, email):
     client.post("/comptes/2fa/authenticate/", {"code": code})
 
 
-def mesurer(client, url, repetitions, *, sql=False, avant=None, etiquette=""):
+def plan(sql):
+    """The plan PostgreSQL ran for ``sql`` (a captured statement, parameters inlined), with
+    its timings and buffers: where a slow page's time goes."""
+    with connection.cursor() as curseur:
+        curseur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        return "\n".join(ligne for (ligne,) in curseur.fetchall())
+
+
+def mesurer(client, url, repetitions, *, sql=False, plans=0, avant=None, etiquette=""):
     """One warm-up request, then ``repetitions`` timed ones (``avant()`` before each, outside
     the timing): prints the median time, the SQL statements of the last request and, with
-    ``sql``, its five slowest."""
+    ``sql``, its five slowest; with ``plans``, the plans of that many of the slowest SELECTs."""
     client.get(url)
     durees = []
     for _ in range(repetitions):
@@ -117,6 +125,9 @@ def mesurer(client, url, repetitions, *, sql=False, avant=None, etiquette=""):
     if sql:
         for q in sorted(requetes.captured_queries, key=lambda q: -float(q["time"]))[:5]:
             print(f"      {float(q['time']) * 1000:7.1f} ms  {q['sql'][:600]}")
+    lentes = sorted(requetes.captured_queries, key=lambda q: -float(q["time"]))
+    for q in [q for q in lentes if q["sql"].startswith("SELECT")][:plans]:
+        print(f"\n      {float(q['time']) * 1000:7.1f} ms  {q['sql']}\n{plan(q['sql'])}\n")
 
 
 def main():
@@ -124,6 +135,9 @@ def main():
     parser.add_argument("filtre", nargs="?", default="", help="only URLs containing this")
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--sql", action="store_true", help="print the slowest queries")
+    parser.add_argument(
+        "--plans", type=int, default=0, help="EXPLAIN ANALYZE this many of the slowest SELECTs"
+    )
     args = parser.parse_args()
     comptes = json.loads(COMPTES.read_text())
     clients = {}
@@ -134,7 +148,7 @@ def main():
             clients[email] = Client(HTTP_HOST="127.0.0.1", secure=True)
             if email:
                 login(clients[email], comptes, email)
-        mesurer(clients[email], url, args.repetitions, sql=args.sql)
+        mesurer(clients[email], url, args.repetitions, sql=args.sql, plans=args.plans)
 
 
 if __name__ == "__main__":

@@ -367,3 +367,41 @@ def test_another_programmes_figures_answer_404(client, reseau):
     for object_id in (autre.pk, 999999, "x"):
         page = client.get(reverse("admin:programmes_programme_regions", args=[object_id]))
         assert page.status_code == 404
+
+
+def test_a_pair_is_in_a_region_when_its_mentee_or_its_mentor_lives_there(reseau):
+    """The territory of a row reached by two places (a pair's mentee and mentor) is tested on
+    each key (``mentorat/perimetre.py``, ``DansLesCles``): the same pairs as the plain rule,
+    a pair whose mentor has no commune included when its mentee lives in the region."""
+    from django.db import connection
+
+    from parrainages.admin import ParrainageAdmin
+    from tests.parrainages.factories import ParrainFactory
+
+    nqt = reseau["programme"]
+    dedans, dehors = commune(STRASBOURG), commune(LYON)
+    cas = {}
+    for nom, lieu_filleul, lieu_parrain in [
+        ("filleul", dedans, dehors),
+        ("parrain", dehors, dedans),
+        ("les deux", dedans, dedans),
+        ("aucun", dehors, dehors),
+        ("parrain sans commune", dedans, None),
+        ("filleul hors région, parrain sans commune", dehors, None),
+    ]:
+        cas[nom] = ParrainageFactory(
+            programme=nqt,
+            filleul=FilleulFactory(commune=lieu_filleul),
+            parrain=ParrainFactory(commune=lieu_parrain),
+        )
+    perimetre = perimetre_de(reseau[GRAND_EST])
+    vus = perimetre.filtrer(Parrainage.objects.all(), ParrainageAdmin.portee)
+    assert set(vus) == {cas["filleul"], cas["parrain"], cas["les deux"], cas["parrain sans commune"]}
+    assert vus.count() == 4
+    # Excluded the other way round: the same split, no row lost to a NULL.
+    autres = Parrainage.objects.exclude(pk__in=vus.values("pk"))
+    assert set(autres) == {cas["aucun"], cas["filleul hors région, parrain sans commune"]}
+    sql = str(vus.query)
+    if connection.vendor == "postgresql":
+        assert "= ANY(ARRAY(SELECT" in sql
+    assert "parrainages_filleul" not in sql.split(" WHERE ")[0]  # nothing joined to the pairs
