@@ -360,7 +360,7 @@ def _par_les_cles(model, nom: str, chemins: list[str], deps, communes) -> Q:
     if not champ.concrete or not champ.many_to_one or not all(restes):
         return _dans_le_territoire(chemins, deps, communes)
     autre = champ.related_model
-    dedans = autre._base_manager.filter(_dans_le_territoire(restes, deps, communes))
+    dedans = autre._base_manager.filter(_dans_le_territoire(restes, deps, communes)).order_by()
     return Q(DansLesCles(champ.attname, dedans.values(champ.target_field.attname)))
 
 
