@@ -26,6 +26,8 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import ValidationError
 
+from .admin_pagination import liste_par_les_cles
+
 # What a bad value raises on its way to a query: conversions (ValueError, TypeError,
 # ValidationError) and dates out of Python's range (OverflowError).
 ERREURS_DE_VALEUR = (ValueError, TypeError, OverflowError, ValidationError)
@@ -98,9 +100,10 @@ class SafeChangeListBase:
 
     def get_results(self, request):
         try:
-            return super().get_results(request)
+            super().get_results(request)
         except ERREURS_DE_VALEUR as exc:
             raise IncorrectLookupParameters(exc) from exc
+        liste_par_les_cles(self)
 
 
 class SafeChangeListMixin:

@@ -128,3 +128,50 @@ def test_a_page_is_chosen_on_the_lists_own_table_then_joined_in_one_query(client
         reponse = client.get(URL, {"o": sens})
         cles = Rencontre.objects.order_by(*ordre).values_list("pk", flat=True)
         assert [r.pk for r in reponse.context["cl"].result_list] == list(cles[:2]), sens
+
+
+@pytest.mark.parametrize("nombre", [2, 3])
+def test_a_search_reads_its_keys_once_for_the_count_and_the_pages(client, borne, nombre):
+    """A searched list: its keys read once, in its order and up to the bound; the count is
+    their number, each page the rows of its slice, read by key without the search again. On
+    one page (2 rows) or two (3 rows, pages of 2); same rows, same order as the search."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    debut = timezone.now() - dt.timedelta(days=30)
+    for i in range(nombre):
+        RencontreFactory(
+            parrainage__filleul__user__last_name="Benali", debut=debut + dt.timedelta(hours=i)
+        )
+    RencontreFactory(parrainage__filleul__user__last_name="Martin")  # not found
+    connecter(client, gestionnaire())
+    trouvees = list(
+        Rencontre.objects.filter(parrainage__filleul__user__last_name="Benali")
+        .order_by("-debut", "-pk")
+        .values_list("pk", flat=True)
+    )
+    vues = []
+    for page in ("1", "2")[: (nombre + 1) // 2]:
+        with CaptureQueriesContext(connection) as requetes:
+            reponse = client.get(URL, {"q": "Benali", "p": page})
+        cl = reponse.context["cl"]
+        assert cl.result_count == nombre and not cl.paginator.depasse
+        vues += [r.pk for r in cl.result_list]
+        sql = [q["sql"] for q in requetes.captured_queries]
+        # No count: the keys, then the page's rows by key, and the date bar from them (the
+        # search is not run again).
+        assert not any("COUNT(" in q for q in sql)
+        recherches = [q for q in sql if "parrainages_rencontre" in q and "BENALI" in q.upper()]
+        assert len(recherches) == 1, recherches
+    assert vues == trouvees
+
+
+def test_a_search_past_the_bound_pages_as_any_list(client, borne):
+    for _ in range(5):
+        RencontreFactory(parrainage__filleul__user__last_name="Benali")
+    connecter(client, gestionnaire())
+    reponse = client.get(URL, {"q": "Benali", "p": "2"})
+    cl = reponse.context["cl"]
+    assert cl.paginator.depasse and cl.paginator._cles is None
+    assert len(cl.result_list) == 2  # the pages of the bounded rows, as any list's
