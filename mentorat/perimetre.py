@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q, QuerySet, Subquery
 
 # Roles in a structure, from the least to the most rights.
 LECTURE = "lecture"
@@ -365,7 +365,8 @@ def _par_les_cles(model, nom: str, chemins: list[str], deps, communes) -> Q:
 
 
 class DansLesCles(Expression):
-    """``colonne`` holds one of the keys ``cles`` (a query of one column).
+    """``colonne`` holds one of the keys ``cles`` (a query of one column, or an expression
+    that is one: ``RawSQL("SELECT id FROM …")``).
 
     On PostgreSQL, ``colonne = ANY(ARRAY(SELECT …))``: the keys are read once, then looked up
     in the column's own index (several such tests joined by OR become one bitmap of the
@@ -379,7 +380,7 @@ class DansLesCles(Expression):
     def __init__(self, colonne, cles):
         super().__init__(output_field=BooleanField())
         self.colonne = F(colonne) if isinstance(colonne, str) else colonne
-        self.cles = cles if isinstance(cles, Subquery) else Subquery(cles)
+        self.cles = Subquery(cles) if isinstance(cles, QuerySet) else cles
 
     def get_source_expressions(self):
         return [self.colonne, self.cles]

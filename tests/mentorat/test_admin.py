@@ -1094,7 +1094,8 @@ def test_illegal_rows_with_the_same_reason_share_one_warning(client):
 def test_deleting_an_account_in_the_admin_erases_it_like_the_person_would(client):
     from auditlog.models import LogEntry
 
-    pair = ParrainageFactory(actif=True)
+    # A surname no other person of the test bears (a random one may be the mentor's too).
+    pair = ParrainageFactory(actif=True, filleul__user__last_name="Quenoëlle-Vraszk")
     filleul = pair.filleul
     user = filleul.user
     nom = user.last_name
