@@ -188,7 +188,7 @@ def preparer(mentees: int, mentors: int, log) -> tuple[Convention, dict[int, str
     return convention, choisies, creees
 
 
-def mesurer(convention: Convention, repetitions: int, log) -> dict:
+def mesurer(convention: Convention, repetitions: int, log, sql: bool = False) -> dict:
     fin = timezone.localdate()
     debut = fin - dt.timedelta(days=364)
     mesures = {k: [] for k in ("donnees", "pdf", "lignes", "xlsx", "csv", "pdf_xlsx", "tache")}
@@ -220,6 +220,9 @@ def mesurer(convention: Convention, repetitions: int, log) -> dict:
         f"{len(xlsx) // 1024} Kio, CSV {len(csv) // 1024} Kio ; chiffres du rapport en "
         f"{len(requetes)} requêtes"
     )
+    if sql:  # the figures' slowest statements, last repetition
+        for q in sorted(requetes.captured_queries, key=lambda q: -float(q["time"]))[:5]:
+            log(f"    {float(q['time']) * 1000:8.1f} ms  {q['sql'][:400]}")
     return mesures
 
 
@@ -230,6 +233,9 @@ def main():
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument(
         "--garder", action="store_true", help="ne pas supprimer les données du banc d'essai"
+    )
+    parser.add_argument(
+        "--sql", action="store_true", help="les requêtes les plus lentes des chiffres"
     )
     options = parser.parse_args()
     base = settings.DATABASES["default"]
@@ -245,7 +251,7 @@ def main():
         debut = time.perf_counter()
         convention, choisies, creees = preparer(options.mentees, options.mentors, print)
         print(f"Préparation : {time.perf_counter() - debut:.1f} s")
-        mesures = mesurer(convention, options.repetitions, print)
+        mesures = mesurer(convention, options.repetitions, print, sql=options.sql)
     print(f"\nMédianes sur {options.repetitions} répétitions :")
     libelles = {
         "donnees": "chiffres, séries, sorties, événements",

@@ -165,15 +165,16 @@ def _mois_entre(debut: str, fin: str):
 
 def predicat(code: str, chemin: str) -> Q:
     """The public ``code`` tested on the mentee at ``chemin`` of the rows counted
-    (``"filleul"``, ``"parrainage__filleul"``…): the rule of ``filleuls_du_public``, read on
-    the row the count joins anyway. As a subquery over every mentee (``condition``), each
-    public of each indicator of a report read the 200,000 mentees of a national database
-    again, ages recomputed row by row (a report took a minute)."""
+    (``"filleul"``, ``"parrainage__filleul"``…; ``""``: the mentees themselves): the rule of
+    ``filleuls_du_public``, read on the row the count joins anyway. As a subquery over every
+    mentee (``condition``), each public of each indicator of a report read the 200,000
+    mentees of a national database again, ages recomputed row by row (a report took a
+    minute)."""
     from parrainages.models import Filleul
     from programmes.models import NiveauDiplome
 
     public = Public(code)
-    p = f"{chemin}__"
+    p = f"{chemin}__" if chemin else ""  # "": the mentee's own row
     if public in (Public.JEUNE, Public.AGE_26_49, Public.SENIOR):
         age = _mois_entre(f"{p}date_naissance", f"{p}created_at")
         if public == Public.JEUNE:
