@@ -458,22 +458,21 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
             }
             for i in filleul.inscriptions.select_related("evenement")
         ],
-        "signatures": _signatures_exporter(
-            user, deja_lus=[i for p in parrainages for i in p.immersions.all()]
-        )
-        if user
-        else [],
+        "signatures": _signatures_exporter(user, parrainages=parrainages) if user else [],
     }
 
 
-def _signatures_exporter(user, *, deja_lus) -> list[dict]:
+def _signatures_exporter(user, *, parrainages) -> list[dict]:
     """The documents ``user`` signed, each named as it names itself.
 
     Each party names its document by type and id (``Partie.document``, a query for the type
     and one for the document, per signature): the types are read with the parties, the
-    documents of each type in one query, except those the export has already read
-    (``deja_lus``: her immersion conventions).
+    documents of each type in one query, except those the export has already read (her
+    pairs' immersion conventions); a document of one of her pairs (a charter, named by the
+    pair's programme) is given the pair already read, not read again for each.
     """
+    binomes = {p.pk: p for p in parrainages}
+    deja_lus = [i for p in parrainages for i in p.immersions.all()]
     parties = list(
         Partie.objects.filter(user=user)
         .signees()
@@ -489,6 +488,9 @@ def _signatures_exporter(user, *, deja_lus) -> list[dict]:
     for type_de_document, ids in manquants.items():
         modele = type_de_document.model_class()
         for pk, document in modele._base_manager.in_bulk(ids).items():
+            binome = binomes.get(getattr(document, "parrainage_id", None))
+            if binome is not None:
+                document.parrainage = binome
             documents[(modele, pk)] = document
     return [
         {
