@@ -55,7 +55,7 @@ def _liste(model_admin, request):
             model_admin.model,
             list_display,
             model_admin.get_list_display_links(requete, list_display),
-            model_admin.get_list_filter(requete),
+            _filtres_utilises(model_admin.get_list_filter(requete), filtres),
             model_admin.date_hierarchy,
             model_admin.get_search_fields(requete),
             model_admin.get_list_select_related(requete),
@@ -68,6 +68,29 @@ def _liste(model_admin, request):
         )
     except (IncorrectLookupParameters, SuspiciousOperation, *ERREURS_DE_VALEUR):
         return None
+
+
+def _filtres_utilises(list_filter, filtres: QueryDict) -> list:
+    """The list's filters that the address uses, and every filter of its own
+    (``SimpleListFilter``: its ``queryset`` may filter with no parameter given).
+
+    A field's filter without any of its parameters (``<path>__…``) in the address filters
+    nothing, and building it reads its choices (a query for a relation's, the programmes'
+    say): the neighbours never show them.
+    """
+    cles = list(filtres.keys())
+    utilises = []
+    for filtre in list_filter:
+        if isinstance(filtre, str):
+            chemin = filtre
+        elif isinstance(filtre, tuple | list):
+            chemin = filtre[0]
+        else:
+            utilises.append(filtre)
+            continue
+        if any(cle.startswith(f"{chemin}__") for cle in cles):
+            utilises.append(filtre)
+    return utilises
 
 
 def _ordre(model, termes, profondeur: int = 0) -> list:

@@ -40,11 +40,12 @@ def nom_membre(participation) -> str:
     return user.get_full_name() if user else "Personne anonymisée"
 
 
-def fiche_cohorte(session) -> dict:
-    """One row per member: attendance, average score per criterion, jury decision, and what
-    became of them (formed pair and its status, end and six-month outcomes: the pair's, else
-    the one recorded on the application of a person without a pair). A fixed number of
-    queries whatever the cohort's size."""
+def grille_cohorte(session) -> dict:
+    """The cohort as its facilitator follows it: one row per member with their attendance,
+    average score per criterion and number of grids, the jury's decision on the member
+    (``participation``). Three queries whatever the cohort's size; what became of the members
+    (pairs, outcomes) is the cohort sheet's (``fiche_cohorte``), which the partner's page does
+    not show and need not read."""
     criteres = list(CritereEvaluation.objects.filter(programme=session.programme_id))
     participations = list(
         session.participations.select_related(
@@ -70,6 +71,31 @@ def fiche_cohorte(session) -> dict:
         .values("evaluation__participation_id", "critere_id")
         .annotate(moyenne=Avg("valeur"))
     }
+    lignes = [
+        {
+            "participation": p,
+            "nom": nom_membre(p),
+            "prescripteur": p.candidature.prescripteur,
+            "statut_candidature": p.candidature.get_statut_display(),
+            "presents": p.presents,
+            "absents": p.absents,
+            "excuses": p.excuses,
+            "moyennes": [moyennes.get((p.pk, c.pk)) for c in criteres],
+            "evaluations": p.evaluations_n,
+        }
+        for p in participations
+    ]
+    return {"session": session, "criteres": criteres, "lignes": lignes}
+
+
+def fiche_cohorte(session) -> dict:
+    """One row per member: attendance, average score per criterion, jury decision, and what
+    became of them (formed pair and its status, end and six-month outcomes: the pair's, else
+    the one recorded on the application of a person without a pair). A fixed number of
+    queries whatever the cohort's size."""
+    grille = grille_cohorte(session)
+    lignes = grille["lignes"]
+    participations = [ligne["participation"] for ligne in lignes]
     filleuls = {p.candidature.filleul_id for p in participations}
     binomes = {}
     # Formed pairs only: a proposal refused or dropped is no pair of the person's.
@@ -93,38 +119,23 @@ def fiche_cohorte(session) -> dict:
         cle = ("b", sortie.parrainage_id) if sortie.parrainage_id else ("c", sortie.candidature_id)
         sorties[(*cle, sortie.moment)] = sortie
     demi_journees = session.demi_journees.count()
-    lignes = []
-    for p in participations:
+    for ligne in lignes:
+        p = ligne["participation"]
         binome = binomes.get(p.candidature.filleul_id)
 
         def sortie(moment, binome=binome, p=p):
             du_binome = sorties.get(("b", binome.pk, moment)) if binome else None
             return du_binome or sorties.get(("c", p.candidature_id, moment))
 
-        lignes.append(
-            {
-                "participation": p,
-                "nom": nom_membre(p),
-                "prescripteur": p.candidature.prescripteur,
-                "statut_candidature": p.candidature.get_statut_display(),
-                "presents": p.presents,
-                "absents": p.absents,
-                "excuses": p.excuses,
-                "moyennes": [moyennes.get((p.pk, c.pk)) for c in criteres],
-                "evaluations": p.evaluations_n,
-                "binome": binome,
-                "sortie_fin": sortie(Sortie.Moment.FIN),
-                "sortie_six_mois": sortie(Sortie.Moment.SIX_MOIS),
-            }
-        )
+        ligne["binome"] = binome
+        ligne["sortie_fin"] = sortie(Sortie.Moment.FIN)
+        ligne["sortie_six_mois"] = sortie(Sortie.Moment.SIX_MOIS)
     decisions = dict.fromkeys(ParticipationSelection.Decision.values, 0)
     for p in participations:
         if p.decision:
             decisions[p.decision] += 1
     return {
-        "session": session,
-        "criteres": criteres,
-        "lignes": lignes,
+        **grille,
         "demi_journees_n": demi_journees,
         "decisions": [
             (label, decisions[value]) for value, label in ParticipationSelection.Decision.choices

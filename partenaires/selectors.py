@@ -760,9 +760,15 @@ def sessions_des_partenaires(partenaires):
     from parrainages.models import SessionSelection
 
     ids = [p.pk for p in partenaires]
-    programmes = programmes_des_partenaires(partenaires)
+    # The programmes of ``programmes_des_partenaires``, as subqueries of this one query.
+    par_convention = Convention.objects.des_partenaires(ids).values("programmes")
+    par_orientation = Candidature.objects.filter(prescripteur__in=ids).values("programme_id")
     return (
-        SessionSelection.objects.filter(Q(animateur__in=ids) | Q(programme__in=programmes))
+        SessionSelection.objects.filter(
+            Q(animateur__in=ids)
+            | Q(programme__in=par_convention)
+            | Q(programme__in=par_orientation)
+        )
         .select_related("programme", "animateur", "commune")
         .annotate(nb_invites=Count("participations"))
         .order_by("-date_debut", "-pk")

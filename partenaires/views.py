@@ -30,7 +30,7 @@ from parrainages.models import Evaluation
 from parrainages.selection import (
     candidatures_invitables,
     evaluations_du_membre,
-    fiche_cohorte,
+    grille_cohorte,
     nom_membre,
 )
 from parrainages.services import evenements_ouverts
@@ -73,6 +73,9 @@ def membre_requis(view):
         request.partenaires = partenaires
         # Read-only members are not offered what the services would refuse them.
         request.peut_orienter = any(p.ecriture for p in partenaires)
+        # Those where the member's role writes, from the same read (``ecriture``): what
+        # ``Partenaire.objects.en_ecriture`` would answer, without asking again.
+        request.partenaires_en_ecriture = [p for p in partenaires if p.ecriture]
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -619,7 +622,7 @@ def session_selection(request, pk):
         request.POST if request.method == "POST" else None,
         candidatures=candidatures_invitables(session, prescripteurs=request.partenaires),
     )
-    ecriture = list(Partenaire.objects.en_ecriture(request.user))
+    ecriture = request.partenaires_en_ecriture
     if request.method == "POST" and not ecriture:
         form.is_valid()
         form.add_error(None, services.LECTURE_SEULE)
@@ -636,15 +639,18 @@ def session_selection(request, pk):
         else:
             messages.success(request, f"{len(invites)} personne(s) invitée(s) et prévenue(s).")
             return redirect("partenaires:session", pk=session.pk)
-    fiche = fiche_cohorte(session) if session.animee else None
-    ids = {p.pk for p in request.partenaires}
-    orientes = [
-        p
-        for p in session.participations.select_related(
+    # The facilitator's grid holds every member of the cohort, with what the list of the
+    # partner's own people shows: read once for both.
+    fiche = grille_cohorte(session) if session.animee else None
+    participations = (
+        [ligne["participation"] for ligne in fiche["lignes"]]
+        if fiche
+        else session.participations.select_related(
             "candidature__filleul__user", "candidature__prescripteur"
         ).order_by("pk")
-        if p.candidature.prescripteur_id in ids
-    ]
+    )
+    ids = {p.pk for p in request.partenaires}
+    orientes = [p for p in participations if p.candidature.prescripteur_id in ids]
     return render(
         request,
         "partenaires/session.html",
@@ -665,7 +671,7 @@ def session_selection(request, pk):
 def session_presences(request, pk):
     """The facilitator's attendance grid: one POST saves it whole, or nothing."""
     session = selectors.session_animee(request.partenaires, pk)
-    ecriture = session.animateur_id in {p.pk for p in Partenaire.objects.en_ecriture(request.user)}
+    ecriture = session.animateur_id in {p.pk for p in request.partenaires_en_ecriture}
     erreur = ""
     if request.method == "POST" and not ecriture:
         erreur = services.LECTURE_SEULE
@@ -707,7 +713,7 @@ def session_evaluation(request, pk, participation):
     if membre is None:
         raise Http404
     form = None
-    ecriture = session.animateur_id in {p.pk for p in Partenaire.objects.en_ecriture(request.user)}
+    ecriture = session.animateur_id in {p.pk for p in request.partenaires_en_ecriture}
     if request.method == "POST" and not ecriture:
         messages.error(request, services.LECTURE_SEULE)
         return redirect("partenaires:session", pk=session.pk)

@@ -12,7 +12,6 @@ from mentorat.models import IdentiteCertifiee, Partie
 from .. import consentement, extensions
 from ..eligibilite import eligibility, refus_age
 from ..models import (
-    AutorisationParentale,
     Candidature,
     EvenementCandidature,
     Filleul,
@@ -270,8 +269,27 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
             "declaree_par": s.get_source_display(),
         }
 
-    parrainages = filleul.parrainages.select_related("programme", "parrain__user").order_by(
-        "propose_le"
+    parrainages = list(
+        filleul.parrainages.select_related("programme", "parrain__user")
+        .prefetch_related("rencontres", "immersions")
+        .order_by("propose_le")
+    )
+    # Her applications, each with its parental authorisation (one at most: read in the same
+    # query, not one of their own).
+    candidatures = list(
+        filleul.candidatures.select_related("programme", "autorisation_parentale")
+        .prefetch_related(
+            Prefetch("evenements", queryset=EvenementCandidature.objects.chronologiques())
+        )
+        .order_by("created_at")
+    )
+    autorisations = sorted(
+        (
+            c.autorisation_parentale
+            for c in candidatures
+            if getattr(c, "autorisation_parentale", None) is not None
+        ),
+        key=lambda a: a.emise_le,
     )
     # The outcomes of her pairs and of her applications without a pair, in one query.
     sorties_de = {}
@@ -350,9 +368,7 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                 "refusee_le": a.refusee_le.isoformat() if a.refusee_le else None,
                 "texte": a.texte,
             }
-            for a in AutorisationParentale.objects.filter(candidature__filleul=filleul)
-            .select_related("candidature__programme")
-            .order_by("emise_le")
+            for a in autorisations
         ],
         "consentement": {
             "version": filleul.consentement_version,
@@ -381,11 +397,7 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                 # week): the situation asked at the end and six months later.
                 "sorties": [sortie(s) for s in sorties_de.get(("candidature", c.pk), [])],
             }
-            for c in filleul.candidatures.select_related("programme")
-            .prefetch_related(
-                Prefetch("evenements", queryset=EvenementCandidature.objects.chronologiques())
-            )
-            .order_by("created_at")
+            for c in candidatures
         ],
         "parrainages": [
             {
@@ -432,7 +444,7 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                 ],
                 "sorties": [sortie(s) for s in sorties_de.get(("parrainage", p.pk), [])],
             }
-            for p in parrainages.prefetch_related("rencontres", "immersions")
+            for p in parrainages
         ],
         # The selection weeks they were invited to: attendance, assessments, the jury.
         "semaines_de_selection": _participations_exporter(filleul),
@@ -446,17 +458,48 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
             }
             for i in filleul.inscriptions.select_related("evenement")
         ],
-        "signatures": [
-            {
-                "document": str(p.document),
-                "qualite": p.libelle,
-                "signee_le": p.signee_le.isoformat(),
-            }
-            for p in Partie.objects.filter(user=user).signees().order_by("signee_le")
-        ]
-        if user
-        else [],
+        "signatures": _signatures_exporter(user, parrainages=parrainages) if user else [],
     }
+
+
+def _signatures_exporter(user, *, parrainages) -> list[dict]:
+    """The documents ``user`` signed, each named as it names itself.
+
+    Each party names its document by type and id (``Partie.document``, a query for the type
+    and one for the document, per signature): the types are read with the parties, the
+    documents of each type in one query, except those the export has already read (her
+    pairs' immersion conventions); a document of one of her pairs (a charter, named by the
+    pair's programme) is given the pair already read, not read again for each.
+    """
+    binomes = {p.pk: p for p in parrainages}
+    deja_lus = [i for p in parrainages for i in p.immersions.all()]
+    parties = list(
+        Partie.objects.filter(user=user)
+        .signees()
+        .select_related("document_type")
+        .order_by("signee_le")
+    )
+    documents = {(type(d), d.pk): d for d in deja_lus}
+    manquants = {}
+    for partie in parties:
+        modele = partie.document_type.model_class()
+        if (modele, partie.document_id) not in documents:
+            manquants.setdefault(partie.document_type, set()).add(partie.document_id)
+    for type_de_document, ids in manquants.items():
+        modele = type_de_document.model_class()
+        for pk, document in modele._base_manager.in_bulk(ids).items():
+            binome = binomes.get(getattr(document, "parrainage_id", None))
+            if binome is not None:
+                document.parrainage = binome
+            documents[(modele, pk)] = document
+    return [
+        {
+            "document": str(documents[(p.document_type.model_class(), p.document_id)]),
+            "qualite": p.libelle,
+            "signee_le": p.signee_le.isoformat(),
+        }
+        for p in parties
+    ]
 
 
 def _parrain_nomme(parrainage) -> str:

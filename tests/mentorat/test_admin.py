@@ -178,8 +178,9 @@ PAGES = [
     pytest.param(AutorisationParentaleFactory, 10, None, 8, id="autorisation_parentale"),
     # The change page is the application's review: the history (one query), the reasons of the
     # list (one), the partners' referrals with their diagnostics (one), and the previous and
-    # next applications of the list (one, plus the programmes its filter offers: one).
-    pytest.param(CandidatureFactory, 10, 6, 12, id="candidature"),
+    # next applications of the list (one: the list's filters the address does not use are not
+    # built, nor their choices read).
+    pytest.param(CandidatureFactory, 10, 6, 11, id="candidature"),
     # Staff reorder and withdraw reasons from the list itself.
     pytest.param(MotifRefusFactory, 8, 6, 7, id="motif_refus"),
     pytest.param(ParrainageFactory, 11, 6, 12, id="parrainage"),

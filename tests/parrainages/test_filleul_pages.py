@@ -315,6 +315,35 @@ def test_download_my_data(client):
     assert "7654321B" in page
 
 
+def test_my_data_lists_every_signed_document_in_a_fixed_number_of_queries():
+    """Each signed charter is named in the export; more signatures, no more queries (the
+    documents are read by type, the charters with their pair's programme)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from parrainages.services import filleul_exporter
+
+    filleul = FilleulFactory()
+
+    def signer_une_charte():
+        charte = CharteFactory(parrainage=ParrainageFactory(filleul=filleul, actif=True))
+        signer(partie_de(charte, "filleul"))
+        return charte
+
+    def exporter():
+        with CaptureQueriesContext(connection) as capture:
+            export = filleul_exporter(filleul=Filleul.objects.get(pk=filleul.pk))
+        return export, len(capture.captured_queries)
+
+    premiere = signer_une_charte()
+    export, une = exporter()
+    assert [s["document"] for s in export["signatures"]] == [str(premiere)]
+    autres = [signer_une_charte() for _ in range(2)]
+    export, trois = exporter()
+    assert [s["document"] for s in export["signatures"]] == [str(c) for c in [premiere, *autres]]
+    assert trois == une
+
+
 def test_my_data_names_availability_slots_in_french(client):
     filleul = FilleulFactory(disponibilites=["mar_soir", "sam_matin"])
     client.force_login(filleul.user)

@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 
 # Page: queries with a cohort of any size (session with the account, partners, rows, prefetches…).
 PAGES = {
-    "sessions": 7,
-    "session": 16,
-    "session_presences": 11,
+    "sessions": 5,
+    "session": 9,
+    "session_presences": 8,
 }
 
 
