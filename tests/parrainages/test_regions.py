@@ -396,7 +396,12 @@ def test_a_pair_is_in_a_region_when_its_mentee_or_its_mentor_lives_there(reseau)
         )
     perimetre = perimetre_de(reseau[GRAND_EST])
     vus = perimetre.filtrer(Parrainage.objects.all(), ParrainageAdmin.portee)
-    assert set(vus) == {cas["filleul"], cas["parrain"], cas["les deux"], cas["parrain sans commune"]}
+    assert set(vus) == {
+        cas["filleul"],
+        cas["parrain"],
+        cas["les deux"],
+        cas["parrain sans commune"],
+    }
     assert vus.count() == 4
     # Excluded the other way round: the same split, no row lost to a NULL.
     autres = Parrainage.objects.exclude(pk__in=vus.values("pk"))

@@ -41,8 +41,9 @@ PRECISION = "Projet à mûrir avec sa conseillère."
 # The review page of a Gestionnaire, whatever the number of applications, history rows and
 # referrals: session (with the account), permissions, perimeter, the application (with the
 # applicant, their commune and account), the referrals, the programmes the list's filter
-# offers (the address filters on them), the list's neighbours (one windowed query), the history, the content type of the
-# history button, the reasons' list, and the request's savepoint and its release.
+# offers (the address filters on them), the list's neighbours (one windowed query), the
+# history, the content type of the history button, the reasons' list, and the request's
+# savepoint and its release.
 NB_REQUETES_REVUE = 12
 
 
