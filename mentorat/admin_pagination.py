@@ -175,11 +175,20 @@ def liste_par_les_cles(changelist) -> None:
     """After a searched list is counted by its keys: its rows, shown whole on one page (at
     most a page of them, or « Tout afficher »), and its date bar's first and last dates are
     read by those keys, not by the search again (Django reads the list's queryset again for
-    both)."""
+    both).
+
+    Called once per changelist (a second call does nothing), by ``SafeChangeListBase`` after
+    the changelist's own ``get_results``, or earlier by a changelist that works on its rows
+    (``parrainages.admin.ParrainageChangeList``). Rows already read are left as they are: a
+    changelist may have set attributes on them."""
+    if getattr(changelist, "_lue_par_les_cles", False):
+        return
+    changelist._lue_par_les_cles = True
     cles = getattr(changelist.paginator, "_cles", None)
     if cles is None:
         return
-    if not changelist.multi_page or (changelist.show_all and changelist.can_show_all):
+    une_page = not changelist.multi_page or (changelist.show_all and changelist.can_show_all)
+    if une_page and getattr(changelist.result_list, "_result_cache", None) is None:
         changelist.result_list = _lignes_des_cles(changelist.queryset, cles)
     lignes = changelist.queryset.model._base_manager.filter(pk__in=cles)
     lignes.__class__ = type(changelist.queryset)  # the date bar's bounded dates, if any
@@ -195,6 +204,10 @@ class PaginationBorneeMixin:
         paginator = super().get_paginator(
             request, queryset, per_page, orphans, allow_empty_first_page
         )
-        if isinstance(paginator, PaginationBornee) and request.GET.get(SEARCH_VAR, "").strip():
+        if (
+            isinstance(paginator, PaginationBornee)
+            and request.GET.get(SEARCH_VAR, "").strip()
+            and self.get_search_fields(request)
+        ):
             paginator.cles_d_abord = True
         return paginator

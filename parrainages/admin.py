@@ -37,6 +37,7 @@ from mentorat.admin import (
     transition_action,
 )
 from mentorat.admin_dates import BoundedDatesChangeList, DateHierarchyFromBoundsMixin
+from mentorat.admin_pagination import liste_par_les_cles
 from mentorat.admin_perimetre import REFERENTIEL_PARTAGE, dans_le_perimetre
 from mentorat.admin_voisins import voisins
 from mentorat.models import Partie, User
@@ -1142,6 +1143,9 @@ class ParrainageChangeList(BoundedDatesChangeList):
 
     def get_results(self, request):
         super().get_results(request)
+        # A search's rows read by its keys first (``liste_par_les_cles``), then given their
+        # mentors' open pairs.
+        liste_par_les_cles(self)
         if "places_du_parrain" not in self.list_display:
             return
         ouverts = binomes_ouverts_par_parrain({p.parrain_id for p in self.result_list})

@@ -175,3 +175,26 @@ def test_a_search_past_the_bound_pages_as_any_list(client, borne):
     cl = reponse.context["cl"]
     assert cl.paginator.depasse and cl.paginator._cles is None
     assert len(cl.result_list) == 2  # the pages of the bounded rows, as any list's
+
+
+def test_a_searched_proposals_list_on_one_page_shows_its_mentors_places(client):
+    """The proposals' list gives each row its mentor's open pairs after Django read the page:
+    a search that fits on one page is read by its keys before that, not after (its rows
+    would lose what the list added to them)."""
+    from parrainages.models import Parrainage
+    from tests.parrainages.factories import ParrainageFactory
+
+    ParrainageFactory(
+        statut=Parrainage.Statut.PROPOSITION, filleul__user__last_name="Quenoëlle-Vraszk"
+    )
+    connecter(client, gestionnaire())
+    url = reverse("admin:parrainages_parrainage_changelist")
+    reponse = client.get(url, {"statut__exact": "proposition", "q": "Quenoëlle"})
+    assert reponse.status_code == 200
+    cl = reponse.context["cl"]
+    assert cl.result_count == 1 and cl.paginator._cles is not None
+    from parrainages.services.capacite import binomes_ouverts_par_parrain
+
+    (ligne,) = cl.result_list
+    attendu = binomes_ouverts_par_parrain({ligne.parrain_id}).get(ligne.parrain_id, 0)
+    assert ligne.binomes_ouverts_du_parrain == attendu == 1  # the proposal itself
