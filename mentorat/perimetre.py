@@ -373,7 +373,8 @@ class DansLesCles(Expression):
     table's rows), where ``colonne IN (SELECT …)`` under an OR can only be tested row by row
     against a hash of the keys after reading every row the other conditions leave. Elsewhere
     (SQLite), ``colonne IN (SELECT …)``: the same rows. A NULL column is in no territory,
-    as with the join it replaces."""
+    as with the join it replaces. Not for a negated condition: ``~Q(DansLesCles(…))`` leaves
+    the NULL column's rows out too, where Django's ``exclude()`` through a join keeps them."""
 
     conditional = True
 

@@ -139,7 +139,8 @@ def binomes_en_panne(aujourd_hui=None, limite=200, parrainages=None):
     """Active regular pairs with no logged meeting for their programme's delay, the longest
     silent first (the ``limite`` of them). The rule is the work queue's
     (``file_de_travail``), in the database: the day of the last meeting held, or else the
-    start, is the programme's delay ago or more."""
+    start, is the programme's delay ago or more. The pairs are read in the columns the
+    follow-up page shows (``COLONNES_LUES``): another field costs a query per pair."""
     return suivi(aujourd_hui, limite, parrainages, enquetes=False)[0]
 
 
