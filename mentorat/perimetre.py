@@ -164,15 +164,21 @@ class Perimetre:
 
     # -- filters -------------------------------------------------------------------------
 
-    def q(self, portee: Portee, role: str = LECTURE, model=None) -> Q:
+    def q(self, portee: Portee, role: str = LECTURE, model=None, par_les_cles=False) -> Q:
         """The condition a row of ``portee`` meets to be in this perimeter (with ``role``).
 
         With ``model`` (the rows' model), every to-many hop of a path becomes a subquery
         (``pk IN (SELECT …)``): the rows are never duplicated and the database filters each
         relation on its own indexes instead of joining them all under one OR (on national
-        data, 0.3 s instead of 6 s for a regional team's mentees)."""
+        data, 0.3 s instead of 6 s for a regional team's mentees).
+
+        ``par_les_cles``: a row reached by two places is tested on each key
+        (``_dans_le_territoire``), for readers that go through all the perimeter's rows (the
+        follow-up page's sorted lists); a changelist's page, which the database fills by
+        walking an index and testing each row, is faster joined (see there)."""
         if self.tout:
             return Q()
+        cles = model if par_les_cles else None
         # Group programmes by territory: one condition per distinct territory.
         par_territoire: dict = {}
         for e in self.entrees:
@@ -192,7 +198,7 @@ class Perimetre:
             ids = sorted(ids - entiers)
             if ids:
                 condition |= _dans_le_territoire(
-                    portee.lieu, deps, communes, model
+                    portee.lieu, deps, communes, cles
                 ) & self._par_un_chemin(model, portee, ids)
         territoires = [t for t, r in self.orphelins if RANG[r] >= RANG[role]]
         if portee.sans_programme and territoires:
@@ -203,7 +209,7 @@ class Perimetre:
                 condition |= sans
             else:
                 for deps, communes in territoires:
-                    condition |= sans & _dans_le_territoire(portee.lieu, deps, communes, model)
+                    condition |= sans & _dans_le_territoire(portee.lieu, deps, communes, cles)
         return condition
 
     @staticmethod
@@ -214,13 +220,13 @@ class Perimetre:
             condition |= _condition(model, chemin, "in", ids)
         return condition
 
-    def filtrer(self, queryset, portee: Portee, role: str = LECTURE):
+    def filtrer(self, queryset, portee: Portee, role: str = LECTURE, par_les_cles=False):
         """``queryset`` limited to this perimeter (the same rows, never duplicated)."""
         if self.tout:
             return queryset
         if self.vide:
             return queryset.none()
-        return queryset.filter(self.q(portee, role, queryset.model))
+        return queryset.filter(self.q(portee, role, queryset.model, par_les_cles))
 
     def contient(self, programme_id: int | None, commune=None, role: str = LECTURE) -> bool:
         """Whether a row of ``programme_id`` placed in ``commune`` (a ``Commune`` or ``None``)
@@ -323,15 +329,17 @@ def _dans_le_territoire(lieux: Iterable[str], deps, communes, model=None) -> Q:
     """The rows placed (by one of the paths ``lieux``, each to a ``Commune``) in the
     départements ``deps`` or the communes ``communes``.
 
-    With ``model`` (the rows' model) and paths that start with different foreign keys (a
-    pair's mentee and mentor), each of them is tested on its own column against the keys of
-    the rows beyond it in the territory (``DansLesCles``): ``filleul_id = ANY(mentees there)
-    OR parrain_id = ANY(mentors there)``. Joined under the OR, the mentee, the mentor and both
-    their communes were read for every pair of the programme before the territory kept one in
-    ten (a region's active pairs counted in 248 ms on national data, 43 ms so). Paths through
-    one foreign key (a meeting's pair, a mentee's commune) stay joined: the database then
-    knows how many rows a territory holds and walks an ordered list's index until its page is
-    full, which the keys, read whole before the first row, would not let it do."""
+    With ``model`` (the rows' model, given by a reader that asks for it: ``Perimetre.q``'s
+    ``par_les_cles``) and paths that start with different foreign keys (a pair's mentee and
+    mentor), each of them is tested on its own column against the keys of the rows beyond it
+    in the territory (``DansLesCles``): ``filleul_id = ANY(mentees there) OR parrain_id =
+    ANY(mentors there)``. Joined under the OR, the mentee, the mentor and both their communes
+    were read for every pair of the programme before the territory kept one in ten (a
+    region's active pairs counted in 248 ms on national data, 43 ms so). Not for a
+    changelist: its page is filled by walking an index until a hundred rows of the territory
+    come up, cheap joined, while the keys are read whole first (a large region's 40,000
+    mentees: the pairs' list of Île-de-France 78 → 272 ms so). Paths through one foreign key
+    (a meeting's pair, a mentee's commune) stay joined in any case."""
     if model is not None:
         par_cle: dict = {}
         for lieu in lieux:

@@ -370,8 +370,9 @@ def test_another_programmes_figures_answer_404(client, reseau):
 
 
 def test_a_pair_is_in_a_region_when_its_mentee_or_its_mentor_lives_there(reseau):
-    """The territory of a row reached by two places (a pair's mentee and mentor) is tested on
-    each key (``mentorat/perimetre.py``, ``DansLesCles``): the same pairs as the plain rule,
+    """The territory of a row reached by two places (a pair's mentee and mentor) tested on
+    each key (``mentorat/perimetre.py``, ``DansLesCles``, the follow-up page's reading): the
+    same pairs as the joined rule,
     a pair whose mentor has no commune included when its mentee lives in the region."""
     from django.db import connection
 
@@ -395,7 +396,10 @@ def test_a_pair_is_in_a_region_when_its_mentee_or_its_mentor_lives_there(reseau)
             parrain=ParrainFactory(commune=lieu_parrain),
         )
     perimetre = perimetre_de(reseau[GRAND_EST])
-    vus = perimetre.filtrer(Parrainage.objects.all(), ParrainageAdmin.portee)
+    vus = perimetre.filtrer(Parrainage.objects.all(), ParrainageAdmin.portee, par_les_cles=True)
+    # The same pairs as the joined form the changelists keep.
+    joints = perimetre.filtrer(Parrainage.objects.all(), ParrainageAdmin.portee)
+    assert set(joints) == set(vus) and "= ANY(ARRAY(" not in str(joints.query)
     assert set(vus) == {
         cas["filleul"],
         cas["parrain"],
