@@ -1234,7 +1234,7 @@ def _empreinte(ids) -> str:
 class ParrainageAdmin(
     JournalAuditAdminMixin, DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.ModelAdmin
 ):
-    portee = Portee("programme", ("filleul__commune", "parrain__commune"))
+    portee = Portee("programme", ("lieu_filleul", "lieu_parrain"))
     list_display = (
         "parrain",
         "filleul",
@@ -1538,7 +1538,7 @@ PAIR_OF_ROW_SEARCH = _of_pair("parrainage", PAIR_SEARCH)
 @admin.register(Rencontre)
 class RencontreAdmin(DateHierarchyFromBoundsMixin, TransitionAdminMixin, admin.ModelAdmin):
     portee = Portee(
-        "parrainage__programme", ("parrainage__filleul__commune", "parrainage__parrain__commune")
+        "parrainage__programme", ("parrainage__lieu_filleul", "parrainage__lieu_parrain")
     )
     formfield_overrides = HTTPS_URLS
     list_display = ("rencontre", "parrainage", "modalite", "duree_minutes", "sujet", "statut")
@@ -1595,7 +1595,7 @@ class PointEtapeAdmin(DateHierarchyFromBoundsMixin, SelectRelatedMixin, admin.Mo
     handled (``points_etape_traiter``, in the audit trail)."""
 
     portee = Portee(
-        "parrainage__programme", ("parrainage__filleul__commune", "parrainage__parrain__commune")
+        "parrainage__programme", ("parrainage__lieu_filleul", "parrainage__lieu_parrain")
     )
     list_display = (
         "__str__",
@@ -1799,7 +1799,7 @@ class ImmersionAdmin(DateHierarchyFromBoundsMixin, DecisionAdminMixin, admin.Mod
     validate (the sealed PDF then goes to every party), refuse or cancel, resend links."""
 
     portee = Portee(
-        "parrainage__programme", ("parrainage__filleul__commune", "parrainage__parrain__commune")
+        "parrainage__programme", ("parrainage__lieu_filleul", "parrainage__lieu_parrain")
     )
 
     form = ImmersionAdminForm
@@ -2084,7 +2084,7 @@ class BilanImmersionAdmin(SelectRelatedMixin, admin.ModelAdmin):
 
     portee = Portee(
         "immersion__parrainage__programme",
-        ("immersion__parrainage__filleul__commune", "immersion__parrainage__parrain__commune"),
+        ("immersion__parrainage__lieu_filleul", "immersion__parrainage__lieu_parrain"),
     )
 
     list_display = ("__str__", "issue", "jours_presence", "jours_absence", "created_at")
@@ -2232,7 +2232,7 @@ class CharteAdmin(JournalAuditAdminMixin, DecisionAdminMixin, admin.ModelAdmin):
     """Issued by the charter service when a pair is accepted; staff may only cancel one."""
 
     portee = Portee(
-        "parrainage__programme", ("parrainage__filleul__commune", "parrainage__parrain__commune")
+        "parrainage__programme", ("parrainage__lieu_filleul", "parrainage__lieu_parrain")
     )
 
     list_display = ("__str__", "parrainage", "modele", "emise_le", "signee_le", "statut")

@@ -41,11 +41,11 @@ NOM_CHERCHE = "Benali"
 COMPTES = Path(__file__).resolve().parents[1] / "out" / "charge" / "comptes.json"
 
 
-def pages(comptes):
+def pages(comptes, gestionnaire=-1):
     parrain = comptes["parrains"][0]
     national = comptes["partenaires"]["national"]
     local = comptes["partenaires"]["local"]
-    admin = comptes["gestionnaires"][-1]["email"]
+    admin = comptes["gestionnaires"][gestionnaire]["email"]
     return [
         (None, "/_nu/"),
         (None, "/"),
@@ -138,10 +138,18 @@ def main():
     parser.add_argument(
         "--plans", type=int, default=0, help="EXPLAIN ANALYZE this many of the slowest SELECTs"
     )
+    parser.add_argument(
+        "--gestionnaire",
+        type=int,
+        default=-1,
+        help="the staff account of comptes.json for the admin pages (prepare.py: 1 "
+        "Île-de-France, 3 Auvergne-Rhône-Alpes, 5 Occitanie, 7 Hauts-de-France, the default; "
+        "0, 2, 4, 6 the national team)",
+    )
     args = parser.parse_args()
     comptes = json.loads(COMPTES.read_text())
     clients = {}
-    for email, url in pages(comptes):
+    for email, url in pages(comptes, args.gestionnaire):
         if args.filtre not in url:
             continue
         if email not in clients:
