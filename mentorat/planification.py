@@ -73,6 +73,11 @@ PLANIFICATION = (
         toutes_les=(1, "minutes"),
     ),
     Planifiee(
+        "Chiffres des conventions comptés d'avance pour le portail des partenaires",
+        "partenaires.recompter_tableaux",
+        toutes_les=(5, "minutes"),
+    ),
+    Planifiee(
         "Rattrapage des PDF de convention de partenariat signée",
         "partenaires.rattraper_conventions_signees",
         toutes_les=(15, "minutes"),

@@ -6,8 +6,10 @@ is an active member of: another partner's convention or report answers 404.
 
 import datetime as dt
 import hashlib
+import logging
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -27,6 +29,8 @@ from programmes.models import Evenement, Inscription
 from . import indicateurs, publics
 from .indicateurs import DEFINITIONS, IND, Demande
 from .models import Convention, Membre, Objectif, Partenaire, Prescription, Rapport
+
+logger = logging.getLogger(__name__)
 
 # --- Access -------------------------------------------------------------------------------------
 
@@ -384,6 +388,42 @@ def tableau_de_bord_convention(convention, *, aujourd_hui: dt.date | None = None
     return calculer_une_fois(
         cle, lambda: _compter_tableau(convention, objectifs, reference), DUREE_TABLEAU_EN_CACHE
     )
+
+
+# The conventions whose figures ``tableaux_recompter`` keeps ready: those followed (signed at
+# some point) and not ended more than this many days ago (the last report's month).
+TABLEAUX_TENUS_APRES_LA_FIN = 31
+
+
+def tableaux_recompter(*, aujourd_hui: dt.date | None = None) -> int:
+    """Count again the portal's figures of every followed convention (signed at some point,
+    not ended more than ``TABLEAUX_TENUS_APRES_LA_FIN`` days ago) and keep them in the cache
+    under the key a visit reads, before the visits' copies expire. Run every five minutes
+    (``mentorat/planification.py``) for figures kept ten (``DUREE_TABLEAU_EN_CACHE``): a
+    visit finds them counted and never waits for a count (0.5–0.6 s for a national partner's
+    convention on national data). A visit still counts when nothing is kept under its key:
+    the task has not run since an objective changed or the day turned, or the workers are
+    stopped. A convention whose count fails is logged and left to its visits; the others are
+    counted. Returns the number of conventions counted."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    conventions = (
+        Convention.objects.suivies()
+        .filter(date_fin__gte=aujourd_hui - dt.timedelta(days=TABLEAUX_TENUS_APRES_LA_FIN))
+        .prefetch_related("programmes")
+        .order_by("pk")
+    )
+    comptees = 0
+    for convention in conventions:
+        reference = min(max(aujourd_hui, convention.date_debut), convention.date_fin)
+        objectifs = list(convention.objectifs.select_related("secteur"))
+        try:
+            valeur = _compter_tableau(convention, objectifs, reference)
+        except Exception:
+            logger.exception("Chiffres de la convention %s non recomptés", convention.pk)
+            continue
+        cache.set(_cle_tableau(convention, objectifs, reference), (valeur,), DUREE_TABLEAU_EN_CACHE)
+        comptees += 1
+    return comptees
 
 
 def _compter_tableau(convention, objectifs, reference: dt.date) -> dict:

@@ -32,6 +32,15 @@ def rattraper_rapports() -> int:
     return len(services.rapports_a_rattraper(enqueue=produire_rapport.delay))
 
 
+@shared_task(name="partenaires.recompter_tableaux")
+def recompter_tableaux() -> int:
+    """The portal's figures of the followed conventions counted before their cached copies
+    expire (scheduled every five minutes): a visit reads them, it never waits for a count."""
+    from .selectors import tableaux_recompter
+
+    return tableaux_recompter()
+
+
 @shared_task(
     name="partenaires.produire_convention_signee",
     autoretry_for=(OSError, ConnectionError, *TRANSITOIRES),

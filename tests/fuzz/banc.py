@@ -46,8 +46,13 @@ TABLES_IGNOREES = {"mentorat.Session"}
 # in the same transaction). A refused form writes neither.
 TABLES_COMPAGNES = {"auditlog.LogEntry", "mentorat.Envoi"}
 # Written by the database itself along with a table: a meeting's pair gets the date of its
-# last meeting held (``Parrainage.derniere_rencontre_le``, triggers of ``parrainages 0046``).
-TABLES_DERIVEES = {"parrainages.Rencontre": {"parrainages.Parrainage"}}
+# last meeting held (``Parrainage.derniere_rencontre_le``, triggers of ``parrainages 0046``); a
+# person's pairs get their new commune (``lieu_filleul``, ``lieu_parrain``, ``parrainages 0049``).
+TABLES_DERIVEES = {
+    "parrainages.Rencontre": {"parrainages.Parrainage"},
+    "parrainages.Filleul": {"parrainages.Parrainage"},
+    "parrainages.Parrain": {"parrainages.Parrainage"},
+}
 # Rows of these apps must pass full_clean() after an accepted form.
 APPS_VALIDEES = {"mentorat", "programmes", "parrainages", "partenaires", "account"}
 

@@ -132,3 +132,78 @@ def test_on_a_cache_miss_the_page_reads_at_most_ten_statements(client, s):
     assert len(lues) <= 10, "\n\n".join(lues)
     # Every figure in one statement, the partner's pairs computed once at its head.
     assert sum(sql.startswith("WITH") for sql in lues) == 1
+
+
+def test_the_figures_counted_ahead_are_the_ones_a_first_visit_reads(client, s, monkeypatch):
+    """The task counts the followed conventions' figures before the visits' copies expire
+    (``selectors.tableaux_recompter``, every five minutes): a visit after it reads them and
+    counts nothing, with what changed before the task."""
+    from django.core.cache import cache
+
+    from partenaires import indicateurs, tasks
+
+    client.force_login(s.membre_a.user)
+    url = reverse("partenaires:convention", args=[s.convention_a.pk])
+    assert orientes(client.get(url)) == 3
+    nouvelle_candidature(s)
+    cache.clear()
+    # Counted by the task (the Celery task's own code path), not by the visit.
+    assert tasks.recompter_tableaux() >= 1
+    appels = []
+    lire = indicateurs.Releve.lire
+    monkeypatch.setattr(indicateurs.Releve, "lire", lambda r: appels.append(r) or lire(r))
+    response = client.get(url)
+    assert appels == []
+    assert orientes(response) == 4
+    assert "Chiffres arrêtés le" in response.content.decode()
+
+
+def test_drafts_and_conventions_long_ended_are_not_counted_ahead(s):
+    from django.core.cache import cache
+
+    from partenaires.models import Convention
+
+    aujourd_hui = timezone.localdate()
+    suivies = {
+        c.pk
+        for c in Convention.objects.suivies().filter(
+            date_fin__gte=aujourd_hui - dt.timedelta(days=selectors.TABLEAUX_TENUS_APRES_LA_FIN)
+        )
+    }
+    assert s.convention_a.pk in suivies
+    assert selectors.tableaux_recompter() == len(suivies)
+    # A draft is left out; one ended two months ago too; one ended last week is counted.
+    Convention.objects.filter(pk=s.convention_a.pk).update(statut=Convention.Statut.BROUILLON)
+    cache.clear()
+    assert selectors.tableaux_recompter() == len(suivies) - 1
+    Convention.objects.filter(pk=s.convention_a.pk).update(
+        statut=Convention.Statut.TERMINEE, date_fin=aujourd_hui - dt.timedelta(days=60)
+    )
+    assert selectors.tableaux_recompter() == len(suivies) - 1
+    Convention.objects.filter(pk=s.convention_a.pk).update(
+        date_fin=aujourd_hui - dt.timedelta(days=7)
+    )
+    assert selectors.tableaux_recompter() == len(suivies)
+
+
+def test_a_convention_whose_count_fails_leaves_the_others_counted(s, monkeypatch, caplog):
+    from partenaires.models import Convention
+
+    suivies = list(
+        Convention.objects.suivies()
+        .filter(
+            date_fin__gte=timezone.localdate()
+            - dt.timedelta(days=selectors.TABLEAUX_TENUS_APRES_LA_FIN)
+        )
+        .order_by("pk")
+    )
+    compter = selectors._compter_tableau
+
+    def en_panne(convention, *args):
+        if convention.pk == suivies[0].pk:
+            raise RuntimeError("base indisponible")
+        return compter(convention, *args)
+
+    monkeypatch.setattr(selectors, "_compter_tableau", en_panne)
+    assert selectors.tableaux_recompter() == len(suivies) - 1
+    assert f"Chiffres de la convention {suivies[0].pk} non recomptés" in caplog.text
