@@ -8,11 +8,16 @@ Uses the accounts of ``benchmarks/charge/prepare.py`` (``benchmarks/out/charge/c
 through Django's test client, one request at a time. "Froid" empties the cache before each
 request (the figures are counted again), "chaud" reads them from the cache. Prints the median
 time, the number of SQL statements of the last request and, with ``--sql``, its slowest ones.
+"Compté d'avance" empties the cache, then runs the scheduled count of every followed
+convention (``selectors.tableaux_recompter``, outside the timing, its own time printed), then
+times the visit: what a partner meets between two runs of the task.
 """
 
 import argparse
 import json
+import statistics
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -23,21 +28,40 @@ from benchmarks.charge.pages import COMPTES, login, mesurer  # noqa: E402  (sets
 from django.core.cache import cache  # noqa: E402
 from django.test import Client  # noqa: E402
 
+FROID, CHAUD, AVANCE = "froid", "chaud", "avance"
+
 
 def pages(comptes):
     local, national = comptes["partenaires"]["local"], comptes["partenaires"]["national"]
     admin = comptes["gestionnaires"][-1]["email"]
+    convention_locale = f"/partenaire/conventions/{local['convention']}/"
+    convention_nationale = f"/partenaire/conventions/{national['convention']}/"
     return [
-        (None, "/_nu/", False),
-        (local["comptes"][0], f"/partenaire/conventions/{local['convention']}/", True),
-        (local["comptes"][0], f"/partenaire/conventions/{local['convention']}/", False),
-        (national["comptes"][0], f"/partenaire/conventions/{national['convention']}/", True),
-        (national["comptes"][0], f"/partenaire/conventions/{national['convention']}/", False),
-        (admin, "/admin/", True),
-        (admin, "/admin/", False),
-        (admin, "/admin/partenaires/convention/indicateurs/", False),
-        (None, "/_nu/", False),
+        (None, "/_nu/", CHAUD),
+        (local["comptes"][0], convention_locale, FROID),
+        (local["comptes"][0], convention_locale, AVANCE),
+        (local["comptes"][0], convention_locale, CHAUD),
+        (national["comptes"][0], convention_nationale, FROID),
+        (national["comptes"][0], convention_nationale, AVANCE),
+        (national["comptes"][0], convention_nationale, CHAUD),
+        (admin, "/admin/", FROID),
+        (admin, "/admin/", CHAUD),
+        (admin, "/admin/partenaires/convention/indicateurs/", CHAUD),
+        (None, "/_nu/", CHAUD),
     ]
+
+
+def compter_d_avance():
+    """The cache emptied, then the scheduled count of every followed convention."""
+    from partenaires.selectors import tableaux_recompter
+
+    cache.clear()
+    debut = time.perf_counter()
+    n = tableaux_recompter()
+    durees_tache.append((n, (time.perf_counter() - debut) * 1000))
+
+
+durees_tache: list[tuple[int, float]] = []
 
 
 def main():
@@ -47,21 +71,27 @@ def main():
     args = parser.parse_args()
     comptes = json.loads(COMPTES.read_text())
     clients = {}
-    for email, url, froid in pages(comptes):
+    for email, url, mode in pages(comptes):
         if email not in clients:
             clients[email] = Client(HTTP_HOST="127.0.0.1", secure=True)
             if email:
                 login(clients[email], comptes, email)
         # "Froid": the cache emptied before each request. The session is in the database,
         # the login's second factor in the session: emptying the cache leaves it signed in.
+        avant = {FROID: cache.clear, AVANCE: compter_d_avance, CHAUD: None}[mode]
+        durees_tache.clear()
         mesurer(
             clients[email],
             url,
             args.repetitions,
             sql=args.sql,
-            avant=cache.clear if froid else None,
-            etiquette="froid  " if froid else "chaud  ",
+            avant=avant,
+            etiquette={FROID: "froid   ", AVANCE: "d'avance", CHAUD: "chaud   "}[mode] + "  ",
         )
+        if durees_tache:
+            n, _ = durees_tache[0]
+            mediane = statistics.median(d for _, d in durees_tache)
+            print(f"      la tâche : {n} conventions comptées en {mediane:.0f} ms (médiane)")
 
 
 if __name__ == "__main__":
