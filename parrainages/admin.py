@@ -8,7 +8,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
@@ -1074,8 +1074,21 @@ class ImmersionInline(admin.TabularInline):
         return False
 
 
+class SortiesLuesAvecLeBinome(BaseInlineFormSet):
+    """A pair's outcomes as its change form read them with the pair
+    (``ParrainageAdmin.get_object``), not read again by their inline."""
+
+    def get_queryset(self):
+        lues = getattr(self.instance, "sorties_lues", None)
+        # An empty queryset is the inline's refusal to show the rows (no view permission).
+        if lues is None or self.queryset.query.is_empty():
+            return super().get_queryset()
+        return lues
+
+
 class SortieInline(admin.TabularInline):
     model = Sortie
+    formset = SortiesLuesAvecLeBinome
     extra = 0
     max_num = len(Sortie.Moment)
     fields = ("moment", "type", "date", "employeur", "source", "commentaire")
@@ -1345,6 +1358,41 @@ class ParrainageAdmin(
     @admin.display(description="raisons de l'appariement")
     def raisons_detail(self, obj):
         return json_html(obj.raisons)
+
+    def get_object(self, request, object_id, from_field=None):
+        """The pair with its outcomes (one at most per moment, ``Sortie``'s constraint): joined
+        to the pair's own query, they cost its change form no query of their own. Each is
+        kept only where the outcomes' perimeter shows it, as their inline's query would."""
+        queryset = self.get_queryset(request)
+        for moment in Sortie.Moment:
+            alias = f"sortie_{moment}"
+            vue = dans_le_perimetre(
+                request, Sortie.objects.filter(parrainage=OuterRef("pk"), moment=moment)
+            )
+            queryset = queryset.annotate(
+                **{
+                    alias: FilteredRelation("sorties", condition=Q(sorties__moment=moment)),
+                    f"{alias}_vue": Exists(vue),
+                }
+            ).select_related(alias)
+        field = (
+            Parrainage._meta.pk if from_field is None else Parrainage._meta.get_field(from_field)
+        )
+        try:
+            obj = queryset.get(**{field.name: field.to_python(object_id)})
+        except (Parrainage.DoesNotExist, ValidationError, ValueError):
+            return None
+        # An outcome missing leaves its name unset.
+        lues = (
+            getattr(obj, f"sortie_{moment}", None)
+            for moment in Sortie.Moment
+            if getattr(obj, f"sortie_{moment}_vue")
+        )
+        # As their inline lists them (``Sortie.Meta.ordering``).
+        obj.sorties_lues = sorted(
+            (s for s in lues if s is not None), key=lambda s: s.date, reverse=True
+        )
+        return obj
 
     # -- the proposals' list ------------------------------------------------------------------
 

@@ -1,13 +1,17 @@
 """Writes of the parrainages app: profile, application and staff decisions on it,
 personal-data export, mentor offers."""
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F, Func, OuterRef, Q, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 from mentorat.canaux import telephone_saisir
 from mentorat.models import IdentiteCertifiee, Partie
+from programmes.models import Evenement, Inscription, Secteur
 
 from .. import consentement, extensions
 from ..eligibilite import eligibility, refus_age
@@ -17,6 +21,7 @@ from ..models import (
     Filleul,
     MotifRefus,
     Parrain,
+    RepresentantLegal,
     Sortie,
 )
 from .decisions import evenement_ecrire
@@ -233,8 +238,54 @@ def candidature_desister(*, candidature, par=None) -> Candidature:
     return _candidature_decider(candidature, desister, par=par)
 
 
-def _identite_exportee(user) -> dict | None:
-    identite = IdentiteCertifiee.objects.filter(user=user).first() if user else None
+class _LignesJSON(Func):
+    """The rows of a subquery as one JSON array of objects (``None`` when it has none): the
+    subquery's table read inside another query rather than in a query of its own."""
+
+    function = "JSONB_AGG"
+    output_field = models.JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
+
+
+def _lignes(queryset, *champs, **relations):
+    """``queryset``'s rows, ``champs`` of each (and a related row's, ``relations``: name →
+    its fields), as ``_LignesJSON``."""
+    objet = {nom: F(nom) for nom in champs}
+    for nom, sous_champs in relations.items():
+        objet[nom] = JSONObject(**{c: F(f"{nom}__{c}") for c in sous_champs})
+    return Subquery(queryset.order_by().annotate(_l=_LignesJSON(JSONObject(**objet))).values("_l"))
+
+
+def _valeur(champ, valeur):
+    """A value as the JSON of the database wrote it → as the field reads it from a row."""
+    if valeur is None:
+        return None
+    if isinstance(champ, models.DateTimeField):
+        # PostgreSQL writes the offset, SQLite none: in the connection's time zone either way,
+        # as a row's read gives it.
+        lu = parse_datetime(valeur)
+        if timezone.is_naive(lu):
+            return timezone.make_aware(lu, connection.timezone)
+        return lu.astimezone(connection.timezone)
+    if isinstance(champ, models.DateField):
+        return parse_date(valeur)
+    return champ.to_python(valeur)
+
+
+def _relues(modele, lignes, cle=None, **relations) -> list:
+    """Instances of ``modele`` from the objects of ``_lignes`` (not saved again: read only),
+    sorted by ``cle``."""
+    instances = []
+    for ligne in lignes or ():
+        lies = {nom: _relues(lie, [ligne.pop(nom)])[0] for nom, lie in relations.items()}
+        valeurs = {n: _valeur(modele._meta.get_field(n), v) for n, v in ligne.items()}
+        instances.append(modele(**valeurs, **lies))
+    return sorted(instances, key=cle) if cle else instances
+
+
+def _identite_exportee(identite) -> dict | None:
     if identite is None:
         return None
     return {
@@ -277,12 +328,14 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
     # Her applications, each with its parental authorisation (one at most: read in the same
     # query, not one of their own).
     candidatures = list(
-        filleul.candidatures.select_related("programme", "autorisation_parentale")
-        .prefetch_related(
-            Prefetch("evenements", queryset=EvenementCandidature.objects.chronologiques())
+        filleul.candidatures.select_related("programme", "autorisation_parentale").order_by(
+            "created_at"
         )
-        .order_by("created_at")
     )
+    lu = _petites_tables_lire(filleul)
+    evenements_de = {}
+    for e in _relues(EvenementCandidature, lu["evenements"], cle=lambda e: (e.le, e.pk)):
+        evenements_de.setdefault(e.candidature_id, []).append(e)
     autorisations = sorted(
         (
             c.autorisation_parentale
@@ -291,11 +344,9 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
         ),
         key=lambda a: a.emise_le,
     )
-    # The outcomes of her pairs and of her applications without a pair, in one query.
+    # The outcomes of her pairs and of her applications without a pair, the latest first.
     sorties_de = {}
-    for s in Sortie.objects.filter(
-        Q(parrainage__filleul=filleul) | Q(candidature__filleul=filleul)
-    ):
+    for s in _relues(Sortie, lu["sorties"], cle=lambda s: (s.date, s.pk))[::-1]:
         cle = (
             ("parrainage", s.parrainage_id)
             if s.parrainage_id
@@ -313,7 +364,9 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
             "sms_refuses_le": day(user.sms_refuses_le if user else None),
             "canaux_choisis": dict(user.canaux or {}) if user else {},
             "date_naissance": day(filleul.date_naissance),
-            "certifiee_par_franceconnect": _identite_exportee(user),
+            "certifiee_par_franceconnect": _identite_exportee(
+                next(iter(_relues(IdentiteCertifiee, lu["identite"])), None)
+            ),
         },
         "profil": {
             "commune": f"{filleul.commune.nom} ({filleul.commune.code_postal})",
@@ -337,7 +390,7 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
             "identifiant_france_travail": filleul.identifiant_france_travail,
             "niveau_diplome": filleul.get_niveau_diplome_display(),
             "parent_isole": filleul.parent_isole,
-            "secteurs_souhaites": [s.libelle for s in filleul.secteurs_souhaites.all()],
+            "secteurs_souhaites": [s.libelle for s in lu["secteurs"]],
             "disponibilites": filleul.disponibilites_libelles,
             "mobilite_km": filleul.mobilite_km,
             "a_connu_le_programme_par": filleul.get_source_display(),
@@ -357,7 +410,9 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                 if r.consentement_le
                 else None,
             }
-            for r in filleul.representants_legaux.all()
+            for r in _relues(
+                RepresentantLegal, lu["representants"], cle=lambda r: (r.created_at, r.pk)
+            )
         ],
         "autorisations_parentales": [
             {
@@ -391,7 +446,7 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                         "statut": e.statut_libelle,
                         "texte": e.texte_candidat,
                     }
-                    for e in c.evenements.all()
+                    for e in evenements_de.get(c.pk, [])
                 ],
                 # Without a pair (retained but never paired, or gone after the selection
                 # week): the situation asked at the end and six months later.
@@ -456,29 +511,85 @@ def filleul_exporter(*, filleul: Filleul) -> dict:
                 "date": i.evenement.debut.isoformat(),
                 "statut": i.get_statut_display(),
             }
-            for i in filleul.inscriptions.select_related("evenement")
+            for i in lu["inscriptions"]
         ],
-        "signatures": _signatures_exporter(user, parrainages=parrainages) if user else [],
+        "signatures": _signatures_exporter(lu["parties"], parrainages=parrainages),
     }
 
 
-def _signatures_exporter(user, *, parrainages) -> list[dict]:
-    """The documents ``user`` signed, each named as it names itself.
+def _petites_tables_lire(filleul) -> dict:
+    """Her tables of a few rows each (the history of her applications, their outcomes and
+    her pairs', her certified identity, sectors, legal guardians, event registrations and
+    signatures), in one query: each a list of JSON objects in a column (``_lignes``), read
+    back as instances, sorted as their own queries sorted them."""
+    secteurs = Filleul.secteurs_souhaites.through.objects.filter(filleul=OuterRef("pk"))
+    sorties = Sortie.objects.filter(
+        Q(parrainage__filleul=OuterRef("pk")) | Q(candidature__filleul=OuterRef("pk"))
+    )
+    tables = {
+        "evenements": _lignes(
+            EvenementCandidature.objects.filter(candidature__filleul=OuterRef("pk")),
+            *("id", "candidature_id", "statut", "texte_candidat", "le"),
+        ),
+        "sorties": _lignes(
+            sorties,
+            *("id", "parrainage_id", "candidature_id", "moment", "type", "date"),
+            *("employeur", "commentaire", "source"),
+        ),
+        "identite": _lignes(
+            IdentiteCertifiee.objects.filter(user=OuterRef("user_id")),
+            *("id", "prenoms", "nom", "date_naissance", "lieu_naissance"),
+            *("pays_naissance", "certifiee_le"),
+        ),
+        "secteurs": _lignes(secteurs, secteur=("id", "code", "libelle")),
+        "representants": _lignes(
+            RepresentantLegal.objects.filter(filleul=OuterRef("pk")),
+            *("id", "prenom", "nom", "lien", "email", "telephone", "consentement_le"),
+            "created_at",
+        ),
+        "inscriptions": _lignes(
+            Inscription.objects.filter(filleul=OuterRef("pk")),
+            *("id", "statut", "created_at"),
+            evenement=("id", "titre", "debut"),
+        ),
+        "parties": _lignes(
+            Partie.objects.filter(user=OuterRef("user_id")).signees(),
+            *("id", "document_type_id", "document_id", "libelle", "signee_le"),
+        ),
+    }
+    # Named apart from the model's own fields (``inscriptions``, ``representants_legaux``…).
+    lignes = (
+        Filleul._base_manager.filter(pk=filleul.pk)
+        .values(**{f"{nom}_lues": sous_requete for nom, sous_requete in tables.items()})
+        .get()
+    )
+    lu = {nom: lignes[f"{nom}_lues"] for nom in tables}
+    through = Filleul.secteurs_souhaites.through
+    lu["secteurs"] = sorted(
+        (t.secteur for t in _relues(through, lu["secteurs"], secteur=Secteur)),
+        key=lambda s: s.code,
+    )
+    lu["inscriptions"] = _relues(
+        Inscription, lu["inscriptions"], cle=lambda i: (i.created_at, i.pk), evenement=Evenement
+    )[::-1]
+    lu["parties"] = _relues(Partie, lu["parties"], cle=lambda p: (p.signee_le, p.pk))
+    for partie in lu["parties"]:
+        # Content types are read once per process (``ContentType.objects``' cache).
+        partie.document_type = ContentType.objects.get_for_id(partie.document_type_id)
+    return lu
+
+
+def _signatures_exporter(parties, *, parrainages) -> list[dict]:
+    """The documents of ``parties`` (hers, signed), each named as it names itself.
 
     Each party names its document by type and id (``Partie.document``, a query for the type
-    and one for the document, per signature): the types are read with the parties, the
-    documents of each type in one query, except those the export has already read (her
+    and one for the document, per signature): the types come from the content types' cache,
+    the documents of each type in one query, except those the export has already read (her
     pairs' immersion conventions); a document of one of her pairs (a charter, named by the
     pair's programme) is given the pair already read, not read again for each.
     """
     binomes = {p.pk: p for p in parrainages}
     deja_lus = [i for p in parrainages for i in p.immersions.all()]
-    parties = list(
-        Partie.objects.filter(user=user)
-        .signees()
-        .select_related("document_type")
-        .order_by("signee_le")
-    )
     documents = {(type(d), d.pk): d for d in deja_lus}
     manquants = {}
     for partie in parties:

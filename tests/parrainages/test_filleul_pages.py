@@ -9,19 +9,23 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from mentorat.models import User
+from mentorat.models import IdentiteCertifiee, User
 from parrainages import consentement
-from parrainages.models import Candidature, Filleul, Parrainage
+from parrainages.models import Candidature, EvenementCandidature, Filleul, Parrainage, Sortie
 from programmes.models import Commune, Secteur
 from tests.mentorat.factories import UserFactory, gestionnaire
 from tests.parrainages.factories import (
     CandidatureFactory,
     CharteFactory,
+    EvenementCandidatureFactory,
     FilleulFactory,
     ImmersionFactory,
     ParrainageFactory,
     ParrainFactory,
     RencontreFactory,
+    RepresentantLegalFactory,
+    SortieCandidatureFactory,
+    SortieFactory,
     partie_de,
     signer,
 )
@@ -342,6 +346,68 @@ def test_my_data_lists_every_signed_document_in_a_fixed_number_of_queries():
     export, trois = exporter()
     assert [s["document"] for s in export["signatures"]] == [str(c) for c in [premiere, *autres]]
     assert trois == une
+
+
+def test_my_data_reads_its_small_tables_as_their_own_queries_would():
+    """Her certified identity, sectors, guardians, registrations, signatures, her
+    applications' history and the outcomes come in one query, as JSON: the same values (to
+    the microsecond, in the same time zone) in the same order as each table's own query."""
+    from parrainages.services import filleul_exporter
+
+    filleul = RepresentantLegalFactory(consentement_le=timezone.now()).filleul
+    RepresentantLegalFactory(filleul=filleul, prenom="Éric", consentement_le=None)
+    identite = IdentiteCertifiee.objects.create(
+        user=filleul.user,
+        prenoms="Zoé Anne",
+        nom=filleul.user.last_name,
+        date_naissance=filleul.date_naissance,
+        pays_naissance="99100",
+        certifiee_le=timezone.now().replace(microsecond=120000),
+    )
+    filleul.secteurs_souhaites.set(Secteur.objects.order_by("-code")[:2])
+    candidature = CandidatureFactory(filleul=filleul, retenue=True)
+    for jours in (3, 1, 2):
+        EvenementCandidatureFactory(
+            candidature=candidature, le=timezone.now() - dt.timedelta(days=jours)
+        )
+    SortieCandidatureFactory(candidature=candidature, moment=Sortie.Moment.SIX_MOIS)
+    pair = ParrainageFactory(filleul=filleul, actif=True)
+    for moment, jours in ((Sortie.Moment.FIN, 0), (Sortie.Moment.SIX_MOIS, 180)):
+        SortieFactory(
+            parrainage=pair, moment=moment, date=timezone.localdate() + dt.timedelta(days=jours)
+        )
+    InscriptionFactory.create_batch(2, filleul=filleul)
+    charte = CharteFactory(parrainage=pair)
+    signer(partie_de(charte, "filleul"))
+
+    export = filleul_exporter(filleul=Filleul.objects.get(pk=filleul.pk))
+
+    identite.refresh_from_db()
+    assert export["identite"]["certifiee_par_franceconnect"]["certifiee_le"] == (
+        identite.certifiee_le.isoformat()
+    )
+    secteurs = [s.libelle for s in filleul.secteurs_souhaites.all()]
+    assert len(secteurs) == 2 and export["profil"]["secteurs_souhaites"] == secteurs
+    assert [(r["prenom"], r["consentement_donne_le"]) for r in export["representants_legaux"]] == [
+        (r.prenom, r.consentement_le and r.consentement_le.isoformat())
+        for r in filleul.representants_legaux.all()
+    ]
+    (exportee,) = export["candidatures"]
+    assert [e["date"] for e in exportee["historique"]] == [
+        e.le.isoformat()
+        for e in EvenementCandidature.objects.filter(candidature=candidature).chronologiques()
+    ]
+    assert [s["moment"] for s in exportee["sorties"]] == ["Six mois après la fin"]
+    (binome,) = export["parrainages"]
+    assert [s["date"] for s in binome["sorties"]] == [
+        s.date.isoformat() for s in pair.sorties.all()
+    ]
+    assert [(e["evenement"], e["date"]) for e in export["evenements"]] == [
+        (i.evenement.titre, i.evenement.debut.isoformat()) for i in filleul.inscriptions.all()
+    ]
+    (signature,) = export["signatures"]
+    assert signature["document"] == str(charte)
+    assert signature["signee_le"] == partie_de(charte, "filleul").signee_le.isoformat()
 
 
 def test_my_data_names_availability_slots_in_french(client):

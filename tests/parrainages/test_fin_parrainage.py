@@ -21,6 +21,7 @@ from parrainages.services import enquete_repondre, parrainage_interrompre
 from partenaires import indicateurs
 from partenaires.models import Objectif
 from tests.mentorat.factories import CodeSignatureFactory, connecter, gestionnaire
+from tests.mentorat.helpers import form_data
 from tests.parrainages.factories import (
     CharteFactory,
     MineurFactory,
@@ -29,7 +30,7 @@ from tests.parrainages.factories import (
     SortieFactory,
 )
 from tests.partenaires.factories import ConventionFactory
-from tests.programmes.factories import StructureFactory, affecter
+from tests.programmes.factories import CommuneFactory, StructureFactory, affecter
 
 pytestmark = pytest.mark.django_db
 
@@ -281,3 +282,50 @@ def test_the_partner_indicator_waits_for_the_mentees_confirmation():
     assert indicateurs.sorties_par_type(convention, aujourd_hui, aujourd_hui) == {
         ("six_mois", "cdi"): 1
     }
+
+
+def test_the_pair_change_form_lists_and_saves_its_outcomes(client):
+    """The outcomes read with the pair (``ParrainageAdmin.get_object``): newest first, as
+    their inline lists them, and saved from the form as before."""
+    pair = ParrainageFactory(actif=True)
+    aujourd_hui = timezone.localdate()
+    fin = SortieFactory(parrainage=pair, moment=Sortie.Moment.FIN, date=aujourd_hui)
+    six_mois = SortieFactory(
+        parrainage=pair, moment=Sortie.Moment.SIX_MOIS, date=aujourd_hui + dt.timedelta(days=1)
+    )
+    SortieFactory(moment=Sortie.Moment.FIN)  # another pair's
+    connecter(client, gestionnaire())
+    url = reverse("admin:parrainages_parrainage_change", args=[pair.pk])
+    response = client.get(url)
+    (formset,) = [
+        f.formset for f in response.context["inline_admin_formsets"] if f.formset.model is Sortie
+    ]
+    assert [f.instance for f in formset.initial_forms] == [six_mois, fin]
+    donnees = form_data(response)
+    cle = next(
+        k
+        for k, v in donnees.items()
+        if k.startswith("sorties-") and k.endswith("-id") and v == str(fin.pk)
+    )
+    donnees[cle.removesuffix("-id") + "-employeur"] = "Boulangerie Martin"
+    assert client.post(url, donnees).status_code == 302
+    fin.refresh_from_db()
+    assert fin.employeur == "Boulangerie Martin"
+    assert set(pair.sorties.all()) == {fin, six_mois}
+
+
+def test_the_pair_change_form_shows_outcomes_only_within_their_perimeter(client):
+    """A coordinator who sees the pair through its mentor's territory does not see its
+    outcomes (the mentee's territory says who sees them), read with the pair or not."""
+    ici, ailleurs = CommuneFactory(code_insee="63113"), CommuneFactory(code_insee="67482")
+    pair = ParrainageFactory(actif=True, parrain__commune=ici, filleul__commune=ailleurs)
+    SortieFactory(parrainage=pair, moment=Sortie.Moment.FIN)
+    structure = StructureFactory(programmes=[pair.programme], departements=["63"])
+    connecter(client, gestionnaire(structure=structure))
+    url = reverse("admin:parrainages_parrainage_change", args=[pair.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    (formset,) = [
+        f.formset for f in response.context["inline_admin_formsets"] if f.formset.model is Sortie
+    ]
+    assert formset.initial_forms == []
