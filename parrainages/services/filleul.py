@@ -4,7 +4,7 @@ personal-data export, mentor offers."""
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F, Func, OuterRef, Q, Subquery
+from django.db.models import DEFERRED, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -276,12 +276,27 @@ def _valeur(champ, valeur):
 
 def _relues(modele, lignes, cle=None, **relations) -> list:
     """Instances of ``modele`` from the objects of ``_lignes`` (not saved again: read only),
-    sorted by ``cle``."""
+    sorted by ``cle``.
+
+    Built as a query's rows are (``from_db``), the fields ``_lignes`` did not read deferred:
+    an export that reads one more field than ``_petites_tables_lire`` names gets its value
+    from the database (a query more, which the statements' test counts), never a default."""
+    colonnes = [f.attname for f in modele._meta.concrete_fields]
     instances = []
     for ligne in lignes or ():
         lies = {nom: _relues(lie, [ligne.pop(nom)])[0] for nom, lie in relations.items()}
-        valeurs = {n: _valeur(modele._meta.get_field(n), v) for n, v in ligne.items()}
-        instances.append(modele(**valeurs, **lies))
+        valeurs = {modele._meta.get_field(n).attname: v for n, v in ligne.items()}
+        instance = modele.from_db(
+            connection.alias,
+            colonnes,
+            [
+                _valeur(modele._meta.get_field(c), valeurs[c]) if c in valeurs else DEFERRED
+                for c in colonnes
+            ],
+        )
+        for nom, lie in lies.items():
+            setattr(instance, nom, lie)
+        instances.append(instance)
     return sorted(instances, key=cle) if cle else instances
 
 

@@ -565,3 +565,21 @@ def test_signup_refuses_a_weak_password_and_a_taken_email(client):
     assert taken.status_code == 302
     assert User.objects.filter(email__iexact="pris@exemple.fr").count() == 1
     assert len(mail.outbox) == before + 1
+
+
+def test_a_field_the_export_did_not_read_is_read_from_the_database_not_defaulted(
+    django_assert_num_queries,
+):
+    """The small tables' rows rebuilt from JSON (``_relues``) hold only the fields their
+    query named; another one is deferred: read from the database when asked, never the
+    model's default."""
+    from parrainages.models import RepresentantLegal
+    from parrainages.services.filleul import _petites_tables_lire, _relues
+
+    filleul = RepresentantLegalFactory(email="tuteur@exemple.fr").filleul
+    lus = _petites_tables_lire(filleul)["representants"]
+    (representant,) = _relues(RepresentantLegal, lus)
+    assert representant.email == "tuteur@exemple.fr"
+    assert "filleul_id" in representant.get_deferred_fields()
+    with django_assert_num_queries(1):
+        assert representant.filleul_id == filleul.pk
