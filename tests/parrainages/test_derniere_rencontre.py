@@ -109,11 +109,15 @@ def test_the_stalled_pairs_are_read_in_one_query_whatever_their_number(
     with django_assert_num_queries(1):
         lignes = binomes_en_panne()
         # The rows carry what the page shows, without another query.
-        noms = [
-            (p.parrain.user.last_name, p.filleul.user.last_name, p.programme.nom) for p in lignes
-        ]
+        noms = [(p.parrain_nom, p.filleul_nom, p.programme, str(p)) for p in lignes]
     assert [p.pk for p in lignes] == [jamais.pk] + [p.pk for p in silencieux]
-    assert len(noms) == 5
+    # The names as the people and the pair give them.
+    for (parrain_nom, filleul_nom, programme_nom, libelle), p in zip(
+        noms, [jamais, *silencieux], strict=True
+    ):
+        assert parrain_nom == p.parrain.user.get_full_name()
+        assert filleul_nom == p.filleul.user.get_full_name()
+        assert programme_nom == programme.nom and libelle == str(p)
     assert [p.jours_sans_rencontre for p in lignes] == [90, 60, 45, 30, 22]
     assert binomes_en_panne(limite=2) == lignes[:2]
 
@@ -157,3 +161,25 @@ def test_a_full_save_of_a_pair_read_before_a_meeting_keeps_the_date():
     # Written by hand, as a statement: kept as well.
     Parrainage.objects.filter(pk=p.pk).update(derniere_rencontre_le=il_y_a(50))
     assert derniere(p) == il_y_a(5)
+
+
+def test_an_erased_person_is_named_in_the_follow_up_as_the_pair_names_them():
+    """The rows read as values (``parrainages/suivi.py``, ``Ligne``) name an erased account,
+    a mentor's company and a mentee without a name as the models do."""
+    from parrainages.models import Filleul, Parrain
+
+    programme = ProgrammeFactory(relance_sans_rencontre_jours=21)
+    debut = timezone.localdate() - dt.timedelta(days=60)
+    efface = ParrainageFactory(programme=programme, actif=True, date_debut=debut)
+    Parrain.objects.filter(pk=efface.parrain_id).update(user=None, entreprise="Acme")
+    Filleul.objects.filter(pk=efface.filleul_id).update(user=None)
+    sans_nom = ParrainageFactory(
+        programme=programme, actif=True, date_debut=debut + dt.timedelta(days=1)
+    )
+    sans_nom.filleul.user.first_name = sans_nom.filleul.user.last_name = ""
+    sans_nom.filleul.user.save()
+    lignes = binomes_en_panne()
+    attendus = [Parrainage.objects.get(pk=efface.pk), Parrainage.objects.get(pk=sans_nom.pk)]
+    assert [str(ligne) for ligne in lignes] == [str(p) for p in attendus]
+    assert lignes[0].parrain_nom == lignes[0].filleul_nom == ""
+    assert lignes[1].filleul_nom == "" and str(lignes[1]).count(sans_nom.filleul.user.email) == 1
