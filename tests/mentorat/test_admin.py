@@ -183,7 +183,8 @@ PAGES = [
     pytest.param(CandidatureFactory, 10, 6, 11, id="candidature"),
     # Staff reorder and withdraw reasons from the list itself.
     pytest.param(MotifRefusFactory, 8, 6, 7, id="motif_refus"),
-    pytest.param(ParrainageFactory, 11, 6, 12, id="parrainage"),
+    # A pair's change page reads its outcomes with the pair (one query less than its inline).
+    pytest.param(ParrainageFactory, 11, 6, 11, id="parrainage"),
     pytest.param(RencontreFactory, 10, 6, 7, id="rencontre"),
     # Conventions are proposed from the mentor portal, assessments sent by the tutor's link.
     pytest.param(ImmersionFactory, 10, None, 10, id="immersion"),
@@ -357,7 +358,7 @@ def _convention_children(convention, i):
 INLINE_PARENTS = [
     pytest.param(ProgrammeFactory, _programme_children, 10, id="programme"),
     pytest.param(EvenementFactory, _evenement_children, 8, id="evenement"),
-    pytest.param(lambda: ParrainageFactory(actif=True), _parrainage_children, 12, id="parrainage"),
+    pytest.param(lambda: ParrainageFactory(actif=True), _parrainage_children, 11, id="parrainage"),
     pytest.param(lambda: CharteFactory(parties=False), _charte_children, 8, id="charte"),
     pytest.param(ConventionFactory, _convention_children, 15, id="convention"),
     pytest.param(PartenaireFactory, lambda p, i: MembreFactory(partenaire=p), 8, id="partenaire"),
@@ -776,7 +777,10 @@ def test_transition_action(client, model, action, legal, illegal_statut, target)
     ok, ok_too, bystander = legal(), legal(), legal()
     illegal = legal()
     model.objects.filter(pk=illegal.pk).update(statut=illegal_statut)
-    illegal.refresh_from_db()
+    # As the database holds them: some columns are its own (a pair's communes, copied by its
+    # triggers), not known to the instance a factory created.
+    for obj in (illegal, bystander):
+        obj.refresh_from_db()
     untouched = {o.pk: _snapshot(o) for o in (illegal, bystander)}
 
     sent = run_action(client, model, action, [ok, ok_too, illegal])
