@@ -87,6 +87,7 @@ pytestmark = pytest.mark.django_db
 
 MARQUE = "bzorg"  # every text of B's world holds it (case-insensitive)
 MARQUE_A = "akwaa"  # A's world: what the Administrateur must also see
+JETON_CSRF = re.compile(r'"[a-z0-9]{64}"')
 
 
 # --- The two worlds ---------------------------------------------------------------------------
@@ -328,7 +329,9 @@ class Crawl:
             reponse = self.client.get(url, follow=suivre)
         else:
             reponse = self.client.post(url, post, follow=suivre)
-        texte = self._texte(reponse)
+        # A CSRF token is 64 random letters and digits: one may hold the mark by chance
+        # (« …rbzorguhl… » seen once in 1,324 requests), which is no leak.
+        texte = JETON_CSRF.sub('""', self._texte(reponse))
         if echo:
             texte = re.sub(rf'value="{MARQUE}"|q(=|%3d){MARQUE}|&quot;{MARQUE}&quot;', "", texte)
         if MARQUE in texte:

@@ -182,6 +182,7 @@ def declencheurs_supprimer(apps, schema_editor):
 def _lieu(nom):
     return models.ForeignKey(
         blank=True,
+        db_constraint=False,
         db_index=False,
         editable=False,
         null=True,

@@ -354,6 +354,9 @@ class Parrainage(StatusMachine, models.Model):
     # (``ParrainageAdmin.portee``) instead of joining the mentee, the mentor and both their
     # communes for every pair of the programme before the region kept one in ten (the
     # follow-up page's stalled pairs 220–240 → 37–44 ms for Hauts-de-France on national data).
+    # No foreign key constraint in the database: the copies only ever hold a commune the
+    # person's own column holds (and so checked), and SQLite can then drop the columns
+    # without rebuilding the pairs' table under the meetings' triggers (migration 0046).
     lieu_filleul = models.ForeignKey(
         "programmes.Commune",
         verbose_name="commune du filleul",
@@ -363,6 +366,7 @@ class Parrainage(StatusMachine, models.Model):
         editable=False,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     lieu_parrain = models.ForeignKey(
         "programmes.Commune",
@@ -373,6 +377,7 @@ class Parrainage(StatusMachine, models.Model):
         editable=False,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
 
     objects = ParrainageQuerySet.as_manager()
