@@ -1381,7 +1381,9 @@ class ParrainageAdmin(
         try:
             obj = queryset.get(**{field.name: field.to_python(object_id)})
         except (Parrainage.DoesNotExist, ValidationError, ValueError):
-            return None
+            # As ``PerimetreAdminMixin.get_object``, which this method comes before: another
+            # perimeter's pair answers 404 before any question of rights.
+            raise Http404 from None
         # An outcome missing leaves its name unset.
         lues = (
             getattr(obj, f"sortie_{moment}", None)

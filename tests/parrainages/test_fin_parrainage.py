@@ -329,3 +329,23 @@ def test_the_pair_change_form_shows_outcomes_only_within_their_perimeter(client)
         f.formset for f in response.context["inline_admin_formsets"] if f.formset.model is Sortie
     ]
     assert formset.initial_forms == []
+
+
+def test_another_perimeters_pair_answers_404_to_a_read_only_member_even_on_a_post(client):
+    """The change form reads the pair itself (``ParrainageAdmin.get_object``): a pair
+    outside the member's perimeter answers 404, before the question of rights (a read-only
+    member's POST would otherwise be refused with a 403, which says the pair exists)."""
+    from programmes.models import Affectation
+
+    pair = ParrainageFactory(
+        actif=True,
+        parrain__commune=CommuneFactory(code_insee="67482"),
+        filleul__commune=CommuneFactory(code_insee="67218"),
+    )
+    structure = StructureFactory(programmes=[pair.programme], departements=["63"])
+    membre = gestionnaire(structure=structure)
+    Affectation.objects.filter(user=membre).update(role=Affectation.Role.LECTURE)
+    connecter(client, membre)
+    url = reverse("admin:parrainages_parrainage_change", args=[pair.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {}).status_code == 404
