@@ -10,7 +10,10 @@ request (the figures are counted again), "chaud" reads them from the cache. Prin
 time, the number of SQL statements of the last request and, with ``--sql``, its slowest ones.
 "Compté d'avance" empties the cache, then runs the scheduled count of every followed
 convention (``selectors.tableaux_recompter``, outside the timing, its own time printed), then
-times the visit: what a partner meets between two runs of the task.
+times the visit: what a partner meets between two runs of the task. "Après un changement"
+removes only the figures kept under the visit's key (as an objective changed or the day
+turned would), not the convention's last figures: the visit shows those, marked as being
+counted again, and asks for the count (a task enqueued, not run here).
 """
 
 import argparse
@@ -28,7 +31,7 @@ from benchmarks.charge.pages import COMPTES, login, mesurer  # noqa: E402  (sets
 from django.core.cache import cache  # noqa: E402
 from django.test import Client  # noqa: E402
 
-FROID, CHAUD, AVANCE = "froid", "chaud", "avance"
+FROID, CHAUD, AVANCE, CHANGEMENT = "froid", "chaud", "avance", "changement"
 
 
 def pages(comptes):
@@ -40,9 +43,11 @@ def pages(comptes):
         (None, "/_nu/", CHAUD),
         (local["comptes"][0], convention_locale, FROID),
         (local["comptes"][0], convention_locale, AVANCE),
+        (local["comptes"][0], convention_locale, CHANGEMENT),
         (local["comptes"][0], convention_locale, CHAUD),
         (national["comptes"][0], convention_nationale, FROID),
         (national["comptes"][0], convention_nationale, AVANCE),
+        (national["comptes"][0], convention_nationale, CHANGEMENT),
         (national["comptes"][0], convention_nationale, CHAUD),
         (admin, "/admin/", FROID),
         (admin, "/admin/", CHAUD),
@@ -64,6 +69,27 @@ def compter_d_avance():
 durees_tache: list[tuple[int, float]] = []
 
 
+def apres_un_changement(convention_id):
+    """What an objective changed (or the day turned) leaves: nothing kept under the visit's
+    key, the convention's last figures still there; the count asked again."""
+    from django.utils import timezone
+
+    from partenaires import selectors
+    from partenaires.models import Convention
+
+    def avant():
+        convention = Convention.objects.get(pk=convention_id)
+        if cache.get(selectors._dernier_tableau(convention.pk)) is None:
+            selectors.tableau_recompter(convention)  # once: figures counted before the change
+        aujourd_hui = timezone.localdate()
+        reference = min(max(aujourd_hui, convention.date_debut), convention.date_fin)
+        objectifs = list(convention.objectifs.select_related("secteur"))
+        cache.delete(selectors._cle_tableau(convention, objectifs, reference))
+        cache.delete(f"partenaires:tableau-redemande:{convention.pk}")
+
+    return avant
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repetitions", type=int, default=5)
@@ -78,7 +104,10 @@ def main():
                 login(clients[email], comptes, email)
         # "Froid": the cache emptied before each request. The session is in the database,
         # the login's second factor in the session: emptying the cache leaves it signed in.
-        avant = {FROID: cache.clear, AVANCE: compter_d_avance, CHAUD: None}[mode]
+        if mode == CHANGEMENT:
+            avant = apres_un_changement(int(url.rstrip("/").rsplit("/", 1)[1]))
+        else:
+            avant = {FROID: cache.clear, AVANCE: compter_d_avance, CHAUD: None}[mode]
         durees_tache.clear()
         mesurer(
             clients[email],
@@ -86,7 +115,13 @@ def main():
             args.repetitions,
             sql=args.sql,
             avant=avant,
-            etiquette={FROID: "froid   ", AVANCE: "d'avance", CHAUD: "chaud   "}[mode] + "  ",
+            etiquette={
+                FROID: "froid     ",
+                AVANCE: "d'avance  ",
+                CHANGEMENT: "changement",
+                CHAUD: "chaud     ",
+            }[mode]
+            + "  ",
         )
         if durees_tache:
             n, _ = durees_tache[0]

@@ -194,10 +194,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# PDFs (charters, reports) go to their own queue so that e-mails never wait behind them.
+# PDFs (charters, reports) and the partners' figures (up to seconds of counting for a national
+# partner) go to their own queue so that e-mails never wait behind them.
 CELERY_TASK_ROUTES = {
     "parrainages.produire_charte_pdf": {"queue": "pdf"},
     "partenaires.*rapport*": {"queue": "pdf"},
+    "partenaires.recompter_tableau*": {"queue": "pdf"},
 }
 
 # E-mail: console by default, any backend from EMAIL_URL (smtp://, smtp+tls://…).

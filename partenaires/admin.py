@@ -471,6 +471,9 @@ class ConventionAdmin(JournalAuditAdminMixin, TransitionAdminMixin, admin.ModelA
         super().save_related(request, form, formsets, change)
         form.instance._parties_du_formulaire = False
         form.instance.partie_porteuse_assurer()
+        if change:
+            # Its dates or objectives may have changed: the portal's figures counted again.
+            services.tableau_faire_recompter(convention_id=form.instance.pk, change=True)
         if change and form.instance.signature_demandee_le is not None:
             retirees = signature.convention_modifiee(convention=form.instance)
             form.instance.refresh_from_db()
@@ -654,6 +657,22 @@ class ObjectifAdmin(JournalAuditAdminMixin, SelectRelatedMixin, admin.ModelAdmin
     list_select_related = ("convention", "secteur")
     search_fields = ("convention__reference", "convention__titre")
     autocomplete_fields = ("convention",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.tableau_faire_recompter(convention_id=obj.convention_id, change=True)
+        if change and "convention" in form.changed_data and form.initial.get("convention"):
+            services.tableau_faire_recompter(convention_id=form.initial["convention"], change=True)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.tableau_faire_recompter(convention_id=obj.convention_id, change=True)
+
+    def delete_queryset(self, request, queryset):
+        conventions = set(queryset.values_list("convention_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for convention_id in sorted(conventions):
+            services.tableau_faire_recompter(convention_id=convention_id, change=True)
 
 
 class RapportForm(LoadedRelationsForm):

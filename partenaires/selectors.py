@@ -375,19 +375,51 @@ def _cle_tableau(convention, objectifs, reference: dt.date) -> str:
     return f"partenaires:tableau-convention:{empreinte}"
 
 
+def _dernier_tableau(convention_pk: int) -> str:
+    return f"partenaires:tableau-dernier:{convention_pk}"
+
+
+# The last figures counted for a convention, whatever they depended on: what a visit shows,
+# marked as being counted again, when nothing is kept under its own key (an objective changed,
+# the day turned, the copies expired with the workers stopped). Kept a week.
+DUREE_DERNIER_TABLEAU = 7 * 24 * 3600
+
+
+def _garder_tableau(convention, cle: str, valeur: dict) -> None:
+    cache.set(cle, (valeur,), DUREE_TABLEAU_EN_CACHE)
+    cache.set(_dernier_tableau(convention.pk), (valeur,), DUREE_DERNIER_TABLEAU)
+
+
 def tableau_de_bord_convention(convention, *, aujourd_hui: dt.date | None = None) -> dict:
     """The portal's view of a convention: objectives today and the curves since its start.
 
-    Counted at most every ``DUREE_TABLEAU_EN_CACHE`` seconds, by one process when several
-    miss them together (``calculer_une_fois``); ``calcule_le`` says when.
+    Counted at most every ``DUREE_TABLEAU_EN_CACHE`` seconds, and ahead of the visits by
+    ``tableaux_recompter``. A visit that finds nothing kept under its key gets the last
+    figures counted for the convention with ``a_jour`` false (the page says they are being
+    counted again, and the view asks for it: ``services.tableau_faire_recompter``), so that a
+    national partner never waits a second for its page; only a convention never counted (or
+    whose last figures are a week old) is counted during the visit, by one process when
+    several miss them together (``calculer_une_fois``). ``calcule_le`` says when.
     """
     aujourd_hui = aujourd_hui or timezone.localdate()
     reference = min(max(aujourd_hui, convention.date_debut), convention.date_fin)
     objectifs = list(convention.objectifs.select_related("secteur"))
+    if DUREE_TABLEAU_EN_CACHE <= 0:  # kept nowhere: every visit counts
+        return {**_compter_tableau(convention, objectifs, reference), "a_jour": True}
     cle = _cle_tableau(convention, objectifs, reference)
-    return calculer_une_fois(
-        cle, lambda: _compter_tableau(convention, objectifs, reference), DUREE_TABLEAU_EN_CACHE
-    )
+    gardee = cache.get(cle)
+    if gardee is not None:
+        return {**gardee[0], "a_jour": True}
+    dernier = cache.get(_dernier_tableau(convention.pk))
+    if dernier is not None:
+        return {**dernier[0], "a_jour": False}
+
+    def compter():
+        valeur = _compter_tableau(convention, objectifs, reference)
+        cache.set(_dernier_tableau(convention.pk), (valeur,), DUREE_DERNIER_TABLEAU)
+        return valeur
+
+    return {**calculer_une_fois(cle, compter, DUREE_TABLEAU_EN_CACHE), "a_jour": True}
 
 
 # The conventions whose figures ``tableaux_recompter`` keeps ready: those followed (signed at
@@ -395,33 +427,57 @@ def tableau_de_bord_convention(convention, *, aujourd_hui: dt.date | None = None
 TABLEAUX_TENUS_APRES_LA_FIN = 31
 
 
-def tableaux_recompter(*, aujourd_hui: dt.date | None = None) -> int:
-    """Count again the portal's figures of every followed convention (signed at some point,
-    not ended more than ``TABLEAUX_TENUS_APRES_LA_FIN`` days ago) and keep them in the cache
-    under the key a visit reads, before the visits' copies expire. Run every five minutes
-    (``mentorat/planification.py``) for figures kept ten (``DUREE_TABLEAU_EN_CACHE``): a
-    visit finds them counted and never waits for a count (0.5–0.6 s for a national partner's
-    convention on national data). A visit still counts when nothing is kept under its key:
-    the task has not run since an objective changed or the day turned, or the workers are
-    stopped. A convention whose count fails is logged and left to its visits; the others are
-    counted. Returns the number of conventions counted."""
-    aujourd_hui = aujourd_hui or timezone.localdate()
-    conventions = (
-        Convention.objects.suivies()
-        .filter(date_fin__gte=aujourd_hui - dt.timedelta(days=TABLEAUX_TENUS_APRES_LA_FIN))
-        .prefetch_related("programmes")
-        .order_by("pk")
+def conventions_tenues(aujourd_hui: dt.date):
+    """The conventions whose figures are counted ahead: followed (signed at some point), not
+    ended more than ``TABLEAUX_TENUS_APRES_LA_FIN`` days ago."""
+    return Convention.objects.suivies().filter(
+        date_fin__gte=aujourd_hui - dt.timedelta(days=TABLEAUX_TENUS_APRES_LA_FIN)
     )
+
+
+def tableau_recompter(convention, *, aujourd_hui: dt.date | None = None) -> None:
+    """Count the portal's figures of one convention and keep them under the key a visit
+    reads (and as its last figures)."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    reference = min(max(aujourd_hui, convention.date_debut), convention.date_fin)
+    objectifs = list(convention.objectifs.select_related("secteur"))
+    valeur = _compter_tableau(convention, objectifs, reference)
+    _garder_tableau(convention, _cle_tableau(convention, objectifs, reference), valeur)
+
+
+def tableau_recompter_par_id(convention_id: int) -> bool:
+    """``tableau_recompter`` for the convention ``convention_id`` if its figures are counted
+    ahead (``conventions_tenues``); False otherwise (gone, a draft, long ended)."""
+    aujourd_hui = timezone.localdate()
+    convention = (
+        conventions_tenues(aujourd_hui)
+        .prefetch_related("programmes")
+        .filter(pk=convention_id)
+        .first()
+    )
+    if convention is None:
+        return False
+    tableau_recompter(convention, aujourd_hui=aujourd_hui)
+    return True
+
+
+def tableaux_recompter(*, aujourd_hui: dt.date | None = None) -> int:
+    """Count again the portal's figures of every followed convention (``conventions_tenues``)
+    and keep them in the cache under the key a visit reads, before the visits' copies
+    expire. Run every five minutes (``mentorat/planification.py``) for figures kept ten
+    (``DUREE_TABLEAU_EN_CACHE``): a visit finds them counted and never waits for a count
+    (0.5–1.6 s for a national partner's convention on national data). A convention whose
+    count fails is logged and left to its visits; the others are counted. Returns the number
+    of conventions counted."""
+    aujourd_hui = aujourd_hui or timezone.localdate()
+    conventions = conventions_tenues(aujourd_hui).prefetch_related("programmes").order_by("pk")
     comptees = 0
     for convention in conventions:
-        reference = min(max(aujourd_hui, convention.date_debut), convention.date_fin)
-        objectifs = list(convention.objectifs.select_related("secteur"))
         try:
-            valeur = _compter_tableau(convention, objectifs, reference)
+            tableau_recompter(convention, aujourd_hui=aujourd_hui)
         except Exception:
             logger.exception("Chiffres de la convention %s non recomptés", convention.pk)
             continue
-        cache.set(_cle_tableau(convention, objectifs, reference), (valeur,), DUREE_TABLEAU_EN_CACHE)
         comptees += 1
     return comptees
 

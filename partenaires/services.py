@@ -10,6 +10,7 @@ import logging
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -335,6 +336,28 @@ def rapport_planifier(*, rapport: Rapport) -> None:
     """Produce the report in the background once the current transaction is committed."""
     # Robust: with the broker down the request stands; the catch-up enqueues it later.
     tache_apres_validation("partenaires.produire_rapport", rapport.pk)
+
+
+# A convention's figures asked to be counted again at most this often (seconds): a burst
+# of visits to a page showing its last figures asks once.
+TABLEAU_REDEMANDE_APRES = 120
+
+
+def tableau_faire_recompter(*, convention_id: int, change: bool = False) -> bool:
+    """Count the portal's figures of a convention in the background, once the current
+    transaction is committed: a visit found only its last figures
+    (``selectors.tableau_de_bord_convention``), or (``change``) the convention or its
+    objectives changed. A visit asks at most every ``TABLEAU_REDEMANDE_APRES`` seconds per
+    convention; a change always asks (a count asked before it would miss it). The scheduled
+    count every five minutes catches up whatever a lost task left. Returns whether it was
+    asked."""
+    cle = f"partenaires:tableau-redemande:{convention_id}"
+    if change:
+        cache.set(cle, 1, TABLEAU_REDEMANDE_APRES)
+    elif not cache.add(cle, 1, TABLEAU_REDEMANDE_APRES):
+        return False
+    tache_apres_validation("partenaires.recompter_tableau", convention_id)
+    return True
 
 
 @transaction.atomic

@@ -41,6 +41,15 @@ def recompter_tableaux() -> int:
     return tableaux_recompter()
 
 
+@shared_task(name="partenaires.recompter_tableau", autoretry_for=TRANSITOIRES, max_retries=2)
+def recompter_tableau(convention_id: int) -> bool:
+    """One convention's portal figures counted again (its objectives changed, or a visit
+    found only its last figures). False when the convention is gone or no longer followed."""
+    from .selectors import tableau_recompter_par_id
+
+    return tableau_recompter_par_id(convention_id)
+
+
 @shared_task(
     name="partenaires.produire_convention_signee",
     autoretry_for=(OSError, ConnectionError, *TRANSITOIRES),

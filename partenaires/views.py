@@ -208,6 +208,9 @@ def convention(request, pk):
     }
     if convention.est_suivie:
         tableau = selectors.tableau_de_bord_convention(convention)
+        if not tableau["a_jour"]:
+            # Its last figures, shown while they are counted again in the background.
+            services.tableau_faire_recompter(convention_id=convention.pk)
         # A partner reads an objective aimed at a public as it downloads it: 1 to 4 shown
         # « < 5 » (docs/indicateurs.md), the rate and gauge with it.
         for a in tableau.get("avancements", ()):

@@ -396,6 +396,26 @@ def test_the_admin_changes_the_lead_partner_to_another_party(admin_client, conve
     }
 
 
+def test_a_convention_changed_in_the_admin_has_its_portal_figures_counted_again(
+    admin_client, convention, monkeypatch
+):
+    """Its dates or objectives may have changed: the portal's figures are asked again (in
+    the background, once the change is committed), whatever a visit asked before."""
+    from partenaires import services
+    from tests.programmes.factories import ProgrammeFactory
+
+    convention.programmes.add(ProgrammeFactory())
+    assert services.tableau_faire_recompter(convention_id=convention.pk) is True  # a visit's
+    taches = []
+    monkeypatch.setattr(
+        "partenaires.services.tache_apres_validation", lambda nom, *a: taches.append((nom, a))
+    )
+    url = reverse("admin:partenaires_convention_change", args=[convention.pk])
+    reponse = admin_client.post(url, formulaire_admin(convention, titre="Nouveau titre"))
+    assert reponse.status_code == 302, reponse.context["adminform"].form.errors
+    assert taches == [("partenaires.recompter_tableau", (convention.pk,))]
+
+
 def test_a_new_convention_listing_its_lead_partner_among_the_parties(admin_client):
     """Staff add a convention and give its lead partner's signatory in the parties' inline:
     one row for that partner, « porteur »."""

@@ -53,15 +53,92 @@ def test_a_second_visit_reads_the_figures_from_the_cache(client, s):
     assert len(seconde) < len(premiere)
 
 
-def test_changing_an_objective_counts_again(client, s):
+def test_changing_an_objective_shows_the_last_figures_while_they_are_counted_again(
+    client, s, django_capture_on_commit_callbacks
+):
+    """A visit that finds nothing counted under its key (an objective changed) does not wait
+    for a count: it shows the convention's last figures, says they are being updated, and
+    asks for the count in the background; the next visit reads the new figures."""
+    client.force_login(s.membre_a.user)
+    url = reverse("partenaires:convention", args=[s.convention_a.pk])
+    assert client.get(url).context["a_jour"] is True
+    nouvelle_candidature(s)
+    s.objectif_orientes.valeur_cible = 12
+    s.objectif_orientes.save()
+    with django_capture_on_commit_callbacks(execute=True) as demandes:
+        response = client.get(url)
+    assert response.context["a_jour"] is False
+    assert orientes(response) == 3  # the last figures, counted before the change
+    assert "en cours de mise à jour" in response.content.decode()
+    assert len(demandes) == 1  # the count asked (run here: tasks run in-process in tests)
+    response = client.get(url)
+    assert response.context["a_jour"] is True
+    assert orientes(response) == 4
+    assert [a.objectif.valeur_cible for a in response.context["avancements"]].count(12) == 1
+
+
+def test_a_burst_of_visits_on_old_figures_asks_for_one_count(
+    client, s, django_capture_on_commit_callbacks
+):
+    client.force_login(s.membre_a.user)
+    url = reverse("partenaires:convention", args=[s.convention_a.pk])
+    client.get(url)
+    s.objectif_orientes.valeur_cible = 12
+    s.objectif_orientes.save()
+    with django_capture_on_commit_callbacks(execute=False) as demandes:
+        for _ in range(3):
+            assert client.get(url).context["a_jour"] is False
+    assert len(demandes) == 1
+
+
+def test_a_convention_never_counted_is_counted_during_the_visit(client, s):
+    from django.core.cache import cache
+
     client.force_login(s.membre_a.user)
     url = reverse("partenaires:convention", args=[s.convention_a.pk])
     client.get(url)
     nouvelle_candidature(s)
-    s.objectif_orientes.valeur_cible = 12
-    s.objectif_orientes.save()
+    cache.clear()  # no last figures either (the cache was emptied)
     response = client.get(url)
+    assert response.context["a_jour"] is True
     assert orientes(response) == 4
+
+
+def test_an_objective_changed_in_the_back_office_asks_for_a_count_even_after_a_visit_did(
+    admin_client, s, django_capture_on_commit_callbacks
+):
+    """A count asked by a visit a minute ago may have run before the change: a change in the
+    back office asks again, whatever the visits asked; the next visit reads figures counted
+    with the new objective, not the last ones."""
+    from django.test import Client
+
+    from partenaires import services
+
+    client = Client()  # the member's own (``admin_client`` is pytest-django's ``client``)
+    client.force_login(s.membre_a.user)
+    url = reverse("partenaires:convention", args=[s.convention_a.pk])
+    client.get(url)  # figures counted and kept as the convention's last ones
+    assert services.tableau_faire_recompter(convention_id=s.convention_a.pk) is True
+    assert services.tableau_faire_recompter(convention_id=s.convention_a.pk) is False
+    objectif = s.objectif_orientes
+    donnees = {
+        "convention": objectif.convention_id,
+        "indicateur": objectif.indicateur,
+        "valeur_cible": 12,
+        "periode": objectif.periode,
+        "public": objectif.public or "",
+        "secteur": objectif.secteur_id or "",
+    }
+    with django_capture_on_commit_callbacks(execute=True) as demandes:
+        response = admin_client.post(
+            reverse("admin:partenaires_objectif_change", args=[objectif.pk]), donnees
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == reverse("admin:partenaires_objectif_changelist")
+    assert len(demandes) >= 1
+    response = client.get(url)
+    assert response.context["a_jour"] is True
+    assert 12 in [a.objectif.valeur_cible for a in response.context["avancements"]]
 
 
 def test_without_cache_duration_every_visit_counts(client, s, monkeypatch):
@@ -207,3 +284,11 @@ def test_a_convention_whose_count_fails_leaves_the_others_counted(s, monkeypatch
     monkeypatch.setattr(selectors, "_compter_tableau", en_panne)
     assert selectors.tableaux_recompter() == len(suivies) - 1
     assert f"Chiffres de la convention {suivies[0].pk} non recomptés" in caplog.text
+
+
+def test_the_counts_go_to_the_heavy_work_queue_not_the_e_mails_one():
+    from mentorat.celery import app
+
+    for nom in ("partenaires.recompter_tableau", "partenaires.recompter_tableaux"):
+        assert app.amqp.router.route({}, nom)["queue"].name == "pdf"
+    assert app.amqp.router.route({}, "parrainages.expirer_propositions")["queue"].name == "celery"
