@@ -4,8 +4,10 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Paginator
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -28,9 +30,13 @@ from .cache import calculer_une_fois
 from .mfa import avec_suite, exiger_mfa, mfa_passee, retour_sur
 from .perimetre import perimetre_de
 from .suppression import supprimer
+from .taches import tache_apres_validation
 
 # The dashboard's counts are kept this long (seconds): see ``index``.
 DUREE_TABLEAU_DE_BORD = 60
+# The last counts of a perimeter are kept this long (seconds), shown while they are counted
+# again in the background.
+DUREE_DERNIER_TABLEAU_DE_BORD = 7 * 24 * 3600
 
 
 @admin.action(
@@ -194,28 +200,71 @@ class MentoratAdminSite(admin.AdminSite):
             return exiger_mfa(request, suite)
         return redirect(suite)
 
+    def _cle_tableau_de_bord(self, request) -> str:
+        """The key of the dashboard's counts: the same for every staff member of the same
+        perimeter and the same permissions (a reader shows what the staff member's
+        permissions open: ``file_de_travail``, the outbox's failures)."""
+        user = request.user
+        permissions = "*" if user.is_superuser else tuple(sorted(user.get_all_permissions()))
+        signature = (_signature(perimetre_de(request)), permissions)
+        return f"tableau_de_bord:{hashlib.sha256(repr(signature).encode()).hexdigest()}"
+
+    def tableau_de_bord_compter(self, request) -> dict:
+        """Every reader's count for ``request``'s staff member, kept under the key of their
+        perimeter and permissions, and as its last counts."""
+        lectures = {
+            **{nom: lecture(request) for nom, lecture in self._tableau_de_bord.items()},
+            "tableau_de_bord_compte_le": timezone.now(),
+        }
+        cle = self._cle_tableau_de_bord(request)
+        cache.set(cle, (lectures,), DUREE_TABLEAU_DE_BORD)
+        cache.set(f"{cle}:dernier", (lectures,), DUREE_DERNIER_TABLEAU_DE_BORD)
+        return lectures
+
+    def tableau_de_bord_compter_pour(self, user) -> bool:
+        """``tableau_de_bord_compter`` for ``user`` outside a request (the background count
+        a view asked for); False for an account that is no longer active staff."""
+        if not (user.is_active and user.is_staff):
+            return False
+        request = HttpRequest()
+        request.method = "GET"
+        request.user = user
+        self.tableau_de_bord_compter(request)
+        return True
+
     def index(self, request, extra_context=None):
         """The dashboard: its readers' counts (``tableau_de_bord_ajouter``), kept
         ``DUREE_TABLEAU_DE_BORD`` seconds for every staff member of the same perimeter and
-        counted by one process when several miss them together (``calculer_une_fois``). A view
-        in between reads no row it counts, whatever the size of the data (a national team's
-        counts read every pair and every application: a second or more); the page says when
-        they were counted."""
-        empreinte = hashlib.sha256(repr(_signature(perimetre_de(request))).encode()).hexdigest()
-        lectures = calculer_une_fois(
-            f"tableau_de_bord:{empreinte}",
-            lambda: {
-                **{nom: lecture(request) for nom, lecture in self._tableau_de_bord.items()},
-                "tableau_de_bord_compte_le": timezone.now(),
-            },
-            DUREE_TABLEAU_DE_BORD,
-        )
+        permissions. A view in between reads no row it counts, whatever the size of the data
+        (a national team's counts read every pair and every application: a second or more);
+        the page says when they were counted. When they are older than that, the view shows
+        the last counts of the same perimeter and permissions (kept a week) and asks for
+        them to be counted again in the background (once per ``DUREE_TABLEAU_DE_BORD``);
+        only a perimeter with no counts kept is counted during the view, by one process
+        when several miss them together (``calculer_une_fois``)."""
+        cle = self._cle_tableau_de_bord(request)
+        a_jour = True
+        gardee = cache.get(cle)
+        dernier = None if gardee is not None else cache.get(f"{cle}:dernier")
+        if gardee is not None:
+            lectures = gardee[0]
+        elif dernier is not None:
+            lectures, a_jour = dernier[0], False
+            if cache.add(f"{cle}:demande", 1, DUREE_TABLEAU_DE_BORD):
+                tache_apres_validation("mentorat.compter_tableau_de_bord", request.user.pk)
+        else:
+            lectures = calculer_une_fois(
+                cle,
+                lambda: self.tableau_de_bord_compter(request),
+                DUREE_TABLEAU_DE_BORD,
+            )
         return super().index(
             request,
             {
                 **(extra_context or {}),
                 **lectures,
                 "tableau_de_bord_duree": DUREE_TABLEAU_DE_BORD,
+                "tableau_de_bord_a_jour": a_jour,
             },
         )
 

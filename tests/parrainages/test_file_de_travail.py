@@ -322,3 +322,56 @@ def test_a_mentees_options_count_once_among_the_proposals_to_confirm(client):
     connecter(client, gestionnaire())
     file = taches(client.get(ACCUEIL))[programme.pk]
     assert file["Propositions de binômes à confirmer"][0] == 2
+
+
+def test_two_staff_members_of_one_perimeter_with_other_permissions_do_not_share_counts(client):
+    """The counts are kept per perimeter and permissions: a staff member whose permissions
+    do not open the applications never reads the counts of one whose do."""
+    from django.contrib.auth.models import Permission
+
+    programme = ProgrammeFactory()
+    peupler(programme)
+    connecter(client, gestionnaire())
+    assert "Candidatures à étudier" in taches(client.get(ACCUEIL))[programme.pk]
+    autre = gestionnaire()
+    permissions = set(Permission.objects.filter(group__user=autre))
+    autre.groups.clear()
+    autre.user_permissions.set(
+        [p for p in permissions if p.codename != "view_candidature"]
+    )
+    connecter(client, autre)
+    file = taches(client.get(ACCUEIL))[programme.pk]
+    assert "Candidatures à étudier" not in file
+    assert "Propositions de binômes à confirmer" in file
+
+
+def test_counts_past_their_minute_are_shown_while_counted_again_in_the_background(
+    client, django_capture_on_commit_callbacks
+):
+    """Past the minute, a view does not wait for the counts: it shows the last ones with
+    when they were counted, and asks for them once in the background; the next view reads
+    the new counts."""
+    from django.contrib import admin
+    from django.http import HttpRequest
+
+    programme = ProgrammeFactory()
+    CandidatureFactory(programme=programme)
+    staff = gestionnaire()
+    connecter(client, staff)
+    client.get(ACCUEIL)
+    CandidatureFactory(programme=programme)
+    requete = HttpRequest()
+    requete.user = staff
+    cle = admin.site._cle_tableau_de_bord(requete)
+    assert cache.get(cle) is not None and cache.get(f"{cle}:dernier") is not None
+    cache.delete(cle)  # the minute is over: the counts expire, their last copy stays
+    with django_capture_on_commit_callbacks(execute=True) as demandes:
+        page = client.get(ACCUEIL)
+        encore = client.get(ACCUEIL)  # asked once, not at every view
+    assert taches(page)[programme.pk]["Candidatures à étudier"][0] == 1
+    assert "en cours de mise à jour" in page.content.decode()
+    assert len(demandes) == 1
+    page = client.get(ACCUEIL)
+    assert taches(page)[programme.pk]["Candidatures à étudier"][0] == 2
+    assert "en cours de mise à jour" not in page.content.decode()
+    del encore
