@@ -336,9 +336,7 @@ def test_two_staff_members_of_one_perimeter_with_other_permissions_do_not_share_
     autre = gestionnaire()
     permissions = set(Permission.objects.filter(group__user=autre))
     autre.groups.clear()
-    autre.user_permissions.set(
-        [p for p in permissions if p.codename != "view_candidature"]
-    )
+    autre.user_permissions.set([p for p in permissions if p.codename != "view_candidature"])
     connecter(client, autre)
     file = taches(client.get(ACCUEIL))[programme.pk]
     assert "Candidatures à étudier" not in file
