@@ -20,7 +20,6 @@ from parrainages.matching import (
     assign_optimal,
     match,
 )
-from parrainages.matching.assignment import flow_solver_available
 from parrainages.matching.geo import distances_km
 
 SECTEURS = ["F", "G", "H", "K"]
@@ -155,11 +154,11 @@ def _optimum_exhaustif(graph, places, n_filleuls):
     return meilleur
 
 
-@pytest.mark.parametrize("method", ["lapjv", "lp"])
+@pytest.mark.parametrize("method", ["lapjv", "lp", "flow"])
 @FAST
 @given(instances())
 def test_total_score_is_the_exhaustive_optimum(method, instance):
-    """Both exact solvers (the one for small problems, the one for national ones)."""
+    """Every exact solver (the one for small problems, the two for national ones)."""
     filleuls, parrains, regles = instance
     probleme = Problem(filleuls, parrains, regles)
     graph = probleme.candidates(Weights(), Limits())
@@ -175,15 +174,8 @@ def test_total_score_is_the_exhaustive_optimum(method, instance):
     assert np.all(np.bincount(choisi[choisi >= 0], minlength=len(places)) <= places)
 
 
-SOLVEURS_EXACTS = [
-    "lp",
-    pytest.param(
-        "flow",
-        marks=pytest.mark.skipif(
-            not flow_solver_available(), reason="OR-Tools n'est pas installé (solveur de flot)"
-        ),
-    ),
-]
+# OR-Tools is a dependency of the project (requirements/base.lock): no skip.
+SOLVEURS_EXACTS = ["lp", "flow"]
 # One candidate per mentee: the capped list misses most valid pairs.
 UN_CANDIDAT = Limits(edge_budget=1, min_candidates=1, max_candidates=1)
 
@@ -303,3 +295,36 @@ def test_match_is_exact_over_every_valid_pair():
     score, binomes = _optimum_dense(probleme, _tous_les_candidats(probleme))
     assert (resultat.total_score, len(resultat.proposals)) == (score, binomes)
     assert resultat.stats["tours_de_tarification"] > 0
+
+
+def test_or_tools_is_installed_with_the_project():
+    """The national assignment's solver (five times HiGHS's speed there) is a dependency,
+    not an option: without it the engine would fall back on HiGHS silently."""
+    from parrainages.matching.assignment import flow_solver_available
+
+    assert flow_solver_available()
+
+
+def test_a_large_assignment_goes_to_the_flow_solver(monkeypatch):
+    """Past Jonker–Volgenant's size, the candidates' assignment is OR-Tools' min-cost flow
+    (HiGHS only where OR-Tools is missing), with the same optimum as HiGHS."""
+    from parrainages.matching import assignment
+
+    rng = np.random.default_rng(3)
+    mentee = np.repeat(np.arange(60), 4)
+    mentor = np.concatenate([np.sort(rng.choice(20, 4, replace=False)) for _ in range(60)])
+    score = rng.integers(0, 100, len(mentee))
+    places = rng.integers(1, 4, 20)
+    appels = []
+    vrai = assignment._solve_flow
+    monkeypatch.setattr(assignment, "LAPJV_MAX_WORK", 0)
+    monkeypatch.setattr(assignment, "_solve_flow", lambda *a: appels.append(1) or vrai(*a))
+    par_flot = assignment.assign_optimal(mentee, mentor, score, places, 60)
+    par_highs = assignment.assign_optimal(mentee, mentor, score, places, 60, method="lp")
+    assert appels == [1]
+
+    def total(choisi):
+        pris = choisi[mentee] == mentor
+        return int(score[pris].sum()), int(pris.sum())
+
+    assert total(par_flot) == total(par_highs)
