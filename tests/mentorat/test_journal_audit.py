@@ -309,3 +309,27 @@ def test_disabled_auditlog_writes_no_bulk_entry():
     with disable_auditlog():
         assert journal_modifications([parrain], avant={parrain.pk: avant}, champs=["statut"]) == 0
     assert not entrees_de(parrain).filter(action=LogEntry.Action.UPDATE).exists()
+
+
+def test_a_creation_entry_computed_once_per_model_is_auditlogs_own_for_every_journaled_model():
+    """``journal_creations`` works out a model's compared fields once
+    (``audit._diff_de_creation``): on every row of every journaled model of a world with
+    everything in it, its changes are exactly ``model_instance_diff(None, row)``'s."""
+    from auditlog.diff import model_instance_diff
+    from django.conf import settings
+
+    from mentorat.audit import _diff_de_creation, modeles_journalises
+    from tests.acces import monde_creer
+
+    monde_creer()
+    ParrainageFactory(score=12.5, raisons=["Même secteur", "À 3 km"], raisons_breves={"a": 1})
+    comparees = 0
+    for model in modeles_journalises():
+        diff = _diff_de_creation(model)
+        for ligne in model._base_manager.all()[:50]:
+            attendu = model_instance_diff(
+                None, ligne, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES
+            )
+            assert diff(ligne) == attendu, (model, ligne.pk)
+            comparees += 1
+    assert comparees > 50
