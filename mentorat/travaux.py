@@ -21,13 +21,19 @@ import logging
 import threading
 from collections.abc import Callable
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 
 logger = logging.getLogger(__name__)
 
 BATTEMENT = dt.timedelta(seconds=20)
 PERIME_APRES = dt.timedelta(minutes=2)
+# How long a heartbeat waits for its row (PostgreSQL's ``lock_timeout``): the work's own last
+# transaction locks the row while it writes its result (a national matching's proposals:
+# a minute), and a beat waiting on it would only end in the statement timeout.
+ATTENTE_DU_VERROU = dt.timedelta(seconds=2)
+# SQLSTATE of "lock not available" (PostgreSQL).
+VERROU_INDISPONIBLE = "55P03"
 
 
 def prendre(lignes: QuerySet, *, libres: Q, jeton: dict, **valeurs) -> QuerySet | None:
@@ -61,7 +67,18 @@ def battement(battre: Callable[[], object], *, periode: dt.timedelta = BATTEMENT
             while not arret.wait(periode.total_seconds()):
                 try:
                     with transaction.atomic():
+                        if connection.vendor == "postgresql":
+                            with connection.cursor() as curseur:
+                                attente = int(ATTENTE_DU_VERROU.total_seconds() * 1000)
+                                curseur.execute(f"SET LOCAL lock_timeout = {attente}")
                         battre()
+                except OperationalError as exc:
+                    if getattr(exc.__cause__, "sqlstate", None) == VERROU_INDISPONIBLE:
+                        # The row is locked by a transaction: the work's own, writing its
+                        # result (the sweeper, to take it over, would wait on the same lock).
+                        logger.info("Battement de cœur différé : la ligne est en écriture")
+                    else:
+                        logger.warning("Battement de cœur non enregistré", exc_info=True)
                 except Exception:  # a heartbeat missed is retried at the next period
                     logger.warning("Battement de cœur non enregistré", exc_info=True)
         finally:

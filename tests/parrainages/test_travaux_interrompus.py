@@ -120,3 +120,35 @@ def test_the_heartbeat_refreshes_the_row_while_the_work_runs(postgres, programme
     run.refresh_from_db()
     assert run.mis_a_jour_le > avant
     assert threading.active_count() == fils  # the thread ended with the work
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_heartbeat_does_not_wait_on_the_row_the_work_is_writing(postgres, programme, caplog):
+    """The work's last transaction locks its row while it writes its result (a national
+    matching: a minute). A beat meanwhile gives up after ``ATTENTE_DU_VERROU`` and says so,
+    instead of waiting for the statement timeout and logging a failure."""
+    import logging
+
+    from django.db import transaction
+
+    from mentorat import travaux
+
+    run = MatchingRun.objects.create(programme=programme, statut=MatchingRun.Statut.EN_COURS)
+    caplog.set_level(logging.INFO, logger="mentorat.travaux")
+    debuts = []
+
+    def battre():
+        debuts.append(time.monotonic())
+        MatchingRun.objects.filter(pk=run.pk).update(mis_a_jour_le=timezone.now())
+
+    with (
+        pytest.MonkeyPatch.context() as m,
+        battement(battre, periode=dt.timedelta(seconds=0.05)),
+        transaction.atomic(),
+    ):
+        m.setattr(travaux, "ATTENTE_DU_VERROU", dt.timedelta(seconds=0.2))
+        MatchingRun.objects.select_for_update().filter(pk=run.pk).exists()
+        time.sleep(0.8)
+    assert len(debuts) >= 2  # beats tried, each given up within its wait
+    assert "Battement de cœur différé : la ligne est en écriture" in caplog.text
+    assert "Battement de cœur non enregistré" not in caplog.text
