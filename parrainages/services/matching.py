@@ -19,8 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import router, transaction
+from django.db.models import DEFERRED, Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -548,11 +548,51 @@ def _enregistrer(run, a_moi, resultat: MatchingResult, candidature_de, mesures):
         )
 
 
+def _lus_en_partie(modele, lignes, alias) -> dict:
+    """``{pk: instance}`` of ``modele`` built as a query builds its rows (``from_db``) from
+    ``lignes`` (``{attname: value}``, one more ``"compte"`` dict for the account), every other
+    field deferred: what a label reads, without the whole rows. A field read later that is not
+    here costs a query, never a wrong value."""
+    from mentorat.models import User
+
+    colonnes = [f.attname for f in modele._meta.concrete_fields]
+    colonnes_compte = [f.attname for f in User._meta.concrete_fields]
+    instances = {}
+    for ligne in lignes:
+        instance = modele.from_db(alias, colonnes, [ligne.get(c, DEFERRED) for c in colonnes])
+        valeurs = ligne.get("compte")
+        if valeurs is not None:
+            instance.user = User.from_db(
+                alias, colonnes_compte, [valeurs.get(c, DEFERRED) for c in colonnes_compte]
+            )
+        instances[instance.pk] = instance
+    return instances
+
+
 def _libelles_charger(parrainages, programme):
-    """Give new pairs what their label reads (for their audit entries): the mentors and the
-    mentees with their accounts, a query per batch of ids, not per pair."""
-    parrains = Parrain.objects.select_related("user").in_bulk({p.parrain_id for p in parrainages})
-    filleuls = Filleul.objects.select_related("user").in_bulk({p.filleul_id for p in parrainages})
+    """Give new pairs what their label reads (for their audit entries): the mentors' and the
+    mentees' names and companies, one query each, built into partial rows (a national run
+    labels 133,000 proposals: whole rows of the people and their accounts took 11 s)."""
+    alias = router.db_for_read(Parrain)
+    nom = ("user__first_name", "user__last_name", "user__email")
+
+    def lignes(modele, ids, *champs):
+        for pk, user_id, *reste in modele.objects.filter(pk__in=ids).values_list(
+            "pk", "user_id", *champs, *nom
+        ):
+            propres = dict(zip(champs, reste[: len(champs)], strict=True))
+            prenom, nom_, email = reste[len(champs) :]
+            compte = (
+                {"id": user_id, "first_name": prenom, "last_name": nom_, "email": email}
+                if user_id is not None
+                else None
+            )
+            yield {"id": pk, "user_id": user_id, **propres, "compte": compte}
+
+    parrains = _lus_en_partie(
+        Parrain, lignes(Parrain, {p.parrain_id for p in parrainages}, "entreprise"), alias
+    )
+    filleuls = _lus_en_partie(Filleul, lignes(Filleul, {p.filleul_id for p in parrainages}), alias)
     for parrainage in parrainages:
         parrainage.programme = programme
         parrainage.parrain = parrains[parrainage.parrain_id]

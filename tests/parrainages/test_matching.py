@@ -515,3 +515,29 @@ def test_pairs_left_out_of_the_candidates_are_priced_in_and_a_second_run_adds_no
     }
     assert second.propositions == 0
     assert not Parrainage.objects.filter(matching_run=second).exists()
+
+
+def test_each_proposal_is_journaled_under_its_own_label(programme):
+    """The proposals' creation entries, written in bulk with labels read from partial rows of
+    the people (``_libelles_charger``), name each pair as the pair itself does: mentors with
+    and without a company, a mentee without a name (their e-mail)."""
+    from auditlog.models import LogEntry
+
+    from parrainages.models import Filleul
+
+    sans_nom = retenu(programme)
+    sans_nom.filleul.user.first_name = sans_nom.filleul.user.last_name = ""
+    sans_nom.filleul.user.save()
+    retenu(programme)
+    for entreprise in ("", "Boulangerie Martin"):
+        mentor = parrain(programme)
+        mentor.entreprise = entreprise
+        mentor.save()
+    run = lancer(programme)
+    assert run.propositions == 2
+    for pair in Parrainage.objects.filter(matching_run=run).select_related(
+        "programme", "parrain__user", "filleul__user"
+    ):
+        entree = LogEntry.objects.get_for_object(pair).get(action=LogEntry.Action.CREATE)
+        assert entree.object_repr == str(pair)
+    assert Filleul.objects.filter(user__first_name="").exists()
