@@ -84,6 +84,23 @@ def safe_changelist(base: type) -> type:
 class SafeChangeListBase:
     """Mixed before a ChangeList class by ``safe_changelist``."""
 
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        # Each row's link keeps the list's filters (``?_changelist_filters=…``). Django adds
+        # them row by row in ``items_for_result`` (``add_preserved_filters``), resolving each
+        # row's URL against every admin pattern to learn whether it is the changelist's: a
+        # hundred resolutions per searched or filtered page (25 ms of a 250 ms meetings
+        # search on national data). A row's link is its change page, never the changelist:
+        # the filters are added here once, to the same link Django would write.
+        self._filtres_des_lignes = self.preserved_filters
+        self.preserved_filters = ""
+
+    def url_for_result(self, result):
+        url = super().url_for_result(result)
+        if self._filtres_des_lignes:
+            url = f"{url}{'&' if '?' in url else '?'}{self._filtres_des_lignes}"
+        return url
+
     def get_filters(self, request):
         if self.date_hierarchy and not _hierarchie_valide(request.GET, self.date_hierarchy):
             raise IncorrectLookupParameters(f"{self.date_hierarchy} : date hors limites")

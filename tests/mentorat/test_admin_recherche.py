@@ -143,3 +143,32 @@ def test_each_word_once_and_six_at_most(monde):
     avec_un_septieme, _ = rencontres.get_search_results(requete, base, f"{six} introuvable")
     seulement_six, _ = rencontres.get_search_results(requete, base, six)
     assert set(avec_un_septieme) == set(seulement_six)
+
+
+def test_a_searched_lists_row_links_keep_its_filters_without_resolving_each_row(
+    client, monkeypatch
+):
+    """Each row's link keeps the list's search and filters (``_changelist_filters``), as
+    Django writes it, without resolving every row's URL against the admin's patterns."""
+    import re
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.contrib.admin.templatetags import admin_urls
+
+    from tests.mentorat.factories import connecter
+
+    for _ in range(3):
+        RencontreFactory(parrainage=ParrainageFactory())
+    connecter(client, administrateur())
+    resolutions = []
+    resoudre = admin_urls.resolve
+    monkeypatch.setattr(admin_urls, "resolve", lambda u: resolutions.append(u) or resoudre(u))
+    url = "/admin/parrainages/rencontre/?statut__exact=prevue&o=1"
+    page = client.get(url).content.decode()
+    liens = set(re.findall(r'href="(/admin/parrainages/rencontre/\d+/change/[^"]*)"', page))
+    assert len(liens) == Rencontre.objects.filter(statut="prevue").count() > 0
+    for lien in liens:
+        requete = parse_qs(urlsplit(unescape(lien)).query)
+        assert requete == {"_changelist_filters": ["statut__exact=prevue&o=1"]}
+    assert not [u for u in resolutions if "/change/" in u]
