@@ -129,6 +129,59 @@ class Problem:
         }
         return chosen, graph, stats
 
+    def fill_free_places(
+        self, graph: CandidateGraph, chosen: np.ndarray, weights: Weights, limits: Limits
+    ) -> tuple[np.ndarray, CandidateGraph, int]:
+        """After an assignment on the capped candidates (a national run): the places left
+        free that a mentee left without a mentor could take, taken.
+
+        The capped lists hold each mentee's few best mentors, often full; a mentor with
+        places left may be valid for a mentee no list paired him with, and a run right
+        after would propose that pair (288 of them after a national run on the benchmark's
+        data). The valid pairs outside the graph between mentees without a mentor and
+        mentors with places left are found by the pricing scan with prohibitive prices on
+        everyone else (``improving_pairs``: mentees paired and full mentors cost more than
+        any pair is worth), assigned exactly on those pairs and places, again until a scan
+        finds none: no such pair remains, so a run right after proposes nothing. The
+        assignment already made is kept as it is: the result is not the optimum over every
+        valid pair (``assign_exact``), only one where no free place is left that a mentee
+        left out could take. Returns the assignment, the graph with the pairs added, and
+        the number of mentees paired so."""
+        places = self.mentors.places
+        prohibitive = float(np.iinfo(np.int32).max) * (len(self.mentees) + 1)
+        declined = declined_keys(self.mentees, self.mentors)
+        chosen, paired = chosen.copy(), 0
+        for _ in range(MAX_PRICING_ROUNDS):
+            free = places - np.bincount(chosen[chosen >= 0], minlength=len(places))
+            alone = chosen < 0
+            if not alone.any() or not (free > 0).any():
+                break
+            new, _looked_at, _complete = improving_pairs(
+                self.mentees,
+                self.mentors,
+                graph,
+                np.where(alone, 0.0, prohibitive),
+                np.where(free > 0, 0.0, prohibitive),
+                self.rules,
+                weights,
+                limits,
+                declined,
+                per_mentee=PRICED_PER_MENTEE,
+            )
+            new = new.take(alone[new.mentee] & (free[new.mentor] > 0))
+            if not len(new):
+                break
+            graph = merged([graph, new], len(self.mentors))
+            extra = assign_optimal(
+                new.mentee, new.mentor, new.score, np.maximum(free, 0), len(self.mentees)
+            )
+            taken = extra >= 0
+            if not taken.any():
+                break
+            chosen[taken] = extra[taken]
+            paired += int(taken.sum())
+        return chosen, graph, paired
+
 
 # Pairs of one mentee added per pricing round (the most improving), and rounds at most: each
 # round adds pairs the programme did not have, so the bound is only a guard against a fault.
@@ -191,6 +244,9 @@ def match(
         pricing["exacte"] = True
     else:
         chosen = problem.assign(graph, method=method)
+        chosen, graph, pricing["places_comblees"] = problem.fill_free_places(
+            graph, chosen, weights, limits
+        )
         pricing["exacte"] = False
     timings["affectation_s"] = time.perf_counter() - step
     report(80)

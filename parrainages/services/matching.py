@@ -482,7 +482,15 @@ def _calculer(run, avancer):
     mesures.update({k: round(v, 3) for k, v in resultat.stats.items() if k.endswith("_s")})
     mesures["paires_candidates"] = resultat.stats.get("paires_candidates", 0)
     # Pairs the duals priced in beyond the candidates (``Problem.assign_exact``).
-    for cle in ("exacte", "tours_de_tarification", "paires_ajoutees", "paires_examinees"):
+    # Places left free after the capped candidates' assignment, then taken
+    # (``Problem.fill_free_places``).
+    for cle in (
+        "exacte",
+        "tours_de_tarification",
+        "paires_ajoutees",
+        "paires_examinees",
+        "places_comblees",
+    ):
         if cle in resultat.stats:
             mesures[cle] = resultat.stats[cle]
     return resultat, candidature_de, mesures

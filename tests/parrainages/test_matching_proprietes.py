@@ -328,3 +328,29 @@ def test_a_large_assignment_goes_to_the_flow_solver(monkeypatch):
         return int(score[pris].sum()), int(pris.sum())
 
     assert total(par_flot) == total(par_highs)
+
+
+@FAST
+@given(instances())
+def test_after_the_capped_assignment_no_free_place_is_left_that_a_mentee_left_out_could_take(
+    instance,
+):
+    """A national run assigns on capped candidates: with one candidate per mentee here, the
+    places left free that a mentee without a mentor could validly take are taken after
+    (``Problem.fill_free_places``), so a run right after would find nothing to add; what the
+    assignment gave stays, and the total only grows."""
+    filleuls, parrains, regles = instance
+    probleme = Problem(filleuls, parrains, regles)
+    capped = probleme.candidates(Weights(), UN_CANDIDAT)
+    avant = probleme.assign(capped, method="lp")
+    choisi, graph, comblees = probleme.fill_free_places(capped, avant, Weights(), UN_CANDIDAT)
+    places = probleme.mentors.places
+    charge = np.bincount(choisi[choisi >= 0], minlength=len(places))
+    assert np.all(charge <= places)
+    assert np.all(choisi[avant >= 0] == avant[avant >= 0])
+    assert comblees == int(((avant < 0) & (choisi >= 0)).sum())
+    tous = _tous_les_candidats(probleme)
+    libres = charge < places
+    restantes = (choisi[tous.mentee] < 0) & libres[tous.mentor]
+    assert not restantes.any(), "une place libre reste prenable par un filleul sans parrain"
+    assert _total(graph, choisi)[0] >= _total(capped, avant)[0]
