@@ -575,7 +575,8 @@ def national_db(args):
             f"{seconds(m.get('candidats_s', 0))}, affectation {seconds(m.get('affectation_s', 0))} "
             f"(dont tarification {seconds(m.get('tarification_s', 0))} en "
             f"{m.get('tours_de_tarification', 0)} tours, {n(m.get('paires_ajoutees', 0))} paires "
-            f"ajoutées), explications {seconds(m.get('explications_s', 0))}, écriture "
+            f"ajoutées ; {n(m.get('places_comblees', 0))} places libres comblées après les "
+            f"candidats), explications {seconds(m.get('explications_s', 0))}, écriture "
             f"{seconds(m.get('ecriture_s', 0))} ; mémoire maximale {mb(peak_memory_mb())}"
         )
 
