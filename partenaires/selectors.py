@@ -698,30 +698,36 @@ def lignes_filleuls(convention, debut: dt.date, fin: dt.date):
         dict(Parrainage.Statut.choices),
         dict(Sortie.Type.choices),
     )
+    # Read once, not once per row: 50,000 rows spent 0.4 s in ``timezone.localtime`` (the
+    # current time zone looked up each time) and 0.1 s iterating the moments' enumeration.
+    fuseau = timezone.get_current_timezone()
+    a_la_fin, a_six_mois = Sortie.Moment.FIN.value, Sortie.Moment.SIX_MOIS.value
+    invitee = Candidature.Statut.INVITEE_SELECTION.value
     lignes = candidatures.iterator(chunk_size=5000)
     for pk, selection, filleul_id, programme_id, programme, cree, statut, prenom, nom in lignes:
         binome = binomes.get((filleul_id, programme_id))
         b_pk, b_statut, b_debut, b_fin = binome or (None, "", None, None)
         prenom, nom = nom_filleul(filleul_id, prenom, nom)
         # The pair's outcome, else the application's (a person counts once).
-        situation = {
-            moment: sorties.get((b_pk, moment)) or sorties.get((f"c{pk}", moment))
-            for moment in Sortie.Moment
-        }
+        de_la_candidature = f"c{pk}"
+        fin_du_parrainage = sorties.get((b_pk, a_la_fin)) or sorties.get(
+            (de_la_candidature, a_la_fin)
+        )
+        six_mois = sorties.get((b_pk, a_six_mois)) or sorties.get((de_la_candidature, a_six_mois))
         yield (
             prenom,
             nom,
             programme,
-            timezone.localtime(cree).date(),
+            cree.astimezone(fuseau).date(),
             "oui" if cree >= t1 else "non",
             statuts_c.get(statut, statut),
-            "oui" if selection or statut == Candidature.Statut.INVITEE_SELECTION else "non",
+            "oui" if selection or statut == invitee else "non",
             statuts_b.get(b_statut, ""),
             b_debut,
             b_fin,
             rencontres.get(b_pk, 0),
-            types.get(situation[Sortie.Moment.FIN], ""),
-            types.get(situation[Sortie.Moment.SIX_MOIS], ""),
+            types.get(fin_du_parrainage, ""),
+            types.get(six_mois, ""),
         )
 
 
