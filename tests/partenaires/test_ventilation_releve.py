@@ -67,10 +67,9 @@ def test_the_breakdown_is_two_queries_whatever_the_indicators(s, django_assert_n
 
 
 def test_a_report_reads_its_figures_in_a_fixed_number_of_queries(s, django_assert_num_queries):
-    """The indicators, curves and participants in one statement; the breakdown in one (21
-    queries before: one per broken-down indicator, one for the curves, one for the
-    participants). The others: objectives, outcomes, events (3), cohort, programmes, partner,
-    parties, actions, sectors."""
+    """The indicators, curves and participants in one statement; the breakdown in one. The
+    others: objectives, outcomes, events (3), cohort, programmes, partner, parties, actions,
+    sectors."""
     s.convention_a.refresh_from_db()
     with django_assert_num_queries(13):
         contenu = selectors.contenu_rapport(s.convention_a, *Q1)
