@@ -1082,7 +1082,24 @@ def _ventiler_par_filleul(releve: "Releve", a_compter, groupes, secteurs: dict) 
     )
     params.extend(p)
     selects = []
+    # The indicators whose rows have one mentee each: their mentees' counts put together and
+    # joined to the marks once, summed by indicator.
+    simples = [k for k, cles in enumerate(cles_par_indicateur) if len(cles) == 1]
+    if simples:
+        sommes = ", ".join(
+            f"SUM(CASE WHEN COALESCE(m.{colonne}, 0) = 1 THEN comptes.n ELSE 0 END)"
+            for colonne in colonnes
+        )
+        comptes = " UNION ALL ".join(
+            f"SELECT {k} AS k, f0, n FROM par_filleul_{k}" for k in simples
+        )
+        selects.append(
+            f"SELECT comptes.k, {sommes} FROM ({comptes}) comptes "
+            "LEFT JOIN marques m ON m.filleul = comptes.f0 GROUP BY comptes.k"
+        )
     for k, cles in enumerate(cles_par_indicateur):
+        if k in simples:
+            continue
         # A row of a group when one of its mentees is (absent mentee: in none).
         sommes = ", ".join(
             "SUM(CASE WHEN "
