@@ -13,7 +13,7 @@ kept, and left in place at the end). One partner becomes the prescriber of ``--m
 applications exactly, spread over the programme (every k-th of those no other partner referred),
 and brings a third of the mentors in the same share; it gets an active convention with
 objectives and a few events. Then times each step of a report over the convention's last
-twelve months — the figures (one query per indicator), the PDF, the mentees' rows (as many as
+twelve months — the figures (a dozen queries), the PDF, the mentees' rows (as many as
 printed), the XLSX and the CSV — and the whole production as the Celery task runs it (files
 written to a temporary folder). At the end the applications get their former source back and
 the partner, its convention and events go (``--garder`` keeps them).
