@@ -504,7 +504,10 @@ def _figure(indicateur: str, rows):
     """The scalar subquery of one figure: a count, or a share for the indicators of PARTS."""
     if indicateur in PARTS:
         return _Part(rows.order_by().annotate(valeur=PARTS[indicateur]).values("valeur"))
-    return _Compte(rows.order_by().values("pk"))
+    # A constant, not the key: the rows can then be counted from an index alone (the held
+    # meetings of a national partner's pairs from ``rencontre_tenue_idx``, without reading
+    # the 180,000 rows: 0.29 s then 0.06 s on national data).
+    return _Compte(rows.order_by().values(ligne=Value(1)))
 
 
 @dataclass(frozen=True)
@@ -982,11 +985,13 @@ def _par_filleul(rows, chemins: tuple[str, ...]) -> tuple[str, tuple]:
 
     Rows reached through their pair (``parrainage__filleul``: meetings, immersions) are
     counted by pair first, then the pairs joined to their mentee: one join per pair, not per
-    row (a national partner's 225,000 meetings of a year looked their pair up one by one)."""
+    row (a national partner's 225,000 meetings of a year looked their pair up one by one).
+    Rows are counted with ``COUNT(*)``, not their keys: the meetings from the index of held
+    meetings alone."""
     if chemins == ("parrainage__filleul",):
         from parrainages.models import Parrainage
 
-        par_binome = rows.order_by().values(binome=F("parrainage")).annotate(n=Count("pk"))
+        par_binome = rows.order_by().values(binome=F("parrainage")).annotate(n=Count("*"))
         sql, params = par_binome.query.sql_with_params()
         nom = connection.ops.quote_name
         binomes = nom(Parrainage._meta.db_table)
@@ -997,9 +1002,7 @@ def _par_filleul(rows, chemins: tuple[str, ...]) -> tuple[str, tuple]:
             f"GROUP BY binomes.{nom('filleul_id')}",
             params,
         )
-    par_filleul = (
-        rows.order_by().values(*chemins).annotate(n=Count("pk")).values_list(*chemins, "n")
-    )
+    par_filleul = rows.order_by().values(*chemins).annotate(n=Count("*")).values_list(*chemins, "n")
     return par_filleul.query.sql_with_params()
 
 
