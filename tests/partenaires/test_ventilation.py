@@ -384,3 +384,13 @@ def test_the_portal_shows_a_small_count_of_a_targeted_objective_suppressed(scena
     page = reponse.content.decode()
     assert "&lt; 5 / 10" in page
     assert "2 / 10" not in page and "(20 %)" not in page
+
+
+def test_the_one_statement_breakdown_is_its_definition_group_by_group(scenario):
+    """Every public and sector, counted one query per group (``publics.condition``): the
+    same figures as the breakdown read in one statement, whoever's mentees the rows are."""
+    from tests.partenaires.test_ventilation_releve import assert_identique
+
+    convention, _programme, _partenaire = scenario
+    attendu = assert_identique(convention, DEBUT, FIN)
+    assert any(attendu[("secteur", s.code)][IND.RENCONTRES_TENUES] for s in Secteur.objects.all())
