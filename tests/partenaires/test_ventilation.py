@@ -389,7 +389,7 @@ def test_the_portal_shows_a_small_count_of_a_targeted_objective_suppressed(scena
 def test_the_one_statement_breakdown_is_its_definition_group_by_group(scenario):
     """Every public and sector, counted one query per group (``publics.condition``): the
     same figures as the breakdown read in one statement, whoever's mentees the rows are."""
-    from tests.partenaires.test_ventilation_releve import assert_identique
+    from tests.partenaires.ventilation import assert_identique
 
     convention, _programme, _partenaire = scenario
     attendu = assert_identique(convention, DEBUT, FIN)

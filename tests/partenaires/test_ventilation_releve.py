@@ -7,43 +7,12 @@ publics' scenario of ``test_ventilation.py``."""
 
 import pytest
 
-from partenaires import indicateurs, publics, selectors
+from partenaires import indicateurs, selectors
 from tests.partenaires import scenario
 from tests.partenaires.scenario import Q1, Q2
+from tests.partenaires.ventilation import assert_identique
 
 pytestmark = pytest.mark.django_db
-
-
-def ventilation_de_reference(convention, debut, fin) -> dict[tuple[str, str], dict]:
-    """(axis, code) -> indicator -> count, each counted on its own."""
-    resultat = {}
-    for axe, code, _libelle, filleuls in indicateurs.groupes_de_ventilation():
-        resultat[(axe, code)] = {
-            indicateur: indicateurs.lignes(
-                indicateur,
-                partenaire=convention.partenaire_id,
-                convention=convention.pk,
-                debut=debut,
-                fin=fin,
-            )
-            .filter(publics.condition(indicateur, filleuls))
-            .count()
-            for indicateur in publics.VENTILABLES
-        }
-    return resultat
-
-
-def ventilation(convention, debut, fin) -> dict[tuple[str, str], dict]:
-    return {
-        (ligne.axe, ligne.code): ligne.valeurs
-        for ligne in indicateurs.ventiler(convention, debut, fin)
-    }
-
-
-def assert_identique(convention, debut, fin):
-    attendu = ventilation_de_reference(convention, debut, fin)
-    assert ventilation(convention, debut, fin) == attendu
-    return attendu
 
 
 @pytest.fixture
