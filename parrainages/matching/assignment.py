@@ -173,22 +173,28 @@ def _solve_lp(mentee, mentor, values, slots) -> np.ndarray:
 
 
 def _solve_flow(mentee, mentor, values, slots) -> np.ndarray:
-    """Indices of the chosen edges, by OR-Tools' minimum-cost flow: each mentee supplies one
-    unit, which goes to a mentor (cost ``−value``) or straight to the sink (cost 0:
-    unmatched); each mentor passes at most its places to the sink. Integral by nature."""
+    """Indices of the chosen edges, by OR-Tools' minimum-cost flow (``_flow``); edges to a
+    mentor without places are left out."""
+    edges = np.flatnonzero(slots[mentor] > 0)
+    picked = _flow(mentee[edges], mentor[edges], values[edges], slots, int(mentee.max()) + 1)
+    return edges[picked]
+
+
+def _flow(mentee, mentor, values, places, mentees: int) -> np.ndarray:
+    """Which edges carry flow in OR-Tools' minimum-cost flow: each mentee supplies one unit,
+    which goes to a mentor (cost ``−value``) or straight to the sink (cost 0: unmatched);
+    each mentor passes at most its places to the sink. Integral by nature. Nodes: mentees
+    0..``mentees``−1, mentors after them, the sink last; every mentor of an edge has places."""
     from ortools.graph.python import min_cost_flow
 
     rows = np.unique(mentee)
-    used = np.flatnonzero(slots > 0)
-    keep = slots[mentor] > 0
-    n = int(mentee.max()) + 1
-    sink = n + len(slots)
-    edges = np.flatnonzero(keep)
+    used = np.unique(mentor)
+    sink = mentees + len(places)
     flow = min_cost_flow.SimpleMinCostFlow()
-    tails = np.r_[mentee[edges], rows, n + used]
-    heads = np.r_[n + mentor[edges], np.full(len(rows), sink), np.full(len(used), sink)]
-    capacities = np.r_[np.ones(len(edges) + len(rows), np.int64), slots[used].astype(np.int64)]
-    costs = np.r_[-values[edges].astype(np.int64), np.zeros(len(rows) + len(used), np.int64)]
+    tails = np.r_[mentee, rows, mentees + used]
+    heads = np.r_[mentees + mentor, np.full(len(rows), sink), np.full(len(used), sink)]
+    capacities = np.r_[np.ones(len(mentee) + len(rows), np.int64), places[used].astype(np.int64)]
+    costs = np.r_[-values.astype(np.int64), np.zeros(len(rows) + len(used), np.int64)]
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
     supplies = np.zeros(sink + 1, np.int64)
     supplies[rows] = 1
@@ -197,8 +203,7 @@ def _solve_flow(mentee, mentor, values, slots) -> np.ndarray:
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise AssignmentError(f"Le solveur de flot n'a pas abouti : {status}")
-    picked = np.asarray(flow.flows(np.arange(len(edges)))) > 0
-    return edges[picked]
+    return np.asarray(flow.flows(np.arange(len(mentee)))) > 0
 
 
 def _check(chosen: np.ndarray, places: np.ndarray):
@@ -324,32 +329,11 @@ class FlowSession:
         return n, m, n + m
 
     def solve(self) -> np.ndarray:
-        from ortools.graph.python import min_cost_flow
-
         chosen = np.full(self.mentees, -1, dtype=np.int64)
-        if not len(self.mentee):
-            self.chosen = chosen
-            return chosen
-        n, m, sink = self._nodes()
-        rows = np.unique(self.mentee)
-        used = np.unique(self.mentor)
-        flow = min_cost_flow.SimpleMinCostFlow()
-        edges = len(self.mentee)
-        tails = np.r_[self.mentee, rows, n + used]
-        heads = np.r_[n + self.mentor, np.full(len(rows), sink), np.full(len(used), sink)]
-        capacities = np.r_[np.ones(edges + len(rows), np.int64), self.places[used]]
-        costs = np.r_[-self.values, np.zeros(len(rows) + len(used), np.int64)]
-        flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
-        supplies = np.zeros(sink + 1, np.int64)
-        supplies[rows] = 1
-        supplies[sink] = -len(rows)
-        flow.set_nodes_supplies(np.arange(sink + 1), supplies)
-        status = flow.solve()
-        if status != flow.OPTIMAL:
-            raise AssignmentError(f"Le solveur de flot n'a pas abouti : {status}")
-        picked = np.asarray(flow.flows(np.arange(edges))) > 0
-        chosen[self.mentee[picked]] = self.mentor[picked]
-        _check(chosen, self.places)
+        if len(self.mentee):
+            picked = _flow(self.mentee, self.mentor, self.values, self.places, self.mentees)
+            chosen[self.mentee[picked]] = self.mentor[picked]
+            _check(chosen, self.places)
         self.chosen = chosen
         return chosen
 
