@@ -336,6 +336,13 @@ def test_the_page_shows_first_name_job_sector_reasons_and_nothing_private(
         )
         for i in range(3)
     ]
+    # Names of our own: a random surname may be another mentor's first name (« Maurice »),
+    # which the page rightly shows.
+    for option, (prenom, nom) in zip(
+        options, [("Awa", "Diallo"), ("Bruno", "Lefèvre"), ("Chloé", "Marchand")], strict=True
+    ):
+        option.parrain.user.first_name, option.parrain.user.last_name = prenom, nom
+        option.parrain.user.save(update_fields=["first_name", "last_name"])
     client.force_login(filleul.user)
     url = reverse("filleul:proposition", kwargs={"pk": options[0].pk})
     # The session (with the account and the mentee), the pair, its options (with their
